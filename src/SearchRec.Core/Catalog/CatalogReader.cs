@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SearchRec.Core.Catalog;
+
+/// <summary>
+/// Reads product catalogs from TSV (<c>id&lt;TAB&gt;title</c>) or JSON Lines. A broken line is recorded with
+/// its file, line number and reason and skipped; every good line is kept.
+/// </summary>
+/// <remarks>
+/// JSON Lines fields: <c>id</c> (string or integer), <c>title</c>, optional <c>brand</c> (string or list),
+/// <c>category</c> (a path <c>a/b</c> or <c>a&gt;b</c>, or a list), <c>attributes</c> (<c>{name: [values]}</c>),
+/// <c>price</c> (number). The span lists of the NER title set (<c>type</c>, <c>model</c>, <c>misc</c>) become
+/// attributes; a <c>品牌</c> attribute supplies the brand when there is no <c>brand</c> field.
+/// </remarks>
+public static class CatalogReader
+{
+    /// <summary>Reads several files into one import, rejecting ids already seen in earlier files.</summary>
+    public static CatalogImport ReadFiles(IEnumerable<string> paths)
+    {
+        Guard.NotNull(paths);
+        var import = new CatalogImport();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path))
+            {
+                import.UnreadableFiles.Add(path);
+                import.Problems.Add(new ImportProblem(path, 0, "file not found"));
+                continue;
+            }
+            using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            Read(reader, path, IsJsonLines(path) ? CatalogFormat.JsonLines : CatalogFormat.Tsv, import, seen);
+        }
+        return import;
+    }
+
+    /// <summary>Reads one catalog from a reader.</summary>
+    public static CatalogImport Read(TextReader reader, string fileName, CatalogFormat format)
+    {
+        var import = new CatalogImport();
+        Read(reader, fileName, format, import, new HashSet<string>(StringComparer.Ordinal));
+        return import;
+    }
+
+    /// <summary>The format a path's extension implies: <c>.jsonl</c>/<c>.json</c>/<c>.ndjson</c> are JSON Lines, anything else TSV.</summary>
+    public static bool IsJsonLines(string path)
+    {
+        var ext = Path.GetExtension(path);
+        return ext.Equals(".jsonl", StringComparison.OrdinalIgnoreCase)
+            || ext.Equals(".ndjson", StringComparison.OrdinalIgnoreCase)
+            || ext.Equals(".json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static void Read(TextReader reader, string file, CatalogFormat format, CatalogImport import, HashSet<string> seen)
+    {
+        long lineNo = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            import.LinesRead++;
+            string? error;
+            var product = format == CatalogFormat.JsonLines ? ParseJson(line, out error) : ParseTsv(line, out error);
+            if (product is null)
+            {
+                import.Problems.Add(new ImportProblem(file, lineNo, error!));
+                continue;
+            }
+            if (!seen.Add(product.Id))
+            {
+                import.Problems.Add(new ImportProblem(file, lineNo, $"duplicate id '{product.Id}'"));
+                continue;
+            }
+            import.Products.Add(product);
+        }
+    }
+
+    /// <summary>Parses one TSV line <c>id&lt;TAB&gt;title</c>; further columns are ignored.</summary>
+    public static Product? ParseTsv(string line, out string? error)
+    {
+        var tab = line.IndexOf('\t');
+        if (tab < 0) { error = "no tab: expected 'id<TAB>title'"; return null; }
+        var id = line[..tab].Trim();
+        if (id.Length == 0) { error = "field 'id' is empty"; return null; }
+        var end = line.IndexOf('\t', tab + 1);
+        var title = (end < 0 ? line[(tab + 1)..] : line[(tab + 1)..end]).Trim();
+        if (title.Length == 0) { error = "field 'title' is empty"; return null; }
+        error = null;
+        return Product.Of(id, title);
+    }
+
+    /// <summary>Parses one JSON Lines record.</summary>
+    public static Product? ParseJson(string line, out string? error)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(line); }
+        catch (JsonException e) { error = $"bad JSON: {e.Message}"; return null; }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) { error = "bad JSON: a line must be one object"; return null; }
+
+            if (!root.TryGetProperty("id", out var idEl)) { error = "no id: field 'id' is missing"; return null; }
+            string id;
+            switch (idEl.ValueKind)
+            {
+                case JsonValueKind.String: id = idEl.GetString()!.Trim(); break;
+                case JsonValueKind.Number when idEl.TryGetInt64(out var n): id = n.ToString(CultureInfo.InvariantCulture); break;
+                default: error = $"field 'id' has the wrong type ({idEl.ValueKind}); expected a string or an integer"; return null;
+            }
+            if (id.Length == 0) { error = "no id: field 'id' is empty"; return null; }
+
+            if (!root.TryGetProperty("title", out var titleEl)) { error = "field 'title' is missing"; return null; }
+            if (titleEl.ValueKind != JsonValueKind.String) { error = $"field 'title' has the wrong type ({titleEl.ValueKind}); expected a string"; return null; }
+            var title = titleEl.GetString()!.Trim();
+            if (title.Length == 0) { error = "field 'title' is empty"; return null; }
+
+            string? brand = null;
+            if (root.TryGetProperty("brand", out var brandEl))
+            {
+                if (!TryStrings(brandEl, out var brands)) { error = "field 'brand' has the wrong type; expected a string or a list of strings"; return null; }
+                brand = brands.Count > 0 ? brands[0] : null;
+            }
+
+            IReadOnlyList<string> category = [];
+            if (root.TryGetProperty("category", out var catEl))
+            {
+                if (catEl.ValueKind == JsonValueKind.String)
+                    category = catEl.GetString()!.Split(['/', '>', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                else if (!TryStrings(catEl, out var cats)) { error = "field 'category' has the wrong type; expected a path string or a list of strings"; return null; }
+                else category = cats;
+            }
+
+            var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            if (root.TryGetProperty("attributes", out var attrEl) && attrEl.ValueKind != JsonValueKind.Null)
+            {
+                if (attrEl.ValueKind != JsonValueKind.Object) { error = "field 'attributes' has the wrong type; expected an object {name: [values]}"; return null; }
+                foreach (var prop in attrEl.EnumerateObject())
+                {
+                    if (!TryStrings(prop.Value, out var values)) { error = $"field 'attributes.{prop.Name}' has the wrong type; expected a string or a list of strings"; return null; }
+                    if (values.Count > 0) attributes[prop.Name] = values;
+                }
+            }
+            foreach (var span in (ReadOnlySpan<string>)["type", "model", "misc"])
+            {
+                if (!root.TryGetProperty(span, out var spanEl)) continue;
+                if (!TryStrings(spanEl, out var values)) { error = $"field '{span}' has the wrong type; expected a list of strings"; return null; }
+                if (values.Count > 0) attributes[span] = values.Distinct(StringComparer.Ordinal).ToArray();
+            }
+            if (brand is null && attributes.TryGetValue("品牌", out var brandAttr) && brandAttr.Count > 0)
+                brand = brandAttr[0];
+
+            double? price = null;
+            if (root.TryGetProperty("price", out var priceEl) && priceEl.ValueKind != JsonValueKind.Null)
+            {
+                if (priceEl.ValueKind == JsonValueKind.Number) price = priceEl.GetDouble();
+                else if (priceEl.ValueKind == JsonValueKind.String && double.TryParse(priceEl.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var p)) price = p;
+                else { error = "field 'price' has the wrong type; expected a number"; return null; }
+                if (price is < 0 || double.IsNaN(price!.Value) || double.IsInfinity(price.Value)) { error = "field 'price' must be a finite non-negative number"; return null; }
+            }
+
+            error = null;
+            return new Product(id, title, brand, category, attributes, price);
+        }
+    }
+
+    private static bool TryStrings(JsonElement el, out IReadOnlyList<string> values)
+    {
+        switch (el.ValueKind)
+        {
+            case JsonValueKind.Null: values = []; return true;
+            case JsonValueKind.String:
+                var s = el.GetString()!.Trim();
+                values = s.Length == 0 ? [] : [s];
+                return true;
+            case JsonValueKind.Array:
+                var list = new List<string>(el.GetArrayLength());
+                foreach (var item in el.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.String) { var v = item.GetString()!.Trim(); if (v.Length > 0) list.Add(v); }
+                    else if (item.ValueKind == JsonValueKind.Number) list.Add(item.GetRawText());
+                    else { values = []; return false; }
+                }
+                values = list;
+                return true;
+            default: values = []; return false;
+        }
+    }
+}
+
+/// <summary>A catalog file format.</summary>
+public enum CatalogFormat
+{
+    /// <summary><c>id&lt;TAB&gt;title</c>, one product per line.</summary>
+    Tsv,
+    /// <summary>One JSON object per line.</summary>
+    JsonLines,
+}

@@ -1,0 +1,78 @@
+using SearchRec.Core.Catalog;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Core.Tests;
+
+public sealed class CatalogReaderTests
+{
+    [Fact]
+    public void A_file_with_every_kind_of_broken_line_keeps_all_good_lines_and_names_each_bad_one()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("cat.jsonl", string.Join('\n',
+            """{"id": 1, "title": "华为 Mate60 手机", "brand": "华为", "category": ["数码", "手机"], "price": 5999}""",
+            """{"title": "没有编号的商品"}""",
+            """{"id": 1, "title": "重复编号"}""",
+            """{"id": 2, "title": "坏的 JSON" """,
+            """{"id": 3, "title": ""}""",
+            """{"id": 4, "title": 42}""",
+            """{"id": 5, "title": "价格不对", "price": "abc"}""",
+            "",
+            """{"id": "6", "title": "小米 手环8", "category": "数码/穿戴", "attributes": {"颜色": ["黑色", "白色"]}}""",
+            """{"id": 7, "title": "属性不对", "attributes": ["x"]}"""));
+
+        var import = CatalogReader.ReadFiles([path]);
+
+        Assert.Equal(["1", "6"], import.Products.Select(p => p.Id));
+        Assert.Equal(9, import.LinesRead);
+        var lines = import.Problems.Select(p => p.Line).ToArray();
+        Assert.Equal([2, 3, 4, 5, 6, 7, 10], lines);
+        Assert.Contains("no id", import.Problems[0].Reason);
+        Assert.Contains("duplicate id '1'", import.Problems[1].Reason);
+        Assert.Contains("bad JSON", import.Problems[2].Reason);
+        Assert.Contains("'title' is empty", import.Problems[3].Reason);
+        Assert.Contains("'title' has the wrong type", import.Problems[4].Reason);
+        Assert.Contains("'price'", import.Problems[5].Reason);
+        Assert.Contains("'attributes'", import.Problems[6].Reason);
+        Assert.All(import.Problems, p => Assert.Equal(path, p.File));
+        Assert.Equal(["数码", "穿戴"], import.Products[1].Category);
+        Assert.Equal(5999, import.Products[0].Price);
+    }
+
+    [Fact]
+    public void Tsv_lines_without_a_tab_or_title_are_rejected_with_their_line_numbers()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("c.tsv", "1\t纯棉手帕\nno-tab-here\n3\t\n\t无编号\n5\t钢笔字帖\n");
+
+        var import = CatalogReader.ReadFiles([path]);
+
+        Assert.Equal(["1", "5"], import.Products.Select(p => p.Id));
+        Assert.Equal([2L, 3L, 4L], import.Problems.Select(p => p.Line));
+        Assert.Equal("read 5 lines, accepted 2, rejected 3", import.Summary);
+    }
+
+    [Fact]
+    public void Ner_spans_become_attributes_and_a_brand_attribute_supplies_the_brand()
+    {
+        var ner = CatalogReader.ParseJson("""{"id": 7296, "title": "羚跑双肩包", "brand": ["羚跑"], "type": ["背包", "背包"], "model": [], "misc": ["15.6寸"]}""", out var e1);
+        var openbg = CatalogReader.ParseJson("""{"id": 6856, "title": "茶水桶", "category": ["大百货", "茶道/零配"], "attributes": {"品牌": ["PAMPAS/潘帕斯"]}}""", out var e2);
+
+        Assert.Null(e1);
+        Assert.Null(e2);
+        Assert.Equal("羚跑", ner!.Brand);
+        Assert.Equal(["背包"], ner.Attributes["type"]);
+        Assert.False(ner.Attributes.ContainsKey("model"));
+        Assert.Equal("PAMPAS/潘帕斯", openbg!.Brand);
+        Assert.Equal(["大百货", "茶道/零配"], openbg.Category);
+    }
+
+    [Fact]
+    public void A_missing_file_is_reported_and_nothing_read()
+    {
+        var import = CatalogReader.ReadFiles(["/nonexistent/catalog.tsv"]);
+        Assert.True(import.NothingRead);
+        Assert.Single(import.UnreadableFiles);
+    }
+}
