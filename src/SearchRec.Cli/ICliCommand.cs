@@ -11,3 +11,13 @@ public interface ICliCommand
     /// <summary>Builds the command with its options and action.</summary>
     Command Build();
 }
+
+/// <summary>
+/// One <c>searchrec bench NAME</c> benchmark. Implementations are found like <see cref="ICliCommand"/> but added
+/// under the <c>bench</c> command. A benchmark prints what it measured (and the machine it ran on).
+/// </summary>
+public interface IBenchCommand
+{
+    /// <summary>Builds the benchmark's command (its name is the word after <c>bench</c>).</summary>
+    Command Build();
+}
