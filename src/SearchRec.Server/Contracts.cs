@@ -1,0 +1,171 @@
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Index;
+
+namespace SearchRec.Server;
+
+/// <summary>A validated search: the normalised query text and its filters.</summary>
+/// <param name="Text">The query, normalised (NFKC, lower case, single spaces).</param>
+/// <param name="Category">Keep only products in this category (any level of the path).</param>
+/// <param name="Brand">Keep only products of this brand.</param>
+/// <param name="PriceMin">Keep only products priced at least this.</param>
+/// <param name="PriceMax">Keep only products priced at most this.</param>
+public sealed record SearchQuery(string Text, string? Category, string? Brand, double? PriceMin, double? PriceMax);
+
+/// <summary>One feature's part in a result's score (for <c>explain</c>).</summary>
+/// <param name="Feature">The feature's name.</param>
+/// <param name="Value">The feature's value for this result.</param>
+/// <param name="Contribution">How much the feature added to the score.</param>
+public sealed record FeatureContribution(string Feature, double Value, double Contribution);
+
+/// <summary>One ranked search result before the host adds the product's display fields.</summary>
+/// <param name="ProductId">The product.</param>
+/// <param name="Score">The ranker's score (higher is better).</param>
+/// <param name="Explain">Feature contributions, when asked for; otherwise null.</param>
+public sealed record RankedHit(string ProductId, double Score, IReadOnlyList<FeatureContribution>? Explain);
+
+/// <summary>The ranked results of one search and the time each inner stage took.</summary>
+/// <param name="Hits">The results, best first, at most k.</param>
+/// <param name="Stages">Inner stage timings in milliseconds (e.g. <c>features</c>, <c>model</c>); may be empty.</param>
+public sealed record RankResult(IReadOnlyList<RankedHit> Hits, IReadOnlyList<KeyValuePair<string, double>> Stages);
+
+/// <summary>An item suggested by a collaborative or content source.</summary>
+/// <param name="ProductId">The product.</param>
+/// <param name="Score">The source's score (higher is better).</param>
+/// <param name="Source">Which source suggested it (e.g. <c>item-item</c>, <c>content</c>, <c>popular</c>).</param>
+public sealed record ScoredItem(string ProductId, double Score, string Source);
+
+/// <summary>
+/// Search as the host sees it: a user-independent recall the host caches, then a ranking that may personalise.
+/// Implementations are thread-safe.
+/// </summary>
+public interface ISearchBackend
+{
+    /// <summary>The candidates for a query and its filters. Must not depend on any user: the host caches the answer.</summary>
+    IReadOnlyList<RecallCandidate> Recall(SearchQuery query);
+
+    /// <summary>Ranks recalled candidates for a user (null: anonymous) and returns the top <paramref name="k"/>.</summary>
+    RankResult Rank(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain);
+}
+
+/// <summary>The "similar items" widget's answer. Implementations are thread-safe.</summary>
+public interface ISimilarBackend
+{
+    /// <summary>Items similar to <paramref name="productId"/>, for a user (null: anonymous), best first, with the source of each.</summary>
+    IReadOnlyList<ScoredItem> Similar(string productId, long? userId, int k);
+}
+
+/// <summary>The home-page feed from the collaborative sources. Implementations are thread-safe.</summary>
+public interface IRecommendationBackend
+{
+    /// <summary>Items for a user, best first; cold users get a non-personal feed (e.g. popular items).</summary>
+    IReadOnlyList<ScoredItem> Recommend(long userId, int k);
+}
+
+/// <summary>Product look-ups. Implementations are thread-safe.</summary>
+public interface ICatalog
+{
+    /// <summary>Number of products.</summary>
+    int Count { get; }
+
+    /// <summary>The product, or null when the id is unknown.</summary>
+    Product? Get(string productId);
+
+    /// <summary>The numeric leaf category id that events carry for this product.</summary>
+    long CategoryIdOf(Product product);
+}
+
+/// <summary>Receives each stored event so a generation's collaborative counts stay current. Thread-safe.</summary>
+public interface IEventObserver
+{
+    /// <summary>Applies one event to the in-memory models (incremental update).</summary>
+    void Observe(UserEvent userEvent);
+}
+
+/// <summary>The durable, append-only event store behind <c>POST /events</c>. Thread-safe.</summary>
+public interface IEventLog
+{
+    /// <summary>Stores the events durably (they survive a crash once this returns) and returns the store's new event count.</summary>
+    long Append(IReadOnlyList<UserEvent> events);
+
+    /// <summary>The number of events in the store.</summary>
+    long Count { get; }
+}
+
+/// <summary>Examples the page and the load test use: real queries, item ids and user ids of the loaded shop.</summary>
+/// <param name="Queries">Queries that find something.</param>
+/// <param name="ItemIds">Product ids.</param>
+/// <param name="UserIds">User ids with a history.</param>
+public sealed record ShopSamples(IReadOnlyList<string> Queries, IReadOnlyList<string> ItemIds, IReadOnlyList<long> UserIds);
+
+/// <summary>
+/// One loaded generation of index and models. Immutable once built; the host swaps whole generations atomically and
+/// disposes an old one only after the requests that use it have finished.
+/// </summary>
+public sealed class ServiceGeneration : IDisposable
+{
+    private readonly IReadOnlyList<IDisposable> _owned;
+    private int _disposed;
+
+    /// <summary>Creates a generation.</summary>
+    /// <param name="id">A name unique over time (part of every cache key).</param>
+    /// <param name="catalog">Product look-ups.</param>
+    /// <param name="search">Recall and ranking.</param>
+    /// <param name="similar">Similar items.</param>
+    /// <param name="recommendations">The home-page feed.</param>
+    /// <param name="observer">Receives events stored after this generation's models were built.</param>
+    /// <param name="eventsSeen">How many events of the store the models were built from.</param>
+    /// <param name="samples">Example queries, items and users.</param>
+    /// <param name="owned">Resources disposed with the generation (index readers, model sessions).</param>
+    public ServiceGeneration(string id, ICatalog catalog, ISearchBackend search, ISimilarBackend similar,
+        IRecommendationBackend recommendations, IEventObserver observer, long eventsSeen, ShopSamples samples,
+        IReadOnlyList<IDisposable>? owned = null)
+    {
+        Id = Guard.NotNull(id);
+        Catalog = Guard.NotNull(catalog);
+        Search = Guard.NotNull(search);
+        Similar = Guard.NotNull(similar);
+        Recommendations = Guard.NotNull(recommendations);
+        Observer = Guard.NotNull(observer);
+        EventsSeen = eventsSeen;
+        Samples = Guard.NotNull(samples);
+        _owned = owned ?? [];
+    }
+
+    /// <summary>A name unique over time.</summary>
+    public string Id { get; }
+    /// <summary>Product look-ups.</summary>
+    public ICatalog Catalog { get; }
+    /// <summary>Recall and ranking.</summary>
+    public ISearchBackend Search { get; }
+    /// <summary>Similar items.</summary>
+    public ISimilarBackend Similar { get; }
+    /// <summary>The home-page feed.</summary>
+    public IRecommendationBackend Recommendations { get; }
+    /// <summary>Receives later events.</summary>
+    public IEventObserver Observer { get; }
+    /// <summary>How many events of the store the models were built from; later ones are replayed into <see cref="Observer"/>.</summary>
+    public long EventsSeen { get; }
+    /// <summary>Example queries, items and users.</summary>
+    public ShopSamples Samples { get; }
+    /// <summary>True once disposed.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        foreach (var d in _owned) d.Dispose();
+    }
+}
+
+/// <summary>What a reload asks for.</summary>
+/// <param name="Retrain">True to retrain the collaborative models from the event store before loading.</param>
+public sealed record ReloadRequest(bool Retrain);
+
+/// <summary>Loads a new generation (from disk, or by retraining). Called at start-up, on <c>POST /admin/reload</c> and on the retrain schedule.</summary>
+public interface IGenerationLoader
+{
+    /// <summary>Builds a complete generation; the host swaps it in only when this returns.</summary>
+    Task<ServiceGeneration> LoadAsync(ReloadRequest request, IProgress<string>? progress, CancellationToken cancellationToken);
+}

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using SearchRec.Core.Events;
+
+namespace SearchRec.Server.Internals;
+
+/// <summary>An item in an answer: the product's display fields plus its score and, where known, its source.</summary>
+internal sealed record ItemResult(string Id, string Title, string? Brand, double? Price, string Category, double Score,
+    string? Source = null, IReadOnlyList<FeatureContribution>? Explain = null);
+
+internal sealed record SearchResponse(string Query, long? User, int K, string Generation, double TookMs,
+    IReadOnlyList<ItemResult> Results, IReadOnlyDictionary<string, double> StagesMs);
+
+internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
+
+internal sealed record EventsResponse(int Accepted, long Stored);
+
+internal sealed record ApiError(string Error, string? Field = null, IReadOnlyList<string>? Problems = null);
+
+/// <summary>The HTTP endpoints. Every handler rents the current generation for the whole request.</summary>
+internal static class Endpoints
+{
+    public static void Map(WebApplication app, ServerOptions o)
+    {
+        app.MapGet("/search", SearchAsync)
+            .WithName("search").WithSummary("Search products; personalised when `user` is given.")
+            .WithDescription("q: text (required); user: user id; k: 1..MaxK; category, brand, priceMin, priceMax: filters; explain: true for feature contributions.")
+            .Produces<SearchResponse>().Produces<ApiError>(400);
+        app.MapGet("/items/{id}", ItemAsync)
+            .WithName("item").WithSummary("One product.").Produces<ItemResult>().Produces<ApiError>(404);
+        app.MapGet("/items/{id}/similar", SimilarAsync)
+            .WithName("similar").WithSummary("Items similar to this one (the widget), with the source of each.")
+            .Produces<ItemsResponse>().Produces<ApiError>(400).Produces<ApiError>(404);
+        app.MapGet("/users/{id}/recommendations", RecommendAsync)
+            .WithName("recommendations").WithSummary("A home-page feed for a user from the collaborative sources.")
+            .Produces<ItemsResponse>().Produces<ApiError>(400);
+        app.MapPost("/events", EventsAsync)
+            .WithName("events").WithSummary("Store one event or a batch durably, then apply it to the user's history. Needs X-Api-Key.")
+            .Accepts<JsonElement>("application/json").Produces<EventsResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(413);
+        app.MapPost("/admin/reload", ReloadAsync)
+            .WithName("reload").WithSummary("Swap in a newly loaded (or, with retrain=true, retrained) generation without dropping requests. Needs X-Api-Key.");
+        app.MapGet("/admin/events/count", (HttpContext ctx, ServiceState state, IEventLog log) =>
+            RequireKey(ctx, o, allowEventsKey: false) ?? Results.Json(new { count = log.Count, generation = state.Peek.Id }))
+            .WithName("events-count").WithSummary("Number of events in the store. Needs X-Api-Key.");
+        app.MapGet("/healthz", (ServiceState state) =>
+        {
+            var g = state.Peek;
+            return Results.Json(new { status = "ok", generation = g.Id, products = g.Catalog.Count });
+        }).WithName("healthz");
+        app.MapGet("/samples", (ServiceState state) =>
+        {
+            var s = state.Peek.Samples;
+            return Results.Json(new ShopSamples(Take(s.Queries, 200), Take(s.ItemIds, 200), Take(s.UserIds, 50)));
+        }).WithName("samples").WithSummary("Example queries, items and users of the loaded shop (for the page and the load test).");
+        if (o.ServePage)
+        {
+            app.MapGet("/page/config", () => Results.Json(new { eventsKey = o.EventsKey, defaultK = o.DefaultK, maxK = o.MaxK }))
+                .ExcludeFromDescription();
+            PageAssets.Map(app);
+        }
+    }
+
+    private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> list, int n) => list.Count <= n ? list : list.Take(n).ToArray();
+
+    private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
+        [FromQuery] string? q, [FromQuery] string? user, [FromQuery] string? k, [FromQuery] string? category, [FromQuery] string? brand,
+        [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "category", "brand", "priceMin", "priceMax", "explain");
+        string text = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
+        long? userId = QueryParams.User(user);
+        int topK = QueryParams.K(k, o);
+        double? min = QueryParams.Price(priceMin, "priceMin"), max = QueryParams.Price(priceMax, "priceMax");
+        if (min > max) throw new BadParameterException("priceMin", $"priceMin ({min}) is above priceMax ({max})");
+        bool wantExplain = QueryParams.Flag(explain, "explain");
+        var query = new SearchQuery(text, QueryParams.Filter(category, "category", o.MaxQueryLength),
+            QueryParams.Filter(brand, "brand", o.MaxQueryLength), min, max);
+
+        using var lease = state.Rent();
+        var gen = lease.Generation;
+        var stages = new Dictionary<string, double>(4, StringComparer.Ordinal);
+        long t1 = Stopwatch.GetTimestamp();
+        var candidates = await cache.RecallAsync(gen, query, ctx.RequestAborted).ConfigureAwait(false);
+        stages["recall"] = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+
+        long t2 = Stopwatch.GetTimestamp();
+        var ranked = gen.Search.Rank(query, candidates, userId, topK, wantExplain);
+        double rankSeconds = Stopwatch.GetElapsedTime(t2).TotalSeconds;
+        metrics.Stage("rank", rankSeconds);
+        stages["rank"] = rankSeconds * 1000;
+        foreach (var (name, ms) in ranked.Stages)
+        {
+            metrics.Stage("rank." + name, ms / 1000);
+            stages["rank." + name] = ms;
+        }
+
+        long t3 = Stopwatch.GetTimestamp();
+        var results = new List<ItemResult>(ranked.Hits.Count);
+        foreach (var hit in ranked.Hits)
+        {
+            var view = await cache.ItemAsync(gen, hit.ProductId, ctx.RequestAborted).ConfigureAwait(false);
+            if (view is null) continue;
+            results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, hit.Score, null, hit.Explain));
+        }
+        double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
+        metrics.Stage("enrich", enrich);
+        stages["enrich"] = enrich * 1000;
+        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages));
+    }
+
+    private static async Task<IResult> ItemAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache)
+    {
+        QueryParams.OnlyKnown(ctx.Request);
+        using var lease = state.Rent();
+        var view = await cache.ItemAsync(lease.Generation, id, ctx.RequestAborted).ConfigureAwait(false);
+        return view is null ? UnknownItem(id) : Results.Json(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, 0));
+    }
+
+    private static async Task<IResult> SimilarAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache, ServerOptions o,
+        [FromQuery] string? user, [FromQuery] string? k)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        QueryParams.OnlyKnown(ctx.Request, "user", "k");
+        long? userId = QueryParams.User(user);
+        int topK = QueryParams.K(k, o);
+        using var lease = state.Rent();
+        var gen = lease.Generation;
+        if (await cache.ItemAsync(gen, id, ctx.RequestAborted).ConfigureAwait(false) is null) return UnknownItem(id);
+        var items = await cache.SimilarAsync(gen, id, userId, topK, ctx.RequestAborted).ConfigureAwait(false);
+        var results = await EnrichAsync(gen, cache, items, ctx.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new ItemsResponse(id, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results));
+    }
+
+    private static async Task<IResult> RecommendAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics,
+        ServerOptions o, [FromQuery] string? k)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        QueryParams.OnlyKnown(ctx.Request, "k");
+        long userId = QueryParams.User(id, "id") ?? throw new BadParameterException("id", "id must be a user id");
+        int topK = QueryParams.K(k, o);
+        using var lease = state.Rent();
+        var gen = lease.Generation;
+        // Personal by nature: computed per request, never cached.
+        long t1 = Stopwatch.GetTimestamp();
+        var items = gen.Recommendations.Recommend(userId, topK);
+        metrics.Stage("recommend", Stopwatch.GetElapsedTime(t1).TotalSeconds);
+        var results = await EnrichAsync(gen, cache, items, ctx.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new ItemsResponse(null, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results));
+    }
+
+    private static async Task<List<ItemResult>> EnrichAsync(ServiceGeneration gen, ServiceCache cache, IReadOnlyList<ScoredItem> items, CancellationToken ct)
+    {
+        var results = new List<ItemResult>(items.Count);
+        foreach (var it in items)
+        {
+            var view = await cache.ItemAsync(gen, it.ProductId, ct).ConfigureAwait(false);
+            if (view is null) continue;
+            results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, it.Score, it.Source));
+        }
+        return results;
+    }
+
+    private static async Task<IResult> EventsAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o, IEventLog log)
+    {
+        if (RequireKey(ctx, o, allowEventsKey: true) is { } denied) return denied;
+        QueryParams.OnlyKnown(ctx.Request);
+        var type = ctx.Request.ContentType;
+        if (type is not null && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
+            return Results.Json(new ApiError($"Content-Type must be application/json (got '{QueryParams.Clip(type)}')", "Content-Type"), statusCode: 415);
+        if (ctx.Request.ContentLength > o.MaxBodyBytes) return TooLarge(o);
+
+        JsonDocument doc;
+        try
+        {
+            doc = await JsonDocument.ParseAsync(ctx.Request.Body, new JsonDocumentOptions { MaxDepth = 8 }, ctx.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            return Results.Json(new ApiError($"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)}", "body"), statusCode: 400);
+        }
+        using var lease = state.Rent();
+        EventParser.Result parsed;
+        using (doc) parsed = EventParser.Parse(doc, lease.Generation.Catalog, o.MaxEventsPerRequest, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        if (parsed.Errors.Count > 0)
+        {
+            var msg = parsed.Errors.Count == 1 ? parsed.Errors[0] + "; nothing was stored" : $"{parsed.Errors.Count} problems in the request; nothing was stored";
+            return Results.Json(new ApiError(msg, "body", parsed.Errors), statusCode: 400);
+        }
+
+        long t0 = Stopwatch.GetTimestamp();
+        long position = log.Append(parsed.Events);   // durable before we acknowledge
+        metrics.Stage("store", Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        state.Observe(parsed.Events, position);
+        await cache.InvalidateAsync(parsed.Events, CancellationToken.None).ConfigureAwait(false);
+        metrics.EventsAccepted(parsed.Events.Count);
+        return Results.Json(new EventsResponse(parsed.Events.Count, position));
+    }
+
+    private static async Task<IResult> ReloadAsync(HttpContext ctx, Reloader reloader, ServerOptions o, [FromQuery] string? retrain)
+    {
+        if (RequireKey(ctx, o, allowEventsKey: false) is { } denied) return denied;
+        QueryParams.OnlyKnown(ctx.Request, "retrain");
+        bool doRetrain = QueryParams.Flag(retrain, "retrain");
+        var outcome = await reloader.ReloadAsync(doRetrain, ctx.RequestAborted).ConfigureAwait(false);
+        if (!outcome.Started) return Results.Json(new ApiError("a reload is already running; try again when it has finished"), statusCode: 409);
+        return Results.Json(new { generation = outcome.Generation, previous = outcome.Previous, ms = Math.Round(outcome.Ms, 1), retrained = doRetrain });
+    }
+
+    internal static IResult TooLarge(ServerOptions o) =>
+        Results.Json(new ApiError($"the request body is larger than {o.MaxBodyBytes} bytes; send smaller batches", "body"), statusCode: 413);
+
+    private static IResult UnknownItem(string id) =>
+        Results.Json(new ApiError($"unknown item id '{QueryParams.Clip(id)}'", "id"), statusCode: 404);
+
+    private static IResult? RequireKey(HttpContext ctx, ServerOptions o, bool allowEventsKey)
+    {
+        string? given = ctx.Request.Headers["X-Api-Key"];
+        if (string.IsNullOrEmpty(given))
+            return Results.Json(new ApiError("this endpoint needs an API key in the X-Api-Key header", "X-Api-Key"), statusCode: 401);
+        if (Same(given, o.ApiKey) || (allowEventsKey && o.EventsKey is not null && Same(given, o.EventsKey))) return null;
+        return Results.Json(new ApiError("the API key in X-Api-Key is not valid for this endpoint", "X-Api-Key"), statusCode: 403);
+    }
+
+    private static bool Same(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+
+    private static string FirstSentence(string message)
+    {
+        int i = message.IndexOf(". ", StringComparison.Ordinal);
+        return i > 0 ? message[..i] : message;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace SearchRec.Server.Internals;
+
+/// <summary>A request the service refuses with 400 and a message naming the parameter.</summary>
+internal sealed class BadParameterException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}
+
+/// <summary>Parses query-string values by hand so every bad value gets a message that names it.</summary>
+internal static class QueryParams
+{
+    /// <summary>Refuses parameters the endpoint does not know (typos like <c>?kk=5</c> would otherwise be silently ignored).</summary>
+    public static void OnlyKnown(HttpRequest request, params ReadOnlySpan<string> known)
+    {
+        foreach (var key in request.Query.Keys)
+        {
+            bool ok = false;
+            foreach (var k in known) if (string.Equals(k, key, StringComparison.Ordinal)) { ok = true; break; }
+            if (!ok)
+                throw new BadParameterException(Clip(key), $"unknown parameter '{Clip(key)}'; this endpoint takes: {string.Join(", ", known.ToArray())}");
+        }
+        foreach (var key in request.Query.Keys)
+            if (request.Query[key].Count > 1) throw new BadParameterException(key, $"parameter '{key}' is given {request.Query[key].Count} times; give it once");
+    }
+
+    public static int K(string? raw, ServerOptions o)
+    {
+        if (raw is null) return o.DefaultK;
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int k))
+            throw new BadParameterException("k", $"k must be an integer between 1 and {o.MaxK} (got '{Clip(raw)}')");
+        if (k < 1 || k > o.MaxK) throw new BadParameterException("k", $"k must be between 1 and {o.MaxK} (got {k})");
+        return k;
+    }
+
+    public static long? User(string? raw, string field = "user")
+    {
+        if (string.IsNullOrEmpty(raw)) return null;
+        if (!long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out long u))
+            throw new BadParameterException(field, $"{field} must be a non-negative integer user id (got '{Clip(raw)}')");
+        return u;
+    }
+
+    public static double? Price(string? raw, string field)
+    {
+        if (string.IsNullOrEmpty(raw)) return null;
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v < 0)
+            throw new BadParameterException(field, $"{field} must be a non-negative number (got '{Clip(raw)}')");
+        return v;
+    }
+
+    public static bool Flag(string? raw, string field)
+    {
+        if (raw is null) return false;
+        return raw switch
+        {
+            "" or "1" or "true" or "True" or "yes" => true,
+            "0" or "false" or "False" or "no" => false,
+            _ => throw new BadParameterException(field, $"{field} must be true or false (got '{Clip(raw)}')"),
+        };
+    }
+
+    public static string? Filter(string? raw, string field, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        if (raw.Length > maxLength) throw new BadParameterException(field, $"{field} is {raw.Length} characters long; at most {maxLength} are allowed");
+        return raw.Trim();
+    }
+
+    /// <summary>The query as caches see it: NFKC (full-width to half-width), lower case, runs of white space as one space.</summary>
+    public static string NormaliseQuery(string? raw, int maxLength)
+    {
+        if (raw is null) throw new BadParameterException("q", "q is required (the search text)");
+        if (raw.Length > maxLength) throw new BadParameterException("q", $"q is {raw.Length} characters long; at most {maxLength} are allowed");
+        string s = raw.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        var sb = new StringBuilder(s.Length);
+        bool space = false;
+        foreach (char c in s)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c)) { space = sb.Length > 0; continue; }
+            if (space) { sb.Append(' '); space = false; }
+            sb.Append(c);
+        }
+        if (sb.Length == 0) throw new BadParameterException("q", "q is empty; give some search text");
+        return sb.ToString();
+    }
+
+    public static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace SearchRec.Server.Internals;
+
+/// <summary>Builds a new generation off the request path and swaps it in; one reload at a time.</summary>
+internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILogger<Reloader> log)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _reloads;
+
+    public long Reloads => Interlocked.Read(ref _reloads);
+
+    public sealed record Outcome(bool Started, string Generation, string? Previous, double Ms);
+
+    /// <summary>Runs a reload, or returns <c>Started = false</c> at once when another is running.</summary>
+    public async Task<Outcome> ReloadAsync(bool retrain, CancellationToken ct)
+    {
+        if (!await _gate.WaitAsync(0, ct).ConfigureAwait(false))
+            return new Outcome(false, state.Peek.Id, null, 0);
+        try
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            string previous = state.Peek.Id;
+            state.BeginReload();
+            ServiceGeneration next;
+            try
+            {
+                // Off the request thread: loading may read an index and models for seconds.
+                next = await Task.Run(() => loader.LoadAsync(new ReloadRequest(retrain), null, ct), ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                state.AbortReload();
+                throw;
+            }
+            state.Swap(next);
+            Interlocked.Increment(ref _reloads);
+            double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            log.LogInformation("Reloaded generation {Previous} -> {Next} in {Ms:F0} ms (retrain={Retrain})", previous, next.Id, ms, retrain);
+            return new Outcome(true, next.Id, previous, ms);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
+
+/// <summary>Retrains on <see cref="ServerOptions.RetrainInterval"/> in the background.</summary>
+internal sealed class RetrainSchedule(ServerOptions options, Reloader reloader, ILogger<RetrainSchedule> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.RetrainInterval is not { } every) return;
+        using var timer = new PeriodicTimer(every);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                var o = await reloader.ReloadAsync(retrain: true, stoppingToken).ConfigureAwait(false);
+                if (!o.Started) log.LogInformation("Scheduled retrain skipped: a reload is already running");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception ex)
+            {
+                // The old generation keeps serving; the next tick tries again.
+                log.LogError(ex, "Scheduled retrain failed; still serving the previous generation");
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Globalization;
+using SearchRec.Core;
+using SearchRec.Index;
+using ZiggyCreatures.Caching.Fusion;
+
+namespace SearchRec.Server.Internals;
+
+/// <summary>A product's fields as the API shows them (the cached "item features").</summary>
+internal sealed record ItemView(string Id, string Title, string? Brand, double? Price, string Category, long CategoryId);
+
+/// <summary>
+/// The service's caches over FusionCache: recall per normalised query and filters, item records, similar-items lists.
+/// Keys start with the generation id, so a reload never serves an old generation's answers. Nothing here is
+/// personal except similar-items lists asked for with a user, which are keyed and tagged by that user.
+/// </summary>
+internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, ServerOptions options)
+{
+    private readonly FusionCacheEntryOptions _entry = new FusionCacheEntryOptions(options.CacheDuration)
+        .SetFailSafe(true, options.CacheFailSafeMaxDuration)
+        .SetFactoryTimeouts(TimeSpan.FromSeconds(2))
+        .SetSize(1);
+
+    public IFusionCache Inner => cache;
+
+    public async ValueTask<IReadOnlyList<RecallCandidate>> RecallAsync(ServiceGeneration gen, SearchQuery q, CancellationToken ct)
+    {
+        string key = string.Create(CultureInfo.InvariantCulture,
+            $"{gen.Id}:r:{q.Text}\u0001{q.Category}\u0001{q.Brand}\u0001{q.PriceMin}\u0001{q.PriceMax}");
+        bool miss = false;
+        var result = await cache.GetOrSetAsync<RecallCandidate[]>(key, (_, _) =>
+        {
+            miss = true;
+            long t0 = Stopwatch.GetTimestamp();
+            var list = gen.Search.Recall(q);
+            metrics.Stage("recall", Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            return Task.FromResult(list as RecallCandidate[] ?? [.. list]);
+        }, default, _entry, null, ct).ConfigureAwait(false);
+        metrics.CacheLookup("recall", !miss);
+        return result;
+    }
+
+    public async ValueTask<ItemView?> ItemAsync(ServiceGeneration gen, string id, CancellationToken ct)
+    {
+        bool miss = false;
+        var view = await cache.GetOrSetAsync<ItemView?>($"{gen.Id}:i:{id}", (_, _) =>
+        {
+            miss = true;
+            var p = gen.Catalog.Get(id);
+            return Task.FromResult(p is null ? null : ToView(gen.Catalog, p));
+        }, default, _entry, ItemTags(id), ct).ConfigureAwait(false);
+        metrics.CacheLookup("item", !miss);
+        return view;
+    }
+
+    public async ValueTask<IReadOnlyList<ScoredItem>> SimilarAsync(ServiceGeneration gen, string id, long? user, int k, CancellationToken ct)
+    {
+        string key = string.Create(CultureInfo.InvariantCulture, $"{gen.Id}:s:{id}:{user?.ToString(CultureInfo.InvariantCulture) ?? "-"}:{k}");
+        string[] tags = user is { } u ? [ItemTag(id), UserTag(u)] : [ItemTag(id)];
+        bool miss = false;
+        var result = await cache.GetOrSetAsync<ScoredItem[]>(key, (_, _) =>
+        {
+            miss = true;
+            long t0 = Stopwatch.GetTimestamp();
+            var list = gen.Similar.Similar(id, user, k);
+            metrics.Stage("similar", Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            return Task.FromResult(list as ScoredItem[] ?? [.. list]);
+        }, default, _entry, tags, ct).ConfigureAwait(false);
+        metrics.CacheLookup("similar", !miss);
+        return result;
+    }
+
+    /// <summary>Drops what the events make stale: that user's personal entries and the items' similar lists and records.</summary>
+    public async ValueTask InvalidateAsync(IReadOnlyList<SearchRec.Core.Events.UserEvent> events, CancellationToken ct)
+    {
+        var tags = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            tags.Add(UserTag(e.UserId));
+            tags.Add(ItemTag(e.ItemId.ToString(CultureInfo.InvariantCulture)));
+        }
+        await cache.RemoveByTagAsync(tags, null, ct).ConfigureAwait(false);
+    }
+
+    internal static ItemView ToView(ICatalog catalog, Product p) =>
+        new(p.Id, p.Title, p.Brand, p.Price, p.CategoryPath, catalog.CategoryIdOf(p));
+
+    private static string[] ItemTags(string id) => [ItemTag(id)];
+    private static string ItemTag(string id) => "item:" + id;
+    private static string UserTag(long user) => "user:" + user.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using SearchRec.Core;
+using SearchRec.Server.Internals;
+using ZiggyCreatures.Caching.Fusion;
+
+namespace SearchRec.Server;
+
+/// <summary>Builds the SearchRec HTTP service (see <c>docs/service.md</c>).</summary>
+public static class SearchRecServer
+{
+    /// <summary>
+    /// Validates the options, loads the first generation and builds the service; call <c>StartAsync</c> or
+    /// <c>RunAsync</c> on the result, then <see cref="Addresses"/> for the bound address.
+    /// </summary>
+    /// <param name="options">Service settings; copied, so later changes have no effect.</param>
+    /// <param name="loader">Loads generations of index and models (at start-up and on reload).</param>
+    /// <param name="events">The durable event store.</param>
+    /// <param name="logLevel">Lowest level logged to the console. Default warnings.</param>
+    /// <param name="cancellationToken">Cancels loading the first generation.</param>
+    public static async Task<WebApplication> BuildAsync(ServerOptions options, IGenerationLoader loader, IEventLog events,
+        LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
+    {
+        Guard.NotNull(options);
+        Guard.NotNull(loader);
+        Guard.NotNull(events);
+        var o = options.Clone();
+        o.Validate();
+
+        var first = await loader.LoadAsync(new ReloadRequest(false), null, cancellationToken).ConfigureAwait(false);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(SearchRecServer).Assembly.GetName().Name,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(c => c.SingleLine = true);
+        builder.Logging.SetMinimumLevel(logLevel);
+        builder.WebHost.UseUrls(o.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = o.MaxBodyBytes;
+            k.Limits.MaxRequestLineSize = o.MaxRequestLineBytes;
+            k.Limits.MaxRequestBufferSize = Math.Max(1L << 20, o.MaxRequestLineBytes + (64L << 10));
+        });
+        builder.Services.ConfigureHttpJsonOptions(j =>
+        {
+            j.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        });
+
+        var metrics = new ServerMetrics();
+        var state = new ServiceState(first);
+        builder.Services.AddSingleton(o);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(state);
+        builder.Services.AddSingleton(loader);
+        builder.Services.AddSingleton(events);
+        builder.Services.AddSingleton<Reloader>();
+        builder.Services.AddSingleton(sp => new ServiceCache(sp.GetRequiredService<IFusionCache>(), metrics, o));
+        builder.Services.AddHostedService<RetrainSchedule>();
+        builder.Services.AddSingleton<IFusionCache>(sp => CreateCache(o, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddOpenApi();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+
+        var app = builder.Build();
+        app.Use(async (ctx, next) =>
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                await next(ctx).ConfigureAwait(false);
+            }
+            catch (BadParameterException ex)
+            {
+                await WriteErrorAsync(ctx, 400, new ApiError(ex.Message, ex.Field)).ConfigureAwait(false);
+            }
+            catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex)
+            {
+                var error = ex.StatusCode == 413
+                    ? new ApiError($"the request body is larger than {o.MaxBodyBytes} bytes; send smaller batches", "body")
+                    : new ApiError(ex.Message);
+                await WriteErrorAsync(ctx, ex.StatusCode, error).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; nothing to answer.
+            }
+            catch (Exception ex)
+            {
+                app.Logger.LogError(ex, "Unhandled error on {Path}", ctx.Request.Path.Value);
+                await WriteErrorAsync(ctx, 500, new ApiError("internal error; see the service log")).ConfigureAwait(false);
+            }
+            finally
+            {
+                string endpoint = ctx.GetEndpoint() is RouteEndpoint re ? re.RoutePattern.RawText ?? "?" : "unmatched";
+                metrics.Request(endpoint, ctx.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            }
+        });
+        app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        Endpoints.Map(app, o);
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            state.Dispose();
+            metrics.Dispose();
+        });
+        return app;
+    }
+
+    /// <summary>The addresses the started service listens on (with the real port when port 0 was asked for).</summary>
+    public static IReadOnlyList<string> Addresses(WebApplication app)
+    {
+        Guard.NotNull(app);
+        var feature = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>();
+        return feature is null ? [.. app.Urls] : [.. feature.Addresses];
+    }
+
+    private static FusionCache CreateCache(ServerOptions o, ILoggerFactory loggers)
+    {
+        var memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = 500_000 });
+        var cache = new FusionCache(new FusionCacheOptions
+        {
+            CacheName = "searchrec",
+            // Cache keys start with the generation id; L2 entries from another process with the same id are valid.
+            CacheKeyPrefix = "searchrec:",
+        }, memory, loggers.CreateLogger<FusionCache>());
+        if (o.RedisConnectionString is { } redis)
+        {
+            var l2 = new RedisCache(new RedisCacheOptions { Configuration = redis });
+            cache.SetupDistributedCache(l2, new JsonCacheSerializer());
+        }
+        return cache;
+    }
+
+    private static async Task WriteErrorAsync(HttpContext ctx, int status, ApiError error)
+    {
+        if (ctx.Response.HasStarted) return;
+        ctx.Response.Clear();
+        ctx.Response.StatusCode = status;
+        await ctx.Response.WriteAsJsonAsync(error, JsonOptions).ConfigureAwait(false);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+public sealed class EventsTests
+{
+    [Fact]
+    public async Task A_valid_batch_is_stored_before_it_is_acknowledged()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync(
+            """[{"user":1,"item":"3","behavior":"pv"},{"user":1,"item":4,"behavior":"buy","timestamp":1700000000}]"""));
+        Assert.Equal(200, status);
+        Assert.Equal(2, body.GetProperty("accepted").GetInt32());
+        var stored = log.Snapshot();
+        Assert.Equal(2, stored.Count);
+        Assert.Equal(1700000000, stored[1].Timestamp);
+        Assert.Equal(100, stored[0].CategoryId);   // looked up from the catalog when not given
+    }
+
+    [Fact]
+    public async Task A_single_event_object_and_an_events_wrapper_are_both_accepted()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        Assert.Equal(200, (int)(await s.PostEventsAsync("""{"user":5,"item":"1","behavior":"cart"}""")).StatusCode);
+        Assert.Equal(200, (int)(await s.PostEventsAsync("""{"events":[{"user":5,"item":"2","behavior":"fav"}]}""")).StatusCode);
+        Assert.Equal(2, log.Count);
+    }
+
+    [Theory]
+    [InlineData("{\"user\":1,", "malformed JSON")]
+    [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"color\":\"red\"}]", "unknown field 'color'")]
+    [InlineData("[{\"user\":\"one\",\"item\":\"3\",\"behavior\":\"pv\"}]", "events[0].user: must be a non-negative integer")]
+    [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"click\"}]", "events[0].behavior: 'click' is not one of")]
+    [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"},{\"user\":1,\"item\":\"424242\",\"behavior\":\"pv\"}]", "events[1].item: unknown product id '424242'")]
+    [InlineData("[{\"user\":1,\"behavior\":\"pv\"}]", "events[0].item: missing")]
+    [InlineData("[]", "empty")]
+    [InlineData("42", "must be an event object")]
+    [InlineData("{\"user\":1.5,\"item\":\"3\",\"behavior\":\"pv\"}", "event.user: must be a non-negative integer, not the number 1.5")]
+    public async Task Bad_events_get_400_naming_the_row_and_field_and_nothing_is_stored(string json, string expected)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync(json));
+        Assert.Equal(400, status);
+        var all = body.GetProperty("error").GetString() + " " + (body.TryGetProperty("problems", out var p) ? p.ToString() : "");
+        Assert.Contains(expected, all);
+        Assert.Equal(0, log.Count);
+        Assert.Equal(200, (int)(await s.PostEventsAsync("""{"user":5,"item":"1","behavior":"cart"}""")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_batch_over_the_limit_is_refused()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log, o => o.MaxEventsPerRequest = 3);
+        var json = "[" + string.Join(",", Enumerable.Repeat("""{"user":1,"item":"3","behavior":"pv"}""", 4)) + "]";
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync(json));
+        Assert.Equal(400, status);
+        Assert.Contains("at most 3", body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
+    }
+
+    [Fact]
+    public async Task A_huge_body_gets_413_and_the_service_keeps_serving()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        var json = "[" + string.Join(",", Enumerable.Repeat("""{"user":1,"item":"3","behavior":"pv"}""", 40_000)) + "]";
+        Assert.True(Encoding.UTF8.GetByteCount(json) > 1 << 20);
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync(json));
+        Assert.Equal(413, status);
+        Assert.Contains("larger than", body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
+
+        // Without a Content-Length (chunked) the limit holds too.
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json))) };
+        chunked.Headers.TransferEncodingChunked = true;
+        chunked.Content.Headers.ContentType = new("application/json");
+        chunked.Headers.Add("X-Api-Key", TestServer.ApiKey);
+        var (status2, _) = await TestServer.ReadAsync(await s.Client.SendAsync(chunked));
+        Assert.Equal(413, status2);
+        Assert.Equal("ok", (await s.GetJsonAsync("/healthz")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Events_need_a_key_and_the_events_key_cannot_reload()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        const string ev = """{"user":5,"item":"1","behavior":"cart"}""";
+        Assert.Equal(401, (int)(await s.PostEventsAsync(ev, key: null)).StatusCode);
+        Assert.Equal(403, (int)(await s.PostEventsAsync(ev, key: "not-the-key-at-all-no")).StatusCode);
+        Assert.Equal(200, (int)(await s.PostEventsAsync(ev, key: TestServer.EventsKey)).StatusCode);
+        using var reload = new HttpRequestMessage(HttpMethod.Post, "/admin/reload");
+        reload.Headers.Add("X-Api-Key", TestServer.EventsKey);
+        Assert.Equal(403, (int)(await s.Client.SendAsync(reload)).StatusCode);
+        Assert.Equal(401, (int)(await s.Client.GetAsync("/admin/events/count")).StatusCode);
+        Assert.Equal(1, log.Count);
+    }
+}

@@ -1,0 +1,179 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SearchRec.Server;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+public sealed class ServiceApiTests
+{
+    [Fact]
+    public async Task Search_returns_products_with_display_fields_and_scores()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var r = await s.GetJsonAsync("/search?q=连衣裙&k=3");
+        var results = r.GetProperty("results");
+        Assert.Equal(3, results.GetArrayLength());
+        var first = results[0];
+        Assert.Contains("连衣裙", first.GetProperty("title").GetString());
+        Assert.StartsWith("品牌", first.GetProperty("brand").GetString());
+        Assert.True(first.GetProperty("price").GetDouble() >= 10);
+        Assert.True(first.GetProperty("score").GetDouble() > 0);
+        Assert.False(first.TryGetProperty("explain", out _));
+        Assert.True(r.GetProperty("stagesMs").TryGetProperty("rank.model", out _));
+    }
+
+    [Fact]
+    public async Task Search_with_explain_lists_feature_contributions()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var r = await s.GetJsonAsync("/search?q=手机壳&k=2&explain=true");
+        var explain = r.GetProperty("results")[0].GetProperty("explain");
+        Assert.Equal("bm25", explain[0].GetProperty("feature").GetString());
+        Assert.True(explain[0].GetProperty("contribution").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Search_filters_by_brand_and_price()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var r = await s.GetJsonAsync("/search?q=新款&k=50&brand=品牌1&priceMin=12&priceMax=15");
+        var results = r.GetProperty("results");
+        Assert.NotEqual(0, results.GetArrayLength());
+        foreach (var item in results.EnumerateArray())
+        {
+            Assert.Equal("品牌1", item.GetProperty("brand").GetString());
+            Assert.InRange(item.GetProperty("price").GetDouble(), 12, 15);
+        }
+    }
+
+    [Theory]
+    [InlineData("/search?q=连衣裙&k=-1", "k")]
+    [InlineData("/search?q=连衣裙&k=100000", "k")]
+    [InlineData("/search?q=连衣裙&k=ten", "k")]
+    [InlineData("/search?k=5", "q")]
+    [InlineData("/search?q=%20%20", "q")]
+    [InlineData("/search?q=a&user=-3", "user")]
+    [InlineData("/search?q=a&priceMin=9&priceMax=2", "priceMin")]
+    [InlineData("/search?q=a&priceMax=NaN", "priceMax")]
+    [InlineData("/search?q=a&explain=maybe", "explain")]
+    [InlineData("/search?q=a&kk=3", "kk")]
+    [InlineData("/items/1/similar?k=0", "k")]
+    [InlineData("/users/abc/recommendations", "id")]
+    public async Task Bad_parameters_get_400_naming_the_parameter(string path, string field)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync(path));
+        Assert.Equal(400, status);
+        Assert.Equal(field, body.GetProperty("field").GetString());
+        Assert.Contains(field, body.GetProperty("error").GetString());
+        // The service keeps serving.
+        Assert.NotEqual(0, (await s.GetJsonAsync("/search?q=连衣裙")).GetProperty("results").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_one_megabyte_query_gets_400_about_q_and_the_service_keeps_serving()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var q = new string('a', 1 << 20);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/search?q=" + q));
+        Assert.Equal(400, status);
+        Assert.Equal("q", body.GetProperty("field").GetString());
+        Assert.Contains("at most 200", body.GetProperty("error").GetString());
+        Assert.Equal("ok", (await s.GetJsonAsync("/healthz")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Unknown_item_ids_get_404_with_the_id()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/items/999999/similar"));
+        Assert.Equal(404, status);
+        Assert.Contains("999999", body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Similar_items_name_the_source_of_each_result()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var r = await s.GetJsonAsync("/items/1/similar?k=4");
+        var results = r.GetProperty("results");
+        Assert.Equal(4, results.GetArrayLength());
+        foreach (var item in results.EnumerateArray())
+        {
+            Assert.Equal("content", item.GetProperty("source").GetString());
+            Assert.NotEqual("1", item.GetProperty("id").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Recommendations_for_a_cold_user_fall_back_to_popular_items()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var r = await s.GetJsonAsync("/users/77/recommendations?k=5");
+        Assert.Equal(5, r.GetProperty("results").GetArrayLength());
+        Assert.Equal("popular", r.GetProperty("results")[0].GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public async Task Health_openapi_metrics_and_page_are_served()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        await s.GetJsonAsync("/search?q=连衣裙");
+        Assert.Equal(40, (await s.GetJsonAsync("/healthz")).GetProperty("products").GetInt32());
+        var openapi = await s.GetJsonAsync("/openapi/v1.json");
+        Assert.True(openapi.GetProperty("paths").TryGetProperty("/search", out _));
+        Assert.True(openapi.GetProperty("paths").TryGetProperty("/events", out _));
+        var metrics = await s.Client.GetStringAsync("/metrics");
+        Assert.Contains("searchrec_requests", metrics);
+        Assert.Contains("searchrec_request_duration_seconds_bucket", metrics);
+        Assert.Contains("searchrec_cache_lookups", metrics);
+        Assert.Contains("stage=\"recall\"", metrics);
+        var page = await s.Client.GetStringAsync("/");
+        Assert.Contains("<input id=\"q\"", page);
+        Assert.Contains("sendEvent", await s.Client.GetStringAsync("/app.js"));
+    }
+
+    [Fact]
+    public async Task The_service_binds_to_loopback_by_default()
+    {
+        Assert.StartsWith("http://127.0.0.1:", new ServerOptions().Urls);
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        Assert.StartsWith("http://127.0.0.1:", s.Url);
+    }
+
+    [Theory]
+    [InlineData("ApiKey")]
+    [InlineData("MaxK")]
+    [InlineData("Urls")]
+    [InlineData("RedisConnectionString")]
+    [InlineData("EventsKey")]
+    public void Bad_options_are_refused_at_start_up_naming_the_setting(string setting)
+    {
+        var o = new ServerOptions { ApiKey = TestServer.ApiKey };
+        switch (setting)
+        {
+            case "ApiKey": o.ApiKey = "short"; break;
+            case "MaxK": o.MaxK = 0; break;
+            case "Urls": o.Urls = "ftp://nowhere"; break;
+            case "RedisConnectionString": o.RedisConnectionString = " "; break;
+            case "EventsKey": o.EventsKey = TestServer.ApiKey; break;
+        }
+        var ex = Assert.Throws<OptionsValidationException>(o.Validate);
+        Assert.Contains(setting, ex.Message);
+    }
+
+    [Fact]
+    public async Task Recall_is_cached_per_normalised_query_while_ranking_runs_per_request()
+    {
+        await using var s = await TestServer.StartFakeAsync(out var loader, out _);
+        await s.GetJsonAsync("/search?q=连衣裙&user=1");
+        await s.GetJsonAsync("/search?q=%20连衣裙%20&user=2");   // same after normalisation
+        await s.GetJsonAsync("/search?q=%EF%BC%A1%20连衣裙");     // full-width A
+        await s.GetJsonAsync("/search?q=a%20连衣裙");             // same as the previous after NFKC + lower case
+        Assert.Equal(2, loader.Latest.Recalls);
+        Assert.Equal(4, loader.Latest.Ranks);
+    }
+}
