@@ -59,7 +59,11 @@ async function search() {
       title.addEventListener('click', () => openItem(item));
       const buy = el('button', { className: 'buy', textContent: '购买 buy' });
       buy.addEventListener('click', async () => {
-        if (await sendEvent(item.id, 'buy')) { status(`purchase of ${item.id} sent as user ${currentUser()}`); search(); }
+        if (await sendEvent(item.id, 'buy')) {
+          await search();
+          await loadRecs();
+          status(`purchase of ${item.id} sent as user ${currentUser()}; results updated`);
+        }
       });
       const m = el('div', { className: 'meta', textContent: meta(item) }, buy);
       const li = el('li', {}, title, m);

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using SearchRec.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SearchRec.Server.Tests;
+
+public sealed class PageBrowserTests(ITestOutputHelper output)
+{
+    /// <summary>The repository's tests/e2e folder, found upwards from the test binary.</summary>
+    internal static string E2eDir()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "e2e");
+            if (File.Exists(Path.Combine(candidate, "page.test.mjs"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("tests/e2e/page.test.mjs not found above " + AppContext.BaseDirectory);
+    }
+
+    internal static async Task<(int Exit, string Output)> RunPageTestAsync(string url, string screenshot, ITestOutputHelper output)
+    {
+        var e2e = E2eDir();
+        if (!Directory.Exists(Path.Combine(e2e, "node_modules", "playwright-core")))
+            throw new InvalidOperationException($"playwright-core is not installed: run 'npm ci' in {e2e} (test.sh does).");
+        var psi = new ProcessStartInfo(Externals.Find("node") ?? "node")
+        {
+            WorkingDirectory = e2e,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add("page.test.mjs");
+        psi.ArgumentList.Add(url);
+        psi.ArgumentList.Add(screenshot);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await p.WaitForExitAsync(timeout.Token);
+        var text = await stdout + await stderr;
+        output.WriteLine(text);
+        return (p.ExitCode, text);
+    }
+
+    internal static string ScreenshotPath(string name)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(dir);
+        return Path.Combine(dir, name);
+    }
+
+    [ExternalFact("chromium")]
+    public async Task The_page_searches_shows_similar_items_and_sends_events_in_a_real_browser()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        var shot = ScreenshotPath("page-fake-shop.png");
+        var (exit, text) = await RunPageTestAsync(s.Url + "/", shot, output);
+        Assert.True(exit == 0, text);
+        Assert.Contains("ok similar row", text);
+        Assert.True(File.Exists(shot));
+        output.WriteLine("screenshot: " + shot);
+        Assert.True(log.Count >= 2);   // the click (pv) and the purchase (buy)
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+public sealed class RedisCacheTests
+{
+    [ExternalFact("redis-server")]
+    public async Task A_second_instance_reads_recall_results_from_the_shared_redis_level()
+    {
+        using var redis = RedisProcess.Start();
+        var log = new MemoryEventLog();
+        // Both instances load the same generation id ("fake1"), as two replicas of one deployment would.
+        var loaderA = new FakeLoader(log);
+        var loaderB = new FakeLoader(log);
+        await using var a = await TestServer.StartAsync(loaderA, log, o => o.RedisConnectionString = redis.ConnectionString);
+        await using var b = await TestServer.StartAsync(loaderB, log, o => o.RedisConnectionString = redis.ConnectionString);
+
+        var fromA = await a.GetJsonAsync("/search?q=手机壳&k=4");
+        Assert.Equal(1, loaderA.Latest.Recalls);
+        var fromB = await b.GetJsonAsync("/search?q=手机壳&k=4");
+        Assert.Equal(0, loaderB.Latest.Recalls);   // served from Redis, not recomputed
+        Assert.Equal(fromA.GetProperty("results").ToString(), fromB.GetProperty("results").ToString());
+
+        var similarA = await a.GetJsonAsync("/items/12/similar?k=3");
+        var similarB = await b.GetJsonAsync("/items/12/similar?k=3");
+        Assert.Equal(similarA.GetProperty("results").ToString(), similarB.GetProperty("results").ToString());
+    }
+
+    /// <summary>A throw-away redis-server on a free loopback port, without persistence.</summary>
+    private sealed class RedisProcess : IDisposable
+    {
+        private readonly Process _process;
+        private RedisProcess(Process p, int port) { _process = p; ConnectionString = $"127.0.0.1:{port}"; }
+        public string ConnectionString { get; }
+
+        public static RedisProcess Start()
+        {
+            int port = FreePort();
+            var psi = new ProcessStartInfo(Externals.Find("redis-server")!,
+                $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode yes")
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+            var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, _) => { };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    using var c = new TcpClient();
+                    c.Connect(IPAddress.Loopback, port);
+                    return new RedisProcess(p, port);
+                }
+                catch (SocketException) { Thread.Sleep(100); }
+                if (p.HasExited) throw new InvalidOperationException($"redis-server exited with {p.ExitCode}");
+            }
+            p.Kill();
+            throw new TimeoutException($"redis-server did not listen on port {port} within 15 s");
+        }
+
+        private static int FreePort()
+        {
+            var l = new TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            int port = ((IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+            return port;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill();
+            _process.WaitForExit(5000);
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+// Drives the SearchRec page in headless Chromium: type a query, see results, click one, see the similar row,
+// buy it as a chosen user, and keep a screenshot. Usage: node page.test.mjs <url> <screenshot.png> [query]
+// Exit code 0 on success; prints one "ok ..." line per check, or "FAIL ..." and exits 1.
+import { chromium } from 'playwright-core';
+
+const [url, shot, queryArg] = process.argv.slice(2);
+if (!url || !shot) { console.error('usage: node page.test.mjs <url> <screenshot.png> [query]'); process.exit(2); }
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors = [];
+  page.on('pageerror', e => errors.push(String(e)));
+  const posted = [];
+  page.on('response', r => { if (r.url().endsWith('/events')) posted.push(r.status()); });
+
+  await page.goto(url, { waitUntil: 'networkidle' });
+  const samples = await (await page.request.get(new URL('/samples', url).href)).json();
+  const query = queryArg || samples.queries[0];
+
+  // Pick the first sample user so clicks are sent as events.
+  await page.waitForFunction(() => document.querySelectorAll('#user option').length > 1);
+  const user = await page.$eval('#user option:nth-child(2)', o => o.value);
+  await page.selectOption('#user', user);
+
+  await page.fill('#q', query);
+  await page.press('#q', 'Enter');
+  await page.waitForSelector('#results li .title', { timeout: 20000 });
+  const titles = await page.$$eval('#results li .title', els => els.map(e => e.textContent));
+  if (titles.length === 0) throw new Error('no results');
+  console.log(`ok search "${query}" shows ${titles.length} results; first: ${titles[0]}`);
+
+  await page.click('#results li:first-child .title');
+  await page.waitForSelector('#similar .card', { timeout: 20000 });
+  const similar = await page.$$eval('#similar .card', els => els.map(e => e.dataset.id));
+  const sources = await page.$$eval('#similar .card .source', els => els.map(e => e.textContent));
+  console.log(`ok similar row shows ${similar.length} items (sources: ${[...new Set(sources)].join(', ')})`);
+
+  await page.click('#results li:first-child button.buy');
+  await page.waitForFunction(() => /purchase of .* sent/.test(document.querySelector('#status').textContent), null, { timeout: 20000 });
+  await page.waitForSelector('#recs .card', { timeout: 20000 });
+  if (!posted.includes(200)) throw new Error(`events not acknowledged: ${JSON.stringify(posted)}`);
+  console.log(`ok click and purchase sent as events for user ${user} (statuses ${posted.join(',')})`);
+
+  if (errors.length) throw new Error('page errors: ' + errors.join('; '));
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`ok screenshot ${shot}`);
+} catch (e) {
+  failed = true;
+  console.log(`FAIL ${e.message}`);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
