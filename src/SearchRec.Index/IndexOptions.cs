@@ -9,8 +9,11 @@ public sealed class IndexOptions
     /// <summary>Analyzer of the segmented title, brand, category and attribute fields. Default <c>searchrec</c>.</summary>
     public string TitleAnalyzer { get; set; } = "searchrec";
 
-    /// <summary>Analyzer of the CJK-bigram copy of the title. Default <c>cjk-bigram</c>.</summary>
-    public string BigramAnalyzer { get; set; } = "cjk-bigram";
+    /// <summary>
+    /// Analyzer of the CJK-bigram copy of the title. Default <c>cjk-bigram-unigram</c>: Lucene's CJK bigrams plus the
+    /// single characters (nDCG@10 0.79 on ecom-search against 0.71 for bigrams alone, <c>cjk-bigram</c>).
+    /// </summary>
+    public string BigramAnalyzer { get; set; } = "cjk-bigram-unigram";
 
     /// <summary>A user dictionary for the title analyzer (one word per line), or null. Default null.</summary>
     public string? UserDictionaryPath { get; set; }

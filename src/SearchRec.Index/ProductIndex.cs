@@ -45,7 +45,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         Options = options;
         Path = path;
         _reader = DirectoryReader.Open(directory);
-        _searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity(options.K1, options.B) };
+        _searcher = new IndexSearcher(_reader) { Similarity = new ExactBm25Similarity(options.K1, options.B) };
         _leaves = _reader.Leaves;
     }
 
@@ -86,7 +86,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, analyzer)
             {
                 OpenMode = OpenMode.CREATE,
-                Similarity = new BM25Similarity(opts.K1, opts.B),
+                Similarity = new ExactBm25Similarity(opts.K1, opts.B),
                 RAMBufferSizeMB = 256,
                 UseCompoundFile = false,
                 MergePolicy = new TieredMergePolicy { NoCFSRatio = 0.0 },

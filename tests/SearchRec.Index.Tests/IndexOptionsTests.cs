@@ -12,7 +12,7 @@ public sealed class IndexOptionsTests
         Assert.Equal(1.2f, o.K1);
         Assert.Equal(0.75f, o.B);
         Assert.Equal("searchrec", o.TitleAnalyzer);
-        Assert.Equal("cjk-bigram", o.BigramAnalyzer);
+        Assert.Equal("cjk-bigram-unigram", o.BigramAnalyzer);
     }
 
     [Theory]

@@ -10,7 +10,7 @@ namespace SearchRec.Index.Internals;
 /// <summary>The one seam between the index and the analyzers (swapped to the Text stage's registry in one place).</summary>
 internal static class AnalyzerFactory
 {
-    private static readonly string[] Names = ["searchrec", "cjk-bigram", "standard", "whitespace"];
+    private static readonly string[] Names = ["searchrec", "cjk-bigram", "cjk-bigram-unigram", "standard", "whitespace"];
 
     public static string KnownNames => string.Join(", ", Names);
 
@@ -20,8 +20,22 @@ internal static class AnalyzerFactory
     {
         // Until the Text stage's segmenter lands, "searchrec" is Lucene's standard analyzer (CJK unigrams).
         "searchrec" or "standard" => new StandardAnalyzer(LuceneVersion.LUCENE_48, CharArraySet.Empty),
-        "cjk-bigram" => new CJKAnalyzer(LuceneVersion.LUCENE_48, CharArraySet.Empty),
+        "cjk-bigram" => new CjkBigramAnalyzer(outputUnigrams: false),
+        "cjk-bigram-unigram" => new CjkBigramAnalyzer(outputUnigrams: true),
         "whitespace" => new WhitespaceAnalyzer(LuceneVersion.LUCENE_48),
         _ => throw new ArgumentException($"unknown analyzer '{name}'; known: {KnownNames}.", nameof(name)),
     };
+
+    /// <summary>Lucene's CJK chain (standard tokenizer, width folding, lower case, CJK bigrams) without stop words.</summary>
+    private sealed class CjkBigramAnalyzer(bool outputUnigrams) : Analyzer
+    {
+        protected override TokenStreamComponents CreateComponents(string fieldName, TextReader reader)
+        {
+            var source = new StandardTokenizer(LuceneVersion.LUCENE_48, reader);
+            TokenStream result = new CJKWidthFilter(source);
+            result = new LowerCaseFilter(LuceneVersion.LUCENE_48, result);
+            result = new CJKBigramFilter(result, CJKScript.ALL, outputUnigrams);
+            return new TokenStreamComponents(source, result);
+        }
+    }
 }
