@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Globalization;
+using SearchRec.Collab;
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Index;
+using SearchRec.Ranking;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Text;
+
+namespace SearchRec.Server.Adapters;
+
+/// <summary>Where <see cref="ShopLoader"/> finds a shop's index and models. Checked by <see cref="Validate"/>.</summary>
+public sealed class ShopLoaderOptions
+{
+    /// <summary>The Lucene index folder (from <c>searchrec index</c> or the demo). Required.</summary>
+    public string IndexPath { get; set; } = "";
+
+    /// <summary>The collaborative models folder (from <c>searchrec train-cf</c>). Required; a retrain writes here.</summary>
+    public string CollabModelsPath { get; set; } = "";
+
+    /// <summary>The ranker folder (from <c>searchrec train-ranker</c>). Default null: BM25 fused with the collaborative blend.</summary>
+    public string? RankerPath { get; set; }
+
+    /// <summary>A <c>qid&lt;TAB&gt;query</c> file whose queries the page offers as examples. Default null: none.</summary>
+    public string? QueriesPath { get; set; }
+
+    /// <summary>Candidates recalled per query (the re-ranker's window). Default 200.</summary>
+    public int RecallWindow { get; set; } = 200;
+
+    /// <summary>Weight of the user's collaborative score against normalised BM25 when there is no ranker. Default 0.5.</summary>
+    public float PersonalWeight { get; set; } = 0.5f;
+
+    /// <summary>Parameters for retraining the collaborative models. Default: those the loaded models were trained with.</summary>
+    public CollabOptions? RetrainOptions { get; set; }
+
+    /// <summary>Builds the ranking pipeline over the given recall. Default null: one from the ranker in <see cref="RankerPath"/>.</summary>
+    public Func<IProductRecall, ProductIndex, CollabModels, SearchPipeline>? PipelineFactory { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(IndexPath) || !Directory.Exists(IndexPath))
+            throw new ArgumentException($"ShopLoaderOptions.IndexPath: index folder '{IndexPath}' does not exist (build one with the demo or `searchrec index`).", nameof(IndexPath));
+        if (string.IsNullOrWhiteSpace(CollabModelsPath))
+            throw new ArgumentException("ShopLoaderOptions.CollabModelsPath must be set.", nameof(CollabModelsPath));
+        if (!Directory.Exists(CollabModelsPath))
+            throw new ArgumentException($"ShopLoaderOptions.CollabModelsPath: models folder '{CollabModelsPath}' does not exist (train with `searchrec train-cf`).", nameof(CollabModelsPath));
+        if (RankerPath is not null && !Directory.Exists(RankerPath))
+            throw new ArgumentException($"ShopLoaderOptions.RankerPath: ranker folder '{RankerPath}' does not exist.", nameof(RankerPath));
+        if (QueriesPath is not null && !File.Exists(QueriesPath))
+            throw new ArgumentException($"ShopLoaderOptions.QueriesPath: file '{QueriesPath}' does not exist.", nameof(QueriesPath));
+        if (RecallWindow is < 1 or > 10_000) throw new ArgumentException($"ShopLoaderOptions.RecallWindow must be in [1, 10000] (is {RecallWindow}).", nameof(RecallWindow));
+        if (!(PersonalWeight >= 0)) throw new ArgumentException($"ShopLoaderOptions.PersonalWeight must be >= 0 (is {PersonalWeight}).", nameof(PersonalWeight));
+    }
+}
+
+/// <summary>
+/// Loads a generation from a shop's files: opens the index, loads (or, on a retrain, trains from the event store
+/// and saves) the collaborative models, and wires the stages behind the host's interfaces.
+/// </summary>
+public sealed class ShopLoader : IGenerationLoader
+{
+    private readonly ShopLoaderOptions _options;
+    private readonly EventStoreLog _events;
+    private readonly Lazy<IReadOnlyList<string>> _queries;
+    private int _generation;
+
+    /// <summary>Creates the loader; nothing is read until <see cref="LoadAsync"/>.</summary>
+    public ShopLoader(ShopLoaderOptions options, EventStoreLog events)
+    {
+        Guard.NotNull(options);
+        options.Validate();
+        _options = options;
+        _events = Guard.NotNull(events);
+        _queries = new(() => ReadQueries(options.QueriesPath));
+    }
+
+    /// <inheritdoc />
+    public Task<ServiceGeneration> LoadAsync(ReloadRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        Guard.NotNull(request);
+        return Task.Run(() => Load(request.Retrain, progress, cancellationToken), cancellationToken);
+    }
+
+    private ServiceGeneration Load(bool retrain, IProgress<string>? progress, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var index = ProductIndex.Open(_options.IndexPath);
+        try
+        {
+            ct.ThrowIfCancellationRequested();
+            long seen = _events.Count;
+            CollabModels models;
+            if (retrain)
+            {
+                var trainOptions = _options.RetrainOptions ?? CollabModels.Load(_options.CollabModelsPath).TrainedOptions;
+                progress?.Report($"retraining collaborative models on {seen:N0} events");
+                models = CollabModels.Train(_events.Store.ReadAll(), trainOptions);
+                SaveAtomically(models, _options.CollabModelsPath);
+            }
+            else
+            {
+                models = CollabModels.Load(_options.CollabModelsPath);
+            }
+            ct.ThrowIfCancellationRequested();
+
+            var categoryIds = new Dictionary<string, long>(StringComparer.Ordinal);
+            var itemIds = new List<string>(200);
+            foreach (var p in index.Products())
+            {
+                if (itemIds.Count < 200) itemIds.Add(p.Id);
+                string path = p.CategoryPath;
+                if (categoryIds.ContainsKey(path)) continue;
+                if (long.TryParse(p.Id, NumberStyles.None, CultureInfo.InvariantCulture, out long pid) && models.CategoryOf(pid) is long cat)
+                    categoryIds[path] = cat;
+            }
+            var users = new List<long>(50);
+            foreach (var e in _events.Store.ReadAll())
+            {
+                if (users.Count > 0 && users[^1] == e.UserId) continue;
+                users.Add(e.UserId);
+                if (users.Count == 50) break;
+            }
+
+            Func<IProductRecall, SearchPipeline>? pipeline = null;
+            if (_options.PipelineFactory is { } factory) pipeline = recall => factory(recall, index, models);
+            else if (_options.RankerPath is { } rankerPath)
+            {
+                var model = RankerStore.Read(rankerPath);
+                pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(),
+                    new FeatureExtractor([new RecallFeatures(), new TextFeatures()]), model,
+                    new SearchPipelineOptions { RecallWindow = _options.RecallWindow });
+            }
+            var search = new IndexSearchBackend(index, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight);
+            var similar = new CollabSimilarBackend(new SimilarItems(models, index, _events.Store));
+            var recs = new CollabRecommendationBackend(models, _events.Store);
+            int n = Interlocked.Increment(ref _generation);
+            // Unique over time and the same for replicas started from the same files at the same second.
+            string id = string.Create(CultureInfo.InvariantCulture, $"g{n}-{DateTime.UtcNow:yyyyMMddHHmmss}");
+            progress?.Report($"generation {id} loaded in {sw.Elapsed.TotalSeconds:F1} s ({index.Count:N0} products, ranker: {(search.HasRanker ? "yes" : "no")})");
+            return new ServiceGeneration(id, new IndexCatalog(index, categoryIds), search, similar, recs, new CollabObserver(models), seen,
+                new ShopSamples(_queries.Value, itemIds, users), [index]);
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes next to the live folder, then swaps folders, so a crash never leaves half-written models.</summary>
+    private static void SaveAtomically(CollabModels models, string dir)
+    {
+        string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
+        string fresh = full + ".new", old = full + ".old";
+        if (Directory.Exists(fresh)) Directory.Delete(fresh, true);
+        models.Save(fresh);
+        if (Directory.Exists(old)) Directory.Delete(old, true);
+        Directory.Move(full, old);
+        Directory.Move(fresh, full);
+        Directory.Delete(old, true);
+    }
+
+    private static IReadOnlyList<string> ReadQueries(string? path)
+    {
+        if (path is null) return [];
+        var list = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(path))
+        {
+            int tab = line.IndexOf('\t', StringComparison.Ordinal);
+            string q = (tab >= 0 ? line[(tab + 1)..] : line).Trim();
+            if (q.Length > 0 && seen.Add(q)) list.Add(q);
+            if (list.Count == 500) break;
+        }
+        return list;
+    }
+}

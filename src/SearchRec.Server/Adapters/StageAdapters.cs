@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Globalization;
+using SearchRec.Collab;
+using SearchRec.Collab.Events;
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Index;
+using SearchRec.Ranking;
+
+namespace SearchRec.Server.Adapters;
+
+/// <summary>Product look-ups over the Lucene index, with the category ids the event log uses.</summary>
+internal sealed class IndexCatalog(ProductIndex index, IReadOnlyDictionary<string, long> categoryIds) : ICatalog
+{
+    public int Count => index.Count;
+
+    public Product? Get(string productId) => index.GetProduct(productId);
+
+    public long CategoryIdOf(Product product) =>
+        categoryIds.TryGetValue(product.CategoryPath, out long id) ? id : StableCategoryId(product.CategoryPath);
+
+    /// <summary>An id for a category the event log has never seen: a stable hash, so it is the same in every process.</summary>
+    internal static long StableCategoryId(string path)
+    {
+        ulong h = 14695981039346656037;   // FNV-1a
+        foreach (char c in path) { h ^= c; h = unchecked(h * 1099511628211); }
+        return (long)(h >> 2) + 1_000_000_000;
+    }
+}
+
+/// <summary>
+/// Search over the index. With a trained ranker, the ranking pipeline re-ranks the (cached) recall; without one,
+/// BM25 is fused with the collaborative <c>blend</c> score of the user's history. Either way the user's history is
+/// read from the event store at request time, so an event shows in that user's next search.
+/// </summary>
+internal sealed class IndexSearchBackend : ISearchBackend
+{
+    private readonly ProductIndex _index;
+    private readonly CollabModels? _models;
+    private readonly IEventStore? _events;
+    private readonly SearchPipeline? _pipeline;
+    private readonly int _window;
+    private readonly float _personalWeight;
+
+    [ThreadStatic] private static IReadOnlyList<RecallCandidate>? t_recalled;
+
+    public IndexSearchBackend(ProductIndex index, CollabModels? models, IEventStore? events,
+        Func<IProductRecall, SearchPipeline>? pipeline, int window, float personalWeight)
+    {
+        _index = index;
+        _models = models;
+        _events = events;
+        _window = window;
+        _personalWeight = personalWeight;
+        // The pipeline recalls through this shim, which hands it the host's cached candidates.
+        _pipeline = pipeline?.Invoke(new PrecomputedRecall(index));
+    }
+
+    public bool HasRanker => _pipeline is not null;
+
+    public IReadOnlyList<RecallCandidate> Recall(SearchQuery query) => _index.Recall(new RecallRequest(query.Text)
+    {
+        TopN = _window, Category = query.Category, Brand = query.Brand, PriceMin = query.PriceMin, PriceMax = query.PriceMax,
+    });
+
+    public RankResult Rank(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
+    {
+        if (candidates.Count == 0) return new RankResult([], []);
+        return _pipeline is not null ? RankWithPipeline(query, candidates, userId, k, explain) : RankFused(candidates, userId, k, explain);
+    }
+
+    private RankResult RankWithPipeline(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
+    {
+        SearchResponse response;
+        t_recalled = candidates;
+        try
+        {
+            response = _pipeline!.Search(new SearchRequest(query.Text)
+            {
+                UserId = userId, TopK = k, Explain = explain, Category = query.Category, Brand = query.Brand,
+            });
+        }
+        finally
+        {
+            t_recalled = null;
+        }
+        var hits = new RankedHit[response.Hits.Count];
+        for (int i = 0; i < hits.Length; i++)
+        {
+            var h = response.Hits[i];
+            FeatureContribution[]? ex = null;
+            if (h.Explanation is { } list)
+            {
+                ex = new FeatureContribution[list.Count];
+                for (int f = 0; f < list.Count; f++) ex[f] = new FeatureContribution(list[f].Feature, list[f].Value, list[f].Contribution);
+            }
+            hits[i] = new RankedHit(h.Product.Id, h.Score, ex);
+        }
+        var t = response.Timings;
+        return new RankResult(hits, [new("features", t.FeaturesMs), new("model", t.ScoreMs), new("topk", t.TopKMs)]);
+    }
+
+    private RankResult RankFused(IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
+    {
+        int n = candidates.Count;
+        float[] personal = ArrayPool<float>.Shared.Rent(n);
+        float[] final = ArrayPool<float>.Shared.Rent(n);
+        long[] ids = ArrayPool<long>.Shared.Rent(n);
+        try
+        {
+            float maxBm25 = 0;
+            for (int i = 0; i < n; i++) maxBm25 = Math.Max(maxBm25, candidates[i].Score);
+            float maxPersonal = 0;
+            personal.AsSpan(0, n).Clear();
+            if (userId is { } u && _models is not null && _events is not null && _personalWeight > 0)
+            {
+                var history = new UserHistory(u, _events.GetHistory(u, 200), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+                if (history.Count > 0)
+                {
+                    for (int i = 0; i < n; i++)
+                        ids[i] = long.TryParse(candidates[i].ProductId, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : -1;
+                    _models.Blend.Score(history, ids.AsSpan(0, n), personal.AsSpan(0, n));
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (float.IsNaN(personal[i]) || personal[i] < 0) personal[i] = 0;
+                        maxPersonal = Math.Max(maxPersonal, personal[i]);
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++)
+            {
+                float text = maxBm25 > 0 ? candidates[i].Score / maxBm25 : 0;
+                float p = maxPersonal > 0 ? personal[i] / maxPersonal : 0;
+                personal[i] = _personalWeight * p;
+                final[i] = text + personal[i];
+            }
+            var order = TopIndexes(final.AsSpan(0, n), Math.Min(k, n));
+            var hits = new RankedHit[order.Length];
+            for (int r = 0; r < order.Length; r++)
+            {
+                int i = order[r];
+                var c = candidates[i];
+                hits[r] = new RankedHit(c.ProductId, final[i], explain
+                    ? [new FeatureContribution("bm25", c.Score, final[i] - personal[i]), new FeatureContribution("collab-blend", personal[i], personal[i])]
+                    : null);
+            }
+            return new RankResult(hits, []);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(personal);
+            ArrayPool<float>.Shared.Return(final);
+            ArrayPool<long>.Shared.Return(ids);
+        }
+    }
+
+    /// <summary>Indexes of the k best scores, best first; ties keep recall order.</summary>
+    private static int[] TopIndexes(ReadOnlySpan<float> scores, int k)
+    {
+        var top = new int[k];
+        int filled = 0;
+        for (int i = 0; i < scores.Length; i++)
+        {
+            float s = scores[i];
+            if (filled == k && !(s > scores[top[k - 1]])) continue;
+            int pos = filled < k ? filled++ : k - 1;
+            while (pos > 0 && s > scores[top[pos - 1]]) { top[pos] = top[pos - 1]; pos--; }
+            top[pos] = i;
+        }
+        return top;
+    }
+
+    /// <summary>Recall for the pipeline: the candidates the host already has (from its cache) when set, else the index.</summary>
+    private sealed class PrecomputedRecall(ProductIndex index) : IProductRecall
+    {
+        public int Count => index.Count;
+        public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => t_recalled ?? index.Recall(request);
+        public Product? GetProduct(string productId) => index.GetProduct(productId);
+        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => index.MoreLikeThis(productId, k);
+    }
+}
+
+/// <summary>Similar items from the collaborative stage (behaviour, content, category), leaning to the user's history.</summary>
+internal sealed class CollabSimilarBackend(SimilarItems similar) : ISimilarBackend
+{
+    public IReadOnlyList<ScoredItem> Similar(string productId, long? userId, int k)
+    {
+        if (!long.TryParse(productId, NumberStyles.None, CultureInfo.InvariantCulture, out long id)) return [];
+        var found = similar.Find(id, userId, k);
+        var list = new ScoredItem[found.Count];
+        for (int i = 0; i < list.Length; i++)
+            list[i] = new ScoredItem(found[i].ItemId.ToString(CultureInfo.InvariantCulture), found[i].Score, found[i].SourceNames);
+        return list;
+    }
+}
+
+/// <summary>The home-page feed: the <c>blend</c> scorer over the user's history; popular items for a cold user.</summary>
+internal sealed class CollabRecommendationBackend(CollabModels models, IEventStore events) : IRecommendationBackend
+{
+    public IReadOnlyList<ScoredItem> Recommend(long userId, int k)
+    {
+        var history = new UserHistory(userId, events.GetHistory(userId, 200), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var (scorer, source) = history.Count > 0 ? (models.Blend, "blend") : (models.Popularity, "popularity");
+        var top = scorer.TopK(history, k);
+        var list = new ScoredItem[top.Count];
+        for (int i = 0; i < list.Length; i++)
+            list[i] = new ScoredItem(top[i].ItemId.ToString(CultureInfo.InvariantCulture), top[i].Score, source);
+        return list;
+    }
+}
+
+/// <summary>Live popularity counts: each stored event goes to the collaborative models at once.</summary>
+internal sealed class CollabObserver(CollabModels models) : IEventObserver
+{
+    public void Observe(UserEvent userEvent) => models.Observe(userEvent);
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using SearchRec.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SearchRec.Server.Tests;
+
+/// <summary>The service over the real stages (Lucene index, SQLite event store, collaborative models) on a generated shop.</summary>
+public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : IClassFixture<TinyShop>
+{
+    private static List<string> Ids(JsonElement r) =>
+        r.GetProperty("results").EnumerateArray().Select(x => x.GetProperty("id").GetString()!).ToList();
+
+    [Fact]
+    public async Task Search_over_the_real_index_returns_products_and_explains_them()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var _ = s;
+        using var __ = store;
+        var r = await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}&k=5&explain=true");
+        var results = r.GetProperty("results");
+        Assert.True(results.GetArrayLength() > 0, r.ToString());
+        Assert.False(string.IsNullOrEmpty(results[0].GetProperty("title").GetString()));
+        Assert.True(results[0].GetProperty("explain").GetArrayLength() > 0);
+        var samples = await s.GetJsonAsync("/samples");
+        Assert.True(samples.GetProperty("userIds").GetArrayLength() > 0);
+        Assert.True(samples.GetProperty("queries").GetArrayLength() > 0);
+    }
+
+    [Fact]
+    public async Task A_users_purchase_shows_in_their_next_search_but_not_in_anyone_elses()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var _ = s;
+        using var __ = store;
+        const long user = 900_001;   // no history yet
+        string q = Uri.EscapeDataString(shop.Queries[1]);
+        var before = Ids(await s.GetJsonAsync($"/search?q={q}&k=20&user={user}"));
+        Assert.True(before.Count >= 5, "the query should find several products");
+        string target = before[^1];   // the lowest-ranked of the twenty
+
+        var post = await s.PostEventsAsync($$"""[{"user":{{user}},"item":"{{target}}","behavior":"buy"},{"user":{{user}},"item":"{{target}}","behavior":"cart","timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 5}}}]""");
+        Assert.Equal(200, (int)post.StatusCode);
+
+        var after = Ids(await s.GetJsonAsync($"/search?q={q}&k=20&user={user}"));
+        output.WriteLine($"target {target}: rank {before.IndexOf(target)} -> {after.IndexOf(target)}");
+        Assert.True(after.IndexOf(target) < before.IndexOf(target), $"{target} did not move up: {string.Join(",", after)}");
+        var someoneElse = Ids(await s.GetJsonAsync($"/search?q={q}&k=20&user=900002"));
+        Assert.Equal(before, someoneElse);
+    }
+
+    [Fact]
+    public async Task A_users_events_reach_their_similar_items_answer_at_once()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var _ = s;
+        using var __ = store;
+        const long user = 900_003;
+        var anon = await s.GetJsonAsync("/items/5/similar?k=10");
+        Assert.True(anon.GetProperty("results").GetArrayLength() > 0);
+        Assert.All(anon.GetProperty("results").EnumerateArray(), r => Assert.False(string.IsNullOrEmpty(r.GetProperty("source").GetString())));
+        var before = await s.GetJsonAsync($"/items/5/similar?k=10&user={user}");
+        // The user buys the similar item whose category differs most from the rest: their taste now leans to it.
+        var list = before.GetProperty("results").EnumerateArray().ToList();
+        string sourceCategory = (await s.GetJsonAsync("/items/5")).GetProperty("category").GetString()!;
+        var pick = list.LastOrDefault(r => r.GetProperty("category").GetString() != sourceCategory);
+        string target = (pick.ValueKind == JsonValueKind.Object ? pick : list[^1]).GetProperty("id").GetString()!;
+        Assert.Equal(200, (int)(await s.PostEventsAsync($$"""{"user":{{user}},"item":"{{target}}","behavior":"buy"}""")).StatusCode);
+        var after = await s.GetJsonAsync($"/items/5/similar?k=10&user={user}");
+        output.WriteLine(before.GetProperty("results").ToString());
+        output.WriteLine(after.GetProperty("results").ToString());
+        Assert.NotEqual(before.GetProperty("results").ToString(), after.GetProperty("results").ToString());
+    }
+
+    [Fact]
+    public async Task Every_acknowledged_event_is_in_the_store_and_a_retrain_swaps_in_new_models()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var _ = s;
+        using var __ = store;
+        long start = store.Count;
+        int acked = 0;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var tasks = Enumerable.Range(0, 8).Select(async c =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                var r = await s.PostEventsAsync($$"""{"user":{{800_000 + c}},"item":"{{1 + i}}","behavior":"pv","timestamp":{{now - i}}}""");
+                if (r.IsSuccessStatusCode) Interlocked.Add(ref acked, JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("accepted").GetInt32());
+            }
+        });
+        await Task.WhenAll(tasks);
+        Assert.Equal(80, acked);
+        Assert.Equal(start + acked, store.Count);
+        using var req = new HttpRequestMessage(HttpMethod.Get, "/admin/events/count");
+        req.Headers.Add("X-Api-Key", TestServer.ApiKey);
+        var count = JsonDocument.Parse(await (await s.Client.SendAsync(req)).Content.ReadAsStringAsync()).RootElement.GetProperty("count").GetInt64();
+        Assert.Equal(start + acked, count);
+
+        var (status, body) = await TestServer.ReadAsync(await s.ReloadAsync(retrain: true));
+        Assert.Equal(200, status);
+        Assert.NotEqual(body.GetProperty("previous").GetString(), body.GetProperty("generation").GetString());
+        Assert.NotEmpty(Ids(await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}")));
+    }
+
+    [ExternalFact("chromium")]
+    public async Task The_page_works_in_a_real_browser_over_a_generated_shop()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var _ = s;
+        using var __ = store;
+        long start = store.Count;
+        var shot = PageBrowserTests.ScreenshotPath("page-generated-shop.png");
+        var (exit, text) = await PageBrowserTests.RunPageTestAsync(s.Url + "/", shot, output);
+        Assert.True(exit == 0, text);
+        output.WriteLine("screenshot: " + shot);
+        Assert.True(store.Count >= start + 2);
+    }
+}

@@ -1,0 +1,61 @@
+using SearchRec.Collab.Events;
+using SearchRec.Collab.Models;
+using SearchRec.Index;
+using SearchRec.Server.Adapters;
+using SearchRec.Synthetic;
+using SearchRec.Testing;
+
+namespace SearchRec.Server.Tests;
+
+/// <summary>
+/// A generated shop with everything the real stages need: index, SQLite event store, collaborative models.
+/// Built once per test class (xunit class fixture) in a temp folder.
+/// </summary>
+public sealed class TinyShop : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public TinyShop()
+    {
+        var gen = new ShopGenerator(new ShopOptions { Products = 600, Users = 60, SessionsPerUser = 6, Seed = 7 });
+        Files = gen.Write(_dir.File("shop"));
+        IndexPath = _dir.File("index");
+        using (ProductIndex.Build(gen.Products(), new IndexOptions(), IndexPath)) { }
+        EventsPath = _dir.File("events.db");
+        using (var store = new SqliteEventStore(EventsPath, new SqliteEventStoreOptions { SynchronousFull = false }))
+        {
+            store.Import(Files.Events);
+            CollabPath = _dir.File("collab");
+            CollabModels.Train(store.ReadAll(), new CollabOptions { SkipAls = true, Threads = 1 }).Save(CollabPath);
+        }
+        // Close pooled connections so the WAL is checkpointed into the file the tests copy.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Queries = File.ReadLines(Files.Queries).Select(l => l.Split('\t')[1]).Take(20).ToList();
+    }
+
+    public ShopFiles Files { get; }
+    public string IndexPath { get; }
+    public string EventsPath { get; }
+    public string CollabPath { get; } = "";
+    public IReadOnlyList<string> Queries { get; }
+
+    /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
+    internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null)
+    {
+        var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
+        File.Copy(EventsPath, copy);
+        var store = new SqliteEventStore(copy, new SqliteEventStoreOptions { SynchronousFull = false });
+        var log = new EventStoreLog(store);
+        var collabCopy = _dir.File($"collab-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(collabCopy);
+        foreach (var f in Directory.GetFiles(CollabPath)) File.Copy(f, Path.Combine(collabCopy, Path.GetFileName(f)));
+        var loader = new ShopLoader(new ShopLoaderOptions
+        {
+            IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries,
+        }, log);
+        var server = await TestServer.StartAsync(loader, log, configure);
+        return (server, store);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
