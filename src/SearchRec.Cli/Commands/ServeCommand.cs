@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using SearchRec.Collab.Events;
+using SearchRec.Server;
+using SearchRec.Server.Adapters;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>What <see cref="ServeCommand.RunAsync"/> serves: a shop's files and the service settings.</summary>
+internal sealed record ServeSettings(string IndexPath, string CollabPath, string EventsPath, string? RankerPath, string? QueriesPath)
+{
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
+    public string? ApiKey { get; init; }
+    public string? EventsKey { get; init; }
+    public string? Redis { get; init; }
+    public int? RetrainSeconds { get; init; }
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+}
+
+/// <summary><c>searchrec serve</c>: runs the HTTP service over an index and models the user already has.</summary>
+public sealed class ServeCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var index = new Option<string>("--index") { Description = "Lucene index folder.", Required = true };
+        var collab = new Option<string>("--collab") { Description = "Collaborative models folder (from train-cf); a retrain writes here.", Required = true };
+        var events = new Option<string>("--events") { Description = "SQLite event store (created if missing); POST /events appends here.", Required = true };
+        var ranker = new Option<string?>("--ranker") { Description = "Ranker folder (from train-ranker). Without it: BM25 fused with the collaborative blend." };
+        var queries = new Option<string?>("--queries") { Description = "qid<TAB>query file offered as examples on the page." };
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, as ASP.NET does.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var apiKey = new Option<string?>("--api-key") { Description = "Key for POST /events and /admin/* (X-Api-Key). Default: $SEARCHREC_API_KEY, else a random key printed at start." };
+        var eventsKey = new Option<string?>("--events-key") { Description = "Events-only key handed to the web page. Default: a random key." };
+        var redis = new Option<string?>("--redis") { Description = "Redis connection string for the second cache level (e.g. 127.0.0.1:6379)." };
+        var retrain = new Option<int?>("--retrain-every") { Description = "Retrain the collaborative models from the event store every N seconds." };
+        var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
+        foreach (var o in new Option[] { index, collab, events, ranker, queries, urls, apiKey, eventsKey, redis, retrain }) cmd.Options.Add(o);
+        cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
+        {
+            var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
+            {
+                Urls = pr.GetValue(urls)!,
+                ApiKey = pr.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SEARCHREC_API_KEY"),
+                EventsKey = pr.GetValue(eventsKey),
+                Redis = pr.GetValue(redis),
+                RetrainSeconds = pr.GetValue(retrain),
+            };
+            return await RunAsync(settings, ct);
+        });
+        return cmd;
+    }
+
+    /// <summary>Starts the service, prints its address and keys, and runs until Ctrl+C. Used by <c>serve</c> and <c>demo</c>.</summary>
+    internal static async Task<int> RunAsync(ServeSettings s, CancellationToken ct)
+    {
+        string apiKey = s.ApiKey ?? RandomKey();
+        string eventsKey = s.EventsKey ?? RandomKey();
+        SqliteEventStore? store = null;
+        try
+        {
+            var loaderOptions = new ShopLoaderOptions
+            {
+                IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, QueriesPath = s.QueriesPath,
+            };
+            loaderOptions.Validate();
+            store = new SqliteEventStore(s.EventsPath);
+            var log = new EventStoreLog(store);
+            var options = new ServerOptions
+            {
+                Urls = s.Urls, ApiKey = apiKey, EventsKey = eventsKey, RedisConnectionString = s.Redis,
+                RetrainInterval = s.RetrainSeconds is { } sec ? TimeSpan.FromSeconds(sec) : null,
+            };
+            Console.Error.WriteLine($"serve: loading index {s.IndexPath} and models {s.CollabPath} ({log.Count:N0} events in {s.EventsPath})");
+            var app = await SearchRecServer.BuildAsync(options, new ShopLoader(loaderOptions, log), log, s.LogLevel, ct);
+            await app.StartAsync(ct);
+            var url = SearchRecServer.Addresses(app)[0];
+            Console.WriteLine($"SearchRec is serving at {url}/  (OpenAPI {url}/openapi/v1.json, metrics {url}/metrics)");
+            Console.WriteLine($"  admin key (X-Api-Key for /events, /admin/*): {(s.ApiKey is null ? apiKey : "(as given)")}");
+            Console.WriteLine("  Ctrl+C stops it.");
+            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            return 0;
+        }
+        catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or IOException)
+        {
+            Console.Error.WriteLine($"serve: {ex.Message}");
+            return 2;
+        }
+        finally
+        {
+            store?.Dispose();
+        }
+    }
+
+    private static string RandomKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}
