@@ -1,0 +1,476 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using System.Text.Json;
+using Lucene.Net.Analysis;
+using Lucene.Net.Analysis.Miscellaneous;
+using Lucene.Net.Analysis.TokenAttributes;
+using Lucene.Net.Index;
+using Lucene.Net.Queries.Mlt;
+using Lucene.Net.Search;
+using Lucene.Net.Search.Similarities;
+using Lucene.Net.Store;
+using Lucene.Net.Util;
+using SearchRec.Core;
+using SearchRec.Index.Internals;
+using LuceneDirectory = Lucene.Net.Store.Directory;
+
+namespace SearchRec.Index;
+
+/// <summary>
+/// A Lucene index of products with BM25 recall (per-field scores kept per candidate), filters on category, brand
+/// and price, stored products and MoreLikeThis neighbours. Immutable once built; every member is thread-safe.
+/// </summary>
+public sealed class ProductIndex : IProductRecall, IDisposable
+{
+    /// <summary>The file beside the Lucene files that holds the build options.</summary>
+    internal const string OptionsFileName = "searchrec-index.json";
+
+    /// <summary>Most distinct query terms per analyzer: keeps a 1,000-character query fast and under the clause limit.</summary>
+    internal const int MaxQueryTerms = 48;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    [ThreadStatic] private static QueryScratch? t_scratch;
+
+    private readonly LuceneDirectory _directory;
+    private readonly Analyzer _analyzer;
+    private readonly DirectoryReader _reader;
+    private readonly IndexSearcher _searcher;
+    private readonly IList<AtomicReaderContext> _leaves;
+
+    private ProductIndex(LuceneDirectory directory, Analyzer analyzer, IndexOptions options, string? path)
+    {
+        _directory = directory;
+        _analyzer = analyzer;
+        Options = options;
+        Path = path;
+        _reader = DirectoryReader.Open(directory);
+        _searcher = new IndexSearcher(_reader) { Similarity = new ExactBm25Similarity(options.K1, options.B) };
+        _leaves = _reader.Leaves;
+    }
+
+    /// <summary>The index directory, or null for an in-memory index.</summary>
+    public string? Path { get; }
+
+    /// <summary>The options the index was built with.</summary>
+    public IndexOptions Options { get; }
+
+    /// <inheritdoc />
+    public int Count => _reader.NumDocs;
+
+    /// <summary>
+    /// Indexes products, in memory (<paramref name="path"/> null) or in a directory whose previous index is replaced.
+    /// Ids must be unique and titles non-empty (an <see cref="ArgumentException"/> names the product otherwise; an
+    /// index on disk is then left as it was).
+    /// </summary>
+    /// <param name="products">The products to index.</param>
+    /// <param name="options">Analysis and BM25 options; validated here and saved beside an on-disk index.</param>
+    /// <param name="path">The index directory, or null for an in-memory index.</param>
+    /// <param name="progress">Receives the number of products indexed so far, every few thousand and at the end.</param>
+    public static ProductIndex Build(IEnumerable<Product> products, IndexOptions options, string? path = null, IProgress<long>? progress = null)
+    {
+        Guard.NotNull(products);
+        Guard.NotNull(options);
+        options.Validate();
+        var opts = options.Clone();
+        LuceneDirectory dir;
+        if (path is null) dir = new RAMDirectory();
+        else
+        {
+            System.IO.Directory.CreateDirectory(path);
+            dir = FSDirectory.Open(path);
+        }
+        var analyzer = CreateAnalyzer(opts);
+        try
+        {
+            var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, analyzer)
+            {
+                OpenMode = OpenMode.CREATE,
+                Similarity = new ExactBm25Similarity(opts.K1, opts.B),
+                RAMBufferSizeMB = 256,
+                UseCompoundFile = false,
+                MergePolicy = new TieredMergePolicy { NoCFSRatio = 0.0 },
+            };
+            var writer = new IndexWriter(dir, config);
+            try
+            {
+                AddAll(writer, products, progress);
+                using (var nrt = DirectoryReader.Open(writer, applyAllDeletes: false))
+                    ThrowOnDuplicateId(nrt);
+                writer.Commit();
+            }
+            catch
+            {
+                writer.Rollback();
+                throw;
+            }
+            writer.Dispose();
+            if (path is not null)
+                File.WriteAllText(System.IO.Path.Combine(path, OptionsFileName), JsonSerializer.Serialize(opts, JsonOptions));
+            return new ProductIndex(dir, analyzer, opts, path);
+        }
+        catch
+        {
+            analyzer.Dispose();
+            dir.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an index built by <see cref="Build"/> on disk, with the options saved beside it.</summary>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="InvalidDataException">The directory holds no SearchRec index or its options file is broken.</exception>
+    public static ProductIndex Open(string path)
+    {
+        Guard.NotNull(path);
+        if (!System.IO.Directory.Exists(path)) throw new DirectoryNotFoundException($"index directory '{path}' does not exist");
+        var optionsFile = System.IO.Path.Combine(path, OptionsFileName);
+        if (!File.Exists(optionsFile)) throw new InvalidDataException($"'{path}' holds no SearchRec index ({OptionsFileName} is missing)");
+        IndexOptions opts;
+        try
+        {
+            opts = JsonSerializer.Deserialize<IndexOptions>(File.ReadAllText(optionsFile))
+                ?? throw new InvalidDataException($"{optionsFile}: empty options");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{optionsFile}: {e.Message}", e);
+        }
+        opts.Validate();
+        var dir = FSDirectory.Open(path);
+        var analyzer = CreateAnalyzer(opts);
+        try
+        {
+            return new ProductIndex(dir, analyzer, opts, path);
+        }
+        catch (Exception e) when (e is IndexNotFoundException or CorruptIndexException)
+        {
+            analyzer.Dispose();
+            dir.Dispose();
+            throw new InvalidDataException($"'{path}': {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<RecallCandidate> Recall(RecallRequest request)
+    {
+        Guard.NotNull(request);
+        Guard.Positive(request.TopN);
+        if (string.IsNullOrWhiteSpace(request.Query) || _reader.MaxDoc == 0) return [];
+        if (request.PriceMin is { } lo && request.PriceMax is { } hi && lo > hi) return [];
+
+        var scratch = t_scratch ??= new QueryScratch();
+        var fieldQueries = scratch.FieldQueries;
+        Array.Clear(fieldQueries);
+        var useTitle = request.Fields != RecallFields.Bigram;
+        var useBigram = request.Fields != RecallFields.Title;
+        if (useTitle)
+        {
+            var n = CollectTerms(IndexFields.Title, request.Query, scratch);
+            if (n > 0)
+            {
+                fieldQueries[0] = TermsQuery(IndexFields.Title, scratch);
+                if (request.Fields == RecallFields.All)
+                {
+                    fieldQueries[2] = TermsQuery(IndexFields.Brand, scratch);
+                    fieldQueries[3] = TermsQuery(IndexFields.Category, scratch);
+                    fieldQueries[4] = TermsQuery(IndexFields.Attributes, scratch);
+                }
+            }
+        }
+        if (useBigram && CollectTerms(IndexFields.Bigram, request.Query, scratch) > 0)
+            fieldQueries[1] = TermsQuery(IndexFields.Bigram, scratch);
+
+        Query? query = null;
+        BooleanQuery? combined = null;
+        for (var f = 0; f < fieldQueries.Length; f++)
+        {
+            var q = fieldQueries[f];
+            if (q is null) continue;
+            if (query is null) { query = q; continue; }
+            if (combined is null)
+            {
+                combined = new BooleanQuery(disableCoord: true) { { query, Occur.SHOULD } };
+                query = combined;
+            }
+            combined.Add(q, Occur.SHOULD);
+        }
+        if (query is null) return [];
+
+        var top = _searcher.Search(query, BuildFilter(request), Math.Min(request.TopN, _reader.MaxDoc));
+        var hits = top.ScoreDocs;
+        if (hits.Length == 0) return [];
+        return Assemble(hits, fieldQueries, scratch);
+    }
+
+    /// <inheritdoc />
+    public Product? GetProduct(string productId)
+    {
+        Guard.NotNull(productId);
+        var doc = FindDoc(productId);
+        return doc < 0 ? null : DocumentBuilder.Read(_searcher.Doc(doc));
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k)
+    {
+        Guard.NotNull(productId);
+        Guard.Positive(k);
+        var doc = FindDoc(productId);
+        if (doc < 0) return [];
+        var mlt = new MoreLikeThis(_reader)
+        {
+            Analyzer = _analyzer,
+            FieldNames = [IndexFields.Title, IndexFields.Brand, IndexFields.Category],
+            MinTermFreq = 1,
+            MinDocFreq = 1,
+            MaxQueryTerms = 25,
+        };
+        var query = mlt.Like(doc);
+        var top = _searcher.Search(query, Math.Min(k + 1, Math.Max(1, _reader.MaxDoc)));
+        var result = new List<(string, float)>(Math.Min(k, top.ScoreDocs.Length));
+        foreach (var sd in top.ScoreDocs)
+        {
+            if (sd.Doc == doc) continue;
+            if (result.Count == k) break;
+            result.Add((ReadId(sd.Doc), sd.Score));
+        }
+        return result;
+    }
+
+    /// <summary>All stored products, in index order (for training data and vectors).</summary>
+    public IEnumerable<Product> Products()
+    {
+        var max = _reader.MaxDoc;
+        var live = MultiFields.GetLiveDocs(_reader);
+        for (var d = 0; d < max; d++)
+        {
+            if (live is not null && !live.Get(d)) continue;
+            yield return DocumentBuilder.Read(_reader.Document(d));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _analyzer.Dispose();
+        _directory.Dispose();
+    }
+
+    private static Analyzer CreateAnalyzer(IndexOptions o)
+    {
+        var title = AnalyzerFactory.Create(o.TitleAnalyzer, o);
+        var bigram = AnalyzerFactory.Create(o.BigramAnalyzer, o);
+        return new PerFieldAnalyzerWrapper(title, new Dictionary<string, Analyzer> { [IndexFields.Bigram] = bigram });
+    }
+
+    private static void AddAll(IndexWriter writer, IEnumerable<Product> products, IProgress<long>? progress)
+    {
+        long added = 0;
+        try
+        {
+            Parallel.ForEach(
+                products,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
+                () => new DocumentBuilder(),
+                (p, _, builder) =>
+                {
+                    Validate(p);
+                    writer.AddDocument(builder.Fill(p));
+                    var n = Interlocked.Increment(ref added);
+                    if ((n & 8191) == 0) progress?.Report(n);
+                    return builder;
+                },
+                _ => { });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1 && e.InnerExceptions[0] is ArgumentException)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        progress?.Report(added);
+    }
+
+    private static void Validate(Product? p)
+    {
+        if (p is null) throw new ArgumentException("products contains a null product", "products");
+        if (string.IsNullOrWhiteSpace(p.Id)) throw new ArgumentException($"product with title '{p.Title}': field 'Id' is empty", "products");
+        if (string.IsNullOrWhiteSpace(p.Title)) throw new ArgumentException($"product '{p.Id}': field 'Title' is empty", "products");
+        if (p.Category is null) throw new ArgumentException($"product '{p.Id}': field 'Category' is null", "products");
+        if (p.Attributes is null) throw new ArgumentException($"product '{p.Id}': field 'Attributes' is null", "products");
+    }
+
+    private static void ThrowOnDuplicateId(DirectoryReader reader)
+    {
+        var terms = MultiFields.GetTerms(reader, IndexFields.Id);
+        if (terms is null) return;
+        var te = terms.GetEnumerator();
+        while (te.MoveNext())
+        {
+            if (te.DocFreq > 1)
+                throw new ArgumentException($"products: duplicate id '{te.Term.Utf8ToString()}'", "products");
+        }
+    }
+
+    /// <summary>Analyzes the query for one field into distinct terms with their counts (capped at <see cref="MaxQueryTerms"/>).</summary>
+    private int CollectTerms(string field, string text, QueryScratch s)
+    {
+        s.Terms.Clear();
+        s.TermCounts.Clear();
+        var ts = _analyzer.GetTokenStream(field, text);
+        try
+        {
+            var term = ts.AddAttribute<ICharTermAttribute>();
+            ts.Reset();
+            while (ts.IncrementToken())
+            {
+                if (term.Length == 0) continue;
+                var key = term.ToString();
+                if (s.TermCounts.TryGetValue(key, out var c)) { s.TermCounts[key] = c + 1; continue; }
+                if (s.Terms.Count == MaxQueryTerms) continue;
+                s.TermCounts[key] = 1;
+                s.Terms.Add(key);
+            }
+            ts.End();
+        }
+        finally
+        {
+            ts.Dispose();
+        }
+        return s.Terms.Count;
+    }
+
+    /// <summary>One clause per distinct term; a repeated query term counts as often as it appears (as in plain BM25).</summary>
+    private static Query TermsQuery(string field, QueryScratch s)
+    {
+        var bq = new BooleanQuery(disableCoord: true);
+        for (var i = 0; i < s.Terms.Count; i++)
+        {
+            var t = s.Terms[i];
+            var tq = new TermQuery(new Term(field, t));
+            var c = s.TermCounts[t];
+            if (c > 1) tq.Boost = c;
+            bq.Add(tq, Occur.SHOULD);
+        }
+        return bq;
+    }
+
+    private static Filter? BuildFilter(RecallRequest r)
+    {
+        BooleanQuery? bq = null;
+        if (!string.IsNullOrWhiteSpace(r.Category))
+            (bq ??= new BooleanQuery()).Add(new TermQuery(new Term(IndexFields.CategoryKey, IndexFields.Key(r.Category))), Occur.MUST);
+        if (!string.IsNullOrWhiteSpace(r.Brand))
+            (bq ??= new BooleanQuery()).Add(new TermQuery(new Term(IndexFields.BrandKey, IndexFields.Key(r.Brand))), Occur.MUST);
+        if (r.PriceMin is not null || r.PriceMax is not null)
+            (bq ??= new BooleanQuery()).Add(NumericRangeQuery.NewDoubleRange(IndexFields.Price, r.PriceMin, r.PriceMax, true, true), Occur.MUST);
+        return bq is null ? null : new QueryWrapperFilter(bq);
+    }
+
+    /// <summary>
+    /// Builds the candidates: for each field with a query, one scorer per segment advanced over the hits in doc order
+    /// gives that field's BM25 score (cheap: only the top N docs are visited).
+    /// </summary>
+    private List<RecallCandidate> Assemble(ScoreDoc[] hits, Query?[] fieldQueries, QueryScratch s)
+    {
+        var n = hits.Length;
+        var docs = ArrayPool<int>.Shared.Rent(n);
+        var order = ArrayPool<int>.Shared.Rent(n);
+        var scores = ArrayPool<float>.Shared.Rent(n * 5);
+        var ids = ArrayPool<string>.Shared.Rent(n);
+        try
+        {
+            for (var i = 0; i < n; i++) { docs[i] = hits[i].Doc; order[i] = i; }
+            Array.Sort(docs, order, 0, n);
+            Array.Clear(scores, 0, n * 5);
+
+            for (var f = 0; f < fieldQueries.Length; f++)
+            {
+                var q = fieldQueries[f];
+                if (q is null) continue;
+                var weight = _searcher.CreateNormalizedWeight(q);
+                var leaf = -1;
+                var leafEnd = 0;
+                var docBase = 0;
+                Scorer? scorer = null;
+                for (var k = 0; k < n; k++)
+                {
+                    var doc = docs[k];
+                    while (doc >= leafEnd)
+                    {
+                        var ctx = _leaves[++leaf];
+                        docBase = ctx.DocBase;
+                        leafEnd = docBase + ctx.AtomicReader.MaxDoc;
+                        if (doc < leafEnd) scorer = weight.GetScorer(ctx, null);
+                    }
+                    if (scorer is null) continue;
+                    var local = doc - docBase;
+                    var cur = scorer.DocID;
+                    if (cur < local) cur = scorer.Advance(local);
+                    if (cur == local) scores[order[k] * 5 + f] = scorer.GetScore();
+                }
+            }
+
+            var bytes = s.Bytes;
+            {
+                var leaf = -1;
+                var leafEnd = 0;
+                var docBase = 0;
+                BinaryDocValues? values = null;
+                for (var k = 0; k < n; k++)
+                {
+                    var doc = docs[k];
+                    while (doc >= leafEnd)
+                    {
+                        var ctx = _leaves[++leaf];
+                        docBase = ctx.DocBase;
+                        leafEnd = docBase + ctx.AtomicReader.MaxDoc;
+                        if (doc < leafEnd) values = ctx.AtomicReader.GetBinaryDocValues(IndexFields.Id);
+                    }
+                    values!.Get(doc - docBase, bytes);
+                    ids[order[k]] = bytes.Utf8ToString();
+                }
+            }
+
+            var result = new List<RecallCandidate>(n);
+            for (var i = 0; i < n; i++)
+            {
+                var o = i * 5;
+                result.Add(new RecallCandidate(i, ids[i], hits[i].Score,
+                    new FieldScores(scores[o], scores[o + 1], scores[o + 2], scores[o + 3], scores[o + 4])));
+            }
+            return result;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(docs);
+            ArrayPool<int>.Shared.Return(order);
+            ArrayPool<float>.Shared.Return(scores);
+            ArrayPool<string>.Shared.Return(ids, clearArray: true);
+        }
+    }
+
+    private int FindDoc(string productId)
+    {
+        if (productId.Length == 0) return -1;
+        var top = _searcher.Search(new TermQuery(new Term(IndexFields.Id, productId)), 1);
+        return top.ScoreDocs.Length == 0 ? -1 : top.ScoreDocs[0].Doc;
+    }
+
+    private string ReadId(int doc)
+    {
+        var ctx = _leaves[ReaderUtil.SubIndex(doc, _leaves)];
+        var bytes = new BytesRef();
+        ctx.AtomicReader.GetBinaryDocValues(IndexFields.Id).Get(doc - ctx.DocBase, bytes);
+        return bytes.Utf8ToString();
+    }
+
+    /// <summary>Per-thread buffers of the query path.</summary>
+    private sealed class QueryScratch
+    {
+        public readonly Query?[] FieldQueries = new Query?[5];
+        public readonly List<string> Terms = new(MaxQueryTerms);
+        public readonly Dictionary<string, int> TermCounts = new(StringComparer.Ordinal);
+        public readonly BytesRef Bytes = new();
+    }
+}

@@ -1,0 +1,47 @@
+using Xunit;
+
+namespace SearchRec.Index.Tests;
+
+public sealed class IndexOptionsTests
+{
+    [Fact]
+    public void The_defaults_are_valid()
+    {
+        var o = new IndexOptions();
+        o.Validate();
+        Assert.Equal(1.2f, o.K1);
+        Assert.Equal(0.75f, o.B);
+        Assert.Equal("searchrec", o.TitleAnalyzer);
+        Assert.Equal("cjk-bigram-unigram", o.BigramAnalyzer);
+    }
+
+    [Theory]
+    [InlineData(nameof(IndexOptions.K1))]
+    [InlineData(nameof(IndexOptions.B))]
+    [InlineData(nameof(IndexOptions.TitleAnalyzer))]
+    [InlineData(nameof(IndexOptions.BigramAnalyzer))]
+    [InlineData(nameof(IndexOptions.UserDictionaryPath))]
+    [InlineData(nameof(IndexOptions.SynonymsPath))]
+    public void A_bad_field_is_named_in_the_error(string field)
+    {
+        var o = new IndexOptions();
+        switch (field)
+        {
+            case nameof(IndexOptions.K1): o.K1 = -1; break;
+            case nameof(IndexOptions.B): o.B = 1.5f; break;
+            case nameof(IndexOptions.TitleAnalyzer): o.TitleAnalyzer = "nope"; break;
+            case nameof(IndexOptions.BigramAnalyzer): o.BigramAnalyzer = ""; break;
+            case nameof(IndexOptions.UserDictionaryPath): o.UserDictionaryPath = "/no/such/file.txt"; break;
+            case nameof(IndexOptions.SynonymsPath): o.SynonymsPath = "/no/such/file.txt"; break;
+        }
+        var e = Assert.Throws<ArgumentException>(o.Validate);
+        Assert.Contains(field, e.Message);
+        Assert.Equal(field, e.ParamName);
+    }
+
+    [Fact]
+    public void Build_validates_the_options()
+    {
+        Assert.Throws<ArgumentException>(() => ProductIndex.Build([], new IndexOptions { B = -0.1f }));
+    }
+}

@@ -1,0 +1,274 @@
+using SearchRec.Core;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Index.Tests;
+
+public sealed class ProductIndexTests : IDisposable
+{
+    private readonly ProductIndex _index = Fixture.InMemory();
+
+    public void Dispose() => _index.Dispose();
+
+    [Fact]
+    public void An_in_memory_index_holds_every_product()
+    {
+        Assert.Equal(Fixture.Products.Length, _index.Count);
+        Assert.Null(_index.Path);
+        Assert.Equal(Fixture.Products.Select(p => p.Id).Order(), _index.Products().Select(p => p.Id).Order());
+    }
+
+    [Theory]
+    [InlineData("华为手机", "1")]
+    [InlineData("电饭煲", "9")]
+    [InlineData("坚果礼盒", "7")]
+    [InlineData("iphone", "3")]
+    public void Recall_puts_the_matching_product_first(string query, string expected)
+    {
+        var hits = _index.Recall(new RecallRequest(query));
+        Assert.NotEmpty(hits);
+        Assert.Equal(expected, hits[0].ProductId);
+        Assert.Equal(0, hits[0].Rank);
+    }
+
+    [Theory]
+    [InlineData(RecallFields.Title)]
+    [InlineData(RecallFields.Bigram)]
+    [InlineData(RecallFields.All)]
+    public void Recall_finds_the_product_with_each_field_choice(RecallFields fields)
+    {
+        var hits = _index.Recall(new RecallRequest("豆浆机") { Fields = fields });
+        Assert.Equal("10", hits[0].ProductId);
+    }
+
+    [Fact]
+    public void Candidates_are_ranked_by_descending_score()
+    {
+        var hits = _index.Recall(new RecallRequest("华为 手机 耳机"));
+        Assert.True(hits.Count >= 3);
+        for (var i = 1; i < hits.Count; i++)
+        {
+            Assert.Equal(i, hits[i].Rank);
+            Assert.True(hits[i - 1].Score >= hits[i].Score);
+        }
+    }
+
+    [Fact]
+    public void Field_scores_are_non_zero_exactly_for_the_fields_that_match()
+    {
+        // "雪纺" is in product 12's title and its attributes, not in its brand or category.
+        var hit = Assert.Single(_index.Recall(new RecallRequest("雪纺")), h => h.ProductId == "12");
+        Assert.True(hit.Fields.Title > 0);
+        Assert.True(hit.Fields.Bigram > 0);
+        Assert.True(hit.Fields.Attributes > 0);
+        Assert.Equal(0f, hit.Fields.Brand);
+        Assert.Equal(0f, hit.Fields.Category);
+        var sum = hit.Fields.Title + hit.Fields.Bigram + hit.Fields.Brand + hit.Fields.Category + hit.Fields.Attributes;
+        Assert.Equal(hit.Score, sum, 3);
+    }
+
+    [Fact]
+    public void A_category_match_scores_in_the_category_field()
+    {
+        var hits = _index.Recall(new RecallRequest("厨房电器"));
+        var hit = Assert.Single(hits, h => h.ProductId == "10");
+        Assert.True(hit.Fields.Category > 0);
+        Assert.Equal(0f, hit.Fields.Title);
+        Assert.Equal(0f, hit.Fields.Brand);
+    }
+
+    [Fact]
+    public void A_title_only_recall_keeps_other_field_scores_at_zero()
+    {
+        var hits = _index.Recall(new RecallRequest("华为") { Fields = RecallFields.Title });
+        Assert.NotEmpty(hits);
+        Assert.All(hits, h =>
+        {
+            Assert.True(h.Fields.Title > 0);
+            Assert.Equal(0f, h.Fields.Bigram);
+            Assert.Equal(0f, h.Fields.Brand);
+            Assert.Equal(h.Score, h.Fields.Title, 4);
+        });
+    }
+
+    [Fact]
+    public void TopN_caps_the_number_of_candidates()
+    {
+        Assert.Equal(2, _index.Recall(new RecallRequest("手机") { TopN = 2 }).Count);
+    }
+
+    [Fact]
+    public void A_category_filter_matches_any_level_of_the_path()
+    {
+        var coarse = _index.Recall(new RecallRequest("白色 家用 华为") { Category = "手机数码" });
+        Assert.NotEmpty(coarse);
+        Assert.All(coarse, h => Assert.Contains("手机数码", _index.GetProduct(h.ProductId)!.Category));
+        var fine = _index.Recall(new RecallRequest("华为") { Category = "耳机" });
+        Assert.Equal("4", Assert.Single(fine).ProductId);
+    }
+
+    [Fact]
+    public void A_brand_filter_keeps_only_that_brand()
+    {
+        var hits = _index.Recall(new RecallRequest("手机 耳机") { Brand = "华为" });
+        Assert.Equal(["1", "4"], hits.Select(h => h.ProductId).Order());
+        Assert.Equal("3", Assert.Single(_index.Recall(new RecallRequest("手机") { Brand = "apple" })).ProductId);
+    }
+
+    [Fact]
+    public void A_price_range_keeps_only_products_priced_inside_it()
+    {
+        var hits = _index.Recall(new RecallRequest("手机 耳机 鞋") { PriceMin = 500, PriceMax = 4000 });
+        Assert.Equal(["2", "4", "5", "6"], hits.Select(h => h.ProductId).Order());
+        Assert.Empty(_index.Recall(new RecallRequest("手机") { PriceMin = 10, PriceMax = 5 }));
+        var open = _index.Recall(new RecallRequest("手机") { PriceMin = 5000 });
+        Assert.Equal(["1", "3"], open.Select(h => h.ProductId).Order());
+    }
+
+    [Fact]
+    public void A_product_without_a_price_is_dropped_by_a_price_filter()
+    {
+        Assert.Contains(_index.Recall(new RecallRequest("T恤")), h => h.ProductId == "11");
+        Assert.DoesNotContain(_index.Recall(new RecallRequest("T恤") { PriceMax = 1000 }), h => h.ProductId == "11");
+    }
+
+    public static TheoryData<string> OddQueries()
+    {
+        var data = new TheoryData<string>
+        {
+            "", " ", "a", "手", "\"", "*", ":", "~", "?", "\\", "/", "(", ")", "[", "]", "{", "}", "^", "!", "+", "-", "&&", "||",
+            "华为 AND 手机", "华为 OR", "AND", "OR NOT", "NOT", "(华为", "[手机 TO", "手机]", "{", "\"华为 手机", "title:华为",
+            "华为~2", "手*", "*:*", "+华为 -手机", "😀", "华为😀手机", "👨‍👩‍👧", "\u0000", "\uFFFF", "\uD800",
+            new string('手', 1000), string.Concat(Enumerable.Repeat("华为 手机 ", 100)), string.Concat(Enumerable.Repeat("abc ", 250)),
+        };
+        var rng = new Random(7);
+        const string pool = "\"*:~?\\/()[]{}^!+-&|华为手机耳机 aA1😀";
+        for (var i = 0; i < 20; i++)
+        {
+            var chars = new char[rng.Next(0, 60)];
+            for (var j = 0; j < chars.Length; j++) chars[j] = pool[rng.Next(pool.Length)];
+            data.Add(new string(chars));
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(OddQueries))]
+    public void Any_query_text_returns_candidates_or_an_empty_list(string query)
+    {
+        foreach (var fields in Enum.GetValues<RecallFields>())
+        {
+            var hits = _index.Recall(new RecallRequest(query) { Fields = fields });
+            Assert.NotNull(hits);
+            Assert.All(hits, h => Assert.NotNull(_index.GetProduct(h.ProductId)));
+        }
+    }
+
+    [Fact]
+    public void Lucene_syntax_is_matched_as_text()
+    {
+        Assert.Equal("1", _index.Recall(new RecallRequest("title:华为 AND (手机"))[0].ProductId);
+    }
+
+    [Fact]
+    public void GetProduct_returns_the_stored_product_or_null()
+    {
+        var p = _index.GetProduct("9")!;
+        var original = Fixture.Products[8];
+        Assert.Equal(original.Title, p.Title);
+        Assert.Equal(original.Brand, p.Brand);
+        Assert.Equal(original.Category, p.Category);
+        Assert.Equal(original.Price, p.Price);
+        Assert.Equal(["4L"], p.Attributes["容量"]);
+        Assert.Null(_index.GetProduct("no-such-id"));
+        Assert.Null(_index.GetProduct(""));
+        Assert.Null(_index.GetProduct("11")!.Price);
+    }
+
+    [Fact]
+    public void MoreLikeThis_finds_neighbours_and_excludes_the_item_itself()
+    {
+        var similar = _index.MoreLikeThis("1", 3);
+        Assert.NotEmpty(similar);
+        Assert.True(similar.Count <= 3);
+        Assert.DoesNotContain(similar, s => s.ProductId == "1");
+        Assert.Contains(similar, s => s.ProductId is "2" or "3" or "4");
+        Assert.Empty(_index.MoreLikeThis("no-such-id", 3));
+    }
+
+    [Fact]
+    public void Reopening_from_disk_gives_the_same_results()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("idx");
+        var options = new IndexOptions { K1 = 0.9f, B = 0.4f };
+        string[] queries = ["华为手机", "白色", "家用 电器", "坚果"];
+        List<RecallCandidate>[] before;
+        using (var built = ProductIndex.Build(Fixture.Products, options, path))
+        {
+            Assert.Equal(path, built.Path);
+            before = queries.Select(q => built.Recall(new RecallRequest(q)).ToList()).ToArray();
+        }
+        using var reopened = ProductIndex.Open(path);
+        Assert.Equal(0.9f, reopened.Options.K1);
+        Assert.Equal(0.4f, reopened.Options.B);
+        for (var i = 0; i < queries.Length; i++)
+            Assert.Equal(before[i], reopened.Recall(new RecallRequest(queries[i])));
+    }
+
+    [Fact]
+    public void Building_on_disk_replaces_the_previous_index()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("idx");
+        ProductIndex.Build(Fixture.Products, new IndexOptions(), path).Dispose();
+        ProductIndex.Build(Fixture.Products.Take(3), new IndexOptions(), path).Dispose();
+        using var reopened = ProductIndex.Open(path);
+        Assert.Equal(3, reopened.Count);
+    }
+
+    [Fact]
+    public void Opening_a_directory_without_an_index_names_the_problem()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<InvalidDataException>(() => ProductIndex.Open(dir.Path));
+        Assert.Contains("searchrec-index.json", e.Message);
+        Assert.Throws<DirectoryNotFoundException>(() => ProductIndex.Open(dir.File("missing")));
+    }
+
+    [Fact]
+    public void Duplicate_ids_are_rejected_with_the_id_named()
+    {
+        Product[] products = [Product.Of("a", "红色 苹果"), Product.Of("b", "香蕉"), Product.Of("a", "青苹果")];
+        var e = Assert.Throws<ArgumentException>(() => ProductIndex.Build(products, new IndexOptions()));
+        Assert.Contains("'a'", e.Message);
+    }
+
+    [Fact]
+    public void An_empty_title_is_rejected_with_the_product_named()
+    {
+        Product[] products = [Product.Of("a", "苹果"), Product.Of("b", " ")];
+        var e = Assert.Throws<ArgumentException>(() => ProductIndex.Build(products, new IndexOptions()));
+        Assert.Contains("'b'", e.Message);
+        Assert.Contains("Title", e.Message);
+    }
+
+    [Fact]
+    public void An_empty_catalog_builds_an_index_that_recalls_nothing()
+    {
+        using var index = ProductIndex.Build([], new IndexOptions());
+        Assert.Equal(0, index.Count);
+        Assert.Empty(index.Recall(new RecallRequest("华为")));
+    }
+
+    [Fact]
+    public void Recall_is_safe_from_many_threads()
+    {
+        var expected = _index.Recall(new RecallRequest("华为 手机"));
+        Parallel.For(0, 200, i =>
+        {
+            var got = _index.Recall(new RecallRequest(i % 2 == 0 ? "华为 手机" : "运动鞋 白色"));
+            if (i % 2 == 0) Assert.Equal(expected, got);
+        });
+    }
+}
