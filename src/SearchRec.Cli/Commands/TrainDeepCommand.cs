@@ -7,6 +7,8 @@ using SearchRec.Deep;
 using SearchRec.Deep.Scoring;
 using SearchRec.Deep.Training;
 using SearchRec.Evaluation.Metrics;
+using SearchRec.Index;
+using SearchRec.Text;
 
 namespace SearchRec.Cli.Commands;
 
@@ -29,9 +31,11 @@ public sealed class TrainDeepCommand : ICliCommand
         var behaviourEpochs = new Option<int>("--behaviour-epochs") { Description = "Passes over the behaviour samples.", DefaultValueFactory = _ => 4 };
         var evalQueries = new Option<string?>("--eval-queries") { Description = "Evaluation queries (qid<TAB>query): never used for training (derived pairs equal to one are dropped); with --eval-qrels, dense recall is evaluated after training." };
         var evalQrels = new Option<string?>("--eval-qrels") { Description = "TREC qrels for --eval-queries." };
+        var queryLog = new Option<string?>("--query-log") { Description = "Unjudged queries (qid<TAB>query): each becomes a weak pair with its BM25 top title when that title clearly wins (top score ≥ 1.2 × second)." };
+        var noWords = new Option<bool>("--no-words") { Description = "Character n-grams only (no segmented words)." };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -42,7 +46,7 @@ public sealed class TrainDeepCommand : ICliCommand
                         Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
                         TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
                     },
-                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut));
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords));
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
@@ -56,7 +60,7 @@ public sealed class TrainDeepCommand : ICliCommand
     private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
 
     private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
-        string? evalQueries, string? evalQrels, long? cut)
+        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words)
     {
         if (catalogs.Length == 0 && eventFiles.Length == 0)
         {
@@ -74,9 +78,16 @@ public sealed class TrainDeepCommand : ICliCommand
         {
             var products = ReadCatalogs(catalogs);
             var judged = pairsFile is null ? [] : ReadPairs(pairsFile);
-            var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer: null, Log);
+            var tokenizer = words ? new ChineseTokenizer() : null;
+            using var index = queryLog is not null || evalQrels is not null ? ProductIndex.Build(products, new IndexOptions()) : null;
+            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries);
+            var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak);
             Print(report);
-            if (queries is not null && evalQrels is not null) EvaluateDense(modelsDir, queries, ReadQrels(evalQrels));
+            if (queries is not null && evalQrels is not null)
+            {
+                using var scorer = DeepScorer.Open(modelsDir, tokenizer: tokenizer);
+                DenseEvalModule.Report(index!, scorer, queries, ReadQrels(evalQrels));
+            }
         }
         if (eventFiles.Length > 0)
         {
@@ -197,6 +208,24 @@ public sealed class TrainDeepCommand : ICliCommand
             Log($"events {path}: {list.Count:N0} read, {bad:N0} skipped");
         }
         return list;
+    }
+
+    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude)
+    {
+        var pairs = new List<(string, string)>();
+        var seen = 0;
+        var tick = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var q in log.Values)
+        {
+            seen++;
+            if (tick.ElapsedMilliseconds > 3000) { tick.Restart(); Log($"query log: {seen:N0}/{log.Count:N0} queries, {pairs.Count:N0} pairs"); }
+            if (q.Length == 0 || exclude?.Contains(q) == true) continue;
+            var top = index.Recall(new RecallRequest(q) { TopN = 2 });
+            if (top.Count == 0) continue;
+            if (top.Count == 1 || top[0].Score >= 1.2f * top[1].Score) pairs.Add((q, top[0].ProductId));
+        }
+        Log($"query log: {pairs.Count:N0} weak pairs from {log.Count:N0} queries");
+        return pairs;
     }
 
     private static void EvaluateDense(string modelsDir, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
