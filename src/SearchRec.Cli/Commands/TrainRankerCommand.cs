@@ -34,8 +34,9 @@ public sealed class TrainRankerCommand : ICliCommand
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 16 };
         var lr = new Option<double>("--learning-rate") { Description = "LambdaMART learning rate.", DefaultValueFactory = _ => 0.05 };
         var minLeaf = new Option<int>("--min-leaf") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => 20 };
+        var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -63,7 +64,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 var import = CatalogReader.ReadFiles(pr.GetValue(catalog)!);
                 if (import.Products.Count == 0) throw new ArgumentException($"No products in the catalog: {import.Summary}.");
                 Log($"catalog: {import.Summary}");
-                using var index = ProductIndex.Build(import.Products, new IndexOptions(), path: null,
+                using var index = ProductIndex.Build(import.Products, new IndexOptions(), path: pr.GetValue(saveIndex),
                     new Progress<long>(n => Log($"indexed {n:N0} products")));
                 var users = pr.GetValue(queryUsers) is string qu ? JudgmentFiles.ReadQueryUsers(qu) : null;
                 var judged = JudgmentFiles.ReadQueries(pr.GetValue(queries)!, users);
