@@ -93,7 +93,7 @@ public sealed class SimilarItems
     {
         UserHistory? history = null;
         if (userId is long u && _events is not null)
-            history = new UserHistory(u, _events.GetHistory(u, _options.MaxHistory), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            history = new UserHistory(u, _events.GetHistory(u, _options.MaxHistory)); // decay from their latest event: tastes, not absence
         return Find(itemId, history, k);
     }
 

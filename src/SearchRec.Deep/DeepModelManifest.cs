@@ -60,6 +60,8 @@ public sealed class TextModelInfo
     public bool Words { get; set; }
     /// <summary>Output dimension.</summary>
     public int Dim { get; set; }
+    /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
+    public double TrainSeconds { get; set; }
 }
 
 /// <summary>The behaviour two-tower model (user tower over recent history, item tower over id and category).</summary>
@@ -81,4 +83,6 @@ public sealed class BehaviourModelInfo
     public float HalfLife { get; set; }
     /// <summary>Output dimension.</summary>
     public int Dim { get; set; }
+    /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
+    public double TrainSeconds { get; set; }
 }

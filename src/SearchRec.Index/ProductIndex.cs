@@ -28,6 +28,8 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     /// <summary>Most distinct query terms per analyzer: keeps a 1,000-character query fast and under the clause limit.</summary>
     internal const int MaxQueryTerms = 48;
 
+    private static readonly Sort ScoreThenInputOrder = new(SortField.FIELD_SCORE, new SortField(IndexFields.Ordinal, SortFieldType.INT64));
+
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     [ThreadStatic] private static QueryScratch? t_scratch;
@@ -197,7 +199,8 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         }
         if (query is null) return [];
 
-        var top = _searcher.Search(query, BuildFilter(request), Math.Min(request.TopN, _reader.MaxDoc));
+        // Score, then input order: parallel indexing shuffles doc ids, and ties must not depend on that.
+        var top = _searcher.Search(query, BuildFilter(request), Math.Min(request.TopN, _reader.MaxDoc), ScoreThenInputOrder, doDocScores: true, doMaxScore: false);
         var hits = top.ScoreDocs;
         if (hits.Length == 0) return [];
         return Assemble(hits, fieldQueries, scratch);
@@ -227,7 +230,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             MaxQueryTerms = 25,
         };
         var query = mlt.Like(doc);
-        var top = _searcher.Search(query, Math.Min(k + 1, Math.Max(1, _reader.MaxDoc)));
+        var top = _searcher.Search(query, null, Math.Min(k + 1, Math.Max(1, _reader.MaxDoc)), ScoreThenInputOrder, doDocScores: true, doMaxScore: false);
         var result = new List<(string, float)>(Math.Min(k, top.ScoreDocs.Length));
         foreach (var sd in top.ScoreDocs)
         {
@@ -274,10 +277,10 @@ public sealed class ProductIndex : IProductRecall, IDisposable
                 products,
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
                 () => new DocumentBuilder(),
-                (p, _, builder) =>
+                (p, _, ordinal, builder) =>
                 {
                     Validate(p);
-                    writer.AddDocument(builder.Fill(p));
+                    writer.AddDocument(builder.Fill(p, ordinal));
                     var n = Interlocked.Increment(ref added);
                     if ((n & 8191) == 0) progress?.Report(n);
                     return builder;

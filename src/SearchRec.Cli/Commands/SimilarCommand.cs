@@ -26,7 +26,7 @@ public sealed class SimilarCommand : ICliCommand
             try { models = CollabModels.Load(pr.GetValue(dir)!); }
             catch (InvalidDataException ex) { Console.Error.WriteLine($"similar: {ex.Message}"); return 2; }
             using var store = pr.GetValue(db) is string path ? new SqliteEventStore(path) : null;
-            var content = ContentIndex.Open(pr.GetValue(index));
+            using var content = pr.GetValue(index) is string ix ? SearchRec.Index.ProductIndex.Open(ix) : null;
             var similar = new SimilarItems(models, content, store);
             var results = similar.Find(pr.GetValue(item), pr.GetValue(user), pr.GetValue(k));
             if (results.Count == 0) Console.WriteLine($"no similar items for {pr.GetValue(item)} (unknown item and no content index)");
@@ -35,16 +35,5 @@ public sealed class SimilarCommand : ICliCommand
             return 0;
         });
         return cmd;
-    }
-}
-
-/// <summary>Opens the content index for similar items when one is given.</summary>
-internal static class ContentIndex
-{
-    public static SearchRec.Index.IProductRecall? Open(string? dir)
-    {
-        if (dir is null) return null;
-        Console.Error.WriteLine($"similar: content neighbours need the index stage's ProductIndex, which this build does not include; ignoring --index {dir}");
-        return null;
     }
 }

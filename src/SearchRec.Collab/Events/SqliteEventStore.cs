@@ -18,6 +18,8 @@ public sealed class SqliteEventStore : IEventStore
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _insertMany;
+    private const int ManyRows = 100; // rows per multi-row INSERT: fewer statement steps per event
     private readonly Lock _writeLock = new();
     private bool _disposed;
 
@@ -34,6 +36,7 @@ public sealed class SqliteEventStore : IEventStore
         Exec(_writer, "PRAGMA journal_mode=WAL;");
         Exec(_writer, options.SynchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
         Exec(_writer, "PRAGMA busy_timeout=30000;");
+        Exec(_writer, "PRAGMA cache_size=-65536;");
         Exec(_writer, """
             CREATE TABLE IF NOT EXISTS events (
               user_id INTEGER NOT NULL, ts INTEGER NOT NULL, item_id INTEGER NOT NULL, behavior INTEGER NOT NULL,
@@ -44,6 +47,16 @@ public sealed class SqliteEventStore : IEventStore
         _insert.CommandText = "INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ($u, $t, $i, $b, $c);";
         foreach (var name in new[] { "$u", "$t", "$i", "$b", "$c" }) _insert.Parameters.Add(new SqliteParameter(name, SqliteType.Integer));
         _insert.Prepare();
+        _insertMany = _writer.CreateCommand();
+        var sql = new System.Text.StringBuilder("INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ");
+        for (int r = 0; r < ManyRows; r++)
+        {
+            if (r > 0) sql.Append(',');
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"($u{r},$t{r},$i{r},$b{r},$c{r})");
+            foreach (var name in new[] { "$u", "$t", "$i", "$b", "$c" }) _insertMany.Parameters.Add(new SqliteParameter(name + r, SqliteType.Integer));
+        }
+        _insertMany.CommandText = sql.Append(';').ToString();
+        _insertMany.Prepare();
         Path = path;
     }
 
@@ -72,13 +85,25 @@ public sealed class SqliteEventStore : IEventStore
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var tx = _writer.BeginTransaction();
             _insert.Transaction = tx;
+            _insertMany.Transaction = tx;
+            var ps = _insertMany.Parameters;
+            int pending = 0;
             foreach (var e in events)
             {
                 Validate(e);
-                if (Insert(e)) inserted++;
+                int b = pending * 5;
+                ps[b].Value = e.UserId; ps[b + 1].Value = e.Timestamp; ps[b + 2].Value = e.ItemId;
+                ps[b + 3].Value = (long)e.Behavior; ps[b + 4].Value = e.CategoryId;
+                if (++pending == ManyRows) { inserted += _insertMany.ExecuteNonQuery(); pending = 0; }
+            }
+            for (int r = 0; r < pending; r++)
+            {
+                int b = r * 5;
+                if (Insert(new UserEvent((long)ps[b].Value!, (long)ps[b + 2].Value!, (long)ps[b + 4].Value!, (Behavior)(long)ps[b + 3].Value!, (long)ps[b + 1].Value!))) inserted++;
             }
             tx.Commit();
             _insert.Transaction = null;
+            _insertMany.Transaction = null;
         }
         return inserted;
     }
@@ -154,6 +179,7 @@ public sealed class SqliteEventStore : IEventStore
             if (_disposed) return;
             _disposed = true;
             _insert.Dispose();
+            _insertMany.Dispose();
             _writer.Dispose();
         }
     }

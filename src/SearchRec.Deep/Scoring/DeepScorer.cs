@@ -14,6 +14,7 @@ namespace SearchRec.Deep.Scoring;
 public sealed class DeepScorer : IDisposable
 {
     private const int EncodeBatch = 256;
+    private static readonly Lazy<ITokenizer> DefaultTokenizer = new(() => new ChineseTokenizer());
     private readonly TowerSession _tower;
     private readonly ItemVectors _items;
     private readonly TextFeaturizer _featurizer;
@@ -25,7 +26,8 @@ public sealed class DeepScorer : IDisposable
 
     /// <summary>
     /// Opens the text model of a models directory (<c>deep-model.json</c>, tower, item vectors). A model trained
-    /// with words needs the same <paramref name="tokenizer"/>; without one, only its character n-grams are used.
+    /// with words segments with <paramref name="tokenizer"/>, by default the project's <see cref="ChineseTokenizer"/>
+    /// (training used the same).
     /// </summary>
     public static DeepScorer Open(string modelsDir, DeepScorerOptions? options = null, ITokenizer? tokenizer = null)
     {
@@ -34,9 +36,9 @@ public sealed class DeepScorer : IDisposable
         options.Validate();
         var manifest = DeepModelManifest.Read(modelsDir);
         var text = manifest.Text ?? throw new InvalidDataException($"'{Path.Combine(modelsDir, DeepModelManifest.FileName)}' has no text model; train with --catalog.");
-        var featurizer = new TextFeaturizer(new TextFeaturizerOptions { Buckets = text.Buckets, MaxChars = text.MaxChars, MaxIds = text.MaxIds }, text.Words ? tokenizer : null);
-        if (text.Words && tokenizer is null)
-            options.Log("deep: the text model was trained with segmented words but no tokenizer was given; scoring with character n-grams only.");
+        // A model trained with words needs the same segmentation; the project's tokenizer is the default.
+        var featurizer = new TextFeaturizer(new TextFeaturizerOptions { Buckets = text.Buckets, MaxChars = text.MaxChars, MaxIds = text.MaxIds },
+            text.Words ? tokenizer ?? DefaultTokenizer.Value : null);
         var baseName = Path.Combine(modelsDir, text.ItemVectors);
         var items = ItemVectors.Read(baseName + ".bin", baseName + ".tsv");
         var custom = options.TextTowerPath is not null;

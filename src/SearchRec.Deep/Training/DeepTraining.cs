@@ -84,7 +84,8 @@ public static class DeepTraining
     /// products and <c>deep-model.json</c> into <paramref name="modelsDir"/>.
     /// </summary>
     public static DeepTrainingReport TrainText(IReadOnlyList<Product> products, IReadOnlyList<(string Query, string ProductId)> judged,
-        string modelsDir, DeepTrainingOptions options, ITokenizer? tokenizer = null, Action<string>? progress = null)
+        string modelsDir, DeepTrainingOptions options, ITokenizer? tokenizer = null, Action<string>? progress = null,
+        IReadOnlyList<(string Query, string ProductId)>? weakPairs = null)
     {
         Guard.NotNull(products); Guard.NotNull(judged); Guard.NotNull(modelsDir); Guard.NotNull(options);
         options.Validate();
@@ -111,7 +112,14 @@ public static class DeepTraining
             var bag = MakeBag(featurizer, q);
             for (var r = 0; r < options.JudgedPairRepeats; r++) examples.Add(new PairExample(bag, titleBags[p], p));
         }
-        log($"text: {products.Count:N0} products, {derived.Count:N0} derived pairs, {judgedUsed:N0} judged pairs (×{options.JudgedPairRepeats}), featurized in {sw.Elapsed.TotalSeconds:F1} s");
+        var weakUsed = 0;
+        foreach (var (q, id) in weakPairs ?? [])
+        {
+            if (!byId.TryGetValue(id, out var p) || options.ExcludeQueries?.Contains(q) == true) continue;
+            weakUsed++;
+            examples.Add(new PairExample(MakeBag(featurizer, q), titleBags[p], p));
+        }
+        log($"text: {products.Count:N0} products, {derived.Count:N0} derived pairs, {weakUsed:N0} weak pairs, {judgedUsed:N0} judged pairs (×{options.JudgedPairRepeats}), featurized in {sw.Elapsed.TotalSeconds:F1} s");
 
         var tower = new BagTower("text_tower", options.Text.Buckets, options.TextEmbeddingDim, options.Hidden, options.OutputDim);
         tower.Initialize(new Random(options.Seed + 1));
@@ -134,6 +142,7 @@ public static class DeepTraining
         var baseName = Path.Combine(modelsDir, info.ItemVectors);
         new ItemVectors(ids, texts, vectors, options.OutputDim).Write(baseName + ".bin", baseName + ".tsv");
         var manifest = ReadOrNew(modelsDir);
+        info.TrainSeconds = Math.Round(sw.Elapsed.TotalSeconds, 1);
         manifest.Text = info;
         manifest.Write(modelsDir);
         var files = Sizes(towerPath, baseName + ".bin", baseName + ".tsv");
@@ -212,6 +221,7 @@ public static class DeepTraining
         var baseName = Path.Combine(modelsDir, info.ItemVectors);
         new ItemVectors(ids, texts, vectors, options.OutputDim).Write(baseName + ".bin", baseName + ".tsv");
         var manifest = ReadOrNew(modelsDir);
+        info.TrainSeconds = Math.Round(sw.Elapsed.TotalSeconds, 1);
         manifest.Behaviour = info;
         manifest.Write(modelsDir);
         log($"behaviour: wrote {userPath}, {itemPath} and {ids.Length:N0} item vectors in {sw.Elapsed.TotalSeconds:F1} s");

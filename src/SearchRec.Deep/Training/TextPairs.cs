@@ -7,7 +7,7 @@ namespace SearchRec.Deep.Training;
 /// <summary>
 /// Weak query → product pairs derived from the catalog itself: brand, product type, category and attribute
 /// values (alone or brand + value) and short random spans of the title (1–3 words or 2–4 character spans,
-/// shuffled and joined with spaces, like real queries). Never reads evaluation queries; an optional
+/// joined with or without spaces, like real queries). Never reads evaluation queries; an optional
 /// exclusion set drops any derived query that equals one.
 /// </summary>
 internal static class TextPairs
@@ -42,6 +42,7 @@ internal static class TextPairs
             for (var s = 0; s < spansPerTitle; s++)
             {
                 var parts = 1 + rng.Next(3);
+                var spaced = rng.Next(2) == 0; // real queries are mostly written without spaces
                 sb.Clear();
                 for (var k = 0; k < parts; k++)
                 {
@@ -49,7 +50,7 @@ internal static class TextPairs
                     if (segments.Count > 0 && rng.Next(3) != 0) piece = segments[rng.Next(segments.Count)];
                     else piece = CharSpan(product.Title, rng);
                     if (piece.Length == 0) continue;
-                    if (sb.Length > 0) sb.Append(' ');
+                    if (sb.Length > 0 && spaced) sb.Append(' ');
                     sb.Append(piece);
                 }
                 if (sb.Length > 0) Add(pairs, sb.ToString(), p, exclude);

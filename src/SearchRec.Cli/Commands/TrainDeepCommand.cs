@@ -1,0 +1,257 @@
+using System.CommandLine;
+using System.Globalization;
+using SearchRec.Core;
+using SearchRec.Core.Catalog;
+using SearchRec.Core.Events;
+using SearchRec.Deep;
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Training;
+using SearchRec.Evaluation.Metrics;
+using SearchRec.Index;
+using SearchRec.Text;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// <c>searchrec train-deep</c>: trains the text two-tower model on the catalog (weak pairs + optional judged
+/// pairs) and the behaviour towers on event logs, exports both to ONNX and stores the item vectors.
+/// </summary>
+public sealed class TrainDeepCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var catalog = new Option<string[]>("--catalog") { Description = "Catalog files (TSV id<TAB>title or JSONL). Repeat; records with the same id are merged (first title wins, later files add brand/category/attributes).", AllowMultipleArgumentsPerToken = true };
+        var events = new Option<string[]>("--events") { Description = "Event logs user,item,category,behavior,timestamp (Taobao CSV). Repeat.", AllowMultipleArgumentsPerToken = true };
+        var pairs = new Option<string?>("--pairs") { Description = "Judged pairs, TSV query<TAB>productId (relevant only)." };
+        var models = new Option<string>("--models") { Description = "Output directory for towers, item vectors and deep-model.json.", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (the model does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var textEpochs = new Option<int>("--text-epochs") { Description = "Passes over the text pairs.", DefaultValueFactory = _ => 6 };
+        var behaviourEpochs = new Option<int>("--behaviour-epochs") { Description = "Passes over the behaviour samples.", DefaultValueFactory = _ => 4 };
+        var evalQueries = new Option<string?>("--eval-queries") { Description = "Evaluation queries (qid<TAB>query): never used for training (derived pairs equal to one are dropped); with --eval-qrels, dense recall is evaluated after training." };
+        var evalQrels = new Option<string?>("--eval-qrels") { Description = "TREC qrels for --eval-queries." };
+        var queryLog = new Option<string?>("--query-log") { Description = "Unjudged queries (qid<TAB>query): each becomes a weak pair with its BM25 top title when that title clearly wins (top score ≥ 1.2 × second)." };
+        var noWords = new Option<bool>("--no-words") { Description = "Character n-grams only (no segmented words)." };
+        var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
+        var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                return Run(pr.GetValue(catalog) ?? [], pr.GetValue(events) ?? [], pr.GetValue(pairs), pr.GetValue(models)!,
+                    new DeepTrainingOptions
+                    {
+                        Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
+                        TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
+                    },
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"train-deep: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
+
+    private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
+
+    private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
+        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words)
+    {
+        if (catalogs.Length == 0 && eventFiles.Length == 0)
+        {
+            Console.Error.WriteLine("train-deep: give --catalog (text model) and/or --events (behaviour model).");
+            return 2;
+        }
+        Dictionary<string, string>? queries = null;
+        if (evalQueries is not null)
+        {
+            queries = ReadQueries(evalQueries);
+            options.ExcludeQueries = new HashSet<string>(queries.Values, StringComparer.Ordinal);
+        }
+        options.Validate();
+        if (catalogs.Length > 0)
+        {
+            var products = ReadCatalogs(catalogs);
+            var judged = pairsFile is null ? [] : ReadPairs(pairsFile);
+            var tokenizer = words ? new ChineseTokenizer() : null;
+            using var index = queryLog is not null || evalQrels is not null ? ProductIndex.Build(products, new IndexOptions()) : null;
+            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries);
+            var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak);
+            Print(report);
+            if (queries is not null && evalQrels is not null)
+            {
+                using var scorer = DeepScorer.Open(modelsDir, tokenizer: tokenizer);
+                DenseEvalModule.Report(index!, scorer, queries, ReadQrels(evalQrels));
+            }
+        }
+        if (eventFiles.Length > 0)
+        {
+            var all = ReadEvents(eventFiles);
+            var train = cut is { } c ? all.Where(e => e.Timestamp < c).ToList() : all;
+            var report = DeepTraining.TrainBehaviour(train, modelsDir, options, Log);
+            Print(report);
+            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2);
+        }
+        return 0;
+    }
+
+    private static void Print(DeepTrainingReport r)
+    {
+        Console.WriteLine($"{r.Tower}: {r.Examples:N0} training pairs, {r.EpochLoss.Count} epochs, loss {string.Join(" → ", r.EpochLoss.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)))}, {r.Elapsed.TotalSeconds:F1} s");
+        foreach (var (file, bytes) in r.FileBytes) Console.WriteLine($"  {file}: {bytes / 1048576.0:F1} MiB");
+    }
+
+    private static List<Product> ReadCatalogs(string[] paths)
+    {
+        var merged = new List<Product>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            var import = CatalogReader.ReadFiles([path]);
+            if (import.UnreadableFiles.Count > 0) throw new FileNotFoundException($"catalog '{path}' does not exist.", path);
+            foreach (var p in import.Problems.Take(5)) Log($"catalog: {p}");
+            Log($"catalog {path}: {import.Summary}");
+            foreach (var p in import.Products)
+            {
+                if (!index.TryGetValue(p.Id, out var i)) { index[p.Id] = merged.Count; merged.Add(p); continue; }
+                var old = merged[i];
+                var attrs = new Dictionary<string, IReadOnlyList<string>>(old.Attributes, StringComparer.Ordinal);
+                foreach (var (k, v) in p.Attributes) attrs.TryAdd(k, v);
+                merged[i] = old with
+                {
+                    Brand = old.Brand ?? p.Brand,
+                    Category = old.Category.Count > 0 ? old.Category : p.Category,
+                    Attributes = attrs,
+                    Price = old.Price ?? p.Price,
+                };
+            }
+        }
+        if (merged.Count == 0) throw new InvalidDataException("the catalogs hold no valid product.");
+        return merged;
+    }
+
+    private static List<(string, string)> ReadPairs(string path)
+    {
+        var list = new List<(string, string)>();
+        var n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            if (line.Length == 0) continue;
+            var parts = line.Split('\t');
+            if (parts.Length < 2 || parts[0].Trim().Length == 0 || parts[1].Trim().Length == 0)
+                throw new InvalidDataException($"{path}:{n}: expected 'query<TAB>productId'.");
+            list.Add((parts[0].Trim(), parts[1].Trim()));
+        }
+        return list;
+    }
+
+    internal static Dictionary<string, string> ReadQueries(string path)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        var n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            if (line.Length == 0) continue;
+            var tab = line.IndexOf('\t');
+            if (tab <= 0) throw new InvalidDataException($"{path}:{n}: expected 'qid<TAB>query'.");
+            d[line[..tab]] = line[(tab + 1)..].Trim();
+        }
+        return d;
+    }
+
+    internal static Dictionary<string, Dictionary<string, int>> ReadQrels(string path)
+    {
+        var d = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        var n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length == 0) continue;
+            if (f.Length < 4 || !int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var g))
+                throw new InvalidDataException($"{path}:{n}: expected 'qid 0 docid grade'.");
+            if (!d.TryGetValue(f[0], out var m)) d[f[0]] = m = new Dictionary<string, int>(StringComparer.Ordinal);
+            m[f[2]] = g;
+        }
+        return d;
+    }
+
+    internal static List<UserEvent> ReadEvents(string[] paths)
+    {
+        var list = new List<UserEvent>();
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path)) throw new FileNotFoundException($"events '{path}' do not exist.", path);
+            var n = 0; var bad = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                n++;
+                var f = line.Split(',');
+                if (f.Length != 5 || !long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var u)
+                    || !long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+                    || !long.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var c)
+                    || !BehaviorNames.TryParse(f[3], out var b)
+                    || !long.TryParse(f[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t))
+                {
+                    if (bad++ < 5) Log($"{path}:{n}: skipped, expected 'user,item,category,pv|fav|cart|buy,timestamp'");
+                    continue;
+                }
+                list.Add(new UserEvent(u, i, c, b, t));
+            }
+            Log($"events {path}: {list.Count:N0} read, {bad:N0} skipped");
+        }
+        return list;
+    }
+
+    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude)
+    {
+        var pairs = new List<(string, string)>();
+        var seen = 0;
+        var tick = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var q in log.Values)
+        {
+            seen++;
+            if (tick.ElapsedMilliseconds > 3000) { tick.Restart(); Log($"query log: {seen:N0}/{log.Count:N0} queries, {pairs.Count:N0} pairs"); }
+            if (q.Length == 0 || exclude?.Contains(q) == true) continue;
+            var top = index.Recall(new RecallRequest(q) { TopN = 2 });
+            if (top.Count == 0) continue;
+            if (top.Count == 1 || top[0].Score >= 1.2f * top[1].Score) pairs.Add((q, top[0].ProductId));
+        }
+        Log($"query log: {pairs.Count:N0} weak pairs from {log.Count:N0} queries");
+        return pairs;
+    }
+
+    private static void EvaluateDense(string modelsDir, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
+    {
+        using var scorer = DeepScorer.Open(modelsDir);
+        double ndcg = 0, mrr = 0, r100 = 0;
+        var n = 0;
+        foreach (var (qid, q) in queries)
+        {
+            if (!qrels.TryGetValue(qid, out var grades)) continue;
+            var ranked = scorer.Nearest(q, 100).Select(x => x.ProductId).ToList();
+            ndcg += RankingMetrics.Ndcg(ranked, grades, 10);
+            mrr += RankingMetrics.ReciprocalRank(ranked, grades, 10);
+            r100 += RankingMetrics.Recall(ranked, grades, 100);
+            n++;
+        }
+        if (n == 0) { Console.WriteLine("dense: no judged query to evaluate"); return; }
+        Console.WriteLine($"dense recall on {n} queries: nDCG@10 {ndcg / n:F3}  MRR@10 {mrr / n:F3}  Recall@100 {r100 / n:F3}");
+    }
+
+    private static void EvaluateBehaviour(string modelsDir, List<UserEvent> all, long cut)
+    {
+        using var scorer = BehaviourScorer.Open(modelsDir);
+        var result = BehaviourEvaluation.Run(scorer, all, cut, [10, 20]);
+        Console.WriteLine($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
+        foreach (var (k, hr, recall, ndcg) in result.Rows)
+            Console.WriteLine($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
+    }
+}
