@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using SearchRec.Collab.Models;
 using SearchRec.Core;
 using SearchRec.Index;
 using SearchRec.Ranking.Features;
@@ -101,6 +102,7 @@ public sealed class SearchPipeline
     private readonly SearchPipelineOptions _options;
     private readonly IFeatureLogger? _logger;
     private readonly Func<long, bool>? _isKnownUser;
+    private readonly Func<long, UserHistory?>? _history;
 
     /// <summary>Builds the pipeline. Throws <see cref="RankerSchemaMismatchException"/> when the model's features differ from the extractor's.</summary>
     /// <param name="recall">The BM25 recall stage.</param>
@@ -109,10 +111,13 @@ public sealed class SearchPipeline
     /// <param name="model">The ranker.</param>
     /// <param name="options">Window and k; defaults when null.</param>
     /// <param name="logger">Feature logging, off when null.</param>
-    /// <param name="isKnownUser">Tells whether a user id has any history (for the unknown-user notice); when null every user counts as known.</param>
+    /// <param name="isKnownUser">Tells whether a user id has any history (for the unknown-user notice); when null, a user is known when <paramref name="history"/> finds events.</param>
+    /// <param name="history">The user's recent history, most recent first (personal features); read once per request. Null: no personal features.</param>
     public SearchPipeline(IProductRecall recall, ITokenizer tokenizer, FeatureExtractor features, IRankerModel model,
-        SearchPipelineOptions? options = null, IFeatureLogger? logger = null, Func<long, bool>? isKnownUser = null)
+        SearchPipelineOptions? options = null, IFeatureLogger? logger = null, Func<long, bool>? isKnownUser = null,
+        Func<long, UserHistory?>? history = null)
     {
+        _history = history;
         _recall = Guard.NotNull(recall);
         _tokenizer = Guard.NotNull(tokenizer);
         _features = Guard.NotNull(features);
@@ -156,8 +161,13 @@ public sealed class SearchPipeline
         var afterRecall = Stopwatch.GetTimestamp();
 
         string? notice = null;
-        if (request.UserId is { } user && _isKnownUser is not null && !_isKnownUser(user))
-            notice = $"User {user} has no history; results are not personalised.";
+        UserHistory? history = null;
+        if (request.UserId is { } user)
+        {
+            history = _history?.Invoke(user);
+            var known = _isKnownUser?.Invoke(user) ?? (_history is null || history is { Count: > 0 });
+            if (!known) notice = $"User {user} has no history; results are not personalised.";
+        }
         if (count == 0)
         {
             ArrayPool<RankingCandidate>.Shared.Return(candidates, clearArray: true);
@@ -171,7 +181,7 @@ public sealed class SearchPipeline
         var scores = ArrayPool<float>.Shared.Rent(count);
         try
         {
-            var query = RankingQuery.Create(request.Query, _tokenizer, request.UserId);
+            var query = RankingQuery.Create(request.Query, _tokenizer, request.UserId, history);
             var span = candidates.AsSpan(0, count);
             _features.Extract(query, span, matrix.AsSpan(0, count * dim));
             var afterFeatures = Stopwatch.GetTimestamp();

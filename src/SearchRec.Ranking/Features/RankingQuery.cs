@@ -1,3 +1,4 @@
+using SearchRec.Collab.Models;
 using SearchRec.Core;
 using SearchRec.Index;
 using SearchRec.Text;
@@ -10,8 +11,9 @@ namespace SearchRec.Ranking.Features;
 /// </summary>
 public sealed class RankingQuery
 {
-    private RankingQuery(string text, string normalized, string[] tokens, long? userId)
+    private RankingQuery(string text, string normalized, string[] tokens, long? userId, UserHistory? history)
     {
+        History = history;
         Text = text;
         Normalized = normalized;
         Tokens = tokens;
@@ -30,8 +32,11 @@ public sealed class RankingQuery
     /// <summary>The user the request is for; null when anonymous.</summary>
     public long? UserId { get; }
 
+    /// <summary>The user's history (most recent first) when known; null for anonymous requests or when no event source is configured.</summary>
+    public UserHistory? History { get; }
+
     /// <summary>Builds a request context: normalises the text and splits it with <paramref name="tokenizer"/>.</summary>
-    public static RankingQuery Create(string text, ITokenizer tokenizer, long? userId = null)
+    public static RankingQuery Create(string text, ITokenizer tokenizer, long? userId = null, UserHistory? history = null)
     {
         Guard.NotNull(text);
         Guard.NotNull(tokenizer);
@@ -43,7 +48,7 @@ public sealed class RankingQuery
             var n = TextNorm.Normalize(t);
             if (n.Length > 0 && seen.Add(n)) tokens.Add(n);
         }
-        return new RankingQuery(text, normalized, tokens.ToArray(), userId);
+        return new RankingQuery(text, normalized, tokens.ToArray(), userId, history);
     }
 }
 
