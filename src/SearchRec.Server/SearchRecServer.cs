@@ -61,6 +61,8 @@ public static class SearchRecServer
         {
             j.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            // A feature may be missing (NaN) for a candidate; it is written as "NaN" rather than failing the request.
+            j.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
 
         var metrics = new ServerMetrics();

@@ -11,10 +11,12 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
     private static List<string> Ids(JsonElement r) =>
         r.GetProperty("results").EnumerateArray().Select(x => x.GetProperty("id").GetString()!).ToList();
 
-    [Fact]
-    public async Task Search_over_the_real_index_returns_products_and_explains_them()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Search_over_the_real_index_returns_products_and_explains_them(bool withRanker)
     {
-        var (s, store) = await shop.StartAsync();
+        var (s, store) = await shop.StartAsync(withRanker: withRanker);
         await using var _ = s;
         using var __ = store;
         var r = await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}&k=5&explain=true");
@@ -22,15 +24,18 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
         Assert.True(results.GetArrayLength() > 0, r.ToString());
         Assert.False(string.IsNullOrEmpty(results[0].GetProperty("title").GetString()));
         Assert.True(results[0].GetProperty("explain").GetArrayLength() > 0);
+        Assert.Equal(withRanker, r.GetProperty("stagesMs").TryGetProperty("rank.model", out var _model));
         var samples = await s.GetJsonAsync("/samples");
         Assert.True(samples.GetProperty("userIds").GetArrayLength() > 0);
         Assert.True(samples.GetProperty("queries").GetArrayLength() > 0);
     }
 
-    [Fact]
-    public async Task A_users_purchase_shows_in_their_next_search_but_not_in_anyone_elses()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_users_purchase_shows_in_their_next_search_but_not_in_anyone_elses(bool withRanker)
     {
-        var (s, store) = await shop.StartAsync();
+        var (s, store) = await shop.StartAsync(withRanker: withRanker);
         await using var _ = s;
         using var __ = store;
         const long user = 900_001;   // no history yet

@@ -28,6 +28,9 @@ public sealed class TinyShop : IDisposable
             CollabPath = _dir.File("collab");
             CollabModels.Train(store.ReadAll(), new CollabOptions { SkipAls = true, Threads = 1 }).Save(CollabPath);
         }
+        RankerPath = _dir.File("ranker");
+        var schema = SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema;
+        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(schema, ["bm25", "bm25_title"], [1f, 0.5f]), RankerPath);
         // Close pooled connections so the WAL is checkpointed into the file the tests copy.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Queries = File.ReadLines(Files.Queries).Select(l => l.Split('\t')[1]).Take(20).ToList();
@@ -38,9 +41,10 @@ public sealed class TinyShop : IDisposable
     public string EventsPath { get; }
     public string CollabPath { get; } = "";
     public IReadOnlyList<string> Queries { get; }
+    public string RankerPath { get; }
 
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
-    internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null)
+    internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -51,7 +55,7 @@ public sealed class TinyShop : IDisposable
         foreach (var f in Directory.GetFiles(CollabPath)) File.Copy(f, Path.Combine(collabCopy, Path.GetFileName(f)));
         var loader = new ShopLoader(new ShopLoaderOptions
         {
-            IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries,
+            IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = withRanker ? RankerPath : null,
         }, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);

@@ -3,6 +3,7 @@ using System.Globalization;
 using SearchRec.Collab;
 using SearchRec.Collab.Models;
 using SearchRec.Core;
+using SearchRec.Deep.Scoring;
 using SearchRec.Index;
 using SearchRec.Ranking;
 using SearchRec.Ranking.Features;
@@ -22,6 +23,9 @@ public sealed class ShopLoaderOptions
 
     /// <summary>The ranker folder (from <c>searchrec train-ranker</c>). Default null: BM25 fused with the collaborative blend.</summary>
     public string? RankerPath { get; set; }
+
+    /// <summary>The deep models folder (from <c>searchrec train-deep</c>), needed when the ranker uses deep features. Default null.</summary>
+    public string? DeepModelsPath { get; set; }
 
     /// <summary>A <c>qid&lt;TAB&gt;query</c> file whose queries the page offers as examples. Default null: none.</summary>
     public string? QueriesPath { get; set; }
@@ -49,6 +53,8 @@ public sealed class ShopLoaderOptions
             throw new ArgumentException($"ShopLoaderOptions.CollabModelsPath: models folder '{CollabModelsPath}' does not exist (train with `searchrec train-cf`).", nameof(CollabModelsPath));
         if (RankerPath is not null && !Directory.Exists(RankerPath))
             throw new ArgumentException($"ShopLoaderOptions.RankerPath: ranker folder '{RankerPath}' does not exist.", nameof(RankerPath));
+        if (DeepModelsPath is not null && !Directory.Exists(DeepModelsPath))
+            throw new ArgumentException($"ShopLoaderOptions.DeepModelsPath: folder '{DeepModelsPath}' does not exist.", nameof(DeepModelsPath));
         if (QueriesPath is not null && !File.Exists(QueriesPath))
             throw new ArgumentException($"ShopLoaderOptions.QueriesPath: file '{QueriesPath}' does not exist.", nameof(QueriesPath));
         if (RecallWindow is < 1 or > 10_000) throw new ArgumentException($"ShopLoaderOptions.RecallWindow must be in [1, 10000] (is {RecallWindow}).", nameof(RecallWindow));
@@ -88,6 +94,7 @@ public sealed class ShopLoader : IGenerationLoader
     {
         var sw = Stopwatch.StartNew();
         var index = ProductIndex.Open(_options.IndexPath);
+        var owned = new List<IDisposable> { index };
         try
         {
             ct.ThrowIfCancellationRequested();
@@ -129,9 +136,24 @@ public sealed class ShopLoader : IGenerationLoader
             else if (_options.RankerPath is { } rankerPath)
             {
                 var model = RankerStore.Read(rankerPath);
-                pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(),
-                    new FeatureExtractor([new RecallFeatures(), new TextFeatures()]), model,
-                    new SearchPipelineOptions { RecallWindow = _options.RecallWindow });
+                var store = _events.Store;
+                DeepScorer? text = null;
+                BehaviourScorer? behaviour = null;
+                if (_options.DeepModelsPath is { } deep)
+                {
+                    if (model.Schema.IndexOf("deep_query_item") >= 0) owned.Add(text = DeepScorer.Open(deep));
+                    if (model.Schema.IndexOf("deep_user_item") >= 0) owned.Add(behaviour = BehaviourScorer.Open(deep));
+                }
+                var features = StandardFeatures.ForSchema(model.Schema, new FeatureSources
+                {
+                    Collab = models, Products = index.GetProduct, DeepText = text, DeepBehaviour = behaviour,
+                });
+                pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
+                    new SearchPipelineOptions { RecallWindow = _options.RecallWindow }, history: user =>
+                    {
+                        var events = store.GetHistory(user, 200);
+                        return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+                    });
             }
             var search = new IndexSearchBackend(index, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight);
             var similar = new CollabSimilarBackend(new SimilarItems(models, index, _events.Store));
@@ -141,11 +163,11 @@ public sealed class ShopLoader : IGenerationLoader
             string id = string.Create(CultureInfo.InvariantCulture, $"g{n}-{DateTime.UtcNow:yyyyMMddHHmmss}");
             progress?.Report($"generation {id} loaded in {sw.Elapsed.TotalSeconds:F1} s ({index.Count:N0} products, ranker: {(search.HasRanker ? "yes" : "no")})");
             return new ServiceGeneration(id, new IndexCatalog(index, categoryIds), search, similar, recs, new CollabObserver(models), seen,
-                new ShopSamples(_queries.Value, itemIds, users), [index]);
+                new ShopSamples(_queries.Value, itemIds, users), owned);
         }
         catch
         {
-            index.Dispose();
+            foreach (var d in owned) d.Dispose();
             throw;
         }
     }

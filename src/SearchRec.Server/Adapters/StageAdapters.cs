@@ -45,6 +45,8 @@ internal sealed class IndexSearchBackend : ISearchBackend
 
     [ThreadStatic] private static IReadOnlyList<RecallCandidate>? t_recalled;
 
+    private readonly bool _rankerIsPersonal;
+
     public IndexSearchBackend(ProductIndex index, CollabModels? models, IEventStore? events,
         Func<IProductRecall, SearchPipeline>? pipeline, int window, float personalWeight)
     {
@@ -55,6 +57,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
         _personalWeight = personalWeight;
         // The pipeline recalls through this shim, which hands it the host's cached candidates.
         _pipeline = pipeline?.Invoke(new PrecomputedRecall(index));
+        _rankerIsPersonal = _pipeline is not null && _pipeline.Schema.IndexOf("cf_item_item") >= 0;
     }
 
     public bool HasRanker => _pipeline is not null;
@@ -72,33 +75,75 @@ internal sealed class IndexSearchBackend : ISearchBackend
 
     private RankResult RankWithPipeline(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
     {
+        // A ranker without collaborative features is fused with the user's blend score, so search stays personal.
+        UserHistory? history = null;
+        if (!_rankerIsPersonal && userId is { } u && _models is not null && _events is not null && _personalWeight > 0)
+        {
+            history = new UserHistory(u, _events.GetHistory(u, 200), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            if (history.Count == 0) history = null;
+        }
         SearchResponse response;
         t_recalled = candidates;
         try
         {
             response = _pipeline!.Search(new SearchRequest(query.Text)
             {
-                UserId = userId, TopK = k, Explain = explain, Category = query.Category, Brand = query.Brand,
+                UserId = userId, TopK = history is null ? k : Math.Min(candidates.Count, 1000), Explain = explain,
+                Category = query.Category, Brand = query.Brand,
             });
         }
         finally
         {
             t_recalled = null;
         }
-        var hits = new RankedHit[response.Hits.Count];
-        for (int i = 0; i < hits.Length; i++)
+        var t = response.Timings;
+        var stages = new KeyValuePair<string, double>[] { new("features", t.FeaturesMs), new("model", t.ScoreMs), new("topk", t.TopKMs) };
+        int n = response.Hits.Count;
+        var personal = new float[n];
+        var final = new float[n];
+        if (history is not null)
         {
+            var ids = new long[n];
+            float lo = float.MaxValue, hi = float.MinValue, maxP = 0;
+            for (int i = 0; i < n; i++)
+            {
+                ids[i] = long.TryParse(response.Hits[i].Product.Id, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : -1;
+                lo = Math.Min(lo, response.Hits[i].Score);
+                hi = Math.Max(hi, response.Hits[i].Score);
+            }
+            _models!.Blend.Score(history, ids, personal);
+            for (int i = 0; i < n; i++)
+            {
+                if (float.IsNaN(personal[i]) || personal[i] < 0) personal[i] = 0;
+                maxP = Math.Max(maxP, personal[i]);
+            }
+            for (int i = 0; i < n; i++)
+            {
+                personal[i] = maxP > 0 ? _personalWeight * personal[i] / maxP : 0;
+                final[i] = (hi > lo ? (response.Hits[i].Score - lo) / (hi - lo) : 1f) + personal[i];
+            }
+        }
+        else
+        {
+            for (int i = 0; i < n; i++) final[i] = response.Hits[i].Score;
+        }
+        var order = TopIndexes(final, Math.Min(k, n));
+        var hits = new RankedHit[order.Length];
+        for (int r = 0; r < order.Length; r++)
+        {
+            int i = order[r];
             var h = response.Hits[i];
             FeatureContribution[]? ex = null;
             if (h.Explanation is { } list)
             {
-                ex = new FeatureContribution[list.Count];
+                int extra = history is null ? 0 : 1;
+                ex = new FeatureContribution[list.Count + extra];
                 for (int f = 0; f < list.Count; f++) ex[f] = new FeatureContribution(list[f].Feature, list[f].Value, list[f].Contribution);
+                if (extra == 1) ex[^1] = new FeatureContribution("collab-blend (fused after the ranker)", personal[i], personal[i]);
             }
-            hits[i] = new RankedHit(h.Product.Id, h.Score, ex);
+            hits[r] = new RankedHit(h.Product.Id, final[i], ex);
         }
-        var t = response.Timings;
-        return new RankResult(hits, [new("features", t.FeaturesMs), new("model", t.ScoreMs), new("topk", t.TopKMs)]);
+        return new RankResult(hits, stages);
     }
 
     private RankResult RankFused(IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)

@@ -25,7 +25,7 @@ function meta(item) {
   if (item.brand) parts.push(item.brand);
   if (item.price != null) parts.push(`¥${item.price.toFixed(2)}`);
   if (item.category) parts.push(item.category);
-  parts.push(`score ${item.score.toFixed(3)}`);
+  parts.push(`score ${typeof item.score === 'number' ? item.score.toFixed(3) : item.score}`);
   return parts.join(' · ');
 }
 
@@ -68,7 +68,8 @@ async function search() {
       const m = el('div', { className: 'meta', textContent: meta(item) }, buy);
       const li = el('li', {}, title, m);
       if (item.explain) {
-        li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${f.value.toFixed(2)} (${f.contribution >= 0 ? '+' : ''}${f.contribution.toFixed(3)})`).join('  ') }));
+        const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+        li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${num(f.value, 2)} (${f.contribution >= 0 ? '+' : ''}${num(f.contribution, 3)})`).join('  ') }));
       }
       list.append(li);
     }
