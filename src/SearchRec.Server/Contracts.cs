@@ -85,12 +85,18 @@ public interface IEventObserver
 /// <summary>The durable, append-only event store behind <c>POST /events</c>. Thread-safe.</summary>
 public interface IEventLog
 {
-    /// <summary>Stores the events durably (they survive a crash once this returns) and returns the store's new event count.</summary>
-    long Append(IReadOnlyList<UserEvent> events);
+    /// <summary>Stores the events durably (they survive a crash once this returns).</summary>
+    /// <returns>How many were new (a store may fold exact duplicates) and the store's event count afterwards.</returns>
+    EventAppendResult Append(IReadOnlyList<UserEvent> events);
 
     /// <summary>The number of events in the store.</summary>
     long Count { get; }
 }
+
+/// <summary>The outcome of <see cref="IEventLog.Append"/>.</summary>
+/// <param name="Inserted">Events that were new to the store.</param>
+/// <param name="Count">The store's event count after the append.</param>
+public readonly record struct EventAppendResult(int Inserted, long Count);
 
 /// <summary>Examples the page and the load test use: real queries, item ids and user ids of the loaded shop.</summary>
 /// <param name="Queries">Queries that find something.</param>

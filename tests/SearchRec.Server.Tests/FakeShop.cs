@@ -133,12 +133,12 @@ internal sealed class MemoryEventLog : IEventLog
     private readonly List<UserEvent> _events = [];
     private readonly Lock _sync = new();
 
-    public long Append(IReadOnlyList<UserEvent> events)
+    public EventAppendResult Append(IReadOnlyList<UserEvent> events)
     {
         lock (_sync)
         {
             _events.AddRange(events);
-            return _events.Count;
+            return new EventAppendResult(events.Count, _events.Count);
         }
     }
 

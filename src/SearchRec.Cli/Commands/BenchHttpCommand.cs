@@ -25,7 +25,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         var repeat = new Option<double>("--repeat-rate") { Description = "Share of searches that repeat an earlier query (0: every query new, so recall is never cached).", DefaultValueFactory = _ => 0.3 };
         var mix = new Option<string>("--mix") { Description = "Shares of search,similar,events,recommend.", DefaultValueFactory = _ => "0.7,0.15,0.1,0.05" };
         var anonymous = new Option<double>("--anonymous") { Description = "Share of searches without a user.", DefaultValueFactory = _ => 0.2 };
-        var reload = new Option<bool>("--reload-during") { Description = "POST /admin/reload when half the requests are done (needs the API key)." };
+        var reload = new Option<bool>("--reload-during") { Description = "POST /admin/reload when a tenth of the requests are done (needs the API key)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Admin key (X-Api-Key) for events, counting and reload. Default: $SEARCHREC_API_KEY." };
         var seed = new Option<int>("--seed") { Description = "Random seed of the request plan.", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Also write the figures to this JSON file." };
@@ -95,7 +95,8 @@ public sealed class BenchHttpCommand : IBenchCommand
         var latencies = Kinds.Select(_ => new List<double>(n)).ToArray();
         var errors = new int[Kinds.Length];
         var firstErrors = new List<string>();
-        long ackedEvents = 0;
+        long ackedEvents = 0, duplicateEvents = 0;
+        double reloadEndedAt = -1;
         int next = -1, done = 0;
         string reloadNote = "none";
         var reloadTask = Task.CompletedTask;
@@ -110,8 +111,12 @@ public sealed class BenchHttpCommand : IBenchCommand
             {
                 int i = Interlocked.Increment(ref next);
                 if (i >= plan.Length || ct.IsCancellationRequested) return;
-                if (reloadDuring && i >= n / 2 && Interlocked.Exchange(ref reloadStarted, 1) == 0)
-                    reloadTask = Task.Run(async () => reloadNote = await ReloadAsync(http, ct), ct);
+                if (reloadDuring && i >= n / 10 && Interlocked.Exchange(ref reloadStarted, 1) == 0)
+                    reloadTask = Task.Run(async () =>
+                    {
+                        reloadNote = await ReloadAsync(http, ct);
+                        reloadEndedAt = wall.Elapsed.TotalSeconds;
+                    }, ct);
                 var p = plan[i];
                 long t0 = Stopwatch.GetTimestamp();
                 string? error = null;
@@ -122,7 +127,12 @@ public sealed class BenchHttpCommand : IBenchCommand
                     using var resp = await http.SendAsync(req, ct);
                     var body = await resp.Content.ReadAsStringAsync(ct);
                     if (!resp.IsSuccessStatusCode) error = $"{Kinds[p.Kind]} {(int)resp.StatusCode}: {Clip(body)}";
-                    else if (p.Kind == 2) Interlocked.Add(ref ackedEvents, JsonDocument.Parse(body).RootElement.GetProperty("accepted").GetInt32());
+                    else if (p.Kind == 2)
+                    {
+                        var root = JsonDocument.Parse(body).RootElement;
+                        Interlocked.Add(ref ackedEvents, root.GetProperty("accepted").GetInt32());
+                        Interlocked.Add(ref duplicateEvents, root.GetProperty("duplicates").GetInt32());
+                    }
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
                 {
@@ -158,12 +168,15 @@ public sealed class BenchHttpCommand : IBenchCommand
         }
         int totalErrors = errors.Sum();
         sb.AppendLine(CultureInfo.InvariantCulture, $"errors: {totalErrors}{(firstErrors.Count > 0 ? " — " + string.Join(" | ", firstErrors) : "")}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"reload during run: {reloadNote}");
+        string overlap = reloadEndedAt < 0 ? "" : reloadEndedAt <= seconds
+            ? string.Create(CultureInfo.InvariantCulture, $" (swapped at {reloadEndedAt:F1} s, while requests ran)")
+            : " (finished after the last request: use more --requests to overlap the swap)";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"reload during run: {reloadNote}{overlap}");
         bool eventsOk = true;
         if (key is not null)
         {
-            eventsOk = after - before == ackedEvents;
-            sb.AppendLine(CultureInfo.InvariantCulture, $"events: {ackedEvents:N0} acknowledged (of {plannedEvents:N0} sent); store grew {before:N0} -> {after:N0} (+{after - before:N0}): {(eventsOk ? "all acknowledged events stored" : "MISMATCH")}");
+            eventsOk = after - before == ackedEvents - duplicateEvents;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"events: {ackedEvents:N0} acknowledged (of {plannedEvents:N0} sent; {duplicateEvents} were exact duplicates the store folds); store grew {before:N0} -> {after:N0} (+{after - before:N0}): {(eventsOk ? "every acknowledged event is stored" : "MISMATCH")}");
         }
         Console.Write(sb.ToString());
         if (jsonPath is not null)
@@ -171,7 +184,7 @@ public sealed class BenchHttpCommand : IBenchCommand
             await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(new
             {
                 url = baseUri.ToString(), requests = n, clients, repeatRate, seconds, throughput = n / seconds, endpoints = rows,
-                errors = totalErrors, reload = reloadNote, eventsAcknowledged = ackedEvents, storeBefore = before, storeAfter = after, eventsOk,
+                errors = totalErrors, reload = reloadNote, reloadEndedAt, eventsAcknowledged = ackedEvents, duplicateEvents, storeBefore = before, storeAfter = after, eventsOk,
                 cores = Environment.ProcessorCount,
             }, new JsonSerializerOptions { WriteIndented = true }), ct);
             Console.Error.WriteLine($"bench http: figures written to {jsonPath}");
@@ -186,7 +199,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         var plan = new Planned[n];
         var issued = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        long ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         plannedEvents = 0;
         for (int i = 0; i < n; i++)
         {
@@ -215,9 +228,10 @@ public sealed class BenchHttpCommand : IBenchCommand
                     var rows = new string[m];
                     for (int e = 0; e < m; e++)
                     {
-                        // Each event gets its own second, so none is a duplicate the store would fold.
+                        // Times spread over the past week, so exact duplicates (which the store folds) stay rare.
                         string behavior = rng.NextDouble() switch { < 0.8 => "pv", < 0.9 => "cart", < 0.95 => "fav", _ => "buy" };
-                        rows[e] = $"{{\"user\":{user},\"item\":\"{items[rng.Next(items.Length)]}\",\"behavior\":\"{behavior}\",\"timestamp\":{ts--}}}";
+                        long ts = now - rng.Next(1, 7 * 86_400);
+                        rows[e] = $"{{\"user\":{user},\"item\":\"{items[rng.Next(items.Length)]}\",\"behavior\":\"{behavior}\",\"timestamp\":{ts}}}";
                     }
                     plannedEvents += m;
                     plan[i] = new Planned(2, "events", "[" + string.Join(",", rows) + "]", m);

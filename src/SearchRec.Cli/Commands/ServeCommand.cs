@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SearchRec.Collab.Events;
 using SearchRec.Server;
@@ -78,7 +79,8 @@ public sealed class ServeCommand : ICliCommand
             Console.WriteLine($"SearchRec is serving at {url}/  (OpenAPI {url}/openapi/v1.json, metrics {url}/metrics)");
             Console.WriteLine($"  admin key (X-Api-Key for /events, /admin/*): {(s.ApiKey is null ? apiKey : "(as given)")}");
             Console.WriteLine("  Ctrl+C stops it.");
-            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            // Returns on Ctrl+C or SIGTERM (the host's own handler) or when the command is cancelled.
+            try { await app.WaitForShutdownAsync(ct); } catch (OperationCanceledException) { }
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
             return 0;

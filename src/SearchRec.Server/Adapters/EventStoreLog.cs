@@ -26,13 +26,14 @@ public sealed class EventStoreLog : IEventLog
     public IEventStore Store => _store;
 
     /// <inheritdoc />
-    public long Append(IReadOnlyList<UserEvent> events)
+    public EventAppendResult Append(IReadOnlyList<UserEvent> events)
     {
         Guard.NotNull(events);
         lock (_sync)
         {
-            _count += _store.AppendBatch(events);
-            return _count;
+            int inserted = _store.AppendBatch(events);
+            _count += inserted;
+            return new EventAppendResult(inserted, _count);
         }
     }
 

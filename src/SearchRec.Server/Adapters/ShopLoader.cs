@@ -95,6 +95,7 @@ public sealed class ShopLoader : IGenerationLoader
         var sw = Stopwatch.StartNew();
         var index = ProductIndex.Open(_options.IndexPath);
         var owned = new List<IDisposable> { index };
+        var memo = new ProductMemo(index);
         try
         {
             ct.ThrowIfCancellationRequested();
@@ -113,15 +114,11 @@ public sealed class ShopLoader : IGenerationLoader
             }
             ct.ThrowIfCancellationRequested();
 
-            var categoryIds = new Dictionary<string, long>(StringComparer.Ordinal);
             var itemIds = new List<string>(200);
             foreach (var p in index.Products())
             {
-                if (itemIds.Count < 200) itemIds.Add(p.Id);
-                string path = p.CategoryPath;
-                if (categoryIds.ContainsKey(path)) continue;
-                if (long.TryParse(p.Id, NumberStyles.None, CultureInfo.InvariantCulture, out long pid) && models.CategoryOf(pid) is long cat)
-                    categoryIds[path] = cat;
+                itemIds.Add(p.Id);
+                if (itemIds.Count == 200) break;
             }
             var users = new List<long>(50);
             foreach (var e in _events.Store.ReadAll())
@@ -146,7 +143,7 @@ public sealed class ShopLoader : IGenerationLoader
                 }
                 var features = StandardFeatures.ForSchema(model.Schema, new FeatureSources
                 {
-                    Collab = models, Products = index.GetProduct, DeepText = text, DeepBehaviour = behaviour,
+                    Collab = models, Products = memo.Get, DeepText = text, DeepBehaviour = behaviour,
                 });
                 pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
                     new SearchPipelineOptions { RecallWindow = _options.RecallWindow }, history: user =>
@@ -155,14 +152,14 @@ public sealed class ShopLoader : IGenerationLoader
                         return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
                     });
             }
-            var search = new IndexSearchBackend(index, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight);
+            var search = new IndexSearchBackend(memo, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight);
             var similar = new CollabSimilarBackend(new SimilarItems(models, index, _events.Store));
             var recs = new CollabRecommendationBackend(models, _events.Store);
             int n = Interlocked.Increment(ref _generation);
             // Unique over time and the same for replicas started from the same files at the same second.
             string id = string.Create(CultureInfo.InvariantCulture, $"g{n}-{DateTime.UtcNow:yyyyMMddHHmmss}");
             progress?.Report($"generation {id} loaded in {sw.Elapsed.TotalSeconds:F1} s ({index.Count:N0} products, ranker: {(search.HasRanker ? "yes" : "no")})");
-            return new ServiceGeneration(id, new IndexCatalog(index, categoryIds), search, similar, recs, new CollabObserver(models), seen,
+            return new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
                 new ShopSamples(_queries.Value, itemIds, users), owned);
         }
         catch

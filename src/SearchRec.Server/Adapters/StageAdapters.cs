@@ -10,15 +10,45 @@ using SearchRec.Ranking;
 
 namespace SearchRec.Server.Adapters;
 
-/// <summary>Product look-ups over the Lucene index, with the category ids the event log uses.</summary>
-internal sealed class IndexCatalog(ProductIndex index, IReadOnlyDictionary<string, long> categoryIds) : ICatalog
+/// <summary>
+/// Products read from the index once and then kept: the ranker loads every candidate (200 per search), and a stored
+/// document read costs tens of microseconds. Bounded; beyond the bound products are read from the index each time.
+/// </summary>
+internal sealed class ProductMemo(ProductIndex index, int capacity = 300_000)
 {
-    public int Count => index.Count;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Product> _products = new(StringComparer.Ordinal);
 
-    public Product? Get(string productId) => index.GetProduct(productId);
+    public ProductIndex Index => index;
 
-    public long CategoryIdOf(Product product) =>
-        categoryIds.TryGetValue(product.CategoryPath, out long id) ? id : StableCategoryId(product.CategoryPath);
+    public Product? Get(string productId)
+    {
+        if (_products.TryGetValue(productId, out var p)) return p;
+        p = index.GetProduct(productId);
+        if (p is not null && _products.Count < capacity) _products.TryAdd(productId, p);
+        return p;
+    }
+}
+
+/// <summary>Product look-ups over the Lucene index, with the category ids the event log uses.</summary>
+internal sealed class IndexCatalog(ProductMemo products, CollabModels models) : ICatalog
+{
+    // Category path -> the id events use, learnt from items the collaborative models know.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _paths = new(StringComparer.Ordinal);
+
+    public int Count => products.Index.Count;
+
+    public Product? Get(string productId) => products.Get(productId);
+
+    public long CategoryIdOf(Product product)
+    {
+        string path = product.CategoryPath;
+        if (long.TryParse(product.Id, NumberStyles.None, CultureInfo.InvariantCulture, out long id) && models.CategoryOf(id) is long known)
+        {
+            _paths.TryAdd(path, known);
+            return known;
+        }
+        return _paths.TryGetValue(path, out long c) ? c : StableCategoryId(path);
+    }
 
     /// <summary>An id for a category the event log has never seen: a stable hash, so it is the same in every process.</summary>
     internal static long StableCategoryId(string path)
@@ -47,16 +77,17 @@ internal sealed class IndexSearchBackend : ISearchBackend
 
     private readonly bool _rankerIsPersonal;
 
-    public IndexSearchBackend(ProductIndex index, CollabModels? models, IEventStore? events,
+    public IndexSearchBackend(ProductMemo products, CollabModels? models, IEventStore? events,
         Func<IProductRecall, SearchPipeline>? pipeline, int window, float personalWeight)
     {
+        var index = products.Index;
         _index = index;
         _models = models;
         _events = events;
         _window = window;
         _personalWeight = personalWeight;
         // The pipeline recalls through this shim, which hands it the host's cached candidates.
-        _pipeline = pipeline?.Invoke(new PrecomputedRecall(index));
+        _pipeline = pipeline?.Invoke(new PrecomputedRecall(products));
         _rankerIsPersonal = _pipeline is not null && _pipeline.Schema.IndexOf("cf_item_item") >= 0;
     }
 
@@ -97,7 +128,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
             t_recalled = null;
         }
         var t = response.Timings;
-        var stages = new KeyValuePair<string, double>[] { new("features", t.FeaturesMs), new("model", t.ScoreMs), new("topk", t.TopKMs) };
+        var stages = new KeyValuePair<string, double>[] { new("load", t.RecallMs), new("features", t.FeaturesMs), new("model", t.ScoreMs), new("topk", t.TopKMs) };
         int n = response.Hits.Count;
         var personal = new float[n];
         var final = new float[n];
@@ -217,12 +248,12 @@ internal sealed class IndexSearchBackend : ISearchBackend
     }
 
     /// <summary>Recall for the pipeline: the candidates the host already has (from its cache) when set, else the index.</summary>
-    private sealed class PrecomputedRecall(ProductIndex index) : IProductRecall
+    private sealed class PrecomputedRecall(ProductMemo products) : IProductRecall
     {
-        public int Count => index.Count;
-        public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => t_recalled ?? index.Recall(request);
-        public Product? GetProduct(string productId) => index.GetProduct(productId);
-        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => index.MoreLikeThis(productId, k);
+        public int Count => products.Index.Count;
+        public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => t_recalled ?? products.Index.Recall(request);
+        public Product? GetProduct(string productId) => products.Get(productId);
+        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => products.Index.MoreLikeThis(productId, k);
     }
 }
 

@@ -19,7 +19,7 @@ internal sealed record SearchResponse(string Query, long? User, int K, string Ge
 
 internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
 
-internal sealed record EventsResponse(int Accepted, long Stored);
+internal sealed record EventsResponse(int Accepted, int Duplicates, long Stored);
 
 internal sealed record ApiError(string Error, string? Field = null, IReadOnlyList<string>? Problems = null);
 
@@ -195,12 +195,12 @@ internal static class Endpoints
         }
 
         long t0 = Stopwatch.GetTimestamp();
-        long position = log.Append(parsed.Events);   // durable before we acknowledge
+        var appended = log.Append(parsed.Events);   // durable before we acknowledge
         metrics.Stage("store", Stopwatch.GetElapsedTime(t0).TotalSeconds);
-        state.Observe(parsed.Events, position);
+        state.Observe(parsed.Events, appended.Count);
         await cache.InvalidateAsync(parsed.Events, CancellationToken.None).ConfigureAwait(false);
         metrics.EventsAccepted(parsed.Events.Count);
-        return Results.Json(new EventsResponse(parsed.Events.Count, position));
+        return Results.Json(new EventsResponse(parsed.Events.Count, parsed.Events.Count - appended.Inserted, appended.Count));
     }
 
     private static async Task<IResult> ReloadAsync(HttpContext ctx, Reloader reloader, ServerOptions o, [FromQuery] string? retrain)
