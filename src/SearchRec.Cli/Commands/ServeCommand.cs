@@ -11,6 +11,7 @@ namespace SearchRec.Cli.Commands;
 /// <summary>What <see cref="ServeCommand.RunAsync"/> serves: a shop's files and the service settings.</summary>
 internal sealed record ServeSettings(string IndexPath, string CollabPath, string EventsPath, string? RankerPath, string? QueriesPath)
 {
+    public string? DeepPath { get; init; }
     public string Urls { get; init; } = "http://127.0.0.1:5080";
     public string? ApiKey { get; init; }
     public string? EventsKey { get; init; }
@@ -29,6 +30,7 @@ public sealed class ServeCommand : ICliCommand
         var collab = new Option<string>("--collab") { Description = "Collaborative models folder (from train-cf); a retrain writes here.", Required = true };
         var events = new Option<string>("--events") { Description = "SQLite event store (created if missing); POST /events appends here.", Required = true };
         var ranker = new Option<string?>("--ranker") { Description = "Ranker folder (from train-ranker). Without it: BM25 fused with the collaborative blend." };
+        var deep = new Option<string?>("--deep") { Description = "Deep models folder (from train-deep), needed when the ranker uses deep features." };
         var queries = new Option<string?>("--queries") { Description = "qid<TAB>query file offered as examples on the page." };
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, as ASP.NET does.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var apiKey = new Option<string?>("--api-key") { Description = "Key for POST /events and /admin/* (X-Api-Key). Default: $SEARCHREC_API_KEY, else a random key printed at start." };
@@ -36,11 +38,12 @@ public sealed class ServeCommand : ICliCommand
         var redis = new Option<string?>("--redis") { Description = "Redis connection string for the second cache level (e.g. 127.0.0.1:6379)." };
         var retrain = new Option<int?>("--retrain-every") { Description = "Retrain the collaborative models from the event store every N seconds." };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, queries, urls, apiKey, eventsKey, redis, retrain }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, deep, queries, urls, apiKey, eventsKey, redis, retrain }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
             {
+                DeepPath = pr.GetValue(deep),
                 Urls = pr.GetValue(urls)!,
                 ApiKey = pr.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SEARCHREC_API_KEY"),
                 EventsKey = pr.GetValue(eventsKey),
@@ -62,7 +65,8 @@ public sealed class ServeCommand : ICliCommand
         {
             var loaderOptions = new ShopLoaderOptions
             {
-                IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, QueriesPath = s.QueriesPath,
+                IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath,
+                QueriesPath = s.QueriesPath,
             };
             loaderOptions.Validate();
             store = new SqliteEventStore(s.EventsPath);
