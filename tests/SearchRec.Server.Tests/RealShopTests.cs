@@ -30,6 +30,18 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
         Assert.True(samples.GetProperty("queries").GetArrayLength() > 0);
     }
 
+    [Fact]
+    public async Task A_ranker_with_deep_features_scores_with_the_onnx_text_tower()
+    {
+        var (s, store) = await shop.StartAsync(withDeepRanker: true);
+        await using var _ = s;
+        using var __ = store;
+        var r = await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(shop.Queries[2])}&k=3&explain=true");
+        var explain = r.GetProperty("results")[0].GetProperty("explain");
+        var deep = explain.EnumerateArray().Single(f => f.GetProperty("feature").GetString() == "deep_query_item");
+        Assert.NotEqual(0, deep.GetProperty("value").GetDouble());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -31,6 +31,15 @@ public sealed class TinyShop : IDisposable
         RankerPath = _dir.File("ranker");
         var schema = SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema;
         SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(schema, ["bm25", "bm25_title"], [1f, 0.5f]), RankerPath);
+        DeepPath = _dir.File("deep");
+        SearchRec.Deep.Training.DeepTraining.TrainText(gen.Products().ToList(), [], DeepPath,
+            new SearchRec.Deep.Training.DeepTrainingOptions { TextEpochs = 1, Threads = 1 });
+        using (var deep = SearchRec.Deep.Scoring.DeepScorer.Open(DeepPath))
+        {
+            var deepSchema = SearchRec.Ranking.Features.StandardFeatures.ForSearch(new SearchRec.Ranking.Features.FeatureSources { DeepText = deep }).Schema;
+            DeepRankerPath = _dir.File("ranker-deep");
+            SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(deepSchema, ["bm25", "deep_query_item"], [1f, 1f]), DeepRankerPath);
+        }
         // Close pooled connections so the WAL is checkpointed into the file the tests copy.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Queries = File.ReadLines(Files.Queries).Select(l => l.Split('\t')[1]).Take(20).ToList();
@@ -42,9 +51,11 @@ public sealed class TinyShop : IDisposable
     public string CollabPath { get; } = "";
     public IReadOnlyList<string> Queries { get; }
     public string RankerPath { get; }
+    public string DeepPath { get; }
+    public string DeepRankerPath { get; } = "";
 
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
-    internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false)
+    internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -55,7 +66,8 @@ public sealed class TinyShop : IDisposable
         foreach (var f in Directory.GetFiles(CollabPath)) File.Copy(f, Path.Combine(collabCopy, Path.GetFileName(f)));
         var loader = new ShopLoader(new ShopLoaderOptions
         {
-            IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = withRanker ? RankerPath : null,
+            IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null,
+            DeepModelsPath = withDeepRanker ? DeepPath : null,
         }, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);
