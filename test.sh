@@ -20,4 +20,14 @@ if [ -f tests/e2e/package.json ] && command -v npm >/dev/null 2>&1 && [ ! -d tes
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error) || echo "test.sh: npm install failed; browser tests will be skipped."
 fi
 
-dotnet test SearchRec.sln -c Release "$@"
+log=$(mktemp)
+set +e
+dotnet test SearchRec.sln -c Release "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# One closing line over all test assemblies, e.g. "tests: 120 passed, 0 failed, 2 skipped".
+awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { v = $(i+1); gsub(/,/, "", v);
+       if ($i == "Passed:") p += v; else if ($i == "Failed:") f += v; else if ($i == "Skipped:") s += v } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$rc"

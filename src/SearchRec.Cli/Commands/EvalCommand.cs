@@ -1,0 +1,242 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using SearchRec.Core;
+using SearchRec.Core.Catalog;
+using SearchRec.Evaluation;
+using SearchRec.Evaluation.Metrics;
+using SearchRec.Evaluation.Rankers;
+using SearchRec.Evaluation.Reports;
+using SearchRec.Evaluation.Trec;
+using SearchRec.Index;
+using Spectre.Console;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// <c>searchrec eval</c>: runs named rankers over a catalog (indexed on the fly or opened), writes TREC runs,
+/// prints MRR@10, nDCG@10, Recall@100 and Recall@1000 with 95% bootstrap intervals and paired p-values against
+/// the first ranker, and writes an HTML report.
+/// </summary>
+public sealed class EvalCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var catalog = new Option<string[]>("--catalog") { Description = "Catalog file(s), JSONL or TSV (not needed with --index).", AllowMultipleArgumentsPerToken = true };
+        var queries = new Option<string>("--queries") { Description = "Queries, 'qid<TAB>query'.", Required = true };
+        var qrels = new Option<string>("--qrels") { Description = "TREC qrels 'qid 0 docid grade'.", Required = true };
+        var ranker = new Option<string>("--ranker") { Description = "Ranker name, a comma-separated list, or 'all'.", DefaultValueFactory = _ => "bm25" };
+        var index = new Option<string?>("--index") { Description = "Open this index instead of indexing the catalog in memory." };
+        var runOut = new Option<string?>("--run-out") { Description = "TREC run file to write (with several rankers, the ranker name is added before the extension). Default out/runs/RANKER.run." };
+        var perQuery = new Option<bool>("--per-query") { Description = "Also print every query's metrics." };
+        var json = new Option<bool>("--json") { Description = "End the output with one JSON object per ranker (one line each)." };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds for trained rankers.", DefaultValueFactory = _ => 5 };
+        var models = new Option<string?>("--models") { Description = "Directory of trained models, for rankers that load them." };
+        var events = new Option<string[]>("--events") { Description = "Behaviour event CSV file(s) for personalised rankers.", AllowMultipleArgumentsPerToken = true };
+        var queryUsers = new Option<string?>("--query-users") { Description = "'qid<TAB>user_id[<TAB>timestamp]' file. Default: queries-users.tsv beside the queries, if present." };
+        var report = new Option<string>("--report") { Description = "HTML report to write.", DefaultValueFactory = _ => "out/eval-report.html" };
+        var depth = new Option<int>("--depth") { Description = "Documents ranked per query.", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of folds, bootstrap and permutation test.", DefaultValueFactory = _ => 42 };
+        var limit = new Option<int>("--limit") { Description = "Evaluate only the first N queries of the file (0 = all).", DefaultValueFactory = _ => 0 };
+
+        var cmd = new Command("eval", "Evaluate rankers on queries and TREC qrels: MRR@10, nDCG@10, Recall@100/1000, CIs, p-values, HTML report.");
+        foreach (var o in new Option[] { catalog, queries, qrels, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, limit })
+            cmd.Options.Add(o);
+        cmd.SetAction((pr, ct) => Task.FromResult(Execute(new Args(
+            pr.GetValue(catalog) ?? [], pr.GetValue(queries)!, pr.GetValue(qrels)!, pr.GetValue(ranker)!, pr.GetValue(index),
+            pr.GetValue(runOut), pr.GetValue(perQuery), pr.GetValue(json), pr.GetValue(folds), pr.GetValue(models),
+            pr.GetValue(events) ?? [], pr.GetValue(queryUsers), pr.GetValue(report)!, pr.GetValue(depth), pr.GetValue(seed), pr.GetValue(limit)), ct)));
+        return cmd;
+    }
+
+    internal sealed record Args(string[] Catalog, string Queries, string Qrels, string Ranker, string? Index, string? RunOut,
+        bool PerQuery, bool Json, int Folds, string? Models, string[] Events, string? QueryUsers, string Report, int Depth, int Seed, int Limit);
+
+    internal static int Execute(Args a, CancellationToken ct)
+    {
+        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        try
+        {
+            return Run(a, err, ct);
+        }
+        catch (Exception e) when (e is TrecFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
+        {
+            Console.Error.WriteLine($"eval: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static int Run(Args a, IAnsiConsole err, CancellationToken ct)
+    {
+        if (a.Folds < 2) throw new ArgumentException($"--folds must be at least 2 (was {a.Folds})");
+        if (a.Limit < 0) throw new ArgumentException($"--limit must not be negative (was {a.Limit})");
+        if (a.Index is null && a.Catalog.Length == 0) throw new ArgumentException("give --catalog FILE (indexed in memory) or --index DIR");
+        foreach (var f in a.Events) if (!File.Exists(f)) throw new FileNotFoundException($"--events: {f}: file not found", f);
+        if (a.Models is not null && !Directory.Exists(a.Models)) throw new DirectoryNotFoundException($"--models: {a.Models}: directory not found");
+        var runOptions = new EvalRunOptions { Depth = a.Depth };
+        runOptions.Validate();
+
+        var registry = EvalRankerRegistry.Default;
+        registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
+        var names = registry.Resolve(a.Ranker);
+
+        IReadOnlyList<EvalQuery> queryList = TrecFiles.ReadQueries(a.Queries);
+        if (a.Limit > 0 && queryList.Count > a.Limit) queryList = [.. queryList.Take(a.Limit)];
+        var usersFile = a.QueryUsers ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(a.Queries)) ?? ".", "queries-users.tsv");
+        if (a.QueryUsers is not null || File.Exists(usersFile)) queryList = TrecFiles.WithUsers(queryList, usersFile);
+        var judgments = TrecFiles.ReadQrels(a.Qrels);
+
+        using var index = OpenOrBuild(a, err, out var products);
+        var context = new EvalContext(index, products, queryList, judgments)
+        {
+            ModelsDirectory = a.Models,
+            EventFiles = a.Events,
+            Folds = a.Folds,
+            Seed = a.Seed,
+            Log = new SyncProgress<string>(line => err.MarkupLineInterpolated($"[grey]{line}[/]")),
+        };
+
+        EvalOutcome outcome = null!;
+        err.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var progress = new SyncProgress<EvalProgress>(p =>
+                {
+                    var key = p.Ranker + " " + p.Stage;
+                    if (!tasks.TryGetValue(key, out var task))
+                        tasks[key] = task = ctx.AddTask(Markup.Escape(key), maxValue: Math.Max(1, p.Total));
+                    task.Value = p.Done;
+                });
+                outcome = EvalRunner.Run(registry, context, names, runOptions, progress, ct);
+            });
+
+        if (outcome.QueryIds.Count == 0)
+            throw new ArgumentException($"none of the {queryList.Count} queries in {a.Queries} has a relevant judgment in {a.Qrels} (do the query ids match?)");
+        if (outcome.SkippedQueries > 0)
+            err.MarkupLineInterpolated($"[yellow]{outcome.SkippedQueries} queries have no relevant judgment and were not evaluated[/]");
+
+        foreach (var r in outcome.Rankers)
+        {
+            var path = RunPath(a.RunOut, r.Name, outcome.Rankers.Count);
+            TrecFiles.WriteRun(r.Run, path);
+            err.MarkupLineInterpolated($"[grey]run {r.Name}: {path}[/]");
+        }
+
+        PrintTable(outcome);
+        if (a.PerQuery) PrintPerQuery(outcome);
+
+        var reportPath = Path.GetFullPath(a.Report);
+        EvalReport.Write(outcome, reportPath, new EvalReportInfo(a.Queries, a.Qrels, a.Index ?? string.Join(", ", a.Catalog)));
+        err.MarkupLineInterpolated($"[grey]report: {reportPath}[/]");
+
+        if (a.Json)
+            foreach (var r in outcome.Rankers) Console.WriteLine(ToJson(r, outcome.QueryIds.Count));
+        return 0;
+    }
+
+    private static ProductIndex OpenOrBuild(Args a, IAnsiConsole err, out IReadOnlyList<Product> products)
+    {
+        if (a.Index is not null)
+        {
+            var opened = ProductIndex.Open(a.Index);
+            products = a.Catalog.Length > 0 ? ReadCatalog(a.Catalog, err) : [.. opened.Products()];
+            return opened;
+        }
+        var list = ReadCatalog(a.Catalog, err);
+        products = list;
+        ProductIndex built = null!;
+        err.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("index", maxValue: Math.Max(1, list.Count));
+                built = ProductIndex.Build(list, new IndexOptions(), null, new SyncProgress<long>(n => task.Value = n));
+                task.Value = list.Count;
+            });
+        return built;
+    }
+
+    private static List<Product> ReadCatalog(string[] files, IAnsiConsole err)
+    {
+        var import = CatalogReader.ReadFiles(files);
+        if (import.UnreadableFiles.Count > 0) throw new FileNotFoundException($"--catalog: {import.UnreadableFiles[0]}: file not found", import.UnreadableFiles[0]);
+        err.MarkupLineInterpolated($"[grey]catalog: {import.Summary}[/]");
+        foreach (var p in import.Problems.Take(5)) err.MarkupLineInterpolated($"[yellow]{p.ToString()}[/]");
+        if (import.Products.Count == 0) throw new InvalidDataException($"--catalog: no product could be read ({import.Summary})");
+        return import.Products;
+    }
+
+    internal static string RunPath(string? runOut, string ranker, int rankers)
+    {
+        var safe = string.Concat(ranker.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        if (runOut is null) return Path.Combine("out", "runs", safe + ".run");
+        if (rankers == 1) return runOut;
+        var ext = Path.GetExtension(runOut);
+        return Path.Combine(Path.GetDirectoryName(runOut) ?? "", Path.GetFileNameWithoutExtension(runOut) + "." + safe + ext);
+    }
+
+    private static void PrintTable(EvalOutcome outcome)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"{outcome.QueryIds.Count} queries" + (outcome.Rankers.Count > 1 ? $"; p = paired randomization test vs {Markup.Escape(outcome.Rankers[0].Name)}" : ""));
+        table.AddColumn("ranker");
+        foreach (var m in RunMetrics.Names) table.AddColumn(new TableColumn(m).RightAligned());
+        foreach (var r in outcome.Rankers)
+        {
+            var cells = new List<string> { Markup.Escape(r.Name) };
+            foreach (var m in RunMetrics.Names)
+            {
+                var (lo, hi) = r.Ci95[m];
+                var cell = $"{r.Metrics.Mean(m):F4} [grey][[{lo:F3}, {hi:F3}]][/]";
+                if (r.PValueVsFirst.TryGetValue(m, out var p))
+                    cell += p < 0.05 ? $" [green]p={p:F4}[/]" : $" [grey]p={p:F4}[/]";
+                cells.Add(cell);
+            }
+            table.AddRow(cells.ToArray());
+        }
+        Consoles.Out().Write(table);
+    }
+
+    private static void PrintPerQuery(EvalOutcome outcome)
+    {
+        Console.WriteLine("qid\tranker\t" + string.Join('\t', RunMetrics.Names));
+        for (var i = 0; i < outcome.QueryIds.Count; i++)
+            foreach (var r in outcome.Rankers)
+                Console.WriteLine($"{outcome.QueryIds[i]}\t{r.Name}\t" + string.Join('\t', RunMetrics.Names.Select(m => r.Metrics.PerQuery(m)[i].ToString("F4", CultureInfo.InvariantCulture))));
+    }
+
+    internal static string ToJson(RankerResult r, int queries)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("ranker", r.Name);
+            w.WriteNumber("queries", queries);
+            w.WriteStartObject("metrics");
+            foreach (var m in RunMetrics.Names) w.WriteNumber(m, Math.Round(r.Metrics.Mean(m), 6));
+            w.WriteEndObject();
+            w.WriteStartObject("ci95");
+            foreach (var m in RunMetrics.Names)
+            {
+                w.WriteStartArray(m);
+                w.WriteNumberValue(Math.Round(r.Ci95[m].Low, 6));
+                w.WriteNumberValue(Math.Round(r.Ci95[m].High, 6));
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+            if (r.PValueVsFirst.Count > 0)
+            {
+                w.WriteStartObject("p_vs_first");
+                foreach (var (m, p) in r.PValueVsFirst) w.WriteNumber(m, Math.Round(p, 6));
+                w.WriteEndObject();
+            }
+            w.WriteNumber("seconds", Math.Round(r.Elapsed.TotalSeconds, 3));
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,161 @@
+using System.Reflection;
+using SearchRec.Core;
+using SearchRec.Index;
+
+namespace SearchRec.Evaluation.Rankers;
+
+/// <summary>
+/// Named rankers the evaluation can run. <see cref="Default"/> holds the built-in BM25 rankers; other stages add
+/// theirs from an <see cref="IEvalRankerModule"/>, which <see cref="AddModules"/> finds by reflection.
+/// </summary>
+public sealed class EvalRankerRegistry
+{
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _order = [];
+    private readonly HashSet<Type> _modulesAdded = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>The process-wide registry, with <c>bm25-title</c>, <c>bm25-bigram</c> and <c>bm25</c> registered.</summary>
+    public static EvalRankerRegistry Default { get; } = CreateWithBuiltIns();
+
+    /// <summary>A registry with only the built-in BM25 rankers (for tests and embedding).</summary>
+    public static EvalRankerRegistry CreateWithBuiltIns()
+    {
+        var registry = new EvalRankerRegistry();
+        registry.Register("bm25-title", c => new Bm25EvalRanker("bm25-title", c.Index, RecallFields.Title), "BM25 on the segmented title");
+        registry.Register("bm25-bigram", c => new Bm25EvalRanker("bm25-bigram", c.Index, RecallFields.Bigram), "BM25 on CJK bigrams of the title");
+        registry.Register("bm25", c => new Bm25EvalRanker("bm25", c.Index, RecallFields.All), "BM25 over title, bigrams, brand, category and attributes");
+        return registry;
+    }
+
+    /// <summary>Registered names, in registration order.</summary>
+    public IReadOnlyList<string> Names
+    {
+        get { lock (_lock) return [.. _order]; }
+    }
+
+    /// <summary>Registers a ranker that needs no training. A name registered twice is an error.</summary>
+    public void Register(string name, Func<EvalContext, IEvalRanker> create, string? description = null)
+    {
+        Guard.NotNull(name);
+        Guard.NotNull(create);
+        Add(new Entry(name, description ?? "", create, null));
+    }
+
+    /// <summary>Registers a ranker that is trained per cross-validation fold.</summary>
+    public void Register(ICrossValidatedRankerFactory factory, string? description = null)
+    {
+        Guard.NotNull(factory);
+        Add(new Entry(factory.Name, description ?? "", null, factory));
+    }
+
+    /// <summary>True when the name is registered (case-insensitive).</summary>
+    public bool Contains(string name) { lock (_lock) return _entries.ContainsKey(name); }
+
+    /// <summary>A registered ranker's description (empty when none was given).</summary>
+    public string Describe(string name) => Get(name).Description;
+
+    /// <summary>True when the ranker is trained per fold.</summary>
+    public bool IsCrossValidated(string name) => Get(name).Factory is not null;
+
+    /// <summary>Builds an untrained ranker.</summary>
+    /// <exception cref="InvalidOperationException">The ranker is cross-validated; use <see cref="Train"/>.</exception>
+    public IEvalRanker Create(string name, EvalContext context)
+    {
+        var e = Get(name);
+        if (e.Create is null) throw new InvalidOperationException($"ranker '{name}' must be trained per fold");
+        return e.Create(Guard.NotNull(context));
+    }
+
+    /// <summary>Trains a cross-validated ranker on some queries.</summary>
+    public IEvalRanker Train(string name, EvalContext context, IReadOnlyList<Trec.EvalQuery> trainQueries)
+    {
+        var e = Get(name);
+        if (e.Factory is null) throw new InvalidOperationException($"ranker '{name}' needs no training; use Create");
+        return e.Factory.Train(Guard.NotNull(context), Guard.NotNull(trainQueries));
+    }
+
+    /// <summary>
+    /// Resolves a <c>--ranker</c> value: one name, a comma-separated list, or <c>all</c>. Unknown names throw an
+    /// <see cref="ArgumentException"/> that lists the known ones.
+    /// </summary>
+    public IReadOnlyList<string> Resolve(string spec)
+    {
+        Guard.NotNull(spec);
+        if (spec.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Names;
+        var names = new List<string>();
+        foreach (var raw in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Contains(raw)) throw new ArgumentException($"unknown ranker '{raw}'; known: {string.Join(", ", Names)}", nameof(spec));
+            var canonical = Get(raw).Name;
+            if (!names.Contains(canonical, StringComparer.Ordinal)) names.Add(canonical);
+        }
+        if (names.Count == 0) throw new ArgumentException("no ranker named; known: " + string.Join(", ", Names), nameof(spec));
+        return names;
+    }
+
+    /// <summary>
+    /// Calls <see cref="IEvalRankerModule.Register"/> on each module type found in the assemblies (each type once per registry).
+    /// </summary>
+    public void AddModules(IEnumerable<Assembly> assemblies)
+    {
+        Guard.NotNull(assemblies);
+        foreach (var assembly in assemblies)
+        {
+            Type[] types;
+            try { types = assembly.GetTypes(); }
+            catch (ReflectionTypeLoadException e) { types = [.. e.Types.Where(t => t is not null).Cast<Type>()]; }
+            foreach (var type in types.OrderBy(t => t.FullName, StringComparer.Ordinal))
+            {
+                if (type.IsAbstract || type.IsInterface || !typeof(IEvalRankerModule).IsAssignableFrom(type)) continue;
+                if (type.GetConstructor(Type.EmptyTypes) is null) continue;
+                lock (_lock) if (!_modulesAdded.Add(type)) continue;
+                ((IEvalRankerModule)Activator.CreateInstance(type)!).Register(this);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The SearchRec assemblies an entry assembly references, directly or not (loading them), for <see cref="AddModules"/>.
+    /// </summary>
+    public static IReadOnlyList<Assembly> SearchRecAssemblies(Assembly entry)
+    {
+        Guard.NotNull(entry);
+        var found = new Dictionary<string, Assembly>(StringComparer.Ordinal);
+        var stack = new Stack<Assembly>();
+        stack.Push(entry);
+        while (stack.Count > 0)
+        {
+            var a = stack.Pop();
+            if (!found.TryAdd(a.GetName().Name ?? "", a)) continue;
+            foreach (var reference in a.GetReferencedAssemblies())
+            {
+                if (reference.Name is null || !reference.Name.StartsWith("SearchRec", StringComparison.Ordinal) || found.ContainsKey(reference.Name)) continue;
+                try { stack.Push(Assembly.Load(reference)); }
+                catch (FileNotFoundException) { }
+            }
+        }
+        return [.. found.Values.OrderBy(a => a.GetName().Name, StringComparer.Ordinal)];
+    }
+
+    private Entry Get(string name)
+    {
+        Guard.NotNull(name);
+        lock (_lock)
+            return _entries.TryGetValue(name, out var e) ? e
+                : throw new ArgumentException($"unknown ranker '{name}'; known: {string.Join(", ", _order)}", nameof(name));
+    }
+
+    private void Add(Entry entry)
+    {
+        if (string.IsNullOrWhiteSpace(entry.Name) || entry.Name.Contains(',', StringComparison.Ordinal) || entry.Name.Equals("all", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"ranker name '{entry.Name}' is not allowed (empty, 'all', or has a comma)", nameof(entry));
+        lock (_lock)
+        {
+            if (!_entries.TryAdd(entry.Name, entry)) throw new ArgumentException($"ranker '{entry.Name}' is already registered", nameof(entry));
+            _order.Add(entry.Name);
+        }
+    }
+
+    private sealed record Entry(string Name, string Description, Func<EvalContext, IEvalRanker>? Create, ICrossValidatedRankerFactory? Factory);
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using SearchRec.Core;
+using SearchRec.Evaluation.Metrics;
+using SearchRec.Evaluation.Rankers;
+
+namespace SearchRec.Evaluation.Reports;
+
+/// <summary>Where an evaluation's inputs came from, for the report header.</summary>
+/// <param name="Queries">The queries file.</param>
+/// <param name="Qrels">The qrels file.</param>
+/// <param name="Catalog">The catalog files or index directory.</param>
+public sealed record EvalReportInfo(string Queries, string Qrels, string Catalog);
+
+/// <summary>
+/// A self-contained HTML report of an evaluation: the metric table with confidence intervals and p-values,
+/// bar charts with CI whiskers (PNG, embedded), per-query wins and losses against the first ranker, and any
+/// sections the rankers contributed through <see cref="IReportSectionSource"/>.
+/// </summary>
+public static class EvalReport
+{
+    /// <summary>Writes the report (creating the directory).</summary>
+    public static void Write(EvalOutcome outcome, string path, EvalReportInfo info)
+    {
+        Guard.NotNull(path);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        File.WriteAllText(path, Render(outcome, info), new UTF8Encoding(false));
+    }
+
+    /// <summary>The report as one HTML string.</summary>
+    public static string Render(EvalOutcome outcome, EvalReportInfo info)
+    {
+        Guard.NotNull(outcome);
+        Guard.NotNull(info);
+        var h = new StringBuilder(64 * 1024);
+        h.Append("<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>SearchRec evaluation</title><style>")
+         .Append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}")
+         .Append("td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}")
+         .Append(".sig{color:#070;font-weight:bold}.ns{color:#888}.win{color:#070}.loss{color:#a00}img{max-width:100%}</style></head><body>");
+        h.Append("<h1>SearchRec evaluation</h1><p>")
+         .Append(Enc($"{outcome.QueryIds.Count} queries with a relevant judgment ({outcome.SkippedQueries} without were skipped); {outcome.Folds} folds for trained rankers. "))
+         .Append("Queries: <code>").Append(Enc(info.Queries)).Append("</code>, qrels: <code>").Append(Enc(info.Qrels))
+         .Append("</code>, catalog: <code>").Append(Enc(info.Catalog)).Append("</code>. Generated ")
+         .Append(Enc(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture))).Append(".</p>");
+
+        h.Append("<h2>Metrics</h2><p>Mean over queries, [95% bootstrap interval]")
+         .Append(outcome.Rankers.Count > 1 ? Enc($", p = two-sided paired randomization test against {outcome.Rankers[0].Name}") : "")
+         .Append(".</p><table><tr><th>ranker</th>");
+        foreach (var m in RunMetrics.Names) h.Append("<th>").Append(Enc(m)).Append("</th>");
+        h.Append("<th>seconds</th></tr>");
+        foreach (var r in outcome.Rankers)
+        {
+            h.Append("<tr><td>").Append(Enc(r.Name)).Append("</td>");
+            foreach (var m in RunMetrics.Names)
+            {
+                var (lo, hi) = r.Ci95[m];
+                h.Append("<td>").Append(F(r.Metrics.Mean(m), 4)).Append(" <span class=\"ns\">[").Append(F(lo, 3)).Append(", ").Append(F(hi, 3)).Append("]</span>");
+                if (r.PValueVsFirst.TryGetValue(m, out var p))
+                    h.Append(p < 0.05 ? " <span class=\"sig\">" : " <span class=\"ns\">").Append("p=").Append(F(p, 4)).Append("</span>");
+                h.Append("</td>");
+            }
+            h.Append("<td>").Append(F(r.Elapsed.TotalSeconds, 1)).Append("</td></tr>");
+        }
+        h.Append("</table>");
+
+        h.Append("<h2>Charts</h2>");
+        foreach (var m in RunMetrics.Names)
+            h.Append("<img alt=\"").Append(Enc(m)).Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(Charts.MetricBars(outcome, m))).Append("\">");
+
+        if (outcome.Rankers.Count > 1) AppendWinsLosses(h, outcome);
+
+        foreach (var r in outcome.Rankers)
+            foreach (var s in r.Sections)
+                h.Append("<h2>").Append(Enc(r.Name)).Append(": ").Append(Enc(s.Title)).Append("</h2>").Append(s.Html);
+
+        h.Append("</body></html>\n");
+        return h.ToString();
+    }
+
+    private static void AppendWinsLosses(StringBuilder h, EvalOutcome outcome)
+    {
+        var first = outcome.Rankers[0];
+        const string metric = "ndcg@10";
+        var baseline = first.Metrics.PerQuery(metric);
+        h.Append("<h2>Per-query wins and losses against ").Append(Enc(first.Name)).Append(" (nDCG@10)</h2><table><tr><th>ranker</th><th>wins</th><th>ties</th><th>losses</th></tr>");
+        foreach (var r in outcome.Rankers.Skip(1))
+        {
+            var v = r.Metrics.PerQuery(metric);
+            int wins = 0, losses = 0;
+            for (var i = 0; i < v.Count; i++)
+            {
+                if (v[i] > baseline[i] + 1e-12) wins++;
+                else if (v[i] < baseline[i] - 1e-12) losses++;
+            }
+            h.Append("<tr><td>").Append(Enc(r.Name)).Append("</td><td class=\"win\">").Append(wins).Append("</td><td>")
+             .Append(v.Count - wins - losses).Append("</td><td class=\"loss\">").Append(losses).Append("</td></tr>");
+        }
+        h.Append("</table>");
+
+        // The biggest changes make the aggregate concrete: which queries moved, and by how much.
+        foreach (var r in outcome.Rankers.Skip(1))
+        {
+            var v = r.Metrics.PerQuery(metric);
+            var order = Enumerable.Range(0, v.Count).Where(i => v[i] != baseline[i]).OrderByDescending(i => Math.Abs(v[i] - baseline[i])).Take(20).ToList();
+            if (order.Count == 0) continue;
+            h.Append("<h3>").Append(Enc(r.Name)).Append(": largest per-query changes</h3><table><tr><th>qid</th><th>")
+             .Append(Enc(first.Name)).Append("</th><th>").Append(Enc(r.Name)).Append("</th><th>Δ</th></tr>");
+            foreach (var i in order)
+            {
+                var d = v[i] - baseline[i];
+                h.Append("<tr><td>").Append(Enc(outcome.QueryIds[i])).Append("</td><td>").Append(F(baseline[i], 3)).Append("</td><td>")
+                 .Append(F(v[i], 3)).Append("</td><td class=\"").Append(d > 0 ? "win" : "loss").Append("\">").Append(d > 0 ? "+" : "").Append(F(d, 3)).Append("</td></tr>");
+            }
+            h.Append("</table>");
+        }
+    }
+
+    private static string Enc(string s) => WebUtility.HtmlEncode(s);
+
+    private static string F(double v, int digits) => v.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+}

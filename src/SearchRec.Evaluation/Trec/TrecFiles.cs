@@ -1,0 +1,165 @@
+using System.Globalization;
+using SearchRec.Core;
+
+namespace SearchRec.Evaluation.Trec;
+
+/// <summary>
+/// Readers for the plain-text evaluation formats: queries (<c>qid&lt;TAB&gt;query</c>), query users
+/// (<c>qid&lt;TAB&gt;user_id[&lt;TAB&gt;timestamp]</c>), qrels and runs. A bad line throws
+/// <see cref="TrecFormatException"/> naming the file and line. Blank lines and lines starting with <c>#</c> are skipped.
+/// </summary>
+public static class TrecFiles
+{
+    /// <summary>Reads <c>qid&lt;TAB&gt;query</c> lines; ids must be unique.</summary>
+    public static IReadOnlyList<EvalQuery> ReadQueries(string path)
+    {
+        Guard.NotNull(path);
+        var queries = new List<EvalQuery>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (lineNo, line) in Lines(path))
+        {
+            var tab = line.IndexOf('\t');
+            if (tab < 0) throw new TrecFormatException(path, lineNo, "no tab: expected 'qid<TAB>query'");
+            var id = line[..tab].Trim();
+            var text = line[(tab + 1)..].Trim();
+            if (id.Length == 0) throw new TrecFormatException(path, lineNo, "field 'qid' is empty");
+            if (text.Length == 0) throw new TrecFormatException(path, lineNo, $"field 'query' is empty for query '{id}'");
+            if (!seen.Add(id)) throw new TrecFormatException(path, lineNo, $"duplicate query id '{id}'");
+            queries.Add(new EvalQuery(id, text));
+        }
+        return queries;
+    }
+
+    /// <summary>Adds users and timestamps from a <c>qid&lt;TAB&gt;user_id[&lt;TAB&gt;timestamp]</c> file to the queries it names.</summary>
+    public static IReadOnlyList<EvalQuery> WithUsers(IReadOnlyList<EvalQuery> queries, string path)
+    {
+        Guard.NotNull(queries);
+        Guard.NotNull(path);
+        var users = new Dictionary<string, (long User, long? Time)>(StringComparer.Ordinal);
+        foreach (var (lineNo, line) in Lines(path))
+        {
+            var f = line.Split('\t');
+            if (f.Length < 2) throw new TrecFormatException(path, lineNo, "expected 'qid<TAB>user_id[<TAB>timestamp]'");
+            if (!long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user))
+                throw new TrecFormatException(path, lineNo, $"field 'user_id' is not an integer: '{f[1]}'");
+            long? time = null;
+            if (f.Length > 2)
+            {
+                if (!long.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t))
+                    throw new TrecFormatException(path, lineNo, $"field 'timestamp' is not an integer: '{f[2]}'");
+                time = t;
+            }
+            users[f[0].Trim()] = (user, time);
+        }
+        var result = new List<EvalQuery>(queries.Count);
+        foreach (var q in queries)
+            result.Add(users.TryGetValue(q.Id, out var u) ? q with { UserId = u.User, Timestamp = u.Time } : q);
+        return result;
+    }
+
+    /// <summary>Reads TREC qrels <c>qid 0 docid grade</c> (spaces or tabs).</summary>
+    public static Qrels ReadQrels(string path)
+    {
+        Guard.NotNull(path);
+        var qrels = new Qrels();
+        foreach (var (lineNo, line) in Lines(path))
+        {
+            var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length != 4) throw new TrecFormatException(path, lineNo, $"expected 4 fields 'qid 0 docid grade', found {f.Length}");
+            if (!int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var grade))
+                throw new TrecFormatException(path, lineNo, $"field 'grade' is not an integer: '{f[3]}'");
+            if (grade is < -1 or > 100) throw new TrecFormatException(path, lineNo, $"field 'grade' is out of range: {grade}");
+            qrels.Set(f[0], f[2], grade);
+        }
+        return qrels;
+    }
+
+    /// <summary>Reads a TREC run <c>qid Q0 docid rank score tag</c>. Each query's documents are ordered by score
+    /// (highest first, ties by rank), as trec_eval does; a document repeated within a query is an error.</summary>
+    public static TrecRun ReadRun(string path)
+    {
+        Guard.NotNull(path);
+        var rows = new Dictionary<string, List<(string Doc, int Rank, double Score)>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var seen = new HashSet<(string, string)>();
+        string? tag = null;
+        foreach (var (lineNo, line) in Lines(path))
+        {
+            var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length != 6) throw new TrecFormatException(path, lineNo, $"expected 6 fields 'qid Q0 docid rank score tag', found {f.Length}");
+            if (!int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var rank))
+                throw new TrecFormatException(path, lineNo, $"field 'rank' is not an integer: '{f[3]}'");
+            if (!double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var score) || !double.IsFinite(score))
+                throw new TrecFormatException(path, lineNo, $"field 'score' is not a finite number: '{f[4]}'");
+            if (!seen.Add((f[0], f[2])))
+                throw new TrecFormatException(path, lineNo, $"document '{f[2]}' appears twice for query '{f[0]}'");
+            if (!rows.TryGetValue(f[0], out var list))
+            {
+                rows[f[0]] = list = [];
+                order.Add(f[0]);
+            }
+            list.Add((f[2], rank, score));
+            tag ??= f[5];
+        }
+        var run = new TrecRun(tag ?? Path.GetFileNameWithoutExtension(path));
+        foreach (var qid in order)
+        {
+            var list = rows[qid];
+            list.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Rank.CompareTo(b.Rank));
+            var ranked = new List<(string, float)>(list.Count);
+            foreach (var r in list) ranked.Add((r.Doc, (float)r.Score));
+            run.Set(qid, ranked);
+        }
+        return run;
+    }
+
+    /// <summary>Writes a run as <c>qid Q0 docid rank score tag</c> lines (ranks from 1), queries in insertion order.</summary>
+    public static void WriteRun(TrecRun run, string path)
+    {
+        Guard.NotNull(run);
+        Guard.NotNull(path);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        using var writer = new StreamWriter(path, false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
+        WriteRun(run, writer);
+    }
+
+    /// <summary>Writes a run to a writer.</summary>
+    public static void WriteRun(TrecRun run, TextWriter writer)
+    {
+        Guard.NotNull(run);
+        Guard.NotNull(writer);
+        var tag = run.Name.Replace(' ', '_');
+        foreach (var qid in run.QueryIds)
+        {
+            var ranked = run[qid];
+            for (var i = 0; i < ranked.Count; i++)
+            {
+                writer.Write(qid);
+                writer.Write(" Q0 ");
+                writer.Write(ranked[i].DocId);
+                writer.Write(' ');
+                writer.Write((i + 1).ToString(CultureInfo.InvariantCulture));
+                writer.Write(' ');
+                writer.Write(ranked[i].Score.ToString("R", CultureInfo.InvariantCulture));
+                writer.Write(' ');
+                writer.Write(tag);
+                writer.Write('\n');
+            }
+        }
+    }
+
+    private static IEnumerable<(long LineNo, string Line)> Lines(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        long lineNo = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (line.Length == 0 || string.IsNullOrWhiteSpace(line) || line[0] == '#') continue;
+            yield return (lineNo, line.TrimEnd('\r'));
+        }
+    }
+}
