@@ -95,7 +95,7 @@ public sealed class DemoCommand : ICliCommand
     }
 
     /// <summary>The steps found in the CLI assembly, in order.</summary>
-    internal static IReadOnlyList<IDemoStep> Steps() =>
+    public static IReadOnlyList<IDemoStep> Steps() =>
         [.. typeof(DemoCommand).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && !t.IsInterface && typeof(IDemoStep).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null)
             .Select(t => (IDemoStep)Activator.CreateInstance(t)!)
