@@ -15,6 +15,7 @@ internal sealed class DocumentBuilder
     private readonly Document _doc = new();
     private readonly StringField _id = new(IndexFields.Id, "", Field.Store.YES);
     private readonly BinaryDocValuesField _idValue = new(IndexFields.Id, new BytesRef());
+    private readonly NumericDocValuesField _ordinal = new(IndexFields.Ordinal, 0L);
     private readonly TextField _title = new(IndexFields.Title, "", Field.Store.YES);
     private readonly TextField _bigram = new(IndexFields.Bigram, "", Field.Store.NO);
     private readonly TextField _brand = new(IndexFields.Brand, "", Field.Store.YES);
@@ -25,10 +26,12 @@ internal sealed class DocumentBuilder
     private readonly List<TextField> _attributes = [];
     private readonly List<StoredField> _attributeStore = [];
 
-    public Document Fill(Product p)
+    public Document Fill(Product p, long ordinal)
     {
         var fields = _doc.Fields;
         fields.Clear();
+        _ordinal.SetInt64Value(ordinal);
+        fields.Add(_ordinal);
         _id.SetStringValue(p.Id);
         fields.Add(_id);
         _idValue.SetBytesValue(new BytesRef(p.Id));

@@ -13,6 +13,7 @@ internal static class IndexFields
     public const string BrandKey = "brand_k";  // exact brand for filtering
     public const string CategoryKey = "cat_k"; // exact category levels for filtering
     public const string Price = "price";       // DoubleField, stored
+    public const string Ordinal = "ord";       // input position (doc values): the tie-break after the score
 
     public const char AttributeSeparator = '\u001f';
 

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Diagnostics;
+using SearchRec.Core.Catalog;
+using SearchRec.Index;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary><c>searchrec index</c>: imports catalog files and builds the Lucene product index on disk.</summary>
+public sealed class IndexCommand : ICliCommand
+{
+    private const int MaxProblemsShown = 50;
+
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var catalog = new Option<string[]>("--catalog")
+        {
+            Description = "Catalog files (TSV id<TAB>title, or JSON Lines); several may be given.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var index = new Option<string>("--index") { Description = "Index directory (replaced).", DefaultValueFactory = _ => "index-data/default" };
+        var analyzer = new Option<string?>("--analyzer") { Description = "Title analyzer name (default: searchrec)." };
+        var userDict = new Option<string?>("--user-dict") { Description = "User dictionary for the title analyzer." };
+        var synonyms = new Option<string?>("--synonyms") { Description = "Synonyms file for the title analyzer." };
+        var cmd = new Command("index", "Import catalog files and build the product index.");
+        cmd.Options.Add(catalog);
+        cmd.Options.Add(index);
+        cmd.Options.Add(analyzer);
+        cmd.Options.Add(userDict);
+        cmd.Options.Add(synonyms);
+        cmd.SetAction(pr => Run(pr.GetValue(catalog)!, pr.GetValue(index)!, pr.GetValue(analyzer), pr.GetValue(userDict), pr.GetValue(synonyms)));
+        return cmd;
+    }
+
+    private static int Run(string[] files, string indexDir, string? analyzer, string? userDict, string? synonyms)
+    {
+        var options = new IndexOptions { UserDictionaryPath = userDict, SynonymsPath = synonyms };
+        if (analyzer is not null) options.TitleAnalyzer = analyzer;
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+
+        var sw = Stopwatch.StartNew();
+        var import = CatalogReader.ReadFiles(files);
+        for (var i = 0; i < import.Problems.Count && i < MaxProblemsShown; i++)
+            Console.Error.WriteLine(import.Problems[i].ToString());
+        if (import.Problems.Count > MaxProblemsShown)
+            Console.Error.WriteLine($"... and {import.Problems.Count - MaxProblemsShown:N0} more rejected lines");
+        if (import.NothingRead)
+        {
+            Console.Error.WriteLine("error: nothing could be read from " + string.Join(", ", files));
+            return 1;
+        }
+        Console.Error.WriteLine($"imported: {import.Summary} ({sw.Elapsed.TotalSeconds:F1} s)");
+
+        var total = import.Products.Count;
+        var last = Stopwatch.StartNew();
+        var progress = new SyncProgress(n =>
+        {
+            if (last.ElapsedMilliseconds < 2000 && n < total) return;
+            last.Restart();
+            Console.Error.WriteLine($"indexing: {n:N0} / {total:N0} products ({100.0 * n / Math.Max(1, total):F0}%)");
+        });
+        sw.Restart();
+        try
+        {
+            using var built = ProductIndex.Build(import.Products, options, indexDir, progress);
+            var seconds = sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"read {import.LinesRead:N0} lines, indexed {built.Count:N0} products, rejected {import.Problems.Count:N0} lines");
+            Console.WriteLine($"index: {Path.GetFullPath(indexDir)} ({DirectorySize(indexDir) / 1048576.0:F1} MiB, {seconds:F1} s, {built.Count / Math.Max(seconds, 1e-9):N0} products/s)");
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        return 0;
+    }
+
+    private static long DirectorySize(string dir)
+    {
+        long size = 0;
+        foreach (var f in new DirectoryInfo(dir).EnumerateFiles()) size += f.Length;
+        return size;
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class SyncProgress(Action<long> report) : IProgress<long>
+    {
+        private readonly Lock _lock = new();
+
+        public void Report(long value)
+        {
+            lock (_lock) report(value);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using SearchRec.Core;
+using Xunit;
+
+namespace SearchRec.Index.Tests;
+
+public sealed class Bm25ScoringTests
+{
+    private static double Bm25(double tf, double len, double avg, int n, int df, double k1 = 1.2, double b = 0.75) =>
+        Math.Log(1 + (n - df + 0.5) / (df + 0.5)) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg));
+
+    [Fact]
+    public void Title_scores_are_plain_BM25_with_exact_lengths()
+    {
+        Product[] products = [Product.Of("1", "a b"), Product.Of("2", "a c c d"), Product.Of("3", "e"), Product.Of("4", "c f g h i j k l m")];
+        using var index = ProductIndex.Build(products, new IndexOptions { TitleAnalyzer = "whitespace" });
+        var avg = (2 + 4 + 1 + 9) / 4.0;
+        var hits = index.Recall(new RecallRequest("c") { Fields = RecallFields.Title });
+        Assert.Equal(["2", "4"], hits.Select(h => h.ProductId));
+        Assert.Equal(Bm25(2, 4, avg, 4, 2), hits[0].Score, 4);
+        Assert.Equal(Bm25(1, 9, avg, 4, 2), hits[1].Score, 4);
+    }
+
+    [Fact]
+    public void A_repeated_query_word_counts_as_often_as_it_appears()
+    {
+        Product[] products = [Product.Of("1", "a b"), Product.Of("2", "c d"), Product.Of("3", "a c")];
+        using var index = ProductIndex.Build(products, new IndexOptions { TitleAnalyzer = "whitespace" });
+        var once = index.Recall(new RecallRequest("a") { Fields = RecallFields.Title })[0].Score;
+        var twice = index.Recall(new RecallRequest("a a") { Fields = RecallFields.Title })[0].Score;
+        Assert.Equal(2 * once, twice, 4);
+    }
+
+    [Fact]
+    public void A_tie_breaker_of_one_sums_the_field_scores()
+    {
+        Product[] products = [Product.Of("1", "红色 苹果"), Product.Of("2", "香蕉"), Product.Of("3", "青苹果 苹果")];
+        using var index = ProductIndex.Build(products, new IndexOptions { TieBreaker = 1f });
+        var hit = index.Recall(new RecallRequest("苹果"))[0];
+        var f = hit.Fields;
+        Assert.Equal(hit.Score, f.Title + f.Bigram + f.Brand + f.Category + f.Attributes, 3);
+    }
+
+    [Fact]
+    public void Mixed_letter_and_digit_words_match_their_parts()
+    {
+        Product[] products = [Product.Of("1", "松下 XQB65-TW6321 洗衣机 6.5公斤"), Product.Of("2", "海尔 洗衣机 8公斤")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        Assert.Equal("1", index.Recall(new RecallRequest("xqb65") { Fields = RecallFields.Title })[0].ProductId);
+        Assert.Equal("1", index.Recall(new RecallRequest("tw6321") { Fields = RecallFields.Title })[0].ProductId);
+        Assert.Equal("1", index.Recall(new RecallRequest("6.5kg 公斤") { Fields = RecallFields.Title })[0].ProductId);
+    }
+}
