@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using SearchRec.Text.Internals;
 
 namespace SearchRec.Text;
@@ -20,10 +19,8 @@ public sealed class ChineseSegmenter
 
     private static readonly Lazy<ChineseSegmenter> s_default = new(() => new ChineseSegmenter(), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    // Word -> log(freq / total); NaN marks a prefix of a word that is not a word itself, so DAG scans go on.
-    private readonly Dictionary<string, double> _words;
-    private readonly Dictionary<string, double>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private readonly double _total;
+    // Log-probabilities log(freq / total); trie nodes that are only prefixes hold NaN.
+    private readonly WordTrie _trie;
     private readonly double _logTotal;
     private readonly double _unknownLogProb;
     private readonly double[] _start;
@@ -41,29 +38,17 @@ public sealed class ChineseSegmenter
     {
         long total = 0;
         foreach (long f in data.Freqs) total += f;
-        _total = Math.Max(total, 1);
-        _logTotal = Math.Log(_total);
+        _logTotal = Math.Log(Math.Max(total, 1));
         _unknownLogProb = -_logTotal;
-        _words = new Dictionary<string, double>((int)(data.Words.Length * 1.25), StringComparer.Ordinal);
-        _lookup = _words.GetAlternateLookup<ReadOnlySpan<char>>();
         string[] words = data.Words;
-        for (int i = 0; i < words.Length; i++)
+        long[] freqs = data.Freqs;
+        if (!IsNormalizedAndSorted(words))
         {
-            string w = TextNormalizer.Normalize(words[i]);
-            ref double v = ref CollectionsMarshal.GetValueRefOrAddDefault(_words, w, out bool exists);
-            long f = data.Freqs[i];
-            if (f <= 0)
-            {
-                if (!exists) v = double.NaN;
-            }
-            else
-            {
-                // Two source words can fold to one (T恤, t恤): their frequencies add up.
-                double prior = exists && !double.IsNaN(v) ? Math.Exp(v + _logTotal) : 0;
-                v = Math.Log(prior + f) - _logTotal;
-            }
+            (words, freqs) = NormalizeAndMerge(words, freqs);
         }
-        foreach (string w in words) AddPrefixes(TextNormalizer.Normalize(w));
+        var values = new double[words.Length];
+        for (int i = 0; i < words.Length; i++) values[i] = freqs[i] > 0 ? Math.Log(freqs[i]) - _logTotal : double.NaN;
+        _trie = new WordTrie(words, values);
         _start = data.StartLogProb;
         _trans = data.TransLogProb;
         _emit = data.EmitLogProb;
@@ -72,18 +57,13 @@ public sealed class ChineseSegmenter
     /// <summary>The shared segmenter over the embedded dictionary, loaded on first use.</summary>
     public static ChineseSegmenter Default => s_default.Value;
 
-    /// <summary>Number of dictionary words (not counting prefix entries).</summary>
+    /// <summary>Number of dictionary words (not counting prefix-only trie nodes).</summary>
     internal int WordCount
     {
         get
         {
             _lock.EnterReadLock();
-            try
-            {
-                int n = 0;
-                foreach (double v in _words.Values) if (!double.IsNaN(v)) n++;
-                return n;
-            }
+            try { return _trie.WordCount; }
             finally { _lock.ExitReadLock(); }
         }
     }
@@ -172,10 +152,16 @@ public sealed class ChineseSegmenter
     /// <summary>Segments already-normalised text; token offsets are relative to <paramref name="text"/>.</summary>
     internal void Segment(ReadOnlySpan<char> text, SegmentMode mode, TokenBuffer output)
     {
+        int n = text.Length;
+        if (n == 0) return;
+        // Work arrays are rented once per call and sliced per block.
+        int[] ints = ArrayPool<int>.Shared.Rent(2 * n);
+        uint[] lengths = ArrayPool<uint>.Shared.Rent(n);
+        double[] doubles = ArrayPool<double>.Shared.Rent(5 * n + 1);
+        byte[] back = ArrayPool<byte>.Shared.Rent(4 * n);
         _lock.EnterReadLock();
         try
         {
-            int n = text.Length;
             int i = 0;
             while (i < n)
             {
@@ -193,55 +179,75 @@ public sealed class ChineseSegmenter
                     else if (CharClass.IsJoiner(d) && CharClass.IsAlnum(text[j - 1]) && j + 1 < n && CharClass.IsAlnum(text[j + 1])) j++;
                     else break;
                 }
-                SegmentBlock(text, i, j, mode, output);
+                int m = j - i;
+                var scratch = new BlockScratch(
+                    ints.AsSpan(i, m), ints.AsSpan(n + i, m), lengths.AsSpan(i, m), doubles.AsSpan(i, m + 1),
+                    doubles.AsSpan(n + 1 + 4 * i, 4 * m), back.AsSpan(4 * i, 4 * m));
+                SegmentBlock(text.Slice(i, m), i, mode, scratch, output);
                 i = j;
             }
         }
-        finally { _lock.ExitReadLock(); }
-    }
-
-    private void SegmentBlock(ReadOnlySpan<char> text, int blockStart, int blockEnd, SegmentMode mode, TokenBuffer output)
-    {
-        int m = blockEnd - blockStart;
-        ReadOnlySpan<char> block = text.Slice(blockStart, m);
-        int[] unitEnd = ArrayPool<int>.Shared.Rent(m);
-        int[] routeEnd = ArrayPool<int>.Shared.Rent(m);
-        double[] routeProb = ArrayPool<double>.Shared.Rent(m + 1);
-        try
-        {
-            MarkUnits(block, unitEnd);
-            BestRoute(block, unitEnd, routeEnd, routeProb);
-
-            int k = 0, buf = -1;
-            while (k < m)
-            {
-                int e = routeEnd[k];
-                if (e - k == 1 && CharClass.IsHan(block[k]))
-                {
-                    if (buf < 0) buf = k;
-                    k = e;
-                    continue;
-                }
-                if (buf >= 0)
-                {
-                    FlushSingles(block, buf, k, blockStart, mode, output);
-                    buf = -1;
-                }
-                EmitWord(block, k, e, blockStart, mode, output);
-                k = e;
-            }
-            if (buf >= 0) FlushSingles(block, buf, m, blockStart, mode, output);
-        }
         finally
         {
-            ArrayPool<int>.Shared.Return(unitEnd);
-            ArrayPool<int>.Shared.Return(routeEnd);
-            ArrayPool<double>.Shared.Return(routeProb);
+            _lock.ExitReadLock();
+            ArrayPool<int>.Shared.Return(ints);
+            ArrayPool<uint>.Shared.Return(lengths);
+            ArrayPool<double>.Shared.Return(doubles);
+            ArrayPool<byte>.Shared.Return(back);
         }
     }
 
-    // unitEnd[k]: end of the atomic unit starting at k (a Han char, or a whole letter/digit run); 0 inside a run.
-    private static void MarkUnits(ReadOnlySpan<char> block, int[] unitEnd)
+    private void SegmentBlock(ReadOnlySpan<char> block, int blockStart, SegmentMode mode, BlockScratch scratch, TokenBuffer output)
+    {
+        int m = block.Length;
+        MarkUnits(block, scratch.UnitEnd);
+        BestRoute(block, scratch);
+
+        int k = 0, buf = -1;
+        while (k < m)
+        {
+            int e = scratch.RouteEnd[k];
+            if (e - k == 1 && CharClass.IsHan(block[k]))
+            {
+                if (buf < 0) buf = k;
+                k = e;
+                continue;
+            }
+            if (buf >= 0)
+            {
+                FlushSingles(block, buf, k, blockStart, mode, scratch, output);
+                buf = -1;
+            }
+            EmitWord(block, k, e, blockStart, mode, scratch.Lengths, output);
+            k = e;
+        }
+        if (buf >= 0) FlushSingles(block, buf, m, blockStart, mode, scratch, output);
+    }
+
+    /// <summary>Per-block work arrays (pooled), one entry per character.</summary>
+    private readonly ref struct BlockScratch(
+        Span<int> unitEnd, Span<int> routeEnd, Span<uint> lengths, Span<double> routeProb, Span<double> viterbiProb, Span<byte> viterbiBack)
+    {
+        /// <summary>End of the atomic unit starting here (a Han char or a whole letter/digit run); 0 inside a run.</summary>
+        public readonly Span<int> UnitEnd = unitEnd;
+
+        /// <summary>End of the word the best path takes from here.</summary>
+        public readonly Span<int> RouteEnd = routeEnd;
+
+        /// <summary>Bit L set when the L characters from here form a dictionary word (L &lt; 32): the DAG's edges.</summary>
+        public readonly Span<uint> Lengths = lengths;
+
+        /// <summary>Best log-probability of the rest of the block from here.</summary>
+        public readonly Span<double> RouteProb = routeProb;
+
+        /// <summary>Viterbi log-probabilities, four states per character.</summary>
+        public readonly Span<double> ViterbiProb = viterbiProb;
+
+        /// <summary>Viterbi back-pointers, four states per character.</summary>
+        public readonly Span<byte> ViterbiBack = viterbiBack;
+    }
+
+    private static void MarkUnits(ReadOnlySpan<char> block, Span<int> unitEnd)
     {
         int m = block.Length;
         int k = 0;
@@ -265,128 +271,142 @@ public sealed class ChineseSegmenter
         }
     }
 
-    // Right-to-left dynamic programme over the DAG: routeProb[k] = best log-probability of block[k..].
-    private void BestRoute(ReadOnlySpan<char> block, int[] unitEnd, int[] routeEnd, double[] routeProb)
+    // Right-to-left dynamic programme over the DAG, walking the trie from each position (jieba's calc).
+    private void BestRoute(ReadOnlySpan<char> block, BlockScratch scratch)
     {
         int m = block.Length;
+        Span<int> unitEnd = scratch.UnitEnd;
+        Span<double> routeProb = scratch.RouteProb;
         routeProb[m] = 0;
         for (int k = m - 1; k >= 0; k--)
         {
+            scratch.Lengths[k] = 0;
             int e0 = unitEnd[k];
             if (e0 == 0)
             {
                 routeProb[k] = double.NegativeInfinity;
-                routeEnd[k] = k + 1;
+                scratch.RouteEnd[k] = k + 1;
                 continue;
             }
-            double lp = _lookup.TryGetValue(block[k..e0], out double v0) && !double.IsNaN(v0) ? v0 : _unknownLogProb;
-            double best = lp + routeProb[e0];
+            double best = double.NegativeInfinity;
             int bestEnd = e0;
-            for (int e = k + 1; e <= m; e++)
+            uint lengths = 0;
+            int node = _trie.RootChild(block[k]);
+            for (int e = k + 1; node != WordTrie.None; e++)
             {
-                if (!_lookup.TryGetValue(block[k..e], out double v)) break;
-                // Skip prefix-only entries, the unit itself, and words ending inside a letter/digit run.
-                if (e == e0 || double.IsNaN(v) || (e < m && unitEnd[e] == 0)) continue;
-                double cand = v + routeProb[e];
-                if (cand > best || (cand == best && e > bestEnd))
+                double v = _trie.Value(node);
+                // Words ending inside a letter/digit run would split a model number: not an edge.
+                if (!double.IsNaN(v) && (e == m || unitEnd[e] != 0))
+                {
+                    if (e - k < 32) lengths |= 1u << (e - k);
+                    double cand = v + routeProb[e];
+                    if (cand > best || (cand == best && e > bestEnd))
+                    {
+                        best = cand;
+                        bestEnd = e;
+                    }
+                }
+                if (e == m) break;
+                node = _trie.Child(node, block[e]);
+            }
+            // The unit itself is always an edge; an unknown character or run counts as a word seen once.
+            if ((e0 - k >= 32 || (lengths & (1u << (e0 - k))) == 0))
+            {
+                double cand = _unknownLogProb + routeProb[e0];
+                if (cand > best)
                 {
                     best = cand;
-                    bestEnd = e;
+                    bestEnd = e0;
                 }
             }
+            scratch.Lengths[k] = lengths;
             routeProb[k] = best;
-            routeEnd[k] = bestEnd;
+            scratch.RouteEnd[k] = bestEnd;
         }
     }
 
     // A stretch of single Han characters on the best path: a known word is kept as single chars (as jieba does),
     // an unknown stretch goes through the HMM, which may join characters into new words.
-    private void FlushSingles(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, TokenBuffer output)
+    private void FlushSingles(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, BlockScratch scratch, TokenBuffer output)
     {
-        if (end - start == 1)
+        int len = end - start;
+        if (len == 1)
         {
             output.Add(offset + start, 1, 1);
             return;
         }
-        if (_lookup.TryGetValue(block[start..end], out double v) && !double.IsNaN(v))
+        bool known = len < 32 ? (scratch.Lengths[start] & (1u << len)) != 0 : !double.IsNaN(_trie.WordValue(block[start..end]));
+        if (known)
         {
             for (int k = start; k < end; k++) output.Add(offset + k, 1, 1);
             return;
         }
-        Viterbi(block, start, end, offset, mode, output);
+        Viterbi(block, start, end, offset, mode, scratch, output);
     }
 
-    private void EmitWord(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, TokenBuffer output)
+    private static void EmitWord(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, Span<uint> lengths, TokenBuffer output)
     {
         int len = end - start;
         output.Add(offset + start, len, 1);
         if (mode != SegmentMode.Search || len <= 2 || !CharClass.IsHan(block[start])) return;
-        // Sub-words stack on the word's position (increment 0), ordered by start so offsets never go back.
+        // Sub-words (dictionary words of 2 and 3 chars, from the DAG) stack on the word's position (increment 0),
+        // ordered by start so offsets never go back.
         for (int s = start; s + 2 <= end; s++)
         {
-            if (IsWord(block.Slice(s, 2))) output.Add(offset + s, 2, 0);
-            if (len > 3 && s + 3 <= end && IsWord(block.Slice(s, 3))) output.Add(offset + s, 3, 0);
+            uint l = lengths[s];
+            if ((l & (1u << 2)) != 0) output.Add(offset + s, 2, 0);
+            if (len > 3 && s + 3 <= end && (l & (1u << 3)) != 0) output.Add(offset + s, 3, 0);
         }
     }
-
-    private bool IsWord(ReadOnlySpan<char> span) => _lookup.TryGetValue(span, out double v) && !double.IsNaN(v);
 
     // States: 0 B(egin), 1 M(iddle), 2 E(nd), 3 S(ingle).
-    private void Viterbi(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, TokenBuffer output)
+    private void Viterbi(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, BlockScratch scratch, TokenBuffer output)
     {
         int len = end - start;
-        double[] prob = ArrayPool<double>.Shared.Rent(len * 4);
-        byte[] back = ArrayPool<byte>.Shared.Rent(len * 4);
-        try
+        Span<double> prob = scratch.ViterbiProb.Slice(4 * start, 4 * len);
+        Span<byte> back = scratch.ViterbiBack.Slice(4 * start, 4 * len);
+        char c0 = block[start];
+        for (int s = 0; s < 4; s++) prob[s] = _start[s] + _emit[s][c0];
+        for (int t = 1; t < len; t++)
         {
-            char c0 = block[start];
-            for (int s = 0; s < 4; s++) prob[s] = _start[s] + _emit[s][c0];
-            for (int t = 1; t < len; t++)
-            {
-                char c = block[start + t];
-                int row = t * 4, prev = row - 4;
-                Step(prob, back, prev, row, 0, 2, 3, _emit[0][c]); // B <- E, S
-                Step(prob, back, prev, row, 1, 1, 0, _emit[1][c]); // M <- M, B
-                Step(prob, back, prev, row, 2, 0, 1, _emit[2][c]); // E <- B, M
-                Step(prob, back, prev, row, 3, 3, 2, _emit[3][c]); // S <- S, E
-            }
-            int last = (len - 1) * 4;
-            int state = prob[last + 3] >= prob[last + 2] ? 3 : 2;
-            // Backtrack into back[] row 0.. as the chosen state per position (reusing the tail of prob is not needed).
-            Span<byte> states = len <= 256 ? stackalloc byte[len] : new byte[len];
-            for (int t = len - 1; t >= 0; t--)
-            {
-                states[t] = (byte)state;
-                state = back[t * 4 + state];
-            }
-            int begin = 0, next = 0;
-            for (int t = 0; t < len; t++)
-            {
-                switch (states[t])
-                {
-                    case 0:
-                        begin = t;
-                        break;
-                    case 2:
-                        EmitWord(block, start + begin, start + t + 1, offset, mode, output);
-                        next = t + 1;
-                        break;
-                    case 3:
-                        output.Add(offset + start + t, 1, 1);
-                        next = t + 1;
-                        break;
-                }
-            }
-            if (next < len) EmitWord(block, start + next, end, offset, mode, output);
+            char c = block[start + t];
+            int row = t * 4, prev = row - 4;
+            Step(prob, back, prev, row, 0, 2, 3, _emit[0][c]); // B <- E, S
+            Step(prob, back, prev, row, 1, 1, 0, _emit[1][c]); // M <- M, B
+            Step(prob, back, prev, row, 2, 0, 1, _emit[2][c]); // E <- B, M
+            Step(prob, back, prev, row, 3, 3, 2, _emit[3][c]); // S <- S, E
         }
-        finally
+        int last = (len - 1) * 4;
+        int state = prob[last + 3] >= prob[last + 2] ? 3 : 2;
+        // Backtrack; once row t's pointer is read, its first cell holds the chosen state.
+        for (int t = len - 1; t >= 0; t--)
         {
-            ArrayPool<double>.Shared.Return(prob);
-            ArrayPool<byte>.Shared.Return(back);
+            int prevState = back[t * 4 + state];
+            back[t * 4] = (byte)state;
+            state = prevState;
         }
+        int begin = 0, next = 0;
+        for (int t = 0; t < len; t++)
+        {
+            switch (back[t * 4])
+            {
+                case 0:
+                    begin = t;
+                    break;
+                case 2:
+                    EmitWord(block, start + begin, start + t + 1, offset, mode, scratch.Lengths, output);
+                    next = t + 1;
+                    break;
+                case 3:
+                    output.Add(offset + start + t, 1, 1);
+                    next = t + 1;
+                    break;
+            }
+        }
+        if (next < len) EmitWord(block, start + next, end, offset, mode, scratch.Lengths, output);
     }
 
-    private void Step(double[] prob, byte[] back, int prev, int row, int to, int fromA, int fromB, double emit)
+    private void Step(Span<double> prob, Span<byte> back, int prev, int row, int to, int fromA, int fromB, double emit)
     {
         double a = prob[prev + fromA] + _trans[fromA * 4 + to];
         double b = prob[prev + fromB] + _trans[fromB * 4 + to];
@@ -419,39 +439,53 @@ public sealed class ChineseSegmenter
     // Caller holds the write lock. The dictionary total is kept fixed, so other words' log-probabilities stay valid.
     private void SetWord(string key, long frequency)
     {
-        if (frequency == 0)
+        if (frequency > 0)
         {
-            // As jieba's suggest_freq: just above the probability of the best split into existing words.
-            double split = BestSplitLogProb(key);
-            double f = Math.Floor(Math.Exp(split + _logTotal)) + 1;
-            if (_words.TryGetValue(key, out double old) && !double.IsNaN(old)) f = Math.Max(f, Math.Exp(old + _logTotal));
-            _words[key] = Math.Log(f) - _logTotal;
+            _trie.Set(key, Math.Log(frequency) - _logTotal);
+            return;
         }
-        else
-        {
-            _words[key] = Math.Log(frequency) - _logTotal;
-        }
-        AddPrefixes(key);
+        // As jieba's suggest_freq: just above the probability of the best split into other words.
+        double old = _trie.WordValue(key);
+        if (!double.IsNaN(old)) _trie.Set(key, double.NaN);
+        double split = BestSplitLogProb(key);
+        double f = Math.Floor(Math.Exp(split + _logTotal)) + 1;
+        if (!double.IsNaN(old)) f = Math.Max(f, Math.Exp(old + _logTotal));
+        _trie.Set(key, Math.Log(f) - _logTotal);
     }
 
     private double BestSplitLogProb(string key)
     {
         int m = key.Length;
-        int[] unitEnd = new int[m];
-        int[] routeEnd = new int[m];
-        double[] routeProb = new double[m + 1];
-        MarkUnits(key, unitEnd);
-        bool had = _words.Remove(key, out double saved);
-        BestRoute(key, unitEnd, routeEnd, routeProb);
-        if (had) _words[key] = saved;
-        return routeProb[0];
+        var scratch = new BlockScratch(new int[m], new int[m], new uint[m], new double[m + 1], default, default);
+        MarkUnits(key, scratch.UnitEnd);
+        BestRoute(key, scratch);
+        return scratch.RouteProb[0];
     }
 
-    private void AddPrefixes(string word)
+    private static bool IsNormalizedAndSorted(string[] words)
     {
-        for (int p = 1; p < word.Length; p++)
+        for (int i = 0; i < words.Length; i++)
         {
-            if (!_lookup.ContainsKey(word.AsSpan(0, p))) _words.Add(word[..p], double.NaN);
+            string w = words[i];
+            if (w.Length == 0 || !ReferenceEquals(TextNormalizer.Normalize(w), w)) return false;
+            if (i > 0 && string.CompareOrdinal(words[i - 1], w) >= 0) return false;
         }
+        return true;
+    }
+
+    private static (string[] Words, long[] Freqs) NormalizeAndMerge(string[] words, long[] freqs)
+    {
+        var merged = new Dictionary<string, long>(words.Length, StringComparer.Ordinal);
+        for (int i = 0; i < words.Length; i++)
+        {
+            if (words[i].Length == 0) continue;
+            string w = TextNormalizer.Normalize(words[i]);
+            merged[w] = merged.GetValueOrDefault(w) + freqs[i];
+        }
+        string[] keys = merged.Keys.ToArray();
+        Array.Sort(keys, StringComparer.Ordinal);
+        var f = new long[keys.Length];
+        for (int i = 0; i < keys.Length; i++) f[i] = merged[keys[i]];
+        return (keys, f);
     }
 }

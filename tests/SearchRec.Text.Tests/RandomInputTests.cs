@@ -7,6 +7,8 @@ namespace SearchRec.Text.Tests;
 
 public class RandomInputTests
 {
+    private static readonly string[] Words = ["手机", "笔记本电脑", "华为", "iphone15", "24-70mm", "清华大学", "mobile", "连衣裙", "ＡＢＣ"];
+
     // Mixes the character classes the segmenter treats differently, plus lone and paired surrogates.
     private static string RandomText(Random rnd)
     {
@@ -14,8 +16,10 @@ public class RandomInputTests
         var sb = new StringBuilder(len);
         while (sb.Length < len)
         {
-            switch (rnd.Next(10))
+            switch (rnd.Next(12))
             {
+                case 10:
+                case 11: sb.Append(Words[rnd.Next(Words.Length)]); break;
                 case 0: sb.Append((char)rnd.Next(0, 0x80)); break;
                 case 1: sb.Append((char)rnd.Next(0xD800, 0xE000)); break; // lone surrogate
                 case 2: sb.Append(char.ConvertFromUtf32(rnd.Next(0x10000, 0x10FFFF))); break;
@@ -32,10 +36,15 @@ public class RandomInputTests
     [InlineData("searchrec")]
     [InlineData("searchrec-accurate")]
     [InlineData("cjk-bigram")]
+    [InlineData("searchrec+synonyms")]
     public void Random_text_never_throws_and_offsets_stay_valid(string name)
     {
         var rnd = new Random(20261123);
-        using var analyzer = AnalyzerRegistry.Default.Create(name);
+        using var dir = new SearchRec.Testing.TempDir();
+        string synonyms = dir.Write("syn.txt", "手机,mobile,移动电话\n笔记本电脑 => laptop\n华为,huawei\n");
+        using var analyzer = name.EndsWith("+synonyms", StringComparison.Ordinal)
+            ? AnalyzerRegistry.Default.Create("searchrec", new AnalysisOptions { SynonymsPath = synonyms })
+            : AnalyzerRegistry.Default.Create(name);
         for (int iter = 0; iter < 150; iter++)
         {
             string text = RandomText(rnd);

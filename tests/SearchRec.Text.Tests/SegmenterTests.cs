@@ -169,3 +169,30 @@ public class SegmenterTests
         });
     }
 }
+
+public class SegmenterConcurrencyTests
+{
+    [Fact]
+    public async Task Words_can_be_added_while_other_threads_cut()
+    {
+        var seg = new ChineseSegmenter();
+        string expected = string.Join("/", seg.Cut("华为手机新款七彩虹显卡"));
+        // Made-up two-character brands from rare characters, so they change nothing in the checked title.
+        string[] brands = Enumerable.Range(0, 300).Select(i => new string([(char)(0x9F00 + i % 150), (char)(0x9E00 + i)])).ToArray();
+        using var cts = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        {
+            int n = 0;
+            while (!cts.IsCancellationRequested || n == 0)
+            {
+                Assert.Equal(expected, string.Join("/", seg.Cut("华为手机新款七彩虹显卡")));
+                n++;
+            }
+            return n;
+        })).ToArray();
+        foreach (string b in brands) seg.AddWord(b, 1000);
+        cts.Cancel();
+        await Task.WhenAll(readers);
+        foreach (string b in brands) Assert.Equal([b], seg.Cut(b));
+    }
+}

@@ -7,13 +7,13 @@ Standard library only. Usage:
 
 Format (all inside one gzip stream, little-endian, varint = LEB128 unsigned):
     b"SRJB" u8 version(=1)
-    varint word_count, then per word (sorted by UTF-16 code units):
+    varint word_count, then per word (normalised like TextNormalizer, sorted by UTF-16 code unit):
         varint shared_prefix_len, varint suffix_len (UTF-16 code units), suffix UTF-16LE, varint freq
     HMM, states in the order B M E S:
         4 x f64 start log-probs, 16 x f64 transition log-probs [from][to] (-3.14e100 = impossible)
         per state: varint count, then per entry varint char_delta (UTF-16 code unit, delta from the
         previous entry of that state), f32 emit log-prob
-The POS tag column is dropped. Lines with a bad frequency are reported and skipped.
+The POS tag column is dropped; words that normalise alike have their frequencies added. Lines with a bad frequency are reported and skipped.
 """
 import argparse
 import ast
@@ -52,6 +52,27 @@ def utf16_units(s):
     return s.encode("utf-16-le")
 
 
+def ordinal_key(s):
+    # Big-endian UTF-16 bytes sort like .NET's ordinal string comparison (by UTF-16 code unit).
+    return s.encode("utf-16-be")
+
+
+def fold_char(c):
+    # Mirrors SearchRec.Text.TextNormalizer: full-width ASCII forms to half width, ideographic space to space,
+    # then one-to-one lower-casing. The segmenter re-checks order at load and re-sorts if the two ever disagree.
+    o = ord(c)
+    if 0xFF01 <= o <= 0xFF5E:
+        c = chr(o - 0xFEE0)
+    elif o == 0x3000:
+        return " "
+    low = c.lower()
+    return low if len(low) == 1 else c
+
+
+def normalize(word):
+    return "".join(fold_char(c) for c in word)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jieba", default="/usr/lib/python3/dist-packages/jieba")
@@ -70,9 +91,11 @@ def main():
             except ValueError:
                 print(f"dict.txt:{lineno}: bad frequency {parts[1]!r}, skipped", file=sys.stderr)
                 continue
-            freqs[parts[0]] = freqs.get(parts[0], 0) + freq
+            # Words are stored normalised, as the segmenter sees text; T恤 and t恤 add up.
+            word = normalize(parts[0])
+            freqs[word] = freqs.get(word, 0) + freq
 
-    words = sorted(freqs, key=utf16_units)
+    words = sorted(freqs, key=ordinal_key)
     out = bytearray(b"SRJB")
     out.append(1)
     out += varint(len(words))
