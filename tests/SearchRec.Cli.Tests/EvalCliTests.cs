@@ -136,4 +136,17 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains("unknown ranker 'nope'", stderr, StringComparison.Ordinal);
         Assert.Contains("bm25-title", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Demo_runs_its_steps_in_order_and_leaves_a_shop_an_index_and_a_report()
+    {
+        Assert.Equal([10.0, 20, 30, 40], DemoCommand.Steps().Select(s => s.Order).Take(4));
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new DemoCommand(), "--products", "400", "--out", dir.File("demo"), "--index", dir.File("index"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(400, File.ReadLines(dir.File("demo/shop/catalog.jsonl")).Count());
+        Assert.True(File.Exists(dir.File("index/searchrec-index.json")));
+        Assert.Contains("data:image/png;base64,", File.ReadAllText(dir.File("demo/eval-report.html")), StringComparison.Ordinal);
+    }
 }
