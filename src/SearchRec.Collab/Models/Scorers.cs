@@ -270,17 +270,21 @@ internal sealed class CategoryScorer(CollabModels m) : ScorerBase(m)
 
 /// <summary>
 /// Fixed-weight fusion: each part is divided by its maximum for this user (so parts are on one scale and the
-/// score does not depend on the candidate set), missing parts count 0; a user with no history gets popularity.
+/// score does not depend on the candidate set), missing parts count 0; the user's own items get a base bonus so
+/// they rank first and the other parts order and fill the rest; a user with no history gets popularity.
 /// </summary>
 internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
 {
-    internal const float WRepeat = 1.0f, WItemItem = 0.6f, WAls = 0.2f, WCategory = 0.1f, WPop = 0.05f;
     public override string Name => "blend";
 
     private float ScoreOne(Profile p, long item, float alsMax)
     {
+        var o = M.Options;
+        float WRepeat = o.BlendRepeat, WItemItem = o.BlendItemItem, WAls = o.BlendAls, WCategory = o.BlendCategory, WPop = o.BlendPopularity;
         float s = 0;
-        if (p.RepeatMax > 0) s += WRepeat * p.Repeat.GetValueOrDefault(item) / p.RepeatMax;
+        // the user's own items come first (repeat consumption dominates shopping logs): a history item gets a
+        // base of WRepeat, which the other parts (weights summing below it) cannot overtake
+        if (p.RepeatMax > 0 && p.Repeat.TryGetValue(item, out var rep)) s += WRepeat * (1f + rep / p.RepeatMax);
         bool known = M.ItemIndex.TryGetValue(item, out var idx);
         if (known && p.IiMax > 0) s += WItemItem * p.ItemItem(idx) / p.IiMax;
         if (known && p.Als is not null && alsMax > 0)
