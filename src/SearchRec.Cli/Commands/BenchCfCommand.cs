@@ -86,6 +86,8 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
             int n = pr.GetValue(requests), c = pr.GetValue(candidates);
             Console.WriteLine($"machine: {BenchData.Machine()}");
             Console.WriteLine($"models: {models.Card.Events:N0} events, {models.ItemCount:N0} items; {c} candidates per request, {n} requests; history built per request");
+            if (File.Exists("/proc/loadavg")) Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()} (p99 on a shared machine includes time descheduled)");
+            int gc0 = GC.CollectionCount(0);
             var items = new long[c];
             var scores = new float[c];
             foreach (var name in CollabModels.ScorerNames)
@@ -116,6 +118,7 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
             }
             st.Sort();
             Console.WriteLine($"similar items (k 10, with user): p50 {BenchData.Percentile(st, 0.5):F3} ms  p99 {BenchData.Percentile(st, 0.99):F3} ms");
+            Console.WriteLine($"gen-0 collections during timing: {GC.CollectionCount(0) - gc0}");
             return 0;
         });
         return cmd;
