@@ -94,7 +94,7 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
             {
                 var scorer = models.Scorer(name);
                 var times = new List<double>(n);
-                for (int r = -200; r < n; r++)
+                for (int r = -1000; r < n; r++)
                 {
                     var evs = byUser[rng.Next(byUser.Length)];
                     for (int j = 0; j < c; j++) items[j] = rng.Next(1, products + 1);
@@ -108,7 +108,7 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
             }
             var similar = new SimilarItems(models, index);
             var st = new List<double>(n);
-            for (int r = -200; r < n; r++)
+            for (int r = -1000; r < n; r++)
             {
                 var evs = byUser[rng.Next(byUser.Length)];
                 long item = rng.Next(1, products + 1);
