@@ -197,7 +197,7 @@ public sealed class EvalCommand : ICliCommand
             }
             table.AddRow(cells.ToArray());
         }
-        AnsiConsole.Write(table);
+        Consoles.Out().Write(table);
     }
 
     private static void PrintPerQuery(EvalOutcome outcome)

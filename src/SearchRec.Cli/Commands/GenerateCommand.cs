@@ -74,3 +74,15 @@ internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
 }
+
+/// <summary>Consoles for the evaluation commands' tables.</summary>
+internal static class Consoles
+{
+    /// <summary>A console on stdout; 160 columns wide when stdout is redirected, so tables do not wrap in files and pipes.</summary>
+    public static IAnsiConsole Out()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected) console.Profile.Width = 160;
+        return console;
+    }
+}

@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Diagnostics;
+using SearchRec.Collab;
+using SearchRec.Collab.Events;
+using SearchRec.Collab.Models;
+using SearchRec.Core.Events;
+using SearchRec.Synthetic;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>Synthetic-shop event logs for the collaborative benchmarks.</summary>
+internal static class BenchData
+{
+    /// <summary>The first <paramref name="n"/> events of a seeded synthetic shop sized so that it yields about n events.</summary>
+    public static (ShopGenerator Shop, List<UserEvent> Events) Shop(int n, int products)
+    {
+        // the generator makes roughly 25-40 events per user at 10 sessions; ask for enough users and cut at n
+        var shop = new ShopGenerator(new ShopOptions { Products = products, Users = Math.Max(10, n / 15), SessionsPerUser = 10 });
+        var sw = Stopwatch.StartNew();
+        var list = new List<UserEvent>(n);
+        foreach (var e in shop.Events())
+        {
+            list.Add(e);
+            if (list.Count % 1_000_000 == 0) Console.Error.WriteLine($"generated {list.Count:N0} events ({sw.Elapsed.TotalSeconds:F0} s)");
+            if (list.Count == n) break;
+        }
+        Console.Error.WriteLine($"synthetic shop: {list.Count:N0} events, {list.Select(e => e.UserId).Distinct().Count():N0} users, {products:N0} products ({sw.Elapsed.TotalSeconds:F1} s)");
+        return (shop, list);
+    }
+
+    public static string Machine() => $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+
+    public static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
+
+/// <summary><c>searchrec bench als</c>: ALS seconds per iteration and item-to-item build time on a synthetic log.</summary>
+public sealed class BenchAlsCommand : IBenchCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var events = new Option<int>("--events") { Description = "Events in the synthetic log.", DefaultValueFactory = _ => 1_000_000 };
+        var products = new Option<int>("--products") { Description = "Products in the synthetic shop.", DefaultValueFactory = _ => 100_000 };
+        var factors = new Option<int>("--factors") { Description = "ALS factors.", DefaultValueFactory = _ => 64 };
+        var iterations = new Option<int>("--iterations") { Description = "ALS iterations to time.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var cmd = new Command("als", "Time implicit ALS (s/iteration) and the item-to-item neighbour build on a synthetic-shop log.");
+        foreach (var o in new Option[] { events, products, factors, iterations, threads }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            var (_, list) = BenchData.Shop(pr.GetValue(events), pr.GetValue(products));
+            var sw = Stopwatch.StartNew();
+            var models = CollabModels.Train(list, new CollabOptions { Factors = pr.GetValue(factors), AlsIterations = pr.GetValue(iterations), Threads = pr.GetValue(threads) },
+                new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
+            var t = models.Card.TimingsSeconds;
+            Console.WriteLine($"machine: {BenchData.Machine()}");
+            Console.WriteLine($"log: {models.Card.Events:N0} events, {models.Card.Users:N0} users, {models.Card.Items:N0} items");
+            Console.WriteLine($"item-item top-{models.TrainedOptions.Neighbours} build: {t["item_item_s"]:F2} s");
+            Console.WriteLine($"als: {pr.GetValue(factors)} factors, {models.TrainedOptions.CgSteps} CG steps, {pr.GetValue(threads)} threads: {t["als_s_per_iteration"]:F3} s/iteration ({pr.GetValue(iterations)} iterations)");
+            Console.WriteLine("reference: implicit (Python, CPU CG solver) publishes ~5.5 s/iteration at 256 factors on last.fm 360k (360k users, 160k artists, 17.5M plays) on a many-core machine");
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary><c>searchrec bench cf-latency</c>: per-request latency of scoring 200 candidates and of similar items.</summary>
+public sealed class BenchCfLatencyCommand : IBenchCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var events = new Option<int>("--events") { Description = "Events in the synthetic training log.", DefaultValueFactory = _ => 300_000 };
+        var requests = new Option<int>("--requests") { Description = "Requests timed per scorer.", DefaultValueFactory = _ => 2000 };
+        var candidates = new Option<int>("--candidates") { Description = "Candidates per request.", DefaultValueFactory = _ => 200 };
+        var cmd = new Command("cf-latency", "Latency (p50/p99) of scoring candidates from a user's history, per scorer, and of similar items (behaviour + content + category).");
+        foreach (var o in new Option[] { events, requests, candidates }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            int products = 20_000;
+            var (shop, list) = BenchData.Shop(pr.GetValue(events), products);
+            var models = CollabModels.Train(list, new CollabOptions { AlsIterations = 5 });
+            using var index = SearchRec.Index.ProductIndex.Build(shop.Products(), new SearchRec.Index.IndexOptions());
+            var byUser = list.GroupBy(e => e.UserId).Select(g => g.ToArray()).ToArray();
+            var rng = new Random(1);
+            int n = pr.GetValue(requests), c = pr.GetValue(candidates);
+            Console.WriteLine($"machine: {BenchData.Machine()}");
+            Console.WriteLine($"models: {models.Card.Events:N0} events, {models.ItemCount:N0} items; {c} candidates per request, {n} requests; history built per request");
+            var items = new long[c];
+            var scores = new float[c];
+            foreach (var name in CollabModels.ScorerNames)
+            {
+                var scorer = models.Scorer(name);
+                var times = new List<double>(n);
+                for (int r = -200; r < n; r++)
+                {
+                    var evs = byUser[rng.Next(byUser.Length)];
+                    for (int j = 0; j < c; j++) items[j] = rng.Next(1, products + 1);
+                    long t0 = Stopwatch.GetTimestamp();
+                    var h = new UserHistory(evs[0].UserId, evs.Length > 200 ? evs[^200..] : evs);
+                    scorer.Score(h, items, scores);
+                    if (r >= 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                }
+                times.Sort();
+                Console.WriteLine($"score {name,-10}: p50 {BenchData.Percentile(times, 0.5):F3} ms  p99 {BenchData.Percentile(times, 0.99):F3} ms");
+            }
+            var similar = new SimilarItems(models, index);
+            var st = new List<double>(n);
+            for (int r = -200; r < n; r++)
+            {
+                var evs = byUser[rng.Next(byUser.Length)];
+                long item = rng.Next(1, products + 1);
+                long t0 = Stopwatch.GetTimestamp();
+                similar.Find(item, new UserHistory(evs[0].UserId, evs), 10);
+                if (r >= 0) st.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            st.Sort();
+            Console.WriteLine($"similar items (k 10, with user): p50 {BenchData.Percentile(st, 0.5):F3} ms  p99 {BenchData.Percentile(st, 0.99):F3} ms");
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary><c>searchrec bench ingest</c>: events/s importing a CSV into a fresh SQLite store, and concurrent single appends.</summary>
+public sealed class BenchIngestCommand : IBenchCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var file = new Option<string>("--file") { Description = "Event CSV to import.", Required = true };
+        var appends = new Option<int>("--appends") { Description = "Single appends per writer (4 writers).", DefaultValueFactory = _ => 500 };
+        var cmd = new Command("ingest", "Import speed of the SQLite event store and a count check of 4 concurrent single-event writers.");
+        cmd.Options.Add(file); cmd.Options.Add(appends);
+        cmd.SetAction(pr =>
+        {
+            var path = pr.GetValue(file)!;
+            if (!File.Exists(path)) { Console.Error.WriteLine($"bench ingest: file not found: {path}"); return 2; }
+            var dir = Path.Combine(Path.GetTempPath(), "searchrec-ingest-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(dir);
+            try
+            {
+                Console.WriteLine($"machine: {BenchData.Machine()}");
+                for (int pass = 0; pass < 2; pass++)
+                {
+                    var ps = Stopwatch.StartNew();
+                    long parsed = EventCsvReader.ReadFile(path, _ => { }).LongCount();
+                    Console.WriteLine($"parse only (pass {pass + 1}): {parsed:N0} events, {parsed / ps.Elapsed.TotalSeconds:N0} events/s");
+                }
+                using (var store = new SqliteEventStore(Path.Combine(dir, "events.db")))
+                {
+                    var r = store.Import(path);
+                    Console.WriteLine($"import {Path.GetFileName(path)}: {r.Parsed:N0} events in {r.Elapsed.TotalSeconds:F2} s = {r.EventsPerSecond:N0} events/s ({r.Inserted:N0} new, {r.Problems.Count} bad lines)");
+                    var again = store.Import(path);
+                    Console.WriteLine($"re-import: {again.Inserted:N0} new, {again.Duplicates:N0} duplicates, {again.EventsPerSecond:N0} events/s");
+                }
+                foreach (var full in new[] { true, false })
+                {
+                    using var store = new SqliteEventStore(Path.Combine(dir, $"append-{full}.db"), new SqliteEventStoreOptions { SynchronousFull = full });
+                    int per = pr.GetValue(appends);
+                    var sw = Stopwatch.StartNew();
+                    int acked = 0;
+                    Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, w =>
+                    {
+                        for (int i = 0; i < per; i++)
+                            if (store.Append(new UserEvent(w, i, 1, Behavior.View, 1_500_000_000 + i))) Interlocked.Increment(ref acked);
+                    });
+                    double s = sw.Elapsed.TotalSeconds;
+                    Console.WriteLine($"4 writers x {per} single appends (synchronous={(full ? "FULL" : "NORMAL")}): {acked} acknowledged, {store.Count} stored, {acked / s:N0} appends/s");
+                }
+                return 0;
+            }
+            finally { Directory.Delete(dir, true); }
+        });
+        return cmd;
+    }
+}

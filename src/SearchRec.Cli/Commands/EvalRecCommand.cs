@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using SearchRec.Collab.Models;
+using SearchRec.Evaluation.Recommendation;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary><c>searchrec eval-rec</c>: offline evaluation of a collaborative model with a time cut and held-out users.</summary>
+public sealed class EvalRecCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var cut = new Option<string>("--cut") { Description = "Cut time: Unix seconds or ISO 8601 (Taobao: 2017-12-03T00:00:00+08:00).", Required = true };
+        var users = new Option<string>("--test-users-from") { Description = "File whose lines start with a test user id (split-users output or an events CSV).", Required = true };
+        var model = new Option<string[]>("--model") { Description = $"Model name(s): {string.Join(", ", CollabModels.ScorerNames)}, or 'all'.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var ks = new Option<string>("--k") { Description = "Cut-offs, comma-separated.", DefaultValueFactory = _ => "10,20" };
+        var json = new Option<bool>("--json") { Description = "End with one JSON line per model." };
+        var cmd = new Command("eval-rec", "Evaluate recommendation models: HR@K, Recall@K, NDCG@K and coverage on held-out users after a time cut.");
+        foreach (var o in new Option[] { events, cut, users, model, ks, json }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                var kList = pr.GetValue(ks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k > 0 ? k : throw new FormatException($"--k: '{s}' is not a positive whole number.")).ToArray();
+                var names = pr.GetValue(model)!.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+                if (names.Contains("all")) names = [.. CollabModels.ScorerNames];
+                foreach (var n in names) if (!CollabModels.ScorerNames.Contains(n)) throw new ArgumentException($"--model: unknown model '{n}'; expected {string.Join(", ", CollabModels.ScorerNames)} or all.");
+                long cutTs = EventFiles.ParseTime(pr.GetValue(cut)!);
+                var testUsers = RecEvaluator.ReadUserIds(pr.GetValue(users)!);
+                var all = EventFiles.Read(pr.GetValue(events)!);
+                var split = RecSplit.Create(all, cutTs, testUsers);
+                Console.Error.WriteLine($"{split.Train.Count:N0} training events; {testUsers.Count} test users listed, {split.Test.Count} with events after the cut");
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") },
+                    new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
+                var results = new List<RecEvalResult>();
+                foreach (var name in names) results.Add(RecEvaluator.Evaluate(models, split, name, kList));
+                var cols = kList.SelectMany(k => new[] { $"hr@{k}", $"recall@{k}", $"ndcg@{k}", $"coverage@{k}" }).ToArray();
+                Console.WriteLine($"{"model",-12} {"users",6} " + string.Join(" ", cols.Select(c => $"{c,11}")));
+                foreach (var r in results)
+                    Console.WriteLine($"{r.Model,-12} {r.Users,6} " + string.Join(" ", cols.Select(c => $"{r.Metrics[c],11:F4}")));
+                if (pr.GetValue(json))
+                    foreach (var r in results)
+                        Console.WriteLine(JsonSerializer.Serialize(new { model = r.Model, users = r.Users, metrics = r.Metrics }));
+                return 0;
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException)
+            {
+                Console.Error.WriteLine($"eval-rec: {ex.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Evaluation.Recommendation;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary><c>searchrec split-users</c>: a seeded random fraction of an event log's users, one id per line.</summary>
+public sealed class SplitUsersCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s) (user_id,item_id,category_id,behavior,timestamp).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var fraction = new Option<double>("--fraction") { Description = "Share of users to pick.", DefaultValueFactory = _ => 0.2 };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var output = new Option<string>("--out") { Description = "Output file: one user id per line.", Required = true };
+        var cmd = new Command("split-users", "Pick a seeded random fraction of the users of an event log (test users for eval-rec).");
+        cmd.Options.Add(events); cmd.Options.Add(fraction); cmd.Options.Add(seed); cmd.Options.Add(output);
+        cmd.SetAction(pr =>
+        {
+            var f = pr.GetValue(fraction);
+            if (!(f > 0 && f <= 1)) { Console.Error.WriteLine($"--fraction must be in (0, 1], was {f}."); return 2; }
+            var users = EventFiles.Read(pr.GetValue(events)!).Select(e => e.UserId);
+            var pick = RecEvaluator.SplitUsers(users, f, pr.GetValue(seed));
+            File.WriteAllLines(pr.GetValue(output)!, pick.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Console.WriteLine($"{pick.Count} users written to {pr.GetValue(output)} (fraction {f}, seed {pr.GetValue(seed)})");
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary>Reads event files for commands, reporting bad lines on stderr (the first few of each file, then a count).</summary>
+internal static class EventFiles
+{
+    public static List<UserEvent> Read(IEnumerable<string> paths)
+    {
+        var all = new List<UserEvent>();
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path)) throw new FileNotFoundException($"Event file not found: {path}", path);
+            int problems = 0;
+            int before = all.Count;
+            foreach (var e in EventCsvReader.ReadFile(path, p => { if (problems++ < 10) Console.Error.WriteLine($"skipped {p}"); }))
+            {
+                all.Add(e);
+                if (all.Count % 1_000_000 == 0) Console.Error.WriteLine($"read {all.Count:N0} events ...");
+            }
+            Console.Error.WriteLine($"{path}: {all.Count - before:N0} events, {problems} bad lines skipped");
+        }
+        return all;
+    }
+
+    /// <summary>Unix seconds or an ISO 8601 time with offset.</summary>
+    public static long ParseTime(string text)
+    {
+        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var s)) return s;
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return t.ToUnixTimeSeconds();
+        throw new FormatException($"--cut: '{text}' is neither Unix seconds nor an ISO 8601 time (e.g. 2017-12-03T00:00:00+08:00).");
+    }
+}

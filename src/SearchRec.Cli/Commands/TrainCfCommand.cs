@@ -1,0 +1,67 @@
+using System.CommandLine;
+using SearchRec.Collab.Models;
+using SearchRec.Evaluation.Recommendation;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary><c>searchrec train-cf</c>: trains the collaborative models from event files and saves them with a model card.</summary>
+public sealed class TrainCfCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var dir = new Option<string>("--models") { Description = "Folder to save the models and model-card.json in.", DefaultValueFactory = _ => "models/collab" };
+        var factors = new Option<int>("--factors") { Description = "ALS factors.", DefaultValueFactory = _ => 64 };
+        var iterations = new Option<int>("--iterations") { Description = "ALS iterations.", DefaultValueFactory = _ => 10 };
+        var neighbours = new Option<int>("--neighbours") { Description = "Item-to-item neighbours kept per item.", DefaultValueFactory = _ => 50 };
+        var skipAls = new Option<bool>("--skip-als") { Description = "Train only the counting models." };
+        var cut = new Option<string?>("--eval-cut") { Description = "Also measure the models (eval-rec protocol) at this cut and write the metrics into the model card." };
+        var users = new Option<string?>("--test-users-from") { Description = "Test users for --eval-cut." };
+        var cmd = new Command("train-cf", "Train the collaborative models (popularity, repeat, item-item, ALS, category) and save them.");
+        foreach (var o in new Option[] { events, dir, factors, iterations, neighbours, skipAls, cut, users }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                var options = new CollabOptions
+                {
+                    Factors = pr.GetValue(factors), AlsIterations = pr.GetValue(iterations),
+                    Neighbours = pr.GetValue(neighbours), SkipAls = pr.GetValue(skipAls),
+                }.Validate();
+                var files = pr.GetValue(events)!;
+                var all = EventFiles.Read(files);
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                var progress = new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage} {p.Fraction,4:P0}: {p.Message}"));
+                var metrics = new Dictionary<string, double>();
+                if (pr.GetValue(cut) is string cutText)
+                {
+                    var testFile = pr.GetValue(users) ?? throw new ArgumentException("--eval-cut needs --test-users-from.");
+                    var split = RecSplit.Create(all, EventFiles.ParseTime(cutText), RecEvaluator.ReadUserIds(testFile));
+                    Console.Error.WriteLine($"evaluating at the cut: {split.Train.Count:N0} training events, {split.Test.Count} test users");
+                    var heldOut = CollabModels.Train(split.Train, options, progress);
+                    foreach (var name in CollabModels.ScorerNames)
+                    {
+                        if (options.SkipAls && name is "als") continue;
+                        var r = RecEvaluator.Evaluate(heldOut, split, name, [10, 20]);
+                        foreach (var (key, v) in r.Metrics) metrics[$"{name} {key}"] = v;
+                        Console.Error.WriteLine($"{name,-12} hr@20 {r.Metrics["hr@20"]:F4} ndcg@20 {r.Metrics["ndcg@20"]:F4} ({r.Users} users)");
+                    }
+                }
+                var models = CollabModels.Train(all, options, progress);
+                models.Card.Sources = [.. files.Select(Path.GetFullPath)];
+                foreach (var (k, v) in metrics) models.Card.Metrics[k] = v;
+                var outDir = pr.GetValue(dir)!;
+                models.Save(outDir);
+                Console.WriteLine($"trained on {models.Card.Events:N0} events ({models.Card.Users:N0} users, {models.Card.Items:N0} items) in {sw.Elapsed.TotalSeconds:F1} s; saved to {outDir}");
+                return 0;
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException)
+            {
+                Console.Error.WriteLine($"train-cf: {ex.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+}

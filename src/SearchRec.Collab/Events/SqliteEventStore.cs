@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using SearchRec.Core;
+using SearchRec.Core.Events;
+
+namespace SearchRec.Collab.Events;
+
+/// <summary>
+/// The embedded event store: one SQLite file in WAL mode. The primary key is (user_id, ts, item_id, behavior),
+/// which makes writes idempotent (INSERT OR IGNORE) and serves a user's recent history from the index.
+/// Writes are serialised on one connection; reads use their own pooled connections and run beside writes.
+/// With <see cref="SqliteEventStoreOptions.SynchronousFull"/> (the default) every commit is fsynced, so an
+/// acknowledged event survives a crash of the process and of the machine.
+/// </summary>
+public sealed class SqliteEventStore : IEventStore
+{
+    private const int ImportChunk = 20_000;
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _insertMany;
+    private const int ManyRows = 100; // rows per multi-row INSERT: fewer statement steps per event
+    private readonly Lock _writeLock = new();
+    private bool _disposed;
+
+    /// <summary>Opens (creating if needed) the store at <paramref name="path"/>.</summary>
+    public SqliteEventStore(string path, SqliteEventStoreOptions? options = null)
+    {
+        Guard.NotNull(path);
+        options ??= new SqliteEventStoreOptions();
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _writer = new SqliteConnection(_connectionString);
+        _writer.Open();
+        Exec(_writer, "PRAGMA journal_mode=WAL;");
+        Exec(_writer, options.SynchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+        Exec(_writer, "PRAGMA busy_timeout=30000;");
+        Exec(_writer, "PRAGMA cache_size=-65536;");
+        Exec(_writer, """
+            CREATE TABLE IF NOT EXISTS events (
+              user_id INTEGER NOT NULL, ts INTEGER NOT NULL, item_id INTEGER NOT NULL, behavior INTEGER NOT NULL,
+              category_id INTEGER NOT NULL,
+              PRIMARY KEY (user_id, ts, item_id, behavior)) WITHOUT ROWID;
+            """);
+        _insert = _writer.CreateCommand();
+        _insert.CommandText = "INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ($u, $t, $i, $b, $c);";
+        foreach (var name in new[] { "$u", "$t", "$i", "$b", "$c" }) _insert.Parameters.Add(new SqliteParameter(name, SqliteType.Integer));
+        _insert.Prepare();
+        _insertMany = _writer.CreateCommand();
+        var sql = new System.Text.StringBuilder("INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ");
+        for (int r = 0; r < ManyRows; r++)
+        {
+            if (r > 0) sql.Append(',');
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"($u{r},$t{r},$i{r},$b{r},$c{r})");
+            foreach (var name in new[] { "$u", "$t", "$i", "$b", "$c" }) _insertMany.Parameters.Add(new SqliteParameter(name + r, SqliteType.Integer));
+        }
+        _insertMany.CommandText = sql.Append(';').ToString();
+        _insertMany.Prepare();
+        Path = path;
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public bool Append(UserEvent e)
+    {
+        Validate(e);
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _insert.Transaction = null;
+            return Insert(e);
+        }
+    }
+
+    /// <inheritdoc />
+    public int AppendBatch(IEnumerable<UserEvent> events)
+    {
+        Guard.NotNull(events);
+        int inserted = 0;
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var tx = _writer.BeginTransaction();
+            _insert.Transaction = tx;
+            _insertMany.Transaction = tx;
+            var ps = _insertMany.Parameters;
+            int pending = 0;
+            foreach (var e in events)
+            {
+                Validate(e);
+                int b = pending * 5;
+                ps[b].Value = e.UserId; ps[b + 1].Value = e.Timestamp; ps[b + 2].Value = e.ItemId;
+                ps[b + 3].Value = (long)e.Behavior; ps[b + 4].Value = e.CategoryId;
+                if (++pending == ManyRows) { inserted += _insertMany.ExecuteNonQuery(); pending = 0; }
+            }
+            for (int r = 0; r < pending; r++)
+            {
+                int b = r * 5;
+                if (Insert(new UserEvent((long)ps[b].Value!, (long)ps[b + 2].Value!, (long)ps[b + 4].Value!, (Behavior)(long)ps[b + 3].Value!, (long)ps[b + 1].Value!))) inserted++;
+            }
+            tx.Commit();
+            _insert.Transaction = null;
+            _insertMany.Transaction = null;
+        }
+        return inserted;
+    }
+
+    /// <inheritdoc />
+    public EventImportReport Import(string path, IProgress<long>? progress = null)
+    {
+        Guard.NotNull(path);
+        var sw = Stopwatch.StartNew();
+        var problems = new List<ImportProblem>();
+        long parsed = 0, inserted = 0;
+        var chunk = new List<UserEvent>(ImportChunk);
+        foreach (var e in EventCsvReader.ReadFile(path, problems.Add))
+        {
+            chunk.Add(e);
+            parsed++;
+            if (chunk.Count == ImportChunk)
+            {
+                inserted += AppendBatch(chunk);
+                chunk.Clear();
+                progress?.Report(parsed);
+            }
+        }
+        if (chunk.Count > 0) inserted += AppendBatch(chunk);
+        progress?.Report(parsed);
+        return new EventImportReport(path, parsed, inserted, parsed - inserted, problems, sw.Elapsed);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<UserEvent> GetHistory(long userId, int max)
+    {
+        Guard.Positive(max);
+        using var conn = OpenReader();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT item_id, category_id, behavior, ts FROM events WHERE user_id = $u ORDER BY ts DESC, item_id DESC, behavior DESC LIMIT $n;";
+        cmd.Parameters.AddWithValue("$u", userId);
+        cmd.Parameters.AddWithValue("$n", max);
+        var list = new List<UserEvent>(Math.Min(max, 256));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            list.Add(new UserEvent(userId, r.GetInt64(0), r.GetInt64(1), (Behavior)r.GetInt64(2), r.GetInt64(3)));
+        return list;
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<UserEvent> ReadAll()
+    {
+        using var conn = OpenReader();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT user_id, item_id, category_id, behavior, ts FROM events ORDER BY user_id, ts;";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            yield return new UserEvent(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (Behavior)r.GetInt64(3), r.GetInt64(4));
+    }
+
+    /// <inheritdoc />
+    public long Count
+    {
+        get
+        {
+            using var conn = OpenReader();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM events;";
+            return (long)cmd.ExecuteScalar()!;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _insert.Dispose();
+            _insertMany.Dispose();
+            _writer.Dispose();
+        }
+    }
+
+    private bool Insert(UserEvent e)
+    {
+        _insert.Parameters[0].Value = e.UserId;
+        _insert.Parameters[1].Value = e.Timestamp;
+        _insert.Parameters[2].Value = e.ItemId;
+        _insert.Parameters[3].Value = (long)e.Behavior;
+        _insert.Parameters[4].Value = e.CategoryId;
+        return _insert.ExecuteNonQuery() == 1;
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var conn = new SqliteConnection(_connectionString);
+        conn.Open();
+        return conn;
+    }
+
+    private static void Validate(UserEvent e)
+    {
+        if (e.UserId < 0) throw new ArgumentOutOfRangeException(nameof(e), e.UserId, "UserId must not be negative.");
+        if (e.ItemId < 0) throw new ArgumentOutOfRangeException(nameof(e), e.ItemId, "ItemId must not be negative.");
+        if (e.CategoryId < 0) throw new ArgumentOutOfRangeException(nameof(e), e.CategoryId, "CategoryId must not be negative.");
+        if (!Enum.IsDefined(e.Behavior)) throw new ArgumentOutOfRangeException(nameof(e), e.Behavior, "Behavior is not a known behaviour.");
+    }
+
+    private static void Exec(SqliteConnection conn, string sql)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}
+
+/// <summary>Options of <see cref="SqliteEventStore"/>.</summary>
+public sealed class SqliteEventStoreOptions
+{
+    /// <summary>
+    /// Fsync every commit (<c>PRAGMA synchronous=FULL</c>). Default true. False (NORMAL) still survives a crash of
+    /// the process in WAL mode but may lose the last commits on power loss.
+    /// </summary>
+    public bool SynchronousFull { get; set; } = true;
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SearchRec.Core;
+
+namespace SearchRec.Collab.Models;
+
+/// <summary>A small description of trained models: data, parameters, timings and metrics (saved as <c>model-card.json</c>).</summary>
+public sealed class ModelCard
+{
+    /// <summary>Where the training events came from (files), as the trainer was told.</summary>
+    public List<string> Sources { get; set; } = [];
+    /// <summary>Training events.</summary>
+    public long Events { get; set; }
+    /// <summary>Distinct users.</summary>
+    public long Users { get; set; }
+    /// <summary>Distinct items.</summary>
+    public long Items { get; set; }
+    /// <summary>Distinct categories.</summary>
+    public long Categories { get; set; }
+    /// <summary>Earliest event (Unix seconds).</summary>
+    public long FirstTimestamp { get; set; }
+    /// <summary>Latest event (Unix seconds); the reference time of popularity decay.</summary>
+    public long LastTimestamp { get; set; }
+    /// <summary>When training finished.</summary>
+    public DateTimeOffset TrainedAtUtc { get; set; }
+    /// <summary>The training parameters.</summary>
+    public CollabOptions Options { get; set; } = new();
+    /// <summary>Wall time of the training steps, in seconds.</summary>
+    public Dictionary<string, double> TimingsSeconds { get; set; } = [];
+    /// <summary>Offline metrics, when measured (e.g. <c>blend hr@20</c>).</summary>
+    public Dictionary<string, double> Metrics { get; set; } = [];
+}
+
+public sealed partial class CollabModels
+{
+    private const string DataFile = "collab.bin";
+    private const string CardFile = "model-card.json";
+    private const int FormatVersion = 1;
+    private static readonly JsonSerializerOptions CardJson = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    /// <summary>Writes the models and their card into <paramref name="dir"/> (created if needed).</summary>
+    public void Save(string dir)
+    {
+        Guard.NotNull(dir);
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, DataFile + ".tmp");
+        using (var fs = File.Create(tmp))
+        using (var w = new BinaryWriter(fs))
+        {
+            w.Write("SRCOLLAB");
+            w.Write(FormatVersion);
+            w.Write(ReferenceTime);
+            Write(w, ItemIds);
+            Write(w, ItemCat);
+            Write(w, CatIds);
+            Write(w, Pop);
+            Write(w, NbrStart);
+            Write(w, NbrItem);
+            Write(w, NbrSim);
+            w.Write(Factors);
+            Write(w, ItemFactors);
+            Write(w, Gram);
+        }
+        File.Move(tmp, Path.Combine(dir, DataFile), overwrite: true);
+        File.WriteAllText(Path.Combine(dir, CardFile), JsonSerializer.Serialize(Card, CardJson));
+    }
+
+    /// <summary>Loads models saved by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">The folder holds no models or a different format.</exception>
+    public static CollabModels Load(string dir)
+    {
+        Guard.NotNull(dir);
+        var path = Path.Combine(dir, DataFile);
+        if (!File.Exists(path)) throw new InvalidDataException($"No collaborative models in '{dir}' (missing {DataFile}); run 'searchrec train-cf' first.");
+        var m = new CollabModels();
+        using (var r = new BinaryReader(File.OpenRead(path)))
+        {
+            if (r.ReadString() != "SRCOLLAB") throw new InvalidDataException($"{path} is not a SearchRec collaborative model file.");
+            int v = r.ReadInt32();
+            if (v != FormatVersion) throw new InvalidDataException($"{path} has format version {v}; this build reads {FormatVersion}.");
+            m.ReferenceTime = r.ReadInt64();
+            m.ItemIds = ReadLongs(r);
+            m.ItemCat = ReadInts(r);
+            m.CatIds = ReadLongs(r);
+            m.Pop = ReadFloats(r);
+            m.NbrStart = ReadInts(r);
+            m.NbrItem = ReadInts(r);
+            m.NbrSim = ReadFloats(r);
+            m.Factors = r.ReadInt32();
+            m.ItemFactors = ReadFloats(r);
+            m.Gram = ReadFloats(r);
+        }
+        var cardPath = Path.Combine(dir, CardFile);
+        if (File.Exists(cardPath)) m.Card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(cardPath), CardJson) ?? new ModelCard();
+        m.Options = Clone(m.Card.Options).Validate();
+        m.ItemIndex = new Dictionary<long, int>(m.ItemIds.Length);
+        for (int i = 0; i < m.ItemIds.Length; i++) m.ItemIndex[m.ItemIds[i]] = i;
+        m.CatIndex = new Dictionary<long, int>(m.CatIds.Length);
+        for (int c = 0; c < m.CatIds.Length; c++) m.CatIndex[m.CatIds[c]] = c;
+        m.FinishPopularity();
+        return m;
+    }
+
+    private static void Write(BinaryWriter w, long[] a) { w.Write(a.Length); foreach (var x in a) w.Write(x); }
+    private static void Write(BinaryWriter w, int[] a) { w.Write(a.Length); w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan())); }
+    private static void Write(BinaryWriter w, float[] a) { w.Write(a.Length); w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan())); }
+
+    private static long[] ReadLongs(BinaryReader r)
+    {
+        var a = new long[r.ReadInt32()];
+        for (int i = 0; i < a.Length; i++) a[i] = r.ReadInt64();
+        return a;
+    }
+
+    private static int[] ReadInts(BinaryReader r)
+    {
+        var a = new int[r.ReadInt32()];
+        r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
+        return a;
+    }
+
+    private static float[] ReadFloats(BinaryReader r)
+    {
+        var a = new float[r.ReadInt32()];
+        r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
+        return a;
+    }
+}

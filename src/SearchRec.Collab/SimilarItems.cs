@@ -1,0 +1,163 @@
+using System.Globalization;
+using SearchRec.Collab.Events;
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Index;
+
+namespace SearchRec.Collab;
+
+/// <summary>Which source(s) proposed a similar item.</summary>
+[Flags]
+public enum SimilarSource
+{
+    /// <summary>No source.</summary>
+    None = 0,
+    /// <summary>Behavioural neighbours (item-to-item co-occurrence): <c>behaviour</c>.</summary>
+    Behaviour = 1,
+    /// <summary>Content neighbours (Lucene MoreLikeThis over title, brand, category): <c>content</c>.</summary>
+    Content = 2,
+    /// <summary>Popular items of the same category: <c>category</c>.</summary>
+    Category = 4,
+}
+
+/// <summary>A similar item, its fused score and the sources that proposed it.</summary>
+/// <param name="ItemId">The item.</param>
+/// <param name="Score">Fused score; higher is better.</param>
+/// <param name="Sources">Which sources proposed it.</param>
+public sealed record SimilarItem(long ItemId, float Score, SimilarSource Sources)
+{
+    /// <summary>The sources as words, comma-separated (<c>behaviour</c>, <c>content</c>, <c>category</c>).</summary>
+    public string SourceNames => string.Join(",", new[]
+    {
+        (Sources & SimilarSource.Behaviour) != 0 ? "behaviour" : null,
+        (Sources & SimilarSource.Content) != 0 ? "content" : null,
+        (Sources & SimilarSource.Category) != 0 ? "category" : null,
+    }.Where(s => s is not null));
+}
+
+/// <summary>Weights of <see cref="SimilarItems"/>.</summary>
+public sealed class SimilarItemsOptions
+{
+    /// <summary>Weight of behavioural neighbours. Default 1.</summary>
+    public float BehaviourWeight { get; set; } = 1f;
+    /// <summary>Weight of content neighbours. Default 0.7.</summary>
+    public float ContentWeight { get; set; } = 0.7f;
+    /// <summary>Weight of same-category popularity. Default 0.3.</summary>
+    public float CategoryWeight { get; set; } = 0.3f;
+    /// <summary>How much a given user's tastes (category affinity, item-item from their history) can raise a score; 0 ignores the user. Default 0.5.</summary>
+    public float UserLean { get; set; } = 0.5f;
+    /// <summary>History events read for the user. Default 200.</summary>
+    public int MaxHistory { get; set; } = 200;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
+    public SimilarItemsOptions Validate()
+    {
+        if (!(BehaviourWeight >= 0)) throw new ArgumentException($"SimilarItemsOptions.BehaviourWeight must be >= 0 (was {BehaviourWeight}).", nameof(BehaviourWeight));
+        if (!(ContentWeight >= 0)) throw new ArgumentException($"SimilarItemsOptions.ContentWeight must be >= 0 (was {ContentWeight}).", nameof(ContentWeight));
+        if (!(CategoryWeight >= 0)) throw new ArgumentException($"SimilarItemsOptions.CategoryWeight must be >= 0 (was {CategoryWeight}).", nameof(CategoryWeight));
+        if (!(UserLean >= 0)) throw new ArgumentException($"SimilarItemsOptions.UserLean must be >= 0 (was {UserLean}).", nameof(UserLean));
+        if (MaxHistory <= 0) throw new ArgumentException($"SimilarItemsOptions.MaxHistory must be positive (was {MaxHistory}).", nameof(MaxHistory));
+        return this;
+    }
+}
+
+/// <summary>
+/// "Similar items": fuses behavioural neighbours, content neighbours (<see cref="IProductRecall.MoreLikeThis"/>)
+/// and popular items of the same category; each part is scaled by its best score, weighted and summed, so an
+/// item proposed by several sources ranks higher. With a user, scores lean towards the user's categories and
+/// the items their history points to. An item with no events still gets content and category neighbours.
+/// Thread-safe.
+/// </summary>
+public sealed class SimilarItems
+{
+    private readonly CollabModels _models;
+    private readonly IProductRecall? _content;
+    private readonly IEventStore? _events;
+    private readonly SimilarItemsOptions _options;
+
+    /// <summary>Creates the service.</summary>
+    /// <param name="models">Trained collaborative models.</param>
+    /// <param name="content">Content neighbours; null where the catalog has no text (e.g. Taobao ids only).</param>
+    /// <param name="events">Where user histories are read from; null disables the user lean by id.</param>
+    /// <param name="options">Weights; validated here.</param>
+    public SimilarItems(CollabModels models, IProductRecall? content = null, IEventStore? events = null, SimilarItemsOptions? options = null)
+    {
+        _models = Guard.NotNull(models);
+        _content = content;
+        _events = events;
+        _options = (options ?? new SimilarItemsOptions()).Validate();
+    }
+
+    /// <summary>Items similar to <paramref name="itemId"/>, best first, leaning to <paramref name="userId"/>'s tastes when given.</summary>
+    public IReadOnlyList<SimilarItem> Find(long itemId, long? userId, int k)
+    {
+        UserHistory? history = null;
+        if (userId is long u && _events is not null)
+            history = new UserHistory(u, _events.GetHistory(u, _options.MaxHistory)); // decay from their latest event: tastes, not absence
+        return Find(itemId, history, k);
+    }
+
+    /// <summary>Items similar to <paramref name="itemId"/>, best first, leaning to the history's tastes when given.</summary>
+    public IReadOnlyList<SimilarItem> Find(long itemId, UserHistory? history, int k)
+    {
+        Guard.Positive(k);
+        var pool = new Dictionary<long, (float Score, SimilarSource Src)>();
+        int fetch = k * 3;
+
+        var behaviour = _models.Neighbours(itemId, fetch);
+        Add(pool, itemId, behaviour, _options.BehaviourWeight, SimilarSource.Behaviour);
+
+        if (_content is not null)
+        {
+            var mlt = _content.MoreLikeThis(itemId.ToString(CultureInfo.InvariantCulture), fetch);
+            var list = new List<ScoredItem>(mlt.Count);
+            foreach (var (id, score) in mlt)
+                if (long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) list.Add(new ScoredItem(n, score));
+            Add(pool, itemId, list, _options.ContentWeight, SimilarSource.Content);
+        }
+
+        if (_models.CategoryOf(itemId) is long cat)
+            Add(pool, itemId, _models.TopKInCategory(cat, fetch), _options.CategoryWeight, SimilarSource.Category);
+
+        if (history is not null && history.Count > 0 && _options.UserLean > 0 && pool.Count > 0)
+        {
+            var ids = pool.Keys.ToArray();
+            var aff = new float[ids.Length];
+            var ii = new float[ids.Length];
+            _models.Category.Score(history, ids, aff);
+            _models.ItemItem.Score(history, ids, ii);
+            float affMax = Max(aff), iiMax = Max(ii);
+            for (int j = 0; j < ids.Length; j++)
+            {
+                float lean = 0f;
+                if (affMax > 0 && !float.IsNaN(aff[j])) lean += 0.5f * aff[j] / affMax;
+                if (iiMax > 0 && !float.IsNaN(ii[j])) lean += 0.5f * ii[j] / iiMax;
+                var (s, src) = pool[ids[j]];
+                pool[ids[j]] = (s * (1f + _options.UserLean * lean), src);
+            }
+        }
+
+        return pool.OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key).Take(k)
+            .Select(p => new SimilarItem(p.Key, p.Value.Score, p.Value.Src)).ToList();
+    }
+
+    private static float Max(float[] a)
+    {
+        float m = 0f;
+        foreach (var v in a) if (!float.IsNaN(v) && v > m) m = v;
+        return m;
+    }
+
+    private static void Add(Dictionary<long, (float, SimilarSource)> pool, long self, IReadOnlyList<ScoredItem> items, float weight, SimilarSource src)
+    {
+        float max = 0f;
+        foreach (var s in items) max = Math.Max(max, s.Score);
+        if (max <= 0f) return;
+        foreach (var s in items)
+        {
+            if (s.ItemId == self) continue;
+            var (old, oldSrc) = pool.GetValueOrDefault(s.ItemId);
+            pool[s.ItemId] = (old + weight * s.Score / max, oldSrc | src);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Evaluation.Metrics;
+
+namespace SearchRec.Evaluation.Recommendation;
+
+/// <summary>
+/// The offline recommendation protocol: every event before the cut is training data; for each test user, their
+/// events before the cut are the history and the distinct items they touched at or after the cut are the truth
+/// (binary relevance). Test users with no event after the cut are not scored.
+/// </summary>
+public sealed class RecSplit
+{
+    /// <summary>Events before the cut (all users, test users included).</summary>
+    public required List<UserEvent> Train { get; init; }
+    /// <summary>Test users with their history (before the cut) and truth (items after it).</summary>
+    public required List<(long UserId, List<UserEvent> History, HashSet<long> Truth)> Test { get; init; }
+    /// <summary>The cut (Unix seconds).</summary>
+    public long Cut { get; init; }
+
+    /// <summary>Splits events at <paramref name="cut"/> for the given test users.</summary>
+    public static RecSplit Create(IEnumerable<UserEvent> events, long cut, IReadOnlySet<long> testUsers)
+    {
+        Guard.NotNull(events);
+        Guard.NotNull(testUsers);
+        var train = new List<UserEvent>();
+        var hist = new Dictionary<long, List<UserEvent>>();
+        var truth = new Dictionary<long, HashSet<long>>();
+        foreach (var e in events)
+        {
+            bool test = testUsers.Contains(e.UserId);
+            if (e.Timestamp < cut)
+            {
+                train.Add(e);
+                if (test) (hist.TryGetValue(e.UserId, out var h) ? h : hist[e.UserId] = []).Add(e);
+            }
+            else if (test) (truth.TryGetValue(e.UserId, out var t) ? t : truth[e.UserId] = []).Add(e.ItemId);
+        }
+        var list = truth.OrderBy(kv => kv.Key)
+            .Select(kv => (kv.Key, hist.TryGetValue(kv.Key, out var h) ? h : [], kv.Value))
+            .ToList();
+        return new RecSplit { Train = train, Test = list, Cut = cut };
+    }
+}
+
+/// <summary>Metrics of one model: per K, HR, Recall, NDCG and catalogue coverage.</summary>
+/// <param name="Model">The model name.</param>
+/// <param name="Users">Test users scored.</param>
+/// <param name="Metrics">Keys like <c>hr@20</c>, <c>recall@20</c>, <c>ndcg@20</c>, <c>coverage@20</c>.</param>
+public sealed record RecEvalResult(string Model, int Users, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>Runs the protocol of <see cref="RecSplit"/> for a trained model bundle.</summary>
+public static class RecEvaluator
+{
+    /// <summary>Scores every test user with the named scorer and averages the metrics.</summary>
+    /// <param name="models">Models trained on <see cref="RecSplit.Train"/>.</param>
+    /// <param name="split">The split.</param>
+    /// <param name="model">A name from <see cref="CollabModels.ScorerNames"/>.</param>
+    /// <param name="ks">The cut-offs, e.g. 10 and 20.</param>
+    /// <param name="progress">Receives the number of users done.</param>
+    public static RecEvalResult Evaluate(CollabModels models, RecSplit split, string model, IReadOnlyList<int> ks, IProgress<int>? progress = null)
+    {
+        Guard.NotNull(models);
+        Guard.NotNull(split);
+        Guard.NotNull(ks);
+        if (ks.Count == 0 || ks.Any(k => k <= 0)) throw new ArgumentException("ks must hold positive cut-offs.", nameof(ks));
+        var scorer = models.Scorer(model);
+        int kMax = ks.Max();
+        var lists = new long[split.Test.Count][];
+        int done = 0;
+        Parallel.For(0, split.Test.Count, u =>
+        {
+            var (user, history, _) = split.Test[u];
+            var h = new UserHistory(user, history, split.Cut);
+            lists[u] = scorer.TopK(h, kMax).Select(s => s.ItemId).ToArray();
+            int d = Interlocked.Increment(ref done);
+            if (d % 50 == 0) progress?.Report(d);
+        });
+        var metrics = new Dictionary<string, double>();
+        foreach (var k in ks)
+        {
+            double hr = 0, recall = 0, ndcg = 0;
+            var covered = new HashSet<long>();
+            for (int u = 0; u < lists.Length; u++)
+            {
+                var grades = split.Test[u].Truth.ToDictionary(i => i, _ => 1);
+                hr += RankingMetrics.HitRate(lists[u], grades, k);
+                recall += RankingMetrics.Recall(lists[u], grades, k);
+                ndcg += RankingMetrics.Ndcg(lists[u], grades, k);
+                foreach (var i in lists[u].Take(k)) covered.Add(i);
+            }
+            int n = Math.Max(1, lists.Length);
+            string ks_ = k.ToString(CultureInfo.InvariantCulture);
+            metrics["hr@" + ks_] = hr / n;
+            metrics["recall@" + ks_] = recall / n;
+            metrics["ndcg@" + ks_] = ndcg / n;
+            metrics["coverage@" + ks_] = models.ItemCount > 0 ? (double)covered.Count / models.ItemCount : 0;
+        }
+        return new RecEvalResult(model, lists.Length, metrics);
+    }
+
+    /// <summary>
+    /// Reads test user ids: each line starts with a user id (followed by nothing, a comma, a tab or a space), so
+    /// both a <c>split-users</c> file and an events CSV work. Lines that do not start with a number are skipped.
+    /// </summary>
+    public static HashSet<long> ReadUserIds(string path)
+    {
+        Guard.NotNull(path);
+        var set = new HashSet<long>();
+        foreach (var line in File.ReadLines(path))
+        {
+            var span = line.AsSpan().Trim();
+            int end = span.IndexOfAny(',', '\t', ' ');
+            if (end >= 0) span = span[..end];
+            if (long.TryParse(span, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) set.Add(id);
+        }
+        return set;
+    }
+
+    /// <summary>Picks a seeded random <paramref name="fraction"/> of the distinct users, sorted by id.</summary>
+    public static List<long> SplitUsers(IEnumerable<long> users, double fraction, int seed)
+    {
+        Guard.NotNull(users);
+        Guard.InRange(fraction, 0, 1);
+        var all = users.Distinct().Order().ToArray();
+        new Random(seed).Shuffle(all);
+        var pick = all.Take((int)Math.Round(all.Length * fraction)).ToList();
+        pick.Sort();
+        return pick;
+    }
+}

@@ -1,0 +1,102 @@
+using SearchRec.Collab.Events;
+using SearchRec.Core.Events;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Collab.Tests;
+
+public class EventStoreTests
+{
+    [Fact]
+    public void Importing_the_same_file_twice_does_not_double_count()
+    {
+        using var dir = new TempDir();
+        var csv = dir.Write("e.csv", "1,10,100,pv,1000\n1,10,100,pv,1000\n1,11,100,buy,1001\n2,10,100,cart,1002\nbad line\n");
+        using var store = new SqliteEventStore(dir.File("events.db"));
+        var first = store.Import(csv);
+        Assert.Equal(4, first.Parsed);
+        Assert.Equal(3, first.Inserted);
+        Assert.Single(first.Problems);
+        Assert.Equal(5, first.Problems[0].Line);
+        var second = store.Import(csv);
+        Assert.Equal(0, second.Inserted);
+        Assert.Equal(4, second.Duplicates);
+        Assert.Equal(3, store.Count);
+    }
+
+    [Fact]
+    public void History_is_the_users_most_recent_events_first_and_capped()
+    {
+        using var dir = new TempDir();
+        using var store = new SqliteEventStore(dir.File("events.db"));
+        store.AppendBatch([
+            new UserEvent(1, 10, 100, Behavior.View, 1000),
+            new UserEvent(1, 11, 100, Behavior.Buy, 3000),
+            new UserEvent(2, 12, 100, Behavior.View, 5000),
+            new UserEvent(1, 13, 100, Behavior.Cart, 2000),
+        ]);
+        var h = store.GetHistory(1, 2);
+        Assert.Equal(new long[] { 11, 13 }, h.Select(e => e.ItemId));
+        Assert.Empty(store.GetHistory(99, 5));
+    }
+
+    [Fact]
+    public void Appended_events_survive_reopening_the_store()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("events.db");
+        using (var store = new SqliteEventStore(path))
+        {
+            Assert.True(store.Append(new UserEvent(1, 10, 100, Behavior.Favorite, 1000)));
+            Assert.False(store.Append(new UserEvent(1, 10, 100, Behavior.Favorite, 1000)));
+        }
+        using var again = new SqliteEventStore(path);
+        Assert.Equal(1, again.Count);
+        Assert.Equal(Behavior.Favorite, again.GetHistory(1, 10)[0].Behavior);
+    }
+
+    [Fact]
+    public void Four_concurrent_writers_lose_no_event()
+    {
+        using var dir = new TempDir();
+        using var store = new SqliteEventStore(dir.File("events.db"), new SqliteEventStoreOptions { SynchronousFull = false });
+        const int perWriter = 250;
+        var accepted = 0;
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, w =>
+        {
+            for (int i = 0; i < perWriter; i++)
+                if (store.Append(new UserEvent(w, i, 7, Behavior.View, 1000 + i))) Interlocked.Increment(ref accepted);
+        });
+        Assert.Equal(4 * perWriter, accepted);
+        Assert.Equal(4 * perWriter, store.Count);
+        for (int w = 0; w < 4; w++) Assert.Equal(perWriter, store.GetHistory(w, 10_000).Count);
+    }
+
+    [Fact]
+    public void Negative_ids_are_refused_with_the_field_named()
+    {
+        using var dir = new TempDir();
+        using var store = new SqliteEventStore(dir.File("events.db"));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => store.Append(new UserEvent(1, -2, 3, Behavior.View, 4)));
+        Assert.Contains("ItemId", ex.Message);
+        Assert.Equal(0, store.Count);
+    }
+
+    [Fact]
+    public void An_acknowledged_event_is_in_the_files_before_the_writer_closes()
+    {
+        // the files as a crashed process leaves them: copied while the writer is still open (no checkpoint, no close)
+        using var dir = new TempDir();
+        var path = dir.File("events.db");
+        using (var store = new SqliteEventStore(path))
+        {
+            store.Append(new UserEvent(1, 1, 1, Behavior.View, 1));
+        }
+        var store2 = new SqliteEventStore(path);
+        store2.Append(new UserEvent(1, 2, 1, Behavior.Buy, 2));
+        foreach (var f in Directory.GetFiles(dir.Path, "events.db*")) File.Copy(f, f.Replace("events.db", "copy.db"));
+        using var copy = new SqliteEventStore(dir.File("copy.db"));
+        Assert.Equal(2, copy.Count);
+        store2.Dispose();
+    }
+}

@@ -1,0 +1,66 @@
+using SearchRec.Collab.Events;
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Index;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Collab.Tests;
+
+internal sealed class FakeRecall(Dictionary<string, (string, float)[]> neighbours) : IProductRecall
+{
+    public int Count => neighbours.Count;
+    public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => [];
+    public Product? GetProduct(string productId) => null;
+    public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) =>
+        neighbours.TryGetValue(productId, out var n) ? n.Take(k).ToList() : [];
+}
+
+public class SimilarItemsTests
+{
+    private static readonly CollabModels Models = Fixture.Train();
+
+    [Fact]
+    public void Results_say_which_sources_proposed_them_and_appear_once()
+    {
+        var content = new FakeRecall(new() { ["100"] = [("101", 5f), ("555", 4f), ("100", 9f)] });
+        var found = new SimilarItems(Models, content).Find(100, (UserHistory?)null, 20);
+        Assert.Equal(found.Count, found.Select(f => f.ItemId).Distinct().Count());
+        Assert.DoesNotContain(found, f => f.ItemId == 100);
+        var top = found[0];
+        Assert.Equal(101, top.ItemId);
+        Assert.Equal(SimilarSource.Behaviour | SimilarSource.Content | SimilarSource.Category, top.Sources);
+        Assert.Equal("behaviour,content,category", top.SourceNames);
+        Assert.Equal(SimilarSource.Content, found.Single(f => f.ItemId == 555).Sources);
+    }
+
+    [Fact]
+    public void An_item_with_no_events_gets_content_neighbours()
+    {
+        var content = new FakeRecall(new() { ["424242"] = [("105", 3f), ("106", 2f)] });
+        var found = new SimilarItems(Models, content).Find(424242, (UserHistory?)null, 5);
+        Assert.Equal(new long[] { 105, 106 }, found.Select(f => f.ItemId));
+        Assert.All(found, f => Assert.Equal(SimilarSource.Content, f.Sources));
+    }
+
+    [Fact]
+    public void A_given_user_pulls_results_towards_their_tastes()
+    {
+        // content proposes one item of each group with equal scores; the user likes group 2
+        var content = new FakeRecall(new() { ["424242"] = [("105", 1f), ("205", 1f)] });
+        using var dir = new TempDir();
+        using var store = new SqliteEventStore(dir.File("e.db"), new SqliteEventStoreOptions { SynchronousFull = false });
+        store.AppendBatch([new UserEvent(9, 203, 2, Behavior.Buy, Fixture.T0), new UserEvent(9, 207, 2, Behavior.View, Fixture.T0)]);
+        var similar = new SimilarItems(Models, content, store);
+        Assert.Equal(105, similar.Find(424242, (long?)null, 2)[0].ItemId);
+        Assert.Equal(205, similar.Find(424242, 9L, 2)[0].ItemId);
+    }
+
+    [Fact]
+    public void Bad_weights_are_refused_naming_the_field()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new SimilarItems(Models, null, null, new SimilarItemsOptions { ContentWeight = -1 }));
+        Assert.Contains("ContentWeight", ex.Message);
+    }
+}

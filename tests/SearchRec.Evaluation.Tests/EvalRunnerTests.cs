@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using SearchRec.Evaluation.Rankers;
+using SearchRec.Evaluation.Reports;
+using SearchRec.Evaluation.Trec;
+using SearchRec.Index;
+using Xunit;
+
+namespace SearchRec.Evaluation.Tests;
+
+public sealed class EvalRunnerTests
+{
+    [Fact]
+    public void Folds_cover_every_query_once_with_sizes_within_one_and_depend_on_the_seed()
+    {
+        var folds = EvalRunner.AssignFolds(103, 5, 42);
+        var sizes = folds.GroupBy(f => f).Select(g => g.Count()).ToList();
+        Assert.Equal(5, sizes.Count);
+        Assert.True(sizes.Max() - sizes.Min() <= 1);
+        Assert.Equal(folds, EvalRunner.AssignFolds(103, 5, 42));
+        Assert.NotEqual(folds, EvalRunner.AssignFolds(103, 5, 43));
+    }
+
+    [Fact]
+    public void The_builtin_bm25_rankers_ask_the_index_for_their_fields()
+    {
+        var (context, _) = Shop.Tiny();
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        var outcome = EvalRunner.Run(registry, context, registry.Resolve("all"), new EvalRunOptions { Depth = 5 });
+
+        Assert.Equal(["bm25-title", "bm25-bigram", "bm25"], outcome.Rankers.Select(r => r.Name));
+        var fake = (FakeRecall)context.Index;
+        Assert.Equal(10, fake.FieldsAsked.Count(f => f == RecallFields.Title));
+        Assert.Equal(10, fake.FieldsAsked.Count(f => f == RecallFields.Bigram));
+        Assert.Equal(10, fake.FieldsAsked.Count(f => f == RecallFields.All));
+        // The fake returns d1..d5 for every query: q1..q5 find their document at ranks 1..5.
+        var r = outcome.Rankers[0];
+        Assert.Equal((1 + 1 / 2.0 + 1 / 3.0 + 1 / 4.0 + 1 / 5.0) / 10, r.Metrics.Mean("mrr@10"), 12);
+        Assert.Equal(0.5, r.Metrics.Mean("recall@100"), 12);
+        Assert.Equal(["d1", "d2", "d3", "d4", "d5"], r.Run.DocIds("q7"));
+    }
+
+    [Fact]
+    public void Queries_without_a_relevant_judgment_are_skipped_and_counted()
+    {
+        var (context, qrels) = Shop.Tiny();
+        qrels.Set("q3", "d3", 0);
+        var registry = new EvalRankerRegistry();
+        registry.Register("perfect", _ => new FixedRanker("perfect", q => ["d" + q[1..]]));
+        var outcome = EvalRunner.Run(registry, context, ["perfect"], new EvalRunOptions());
+        Assert.Equal(9, outcome.QueryIds.Count);
+        Assert.Equal(1, outcome.SkippedQueries);
+        Assert.DoesNotContain("q3", outcome.QueryIds);
+        Assert.Equal(1, outcome.Rankers[0].Metrics.Mean("ndcg@10"), 12);
+    }
+
+    [Fact]
+    public void Later_rankers_get_p_values_against_the_first_and_confidence_intervals()
+    {
+        var (context, _) = Shop.Tiny(40);
+        var registry = new EvalRankerRegistry();
+        registry.Register("nothing", _ => new FixedRanker("nothing", _ => ["none"]));
+        registry.Register("perfect", _ => new FixedRanker("perfect", q => ["d" + q[1..]]));
+        registry.Register("same", _ => new FixedRanker("same", _ => ["none"]));
+        var outcome = EvalRunner.Run(registry, context, registry.Resolve("nothing,perfect,same"), new EvalRunOptions { Permutations = 2000 });
+
+        Assert.Empty(outcome.Rankers[0].PValueVsFirst);
+        Assert.True(outcome.Rankers[1].PValueVsFirst["mrr@10"] < 0.001);
+        Assert.Equal(1, outcome.Rankers[2].PValueVsFirst["mrr@10"]);
+        Assert.Equal((1.0, 1.0), outcome.Rankers[1].Ci95["ndcg@10"]);
+    }
+
+    [Fact]
+    public void A_cross_validated_ranker_is_trained_per_fold_and_never_ranks_a_query_it_was_trained_on()
+    {
+        var (context, _) = Shop.Tiny(23);
+        var factory = new RecordingFactory();
+        var registry = new EvalRankerRegistry();
+        registry.Register(factory);
+        var outcome = EvalRunner.Run(registry, context, ["learned"], new EvalRunOptions());
+
+        Assert.Equal(5, factory.Trained);
+        Assert.Equal(23, factory.RankedBy.Count);
+        foreach (var (query, trainedOn) in factory.RankedBy) Assert.DoesNotContain(query, trainedOn);
+        // Each query was held out exactly once, so training sets are the other 4 folds: 23 - |fold| queries.
+        Assert.All(factory.RankedBy.Values, t => Assert.InRange(t.Count, 18, 19));
+        Assert.Equal(5, outcome.Rankers[0].Sections.Count);
+        Assert.EndsWith("(fold 5)", outcome.Rankers[0].Sections[4].Title, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_registry_resolves_lists_and_all_and_names_known_rankers_when_one_is_unknown()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        Assert.Equal(["bm25", "bm25-title"], registry.Resolve("BM25, bm25-title,bm25"));
+        var e = Assert.Throws<ArgumentException>(() => registry.Resolve("bm25,lambdamart"));
+        Assert.Contains("unknown ranker 'lambdamart'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("bm25-bigram", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => registry.Register("bm25", _ => new FixedRanker("x", _ => [])));
+        Assert.Throws<ArgumentException>(() => registry.Register("all", _ => new FixedRanker("x", _ => [])));
+    }
+
+    [Fact]
+    public void Modules_in_an_assembly_register_their_rankers_once()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.AddModules([typeof(EvalRunnerTests).Assembly]);
+        registry.AddModules([typeof(EvalRunnerTests).Assembly]);
+        Assert.Equal(["bm25-title", "bm25-bigram", "bm25", "test-module-ranker"], registry.Names);
+        Assert.Equal("from a module", registry.Describe("test-module-ranker"));
+    }
+
+    [Fact]
+    public void The_report_embeds_charts_escapes_names_and_includes_ranker_sections()
+    {
+        var (context, _) = Shop.Tiny(12);
+        var registry = new EvalRankerRegistry();
+        registry.Register("base<1>", _ => new FixedRanker("base<1>", _ => ["none"]));
+        registry.Register(new RecordingFactory());
+        var outcome = EvalRunner.Run(registry, context, ["base<1>", "learned"], new EvalRunOptions());
+        var html = EvalReport.Render(outcome, new EvalReportInfo("q.tsv", "qrels.tsv", "catalog.jsonl"));
+
+        Assert.Equal(4, CountOf(html, "src=\"data:image/png;base64,"));
+        Assert.Contains("base&lt;1&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("base<1>", html, StringComparison.Ordinal);
+        Assert.Contains("<h2>learned: weights (fold 1)</h2><p>w</p>", html, StringComparison.Ordinal);
+        Assert.Contains("wins", html, StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string s, string part)
+    {
+        var n = 0;
+        for (var i = s.IndexOf(part, StringComparison.Ordinal); i >= 0; i = s.IndexOf(part, i + 1, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
+    private sealed class RecordingFactory : ICrossValidatedRankerFactory
+    {
+        public int Trained;
+        public ConcurrentDictionary<string, HashSet<string>> RankedBy { get; } = new();
+
+        public string Name => "learned";
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            Trained++;
+            return new TrainedRanker(this, trainQueries.Select(q => q.Id).ToHashSet());
+        }
+
+        private sealed class TrainedRanker(RecordingFactory owner, HashSet<string> trainedOn) : IEvalRanker, IReportSectionSource
+        {
+            public string Name => "learned";
+
+            public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
+            {
+                owner.RankedBy[queryId] = trainedOn;
+                return [("d" + queryId[1..], 1f)];
+            }
+
+            public IReadOnlyList<ReportSection> GetReportSections() => [new ReportSection("weights", "<p>w</p>")];
+        }
+    }
+}
+
+public sealed class TestRankerModule : IEvalRankerModule
+{
+    public void Register(EvalRankerRegistry registry) =>
+        registry.Register("test-module-ranker", _ => new FixedRanker("test-module-ranker", _ => []), "from a module");
+}

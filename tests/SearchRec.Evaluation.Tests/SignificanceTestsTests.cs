@@ -1,0 +1,102 @@
+using SearchRec.Evaluation.Statistics;
+using SearchRec.Evaluation.Trec;
+using Xunit;
+
+namespace SearchRec.Evaluation.Tests;
+
+public sealed class SignificanceTestsTests
+{
+    [Fact]
+    public void Identical_values_give_p_of_exactly_one()
+    {
+        double[] a = [0.1, 0.5, 0.9, 0.3];
+        Assert.Equal(1.0, SignificanceTests.PairedRandomization(a, (double[])a.Clone()));
+    }
+
+    [Fact]
+    public void Three_equal_gains_give_the_exact_permutation_p_of_one_quarter()
+    {
+        // Of the 2^3 sign flips, only all-plus and all-minus are as extreme: p = 2/8.
+        var p = SignificanceTests.PairedRandomization([1.0, 1.0, 1.0], [0.0, 0.0, 0.0], 10_000, seed: 5);
+        Assert.InRange(p, 0.235, 0.265);
+    }
+
+    [Fact]
+    public void A_clearly_better_system_gets_a_small_p_and_a_noisy_tie_does_not()
+    {
+        var rng = new Random(11);
+        var a = Enumerable.Range(0, 60).Select(_ => rng.NextDouble() * 0.5).ToArray();
+        var better = a.Select(v => v + 0.2 + rng.NextDouble() * 0.05).ToArray();
+        var noise = a.Select(v => v + (rng.NextDouble() - 0.5) * 0.02).ToArray();
+        Assert.True(SignificanceTests.PairedRandomization(better, a) < 0.001);
+        Assert.True(SignificanceTests.PairedRandomization(noise, a) > 0.05);
+    }
+
+    [Fact]
+    public void The_test_is_seeded_and_symmetric()
+    {
+        double[] a = [0.1, 0.4, 0.2, 0.8, 0.5];
+        double[] b = [0.2, 0.1, 0.3, 0.6, 0.9];
+        Assert.Equal(SignificanceTests.PairedRandomization(a, b, seed: 9), SignificanceTests.PairedRandomization(a, b, seed: 9));
+        Assert.Equal(SignificanceTests.PairedRandomization(a, b, seed: 9), SignificanceTests.PairedRandomization(b, a, seed: 9), 2);
+    }
+
+    [Fact]
+    public void Unpaired_lengths_are_rejected()
+    {
+        Assert.Throws<ArgumentException>(() => SignificanceTests.PairedRandomization([1.0], [1.0, 2.0]));
+    }
+
+    [Fact]
+    public void Bootstrap_interval_brackets_the_mean_and_narrows_with_more_queries()
+    {
+        var rng = new Random(2);
+        var small = Enumerable.Range(0, 20).Select(_ => rng.NextDouble()).ToArray();
+        var large = Enumerable.Range(0, 2000).Select(_ => rng.NextDouble()).ToArray();
+        var (lo, hi) = SignificanceTests.BootstrapCi(small);
+        Assert.InRange(small.Average(), lo, hi);
+        var (lo2, hi2) = SignificanceTests.BootstrapCi(large);
+        Assert.InRange(large.Average(), lo2, hi2);
+        Assert.True(hi2 - lo2 < (hi - lo) / 4);
+        // The interval of a uniform mean over 2000 draws is about ±1.96·0.2887/√2000 = ±0.0127.
+        Assert.InRange(hi2 - lo2, 0.018, 0.033);
+        var (clo, chi) = SignificanceTests.BootstrapCi([0.7, 0.7, 0.7]);
+        Assert.Equal(0.7, clo, 12);
+        Assert.Equal(0.7, chi, 12);
+    }
+
+    [Fact]
+    public void Comparing_a_run_with_itself_gives_zero_deltas_and_p_one()
+    {
+        var run = new TrecRun("a");
+        run.Set("1", [("d1", 2f), ("d2", 1f)]);
+        run.Set("2", [("d5", 1f)]);
+        var qrels = new Qrels();
+        qrels.Set("1", "d2", 1);
+        qrels.Set("2", "d5", 2);
+        var c = RunComparison.Compare(run, run, qrels);
+        Assert.Equal(2, c.Queries);
+        Assert.All(c.Metrics, m => { Assert.Equal(0, m.Delta); Assert.Equal(1, m.PValue); Assert.Equal(0, m.Wins + m.Losses); });
+    }
+
+    [Fact]
+    public void Comparing_with_a_run_that_finds_every_answer_first_shows_the_gain()
+    {
+        var qrels = new Qrels();
+        var weak = new TrecRun("weak");
+        var strong = new TrecRun("strong");
+        for (var q = 0; q < 40; q++)
+        {
+            qrels.Set("q" + q, "hit" + q, 1);
+            weak.Set("q" + q, [.. Enumerable.Range(0, 20).Select(i => ("miss" + i, 20f - i)), ("hit" + q, 0f)]);
+            strong.Set("q" + q, [("hit" + q, 5f)]);
+        }
+        var c = RunComparison.Compare(weak, strong, qrels);
+        var mrr = c.Metrics.Single(m => m.Metric == "mrr@10");
+        Assert.Equal(0, mrr.MeanA);
+        Assert.Equal(1, mrr.MeanB);
+        Assert.Equal(40, mrr.Wins);
+        Assert.True(mrr.PValue < 0.001);
+        Assert.Equal(1, c.Metrics.Single(m => m.Metric == "recall@100").PValue);
+    }
+}
