@@ -32,10 +32,11 @@ public sealed class TrainDeepCommand : ICliCommand
         var evalQueries = new Option<string?>("--eval-queries") { Description = "Evaluation queries (qid<TAB>query): never used for training (derived pairs equal to one are dropped); with --eval-qrels, dense recall is evaluated after training." };
         var evalQrels = new Option<string?>("--eval-qrels") { Description = "TREC qrels for --eval-queries." };
         var queryLog = new Option<string?>("--query-log") { Description = "Unjudged queries (qid<TAB>query): each becomes a weak pair with its BM25 top title when that title clearly wins (top score ≥ 1.2 × second)." };
+        var evalUsers = new Option<string?>("--eval-users") { Description = "Test users for --eval-cut (a split-users file: a user id at the start of each line); default every user with events on both sides of the cut." };
         var noWords = new Option<bool>("--no-words") { Description = "Character n-grams only (no segmented words)." };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -46,7 +47,7 @@ public sealed class TrainDeepCommand : ICliCommand
                         Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
                         TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
                     },
-                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords));
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers));
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
@@ -60,7 +61,7 @@ public sealed class TrainDeepCommand : ICliCommand
     private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
 
     private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
-        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words)
+        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers)
     {
         if (catalogs.Length == 0 && eventFiles.Length == 0)
         {
@@ -95,7 +96,7 @@ public sealed class TrainDeepCommand : ICliCommand
             var train = cut is { } c ? all.Where(e => e.Timestamp < c).ToList() : all;
             var report = DeepTraining.TrainBehaviour(train, modelsDir, options, Log);
             Print(report);
-            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2);
+            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, evalUsers is null ? null : ReadUserIds(evalUsers));
         }
         return 0;
     }
@@ -246,10 +247,23 @@ public sealed class TrainDeepCommand : ICliCommand
         Console.WriteLine($"dense recall on {n} queries: nDCG@10 {ndcg / n:F3}  MRR@10 {mrr / n:F3}  Recall@100 {r100 / n:F3}");
     }
 
-    private static void EvaluateBehaviour(string modelsDir, List<UserEvent> all, long cut)
+    private static HashSet<long> ReadUserIds(string path)
+    {
+        var set = new HashSet<long>();
+        foreach (var line in File.ReadLines(path))
+        {
+            var end = 0;
+            while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
+            if (end > 0 && long.TryParse(line.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture, out var u)) set.Add(u);
+        }
+        if (set.Count == 0) throw new InvalidDataException($"'{path}' lists no user id.");
+        return set;
+    }
+
+    private static void EvaluateBehaviour(string modelsDir, List<UserEvent> all, long cut, IReadOnlySet<long>? users)
     {
         using var scorer = BehaviourScorer.Open(modelsDir);
-        var result = BehaviourEvaluation.Run(scorer, all, cut, [10, 20]);
+        var result = BehaviourEvaluation.Run(scorer, all, cut, [10, 20], users);
         Console.WriteLine($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
         foreach (var (k, hr, recall, ndcg) in result.Rows)
             Console.WriteLine($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
