@@ -121,14 +121,14 @@ internal static class DenseEvalModule
         return bestA;
     }
 
-    /// <summary>Prints BM25, dense and cross-validated bm25+dense nDCG@10 (folds: query order by id, i mod 5).</summary>
-    internal static (double Bm25, double Fused) Report(ProductIndex index, DeepScorer scorer, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
+    /// <summary>BM25, dense and cross-validated bm25+dense nDCG@10 (folds: query order by id, i mod 5).</summary>
+    internal static (double Bm25, double Fused, string Line) Report(ProductIndex index, DeepScorer scorer, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
     {
         var data = new List<QueryCandidates>();
         foreach (var qid in queries.Keys.OrderBy(q => q, StringComparer.Ordinal))
             if (qrels.TryGetValue(qid, out var g) && g.Values.Any(x => x > 0)) data.Add(Candidates(index, scorer, qid, queries[qid], g, 200));
         var n = data.Count;
-        if (n == 0) { Console.WriteLine("eval: no judged query"); return (0, 0); }
+        if (n == 0) return (0, 0, "eval: no judged query");
         double bm = 0, dense = 0, mrrDense = 0;
         foreach (var q in data)
         {
@@ -146,7 +146,6 @@ internal static class DenseEvalModule
             chosen.Add(a.ToString("F2", CultureInfo.InvariantCulture));
             for (var i = f; i < n; i += Folds) fused += Ndcg(data[i], a);
         }
-        Console.WriteLine($"relevance on {n} queries (nDCG@10): bm25 {bm / n:F4}  dense {dense / n:F4} (MRR@10 {mrrDense / n:F4})  bm25+dense (5-fold CV) {fused / n:F4}  [weights per fold: {string.Join(", ", chosen)}]");
-        return (bm / n, fused / n);
+        return (bm / n, fused / n, $"relevance on {n} queries (nDCG@10): bm25 {bm / n:F4}  dense {dense / n:F4} (MRR@10 {mrrDense / n:F4})  bm25+dense (5-fold CV) {fused / n:F4}  [weights per fold: {string.Join(", ", chosen)}]");
     }
 }

@@ -33,10 +33,11 @@ public sealed class TrainDeepCommand : ICliCommand
         var evalQrels = new Option<string?>("--eval-qrels") { Description = "TREC qrels for --eval-queries." };
         var queryLog = new Option<string?>("--query-log") { Description = "Unjudged queries (qid<TAB>query): each becomes a weak pair with its BM25 top title when that title clearly wins (top score ≥ 1.2 × second)." };
         var evalUsers = new Option<string?>("--eval-users") { Description = "Test users for --eval-cut (a split-users file: a user id at the start of each line); default every user with events on both sides of the cut." };
+        var separate = new Option<bool>("--separate-behaviour-towers") { Description = "Train the user and item towers with their own weights (default: tied)." };
         var noWords = new Option<bool>("--no-words") { Description = "Character n-grams only (no segmented words)." };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -46,6 +47,7 @@ public sealed class TrainDeepCommand : ICliCommand
                     {
                         Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
                         TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
+                        ShareBehaviourTowers = !pr.GetValue(separate),
                     },
                     pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers));
             }
@@ -87,7 +89,7 @@ public sealed class TrainDeepCommand : ICliCommand
             if (queries is not null && evalQrels is not null)
             {
                 using var scorer = DeepScorer.Open(modelsDir, tokenizer: tokenizer);
-                DenseEvalModule.Report(index!, scorer, queries, ReadQrels(evalQrels));
+                Say(DenseEvalModule.Report(index!, scorer, queries, ReadQrels(evalQrels)).Line);
             }
         }
         if (eventFiles.Length > 0)
@@ -98,13 +100,42 @@ public sealed class TrainDeepCommand : ICliCommand
             Print(report);
             if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, evalUsers is null ? null : ReadUserIds(evalUsers));
         }
+        WriteCard(modelsDir, options);
         return 0;
+    }
+
+    private static readonly List<string> Card = [];
+
+    private static void Say(string line)
+    {
+        Console.WriteLine(line);
+        Card.Add(line);
+    }
+
+    private static void WriteCard(string modelsDir, DeepTrainingOptions o)
+    {
+        var path = Path.Combine(modelsDir, "deep-model-card.md");
+        var lines = new List<string>
+        {
+            "# Deep model card", "",
+            "Two-tower model trained by `searchrec train-deep` (see docs/deep-model.md for the architecture).", "",
+            $"- seed {o.Seed}, threads {o.Threads} (the result does not depend on the thread count)",
+            $"- loss: sampled softmax over in-batch negatives, batch {o.BatchSize}, temperature {o.Temperature}",
+            $"- Adam: dense lr {o.LearningRate}, embedding rows lr {o.EmbeddingLearningRate} (lazy); epochs: text {o.TextEpochs}, behaviour {o.BehaviourEpochs}",
+            $"- text tower: {o.Text.Buckets} buckets × {o.TextEmbeddingDim} → {o.Hidden} → {o.OutputDim}; {o.SpansPerTitle} title-span pairs per product, judged pairs ×{o.JudgedPairRepeats}",
+            $"- behaviour towers ({(o.ShareBehaviourTowers ? "tied" : "separate")}): {o.Behaviour.ItemBuckets}+{o.Behaviour.CategoryBuckets} ids × {o.BehaviourEmbeddingDim} → {o.Hidden} → {o.OutputDim}; history {o.Behaviour.HistoryLength} events, half-life {o.Behaviour.HalfLife}",
+            "", "## This run", "", "```",
+        };
+        lines.AddRange(Card);
+        lines.Add("```");
+        File.WriteAllLines(path, lines);
+        Log($"model card: {path}");
     }
 
     private static void Print(DeepTrainingReport r)
     {
-        Console.WriteLine($"{r.Tower}: {r.Examples:N0} training pairs, {r.EpochLoss.Count} epochs, loss {string.Join(" → ", r.EpochLoss.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)))}, {r.Elapsed.TotalSeconds:F1} s");
-        foreach (var (file, bytes) in r.FileBytes) Console.WriteLine($"  {file}: {bytes / 1048576.0:F1} MiB");
+        Say($"{r.Tower}: {r.Examples:N0} training pairs, {r.EpochLoss.Count} epochs, loss {string.Join(" → ", r.EpochLoss.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)))}, {r.Elapsed.TotalSeconds:F1} s");
+        foreach (var (file, bytes) in r.FileBytes) Say($"  {file}: {bytes / 1048576.0:F1} MiB");
     }
 
     private static List<Product> ReadCatalogs(string[] paths)
@@ -229,24 +260,6 @@ public sealed class TrainDeepCommand : ICliCommand
         return pairs;
     }
 
-    private static void EvaluateDense(string modelsDir, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
-    {
-        using var scorer = DeepScorer.Open(modelsDir);
-        double ndcg = 0, mrr = 0, r100 = 0;
-        var n = 0;
-        foreach (var (qid, q) in queries)
-        {
-            if (!qrels.TryGetValue(qid, out var grades)) continue;
-            var ranked = scorer.Nearest(q, 100).Select(x => x.ProductId).ToList();
-            ndcg += RankingMetrics.Ndcg(ranked, grades, 10);
-            mrr += RankingMetrics.ReciprocalRank(ranked, grades, 10);
-            r100 += RankingMetrics.Recall(ranked, grades, 100);
-            n++;
-        }
-        if (n == 0) { Console.WriteLine("dense: no judged query to evaluate"); return; }
-        Console.WriteLine($"dense recall on {n} queries: nDCG@10 {ndcg / n:F3}  MRR@10 {mrr / n:F3}  Recall@100 {r100 / n:F3}");
-    }
-
     private static HashSet<long> ReadUserIds(string path)
     {
         var set = new HashSet<long>();
@@ -264,8 +277,8 @@ public sealed class TrainDeepCommand : ICliCommand
     {
         using var scorer = BehaviourScorer.Open(modelsDir);
         var result = BehaviourEvaluation.Run(scorer, all, cut, [10, 20], users);
-        Console.WriteLine($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
+        Say($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
         foreach (var (k, hr, recall, ndcg) in result.Rows)
-            Console.WriteLine($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
+            Say($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
     }
 }
