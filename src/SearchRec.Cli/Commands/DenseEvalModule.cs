@@ -21,7 +21,8 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.Register("dense", c => new DenseRanker(DenseEvalModule.Scorer(c)), "Deep text tower: exact dense recall over item vectors (needs --models)");
-        registry.Register(new FusionFactory(), "BM25 + deep cosine, fixed weight chosen on training folds (needs --models)");
+        registry.Register(new FusionFactory("bm25+dense", RecallFields.All), "BM25 (all fields) + deep cosine, fixed weight chosen on training folds (needs --models)");
+        registry.Register(new FusionFactory("bm25-bigram+dense", RecallFields.Bigram), "BM25 on title bigrams + deep cosine, fixed weight chosen on training folds (needs --models)");
     }
 
     private sealed class DenseRanker(DeepScorer scorer) : IEvalRanker
@@ -30,9 +31,9 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth) => scorer.Nearest(query, depth);
     }
 
-    private sealed class FusionFactory : ICrossValidatedRankerFactory
+    private sealed class FusionFactory(string name, RecallFields fields) : ICrossValidatedRankerFactory
     {
-        public string Name => "bm25+dense";
+        public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
@@ -41,21 +42,21 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
             foreach (var q in trainQueries)
             {
                 if (!context.Qrels.HasRelevant(q.Id)) continue;
-                data.Add(DenseEvalModule.Candidates(context.Index, scorer, q.Id, q.Text, context.Qrels.For(q.Id), 200));
+                data.Add(DenseEvalModule.Candidates(context.Index, scorer, q.Id, q.Text, context.Qrels.For(q.Id), 200, fields));
             }
             var alpha = DenseEvalModule.BestWeight(data);
-            context.Log?.Report($"bm25+dense: weight {alpha:F2} on the deep score, chosen on {data.Count} training queries");
-            return new FusedRanker(context.Index, scorer, alpha);
+            context.Log?.Report($"{name}: weight {alpha:F2} on the deep score, chosen on {data.Count} training queries");
+            return new FusedRanker(name, fields, context.Index, scorer, alpha);
         }
     }
 
-    private sealed class FusedRanker(IProductRecall index, DeepScorer scorer, double alpha) : IEvalRanker
+    private sealed class FusedRanker(string name, RecallFields fields, IProductRecall index, DeepScorer scorer, double alpha) : IEvalRanker
     {
-        public string Name => "bm25+dense";
+        public string Name => name;
 
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
         {
-            var c = DenseEvalModule.Candidates(index, scorer, queryId, query, new Dictionary<string, int>(), Math.Max(200, depth));
+            var c = DenseEvalModule.Candidates(index, scorer, queryId, query, new Dictionary<string, int>(), Math.Max(200, depth), fields);
             var fused = new (string, float)[c.Ids.Length];
             for (var i = 0; i < fused.Length; i++) fused[i] = (c.Ids[i], (float)((1 - alpha) * c.Bm25[i] + alpha * c.Dense[i]));
             var order = Enumerable.Range(0, fused.Length).OrderByDescending(i => fused[i].Item2).ThenBy(i => i).Take(depth);
@@ -82,9 +83,9 @@ internal static class DenseEvalModule
         return Scorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<DeepScorer>(() => DeepScorer.Open(d))).Value;
     }
 
-    internal static QueryCandidates Candidates(IProductRecall index, DeepScorer scorer, string qid, string query, IReadOnlyDictionary<string, int> grades, int bmDepth)
+    internal static QueryCandidates Candidates(IProductRecall index, DeepScorer scorer, string qid, string query, IReadOnlyDictionary<string, int> grades, int bmDepth, RecallFields fields = RecallFields.All)
     {
-        var bm = index.Recall(new RecallRequest(query) { TopN = bmDepth });
+        var bm = index.Recall(new RecallRequest(query) { TopN = bmDepth, Fields = fields });
         var v = scorer.EncodeQuery(query);
         var dense = scorer.Nearest(v, DenseDepth);
         var ids = new List<string>(bm.Count + dense.Count);
