@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SearchRec.Core.Events;
+using SearchRec.Deep;
+using SearchRec.Deep.Scoring;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// <c>searchrec bench deep</c>: query-tower latency, scoring 200 candidates, exact dense recall, user-tower latency
+/// (p50/p99 over single requests on one thread), the training times recorded at training, and the model files' sizes.
+/// </summary>
+public sealed class BenchDeepCommand : IBenchCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var models = new Option<string>("--models") { Description = "Models directory written by train-deep.", Required = true };
+        var queries = new Option<string?>("--queries") { Description = "Queries (qid<TAB>query) to time; default: spans of stored item texts." };
+        var iterations = new Option<int>("--iterations") { Description = "Timed requests per measurement.", DefaultValueFactory = _ => 5000 };
+        var cmd = new Command("deep", "Deep model speed: query tower, scoring 200 candidates, dense recall, user tower, model sizes.");
+        cmd.Options.Add(models); cmd.Options.Add(queries); cmd.Options.Add(iterations);
+        cmd.SetAction(pr =>
+        {
+            try { return Run(pr.GetValue(models)!, pr.GetValue(queries), Math.Max(100, pr.GetValue(iterations))); }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+            {
+                Console.Error.WriteLine($"bench deep: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
+
+    private static int Run(string dir, string? queryFile, int iterations)
+    {
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+        var manifest = DeepModelManifest.Read(dir);
+        foreach (var f in Directory.GetFiles(dir).OrderBy(f => f, StringComparer.Ordinal))
+            Console.WriteLine($"file {Path.GetFileName(f)}: {new FileInfo(f).Length / 1048576.0:F2} MiB");
+        if (manifest.Text is { } t) Console.WriteLine($"training time, text tower: {t.TrainSeconds:F1} s");
+        if (manifest.Behaviour is { } b) Console.WriteLine($"training time, behaviour towers: {b.TrainSeconds:F1} s");
+        var rng = new Random(1);
+        if (manifest.Text is not null)
+        {
+            using var scorer = DeepScorer.Open(dir);
+            var texts = File.ReadLines(Path.Combine(dir, manifest.Text.ItemVectors + ".tsv")).Select(l => (Id: l[..l.IndexOf('\t')], Text: l[(l.IndexOf('\t') + 1)..])).ToArray();
+            var qs = queryFile is not null
+                ? TrainDeepCommand.ReadQueries(queryFile).Values.ToArray()
+                : Enumerable.Range(0, 500).Select(_ => { var s = texts[rng.Next(texts.Length)].Text; var len = Math.Min(s.Length, 2 + rng.Next(6)); return s.Substring(rng.Next(s.Length - len + 1), len); }).ToArray();
+            var v = new float[scorer.Dimension];
+            Report("query tower (ORT, 1 query)", iterations, i => scorer.EncodeQuery(qs[i % qs.Length], v));
+            var candidates = Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 200).Select(_ => texts[rng.Next(texts.Length)].Id).ToArray()).ToArray();
+            var scores = new float[200];
+            scorer.EncodeQuery(qs[0], v);
+            Report("score 200 candidates (gather + dot)", iterations * 4, i => scorer.Score(v, candidates[i % candidates.Length], scores));
+            Report("query tower + score 200", iterations, i => { scorer.EncodeQuery(qs[i % qs.Length], v); scorer.Score(v, candidates[i % candidates.Length], scores); });
+            Report($"dense recall top 100 of {scorer.ItemCount:N0} (exact)", Math.Max(100, iterations / 5), i => scorer.Nearest(qs[i % qs.Length], 100));
+        }
+        if (manifest.Behaviour is not null)
+        {
+            using var scorer = BehaviourScorer.Open(dir);
+            var history = Enumerable.Range(0, 50).Select(i => new UserEvent(1, rng.Next(100_000), rng.Next(1000), Behavior.View, 1000 + i)).ToArray();
+            var v = new float[scorer.Dimension];
+            Report("user tower (ORT, 50 events)", iterations, _ => scorer.EncodeUser(history, v));
+        }
+        Console.WriteLine("figures are single-threaded request latencies on this machine; under contention they are preliminary.");
+        return 0;
+    }
+
+    private static void Report(string name, int n, Action<int> action)
+    {
+        for (var i = 0; i < Math.Min(200, n); i++) action(i);
+        var times = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            action(i);
+            times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        string P(double q) => times[Math.Min(n - 1, (int)(q * n))].ToString("F3", CultureInfo.InvariantCulture);
+        Console.WriteLine($"{name}: p50 {P(0.50)} ms  p90 {P(0.90)} ms  p99 {P(0.99)} ms  ({n:N0} runs)");
+    }
+}

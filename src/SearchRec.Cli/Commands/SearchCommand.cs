@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using SearchRec.Index;
+using SearchRec.Ranking;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Text;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary><c>searchrec search</c>: recall → features → ranker → top k for one query, with per-stage timings and optional explanations.</summary>
+public sealed class SearchCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var index = new Option<string>("--index") { Description = "Index directory.", Required = true };
+        var models = new Option<string>("--models") { Description = "Folder holding ranker.json (from train-ranker).", Required = true };
+        var user = new Option<long?>("--user") { Description = "The user searching (personal features); anonymous when left out." };
+        var k = new Option<int>("--k") { Description = "Results to show.", DefaultValueFactory = _ => 10 };
+        var window = new Option<int>("--window") { Description = "Recall window re-ranked.", DefaultValueFactory = _ => 200 };
+        var explain = new Option<bool>("--explain") { Description = "Show each result's feature values and contributions." };
+        var query = new Argument<string>("query") { Description = "The query text." };
+        var cmd = new Command("search", "Search the index and re-rank with a trained ranker.");
+        foreach (var o in new Option[] { index, models, user, k, window, explain }) cmd.Options.Add(o);
+        cmd.Arguments.Add(query);
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                using var idx = ProductIndex.Open(pr.GetValue(index)!);
+                var extractor = StandardFeatures.ForSearch();
+                var model = RankerStore.Load(pr.GetValue(models)!, extractor.Schema);
+                var pipeline = new SearchPipeline(idx, new ChineseTokenizer(), extractor, model,
+                    new SearchPipelineOptions { RecallWindow = pr.GetValue(window), TopK = pr.GetValue(k) });
+                var r = pipeline.Search(new SearchRequest(pr.GetValue(query)!) { UserId = pr.GetValue(user), Explain = pr.GetValue(explain) });
+                if (r.Notice is not null) Console.Error.WriteLine(r.Notice);
+                foreach (var hit in r.Hits)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{hit.Rank + 1,3}. {hit.Product.Id,-10} {hit.Score,8:F4}  (recall #{hit.Recall.Rank + 1}, bm25 {hit.Recall.Score:F2})  {hit.Product.Title}"));
+                    if (hit.Explanation is null) continue;
+                    foreach (var c in hit.Explanation.Take(8))
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {c.Feature,-22} value {c.Value,9:F4}  contribution {c.Contribution,+8:F4}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       (other features and bias {hit.Unexplained + hit.Explanation.Skip(8).Sum(c => c.Contribution):F4})"));
+                }
+                var t = r.Timings;
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Recalled} recalled; {t.TotalMs:F2} ms = recall {t.RecallMs:F2} + features {t.FeaturesMs:F2} + {model.Kind} {t.ScoreMs:F2} + top-k {t.TopKMs:F2}"));
+                return 0;
+            }
+            catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException)
+            {
+                Console.Error.WriteLine($"search: {ex.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+}

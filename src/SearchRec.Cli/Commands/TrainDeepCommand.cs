@@ -1,0 +1,284 @@
+using System.CommandLine;
+using System.Globalization;
+using SearchRec.Core;
+using SearchRec.Core.Catalog;
+using SearchRec.Core.Events;
+using SearchRec.Deep;
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Training;
+using SearchRec.Evaluation.Metrics;
+using SearchRec.Index;
+using SearchRec.Text;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// <c>searchrec train-deep</c>: trains the text two-tower model on the catalog (weak pairs + optional judged
+/// pairs) and the behaviour towers on event logs, exports both to ONNX and stores the item vectors.
+/// </summary>
+public sealed class TrainDeepCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var catalog = new Option<string[]>("--catalog") { Description = "Catalog files (TSV id<TAB>title or JSONL). Repeat; records with the same id are merged (first title wins, later files add brand/category/attributes).", AllowMultipleArgumentsPerToken = true };
+        var events = new Option<string[]>("--events") { Description = "Event logs user,item,category,behavior,timestamp (Taobao CSV). Repeat.", AllowMultipleArgumentsPerToken = true };
+        var pairs = new Option<string?>("--pairs") { Description = "Judged pairs, TSV query<TAB>productId (relevant only)." };
+        var models = new Option<string>("--models") { Description = "Output directory for towers, item vectors and deep-model.json.", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (the model does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var textEpochs = new Option<int>("--text-epochs") { Description = "Passes over the text pairs.", DefaultValueFactory = _ => 6 };
+        var behaviourEpochs = new Option<int>("--behaviour-epochs") { Description = "Passes over the behaviour samples.", DefaultValueFactory = _ => 4 };
+        var evalQueries = new Option<string?>("--eval-queries") { Description = "Evaluation queries (qid<TAB>query): never used for training (derived pairs equal to one are dropped); with --eval-qrels, dense recall is evaluated after training." };
+        var evalQrels = new Option<string?>("--eval-qrels") { Description = "TREC qrels for --eval-queries." };
+        var queryLog = new Option<string?>("--query-log") { Description = "Unjudged queries (qid<TAB>query): each becomes a weak pair with its BM25 top title when that title clearly wins (top score ≥ 1.2 × second)." };
+        var evalUsers = new Option<string?>("--eval-users") { Description = "Test users for --eval-cut (a split-users file: a user id at the start of each line); default every user with events on both sides of the cut." };
+        var separate = new Option<bool>("--separate-behaviour-towers") { Description = "Train the user and item towers with their own weights (default: tied)." };
+        var noWords = new Option<bool>("--no-words") { Description = "Character n-grams only (no segmented words)." };
+        var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
+        var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                return Run(pr.GetValue(catalog) ?? [], pr.GetValue(events) ?? [], pr.GetValue(pairs), pr.GetValue(models)!,
+                    new DeepTrainingOptions
+                    {
+                        Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
+                        TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
+                        ShareBehaviourTowers = !pr.GetValue(separate),
+                    },
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"train-deep: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
+
+    private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
+
+    private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
+        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers)
+    {
+        if (catalogs.Length == 0 && eventFiles.Length == 0)
+        {
+            Console.Error.WriteLine("train-deep: give --catalog (text model) and/or --events (behaviour model).");
+            return 2;
+        }
+        Dictionary<string, string>? queries = null;
+        if (evalQueries is not null)
+        {
+            queries = ReadQueries(evalQueries);
+            options.ExcludeQueries = new HashSet<string>(queries.Values, StringComparer.Ordinal);
+        }
+        options.Validate();
+        if (catalogs.Length > 0)
+        {
+            var products = ReadCatalogs(catalogs);
+            var judged = pairsFile is null ? [] : ReadPairs(pairsFile);
+            var tokenizer = words ? new ChineseTokenizer() : null;
+            using var index = queryLog is not null || evalQrels is not null ? ProductIndex.Build(products, new IndexOptions()) : null;
+            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries);
+            var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak);
+            Print(report);
+            if (queries is not null && evalQrels is not null)
+            {
+                using var scorer = DeepScorer.Open(modelsDir, tokenizer: tokenizer);
+                Say(DenseEvalModule.Report(index!, scorer, queries, ReadQrels(evalQrels)).Line);
+            }
+        }
+        if (eventFiles.Length > 0)
+        {
+            var all = ReadEvents(eventFiles);
+            var train = cut is { } c ? all.Where(e => e.Timestamp < c).ToList() : all;
+            var report = DeepTraining.TrainBehaviour(train, modelsDir, options, Log);
+            Print(report);
+            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, evalUsers is null ? null : ReadUserIds(evalUsers));
+        }
+        WriteCard(modelsDir, options);
+        return 0;
+    }
+
+    private static readonly List<string> Card = [];
+
+    private static void Say(string line)
+    {
+        Console.WriteLine(line);
+        Card.Add(line);
+    }
+
+    private static void WriteCard(string modelsDir, DeepTrainingOptions o)
+    {
+        var path = Path.Combine(modelsDir, "deep-model-card.md");
+        var lines = new List<string>
+        {
+            "# Deep model card", "",
+            "Two-tower model trained by `searchrec train-deep` (see docs/deep-model.md for the architecture).", "",
+            $"- seed {o.Seed}, threads {o.Threads} (the result does not depend on the thread count)",
+            $"- loss: sampled softmax over in-batch negatives, batch {o.BatchSize}, temperature {o.Temperature}",
+            $"- Adam: dense lr {o.LearningRate}, embedding rows lr {o.EmbeddingLearningRate} (lazy); epochs: text {o.TextEpochs}, behaviour {o.BehaviourEpochs}",
+            $"- text tower: {o.Text.Buckets} buckets × {o.TextEmbeddingDim} → {o.Hidden} → {o.OutputDim}; {o.SpansPerTitle} title-span pairs per product, judged pairs ×{o.JudgedPairRepeats}",
+            $"- behaviour towers ({(o.ShareBehaviourTowers ? "tied" : "separate")}): {o.Behaviour.ItemBuckets}+{o.Behaviour.CategoryBuckets} ids × {o.BehaviourEmbeddingDim} → {o.Hidden} → {o.OutputDim}; history {o.Behaviour.HistoryLength} events, half-life {o.Behaviour.HalfLife}",
+            "", "## This run", "", "```",
+        };
+        lines.AddRange(Card);
+        lines.Add("```");
+        File.WriteAllLines(path, lines);
+        Log($"model card: {path}");
+    }
+
+    private static void Print(DeepTrainingReport r)
+    {
+        Say($"{r.Tower}: {r.Examples:N0} training pairs, {r.EpochLoss.Count} epochs, loss {string.Join(" → ", r.EpochLoss.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)))}, {r.Elapsed.TotalSeconds:F1} s");
+        foreach (var (file, bytes) in r.FileBytes) Say($"  {file}: {bytes / 1048576.0:F1} MiB");
+    }
+
+    private static List<Product> ReadCatalogs(string[] paths)
+    {
+        var merged = new List<Product>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            var import = CatalogReader.ReadFiles([path]);
+            if (import.UnreadableFiles.Count > 0) throw new FileNotFoundException($"catalog '{path}' does not exist.", path);
+            foreach (var p in import.Problems.Take(5)) Log($"catalog: {p}");
+            Log($"catalog {path}: {import.Summary}");
+            foreach (var p in import.Products)
+            {
+                if (!index.TryGetValue(p.Id, out var i)) { index[p.Id] = merged.Count; merged.Add(p); continue; }
+                var old = merged[i];
+                var attrs = new Dictionary<string, IReadOnlyList<string>>(old.Attributes, StringComparer.Ordinal);
+                foreach (var (k, v) in p.Attributes) attrs.TryAdd(k, v);
+                merged[i] = old with
+                {
+                    Brand = old.Brand ?? p.Brand,
+                    Category = old.Category.Count > 0 ? old.Category : p.Category,
+                    Attributes = attrs,
+                    Price = old.Price ?? p.Price,
+                };
+            }
+        }
+        if (merged.Count == 0) throw new InvalidDataException("the catalogs hold no valid product.");
+        return merged;
+    }
+
+    private static List<(string, string)> ReadPairs(string path)
+    {
+        var list = new List<(string, string)>();
+        var n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            if (line.Length == 0) continue;
+            var parts = line.Split('\t');
+            if (parts.Length < 2 || parts[0].Trim().Length == 0 || parts[1].Trim().Length == 0)
+                throw new InvalidDataException($"{path}:{n}: expected 'query<TAB>productId'.");
+            list.Add((parts[0].Trim(), parts[1].Trim()));
+        }
+        return list;
+    }
+
+    internal static Dictionary<string, string> ReadQueries(string path)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        var n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            if (line.Length == 0) continue;
+            var tab = line.IndexOf('\t');
+            if (tab <= 0) throw new InvalidDataException($"{path}:{n}: expected 'qid<TAB>query'.");
+            d[line[..tab]] = line[(tab + 1)..].Trim();
+        }
+        return d;
+    }
+
+    internal static Dictionary<string, Dictionary<string, int>> ReadQrels(string path)
+    {
+        var d = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        var n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length == 0) continue;
+            if (f.Length < 4 || !int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var g))
+                throw new InvalidDataException($"{path}:{n}: expected 'qid 0 docid grade'.");
+            if (!d.TryGetValue(f[0], out var m)) d[f[0]] = m = new Dictionary<string, int>(StringComparer.Ordinal);
+            m[f[2]] = g;
+        }
+        return d;
+    }
+
+    internal static List<UserEvent> ReadEvents(string[] paths)
+    {
+        var list = new List<UserEvent>();
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path)) throw new FileNotFoundException($"events '{path}' do not exist.", path);
+            var n = 0; var bad = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                n++;
+                var f = line.Split(',');
+                if (f.Length != 5 || !long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var u)
+                    || !long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+                    || !long.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var c)
+                    || !BehaviorNames.TryParse(f[3], out var b)
+                    || !long.TryParse(f[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t))
+                {
+                    if (bad++ < 5) Log($"{path}:{n}: skipped, expected 'user,item,category,pv|fav|cart|buy,timestamp'");
+                    continue;
+                }
+                list.Add(new UserEvent(u, i, c, b, t));
+            }
+            Log($"events {path}: {list.Count:N0} read, {bad:N0} skipped");
+        }
+        return list;
+    }
+
+    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude)
+    {
+        var pairs = new List<(string, string)>();
+        var seen = 0;
+        var tick = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var q in log.Values)
+        {
+            seen++;
+            if (tick.ElapsedMilliseconds > 3000) { tick.Restart(); Log($"query log: {seen:N0}/{log.Count:N0} queries, {pairs.Count:N0} pairs"); }
+            if (q.Length == 0 || exclude?.Contains(q) == true) continue;
+            var top = index.Recall(new RecallRequest(q) { TopN = 2 });
+            if (top.Count == 0) continue;
+            if (top.Count == 1 || top[0].Score >= 1.2f * top[1].Score) pairs.Add((q, top[0].ProductId));
+        }
+        Log($"query log: {pairs.Count:N0} weak pairs from {log.Count:N0} queries");
+        return pairs;
+    }
+
+    private static HashSet<long> ReadUserIds(string path)
+    {
+        var set = new HashSet<long>();
+        foreach (var line in File.ReadLines(path))
+        {
+            var end = 0;
+            while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
+            if (end > 0 && long.TryParse(line.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture, out var u)) set.Add(u);
+        }
+        if (set.Count == 0) throw new InvalidDataException($"'{path}' lists no user id.");
+        return set;
+    }
+
+    private static void EvaluateBehaviour(string modelsDir, List<UserEvent> all, long cut, IReadOnlySet<long>? users)
+    {
+        using var scorer = BehaviourScorer.Open(modelsDir);
+        var result = BehaviourEvaluation.Run(scorer, all, cut, [10, 20], users);
+        Say($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
+        foreach (var (k, hr, recall, ndcg) in result.Rows)
+            Say($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
+    }
+}

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SearchRec.Core.Catalog;
+using SearchRec.Index;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Ranking.Training;
+using SearchRec.Text;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// <c>searchrec train-ranker</c>: builds learning-to-rank data from judged queries (recall window → features →
+/// qrels labels), cross-validates the three combiners against the single rankers by query, then trains the chosen
+/// combiner on all queries and saves it with a model card.
+/// </summary>
+public sealed class TrainRankerCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var catalog = new Option<string[]>("--catalog") { Description = "Catalog file(s) (TSV id<TAB>title or JSON Lines).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var queries = new Option<string>("--queries") { Description = "Queries TSV: qid<TAB>query.", Required = true };
+        var qrels = new Option<string>("--qrels") { Description = "TREC qrels: qid 0 docid grade (graded labels 0/1/2... supported).", Required = true };
+        var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
+        var combiner = new Option<string>("--combiner") { Description = "lambdamart, linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
+        var models = new Option<string>("--models") { Description = "Folder to save ranker.json and the model card in.", DefaultValueFactory = _ => "models/ranker" };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds by query (0 skips cross-validation).", DefaultValueFactory = _ => 5 };
+        var window = new Option<int>("--window") { Description = "Recall window re-ranked per query.", DefaultValueFactory = _ => 200 };
+        var engine = new Option<string>("--engine") { Description = "LambdaMART trees from fasttree or lightgbm.", DefaultValueFactory = _ => "fasttree" };
+        var trees = new Option<int>("--trees") { Description = "LambdaMART trees.", DefaultValueFactory = _ => 300 };
+        var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 16 };
+        var lr = new Option<double>("--learning-rate") { Description = "LambdaMART learning rate.", DefaultValueFactory = _ => 0.05 };
+        var minLeaf = new Option<int>("--min-leaf") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => 20 };
+        var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
+        var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                var options = new RankerTrainingOptions
+                {
+                    Kind = RankerTrainingOptions.ParseKind(pr.GetValue(combiner)!),
+                    Folds = Math.Max(2, pr.GetValue(folds)),
+                    LambdaMart = new LambdaMartOptions
+                    {
+                        Engine = pr.GetValue(engine)!.ToLowerInvariant() switch
+                        {
+                            "fasttree" => LambdaMartEngine.FastTree,
+                            "lightgbm" => LambdaMartEngine.LightGbm,
+                            var e => throw new ArgumentException($"--engine '{e}': use fasttree or lightgbm."),
+                        },
+                        Trees = pr.GetValue(trees), Leaves = pr.GetValue(leaves), LearningRate = pr.GetValue(lr), MinRowsPerLeaf = pr.GetValue(minLeaf),
+                    },
+                }.Validate();
+                var win = pr.GetValue(window);
+                if (win < 1) throw new ArgumentException("--window must be positive.");
+                var sw = Stopwatch.StartNew();
+                void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
+
+                var import = CatalogReader.ReadFiles(pr.GetValue(catalog)!);
+                if (import.Products.Count == 0) throw new ArgumentException($"No products in the catalog: {import.Summary}.");
+                Log($"catalog: {import.Summary}");
+                using var index = ProductIndex.Build(import.Products, new IndexOptions(), path: pr.GetValue(saveIndex),
+                    new Progress<long>(n => Log($"indexed {n:N0} products")));
+                var users = pr.GetValue(queryUsers) is string qu ? JudgmentFiles.ReadQueryUsers(qu) : null;
+                var judged = JudgmentFiles.ReadQueries(pr.GetValue(queries)!, users);
+                var labels = JudgmentFiles.ReadQrels(pr.GetValue(qrels)!);
+                if (pr.GetValue(events) is { Length: > 0 })
+                    Log("note: collaborative features are not in this build's schema yet; --events is ignored.");
+                var extractor = StandardFeatures.ForSearch();
+                var tokenizer = new ChineseTokenizer();
+                var data = SearchTrainingData.Build(index, tokenizer, extractor, judged, labels, win,
+                    progress: new Progress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }));
+                Log($"dataset: {data.Groups.Count} judged queries, {data.Rows:N0} rows, {extractor.Schema}");
+                if (data.Groups.Count == 0) throw new ArgumentException("No query has judgments in the qrels file; check that the query ids match.");
+
+                var card = new ModelCard
+                {
+                    Kind = options.Kind.ToString().ToLowerInvariant(), Schema = extractor.Schema.ToString(), Features = extractor.Schema.Names.ToList(),
+                    Folds = pr.GetValue(folds) >= 2 ? options.Folds : 0,
+                };
+                card.Data["catalog"] = $"{string.Join(", ", pr.GetValue(catalog)!)} ({import.Products.Count:N0} products)";
+                card.Data["queries"] = $"{pr.GetValue(queries)} ({data.Groups.Count} judged)";
+                card.Data["qrels"] = pr.GetValue(qrels)!;
+                card.Data["window"] = win.ToString(CultureInfo.InvariantCulture);
+                foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
+
+                if (pr.GetValue(folds) >= 2)
+                {
+                    var runs = RankerComparison.Run(data, options, Log);
+                    RankerComparison.AddTo(card, runs);
+                    PrintComparison(runs, options.Folds);
+                }
+                Log($"training {card.Kind} on all {data.Groups.Count} queries");
+                var (model, importance) = RankerTrainer.Train(data, options);
+                card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(extractor.Schema.Names[i], v))
+                    .Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
+                var outDir = pr.GetValue(models)!;
+                RankerStore.Save(model, outDir, card);
+                Console.WriteLine($"saved {model.Kind} ranker ({extractor.Schema}) to {outDir} in {sw.Elapsed.TotalSeconds:F1} s");
+                return 0;
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"train-ranker: {ex.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+
+    internal static void PrintComparison(IReadOnlyList<ComparedRun> runs, int folds)
+    {
+        Console.WriteLine($"{"ranker",-22} {"nDCG@10",8} {"95% CI",17} {"MRR@10",8} {"R@100",7}  p vs lambdamart   ({folds}-fold CV by query; singles need no training)");
+        foreach (var r in runs)
+        {
+            var p = double.IsNaN(r.PValueVsReference) ? "" : r.PValueVsReference.ToString("F4", CultureInfo.InvariantCulture);
+            Console.WriteLine($"{(r.IsCombiner ? r.Run.Name : "single:" + r.Run.Name),-22} {r.Run.Ndcg10,8:F4} [{r.Ndcg10Ci.Low:F4}, {r.Ndcg10Ci.High:F4}] {r.Run.Mrr10,8:F4} {r.Run.Recall100,7:F4}  {p}");
+        }
+        var best = runs.Where(r => !r.IsCombiner).OrderByDescending(r => r.Run.Ndcg10).FirstOrDefault();
+        var lm = runs.Last();
+        if (best is not null)
+            Console.WriteLine($"lambdamart − best single ({best.Run.Name}) = {lm.Run.Ndcg10 - best.Run.Ndcg10:+0.0000;-0.0000} nDCG@10, paired randomisation p = {best.PValueVsReference:F4}");
+    }
+}

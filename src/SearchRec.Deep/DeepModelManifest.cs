@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SearchRec.Deep;
+
+/// <summary>
+/// <c>deep-model.json</c> in a models directory: which tower files exist and the featurizer settings serving
+/// must reproduce. Written by <c>searchrec train-deep</c>.
+/// </summary>
+public sealed class DeepModelManifest
+{
+    /// <summary>The manifest's file name.</summary>
+    public const string FileName = "deep-model.json";
+
+    /// <summary>Format version (1).</summary>
+    public int Format { get; set; } = 1;
+
+    /// <summary>ONNX opset of the exported towers.</summary>
+    public int Opset { get; set; } = Onnx.TowerExporter.Opset;
+
+    /// <summary>The text model, or null when none was trained.</summary>
+    public TextModelInfo? Text { get; set; }
+
+    /// <summary>The behaviour model, or null when none was trained.</summary>
+    public BehaviourModelInfo? Behaviour { get; set; }
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Reads the manifest of a models directory; throws naming the file when it is missing or bad.</summary>
+    public static DeepModelManifest Read(string modelsDir)
+    {
+        var path = Path.Combine(modelsDir, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist; train a model with 'searchrec train-deep' first.", path);
+        try
+        {
+            return JsonSerializer.Deserialize<DeepModelManifest>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"'{path}' is empty.");
+        }
+        catch (JsonException e) { throw new InvalidDataException($"'{path}' is not a valid deep-model manifest: {e.Message}", e); }
+    }
+
+    /// <summary>Writes the manifest into a models directory.</summary>
+    public void Write(string modelsDir) => File.WriteAllText(Path.Combine(modelsDir, FileName), JsonSerializer.Serialize(this, Json));
+}
+
+/// <summary>The text two-tower model (one tower shared by queries and titles).</summary>
+public sealed class TextModelInfo
+{
+    /// <summary>The tower's ONNX file, relative to the models directory.</summary>
+    public string Tower { get; set; } = "text-tower.onnx";
+    /// <summary>Item vectors file (<c>.bin</c>) and its id list (<c>.tsv</c>), without extension.</summary>
+    public string ItemVectors { get; set; } = "text-item-vectors";
+    /// <summary>Hash buckets of the featurizer.</summary>
+    public int Buckets { get; set; }
+    /// <summary>Characters read per text.</summary>
+    public int MaxChars { get; set; }
+    /// <summary>Ids produced per text at most.</summary>
+    public int MaxIds { get; set; }
+    /// <summary>True when segmented words were part of the input (the same tokenizer is needed at serving).</summary>
+    public bool Words { get; set; }
+    /// <summary>Output dimension.</summary>
+    public int Dim { get; set; }
+    /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
+    public double TrainSeconds { get; set; }
+}
+
+/// <summary>The behaviour two-tower model (user tower over recent history, item tower over id and category).</summary>
+public sealed class BehaviourModelInfo
+{
+    /// <summary>User tower ONNX file.</summary>
+    public string UserTower { get; set; } = "user-tower.onnx";
+    /// <summary>Item tower ONNX file.</summary>
+    public string ItemTower { get; set; } = "item-tower.onnx";
+    /// <summary>Item vectors, without extension.</summary>
+    public string ItemVectors { get; set; } = "behaviour-item-vectors";
+    /// <summary>Item id hash buckets.</summary>
+    public int ItemBuckets { get; set; }
+    /// <summary>Category id hash buckets.</summary>
+    public int CategoryBuckets { get; set; }
+    /// <summary>Events of history read (most recent first).</summary>
+    public int HistoryLength { get; set; }
+    /// <summary>Recency half-life in events.</summary>
+    public float HalfLife { get; set; }
+    /// <summary>Output dimension.</summary>
+    public int Dim { get; set; }
+    /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
+    public double TrainSeconds { get; set; }
+}

@@ -1,0 +1,146 @@
+using System.Numerics.Tensors;
+
+namespace SearchRec.Deep.Model;
+
+/// <summary>
+/// One tower: an embedding bag (weighted mean of the rows of <see cref="Emb"/> picked by the ids), then
+/// Linear → ReLU → Linear → L2 normalisation. The same arithmetic is exported to ONNX by
+/// <see cref="Onnx.TowerExporter"/>; this class is the training-time forward and backward pass.
+/// </summary>
+internal sealed class BagTower
+{
+    /// <summary>Floor of the weight sum in the mean, so an all-padding input gives a zero bag, not NaN.</summary>
+    internal const float WeightFloor = 1e-6f;
+    /// <summary>Floor of the output norm before dividing.</summary>
+    internal const float NormFloor = 1e-12f;
+
+    public BagTower(string name, int vocab, int dim, int hidden, int output)
+    {
+        Name = name; Vocab = vocab; Dim = dim; Hidden = hidden; Output = output;
+        Emb = new float[(long)vocab * dim];
+        W1 = new float[dim * hidden]; B1 = new float[hidden];
+        W2 = new float[hidden * output]; B2 = new float[output];
+    }
+
+    public string Name { get; }
+    public int Vocab { get; }
+    public int Dim { get; }
+    public int Hidden { get; }
+    public int Output { get; }
+    public float[] Emb { get; }
+    public float[] W1 { get; }
+    public float[] B1 { get; }
+    public float[] W2 { get; }
+    public float[] B2 { get; }
+
+    /// <summary>Seeded initialisation: embeddings N(0, 1/√dim)-ish, He-uniform dense layers, zero biases.</summary>
+    public void Initialize(Random rng)
+    {
+        var e = 1.7320508f / MathF.Sqrt(Dim);
+        for (var i = 0; i < Emb.Length; i++) Emb[i] = (float)(rng.NextDouble() * 2 - 1) * e;
+        Array.Clear(Emb, 0, Dim); // padding row
+        var a1 = MathF.Sqrt(6f / Dim);
+        for (var i = 0; i < W1.Length; i++) W1[i] = (float)(rng.NextDouble() * 2 - 1) * a1;
+        var a2 = MathF.Sqrt(6f / Hidden);
+        for (var i = 0; i < W2.Length; i++) W2[i] = (float)(rng.NextDouble() * 2 - 1) * a2;
+        Array.Clear(B1); Array.Clear(B2);
+    }
+
+    /// <summary>Weighted mean of embedding rows; returns the divisor used (max(Σw, floor)).</summary>
+    public float Pool(ReadOnlySpan<long> ids, ReadOnlySpan<float> weights, Span<float> pooled)
+    {
+        pooled.Clear();
+        var sum = 0f;
+        for (var l = 0; l < ids.Length; l++)
+        {
+            var w = weights[l];
+            if (w == 0f) continue;
+            sum += w;
+            TensorPrimitives.MultiplyAdd(Emb.AsSpan((int)(ids[l] * Dim), Dim), w, pooled, pooled);
+        }
+        var denom = MathF.Max(sum, WeightFloor);
+        TensorPrimitives.Divide(pooled, denom, pooled);
+        return denom;
+    }
+
+    /// <summary>Full forward pass for one input. <paramref name="z1"/> and <paramref name="z2"/> keep pre-activations for backward; returns the pre-normalisation norm (floored).</summary>
+    public float Forward(ReadOnlySpan<long> ids, ReadOnlySpan<float> weights, Span<float> pooled, Span<float> z1, Span<float> h, Span<float> z2, Span<float> y)
+    {
+        Pool(ids, weights, pooled);
+        return Head(pooled, z1, h, z2, y);
+    }
+
+    /// <summary>The MLP and normalisation after pooling.</summary>
+    public float Head(ReadOnlySpan<float> pooled, Span<float> z1, Span<float> h, Span<float> z2, Span<float> y)
+    {
+        B1.CopyTo(z1);
+        for (var d = 0; d < Dim; d++)
+        {
+            var p = pooled[d];
+            if (p != 0f) TensorPrimitives.MultiplyAdd(W1.AsSpan(d * Hidden, Hidden), p, z1, z1);
+        }
+        TensorPrimitives.Max(z1, 0f, h);
+        B2.CopyTo(z2);
+        for (var k = 0; k < Hidden; k++)
+        {
+            var v = h[k];
+            if (v != 0f) TensorPrimitives.MultiplyAdd(W2.AsSpan(k * Output, Output), v, z2, z2);
+        }
+        var norm = MathF.Max(MathF.Sqrt(TensorPrimitives.Dot(z2, z2)), NormFloor);
+        TensorPrimitives.Divide(z2, norm, y);
+        return norm;
+    }
+
+    /// <summary>
+    /// Backward pass for one input given dL/dy: adds parameter gradients of the dense layers into
+    /// <paramref name="g"/> and writes dL/dpooled. <paramref name="scratch"/> needs Output + 2·Hidden floats.
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> pooled, ReadOnlySpan<float> z1, ReadOnlySpan<float> h, ReadOnlySpan<float> y, float norm,
+        ReadOnlySpan<float> dy, DenseGrads g, Span<float> dPooled, Span<float> scratch)
+    {
+        var dz2 = scratch[..Output];
+        var dh = scratch.Slice(Output, Hidden);
+        var dz1 = scratch.Slice(Output + Hidden, Hidden);
+        // d(z/|z|) = (dy − y·(y·dy)) / |z|
+        var yd = TensorPrimitives.Dot(y, dy);
+        TensorPrimitives.MultiplyAdd(y, -yd, dy, dz2);
+        TensorPrimitives.Divide(dz2, norm, dz2);
+        TensorPrimitives.Add(g.B2, dz2, g.B2);
+        for (var k = 0; k < Hidden; k++)
+        {
+            var hk = h[k];
+            var w2row = W2.AsSpan(k * Output, Output);
+            dh[k] = z1[k] > 0f ? TensorPrimitives.Dot(w2row, dz2) : 0f;
+            if (hk != 0f) TensorPrimitives.MultiplyAdd(dz2, hk, g.W2.AsSpan(k * Output, Output), g.W2.AsSpan(k * Output, Output));
+        }
+        dh.CopyTo(dz1);
+        TensorPrimitives.Add(g.B1, dz1, g.B1);
+        for (var d = 0; d < Dim; d++)
+        {
+            var w1row = W1.AsSpan(d * Hidden, Hidden);
+            dPooled[d] = TensorPrimitives.Dot(w1row, dz1);
+            var p = pooled[d];
+            if (p != 0f) TensorPrimitives.MultiplyAdd(dz1, p, g.W1.AsSpan(d * Hidden, Hidden), g.W1.AsSpan(d * Hidden, Hidden));
+        }
+    }
+
+    /// <summary>Gradient buffers of the dense layers (one per worker shard).</summary>
+    internal sealed class DenseGrads
+    {
+        public DenseGrads(BagTower t)
+        {
+            W1 = new float[t.W1.Length]; B1 = new float[t.B1.Length];
+            W2 = new float[t.W2.Length]; B2 = new float[t.B2.Length];
+        }
+        public float[] W1 { get; }
+        public float[] B1 { get; }
+        public float[] W2 { get; }
+        public float[] B2 { get; }
+        public void Clear() { Array.Clear(W1); Array.Clear(B1); Array.Clear(W2); Array.Clear(B2); }
+        public void AddTo(DenseGrads total)
+        {
+            TensorPrimitives.Add(total.W1, W1, total.W1); TensorPrimitives.Add(total.B1, B1, total.B1);
+            TensorPrimitives.Add(total.W2, W2, total.W2); TensorPrimitives.Add(total.B2, B2, total.B2);
+        }
+    }
+}

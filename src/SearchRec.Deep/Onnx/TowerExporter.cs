@@ -1,0 +1,70 @@
+using SearchRec.Deep.Model;
+using static SearchRec.Deep.Onnx.OnnxProto;
+
+namespace SearchRec.Deep.Onnx;
+
+/// <summary>
+/// Writes a <see cref="BagTower"/> as an ONNX model (IR version 7, opset 13). Inputs <c>ids</c>
+/// (int64 [batch, length], 0 = padding) and <c>weights</c> (float [batch, length]); output <c>vector</c>
+/// (float [batch, dim], unit length). Both batch and length are dynamic.
+/// </summary>
+internal static class TowerExporter
+{
+    public const int Opset = 13;
+    public const long IrVersion = 7;
+    public const string IdsInput = "ids";
+    public const string WeightsInput = "weights";
+    public const string VectorOutput = "vector";
+
+    public static byte[] Export(BagTower t, string docString)
+    {
+        var graph = new ProtoWriter();
+        void Node(string op, string[] ins, string[] outs, params ProtoWriter[] attrs) =>
+            graph.Message(1, OnnxProto.Node(op, outs[0] + "_" + op, ins, outs, attrs));
+
+        Node("Gather", ["emb", IdsInput], ["gathered"], IntAttr("axis", 0));
+        Node("Unsqueeze", [WeightsInput, "axes2"], ["w3"]);
+        Node("Mul", ["gathered", "w3"], ["weighted"]);
+        Node("ReduceSum", ["weighted", "axes1"], ["bag_sum"], IntAttr("keepdims", 0));
+        Node("ReduceSum", [WeightsInput, "axes1"], ["w_sum"], IntAttr("keepdims", 1));
+        Node("Max", ["w_sum", "w_floor"], ["w_div"]);
+        Node("Div", ["bag_sum", "w_div"], ["pooled"]);
+        Node("MatMul", ["pooled", "w1"], ["m1"]);
+        Node("Add", ["m1", "b1"], ["z1"]);
+        Node("Relu", ["z1"], ["h"]);
+        Node("MatMul", ["h", "w2"], ["m2"]);
+        Node("Add", ["m2", "b2"], ["z2"]);
+        Node("Mul", ["z2", "z2"], ["sq"]);
+        Node("ReduceSum", ["sq", "axes1"], ["sq_sum"], IntAttr("keepdims", 1));
+        Node("Sqrt", ["sq_sum"], ["norm"]);
+        Node("Max", ["norm", "n_floor"], ["norm_div"]);
+        Node("Div", ["z2", "norm_div"], [VectorOutput]);
+
+        graph.String(2, t.Name);
+        graph.Message(5, FloatTensor("emb", t.Emb, t.Vocab, t.Dim));
+        graph.Message(5, FloatTensor("w1", t.W1, t.Dim, t.Hidden));
+        graph.Message(5, FloatTensor("b1", t.B1, t.Hidden));
+        graph.Message(5, FloatTensor("w2", t.W2, t.Hidden, t.Output));
+        graph.Message(5, FloatTensor("b2", t.B2, t.Output));
+        graph.Message(5, Int64Tensor("axes1", [1L], 1));
+        graph.Message(5, Int64Tensor("axes2", [2L], 1));
+        graph.Message(5, FloatTensor("w_floor", [BagTower.WeightFloor]));
+        graph.Message(5, FloatTensor("n_floor", [BagTower.NormFloor]));
+        graph.Message(11, ValueInfo(IdsInput, ElemInt64, "batch", "length"));
+        graph.Message(11, ValueInfo(WeightsInput, ElemFloat, "batch", "length"));
+        graph.Message(12, ValueInfo(VectorOutput, ElemFloat, "batch", (long)t.Output));
+
+        var opset = new ProtoWriter().Int64(2, Opset);
+        var version = typeof(TowerExporter).Assembly.GetName().Version?.ToString() ?? "0";
+        var model = new ProtoWriter()
+            .Int64(1, IrVersion)
+            .String(2, "SearchRec")
+            .String(3, version)
+            .String(4, "searchrec.deep")
+            .Int64(5, 1)
+            .String(6, docString)
+            .Message(7, graph)
+            .Message(8, opset);
+        return model.ToArray();
+    }
+}

@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using SearchRec.Core;
+using SearchRec.Deep.Text;
+using SearchRec.Text;
+
+namespace SearchRec.Deep.Scoring;
+
+/// <summary>
+/// Deep text scores at query time: the query tower (ONNX Runtime) runs once per request, then each candidate's
+/// score is a dot product with its stored unit item vector (cosine, in [−1, 1]). Also exact dense recall over
+/// all item vectors. One session, created at open and reused; thread-safe.
+/// </summary>
+public sealed class DeepScorer : IDisposable
+{
+    private const int EncodeBatch = 256;
+    private static readonly Lazy<ITokenizer> DefaultTokenizer = new(() => new ChineseTokenizer());
+    private readonly TowerSession _tower;
+    private readonly ItemVectors _items;
+    private readonly TextFeaturizer _featurizer;
+
+    private DeepScorer(TowerSession tower, ItemVectors items, TextFeaturizer featurizer)
+    {
+        _tower = tower; _items = items; _featurizer = featurizer;
+    }
+
+    /// <summary>
+    /// Opens the text model of a models directory (<c>deep-model.json</c>, tower, item vectors). A model trained
+    /// with words segments with <paramref name="tokenizer"/>, by default the project's <see cref="ChineseTokenizer"/>
+    /// (training used the same).
+    /// </summary>
+    public static DeepScorer Open(string modelsDir, DeepScorerOptions? options = null, ITokenizer? tokenizer = null)
+    {
+        Guard.NotNull(modelsDir);
+        options ??= new DeepScorerOptions();
+        options.Validate();
+        var manifest = DeepModelManifest.Read(modelsDir);
+        var text = manifest.Text ?? throw new InvalidDataException($"'{Path.Combine(modelsDir, DeepModelManifest.FileName)}' has no text model; train with --catalog.");
+        // A model trained with words needs the same segmentation; the project's tokenizer is the default.
+        var featurizer = new TextFeaturizer(new TextFeaturizerOptions { Buckets = text.Buckets, MaxChars = text.MaxChars, MaxIds = text.MaxIds },
+            text.Words ? tokenizer ?? DefaultTokenizer.Value : null);
+        var baseName = Path.Combine(modelsDir, text.ItemVectors);
+        var items = ItemVectors.Read(baseName + ".bin", baseName + ".tsv");
+        var custom = options.TextTowerPath is not null;
+        var towerPath = custom ? options.TextTowerPath! : Path.Combine(modelsDir, text.Tower);
+        var tower = TowerSession.Open(towerPath, options, custom ? null : items.Dim);
+        try
+        {
+            if (custom)
+            {
+                options.Log($"deep: using the text tower '{towerPath}'; recomputing {items.Count:N0} item vectors.");
+                items = Recompute(tower, featurizer, items);
+            }
+            return new DeepScorer(tower, items, featurizer);
+        }
+        catch
+        {
+            tower.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Output dimension of the towers.</summary>
+    public int Dimension => _items.Dim;
+
+    /// <summary>Number of items with a stored vector.</summary>
+    public int ItemCount => _items.Count;
+
+    /// <summary>True when <paramref name="productId"/> has a stored vector.</summary>
+    public bool Contains(string productId) => _items.Index.ContainsKey(productId);
+
+    /// <summary>The query vector (unit length; zero-ish only for an empty query). Long queries are truncated.</summary>
+    public float[] EncodeQuery(string query)
+    {
+        var v = new float[Dimension];
+        EncodeQuery(query, v);
+        return v;
+    }
+
+    /// <summary>Writes the query vector into <paramref name="vector"/> (length <see cref="Dimension"/>).</summary>
+    public void EncodeQuery(string query, Span<float> vector)
+    {
+        if (vector.Length < Dimension) throw new ArgumentException($"vector has length {vector.Length}; need {Dimension}.", nameof(vector));
+        var max = _featurizer.Options.MaxIds;
+        var ids = ArrayPool<long>.Shared.Rent(max);
+        var w = ArrayPool<float>.Shared.Rent(max);
+        try
+        {
+            var n = _featurizer.Featurize(query ?? "", ids.AsSpan(0, max));
+            if (n == 0) { ids[0] = 0; w[0] = 0; n = 1; }
+            else w.AsSpan(0, n).Fill(1f);
+            _tower.Encode(ids, w, 1, n, vector[..Dimension]);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(ids);
+            ArrayPool<float>.Shared.Return(w);
+        }
+    }
+
+    /// <summary>
+    /// Scores candidates against a query vector: <c>scores[i]</c> = cosine of the query and item i; 0 for an id
+    /// without a vector.
+    /// </summary>
+    public void Score(ReadOnlySpan<float> queryVector, IReadOnlyList<string> productIds, Span<float> scores)
+    {
+        Guard.NotNull(productIds);
+        if (queryVector.Length != Dimension) throw new ArgumentException($"queryVector has length {queryVector.Length}; need {Dimension}.", nameof(queryVector));
+        if (scores.Length < productIds.Count) throw new ArgumentException($"scores has length {scores.Length}; need {productIds.Count}.", nameof(scores));
+        var index = _items.Index;
+        for (var i = 0; i < productIds.Count; i++)
+            scores[i] = index.TryGetValue(productIds[i], out var row) ? TensorPrimitives.Dot(_items.Row(row), queryVector) : 0f;
+    }
+
+    /// <summary>Encodes the query and scores the candidates (see <see cref="Score(ReadOnlySpan{float}, IReadOnlyList{string}, Span{float})"/>).</summary>
+    public float[] Score(string query, IReadOnlyList<string> productIds)
+    {
+        Guard.NotNull(productIds);
+        Span<float> q = stackalloc float[Dimension];
+        EncodeQuery(query, q);
+        var scores = new float[productIds.Count];
+        Score(q, productIds, scores);
+        return scores;
+    }
+
+    /// <summary>Dense recall: the <paramref name="k"/> items nearest to the query (exact inner-product search), best first.</summary>
+    public IReadOnlyList<(string ProductId, float Score)> Nearest(string query, int k)
+    {
+        Guard.Positive(k);
+        Span<float> q = stackalloc float[Dimension];
+        EncodeQuery(query, q);
+        return _items.Nearest(q, k);
+    }
+
+    /// <summary>Dense recall from an already computed query vector.</summary>
+    public IReadOnlyList<(string ProductId, float Score)> Nearest(ReadOnlySpan<float> queryVector, int k)
+    {
+        Guard.Positive(k);
+        if (queryVector.Length != Dimension) throw new ArgumentException($"queryVector has length {queryVector.Length}; need {Dimension}.", nameof(queryVector));
+        return _items.Nearest(queryVector, k);
+    }
+
+    private static ItemVectors Recompute(TowerSession tower, TextFeaturizer featurizer, ItemVectors old)
+    {
+        var data = new float[(long)old.Count * tower.Dim];
+        EncodeTexts(tower, featurizer, old.Texts, data);
+        return new ItemVectors(old.Ids, old.Texts, data, tower.Dim);
+    }
+
+    /// <summary>Encodes many texts with ORT in batches (used for a user's own tower and by the tests).</summary>
+    internal static void EncodeTexts(TowerSession tower, TextFeaturizer featurizer, IReadOnlyList<string> texts, Span<float> output)
+    {
+        var max = featurizer.Options.MaxIds;
+        var one = new long[max];
+        var ids = new long[EncodeBatch * max];
+        var w = new float[EncodeBatch * max];
+        var lens = new int[EncodeBatch];
+        for (var start = 0; start < texts.Count; start += EncodeBatch)
+        {
+            var b = Math.Min(EncodeBatch, texts.Count - start);
+            var len = 1;
+            for (var i = 0; i < b; i++) { lens[i] = featurizer.Featurize(texts[start + i], one); len = Math.Max(len, lens[i]); }
+            Array.Clear(ids); Array.Clear(w);
+            for (var i = 0; i < b; i++)
+            {
+                featurizer.Featurize(texts[start + i], ids.AsSpan(i * len, len));
+                w.AsSpan(i * len, lens[i]).Fill(1f);
+            }
+            tower.Encode(ids, w, b, len, output.Slice(start * tower.Dim, b * tower.Dim));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _tower.Dispose();
+}

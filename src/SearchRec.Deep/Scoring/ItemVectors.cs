@@ -1,0 +1,136 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SearchRec.Deep.Scoring;
+
+/// <summary>
+/// Unit item vectors in one contiguous array, with their ids. File pair: <c>NAME.bin</c> (magic <c>SRIV</c>,
+/// int32 version 1, int32 count, int32 dim, then count·dim little-endian float32) and <c>NAME.tsv</c>
+/// (<c>id&lt;TAB&gt;text</c> per row, same order; the text lets a user's own tower recompute the vectors).
+/// </summary>
+internal sealed class ItemVectors
+{
+    private const int Magic = 0x56495253; // "SRIV"
+
+    public ItemVectors(string[] ids, string[] texts, float[] data, int dim)
+    {
+        if (data.Length != (long)ids.Length * dim) throw new ArgumentException("item vector data does not match count × dim");
+        Ids = ids; Texts = texts; Data = data; Dim = dim;
+        Index = new Dictionary<string, int>(ids.Length, StringComparer.Ordinal);
+        for (var i = 0; i < ids.Length; i++) Index.TryAdd(ids[i], i);
+    }
+
+    public string[] Ids { get; }
+    public string[] Texts { get; }
+    public float[] Data { get; }
+    public int Dim { get; }
+    public int Count => Ids.Length;
+    public Dictionary<string, int> Index { get; }
+
+    public ReadOnlySpan<float> Row(int i) => Data.AsSpan(i * Dim, Dim);
+
+    public void Write(string binPath, string tsvPath)
+    {
+        using (var fs = File.Create(binPath))
+        using (var bw = new BinaryWriter(fs))
+        {
+            bw.Write(Magic); bw.Write(1); bw.Write(Count); bw.Write(Dim);
+            bw.Flush();
+            fs.Write(MemoryMarshal.AsBytes(Data.AsSpan()));
+        }
+        using var tw = new StreamWriter(tsvPath, false, new UTF8Encoding(false));
+        for (var i = 0; i < Count; i++)
+        {
+            tw.Write(Ids[i]); tw.Write('\t');
+            tw.Write(Texts[i].Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' '));
+            tw.Write('\n');
+        }
+    }
+
+    public static ItemVectors Read(string binPath, string tsvPath)
+    {
+        if (!File.Exists(binPath)) throw new FileNotFoundException($"item vectors '{binPath}' do not exist.", binPath);
+        if (!File.Exists(tsvPath)) throw new FileNotFoundException($"item ids '{tsvPath}' do not exist.", tsvPath);
+        float[] data;
+        int count, dim;
+        using (var fs = File.OpenRead(binPath))
+        using (var br = new BinaryReader(fs))
+        {
+            if (fs.Length < 16 || br.ReadInt32() != Magic) throw new InvalidDataException($"'{binPath}' is not a SearchRec item-vector file (bad magic).");
+            var version = br.ReadInt32();
+            if (version != 1) throw new InvalidDataException($"'{binPath}': item-vector format version {version} is not supported (expected 1).");
+            count = br.ReadInt32(); dim = br.ReadInt32();
+            if (count < 0 || dim < 1 || fs.Length != 16 + (long)count * dim * 4)
+                throw new InvalidDataException($"'{binPath}': header says {count} × {dim} floats but the file has {fs.Length - 16} data bytes.");
+            data = new float[(long)count * dim];
+            fs.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+        }
+        var ids = new string[count];
+        var texts = new string[count];
+        var row = 0;
+        var lineNo = 0;
+        foreach (var line in File.ReadLines(tsvPath))
+        {
+            lineNo++;
+            if (row >= count) throw new InvalidDataException($"'{tsvPath}' line {lineNo}: more ids than the {count} vectors.");
+            var tab = line.IndexOf('\t');
+            ids[row] = tab < 0 ? line : line[..tab];
+            texts[row] = tab < 0 ? "" : line[(tab + 1)..];
+            if (ids[row].Length == 0) throw new InvalidDataException($"'{tsvPath}' line {lineNo}: empty id.");
+            row++;
+        }
+        if (row != count) throw new InvalidDataException($"'{tsvPath}' has {row} ids but '{binPath}' has {count} vectors.");
+        return new ItemVectors(ids, texts, data, dim);
+    }
+
+    /// <summary>Scores every item against <paramref name="query"/> and keeps the best <paramref name="k"/> (exact search).</summary>
+    public List<(string ProductId, float Score)> Nearest(ReadOnlySpan<float> query, int k)
+    {
+        k = Math.Min(k, Count);
+        var result = new List<(string, float)>(k);
+        if (k <= 0) return result;
+        // Min-heap of the best k so far; one pass, no per-item allocation.
+        var heapScore = new float[k];
+        var heapIdx = new int[k];
+        var size = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            var s = TensorPrimitives.Dot(Data.AsSpan(i * Dim, Dim), query);
+            if (size < k) { heapScore[size] = s; heapIdx[size] = i; SiftUp(heapScore, heapIdx, size++); }
+            else if (s > heapScore[0]) { heapScore[0] = s; heapIdx[0] = i; SiftDown(heapScore, heapIdx, size); }
+        }
+        var order = new int[size];
+        for (var i = 0; i < size; i++) order[i] = i;
+        Array.Sort(order, (a, b) => heapScore[b] != heapScore[a] ? heapScore[b].CompareTo(heapScore[a]) : heapIdx[a].CompareTo(heapIdx[b]));
+        foreach (var o in order) result.Add((Ids[heapIdx[o]], heapScore[o]));
+        return result;
+    }
+
+    private static bool Less(float[] s, int[] idx, int a, int b) => s[a] < s[b] || (s[a] == s[b] && idx[a] > idx[b]);
+
+    private static void SiftUp(float[] s, int[] idx, int i)
+    {
+        while (i > 0)
+        {
+            var p = (i - 1) / 2;
+            if (!Less(s, idx, i, p)) break;
+            (s[i], s[p]) = (s[p], s[i]); (idx[i], idx[p]) = (idx[p], idx[i]);
+            i = p;
+        }
+    }
+
+    private static void SiftDown(float[] s, int[] idx, int n)
+    {
+        var i = 0;
+        while (true)
+        {
+            var l = 2 * i + 1; var r = l + 1; var m = i;
+            if (l < n && Less(s, idx, l, m)) m = l;
+            if (r < n && Less(s, idx, r, m)) m = r;
+            if (m == i) break;
+            (s[i], s[m]) = (s[m], s[i]); (idx[i], idx[m]) = (idx[m], idx[i]);
+            i = m;
+        }
+    }
+}

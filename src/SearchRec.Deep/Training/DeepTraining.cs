@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Deep.Model;
+using SearchRec.Deep.Onnx;
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Text;
+using SearchRec.Text;
+
+namespace SearchRec.Deep.Training;
+
+/// <summary>Settings of <c>searchrec train-deep</c>. Property docs state the defaults.</summary>
+public sealed class DeepTrainingOptions
+{
+    /// <summary>Random seed of initialisation, pair derivation and shuffling. Default 42.</summary>
+    public int Seed { get; set; } = 42;
+    /// <summary>Worker threads. Default: all cores. The result does not depend on it (fixed shards).</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>Passes over the text pairs. Default 6.</summary>
+    public int TextEpochs { get; set; } = 6;
+    /// <summary>Passes over the behaviour sequences. Default 4.</summary>
+    public int BehaviourEpochs { get; set; } = 4;
+    /// <summary>Pairs per batch (in-batch negatives = batch − 1). Default 256.</summary>
+    public int BatchSize { get; set; } = 256;
+    /// <summary>Softmax temperature. Default 0.05.</summary>
+    public float Temperature { get; set; } = 0.05f;
+    /// <summary>Adam learning rate of the dense layers. Default 0.002.</summary>
+    public float LearningRate { get; set; } = 2e-3f;
+    /// <summary>Adam learning rate of the embedding rows. Default 0.005.</summary>
+    public float EmbeddingLearningRate { get; set; } = 5e-3f;
+    /// <summary>Text embedding width. Default 64.</summary>
+    public int TextEmbeddingDim { get; set; } = 64;
+    /// <summary>Hidden width of the tower MLPs. Default 128.</summary>
+    public int Hidden { get; set; } = 128;
+    /// <summary>Output (vector) dimension. Default 64.</summary>
+    public int OutputDim { get; set; } = 64;
+    /// <summary>Behaviour embedding width. Default 32.</summary>
+    public int BehaviourEmbeddingDim { get; set; } = 32;
+    /// <summary>Random title-span queries derived per product. Default 6.</summary>
+    public int SpansPerTitle { get; set; } = 6;
+    /// <summary>Times each judged pair is repeated per epoch. Default 3.</summary>
+    public int JudgedPairRepeats { get; set; } = 3;
+    /// <summary>
+    /// True (default) ties the user and item towers (one embedding table and MLP): a user vector then lies near the
+    /// items of their history, which suits logs where people come back to what they viewed.
+    /// </summary>
+    public bool ShareBehaviourTowers { get; set; } = true;
+    /// <summary>Featurizer of the text tower.</summary>
+    public TextFeaturizerOptions Text { get; set; } = new();
+    /// <summary>Featurizer of the behaviour towers.</summary>
+    public BehaviourFeaturizerOptions Behaviour { get; set; } = new();
+    /// <summary>Queries that derived pairs must never equal (e.g. the evaluation queries). Default none.</summary>
+    public IReadOnlySet<string>? ExcludeQueries { get; set; }
+
+    /// <summary>Throws naming the first bad field.</summary>
+    public void Validate()
+    {
+        void Positive(int v, string name) { if (v < 1) throw new ArgumentOutOfRangeException(name, v, $"DeepTrainingOptions.{name} must be positive."); }
+        Positive(Threads, nameof(Threads)); Positive(BatchSize, nameof(BatchSize)); Positive(TextEmbeddingDim, nameof(TextEmbeddingDim));
+        Positive(Hidden, nameof(Hidden)); Positive(OutputDim, nameof(OutputDim)); Positive(BehaviourEmbeddingDim, nameof(BehaviourEmbeddingDim));
+        if (TextEpochs < 0) throw new ArgumentOutOfRangeException(nameof(TextEpochs), TextEpochs, "DeepTrainingOptions.TextEpochs must be non-negative.");
+        if (BehaviourEpochs < 0) throw new ArgumentOutOfRangeException(nameof(BehaviourEpochs), BehaviourEpochs, "DeepTrainingOptions.BehaviourEpochs must be non-negative.");
+        if (SpansPerTitle < 0) throw new ArgumentOutOfRangeException(nameof(SpansPerTitle), SpansPerTitle, "DeepTrainingOptions.SpansPerTitle must be non-negative.");
+        if (JudgedPairRepeats < 0) throw new ArgumentOutOfRangeException(nameof(JudgedPairRepeats), JudgedPairRepeats, "DeepTrainingOptions.JudgedPairRepeats must be non-negative.");
+        if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "DeepTrainingOptions.BatchSize must be at least 2 (in-batch negatives).");
+        if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "DeepTrainingOptions.Temperature must be positive.");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "DeepTrainingOptions.LearningRate must be positive.");
+        if (!(EmbeddingLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(EmbeddingLearningRate), EmbeddingLearningRate, "DeepTrainingOptions.EmbeddingLearningRate must be positive.");
+        Guard.NotNull(Text).Validate();
+        Guard.NotNull(Behaviour).Validate();
+    }
+
+    internal TrainerOptions Trainer() => new()
+    {
+        BatchSize = BatchSize, Temperature = Temperature, LearningRate = LearningRate,
+        EmbeddingLearningRate = EmbeddingLearningRate, Threads = Threads,
+    };
+}
+
+/// <summary>What a training run did: pairs or samples, losses per epoch, time, and the files written.</summary>
+public sealed record DeepTrainingReport(string Tower, int Examples, IReadOnlyList<double> EpochLoss, TimeSpan Elapsed, IReadOnlyDictionary<string, long> FileBytes);
+
+/// <summary>Trains the text and behaviour two-tower models in C#, exports them to ONNX and stores item vectors.</summary>
+public static class DeepTraining
+{
+    /// <summary>
+    /// Trains the shared text tower on judged pairs (<paramref name="judged"/>: query → product id) and weak pairs
+    /// derived from <paramref name="products"/>, then writes <c>text-tower.onnx</c>, the item vectors of all
+    /// products and <c>deep-model.json</c> into <paramref name="modelsDir"/>.
+    /// </summary>
+    public static DeepTrainingReport TrainText(IReadOnlyList<Product> products, IReadOnlyList<(string Query, string ProductId)> judged,
+        string modelsDir, DeepTrainingOptions options, ITokenizer? tokenizer = null, Action<string>? progress = null,
+        IReadOnlyList<(string Query, string ProductId)>? weakPairs = null)
+    {
+        Guard.NotNull(products); Guard.NotNull(judged); Guard.NotNull(modelsDir); Guard.NotNull(options);
+        options.Validate();
+        if (products.Count == 0) throw new ArgumentException("the catalog has no products; nothing to train the text tower on.", nameof(products));
+        var sw = Stopwatch.StartNew();
+        var log = progress ?? (_ => { });
+        var featurizer = new TextFeaturizer(options.Text, tokenizer);
+        var rng = new Random(options.Seed);
+        var titleBags = new Bag[products.Count];
+        var byId = new Dictionary<string, int>(products.Count, StringComparer.Ordinal);
+        for (var i = 0; i < products.Count; i++)
+        {
+            titleBags[i] = MakeBag(featurizer, products[i].Title);
+            byId.TryAdd(products[i].Id, i);
+        }
+        var derived = TextPairs.Derive(products, tokenizer, options.SpansPerTitle, rng, options.ExcludeQueries);
+        var examples = new List<PairExample>(derived.Count + judged.Count * options.JudgedPairRepeats);
+        foreach (var (q, p) in derived) examples.Add(new PairExample(MakeBag(featurizer, q), titleBags[p], p));
+        var judgedUsed = 0;
+        foreach (var (q, id) in judged)
+        {
+            if (!byId.TryGetValue(id, out var p)) continue;
+            judgedUsed++;
+            var bag = MakeBag(featurizer, q);
+            for (var r = 0; r < options.JudgedPairRepeats; r++) examples.Add(new PairExample(bag, titleBags[p], p));
+        }
+        var weakUsed = 0;
+        foreach (var (q, id) in weakPairs ?? [])
+        {
+            if (!byId.TryGetValue(id, out var p) || options.ExcludeQueries?.Contains(q) == true) continue;
+            weakUsed++;
+            examples.Add(new PairExample(MakeBag(featurizer, q), titleBags[p], p));
+        }
+        log($"text: {products.Count:N0} products, {derived.Count:N0} derived pairs, {weakUsed:N0} weak pairs, {judgedUsed:N0} judged pairs (×{options.JudgedPairRepeats}), featurized in {sw.Elapsed.TotalSeconds:F1} s");
+
+        var tower = new BagTower("text_tower", options.Text.Buckets, options.TextEmbeddingDim, options.Hidden, options.OutputDim);
+        tower.Initialize(new Random(options.Seed + 1));
+        var losses = Train(new TwoTowerTrainer(tower, tower, options.Trainer()), examples, options.TextEpochs, rng, "text", log);
+
+        Directory.CreateDirectory(modelsDir);
+        var info = new TextModelInfo
+        {
+            Buckets = options.Text.Buckets, MaxChars = options.Text.MaxChars, MaxIds = options.Text.MaxIds,
+            Words = tokenizer is not null, Dim = options.OutputDim,
+        };
+        var towerPath = Path.Combine(modelsDir, info.Tower);
+        File.WriteAllBytes(towerPath, TowerExporter.Export(tower,
+            "SearchRec text tower: hashed words + char 1-3-grams -> weighted-mean embedding bag -> Linear-ReLU-Linear -> L2 normalise."));
+        var vectors = new float[(long)products.Count * options.OutputDim];
+        EncodeAll(tower, titleBags, vectors, options.Threads);
+        var ids = new string[products.Count];
+        var texts = new string[products.Count];
+        for (var i = 0; i < products.Count; i++) { ids[i] = products[i].Id; texts[i] = products[i].Title; }
+        var baseName = Path.Combine(modelsDir, info.ItemVectors);
+        new ItemVectors(ids, texts, vectors, options.OutputDim).Write(baseName + ".bin", baseName + ".tsv");
+        var manifest = ReadOrNew(modelsDir);
+        info.TrainSeconds = Math.Round(sw.Elapsed.TotalSeconds, 1);
+        manifest.Text = info;
+        manifest.Write(modelsDir);
+        var files = Sizes(towerPath, baseName + ".bin", baseName + ".tsv");
+        log($"text: wrote {towerPath} and {products.Count:N0} item vectors in {sw.Elapsed.TotalSeconds:F1} s");
+        return new DeepTrainingReport("text", examples.Count, losses, sw.Elapsed, files);
+    }
+
+    /// <summary>
+    /// Trains the behaviour towers by next-item prediction over each user's events (sorted by time; repeats of
+    /// the same item in a row collapsed), then writes <c>user-tower.onnx</c>, <c>item-tower.onnx</c> and the item
+    /// vectors of every item in <paramref name="events"/>.
+    /// </summary>
+    public static DeepTrainingReport TrainBehaviour(IReadOnlyList<UserEvent> events, string modelsDir, DeepTrainingOptions options, Action<string>? progress = null)
+    {
+        Guard.NotNull(events); Guard.NotNull(modelsDir); Guard.NotNull(options);
+        options.Validate();
+        var sw = Stopwatch.StartNew();
+        var log = progress ?? (_ => { });
+        var feat = new BehaviourFeaturizer(options.Behaviour);
+        var histories = Histories(events);
+        var itemCat = new Dictionary<long, long>();
+        foreach (var e in events) itemCat[e.ItemId] = e.CategoryId;
+        var itemBags = new Dictionary<long, Bag>(itemCat.Count);
+        foreach (var (it, cat) in itemCat)
+        {
+            var bagIds = new long[2]; var bagW = new float[2];
+            feat.ItemBag(it, cat, bagIds, bagW);
+            itemBags[it] = new Bag(bagIds, bagW);
+        }
+        var examples = new List<PairExample>();
+        var uid = new long[feat.MaxUserIds];
+        var uw = new float[feat.MaxUserIds];
+        foreach (var h in histories.Values)
+        {
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(h);
+            for (var t = 1; t < span.Length; t++)
+            {
+                var n = feat.UserBag(span[..t], uid, uw);
+                examples.Add(new PairExample(new Bag(uid[..n], uw[..n]), itemBags[span[t].ItemId], span[t].ItemId));
+            }
+        }
+        if (examples.Count < 2) throw new ArgumentException($"the events give {examples.Count} next-item samples; need at least 2 (users with two or more distinct consecutive items).", nameof(events));
+        log($"behaviour: {histories.Count:N0} users, {itemCat.Count:N0} items, {examples.Count:N0} next-item samples");
+
+        var rng = new Random(options.Seed + 7);
+        var user = new BagTower("user_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
+        user.Initialize(new Random(options.Seed + 2));
+        var item = user;
+        if (!options.ShareBehaviourTowers)
+        {
+            item = new BagTower("item_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
+            item.Initialize(new Random(options.Seed + 3));
+        }
+        var losses = Train(new TwoTowerTrainer(user, item, options.Trainer()), examples, options.BehaviourEpochs, rng, "behaviour", log);
+
+        Directory.CreateDirectory(modelsDir);
+        var info = new BehaviourModelInfo
+        {
+            ItemBuckets = options.Behaviour.ItemBuckets, CategoryBuckets = options.Behaviour.CategoryBuckets,
+            HistoryLength = options.Behaviour.HistoryLength, HalfLife = options.Behaviour.HalfLife, Dim = options.OutputDim,
+        };
+        var userPath = Path.Combine(modelsDir, info.UserTower);
+        var itemPath = Path.Combine(modelsDir, info.ItemTower);
+        File.WriteAllBytes(userPath, TowerExporter.Export(user, "SearchRec user tower: recency- and intent-weighted bag of history item and category ids -> Linear-ReLU-Linear -> L2 normalise."));
+        File.WriteAllBytes(itemPath, TowerExporter.Export(item, "SearchRec item tower: bag of item id and category id -> Linear-ReLU-Linear -> L2 normalise."));
+        var itemIds = new long[itemCat.Count];
+        itemCat.Keys.CopyTo(itemIds, 0);
+        Array.Sort(itemIds);
+        var bags = new Bag[itemIds.Length];
+        for (var i = 0; i < bags.Length; i++) bags[i] = itemBags[itemIds[i]];
+        var vectors = new float[(long)bags.Length * options.OutputDim];
+        EncodeAll(item, bags, vectors, options.Threads);
+        var ids = new string[itemIds.Length];
+        var texts = new string[itemIds.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = itemIds[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            texts[i] = itemCat[itemIds[i]].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var baseName = Path.Combine(modelsDir, info.ItemVectors);
+        new ItemVectors(ids, texts, vectors, options.OutputDim).Write(baseName + ".bin", baseName + ".tsv");
+        var manifest = ReadOrNew(modelsDir);
+        info.TrainSeconds = Math.Round(sw.Elapsed.TotalSeconds, 1);
+        manifest.Behaviour = info;
+        manifest.Write(modelsDir);
+        log($"behaviour: wrote {userPath}, {itemPath} and {ids.Length:N0} item vectors in {sw.Elapsed.TotalSeconds:F1} s");
+        return new DeepTrainingReport("behaviour", examples.Count, losses, sw.Elapsed, Sizes(userPath, itemPath, baseName + ".bin", baseName + ".tsv"));
+    }
+
+    /// <summary>Each user's events sorted by time (stable), consecutive repeats of one item collapsed to the strongest.</summary>
+    internal static Dictionary<long, List<UserEvent>> Histories(IEnumerable<UserEvent> events)
+    {
+        var byUser = new Dictionary<long, List<UserEvent>>();
+        foreach (var e in events)
+        {
+            if (!byUser.TryGetValue(e.UserId, out var list)) byUser[e.UserId] = list = [];
+            list.Add(e);
+        }
+        var result = new Dictionary<long, List<UserEvent>>(byUser.Count);
+        foreach (var (u, list) in byUser)
+        {
+            var sorted = list.OrderBy(e => e.Timestamp).ToList();
+            var collapsed = new List<UserEvent>(sorted.Count);
+            foreach (var e in sorted)
+            {
+                if (collapsed.Count > 0 && collapsed[^1].ItemId == e.ItemId)
+                {
+                    if (e.Behavior > collapsed[^1].Behavior) collapsed[^1] = collapsed[^1] with { Behavior = e.Behavior };
+                    continue;
+                }
+                collapsed.Add(e);
+            }
+            result[u] = collapsed;
+        }
+        return result;
+    }
+
+    private static List<double> Train(TwoTowerTrainer trainer, List<PairExample> examples, int epochs, Random rng, string name, Action<string> log)
+    {
+        var losses = new List<double>(epochs);
+        var tick = Stopwatch.StartNew();
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            var loss = trainer.Epoch(examples, rng, (done, total, mean) =>
+            {
+                if (tick.ElapsedMilliseconds < 3000) return;
+                tick.Restart();
+                log($"{name}: epoch {epoch}/{epochs} {100.0 * done / total:F0}% loss {mean:F4}");
+            });
+            losses.Add(loss);
+            log($"{name}: epoch {epoch}/{epochs} done, mean loss {loss:F4}");
+        }
+        return losses;
+    }
+
+    internal static Bag MakeBag(TextFeaturizer f, string text)
+    {
+        var buf = new long[f.Options.MaxIds];
+        var n = f.Featurize(text, buf);
+        var w = new float[n];
+        Array.Fill(w, 1f);
+        return new Bag(buf[..n], w);
+    }
+
+    internal static void EncodeAll(BagTower t, Bag[] bags, float[] output, int threads)
+    {
+        Parallel.For(0, bags.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            () => (new float[t.Dim], new float[t.Hidden], new float[t.Hidden], new float[t.Output]),
+            (i, _, s) =>
+            {
+                t.Forward(bags[i].Ids, bags[i].Weights, s.Item1, s.Item2, s.Item3, s.Item4, output.AsSpan(i * t.Output, t.Output));
+                return s;
+            }, _ => { });
+    }
+
+    private static DeepModelManifest ReadOrNew(string dir) =>
+        File.Exists(Path.Combine(dir, DeepModelManifest.FileName)) ? DeepModelManifest.Read(dir) : new DeepModelManifest();
+
+    private static Dictionary<string, long> Sizes(params string[] paths)
+    {
+        var d = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var p in paths) d[Path.GetFileName(p)] = new FileInfo(p).Length;
+        return d;
+    }
+}

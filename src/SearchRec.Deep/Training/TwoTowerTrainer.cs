@@ -1,0 +1,279 @@
+using System.Numerics.Tensors;
+using SearchRec.Deep.Model;
+
+namespace SearchRec.Deep.Training;
+
+/// <summary>One side of a training pair: bag ids and their weights (0 = padding).</summary>
+internal readonly record struct Bag(long[] Ids, float[] Weights);
+
+/// <summary>A positive pair; <see cref="Key"/> identifies the right side so duplicates in a batch are not used as negatives.</summary>
+internal readonly record struct PairExample(Bag Left, Bag Right, long Key);
+
+/// <summary>
+/// Trains two <see cref="BagTower"/>s (or one shared tower) with sampled softmax over in-batch negatives:
+/// logits = left·right / τ, cross-entropy against the diagonal. Each batch is cut into a fixed number of shards
+/// that run in parallel with their own gradient buffers and are summed in shard order, so a fixed seed gives
+/// the same model whatever the thread count. Adam for the dense layers, lazy (row-wise) Adam for embeddings.
+/// </summary>
+internal sealed class TwoTowerTrainer
+{
+    private const int Shards = 8;
+    private readonly BagTower _left, _right;
+    private readonly bool _shared;
+    private readonly TrainerOptions _o;
+    private readonly Side _l, _r;
+    private readonly BagTower.DenseGrads[] _gl, _gr;
+    private readonly AdamState _al, _ar;
+    private long _step;
+
+    public TwoTowerTrainer(BagTower left, BagTower right, TrainerOptions options)
+    {
+        _left = left; _right = right; _shared = ReferenceEquals(left, right); _o = options;
+        _l = new Side(left, options.BatchSize); _r = new Side(right, options.BatchSize);
+        _gl = new BagTower.DenseGrads[Shards]; _gr = new BagTower.DenseGrads[Shards];
+        for (var s = 0; s < Shards; s++)
+        {
+            _gl[s] = new BagTower.DenseGrads(left);
+            _gr[s] = _shared ? _gl[s] : new BagTower.DenseGrads(right);
+        }
+        _al = new AdamState(left);
+        _ar = _shared ? _al : new AdamState(right);
+    }
+
+    /// <summary>One pass over <paramref name="examples"/> in a seeded random order; returns the mean batch loss.</summary>
+    public double Epoch(IReadOnlyList<PairExample> examples, Random rng, Action<int, int, double>? progress = null)
+    {
+        var order = new int[examples.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        rng.Shuffle(order);
+        double total = 0;
+        var batches = 0;
+        var batch = new PairExample[_o.BatchSize];
+        for (var start = 0; start + 2 <= order.Length; start += _o.BatchSize)
+        {
+            var b = Math.Min(_o.BatchSize, order.Length - start);
+            for (var i = 0; i < b; i++) batch[i] = examples[order[start + i]];
+            total += Step(batch.AsSpan(0, b));
+            batches++;
+            progress?.Invoke(start + b, order.Length, total / batches);
+        }
+        return batches == 0 ? 0 : total / batches;
+    }
+
+    /// <summary>Mean loss of a batch without updating (for tests and validation).</summary>
+    public double Loss(ReadOnlySpan<PairExample> batch)
+    {
+        var arr = batch.ToArray();
+        ForwardAll(arr);
+        return Logits(arr, computeGrads: false);
+    }
+
+    internal double Step(ReadOnlySpan<PairExample> batchSpan)
+    {
+        var batch = batchSpan.ToArray();
+        var b = batch.Length;
+        ForwardAll(batch);
+        var loss = Logits(batch, computeGrads: true);
+        var po = new ParallelOptions { MaxDegreeOfParallelism = _o.Threads };
+        Parallel.For(0, Shards, po, s =>
+        {
+            var (lo, hi) = ShardRange(s, b);
+            _gl[s].Clear();
+            if (!_shared) _gr[s].Clear();
+            Span<float> scratch = stackalloc float[Math.Max(_left.Output + 2 * _left.Hidden, _right.Output + 2 * _right.Hidden)];
+            for (var i = lo; i < hi; i++)
+            {
+                _l.Backward(_left, i, _gl[s], scratch);
+                _r.Backward(_right, i, _gr[s], scratch);
+            }
+        });
+        for (var s = 1; s < Shards; s++)
+        {
+            _gl[s].AddTo(_gl[0]);
+            if (!_shared) _gr[s].AddTo(_gr[0]);
+        }
+        _step++;
+        _al.UpdateDense(_left, _gl[0], _o.LearningRate, _step);
+        if (!_shared) _ar.UpdateDense(_right, _gr[0], _o.LearningRate, _step);
+        _al.ScatterEmbedding(_left, _l, batch, left: true);
+        _ar.ScatterEmbedding(_right, _r, batch, left: false);
+        _al.UpdateEmbedding(_left, _o.EmbeddingLearningRate, _step);
+        if (!_shared) _ar.UpdateEmbedding(_right, _o.EmbeddingLearningRate, _step);
+        return loss;
+    }
+
+    private void ForwardAll(PairExample[] batch)
+    {
+        var b = batch.Length;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = _o.Threads };
+        Parallel.For(0, Shards, po, s =>
+        {
+            var (lo, hi) = ShardRange(s, b);
+            for (var i = lo; i < hi; i++)
+            {
+                _l.Forward(_left, i, batch[i].Left);
+                _r.Forward(_right, i, batch[i].Right);
+            }
+        });
+    }
+
+    // Fills dY of both sides with the gradient of the mean in-batch softmax loss; returns the loss.
+    private double Logits(PairExample[] batch, bool computeGrads)
+    {
+        var b = batch.Length;
+        var invT = 1f / _o.Temperature;
+        var rowLoss = new double[b];
+        var g = new float[b * b];
+        var po = new ParallelOptions { MaxDegreeOfParallelism = _o.Threads };
+        Parallel.For(0, b, po, i =>
+        {
+            var row = g.AsSpan(i * b, b);
+            var yi = _l.Y(i);
+            for (var j = 0; j < b; j++)
+                row[j] = j != i && batch[j].Key == batch[i].Key ? float.NegativeInfinity : TensorPrimitives.Dot(yi, _r.Y(j)) * invT;
+            var max = TensorPrimitives.Max(row);
+            double sum = 0;
+            for (var j = 0; j < b; j++) { var e = MathF.Exp(row[j] - max); row[j] = e; sum += e; }
+            rowLoss[i] = -Math.Log(row[i] / sum);
+            var scale = (float)(1.0 / (sum * b));
+            TensorPrimitives.Multiply(row, scale, row);
+            row[i] -= 1f / b;
+        });
+        if (computeGrads)
+        {
+            Parallel.For(0, b, po, i =>
+            {
+                var d = _l.DY(i);
+                d.Clear();
+                var row = g.AsSpan(i * b, b);
+                for (var j = 0; j < b; j++) if (row[j] != 0f) TensorPrimitives.MultiplyAdd(_r.Y(j), row[j] * invT, d, d);
+            });
+            Parallel.For(0, b, po, j =>
+            {
+                var d = _r.DY(j);
+                d.Clear();
+                for (var i = 0; i < b; i++) { var gij = g[i * b + j]; if (gij != 0f) TensorPrimitives.MultiplyAdd(_l.Y(i), gij * invT, d, d); }
+            });
+        }
+        double loss = 0;
+        foreach (var l in rowLoss) loss += l;
+        return loss / b;
+    }
+
+    private static (int Lo, int Hi) ShardRange(int s, int b) => (s * b / Shards, (s + 1) * b / Shards);
+
+    /// <summary>Per-row activations of one side for the current batch.</summary>
+    internal sealed class Side
+    {
+        private readonly int _dim, _hidden, _out;
+        public Side(BagTower t, int batch)
+        {
+            _dim = t.Dim; _hidden = t.Hidden; _out = t.Output;
+            Pooled = new float[batch * _dim]; DPooled = new float[batch * _dim];
+            Z1 = new float[batch * _hidden]; H = new float[batch * _hidden];
+            Z2 = new float[batch * _out]; Yv = new float[batch * _out]; Dy = new float[batch * _out];
+            Norm = new float[batch]; Denom = new float[batch];
+        }
+        public float[] Pooled { get; } public float[] DPooled { get; } public float[] Z1 { get; } public float[] H { get; }
+        public float[] Z2 { get; } public float[] Yv { get; } public float[] Dy { get; } public float[] Norm { get; } public float[] Denom { get; }
+        public Span<float> Y(int i) => Yv.AsSpan(i * _out, _out);
+        public Span<float> DY(int i) => Dy.AsSpan(i * _out, _out);
+        public Span<float> DP(int i) => DPooled.AsSpan(i * _dim, _dim);
+
+        public void Forward(BagTower t, int i, Bag bag)
+        {
+            var pooled = Pooled.AsSpan(i * _dim, _dim);
+            Denom[i] = t.Pool(bag.Ids, bag.Weights, pooled);
+            Norm[i] = t.Head(pooled, Z1.AsSpan(i * _hidden, _hidden), H.AsSpan(i * _hidden, _hidden), Z2.AsSpan(i * _out, _out), Y(i));
+        }
+
+        public void Backward(BagTower t, int i, BagTower.DenseGrads g, Span<float> scratch) =>
+            t.Backward(Pooled.AsSpan(i * _dim, _dim), Z1.AsSpan(i * _hidden, _hidden), H.AsSpan(i * _hidden, _hidden), Y(i), Norm[i], DY(i), g, DP(i), scratch);
+    }
+
+    /// <summary>Adam moments of one tower; embedding rows are updated only when touched (lazy Adam).</summary>
+    private sealed class AdamState
+    {
+        private const float B1 = 0.9f, B2 = 0.999f, Eps = 1e-8f;
+        private readonly float[] _mW1, _vW1, _mB1, _vB1, _mW2, _vW2, _mB2, _vB2, _mE, _vE, _gE;
+        private readonly bool[] _touched;
+        private readonly List<int> _rows = [];
+        private readonly int _dim;
+
+        public AdamState(BagTower t)
+        {
+            _dim = t.Dim;
+            _mW1 = new float[t.W1.Length]; _vW1 = new float[t.W1.Length];
+            _mB1 = new float[t.B1.Length]; _vB1 = new float[t.B1.Length];
+            _mW2 = new float[t.W2.Length]; _vW2 = new float[t.W2.Length];
+            _mB2 = new float[t.B2.Length]; _vB2 = new float[t.B2.Length];
+            _mE = new float[t.Emb.Length]; _vE = new float[t.Emb.Length]; _gE = new float[t.Emb.Length];
+            _touched = new bool[t.Vocab];
+        }
+
+        public void UpdateDense(BagTower t, BagTower.DenseGrads g, float lr, long step)
+        {
+            var c = Correction(lr, step);
+            Adam(t.W1, g.W1, _mW1, _vW1, c); Adam(t.B1, g.B1, _mB1, _vB1, c);
+            Adam(t.W2, g.W2, _mW2, _vW2, c); Adam(t.B2, g.B2, _mB2, _vB2, c);
+        }
+
+        public void ScatterEmbedding(BagTower t, Side side, PairExample[] batch, bool left)
+        {
+            for (var i = 0; i < batch.Length; i++)
+            {
+                var bag = left ? batch[i].Left : batch[i].Right;
+                var dp = side.DP(i);
+                var inv = 1f / side.Denom[i];
+                for (var l = 0; l < bag.Ids.Length; l++)
+                {
+                    var w = bag.Weights[l];
+                    if (w == 0f) continue;
+                    var id = (int)bag.Ids[l];
+                    if (id == 0) continue;
+                    if (!_touched[id]) { _touched[id] = true; _rows.Add(id); }
+                    var gr = _gE.AsSpan(id * _dim, _dim);
+                    TensorPrimitives.MultiplyAdd(dp, w * inv, gr, gr);
+                }
+            }
+        }
+
+        public void UpdateEmbedding(BagTower t, float lr, long step)
+        {
+            var c = Correction(lr, step);
+            _rows.Sort(); // fixed order keeps runs identical
+            foreach (var id in _rows)
+            {
+                var o = id * _dim;
+                Adam(t.Emb.AsSpan(o, _dim), _gE.AsSpan(o, _dim), _mE.AsSpan(o, _dim), _vE.AsSpan(o, _dim), c);
+                _gE.AsSpan(o, _dim).Clear();
+                _touched[id] = false;
+            }
+            _rows.Clear();
+        }
+
+        private static float Correction(float lr, long step) =>
+            lr * MathF.Sqrt(1 - MathF.Pow(B2, step)) / (1 - MathF.Pow(B1, step));
+
+        private static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float lrc)
+        {
+            for (var i = 0; i < p.Length; i++)
+            {
+                var gi = g[i];
+                m[i] = B1 * m[i] + (1 - B1) * gi;
+                v[i] = B2 * v[i] + (1 - B2) * gi * gi;
+                p[i] -= lrc * m[i] / (MathF.Sqrt(v[i]) + Eps);
+            }
+        }
+    }
+}
+
+/// <summary>Settings of one two-tower training run.</summary>
+internal sealed class TrainerOptions
+{
+    public int BatchSize { get; init; } = 256;
+    public float Temperature { get; init; } = 0.05f;
+    public float LearningRate { get; init; } = 2e-3f;
+    public float EmbeddingLearningRate { get; init; } = 5e-3f;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+}

@@ -1,0 +1,97 @@
+using System.Buffers;
+using SearchRec.Core;
+using SearchRec.Deep.Scoring;
+
+namespace SearchRec.Ranking.Features;
+
+/// <summary>
+/// Two-tower scores: query–item cosine from the text towers and, when a behaviour model and a user history exist,
+/// user–item from the behaviour towers. Items without a vector are NaN with a <c>has_*</c> column.
+/// </summary>
+public sealed class DeepFeatures : IFeatureGroup
+{
+    private readonly DeepScorer? _text;
+    private readonly BehaviourScorer? _behaviour;
+    private readonly string[] _names;
+
+    /// <summary>Creates the group from either or both scorers (at least one).</summary>
+    public DeepFeatures(DeepScorer? text, BehaviourScorer? behaviour)
+    {
+        if (text is null && behaviour is null) throw new ArgumentException("DeepFeatures needs a text scorer, a behaviour scorer or both.");
+        _text = text;
+        _behaviour = behaviour;
+        var names = new List<string>();
+        if (text is not null) names.AddRange(["has_deep_item", "deep_query_item", "deep_query_item_rel"]);
+        if (behaviour is not null) names.AddRange(["has_deep_user", "deep_user_item"]);
+        _names = names.ToArray();
+    }
+
+    /// <inheritdoc />
+    public string Name => "deep";
+
+    /// <inheritdoc />
+    public int Version => 1;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> FeatureNames => _names;
+
+    /// <inheritdoc />
+    public void Compute(RankingQuery query, ReadOnlySpan<RankingCandidate> candidates, FeatureWriter output)
+    {
+        var n = candidates.Length;
+        if (n == 0) return;
+        var ids = new string[n]; // the scorers take a list of ids: one array per request
+        for (var i = 0; i < n; i++) ids[i] = candidates[i].Recall.ProductId;
+        var scores = ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            var col = 0;
+            if (_text is not null)
+            {
+                Span<float> q = stackalloc float[_text.Dimension];
+                _text.EncodeQuery(query.Text, q);
+                _text.Score(q, ids, scores);
+                var max = float.NegativeInfinity;
+                for (var i = 0; i < n; i++) if (_text.Contains(ids[i])) max = MathF.Max(max, scores[i]);
+                for (var i = 0; i < n; i++)
+                {
+                    var known = _text.Contains(ids[i]);
+                    output.Set(i, 0, known ? 1 : 0);
+                    output.Set(i, 1, known ? scores[i] : float.NaN);
+                    output.Set(i, 2, known ? scores[i] - max : float.NaN);
+                }
+                col = 3;
+            }
+            if (_behaviour is not null)
+            {
+                var history = query.History;
+                if (history is { Count: > 0 })
+                {
+                    // UserHistory is most recent first; the tower reads oldest first.
+                    var events = history.Events.ToArray();
+                    Array.Reverse(events);
+                    Span<float> u = stackalloc float[_behaviour.Dimension];
+                    _behaviour.EncodeUser(events, u);
+                    _behaviour.Score(u, ids, scores);
+                    for (var i = 0; i < n; i++)
+                    {
+                        output.Set(i, col, 1);
+                        output.Set(i, col + 1, scores[i]);
+                    }
+                }
+                else
+                {
+                    for (var i = 0; i < n; i++)
+                    {
+                        output.Set(i, col, 0);
+                        output.Set(i, col + 1, float.NaN);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scores);
+        }
+    }
+}

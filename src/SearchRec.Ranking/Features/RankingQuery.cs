@@ -1,0 +1,58 @@
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Index;
+using SearchRec.Text;
+
+namespace SearchRec.Ranking.Features;
+
+/// <summary>
+/// What is known of one ranking request: the query text (normalised once) and its words, and the user, if any.
+/// Built once per request and shared by every feature group. Immutable.
+/// </summary>
+public sealed class RankingQuery
+{
+    private RankingQuery(string text, string normalized, string[] tokens, long? userId, UserHistory? history)
+    {
+        History = history;
+        Text = text;
+        Normalized = normalized;
+        Tokens = tokens;
+        UserId = userId;
+    }
+
+    /// <summary>The query as typed (may be empty for pure recommendation requests).</summary>
+    public string Text { get; }
+
+    /// <summary>The query folded to half-width lower case with spaces and punctuation removed.</summary>
+    public string Normalized { get; }
+
+    /// <summary>Distinct normalised query words, in query order (from the tokenizer).</summary>
+    public IReadOnlyList<string> Tokens { get; }
+
+    /// <summary>The user the request is for; null when anonymous.</summary>
+    public long? UserId { get; }
+
+    /// <summary>The user's history (most recent first) when known; null for anonymous requests or when no event source is configured.</summary>
+    public UserHistory? History { get; }
+
+    /// <summary>Builds a request context: normalises the text and splits it with <paramref name="tokenizer"/>.</summary>
+    public static RankingQuery Create(string text, ITokenizer tokenizer, long? userId = null, UserHistory? history = null)
+    {
+        Guard.NotNull(text);
+        Guard.NotNull(tokenizer);
+        var normalized = TextNorm.Normalize(text);
+        var tokens = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in tokenizer.Tokenize(text))
+        {
+            var n = TextNorm.Normalize(t);
+            if (n.Length > 0 && seen.Add(n)) tokens.Add(n);
+        }
+        return new RankingQuery(text, normalized, tokens.ToArray(), userId, history);
+    }
+}
+
+/// <summary>One candidate to rank: how it was recalled and the stored product.</summary>
+/// <param name="Recall">The recall result (rank, BM25 and per-field scores); for candidates from other sources, rank is their source rank and scores are 0.</param>
+/// <param name="Product">The stored product (title, brand, category, attributes, price).</param>
+public readonly record struct RankingCandidate(RecallCandidate Recall, Product Product);

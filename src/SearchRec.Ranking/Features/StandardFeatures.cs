@@ -1,0 +1,66 @@
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Deep.Scoring;
+
+namespace SearchRec.Ranking.Features;
+
+/// <summary>What the optional feature groups are computed from; any part may be missing, and its group is then left out.</summary>
+public sealed class FeatureSources
+{
+    /// <summary>Trained collaborative models (enables the <c>collab</c> group).</summary>
+    public CollabModels? Collab { get; init; }
+
+    /// <summary>Product look-up for history items (price and brand profile); required with <see cref="Collab"/>.</summary>
+    public Func<string, Product?>? Products { get; init; }
+
+    /// <summary>The text two-tower scorer (enables query–item deep features).</summary>
+    public DeepScorer? DeepText { get; init; }
+
+    /// <summary>The behaviour two-tower scorer (enables user–item deep features).</summary>
+    public BehaviourScorer? DeepBehaviour { get; init; }
+}
+
+/// <summary>The feature extractors <c>train-ranker</c>, <c>search</c> and the service share, so that a saved ranker's schema matches at load.</summary>
+public static class StandardFeatures
+{
+    /// <summary>The search extractor: recall (BM25) and text features, then any extra groups (collaborative, deep) in the given order.</summary>
+    public static FeatureExtractor ForSearch(params IFeatureGroup[] extra) =>
+        new([new RecallFeatures(), new TextFeatures(), .. extra]);
+
+    /// <summary>The search extractor with every group <paramref name="sources"/> makes possible: recall, text, collab, deep.</summary>
+    public static FeatureExtractor ForSearch(FeatureSources sources)
+    {
+        Guard.NotNull(sources);
+        return ForSearch(Optional(sources).ToArray());
+    }
+
+    /// <summary>
+    /// The extractor a saved ranker needs: the standard groups whose features appear in <paramref name="schema"/>.
+    /// Throws naming the group when the ranker needs a source that is missing.
+    /// </summary>
+    public static FeatureExtractor ForSchema(FeatureSchema schema, FeatureSources sources)
+    {
+        Guard.NotNull(schema);
+        Guard.NotNull(sources);
+        var groups = new List<IFeatureGroup> { new RecallFeatures(), new TextFeatures() };
+        if (schema.IndexOf("cf_item_item") >= 0)
+        {
+            if (sources.Collab is null || sources.Products is null)
+                throw new ArgumentException("The ranker uses collaborative features, but no collaborative models were loaded (train them with `searchrec train-cf`).");
+            groups.Add(new CollabFeatures(sources.Collab, sources.Products));
+        }
+        var needsText = schema.IndexOf("deep_query_item") >= 0;
+        var needsBehaviour = schema.IndexOf("deep_user_item") >= 0;
+        if (needsText && sources.DeepText is null) throw new ArgumentException("The ranker uses deep query–item features, but no text tower was loaded (train it with `searchrec train-deep`).");
+        if (needsBehaviour && sources.DeepBehaviour is null) throw new ArgumentException("The ranker uses deep user–item features, but no behaviour tower was loaded.");
+        if (needsText || needsBehaviour) groups.Add(new DeepFeatures(needsText ? sources.DeepText : null, needsBehaviour ? sources.DeepBehaviour : null));
+        return new FeatureExtractor(groups);
+    }
+
+    private static IEnumerable<IFeatureGroup> Optional(FeatureSources s)
+    {
+        if (s.Collab is not null)
+            yield return new CollabFeatures(s.Collab, s.Products ?? throw new ArgumentException("FeatureSources.Products is required with FeatureSources.Collab."));
+        if (s.DeepText is not null || s.DeepBehaviour is not null) yield return new DeepFeatures(s.DeepText, s.DeepBehaviour);
+    }
+}

@@ -1,0 +1,28 @@
+using SearchRec.Ranking.Features;
+
+namespace SearchRec.Ranking.Models;
+
+/// <summary>
+/// A combiner that turns the feature rows of one request's candidates into scores (higher is better).
+/// All candidates of one request are scored in one call, so combiners may normalise within the request.
+/// <see cref="float.NaN"/> features are read as 0 (their <c>has_*</c> column carries the missingness).
+/// Implementations are immutable and thread-safe.
+/// </summary>
+public interface IRankerModel
+{
+    /// <summary>The combiner kind: <c>lambdamart</c>, <c>linear</c> or <c>weighted</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>The feature columns the model reads.</summary>
+    FeatureSchema Schema { get; }
+
+    /// <summary>Scores <paramref name="count"/> rows of <paramref name="features"/> (row-major, <c>Schema.Count</c> wide) into <paramref name="scores"/>.</summary>
+    void Score(ReadOnlySpan<float> features, int count, Span<float> scores);
+
+    /// <summary>
+    /// Splits the score of row <paramref name="row"/> into one contribution per feature (written to
+    /// <paramref name="contributions"/>, <c>Schema.Count</c> long) and returns the part no feature explains, so that
+    /// the contributions plus the return value equal the row's score.
+    /// </summary>
+    float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions);
+}

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SearchRec.Core;
+using SearchRec.Ranking.Features;
+
+namespace SearchRec.Ranking.Models;
+
+/// <summary>Thrown when a saved ranker was trained on other features than the ones computed now.</summary>
+public sealed class RankerSchemaMismatchException : IOException
+{
+    /// <summary>Creates the exception with its message.</summary>
+    public RankerSchemaMismatchException(string message) : base(message) { }
+}
+
+/// <summary>
+/// Saves and loads rankers as <c>ranker.json</c> (kind, feature schema, parameters) beside a model card
+/// (<c>model-card.json</c> and <c>model-card.md</c>). Loading checks the feature schema and refuses a model trained
+/// on different features, naming the difference.
+/// </summary>
+public static class RankerStore
+{
+    /// <summary>The model file name inside a models directory.</summary>
+    public const string ModelFile = "ranker.json";
+
+    private const string Format = "searchrec-ranker/1";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes the model (and the card, when given) into <paramref name="directory"/>, creating it if needed.</summary>
+    public static void Save(IRankerModel model, string directory, ModelCard? card = null)
+    {
+        Guard.NotNull(model);
+        Guard.NotNull(directory);
+        Directory.CreateDirectory(directory);
+        var dto = new ModelDto
+        {
+            Format = Format,
+            Kind = model.Kind,
+            Schema = new SchemaDto { Version = model.Schema.Version, Hash = model.Schema.Hash, Names = model.Schema.Names.ToArray() },
+        };
+        switch (model)
+        {
+            case TreeEnsembleRanker t:
+                dto.Bias = t.Bias;
+                dto.Trees = t.Trees.Select(x => new TreeDto { Feature = x.Feature, Threshold = x.Threshold, Left = x.Left, Right = x.Right, Leaf = x.Leaf, Weight = x.Weight }).ToArray();
+                break;
+            case LinearRanker l:
+                dto.Bias = l.Bias;
+                dto.Mean = l.Mean.ToArray();
+                dto.Scale = l.Scale.ToArray();
+                dto.Weights = l.Weights.ToArray();
+                break;
+            case WeightedRanker w:
+                dto.Features = w.Features.ToArray();
+                dto.Weights = w.Weights.ToArray();
+                break;
+            default:
+                throw new ArgumentException($"Cannot save a ranker of type {model.GetType().Name}.", nameof(model));
+        }
+        var path = Path.Combine(directory, ModelFile);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(dto, Json));
+        File.Move(tmp, path, overwrite: true);
+        if (card is not null) card.Save(directory);
+    }
+
+    /// <summary>
+    /// Loads the ranker in <paramref name="directory"/> and checks that it reads exactly the features of
+    /// <paramref name="expected"/>; throws <see cref="RankerSchemaMismatchException"/> naming the difference otherwise.
+    /// </summary>
+    public static IRankerModel Load(string directory, FeatureSchema expected)
+    {
+        Guard.NotNull(expected);
+        var model = Read(directory);
+        var diff = expected.DescribeDifference(model.Schema);
+        if (diff is not null)
+            throw new RankerSchemaMismatchException(
+                $"The ranker in {directory} was trained on feature schema {model.Schema}, but this build computes {expected}: {diff}. Retrain it with `searchrec train-ranker`.");
+        return model;
+    }
+
+    /// <summary>Loads the ranker in <paramref name="directory"/> with the schema it was saved with.</summary>
+    public static IRankerModel Read(string directory)
+    {
+        Guard.NotNull(directory);
+        var path = Path.Combine(directory, ModelFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No ranker in {directory}: {ModelFile} is missing. Train one with `searchrec train-ranker`.", path);
+        ModelDto? dto;
+        try
+        {
+            dto = JsonSerializer.Deserialize<ModelDto>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a ranker file ({e.Message}).", e);
+        }
+        if (dto is null || dto.Format != Format) throw new InvalidDataException($"{path}: format '{dto?.Format}' is not {Format}.");
+        if (dto.Schema?.Names is null) throw new InvalidDataException($"{path}: the feature schema is missing.");
+        var schema = new FeatureSchema(dto.Schema.Names, dto.Schema.Version);
+        if (dto.Schema.Hash != schema.Hash) throw new InvalidDataException($"{path}: schema hash {dto.Schema.Hash} does not match its feature names (expected {schema.Hash}); the file was edited or damaged.");
+        return dto.Kind switch
+        {
+            "lambdamart" => new TreeEnsembleRanker(schema,
+                (dto.Trees ?? throw new InvalidDataException($"{path}: trees are missing."))
+                    .Select((t, i) => new TreeEnsembleRanker.Tree(Req(t.Feature, path, i), Req(t.Threshold, path, i), Req(t.Left, path, i), Req(t.Right, path, i), Req(t.Leaf, path, i), t.Weight)).ToArray(),
+                dto.Bias),
+            "linear" => new LinearRanker(schema, Req(dto.Mean, path, -1), Req(dto.Scale, path, -1), Req(dto.Weights, path, -1), (float)dto.Bias),
+            "weighted" => new WeightedRanker(schema, Req(dto.Features, path, -1), Req(dto.Weights, path, -1)),
+            _ => throw new InvalidDataException($"{path}: unknown ranker kind '{dto.Kind}' (expected lambdamart, linear or weighted)."),
+        };
+    }
+
+    private static T Req<T>(T? value, string path, int tree) where T : class =>
+        value ?? throw new InvalidDataException(tree >= 0 ? $"{path}: tree {tree} is incomplete." : $"{path}: model parameters are missing.");
+
+    private sealed class ModelDto
+    {
+        public string? Format { get; set; }
+        public string? Kind { get; set; }
+        public SchemaDto? Schema { get; set; }
+        public double Bias { get; set; }
+        public TreeDto[]? Trees { get; set; }
+        public float[]? Mean { get; set; }
+        public float[]? Scale { get; set; }
+        public float[]? Weights { get; set; }
+        public string[]? Features { get; set; }
+    }
+
+    private sealed class SchemaDto
+    {
+        public int Version { get; set; }
+        public string? Hash { get; set; }
+        public string[]? Names { get; set; }
+    }
+
+    private sealed class TreeDto
+    {
+        public int[]? Feature { get; set; }
+        public float[]? Threshold { get; set; }
+        public int[]? Left { get; set; }
+        public int[]? Right { get; set; }
+        public double[]? Leaf { get; set; }
+        public double Weight { get; set; }
+    }
+}
+
+/// <summary>What a trained ranker is: its kind, features, data, folds, cross-validated metrics and feature importance.</summary>
+public sealed class ModelCard
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The combiner kind.</summary>
+    public string Kind { get; set; } = "";
+
+    /// <summary>When it was trained (UTC).</summary>
+    public DateTime TrainedUtc { get; set; } = DateTime.UtcNow;
+
+    /// <summary>The feature schema (version and hash).</summary>
+    public string Schema { get; set; } = "";
+
+    /// <summary>Feature names in column order.</summary>
+    public IList<string> Features { get; set; } = [];
+
+    /// <summary>The training data: file names and counts.</summary>
+    public IDictionary<string, string> Data { get; set; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Training options (trees, leaves, learning rate, ...).</summary>
+    public IDictionary<string, string> Options { get; set; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Number of cross-validation folds (by query); 0 when not cross-validated.</summary>
+    public int Folds { get; set; }
+
+    /// <summary>Cross-validated metrics per ranker (ranker name to metric name to mean).</summary>
+    public IDictionary<string, IDictionary<string, double>> Metrics { get; set; } = new SortedDictionary<string, IDictionary<string, double>>(StringComparer.Ordinal);
+
+    /// <summary>Feature importance of the final model (feature name to importance), largest first.</summary>
+    public IList<KeyValuePair<string, double>> Importance { get; set; } = [];
+
+    /// <summary>Writes <c>model-card.json</c> and <c>model-card.md</c> into <paramref name="directory"/>.</summary>
+    public void Save(string directory)
+    {
+        Guard.NotNull(directory);
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "model-card.json"), JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(Path.Combine(directory, "model-card.md"), ToMarkdown());
+    }
+
+    /// <summary>The card as a Markdown page.</summary>
+    public string ToMarkdown()
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(ci, $"# Ranker model card: {Kind}").AppendLine();
+        sb.AppendLine(ci, $"- trained: {TrainedUtc:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(ci, $"- feature schema: {Schema}");
+        sb.AppendLine(ci, $"- cross-validation: {(Folds > 0 ? $"{Folds} folds by query" : "none")}");
+        foreach (var (k, v) in Data) sb.AppendLine(ci, $"- data {k}: {v}");
+        foreach (var (k, v) in Options) sb.AppendLine(ci, $"- option {k}: {v}");
+        if (Metrics.Count > 0)
+        {
+            var names = Metrics.Values.SelectMany(m => m.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+            sb.AppendLine().AppendLine("## Cross-validated metrics").AppendLine();
+            sb.AppendLine("| ranker | " + string.Join(" | ", names) + " |");
+            sb.AppendLine("|---|" + string.Concat(names.Select(_ => "---:|")));
+            foreach (var (ranker, m) in Metrics)
+                sb.AppendLine("| " + ranker + " | " + string.Join(" | ", names.Select(n => m.TryGetValue(n, out var v) ? v.ToString("F4", ci) : "")) + " |");
+        }
+        if (Importance.Count > 0)
+        {
+            sb.AppendLine().AppendLine("## Feature importance").AppendLine().AppendLine("| feature | importance |").AppendLine("|---|---:|");
+            foreach (var (f, v) in Importance) sb.AppendLine(ci, $"| {f} | {v:F4} |");
+        }
+        sb.AppendLine().AppendLine("## Features").AppendLine().AppendLine(string.Join(", ", Features));
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Diagnostics;
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Index;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Logging;
+using SearchRec.Ranking.Models;
+using SearchRec.Text;
+
+namespace SearchRec.Ranking;
+
+/// <summary>Options of the <see cref="SearchPipeline"/>. Validated when the pipeline is built.</summary>
+public sealed class SearchPipelineOptions
+{
+    /// <summary>How many recall candidates are re-ranked (the rescore window). Default 200.</summary>
+    public int RecallWindow { get; set; } = 200;
+
+    /// <summary>How many results a request returns unless it asks otherwise. Default 10.</summary>
+    public int TopK { get; set; } = 10;
+
+    /// <summary>Which fields recall scores. Default all.</summary>
+    public RecallFields Fields { get; set; } = RecallFields.All;
+
+    /// <summary>Throws naming the first bad field.</summary>
+    public SearchPipelineOptions Validate()
+    {
+        if (RecallWindow is < 1 or > 10_000) throw new ArgumentOutOfRangeException(nameof(RecallWindow), RecallWindow, "SearchPipelineOptions.RecallWindow must be in [1, 10000].");
+        if (TopK is < 1 or > 1_000) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "SearchPipelineOptions.TopK must be in [1, 1000].");
+        return this;
+    }
+}
+
+/// <summary>A search request.</summary>
+/// <param name="Query">The user's query text.</param>
+public sealed record SearchRequest(string Query)
+{
+    /// <summary>The user, when known; personal features are unknown (not zero) otherwise.</summary>
+    public long? UserId { get; init; }
+
+    /// <summary>Results wanted; the pipeline's default when null.</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>Attach each result's feature values and contributions.</summary>
+    public bool Explain { get; init; }
+
+    /// <summary>The request id for feature logging and event joins; a new one is made when null.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>Keep only this category (any level).</summary>
+    public string? Category { get; init; }
+
+    /// <summary>Keep only this brand.</summary>
+    public string? Brand { get; init; }
+}
+
+/// <summary>A feature's value for one result and its share of the score.</summary>
+/// <param name="Feature">The feature name.</param>
+/// <param name="Value">Its value (NaN when unknown).</param>
+/// <param name="Contribution">What it added to the score.</param>
+public readonly record struct FeatureContribution(string Feature, float Value, float Contribution);
+
+/// <summary>One search result.</summary>
+/// <param name="Rank">0-based final rank.</param>
+/// <param name="Product">The product.</param>
+/// <param name="Score">The ranker's score.</param>
+/// <param name="Recall">How recall found it (recall rank, BM25).</param>
+/// <param name="Explanation">Feature values and contributions, largest first, when asked for; else null.</param>
+/// <param name="Unexplained">The part of the score no single feature explains (bias), when explained.</param>
+public sealed record SearchHit(int Rank, Product Product, float Score, RecallCandidate Recall, IReadOnlyList<FeatureContribution>? Explanation, float Unexplained);
+
+/// <summary>Milliseconds spent in each stage of one request.</summary>
+/// <param name="RecallMs">Lucene recall of the window, with stored products.</param>
+/// <param name="FeaturesMs">Feature extraction.</param>
+/// <param name="ScoreMs">The ranker.</param>
+/// <param name="TopKMs">Selecting and building the top k (and explanations).</param>
+public readonly record struct StageTimings(double RecallMs, double FeaturesMs, double ScoreMs, double TopKMs)
+{
+    /// <summary>The sum of the stages.</summary>
+    public double TotalMs => RecallMs + FeaturesMs + ScoreMs + TopKMs;
+}
+
+/// <summary>The answer to a <see cref="SearchRequest"/>.</summary>
+/// <param name="RequestId">The request id (given or made).</param>
+/// <param name="Hits">The top results, best first; empty when nothing matched.</param>
+/// <param name="Recalled">How many candidates recall returned.</param>
+/// <param name="Timings">Time per stage.</param>
+/// <param name="Notice">A sentence for the user when something was off (no match, unknown user); else null.</param>
+public sealed record SearchResponse(string RequestId, IReadOnlyList<SearchHit> Hits, int Recalled, StageTimings Timings, string? Notice);
+
+/// <summary>
+/// Search as the service and the CLI run it: recall the window with BM25, compute features, score with the
+/// ranker, return the top k. Checks at construction that the ranker reads exactly the extractor's features.
+/// Thread-safe.
+/// </summary>
+public sealed class SearchPipeline
+{
+    private readonly IProductRecall _recall;
+    private readonly ITokenizer _tokenizer;
+    private readonly FeatureExtractor _features;
+    private readonly IRankerModel _model;
+    private readonly SearchPipelineOptions _options;
+    private readonly IFeatureLogger? _logger;
+    private readonly Func<long, bool>? _isKnownUser;
+    private readonly Func<long, UserHistory?>? _history;
+
+    /// <summary>Builds the pipeline. Throws <see cref="RankerSchemaMismatchException"/> when the model's features differ from the extractor's.</summary>
+    /// <param name="recall">The BM25 recall stage.</param>
+    /// <param name="tokenizer">The query tokenizer (the index's).</param>
+    /// <param name="features">The feature extractor.</param>
+    /// <param name="model">The ranker.</param>
+    /// <param name="options">Window and k; defaults when null.</param>
+    /// <param name="logger">Feature logging, off when null.</param>
+    /// <param name="isKnownUser">Tells whether a user id has any history (for the unknown-user notice); when null, a user is known when <paramref name="history"/> finds events.</param>
+    /// <param name="history">The user's recent history, most recent first (personal features); read once per request. Null: no personal features.</param>
+    public SearchPipeline(IProductRecall recall, ITokenizer tokenizer, FeatureExtractor features, IRankerModel model,
+        SearchPipelineOptions? options = null, IFeatureLogger? logger = null, Func<long, bool>? isKnownUser = null,
+        Func<long, UserHistory?>? history = null)
+    {
+        _history = history;
+        _recall = Guard.NotNull(recall);
+        _tokenizer = Guard.NotNull(tokenizer);
+        _features = Guard.NotNull(features);
+        _model = Guard.NotNull(model);
+        _options = (options ?? new SearchPipelineOptions()).Validate();
+        _logger = logger;
+        _isKnownUser = isKnownUser;
+        var diff = features.Schema.DescribeDifference(model.Schema);
+        if (diff is not null)
+            throw new RankerSchemaMismatchException($"The {model.Kind} ranker reads feature schema {model.Schema}, but the pipeline computes {features.Schema}: {diff}. Retrain it with `searchrec train-ranker`.");
+    }
+
+    /// <summary>The ranker in use.</summary>
+    public IRankerModel Model => _model;
+
+    /// <summary>The feature columns.</summary>
+    public FeatureSchema Schema => _features.Schema;
+
+    /// <summary>Runs one search.</summary>
+    public SearchResponse Search(SearchRequest request)
+    {
+        Guard.NotNull(request);
+        Guard.NotNull(request.Query, "request.Query");
+        var k = request.TopK ?? _options.TopK;
+        if (k is < 1 or > 1_000) throw new ArgumentOutOfRangeException(nameof(request), k, "request.TopK must be in [1, 1000].");
+        var requestId = request.RequestId ?? Guid.NewGuid().ToString("N");
+        var start = Stopwatch.GetTimestamp();
+
+        var recalled = _recall.Recall(new RecallRequest(request.Query)
+        {
+            TopN = _options.RecallWindow, Fields = _options.Fields, Category = request.Category, Brand = request.Brand,
+        });
+        var n = recalled.Count;
+        var candidates = ArrayPool<RankingCandidate>.Shared.Rent(Math.Max(1, n));
+        var count = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var product = _recall.GetProduct(recalled[i].ProductId);
+            if (product is not null) candidates[count++] = new RankingCandidate(recalled[i], product);
+        }
+        var afterRecall = Stopwatch.GetTimestamp();
+
+        string? notice = null;
+        UserHistory? history = null;
+        if (request.UserId is { } user)
+        {
+            history = _history?.Invoke(user);
+            var known = _isKnownUser?.Invoke(user) ?? (_history is null || history is { Count: > 0 });
+            if (!known) notice = $"User {user} has no history; results are not personalised.";
+        }
+        if (count == 0)
+        {
+            ArrayPool<RankingCandidate>.Shared.Return(candidates, clearArray: true);
+            var t = Stopwatch.GetElapsedTime(start, afterRecall).TotalMilliseconds;
+            return new SearchResponse(requestId, [], 0, new StageTimings(t, 0, 0, 0),
+                Join(notice, $"No product matched \"{request.Query}\"."));
+        }
+
+        var dim = _features.Schema.Count;
+        var matrix = ArrayPool<float>.Shared.Rent(count * dim);
+        var scores = ArrayPool<float>.Shared.Rent(count);
+        try
+        {
+            var query = RankingQuery.Create(request.Query, _tokenizer, request.UserId, history);
+            var span = candidates.AsSpan(0, count);
+            _features.Extract(query, span, matrix.AsSpan(0, count * dim));
+            var afterFeatures = Stopwatch.GetTimestamp();
+
+            _model.Score(matrix.AsSpan(0, count * dim), count, scores.AsSpan(0, count));
+            var afterScore = Stopwatch.GetTimestamp();
+
+            var top = Math.Min(k, count);
+            var order = TopK(scores.AsSpan(0, count), top);
+            var hits = new SearchHit[top];
+            float[]? contributions = request.Explain ? new float[dim] : null;
+            for (var i = 0; i < top; i++)
+            {
+                var row = order[i];
+                IReadOnlyList<FeatureContribution>? explanation = null;
+                var rest = 0f;
+                if (contributions is not null)
+                {
+                    rest = _model.Explain(matrix.AsSpan(0, count * dim), count, row, contributions);
+                    var list = new FeatureContribution[dim];
+                    for (var f = 0; f < dim; f++) list[f] = new FeatureContribution(_features.Schema.Names[f], matrix[row * dim + f], contributions[f]);
+                    Array.Sort(list, (a, b) => Math.Abs(b.Contribution).CompareTo(Math.Abs(a.Contribution)));
+                    explanation = list;
+                }
+                hits[i] = new SearchHit(i, span[row].Product, scores[row], span[row].Recall, explanation, rest);
+            }
+            if (_logger is not null) LogFeatures(requestId, request, span, matrix, scores, count, dim);
+            var end = Stopwatch.GetTimestamp();
+            var timings = new StageTimings(
+                Stopwatch.GetElapsedTime(start, afterRecall).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(afterRecall, afterFeatures).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(afterFeatures, afterScore).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(afterScore, end).TotalMilliseconds);
+            return new SearchResponse(requestId, hits, n, timings, notice);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(matrix);
+            ArrayPool<float>.Shared.Return(scores);
+            ArrayPool<RankingCandidate>.Shared.Return(candidates, clearArray: true);
+        }
+    }
+
+    private void LogFeatures(string requestId, SearchRequest request, ReadOnlySpan<RankingCandidate> candidates, float[] matrix, float[] scores, int count, int dim)
+    {
+        var order = TopK(scores.AsSpan(0, count), count);
+        var items = new string[count];
+        var rows = new float[count * dim];
+        for (var i = 0; i < count; i++)
+        {
+            items[i] = candidates[order[i]].Recall.ProductId;
+            matrix.AsSpan(order[i] * dim, dim).CopyTo(rows.AsSpan(i * dim, dim));
+        }
+        _logger!.Log(new FeatureLogRecord(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, _features.Schema, items, rows));
+    }
+
+    /// <summary>Indexes of the <paramref name="k"/> best scores, best first; ties keep the lower index (recall order).</summary>
+    internal static int[] TopK(ReadOnlySpan<float> scores, int k)
+    {
+        var top = new int[k];
+        var filled = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            var s = scores[i];
+            if (filled == k && !(s > scores[top[k - 1]])) continue;
+            var pos = filled < k ? filled++ : k - 1;
+            while (pos > 0 && s > scores[top[pos - 1]])
+            {
+                top[pos] = top[pos - 1];
+                pos--;
+            }
+            top[pos] = i;
+        }
+        return top;
+    }
+
+    private static string Join(string? a, string b) => a is null ? b : a + " " + b;
+}

@@ -1,0 +1,167 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+using SearchRec.Core;
+using SearchRec.Ranking.Models;
+
+namespace SearchRec.Ranking.Training;
+
+/// <summary>Which library grows the LambdaMART trees.</summary>
+public enum LambdaMartEngine
+{
+    /// <summary>ML.NET's FastTree ranking trainer (default).</summary>
+    FastTree,
+    /// <summary>ML.NET's LightGBM ranking trainer.</summary>
+    LightGbm,
+}
+
+/// <summary>LambdaMART training options. Validate with <see cref="Validate"/>.</summary>
+public sealed class LambdaMartOptions
+{
+    /// <summary>The tree library. Default FastTree.</summary>
+    public LambdaMartEngine Engine { get; set; } = LambdaMartEngine.FastTree;
+
+    /// <summary>Number of boosting rounds (trees). Default 300.</summary>
+    public int Trees { get; set; } = 300;
+
+    /// <summary>Leaves per tree. Default 16.</summary>
+    public int Leaves { get; set; } = 16;
+
+    /// <summary>Minimum rows per leaf. Default 20.</summary>
+    public int MinRowsPerLeaf { get; set; } = 20;
+
+    /// <summary>Shrinkage. Default 0.05.</summary>
+    public double LearningRate { get; set; } = 0.05;
+
+    /// <summary>Share of features sampled per tree (0, 1]. Default 0.8.</summary>
+    public double FeatureFraction { get; set; } = 0.8;
+
+    /// <summary>Random seed. Default 7.</summary>
+    public int Seed { get; set; } = 7;
+
+    /// <summary>Throws naming the first bad field.</summary>
+    public LambdaMartOptions Validate()
+    {
+        Guard.Positive(Trees, "LambdaMartOptions.Trees");
+        if (Leaves < 2) throw new ArgumentOutOfRangeException(nameof(Leaves), Leaves, "LambdaMartOptions.Leaves must be at least 2.");
+        Guard.Positive(MinRowsPerLeaf, "LambdaMartOptions.MinRowsPerLeaf");
+        Guard.InRange(LearningRate, 1e-6, 1, "LambdaMartOptions.LearningRate");
+        Guard.InRange(FeatureFraction, 1e-6, 1, "LambdaMartOptions.FeatureFraction");
+        return this;
+    }
+
+    /// <summary>The options as text, for the model card.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Describe() =>
+    [
+        new("engine", Engine.ToString()), new("trees", Trees.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("leaves", Leaves.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("min_rows_per_leaf", MinRowsPerLeaf.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("learning_rate", LearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("feature_fraction", FeatureFraction.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    ];
+}
+
+/// <summary>
+/// Trains LambdaMART with ML.NET (rows grouped by query, graded labels, NaN features read as 0) and extracts the
+/// trees into a <see cref="TreeEnsembleRanker"/>, so serving needs no ML.NET pipeline.
+/// </summary>
+public static class LambdaMartTrainer
+{
+    /// <summary>Trains on all of <paramref name="data"/>; also returns the gain-based feature importance.</summary>
+    public static (TreeEnsembleRanker Model, double[] Importance) Train(RankingDataset data, LambdaMartOptions options)
+    {
+        Guard.NotNull(data);
+        Guard.NotNull(options).Validate();
+        if (data.Groups.Count == 0) throw new ArgumentException("No query groups to train on.", nameof(data));
+        var (ml, view) = ToDataView(data, options.Seed);
+        TreeEnsembleModelParametersBasedOnRegressionTree parameters;
+        if (options.Engine == LambdaMartEngine.FastTree)
+        {
+            var trainer = ml.Ranking.Trainers.FastTree(new FastTreeRankingTrainer.Options
+            {
+                LabelColumnName = "Label",
+                FeatureColumnName = "Features",
+                RowGroupColumnName = "GroupId",
+                NumberOfTrees = options.Trees,
+                NumberOfLeaves = options.Leaves,
+                MinimumExampleCountPerLeaf = options.MinRowsPerLeaf,
+                LearningRate = options.LearningRate,
+                FeatureFraction = options.FeatureFraction,
+                Seed = options.Seed,
+                NumberOfThreads = 1,
+            });
+            parameters = trainer.Fit(view).Model;
+        }
+        else
+        {
+            var trainer = ml.Ranking.Trainers.LightGbm(new LightGbmRankingTrainer.Options
+            {
+                LabelColumnName = "Label",
+                FeatureColumnName = "Features",
+                RowGroupColumnName = "GroupId",
+                NumberOfIterations = options.Trees,
+                NumberOfLeaves = options.Leaves,
+                MinimumExampleCountPerLeaf = options.MinRowsPerLeaf,
+                LearningRate = options.LearningRate,
+                Seed = options.Seed,
+                NumberOfThreads = 1,
+                Booster = new GradientBooster.Options { FeatureFraction = options.FeatureFraction },
+            });
+            parameters = trainer.Fit(view).Model;
+        }
+        var model = Extract(data.Schema, parameters.TrainedTreeEnsemble);
+        var weights = default(VBuffer<float>);
+        parameters.GetFeatureWeights(ref weights);
+        var importance = new double[data.Schema.Count];
+        var dense = weights.DenseValues().ToArray();
+        for (var i = 0; i < Math.Min(dense.Length, importance.Length); i++) importance[i] = dense[i];
+        return (model, importance);
+    }
+
+    /// <summary>The ML.NET view of the data (features with NaN as 0, a key-typed group id), for training and parity checks.</summary>
+    internal static (MLContext Ml, IDataView View) ToDataView(RankingDataset data, int seed)
+    {
+        var ml = new MLContext(seed);
+        var dim = data.Schema.Count;
+        var rows = new MlRow[data.Rows];
+        for (var g = 0; g < data.Groups.Count; g++)
+        {
+            var group = data.Groups[g];
+            for (var r = group.Start; r < group.Start + group.Count; r++)
+            {
+                var f = new float[dim];
+                TreeEnsembleRanker.CopyRow(data.Row(r), f);
+                rows[r] = new MlRow { Label = data.Labels[r], GroupId = (uint)(g + 1), Features = f };
+            }
+        }
+        var def = SchemaDefinition.Create(typeof(MlRow));
+        def[nameof(MlRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dim);
+        def[nameof(MlRow.GroupId)].ColumnType = new KeyDataViewType(typeof(uint), Math.Max(1, data.Groups.Count));
+        return (ml, ml.Data.LoadFromEnumerable(rows, def));
+    }
+
+    internal static TreeEnsembleRanker Extract(Features.FeatureSchema schema, TreeEnsemble<RegressionTree> ensemble)
+    {
+        var trees = new List<TreeEnsembleRanker.Tree>(ensemble.Trees.Count);
+        for (var t = 0; t < ensemble.Trees.Count; t++)
+        {
+            var tree = ensemble.Trees[t];
+            for (var n = 0; n < tree.NumberOfNodes; n++)
+                if (tree.CategoricalSplitFlags[n]) throw new InvalidOperationException("Categorical splits are not supported; features are all numeric.");
+            trees.Add(new TreeEnsembleRanker.Tree(
+                tree.NumericalSplitFeatureIndexes.ToArray(),
+                tree.NumericalSplitThresholds.ToArray(),
+                tree.LeftChild.ToArray(),
+                tree.RightChild.ToArray(),
+                tree.LeafValues.ToArray(),
+                ensemble.TreeWeights[t]));
+        }
+        return new TreeEnsembleRanker(schema, trees, ensemble.Bias);
+    }
+
+    internal sealed class MlRow
+    {
+        public float Label { get; set; }
+        public uint GroupId { get; set; }
+        public float[] Features { get; set; } = [];
+    }
+}

@@ -1,0 +1,164 @@
+using SearchRec.Core;
+using SearchRec.Ranking.Models;
+
+namespace SearchRec.Ranking.Training;
+
+/// <summary>The combiners SearchRec offers: weighted averaging, stacking and boosting.</summary>
+public enum CombinerKind
+{
+    /// <summary>LambdaMART (boosting).</summary>
+    LambdaMart,
+    /// <summary>Regularised linear model over the features (stacking).</summary>
+    Linear,
+    /// <summary>Weighted average of normalised scores (averaging).</summary>
+    Weighted,
+}
+
+/// <summary>Options of all three combiners, with the kind to train.</summary>
+public sealed class RankerTrainingOptions
+{
+    /// <summary>Which combiner to train. Default LambdaMART.</summary>
+    public CombinerKind Kind { get; set; } = CombinerKind.LambdaMart;
+
+    /// <summary>LambdaMART options.</summary>
+    public LambdaMartOptions LambdaMart { get; set; } = new();
+
+    /// <summary>Linear stacker options.</summary>
+    public LinearOptions Linear { get; set; } = new();
+
+    /// <summary>Weighted average options.</summary>
+    public WeightedOptions Weighted { get; set; } = new();
+
+    /// <summary>Cross-validation folds (by query). Default 5.</summary>
+    public int Folds { get; set; } = 5;
+
+    /// <summary>Seed for fold assignment. Default 13.</summary>
+    public int Seed { get; set; } = 13;
+
+    /// <summary>Throws naming the first bad field.</summary>
+    public RankerTrainingOptions Validate()
+    {
+        Guard.NotNull(LambdaMart, "RankerTrainingOptions.LambdaMart").Validate();
+        Guard.NotNull(Linear, "RankerTrainingOptions.Linear").Validate();
+        Guard.NotNull(Weighted, "RankerTrainingOptions.Weighted").Validate();
+        if (Folds < 2) throw new ArgumentOutOfRangeException(nameof(Folds), Folds, "RankerTrainingOptions.Folds must be at least 2.");
+        return this;
+    }
+
+    /// <summary>Parses <c>lambdamart</c>, <c>linear</c> or <c>weighted</c>.</summary>
+    public static CombinerKind ParseKind(string name) => name.ToLowerInvariant() switch
+    {
+        "lambdamart" or "fused" => CombinerKind.LambdaMart,
+        "linear" => CombinerKind.Linear,
+        "weighted" => CombinerKind.Weighted,
+        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, linear or weighted."),
+    };
+}
+
+/// <summary>Out-of-fold scores of a combiner: every row scored by a model that never saw its query.</summary>
+/// <param name="Name">The ranker's name.</param>
+/// <param name="Scores">One score per dataset row.</param>
+/// <param name="PerQuery">Metrics per query group.</param>
+public sealed record CrossValidatedRun(string Name, float[] Scores, QueryMetrics[] PerQuery)
+{
+    /// <summary>Mean nDCG@10 over queries.</summary>
+    public double Ndcg10 => PerQuery.Length == 0 ? 0 : PerQuery.Average(m => m.Ndcg10);
+
+    /// <summary>Mean MRR@10 over queries.</summary>
+    public double Mrr10 => PerQuery.Length == 0 ? 0 : PerQuery.Average(m => m.Mrr10);
+
+    /// <summary>Mean Recall@100 over queries.</summary>
+    public double Recall100 => PerQuery.Length == 0 ? 0 : PerQuery.Average(m => m.Recall100);
+}
+
+/// <summary>Trains any combiner and cross-validates it by query group.</summary>
+public static class RankerTrainer
+{
+    /// <summary>Trains the chosen combiner on all of <paramref name="data"/>; importance is per feature (gain for LambdaMART, |weight| otherwise).</summary>
+    public static (IRankerModel Model, double[] Importance) Train(RankingDataset data, RankerTrainingOptions options)
+    {
+        Guard.NotNull(data);
+        Guard.NotNull(options).Validate();
+        switch (options.Kind)
+        {
+            case CombinerKind.LambdaMart:
+                var (tree, gain) = LambdaMartTrainer.Train(data, options.LambdaMart);
+                return (tree, gain);
+            case CombinerKind.Linear:
+                var lin = LinearTrainer.Train(data, options.Linear);
+                return (lin, lin.Weights.Select(w => (double)Math.Abs(w)).ToArray());
+            default:
+                var wt = WeightedTrainer.Train(data, options.Weighted);
+                var imp = new double[data.Schema.Count];
+                for (var i = 0; i < wt.Features.Count; i++) imp[data.Schema.IndexOf(wt.Features[i])] = wt.Weights[i];
+                return (wt, imp);
+        }
+    }
+
+    /// <summary>
+    /// The query groups of each fold: groups are shuffled with <paramref name="seed"/> and dealt round-robin, so a
+    /// query's rows never sit in two folds.
+    /// </summary>
+    public static int[][] Folds(int groups, int folds, int seed)
+    {
+        if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "folds must be at least 2.");
+        if (groups < folds) throw new ArgumentException($"{groups} queries cannot be split into {folds} folds.", nameof(groups));
+        var order = Enumerable.Range(0, groups).ToArray();
+        new Random(seed).Shuffle(order);
+        var result = new List<int>[folds];
+        for (var f = 0; f < folds; f++) result[f] = [];
+        for (var i = 0; i < order.Length; i++) result[i % folds].Add(order[i]);
+        return result.Select(f => f.Order().ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// Cross-validates a combiner: for each fold, trains on the other folds' queries and scores the fold's.
+    /// <paramref name="progress"/> hears "fold i/k".
+    /// </summary>
+    public static CrossValidatedRun CrossValidate(string name, RankingDataset data, Func<RankingDataset, IRankerModel> train, int folds, int seed,
+        Action<string>? progress = null)
+    {
+        Guard.NotNull(data);
+        Guard.NotNull(train);
+        var scores = new float[data.Rows];
+        var assignment = Folds(data.Groups.Count, folds, seed);
+        for (var f = 0; f < assignment.Length; f++)
+        {
+            progress?.Invoke($"{name}: fold {f + 1}/{assignment.Length}");
+            var trainGroups = assignment.Where((_, i) => i != f).SelectMany(x => x).Order().ToArray();
+            var model = train(data.Subset(trainGroups));
+            ScoreGroups(model, data, assignment[f], scores);
+        }
+        return new CrossValidatedRun(name, scores, DatasetMetrics.PerQuery(data, scores));
+    }
+
+    /// <summary>The run of a single feature used as the ranking score (a "single ranker" baseline); NaN ranks last. Negate for rank-like features.</summary>
+    public static CrossValidatedRun SingleFeature(string name, RankingDataset data, string feature, bool higherIsBetter = true)
+    {
+        Guard.NotNull(data);
+        var col = data.Schema.IndexOf(feature);
+        if (col < 0) throw new ArgumentException($"Feature '{feature}' is not in the schema.", nameof(feature));
+        var scores = new float[data.Rows];
+        for (var r = 0; r < data.Rows; r++)
+        {
+            var v = data.Features[r * data.Schema.Count + col];
+            scores[r] = float.IsNaN(v) ? float.NegativeInfinity : higherIsBetter ? v : -v;
+        }
+        return new CrossValidatedRun(name, scores, DatasetMetrics.PerQuery(data, scores));
+    }
+
+    /// <summary>Scores the given groups of <paramref name="data"/> with <paramref name="model"/> into <paramref name="scores"/>.</summary>
+    public static void ScoreGroups(IRankerModel model, RankingDataset data, IEnumerable<int> groups, float[] scores)
+    {
+        Guard.NotNull(model);
+        Guard.NotNull(data);
+        Guard.NotNull(groups);
+        Guard.NotNull(scores);
+        var dim = data.Schema.Count;
+        foreach (var g in groups)
+        {
+            var group = data.Groups[g];
+            model.Score(data.Features.AsSpan(group.Start * dim, group.Count * dim), group.Count, scores.AsSpan(group.Start, group.Count));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using SearchRec.Core;
+using SearchRec.Ranking.Features;
+
+namespace SearchRec.Ranking.Training;
+
+/// <summary>One query's rows in a <see cref="RankingDataset"/>, with all of its judgments (also those not recalled).</summary>
+/// <param name="QueryId">The query id.</param>
+/// <param name="Start">The first row.</param>
+/// <param name="Count">Number of rows (candidates).</param>
+/// <param name="Judgments">Every judged item of the query and its grade, recalled or not (for honest nDCG and recall).</param>
+public sealed record QueryGroup(string QueryId, int Start, int Count, IReadOnlyDictionary<string, int> Judgments);
+
+/// <summary>
+/// Learning-to-rank data: feature rows grouped by query, a graded label per row, and the item id of each row.
+/// Built with <see cref="RankingDatasetBuilder"/>. Immutable.
+/// </summary>
+public sealed class RankingDataset
+{
+    internal RankingDataset(FeatureSchema schema, float[] features, float[] labels, string[] items, QueryGroup[] groups)
+    {
+        Schema = schema;
+        Features = features;
+        Labels = labels;
+        Items = items;
+        Groups = groups;
+    }
+
+    /// <summary>The feature columns.</summary>
+    public FeatureSchema Schema { get; }
+
+    /// <summary>Row-major features, <c>Rows × Schema.Count</c>; NaN is unknown.</summary>
+    public float[] Features { get; }
+
+    /// <summary>The graded label of each row (0 = not relevant).</summary>
+    public float[] Labels { get; }
+
+    /// <summary>The item id of each row.</summary>
+    public string[] Items { get; }
+
+    /// <summary>The query groups, in insertion order.</summary>
+    public IReadOnlyList<QueryGroup> Groups { get; }
+
+    /// <summary>Number of rows.</summary>
+    public int Rows => Labels.Length;
+
+    /// <summary>The features of one row.</summary>
+    public ReadOnlySpan<float> Row(int row) => Features.AsSpan(row * Schema.Count, Schema.Count);
+
+    /// <summary>A dataset holding only the given groups (by index), in that order.</summary>
+    public RankingDataset Subset(IReadOnlyList<int> groupIndexes)
+    {
+        Guard.NotNull(groupIndexes);
+        var b = new RankingDatasetBuilder(Schema);
+        foreach (var g in groupIndexes)
+        {
+            var group = Groups[g];
+            b.Add(group.QueryId, Features.AsSpan(group.Start * Schema.Count, group.Count * Schema.Count), Labels.AsSpan(group.Start, group.Count),
+                Items.AsSpan(group.Start, group.Count), group.Judgments);
+        }
+        return b.Build();
+    }
+}
+
+/// <summary>Collects query groups into a <see cref="RankingDataset"/>.</summary>
+public sealed class RankingDatasetBuilder
+{
+    private readonly FeatureSchema _schema;
+    private readonly List<float> _features = [];
+    private readonly List<float> _labels = [];
+    private readonly List<string> _items = [];
+    private readonly List<QueryGroup> _groups = [];
+
+    /// <summary>Creates an empty builder for the schema.</summary>
+    public RankingDatasetBuilder(FeatureSchema schema) => _schema = Guard.NotNull(schema);
+
+    /// <summary>Number of groups added so far.</summary>
+    public int GroupCount => _groups.Count;
+
+    /// <summary>Adds one query's candidates (rows of <paramref name="features"/>), their labels and ids, and all its judgments.</summary>
+    public RankingDatasetBuilder Add(string queryId, ReadOnlySpan<float> features, ReadOnlySpan<float> labels, ReadOnlySpan<string> items,
+        IReadOnlyDictionary<string, int> judgments)
+    {
+        Guard.NotNull(queryId);
+        Guard.NotNull(judgments);
+        var n = labels.Length;
+        if (items.Length != n || features.Length != n * _schema.Count)
+            throw new ArgumentException($"Query {queryId}: {n} labels, {items.Length} ids and {features.Length} feature values ({_schema.Count} per row) do not agree.");
+        for (var i = 0; i < n; i++)
+            if (!(labels[i] >= 0) || labels[i] > 31) throw new ArgumentException($"Query {queryId}, item {items[i]}: label {labels[i]} must be a grade in [0, 31].");
+        _groups.Add(new QueryGroup(queryId, _labels.Count, n, judgments));
+        foreach (var v in features) _features.Add(v);
+        foreach (var v in labels) _labels.Add(v);
+        foreach (var v in items) _items.Add(v);
+        return this;
+    }
+
+    /// <summary>The dataset of everything added.</summary>
+    public RankingDataset Build() => new(_schema, _features.ToArray(), _labels.ToArray(), _items.ToArray(), _groups.ToArray());
+}

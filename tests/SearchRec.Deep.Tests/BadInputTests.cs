@@ -1,0 +1,147 @@
+using SearchRec.Core;
+using SearchRec.Deep.Model;
+using SearchRec.Deep.Onnx;
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Text;
+using SearchRec.Deep.Training;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Deep.Tests;
+
+public sealed class BadInputTests
+{
+    private static string TinyModel(TempDir dir)
+    {
+        var products = new[] { Product.Of("1", "红色连衣裙 夏季"), Product.Of("2", "蓝牙耳机 无线"), Product.Of("3", "不锈钢保温杯") };
+        var options = new DeepTrainingOptions { TextEpochs = 1, BatchSize = 4, Text = new TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 8, OutputDim = 4 };
+        DeepTraining.TrainText(products, [], dir.Path, options);
+        return dir.Path;
+    }
+
+    [Fact]
+    public void AnEmptyOnnxFileIsRefusedWithAMessageSayingItIsEmpty()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("empty.onnx", "");
+        var e = Assert.Throws<InvalidDataException>(() => TowerSession.Open(path, new DeepScorerOptions(), null));
+        Assert.Contains("empty", e.Message);
+        Assert.Contains("empty.onnx", e.Message);
+    }
+
+    [Fact]
+    public void ACorruptOnnxFileIsRefusedWithAMessageNamingTheFile()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("corrupt.onnx");
+        File.WriteAllBytes(path, [0x08, 0x07, 0x12, 0xFF, 0xFF, 0x01, 0x02, 0x03, 0x42]);
+        var e = Assert.Throws<InvalidDataException>(() => TowerSession.Open(path, new DeepScorerOptions(), null));
+        Assert.Contains("corrupt.onnx", e.Message);
+        Assert.Contains("not a readable ONNX model", e.Message);
+    }
+
+    [Fact]
+    public void AUserModelWhoseOutputDimDiffersFromTheItemVectorsIsRefusedNamingTheMismatch()
+    {
+        using var dir = new TempDir();
+        var models = TinyModel(dir);
+        var other = new BagTower("other", 1024, 8, 8, 6);
+        other.Initialize(new Random(1));
+        var path = dir.File("other.onnx");
+        File.WriteAllBytes(path, TowerExporter.Export(other, "x"));
+        var e = Assert.Throws<InvalidDataException>(() => TowerSession.Open(path, new DeepScorerOptions(), 4));
+        Assert.Contains("dim 6", e.Message);
+        Assert.Contains("dim 4", e.Message);
+    }
+
+    [Fact]
+    public void AModelWithoutTheDocumentedInputsIsRefusedNamingTheMissingInput()
+    {
+        using var dir = new TempDir();
+        // A valid ONNX model (Relu of 'x') that lacks 'ids'/'weights'.
+        var graph = new ProtoWriter()
+            .Message(1, OnnxProto.Node("Relu", "r", ["x"], ["y"]))
+            .String(2, "g")
+            .Message(11, OnnxProto.ValueInfo("x", OnnxProto.ElemFloat, "batch", 4L))
+            .Message(12, OnnxProto.ValueInfo("y", OnnxProto.ElemFloat, "batch", 4L));
+        var model = new ProtoWriter().Int64(1, 7).Message(7, graph).Message(8, new ProtoWriter().Int64(2, 13));
+        var path = dir.File("relu.onnx");
+        File.WriteAllBytes(path, model.ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => TowerSession.Open(path, new DeepScorerOptions(), null));
+        Assert.Contains("no input 'ids'", e.Message);
+        Assert.Contains("x", e.Message);
+    }
+
+    [Fact]
+    public void AUsersOwnTowerWithTheDocumentedInputsReplacesOursAndItemVectorsAreRecomputed()
+    {
+        using var dir = new TempDir();
+        var models = TinyModel(dir);
+        var mine = new BagTower("mine", 1024, 8, 8, 5);
+        mine.Initialize(new Random(5));
+        var path = dir.File("mine.onnx");
+        File.WriteAllBytes(path, TowerExporter.Export(mine, "user model"));
+        var logs = new List<string>();
+        using var scorer = DeepScorer.Open(models, new DeepScorerOptions { TextTowerPath = path, Log = logs.Add });
+        Assert.Equal(5, scorer.Dimension);
+        Assert.Equal(3, scorer.ItemCount);
+        Assert.Contains(logs, l => l.Contains("mine.onnx"));
+        var scores = scorer.Score("连衣裙", ["1", "2", "3"]);
+        Assert.All(scores, s => Assert.InRange(s, -1.0001f, 1.0001f));
+    }
+
+    [Fact]
+    public void AQueryOfTenThousandCharactersIsTruncatedNotACrash()
+    {
+        using var dir = new TempDir();
+        var models = TinyModel(dir);
+        using var scorer = DeepScorer.Open(models);
+        var query = string.Concat(Enumerable.Repeat("连衣裙红色夏季新款", 1112))[..10_000];
+        var v = scorer.EncodeQuery(query);
+        Assert.Equal(1f, MathF.Sqrt(v.Sum(x => x * x)), 3);
+        var featurizer = new TextFeaturizer(new TextFeaturizerOptions());
+        Assert.Equal(featurizer.Options.MaxIds, featurizer.Featurize(query).Length);
+        Assert.Equal(3, scorer.Nearest(query, 10).Count);
+    }
+
+    [Fact]
+    public void AnEmptyQueryScoresWithoutError()
+    {
+        using var dir = new TempDir();
+        using var scorer = DeepScorer.Open(TinyModel(dir));
+        var scores = scorer.Score("", ["1", "2", "404"]);
+        Assert.Equal(0f, scores[2]);
+        Assert.All(scores, s => Assert.False(float.IsNaN(s)));
+    }
+
+    [Fact]
+    public void TheCudaOptionFallsBackToCpuWithOneLogLineWhenNoGpuBuildIsPresent()
+    {
+        using var dir = new TempDir();
+        var models = TinyModel(dir);
+        var logs = new List<string>();
+        using var scorer = DeepScorer.Open(models, new DeepScorerOptions { ExecutionProvider = ExecutionProvider.Cuda, Log = logs.Add });
+        var line = Assert.Single(logs);
+        Assert.Contains("CUDA", line);
+        Assert.Contains("CPU", line);
+        Assert.Equal(scorer.Dimension, scorer.EncodeQuery("耳机").Length);
+    }
+
+    [Fact]
+    public void BadOptionsAreRefusedNamingTheField()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new DeepTrainingOptions { BatchSize = 1 }.Validate());
+        Assert.Contains("BatchSize", e.Message);
+        var e2 = Assert.Throws<ArgumentOutOfRangeException>(() => new TextFeaturizerOptions { Buckets = 3 }.Validate());
+        Assert.Contains("Buckets", e2.Message);
+        Assert.Throws<ArgumentException>(() => DeepScorerOptions.ParseProvider("tpu"));
+    }
+
+    [Fact]
+    public void AMissingManifestGivesAMessageSayingHowToTrain()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<FileNotFoundException>(() => DeepScorer.Open(dir.Path));
+        Assert.Contains("train-deep", e.Message);
+    }
+}

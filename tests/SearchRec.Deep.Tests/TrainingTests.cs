@@ -1,0 +1,125 @@
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Deep.Model;
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Text;
+using SearchRec.Deep.Training;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Deep.Tests;
+
+public sealed class TrainingTests
+{
+    private static readonly string[] Titles =
+    [
+        "红色连衣裙 夏季 女装", "蓝牙耳机 无线 降噪", "不锈钢保温杯 大容量", "儿童运动鞋 透气", "机械键盘 青轴 游戏",
+        "纯棉T恤 男 短袖", "电饭煲 智能 预约", "真丝围巾 女 春秋", "登山背包 户外 防水", "陶瓷茶具 套装 功夫",
+        "瑜伽垫 加厚 防滑", "婴儿奶瓶 玻璃 宽口", "笔记本电脑 支架 铝合金", "钢化膜 手机 全屏", "宠物猫粮 成猫 鱼味",
+        "羽绒服 男 加厚 冬季",
+    ];
+
+    private static DeepTrainingOptions Small(int epochs, int threads = 2) => new()
+    {
+        TextEpochs = epochs, BatchSize = 16, Threads = threads, SpansPerTitle = 12,
+        Text = new TextFeaturizerOptions { Buckets = 4096 }, TextEmbeddingDim = 16, Hidden = 32, OutputDim = 16,
+        LearningRate = 5e-3f, EmbeddingLearningRate = 2e-2f,
+    };
+
+    private static Product[] Products() => Titles.Select((t, i) => Product.Of((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), t)).ToArray();
+
+    [Fact]
+    public void TrainingOnATinyCatalogLowersTheLossAndRanksTheRightTitleFirstForATrainingPair()
+    {
+        using var dir = new TempDir();
+        (string, string)[] judged = [("降噪耳机", "2"), ("游戏键盘", "5"), ("保温水杯", "3")];
+        var report = DeepTraining.TrainText(Products(), judged, dir.Path, Small(epochs: 25));
+        Assert.True(report.EpochLoss[^1] < report.EpochLoss[0] * 0.5, $"loss {report.EpochLoss[0]:F3} -> {report.EpochLoss[^1]:F3}");
+        using var scorer = DeepScorer.Open(dir.Path);
+        Assert.Equal("2", scorer.Nearest("降噪耳机", 3)[0].ProductId);
+        Assert.Equal("5", scorer.Nearest("游戏键盘", 3)[0].ProductId);
+        var scores = scorer.Score("降噪耳机", ["1", "2", "3"]);
+        Assert.True(scores[1] > scores[0] && scores[1] > scores[2]);
+    }
+
+    [Fact]
+    public void AFixedSeedGivesTheSameModelWhateverTheThreadCount()
+    {
+        using var a = new TempDir();
+        using var b = new TempDir();
+        DeepTraining.TrainText(Products(), [], a.Path, Small(epochs: 2, threads: 1));
+        DeepTraining.TrainText(Products(), [], b.Path, Small(epochs: 2, threads: 2));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a.Path, "text-item-vectors.bin")), File.ReadAllBytes(Path.Combine(b.Path, "text-item-vectors.bin")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a.Path, "text-tower.onnx")), File.ReadAllBytes(Path.Combine(b.Path, "text-tower.onnx")));
+    }
+
+    [Fact]
+    public void StoredItemVectorsMatchWhatOnnxRuntimeComputesFromTheTitles()
+    {
+        using var dir = new TempDir();
+        DeepTraining.TrainText(Products(), [], dir.Path, Small(epochs: 1));
+        var items = ItemVectors.Read(Path.Combine(dir.Path, "text-item-vectors.bin"), Path.Combine(dir.Path, "text-item-vectors.tsv"));
+        using var session = TowerSession.Open(Path.Combine(dir.Path, "text-tower.onnx"), new DeepScorerOptions(), items.Dim);
+        var ort = new float[items.Data.Length];
+        DeepScorer.EncodeTexts(session, new TextFeaturizer(new TextFeaturizerOptions { Buckets = 4096 }), items.Texts, ort);
+        for (var i = 0; i < ort.Length; i++) Assert.True(Math.Abs(ort[i] - items.Data[i]) <= 1e-4, $"element {i}");
+    }
+
+    [Fact]
+    public void TheBehaviourTowersLearnToPredictTheNextItemOfARepeatedSequence()
+    {
+        // Users cycle through item sequences 10→11→12→13 or 20→21→22→23 (categories 1 and 2).
+        var events = new List<UserEvent>();
+        var rng = new Random(3);
+        for (var u = 0; u < 120; u++)
+        {
+            var group = u % 2 == 0 ? 10 : 20;
+            long ts = 1000;
+            for (var rep = 0; rep < 4; rep++)
+                for (var k = 0; k < 4; k++)
+                    events.Add(new UserEvent(u, group + k, group / 10, Behavior.View, ts += 1 + rng.Next(5)));
+        }
+        using var dir = new TempDir();
+        var options = new DeepTrainingOptions
+        {
+            BehaviourEpochs = 8, BatchSize = 32, BehaviourEmbeddingDim = 16, Hidden = 32, OutputDim = 16,
+            Behaviour = new BehaviourFeaturizerOptions { ItemBuckets = 1024, CategoryBuckets = 16 },
+        };
+        var report = DeepTraining.TrainBehaviour(events, dir.Path, options);
+        Assert.True(report.EpochLoss[^1] < report.EpochLoss[0]);
+        using var scorer = BehaviourScorer.Open(dir.Path);
+        UserEvent[] history = [new(999, 20, 2, Behavior.View, 1), new(999, 21, 2, Behavior.View, 2)];
+        Assert.Equal("22", scorer.Nearest(scorer.EncodeUser(history), 1)[0].ItemId);
+        UserEvent[] other = [new(998, 11, 1, Behavior.View, 1), new(998, 12, 1, Behavior.View, 2)];
+        Assert.Equal("13", scorer.Nearest(scorer.EncodeUser(other), 1)[0].ItemId);
+    }
+
+    [Fact]
+    public void BehaviourEvaluationFindsTheNextItemsOfTestUsersAfterTheCut()
+    {
+        var events = new List<UserEvent>();
+        for (var u = 0; u < 80; u++)
+        {
+            var group = u % 2 == 0 ? 10 : 20;
+            long ts = 0;
+            for (var rep = 0; rep < 3; rep++)
+                for (var k = 0; k < 4; k++)
+                    events.Add(new UserEvent(u, group + k, group / 10, Behavior.View, ts += 10));
+        }
+        // After the cut (t = 1000) every user views the item that follows their last one.
+        for (var u = 0; u < 80; u++) events.Add(new UserEvent(u, (u % 2 == 0 ? 10 : 20), u % 2 == 0 ? 1 : 2, Behavior.View, 1000 + u));
+        using var dir = new TempDir();
+        var options = new DeepTrainingOptions
+        {
+            BehaviourEpochs = 8, BatchSize = 32, BehaviourEmbeddingDim = 16, Hidden = 32, OutputDim = 16,
+            Behaviour = new BehaviourFeaturizerOptions { ItemBuckets = 1024, CategoryBuckets = 16 },
+        };
+        DeepTraining.TrainBehaviour(events.Where(e => e.Timestamp < 1000).ToList(), dir.Path, options);
+        using var scorer = BehaviourScorer.Open(dir.Path);
+        var all = BehaviourEvaluation.Run(scorer, events, 1000, [1, 4]);
+        Assert.Equal(80, all.Users);
+        Assert.True(all.Rows[0].HitRate > 0.9, $"HR@1 {all.Rows[0].HitRate}");
+        var some = BehaviourEvaluation.Run(scorer, events, 1000, [1], new HashSet<long> { 0, 1, 2 });
+        Assert.Equal(3, some.Users);
+    }
+}

@@ -1,0 +1,177 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Ranking.Training;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Ranking.Tests;
+
+public sealed class ModelTests
+{
+    private static readonly LambdaMartOptions Small = new() { Trees = 40, Leaves = 8, MinRowsPerLeaf = 5, LearningRate = 0.2 };
+
+    [Fact]
+    public void Extracted_trees_score_exactly_as_MLNET_FastTree_does()
+    {
+        var data = SyntheticData.Make(30, 25, seed: 1);
+        var (ml, view) = LambdaMartTrainer.ToDataView(data, seed: 3);
+        var transformer = ml.Ranking.Trainers.FastTree(new FastTreeRankingTrainer.Options
+        {
+            LabelColumnName = "Label", FeatureColumnName = "Features", RowGroupColumnName = "GroupId",
+            NumberOfTrees = 30, NumberOfLeaves = 8, MinimumExampleCountPerLeaf = 5, NumberOfThreads = 1,
+        }).Fit(view);
+        var mlScores = transformer.Transform(view).GetColumn<float>("Score").ToArray();
+        var ours = LambdaMartTrainer.Extract(data.Schema, transformer.Model.TrainedTreeEnsemble);
+        var scores = new float[data.Rows];
+        ours.Score(data.Features, data.Rows, scores);
+        for (var i = 0; i < data.Rows; i++) Assert.Equal(mlScores[i], scores[i], 4);
+    }
+
+    [Fact]
+    public void LambdaMART_learns_an_interaction_a_linear_model_cannot()
+    {
+        var train = SyntheticData.Make(60, 30, seed: 2);
+        var test = SyntheticData.Make(30, 30, seed: 3);
+        var (tree, importance) = LambdaMartTrainer.Train(train, Small);
+        var lin = LinearTrainer.Train(train, new LinearOptions());
+        double Ndcg(IRankerModel m)
+        {
+            var s = new float[test.Rows];
+            RankerTrainer.ScoreGroups(m, test, Enumerable.Range(0, test.Groups.Count), s);
+            return DatasetMetrics.PerQuery(test, s).Average(x => x.Ndcg10);
+        }
+        Assert.True(Ndcg(tree) > Ndcg(lin), $"lambdamart {Ndcg(tree):F3} vs linear {Ndcg(lin):F3}");
+        Assert.True(Ndcg(tree) > 0.9, $"lambdamart nDCG@10 {Ndcg(tree):F3}");
+        Assert.True(importance[0] > importance[2], "signal should matter more than noise");
+    }
+
+    [Fact]
+    public void Tree_contributions_plus_remainder_equal_the_score()
+    {
+        var data = SyntheticData.Make(20, 20, seed: 4);
+        var (tree, _) = LambdaMartTrainer.Train(data, Small);
+        var scores = new float[20];
+        tree.Score(data.Features.AsSpan(0, 20 * data.Schema.Count), 20, scores);
+        var contributions = new float[data.Schema.Count];
+        for (var r = 0; r < 20; r++)
+        {
+            var rest = tree.Explain(data.Features.AsSpan(0, 20 * data.Schema.Count), 20, r, contributions);
+            Assert.Equal(scores[r], contributions.Sum() + rest, 3);
+        }
+        tree.Explain(data.Features.AsSpan(0, 20 * data.Schema.Count), 20, 0, contributions);
+        Assert.True(Math.Abs(contributions[0]) > 0, "the signal feature should contribute");
+    }
+
+    [Fact]
+    public void Linear_stacker_puts_positive_weight_on_the_signal()
+    {
+        var lin = LinearTrainer.Train(SyntheticData.Make(40, 30, seed: 5), new LinearOptions());
+        Assert.True(lin.Weights[0] > 0);
+        Assert.True(lin.Weights[0] > Math.Abs(lin.Weights[2]));
+    }
+
+    [Fact]
+    public void Weighted_tuning_prefers_the_informative_score_over_the_noisy_one()
+    {
+        var data = SyntheticData.Make(40, 30, seed: 6);
+        var w = WeightedTrainer.Train(data, new WeightedOptions { Features = ["signal", "noise"] });
+        Assert.True(w.Weights[0] > w.Weights[1], $"weights {w.Weights[0]} / {w.Weights[1]}");
+    }
+
+    [Fact]
+    public void Weighted_ranker_normalises_within_the_request()
+    {
+        var schema = new FeatureSchema(["a", "b"], 1);
+        var w = new WeightedRanker(schema, ["a", "b"], [1f, 1f]);
+        float[] rows = [10, 0, 20, 1, 30, float.NaN];
+        var scores = new float[3];
+        w.Score(rows, 3, scores);
+        Assert.Equal([0f, 1.5f, 1f], scores);
+    }
+
+    [Theory]
+    [InlineData("lambdamart")]
+    [InlineData("linear")]
+    [InlineData("weighted")]
+    public void Saved_rankers_load_and_score_the_same(string kind)
+    {
+        using var dir = new TempDir();
+        var data = SyntheticData.Make(20, 20, seed: 7);
+        var options = new RankerTrainingOptions { Kind = RankerTrainingOptions.ParseKind(kind), LambdaMart = Small };
+        options.Weighted.Features = ["signal", "bm25"];
+        var (model, _) = RankerTrainer.Train(data, options);
+        RankerStore.Save(model, dir.Path, new ModelCard { Kind = kind, Schema = model.Schema.ToString(), Features = model.Schema.Names.ToList() });
+        var loaded = RankerStore.Load(dir.Path, SyntheticData.Schema);
+        Assert.Equal(kind, loaded.Kind);
+        var a = new float[data.Rows];
+        var b = new float[data.Rows];
+        RankerTrainer.ScoreGroups(model, data, Enumerable.Range(0, data.Groups.Count), a);
+        RankerTrainer.ScoreGroups(loaded, data, Enumerable.Range(0, data.Groups.Count), b);
+        Assert.Equal(a, b);
+        Assert.True(File.Exists(dir.File("model-card.md")));
+        Assert.True(File.Exists(dir.File("model-card.json")));
+    }
+
+    [Fact]
+    public void A_model_from_another_feature_version_is_refused_naming_the_difference()
+    {
+        using var dir = new TempDir();
+        var (model, _) = RankerTrainer.Train(SyntheticData.Make(10, 10, 8), new RankerTrainingOptions { Kind = CombinerKind.Linear });
+        RankerStore.Save(model, dir.Path);
+        var newer = new FeatureSchema(SyntheticData.Schema.Names.Append("deep_query_item"), 2);
+        var e = Assert.Throws<RankerSchemaMismatchException>(() => RankerStore.Load(dir.Path, newer));
+        Assert.Contains("deep_query_item", e.Message);
+        Assert.Contains("train-ranker", e.Message);
+    }
+
+    [Fact]
+    public void A_damaged_model_file_is_refused_clearly()
+    {
+        using var dir = new TempDir();
+        dir.Write(RankerStore.ModelFile, "{ not json");
+        var e = Assert.Throws<InvalidDataException>(() => RankerStore.Read(dir.Path));
+        Assert.Contains(RankerStore.ModelFile, e.Message);
+        Assert.Throws<FileNotFoundException>(() => RankerStore.Read(dir.File("nowhere")));
+    }
+
+    [Fact]
+    public void Folds_split_queries_so_none_is_in_two_folds()
+    {
+        var folds = RankerTrainer.Folds(23, 5, seed: 1);
+        Assert.Equal(5, folds.Length);
+        var all = folds.SelectMany(f => f).ToList();
+        Assert.Equal(23, all.Count);
+        Assert.Equal(23, all.Distinct().Count());
+        Assert.All(folds, f => Assert.InRange(f.Length, 4, 5));
+    }
+
+    [Fact]
+    public void Cross_validation_scores_every_row_with_a_model_that_never_saw_its_query()
+    {
+        var data = SyntheticData.Make(25, 20, seed: 9);
+        var seen = new List<HashSet<string>>();
+        var run = RankerTrainer.CrossValidate("probe", data, train =>
+        {
+            seen.Add(train.Groups.Select(g => g.QueryId).ToHashSet());
+            return LinearTrainer.Train(train, new LinearOptions { Iterations = 20 });
+        }, folds: 5, seed: 2);
+        Assert.Equal(5, seen.Count);
+        var folds = RankerTrainer.Folds(25, 5, 2);
+        for (var f = 0; f < 5; f++)
+            foreach (var g in folds[f]) Assert.DoesNotContain(data.Groups[g].QueryId, seen[f]);
+        Assert.Equal(25, run.PerQuery.Length);
+        Assert.True(run.Ndcg10 > 0.5);
+    }
+
+    [Fact]
+    public void Training_options_name_the_bad_field()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMartOptions { Leaves = 1 }.Validate());
+        Assert.Contains("Leaves", e.Message);
+        var e2 = Assert.ThrowsAny<ArgumentException>(() => new RankerTrainingOptions { Folds = 1 }.Validate());
+        Assert.Contains("Folds", e2.Message);
+    }
+}

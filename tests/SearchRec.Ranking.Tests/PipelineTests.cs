@@ -1,0 +1,131 @@
+using System.Text.Json;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Logging;
+using SearchRec.Ranking.Models;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Ranking.Tests;
+
+public sealed class PipelineTests
+{
+    private static SearchPipeline Pipeline(IRankerModel? model = null, IFeatureLogger? logger = null, Func<long, bool>? known = null)
+    {
+        var fx = Fixtures.Extractor();
+        model ??= new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
+        return new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
+            new SearchPipelineOptions { RecallWindow = 50, TopK = 3 }, logger, known);
+    }
+
+    [Fact]
+    public void Search_returns_the_top_k_best_first_with_stage_timings()
+    {
+        var r = Pipeline().Search(new SearchRequest("华为 手机"));
+        Assert.Equal(3, r.Hits.Count);
+        Assert.Equal("1", r.Hits[0].Product.Id);
+        for (var i = 1; i < r.Hits.Count; i++) Assert.True(r.Hits[i - 1].Score >= r.Hits[i].Score);
+        Assert.True(r.Recalled >= 3);
+        Assert.True(r.Timings.TotalMs >= 0);
+        Assert.Null(r.Notice);
+    }
+
+    [Fact]
+    public void A_query_with_no_recall_gets_an_empty_answer_and_a_notice()
+    {
+        var r = Pipeline().Search(new SearchRequest("zzzz"));
+        Assert.Empty(r.Hits);
+        Assert.Contains("No product matched", r.Notice);
+        Assert.Empty(Pipeline().Search(new SearchRequest("   ")).Hits);
+    }
+
+    [Fact]
+    public void An_unknown_user_is_answered_unpersonalised_with_a_notice()
+    {
+        var r = Pipeline(known: _ => false).Search(new SearchRequest("华为 手机") { UserId = 424242 });
+        Assert.NotEmpty(r.Hits);
+        Assert.Contains("424242", r.Notice);
+    }
+
+    [Fact]
+    public void Explain_lists_every_feature_and_the_parts_add_up_to_the_score()
+    {
+        var r = Pipeline().Search(new SearchRequest("华为 手机") { Explain = true, TopK = 2 });
+        foreach (var hit in r.Hits)
+        {
+            Assert.NotNull(hit.Explanation);
+            Assert.Equal(Fixtures.Extractor().Schema.Count, hit.Explanation!.Count);
+            Assert.Equal(hit.Score, hit.Explanation.Sum(c => c.Contribution) + hit.Unexplained, 4);
+        }
+    }
+
+    [Fact]
+    public void A_ranker_trained_on_other_features_is_refused_when_the_pipeline_is_built()
+    {
+        var other = new LinearRanker(new FeatureSchema(["bm25", "deep_query_item"], 9), [0, 0], [1, 1], [1, 1], 0);
+        var e = Assert.Throws<RankerSchemaMismatchException>(() => Pipeline(other));
+        Assert.Contains("deep_query_item", e.Message);
+    }
+
+    [Fact]
+    public void Bad_options_name_the_field()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SearchPipelineOptions { RecallWindow = 0 }.Validate());
+        Assert.Contains("RecallWindow", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Pipeline().Search(new SearchRequest("手机") { TopK = 0 }));
+    }
+
+    [Fact]
+    public void Feature_logging_writes_one_json_line_per_request_with_nulls_for_unknown_values()
+    {
+        using var dir = new TempDir();
+        using (var logger = new JsonlFeatureLogger(dir.File("features.jsonl")))
+        {
+            var p = Pipeline(logger: logger);
+            p.Search(new SearchRequest("华为 手机") { RequestId = "req-1", UserId = 7 });
+            p.Search(new SearchRequest("连衣裙") { RequestId = "req-2" });
+        }
+        var lines = File.ReadAllLines(dir.File("features.jsonl"));
+        Assert.Equal(2, lines.Length);
+        using var doc = JsonDocument.Parse(lines[0]);
+        var root = doc.RootElement;
+        Assert.Equal("req-1", root.GetProperty("request_id").GetString());
+        Assert.Equal(7, root.GetProperty("user").GetInt64());
+        Assert.Equal(Fixtures.Extractor().Schema.Hash, root.GetProperty("schema_hash").GetString());
+        var first = root.GetProperty("candidates")[0];
+        Assert.Equal("1", first.GetProperty("id").GetString());
+        Assert.Equal(0, first.GetProperty("rank").GetInt32());
+        var four = root.GetProperty("candidates").EnumerateArray().First(c => c.GetProperty("id").GetString() == "4");
+        Assert.Equal(JsonValueKind.Null, four.GetProperty("features").GetProperty("brand_match").ValueKind);
+        using var doc2 = JsonDocument.Parse(lines[1]);
+        Assert.Equal(JsonValueKind.Null, doc2.RootElement.GetProperty("user").ValueKind);
+    }
+
+    [Fact]
+    public void Feature_log_rotates_when_the_file_grows_past_its_limit()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("f.jsonl");
+        using (var logger = new JsonlFeatureLogger(path, maxBytes: 2048, keep: 2))
+        {
+            var p = Pipeline(logger: logger);
+            for (var i = 0; i < 20; i++) p.Search(new SearchRequest("华为 手机") { RequestId = $"r{i}" });
+        }
+        Assert.True(File.Exists(path + ".1"));
+        Assert.True(File.Exists(path + ".2"));
+        Assert.False(File.Exists(path + ".3"));
+        Assert.Contains("\"r19\"", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void TopK_matches_a_full_stable_sort()
+    {
+        var rng = new Random(5);
+        for (var trial = 0; trial < 50; trial++)
+        {
+            var scores = Enumerable.Range(0, rng.Next(1, 60)).Select(_ => (float)rng.Next(0, 10)).ToArray();
+            var k = rng.Next(1, scores.Length + 1);
+            var expected = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(k).ToArray();
+            Assert.Equal(expected, SearchPipeline.TopK(scores, k));
+        }
+    }
+}
