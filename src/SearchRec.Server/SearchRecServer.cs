@@ -142,6 +142,8 @@ public static class SearchRecServer
             CacheName = "searchrec",
             // Cache keys start with the generation id; L2 entries from another process with the same id are valid.
             CacheKeyPrefix = "searchrec:",
+            // The memory level is size-bounded, so every entry (FusionCache's own tag markers too) needs a size.
+            DefaultEntryOptions = new FusionCacheEntryOptions { Size = 1 },
         }, memory, loggers.CreateLogger<FusionCache>());
         if (o.RedisConnectionString is { } redis)
         {
