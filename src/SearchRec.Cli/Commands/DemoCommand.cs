@@ -10,6 +10,18 @@ using SearchRec.Evaluation.Trec;
 using SearchRec.Index;
 using SearchRec.Synthetic;
 using Spectre.Console;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using SearchRec.Collab.Events;
+using SearchRec.Collab.Models;
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Training;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Ranking.Training;
+using SearchRec.Server;
+using SearchRec.Server.Adapters;
+using SearchRec.Text;
 
 namespace SearchRec.Cli.Commands;
 
@@ -77,10 +89,14 @@ public sealed class DemoCommand : ICliCommand
         var products = new Option<int>("--products") { Description = "Products in the synthetic shop.", DefaultValueFactory = _ => 20_000 };
         var output = new Option<string>("--out") { Description = "Output directory.", DefaultValueFactory = _ => "out/demo" };
         var index = new Option<string>("--index") { Description = "Index directory.", DefaultValueFactory = _ => "index-data/demo" };
-        var cmd = new Command("demo", "A guided tour: generate a synthetic shop, index it, search it, evaluate BM25 on it.");
+        var urls = new Option<string>("--urls") { Description = "Where the service listens at the end, as ASP.NET does.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var noServe = new Option<bool>("--no-serve") { Description = "Stop after training instead of starting the service." };
+        var cmd = new Command("demo", "A guided tour: generate a synthetic shop, index it, search it, evaluate BM25, train the collaborative, deep and LambdaMART models, then serve it all with a web page.");
         cmd.Options.Add(products);
         cmd.Options.Add(output);
         cmd.Options.Add(index);
+        cmd.Options.Add(urls);
+        cmd.Options.Add(noServe);
         cmd.SetAction((pr, ct) =>
         {
             var n = pr.GetValue(products);
@@ -89,7 +105,10 @@ public sealed class DemoCommand : ICliCommand
                 Console.Error.WriteLine($"demo: --products must be between 100 and 10,000,000 (was {n})");
                 return Task.FromResult(2);
             }
-            return Task.FromResult(Run(new DemoContext(n, pr.GetValue(output)!, pr.GetValue(index)!, AnsiConsole.Console), ct));
+            var context = new DemoContext(n, pr.GetValue(output)!, pr.GetValue(index)!, AnsiConsole.Console);
+            context.Items[DemoPaths.Urls] = pr.GetValue(urls)!;
+            if (pr.GetValue(noServe)) context.Items[DemoPaths.NoServe] = true;
+            return Task.FromResult(Run(context, ct));
         });
         return cmd;
     }
@@ -254,4 +273,179 @@ internal sealed class EvaluateShopStep : IDemoStep
         context.Console.MarkupLineInterpolated($"  report: [blue]{_report}[/]");
         context.Console.MarkupLine("  [grey]BM25 cannot tell which dress or phone this user will buy: that is the personalised rankers' job.[/]");
     }
+}
+
+/// <summary>Demo step 50: stores the shop's events in the SQLite event store the service appends to.</summary>
+internal sealed class StoreEventsStep : IDemoStep
+{
+    private EventImportReport? _report;
+
+    public double Order => 50;
+
+    public string Title => "Store the shop's events";
+
+    public void Run(DemoContext context, IProgress<double> progress, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(context.OutDirectory, "events.db");
+        context.Items[DemoPaths.Events] = path;
+        var total = Math.Max(1, context.Shop!.EventCount);
+        using var store = new SqliteEventStore(path);
+        _report = store.Import(context.Shop.Events, new SyncProgress<long>(n => progress.Report((double)n / total)));
+    }
+
+    public void Show(DemoContext context) =>
+        context.Console.MarkupLineInterpolated($"  {_report!.Inserted:N0} new events ({_report.Duplicates:N0} already stored) in [blue]{Path.GetFullPath((string)context.Items[DemoPaths.Events])}[/]");
+}
+
+/// <summary>Demo step 55: trains the collaborative models (popularity, repeat, item-item, ALS, category) from the store.</summary>
+internal sealed class TrainCollabStep : IDemoStep
+{
+    private CollabModels? _models;
+
+    public double Order => 55;
+
+    public string Title => "Train the collaborative models";
+
+    public void Run(DemoContext context, IProgress<double> progress, CancellationToken cancellationToken)
+    {
+        var dir = Path.Combine(context.OutDirectory, "collab");
+        context.Items[DemoPaths.Collab] = dir;
+        using (var store = new SqliteEventStore((string)context.Items[DemoPaths.Events]))
+            _models = CollabModels.Train(store.ReadAll(), new CollabOptions(), new SyncProgress<TrainProgress>(p => progress.Report(p.Fraction)));
+        _models.Save(dir);
+    }
+
+    public void Show(DemoContext context)
+    {
+        var c = _models!.Card;
+        context.Console.MarkupLineInterpolated($"  {c.Events:N0} events, {c.Users:N0} users, {c.Items:N0} items → {string.Join(", ", CollabModels.ScorerNames)} in [blue]{Path.GetFullPath((string)context.Items[DemoPaths.Collab])}[/]");
+    }
+}
+
+/// <summary>Demo step 60: trains the deep text two-tower model, exports it to ONNX and stores the item vectors.</summary>
+internal sealed class TrainDeepStep : IDemoStep
+{
+    private DeepTrainingReport? _report;
+
+    public double Order => 60;
+
+    public string Title => "Train the deep two-tower model (ONNX)";
+
+    public void Run(DemoContext context, IProgress<double> progress, CancellationToken cancellationToken)
+    {
+        var dir = Path.Combine(context.OutDirectory, "deep");
+        context.Items[DemoPaths.Deep] = dir;
+        var products = context.Generator!.Products().ToList();
+        var options = new DeepTrainingOptions { TextEpochs = 2, Seed = 42 };
+        int epoch = 0;
+        progress.Report(0.05);
+        _report = DeepTraining.TrainText(products, [], dir, options, new ChineseTokenizer(), m =>
+        {
+            if (m.Contains("epoch", StringComparison.OrdinalIgnoreCase)) progress.Report(Math.Min(0.95, 0.1 + 0.8 * ++epoch / options.TextEpochs));
+        });
+    }
+
+    public void Show(DemoContext context)
+    {
+        var r = _report!;
+        context.Console.MarkupLineInterpolated($"  {r.Examples:N0} query–title pairs, loss {string.Join(" → ", r.EpochLoss.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)))}, towers and item vectors in [blue]{Path.GetFullPath((string)context.Items[DemoPaths.Deep])}[/]");
+    }
+}
+
+/// <summary>Demo step 70: trains the LambdaMART re-ranker on the shop's judged queries (BM25, text and deep features).</summary>
+internal sealed class TrainRankerStep : IDemoStep
+{
+    private const int MaxQueries = 600;
+    private RankingDataset? _data;
+    private IReadOnlyList<KeyValuePair<string, double>> _importance = [];
+
+    public double Order => 70;
+
+    public string Title => "Train the LambdaMART ranker";
+
+    public void Run(DemoContext context, IProgress<double> progress, CancellationToken cancellationToken)
+    {
+        var dir = Path.Combine(context.OutDirectory, "ranker");
+        context.Items[DemoPaths.Ranker] = dir;
+        var shop = context.Shop!;
+        using var deep = DeepScorer.Open((string)context.Items[DemoPaths.Deep]);
+        var extractor = StandardFeatures.ForSearch(new FeatureSources { DeepText = deep });
+        var queries = JudgmentFiles.ReadQueries(shop.Queries, JudgmentFiles.ReadQueryUsers(shop.QueryUsers)).Take(MaxQueries).ToList();
+        _data = SearchTrainingData.Build(context.Index!, new ChineseTokenizer(), extractor, queries, JudgmentFiles.ReadQrels(shop.Qrels), 100,
+            progress: new SyncProgress<int>(n => progress.Report(0.7 * n / queries.Count)));
+        var options = new RankerTrainingOptions { LambdaMart = new LambdaMartOptions { Trees = 100 } }.Validate();
+        var (model, importance) = RankerTrainer.Train(_data, options);
+        _importance = importance.Select((v, i) => new KeyValuePair<string, double>(extractor.Schema.Names[i], v))
+            .Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).Take(5).ToList();
+        RankerStore.Save(model, dir, new SearchRec.Ranking.Models.ModelCard { Kind = "lambdamart", Schema = extractor.Schema.ToString(), Features = [.. extractor.Schema.Names] });
+    }
+
+    public void Show(DemoContext context) =>
+        context.Console.MarkupLineInterpolated($"  {_data!.Groups.Count} judged queries, {_data.Rows:N0} rows; strongest features: {string.Join(", ", _importance.Select(kv => kv.Key))}");
+}
+
+/// <summary>Demo step 90: starts the HTTP service over what the earlier steps built and prints the page's address.</summary>
+internal sealed class ServeStep : IDemoStep
+{
+    private WebApplication? _app;
+    private SqliteEventStore? _store;
+    private string _apiKey = "";
+    private CancellationToken _ct;
+
+    public double Order => 90;
+
+    public string Title => "Start the service";
+
+    public void Run(DemoContext context, IProgress<double> progress, CancellationToken cancellationToken)
+    {
+        _ct = cancellationToken;
+        if (context.Items.ContainsKey(DemoPaths.NoServe)) return;
+        _apiKey = Environment.GetEnvironmentVariable("SEARCHREC_API_KEY") ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        _store = new SqliteEventStore((string)context.Items[DemoPaths.Events]);
+        var log = new EventStoreLog(_store);
+        var loader = new ShopLoader(new ShopLoaderOptions
+        {
+            IndexPath = context.IndexDirectory, CollabModelsPath = (string)context.Items[DemoPaths.Collab],
+            RankerPath = (string)context.Items[DemoPaths.Ranker], DeepModelsPath = (string)context.Items[DemoPaths.Deep],
+            QueriesPath = context.Shop!.Queries,
+        }, log);
+        var options = new ServerOptions
+        {
+            Urls = context.Items.TryGetValue(DemoPaths.Urls, out var u) ? (string)u : "http://127.0.0.1:5080",
+            ApiKey = _apiKey, EventsKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+        };
+        progress.Report(0.3);
+        _app = SearchRecServer.BuildAsync(options, loader, log, Microsoft.Extensions.Logging.LogLevel.Warning, cancellationToken).GetAwaiter().GetResult();
+        _app.StartAsync(cancellationToken).GetAwaiter().GetResult();
+    }
+
+    public void Show(DemoContext context)
+    {
+        if (_app is null)
+        {
+            context.Console.MarkupLine("  [grey]--no-serve: not started. Serve it with `searchrec serve` (see docs/service.md).[/]");
+            return;
+        }
+        var url = SearchRecServer.Addresses(_app)[0];
+        context.Console.MarkupLineInterpolated($"  [bold green]Open {url}/[/] — search, pick a user, click a result for similar items, buy it and watch the results change.");
+        context.Console.MarkupLineInterpolated($"  API: {url}/openapi/v1.json · metrics {url}/metrics · admin key (X-Api-Key): [yellow]{_apiKey}[/]");
+        context.Console.MarkupLineInterpolated($"  load test: searchrec bench http --url {url} --api-key {_apiKey}");
+        context.Console.MarkupLine("  Ctrl+C stops the service.");
+        try { _app.WaitForShutdownAsync(_ct).GetAwaiter().GetResult(); }
+        catch (OperationCanceledException) { }
+        _app.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _store?.Dispose();
+    }
+}
+
+/// <summary>Keys of <see cref="DemoContext.Items"/> the training and serving steps share.</summary>
+internal static class DemoPaths
+{
+    public const string Events = "events.db";
+    public const string Collab = "collab";
+    public const string Deep = "deep";
+    public const string Ranker = "ranker";
+    public const string Urls = "urls";
+    public const string NoServe = "no-serve";
 }
