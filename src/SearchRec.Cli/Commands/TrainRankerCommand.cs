@@ -136,11 +136,16 @@ public sealed class TrainRankerCommand : ICliCommand
         void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
         var events = UserHistories.ReadCsv(eventFiles);
         var test = RecEvaluator.ReadUserIds(testUsersFile);
-        var innerCut = cut - 86_400;
-        Log($"{events.Count:N0} events, {test.Count} test users; combiner trained on behaviour in [cut - 1 day, cut) of the other users");
+        Log($"{events.Count:N0} events, {test.Count} test users; combiner trained on the day after each of 3 inner cuts before the cut (all users, pre-cut events only)");
         var collabOptions = new CollabOptions();
-        var inner = CollabModels.Train(events.Where(e => e.Timestamp < innerCut), collabOptions);
-        var data = NextItemRanking.TrainingData(inner, events, innerCut, cut, test, perSource, Log);
+        var builder = new RankingDatasetBuilder(NextItemRanking.Schema);
+        for (var d = 1; d <= 3; d++)
+        {
+            var innerCut = cut - d * 86_400L;
+            var inner = CollabModels.Train(events.Where(e => e.Timestamp < innerCut), collabOptions);
+            NextItemRanking.AddTrainingData(builder, inner, events, innerCut, innerCut + 86_400, new HashSet<long>(), perSource, Log);
+        }
+        var data = builder.Build();
         Log($"training data: {data.Groups.Count} users, {data.Rows:N0} candidates");
         var combiners = new Dictionary<string, IRankerModel>(StringComparer.Ordinal)
         {
@@ -191,7 +196,7 @@ public sealed class TrainRankerCommand : ICliCommand
             $"fused-lambdamart NDCG@20 {fused / users:F4} vs best single ({best}) {results[best][4] / users:F4}: {(results[best][4] > 0 ? (fused / results[best][4] - 1) * 100 : 0):+0.0;-0.0}% (paired randomisation p = {p:F4})"));
         var card = new ModelCard { Kind = "lambdamart", Schema = NextItemRanking.Schema.ToString(), Features = NextItemRanking.Schema.Names.ToList() };
         card.Data["events"] = string.Join(", ", eventFiles);
-        card.Data["protocol"] = $"cut {cut}; combiner labels from [cut - 1 day, cut) of non-test users; {split.Test.Count} test users";
+        card.Data["protocol"] = $"cut {cut}; combiner labels from the day after inner cuts at cut - 1, 2, 3 days (pre-cut events only); {split.Test.Count} test users";
         foreach (var (name, r) in results)
             card.Metrics[name] = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["hr@20"] = r[2] / users, ["ndcg@20"] = r[4] / users, ["ndcg@10"] = r[1] / users };
         RankerStore.Save(combiners["lambdamart"], outDir, card);

@@ -102,6 +102,16 @@ public static class NextItemRanking
     public static RankingDataset TrainingData(CollabModels innerModels, IReadOnlyList<UserEvent> events, long innerCut, long cut,
         IReadOnlySet<long> excludeUsers, int perSource, Action<string>? log = null)
     {
+        var b = new RankingDatasetBuilder(Schema);
+        AddTrainingData(b, innerModels, events, innerCut, cut, excludeUsers, perSource, log);
+        return b.Build();
+    }
+
+    /// <summary>As <see cref="TrainingData"/>, adding the groups (ids <c>user@innerCut</c>) to an existing builder.</summary>
+    public static void AddTrainingData(RankingDatasetBuilder b, CollabModels innerModels, IReadOnlyList<UserEvent> events, long innerCut, long cut,
+        IReadOnlySet<long> excludeUsers, int perSource, Action<string>? log = null)
+    {
+        Guard.NotNull(b);
         Guard.NotNull(innerModels);
         Guard.NotNull(events);
         Guard.NotNull(excludeUsers);
@@ -118,7 +128,6 @@ public static class NextItemRanking
                 map[e.ItemId] = Math.Max(map.GetValueOrDefault(e.ItemId), g);
             }
         }
-        var b = new RankingDatasetBuilder(Schema);
         var done = 0;
         foreach (var (user, truth) in labels.OrderBy(kv => kv.Key))
         {
@@ -134,10 +143,9 @@ public static class NextItemRanking
                 if (y[i] > 0) hits++;
             }
             if (hits == 0) continue; // a group without any positive teaches LambdaMART nothing
-            b.Add(user.ToString(System.Globalization.CultureInfo.InvariantCulture), f, y, items.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            b.Add(user.ToString(System.Globalization.CultureInfo.InvariantCulture) + "@" + innerCut.ToString(System.Globalization.CultureInfo.InvariantCulture), f, y, items.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
                 truth.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value));
             if (++done % 100 == 0) log?.Invoke($"next-item training groups: {done}");
         }
-        return b.Build();
     }
 }
