@@ -9,6 +9,7 @@ using SearchRec.Evaluation.Recommendation;
 using SearchRec.Ranking.NextItem;
 using SearchRec.Index;
 using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.Models;
 using SearchRec.Ranking.Training;
 using SearchRec.Text;
@@ -31,6 +32,9 @@ public sealed class TrainRankerCommand : ICliCommand
         var qrels = new Option<string?>("--qrels") { Description = "TREC qrels: qid 0 docid grade (graded labels 0/1/2... supported)." };
         var cut = new Option<long?>("--cut") { Description = "Next-item mode (no catalog): Unix time of the eval-rec cut (Taobao 1512230400); trains on behaviour after an inner cut one day earlier." };
         var testUsers = new Option<string?>("--test-users-from") { Description = "Next-item mode: file whose lines start with a test user id (split-users output)." };
+        var featureLog = new Option<string[]>("--feature-log") { Description = "Traffic mode: feature log file(s) written by the search pipeline (JSON Lines).", AllowMultipleArgumentsPerToken = true };
+        var labelEvents = new Option<string[]>("--labels-from-events") { Description = "Traffic mode: event CSV file(s) whose later behaviour labels the logged candidates (same user and item, within --join-minutes).", AllowMultipleArgumentsPerToken = true };
+        var joinMinutes = new Option<int>("--join-minutes") { Description = "Traffic mode: how long after a request an event still labels it.", DefaultValueFactory = _ => 30 };
         var perSource = new Option<int>("--per-source") { Description = "Next-item mode: candidates taken from each collaborative source.", DefaultValueFactory = _ => 50 };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
@@ -45,7 +49,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var minLeaf = new Option<int>("--min-leaf") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => 20 };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, cut, testUsers, perSource }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -68,6 +72,28 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (pr.GetValue(cut) is { } cutTime)
                     return NextItem(pr.GetValue(events) ?? [], cutTime, pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
                         pr.GetValue(perSource), options, pr.GetValue(models)!);
+                if (pr.GetValue(featureLog) is { Length: > 0 } logs)
+                {
+                    var labelFiles = pr.GetValue(labelEvents) is { Length: > 0 } lf ? lf : throw new ArgumentException("--feature-log needs --labels-from-events.");
+                    if (pr.GetValue(joinMinutes) <= 0) throw new ArgumentException("--join-minutes must be positive.");
+                    var (logged, report) = FeatureLogJoin.Join(logs, UserHistories.ReadCsv(labelFiles), TimeSpan.FromMinutes(pr.GetValue(joinMinutes)));
+                    Console.Error.WriteLine($"feature logs: {report.Requests} requests, {report.Groups} with a labelled candidate; skipped {report.Anonymous} anonymous, {report.NoPositive} without later events, {report.OtherSchema} with another schema");
+                    var logCard = new ModelCard { Kind = options.Kind.ToString().ToLowerInvariant(), Schema = logged.Schema.ToString(), Features = logged.Schema.Names.ToList() };
+                    logCard.Data["feature_logs"] = string.Join(", ", logs);
+                    logCard.Data["labels"] = $"{string.Join(", ", labelFiles)} (same user and item within {pr.GetValue(joinMinutes)} min)";
+                    if (pr.GetValue(folds) >= 2 && logged.Groups.Count >= options.Folds)
+                    {
+                        var runs = RankerComparison.Run(logged, options, m => Console.Error.WriteLine(m));
+                        RankerComparison.AddTo(logCard, runs);
+                        PrintComparison(runs, options.Folds);
+                        logCard.Folds = options.Folds;
+                    }
+                    var (logModel, logImportance) = RankerTrainer.Train(logged, options);
+                    logCard.Importance = logImportance.Select((v, i) => new KeyValuePair<string, double>(logged.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
+                    RankerStore.Save(logModel, pr.GetValue(models)!, logCard);
+                    Console.WriteLine($"saved {logModel.Kind} ranker ({logged.Schema}) trained on logged traffic to {pr.GetValue(models)}");
+                    return 0;
+                }
                 if (pr.GetValue(catalog) is not { Length: > 0 } || pr.GetValue(queries) is null || pr.GetValue(qrels) is null)
                     throw new ArgumentException("Give --catalog, --queries and --qrels (search ranking), or --events with --cut and --test-users-from (next-item ranking).");
                 var win = pr.GetValue(window);
