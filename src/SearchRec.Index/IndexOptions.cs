@@ -27,6 +27,12 @@ public sealed class IndexOptions
     /// <summary>BM25 length normalisation b, in [0, 1]. Default 0.75.</summary>
     public float B { get; set; } = 0.75f;
 
+    /// <summary>
+    /// How a multi-field recall (<see cref="RecallFields.All"/>) combines fields: the best field's BM25 score plus this
+    /// share of the other fields' scores, in [0, 1] (1 is a plain sum). Default 0.3.
+    /// </summary>
+    public float TieBreaker { get; set; } = 0.3f;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {
@@ -46,6 +52,8 @@ public sealed class IndexOptions
             throw new ArgumentException($"IndexOptions.K1 must be in [0, 10], was {K1}.", nameof(K1));
         if (!(B >= 0f && B <= 1f))
             throw new ArgumentException($"IndexOptions.B must be in [0, 1], was {B}.", nameof(B));
+        if (!(TieBreaker >= 0f && TieBreaker <= 1f))
+            throw new ArgumentException($"IndexOptions.TieBreaker must be in [0, 1], was {TieBreaker}.", nameof(TieBreaker));
     }
 
     /// <summary>A copy, so an index keeps the options it was built with.</summary>

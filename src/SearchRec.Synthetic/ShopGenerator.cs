@@ -304,7 +304,13 @@ public sealed class ShopGenerator
         public readonly List<string> Parts = new(12);
         public readonly List<bool> Optional = new(12);
         public readonly StringBuilder Builder = new(64);
-        public void Add(string part, bool optional) { Parts.Add(part); Optional.Add(optional); }
+        public void Add(string part, bool optional)
+        {
+            // A word twice (e.g. 家用 as marketing and as a feature) reads as a generator, not a shop.
+            if (optional && Parts.Contains(part)) return;
+            Parts.Add(part);
+            Optional.Add(optional);
+        }
     }
 
     private Product MakeProduct(Skeleton sk, int i, TitleParts t)

@@ -152,10 +152,16 @@ public sealed class ChineseSegmenter
     /// <summary>Segments already-normalised text; token offsets are relative to <paramref name="text"/>.</summary>
     internal void Segment(ReadOnlySpan<char> text, SegmentMode mode, TokenBuffer output)
     {
+        int n = text.Length;
+        if (n == 0) return;
+        // Work arrays are rented once per call and sliced per block.
+        int[] ints = ArrayPool<int>.Shared.Rent(2 * n);
+        uint[] lengths = ArrayPool<uint>.Shared.Rent(n);
+        double[] doubles = ArrayPool<double>.Shared.Rent(5 * n + 1);
+        byte[] back = ArrayPool<byte>.Shared.Rent(4 * n);
         _lock.EnterReadLock();
         try
         {
-            int n = text.Length;
             int i = 0;
             while (i < n)
             {
@@ -173,56 +179,54 @@ public sealed class ChineseSegmenter
                     else if (CharClass.IsJoiner(d) && CharClass.IsAlnum(text[j - 1]) && j + 1 < n && CharClass.IsAlnum(text[j + 1])) j++;
                     else break;
                 }
-                SegmentBlock(text, i, j, mode, output);
+                int m = j - i;
+                var scratch = new BlockScratch(
+                    ints.AsSpan(i, m), ints.AsSpan(n + i, m), lengths.AsSpan(i, m), doubles.AsSpan(i, m + 1),
+                    doubles.AsSpan(n + 1 + 4 * i, 4 * m), back.AsSpan(4 * i, 4 * m));
+                SegmentBlock(text.Slice(i, m), i, mode, scratch, output);
                 i = j;
             }
         }
-        finally { _lock.ExitReadLock(); }
-    }
-
-    private void SegmentBlock(ReadOnlySpan<char> text, int blockStart, int blockEnd, SegmentMode mode, TokenBuffer output)
-    {
-        int m = blockEnd - blockStart;
-        ReadOnlySpan<char> block = text.Slice(blockStart, m);
-        int[] ints = ArrayPool<int>.Shared.Rent(2 * m);
-        uint[] lengths = ArrayPool<uint>.Shared.Rent(m);
-        double[] routeProb = ArrayPool<double>.Shared.Rent(m + 1);
-        try
-        {
-            var scratch = new BlockScratch(ints.AsSpan(0, m), ints.AsSpan(m, m), lengths.AsSpan(0, m), routeProb.AsSpan(0, m + 1));
-            MarkUnits(block, scratch.UnitEnd);
-            BestRoute(block, scratch);
-
-            int k = 0, buf = -1;
-            while (k < m)
-            {
-                int e = scratch.RouteEnd[k];
-                if (e - k == 1 && CharClass.IsHan(block[k]))
-                {
-                    if (buf < 0) buf = k;
-                    k = e;
-                    continue;
-                }
-                if (buf >= 0)
-                {
-                    FlushSingles(block, buf, k, blockStart, mode, scratch.Lengths, output);
-                    buf = -1;
-                }
-                EmitWord(block, k, e, blockStart, mode, scratch.Lengths, output);
-                k = e;
-            }
-            if (buf >= 0) FlushSingles(block, buf, m, blockStart, mode, scratch.Lengths, output);
-        }
         finally
         {
+            _lock.ExitReadLock();
             ArrayPool<int>.Shared.Return(ints);
             ArrayPool<uint>.Shared.Return(lengths);
-            ArrayPool<double>.Shared.Return(routeProb);
+            ArrayPool<double>.Shared.Return(doubles);
+            ArrayPool<byte>.Shared.Return(back);
         }
+    }
+
+    private void SegmentBlock(ReadOnlySpan<char> block, int blockStart, SegmentMode mode, BlockScratch scratch, TokenBuffer output)
+    {
+        int m = block.Length;
+        MarkUnits(block, scratch.UnitEnd);
+        BestRoute(block, scratch);
+
+        int k = 0, buf = -1;
+        while (k < m)
+        {
+            int e = scratch.RouteEnd[k];
+            if (e - k == 1 && CharClass.IsHan(block[k]))
+            {
+                if (buf < 0) buf = k;
+                k = e;
+                continue;
+            }
+            if (buf >= 0)
+            {
+                FlushSingles(block, buf, k, blockStart, mode, scratch, output);
+                buf = -1;
+            }
+            EmitWord(block, k, e, blockStart, mode, scratch.Lengths, output);
+            k = e;
+        }
+        if (buf >= 0) FlushSingles(block, buf, m, blockStart, mode, scratch, output);
     }
 
     /// <summary>Per-block work arrays (pooled), one entry per character.</summary>
-    private readonly ref struct BlockScratch(Span<int> unitEnd, Span<int> routeEnd, Span<uint> lengths, Span<double> routeProb)
+    private readonly ref struct BlockScratch(
+        Span<int> unitEnd, Span<int> routeEnd, Span<uint> lengths, Span<double> routeProb, Span<double> viterbiProb, Span<byte> viterbiBack)
     {
         /// <summary>End of the atomic unit starting here (a Han char or a whole letter/digit run); 0 inside a run.</summary>
         public readonly Span<int> UnitEnd = unitEnd;
@@ -235,6 +239,12 @@ public sealed class ChineseSegmenter
 
         /// <summary>Best log-probability of the rest of the block from here.</summary>
         public readonly Span<double> RouteProb = routeProb;
+
+        /// <summary>Viterbi log-probabilities, four states per character.</summary>
+        public readonly Span<double> ViterbiProb = viterbiProb;
+
+        /// <summary>Viterbi back-pointers, four states per character.</summary>
+        public readonly Span<byte> ViterbiBack = viterbiBack;
     }
 
     private static void MarkUnits(ReadOnlySpan<char> block, Span<int> unitEnd)
@@ -317,7 +327,7 @@ public sealed class ChineseSegmenter
 
     // A stretch of single Han characters on the best path: a known word is kept as single chars (as jieba does),
     // an unknown stretch goes through the HMM, which may join characters into new words.
-    private void FlushSingles(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, Span<uint> lengths, TokenBuffer output)
+    private void FlushSingles(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, BlockScratch scratch, TokenBuffer output)
     {
         int len = end - start;
         if (len == 1)
@@ -325,13 +335,13 @@ public sealed class ChineseSegmenter
             output.Add(offset + start, 1, 1);
             return;
         }
-        bool known = len < 32 ? (lengths[start] & (1u << len)) != 0 : !double.IsNaN(_trie.WordValue(block[start..end]));
+        bool known = len < 32 ? (scratch.Lengths[start] & (1u << len)) != 0 : !double.IsNaN(_trie.WordValue(block[start..end]));
         if (known)
         {
             for (int k = start; k < end; k++) output.Add(offset + k, 1, 1);
             return;
         }
-        Viterbi(block, start, end, offset, mode, lengths, output);
+        Viterbi(block, start, end, offset, mode, scratch, output);
     }
 
     private static void EmitWord(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, Span<uint> lengths, TokenBuffer output)
@@ -350,61 +360,53 @@ public sealed class ChineseSegmenter
     }
 
     // States: 0 B(egin), 1 M(iddle), 2 E(nd), 3 S(ingle).
-    private void Viterbi(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, Span<uint> lengths, TokenBuffer output)
+    private void Viterbi(ReadOnlySpan<char> block, int start, int end, int offset, SegmentMode mode, BlockScratch scratch, TokenBuffer output)
     {
         int len = end - start;
-        double[] prob = ArrayPool<double>.Shared.Rent(len * 4);
-        byte[] back = ArrayPool<byte>.Shared.Rent(len * 4);
-        try
+        Span<double> prob = scratch.ViterbiProb.Slice(4 * start, 4 * len);
+        Span<byte> back = scratch.ViterbiBack.Slice(4 * start, 4 * len);
+        char c0 = block[start];
+        for (int s = 0; s < 4; s++) prob[s] = _start[s] + _emit[s][c0];
+        for (int t = 1; t < len; t++)
         {
-            char c0 = block[start];
-            for (int s = 0; s < 4; s++) prob[s] = _start[s] + _emit[s][c0];
-            for (int t = 1; t < len; t++)
-            {
-                char c = block[start + t];
-                int row = t * 4, prev = row - 4;
-                Step(prob, back, prev, row, 0, 2, 3, _emit[0][c]); // B <- E, S
-                Step(prob, back, prev, row, 1, 1, 0, _emit[1][c]); // M <- M, B
-                Step(prob, back, prev, row, 2, 0, 1, _emit[2][c]); // E <- B, M
-                Step(prob, back, prev, row, 3, 3, 2, _emit[3][c]); // S <- S, E
-            }
-            int last = (len - 1) * 4;
-            int state = prob[last + 3] >= prob[last + 2] ? 3 : 2;
-            // Backtrack into back[] row 0.. as the chosen state per position (reusing the tail of prob is not needed).
-            Span<byte> states = len <= 256 ? stackalloc byte[len] : new byte[len];
-            for (int t = len - 1; t >= 0; t--)
-            {
-                states[t] = (byte)state;
-                state = back[t * 4 + state];
-            }
-            int begin = 0, next = 0;
-            for (int t = 0; t < len; t++)
-            {
-                switch (states[t])
-                {
-                    case 0:
-                        begin = t;
-                        break;
-                    case 2:
-                        EmitWord(block, start + begin, start + t + 1, offset, mode, lengths, output);
-                        next = t + 1;
-                        break;
-                    case 3:
-                        output.Add(offset + start + t, 1, 1);
-                        next = t + 1;
-                        break;
-                }
-            }
-            if (next < len) EmitWord(block, start + next, end, offset, mode, lengths, output);
+            char c = block[start + t];
+            int row = t * 4, prev = row - 4;
+            Step(prob, back, prev, row, 0, 2, 3, _emit[0][c]); // B <- E, S
+            Step(prob, back, prev, row, 1, 1, 0, _emit[1][c]); // M <- M, B
+            Step(prob, back, prev, row, 2, 0, 1, _emit[2][c]); // E <- B, M
+            Step(prob, back, prev, row, 3, 3, 2, _emit[3][c]); // S <- S, E
         }
-        finally
+        int last = (len - 1) * 4;
+        int state = prob[last + 3] >= prob[last + 2] ? 3 : 2;
+        // Backtrack; once row t's pointer is read, its first cell holds the chosen state.
+        for (int t = len - 1; t >= 0; t--)
         {
-            ArrayPool<double>.Shared.Return(prob);
-            ArrayPool<byte>.Shared.Return(back);
+            int prevState = back[t * 4 + state];
+            back[t * 4] = (byte)state;
+            state = prevState;
         }
+        int begin = 0, next = 0;
+        for (int t = 0; t < len; t++)
+        {
+            switch (back[t * 4])
+            {
+                case 0:
+                    begin = t;
+                    break;
+                case 2:
+                    EmitWord(block, start + begin, start + t + 1, offset, mode, scratch.Lengths, output);
+                    next = t + 1;
+                    break;
+                case 3:
+                    output.Add(offset + start + t, 1, 1);
+                    next = t + 1;
+                    break;
+            }
+        }
+        if (next < len) EmitWord(block, start + next, end, offset, mode, scratch.Lengths, output);
     }
 
-    private void Step(double[] prob, byte[] back, int prev, int row, int to, int fromA, int fromB, double emit)
+    private void Step(Span<double> prob, Span<byte> back, int prev, int row, int to, int fromA, int fromB, double emit)
     {
         double a = prob[prev + fromA] + _trans[fromA * 4 + to];
         double b = prob[prev + fromB] + _trans[fromB * 4 + to];
@@ -454,7 +456,7 @@ public sealed class ChineseSegmenter
     private double BestSplitLogProb(string key)
     {
         int m = key.Length;
-        var scratch = new BlockScratch(new int[m], new int[m], new uint[m], new double[m + 1]);
+        var scratch = new BlockScratch(new int[m], new int[m], new uint[m], new double[m + 1], default, default);
         MarkUnits(key, scratch.UnitEnd);
         BestRoute(key, scratch);
         return scratch.RouteProb[0];

@@ -93,4 +93,33 @@ public sealed class TrainingTests
         UserEvent[] other = [new(998, 11, 1, Behavior.View, 1), new(998, 12, 1, Behavior.View, 2)];
         Assert.Equal("13", scorer.Nearest(scorer.EncodeUser(other), 1)[0].ItemId);
     }
+
+    [Fact]
+    public void BehaviourEvaluationFindsTheNextItemsOfTestUsersAfterTheCut()
+    {
+        var events = new List<UserEvent>();
+        for (var u = 0; u < 80; u++)
+        {
+            var group = u % 2 == 0 ? 10 : 20;
+            long ts = 0;
+            for (var rep = 0; rep < 3; rep++)
+                for (var k = 0; k < 4; k++)
+                    events.Add(new UserEvent(u, group + k, group / 10, Behavior.View, ts += 10));
+        }
+        // After the cut (t = 1000) every user views the item that follows their last one.
+        for (var u = 0; u < 80; u++) events.Add(new UserEvent(u, (u % 2 == 0 ? 10 : 20), u % 2 == 0 ? 1 : 2, Behavior.View, 1000 + u));
+        using var dir = new TempDir();
+        var options = new DeepTrainingOptions
+        {
+            BehaviourEpochs = 8, BatchSize = 32, BehaviourEmbeddingDim = 16, Hidden = 32, OutputDim = 16,
+            Behaviour = new BehaviourFeaturizerOptions { ItemBuckets = 1024, CategoryBuckets = 16 },
+        };
+        DeepTraining.TrainBehaviour(events.Where(e => e.Timestamp < 1000).ToList(), dir.Path, options);
+        using var scorer = BehaviourScorer.Open(dir.Path);
+        var all = BehaviourEvaluation.Run(scorer, events, 1000, [1, 4]);
+        Assert.Equal(80, all.Users);
+        Assert.True(all.Rows[0].HitRate > 0.9, $"HR@1 {all.Rows[0].HitRate}");
+        var some = BehaviourEvaluation.Run(scorer, events, 1000, [1], new HashSet<long> { 0, 1, 2 });
+        Assert.Equal(3, some.Users);
+    }
 }

@@ -29,4 +29,41 @@ public sealed class Bm25ScoringTests
         var twice = index.Recall(new RecallRequest("a a") { Fields = RecallFields.Title })[0].Score;
         Assert.Equal(2 * once, twice, 4);
     }
+
+    [Fact]
+    public void A_tie_breaker_of_one_sums_the_field_scores()
+    {
+        Product[] products = [Product.Of("1", "红色 苹果"), Product.Of("2", "香蕉"), Product.Of("3", "青苹果 苹果")];
+        using var index = ProductIndex.Build(products, new IndexOptions { TieBreaker = 1f });
+        var hit = index.Recall(new RecallRequest("苹果"))[0];
+        var f = hit.Fields;
+        Assert.Equal(hit.Score, f.Title + f.Bigram + f.Brand + f.Category + f.Attributes, 3);
+    }
+
+    [Fact]
+    public void Mixed_letter_and_digit_words_match_their_parts()
+    {
+        Product[] products = [Product.Of("1", "松下 XQB65-TW6321 洗衣机 6.5公斤"), Product.Of("2", "海尔 洗衣机 8公斤")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        Assert.Equal("1", index.Recall(new RecallRequest("xqb65") { Fields = RecallFields.Title })[0].ProductId);
+        Assert.Equal("1", index.Recall(new RecallRequest("tw6321") { Fields = RecallFields.Title })[0].ProductId);
+        Assert.Equal("1", index.Recall(new RecallRequest("6.5kg 公斤") { Fields = RecallFields.Title })[0].ProductId);
+    }
+
+    [Fact]
+    public void A_long_query_scores_its_matches_with_full_BM25()
+    {
+        // 200 products share the common word "x"; one also has the rare words. A long query (past the common-terms
+        // threshold) must still give that product the same score a short query of all its words gives.
+        var products = new List<Product>();
+        for (var i = 0; i < 200; i++) products.Add(Product.Of($"c{i}", $"x filler{i}"));
+        products.Add(Product.Of("r", "x a b c d e f g"));
+        using var index = ProductIndex.Build(products, new IndexOptions { TitleAnalyzer = "whitespace" });
+        var longQuery = index.Recall(new RecallRequest("x a b c d e f g") { Fields = RecallFields.Title });
+        Assert.Equal("r", longQuery[0].ProductId);
+        var parts = 0f;
+        foreach (var w in "x a b c d e f g".Split(' '))
+            parts += index.Recall(new RecallRequest(w) { Fields = RecallFields.Title, TopN = 1000 }).Single(h => h.ProductId == "r").Score;
+        Assert.Equal(parts, longQuery[0].Score, 3);
+    }
 }

@@ -18,6 +18,7 @@ public sealed class IndexOptionsTests
     [Theory]
     [InlineData(nameof(IndexOptions.K1))]
     [InlineData(nameof(IndexOptions.B))]
+    [InlineData(nameof(IndexOptions.TieBreaker))]
     [InlineData(nameof(IndexOptions.TitleAnalyzer))]
     [InlineData(nameof(IndexOptions.BigramAnalyzer))]
     [InlineData(nameof(IndexOptions.UserDictionaryPath))]
@@ -29,6 +30,7 @@ public sealed class IndexOptionsTests
         {
             case nameof(IndexOptions.K1): o.K1 = -1; break;
             case nameof(IndexOptions.B): o.B = 1.5f; break;
+            case nameof(IndexOptions.TieBreaker): o.TieBreaker = float.NaN; break;
             case nameof(IndexOptions.TitleAnalyzer): o.TitleAnalyzer = "nope"; break;
             case nameof(IndexOptions.BigramAnalyzer): o.BigramAnalyzer = ""; break;
             case nameof(IndexOptions.UserDictionaryPath): o.UserDictionaryPath = "/no/such/file.txt"; break;

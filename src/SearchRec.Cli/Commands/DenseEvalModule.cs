@@ -1,45 +1,104 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using SearchRec.Deep.Scoring;
 using SearchRec.Evaluation.Metrics;
+using SearchRec.Evaluation.Rankers;
+using SearchRec.Evaluation.Trec;
 using SearchRec.Index;
 
 namespace SearchRec.Cli.Commands;
 
 /// <summary>
-/// The deep model's relevance check: BM25 alone, dense recall alone, and <c>bm25+dense</c> — a fixed weighted sum
-/// of max-normalised BM25 and the deep cosine over the union of BM25's top 200 and dense's top 50 — whose weight is
-/// chosen on the training folds of a 5-fold split over the queries and applied to the held-out fold.
+/// Adds the deep model's rankers to <c>searchrec eval</c>: <c>dense</c> (exact nearest neighbours of the query
+/// vector over all item vectors) and <c>bm25+dense</c> (a fixed weighted sum of max-normalised BM25 and the deep
+/// cosine over BM25's top 200 ∪ dense's top 50; the weight is chosen on each fold's training queries). Both need
+/// <c>--models DIR</c> from <c>searchrec train-deep</c>.
 /// </summary>
+public sealed class DeepEvalRankerModule : IEvalRankerModule
+{
+    /// <inheritdoc />
+    public void Register(EvalRankerRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        registry.Register("dense", c => new DenseRanker(DenseEvalModule.Scorer(c)), "Deep text tower: exact dense recall over item vectors (needs --models)");
+        registry.Register(new FusionFactory("bm25+dense", RecallFields.All), "BM25 (all fields) + deep cosine, fixed weight chosen on training folds (needs --models)");
+        registry.Register(new FusionFactory("bm25-bigram+dense", RecallFields.Bigram), "BM25 on title bigrams + deep cosine, fixed weight chosen on training folds (needs --models)");
+    }
+
+    private sealed class DenseRanker(DeepScorer scorer) : IEvalRanker
+    {
+        public string Name => "dense";
+        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth) => scorer.Nearest(query, depth);
+    }
+
+    private sealed class FusionFactory(string name, RecallFields fields) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var scorer = DenseEvalModule.Scorer(context);
+            var data = new List<DenseEvalModule.QueryCandidates>();
+            foreach (var q in trainQueries)
+            {
+                if (!context.Qrels.HasRelevant(q.Id)) continue;
+                data.Add(DenseEvalModule.Candidates(context.Index, scorer, q.Id, q.Text, context.Qrels.For(q.Id), 200, fields));
+            }
+            var alpha = DenseEvalModule.BestWeight(data);
+            context.Log?.Report($"{name}: weight {alpha:F2} on the deep score, chosen on {data.Count} training queries");
+            return new FusedRanker(name, fields, context.Index, scorer, alpha);
+        }
+    }
+
+    private sealed class FusedRanker(string name, RecallFields fields, IProductRecall index, DeepScorer scorer, double alpha) : IEvalRanker
+    {
+        public string Name => name;
+
+        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
+        {
+            var c = DenseEvalModule.Candidates(index, scorer, queryId, query, new Dictionary<string, int>(), Math.Max(200, depth), fields);
+            var fused = new (string, float)[c.Ids.Length];
+            for (var i = 0; i < fused.Length; i++) fused[i] = (c.Ids[i], (float)((1 - alpha) * c.Bm25[i] + alpha * c.Dense[i]));
+            var order = Enumerable.Range(0, fused.Length).OrderByDescending(i => fused[i].Item2).ThenBy(i => i).Take(depth);
+            return order.Select(i => fused[i]).ToList();
+        }
+    }
+}
+
+/// <summary>Shared pieces of the dense rankers and of <c>train-deep --eval-qrels</c>.</summary>
 internal static class DenseEvalModule
 {
     internal const int Folds = 5;
-    private const int BmDepth = 200, DenseDepth = 50;
+    private const int DenseDepth = 50;
     private static readonly double[] Weights = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();
+    private static readonly ConcurrentDictionary<string, Lazy<DeepScorer>> Scorers = new(StringComparer.Ordinal);
 
     /// <summary>Candidate lists of one query: ids with their normalised BM25 and dense scores.</summary>
-    internal sealed record QueryCandidates(string Qid, string[] Ids, float[] Bm25, float[] Dense, Dictionary<string, int> Grades);
+    internal sealed record QueryCandidates(string Qid, string[] Ids, float[] Bm25, float[] Dense, IReadOnlyDictionary<string, int> Grades);
 
-    internal static List<QueryCandidates> Collect(ProductIndex index, DeepScorer scorer, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
+    internal static DeepScorer Scorer(EvalContext c)
     {
-        var list = new List<QueryCandidates>();
-        foreach (var qid in queries.Keys.OrderBy(q => q, StringComparer.Ordinal))
-        {
-            if (!qrels.TryGetValue(qid, out var grades)) continue;
-            var q = queries[qid];
-            var bm = index.Recall(new RecallRequest(q) { TopN = BmDepth });
-            var v = scorer.EncodeQuery(q);
-            var dense = scorer.Nearest(v, DenseDepth);
-            var ids = new List<string>(bm.Count + dense.Count);
-            var bmScore = new Dictionary<string, float>(StringComparer.Ordinal);
-            var max = bm.Count > 0 ? bm[0].Score : 1f;
-            foreach (var c in bm) { if (bmScore.TryAdd(c.ProductId, c.Score / max)) ids.Add(c.ProductId); }
-            foreach (var (id, _) in dense) if (!bmScore.ContainsKey(id)) { bmScore[id] = 0f; ids.Add(id); }
-            var arr = ids.ToArray();
-            var ds = new float[arr.Length];
-            scorer.Score(v, arr, ds);
-            list.Add(new QueryCandidates(qid, arr, arr.Select(i => bmScore[i]).ToArray(), ds, grades));
-        }
-        return list;
+        var dir = c.ModelsDirectory ?? throw new ArgumentException("the dense rankers need --models DIR (trained by 'searchrec train-deep').");
+        // One scorer per models directory for the whole run (its ORT session is reused by every fold and thread).
+        return Scorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<DeepScorer>(() => DeepScorer.Open(d))).Value;
+    }
+
+    internal static QueryCandidates Candidates(IProductRecall index, DeepScorer scorer, string qid, string query, IReadOnlyDictionary<string, int> grades, int bmDepth, RecallFields fields = RecallFields.All)
+    {
+        var bm = index.Recall(new RecallRequest(query) { TopN = bmDepth, Fields = fields });
+        var v = scorer.EncodeQuery(query);
+        var dense = scorer.Nearest(v, DenseDepth);
+        var ids = new List<string>(bm.Count + dense.Count);
+        var bmScore = new Dictionary<string, float>(StringComparer.Ordinal);
+        var max = bm.Count > 0 && bm[0].Score > 0 ? bm[0].Score : 1f;
+        foreach (var c in bm) if (bmScore.TryAdd(c.ProductId, c.Score / max)) ids.Add(c.ProductId);
+        foreach (var (id, _) in dense) if (bmScore.TryAdd(id, 0f)) ids.Add(id);
+        var arr = ids.ToArray();
+        var ds = new float[arr.Length];
+        scorer.Score(v, arr, ds);
+        var bms = new float[arr.Length];
+        for (var i = 0; i < arr.Length; i++) bms[i] = bmScore[arr[i]];
+        return new QueryCandidates(qid, arr, bms, ds, grades);
     }
 
     internal static double Ndcg(QueryCandidates q, double alpha)
@@ -50,17 +109,32 @@ internal static class DenseEvalModule
         return RankingMetrics.Ndcg(order, q.Grades, 10);
     }
 
-    /// <summary>Prints BM25, dense and cross-validated bm25+dense nDCG@10; returns the CV fused and BM25 means.</summary>
-    internal static (double Bm25, double Fused) Report(ProductIndex index, DeepScorer scorer, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
+    /// <summary>The weight on the deep score (0, 0.05, …, 1) with the best mean nDCG@10; the smallest on ties.</summary>
+    internal static double BestWeight(IReadOnlyList<QueryCandidates> data)
     {
-        var data = Collect(index, scorer, queries, qrels);
+        double best = -1, bestA = 0;
+        foreach (var a in Weights)
+        {
+            double s = 0;
+            foreach (var q in data) s += Ndcg(q, a);
+            if (s > best + 1e-12) { best = s; bestA = a; }
+        }
+        return bestA;
+    }
+
+    /// <summary>BM25, dense and cross-validated bm25+dense nDCG@10 (folds: query order by id, i mod 5).</summary>
+    internal static (double Bm25, double Fused, string Line) Report(ProductIndex index, DeepScorer scorer, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
+    {
+        var data = new List<QueryCandidates>();
+        foreach (var qid in queries.Keys.OrderBy(q => q, StringComparer.Ordinal))
+            if (qrels.TryGetValue(qid, out var g) && g.Values.Any(x => x > 0)) data.Add(Candidates(index, scorer, qid, queries[qid], g, 200));
         var n = data.Count;
-        if (n == 0) { Console.WriteLine("eval: no judged query"); return (0, 0); }
+        if (n == 0) return (0, 0, "eval: no judged query");
         double bm = 0, dense = 0, mrrDense = 0;
         foreach (var q in data)
         {
             bm += Ndcg(q, 0);
-            var ranked = scorer.Nearest(scorer.EncodeQuery(queries[q.Qid]), 10).Select(x => x.ProductId).ToList();
+            var ranked = scorer.Nearest(queries[q.Qid], 10).Select(x => x.ProductId).ToList();
             dense += RankingMetrics.Ndcg(ranked, q.Grades, 10);
             mrrDense += RankingMetrics.ReciprocalRank(ranked, q.Grades, 10);
         }
@@ -68,17 +142,11 @@ internal static class DenseEvalModule
         var chosen = new List<string>();
         for (var f = 0; f < Folds; f++)
         {
-            double best = -1, bestA = 0;
-            foreach (var a in Weights)
-            {
-                double s = 0;
-                for (var i = 0; i < n; i++) if (i % Folds != f) s += Ndcg(data[i], a);
-                if (s > best + 1e-12) { best = s; bestA = a; }
-            }
-            chosen.Add(bestA.ToString("F2", CultureInfo.InvariantCulture));
-            for (var i = f; i < n; i += Folds) fused += Ndcg(data[i], bestA);
+            var train = data.Where((_, i) => i % Folds != f).ToList();
+            var a = BestWeight(train);
+            chosen.Add(a.ToString("F2", CultureInfo.InvariantCulture));
+            for (var i = f; i < n; i += Folds) fused += Ndcg(data[i], a);
         }
-        Console.WriteLine($"relevance on {n} queries (nDCG@10): bm25 {bm / n:F4}  dense {dense / n:F4} (MRR@10 {mrrDense / n:F4})  bm25+dense (5-fold CV) {fused / n:F4}  [weights per fold: {string.Join(", ", chosen)}]");
-        return (bm / n, fused / n);
+        return (bm / n, fused / n, $"relevance on {n} queries (nDCG@10): bm25 {bm / n:F4}  dense {dense / n:F4} (MRR@10 {mrrDense / n:F4})  bm25+dense (5-fold CV) {fused / n:F4}  [weights per fold: {string.Join(", ", chosen)}]");
     }
 }

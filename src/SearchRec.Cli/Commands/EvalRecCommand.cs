@@ -18,8 +18,9 @@ public sealed class EvalRecCommand : ICliCommand
         var model = new Option<string[]>("--model") { Description = $"Model name(s): {string.Join(", ", CollabModels.ScorerNames)}, or 'all'.", Required = true, AllowMultipleArgumentsPerToken = true };
         var ks = new Option<string>("--k") { Description = "Cut-offs, comma-separated.", DefaultValueFactory = _ => "10,20" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line per model." };
+        var blend = new Option<string?>("--blend-weights") { Description = "Weights of the blend: repeat,item-item,als,category,popularity (default 1,0.05,0.9,0.01,0.01, chosen on a validation cut of 2017-12-02 over the non-test users)." };
         var cmd = new Command("eval-rec", "Evaluate recommendation models: HR@K, Recall@K, NDCG@K and coverage on held-out users after a time cut.");
-        foreach (var o in new Option[] { events, cut, users, model, ks, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { events, cut, users, model, ks, json, blend }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -37,6 +38,12 @@ public sealed class EvalRecCommand : ICliCommand
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") },
                     new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
+                if (pr.GetValue(blend) is string bw)
+                {
+                    var w = bw.Split(',').Select(x => float.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--blend-weights: '{x}' is not a number.")).ToArray();
+                    if (w.Length != 5) throw new FormatException("--blend-weights needs 5 numbers: repeat,item-item,als,category,popularity.");
+                    models.SetBlendWeights(w[0], w[1], w[2], w[3], w[4]);
+                }
                 var results = new List<RecEvalResult>();
                 foreach (var name in names) results.Add(RecEvaluator.Evaluate(models, split, name, kList));
                 var cols = kList.SelectMany(k => new[] { $"hr@{k}", $"recall@{k}", $"ndcg@{k}", $"coverage@{k}" }).ToArray();

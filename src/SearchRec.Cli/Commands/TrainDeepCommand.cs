@@ -32,10 +32,12 @@ public sealed class TrainDeepCommand : ICliCommand
         var evalQueries = new Option<string?>("--eval-queries") { Description = "Evaluation queries (qid<TAB>query): never used for training (derived pairs equal to one are dropped); with --eval-qrels, dense recall is evaluated after training." };
         var evalQrels = new Option<string?>("--eval-qrels") { Description = "TREC qrels for --eval-queries." };
         var queryLog = new Option<string?>("--query-log") { Description = "Unjudged queries (qid<TAB>query): each becomes a weak pair with its BM25 top title when that title clearly wins (top score ≥ 1.2 × second)." };
+        var evalUsers = new Option<string?>("--eval-users") { Description = "Test users for --eval-cut (a split-users file: a user id at the start of each line); default every user with events on both sides of the cut." };
+        var separate = new Option<bool>("--separate-behaviour-towers") { Description = "Train the user and item towers with their own weights (default: tied)." };
         var noWords = new Option<bool>("--no-words") { Description = "Character n-grams only (no segmented words)." };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -45,8 +47,9 @@ public sealed class TrainDeepCommand : ICliCommand
                     {
                         Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
                         TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
+                        ShareBehaviourTowers = !pr.GetValue(separate),
                     },
-                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords));
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers));
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
@@ -60,7 +63,7 @@ public sealed class TrainDeepCommand : ICliCommand
     private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
 
     private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
-        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words)
+        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers)
     {
         if (catalogs.Length == 0 && eventFiles.Length == 0)
         {
@@ -86,7 +89,7 @@ public sealed class TrainDeepCommand : ICliCommand
             if (queries is not null && evalQrels is not null)
             {
                 using var scorer = DeepScorer.Open(modelsDir, tokenizer: tokenizer);
-                DenseEvalModule.Report(index!, scorer, queries, ReadQrels(evalQrels));
+                Say(DenseEvalModule.Report(index!, scorer, queries, ReadQrels(evalQrels)).Line);
             }
         }
         if (eventFiles.Length > 0)
@@ -95,15 +98,44 @@ public sealed class TrainDeepCommand : ICliCommand
             var train = cut is { } c ? all.Where(e => e.Timestamp < c).ToList() : all;
             var report = DeepTraining.TrainBehaviour(train, modelsDir, options, Log);
             Print(report);
-            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2);
+            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, evalUsers is null ? null : ReadUserIds(evalUsers));
         }
+        WriteCard(modelsDir, options);
         return 0;
+    }
+
+    private static readonly List<string> Card = [];
+
+    private static void Say(string line)
+    {
+        Console.WriteLine(line);
+        Card.Add(line);
+    }
+
+    private static void WriteCard(string modelsDir, DeepTrainingOptions o)
+    {
+        var path = Path.Combine(modelsDir, "deep-model-card.md");
+        var lines = new List<string>
+        {
+            "# Deep model card", "",
+            "Two-tower model trained by `searchrec train-deep` (see docs/deep-model.md for the architecture).", "",
+            $"- seed {o.Seed}, threads {o.Threads} (the result does not depend on the thread count)",
+            $"- loss: sampled softmax over in-batch negatives, batch {o.BatchSize}, temperature {o.Temperature}",
+            $"- Adam: dense lr {o.LearningRate}, embedding rows lr {o.EmbeddingLearningRate} (lazy); epochs: text {o.TextEpochs}, behaviour {o.BehaviourEpochs}",
+            $"- text tower: {o.Text.Buckets} buckets × {o.TextEmbeddingDim} → {o.Hidden} → {o.OutputDim}; {o.SpansPerTitle} title-span pairs per product, judged pairs ×{o.JudgedPairRepeats}",
+            $"- behaviour towers ({(o.ShareBehaviourTowers ? "tied" : "separate")}): {o.Behaviour.ItemBuckets}+{o.Behaviour.CategoryBuckets} ids × {o.BehaviourEmbeddingDim} → {o.Hidden} → {o.OutputDim}; history {o.Behaviour.HistoryLength} events, half-life {o.Behaviour.HalfLife}",
+            "", "## This run", "", "```",
+        };
+        lines.AddRange(Card);
+        lines.Add("```");
+        File.WriteAllLines(path, lines);
+        Log($"model card: {path}");
     }
 
     private static void Print(DeepTrainingReport r)
     {
-        Console.WriteLine($"{r.Tower}: {r.Examples:N0} training pairs, {r.EpochLoss.Count} epochs, loss {string.Join(" → ", r.EpochLoss.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)))}, {r.Elapsed.TotalSeconds:F1} s");
-        foreach (var (file, bytes) in r.FileBytes) Console.WriteLine($"  {file}: {bytes / 1048576.0:F1} MiB");
+        Say($"{r.Tower}: {r.Examples:N0} training pairs, {r.EpochLoss.Count} epochs, loss {string.Join(" → ", r.EpochLoss.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)))}, {r.Elapsed.TotalSeconds:F1} s");
+        foreach (var (file, bytes) in r.FileBytes) Say($"  {file}: {bytes / 1048576.0:F1} MiB");
     }
 
     private static List<Product> ReadCatalogs(string[] paths)
@@ -228,30 +260,25 @@ public sealed class TrainDeepCommand : ICliCommand
         return pairs;
     }
 
-    private static void EvaluateDense(string modelsDir, Dictionary<string, string> queries, Dictionary<string, Dictionary<string, int>> qrels)
+    private static HashSet<long> ReadUserIds(string path)
     {
-        using var scorer = DeepScorer.Open(modelsDir);
-        double ndcg = 0, mrr = 0, r100 = 0;
-        var n = 0;
-        foreach (var (qid, q) in queries)
+        var set = new HashSet<long>();
+        foreach (var line in File.ReadLines(path))
         {
-            if (!qrels.TryGetValue(qid, out var grades)) continue;
-            var ranked = scorer.Nearest(q, 100).Select(x => x.ProductId).ToList();
-            ndcg += RankingMetrics.Ndcg(ranked, grades, 10);
-            mrr += RankingMetrics.ReciprocalRank(ranked, grades, 10);
-            r100 += RankingMetrics.Recall(ranked, grades, 100);
-            n++;
+            var end = 0;
+            while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
+            if (end > 0 && long.TryParse(line.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture, out var u)) set.Add(u);
         }
-        if (n == 0) { Console.WriteLine("dense: no judged query to evaluate"); return; }
-        Console.WriteLine($"dense recall on {n} queries: nDCG@10 {ndcg / n:F3}  MRR@10 {mrr / n:F3}  Recall@100 {r100 / n:F3}");
+        if (set.Count == 0) throw new InvalidDataException($"'{path}' lists no user id.");
+        return set;
     }
 
-    private static void EvaluateBehaviour(string modelsDir, List<UserEvent> all, long cut)
+    private static void EvaluateBehaviour(string modelsDir, List<UserEvent> all, long cut, IReadOnlySet<long>? users)
     {
         using var scorer = BehaviourScorer.Open(modelsDir);
-        var result = BehaviourEvaluation.Run(scorer, all, cut, [10, 20]);
-        Console.WriteLine($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
+        var result = BehaviourEvaluation.Run(scorer, all, cut, [10, 20], users);
+        Say($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
         foreach (var (k, hr, recall, ndcg) in result.Rows)
-            Console.WriteLine($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
+            Say($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
     }
 }

@@ -14,7 +14,7 @@ namespace SearchRec.Collab.Events;
 /// </summary>
 public sealed class SqliteEventStore : IEventStore
 {
-    private const int ImportChunk = 20_000;
+    private const int ImportChunk = 50_000;
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SqliteCommand _insert;
@@ -76,6 +76,7 @@ public sealed class SqliteEventStore : IEventStore
     }
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int AppendBatch(IEnumerable<UserEvent> events)
     {
         Guard.NotNull(events);
@@ -122,11 +123,13 @@ public sealed class SqliteEventStore : IEventStore
             parsed++;
             if (chunk.Count == ImportChunk)
             {
+                chunk.Sort(KeyOrder); // logs come in time order; key order keeps B-tree inserts local
                 inserted += AppendBatch(chunk);
                 chunk.Clear();
                 progress?.Report(parsed);
             }
         }
+        chunk.Sort(KeyOrder);
         if (chunk.Count > 0) inserted += AppendBatch(chunk);
         progress?.Report(parsed);
         return new EventImportReport(path, parsed, inserted, parsed - inserted, problems, sw.Elapsed);
@@ -182,6 +185,14 @@ public sealed class SqliteEventStore : IEventStore
             _insertMany.Dispose();
             _writer.Dispose();
         }
+    }
+
+    private static int KeyOrder(UserEvent a, UserEvent b)
+    {
+        int c = a.UserId.CompareTo(b.UserId);
+        if (c == 0) c = a.Timestamp.CompareTo(b.Timestamp);
+        if (c == 0) c = a.ItemId.CompareTo(b.ItemId);
+        return c != 0 ? c : a.Behavior.CompareTo(b.Behavior);
     }
 
     private bool Insert(UserEvent e)

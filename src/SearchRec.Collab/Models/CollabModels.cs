@@ -46,6 +46,14 @@ public sealed partial class CollabModels
     /// <summary>The parameters the models were trained with (a copy).</summary>
     public CollabOptions TrainedOptions => Clone(Options);
 
+    /// <summary>Sets the blend weights (the other options are fixed by training); validated first.</summary>
+    public void SetBlendWeights(float repeat, float itemItem, float als, float category, float popularity)
+    {
+        var o = Clone(Options);
+        o.BlendRepeat = repeat; o.BlendItemItem = itemItem; o.BlendAls = als; o.BlendCategory = category; o.BlendPopularity = popularity;
+        Options = o.Validate();
+    }
+
     /// <summary>Popularity, decayed by <see cref="CollabOptions.PopularityHalfLifeDays"/> (<c>popularity</c>).</summary>
     public IRecScorer Popularity => Scorer("popularity");
     /// <summary>The user's own recent items, by behaviour weight and recency (<c>repeat</c>).</summary>
@@ -146,6 +154,8 @@ public sealed partial class CollabModels
         CoOccurrenceSeconds = o.CoOccurrenceSeconds, Neighbours = o.Neighbours, Factors = o.Factors,
         AlsIterations = o.AlsIterations, CgSteps = o.CgSteps, Regularization = o.Regularization, Alpha = o.Alpha,
         Seed = o.Seed, SkipAls = o.SkipAls, Threads = o.Threads, MaxHistory = o.MaxHistory,
+        BlendRepeat = o.BlendRepeat, BlendItemItem = o.BlendItemItem, BlendAls = o.BlendAls, BlendCategory = o.BlendCategory,
+        BlendPopularity = o.BlendPopularity,
     };
 
     /// <summary>Trains every model from events (any order).</summary>

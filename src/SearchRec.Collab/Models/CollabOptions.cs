@@ -46,6 +46,17 @@ public sealed class CollabOptions
     /// <summary>Worker threads. Default: all cores.</summary>
     public int Threads { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>Blend weight of the repeat part. Default 1.</summary>
+    public float BlendRepeat { get; set; } = 1f;
+    /// <summary>Blend weight of the item-item part. Default 0.05.</summary>
+    public float BlendItemItem { get; set; } = 0.05f;
+    /// <summary>Blend weight of the ALS part. Default 0.9.</summary>
+    public float BlendAls { get; set; } = 0.9f;
+    /// <summary>Blend weight of the category part. Default 0.01.</summary>
+    public float BlendCategory { get; set; } = 0.01f;
+    /// <summary>Blend weight of the popularity part. Default 0.01.</summary>
+    public float BlendPopularity { get; set; } = 0.01f;
+
     /// <summary>History events used per request (most recent). Default 200.</summary>
     public int MaxHistory { get; set; } = 200;
 
@@ -78,7 +89,18 @@ public sealed class CollabOptions
         Positive(Alpha, nameof(Alpha));
         Positive(Threads, nameof(Threads));
         Positive(MaxHistory, nameof(MaxHistory));
+        NonNegative(BlendRepeat, nameof(BlendRepeat));
+        NonNegative(BlendItemItem, nameof(BlendItemItem));
+        NonNegative(BlendAls, nameof(BlendAls));
+        NonNegative(BlendCategory, nameof(BlendCategory));
+        NonNegative(BlendPopularity, nameof(BlendPopularity));
         return this;
+    }
+
+    private static void NonNegative(double value, string name)
+    {
+        if (!(value >= 0) || double.IsInfinity(value))
+            throw new ArgumentException($"CollabOptions.{name} must be a finite number >= 0 (was {value}).", name);
     }
 
     private static void Positive(double value, string name)

@@ -12,9 +12,11 @@ internal sealed class Profile
     public int[] Known = [];                         // model indexes of known history items
     public float[] KnownWeight = [];                 // their decayed weights
     public float[] KnownRaw = [];                    // their undecayed summed weights (ALS confidence)
-    public int[] IiIdx = [];                         // item-item accumulation, sorted by index
-    public float[] IiVal = [];
+    private int[]? _iiIdx;                           // item-item accumulation, sorted by index (built on first TopK)
+    private float[]? _iiVal;
     public float IiMax;
+    [ThreadStatic] private static float[]? t_acc;    // dense per-thread scratch: Score allocates nothing per item
+    [ThreadStatic] private static int[]? t_touched;
     public float[]? Als;                             // folded-in user vector, null when nothing known
 
     public static Profile Of(CollabModels m, UserHistory h)
@@ -69,18 +71,9 @@ internal sealed class Profile
 
         if (p.Known.Length > 0)
         {
-            var acc = new Dictionary<int, float>();
-            for (int k = 0; k < p.Known.Length; k++)
-            {
-                int i = p.Known[k];
-                for (int j = m.NbrStart[i]; j < m.NbrStart[i + 1]; j++)
-                    acc[m.NbrItem[j]] = acc.GetValueOrDefault(m.NbrItem[j]) + p.KnownWeight[k] * m.NbrSim[j];
-            }
-            p.IiIdx = acc.Keys.ToArray();
-            Array.Sort(p.IiIdx);
-            p.IiVal = new float[p.IiIdx.Length];
-            for (int k = 0; k < p.IiIdx.Length; k++) { p.IiVal[k] = acc[p.IiIdx[k]]; p.IiMax = Math.Max(p.IiMax, p.IiVal[k]); }
-
+            int count = p.Accumulate(m, out var acc, out var touched);
+            for (int t = 0; t < count; t++) p.IiMax = Math.Max(p.IiMax, acc[touched[t]]);
+            Clear(acc, touched, count);
             if (m.ItemFactors.Length > 0) p.Als = FoldIn(m, p.Known, p.KnownRaw);
         }
         return p;
@@ -97,10 +90,68 @@ internal sealed class Profile
         return x;
     }
 
-    public float ItemItem(int idx)
+    /// <summary>Adds Σ history weight × sim into a per-thread dense row; returns how many slots were touched. Call <see cref="Clear"/> after.</summary>
+    public int Accumulate(CollabModels m, out float[] acc, out int[] touched)
     {
-        int k = Array.BinarySearch(IiIdx, idx);
-        return k >= 0 ? IiVal[k] : 0f;
+        int n = m.ItemIds.Length;
+        acc = t_acc is { } a && a.Length >= n ? a : (t_acc = new float[n]);
+        touched = t_touched ??= new int[1024];
+        int count = 0;
+        for (int k = 0; k < Known.Length; k++)
+        {
+            int i = Known[k];
+            float w = KnownWeight[k];
+            for (int j = m.NbrStart[i]; j < m.NbrStart[i + 1]; j++)
+            {
+                int t = m.NbrItem[j];
+                if (acc[t] == 0f)
+                {
+                    if (count == touched.Length) { Array.Resize(ref t_touched, count * 2); touched = t_touched; }
+                    touched[count++] = t;
+                }
+                acc[t] += w * m.NbrSim[j];
+            }
+        }
+        return count;
+    }
+
+    public static void Clear(float[] acc, int[] touched, int count)
+    {
+        for (int t = 0; t < count; t++) acc[touched[t]] = 0f;
+    }
+
+    private void EnsureSparse(CollabModels m)
+    {
+        if (_iiVal is not null) return;
+        lock (this)
+        {
+            if (_iiVal is not null) return;
+            if (Known.Length == 0) { _iiIdx = []; _iiVal = []; return; }
+            int count = Accumulate(m, out var acc, out var touched);
+            var idx = touched.AsSpan(0, count).ToArray();
+            Array.Sort(idx);
+            int u = 0;
+            for (int t = 0; t < idx.Length; t++) if (u == 0 || idx[t] != idx[u - 1]) idx[u++] = idx[t];
+            Array.Resize(ref idx, u);
+            var val = new float[u];
+            for (int t = 0; t < u; t++) val[t] = acc[idx[t]];
+            Clear(acc, touched, count);
+            _iiIdx = idx;
+            _iiVal = val;
+        }
+    }
+
+    public (int[] Idx, float[] Val) ItemItemAll(CollabModels m)
+    {
+        EnsureSparse(m);
+        return (_iiIdx!, _iiVal!);
+    }
+
+    public float ItemItem(CollabModels m, int idx)
+    {
+        EnsureSparse(m);
+        int k = Array.BinarySearch(_iiIdx!, idx);
+        return k >= 0 ? _iiVal![k] : 0f;
     }
 }
 
@@ -191,15 +242,19 @@ internal sealed class ItemItemScorer(CollabModels m) : ScorerBase(m)
     {
         CheckLengths(history, items, scores);
         var p = Profile.Of(M, history);
+        if (p.Known.Length == 0) { scores[..items.Length].Fill(float.NaN); return; }
+        int count = p.Accumulate(M, out var acc, out var touched);
         for (int k = 0; k < items.Length; k++)
-            scores[k] = p.Known.Length > 0 && M.ItemIndex.TryGetValue(items[k], out var idx) ? p.ItemItem(idx) : float.NaN;
+            scores[k] = M.ItemIndex.TryGetValue(items[k], out var idx) ? acc[idx] : float.NaN;
+        Profile.Clear(acc, touched, count);
     }
 
     public override IReadOnlyList<ScoredItem> TopK(UserHistory history, int k, bool excludeHistory = false)
     {
         CheckK(history, k);
         var p = Profile.Of(M, history);
-        return Select(p.IiIdx.Select((idx, j) => (M.ItemIds[idx], p.IiVal[j])), k, excludeHistory ? p : null);
+        var (ids, vals) = p.ItemItemAll(M);
+        return Select(ids.Select((idx, j) => (M.ItemIds[idx], vals[j])), k, excludeHistory ? p : null);
     }
 }
 
@@ -270,19 +325,23 @@ internal sealed class CategoryScorer(CollabModels m) : ScorerBase(m)
 
 /// <summary>
 /// Fixed-weight fusion: each part is divided by its maximum for this user (so parts are on one scale and the
-/// score does not depend on the candidate set), missing parts count 0; a user with no history gets popularity.
+/// score does not depend on the candidate set), missing parts count 0; the user's own items get a base bonus so
+/// they rank first and the other parts order and fill the rest; a user with no history gets popularity.
 /// </summary>
 internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
 {
-    internal const float WRepeat = 1.0f, WItemItem = 0.6f, WAls = 0.2f, WCategory = 0.1f, WPop = 0.05f;
     public override string Name => "blend";
 
-    private float ScoreOne(Profile p, long item, float alsMax)
+    private float ScoreOne(Profile p, long item, float alsMax, float[]? iiAcc)
     {
+        var o = M.Options;
+        float WRepeat = o.BlendRepeat, WItemItem = o.BlendItemItem, WAls = o.BlendAls, WCategory = o.BlendCategory, WPop = o.BlendPopularity;
         float s = 0;
-        if (p.RepeatMax > 0) s += WRepeat * p.Repeat.GetValueOrDefault(item) / p.RepeatMax;
+        // the user's own items come first (repeat consumption dominates shopping logs): a history item gets a
+        // base of WRepeat, which the other parts (weights summing below it) cannot overtake
+        if (p.RepeatMax > 0 && p.Repeat.TryGetValue(item, out var rep)) s += WRepeat * (1f + rep / p.RepeatMax);
         bool known = M.ItemIndex.TryGetValue(item, out var idx);
-        if (known && p.IiMax > 0) s += WItemItem * p.ItemItem(idx) / p.IiMax;
+        if (known && p.IiMax > 0) s += WItemItem * (iiAcc is not null ? iiAcc[idx] : p.ItemItem(M, idx)) / p.IiMax;
         if (known && p.Als is not null && alsMax > 0)
             s += WAls * Math.Max(0f, TensorPrimitives.Dot(p.Als, M.ItemFactors.AsSpan(idx * M.Factors, M.Factors))) / alsMax;
         if (p.CategoryMax > 0)
@@ -309,7 +368,12 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         CheckLengths(history, items, scores);
         var p = Profile.Of(M, history);
         float alsMax = AlsMax(p);
-        for (int k = 0; k < items.Length; k++) scores[k] = ScoreOne(p, items[k], alsMax);
+        int count = 0;
+        float[]? acc = null;
+        int[] touched = [];
+        if (p.IiMax > 0) count = p.Accumulate(M, out acc, out touched);
+        for (int k = 0; k < items.Length; k++) scores[k] = ScoreOne(p, items[k], alsMax, acc);
+        if (acc is not null) Profile.Clear(acc, touched, count);
     }
 
     public override IReadOnlyList<ScoredItem> TopK(UserHistory history, int k, bool excludeHistory = false)
@@ -323,6 +387,6 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         foreach (var s in M.Category.TopK(history, k)) pool.Add(s.ItemId);
         foreach (var s in M.Popularity.TopK(history, k)) pool.Add(s.ItemId);
         float alsMax = AlsMax(p);
-        return Select(pool.Select(i => (i, ScoreOne(p, i, alsMax))), k, excludeHistory ? p : null);
+        return Select(pool.Select(i => (i, ScoreOne(p, i, alsMax, null))), k, excludeHistory ? p : null);
     }
 }

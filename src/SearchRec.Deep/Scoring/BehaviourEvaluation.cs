@@ -14,15 +14,20 @@ public static class BehaviourEvaluation
     /// <summary>Metrics of one run: test users and, per K, HR, Recall, NDCG.</summary>
     public sealed record Result(int Users, IReadOnlyList<(int K, double HitRate, double Recall, double Ndcg)> Rows);
 
-    /// <summary>Evaluates <paramref name="scorer"/> on <paramref name="events"/> split at <paramref name="cut"/>.</summary>
-    public static Result Run(BehaviourScorer scorer, IReadOnlyList<UserEvent> events, long cut, IReadOnlyList<int> ks)
+    /// <summary>
+    /// Evaluates <paramref name="scorer"/> on <paramref name="events"/> split at <paramref name="cut"/>; with
+    /// <paramref name="testUsers"/> only those users are scored (as <c>eval-rec</c> does with a <c>split-users</c> list),
+    /// otherwise every user with history and items after the cut.
+    /// </summary>
+    public static Result Run(BehaviourScorer scorer, IReadOnlyList<UserEvent> events, long cut, IReadOnlyList<int> ks, IReadOnlySet<long>? testUsers = null)
     {
         Guard.NotNull(scorer); Guard.NotNull(events); Guard.NotNull(ks);
         var before = DeepTraining.Histories(events.Where(e => e.Timestamp < cut));
         var truth = new Dictionary<long, HashSet<string>>();
         foreach (var e in events)
         {
-            if (e.Timestamp < cut || !before.ContainsKey(e.UserId)) continue;
+            if (e.Timestamp < cut) continue;
+            if (testUsers is null ? !before.ContainsKey(e.UserId) : !testUsers.Contains(e.UserId)) continue;
             if (!truth.TryGetValue(e.UserId, out var set)) truth[e.UserId] = set = new HashSet<string>(StringComparer.Ordinal);
             set.Add(BehaviourScorer.Key(e.ItemId));
         }
@@ -31,7 +36,8 @@ public static class BehaviourEvaluation
         var v = new float[scorer.Dimension];
         foreach (var (user, items) in truth)
         {
-            scorer.EncodeUser(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(before[user]), v);
+            var history = before.TryGetValue(user, out var h) ? h : [];
+            scorer.EncodeUser(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history), v);
             var top = scorer.Nearest(v, maxK);
             for (var ki = 0; ki < ks.Count; ki++)
             {

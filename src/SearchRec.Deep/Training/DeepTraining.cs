@@ -40,6 +40,11 @@ public sealed class DeepTrainingOptions
     public int SpansPerTitle { get; set; } = 6;
     /// <summary>Times each judged pair is repeated per epoch. Default 3.</summary>
     public int JudgedPairRepeats { get; set; } = 3;
+    /// <summary>
+    /// True (default) ties the user and item towers (one embedding table and MLP): a user vector then lies near the
+    /// items of their history, which suits logs where people come back to what they viewed.
+    /// </summary>
+    public bool ShareBehaviourTowers { get; set; } = true;
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
@@ -189,9 +194,13 @@ public static class DeepTraining
 
         var rng = new Random(options.Seed + 7);
         var user = new BagTower("user_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
-        var item = new BagTower("item_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
         user.Initialize(new Random(options.Seed + 2));
-        item.Initialize(new Random(options.Seed + 3));
+        var item = user;
+        if (!options.ShareBehaviourTowers)
+        {
+            item = new BagTower("item_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
+            item.Initialize(new Random(options.Seed + 3));
+        }
         var losses = Train(new TwoTowerTrainer(user, item, options.Trainer()), examples, options.BehaviourEpochs, rng, "behaviour", log);
 
         Directory.CreateDirectory(modelsDir);

@@ -27,12 +27,29 @@ internal static class AnalyzerFactory
     public static Analyzer Create(string name, IndexOptions options) =>
         Registry.Create(name.Trim(), new AnalysisOptions { UserDictionaryPath = options.UserDictionaryPath, SynonymsPath = options.SynonymsPath });
 
+    /// <summary>The analyzer of the title-like fields: the named one, with mixed letter/digit words split into runs.</summary>
+    public static Analyzer CreateTitle(string name, IndexOptions options) => new AlphaNumSplitting(Create(name, options));
+
     private static AnalyzerRegistry CreateRegistry()
     {
         var registry = new AnalyzerRegistry();
         registry.Register("cjk-bigram-unigram", _ => new CjkBigramUnigramAnalyzer());
         registry.Register("whitespace", _ => new WhitespaceAnalyzer(LuceneVersion.LUCENE_48));
         return registry;
+    }
+
+    private sealed class AlphaNumSplitting(Analyzer inner) : AnalyzerWrapper(inner.Strategy)
+    {
+        protected override Analyzer GetWrappedAnalyzer(string fieldName) => inner;
+
+        protected override TokenStreamComponents WrapComponents(string fieldName, TokenStreamComponents components) =>
+            new(components.Tokenizer, new AlphaNumSplitFilter(components.TokenStream));
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Lucene's CJK chain (standard tokenizer, width folding, lower case) with bigrams and unigrams.</summary>

@@ -14,11 +14,9 @@ internal sealed class WordTrie
     private const int Root = 0;
 
     private readonly int[] _rootChild = new int[65536];
-    private int[] _childStart;
-    private int[] _childCount;
-    private double[] _value;
-    private char[] _edgeChar;
-    private int[] _edgeNode;
+    // One 16-byte record per node, so a DAG step touches one cache line for the value and the child block.
+    private Node[] _node;
+    private Edge[] _edge;
     private int _nodes = 1;
     private int _edges;
 
@@ -26,12 +24,9 @@ internal sealed class WordTrie
     public WordTrie(string[] sortedWords, double[] values)
     {
         int capacity = Math.Max(16, sortedWords.Length * 2);
-        _childStart = new int[capacity];
-        _childCount = new int[capacity];
-        _value = new double[capacity];
-        _edgeChar = new char[capacity];
-        _edgeNode = new int[capacity];
-        _value[Root] = double.NaN;
+        _node = new Node[capacity];
+        _edge = new Edge[capacity];
+        _node[Root].Value = double.NaN;
         // Root children go to the direct table; deeper levels are built range by range (words sharing a prefix are contiguous).
         int i = 0;
         while (i < sortedWords.Length)
@@ -52,7 +47,7 @@ internal sealed class WordTrie
         get
         {
             int n = 0;
-            for (int i = 1; i < _nodes; i++) if (!double.IsNaN(_value[i])) n++;
+            for (int i = 1; i < _nodes; i++) if (!double.IsNaN(_node[i].Value)) n++;
             return n;
         }
     }
@@ -61,21 +56,31 @@ internal sealed class WordTrie
     public int RootChild(char c) => _rootChild[c];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Value(int node) => _value[node];
+    public double Value(int node) => _node[node].Value;
 
     public int Child(int node, char c)
     {
-        int start = _childStart[node], count = _childCount[node];
+        ref readonly Node n = ref _node[node];
+        int start = n.ChildStart, count = n.ChildCount;
+        Edge[] edges = _edge;
         if (count <= 8)
         {
             for (int k = start, end = start + count; k < end; k++)
             {
-                if (_edgeChar[k] == c) return _edgeNode[k];
+                if (edges[k].Char == c) return edges[k].Node;
             }
             return None;
         }
-        int idx = Array.BinarySearch(_edgeChar, start, count, c);
-        return idx >= 0 ? _edgeNode[idx] : None;
+        int lo = start, hi = start + count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            char mc = edges[mid].Char;
+            if (mc == c) return edges[mid].Node;
+            if (mc < c) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return None;
     }
 
     /// <summary>The node of <paramref name="word"/>, or <see cref="None"/>.</summary>
@@ -91,7 +96,7 @@ internal sealed class WordTrie
     public double WordValue(ReadOnlySpan<char> word)
     {
         int node = Find(word);
-        return node == None ? double.NaN : _value[node];
+        return node == None ? double.NaN : _node[node].Value;
     }
 
     /// <summary>Sets a word's value (NaN removes it as a word but keeps it as a prefix), adding nodes as needed.</summary>
@@ -109,7 +114,7 @@ internal sealed class WordTrie
             if (child == None) child = AddChild(node, word[i]);
             node = child;
         }
-        _value[node] = value;
+        _node[node].Value = value;
     }
 
     private void Build(int node, int depth, string[] words, double[] values, int lo, int hi)
@@ -117,7 +122,7 @@ internal sealed class WordTrie
         // The word equal to the prefix (if any) sorts first in its range.
         if (words[lo].Length == depth)
         {
-            _value[node] = values[lo];
+            _node[node].Value = values[lo];
             lo++;
         }
         if (lo >= hi) return;
@@ -127,15 +132,14 @@ internal sealed class WordTrie
             if (i == lo || words[i][depth] != words[i - 1][depth]) groups++;
         }
         int start = ReserveEdges(groups);
-        _childStart[node] = start;
-        _childCount[node] = groups;
+        _node[node].ChildStart = start;
+        _node[node].ChildCount = groups;
         int g = 0, from = lo;
         for (int i = lo + 1; i <= hi; i++)
         {
             if (i < hi && words[i][depth] == words[from][depth]) continue;
             int child = NewNode();
-            _edgeChar[start + g] = words[from][depth];
-            _edgeNode[start + g] = child;
+            _edge[start + g] = new Edge(child, words[from][depth]);
             g++;
             Build(child, depth + 1, words, values, from, i);
             from = i;
@@ -145,53 +149,47 @@ internal sealed class WordTrie
     private int AddChild(int node, char c)
     {
         // Move the node's block to the end of the pool with the new edge in order (the old block is abandoned).
-        int start = _childStart[node], count = _childCount[node];
+        int start = _node[node].ChildStart, count = _node[node].ChildCount;
         int child = NewNode();
         int newStart = ReserveEdges(count + 1);
         int k = 0;
-        while (k < count && _edgeChar[start + k] < c)
+        while (k < count && _edge[start + k].Char < c)
         {
-            _edgeChar[newStart + k] = _edgeChar[start + k];
-            _edgeNode[newStart + k] = _edgeNode[start + k];
+            _edge[newStart + k] = _edge[start + k];
             k++;
         }
-        _edgeChar[newStart + k] = c;
-        _edgeNode[newStart + k] = child;
-        for (; k < count; k++)
-        {
-            _edgeChar[newStart + k + 1] = _edgeChar[start + k];
-            _edgeNode[newStart + k + 1] = _edgeNode[start + k];
-        }
-        _childStart[node] = newStart;
-        _childCount[node] = count + 1;
+        _edge[newStart + k] = new Edge(child, c);
+        for (; k < count; k++) _edge[newStart + k + 1] = _edge[start + k];
+        _node[node].ChildStart = newStart;
+        _node[node].ChildCount = count + 1;
         return child;
     }
 
     private int NewNode()
     {
-        if (_nodes == _value.Length)
-        {
-            int size = _value.Length * 2;
-            Array.Resize(ref _childStart, size);
-            Array.Resize(ref _childCount, size);
-            Array.Resize(ref _value, size);
-        }
-        _value[_nodes] = double.NaN;
-        _childStart[_nodes] = 0;
-        _childCount[_nodes] = 0;
+        if (_nodes == _node.Length) Array.Resize(ref _node, _node.Length * 2);
+        _node[_nodes] = new Node { Value = double.NaN };
         return _nodes++;
     }
 
     private int ReserveEdges(int n)
     {
-        if (_edges + n > _edgeChar.Length)
-        {
-            int size = Math.Max(_edgeChar.Length * 2, _edges + n);
-            Array.Resize(ref _edgeChar, size);
-            Array.Resize(ref _edgeNode, size);
-        }
+        if (_edges + n > _edge.Length) Array.Resize(ref _edge, Math.Max(_edge.Length * 2, _edges + n));
         int start = _edges;
         _edges += n;
         return start;
+    }
+
+    private struct Node
+    {
+        public double Value;
+        public int ChildStart;
+        public int ChildCount;
+    }
+
+    private readonly struct Edge(int node, char c)
+    {
+        public readonly int Node = node;
+        public readonly char Char = c;
     }
 }

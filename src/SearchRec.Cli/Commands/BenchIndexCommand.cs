@@ -1,0 +1,297 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using Lucene.Net.Analysis.TokenAttributes;
+using SearchRec.Core;
+using SearchRec.Index;
+using SearchRec.Synthetic;
+using SearchRec.Text;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// <c>searchrec bench index</c>: indexing rate, index size and peak memory on a synthetic catalog, plus analyzer
+/// throughput.
+/// </summary>
+public sealed class BenchIndexCommand : IBenchCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var products = new Option<int>("--products") { Description = "Synthetic catalog size.", DefaultValueFactory = _ => 200_000 };
+        var dir = new Option<string?>("--index") { Description = "Index directory (default: a temporary one, deleted after)." };
+        var cmd = new Command("index", "Index a synthetic catalog: products/s, index size, peak working set, analyzer MB/s.");
+        cmd.Options.Add(products);
+        cmd.Options.Add(dir);
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(dir)));
+        return cmd;
+    }
+
+    private static int Run(int n, string? dir)
+    {
+        if (n < 100) { Console.Error.WriteLine("error: --products must be at least 100"); return 2; }
+        BenchIndexShared.PrintMachine();
+        var catalog = BenchIndexShared.Generate(n);
+
+        MeasureAnalyzer("searchrec", catalog);
+        MeasureAnalyzer("cjk-bigram", catalog);
+
+        var temp = dir is null;
+        dir ??= Path.Combine(Path.GetTempPath(), "searchrec-bench-index-" + Environment.ProcessId);
+        try
+        {
+            GC.Collect();
+            var before = Process.GetCurrentProcess().WorkingSet64;
+            var sw = Stopwatch.StartNew();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            using (var index = ProductIndex.Build(catalog, new IndexOptions(), dir, BenchIndexShared.Progress(n, "indexing")))
+            {
+                var s = sw.Elapsed.TotalSeconds;
+                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+                Console.WriteLine($"indexed {index.Count:N0} products in {s:F1} s: {index.Count / s:N0} products/s ({Environment.ProcessorCount} threads, one final commit, no force-merge)");
+                // Under contention wall time says little; CPU time says what the cores would do if they were ours.
+                Console.WriteLine($"CPU time {cpu:F1} s: {index.Count / cpu:N0} products per CPU-second (x{Environment.ProcessorCount} cores = {Environment.ProcessorCount * index.Count / cpu:N0} products/s if uncontended)");
+            }
+            var size = BenchIndexShared.DirectorySize(dir);
+            var segments = Directory.GetFiles(dir, "*.si").Length;
+            Console.WriteLine($"index size on disk: {size / 1048576.0:F1} MiB ({size / (double)n:F0} bytes/product, {segments} segments)");
+            Console.WriteLine($"working set before build (catalog in memory): {before / 1048576.0:F0} MiB; peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB");
+        }
+        finally
+        {
+            if (temp && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        return 0;
+    }
+
+    private static void MeasureAnalyzer(string name, List<Product> catalog)
+    {
+        using var analyzer = AnalyzerRegistry.Default.Create(name);
+        var count = Math.Min(catalog.Count, 100_000);
+        long bytes = 0, tokens = 0;
+        for (var i = 0; i < count; i++) bytes += Encoding.UTF8.GetByteCount(catalog[i].Title);
+        for (var pass = 0; pass < 2; pass++)
+        {
+            tokens = 0;
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < count; i++)
+            {
+                using var ts = analyzer.GetTokenStream("title", catalog[i].Title);
+                var term = ts.AddAttribute<ICharTermAttribute>();
+                ts.Reset();
+                while (ts.IncrementToken()) tokens++;
+                ts.End();
+            }
+            if (pass == 1)
+                Console.WriteLine($"analyzer {name}: {bytes / 1048576.0 / sw.Elapsed.TotalSeconds:F1} MB/s UTF-8 ({count / sw.Elapsed.TotalSeconds:N0} titles/s, {tokens / (double)count:F1} tokens/title, one thread)");
+        }
+    }
+}
+
+/// <summary>
+/// <c>searchrec bench recall</c>: top-200 recall latency (p50/p95/p99) over a realistic query mix on a synthetic catalog.
+/// </summary>
+public sealed class BenchRecallCommand : IBenchCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var products = new Option<int>("--products") { Description = "Synthetic catalog size.", DefaultValueFactory = _ => 200_000 };
+        var queries = new Option<int>("--queries") { Description = "Timed queries.", DefaultValueFactory = _ => 5_000 };
+        var dir = new Option<string?>("--index") { Description = "Index directory to reuse or create (default: a temporary one, deleted after)." };
+        var cmd = new Command("recall", "Top-200 BM25 recall latency percentiles over a query mix generated from a synthetic catalog.");
+        cmd.Options.Add(products);
+        cmd.Options.Add(queries);
+        cmd.Options.Add(dir);
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir)));
+        return cmd;
+    }
+
+    private static int Run(int n, int m, string? dir)
+    {
+        if (n < 100) { Console.Error.WriteLine("error: --products must be at least 100"); return 2; }
+        if (m < 1) { Console.Error.WriteLine("error: --queries must be positive"); return 2; }
+        BenchIndexShared.PrintMachine();
+        var catalog = BenchIndexShared.Generate(n);
+        var temp = dir is null;
+        dir ??= Path.Combine(Path.GetTempPath(), "searchrec-bench-recall-" + Environment.ProcessId);
+        try
+        {
+            ProductIndex index;
+            if (Directory.Exists(dir) && File.Exists(Path.Combine(dir, "searchrec-index.json")))
+            {
+                index = ProductIndex.Open(dir);
+                if (index.Count != n) { index.Dispose(); index = ProductIndex.Build(catalog, new IndexOptions(), dir, BenchIndexShared.Progress(n, "indexing")); }
+            }
+            else index = ProductIndex.Build(catalog, new IndexOptions(), dir, BenchIndexShared.Progress(n, "indexing"));
+            using (index)
+            {
+                var mix = QueryMix.Make(catalog, m + 500, seed: 7);
+                for (var i = 0; i < 500; i++) index.Recall(mix[i].Request); // warm-up: JIT, OS page cache
+                var times = new double[m];
+                var cpuTimes = new double[m];
+                long candidates = 0;
+                var byKind = new Dictionary<string, List<double>>();
+                var last = Stopwatch.StartNew();
+                for (var i = 0; i < m; i++)
+                {
+                    var q = mix[500 + i];
+                    var c0 = ThreadCpu.Milliseconds();
+                    var t0 = Stopwatch.GetTimestamp();
+                    var hits = index.Recall(q.Request);
+                    var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    cpuTimes[i] = ThreadCpu.Milliseconds() - c0;
+                    times[i] = ms;
+                    candidates += hits.Count;
+                    if (!byKind.TryGetValue(q.Kind, out var list)) byKind[q.Kind] = list = [];
+                    list.Add(ms);
+                    if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
+                }
+                Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one thread:");
+                Console.WriteLine($"  wall:       {Summary(times)}  mean candidates {candidates / (double)m:F0}");
+                if (ThreadCpu.Available)
+                    Console.WriteLine($"  thread CPU: {Summary(cpuTimes)}  (what the query costs without contention; wall below)");
+                foreach (var (kind, list) in byKind.OrderBy(k => k.Key, StringComparer.Ordinal))
+                    Console.WriteLine($"  {kind,-10} n={list.Count,-6} {Summary([.. list])}");
+            }
+        }
+        finally
+        {
+            if (temp && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        return 0;
+    }
+
+    private static string Summary(double[] ms)
+    {
+        Array.Sort(ms);
+        double P(double p) => ms[Math.Min(ms.Length - 1, (int)Math.Ceiling(p * ms.Length) - 1)];
+        return $"p50 {P(0.50):F2} ms  p95 {P(0.95):F2} ms  p99 {P(0.99):F2} ms  max {ms[^1]:F1} ms  mean {ms.Average():F2} ms";
+    }
+
+    /// <summary>A seeded mix of shopper-like queries drawn from the catalog.</summary>
+    private static class QueryMix
+    {
+        public sealed record Query(string Kind, RecallRequest Request);
+
+        public static Query[] Make(List<Product> catalog, int count, int seed)
+        {
+            var rng = new Random(seed);
+            var result = new Query[count];
+            for (var i = 0; i < count; i++)
+            {
+                var p = catalog[rng.Next(catalog.Count)];
+                var roll = rng.Next(100);
+                var (kind, text) = roll switch
+                {
+                    < 20 => ("brand", p.Brand ?? Piece(p.Title, rng, 2, 3)),
+                    < 40 => ("category", p.Category.Count > 0 ? p.Category[^1] : Piece(p.Title, rng, 2, 3)),
+                    < 60 => ("type", Piece(p.Title, rng, 2, 4)),
+                    < 72 => ("brand+type", (p.Brand ?? "") + " " + Piece(p.Title, rng, 2, 4)),
+                    < 82 => ("long", p.Title + " " + Piece(catalog[rng.Next(catalog.Count)].Title, rng, 4, 8)),
+                    < 94 => ("typo", Typo(Piece(p.Title, rng, 4, 8), rng)),
+                    _ => ("odd", rng.Next(3) switch { 0 => "\"(华为 AND 手机~", 1 => "😀👍", _ => "xyzzy 12345" }),
+                };
+                var request = new RecallRequest(text);
+                var filter = rng.Next(100);
+                if (filter < 8 && p.Category.Count > 0) { request = request with { Category = p.Category[0] }; kind += "+cat"; }
+                else if (filter < 14 && p.Brand is not null) { request = request with { Brand = p.Brand }; kind += "+brand"; }
+                else if (filter < 20 && p.Price is { } price) { request = request with { PriceMin = price * 0.5, PriceMax = price * 1.5 }; kind += "+price"; }
+                result[i] = new Query(kind, request);
+            }
+            return result;
+        }
+
+        private static string Piece(string title, Random rng, int min, int max)
+        {
+            var len = Math.Min(title.Length, rng.Next(min, max + 1));
+            return title.Substring(rng.Next(title.Length - len + 1), len);
+        }
+
+        private static string Typo(string s, Random rng)
+        {
+            if (s.Length < 2) return s;
+            var at = rng.Next(s.Length);
+            return rng.Next(2) == 0 ? s.Remove(at, 1) : s[..at] + (char)('\u4E00' + rng.Next(0x5000)) + s[(at + 1)..];
+        }
+    }
+}
+
+/// <summary>The calling thread's CPU time (Linux <c>CLOCK_THREAD_CPUTIME_ID</c>): latency without other processes' share.</summary>
+internal static class ThreadCpu
+{
+    private const int ClockThreadCpuTimeId = 3;
+
+    public static bool Available { get; } = OperatingSystem.IsLinux() && Probe();
+
+    public static double Milliseconds()
+    {
+        if (!Available) return 0;
+        clock_gettime(ClockThreadCpuTimeId, out var ts);
+        return ts.Seconds * 1e3 + ts.Nanoseconds / 1e6;
+    }
+
+    private static bool Probe()
+    {
+        try { return clock_gettime(ClockThreadCpuTimeId, out _) == 0; }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int clock_gettime(int clockId, out TimeSpec time);
+}
+
+/// <summary>Helpers shared by the index benchmarks.</summary>
+internal static class BenchIndexShared
+{
+    public static void PrintMachine() =>
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {Environment.OSVersion}");
+
+    public static List<Product> Generate(int n)
+    {
+        var sw = Stopwatch.StartNew();
+        var list = new List<Product>(n);
+        var progress = Progress(n, "generating");
+        foreach (var p in new ShopGenerator(new ShopOptions { Products = n, Users = 1 }).Products())
+        {
+            list.Add(p);
+            if ((list.Count & 65535) == 0) progress.Report(list.Count);
+        }
+        Console.WriteLine($"generated {n:N0} synthetic products in {sw.Elapsed.TotalSeconds:F1} s (not counted below)");
+        return list;
+    }
+
+    public static IProgress<long> Progress(long total, string what)
+    {
+        var last = Stopwatch.StartNew();
+        var gate = new Lock();
+        return new ProgressLine(v =>
+        {
+            lock (gate)
+            {
+                if (last.ElapsedMilliseconds < 3000) return;
+                last.Restart();
+                Console.Error.WriteLine($"{what}: {v:N0} / {total:N0}");
+            }
+        });
+    }
+
+    public static long DirectorySize(string dir)
+    {
+        long size = 0;
+        foreach (var f in new DirectoryInfo(dir).EnumerateFiles()) size += f.Length;
+        return size;
+    }
+
+    private sealed class ProgressLine(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}

@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Text.Json;
+using SearchRec.Cli.Commands;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Cli.Tests;
+
+/// <summary>Runs the evaluation commands in-process on a tiny generated shop. One class: the tests swap Console.Out.</summary>
+public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
+{
+    private readonly TinyShop _shop;
+
+    public EvalCliTests(TinyShop shop) => _shop = shop;
+
+    public sealed class TinyShop : IDisposable
+    {
+        public TinyShop()
+        {
+            var (code, _, err) = Run(new GenerateCommand(), "--products", "800", "--users", "40", "--sessions", "6", "--seed", "5", "--out", Dir.Path);
+            if (code != 0) throw new InvalidOperationException("generate failed: " + err);
+        }
+
+        public TempDir Dir { get; } = new();
+
+        public string File(string name) => Dir.File(name);
+
+        public void Dispose() => Dir.Dispose();
+    }
+
+    private static readonly Lock ConsoleLock = new();
+
+    private static (int Code, string Out, string Err) Run(ICliCommand command, params string[] args)
+    {
+        lock (ConsoleLock)
+        {
+            var (oldOut, oldErr) = (Console.Out, Console.Error);
+            var (o, e) = (new StringWriter(), new StringWriter());
+            Console.SetOut(o);
+            Console.SetError(e);
+            try
+            {
+                var code = command.Build().Parse(args).Invoke();
+                return (code, o.ToString(), e.ToString());
+            }
+            finally
+            {
+                Console.SetOut(oldOut);
+                Console.SetError(oldErr);
+            }
+        }
+    }
+
+    [Fact]
+    public void Generate_writes_every_file_of_the_shop()
+    {
+        foreach (var name in new[] { "catalog.jsonl", "events.csv", "queries.tsv", "qrels.tsv", "queries-users.tsv", "users.jsonl" })
+            Assert.True(new FileInfo(_shop.File(name)).Length > 0, name);
+        Assert.Equal(800, File.ReadLines(_shop.File("catalog.jsonl")).Count());
+    }
+
+    [Fact]
+    public void Eval_json_ends_with_one_object_holding_the_four_metrics_and_writes_run_and_report()
+    {
+        var run = _shop.File("out/bm25.run");
+        var report = _shop.File("out/report.html");
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25", "--json", "--run-out", run, "--report", report, "--depth", "200");
+
+        Assert.True(code == 0, stderr);
+        var last = stdout.TrimEnd().Split('\n')[^1];
+        using var json = JsonDocument.Parse(last);
+        Assert.Equal("bm25", json.RootElement.GetProperty("ranker").GetString());
+        var queries = File.ReadLines(_shop.File("queries.tsv")).Count();
+        Assert.Equal(queries, json.RootElement.GetProperty("queries").GetInt32());
+        var metrics = json.RootElement.GetProperty("metrics");
+        foreach (var m in new[] { "mrr@10", "ndcg@10", "recall@100", "recall@1000" })
+            Assert.InRange(metrics.GetProperty(m).GetDouble(), 0.0001, 1.0);
+        // The run holds every query; the report embeds the charts.
+        Assert.Equal(queries, File.ReadLines(run).Select(l => l.Split(' ')[0]).Distinct().Count());
+        Assert.Contains("data:image/png;base64,", File.ReadAllText(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_of_several_rankers_prints_a_p_value_for_each_after_the_first()
+    {
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25-title,bm25-bigram", "--json", "--run-out", _shop.File("multi/run.trec"),
+            "--report", _shop.File("multi/report.html"), "--depth", "100");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.TrimEnd().Split('\n');
+        using var first = JsonDocument.Parse(lines[^2]);
+        using var second = JsonDocument.Parse(lines[^1]);
+        Assert.Equal("bm25-title", first.RootElement.GetProperty("ranker").GetString());
+        Assert.False(first.RootElement.TryGetProperty("p_vs_first", out _));
+        Assert.InRange(second.RootElement.GetProperty("p_vs_first").GetProperty("ndcg@10").GetDouble(), 0.0, 1.0);
+        Assert.True(File.Exists(_shop.File("multi/run.bm25-title.trec")));
+        Assert.True(File.Exists(_shop.File("multi/run.bm25-bigram.trec")));
+    }
+
+    [Fact]
+    public void Compare_of_a_run_with_itself_reports_zero_deltas_and_p_one()
+    {
+        var run = _shop.File("cmp/bm25.run");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25", "--run-out", run, "--report", _shop.File("cmp/report.html"), "--depth", "50");
+        Assert.True(code == 0, stderr);
+
+        var (code2, stdout, stderr2) = Run(new CompareCommand(), run, run, "--qrels", _shop.File("qrels.tsv"), "--json");
+        Assert.True(code2 == 0, stderr2);
+        using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+        foreach (var m in json.RootElement.GetProperty("metrics").EnumerateObject())
+        {
+            Assert.Equal(0, m.Value.GetProperty("delta").GetDouble());
+            Assert.Equal(1, m.Value.GetProperty("p").GetDouble());
+        }
+    }
+
+    [Fact]
+    public void Eval_with_a_broken_qrels_line_exits_2_naming_the_file_and_line()
+    {
+        var bad = _shop.Dir.Write("bad-qrels.tsv", "1 0 5 1\n2 0 7\n");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", bad, "--ranker", "bm25");
+        Assert.Equal(2, code);
+        Assert.Contains($"{bad}:2:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
+    {
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "nope");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown ranker 'nope'", stderr, StringComparison.Ordinal);
+        Assert.Contains("bm25-title", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Demo_runs_its_steps_in_order_and_leaves_a_shop_an_index_and_a_report()
+    {
+        Assert.Equal([10.0, 20, 30, 40], DemoCommand.Steps().Select(s => s.Order).Take(4));
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new DemoCommand(), "--products", "400", "--out", dir.File("demo"), "--index", dir.File("index"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(400, File.ReadLines(dir.File("demo/shop/catalog.jsonl")).Count());
+        Assert.True(File.Exists(dir.File("index/searchrec-index.json")));
+        Assert.Contains("data:image/png;base64,", File.ReadAllText(dir.File("demo/eval-report.html")), StringComparison.Ordinal);
+    }
+}
