@@ -175,3 +175,25 @@ public sealed class ModelTests
         Assert.Contains("Folds", e2.Message);
     }
 }
+
+public sealed class LightGbmTests
+{
+    [Fact]
+    public void LightGBM_engine_trains_trees_that_score_as_MLNET_does()
+    {
+        var data = SyntheticData.Make(30, 25, seed: 11);
+        var (ml, view) = LambdaMartTrainer.ToDataView(data, seed: 3);
+        var transformer = ml.Ranking.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmRankingTrainer.Options
+        {
+            LabelColumnName = "Label", FeatureColumnName = "Features", RowGroupColumnName = "GroupId",
+            NumberOfIterations = 30, NumberOfLeaves = 8, MinimumExampleCountPerLeaf = 5, NumberOfThreads = 1,
+        }).Fit(view);
+        var mlScores = transformer.Transform(view).GetColumn<float>("Score").ToArray();
+        var ours = LambdaMartTrainer.Extract(data.Schema, transformer.Model.TrainedTreeEnsemble);
+        var scores = new float[data.Rows];
+        ours.Score(data.Features, data.Rows, scores);
+        for (var i = 0; i < data.Rows; i++) Assert.Equal(mlScores[i], scores[i], 3);
+        var (model, _) = LambdaMartTrainer.Train(data, new LambdaMartOptions { Engine = LambdaMartEngine.LightGbm, Trees = 30, Leaves = 8, MinRowsPerLeaf = 5 });
+        Assert.NotEmpty(model.Trees);
+    }
+}

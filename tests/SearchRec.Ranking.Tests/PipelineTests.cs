@@ -175,3 +175,16 @@ public sealed class FeatureLogJoinTests
         Assert.Contains("f.jsonl:1", e.Message);
     }
 }
+
+public sealed class LongInputTests
+{
+    [Fact]
+    public void A_pasted_ten_thousand_character_query_is_answered()
+    {
+        var fx = Fixtures.Extractor();
+        var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25", "lcs_ratio"], [1f, 1f]));
+        var r = p.Search(new SearchRequest(string.Concat(Enumerable.Repeat("华为 手机 ", 2_000))));
+        Assert.NotEmpty(r.Hits);
+        Assert.True(RankingQuery.Create(new string('手', 10_000), new SpaceTokenizer()).Normalized.Length <= RankingQuery.MaxQueryChars);
+    }
+}
