@@ -213,7 +213,7 @@ public sealed class SearchPipeline
                 hits[i] = new SearchHit(i, span[row].Product, scores[row], span[row].Recall, explanation, rest);
             }
             var end = Stopwatch.GetTimestamp();
-            // Logging is off the clock: it is I/O the request would not wait for with an async logger.
+            // Feature logging is I/O for training, not a ranking stage: it is left out of the timings.
             if (_logger is not null) LogFeatures(requestId, request, span, matrix, scores, count, dim);
             var timings = new StageTimings(
                 Stopwatch.GetElapsedTime(start, afterLucene).TotalMilliseconds,
