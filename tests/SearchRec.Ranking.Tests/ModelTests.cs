@@ -197,3 +197,29 @@ public sealed class LightGbmTests
         Assert.NotEmpty(model.Trees);
     }
 }
+
+public sealed class ContributionParityTests
+{
+    [Fact]
+    public void Tree_contributions_match_MLNET_feature_contribution_calculation()
+    {
+        var data = SyntheticData.Make(20, 20, seed: 12);
+        var (ml, view) = LambdaMartTrainer.ToDataView(data, seed: 3);
+        var transformer = ml.Ranking.Trainers.FastTree(new FastTreeRankingTrainer.Options
+        {
+            LabelColumnName = "Label", FeatureColumnName = "Features", RowGroupColumnName = "GroupId",
+            NumberOfTrees = 20, NumberOfLeaves = 8, MinimumExampleCountPerLeaf = 5, NumberOfThreads = 1,
+        }).Fit(view);
+        var dim = data.Schema.Count;
+        var fcc = ml.Transforms.CalculateFeatureContribution(transformer, numberOfPositiveContributions: dim, numberOfNegativeContributions: dim, normalize: false)
+            .Fit(transformer.Transform(view)).Transform(transformer.Transform(view));
+        var theirs = fcc.GetColumn<float[]>("FeatureContributions").ToArray();
+        var ours = LambdaMartTrainer.Extract(data.Schema, transformer.Model.TrainedTreeEnsemble);
+        var c = new float[dim];
+        for (var r = 0; r < 40; r++)
+        {
+            ours.Explain(data.Features.AsSpan(0, data.Rows * dim), data.Rows, r, c);
+            for (var f = 0; f < dim; f++) Assert.Equal(theirs[r][f], c[f], 3);
+        }
+    }
+}
