@@ -4,6 +4,7 @@ using System.Globalization;
 using SearchRec.Collab.Models;
 using SearchRec.Core;
 using SearchRec.Core.Catalog;
+using SearchRec.Deep.Scoring;
 using SearchRec.Evaluation.Metrics;
 using SearchRec.Evaluation.Recommendation;
 using SearchRec.Ranking.NextItem;
@@ -32,6 +33,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var qrels = new Option<string?>("--qrels") { Description = "TREC qrels: qid 0 docid grade (graded labels 0/1/2... supported)." };
         var cut = new Option<long?>("--cut") { Description = "Next-item mode (no catalog): Unix time of the eval-rec cut (Taobao 1512230400); trains on behaviour after an inner cut one day earlier." };
         var testUsers = new Option<string?>("--test-users-from") { Description = "Next-item mode: file whose lines start with a test user id (split-users output)." };
+        var deepDir = new Option<string?>("--deep") { Description = "A deep model folder (train-deep) whose query–item score becomes a feature; search finds it again as deep/ beside the ranker." };
         var featureLog = new Option<string[]>("--feature-log") { Description = "Traffic mode: feature log file(s) written by the search pipeline (JSON Lines).", AllowMultipleArgumentsPerToken = true };
         var labelEvents = new Option<string[]>("--labels-from-events") { Description = "Traffic mode: event CSV file(s) whose later behaviour labels the logged candidates (same user and item, within --join-minutes).", AllowMultipleArgumentsPerToken = true };
         var joinMinutes = new Option<int>("--join-minutes") { Description = "Traffic mode: how long after a request an event still labels it.", DefaultValueFactory = _ => 30 };
@@ -49,7 +51,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var minLeaf = new Option<int>("--min-leaf") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => 20 };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -110,12 +112,20 @@ public sealed class TrainRankerCommand : ICliCommand
                 var users = pr.GetValue(queryUsers) is string qu ? JudgmentFiles.ReadQueryUsers(qu) : null;
                 var judged = JudgmentFiles.ReadQueries(pr.GetValue(queries)!, users);
                 var labels = JudgmentFiles.ReadQrels(pr.GetValue(qrels)!);
-                if (pr.GetValue(events) is { Length: > 0 })
-                    Log("note: collaborative features are not in this build's schema yet; --events is ignored.");
-                var extractor = StandardFeatures.ForSearch();
+                UserHistories? histories = null;
+                CollabModels? collabModels = null;
+                if (pr.GetValue(events) is { Length: > 0 } eventFiles)
+                {
+                    var all = UserHistories.ReadCsv(eventFiles);
+                    histories = new UserHistories(all);
+                    collabModels = CollabModels.Train(all, new CollabOptions());
+                    Log($"collaborative models from {all.Count:N0} events ({histories.Users:N0} users); pass only events before the judged queries to avoid leakage");
+                }
+                var deepScorer = pr.GetValue(deepDir) is string dd ? DeepScorer.Open(dd) : null;
+                var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer });
                 var tokenizer = new ChineseTokenizer();
                 var data = SearchTrainingData.Build(index, tokenizer, extractor, judged, labels, win,
-                    progress: new Progress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }));
+                    progress: new Progress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }), histories: histories);
                 Log($"dataset: {data.Groups.Count} judged queries, {data.Rows:N0} rows, {extractor.Schema}");
                 if (data.Groups.Count == 0) throw new ArgumentException("No query has judgments in the qrels file; check that the query ids match.");
 
