@@ -90,7 +90,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
             var total = importance.Sum();
             if (total <= 0) return [];
             var sb = new StringBuilder("<table><tr><th>feature</th><th>share of importance</th></tr>");
-            foreach (var (f, v) in model.Schema.Names.Zip(importance).OrderByDescending(x => x.Second).Take(15))
+            foreach (var (f, v) in model.Schema.Names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
                 sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(f)).Append("</td><td>").Append((v / total).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
             sb.Append("</table>");
             return [new ReportSection("Feature importance (" + model.Kind + ")", sb.ToString())];
