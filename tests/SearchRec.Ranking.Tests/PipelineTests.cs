@@ -129,3 +129,62 @@ public sealed class PipelineTests
         }
     }
 }
+
+public sealed class FeatureLogJoinTests
+{
+    [Fact]
+    public void Logged_features_joined_with_later_events_become_graded_training_groups()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("f.jsonl");
+        var fx = Fixtures.Extractor();
+        using (var logger = new JsonlFeatureLogger(path))
+        {
+            var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25"], [1f]), logger: logger);
+            p.Search(new SearchRequest("华为 手机") { RequestId = "a", UserId = 7 });
+            p.Search(new SearchRequest("连衣裙") { RequestId = "b", UserId = 8 });
+            p.Search(new SearchRequest("手机") { RequestId = "c" });
+        }
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var events = new List<SearchRec.Core.Events.UserEvent>
+        {
+            new(7, 2, 1, SearchRec.Core.Events.Behavior.View, now + 5),
+            new(7, 2, 1, SearchRec.Core.Events.Behavior.Buy, now + 60),
+            new(7, 3, 1, SearchRec.Core.Events.Behavior.Cart, now + 7200), // outside the window
+            new(8, 6, 1, SearchRec.Core.Events.Behavior.Buy, now - 3600),  // before the request
+        };
+        var (data, report) = Logging.FeatureLogJoin.Join([path], events, TimeSpan.FromMinutes(30));
+        Assert.Equal(3, report.Requests);
+        Assert.Equal(1, report.Groups);
+        Assert.Equal(1, report.Anonymous);
+        Assert.Equal(1, report.NoPositive);
+        Assert.Equal(fx.Schema.Names, data.Schema.Names);
+        var g = data.Groups[0];
+        Assert.Equal("a", g.QueryId);
+        for (var r = g.Start; r < g.Start + g.Count; r++)
+            Assert.Equal(data.Items[r] == "2" ? 4f : 0f, data.Labels[r]);
+        Assert.True(float.IsNaN(data.Row(Array.IndexOf(data.Items, "4"))[fx.Schema.IndexOf("brand_match")]));
+    }
+
+    [Fact]
+    public void A_malformed_feature_log_line_is_refused_naming_the_line()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("f.jsonl", "{\"request_id\":\"x\"}\n");
+        var e = Assert.Throws<InvalidDataException>(() => Logging.FeatureLogJoin.Join([path], [], TimeSpan.FromMinutes(30)));
+        Assert.Contains("f.jsonl:1", e.Message);
+    }
+}
+
+public sealed class LongInputTests
+{
+    [Fact]
+    public void A_pasted_ten_thousand_character_query_is_answered()
+    {
+        var fx = Fixtures.Extractor();
+        var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25", "lcs_ratio"], [1f, 1f]));
+        var r = p.Search(new SearchRequest(string.Concat(Enumerable.Repeat("华为 手机 ", 2_000))));
+        Assert.NotEmpty(r.Hits);
+        Assert.True(RankingQuery.Create(new string('手', 10_000), new SpaceTokenizer()).Normalized.Length <= RankingQuery.MaxQueryChars);
+    }
+}

@@ -3,6 +3,7 @@ using System.Globalization;
 using SearchRec.Index;
 using SearchRec.Ranking;
 using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.Models;
 using SearchRec.Text;
 
@@ -19,21 +20,29 @@ public sealed class SearchCommand : ICliCommand
         var user = new Option<long?>("--user") { Description = "The user searching (personal features); anonymous when left out." };
         var k = new Option<int>("--k") { Description = "Results to show.", DefaultValueFactory = _ => 10 };
         var window = new Option<int>("--window") { Description = "Recall window re-ranked.", DefaultValueFactory = _ => 200 };
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s) holding users' histories (personal features).", AllowMultipleArgumentsPerToken = true };
+        var featureLog = new Option<string?>("--feature-log") { Description = "Append the ranked candidates' features to this JSON Lines log (for train-ranker --feature-log)." };
+        var requestId = new Option<string?>("--request-id") { Description = "Request id written to the feature log (a new one when left out)." };
         var explain = new Option<bool>("--explain") { Description = "Show each result's feature values and contributions." };
         var query = new Argument<string>("query") { Description = "The query text." };
         var cmd = new Command("search", "Search the index and re-rank with a trained ranker.");
-        foreach (var o in new Option[] { index, models, user, k, window, explain }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, models, user, k, window, explain, events, featureLog, requestId }) cmd.Options.Add(o);
         cmd.Arguments.Add(query);
         cmd.SetAction(pr =>
         {
             try
             {
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
-                var extractor = StandardFeatures.ForSearch();
-                var model = RankerStore.Load(pr.GetValue(models)!, extractor.Schema);
-                var pipeline = new SearchPipeline(idx, new ChineseTokenizer(), extractor, model,
-                    new SearchPipelineOptions { RecallWindow = pr.GetValue(window), TopK = pr.GetValue(k) });
-                var r = pipeline.Search(new SearchRequest(pr.GetValue(query)!) { UserId = pr.GetValue(user), Explain = pr.GetValue(explain) });
+                var dir = pr.GetValue(models)!;
+                var saved = RankerStore.Read(ModelLocations.Ranker(dir) ?? dir);
+                var extractor = StandardFeatures.ForSchema(saved.Schema, ModelLocations.LoadSources(dir, saved.Schema, idx.GetProduct));
+                var histories = pr.GetValue(events) is { Length: > 0 } files ? new UserHistories(UserHistories.ReadCsv(files)) : null;
+                using var logger = pr.GetValue(featureLog) is string logPath ? new JsonlFeatureLogger(logPath) : null;
+                var pipeline = new SearchPipeline(idx, new ChineseTokenizer(), extractor, saved,
+                    new SearchPipelineOptions { RecallWindow = pr.GetValue(window), TopK = pr.GetValue(k) }, logger,
+                    history: histories is null ? null : u => histories.History(u));
+                var r = pipeline.Search(new SearchRequest(pr.GetValue(query)!) { UserId = pr.GetValue(user), Explain = pr.GetValue(explain), RequestId = pr.GetValue(requestId) });
+                if (logger is not null) Console.Error.WriteLine($"request {r.RequestId}: features logged to {pr.GetValue(featureLog)}");
                 if (r.Notice is not null) Console.Error.WriteLine(r.Notice);
                 foreach (var hit in r.Hits)
                 {
@@ -46,7 +55,7 @@ public sealed class SearchCommand : ICliCommand
                 }
                 var t = r.Timings;
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Recalled} recalled; {t.TotalMs:F2} ms = recall {t.RecallMs:F2} + features {t.FeaturesMs:F2} + {model.Kind} {t.ScoreMs:F2} + top-k {t.TopKMs:F2}"));
+                    $"{r.Recalled} recalled; {t.TotalMs:F2} ms = recall {t.RecallMs:F2} + features {t.FeaturesMs:F2} + {saved.Kind} {t.ScoreMs:F2} + top-k {t.TopKMs:F2}"));
                 return 0;
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException)

@@ -20,6 +20,9 @@ public sealed class RankingQuery
         UserId = userId;
     }
 
+    /// <summary>Longest normalised query the text features read (longer queries are cut).</summary>
+    public const int MaxQueryChars = 128;
+
     /// <summary>The query as typed (may be empty for pure recommendation requests).</summary>
     public string Text { get; }
 
@@ -40,10 +43,12 @@ public sealed class RankingQuery
     {
         Guard.NotNull(text);
         Guard.NotNull(tokenizer);
-        var normalized = TextNorm.Normalize(text);
+        // Text features are quadratic in the query length; a pasted paragraph is cut to its start.
+        var normalized = TextNorm.Normalize(text.Length > MaxQueryChars * 4 ? text[..(MaxQueryChars * 4)] : text);
+        if (normalized.Length > MaxQueryChars) normalized = normalized[..MaxQueryChars];
         var tokens = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var t in tokenizer.Tokenize(text))
+        foreach (var t in tokenizer.Tokenize(text.Length > MaxQueryChars * 4 ? text[..(MaxQueryChars * 4)] : text))
         {
             var n = TextNorm.Normalize(t);
             if (n.Length > 0 && seen.Add(n)) tokens.Add(n);

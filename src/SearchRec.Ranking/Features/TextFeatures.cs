@@ -122,15 +122,17 @@ public sealed class TextFeatures : IFeatureGroup
         // 1 when a category name appears in the query, else the share of query words inside the category path.
         Span<char> c = stackalloc char[128];
         var inPath = 0;
-        foreach (var level in p.Category)
+        var category = p.Category;
+        for (var l = 0; l < category.Count; l++) // index loops: an interface foreach would box its enumerator per candidate
         {
+            var level = category[l];
             var n = TextNorm.Normalize(level.AsSpan(0, Math.Min(level.Length, c.Length)), c);
             if (n > 0 && q.IndexOf(c[..n], StringComparison.Ordinal) >= 0) return 1;
         }
         for (var k = 0; k < tokenCount; k++)
         {
-            foreach (var level in p.Category)
-                if (level.Contains(tokens[k], StringComparison.OrdinalIgnoreCase)) { inPath++; break; }
+            for (var l = 0; l < category.Count; l++)
+                if (category[l].Contains(tokens[k], StringComparison.OrdinalIgnoreCase)) { inPath++; break; }
         }
         return tokenCount > 0 ? (float)inPath / tokenCount : 0;
     }
@@ -144,8 +146,8 @@ public sealed class TextFeatures : IFeatureGroup
             var found = false;
             foreach (var values in p.Attributes.Values)
             {
-                foreach (var v in values)
-                    if (v.Contains(tokens[k], StringComparison.OrdinalIgnoreCase)) { found = true; break; }
+                for (var i = 0; i < values.Count; i++)
+                    if (values[i].Contains(tokens[k], StringComparison.OrdinalIgnoreCase)) { found = true; break; }
                 if (found) break;
             }
             if (found) hits++;

@@ -8,7 +8,11 @@ namespace SearchRec.Ranking.Training;
 /// <param name="QueryId">The query id.</param>
 /// <param name="Text">The query text.</param>
 /// <param name="UserId">The user, or null.</param>
-public sealed record JudgedQuery(string QueryId, string Text, long? UserId);
+public sealed record JudgedQuery(string QueryId, string Text, long? UserId)
+{
+    /// <summary>When the query was issued (Unix seconds), if known: personal features use only earlier events.</summary>
+    public long? Timestamp { get; init; }
+}
 
 /// <summary>
 /// Readers for the judgment files <c>train-ranker</c> learns from: queries TSV (<c>qid&lt;TAB&gt;query</c>), TREC
@@ -18,7 +22,7 @@ public sealed record JudgedQuery(string QueryId, string Text, long? UserId);
 public static class JudgmentFiles
 {
     /// <summary>Reads <c>qid&lt;TAB&gt;query</c> lines.</summary>
-    public static List<JudgedQuery> ReadQueries(string path, IReadOnlyDictionary<string, long>? users = null)
+    public static List<JudgedQuery> ReadQueries(string path, IReadOnlyDictionary<string, (long User, long? Timestamp)>? users = null)
     {
         var result = new List<JudgedQuery>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -28,8 +32,9 @@ public static class JudgmentFiles
             if (tab <= 0) throw Bad(path, no, "expected 'qid<TAB>query'");
             var qid = line[..tab].Trim();
             if (!seen.Add(qid)) throw Bad(path, no, $"query id '{qid}' appears twice");
-            long? user = users is not null && users.TryGetValue(qid, out var u) ? u : null;
-            result.Add(new JudgedQuery(qid, line[(tab + 1)..].Trim(), user));
+            (long User, long? Timestamp) u = default;
+            var known = users is not null && users.TryGetValue(qid, out u);
+            result.Add(new JudgedQuery(qid, line[(tab + 1)..].Trim(), known ? u.User : null) { Timestamp = known ? u.Timestamp : null });
         }
         return result;
     }
@@ -50,16 +55,22 @@ public static class JudgmentFiles
         return result;
     }
 
-    /// <summary>Reads <c>qid&lt;TAB&gt;user</c> lines (the synthetic shop's query users).</summary>
-    public static Dictionary<string, long> ReadQueryUsers(string path)
+    /// <summary>Reads <c>qid&lt;TAB&gt;user[&lt;TAB&gt;timestamp]</c> lines (the synthetic shop's query users).</summary>
+    public static Dictionary<string, (long User, long? Timestamp)> ReadQueryUsers(string path)
     {
-        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        var result = new Dictionary<string, (long, long?)>(StringComparer.Ordinal);
         foreach (var (no, line) in Lines(path))
         {
             var parts = line.Split('\t');
             if (parts.Length < 2 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user))
-                throw Bad(path, no, "expected 'qid<TAB>user_id'");
-            result[parts[0].Trim()] = user;
+                throw Bad(path, no, "expected 'qid<TAB>user_id[<TAB>timestamp]'");
+            long? ts = null;
+            if (parts.Length >= 3)
+            {
+                if (!long.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t)) throw Bad(path, no, $"timestamp '{parts[2]}' is not Unix seconds");
+                ts = t;
+            }
+            result[parts[0].Trim()] = (user, ts);
         }
         return result;
     }

@@ -12,9 +12,10 @@ namespace SearchRec.Ranking.Training;
 /// </summary>
 public static class SearchTrainingData
 {
-    /// <summary>Builds the dataset. Queries without any judgment are skipped.</summary>
+    /// <summary>Builds the dataset. Queries without any judgment are skipped. <paramref name="histories"/> feeds personal features.</summary>
     public static RankingDataset Build(IProductRecall recall, ITokenizer tokenizer, FeatureExtractor features, IReadOnlyList<JudgedQuery> queries,
-        IReadOnlyDictionary<string, Dictionary<string, int>> qrels, int window, RecallFields fields = RecallFields.All, IProgress<int>? progress = null)
+        IReadOnlyDictionary<string, Dictionary<string, int>> qrels, int window, RecallFields fields = RecallFields.All, IProgress<int>? progress = null,
+        UserHistories? histories = null)
     {
         Guard.NotNull(recall);
         Guard.NotNull(tokenizer);
@@ -34,7 +35,9 @@ public static class SearchTrainingData
                 var p = recall.GetProduct(c.ProductId);
                 if (p is not null) candidates.Add(new RankingCandidate(c, p));
             }
-            var matrix = features.Extract(RankingQuery.Create(q.Text, tokenizer, q.UserId), candidates);
+            // A query's history stops at its timestamp, so training never sees the purchase it is labelled with.
+            var history = q.UserId is { } u && histories is not null ? histories.History(u, q.Timestamp) : null;
+            var matrix = features.Extract(RankingQuery.Create(q.Text, tokenizer, q.UserId, history), candidates);
             var labels = new float[candidates.Count];
             var items = new string[candidates.Count];
             for (var i = 0; i < candidates.Count; i++)

@@ -42,9 +42,10 @@ public static class WeightedTrainer
     {
         Guard.NotNull(data);
         Guard.NotNull(options).Validate();
-        var features = options.Features.Where(f => data.Schema.IndexOf(f) >= 0).Distinct().ToList();
+        // A feature constant over the training data (e.g. brand BM25 on a catalog without brands) cannot be weighted.
+        var features = options.Features.Where(f => data.Schema.IndexOf(f) >= 0 && !IsConstant(data, data.Schema.IndexOf(f))).Distinct().ToList();
         if (features.Count == 0)
-            throw new ArgumentException($"None of the weighted features ({string.Join(", ", options.Features)}) is in the schema.");
+            throw new ArgumentException($"None of the weighted features ({string.Join(", ", options.Features)}) is in the schema and varies in the training data.");
         var weights = Enumerable.Repeat(1f, features.Count).ToArray();
         var scores = new float[data.Rows];
         double Evaluate()
@@ -80,5 +81,19 @@ public static class WeightedTrainer
             if (!improved) break;
         }
         return new WeightedRanker(data.Schema, features, weights);
+    }
+
+    private static bool IsConstant(RankingDataset data, int col)
+    {
+        var dim = data.Schema.Count;
+        var first = float.NaN;
+        for (var r = 0; r < data.Rows; r++)
+        {
+            var v = data.Features[r * dim + col];
+            if (float.IsNaN(v)) continue;
+            if (float.IsNaN(first)) first = v;
+            else if (v != first) return false;
+        }
+        return true;
     }
 }

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SearchRec.Index;
+using SearchRec.Ranking;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Ranking.Training;
+using SearchRec.Synthetic;
+using SearchRec.Text;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// <c>searchrec bench search</c>: end-to-end search latency on a synthetic catalog (1M products by default) — recall
+/// of the window, features, LambdaMART, top k — with p50/p99 per stage.
+/// </summary>
+public sealed class BenchSearchCommand : IBenchCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var products = new Option<int>("--products") { Description = "Products in the synthetic catalog.", DefaultValueFactory = _ => 1_000_000 };
+        var indexDir = new Option<string>("--index") { Description = "Index directory: reused when it exists, else built there.", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "searchrec-bench-search") };
+        var models = new Option<string?>("--models") { Description = "A trained ranker (ranker.json); by default LambdaMART is trained on 200 synthetic queries." };
+        var requests = new Option<int>("--requests") { Description = "Timed requests.", DefaultValueFactory = _ => 2000 };
+        var window = new Option<int>("--window") { Description = "Recall window.", DefaultValueFactory = _ => 200 };
+        var k = new Option<int>("--k") { Description = "Results per request.", DefaultValueFactory = _ => 10 };
+        var preload = new Option<bool>("--preload") { Description = "Hold the whole catalog in a ProductCache (else products are read from the index per request)." };
+        var trees = new Option<int>("--trees") { Description = "Trees of the LambdaMART trained here.", DefaultValueFactory = _ => 300 };
+        var cmd = new Command("search", "Latency of search (recall window + features + LambdaMART + top k) on a synthetic catalog, per stage, p50/p99.");
+        foreach (var o in new Option[] { products, indexDir, models, requests, window, k, trees, preload }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            var sw = Stopwatch.StartNew();
+            void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
+            var n = pr.GetValue(products);
+            var shop = new ShopGenerator(new ShopOptions { Products = n, Users = 2_000, SessionsPerUser = 5 });
+            var dir = pr.GetValue(indexDir)!;
+            ProductIndex index;
+            if (File.Exists(Path.Combine(dir, "searchrec-index.json")))
+            {
+                index = ProductIndex.Open(dir);
+                Log($"opened {dir}: {index.Count:N0} products");
+            }
+            else
+            {
+                index = ProductIndex.Build(shop.Products(), new IndexOptions(), dir, new Progress<long>(c => { if (c % 100_000 == 0) Log($"indexed {c:N0}"); }));
+                Log($"built {dir}: {index.Count:N0} products");
+            }
+            using var _ = index;
+            var tokenizer = new ChineseTokenizer();
+            var extractor = StandardFeatures.ForSearch();
+            var queries = shop.Queries().Take(pr.GetValue(requests) + 300).ToList();
+            IRankerModel model;
+            if (pr.GetValue(models) is string m)
+                model = RankerStore.Load(ModelLocations.Ranker(m) ?? m, extractor.Schema);
+            else
+            {
+                var train = queries.Take(200).Select(q => new JudgedQuery(q.QueryId, q.Text, null)).ToList();
+                var qrels = queries.Take(200).ToDictionary(q => q.QueryId, q => q.Judgments.ToDictionary(j => j.ItemId, j => j.Grade));
+                var data = SearchTrainingData.Build(index, tokenizer, extractor, train, qrels, pr.GetValue(window));
+                model = LambdaMartTrainer.Train(data, new LambdaMartOptions { Trees = pr.GetValue(trees) }).Model;
+                Log($"trained LambdaMART ({((TreeEnsembleRanker)model).Trees.Count} trees) on {data.Groups.Count} queries");
+            }
+            IProductRecall recallStage = index;
+            if (pr.GetValue(preload))
+            {
+                var cache = new ProductCache(index);
+                cache.Preload(shop.Products());
+                recallStage = cache;
+                Log($"preloaded {cache.Cached:N0} products; managed heap {GC.GetTotalMemory(true) / (1 << 20):N0} MiB");
+            }
+            var pipeline = new SearchPipeline(recallStage, tokenizer, extractor, model, new SearchPipelineOptions { RecallWindow = pr.GetValue(window), TopK = pr.GetValue(k) });
+            var timed = queries.Skip(200).Take(pr.GetValue(requests)).ToList();
+            foreach (var q in timed.Take(100)) pipeline.Search(new SearchRequest(q.Text)); // warm-up
+            var recall = new List<double>();
+            var fetch = new List<double>();
+            var features = new List<double>();
+            var score = new List<double>();
+            var topk = new List<double>();
+            var total = new List<double>();
+            var wall = new List<double>();
+            long recalled = 0;
+            foreach (var q in timed)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                var r = pipeline.Search(new SearchRequest(q.Text));
+                wall.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                recall.Add(r.Timings.RecallMs);
+                fetch.Add(r.Timings.FetchMs);
+                features.Add(r.Timings.FeaturesMs);
+                score.Add(r.Timings.ScoreMs);
+                topk.Add(r.Timings.TopKMs);
+                total.Add(r.Timings.TotalMs);
+                recalled += r.Recalled;
+            }
+            Console.WriteLine($"machine: {BenchData.Machine()}");
+            Console.WriteLine($"catalog: {index.Count:N0} synthetic products; {timed.Count} synthetic-shop queries, mean {recalled / Math.Max(1, timed.Count)} candidates recalled (window {pr.GetValue(window)}), k {pr.GetValue(k)}");
+            Console.WriteLine($"products: {(pr.GetValue(preload) ? "preloaded ProductCache" : "read from the index per request")}");
+            Console.WriteLine($"ranker: {model.Kind}, {extractor.Schema}" + (model is TreeEnsembleRanker t ? $", {t.Trees.Count} trees" : ""));
+            Console.WriteLine($"{"stage",-10} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"mean ms",8}");
+            foreach (var (name, list) in new[] { ("recall", recall), ("fetch", fetch), ("features", features), ("model", score), ("top-k", topk), ("total", total), ("wall", wall) })
+            {
+                list.Sort();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name,-10} {BenchData.Percentile(list, 0.50),8:F3} {BenchData.Percentile(list, 0.90),8:F3} {BenchData.Percentile(list, 0.99),8:F3} {list.Average(),8:F3}"));
+            }
+            Console.WriteLine("target (issue #4): total p50 <= 5 ms, p99 <= 20 ms on the 2-core machine");
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Deep.Scoring;
+using SearchRec.Evaluation.Trec;
+using SearchRec.Index;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Ranking.Training;
+using SearchRec.Text;
+
+namespace SearchRec.Evaluation.Rankers;
+
+/// <summary>
+/// Registers the ranking stage's rankers: <c>weighted</c>, <c>linear</c> and <c>lambdamart</c>, trained per fold on
+/// the fold's training queries; and <c>fused</c>, the ranker saved in <c>--models</c> (LambdaMART trained per fold
+/// when <c>--models</c> holds none). Features: BM25 and text always; deep query–item when a deep model sits in
+/// <c>--models</c>; collaborative and personal ones when collaborative models and <c>--events</c> are given and
+/// queries have users.
+/// </summary>
+public sealed class RankingEvalModule : IEvalRankerModule
+{
+    /// <inheritdoc />
+    public void Register(EvalRankerRegistry registry)
+    {
+        Guard.NotNull(registry);
+        registry.Register(new CombinerFactory("weighted", CombinerKind.Weighted), "Weighted average of normalised scores, weights tuned on the training folds");
+        registry.Register(new CombinerFactory("linear", CombinerKind.Linear), "Stacking: regularised linear model over all ranking features");
+        registry.Register(new CombinerFactory("lambdamart", CombinerKind.LambdaMart), "LambdaMART (FastTree) over all ranking features");
+        registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
+    }
+
+    private sealed class CombinerFactory(string name, CombinerKind kind) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var state = RankingEvalState.For(context);
+            var data = state.Dataset(trainQueries);
+            var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = kind, Seed = context.Seed });
+            context.Log?.Report($"{name}: trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
+            return new PipelineEvalRanker(name, state, model, importance);
+        }
+    }
+
+    private sealed class FusedFactory : ICrossValidatedRankerFactory
+    {
+        public string Name => "fused";
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var state = RankingEvalState.For(context);
+            if (state.SavedModel is { } saved) return new PipelineEvalRanker("fused", state, saved, null);
+            var data = state.Dataset(trainQueries);
+            var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, Seed = context.Seed });
+            return new PipelineEvalRanker("fused", state, model, importance);
+        }
+    }
+
+    /// <summary>Recall window → features → model; candidates past the window follow in recall order.</summary>
+    private sealed class PipelineEvalRanker(string name, RankingEvalState state, IRankerModel model, double[]? importance) : IEvalRanker, IReportSectionSource
+    {
+        public string Name => name;
+
+        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
+        {
+            var q = state.Candidates(queryId, query, depth);
+            var n = q.WindowCount;
+            var scores = new float[n];
+            model.Score(q.Features, n, scores);
+            var order = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
+            var result = new List<(string, float)>(Math.Min(depth, q.Ids.Length));
+            var min = n > 0 ? scores.Min() : 0;
+            foreach (var i in order)
+            {
+                if (result.Count >= depth) break;
+                result.Add((q.Ids[i], scores[i]));
+            }
+            for (var i = n; i < q.Ids.Length && result.Count < depth; i++) result.Add((q.Ids[i], min - 1 - (i - n) * 1e-3f));
+            return result;
+        }
+
+        public IReadOnlyList<ReportSection> GetReportSections()
+        {
+            if (importance is null) return [];
+            var total = importance.Sum();
+            if (total <= 0) return [];
+            var sb = new StringBuilder("<table><tr><th>feature</th><th>share of importance</th></tr>");
+            foreach (var (f, v) in model.Schema.Names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
+                sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(f)).Append("</td><td>").Append((v / total).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
+            sb.Append("</table>");
+            return [new ReportSection("Feature importance (" + model.Kind + ")", sb.ToString())];
+        }
+    }
+}
+
+/// <summary>Per-evaluation cache: feature extractor, histories, and each query's candidates and features (computed once, shared by all rankers and folds).</summary>
+internal sealed class RankingEvalState
+{
+    internal const int Window = 200;
+    private static readonly ConditionalWeakTable<EvalContext, RankingEvalState> States = new();
+    private readonly EvalContext _context;
+    private readonly ConcurrentDictionary<string, QueryCandidates> _cache = new(StringComparer.Ordinal);
+    private readonly ITokenizer _tokenizer = new ChineseTokenizer();
+    private readonly UserHistories? _histories;
+
+    internal sealed record QueryCandidates(string[] Ids, int WindowCount, float[] Features, int Depth);
+
+    private RankingEvalState(EvalContext context)
+    {
+        _context = context;
+        CollabModels? collab = null;
+        DeepScorer? deep = null;
+        BehaviourScorer? behaviour = null;
+        IRankerModel? saved = null;
+        if (context.ModelsDirectory is { } dir)
+        {
+            if (ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
+            if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
+            {
+                try { deep = DeepScorer.Open(d); }
+                catch (InvalidDataException e) { context.Log?.Report($"ranking: no deep text model ({e.Message})"); }
+            }
+            var hasUsers = context.Queries.Any(q => q.UserId is not null) && context.EventFiles.Count > 0;
+            if (hasUsers && ModelLocations.Collab(dir) is { } c && (saved is null || saved.Schema.IndexOf("cf_item_item") >= 0))
+                collab = CollabModels.Load(c);
+            if (hasUsers && deep is not null && ModelLocations.Deep(dir) is { } db && (saved is null || saved.Schema.IndexOf("deep_user_item") >= 0))
+            {
+                try { behaviour = BehaviourScorer.Open(db); }
+                catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { context.Log?.Report($"ranking: no behaviour tower ({e.Message})"); }
+            }
+        }
+        if (context.EventFiles.Count > 0 && context.Queries.Any(q => q.UserId is not null))
+            _histories = new UserHistories(UserHistories.ReadCsv(context.EventFiles));
+        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour };
+        Extractor = saved is not null ? StandardFeatures.ForSchema(saved.Schema, sources) : StandardFeatures.ForSearch(sources);
+        if (saved is not null)
+        {
+            var diff = Extractor.Schema.DescribeDifference(saved.Schema);
+            if (diff is not null) throw new RankerSchemaMismatchException($"The ranker in {context.ModelsDirectory} reads {saved.Schema}, but this evaluation computes {Extractor.Schema}: {diff}.");
+        }
+        SavedModel = saved;
+        context.Log?.Report($"ranking features: {Extractor.Schema} — {string.Join(", ", Extractor.Groups.Select(g => g.Name))}");
+    }
+
+    internal FeatureExtractor Extractor { get; }
+
+    internal IRankerModel? SavedModel { get; }
+
+    internal static RankingEvalState For(EvalContext context) => States.GetValue(context, c => new RankingEvalState(c));
+
+    internal QueryCandidates Candidates(string queryId, string text, int depth)
+    {
+        // Recall at least 1,000 so that Recall@1000 matches BM25's; deeper requests recompute once.
+        var cached = _cache.GetOrAdd(queryId, _ => Compute(queryId, text, Math.Max(depth, 1_000)));
+        if (cached.Ids.Length >= depth || cached.Depth >= depth) return cached;
+        return _cache[queryId] = Compute(queryId, text, depth);
+    }
+
+    private QueryCandidates Compute(string queryId, string text, int depth)
+    {
+        var recalled = _context.Index.Recall(new RecallRequest(text) { TopN = depth });
+        var ids = recalled.Select(c => c.ProductId).ToArray();
+        var window = new List<RankingCandidate>(Math.Min(Window, recalled.Count));
+        for (var i = 0; i < recalled.Count && window.Count < Window; i++)
+        {
+            var p = _context.Index.GetProduct(recalled[i].ProductId) ?? Product.Of(recalled[i].ProductId, "");
+            window.Add(new RankingCandidate(recalled[i], p));
+        }
+        var q = _context.Query(queryId);
+        UserHistory? history = null;
+        if (q?.UserId is { } user && _histories is not null) history = _histories.History(user, q.Timestamp);
+        var features = Extractor.Extract(RankingQuery.Create(text, _tokenizer, q?.UserId, history), window);
+        return new QueryCandidates(ids, window.Count, features, depth);
+    }
+
+    /// <summary>Training data from the given queries' candidates and judgments only.</summary>
+    internal RankingDataset Dataset(IReadOnlyList<EvalQuery> queries)
+    {
+        var b = new RankingDatasetBuilder(Extractor.Schema);
+        foreach (var q in queries)
+        {
+            var judged = _context.Qrels.For(q.Id);
+            if (judged.Count == 0) continue;
+            var c = Candidates(q.Id, q.Text, Window);
+            var n = c.WindowCount;
+            var labels = new float[n];
+            for (var i = 0; i < n; i++) labels[i] = judged.TryGetValue(c.Ids[i], out var g) ? Math.Max(0, g) : 0;
+            b.Add(q.Id, c.Features.AsSpan(0, n * Extractor.Schema.Count), labels, c.Ids.AsSpan(0, n), judged);
+        }
+        if (b.GroupCount == 0) throw new ArgumentException("No training query has judgments.");
+        return b.Build();
+    }
+}

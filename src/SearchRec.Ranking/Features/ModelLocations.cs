@@ -1,0 +1,56 @@
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Deep.Scoring;
+using SearchRec.Ranking.Models;
+
+namespace SearchRec.Ranking.Features;
+
+/// <summary>
+/// Where the models of a <c>--models DIR</c> live. The layout is <c>DIR/ranker</c> (or <c>DIR</c> itself holding
+/// <c>ranker.json</c>), <c>DIR/collab</c> (<c>collab.bin</c>) and <c>DIR/deep</c> (<c>deep-model.json</c>); sibling
+/// folders of a ranker folder (<c>DIR/../collab</c>) are found too.
+/// </summary>
+public static class ModelLocations
+{
+    /// <summary>The folder holding <c>ranker.json</c>, or null.</summary>
+    public static string? Ranker(string dir) => First(dir, RankerStore.ModelFile, "ranker");
+
+    /// <summary>The folder holding the collaborative models, or null.</summary>
+    public static string? Collab(string dir) => First(dir, "collab.bin", "collab");
+
+    /// <summary>The folder holding the deep model, or null.</summary>
+    public static string? Deep(string dir) => First(dir, "deep-model.json", "deep");
+
+    /// <summary>
+    /// Loads what a ranker with <paramref name="schema"/> needs from the folders next to <paramref name="dir"/>;
+    /// throws naming what is missing.
+    /// </summary>
+    public static FeatureSources LoadSources(string dir, FeatureSchema schema, Func<string, Product?> products)
+    {
+        Guard.NotNull(dir);
+        Guard.NotNull(schema);
+        Guard.NotNull(products);
+        CollabModels? collab = null;
+        DeepScorer? text = null;
+        BehaviourScorer? behaviour = null;
+        if (schema.IndexOf("cf_item_item") >= 0)
+        {
+            var c = Collab(dir) ?? throw new FileNotFoundException($"The ranker uses collaborative features but no collaborative models were found beside {dir} (expected collab/collab.bin; train with `searchrec train-cf`).");
+            collab = CollabModels.Load(c);
+        }
+        var deepDir = Deep(dir);
+        if (schema.IndexOf("deep_query_item") >= 0)
+            text = DeepScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json; train with `searchrec train-deep`)."));
+        if (schema.IndexOf("deep_user_item") >= 0)
+            behaviour = BehaviourScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {dir}."));
+        return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepBehaviour = behaviour };
+    }
+
+    private static string? First(string dir, string marker, string sub)
+    {
+        Guard.NotNull(dir);
+        foreach (var candidate in new[] { dir, Path.Combine(dir, sub), Path.Combine(dir, "..", sub) })
+            if (File.Exists(Path.Combine(candidate, marker))) return Path.GetFullPath(candidate);
+        return null;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using SearchRec.Core;
+using SearchRec.Index;
+
+namespace SearchRec.Ranking;
+
+/// <summary>
+/// Keeps stored products in memory in front of a recall stage, because loading 200 stored documents from Lucene
+/// per request costs more than the rest of the pipeline. Holds at most <c>capacity</c> products (no eviction: the
+/// first ones seen, or those preloaded, stay). Thread-safe.
+/// </summary>
+public sealed class ProductCache : IProductRecall
+{
+    private readonly IProductRecall _inner;
+    private readonly ConcurrentDictionary<string, Product> _products;
+    private readonly int _capacity;
+
+    /// <summary>Wraps <paramref name="inner"/>, caching up to <paramref name="capacity"/> products.</summary>
+    public ProductCache(IProductRecall inner, int capacity = 2_000_000)
+    {
+        _inner = Guard.NotNull(inner);
+        _capacity = Guard.Positive(capacity);
+        _products = new ConcurrentDictionary<string, Product>(StringComparer.Ordinal);
+    }
+
+    /// <summary>Products held.</summary>
+    public int Cached => _products.Count;
+
+    /// <summary>Loads products up front (e.g. the whole catalog at start-up), up to the capacity.</summary>
+    public void Preload(IEnumerable<Product> products)
+    {
+        Guard.NotNull(products);
+        foreach (var p in products)
+        {
+            if (_products.Count >= _capacity) break;
+            _products[p.Id] = p;
+        }
+    }
+
+    /// <inheritdoc />
+    public int Count => _inner.Count;
+
+    /// <inheritdoc />
+    public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => _inner.Recall(request);
+
+    /// <inheritdoc />
+    public Product? GetProduct(string productId)
+    {
+        Guard.NotNull(productId);
+        if (_products.TryGetValue(productId, out var p)) return p;
+        p = _inner.GetProduct(productId);
+        if (p is not null && _products.Count < _capacity) _products.TryAdd(productId, p);
+        return p;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => _inner.MoreLikeThis(productId, k);
+}
