@@ -352,7 +352,7 @@ internal sealed class TrainDeepStep : IDemoStep
     }
 }
 
-/// <summary>Demo step 70: trains the LambdaMART re-ranker on the shop's judged queries (BM25, text and deep features).</summary>
+/// <summary>Demo step 70: trains the LambdaMART re-ranker on the shop's judged queries (BM25, text, collaborative and deep features).</summary>
 internal sealed class TrainRankerStep : IDemoStep
 {
     private const int MaxQueries = 600;
@@ -369,10 +369,14 @@ internal sealed class TrainRankerStep : IDemoStep
         context.Items[DemoPaths.Ranker] = dir;
         var shop = context.Shop!;
         using var deep = DeepScorer.Open((string)context.Items[DemoPaths.Deep]);
-        var extractor = StandardFeatures.ForSearch(new FeatureSources { DeepText = deep });
+        var collab = CollabModels.Load((string)context.Items[DemoPaths.Collab]);
+        List<SearchRec.Core.Events.UserEvent> events;
+        using (var store = new SqliteEventStore((string)context.Items[DemoPaths.Events])) events = [.. store.ReadAll()];
+        // Personal features read each judged query's user history as of the query's time.
+        var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collab, Products = context.Index!.GetProduct, DeepText = deep });
         var queries = JudgmentFiles.ReadQueries(shop.Queries, JudgmentFiles.ReadQueryUsers(shop.QueryUsers)).Take(MaxQueries).ToList();
         _data = SearchTrainingData.Build(context.Index!, new ChineseTokenizer(), extractor, queries, JudgmentFiles.ReadQrels(shop.Qrels), 100,
-            progress: new SyncProgress<int>(n => progress.Report(0.7 * n / queries.Count)));
+            progress: new SyncProgress<int>(n => progress.Report(0.7 * n / queries.Count)), histories: new UserHistories(events));
         var options = new RankerTrainingOptions { LambdaMart = new LambdaMartOptions { Trees = 100 } }.Validate();
         var (model, importance) = RankerTrainer.Train(_data, options);
         _importance = importance.Select((v, i) => new KeyValuePair<string, double>(extractor.Schema.Names[i], v))
