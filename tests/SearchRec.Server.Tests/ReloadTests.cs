@@ -50,9 +50,9 @@ public sealed class ReloadTests
     [Fact]
     public async Task Events_that_arrive_during_a_reload_reach_the_new_generation()
     {
-        await using var s = await TestServer.StartFakeAsync(out var loader, out var log, loadDelay: TimeSpan.FromMilliseconds(400));
+        await using var s = await TestServer.StartFakeAsync(out var loader, out var log, loadDelay: TimeSpan.FromMilliseconds(1500));
         var reload = s.ReloadAsync();
-        await Task.Delay(150);   // the loader has read the log and is "loading"
+        while (loader.Loads < 2) await Task.Delay(10);   // the loader has read the log and is "loading"
         Assert.Equal(200, (int)(await s.PostEventsAsync("""{"user":3,"item":"22","behavior":"buy"}""")).StatusCode);
         Assert.Equal(200, (int)(await reload).StatusCode);
 
@@ -65,9 +65,9 @@ public sealed class ReloadTests
     [Fact]
     public async Task A_second_reload_while_one_runs_gets_409()
     {
-        await using var s = await TestServer.StartFakeAsync(out _, out _, loadDelay: TimeSpan.FromMilliseconds(300));
+        await using var s = await TestServer.StartFakeAsync(out var loader, out _, loadDelay: TimeSpan.FromSeconds(2));
         var first = s.ReloadAsync();
-        await Task.Delay(50);
+        while (loader.Loads < 2) await Task.Delay(10);   // the first reload is loading
         var (status, body) = await TestServer.ReadAsync(await s.ReloadAsync());
         Assert.Equal(409, status);
         Assert.Contains("already running", body.GetProperty("error").GetString());

@@ -71,7 +71,6 @@ public sealed class ShopLoader : IGenerationLoader
     private readonly ShopLoaderOptions _options;
     private readonly EventStoreLog _events;
     private readonly Lazy<IReadOnlyList<string>> _queries;
-    private int _generation;
 
     /// <summary>Creates the loader; nothing is read until <see cref="LoadAsync"/>.</summary>
     public ShopLoader(ShopLoaderOptions options, EventStoreLog events)
@@ -155,9 +154,9 @@ public sealed class ShopLoader : IGenerationLoader
             var search = new IndexSearchBackend(memo, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight);
             var similar = new CollabSimilarBackend(new SimilarItems(models, index, _events.Store));
             var recs = new CollabRecommendationBackend(models, _events.Store);
-            int n = Interlocked.Increment(ref _generation);
-            // Unique over time and the same for replicas started from the same files at the same second.
-            string id = string.Create(CultureInfo.InvariantCulture, $"g{n}-{DateTime.UtcNow:yyyyMMddHHmmss}");
+            // Named by the files it was loaded from: replicas serving the same files share Redis entries, and a
+            // retrain (new model files) or a new index gets a new name, so no cache entry outlives its generation.
+            string id = GenerationId(_options);
             progress?.Report($"generation {id} loaded in {sw.Elapsed.TotalSeconds:F1} s ({index.Count:N0} products, ranker: {(search.HasRanker ? "yes" : "no")})");
             return new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
                 new ShopSamples(_queries.Value, itemIds, users), owned);
@@ -167,6 +166,18 @@ public sealed class ShopLoader : IGenerationLoader
             foreach (var d in owned) d.Dispose();
             throw;
         }
+    }
+
+    private static string GenerationId(ShopLoaderOptions o)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var dir in new[] { o.IndexPath, o.CollabModelsPath, o.RankerPath, o.DeepModelsPath })
+        {
+            if (dir is null) continue;
+            foreach (var f in new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).OrderBy(f => f.FullName, StringComparer.Ordinal))
+                sb.Append(CultureInfo.InvariantCulture, $"{Path.GetRelativePath(dir, f.FullName)}|{f.Length}|{f.LastWriteTimeUtc.Ticks}\n");
+        }
+        return "g" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sb.ToString())))[..12];
     }
 
     /// <summary>Writes next to the live folder, then swaps folders, so a crash never leaves half-written models.</summary>
