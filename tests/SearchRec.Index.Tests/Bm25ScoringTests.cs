@@ -66,4 +66,25 @@ public sealed class Bm25ScoringTests
             parts += index.Recall(new RecallRequest(w) { Fields = RecallFields.Title, TopN = 1000 }).Single(h => h.ProductId == "r").Score;
         Assert.Equal(parts, longQuery[0].Score, 3);
     }
+
+    [Fact]
+    public void Common_characters_covered_by_a_query_bigram_only_add_to_products_matching_another_term()
+    {
+        Product[] products = [Product.Of("1", "手机壳"), Product.Of("2", "手表"), Product.Of("3", "机器")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        var bigram = index.Recall(new RecallRequest("手机") { Fields = RecallFields.Bigram });
+        Assert.Equal(["1"], bigram.Select(h => h.ProductId));
+        // Its score still holds the characters' share: more than the bigram alone would give.
+        var chars = index.Recall(new RecallRequest("手 机") { Fields = RecallFields.Bigram }).Single(h => h.ProductId == "1").Score;
+        Assert.True(bigram[0].Score > chars);
+    }
+
+    [Fact]
+    public void A_character_no_query_bigram_covers_still_matches_on_its_own()
+    {
+        Product[] products = [Product.Of("1", "手机壳"), Product.Of("2", "手表"), Product.Of("3", "机器")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        Assert.Equal(["1", "2"], index.Recall(new RecallRequest("手") { Fields = RecallFields.Bigram }).Select(h => h.ProductId).Order());
+        Assert.Contains("2", index.Recall(new RecallRequest("表 机壳") { Fields = RecallFields.Bigram }).Select(h => h.ProductId));
+    }
 }
