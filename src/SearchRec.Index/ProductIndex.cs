@@ -55,7 +55,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         Options = options;
         Path = path;
         _reader = DirectoryReader.Open(directory);
-        _searcher = new IndexSearcher(_reader) { Similarity = new ExactBm25Similarity(options.K1, options.B) };
+        _searcher = new IndexSearcher(_reader) { Similarity = new ExactBm25Similarity(options.K1, options.B, ExactBm25Similarity.SumLengths(_reader, IndexFields.Scored)) };
         _leaves = _reader.Leaves;
     }
 

@@ -68,6 +68,19 @@ public sealed class Bm25ScoringTests
     }
 
     [Fact]
+    public void Dropped_punctuation_counts_toward_the_title_length()
+    {
+        // "华为,手机" is three positions long (华为 , 手机), as jieba counts it; "华为 手机" is two.
+        Product[] products = [Product.Of("1", "华为,手机"), Product.Of("2", "华为 手机"), Product.Of("3", "苹果")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        var avg = (3 + 2 + 1) / 3.0;
+        var hits = index.Recall(new RecallRequest("华为") { Fields = RecallFields.Title });
+        Assert.Equal(["2", "1"], hits.Select(h => h.ProductId));
+        Assert.Equal(Bm25(1, 2, avg, 3, 2), hits[0].Score, 4);
+        Assert.Equal(Bm25(1, 3, avg, 3, 2), hits[1].Score, 4);
+    }
+
+    [Fact]
     public void Common_characters_covered_by_a_query_bigram_only_add_to_products_matching_another_term()
     {
         Product[] products = [Product.Of("1", "手机壳"), Product.Of("2", "手表"), Product.Of("3", "机器")];
