@@ -389,7 +389,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     /// <summary>Leaves in <see cref="QueryScratch.Covered"/> only the characters in more than <see cref="CommonTermShare"/> of the products.</summary>
     private void KeepCommonCovered(QueryScratch s)
     {
-        if (s.Covered.Count == 0) return;
+        if (s.Covered.Count == 0 || s.Terms.Count <= CommonTermsFrom) return;
         var common = CommonTermShare * _reader.MaxDoc;
         for (var i = 0; i < s.Terms.Count; i++)
         {
@@ -407,7 +407,13 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     private static Query TermsQuery(string field, QueryScratch s)
     {
         var covered = s.Covered.Count;
-        if (covered == 0 || covered == s.Terms.Count) return TermsQuery(field, s, primary: true, s.Terms.Count);
+        // Short queries stay one plain disjunction: Lucene scores that in bulk, faster than a required/optional pair
+        // (1M synthetic products: p95 of 5-12 character queries +25% with the split).
+        if (covered == 0 || covered == s.Terms.Count || s.Terms.Count <= CommonTermsFrom)
+        {
+            s.Covered.Clear();
+            return TermsQuery(field, s, primary: true, s.Terms.Count);
+        }
         // Common characters covered by a query bigram only add to products that match another term (as in
         // CommonTermsQuery): their posting lists are the longest in the index and a product holding just those
         // characters is a weak match. Scores of the products found are the sums they were.
