@@ -83,10 +83,10 @@ public sealed class Bm25ScoringTests
     [Fact]
     public void In_a_long_query_common_characters_covered_by_a_bigram_only_add_to_products_matching_another_term()
     {
-        // "红色手机壳" has four bigrams and five characters, past the common-terms threshold.
+        // 19 characters in a row: 18 bigrams and 19 characters, past CoveredSplitFrom terms.
         Product[] products = [Product.Of("1", "手机壳"), Product.Of("2", "手表"), Product.Of("3", "机器"), Product.Of("4", "红色")];
         using var index = ProductIndex.Build(products, new IndexOptions());
-        var hits = index.Recall(new RecallRequest("红色手机壳") { Fields = RecallFields.Bigram });
+        var hits = index.Recall(new RecallRequest("红色手机壳一二三四五六七八九十百千万亿") { Fields = RecallFields.Bigram });
         Assert.Equal(["1", "4"], hits.Select(h => h.ProductId).Order());
         // A product found keeps the characters' share of its score: more than its characters alone give.
         var chars = index.Recall(new RecallRequest("手 机 壳") { Fields = RecallFields.Bigram }).Single(h => h.ProductId == "1").Score;
@@ -94,7 +94,7 @@ public sealed class Bm25ScoringTests
     }
 
     [Fact]
-    public void In_a_short_query_a_product_matching_only_characters_is_still_found()
+    public void In_a_search_bar_length_query_a_product_matching_only_characters_is_still_found()
     {
         Product[] products = [Product.Of("1", "手机壳"), Product.Of("2", "手表"), Product.Of("3", "机器")];
         using var index = ProductIndex.Build(products, new IndexOptions());
