@@ -66,4 +66,47 @@ public sealed class Bm25ScoringTests
             parts += index.Recall(new RecallRequest(w) { Fields = RecallFields.Title, TopN = 1000 }).Single(h => h.ProductId == "r").Score;
         Assert.Equal(parts, longQuery[0].Score, 3);
     }
+
+    [Fact]
+    public void Dropped_punctuation_counts_toward_the_title_length()
+    {
+        // "华为,手机" is three positions long (华为 , 手机), as jieba counts it; "华为 手机" is two.
+        Product[] products = [Product.Of("1", "华为,手机"), Product.Of("2", "华为 手机"), Product.Of("3", "苹果")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        var avg = (3 + 2 + 1) / 3.0;
+        var hits = index.Recall(new RecallRequest("华为") { Fields = RecallFields.Title });
+        Assert.Equal(["2", "1"], hits.Select(h => h.ProductId));
+        Assert.Equal(Bm25(1, 2, avg, 3, 2), hits[0].Score, 4);
+        Assert.Equal(Bm25(1, 3, avg, 3, 2), hits[1].Score, 4);
+    }
+
+    [Fact]
+    public void In_a_long_query_common_characters_covered_by_a_bigram_only_add_to_products_matching_another_term()
+    {
+        // 19 characters in a row: 18 bigrams and 19 characters, past CoveredSplitFrom terms.
+        Product[] products = [Product.Of("1", "手机壳"), Product.Of("2", "手表"), Product.Of("3", "机器"), Product.Of("4", "红色")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        var hits = index.Recall(new RecallRequest("红色手机壳一二三四五六七八九十百千万亿") { Fields = RecallFields.Bigram });
+        Assert.Equal(["1", "4"], hits.Select(h => h.ProductId).Order());
+        // A product found keeps the characters' share of its score: more than its characters alone give.
+        var chars = index.Recall(new RecallRequest("手 机 壳") { Fields = RecallFields.Bigram }).Single(h => h.ProductId == "1").Score;
+        Assert.True(hits.Single(h => h.ProductId == "1").Score > chars);
+    }
+
+    [Fact]
+    public void In_a_search_bar_length_query_a_product_matching_only_characters_is_still_found()
+    {
+        Product[] products = [Product.Of("1", "手机壳"), Product.Of("2", "手表"), Product.Of("3", "机器")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        Assert.Equal(["1", "2", "3"], index.Recall(new RecallRequest("手机") { Fields = RecallFields.Bigram }).Select(h => h.ProductId).Order());
+    }
+
+    [Fact]
+    public void A_character_no_query_bigram_covers_still_matches_on_its_own()
+    {
+        Product[] products = [Product.Of("1", "手机壳"), Product.Of("2", "手表"), Product.Of("3", "机器")];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        Assert.Equal(["1", "2"], index.Recall(new RecallRequest("手") { Fields = RecallFields.Bigram }).Select(h => h.ProductId).Order());
+        Assert.Contains("2", index.Recall(new RecallRequest("表 机壳") { Fields = RecallFields.Bigram }).Select(h => h.ProductId));
+    }
 }

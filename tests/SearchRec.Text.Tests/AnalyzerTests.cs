@@ -39,7 +39,38 @@ public class AnalyzerTests
     public void Offsets_point_into_the_original_full_width_text()
     {
         using var a = AnalyzerRegistry.Default.Create("searchrec-accurate");
-        Assert.Equal([new Tok("新款", 1, 3, 1), new Tok("abc123", 4, 10, 1)], Analyze(a, "【新款】ＡＢＣ１２３"));
+        // 【 and 】 are dropped but keep their positions (increment 2).
+        Assert.Equal([new Tok("新款", 1, 3, 2), new Tok("abc123", 4, 10, 2)], Analyze(a, "【新款】ＡＢＣ１２３"));
+    }
+
+    [Fact]
+    public void Dropped_punctuation_advances_the_position_but_spaces_do_not()
+    {
+        using var a = AnalyzerRegistry.Default.Create("searchrec-accurate");
+        Assert.Equal([new Tok("华为", 0, 2, 1), new Tok("手机", 4, 6, 3)], Analyze(a, "华为,!手机"));
+        Assert.Equal([new Tok("华为", 0, 2, 1), new Tok("手机", 3, 5, 1)], Analyze(a, "华为 手机"));
+    }
+
+    [Fact]
+    public void Trailing_punctuation_counts_in_the_final_position_increment()
+    {
+        using var a = AnalyzerRegistry.Default.Create("searchrec");
+        using TokenStream ts = a.GetTokenStream("title", new StringReader("手机。。😀 "));
+        var posInc = ts.AddAttribute<IPositionIncrementAttribute>();
+        ts.Reset();
+        while (ts.IncrementToken()) { }
+        ts.End();
+        Assert.Equal(3, posInc.PositionIncrement);
+    }
+
+    [Fact]
+    public void Search_mode_sub_words_stay_stacked_after_punctuation()
+    {
+        using var a = AnalyzerRegistry.Default.Create("searchrec");
+        var toks = Analyze(a, "，联想笔记本电脑");
+        Assert.Equal(2, toks[0].PosInc);
+        Assert.Equal(1, toks[1].PosInc);
+        Assert.All(toks.Skip(2), t => Assert.Equal(0, t.PosInc));
     }
 
     [Fact]

@@ -128,31 +128,14 @@ public sealed class BenchRecallCommand : IBenchCommand
             {
                 var mix = QueryMix.Make(catalog, m + 500, seed: 7);
                 for (var i = 0; i < 500; i++) index.Recall(mix[i].Request); // warm-up: JIT, OS page cache
-                var times = new double[m];
-                var cpuTimes = new double[m];
-                long candidates = 0;
-                var byKind = new Dictionary<string, List<double>>();
-                var last = Stopwatch.StartNew();
-                for (var i = 0; i < m; i++)
-                {
-                    var q = mix[500 + i];
-                    var c0 = ThreadCpu.Milliseconds();
-                    var t0 = Stopwatch.GetTimestamp();
-                    var hits = index.Recall(q.Request);
-                    var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                    cpuTimes[i] = ThreadCpu.Milliseconds() - c0;
-                    times[i] = ms;
-                    candidates += hits.Count;
-                    if (!byKind.TryGetValue(q.Kind, out var list)) byKind[q.Kind] = list = [];
-                    list.Add(ms);
-                    if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
-                }
-                Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one thread:");
-                Console.WriteLine($"  wall:       {Summary(times)}  mean candidates {candidates / (double)m:F0}");
-                if (ThreadCpu.Available)
-                    Console.WriteLine($"  thread CPU: {Summary(cpuTimes)}  (what the query costs without contention; wall below)");
-                foreach (var (kind, list) in byKind.OrderBy(k => k.Key, StringComparer.Ordinal))
-                    Console.WriteLine($"  {kind,-10} n={list.Count,-6} {Summary([.. list])}");
+                var lengths = new double[m];
+                for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
+                Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one thread;");
+                Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
+                Time(index, mix.AsSpan(500), byKind: true);
+                var longCount = Math.Max(100, m / 10);
+                Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
+                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false);
             }
         }
         finally
@@ -162,17 +145,62 @@ public sealed class BenchRecallCommand : IBenchCommand
         return 0;
     }
 
-    private static string Summary(double[] ms)
+    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind)
+    {
+        var m = queries.Length;
+        var times = new double[m];
+        var cpuTimes = new double[m];
+        long candidates = 0;
+        var kinds = new Dictionary<string, (List<double> Wall, List<double> Cpu)>();
+        var last = Stopwatch.StartNew();
+        for (var i = 0; i < m; i++)
+        {
+            var q = queries[i];
+            var c0 = ThreadCpu.Milliseconds();
+            var t0 = Stopwatch.GetTimestamp();
+            var hits = index.Recall(q.Request);
+            var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            cpuTimes[i] = ThreadCpu.Milliseconds() - c0;
+            times[i] = ms;
+            candidates += hits.Count;
+            if (!kinds.TryGetValue(q.Kind, out var lists)) kinds[q.Kind] = lists = ([], []);
+            lists.Wall.Add(ms);
+            lists.Cpu.Add(cpuTimes[i]);
+            if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
+        }
+        Console.WriteLine($"    wall:       {Summary(times)}  mean candidates {candidates / (double)m:F0}");
+        if (ThreadCpu.Available)
+            Console.WriteLine($"    thread CPU: {Summary(cpuTimes)}  (what the query costs without contention)");
+        if (!byKind) return;
+        foreach (var (kind, lists) in kinds.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"    {kind,-16} n={lists.Wall.Count,-6} wall {Summary([.. lists.Wall])}");
+            if (ThreadCpu.Available) Console.WriteLine($"    {"",-16} {"",-8} CPU  {Summary([.. lists.Cpu])}");
+        }
+    }
+
+    private static string Summary(double[] ms, string unit = " ms")
     {
         Array.Sort(ms);
         double P(double p) => ms[Math.Min(ms.Length - 1, (int)Math.Ceiling(p * ms.Length) - 1)];
-        return $"p50 {P(0.50):F2} ms  p95 {P(0.95):F2} ms  p99 {P(0.99):F2} ms  max {ms[^1]:F1} ms  mean {ms.Average():F2} ms";
+        return $"p50 {P(0.50):F2}{unit}  p95 {P(0.95):F2}{unit}  p99 {P(0.99):F2}{unit}  max {ms[^1]:F1}{unit}  mean {ms.Average():F2}{unit}";
     }
 
-    /// <summary>A seeded mix of shopper-like queries drawn from the catalog.</summary>
+    /// <summary>
+    /// A seeded mix of shopper-like queries drawn from the catalog. Lengths follow real search-bar traffic: the
+    /// ecom-search query log (100k Taobao queries) has median 6 characters, 95% at most 12, and under 1% above 20;
+    /// "type" and "typo" pieces take their length from that histogram, and whole-title "long" queries are 1% of the
+    /// headline mix (they are timed on their own as well, see <see cref="MakeLong"/>).
+    /// </summary>
     private static class QueryMix
     {
         public sealed record Query(string Kind, RecallRequest Request);
+
+        // Queries of 3..20 characters per 100k in ecom-search query-log.tsv (lengths 1-2 do not occur there).
+        private static readonly int[] LogLengthCounts =
+            [5187, 12763, 18630, 18161, 14768, 10076, 6223, 4269, 2865, 2123, 1336, 929, 670, 473, 319, 226, 163, 113];
+
+        private static readonly int LogLengthTotal = LogLengthCounts.Sum();
 
         public static Query[] Make(List<Product> catalog, int count, int seed)
         {
@@ -184,23 +212,57 @@ public sealed class BenchRecallCommand : IBenchCommand
                 var roll = rng.Next(100);
                 var (kind, text) = roll switch
                 {
-                    < 20 => ("brand", p.Brand ?? Piece(p.Title, rng, 2, 3)),
-                    < 40 => ("category", p.Category.Count > 0 ? p.Category[^1] : Piece(p.Title, rng, 2, 3)),
-                    < 60 => ("type", Piece(p.Title, rng, 2, 4)),
+                    < 16 => ("brand", p.Brand ?? Piece(p.Title, rng, 2, 3)),
+                    < 32 => ("category", p.Category.Count > 0 ? p.Category[^1] : Piece(p.Title, rng, 2, 3)),
+                    < 58 => ("type", Piece(p.Title, rng, LogLength(rng))),
                     < 72 => ("brand+type", (p.Brand ?? "") + " " + Piece(p.Title, rng, 2, 4)),
-                    < 82 => ("long", p.Title + " " + Piece(catalog[rng.Next(catalog.Count)].Title, rng, 4, 8)),
-                    < 94 => ("typo", Typo(Piece(p.Title, rng, 4, 8), rng)),
+                    < 73 => ("long", LongText(catalog, p, rng)),
+                    < 94 => ("typo", Typo(Piece(p.Title, rng, LogLength(rng)), rng)),
                     _ => ("odd", rng.Next(3) switch { 0 => "\"(华为 AND 手机~", 1 => "😀👍", _ => "xyzzy 12345" }),
                 };
-                var request = new RecallRequest(text);
-                var filter = rng.Next(100);
-                if (filter < 8 && p.Category.Count > 0) { request = request with { Category = p.Category[0] }; kind += "+cat"; }
-                else if (filter < 14 && p.Brand is not null) { request = request with { Brand = p.Brand }; kind += "+brand"; }
-                else if (filter < 20 && p.Price is { } price) { request = request with { PriceMin = price * 0.5, PriceMax = price * 1.5 }; kind += "+price"; }
-                result[i] = new Query(kind, request);
+                result[i] = new Query(kind, WithFilter(new RecallRequest(text), p, rng, ref kind));
             }
             return result;
         }
+
+        /// <summary>Only whole-title-plus-words queries (pasted titles), timed as their own class.</summary>
+        public static Query[] MakeLong(List<Product> catalog, int count, int seed)
+        {
+            var rng = new Random(seed);
+            var result = new Query[count];
+            for (var i = 0; i < count; i++)
+            {
+                var p = catalog[rng.Next(catalog.Count)];
+                var kind = "long";
+                result[i] = new Query(kind, WithFilter(new RecallRequest(LongText(catalog, p, rng)), p, rng, ref kind));
+            }
+            return result;
+        }
+
+        private static string LongText(List<Product> catalog, Product p, Random rng) =>
+            p.Title + " " + Piece(catalog[rng.Next(catalog.Count)].Title, rng, 4, 8);
+
+        private static RecallRequest WithFilter(RecallRequest request, Product p, Random rng, ref string kind)
+        {
+            var filter = rng.Next(100);
+            if (filter < 8 && p.Category.Count > 0) { kind += "+cat"; return request with { Category = p.Category[0] }; }
+            if (filter < 14 && p.Brand is not null) { kind += "+brand"; return request with { Brand = p.Brand }; }
+            if (filter < 20 && p.Price is { } price) { kind += "+price"; return request with { PriceMin = price * 0.5, PriceMax = price * 1.5 }; }
+            return request;
+        }
+
+        private static int LogLength(Random rng)
+        {
+            var r = rng.Next(LogLengthTotal);
+            for (var i = 0; i < LogLengthCounts.Length; i++)
+            {
+                if (r < LogLengthCounts[i]) return i + 3;
+                r -= LogLengthCounts[i];
+            }
+            return LogLengthCounts.Length + 2;
+        }
+
+        private static string Piece(string title, Random rng, int length) => Piece(title, rng, length, length);
 
         private static string Piece(string title, Random rng, int min, int max)
         {

@@ -9,20 +9,51 @@ namespace SearchRec.Index.Internals;
 /// BM25 with exact field lengths. Lucene's <see cref="BM25Similarity"/> squeezes a field's length into one byte,
 /// which merges titles of quite different lengths; short product titles need the exact count (as a plain BM25 has).
 /// Score = idf · boost · tf·(k1+1) / (tf + k1·(1 − b + b·len/avgLen)), idf = ln(1 + (N − n + 0.5)/(n + 0.5)).
-/// Every token counts toward the length, overlapping (search-mode) tokens included.
+/// The length is the field's positions plus its overlapping tokens: every token counts, overlapping (search-mode)
+/// tokens included, and so do the gaps an analyzer leaves for what it dropped (punctuation in the segmenting
+/// analyzer, as jieba counts it); with no gaps this is the token count.
 /// </summary>
 internal sealed class ExactBm25Similarity : Similarity
 {
     private readonly float _k1;
     private readonly float _b;
 
-    public ExactBm25Similarity(float k1, float b)
+    private readonly IReadOnlyDictionary<string, long>? _lengthSums;
+
+    /// <param name="k1">BM25 k1.</param>
+    /// <param name="b">BM25 b.</param>
+    /// <param name="lengthSums">
+    /// Per field, the sum of the lengths <see cref="ComputeNorm"/> stored (see <see cref="SumLengths"/>): the average
+    /// length must count what the lengths count, and Lucene's term-frequency sum misses the gaps. Null when only
+    /// indexing; a field missing here falls back to the term-frequency sum.
+    /// </param>
+    public ExactBm25Similarity(float k1, float b, IReadOnlyDictionary<string, long>? lengthSums = null)
     {
         _k1 = k1;
         _b = b;
+        _lengthSums = lengthSums;
     }
 
-    public override long ComputeNorm(FieldInvertState state) => state.Length;
+    /// <summary>The sum of the stored lengths of each field, over all documents (read once when an index opens).</summary>
+    public static Dictionary<string, long> SumLengths(IndexReader reader, IEnumerable<string> fields)
+    {
+        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var field in fields)
+        {
+            long sum = 0;
+            foreach (var leaf in reader.Leaves)
+            {
+                var norms = leaf.AtomicReader.GetNormValues(field);
+                if (norms is null) continue;
+                var max = leaf.AtomicReader.MaxDoc;
+                for (var d = 0; d < max; d++) sum += norms.Get(d);
+            }
+            sums[field] = sum;
+        }
+        return sums;
+    }
+
+    public override long ComputeNorm(FieldInvertState state) => state.Position + state.NumOverlap;
 
     public override SimWeight ComputeWeight(float queryBoost, CollectionStatistics collectionStats, params TermStatistics[] termStats)
     {
@@ -31,7 +62,7 @@ internal sealed class ExactBm25Similarity : Similarity
         foreach (var t in termStats)
             idf += Math.Log(1 + (n - t.DocFreq + 0.5) / (t.DocFreq + 0.5));
         var docs = collectionStats.DocCount > 0 ? collectionStats.DocCount : n;
-        var sum = collectionStats.SumTotalTermFreq;
+        var sum = _lengthSums is not null && _lengthSums.TryGetValue(collectionStats.Field, out var lengths) ? lengths : collectionStats.SumTotalTermFreq;
         var avg = sum <= 0 || docs <= 0 ? 1f : (float)((double)sum / docs);
         return new Bm25Weight(collectionStats.Field, (float)idf, queryBoost, avg);
     }

@@ -7,7 +7,9 @@ namespace SearchRec.Text.LuceneAnalysis;
 /// <summary>
 /// Lucene tokenizer over <see cref="ChineseSegmenter"/>: reads the whole field value, normalises it (one UTF-16
 /// unit to one, so offsets need no mapping beyond <see cref="Tokenizer.CorrectOffset"/>), and emits the words.
-/// Search-mode sub-words come with position increment 0, stacked on their word.
+/// Search-mode sub-words come with position increment 0, stacked on their word. Dropped punctuation and symbols
+/// (not spaces) advance the position, one per character, as a StopFilter does for removed words: jieba keeps each
+/// such character as a token, and a field's length in positions (BM25's document length) then counts them too.
 /// </summary>
 internal sealed class SegmentingTokenizer : Tokenizer
 {
@@ -20,6 +22,7 @@ internal sealed class SegmentingTokenizer : Tokenizer
     private char[] _text = new char[256];
     private int _length;
     private int _next;
+    private int _end;
     private bool _loaded;
 
     public SegmentingTokenizer(TextReader input, ChineseSegmenter segmenter, SegmentMode mode)
@@ -40,7 +43,10 @@ internal sealed class SegmentingTokenizer : Tokenizer
         SegToken t = _tokens[_next++];
         _term.CopyBuffer(_text, t.Start, t.Length);
         _offset.SetOffset(CorrectOffset(t.Start), CorrectOffset(t.End));
-        _posInc.PositionIncrement = t.PositionIncrement;
+        var inc = t.PositionIncrement;
+        if (inc > 0) inc += Dropped(_end, t.Start);
+        if (t.End > _end) _end = t.End;
+        _posInc.PositionIncrement = inc;
         return true;
     }
 
@@ -50,6 +56,7 @@ internal sealed class SegmentingTokenizer : Tokenizer
         if (!_loaded) Load();
         int final = CorrectOffset(_length);
         _offset.SetOffset(final, final);
+        _posInc.PositionIncrement = Dropped(_end, _length);
     }
 
     public override void Reset()
@@ -58,7 +65,20 @@ internal sealed class SegmentingTokenizer : Tokenizer
         _loaded = false;
         _length = 0;
         _next = 0;
+        _end = 0;
         _tokens.Clear();
+    }
+
+    /// <summary>Characters in [from, to) that the segmenter dropped and that are not spaces (a surrogate pair is one).</summary>
+    private int Dropped(int from, int to)
+    {
+        int n = 0;
+        for (int i = from; i < to; i++)
+        {
+            char c = _text[i];
+            if (!char.IsWhiteSpace(c) && !char.IsLowSurrogate(c)) n++;
+        }
+        return n;
     }
 
     private void Load()
