@@ -60,6 +60,17 @@ internal sealed class Profile
         }
     }
 
+    /// <summary>Records the item-item maximum from an accumulation the caller already holds; returns it.</summary>
+    public float SeedIiMax(float[] acc, int[] touched, int count)
+    {
+        if (_iiMaxDone) return _iiMax;
+        float max = 0f;
+        for (int t = 0; t < count; t++) max = Math.Max(max, acc[touched[t]]);
+        lock (_lazyLock)
+            if (!_iiMaxDone) { _iiMax = max; _iiMaxDone = true; }
+        return _iiMax;
+    }
+
     /// <summary>Folded-in user vector, null when nothing known (or no factors).</summary>
     public float[]? Als
     {
@@ -426,19 +437,25 @@ internal sealed class CategoryScorer(CollabModels m) : ScorerBase(m)
 {
     public override string Name => "category";
 
-    public float ScoreOne(Profile p, long item)
+    public float ScoreOne(Profile p, long item) =>
+        ScoreOne(p, item, M.ItemIndex.TryGetValue(item, out var idx) ? idx : -1, M.PopularityOf(item));
+
+    /// <summary>The same with the item's model index (-1 unknown) and popularity already looked up.</summary>
+    public float ScoreOne(Profile p, long item, int idx, float pop)
     {
-        var cat = M.CategoryOf(item);
-        if (cat is null || p.CategoryIds.Length == 0) return float.NaN;
-        float aff = p.ShareOf(cat.Value);
+        if (p.CategoryIds.Length == 0) return float.NaN;
+        long cat;
+        int c;
+        if (idx >= 0) { c = ItemCatOf(idx); cat = M.CatIds[c]; }
+        else if (M.LiveCategory.TryGetValue(item, out cat)) c = M.CatIndex.TryGetValue(cat, out var ci) ? ci : -1;
+        else return float.NaN;
+        float aff = p.ShareOf(cat);
         float rel = 0f;
-        if (M.CatIndex.TryGetValue(cat.Value, out var c) && M.CatMaxPop[c] > 0)
-        {
-            float pop = M.PopularityOf(item);
-            if (!float.IsNaN(pop)) rel = Math.Min(1f, pop / M.CatMaxPop[c]);
-        }
+        if (c >= 0 && M.CatMaxPop[c] > 0 && !float.IsNaN(pop)) rel = Math.Min(1f, pop / M.CatMaxPop[c]);
         return aff * (0.5f + 0.5f * rel);
     }
+
+    private int ItemCatOf(int idx) => M.ItemCat[idx];
 
     public override void Score(UserHistory history, ReadOnlySpan<long> items, Span<float> scores)
     {
@@ -469,7 +486,7 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
 {
     public override string Name => "blend";
 
-    private float ScoreOne(Profile p, long item, float alsMax, float[]? iiAcc)
+    private float ScoreOne(Profile p, long item, float alsMax, float[]? iiAcc, float iiMax)
     {
         var o = M.Options;
         float WRepeat = o.BlendRepeat, WItemItem = o.BlendItemItem, WAls = o.BlendAls, WCategory = o.BlendCategory, WPop = o.BlendPopularity;
@@ -478,15 +495,17 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         // base of WRepeat, which the other parts (weights summing below it) cannot overtake
         if (p.RepeatMax > 0 && p.TryRepeat(item, out var rep)) s += WRepeat * (1f + rep / p.RepeatMax);
         bool known = M.ItemIndex.TryGetValue(item, out var idx);
-        if (known && p.IiMax > 0) s += WItemItem * (iiAcc is not null ? iiAcc[idx] : p.ItemItem(M, idx)) / p.IiMax;
-        if (known && p.Als is not null && alsMax > 0)
-            s += WAls * Math.Max(0f, TensorPrimitives.Dot(p.Als, M.ItemFactors.AsSpan(idx * M.Factors, M.Factors))) / alsMax;
+        if (known && iiMax > 0) s += WItemItem * (iiAcc is not null ? iiAcc[idx] : p.ItemItem(M, idx)) / iiMax;
+        var als = p.Als;
+        if (known && als is not null && alsMax > 0)
+            s += WAls * Math.Max(0f, TensorPrimitives.Dot(als, M.ItemFactors.AsSpan(idx * M.Factors, M.Factors))) / alsMax;
+        // one index and one live-popularity lookup per candidate, shared by the category and popularity parts
+        float pop = known ? M.Pop[idx] + (M.LivePop.TryGetValue(item, out var live) ? live : 0f) : M.PopularityOf(item);
         if (p.CategoryMax > 0)
         {
-            float c = ((CategoryScorer)M.Category).ScoreOne(p, item);
+            float c = ((CategoryScorer)M.Category).ScoreOne(p, item, known ? idx : -1, pop);
             if (!float.IsNaN(c)) s += WCategory * c / p.CategoryMax;
         }
-        float pop = M.PopularityOf(item);
         if (!float.IsNaN(pop) && M.MaxPop > 0) s += WPop * Math.Min(1f, pop / M.MaxPop);
         return s;
     }
@@ -508,8 +527,14 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         int count = 0;
         float[]? acc = null;
         int[] touched = [];
-        if (p.IiMax > 0) count = p.Accumulate(M, out acc, out touched);
-        for (int k = 0; k < items.Length; k++) scores[k] = ScoreOne(p, items[k], alsMax, acc);
+        float iiMax = 0f;
+        if (p.Known.Length > 0)
+        {
+            // one accumulation serves both the user's maximum and the candidates
+            count = p.Accumulate(M, out acc, out touched);
+            iiMax = p.SeedIiMax(acc, touched, count);
+        }
+        for (int k = 0; k < items.Length; k++) scores[k] = ScoreOne(p, items[k], alsMax, iiMax > 0 ? acc : null, iiMax);
         if (acc is not null) Profile.Clear(acc, touched, count);
     }
 
@@ -523,7 +548,7 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         foreach (var s in M.Als.TopK(history, k)) pool.Add(s.ItemId);
         foreach (var s in M.Category.TopK(history, k)) pool.Add(s.ItemId);
         foreach (var s in M.Popularity.TopK(history, k)) pool.Add(s.ItemId);
-        float alsMax = AlsMax(p);
-        return Select(pool.Select(i => (i, ScoreOne(p, i, alsMax, null))), k, excludeHistory ? p : null);
+        float alsMax = AlsMax(p), iiMax = p.IiMax;
+        return Select(pool.Select(i => (i, ScoreOne(p, i, alsMax, null, iiMax))), k, excludeHistory ? p : null);
     }
 }
