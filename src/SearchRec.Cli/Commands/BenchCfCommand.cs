@@ -116,10 +116,12 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                 }
                 Report($"score {name,-10}", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
             }
-            var similar = new SimilarItems(models, index);
-            foreach (var traffic in new[] { "uniform items", "items drawn by event share" })
+            var counted = new CountingRecall(index);
+            var similar = new SimilarItems(models, counted);
+            foreach (var traffic in new[] { "uniform items", "items drawn by event share", "items drawn by event share, 2nd pass" })
             {
                 int g0 = GC.CollectionCount(0);
+                int mlt0 = counted.Calls;
                 long bytes = 0;
                 for (int r = -1000; r < n; r++)
                 {
@@ -136,12 +138,26 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                     if (dumpFile is not null && r >= 0 && r < 200)
                         dumpFile.WriteLine($"similar {r} {item} " + string.Join(' ', found.Select(f => $"{f.ItemId}:{f.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}:{f.SourceNames}")));
                 }
-                Report($"similar items (k 10, with user; {traffic})", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
+                Report($"similar items (k 10, with user; {traffic}; content cache hits {1 - (counted.Calls - mlt0) / (double)(n + 1000):P0})", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
             }
             Console.WriteLine($"gen-0 collections during timing: {GC.CollectionCount(0) - gc0}");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Counts the MoreLikeThis calls that reach the index (content-cache misses).</summary>
+    private sealed class CountingRecall(SearchRec.Index.IProductRecall inner) : SearchRec.Index.IProductRecall
+    {
+        public int Calls;
+        public int Count => inner.Count;
+        public IReadOnlyList<SearchRec.Index.RecallCandidate> Recall(SearchRec.Index.RecallRequest request) => inner.Recall(request);
+        public SearchRec.Core.Product? GetProduct(string productId) => inner.GetProduct(productId);
+        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k)
+        {
+            Interlocked.Increment(ref Calls);
+            return inner.MoreLikeThis(productId, k);
+        }
     }
 
     private static void Report(string what, double[] wall, double[] cpu, double bytesPerCall, int gcs)
