@@ -89,4 +89,16 @@ public class ScoringPathTests
             });
         }
     }
+
+    [Fact]
+    public void Als_top_k_lists_the_items_with_the_highest_als_scores_in_order_on_every_call()
+    {
+        var h = new UserHistory(4, LongHistory(4, 40, 11));
+        var all = Enumerable.Range(100, 10).Concat(Enumerable.Range(200, 10)).Append(300).Select(i => (long)i).ToArray();
+        var scores = new float[all.Length];
+        Models.Als.Score(h, all, scores);
+        var expected = all.Zip(scores).OrderByDescending(t => t.Second).ThenBy(t => t.First).Take(5).Select(t => t.First).ToArray();
+        for (int round = 0; round < 3; round++) // later calls reuse a pooled buffer
+            Assert.Equal(expected, Models.Als.TopK(new UserHistory(4, LongHistory(4, 40, 11)), 5).Select(s => s.ItemId));
+    }
 }

@@ -426,10 +426,16 @@ internal sealed class AlsScorer(CollabModels m) : ScorerBase(m)
         CheckK(history, k);
         var p = Profile.Of(M, history);
         if (p.Als is null) return [];
-        int f = M.Factors;
-        var all = new float[M.ItemIds.Length];
-        for (int i = 0; i < all.Length; i++) all[i] = TensorPrimitives.Dot(p.Als, M.ItemFactors.AsSpan(i * f, f));
-        return Select(Enumerable.Range(0, all.Length).Select(i => (M.ItemIds[i], all[i])), k, excludeHistory ? p : null);
+        int f = M.Factors, n = M.ItemIds.Length;
+        // pooled: a catalog-sized array per request would land on the large-object heap
+        var all = System.Buffers.ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            var x = p.Als;
+            for (int i = 0; i < n; i++) all[i] = TensorPrimitives.Dot(x, M.ItemFactors.AsSpan(i * f, f));
+            return Select(Enumerable.Range(0, n).Select(i => (M.ItemIds[i], all[i])), k, excludeHistory ? p : null);
+        }
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(all); }
     }
 }
 
