@@ -48,6 +48,12 @@ public sealed class SimilarItemsOptions
     public float UserLean { get; set; } = 0.5f;
     /// <summary>History events read for the user. Default 200.</summary>
     public int MaxHistory { get; set; } = 200;
+    /// <summary>
+    /// Items whose content neighbours (MoreLikeThis, which does not depend on the user) are kept in a bounded
+    /// cache; 0 disables it. The cache assumes the content source does not change while this service lives.
+    /// Default 8192.
+    /// </summary>
+    public int ContentCacheSize { get; set; } = 8192;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
     public SimilarItemsOptions Validate()
@@ -57,6 +63,7 @@ public sealed class SimilarItemsOptions
         if (!(CategoryWeight >= 0)) throw new ArgumentException($"SimilarItemsOptions.CategoryWeight must be >= 0 (was {CategoryWeight}).", nameof(CategoryWeight));
         if (!(UserLean >= 0)) throw new ArgumentException($"SimilarItemsOptions.UserLean must be >= 0 (was {UserLean}).", nameof(UserLean));
         if (MaxHistory <= 0) throw new ArgumentException($"SimilarItemsOptions.MaxHistory must be positive (was {MaxHistory}).", nameof(MaxHistory));
+        if (ContentCacheSize < 0 || ContentCacheSize > 1 << 24) throw new ArgumentException($"SimilarItemsOptions.ContentCacheSize must be between 0 and 16777216 (was {ContentCacheSize}).", nameof(ContentCacheSize));
         return this;
     }
 }
@@ -74,6 +81,15 @@ public sealed class SimilarItems
     private readonly IProductRecall? _content;
     private readonly IEventStore? _events;
     private readonly SimilarItemsOptions _options;
+    private readonly ContentEntry?[] _contentCache; // direct-mapped by item id: bounded, lock-free, a collision evicts
+
+    /// <summary>One item's content neighbours, immutable once published.</summary>
+    private sealed class ContentEntry(long item, int fetched, ScoredItem[] list)
+    {
+        public readonly long Item = item;
+        public readonly int Fetched = fetched; // how many were asked for: a shorter request takes a prefix
+        public readonly ScoredItem[] List = list;
+    }
 
     /// <summary>Creates the service.</summary>
     /// <param name="models">Trained collaborative models.</param>
@@ -86,6 +102,24 @@ public sealed class SimilarItems
         _content = content;
         _events = events;
         _options = (options ?? new SimilarItemsOptions()).Validate();
+        int size = 1;
+        while (size < _options.ContentCacheSize) size *= 2;
+        _contentCache = _options.ContentCacheSize == 0 ? [] : new ContentEntry?[size];
+    }
+
+    /// <summary>Content neighbours of an item, from the cache when it holds at least <paramref name="fetch"/> of them.</summary>
+    private IReadOnlyList<ScoredItem> Content(IProductRecall content, long itemId, int fetch)
+    {
+        int slot = _contentCache.Length == 0 ? -1 : (int)(((ulong)itemId * 0x9E3779B97F4A7C15UL) >> 40) & (_contentCache.Length - 1);
+        if (slot >= 0 && Volatile.Read(ref _contentCache[slot]) is { } hit && hit.Item == itemId && hit.Fetched >= fetch)
+            return hit.List.Length <= fetch ? hit.List : new ArraySegment<ScoredItem>(hit.List, 0, fetch);
+        var mlt = content.MoreLikeThis(itemId.ToString(CultureInfo.InvariantCulture), fetch);
+        var list = new List<ScoredItem>(mlt.Count);
+        foreach (var (id, score) in mlt)
+            if (long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) list.Add(new ScoredItem(n, score));
+        var arr = list.ToArray();
+        if (slot >= 0) Volatile.Write(ref _contentCache[slot], new ContentEntry(itemId, fetch, arr));
+        return arr;
     }
 
     /// <summary>Items similar to <paramref name="itemId"/>, best first, leaning to <paramref name="userId"/>'s tastes when given.</summary>
@@ -109,11 +143,7 @@ public sealed class SimilarItems
 
         if (_content is not null)
         {
-            var mlt = _content.MoreLikeThis(itemId.ToString(CultureInfo.InvariantCulture), fetch);
-            var list = new List<ScoredItem>(mlt.Count);
-            foreach (var (id, score) in mlt)
-                if (long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) list.Add(new ScoredItem(n, score));
-            Add(pool, itemId, list, _options.ContentWeight, SimilarSource.Content);
+            Add(pool, itemId, Content(_content, itemId, fetch), _options.ContentWeight, SimilarSource.Content);
         }
 
         if (_models.CategoryOf(itemId) is long cat)
@@ -137,8 +167,16 @@ public sealed class SimilarItems
             }
         }
 
-        return pool.OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key).Take(k)
-            .Select(p => new SimilarItem(p.Key, p.Value.Score, p.Value.Src)).ToList();
+        var keys = new long[pool.Count];
+        var vals = new (float Score, SimilarSource Src)[pool.Count];
+        int at = 0;
+        foreach (var (key, v) in pool) { keys[at] = key; vals[at] = v; at++; }
+        var order = new int[keys.Length];
+        for (int j = 0; j < order.Length; j++) order[j] = j;
+        Array.Sort(order, (a, b) => vals[b].Score.CompareTo(vals[a].Score) is var c && c != 0 ? c : keys[a].CompareTo(keys[b]));
+        var result = new SimilarItem[Math.Min(k, order.Length)];
+        for (int j = 0; j < result.Length; j++) result[j] = new SimilarItem(keys[order[j]], vals[order[j]].Score, vals[order[j]].Src);
+        return result;
     }
 
     private static float Max(float[] a)

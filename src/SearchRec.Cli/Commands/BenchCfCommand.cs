@@ -73,8 +73,9 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
         var events = new Option<int>("--events") { Description = "Events in the synthetic training log.", DefaultValueFactory = _ => 300_000 };
         var requests = new Option<int>("--requests") { Description = "Requests timed per scorer.", DefaultValueFactory = _ => 2000 };
         var candidates = new Option<int>("--candidates") { Description = "Candidates per request.", DefaultValueFactory = _ => 200 };
-        var cmd = new Command("cf-latency", "Latency (p50/p99) of scoring candidates from a user's history, per scorer, and of similar items (behaviour + content + category).");
-        foreach (var o in new Option[] { events, requests, candidates }) cmd.Options.Add(o);
+        var dump = new Option<string?>("--dump") { Description = "Also write every score and similar-items list to this file, so two builds can be compared for identical results." };
+        var cmd = new Command("cf-latency", "Latency (p50/p95/p99, wall and thread CPU), allocations and GCs of scoring candidates from a user's history, per scorer, and of similar items (behaviour + content + category).");
+        foreach (var o in new Option[] { events, requests, candidates, dump }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             int products = 20_000;
@@ -84,44 +85,89 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
             var byUser = list.GroupBy(e => e.UserId).Select(g => g.ToArray()).ToArray();
             var rng = new Random(1);
             int n = pr.GetValue(requests), c = pr.GetValue(candidates);
+            using var dumpFile = pr.GetValue(dump) is string dumpPath ? new StreamWriter(dumpPath) : null;
             Console.WriteLine($"machine: {BenchData.Machine()}");
-            Console.WriteLine($"models: {models.Card.Events:N0} events, {models.ItemCount:N0} items; {c} candidates per request, {n} requests; history built per request");
-            if (File.Exists("/proc/loadavg")) Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()} (p99 on a shared machine includes time descheduled)");
+            Console.WriteLine($"models: {models.Card.Events:N0} events, {models.ItemCount:N0} items; {c} candidates per request, {n} requests (+1000 warm-up); history built per request");
+            if (File.Exists("/proc/loadavg")) Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()} (wall p99 on a shared machine includes time descheduled; cpu = this thread's CPU time)");
             int gc0 = GC.CollectionCount(0);
             var items = new long[c];
             var scores = new float[c];
+            var wall = new double[n];
+            var cpu = new double[n];
             foreach (var name in CollabModels.ScorerNames)
             {
                 var scorer = models.Scorer(name);
-                var times = new List<double>(n);
+                int g0 = GC.CollectionCount(0);
+                long bytes = 0;
                 for (int r = -1000; r < n; r++)
                 {
                     var evs = byUser[rng.Next(byUser.Length)];
                     for (int j = 0; j < c; j++) items[j] = rng.Next(1, products + 1);
+                    var src = evs.Length > 200 ? evs[^200..] : evs; // the caller's copy, not timed
+                    long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    double c0 = ThreadCpu.Milliseconds();
                     long t0 = Stopwatch.GetTimestamp();
-                    var h = new UserHistory(evs[0].UserId, evs.Length > 200 ? evs[^200..] : evs);
+                    var h = new UserHistory(evs[0].UserId, src);
                     scorer.Score(h, items, scores);
-                    if (r >= 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
+                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; }
+                    if (dumpFile is not null && r >= 0 && r < 200)
+                        dumpFile.WriteLine($"{name} {r} " + string.Join(' ', scores.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
                 }
-                times.Sort();
-                Console.WriteLine($"score {name,-10}: p50 {BenchData.Percentile(times, 0.5):F3} ms  p99 {BenchData.Percentile(times, 0.99):F3} ms");
+                Report($"score {name,-10}", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
             }
-            var similar = new SimilarItems(models, index);
-            var st = new List<double>(n);
-            for (int r = -1000; r < n; r++)
+            var counted = new CountingRecall(index);
+            var similar = new SimilarItems(models, counted);
+            foreach (var traffic in new[] { "uniform items", "items drawn by event share", "items drawn by event share, 2nd pass" })
             {
-                var evs = byUser[rng.Next(byUser.Length)];
-                long item = rng.Next(1, products + 1);
-                long t0 = Stopwatch.GetTimestamp();
-                similar.Find(item, new UserHistory(evs[0].UserId, evs), 10);
-                if (r >= 0) st.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                int g0 = GC.CollectionCount(0);
+                int mlt0 = counted.Calls;
+                long bytes = 0;
+                for (int r = -1000; r < n; r++)
+                {
+                    var evs = byUser[rng.Next(byUser.Length)];
+                    // uniform: mostly items seen for the first time; by event share: popular items come back, as in real traffic
+                    long item = traffic[0] == 'u' ? rng.Next(1, products + 1) : list[rng.Next(list.Count)].ItemId;
+                    long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    double c0 = ThreadCpu.Milliseconds();
+                    long t0 = Stopwatch.GetTimestamp();
+                    var h = new UserHistory(evs[0].UserId, evs);
+                    var found = similar.Find(item, h, 10);
+                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
+                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; }
+                    if (dumpFile is not null && r >= 0 && r < 200)
+                        dumpFile.WriteLine($"similar {r} {item} " + string.Join(' ', found.Select(f => $"{f.ItemId}:{f.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}:{f.SourceNames}")));
+                }
+                Report($"similar items (k 10, with user; {traffic}; content cache hits {1 - (counted.Calls - mlt0) / (double)(n + 1000):P0})", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
             }
-            st.Sort();
-            Console.WriteLine($"similar items (k 10, with user): p50 {BenchData.Percentile(st, 0.5):F3} ms  p99 {BenchData.Percentile(st, 0.99):F3} ms");
             Console.WriteLine($"gen-0 collections during timing: {GC.CollectionCount(0) - gc0}");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Counts the MoreLikeThis calls that reach the index (content-cache misses).</summary>
+    private sealed class CountingRecall(SearchRec.Index.IProductRecall inner) : SearchRec.Index.IProductRecall
+    {
+        public int Calls;
+        public int Count => inner.Count;
+        public IReadOnlyList<SearchRec.Index.RecallCandidate> Recall(SearchRec.Index.RecallRequest request) => inner.Recall(request);
+        public SearchRec.Core.Product? GetProduct(string productId) => inner.GetProduct(productId);
+        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k)
+        {
+            Interlocked.Increment(ref Calls);
+            return inner.MoreLikeThis(productId, k);
+        }
+    }
+
+    private static void Report(string what, double[] wall, double[] cpu, double bytesPerCall, int gcs)
+    {
+        var w = wall.ToList(); w.Sort();
+        var c = cpu.ToList(); c.Sort();
+        string cpuPart = ThreadCpu.Available
+            ? $" | cpu p50 {BenchData.Percentile(c, 0.5):F3} p95 {BenchData.Percentile(c, 0.95):F3} p99 {BenchData.Percentile(c, 0.99):F3} ms"
+            : " | cpu n/a";
+        Console.WriteLine($"{what}: wall p50 {BenchData.Percentile(w, 0.5):F3} p95 {BenchData.Percentile(w, 0.95):F3} p99 {BenchData.Percentile(w, 0.99):F3} ms{cpuPart} | {bytesPerCall / 1024:F1} KiB/call, {gcs} gen-0 GCs");
     }
 }
 

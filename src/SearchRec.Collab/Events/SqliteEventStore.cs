@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using SearchRec.Core;
 using SearchRec.Core.Events;
 
@@ -18,7 +20,7 @@ public sealed class SqliteEventStore : IEventStore
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SqliteCommand _insert;
-    private readonly SqliteCommand _insertMany;
+    private readonly sqlite3_stmt _insertMany; // bound through the native API: no boxing per value, same speed on a first run
     private const int ManyRows = 100; // rows per multi-row INSERT: fewer statement steps per event
     private readonly Lock _writeLock = new();
     private bool _disposed;
@@ -47,16 +49,9 @@ public sealed class SqliteEventStore : IEventStore
         _insert.CommandText = "INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ($u, $t, $i, $b, $c);";
         foreach (var name in new[] { "$u", "$t", "$i", "$b", "$c" }) _insert.Parameters.Add(new SqliteParameter(name, SqliteType.Integer));
         _insert.Prepare();
-        _insertMany = _writer.CreateCommand();
         var sql = new System.Text.StringBuilder("INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ");
-        for (int r = 0; r < ManyRows; r++)
-        {
-            if (r > 0) sql.Append(',');
-            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"($u{r},$t{r},$i{r},$b{r},$c{r})");
-            foreach (var name in new[] { "$u", "$t", "$i", "$b", "$c" }) _insertMany.Parameters.Add(new SqliteParameter(name + r, SqliteType.Integer));
-        }
-        _insertMany.CommandText = sql.Append(';').ToString();
-        _insertMany.Prepare();
+        for (int r = 0; r < ManyRows; r++) sql.Append(r > 0 ? ",(?,?,?,?,?)" : "(?,?,?,?,?)");
+        Check(raw.sqlite3_prepare_v2(_writer.Handle, sql.Append(';').ToString(), out _insertMany), "prepare bulk insert");
         Path = path;
     }
 
@@ -76,36 +71,46 @@ public sealed class SqliteEventStore : IEventStore
     }
 
     /// <inheritdoc />
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int AppendBatch(IEnumerable<UserEvent> events)
     {
         Guard.NotNull(events);
-        int inserted = 0;
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var tx = _writer.BeginTransaction();
             _insert.Transaction = tx;
-            _insertMany.Transaction = tx;
-            var ps = _insertMany.Parameters;
-            int pending = 0;
-            foreach (var e in events)
-            {
-                Validate(e);
-                int b = pending * 5;
-                ps[b].Value = e.UserId; ps[b + 1].Value = e.Timestamp; ps[b + 2].Value = e.ItemId;
-                ps[b + 3].Value = (long)e.Behavior; ps[b + 4].Value = e.CategoryId;
-                if (++pending == ManyRows) { inserted += _insertMany.ExecuteNonQuery(); pending = 0; }
-            }
-            for (int r = 0; r < pending; r++)
-            {
-                int b = r * 5;
-                if (Insert(new UserEvent((long)ps[b].Value!, (long)ps[b + 2].Value!, (long)ps[b + 4].Value!, (Behavior)(long)ps[b + 3].Value!, (long)ps[b + 1].Value!))) inserted++;
-            }
+            int inserted = events is List<UserEvent> list ? InsertRows(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list))
+                : events is UserEvent[] array ? InsertRows(array) : InsertRows(events.ToArray());
             tx.Commit();
             _insert.Transaction = null;
-            _insertMany.Transaction = null;
+            return inserted;
         }
+    }
+
+    /// <summary>Inserts rows inside the caller's transaction, 100 per statement; returns how many were new.</summary>
+    private int InsertRows(ReadOnlySpan<UserEvent> events)
+    {
+        foreach (var e in events) Validate(e); // all or nothing: a bad event rolls nothing in
+        int inserted = 0, k = 0;
+        var db = _writer.Handle;
+        for (; k + ManyRows <= events.Length; k += ManyRows)
+        {
+            for (int r = 0; r < ManyRows; r++)
+            {
+                var e = events[k + r];
+                int b = r * 5;
+                raw.sqlite3_bind_int64(_insertMany, b + 1, e.UserId);
+                raw.sqlite3_bind_int64(_insertMany, b + 2, e.Timestamp);
+                raw.sqlite3_bind_int64(_insertMany, b + 3, e.ItemId);
+                raw.sqlite3_bind_int64(_insertMany, b + 4, (long)e.Behavior);
+                raw.sqlite3_bind_int64(_insertMany, b + 5, e.CategoryId);
+            }
+            int rc = raw.sqlite3_step(_insertMany);
+            raw.sqlite3_reset(_insertMany);
+            if (rc != raw.SQLITE_DONE) Check(rc, "bulk insert");
+            inserted += raw.sqlite3_changes(db);
+        }
+        for (; k < events.Length; k++) if (Insert(events[k])) inserted++;
         return inserted;
     }
 
@@ -116,21 +121,43 @@ public sealed class SqliteEventStore : IEventStore
         var sw = Stopwatch.StartNew();
         var problems = new List<ImportProblem>();
         long parsed = 0, inserted = 0;
-        var chunk = new List<UserEvent>(ImportChunk);
-        foreach (var e in EventCsvReader.ReadFile(path, problems.Add))
+        // one thread parses and sorts chunks while this one writes the previous chunk
+        using var chunks = new BlockingCollection<List<UserEvent>>(boundedCapacity: 2);
+        var reader = Task.Run(() =>
         {
-            chunk.Add(e);
-            parsed++;
-            if (chunk.Count == ImportChunk)
+            try
             {
-                chunk.Sort(KeyOrder); // logs come in time order; key order keeps B-tree inserts local
+                var chunk = new List<UserEvent>(ImportChunk);
+                foreach (var e in EventCsvReader.ReadFile(path, problems.Add))
+                {
+                    chunk.Add(e);
+                    if (chunk.Count == ImportChunk)
+                    {
+                        chunk.Sort(KeyOrder); // logs come in time order; key order keeps B-tree inserts local
+                        chunks.Add(chunk);
+                        chunk = new List<UserEvent>(ImportChunk);
+                    }
+                }
+                chunk.Sort(KeyOrder);
+                if (chunk.Count > 0) chunks.Add(chunk);
+            }
+            finally { chunks.CompleteAdding(); }
+        });
+        try
+        {
+            foreach (var chunk in chunks.GetConsumingEnumerable())
+            {
                 inserted += AppendBatch(chunk);
-                chunk.Clear();
+                parsed += chunk.Count;
                 progress?.Report(parsed);
             }
         }
-        chunk.Sort(KeyOrder);
-        if (chunk.Count > 0) inserted += AppendBatch(chunk);
+        finally
+        {
+            // on a write error, let the reader finish (the queue no longer blocks it) before leaving
+            while (!reader.IsCompleted) { while (chunks.TryTake(out _)) { } reader.Wait(10); }
+        }
+        reader.GetAwaiter().GetResult(); // rethrows a read error (e.g. missing file)
         progress?.Report(parsed);
         return new EventImportReport(path, parsed, inserted, parsed - inserted, problems, sw.Elapsed);
     }
@@ -182,7 +209,7 @@ public sealed class SqliteEventStore : IEventStore
             if (_disposed) return;
             _disposed = true;
             _insert.Dispose();
-            _insertMany.Dispose();
+            raw.sqlite3_finalize(_insertMany);
             _writer.Dispose();
         }
     }
@@ -219,6 +246,12 @@ public sealed class SqliteEventStore : IEventStore
         if (e.ItemId < 0) throw new ArgumentOutOfRangeException(nameof(e), e.ItemId, "ItemId must not be negative.");
         if (e.CategoryId < 0) throw new ArgumentOutOfRangeException(nameof(e), e.CategoryId, "CategoryId must not be negative.");
         if (!Enum.IsDefined(e.Behavior)) throw new ArgumentOutOfRangeException(nameof(e), e.Behavior, "Behavior is not a known behaviour.");
+    }
+
+    private void Check(int rc, string what)
+    {
+        if (rc != raw.SQLITE_OK && rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+            throw new SqliteException($"SQLite error {rc} in {what}: {raw.sqlite3_errmsg(_writer.Handle).utf8_to_string()}", rc);
     }
 
     private static void Exec(SqliteConnection conn, string sql)

@@ -2,22 +2,108 @@ using System.Numerics.Tensors;
 
 namespace SearchRec.Collab.Models;
 
-/// <summary>What every scorer derives from one history, computed once per (history, models) and cached on the history.</summary>
+/// <summary>
+/// What every scorer derives from one history, computed once per (history, models) and cached on the history.
+/// Flat arrays instead of dictionaries (a few small allocations per request); ALS fold-in and the item-item
+/// maximum are computed on first use, so scorers that do not need them do not pay for them.
+/// </summary>
 internal sealed class Profile
 {
-    public Dictionary<long, float> Repeat = [];     // item id -> decayed behaviour weight (all items, known or not)
+    public long[] RepeatItems = [];                  // distinct history items, first-seen order (most recent first)
+    public float[] RepeatWeight = [];                // decayed behaviour weight per item
+    private long[] _repeatSorted = [];               // the same, sorted by item id for lookups
+    private float[] _repeatSortedWeight = [];
     public float RepeatMax;
-    public Dictionary<long, float> Categories = []; // category id -> share of decayed weight (sums to 1)
+    public long[] CategoryIds = [];                  // distinct categories, first-seen order
+    public float[] CategoryShare = [];               // share of decayed weight (sums to 1)
+    private long[] _catSorted = [];
+    private float[] _catSortedShare = [];
     public float CategoryMax;
     public int[] Known = [];                         // model indexes of known history items
     public float[] KnownWeight = [];                 // their decayed weights
     public float[] KnownRaw = [];                    // their undecayed summed weights (ALS confidence)
     private int[]? _iiIdx;                           // item-item accumulation, sorted by index (built on first TopK)
     private float[]? _iiVal;
-    public float IiMax;
+    private readonly Lock _lazyLock = new();
+    private volatile bool _iiMaxDone, _alsDone;
+    private float _iiMax;
+    private float[]? _als;
+    private CollabModels _m = null!;
     [ThreadStatic] private static float[]? t_acc;    // dense per-thread scratch: Score allocates nothing per item
     [ThreadStatic] private static int[]? t_touched;
-    public float[]? Als;                             // folded-in user vector, null when nothing known
+    [ThreadStatic] private static Scratch? t_scratch;
+    [ThreadStatic] private static float[]? t_solve;
+
+    /// <summary>Number of distinct history items.</summary>
+    public int RepeatCount => RepeatItems.Length;
+
+    /// <summary>Largest item-item accumulation over all items (0 when nothing known).</summary>
+    public float IiMax
+    {
+        get
+        {
+            if (!_iiMaxDone)
+                lock (_lazyLock)
+                    if (!_iiMaxDone)
+                    {
+                        if (Known.Length > 0)
+                        {
+                            int count = Accumulate(_m, out var acc, out var touched);
+                            float max = 0f;
+                            for (int t = 0; t < count; t++) max = Math.Max(max, acc[touched[t]]);
+                            Clear(acc, touched, count);
+                            _iiMax = max;
+                        }
+                        _iiMaxDone = true;
+                    }
+            return _iiMax;
+        }
+    }
+
+    /// <summary>Records the item-item maximum from an accumulation the caller already holds; returns it.</summary>
+    public float SeedIiMax(float[] acc, int[] touched, int count)
+    {
+        if (_iiMaxDone) return _iiMax;
+        float max = 0f;
+        for (int t = 0; t < count; t++) max = Math.Max(max, acc[touched[t]]);
+        lock (_lazyLock)
+            if (!_iiMaxDone) { _iiMax = max; _iiMaxDone = true; }
+        return _iiMax;
+    }
+
+    /// <summary>Folded-in user vector, null when nothing known (or no factors).</summary>
+    public float[]? Als
+    {
+        get
+        {
+            if (!_alsDone)
+                lock (_lazyLock)
+                    if (!_alsDone)
+                    {
+                        if (Known.Length > 0 && _m.ItemFactors.Length > 0) _als = FoldIn(_m, Known, KnownRaw);
+                        _alsDone = true;
+                    }
+            return _als;
+        }
+    }
+
+    /// <summary>True when the item is in the history.</summary>
+    public bool InHistory(long item) => Array.BinarySearch(_repeatSorted, item) >= 0;
+
+    /// <summary>The item's decayed history weight; false when not in the history.</summary>
+    public bool TryRepeat(long item, out float weight)
+    {
+        int k = Array.BinarySearch(_repeatSorted, item);
+        weight = k >= 0 ? _repeatSortedWeight[k] : 0f;
+        return k >= 0;
+    }
+
+    /// <summary>The category's share of the user's decayed weight; 0 when absent.</summary>
+    public float ShareOf(long category)
+    {
+        int k = Array.BinarySearch(_catSorted, category);
+        return k >= 0 ? _catSortedShare[k] : 0f;
+    }
 
     public static Profile Of(CollabModels m, UserHistory h)
     {
@@ -32,50 +118,111 @@ internal sealed class Profile
         }
     }
 
+    /// <summary>Per-thread aggregation tables (open addressing, insertion order kept so sums match a dictionary's).</summary>
+    private sealed class Scratch
+    {
+        public readonly Agg Items = new(), Cats = new();
+    }
+
+    private sealed class Agg
+    {
+        private int[] _slots = new int[512];          // 0 empty, else entry index + 1
+        public long[] Keys = new long[256];
+        public float[] W = new float[256];
+        public float[] Raw = new float[256];
+        public int Count;
+
+        public void Reset(int n)
+        {
+            int cap = 512;
+            while (cap < 2 * n) cap *= 2;
+            if (_slots.Length < cap) _slots = new int[cap];
+            else Array.Clear(_slots, 0, cap);
+            if (Keys.Length < n) { Keys = new long[n]; W = new float[n]; Raw = new float[n]; }
+            Count = 0;
+            _mask = cap - 1;
+        }
+
+        private int _mask;
+
+        public void Add(long key, float w, float raw)
+        {
+            int h = (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 40) & _mask;
+            while (true)
+            {
+                int s = _slots[h];
+                if (s == 0)
+                {
+                    _slots[h] = Count + 1;
+                    Keys[Count] = key; W[Count] = w; Raw[Count] = raw;
+                    Count++;
+                    return;
+                }
+                if (Keys[s - 1] == key) { W[s - 1] += w; Raw[s - 1] += raw; return; }
+                h = (h + 1) & _mask;
+            }
+        }
+    }
+
+    private static void Sorted(long[] keys, float[] values, out long[] sk, out float[] sv)
+    {
+        sk = (long[])keys.Clone();
+        sv = (float[])values.Clone();
+        Array.Sort(sk, sv);
+    }
+
     private static Profile Build(CollabModels m, UserHistory h)
     {
         var o = m.Options;
-        var p = new Profile();
+        var p = new Profile { _m = m };
         var events = h.Events;
         int n = Math.Min(events.Length, o.MaxHistory);
         double hl = o.HistoryHalfLifeDays * 86400.0;
-        var raw = new Dictionary<long, float>();
+        var scratch = t_scratch ??= new Scratch();
+        var items = scratch.Items;
+        var cats = scratch.Cats;
+        items.Reset(n);
+        cats.Reset(n);
         float catTotal = 0;
         for (int k = 0; k < n; k++)
         {
             var e = events[k];
             float w0 = o.Weight(e.Behavior);
             float w = (float)(w0 * Math.Pow(2, -Math.Max(0, h.AsOf - e.Timestamp) / hl));
-            p.Repeat[e.ItemId] = p.Repeat.GetValueOrDefault(e.ItemId) + w;
-            raw[e.ItemId] = raw.GetValueOrDefault(e.ItemId) + w0;
-            p.Categories[e.CategoryId] = p.Categories.GetValueOrDefault(e.CategoryId) + w;
+            items.Add(e.ItemId, w, w0);
+            cats.Add(e.CategoryId, w, 0f);
             catTotal += w;
         }
-        foreach (var v in p.Repeat.Values) p.RepeatMax = Math.Max(p.RepeatMax, v);
+        int u = items.Count;
+        p.RepeatItems = items.Keys.AsSpan(0, u).ToArray();
+        p.RepeatWeight = items.W.AsSpan(0, u).ToArray();
+        for (int j = 0; j < u; j++) p.RepeatMax = Math.Max(p.RepeatMax, p.RepeatWeight[j]);
+        Sorted(p.RepeatItems, p.RepeatWeight, out p._repeatSorted, out p._repeatSortedWeight);
+
+        int c = cats.Count;
+        p.CategoryIds = cats.Keys.AsSpan(0, c).ToArray();
+        p.CategoryShare = cats.W.AsSpan(0, c).ToArray();
         if (catTotal > 0)
-            foreach (var key in p.Categories.Keys.ToArray())
+            for (int j = 0; j < c; j++)
             {
-                float share = p.Categories[key] / catTotal;
-                p.Categories[key] = share;
+                float share = p.CategoryShare[j] / catTotal;
+                p.CategoryShare[j] = share;
                 p.CategoryMax = Math.Max(p.CategoryMax, share);
             }
+        Sorted(p.CategoryIds, p.CategoryShare, out p._catSorted, out p._catSortedShare);
 
-        var known = new List<int>();
-        var kw = new List<float>();
-        var kr = new List<float>();
-        foreach (var (item, w) in p.Repeat)
-            if (m.ItemIndex.TryGetValue(item, out var idx)) { known.Add(idx); kw.Add(w); kr.Add(raw[item]); }
-        p.Known = known.ToArray();
-        p.KnownWeight = kw.ToArray();
-        p.KnownRaw = kr.ToArray();
-
-        if (p.Known.Length > 0)
+        int known = 0;
+        Span<int> idxOf = u <= 512 ? stackalloc int[u] : new int[u];
+        for (int j = 0; j < u; j++)
         {
-            int count = p.Accumulate(m, out var acc, out var touched);
-            for (int t = 0; t < count; t++) p.IiMax = Math.Max(p.IiMax, acc[touched[t]]);
-            Clear(acc, touched, count);
-            if (m.ItemFactors.Length > 0) p.Als = FoldIn(m, p.Known, p.KnownRaw);
+            idxOf[j] = m.ItemIndex.TryGetValue(p.RepeatItems[j], out var idx) ? idx : -1;
+            if (idxOf[j] >= 0) known++;
         }
+        p.Known = new int[known];
+        p.KnownWeight = new float[known];
+        p.KnownRaw = new float[known];
+        for (int j = 0, q = 0; j < u; j++)
+            if (idxOf[j] >= 0) { p.Known[q] = idxOf[j]; p.KnownWeight[q] = p.RepeatWeight[j]; p.KnownRaw[q] = items.Raw[j]; q++; }
         return p;
     }
 
@@ -84,9 +231,10 @@ internal sealed class Profile
     {
         int f = m.Factors;
         var x = new float[f];
-        var conf = new float[items.Length];
+        Span<float> conf = items.Length <= 512 ? stackalloc float[items.Length] : new float[items.Length];
         for (int k = 0; k < conf.Length; k++) conf[k] = 1f + m.Options.Alpha * rawWeights[k];
-        AlsTrainer.Solve(x, m.ItemFactors, m.Gram, items, conf, f, Math.Max(8, m.Options.CgSteps * 3), new float[3 * f]);
+        var scratch = t_solve is { } s && s.Length >= 3 * f ? s : (t_solve = new float[3 * f]);
+        AlsTrainer.Solve(x, m.ItemFactors, m.Gram, items, conf, f, Math.Max(8, m.Options.CgSteps * 3), scratch);
         return x;
     }
 
@@ -181,7 +329,7 @@ internal abstract class ScorerBase(CollabModels m) : IRecScorer
             a.S != b.S ? a.S.CompareTo(b.S) : b.I.CompareTo(a.I)));
         foreach (var (item, s) in candidates)
         {
-            if (float.IsNaN(s) || (exclude is not null && exclude.Repeat.ContainsKey(item))) continue;
+            if (float.IsNaN(s) || (exclude is not null && exclude.InHistory(item))) continue;
             if (heap.Count < k) heap.Enqueue(item, (s, item));
             else if (heap.TryPeek(out _, out var min) && (s > min.Item1 || (s == min.Item1 && item < min.Item2)))
             {
@@ -222,7 +370,7 @@ internal sealed class RepeatScorer(CollabModels m) : ScorerBase(m)
         CheckLengths(history, items, scores);
         if (history.Count == 0) { scores[..items.Length].Fill(float.NaN); return; }
         var p = Profile.Of(M, history);
-        for (int k = 0; k < items.Length; k++) scores[k] = p.Repeat.GetValueOrDefault(items[k]);
+        for (int k = 0; k < items.Length; k++) { p.TryRepeat(items[k], out var w); scores[k] = w; }
     }
 
     public override IReadOnlyList<ScoredItem> TopK(UserHistory history, int k, bool excludeHistory = false)
@@ -230,7 +378,7 @@ internal sealed class RepeatScorer(CollabModels m) : ScorerBase(m)
         CheckK(history, k);
         if (excludeHistory || history.Count == 0) return [];
         var p = Profile.Of(M, history);
-        return Select(p.Repeat.Select(kv => (kv.Key, kv.Value)), k, null);
+        return Select(p.RepeatItems.Select((item, j) => (item, p.RepeatWeight[j])), k, null);
     }
 }
 
@@ -278,10 +426,16 @@ internal sealed class AlsScorer(CollabModels m) : ScorerBase(m)
         CheckK(history, k);
         var p = Profile.Of(M, history);
         if (p.Als is null) return [];
-        int f = M.Factors;
-        var all = new float[M.ItemIds.Length];
-        for (int i = 0; i < all.Length; i++) all[i] = TensorPrimitives.Dot(p.Als, M.ItemFactors.AsSpan(i * f, f));
-        return Select(Enumerable.Range(0, all.Length).Select(i => (M.ItemIds[i], all[i])), k, excludeHistory ? p : null);
+        int f = M.Factors, n = M.ItemIds.Length;
+        // pooled: a catalog-sized array per request would land on the large-object heap
+        var all = System.Buffers.ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            var x = p.Als;
+            for (int i = 0; i < n; i++) all[i] = TensorPrimitives.Dot(x, M.ItemFactors.AsSpan(i * f, f));
+            return Select(Enumerable.Range(0, n).Select(i => (M.ItemIds[i], all[i])), k, excludeHistory ? p : null);
+        }
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(all); }
     }
 }
 
@@ -289,19 +443,25 @@ internal sealed class CategoryScorer(CollabModels m) : ScorerBase(m)
 {
     public override string Name => "category";
 
-    public float ScoreOne(Profile p, long item)
+    public float ScoreOne(Profile p, long item) =>
+        ScoreOne(p, item, M.ItemIndex.TryGetValue(item, out var idx) ? idx : -1, M.PopularityOf(item));
+
+    /// <summary>The same with the item's model index (-1 unknown) and popularity already looked up.</summary>
+    public float ScoreOne(Profile p, long item, int idx, float pop)
     {
-        var cat = M.CategoryOf(item);
-        if (cat is null || p.Categories.Count == 0) return float.NaN;
-        float aff = p.Categories.GetValueOrDefault(cat.Value);
+        if (p.CategoryIds.Length == 0) return float.NaN;
+        long cat;
+        int c;
+        if (idx >= 0) { c = ItemCatOf(idx); cat = M.CatIds[c]; }
+        else if (M.LiveCategory.TryGetValue(item, out cat)) c = M.CatIndex.TryGetValue(cat, out var ci) ? ci : -1;
+        else return float.NaN;
+        float aff = p.ShareOf(cat);
         float rel = 0f;
-        if (M.CatIndex.TryGetValue(cat.Value, out var c) && M.CatMaxPop[c] > 0)
-        {
-            float pop = M.PopularityOf(item);
-            if (!float.IsNaN(pop)) rel = Math.Min(1f, pop / M.CatMaxPop[c]);
-        }
+        if (c >= 0 && M.CatMaxPop[c] > 0 && !float.IsNaN(pop)) rel = Math.Min(1f, pop / M.CatMaxPop[c]);
         return aff * (0.5f + 0.5f * rel);
     }
+
+    private int ItemCatOf(int idx) => M.ItemCat[idx];
 
     public override void Score(UserHistory history, ReadOnlySpan<long> items, Span<float> scores)
     {
@@ -314,11 +474,11 @@ internal sealed class CategoryScorer(CollabModels m) : ScorerBase(m)
     {
         CheckK(history, k);
         var p = Profile.Of(M, history);
-        var cats = p.Categories.OrderByDescending(c => c.Value).Take(5);
+        var cats = Enumerable.Range(0, p.CategoryIds.Length).OrderByDescending(j => p.CategoryShare[j]).Take(5).Select(j => p.CategoryIds[j]);
         var cands = new List<(long, float)>();
-        foreach (var (cat, _) in cats)
+        foreach (var cat in cats)
             if (M.CatIndex.TryGetValue(cat, out var c))
-                foreach (var i in M.TopByCat[c].Take(k + p.Repeat.Count)) cands.Add((M.ItemIds[i], ScoreOne(p, M.ItemIds[i])));
+                foreach (var i in M.TopByCat[c].Take(k + p.RepeatCount)) cands.Add((M.ItemIds[i], ScoreOne(p, M.ItemIds[i])));
         return Select(cands, k, excludeHistory ? p : null);
     }
 }
@@ -332,24 +492,26 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
 {
     public override string Name => "blend";
 
-    private float ScoreOne(Profile p, long item, float alsMax, float[]? iiAcc)
+    private float ScoreOne(Profile p, long item, float alsMax, float[]? iiAcc, float iiMax)
     {
         var o = M.Options;
         float WRepeat = o.BlendRepeat, WItemItem = o.BlendItemItem, WAls = o.BlendAls, WCategory = o.BlendCategory, WPop = o.BlendPopularity;
         float s = 0;
         // the user's own items come first (repeat consumption dominates shopping logs): a history item gets a
         // base of WRepeat, which the other parts (weights summing below it) cannot overtake
-        if (p.RepeatMax > 0 && p.Repeat.TryGetValue(item, out var rep)) s += WRepeat * (1f + rep / p.RepeatMax);
+        if (p.RepeatMax > 0 && p.TryRepeat(item, out var rep)) s += WRepeat * (1f + rep / p.RepeatMax);
         bool known = M.ItemIndex.TryGetValue(item, out var idx);
-        if (known && p.IiMax > 0) s += WItemItem * (iiAcc is not null ? iiAcc[idx] : p.ItemItem(M, idx)) / p.IiMax;
-        if (known && p.Als is not null && alsMax > 0)
-            s += WAls * Math.Max(0f, TensorPrimitives.Dot(p.Als, M.ItemFactors.AsSpan(idx * M.Factors, M.Factors))) / alsMax;
+        if (known && iiMax > 0) s += WItemItem * (iiAcc is not null ? iiAcc[idx] : p.ItemItem(M, idx)) / iiMax;
+        var als = p.Als;
+        if (known && als is not null && alsMax > 0)
+            s += WAls * Math.Max(0f, TensorPrimitives.Dot(als, M.ItemFactors.AsSpan(idx * M.Factors, M.Factors))) / alsMax;
+        // one index and one live-popularity lookup per candidate, shared by the category and popularity parts
+        float pop = known ? M.Pop[idx] + (M.LivePop.TryGetValue(item, out var live) ? live : 0f) : M.PopularityOf(item);
         if (p.CategoryMax > 0)
         {
-            float c = ((CategoryScorer)M.Category).ScoreOne(p, item);
+            float c = ((CategoryScorer)M.Category).ScoreOne(p, item, known ? idx : -1, pop);
             if (!float.IsNaN(c)) s += WCategory * c / p.CategoryMax;
         }
-        float pop = M.PopularityOf(item);
         if (!float.IsNaN(pop) && M.MaxPop > 0) s += WPop * Math.Min(1f, pop / M.MaxPop);
         return s;
     }
@@ -371,8 +533,14 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         int count = 0;
         float[]? acc = null;
         int[] touched = [];
-        if (p.IiMax > 0) count = p.Accumulate(M, out acc, out touched);
-        for (int k = 0; k < items.Length; k++) scores[k] = ScoreOne(p, items[k], alsMax, acc);
+        float iiMax = 0f;
+        if (p.Known.Length > 0)
+        {
+            // one accumulation serves both the user's maximum and the candidates
+            count = p.Accumulate(M, out acc, out touched);
+            iiMax = p.SeedIiMax(acc, touched, count);
+        }
+        for (int k = 0; k < items.Length; k++) scores[k] = ScoreOne(p, items[k], alsMax, iiMax > 0 ? acc : null, iiMax);
         if (acc is not null) Profile.Clear(acc, touched, count);
     }
 
@@ -386,7 +554,7 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         foreach (var s in M.Als.TopK(history, k)) pool.Add(s.ItemId);
         foreach (var s in M.Category.TopK(history, k)) pool.Add(s.ItemId);
         foreach (var s in M.Popularity.TopK(history, k)) pool.Add(s.ItemId);
-        float alsMax = AlsMax(p);
-        return Select(pool.Select(i => (i, ScoreOne(p, i, alsMax, null))), k, excludeHistory ? p : null);
+        float alsMax = AlsMax(p), iiMax = p.IiMax;
+        return Select(pool.Select(i => (i, ScoreOne(p, i, alsMax, null, iiMax))), k, excludeHistory ? p : null);
     }
 }

@@ -1,0 +1,104 @@
+using SearchRec.Collab.Models;
+using SearchRec.Core.Events;
+using Xunit;
+
+namespace SearchRec.Collab.Tests;
+
+/// <summary>The allocation-light scoring path keeps the documented meaning of each score.</summary>
+public class ScoringPathTests
+{
+    private static readonly CollabModels Models = Fixture.Train();
+
+    // a long history with repeats of items and categories, more distinct items than the per-thread tables start with
+    private static List<UserEvent> LongHistory(long user, int n, int seed)
+    {
+        var rng = new Random(seed);
+        var list = new List<UserEvent>();
+        for (int k = 0; k < n; k++)
+        {
+            long item = rng.Next(3) == 0 ? 100 + rng.Next(10) : 10_000 + rng.Next(400);
+            list.Add(new UserEvent(user, item, item < 10_000 ? 1 : 5 + item % 7, (Behavior)rng.Next(4), Fixture.T0 + k * 3600));
+        }
+        return list;
+    }
+
+    [Fact]
+    public void Repeat_score_is_the_sum_of_each_events_decayed_weight_on_that_item()
+    {
+        var events = LongHistory(9, 150, 3);
+        var h = new UserHistory(9, events);
+        var o = Models.TrainedOptions;
+        var expected = new Dictionary<long, double>();
+        foreach (var e in events)
+            expected[e.ItemId] = expected.GetValueOrDefault(e.ItemId) + o.Weight(e.Behavior) * Math.Pow(2, -(h.AsOf - e.Timestamp) / (o.HistoryHalfLifeDays * 86400.0));
+        var items = expected.Keys.Append(999_999).ToArray();
+        var scores = new float[items.Length];
+        Models.Repeat.Score(h, items, scores);
+        for (int j = 0; j < items.Length - 1; j++) Assert.Equal(expected[items[j]], scores[j], 1e-4);
+        Assert.Equal(0f, scores[^1]);
+    }
+
+    [Fact]
+    public void Category_score_follows_the_users_share_of_decayed_weight_in_that_category()
+    {
+        // two equal-age views in category 1 and one in category 2: category-1 items score higher at equal popularity
+        var h = new UserHistory(5, [
+            new UserEvent(5, 100, 1, Behavior.View, Fixture.T0), new UserEvent(5, 102, 1, Behavior.View, Fixture.T0),
+            new UserEvent(5, 200, 2, Behavior.View, Fixture.T0)]);
+        var scores = new float[3];
+        Models.Category.Score(h, [103, 203, 999_999], scores);
+        Assert.True(scores[0] > scores[1], $"{scores[0]} vs {scores[1]}");
+        Assert.True(float.IsNaN(scores[2]));
+    }
+
+    [Fact]
+    public void Histories_longer_than_the_scratch_tables_score_the_same_as_a_fresh_build_each_time()
+    {
+        var events = LongHistory(11, 600, 5); // 600 > MaxHistory: only the most recent 200 count
+        foreach (var name in CollabModels.ScorerNames)
+        {
+            var a = new float[50];
+            var b = new float[50];
+            var items = Enumerable.Range(0, 50).Select(i => i % 2 == 0 ? 100L + i % 10 : 200L + i % 10).ToArray();
+            Models.Scorer(name).Score(new UserHistory(11, events), items, a);
+            Models.Scorer(name).Score(new UserHistory(11, LongHistory(12, 30, 8)), items, new float[50]); // reuse the per-thread tables
+            Models.Scorer(name).Score(new UserHistory(11, events), items, b);
+            Assert.Equal(a, b);
+        }
+    }
+
+    [Fact]
+    public void One_history_shared_by_parallel_requests_gives_every_thread_the_same_scores()
+    {
+        var items = Enumerable.Range(0, 40).Select(i => i < 20 ? 100L + i % 10 : 200L + i % 10).ToArray();
+        var reference = new Dictionary<string, float[]>();
+        foreach (var name in CollabModels.ScorerNames)
+        {
+            var s = new float[items.Length];
+            Models.Scorer(name).Score(new UserHistory(3, LongHistory(3, 80, 9)), items, s);
+            reference[name] = s;
+        }
+        for (int round = 0; round < 20; round++)
+        {
+            var shared = new UserHistory(3, LongHistory(3, 80, 9)); // lazily built parts race here
+            Parallel.ForEach(CollabModels.ScorerNames.Concat(CollabModels.ScorerNames), new ParallelOptions { MaxDegreeOfParallelism = 4 }, name =>
+            {
+                var s = new float[items.Length];
+                Models.Scorer(name).Score(shared, items, s);
+                Assert.Equal(reference[name], s);
+            });
+        }
+    }
+
+    [Fact]
+    public void Als_top_k_lists_the_items_with_the_highest_als_scores_in_order_on_every_call()
+    {
+        var h = new UserHistory(4, LongHistory(4, 40, 11));
+        var all = Enumerable.Range(100, 10).Concat(Enumerable.Range(200, 10)).Append(300).Select(i => (long)i).ToArray();
+        var scores = new float[all.Length];
+        Models.Als.Score(h, all, scores);
+        var expected = all.Zip(scores).OrderByDescending(t => t.Second).ThenBy(t => t.First).Take(5).Select(t => t.First).ToArray();
+        for (int round = 0; round < 3; round++) // later calls reuse a pooled buffer
+            Assert.Equal(expected, Models.Als.TopK(new UserHistory(4, LongHistory(4, 40, 11)), 5).Select(s => s.ItemId));
+    }
+}
