@@ -12,6 +12,7 @@ namespace SearchRec.Cli.Commands;
 internal sealed record ServeSettings(string IndexPath, string CollabPath, string EventsPath, string? RankerPath, string? QueriesPath)
 {
     public string? DeepPath { get; init; }
+    public SearchRec.Deep.Scoring.ExecutionProvider ExecutionProvider { get; init; }
     public string Urls { get; init; } = "http://127.0.0.1:5080";
     public string? ApiKey { get; init; }
     public string? EventsKey { get; init; }
@@ -37,13 +38,19 @@ public sealed class ServeCommand : ICliCommand
         var eventsKey = new Option<string?>("--events-key") { Description = "Events-only key handed to the web page. Default: a random key." };
         var redis = new Option<string?>("--redis") { Description = "Redis connection string for the second cache level (e.g. 127.0.0.1:6379)." };
         var retrain = new Option<int?>("--retrain-every") { Description = "Retrain the collaborative models from the event store every N seconds." };
+        var provider = new Option<SearchRec.Deep.Scoring.ExecutionProvider>("--execution-provider")
+        {
+            Description = "Where ONNX Runtime runs the deep towers: Cpu or Cuda (Cuda needs a build with -p:OnnxRuntimeGpu=true; otherwise it falls back to CPU with one log line).",
+            DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
+        };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, deep, queries, urls, apiKey, eventsKey, redis, retrain }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
             {
                 DeepPath = pr.GetValue(deep),
+                ExecutionProvider = pr.GetValue(provider),
                 Urls = pr.GetValue(urls)!,
                 ApiKey = pr.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SEARCHREC_API_KEY"),
                 EventsKey = pr.GetValue(eventsKey),
@@ -66,6 +73,7 @@ public sealed class ServeCommand : ICliCommand
             var loaderOptions = new ShopLoaderOptions
             {
                 IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath,
+                DeepRuntime = new SearchRec.Deep.Scoring.DeepScorerOptions { ExecutionProvider = s.ExecutionProvider },
                 QueriesPath = s.QueriesPath,
             };
             loaderOptions.Validate();

@@ -118,6 +118,7 @@ public sealed class SqliteEventStore : IEventStore
     public EventImportReport Import(string path, IProgress<long>? progress = null)
     {
         Guard.NotNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Events file not found: {path}", path);
         var sw = Stopwatch.StartNew();
         var problems = new List<ImportProblem>();
         long parsed = 0, inserted = 0;
@@ -155,7 +156,7 @@ public sealed class SqliteEventStore : IEventStore
         finally
         {
             // on a write error, let the reader finish (the queue no longer blocks it) before leaving
-            while (!reader.IsCompleted) { while (chunks.TryTake(out _)) { } reader.Wait(10); }
+            while (!reader.IsCompleted) { while (chunks.TryTake(out _)) { } ((IAsyncResult)reader).AsyncWaitHandle.WaitOne(10); } // a non-throwing wait: the read error is rethrown below
         }
         reader.GetAwaiter().GetResult(); // rethrows a read error (e.g. missing file)
         progress?.Report(parsed);

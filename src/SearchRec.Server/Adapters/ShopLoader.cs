@@ -27,6 +27,9 @@ public sealed class ShopLoaderOptions
     /// <summary>The deep models folder (from <c>searchrec train-deep</c>), needed when the ranker uses deep features. Default null.</summary>
     public string? DeepModelsPath { get; set; }
 
+    /// <summary>How ONNX Runtime runs the deep towers (CPU by default; CUDA falls back to CPU with one log line when the GPU build is absent).</summary>
+    public DeepScorerOptions DeepRuntime { get; set; } = new();
+
     /// <summary>A <c>qid&lt;TAB&gt;query</c> file whose queries the page offers as examples. Default null: none.</summary>
     public string? QueriesPath { get; set; }
 
@@ -137,8 +140,8 @@ public sealed class ShopLoader : IGenerationLoader
                 BehaviourScorer? behaviour = null;
                 if (_options.DeepModelsPath is { } deep)
                 {
-                    if (model.Schema.IndexOf("deep_query_item") >= 0) owned.Add(text = DeepScorer.Open(deep));
-                    if (model.Schema.IndexOf("deep_user_item") >= 0) owned.Add(behaviour = BehaviourScorer.Open(deep));
+                    if (model.Schema.IndexOf("deep_query_item") >= 0) owned.Add(text = DeepScorer.Open(deep, _options.DeepRuntime));
+                    if (model.Schema.IndexOf("deep_user_item") >= 0) owned.Add(behaviour = BehaviourScorer.Open(deep, _options.DeepRuntime));
                 }
                 var features = StandardFeatures.ForSchema(model.Schema, new FeatureSources
                 {
