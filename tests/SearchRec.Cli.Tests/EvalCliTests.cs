@@ -138,13 +138,17 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
-    public void Demo_runs_its_steps_in_order_and_leaves_a_shop_an_index_and_a_report()
+    public void Demo_without_serving_runs_its_steps_in_order_and_leaves_a_shop_an_index_a_report_and_trained_models()
     {
         Assert.Equal([10.0, 20, 30, 40], DemoCommand.Steps().Select(s => s.Order).Take(4));
         using var dir = new TempDir();
-        var (code, _, stderr) = Run(new DemoCommand(), "--products", "400", "--out", dir.File("demo"), "--index", dir.File("index"));
+        var (code, _, stderr) = Run(new DemoCommand(), "--products", "400", "--out", dir.File("demo"), "--index", dir.File("index"), "--no-serve");
 
         Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(dir.File("demo/collab/collab.bin")), "collaborative models");
+        Assert.True(File.Exists(dir.File("demo/deep/deep-model.json")), "deep model manifest");
+        Assert.NotEmpty(Directory.GetFiles(dir.File("demo/deep"), "*.onnx"));
+        Assert.True(File.Exists(dir.File("demo/ranker/ranker.json")), "LambdaMART ranker");
         Assert.Equal(400, File.ReadLines(dir.File("demo/shop/catalog.jsonl")).Count());
         Assert.True(File.Exists(dir.File("index/searchrec-index.json")));
         Assert.Contains("data:image/png;base64,", File.ReadAllText(dir.File("demo/eval-report.html")), StringComparison.Ordinal);
