@@ -5,6 +5,7 @@ using SearchRec.Collab.Models;
 using SearchRec.Core;
 using SearchRec.Core.Catalog;
 using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Training;
 using SearchRec.Evaluation.Metrics;
 using SearchRec.Evaluation.Recommendation;
 using SearchRec.Ranking.NextItem;
@@ -38,6 +39,9 @@ public sealed class TrainRankerCommand : ICliCommand
         var labelEvents = new Option<string[]>("--labels-from-events") { Description = "Traffic mode: event CSV file(s) whose later behaviour labels the logged candidates (same user and item, within --join-minutes).", AllowMultipleArgumentsPerToken = true };
         var joinMinutes = new Option<int>("--join-minutes") { Description = "Traffic mode: how long after a request an event still labels it.", DefaultValueFactory = _ => 30 };
         var perSource = new Option<int>("--per-source") { Description = "Next-item mode: candidates taken from each collaborative source.", DefaultValueFactory = _ => 50 };
+        var innerCuts = new Option<int>("--inner-cuts") { Description = "Next-item mode: inner cuts (one per day before the cut) whose following day labels the combiner's training data; the latest one validates the LambdaMART settings.", DefaultValueFactory = _ => 6 };
+        var towerEpochs = new Option<int>("--tower-epochs") { Description = "Next-item mode: epochs of the behaviour tower trained at each (inner) cut for the user–item feature; 0 leaves it out.", DefaultValueFactory = _ => 2 };
+        var noGrid = new Option<bool>("--no-grid") { Description = "Next-item mode: use the given LambdaMART settings instead of choosing among a few on the validation cut." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
         var combiner = new Option<string>("--combiner") { Description = "lambdamart, linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
@@ -51,7 +55,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var minLeaf = new Option<int>("--min-leaf") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => 20 };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -73,7 +77,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 }.Validate();
                 if (pr.GetValue(cut) is { } cutTime)
                     return NextItem(pr.GetValue(events) ?? [], cutTime, pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
-                        pr.GetValue(perSource), options, pr.GetValue(models)!);
+                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid)), options, pr.GetValue(models)!);
                 if (pr.GetValue(featureLog) is { Length: > 0 } logs)
                 {
                     var labelFiles = pr.GetValue(labelEvents) is { Length: > 0 } lf ? lf : throw new ArgumentException("--feature-log needs --labels-from-events.");
@@ -164,80 +168,175 @@ public sealed class TrainRankerCommand : ICliCommand
         return cmd;
     }
 
-    private static int NextItem(string[] eventFiles, long cut, string testUsersFile, int perSource, RankerTrainingOptions options, string outDir)
+    private static int NextItem(string[] eventFiles, long cut, string testUsersFile, NextItemSettings settings, RankerTrainingOptions options, string outDir)
     {
         if (eventFiles.Length == 0) throw new ArgumentException("Next-item mode needs --events.");
-        Guard.Positive(perSource);
+        var perSource = Guard.Positive(settings.PerSource, "--per-source");
+        if (settings.InnerCuts < 2) throw new ArgumentException("--inner-cuts must be at least 2 (one to validate on, one or more to train on).");
+        if (settings.TowerEpochs < 0) throw new ArgumentException("--tower-epochs must not be negative.");
         var sw = Stopwatch.StartNew();
         void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
         var events = UserHistories.ReadCsv(eventFiles);
         var test = RecEvaluator.ReadUserIds(testUsersFile);
-        Log($"{events.Count:N0} events, {test.Count} test users; combiner trained on the day after each of 3 inner cuts before the cut (all users, pre-cut events only)");
+        // The eval-rec truth is every item a test user touches from the cut to the end of the data: combiner labels
+        // use the same window length after each inner cut, binary, any behaviour.
+        var horizon = events.Max(e => e.Timestamp) + 1 - cut;
+        if (horizon <= 0) throw new ArgumentException($"--cut {cut}: no events at or after the cut.");
+        Log($"{events.Count:N0} events, {test.Count} test users; label window {horizon / 3600.0:F1} h after each of {settings.InnerCuts} inner cuts (cut − 1…{settings.InnerCuts} days, pre-cut events only)");
         var collabOptions = new CollabOptions();
-        var builder = new RankingDatasetBuilder(NextItemRanking.Schema);
-        for (var d = 1; d <= 3; d++)
+        var tempRoot = Path.Combine(Path.GetTempPath(), "searchrec-nextitem-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var towers = new List<BehaviourScorer>();
+        try
         {
-            var innerCut = cut - d * 86_400L;
-            var inner = CollabModels.Train(events.Where(e => e.Timestamp < innerCut), collabOptions);
-            NextItemRanking.AddTrainingData(builder, inner, events, innerCut, innerCut + 86_400, new HashSet<long>(), perSource, Log);
-        }
-        var data = builder.Build();
-        Log($"training data: {data.Groups.Count} users, {data.Rows:N0} candidates");
-        var combiners = new Dictionary<string, IRankerModel>(StringComparer.Ordinal)
-        {
-            ["lambdamart"] = LambdaMartTrainer.Train(data, options.LambdaMart).Model,
-            ["linear"] = LinearTrainer.Train(data, options.Linear),
-            ["weighted"] = WeightedTrainer.Train(data, new WeightedOptions { Features = ["cf_repeat", "cf_item_item", "cf_als", "cf_category_affinity", "item_popularity"] }),
-        };
-        var models = CollabModels.Train(events.Where(e => e.Timestamp < cut), collabOptions);
-        var split = RecSplit.Create(events, cut, test);
-        Log($"scoring {split.Test.Count} test users");
-        var perUser = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        var results = new Dictionary<string, double[]>(StringComparer.Ordinal); // hr10, ndcg10, hr20, recall20, ndcg20
-        void Add(string name, int u, IReadOnlyList<long> ranked, HashSet<long> truth)
-        {
-            var grades = truth.ToDictionary(i => i, _ => 1);
-            if (!results.TryGetValue(name, out var r)) { results[name] = r = new double[5]; perUser[name] = new double[split.Test.Count]; }
-            r[0] += RankingMetrics.HitRate(ranked, grades, 10);
-            r[1] += RankingMetrics.Ndcg(ranked, grades, 10);
-            r[2] += RankingMetrics.HitRate(ranked, grades, 20);
-            r[3] += RankingMetrics.Recall(ranked, grades, 20);
-            var n20 = RankingMetrics.Ndcg(ranked, grades, 20);
-            r[4] += n20;
-            perUser[name][u] = n20;
-        }
-        for (var u = 0; u < split.Test.Count; u++)
-        {
-            var (user, history, truth) = split.Test[u];
-            var h = new UserHistory(user, history.OrderByDescending(e => e.Timestamp).ToArray(), cut);
-            foreach (var name in CollabModels.ScorerNames)
-                Add(name, u, models.Scorer(name).TopK(h, 20).Select(x => x.ItemId).ToList(), truth);
-            var (items, f) = NextItemRanking.Candidates(models, h, perSource);
-            foreach (var (name, model) in combiners)
+            NextItemSources SourcesAt(long time, string name)
             {
-                var scores = new float[items.Length];
-                model.Score(f, items.Length, scores);
-                Add("fused-" + name, u, Enumerable.Range(0, items.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(20).Select(i => items[i]).ToList(), truth);
+                var before = events.Where(e => e.Timestamp < time).ToList();
+                var models = CollabModels.Train(before, collabOptions);
+                BehaviourScorer? tower = null;
+                if (settings.TowerEpochs > 0)
+                {
+                    var dir = Path.Combine(tempRoot, name);
+                    var report = DeepTraining.TrainBehaviour(before, dir, new DeepTrainingOptions { BehaviourEpochs = settings.TowerEpochs }, m => { });
+                    tower = BehaviourScorer.Open(dir);
+                    towers.Add(tower);
+                    Log($"{name}: behaviour tower on {before.Count:N0} events, {report.Examples:N0} samples, {report.Elapsed.TotalSeconds:F1} s");
+                }
+                return new NextItemSources(models, ItemActivity.Build(before, time), tower);
             }
+
+            var perCut = new RankingDataset[settings.InnerCuts + 1];
+            for (var d = 1; d <= settings.InnerCuts; d++)
+            {
+                var innerCut = cut - d * 86_400L;
+                var src = SourcesAt(innerCut, "inner-" + d.ToString(CultureInfo.InvariantCulture));
+                var b = new RankingDatasetBuilder(NextItemRanking.Schema);
+                NextItemRanking.AddTrainingData(b, src, events, innerCut, Math.Min(cut, innerCut + horizon), new HashSet<long>(), perSource, Log);
+                perCut[d] = b.Build();
+                Log($"inner cut −{d} d: {perCut[d].Groups.Count} users with a positive candidate, {perCut[d].Rows:N0} candidates");
+            }
+
+            // Choose LambdaMART settings on the last inner cut (trained on the earlier ones); the test users' truth is never seen.
+            var trainPart = Concat(perCut.Skip(2).ToArray());
+            var grid = settings.Grid ? LambdaGrid(options.LambdaMart) : [options.LambdaMart];
+            var bestNdcg = double.NegativeInfinity;
+            var chosen = options.LambdaMart;
+            foreach (var g in grid)
+            {
+                var (vm, _) = LambdaMartTrainer.Train(trainPart, g);
+                var v = NextItemRanking.MeanNdcg(vm, perCut[1], 20);
+                Log(string.Create(CultureInfo.InvariantCulture, $"validation (cut − 1 d, {perCut[1].Groups.Count} users): trees {g.Trees}, leaves {g.Leaves}, lr {g.LearningRate}, min leaf {g.MinRowsPerLeaf}: nDCG@20 {v:F4} (users with a positive candidate)"));
+                if (v > bestNdcg) { bestNdcg = v; chosen = g; }
+            }
+            foreach (var single in new[] { "cf_blend", "cf_repeat" })
+            {
+                var col = NextItemRanking.Schema.IndexOf(single);
+                var w = new float[NextItemRanking.Schema.Count];
+                w[col] = 1;
+                Log(string.Create(CultureInfo.InvariantCulture, $"validation: {single} alone nDCG@20 {NextItemRanking.MeanNdcg(new LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0), perCut[1], 20):F4}"));
+            }
+            var data = Concat(perCut.Skip(1).ToArray());
+            Log($"training on all inner cuts: {data.Groups.Count} groups, {data.Rows:N0} candidates; LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}");
+            var (lambda, importance) = LambdaMartTrainer.Train(data, chosen);
+            var combiners = new Dictionary<string, IRankerModel>(StringComparer.Ordinal)
+            {
+                ["lambdamart"] = lambda,
+                ["linear"] = LinearTrainer.Train(data, options.Linear),
+            };
+            var final = SourcesAt(cut, "cut");
+            var split = RecSplit.Create(events, cut, test);
+            Log($"scoring {split.Test.Count} test users");
+            var perUser = new Dictionary<string, double[]>(StringComparer.Ordinal);
+            var results = new Dictionary<string, double[]>(StringComparer.Ordinal); // hr10, ndcg10, hr20, recall20, ndcg20
+            void Add(string name, int u, IReadOnlyList<long> ranked, HashSet<long> truth)
+            {
+                var grades = truth.ToDictionary(i => i, _ => 1);
+                if (!results.TryGetValue(name, out var r)) { results[name] = r = new double[5]; perUser[name] = new double[split.Test.Count]; }
+                r[0] += RankingMetrics.HitRate(ranked, grades, 10);
+                r[1] += RankingMetrics.Ndcg(ranked, grades, 10);
+                r[2] += RankingMetrics.HitRate(ranked, grades, 20);
+                r[3] += RankingMetrics.Recall(ranked, grades, 20);
+                var n20 = RankingMetrics.Ndcg(ranked, grades, 20);
+                r[4] += n20;
+                perUser[name][u] = n20;
+            }
+            double poolTruths = 0, allTruths = 0, poolUsers = 0, poolSize = 0;
+            for (var u = 0; u < split.Test.Count; u++)
+            {
+                var (user, history, truth) = split.Test[u];
+                var h = new UserHistory(user, history.OrderByDescending(e => e.Timestamp).ToArray(), cut);
+                foreach (var name in CollabModels.ScorerNames)
+                    Add(name, u, final.Models.Scorer(name).TopK(h, 20).Select(x => x.ItemId).ToList(), truth);
+                var (items, f) = NextItemRanking.Candidates(final, h, perSource);
+                var inPool = items.Count(truth.Contains);
+                poolTruths += inPool; allTruths += truth.Count; poolSize += items.Length;
+                if (inPool > 0) poolUsers++;
+                var oracle = items.Where(truth.Contains).Concat(items.Where(i => !truth.Contains(i))).Take(20).ToList();
+                Add("oracle-pool", u, oracle, truth);
+                foreach (var (name, model) in combiners)
+                {
+                    var scores = new float[items.Length];
+                    model.Score(f, items.Length, scores);
+                    Add("fused-" + name, u, Enumerable.Range(0, items.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(20).Select(i => items[i]).ToList(), truth);
+                }
+            }
+            var users = Math.Max(1, split.Test.Count);
+            Console.WriteLine($"next-item ranking, cut {cut}, {split.Test.Count} test users, candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items)");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pool ceiling: {poolTruths / Math.Max(1, allTruths):P1} of test truths in the pool; {poolUsers / users:P1} of users have one"));
+            Console.WriteLine($"{"model",-20} {"HR@10",7} {"NDCG@10",8} {"HR@20",7} {"R@20",7} {"NDCG@20",8}");
+            foreach (var (name, r) in results)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-20} {r[0] / users,7:F4} {r[1] / users,8:F4} {r[2] / users,7:F4} {r[3] / users,7:F4} {r[4] / users,8:F4}"));
+            Console.WriteLine("(oracle-pool: the pool's truth items first, the most any re-ranking of this pool can reach)");
+            var fused = results["fused-lambdamart"][4];
+            foreach (var (label, names) in new[] { ("best single", CollabModels.ScorerNames.Where(n => n != "blend").ToArray()), ("best incl. blend", CollabModels.ScorerNames.ToArray()) })
+            {
+                var best = names.OrderByDescending(n => results[n][4]).First();
+                var p = PairedTest.RandomizationPValue(perUser["fused-lambdamart"], perUser[best]);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"fused-lambdamart NDCG@20 {fused / users:F4} vs {label} ({best}) {results[best][4] / users:F4}: {(results[best][4] > 0 ? (fused / results[best][4] - 1) * 100 : 0):+0.0;-0.0}% (paired randomisation p = {p:F4})"));
+            }
+            Console.WriteLine("feature importance (gain): " + string.Join(", ", importance.Select((v, i) => (v, i)).Where(x => x.v > 0).OrderByDescending(x => x.v).Take(12)
+                .Select(x => string.Create(CultureInfo.InvariantCulture, $"{NextItemRanking.Schema.Names[x.i]} {x.v:F2}"))));
+            var card = new ModelCard { Kind = "lambdamart", Schema = NextItemRanking.Schema.ToString(), Features = NextItemRanking.Schema.Names.ToList() };
+            card.Data["events"] = string.Join(", ", eventFiles);
+            card.Data["protocol"] = string.Create(CultureInfo.InvariantCulture,
+                $"cut {cut}; binary labels (any behaviour within {horizon / 3600.0:F1} h) after inner cuts at cut - 1..{settings.InnerCuts} days (pre-cut events only); settings chosen on cut - 1 d (validation nDCG@20 {bestNdcg:F4}); {split.Test.Count} test users; behaviour tower {settings.TowerEpochs} epochs");
+            foreach (var (k, v) in chosen.Describe()) card.Options["lambdamart." + k] = v;
+            card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(NextItemRanking.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
+            foreach (var (name, r) in results)
+                card.Metrics[name] = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["hr@20"] = r[2] / users, ["ndcg@20"] = r[4] / users, ["ndcg@10"] = r[1] / users };
+            RankerStore.Save(combiners["lambdamart"], outDir, card);
+            Log($"saved next-item LambdaMART to {outDir}");
+            return 0;
         }
-        var users = Math.Max(1, split.Test.Count);
-        Console.WriteLine($"next-item ranking, cut {cut}, {split.Test.Count} test users, candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)}");
-        Console.WriteLine($"{"model",-20} {"HR@10",7} {"NDCG@10",8} {"HR@20",7} {"R@20",7} {"NDCG@20",8}");
-        foreach (var (name, r) in results)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-20} {r[0] / users,7:F4} {r[1] / users,8:F4} {r[2] / users,7:F4} {r[3] / users,7:F4} {r[4] / users,8:F4}"));
-        var best = CollabModels.ScorerNames.OrderByDescending(n => results[n][4]).First();
-        var fused = results["fused-lambdamart"][4];
-        var p = PairedTest.RandomizationPValue(perUser["fused-lambdamart"], perUser[best]);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"fused-lambdamart NDCG@20 {fused / users:F4} vs best single ({best}) {results[best][4] / users:F4}: {(results[best][4] > 0 ? (fused / results[best][4] - 1) * 100 : 0):+0.0;-0.0}% (paired randomisation p = {p:F4})"));
-        var card = new ModelCard { Kind = "lambdamart", Schema = NextItemRanking.Schema.ToString(), Features = NextItemRanking.Schema.Names.ToList() };
-        card.Data["events"] = string.Join(", ", eventFiles);
-        card.Data["protocol"] = $"cut {cut}; combiner labels from the day after inner cuts at cut - 1, 2, 3 days (pre-cut events only); {split.Test.Count} test users";
-        foreach (var (name, r) in results)
-            card.Metrics[name] = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["hr@20"] = r[2] / users, ["ndcg@20"] = r[4] / users, ["ndcg@10"] = r[1] / users };
-        RankerStore.Save(combiners["lambdamart"], outDir, card);
-        Log($"saved next-item LambdaMART to {outDir}");
-        return 0;
+        finally
+        {
+            foreach (var t in towers) t.Dispose();
+            if (Directory.Exists(tempRoot)) Directory.Delete(tempRoot, recursive: true);
+        }
+    }
+
+    /// <summary>Next-item mode settings from the command line.</summary>
+    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid);
+
+    private static RankingDataset Concat(RankingDataset[] parts)
+    {
+        var b = new RankingDatasetBuilder(NextItemRanking.Schema);
+        foreach (var p in parts)
+            foreach (var g in p.Groups)
+                b.Add(g.QueryId, p.Features.AsSpan(g.Start * p.Schema.Count, g.Count * p.Schema.Count), p.Labels.AsSpan(g.Start, g.Count), p.Items.AsSpan(g.Start, g.Count), g.Judgments);
+        return b.Build();
+    }
+
+    /// <summary>The LambdaMART settings tried on the validation cut (the command-line ones first).</summary>
+    private static LambdaMartOptions[] LambdaGrid(LambdaMartOptions given)
+    {
+        LambdaMartOptions With(int trees, int leaves, double lr, int minLeaf) => new()
+        {
+            Engine = given.Engine, Trees = trees, Leaves = leaves, LearningRate = lr, MinRowsPerLeaf = minLeaf,
+            FeatureFraction = given.FeatureFraction, Seed = given.Seed,
+        };
+        return [given, With(100, 16, 0.1, 50), With(300, 8, 0.05, 100), With(300, 32, 0.05, 100), With(600, 16, 0.03, 200)];
     }
 
     internal static void PrintComparison(IReadOnlyList<ComparedRun> runs, int folds)

@@ -1,132 +1,219 @@
+using System.Globalization;
 using SearchRec.Collab.Models;
 using SearchRec.Core;
 using SearchRec.Core.Events;
+using SearchRec.Deep.Scoring;
 using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Training;
 
 namespace SearchRec.Ranking.NextItem;
 
+/// <summary>What next-item features are computed from: models and item activity as of one time, and optionally a behaviour tower trained on the same events.</summary>
+/// <param name="Models">Collaborative models trained on events before <see cref="ItemActivity.AsOf"/>.</param>
+/// <param name="Activity">Item activity of the same events.</param>
+/// <param name="Tower">Behaviour towers trained on the same events, or null (the tower features are then missing).</param>
+public sealed record NextItemSources(CollabModels Models, ItemActivity Activity, BehaviourScorer? Tower = null);
+
 /// <summary>
-/// Next-item ranking: candidates pooled from the collaborative sources (repeat, item-to-item, ALS, category,
-/// popularity), described by their scores, their rank in each source, and what the user did with the item, then
-/// re-ranked by a learned combiner.
+/// Next-item ranking: candidates pooled from the collaborative sources (repeat, item-to-item, ALS, category, blend,
+/// popularity), described by their scores and ranks in each source, what the user did with the item and when, the
+/// item's own recency and trend, the user's category affinity and the behaviour tower's score, then re-ranked by a
+/// learned combiner.
 /// </summary>
 public static class NextItemRanking
 {
     /// <summary>The sources candidates are pooled from.</summary>
-    public static readonly string[] Sources = ["repeat", "item-item", "als", "category", "popularity"];
+    public static readonly string[] Sources = ["repeat", "item-item", "als", "category", "popularity", "blend"];
 
-    /// <summary>The feature columns (version 1).</summary>
+    /// <summary>The feature columns (version 2: blend, recency, session, item trend, category and tower features added).</summary>
     public static readonly FeatureSchema Schema = new(
     [
-        "cf_repeat", "cf_item_item", "cf_als", "cf_category_affinity", "item_popularity",
-        "rank_repeat", "rank_item_item", "rank_als", "rank_category", "rank_popularity", "sources",
-        "user_views", "user_favs", "user_carts", "user_buys", "hours_since_touch", "history_len",
-    ], 1);
+        "cf_repeat", "cf_item_item", "cf_als", "cf_category_affinity", "cf_blend", "item_popularity",
+        "rank_repeat", "rank_item_item", "rank_als", "rank_category", "rank_popularity", "rank_blend", "sources",
+        "user_views", "user_favs", "user_carts", "user_buys", "last_behaviour",
+        "hours_since_touch", "events_since_touch", "recency_rank", "touches_last_session", "touches_last_day",
+        "ii_last_item", "item_events_last_day", "item_trend", "item_hours_since_event", "item_age_hours",
+        "category_share", "category_is_latest", "category_session_share",
+        "history_len", "user_events_last_day", "user_hours_since_last", "session_len",
+        "deep_user_item", "has_deep_user",
+    ], 2);
+
+    private const long SessionGap = 30 * 60;
 
     /// <summary>
-    /// Pools up to <paramref name="perSource"/> items from each source for the history, and writes one feature row
+    /// Pools up to <paramref name="perSource"/> items from each source (every item of the history from repeat) for the history, and writes one feature row
     /// per candidate. Returns the candidate ids (the matrix has one row each).
     /// </summary>
-    public static (long[] Items, float[] Features) Candidates(CollabModels models, UserHistory history, int perSource)
+    public static (long[] Items, float[] Features) Candidates(NextItemSources sources, UserHistory history, int perSource)
     {
-        Guard.NotNull(models);
+        Guard.NotNull(sources);
         Guard.NotNull(history);
         Guard.Positive(perSource);
+        var models = sources.Models;
         var ranks = new Dictionary<long, float[]>();
         for (var s = 0; s < Sources.Length; s++)
         {
-            var list = models.Scorer(Sources[s]).TopK(history, perSource);
+            // Every item of the history is a candidate: a sixth of the truth items are ones the user touched before, and
+            // a long history would otherwise crowd some of them out of the repeat source's top.
+            var list = models.Scorer(Sources[s]).TopK(history, s == 0 ? Math.Max(perSource, history.Count) : perSource);
             for (var r = 0; r < list.Count; r++)
             {
-                if (!ranks.TryGetValue(list[r].ItemId, out var rk)) ranks[list[r].ItemId] = rk = [float.NaN, float.NaN, float.NaN, float.NaN, float.NaN];
+                if (!ranks.TryGetValue(list[r].ItemId, out var rk))
+                {
+                    ranks[list[r].ItemId] = rk = new float[Sources.Length];
+                    rk.AsSpan().Fill(float.NaN);
+                }
                 rk[s] = r;
             }
         }
-        var items = ranks.Keys.ToArray();
+        var items = new long[ranks.Count];
+        ranks.Keys.CopyTo(items, 0);
+        Array.Sort(items); // a stable order, so results do not depend on dictionary layout
         var dim = Schema.Count;
         var m = new float[items.Length * dim];
         var scores = new float[items.Length];
-        string[] scorerCols = ["repeat", "item-item", "als", "category"];
+        string[] scorerCols = ["repeat", "item-item", "als", "category", "blend"];
         for (var c = 0; c < scorerCols.Length; c++)
         {
             models.Scorer(scorerCols[c]).Score(history, items, scores);
             for (var i = 0; i < items.Length; i++) m[i * dim + c] = scores[i];
         }
-        var touched = new Dictionary<long, (int V, int F, int C, int B, long Last)>();
-        foreach (var e in history.Events)
+
+        // What the user did: per item counts, last touch (time, position, behaviour), distinct-item recency rank.
+        var events = history.Events; // most recent first
+        var asOf = history.AsOf;
+        var touched = new Dictionary<long, Touch>();
+        var sessionLen = 0;
+        var catCounts = new Dictionary<long, int>();
+        var catSession = new Dictionary<long, int>();
+        var userLastDay = 0;
+        var distinct = 0;
+        for (var j = 0; j < events.Length; j++)
         {
-            var t = touched.GetValueOrDefault(e.ItemId);
-            t = e.Behavior switch
+            var e = events[j];
+            var inSession = j == 0 || (sessionLen == j && events[j - 1].Timestamp - e.Timestamp <= SessionGap);
+            if (inSession) sessionLen = j + 1;
+            var lastDay = asOf - e.Timestamp <= 86_400;
+            if (lastDay) userLastDay++;
+            catCounts[e.CategoryId] = catCounts.GetValueOrDefault(e.CategoryId) + 1;
+            if (inSession) catSession[e.CategoryId] = catSession.GetValueOrDefault(e.CategoryId) + 1;
+            if (!touched.TryGetValue(e.ItemId, out var t))
+                t = new Touch { LastTime = e.Timestamp, LastPos = j, LastBehaviour = (int)e.Behavior, RecencyRank = distinct++ };
+            switch (e.Behavior)
             {
-                Behavior.View => t with { V = t.V + 1 },
-                Behavior.Favorite => t with { F = t.F + 1 },
-                Behavior.Cart => t with { C = t.C + 1 },
-                _ => t with { B = t.B + 1 },
-            };
-            touched[e.ItemId] = t with { Last = Math.Max(t.Last, e.Timestamp) };
+                case Behavior.View: t.V++; break;
+                case Behavior.Favorite: t.F++; break;
+                case Behavior.Cart: t.C++; break;
+                default: t.B++; break;
+            }
+            if (inSession) t.Session++;
+            if (lastDay) t.Day++;
+            touched[e.ItemId] = t;
         }
+        var latestCat = events.Length > 0 ? events[0].CategoryId : -1;
+        Dictionary<long, float>? lastNeighbours = null;
+        if (events.Length > 0)
+        {
+            lastNeighbours = [];
+            foreach (var n in models.Neighbours(events[0].ItemId, 200)) lastNeighbours[n.ItemId] = n.Score;
+        }
+        float[]? deep = null;
+        if (sources.Tower is { } tower && events.Length > 0)
+        {
+            var oldestFirst = events.ToArray();
+            Array.Reverse(oldestFirst);
+            var uv = tower.EncodeUser(oldestFirst);
+            var keys = new string[items.Length];
+            for (var i = 0; i < items.Length; i++) keys[i] = BehaviourScorer.Key(items[i]);
+            deep = new float[items.Length];
+            tower.Score(uv, keys, deep);
+        }
+        var act = sources.Activity;
         for (var i = 0; i < items.Length; i++)
         {
             var row = m.AsSpan(i * dim, dim);
-            var pop = models.PopularityOf(items[i]);
-            row[4] = float.IsNaN(pop) ? float.NaN : MathF.Log(1 + MathF.Max(0, pop));
-            var rk = ranks[items[i]];
+            var item = items[i];
+            var pop = models.PopularityOf(item);
+            row[5] = float.IsNaN(pop) ? float.NaN : MathF.Log(1 + MathF.Max(0, pop));
+            var rk = ranks[item];
             var count = 0;
-            for (var s = 0; s < 5; s++)
+            for (var s = 0; s < Sources.Length; s++)
             {
-                row[5 + s] = float.IsNaN(rk[s]) ? float.NaN : MathF.Log2(2 + rk[s]);
+                row[6 + s] = float.IsNaN(rk[s]) ? float.NaN : MathF.Log2(2 + rk[s]);
                 if (!float.IsNaN(rk[s])) count++;
             }
-            row[10] = count;
-            if (touched.TryGetValue(items[i], out var u))
+            row[12] = count;
+            if (touched.TryGetValue(item, out var u))
             {
-                row[11] = u.V; row[12] = u.F; row[13] = u.C; row[14] = u.B;
-                row[15] = MathF.Log(1 + Math.Max(0, history.AsOf - u.Last) / 3600f);
+                row[13] = u.V; row[14] = u.F; row[15] = u.C; row[16] = u.B;
+                row[17] = u.LastBehaviour;
+                row[18] = LogHours(asOf - u.LastTime);
+                row[19] = MathF.Log(1 + u.LastPos);
+                row[20] = MathF.Log2(2 + u.RecencyRank);
+                row[21] = u.Session;
+                row[22] = u.Day;
             }
             else
             {
-                row[11] = row[12] = row[13] = row[14] = 0;
-                row[15] = float.NaN;
+                row[13] = row[14] = row[15] = row[16] = 0;
+                row[17] = row[18] = row[19] = row[20] = float.NaN;
+                row[21] = row[22] = 0;
             }
-            row[16] = MathF.Log(1 + history.Count);
+            row[23] = lastNeighbours is null ? float.NaN : lastNeighbours.GetValueOrDefault(item);
+            if (act.Knows(item))
+            {
+                int day = act.LastDayCount(item), total = act.TotalCount(item);
+                row[24] = MathF.Log(1 + day);
+                row[25] = MathF.Log(1 + day) - MathF.Log(1 + total - day);
+                row[26] = MathF.Log(1 + act.HoursSinceLast(item, asOf));
+                row[27] = MathF.Log(1 + act.AgeHours(item, asOf));
+            }
+            else
+            {
+                row[24] = 0;
+                row[25] = row[26] = row[27] = float.NaN;
+            }
+            var cat = models.CategoryOf(item);
+            if (cat is long c && events.Length > 0)
+            {
+                row[28] = catCounts.GetValueOrDefault(c) / (float)events.Length;
+                row[29] = c == latestCat ? 1 : 0;
+                row[30] = catSession.GetValueOrDefault(c) / (float)sessionLen;
+            }
+            else row[28] = row[29] = row[30] = float.NaN;
+            row[31] = MathF.Log(1 + history.Count);
+            row[32] = MathF.Log(1 + userLastDay);
+            row[33] = events.Length > 0 ? LogHours(asOf - events[0].Timestamp) : float.NaN;
+            row[34] = sessionLen;
+            row[35] = deep is null ? float.NaN : deep[i];
+            row[36] = deep is null ? 0 : 1;
         }
         return (items, m);
     }
 
-    /// <summary>
-    /// Training data for the combiner: models trained on events before <paramref name="innerCut"/>; for each user,
-    /// candidates from their history before it, labelled by their strongest behaviour on the item in
-    /// [<paramref name="innerCut"/>, <paramref name="cut"/>) (pv 1, fav 2, cart 3, buy 4; 0 otherwise).
-    /// </summary>
-    public static RankingDataset TrainingData(CollabModels innerModels, IReadOnlyList<UserEvent> events, long innerCut, long cut,
-        IReadOnlySet<long> excludeUsers, int perSource, Action<string>? log = null)
-    {
-        var b = new RankingDatasetBuilder(Schema);
-        AddTrainingData(b, innerModels, events, innerCut, cut, excludeUsers, perSource, log);
-        return b.Build();
-    }
+    private static float LogHours(long seconds) => MathF.Log(1 + Math.Max(0, seconds) / 3600f);
 
-    /// <summary>As <see cref="TrainingData"/>, adding the groups (ids <c>user@innerCut</c>) to an existing builder.</summary>
-    public static void AddTrainingData(RankingDatasetBuilder b, CollabModels innerModels, IReadOnlyList<UserEvent> events, long innerCut, long cut,
-        IReadOnlySet<long> excludeUsers, int perSource, Action<string>? log = null)
+    /// <summary>
+    /// Training data for the combiner: sources built from events before <paramref name="innerCut"/>; for each user
+    /// with events before it, candidates from that history, labelled 1 when the user touched the item (any behaviour) in
+    /// [<paramref name="innerCut"/>, <paramref name="labelEnd"/>) and 0 otherwise — the same truth as the eval-rec
+    /// protocol. Groups are named <c>user@innerCut</c>; users without a positive candidate are skipped (they teach
+    /// LambdaMART nothing) unless <paramref name="keepEmpty"/>.
+    /// </summary>
+    public static void AddTrainingData(RankingDatasetBuilder b, NextItemSources sources, IReadOnlyList<UserEvent> events, long innerCut, long labelEnd,
+        IReadOnlySet<long> excludeUsers, int perSource, Action<string>? log = null, bool keepEmpty = false)
     {
         Guard.NotNull(b);
-        Guard.NotNull(innerModels);
+        Guard.NotNull(sources);
         Guard.NotNull(events);
         Guard.NotNull(excludeUsers);
         var before = new Dictionary<long, List<UserEvent>>();
-        var labels = new Dictionary<long, Dictionary<long, int>>();
+        var labels = new Dictionary<long, HashSet<long>>();
         foreach (var e in events)
         {
-            if (excludeUsers.Contains(e.UserId) || e.Timestamp >= cut) continue;
+            if (excludeUsers.Contains(e.UserId) || e.Timestamp >= labelEnd) continue;
             if (e.Timestamp < innerCut) (before.TryGetValue(e.UserId, out var l) ? l : before[e.UserId] = []).Add(e);
-            else
-            {
-                var g = (int)e.Behavior + 1;
-                var map = labels.TryGetValue(e.UserId, out var mm) ? mm : labels[e.UserId] = [];
-                map[e.ItemId] = Math.Max(map.GetValueOrDefault(e.ItemId), g);
-            }
+            else (labels.TryGetValue(e.UserId, out var set) ? set : labels[e.UserId] = []).Add(e.ItemId);
         }
         var done = 0;
         foreach (var (user, truth) in labels.OrderBy(kv => kv.Key))
@@ -134,18 +221,52 @@ public static class NextItemRanking
             if (!before.TryGetValue(user, out var hist) || hist.Count == 0) continue;
             hist.Sort((x, y) => y.Timestamp.CompareTo(x.Timestamp));
             var h = new UserHistory(user, hist, innerCut);
-            var (items, f) = Candidates(innerModels, h, perSource);
+            var (items, f) = Candidates(sources, h, perSource);
             var y = new float[items.Length];
             var hits = 0;
             for (var i = 0; i < items.Length; i++)
             {
-                y[i] = truth.GetValueOrDefault(items[i]);
+                y[i] = truth.Contains(items[i]) ? 1 : 0;
                 if (y[i] > 0) hits++;
             }
-            if (hits == 0) continue; // a group without any positive teaches LambdaMART nothing
-            b.Add(user.ToString(System.Globalization.CultureInfo.InvariantCulture) + "@" + innerCut.ToString(System.Globalization.CultureInfo.InvariantCulture), f, y, items.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
-                truth.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value));
-            if (++done % 100 == 0) log?.Invoke($"next-item training groups: {done}");
+            if (hits == 0 && !keepEmpty) continue;
+            var ids = new string[items.Length];
+            for (var i = 0; i < items.Length; i++) ids[i] = items[i].ToString(CultureInfo.InvariantCulture);
+            var judged = new Dictionary<string, int>(truth.Count, StringComparer.Ordinal);
+            foreach (var t in truth) judged[t.ToString(CultureInfo.InvariantCulture)] = 1;
+            b.Add(user.ToString(CultureInfo.InvariantCulture) + "@" + innerCut.ToString(CultureInfo.InvariantCulture), f, y, ids, judged);
+            if (++done % 200 == 0) log?.Invoke($"next-item training groups at {innerCut}: {done}");
         }
+    }
+
+    /// <summary>
+    /// Mean binary nDCG@<paramref name="k"/> of a combiner over a dataset's groups, the ideal list counting every
+    /// judged item (also those outside the candidate pool), as the eval-rec protocol does.
+    /// </summary>
+    public static double MeanNdcg(Models.IRankerModel model, RankingDataset data, int k)
+    {
+        Guard.NotNull(model);
+        Guard.NotNull(data);
+        Guard.Positive(k);
+        var scores = new float[data.Rows];
+        double sum = 0;
+        foreach (var g in data.Groups)
+        {
+            model.Score(data.Features.AsSpan(g.Start * data.Schema.Count, g.Count * data.Schema.Count), g.Count, scores.AsSpan(g.Start, g.Count));
+            var order = DatasetMetrics.Order(scores.AsSpan(g.Start, g.Count));
+            double dcg = 0;
+            for (var r = 0; r < Math.Min(k, order.Length); r++)
+                if (data.Labels[g.Start + order[r]] > 0) dcg += 1 / Math.Log2(r + 2);
+            double ideal = 0;
+            for (var r = 0; r < Math.Min(k, g.Judgments.Count); r++) ideal += 1 / Math.Log2(r + 2);
+            sum += ideal > 0 ? dcg / ideal : 0;
+        }
+        return data.Groups.Count > 0 ? sum / data.Groups.Count : 0;
+    }
+
+    private struct Touch
+    {
+        public int V, F, C, B, Session, Day, LastPos, LastBehaviour, RecencyRank;
+        public long LastTime;
     }
 }
