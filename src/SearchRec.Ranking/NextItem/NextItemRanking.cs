@@ -8,11 +8,12 @@ using SearchRec.Ranking.Training;
 
 namespace SearchRec.Ranking.NextItem;
 
-/// <summary>What next-item features are computed from: models and item activity as of one time, and optionally a behaviour tower trained on the same events.</summary>
-/// <param name="Models">Collaborative models trained on events before <see cref="ItemActivity.AsOf"/>.</param>
-/// <param name="Activity">Item activity of the same events.</param>
+/// <summary>What next-item features are computed from: models and item activity of the events before one time, and optionally a behaviour tower trained on the same events.</summary>
+/// <param name="Models">Collaborative models trained on events before the time the histories are cut at.</param>
+/// <param name="Activity">Item activity of the same events (read as of each history's time).</param>
 /// <param name="Tower">Behaviour towers trained on the same events, or null (the tower features are then missing).</param>
 public sealed record NextItemSources(CollabModels Models, ItemActivity Activity, BehaviourScorer? Tower = null);
+
 
 /// <summary>
 /// Next-item ranking: candidates pooled from the collaborative sources (repeat, item-to-item, ALS, category, blend,
@@ -160,13 +161,13 @@ public static class NextItemRanking
                 row[21] = row[22] = 0;
             }
             row[23] = lastNeighbours is null ? float.NaN : lastNeighbours.GetValueOrDefault(item);
-            if (act.Knows(item))
+            var (sinceLast, age, day, total) = act.At(item, asOf);
+            if (total > 0)
             {
-                int day = act.LastDayCount(item), total = act.TotalCount(item);
                 row[24] = MathF.Log(1 + day);
                 row[25] = MathF.Log(1 + day) - MathF.Log(1 + total - day);
-                row[26] = MathF.Log(1 + act.HoursSinceLast(item, asOf));
-                row[27] = MathF.Log(1 + act.AgeHours(item, asOf));
+                row[26] = MathF.Log(1 + sinceLast);
+                row[27] = MathF.Log(1 + age);
             }
             else
             {

@@ -1,0 +1,83 @@
+using SearchRec.Collab.Models;
+using SearchRec.Core.Events;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.NextItem;
+using SearchRec.Ranking.Training;
+using Xunit;
+
+namespace SearchRec.Ranking.Tests;
+
+public sealed class NextItemTests
+{
+    private const long Day = 86_400;
+    private const long T0 = 1_512_000_000;
+
+    // 30 users over 4 days: each views items 100+u%5 and 200+u%7, then carts 300+u%3 late on each day.
+    private static List<UserEvent> Events()
+    {
+        var events = new List<UserEvent>();
+        for (var u = 1; u <= 30; u++)
+            for (var d = 0; d < 4; d++)
+            {
+                var t = T0 + d * Day + u * 60;
+                events.Add(new UserEvent(u, 100 + u % 5, 1, Behavior.View, t));
+                events.Add(new UserEvent(u, 200 + u % 7, 2, Behavior.View, t + 600));
+                events.Add(new UserEvent(u, 300 + u % 3, 3, Behavior.Cart, t + 40_000));
+            }
+        return events;
+    }
+
+    private static NextItemSources SourcesAt(List<UserEvent> events, long time)
+    {
+        var before = events.Where(e => e.Timestamp < time).ToList();
+        return new NextItemSources(CollabModels.Train(before, new CollabOptions { Factors = 4, AlsIterations = 1, Threads = 1 }), ItemActivity.Build(before));
+    }
+
+    [Fact]
+    public void Candidates_describe_what_the_user_did_with_each_item_and_leave_untouched_items_unknown()
+    {
+        var events = Events();
+        var cut = T0 + 3 * Day;
+        var src = SourcesAt(events, cut);
+        var hist = events.Where(e => e.UserId == 7 && e.Timestamp < cut).OrderByDescending(e => e.Timestamp).ToArray();
+        var (items, f) = NextItemRanking.Candidates(src, new Collab.Models.UserHistory(7, hist, cut), 5);
+        var s = NextItemRanking.Schema;
+        Assert.Equal(items.Length * s.Count, f.Length);
+        float At(long item, string col) => f[Array.IndexOf(items, item) * s.Count + s.IndexOf(col)];
+        Assert.Contains(301L, items); // 300 + 7 % 3: the last item, carted
+        Assert.Equal((float)(int)Behavior.Cart, At(301, "last_behaviour"));
+        Assert.Equal(MathF.Log2(2), At(301, "recency_rank"));
+        Assert.Equal(3f, At(301, "user_carts"));
+        Assert.Equal(MathF.Log2(3), At(200, "recency_rank")); // 200 + 7 % 7, viewed before the cart
+        Assert.Equal(1f, At(301, "category_is_latest"));
+        var other = items.First(i => !hist.Any(e => e.ItemId == i));
+        Assert.True(float.IsNaN(At(other, "hours_since_touch")));
+        Assert.True(float.IsNaN(At(other, "last_behaviour")));
+        Assert.Equal(0f, At(other, "user_views"));
+        Assert.True(float.IsNaN(At(301, "deep_user_item"))); // no tower given
+        Assert.Equal(0f, At(301, "has_deep_user"));
+    }
+
+    [Fact]
+    public void Training_labels_are_binary_and_cover_any_behaviour_in_the_window_after_the_inner_cut()
+    {
+        var events = Events();
+        var innerCut = T0 + 2 * Day;
+        var b = new RankingDatasetBuilder(NextItemRanking.Schema);
+        NextItemRanking.AddTrainingData(b, SourcesAt(events, innerCut), events, innerCut, innerCut + Day, new HashSet<long> { 1 }, 5);
+        var data = b.Build();
+        Assert.Equal(29, data.Groups.Count); // user 1 excluded
+        Assert.All(data.Labels, l => Assert.True(l is 0f or 1f));
+        var g = data.Groups.First(x => x.QueryId.StartsWith("7@", StringComparison.Ordinal));
+        var positives = Enumerable.Range(g.Start, g.Count).Where(r => data.Labels[r] > 0).Select(r => data.Items[r]).Order().ToArray();
+        Assert.Equal(["102", "200", "301"], positives); // viewed, viewed and carted the next day
+        Assert.Equal(3, g.Judgments.Count);
+
+        // A combiner that sorts by the repeat score puts the three repeated items first: nDCG@20 of 1.
+        var w = new float[NextItemRanking.Schema.Count];
+        w[NextItemRanking.Schema.IndexOf("user_views")] = 1;
+        w[NextItemRanking.Schema.IndexOf("user_carts")] = 1;
+        var byHistory = new Models.LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0);
+        Assert.Equal(1.0, NextItemRanking.MeanNdcg(byHistory, data, 20), 6);
+    }
+}
