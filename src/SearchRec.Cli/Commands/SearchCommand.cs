@@ -35,8 +35,12 @@ public sealed class SearchCommand : ICliCommand
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
                 var dir = pr.GetValue(models)!;
                 var saved = RankerStore.Read(ModelLocations.Ranker(dir) ?? dir);
-                var extractor = StandardFeatures.ForSchema(saved.Schema, ModelLocations.LoadSources(dir, saved.Schema, idx.GetProduct));
-                var histories = pr.GetValue(events) is { Length: > 0 } files ? new UserHistories(UserHistories.ReadCsv(files)) : null;
+                var sources = ModelLocations.LoadSources(dir, saved.Schema, idx.GetProduct);
+                var all = pr.GetValue(events) is { Length: > 0 } files ? UserHistories.ReadCsv(files) : null;
+                var histories = all is null ? null : new UserHistories(all);
+                if (all is not null) // item recency: as of the newest event given
+                    sources = new FeatureSources { Collab = sources.Collab, Products = sources.Products, DeepText = sources.DeepText, DeepBehaviour = sources.DeepBehaviour, Activity = ItemActivity.Build(all) };
+                var extractor = StandardFeatures.ForSchema(saved.Schema, sources);
                 using var logger = pr.GetValue(featureLog) is string logPath ? new JsonlFeatureLogger(logPath) : null;
                 var pipeline = new SearchPipeline(idx, new ChineseTokenizer(), extractor, saved,
                     new SearchPipelineOptions { RecallWindow = pr.GetValue(window), TopK = pr.GetValue(k) }, logger,

@@ -118,15 +118,17 @@ public sealed class TrainRankerCommand : ICliCommand
                 var labels = JudgmentFiles.ReadQrels(pr.GetValue(qrels)!);
                 UserHistories? histories = null;
                 CollabModels? collabModels = null;
+                ItemActivity? activity = null;
                 if (pr.GetValue(events) is { Length: > 0 } eventFiles)
                 {
                     var all = UserHistories.ReadCsv(eventFiles);
                     histories = new UserHistories(all);
                     collabModels = CollabModels.Train(all, new CollabOptions());
+                    activity = ItemActivity.Build(all); // read as of each judged query's time, where the query users file gives one
                     Log($"collaborative models from {all.Count:N0} events ({histories.Users:N0} users); pass only events before the judged queries to avoid leakage");
                 }
                 var deepScorer = pr.GetValue(deepDir) is string dd ? DeepScorer.Open(dd) : null;
-                var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer });
+                var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer, Activity = activity });
                 var tokenizer = new ChineseTokenizer();
                 var data = SearchTrainingData.Build(index, tokenizer, extractor, judged, labels, win,
                     progress: new Progress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }), histories: histories);

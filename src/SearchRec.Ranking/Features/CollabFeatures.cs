@@ -7,8 +7,10 @@ namespace SearchRec.Ranking.Features;
 
 /// <summary>
 /// Behaviour features from the collaborative models and the user's history: item-to-item against the history, ALS,
-/// repeat, category affinity, item popularity, and the candidate's price and brand against what the user bought or
-/// looked at. Unknown (anonymous user, item without events, no price) is NaN with a <c>has_*</c> column.
+/// repeat, category affinity, item popularity and recency (hours since the item's last event and since its first, as
+/// of the request's time, when <see cref="ItemActivity"/> is given), and the candidate's price and brand against what
+/// the user bought or looked at. Unknown (anonymous user, item without events, no price) is NaN with a <c>has_*</c>
+/// column. Version 2 added the recency columns.
 /// </summary>
 public sealed class CollabFeatures : IFeatureGroup
 {
@@ -18,23 +20,29 @@ public sealed class CollabFeatures : IFeatureGroup
     [
         "has_history", "history_len", "cf_item_item", "cf_als", "cf_repeat", "cf_category_affinity",
         "has_item_events", "item_popularity", "has_price_band", "price_band_dist", "user_brand_share",
+        "has_item_activity", "item_hours_since_event", "item_age_hours",
     ];
 
     private readonly CollabModels _models;
     private readonly Func<string, Product?> _products;
+    private readonly ItemActivity? _activity;
 
-    /// <summary>Creates the group over trained models; <paramref name="products"/> looks up history items (for price and brand).</summary>
-    public CollabFeatures(CollabModels models, Func<string, Product?> products)
+    /// <summary>
+    /// Creates the group over trained models; <paramref name="products"/> looks up history items (for price and
+    /// brand); <paramref name="activity"/> gives item recency (without it the recency columns are NaN).
+    /// </summary>
+    public CollabFeatures(CollabModels models, Func<string, Product?> products, ItemActivity? activity = null)
     {
         _models = Guard.NotNull(models);
         _products = Guard.NotNull(products);
+        _activity = activity;
     }
 
     /// <inheritdoc />
     public string Name => "collab";
 
     /// <inheritdoc />
-    public int Version => 1;
+    public int Version => 2;
 
     /// <inheritdoc />
     public IReadOnlyList<string> FeatureNames => Names;
@@ -66,6 +74,7 @@ public sealed class CollabFeatures : IFeatureGroup
             }
             else buf.AsSpan(0, 4 * n).Fill(float.NaN);
 
+            var now = query.AsOf ?? (_activity is null ? 0 : _activity.Latest + 1);
             var (bandCentre, brands, brandTotal) = hasHistory ? Profile(history!) : (float.NaN, null, 0);
             for (var i = 0; i < n; i++)
             {
@@ -91,6 +100,10 @@ public sealed class CollabFeatures : IFeatureGroup
                 }
                 output.Set(i, 10, brands is not null && brandTotal > 0 && p.Brand is { Length: > 0 } b
                     ? (float)brands.GetValueOrDefault(b) / brandTotal : float.NaN);
+                var (sinceLast, age, _, seen) = _activity is not null && items[i] >= 0 ? _activity.At(items[i], now) : (float.NaN, float.NaN, 0, 0);
+                output.Set(i, 11, seen > 0 ? 1 : 0);
+                output.Set(i, 12, seen > 0 ? MathF.Log(1 + sinceLast) : float.NaN);
+                output.Set(i, 13, seen > 0 ? MathF.Log(1 + age) : float.NaN);
             }
         }
         finally

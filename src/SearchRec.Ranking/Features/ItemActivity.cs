@@ -4,69 +4,72 @@ using SearchRec.Core.Events;
 namespace SearchRec.Ranking.Features;
 
 /// <summary>
-/// When each item was first and last touched, and how often in the last day before a time: the item recency and
-/// trend the collaborative models do not keep. Built once from events before <see cref="AsOf"/>; read-only after.
+/// The times of every event on each item, so that an item's recency (hours since its last event), age (hours since
+/// its first) and last-day count can be read as of any moment — a training query sees only the events before its own
+/// time. The collaborative models keep no per-item times, hence this. Read-only after <see cref="Build"/>; thread-safe.
 /// </summary>
 public sealed class ItemActivity
 {
-    private readonly Dictionary<long, Entry> _items;
+    private readonly Dictionary<long, long[]> _times;
 
-    private ItemActivity(Dictionary<long, Entry> items, long asOf)
+    private ItemActivity(Dictionary<long, long[]> times, long latest)
     {
-        _items = items;
-        AsOf = asOf;
+        _times = times;
+        Latest = latest;
     }
 
-    /// <summary>Events at or after this time were ignored; "last day" is the 24 h before it.</summary>
-    public long AsOf { get; }
+    /// <summary>Time of the newest event (0 when there are none): the "now" of a request that gives no time.</summary>
+    public long Latest { get; }
 
     /// <summary>Items with at least one event.</summary>
-    public int Count => _items.Count;
+    public int Count => _times.Count;
 
-    /// <summary>Collects the activity of events before <paramref name="asOf"/> (all events when null: as of the newest one + 1 s).</summary>
-    public static ItemActivity Build(IEnumerable<UserEvent> events, long? asOf = null)
+    /// <summary>Collects the event times per item, of events before <paramref name="until"/> when given.</summary>
+    public static ItemActivity Build(IEnumerable<UserEvent> events, long? until = null)
     {
         Guard.NotNull(events);
-        var list = events as IReadOnlyList<UserEvent> ?? events.ToList();
-        long until = asOf ?? (list.Count == 0 ? 0 : MaxTimestamp(list) + 1);
-        var dayStart = until - 86_400L;
-        var items = new Dictionary<long, Entry>();
-        foreach (var e in list)
+        var lists = new Dictionary<long, List<long>>();
+        long latest = 0;
+        foreach (var e in events)
         {
-            if (e.Timestamp >= until) continue;
-            var found = items.TryGetValue(e.ItemId, out var x);
-            x = found
-                ? x with { First = Math.Min(x.First, e.Timestamp), Last = Math.Max(x.Last, e.Timestamp), Total = x.Total + 1 }
-                : new Entry(e.Timestamp, e.Timestamp, 1, 0);
-            if (e.Timestamp >= dayStart) x = x with { LastDay = x.LastDay + 1 };
-            items[e.ItemId] = x;
+            if (until is { } u && e.Timestamp >= u) continue;
+            if (!lists.TryGetValue(e.ItemId, out var l)) lists[e.ItemId] = l = [];
+            l.Add(e.Timestamp);
+            latest = Math.Max(latest, e.Timestamp);
         }
-        return new ItemActivity(items, until);
+        var times = new Dictionary<long, long[]>(lists.Count);
+        foreach (var (item, l) in lists)
+        {
+            var a = l.ToArray();
+            Array.Sort(a);
+            times[item] = a;
+        }
+        return new ItemActivity(times, latest);
     }
 
-    /// <summary>Whether the item has any event.</summary>
-    public bool Knows(long itemId) => _items.ContainsKey(itemId);
-
-    /// <summary>Hours from the item's last event to <paramref name="now"/> (at least 0); NaN when it has no events.</summary>
-    public float HoursSinceLast(long itemId, long now) =>
-        _items.TryGetValue(itemId, out var x) ? Math.Max(0, now - x.Last) / 3600f : float.NaN;
-
-    /// <summary>Hours from the item's first event to <paramref name="now"/> (its age; at least 0); NaN when it has no events.</summary>
-    public float AgeHours(long itemId, long now) =>
-        _items.TryGetValue(itemId, out var x) ? Math.Max(0, now - x.First) / 3600f : float.NaN;
-
-    /// <summary>Events on the item in the 24 h before <see cref="AsOf"/>; 0 when it has none.</summary>
-    public int LastDayCount(long itemId) => _items.TryGetValue(itemId, out var x) ? x.LastDay : 0;
-
-    /// <summary>All events on the item before <see cref="AsOf"/>; 0 when it has none.</summary>
-    public int TotalCount(long itemId) => _items.TryGetValue(itemId, out var x) ? x.Total : 0;
-
-    private static long MaxTimestamp(IReadOnlyList<UserEvent> list)
+    /// <summary>
+    /// The item's activity as of <paramref name="now"/> (events strictly before it): hours since its last and first
+    /// events (NaN when it had none), and its events in the 24 h and in all time before.
+    /// </summary>
+    public (float HoursSinceLast, float AgeHours, int LastDay, int Total) At(long itemId, long now)
     {
-        long max = long.MinValue;
-        for (var i = 0; i < list.Count; i++) max = Math.Max(max, list[i].Timestamp);
-        return max;
+        if (!_times.TryGetValue(itemId, out var t)) return (float.NaN, float.NaN, 0, 0);
+        var total = LowerBound(t, now);
+        if (total == 0) return (float.NaN, float.NaN, 0, 0);
+        var day = total - LowerBound(t, now - 86_400);
+        return ((now - t[total - 1]) / 3600f, (now - t[0]) / 3600f, day, total);
     }
 
-    private readonly record struct Entry(long First, long Last, int Total, int LastDay);
+    // First index whose time is >= value.
+    private static int LowerBound(long[] a, long value)
+    {
+        int lo = 0, hi = a.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (a[mid] < value) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
 }

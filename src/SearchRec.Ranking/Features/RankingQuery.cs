@@ -11,8 +11,9 @@ namespace SearchRec.Ranking.Features;
 /// </summary>
 public sealed class RankingQuery
 {
-    private RankingQuery(string text, string normalized, string[] tokens, long? userId, UserHistory? history)
+    private RankingQuery(string text, string normalized, string[] tokens, long? userId, UserHistory? history, long? asOf)
     {
+        AsOf = asOf;
         History = history;
         Text = text;
         Normalized = normalized;
@@ -38,8 +39,14 @@ public sealed class RankingQuery
     /// <summary>The user's history (most recent first) when known; null for anonymous requests or when no event source is configured.</summary>
     public UserHistory? History { get; }
 
+    /// <summary>
+    /// When the request was made (Unix seconds), when it matters: a training query replayed from a log reads item
+    /// recency as of its own time. Null means now, i.e. the newest event the features know of.
+    /// </summary>
+    public long? AsOf { get; }
+
     /// <summary>Builds a request context: normalises the text and splits it with <paramref name="tokenizer"/>.</summary>
-    public static RankingQuery Create(string text, ITokenizer tokenizer, long? userId = null, UserHistory? history = null)
+    public static RankingQuery Create(string text, ITokenizer tokenizer, long? userId = null, UserHistory? history = null, long? asOf = null)
     {
         Guard.NotNull(text);
         Guard.NotNull(tokenizer);
@@ -53,7 +60,7 @@ public sealed class RankingQuery
             var n = TextNorm.Normalize(t);
             if (n.Length > 0 && seen.Add(n)) tokens.Add(n);
         }
-        return new RankingQuery(text, normalized, tokens.ToArray(), userId, history);
+        return new RankingQuery(text, normalized, tokens.ToArray(), userId, history, asOf);
     }
 }
 

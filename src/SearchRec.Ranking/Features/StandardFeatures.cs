@@ -13,6 +13,9 @@ public sealed class FeatureSources
     /// <summary>Product look-up for history items (price and brand profile); required with <see cref="Collab"/>.</summary>
     public Func<string, Product?>? Products { get; init; }
 
+    /// <summary>Per-item event times (enables the item recency columns of the <c>collab</c> group; NaN without).</summary>
+    public ItemActivity? Activity { get; init; }
+
     /// <summary>The text two-tower scorer (enables query–item deep features).</summary>
     public DeepScorer? DeepText { get; init; }
 
@@ -47,7 +50,7 @@ public static class StandardFeatures
         {
             if (sources.Collab is null || sources.Products is null)
                 throw new ArgumentException("The ranker uses collaborative features, but no collaborative models were loaded (train them with `searchrec train-cf`).");
-            groups.Add(new CollabFeatures(sources.Collab, sources.Products));
+            groups.Add(new CollabFeatures(sources.Collab, sources.Products, sources.Activity));
         }
         var needsText = schema.IndexOf("deep_query_item") >= 0;
         var needsBehaviour = schema.IndexOf("deep_user_item") >= 0;
@@ -60,7 +63,7 @@ public static class StandardFeatures
     private static IEnumerable<IFeatureGroup> Optional(FeatureSources s)
     {
         if (s.Collab is not null)
-            yield return new CollabFeatures(s.Collab, s.Products ?? throw new ArgumentException("FeatureSources.Products is required with FeatureSources.Collab."));
+            yield return new CollabFeatures(s.Collab, s.Products ?? throw new ArgumentException("FeatureSources.Products is required with FeatureSources.Collab."), s.Activity);
         if (s.DeepText is not null || s.DeepBehaviour is not null) yield return new DeepFeatures(s.DeepText, s.DeepBehaviour);
     }
 }

@@ -37,7 +37,7 @@ public static class SearchTrainingData
             }
             // A query's history stops at its timestamp, so training never sees the purchase it is labelled with.
             var history = q.UserId is { } u && histories is not null ? histories.History(u, q.Timestamp) : null;
-            var matrix = features.Extract(RankingQuery.Create(q.Text, tokenizer, q.UserId, history), candidates);
+            var matrix = features.Extract(RankingQuery.Create(q.Text, tokenizer, q.UserId, history, q.Timestamp), candidates);
             var labels = new float[candidates.Count];
             var items = new string[candidates.Count];
             for (var i = 0; i < candidates.Count; i++)
