@@ -357,6 +357,7 @@ internal sealed class TrainRankerStep : IDemoStep
 {
     private const int MaxQueries = 600;
     private RankingDataset? _data;
+    private long? _cut;
     private IReadOnlyList<KeyValuePair<string, double>> _importance = [];
 
     public double Order => 70;
@@ -369,14 +370,22 @@ internal sealed class TrainRankerStep : IDemoStep
         context.Items[DemoPaths.Ranker] = dir;
         var shop = context.Shop!;
         using var deep = DeepScorer.Open((string)context.Items[DemoPaths.Deep]);
-        var collab = CollabModels.Load((string)context.Items[DemoPaths.Collab]);
         List<SearchRec.Core.Events.UserEvent> events;
         using (var store = new SqliteEventStore((string)context.Items[DemoPaths.Events])) events = [.. store.ReadAll()];
-        // Personal features read each judged query's user history as of the query's time.
+        // No leakage: the collaborative features of the training queries come from models trained only on events
+        // before the median query time, and only later queries are trained on, so a query's labelled purchase (and
+        // anything after it) is never inside the models; personal features read each user's history as of the
+        // query's time. The service later uses the models trained on all events.
+        var all = JudgmentFiles.ReadQueries(shop.Queries, JudgmentFiles.ReadQueryUsers(shop.QueryUsers));
+        var times = all.Where(q => q.Timestamp is not null).Select(q => q.Timestamp!.Value).Order().ToList();
+        _cut = times.Count > 0 ? times[times.Count / 2] : null;
+        var queries = (_cut is long c ? all.Where(q => q.Timestamp >= c) : all).Take(MaxQueries).ToList();
+        var collab = _cut is long cut
+            ? CollabModels.Train(events.Where(e => e.Timestamp < cut), new CollabOptions(), new SyncProgress<TrainProgress>(p => progress.Report(0.2 * p.Fraction)))
+            : CollabModels.Load((string)context.Items[DemoPaths.Collab]);
         var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collab, Products = context.Index!.GetProduct, DeepText = deep });
-        var queries = JudgmentFiles.ReadQueries(shop.Queries, JudgmentFiles.ReadQueryUsers(shop.QueryUsers)).Take(MaxQueries).ToList();
         _data = SearchTrainingData.Build(context.Index!, new ChineseTokenizer(), extractor, queries, JudgmentFiles.ReadQrels(shop.Qrels), 100,
-            progress: new SyncProgress<int>(n => progress.Report(0.7 * n / queries.Count)), histories: new UserHistories(events));
+            progress: new SyncProgress<int>(n => progress.Report(0.2 + 0.5 * n / queries.Count)), histories: new UserHistories(events));
         var options = new RankerTrainingOptions { LambdaMart = new LambdaMartOptions { Trees = 100 } }.Validate();
         var (model, importance) = RankerTrainer.Train(_data, options);
         _importance = importance.Select((v, i) => new KeyValuePair<string, double>(extractor.Schema.Names[i], v))
@@ -385,7 +394,7 @@ internal sealed class TrainRankerStep : IDemoStep
     }
 
     public void Show(DemoContext context) =>
-        context.Console.MarkupLineInterpolated($"  {_data!.Groups.Count} judged queries, {_data.Rows:N0} rows; strongest features: {string.Join(", ", _importance.Select(kv => kv.Key))}");
+        context.Console.MarkupLineInterpolated($"  {_data!.Groups.Count} judged queries{(_cut is long c ? $" after {DateTimeOffset.FromUnixTimeSeconds(c):yyyy-MM-dd HH:mm} (collaborative features from models trained on the events before)" : "")}, {_data.Rows:N0} rows; strongest features: {string.Join(", ", _importance.Select(kv => kv.Key))}");
 }
 
 /// <summary>Demo step 90: starts the HTTP service over what the earlier steps built and prints the page's address.</summary>
