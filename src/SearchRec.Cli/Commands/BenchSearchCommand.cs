@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using SearchRec.Collab.Models;
 using SearchRec.Index;
 using SearchRec.Ranking;
 using SearchRec.Ranking.Features;
@@ -28,8 +29,9 @@ public sealed class BenchSearchCommand : IBenchCommand
         var k = new Option<int>("--k") { Description = "Results per request.", DefaultValueFactory = _ => 10 };
         var preload = new Option<bool>("--preload") { Description = "Hold the whole catalog in a ProductCache (else products are read from the index per request)." };
         var trees = new Option<int>("--trees") { Description = "Trees of the LambdaMART trained here.", DefaultValueFactory = _ => 300 };
+        var personal = new Option<bool>("--personal") { Description = "Also compute the collaborative group (with item recency): models trained on the synthetic shop's events, each request made by its query's user." };
         var cmd = new Command("search", "Latency of search (recall window + features + LambdaMART + top k) on a synthetic catalog, per stage, p50/p99.");
-        foreach (var o in new Option[] { products, indexDir, models, requests, window, k, trees, preload }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { products, indexDir, models, requests, window, k, trees, preload, personal }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var sw = Stopwatch.StartNew();
@@ -50,19 +52,6 @@ public sealed class BenchSearchCommand : IBenchCommand
             }
             using var _ = index;
             var tokenizer = new ChineseTokenizer();
-            var extractor = StandardFeatures.ForSearch();
-            var queries = shop.Queries().Take(pr.GetValue(requests) + 300).ToList();
-            IRankerModel model;
-            if (pr.GetValue(models) is string m)
-                model = RankerStore.Load(ModelLocations.Ranker(m) ?? m, extractor.Schema);
-            else
-            {
-                var train = queries.Take(200).Select(q => new JudgedQuery(q.QueryId, q.Text, null)).ToList();
-                var qrels = queries.Take(200).ToDictionary(q => q.QueryId, q => q.Judgments.ToDictionary(j => j.ItemId, j => j.Grade));
-                var data = SearchTrainingData.Build(index, tokenizer, extractor, train, qrels, pr.GetValue(window));
-                model = LambdaMartTrainer.Train(data, new LambdaMartOptions { Trees = pr.GetValue(trees) }).Model;
-                Log($"trained LambdaMART ({((TreeEnsembleRanker)model).Trees.Count} trees) on {data.Groups.Count} queries");
-            }
             IProductRecall recallStage = index;
             if (pr.GetValue(preload))
             {
@@ -71,9 +60,32 @@ public sealed class BenchSearchCommand : IBenchCommand
                 recallStage = cache;
                 Log($"preloaded {cache.Cached:N0} products; managed heap {GC.GetTotalMemory(true) / (1 << 20):N0} MiB");
             }
-            var pipeline = new SearchPipeline(recallStage, tokenizer, extractor, model, new SearchPipelineOptions { RecallWindow = pr.GetValue(window), TopK = pr.GetValue(k) });
+            UserHistories? histories = null;
+            var extractor = StandardFeatures.ForSearch();
+            if (pr.GetValue(personal))
+            {
+                var events = shop.Events().ToList();
+                histories = new UserHistories(events);
+                var collab = CollabModels.Train(events, new CollabOptions());
+                extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collab, Products = recallStage.GetProduct, Activity = ItemActivity.Build(events) });
+                Log($"collaborative models and item activity from {events.Count:N0} events of {histories.Users:N0} users");
+            }
+            var queries = shop.Queries().Take(pr.GetValue(requests) + 300).ToList();
+            IRankerModel model;
+            if (pr.GetValue(models) is string m)
+                model = RankerStore.Load(ModelLocations.Ranker(m) ?? m, extractor.Schema);
+            else
+            {
+                var train = queries.Take(200).Select(q => new JudgedQuery(q.QueryId, q.Text, histories is null ? null : q.UserId) { Timestamp = q.Timestamp }).ToList();
+                var qrels = queries.Take(200).ToDictionary(q => q.QueryId, q => q.Judgments.ToDictionary(j => j.ItemId, j => j.Grade));
+                var data = SearchTrainingData.Build(index, tokenizer, extractor, train, qrels, pr.GetValue(window), histories: histories);
+                model = LambdaMartTrainer.Train(data, new LambdaMartOptions { Trees = pr.GetValue(trees) }).Model;
+                Log($"trained LambdaMART ({((TreeEnsembleRanker)model).Trees.Count} trees) on {data.Groups.Count} queries");
+            }
+            var pipeline = new SearchPipeline(recallStage, tokenizer, extractor, model, new SearchPipelineOptions { RecallWindow = pr.GetValue(window), TopK = pr.GetValue(k) },
+                history: histories is null ? null : u => histories.History(u, max: 200));
             var timed = queries.Skip(200).Take(pr.GetValue(requests)).ToList();
-            foreach (var q in timed.Take(100)) pipeline.Search(new SearchRequest(q.Text)); // warm-up
+            foreach (var q in timed.Take(100)) pipeline.Search(new SearchRequest(q.Text) { UserId = histories is null ? null : q.UserId }); // warm-up
             var recall = new List<double>();
             var fetch = new List<double>();
             var features = new List<double>();
@@ -85,7 +97,7 @@ public sealed class BenchSearchCommand : IBenchCommand
             foreach (var q in timed)
             {
                 var t0 = Stopwatch.GetTimestamp();
-                var r = pipeline.Search(new SearchRequest(q.Text));
+                var r = pipeline.Search(new SearchRequest(q.Text) { UserId = histories is null ? null : q.UserId });
                 wall.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 recall.Add(r.Timings.RecallMs);
                 fetch.Add(r.Timings.FetchMs);
@@ -98,7 +110,7 @@ public sealed class BenchSearchCommand : IBenchCommand
             Console.WriteLine($"machine: {BenchData.Machine()}");
             Console.WriteLine($"catalog: {index.Count:N0} synthetic products; {timed.Count} synthetic-shop queries, mean {recalled / Math.Max(1, timed.Count)} candidates recalled (window {pr.GetValue(window)}), k {pr.GetValue(k)}");
             Console.WriteLine($"products: {(pr.GetValue(preload) ? "preloaded ProductCache" : "read from the index per request")}");
-            Console.WriteLine($"ranker: {model.Kind}, {extractor.Schema}" + (model is TreeEnsembleRanker t ? $", {t.Trees.Count} trees" : ""));
+            Console.WriteLine($"ranker: {model.Kind}, {extractor.Schema}{(histories is null ? ", anonymous requests" : ", personal requests (collab group with item recency)")}" + (model is TreeEnsembleRanker t ? $", {t.Trees.Count} trees" : ""));
             Console.WriteLine($"{"stage",-10} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"mean ms",8}");
             foreach (var (name, list) in new[] { ("recall", recall), ("fetch", fetch), ("features", features), ("model", score), ("top-k", topk), ("total", total), ("wall", wall) })
             {

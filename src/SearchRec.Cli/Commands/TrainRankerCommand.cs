@@ -41,6 +41,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var perSource = new Option<int>("--per-source") { Description = "Next-item mode: candidates taken from each collaborative source.", DefaultValueFactory = _ => 50 };
         var innerCuts = new Option<int>("--inner-cuts") { Description = "Next-item mode: inner cuts (one per day before the cut) whose following day labels the combiner's training data; the latest one validates the LambdaMART settings.", DefaultValueFactory = _ => 6 };
         var towerEpochs = new Option<int>("--tower-epochs") { Description = "Next-item mode: epochs of the behaviour tower trained at each (inner) cut for the user–item feature; 0 leaves it out.", DefaultValueFactory = _ => 2 };
+        var stepHours = new Option<int>("--cut-step-hours") { Description = "Next-item mode: hours between inner cuts (label windows may overlap when shorter than the eval window; validation never trains on its own window).", DefaultValueFactory = _ => 24 };
         var noGrid = new Option<bool>("--no-grid") { Description = "Next-item mode: use the given LambdaMART settings instead of choosing among a few on the validation cut." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
@@ -55,7 +56,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var minLeaf = new Option<int>("--min-leaf") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => 20 };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, stepHours }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -77,7 +78,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 }.Validate();
                 if (pr.GetValue(cut) is { } cutTime)
                     return NextItem(pr.GetValue(events) ?? [], cutTime, pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
-                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid)), options, pr.GetValue(models)!);
+                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours)), options, pr.GetValue(models)!);
                 if (pr.GetValue(featureLog) is { Length: > 0 } logs)
                 {
                     var labelFiles = pr.GetValue(labelEvents) is { Length: > 0 } lf ? lf : throw new ArgumentException("--feature-log needs --labels-from-events.");
@@ -175,6 +176,7 @@ public sealed class TrainRankerCommand : ICliCommand
         if (eventFiles.Length == 0) throw new ArgumentException("Next-item mode needs --events.");
         var perSource = Guard.Positive(settings.PerSource, "--per-source");
         if (settings.InnerCuts < 2) throw new ArgumentException("--inner-cuts must be at least 2 (one to validate on, one or more to train on).");
+        if (settings.StepHours < 1) throw new ArgumentException("--cut-step-hours must be positive.");
         if (settings.TowerEpochs < 0) throw new ArgumentException("--tower-epochs must not be negative.");
         var sw = Stopwatch.StartNew();
         void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
@@ -184,7 +186,7 @@ public sealed class TrainRankerCommand : ICliCommand
         // use the same window length after each inner cut, binary, any behaviour.
         var horizon = events.Max(e => e.Timestamp) + 1 - cut;
         if (horizon <= 0) throw new ArgumentException($"--cut {cut}: no events at or after the cut.");
-        Log($"{events.Count:N0} events, {test.Count} test users; label window {horizon / 3600.0:F1} h after each of {settings.InnerCuts} inner cuts (cut − 1…{settings.InnerCuts} days, pre-cut events only)");
+        Log($"{events.Count:N0} events, {test.Count} test users; label window {horizon / 3600.0:F1} h after each of {settings.InnerCuts} inner cuts {settings.StepHours} h apart (pre-cut events only)");
         var collabOptions = new CollabOptions();
         var tempRoot = Path.Combine(Path.GetTempPath(), "searchrec-nextitem-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var towers = new List<BehaviourScorer>();
@@ -207,18 +209,23 @@ public sealed class TrainRankerCommand : ICliCommand
             }
 
             var perCut = new RankingDataset[settings.InnerCuts + 1];
+            var innerCuts = new long[settings.InnerCuts + 1];
             for (var d = 1; d <= settings.InnerCuts; d++)
             {
-                var innerCut = cut - d * 86_400L;
+                // The first inner cut's label window ends at the cut; the others step back from it.
+                var innerCut = innerCuts[d] = cut - horizon - (d - 1) * settings.StepHours * 3600L;
+                if (innerCut <= events.Min(e => e.Timestamp)) throw new ArgumentException($"--inner-cuts {settings.InnerCuts} with --cut-step-hours {settings.StepHours} reaches before the first event.");
                 var src = SourcesAt(innerCut, "inner-" + d.ToString(CultureInfo.InvariantCulture));
                 var b = new RankingDatasetBuilder(NextItemRanking.Schema);
                 NextItemRanking.AddTrainingData(b, src, events, innerCut, Math.Min(cut, innerCut + horizon), new HashSet<long>(), perSource, Log);
                 perCut[d] = b.Build();
-                Log($"inner cut −{d} d: {perCut[d].Groups.Count} users with a positive candidate, {perCut[d].Rows:N0} candidates");
+                Log($"inner cut {d} ({DateTimeOffset.FromUnixTimeSeconds(innerCut):yyyy-MM-dd HH:mm}Z): {perCut[d].Groups.Count} users with a positive candidate, {perCut[d].Rows:N0} candidates");
             }
 
             // Choose LambdaMART settings on the last inner cut (trained on the earlier ones); the test users' truth is never seen.
-            var trainPart = Concat(perCut.Skip(2).ToArray());
+            // Only inner cuts whose label window closes before the validation cut, so validation labels are never trained on.
+            var trainPart = Concat(Enumerable.Range(2, settings.InnerCuts - 1).Where(d => innerCuts[d] + horizon <= innerCuts[1]).Select(d => perCut[d]).ToArray());
+            if (trainPart.Groups.Count == 0) throw new ArgumentException("No inner cut's label window closes before the validation cut; give more --inner-cuts.");
             var grid = settings.Grid ? LambdaGrid(options.LambdaMart) : [options.LambdaMart];
             var bestNdcg = double.NegativeInfinity;
             var chosen = options.LambdaMart;
@@ -226,7 +233,7 @@ public sealed class TrainRankerCommand : ICliCommand
             {
                 var (vm, _) = LambdaMartTrainer.Train(trainPart, g);
                 var v = NextItemRanking.MeanNdcg(vm, perCut[1], 20);
-                Log(string.Create(CultureInfo.InvariantCulture, $"validation (cut − 1 d, {perCut[1].Groups.Count} users): trees {g.Trees}, leaves {g.Leaves}, lr {g.LearningRate}, min leaf {g.MinRowsPerLeaf}: nDCG@20 {v:F4} (users with a positive candidate)"));
+                Log(string.Create(CultureInfo.InvariantCulture, $"validation (latest inner cut, {perCut[1].Groups.Count} users): trees {g.Trees}, leaves {g.Leaves}, lr {g.LearningRate}, min leaf {g.MinRowsPerLeaf}: nDCG@20 {v:F4} (users with a positive candidate)"));
                 if (v > bestNdcg) { bestNdcg = v; chosen = g; }
             }
             foreach (var single in new[] { "cf_blend", "cf_repeat" })
@@ -302,7 +309,7 @@ public sealed class TrainRankerCommand : ICliCommand
             var card = new ModelCard { Kind = "lambdamart", Schema = NextItemRanking.Schema.ToString(), Features = NextItemRanking.Schema.Names.ToList() };
             card.Data["events"] = string.Join(", ", eventFiles);
             card.Data["protocol"] = string.Create(CultureInfo.InvariantCulture,
-                $"cut {cut}; binary labels (any behaviour within {horizon / 3600.0:F1} h) after inner cuts at cut - 1..{settings.InnerCuts} days (pre-cut events only); settings chosen on cut - 1 d (validation nDCG@20 {bestNdcg:F4}); {split.Test.Count} test users; behaviour tower {settings.TowerEpochs} epochs");
+                $"cut {cut}; binary labels (any behaviour within {horizon / 3600.0:F1} h) after {settings.InnerCuts} inner cuts {settings.StepHours} h apart, the latest one's window ending at the cut (pre-cut events only); settings chosen on the latest inner cut (validation nDCG@20 {bestNdcg:F4}); {split.Test.Count} test users; behaviour tower {settings.TowerEpochs} epochs");
             foreach (var (k, v) in chosen.Describe()) card.Options["lambdamart." + k] = v;
             card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(NextItemRanking.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
             foreach (var (name, r) in results)
@@ -319,7 +326,7 @@ public sealed class TrainRankerCommand : ICliCommand
     }
 
     /// <summary>Next-item mode settings from the command line.</summary>
-    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid);
+    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid, int StepHours);
 
     private static RankingDataset Concat(RankingDataset[] parts)
     {
