@@ -173,6 +173,8 @@ public sealed class ModelTests
         Assert.Contains("Leaves", e.Message);
         var e2 = Assert.ThrowsAny<ArgumentException>(() => new RankerTrainingOptions { Folds = 1 }.Validate());
         Assert.Contains("Folds", e2.Message);
+        var e3 = Assert.ThrowsAny<ArgumentException>(() => new LambdaMartOptions { NdcgTruncation = 0 }.Validate());
+        Assert.Contains("NdcgTruncation", e3.Message);
     }
 }
 

@@ -37,6 +37,9 @@ public sealed class LambdaMartOptions
     /// <summary>Share of features sampled per tree (0, 1]. Default 0.8.</summary>
     public double FeatureFraction { get; set; } = 0.8;
 
+    /// <summary>Rank cut-off of the nDCG whose gradients FastTree follows (LambdaMART's truncation). Default 100 (ML.NET's default); LightGBM ignores it.</summary>
+    public int NdcgTruncation { get; set; } = 100;
+
     /// <summary>Random seed. Default 7.</summary>
     public int Seed { get; set; } = 7;
 
@@ -48,6 +51,7 @@ public sealed class LambdaMartOptions
         Guard.Positive(MinRowsPerLeaf, "LambdaMartOptions.MinRowsPerLeaf");
         Guard.InRange(LearningRate, 1e-6, 1, "LambdaMartOptions.LearningRate");
         Guard.InRange(FeatureFraction, 1e-6, 1, "LambdaMartOptions.FeatureFraction");
+        Guard.Positive(NdcgTruncation, "LambdaMartOptions.NdcgTruncation");
         return this;
     }
 
@@ -57,6 +61,7 @@ public sealed class LambdaMartOptions
         new("engine", Engine.ToString()), new("trees", Trees.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("leaves", Leaves.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("min_rows_per_leaf", MinRowsPerLeaf.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("learning_rate", LearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("feature_fraction", FeatureFraction.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("ndcg_truncation", NdcgTruncation.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ];
 }
 
@@ -86,6 +91,7 @@ public static class LambdaMartTrainer
                 MinimumExampleCountPerLeaf = options.MinRowsPerLeaf,
                 LearningRate = options.LearningRate,
                 FeatureFraction = options.FeatureFraction,
+                NdcgTruncationLevel = options.NdcgTruncation,
                 Seed = options.Seed,
                 NumberOfThreads = 1,
             });
