@@ -375,7 +375,7 @@ internal sealed class TrainRankerStep : IDemoStep
         // No leakage: the collaborative features of the training queries come from models trained only on events
         // before the median query time, and only later queries are trained on, so a query's labelled purchase (and
         // anything after it) is never inside the models; personal features read each user's history as of the
-        // query's time. The service later uses the models trained on all events.
+        // query's time, and so does item recency. The service later uses the models trained on all events.
         var all = JudgmentFiles.ReadQueries(shop.Queries, JudgmentFiles.ReadQueryUsers(shop.QueryUsers));
         var times = all.Where(q => q.Timestamp is not null).Select(q => q.Timestamp!.Value).Order().ToList();
         _cut = times.Count > 0 ? times[times.Count / 2] : null;
@@ -383,7 +383,7 @@ internal sealed class TrainRankerStep : IDemoStep
         var collab = _cut is long cut
             ? CollabModels.Train(events.Where(e => e.Timestamp < cut), new CollabOptions(), new SyncProgress<TrainProgress>(p => progress.Report(0.2 * p.Fraction)))
             : CollabModels.Load((string)context.Items[DemoPaths.Collab]);
-        var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collab, Products = context.Index!.GetProduct, DeepText = deep });
+        var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collab, Products = context.Index!.GetProduct, DeepText = deep, Activity = ItemActivity.Build(events) });
         _data = SearchTrainingData.Build(context.Index!, new ChineseTokenizer(), extractor, queries, JudgmentFiles.ReadQrels(shop.Qrels), 100,
             progress: new SyncProgress<int>(n => progress.Report(0.2 + 0.5 * n / queries.Count)), histories: new UserHistories(events));
         var options = new RankerTrainingOptions { LambdaMart = new LambdaMartOptions { Trees = 100 } }.Validate();

@@ -134,9 +134,14 @@ internal sealed class RankingEvalState
                 catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { context.Log?.Report($"ranking: no behaviour tower ({e.Message})"); }
             }
         }
+        ItemActivity? activity = null;
         if (context.EventFiles.Count > 0 && context.Queries.Any(q => q.UserId is not null))
-            _histories = new UserHistories(UserHistories.ReadCsv(context.EventFiles));
-        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour };
+        {
+            var events = UserHistories.ReadCsv(context.EventFiles);
+            _histories = new UserHistories(events);
+            if (collab is not null) activity = ItemActivity.Build(events);
+        }
+        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour, Activity = activity };
         Extractor = saved is not null ? StandardFeatures.ForSchema(saved.Schema, sources) : StandardFeatures.ForSearch(sources);
         if (saved is not null)
         {

@@ -143,9 +143,11 @@ public sealed class ShopLoader : IGenerationLoader
                     if (model.Schema.IndexOf("deep_query_item") >= 0) owned.Add(text = DeepScorer.Open(deep, _options.DeepRuntime));
                     if (model.Schema.IndexOf("deep_user_item") >= 0) owned.Add(behaviour = BehaviourScorer.Open(deep, _options.DeepRuntime));
                 }
+                // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
+                var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 ? ItemActivity.Build(store.ReadAll()) : null;
                 var features = StandardFeatures.ForSchema(model.Schema, new FeatureSources
                 {
-                    Collab = models, Products = memo.Get, DeepText = text, DeepBehaviour = behaviour,
+                    Collab = models, Products = memo.Get, DeepText = text, DeepBehaviour = behaviour, Activity = activity,
                 });
                 pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
                     new SearchPipelineOptions { RecallWindow = _options.RecallWindow }, history: user =>
