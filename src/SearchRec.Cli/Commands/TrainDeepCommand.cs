@@ -35,9 +35,14 @@ public sealed class TrainDeepCommand : ICliCommand
         var evalUsers = new Option<string?>("--eval-users") { Description = "Test users for --eval-cut (a split-users file: a user id at the start of each line); default every user with events on both sides of the cut." };
         var separate = new Option<bool>("--separate-behaviour-towers") { Description = "Train the user and item towers with their own weights (default: tied)." };
         var noWords = new Option<bool>("--no-words") { Description = "Character n-grams only (no segmented words)." };
+        var spans = new Option<int>("--spans-per-title") { Description = "Random title-span pairs derived per product.", DefaultValueFactory = _ => 6 };
+        var pseudoRatio = new Option<double>("--pseudo-ratio") { Description = "--query-log: a query's BM25 top title becomes its pair when top score ≥ this × second (1 = always).", DefaultValueFactory = _ => 1.2 };
+        var textDim = new Option<int>("--text-dim") { Description = "Text embedding width.", DefaultValueFactory = _ => 64 };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden width of the tower MLPs.", DefaultValueFactory = _ => 128 };
+        var dim = new Option<int>("--dim") { Description = "Output vector dimension.", DefaultValueFactory = _ => 64 };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -48,8 +53,10 @@ public sealed class TrainDeepCommand : ICliCommand
                         Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
                         TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
                         ShareBehaviourTowers = !pr.GetValue(separate),
+                        SpansPerTitle = pr.GetValue(spans), TextEmbeddingDim = pr.GetValue(textDim),
+                        Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim),
                     },
-                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers));
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio));
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
@@ -63,7 +70,7 @@ public sealed class TrainDeepCommand : ICliCommand
     private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
 
     private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
-        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers)
+        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers, double pseudoRatio)
     {
         if (catalogs.Length == 0 && eventFiles.Length == 0)
         {
@@ -83,7 +90,7 @@ public sealed class TrainDeepCommand : ICliCommand
             var judged = pairsFile is null ? [] : ReadPairs(pairsFile);
             var tokenizer = words ? new ChineseTokenizer() : null;
             using var index = queryLog is not null || evalQrels is not null ? ProductIndex.Build(products, new IndexOptions()) : null;
-            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries);
+            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries, pseudoRatio);
             var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak);
             Print(report);
             if (queries is not null && evalQrels is not null)
@@ -242,7 +249,7 @@ public sealed class TrainDeepCommand : ICliCommand
         return list;
     }
 
-    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude)
+    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude, double ratio)
     {
         var pairs = new List<(string, string)>();
         var seen = 0;
@@ -254,7 +261,7 @@ public sealed class TrainDeepCommand : ICliCommand
             if (q.Length == 0 || exclude?.Contains(q) == true) continue;
             var top = index.Recall(new RecallRequest(q) { TopN = 2 });
             if (top.Count == 0) continue;
-            if (top.Count == 1 || top[0].Score >= 1.2f * top[1].Score) pairs.Add((q, top[0].ProductId));
+            if (top.Count == 1 || top[0].Score >= ratio * top[1].Score) pairs.Add((q, top[0].ProductId));
         }
         Log($"query log: {pairs.Count:N0} weak pairs from {log.Count:N0} queries");
         return pairs;
