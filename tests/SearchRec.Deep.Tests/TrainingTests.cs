@@ -92,6 +92,12 @@ public sealed class TrainingTests
         Assert.Equal("22", scorer.Nearest(scorer.EncodeUser(history), 1)[0].ItemId);
         UserEvent[] other = [new(998, 11, 1, Behavior.View, 1), new(998, 12, 1, Behavior.View, 2)];
         Assert.Equal("13", scorer.Nearest(scorer.EncodeUser(other), 1)[0].ItemId);
+        // Recommend sorts by time and collapses repeats itself, as eval-rec hands it raw histories.
+        UserEvent[] shuffled = [new(998, 12, 1, Behavior.View, 2), new(998, 11, 1, Behavior.View, 1), new(998, 12, 1, Behavior.View, 3)];
+        var viaRecommend = scorer.Recommend(shuffled, 3);
+        var direct = scorer.Nearest(scorer.EncodeUser(other), 3);
+        Assert.Equal(direct.Select(d => d.ItemId), viaRecommend.Select(r => r.ItemId));
+        Assert.Equal("13", viaRecommend[0].ItemId);
     }
 
     [Fact]

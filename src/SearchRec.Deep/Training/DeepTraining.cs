@@ -247,22 +247,24 @@ public static class DeepTraining
             list.Add(e);
         }
         var result = new Dictionary<long, List<UserEvent>>(byUser.Count);
-        foreach (var (u, list) in byUser)
-        {
-            var sorted = list.OrderBy(e => e.Timestamp).ToList();
-            var collapsed = new List<UserEvent>(sorted.Count);
-            foreach (var e in sorted)
-            {
-                if (collapsed.Count > 0 && collapsed[^1].ItemId == e.ItemId)
-                {
-                    if (e.Behavior > collapsed[^1].Behavior) collapsed[^1] = collapsed[^1] with { Behavior = e.Behavior };
-                    continue;
-                }
-                collapsed.Add(e);
-            }
-            result[u] = collapsed;
-        }
+        foreach (var (u, list) in byUser) result[u] = Collapse(list);
         return result;
+    }
+
+    /// <summary>One user's events sorted by time (stable), consecutive repeats of one item collapsed to the strongest.</summary>
+    internal static List<UserEvent> Collapse(IEnumerable<UserEvent> events)
+    {
+        var collapsed = new List<UserEvent>();
+        foreach (var e in events.OrderBy(e => e.Timestamp))
+        {
+            if (collapsed.Count > 0 && collapsed[^1].ItemId == e.ItemId)
+            {
+                if (e.Behavior > collapsed[^1].Behavior) collapsed[^1] = collapsed[^1] with { Behavior = e.Behavior };
+                continue;
+            }
+            collapsed.Add(e);
+        }
+        return collapsed;
     }
 
     private static List<double> Train(TwoTowerTrainer trainer, List<PairExample> examples, int epochs, Random rng, string name, Action<string> log)
