@@ -83,6 +83,11 @@ public sealed class BehaviourModelInfo
     public float HalfLife { get; set; }
     /// <summary>Output dimension.</summary>
     public int Dim { get; set; }
+    /// <summary>
+    /// Width of the item tower's <c>text</c> input (the text tower's dimension); 0 when the item tower takes only
+    /// ids and categories. The tower then also takes <c>has_text</c> float [batch, 1].
+    /// </summary>
+    public int ItemTextDim { get; set; }
     /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
     public double TrainSeconds { get; set; }
 }

@@ -45,6 +45,16 @@ public sealed class DeepTrainingOptions
     /// items of their history, which suits logs where people come back to what they viewed.
     /// </summary>
     public bool ShareBehaviourTowers { get; set; } = true;
+    /// <summary>
+    /// True (default): when the models directory already holds a text model, the item tower also takes each item's
+    /// text vector (event item id = catalog product id) and a has-text flag; items without text get zeros.
+    /// </summary>
+    public bool UseItemText { get; set; } = true;
+    /// <summary>
+    /// Share of next-item samples whose target item (one with text) is shown by its text alone, without its id and
+    /// category, so the tower learns vectors for items no event has touched yet. Default 0.1.
+    /// </summary>
+    public double ItemTextDropout { get; set; } = 0.1;
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
@@ -61,6 +71,7 @@ public sealed class DeepTrainingOptions
         if (TextEpochs < 0) throw new ArgumentOutOfRangeException(nameof(TextEpochs), TextEpochs, "DeepTrainingOptions.TextEpochs must be non-negative.");
         if (BehaviourEpochs < 0) throw new ArgumentOutOfRangeException(nameof(BehaviourEpochs), BehaviourEpochs, "DeepTrainingOptions.BehaviourEpochs must be non-negative.");
         if (SpansPerTitle < 0) throw new ArgumentOutOfRangeException(nameof(SpansPerTitle), SpansPerTitle, "DeepTrainingOptions.SpansPerTitle must be non-negative.");
+        if (!(ItemTextDropout >= 0 && ItemTextDropout < 1)) throw new ArgumentOutOfRangeException(nameof(ItemTextDropout), ItemTextDropout, "DeepTrainingOptions.ItemTextDropout must be in [0, 1).");
         if (JudgedPairRepeats < 0) throw new ArgumentOutOfRangeException(nameof(JudgedPairRepeats), JudgedPairRepeats, "DeepTrainingOptions.JudgedPairRepeats must be non-negative.");
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "DeepTrainingOptions.BatchSize must be at least 2 (in-batch negatives).");
         if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "DeepTrainingOptions.Temperature must be positive.");
@@ -158,7 +169,9 @@ public static class DeepTraining
     /// <summary>
     /// Trains the behaviour towers by next-item prediction over each user's events (sorted by time; repeats of
     /// the same item in a row collapsed), then writes <c>user-tower.onnx</c>, <c>item-tower.onnx</c> and the item
-    /// vectors of every item in <paramref name="events"/>.
+    /// vectors of every item in <paramref name="events"/>. When <paramref name="modelsDir"/> already holds a text
+    /// model and <see cref="DeepTrainingOptions.UseItemText"/> is set, the item tower also takes the item's (frozen)
+    /// text vector through a learned projection, and catalog items without events get text-only vectors.
     /// </summary>
     public static DeepTrainingReport TrainBehaviour(IReadOnlyList<UserEvent> events, string modelsDir, DeepTrainingOptions options, Action<string>? progress = null)
     {
@@ -170,13 +183,25 @@ public static class DeepTraining
         var histories = Histories(events);
         var itemCat = new Dictionary<long, long>();
         foreach (var e in events) itemCat[e.ItemId] = e.CategoryId;
+        var text = options.UseItemText ? ReadTextVectors(modelsDir) : null;
+        var textDim = text?.Dim ?? 0;
         var itemBags = new Dictionary<long, Bag>(itemCat.Count);
+        var textOnly = new Dictionary<long, Bag>();
         foreach (var (it, cat) in itemCat)
         {
             var bagIds = new long[2]; var bagW = new float[2];
             feat.ItemBag(it, cat, bagIds, bagW);
-            itemBags[it] = new Bag(bagIds, bagW);
+            var side = text is null ? null : TextSide(text, it.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            itemBags[it] = new Bag(bagIds, bagW, side);
+            if (side is not null && side[textDim] == 1f) textOnly[it] = new Bag([0L], [0f], side);
         }
+        if (text is not null && textOnly.Count == 0)
+        {
+            log("behaviour: no event item has a text vector; the item tower takes ids and categories only");
+            text = null; textDim = 0;
+            foreach (var it in itemCat.Keys) itemBags[it] = itemBags[it] with { Side = null };
+        }
+        var dropRng = new Random(options.Seed + 11);
         var examples = new List<PairExample>();
         var uid = new long[feat.MaxUserIds];
         var uw = new float[feat.MaxUserIds];
@@ -186,19 +211,23 @@ public static class DeepTraining
             for (var t = 1; t < span.Length; t++)
             {
                 var n = feat.UserBag(span[..t], uid, uw);
-                examples.Add(new PairExample(new Bag(uid[..n], uw[..n]), itemBags[span[t].ItemId], span[t].ItemId));
+                var target = span[t].ItemId;
+                var right = textOnly.TryGetValue(target, out var alone) && dropRng.NextDouble() < options.ItemTextDropout ? alone : itemBags[target];
+                examples.Add(new PairExample(new Bag(uid[..n], uw[..n]), right, target));
             }
         }
         if (examples.Count < 2) throw new ArgumentException($"the events give {examples.Count} next-item samples; need at least 2 (users with two or more distinct consecutive items).", nameof(events));
-        log($"behaviour: {histories.Count:N0} users, {itemCat.Count:N0} items, {examples.Count:N0} next-item samples");
+        log($"behaviour: {histories.Count:N0} users, {itemCat.Count:N0} items ({textOnly.Count:N0} with a text vector), {examples.Count:N0} next-item samples");
 
         var rng = new Random(options.Seed + 7);
-        var user = new BagTower("user_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
+        var sideDim = textDim > 0 ? textDim + 1 : 0;
+        // Tied towers share one object; the user side never feeds a side input, so its export ignores the projection.
+        var user = new BagTower("user_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim, options.ShareBehaviourTowers ? sideDim : 0);
         user.Initialize(new Random(options.Seed + 2));
         var item = user;
         if (!options.ShareBehaviourTowers)
         {
-            item = new BagTower("item_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
+            item = new BagTower("item_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim, sideDim);
             item.Initialize(new Random(options.Seed + 3));
         }
         var losses = Train(new TwoTowerTrainer(user, item, options.Trainer()), examples, options.BehaviourEpochs, rng, "behaviour", log);
@@ -208,13 +237,27 @@ public static class DeepTraining
         {
             ItemBuckets = options.Behaviour.ItemBuckets, CategoryBuckets = options.Behaviour.CategoryBuckets,
             HistoryLength = options.Behaviour.HistoryLength, HalfLife = options.Behaviour.HalfLife, Dim = options.OutputDim,
+            ItemTextDim = textDim,
         };
         var userPath = Path.Combine(modelsDir, info.UserTower);
         var itemPath = Path.Combine(modelsDir, info.ItemTower);
         File.WriteAllBytes(userPath, TowerExporter.Export(user, "SearchRec user tower: recency- and intent-weighted bag of history item and category ids -> Linear-ReLU-Linear -> L2 normalise."));
-        File.WriteAllBytes(itemPath, TowerExporter.Export(item, "SearchRec item tower: bag of item id and category id -> Linear-ReLU-Linear -> L2 normalise."));
-        var itemIds = new long[itemCat.Count];
+        File.WriteAllBytes(itemPath, textDim > 0
+            ? TowerExporter.Export(item, "SearchRec item tower: bag of item id and category id, plus the item's text vector and has-text flag through a learned projection -> Linear-ReLU-Linear -> L2 normalise.", withSide: true)
+            : TowerExporter.Export(item, "SearchRec item tower: bag of item id and category id -> Linear-ReLU-Linear -> L2 normalise."));
+        // Catalog items no event has touched (cold) get a text-only vector, so they can be recommended.
+        var cold = new List<long>();
+        if (text is not null)
+            foreach (var id in text.Ids)
+                if (long.TryParse(id, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var cid) && !itemBags.ContainsKey(cid))
+                {
+                    var side = TextSide(text, id);
+                    cold.Add(cid);
+                    itemBags[cid] = new Bag([0L], [0f], side);
+                }
+        var itemIds = new long[itemCat.Count + cold.Count];
         itemCat.Keys.CopyTo(itemIds, 0);
+        cold.CopyTo(itemIds, itemCat.Count);
         Array.Sort(itemIds);
         var bags = new Bag[itemIds.Length];
         for (var i = 0; i < bags.Length; i++) bags[i] = itemBags[itemIds[i]];
@@ -225,7 +268,7 @@ public static class DeepTraining
         for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = itemIds[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            texts[i] = itemCat[itemIds[i]].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            texts[i] = itemCat.TryGetValue(itemIds[i], out var cat) ? cat.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
         }
         var baseName = Path.Combine(modelsDir, info.ItemVectors);
         new ItemVectors(ids, texts, vectors, options.OutputDim).Write(baseName + ".bin", baseName + ".tsv");
@@ -300,9 +343,31 @@ public static class DeepTraining
             () => (new float[t.Dim], new float[t.Hidden], new float[t.Hidden], new float[t.Output]),
             (i, _, s) =>
             {
-                t.Forward(bags[i].Ids, bags[i].Weights, s.Item1, s.Item2, s.Item3, s.Item4, output.AsSpan(i * t.Output, t.Output));
+                if (bags[i].Side is { } side) t.Forward(bags[i].Ids, bags[i].Weights, side, s.Item1, s.Item2, s.Item3, s.Item4, output.AsSpan(i * t.Output, t.Output));
+                else t.Forward(bags[i].Ids, bags[i].Weights, s.Item1, s.Item2, s.Item3, s.Item4, output.AsSpan(i * t.Output, t.Output));
                 return s;
             }, _ => { });
+    }
+
+    private static ItemVectors? ReadTextVectors(string modelsDir)
+    {
+        if (!File.Exists(Path.Combine(modelsDir, DeepModelManifest.FileName))) return null;
+        var info = DeepModelManifest.Read(modelsDir).Text;
+        if (info is null) return null;
+        var baseName = Path.Combine(modelsDir, info.ItemVectors);
+        return ItemVectors.Read(baseName + ".bin", baseName + ".tsv");
+    }
+
+    /// <summary>The item tower's side input: the item's text vector and a has-text flag of 1, or all zeros without text.</summary>
+    internal static float[] TextSide(ItemVectors text, string id)
+    {
+        var side = new float[text.Dim + 1];
+        if (text.Index.TryGetValue(id, out var row))
+        {
+            text.Row(row).CopyTo(side);
+            side[text.Dim] = 1f;
+        }
+        return side;
     }
 
     private static DeepModelManifest ReadOrNew(string dir) =>

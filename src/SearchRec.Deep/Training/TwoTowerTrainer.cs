@@ -3,8 +3,8 @@ using SearchRec.Deep.Model;
 
 namespace SearchRec.Deep.Training;
 
-/// <summary>One side of a training pair: bag ids and their weights (0 = padding).</summary>
-internal readonly record struct Bag(long[] Ids, float[] Weights);
+/// <summary>One side of a training pair: bag ids and their weights (0 = padding), and the tower's side input if it takes one.</summary>
+internal readonly record struct Bag(long[] Ids, float[] Weights, float[]? Side = null);
 
 /// <summary>A positive pair; <see cref="Key"/> identifies the right side so duplicates in a batch are not used as negatives.</summary>
 internal readonly record struct PairExample(Bag Left, Bag Right, long Key);
@@ -83,8 +83,8 @@ internal sealed class TwoTowerTrainer
             Span<float> scratch = stackalloc float[Math.Max(_left.Output + 2 * _left.Hidden, _right.Output + 2 * _right.Hidden)];
             for (var i = lo; i < hi; i++)
             {
-                _l.Backward(_left, i, _gl[s], scratch);
-                _r.Backward(_right, i, _gr[s], scratch);
+                _l.Backward(_left, i, batch[i].Left, _gl[s], scratch);
+                _r.Backward(_right, i, batch[i].Right, _gr[s], scratch);
             }
         });
         for (var s = 1; s < Shards; s++)
@@ -184,18 +184,22 @@ internal sealed class TwoTowerTrainer
         {
             var pooled = Pooled.AsSpan(i * _dim, _dim);
             Denom[i] = t.Pool(bag.Ids, bag.Weights, pooled);
+            if (bag.Side is { } side) t.AddSide(side, pooled);
             Norm[i] = t.Head(pooled, Z1.AsSpan(i * _hidden, _hidden), H.AsSpan(i * _hidden, _hidden), Z2.AsSpan(i * _out, _out), Y(i));
         }
 
-        public void Backward(BagTower t, int i, BagTower.DenseGrads g, Span<float> scratch) =>
+        public void Backward(BagTower t, int i, Bag bag, BagTower.DenseGrads g, Span<float> scratch)
+        {
             t.Backward(Pooled.AsSpan(i * _dim, _dim), Z1.AsSpan(i * _hidden, _hidden), H.AsSpan(i * _hidden, _hidden), Y(i), Norm[i], DY(i), g, DP(i), scratch);
+            if (bag.Side is { } side) t.BackwardSide(side, DP(i), g);
+        }
     }
 
     /// <summary>Adam moments of one tower; embedding rows are updated only when touched (lazy Adam).</summary>
     private sealed class AdamState
     {
         private const float B1 = 0.9f, B2 = 0.999f, Eps = 1e-8f;
-        private readonly float[] _mW1, _vW1, _mB1, _vB1, _mW2, _vW2, _mB2, _vB2, _mE, _vE, _gE;
+        private readonly float[] _mW1, _vW1, _mB1, _vB1, _mW2, _vW2, _mB2, _vB2, _mWs, _vWs, _mE, _vE, _gE;
         private readonly bool[] _touched;
         private readonly List<int> _rows = [];
         private readonly int _dim;
@@ -207,6 +211,7 @@ internal sealed class TwoTowerTrainer
             _mB1 = new float[t.B1.Length]; _vB1 = new float[t.B1.Length];
             _mW2 = new float[t.W2.Length]; _vW2 = new float[t.W2.Length];
             _mB2 = new float[t.B2.Length]; _vB2 = new float[t.B2.Length];
+            _mWs = new float[t.Ws.Length]; _vWs = new float[t.Ws.Length];
             _mE = new float[t.Emb.Length]; _vE = new float[t.Emb.Length]; _gE = new float[t.Emb.Length];
             _touched = new bool[t.Vocab];
         }
@@ -216,6 +221,7 @@ internal sealed class TwoTowerTrainer
             var c = Correction(lr, step);
             Adam(t.W1, g.W1, _mW1, _vW1, c); Adam(t.B1, g.B1, _mB1, _vB1, c);
             Adam(t.W2, g.W2, _mW2, _vW2, c); Adam(t.B2, g.B2, _mB2, _vB2, c);
+            if (t.Ws.Length > 0) Adam(t.Ws, g.Ws, _mWs, _vWs, c);
         }
 
         public void ScatterEmbedding(BagTower t, Side side, PairExample[] batch, bool left)
