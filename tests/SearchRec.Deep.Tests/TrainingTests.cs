@@ -114,6 +114,7 @@ public sealed class TrainingTests
         }
         // After the cut (t = 1000) every user views the item that follows their last one.
         for (var u = 0; u < 80; u++) events.Add(new UserEvent(u, (u % 2 == 0 ? 10 : 20), u % 2 == 0 ? 1 : 2, Behavior.View, 1000 + u));
+        events.Add(new UserEvent(0, 99, 1, Behavior.View, 2000)); // an item nobody touched before the cut
         using var dir = new TempDir();
         var options = new DeepTrainingOptions
         {
@@ -125,6 +126,10 @@ public sealed class TrainingTests
         var all = BehaviourEvaluation.Run(scorer, events, 1000, [1, 4]);
         Assert.Equal(80, all.Users);
         Assert.True(all.Rows[0].HitRate > 0.9, $"HR@1 {all.Rows[0].HitRate}");
+        var cold = all.Segments.Single(x => x.Segment == "cold" && x.K == 1);
+        Assert.Equal(1, cold.Users); // only user 0 has a cold truth item; without text it has no vector
+        Assert.Equal(0, cold.HitRate);
+        Assert.Equal(1, all.Segments.Single(x => x.Segment == "rare" && x.K == 4).Users); // items 10 and 20 have many events
         var some = BehaviourEvaluation.Run(scorer, events, 1000, [1], new HashSet<long> { 0, 1, 2 });
         Assert.Equal(3, some.Users);
     }

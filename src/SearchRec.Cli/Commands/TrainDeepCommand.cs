@@ -40,9 +40,10 @@ public sealed class TrainDeepCommand : ICliCommand
         var textDim = new Option<int>("--text-dim") { Description = "Text embedding width.", DefaultValueFactory = _ => 64 };
         var hidden = new Option<int>("--hidden") { Description = "Hidden width of the tower MLPs.", DefaultValueFactory = _ => 128 };
         var dim = new Option<int>("--dim") { Description = "Output vector dimension.", DefaultValueFactory = _ => 64 };
+        var noItemText = new Option<bool>("--no-item-text") { Description = "Item tower without the items' text vectors, even when a text model is trained too." };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -54,7 +55,7 @@ public sealed class TrainDeepCommand : ICliCommand
                         TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
                         ShareBehaviourTowers = !pr.GetValue(separate),
                         SpansPerTitle = pr.GetValue(spans), TextEmbeddingDim = pr.GetValue(textDim),
-                        Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim),
+                        Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim), UseItemText = !pr.GetValue(noItemText),
                     },
                     pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio));
             }
@@ -287,5 +288,7 @@ public sealed class TrainDeepCommand : ICliCommand
         Say($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
         foreach (var (k, hr, recall, ndcg) in result.Rows)
             Say($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
+        foreach (var (segment, n, k, hr, recall) in result.Segments)
+            if (n > 0) Say($"  {segment} items (≤ {(segment == "cold" ? 0 : BehaviourEvaluation.RareMaxEvents)} training events), {n} users, K={k}: HR {hr:F3}  Recall {recall:F3}");
     }
 }
