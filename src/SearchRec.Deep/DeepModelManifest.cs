@@ -56,6 +56,11 @@ public sealed class TextModelInfo
     public int MaxChars { get; set; }
     /// <summary>Ids produced per text at most.</summary>
     public int MaxIds { get; set; }
+    /// <summary>
+    /// Per-bucket input weights (catalog IDF), relative to the models directory: <c>SRBW</c>, int32 version 1, int32
+    /// count, then float32 weights. Null: every id weighs 1 (models trained before IDF weights, or with them off).
+    /// </summary>
+    public string? BucketWeights { get; set; }
     /// <summary>True when segmented words were part of the input (the same tokenizer is needed at serving).</summary>
     public bool Words { get; set; }
     /// <summary>Output dimension.</summary>

@@ -61,7 +61,10 @@ public sealed class TrainingTests
         var items = ItemVectors.Read(Path.Combine(dir.Path, "text-item-vectors.bin"), Path.Combine(dir.Path, "text-item-vectors.tsv"));
         using var session = TowerSession.Open(Path.Combine(dir.Path, "text-tower.onnx"), new DeepScorerOptions(), items.Dim);
         var ort = new float[items.Data.Length];
-        DeepScorer.EncodeTexts(session, new TextFeaturizer(new TextFeaturizerOptions { Buckets = 4096 }), items.Texts, ort);
+        var manifest = DeepModelManifest.Read(dir.Path);
+        Assert.NotNull(manifest.Text!.BucketWeights);
+        var idf = DeepScorer.ReadBucketWeights(dir.Path, manifest.Text);
+        DeepScorer.EncodeTexts(session, new TextFeaturizer(new TextFeaturizerOptions { Buckets = 4096 }, null, idf), items.Texts, ort);
         for (var i = 0; i < ort.Length; i++) Assert.True(Math.Abs(ort[i] - items.Data[i]) <= 1e-4, $"element {i}");
     }
 

@@ -55,6 +55,11 @@ public sealed class DeepTrainingOptions
     /// category, so the tower learns vectors for items no event has touched yet. Default 0.1.
     /// </summary>
     public double ItemTextDropout { get; set; } = 0.1;
+    /// <summary>
+    /// True (default): the text tower's input ids are weighted by their bucket's IDF over the catalog titles (stored
+    /// beside the tower as <c>text-idf.bin</c>), so the bag's mean leans on rare, telling grams as BM25 does.
+    /// </summary>
+    public bool IdfWeights { get; set; } = true;
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
@@ -108,7 +113,15 @@ public static class DeepTraining
         if (products.Count == 0) throw new ArgumentException("the catalog has no products; nothing to train the text tower on.", nameof(products));
         var sw = Stopwatch.StartNew();
         var log = progress ?? (_ => { });
-        var featurizer = new TextFeaturizer(options.Text, tokenizer);
+        var plain = new TextFeaturizer(options.Text, tokenizer);
+        float[]? idf = null;
+        if (options.IdfWeights)
+        {
+            var titles = new string[products.Count];
+            for (var i = 0; i < titles.Length; i++) titles[i] = products[i].Title;
+            idf = plain.Idf(titles);
+        }
+        var featurizer = idf is null ? plain : new TextFeaturizer(options.Text, tokenizer, idf);
         var rng = new Random(options.Seed);
         var titleBags = new Bag[products.Count];
         var byId = new Dictionary<string, int>(products.Count, StringComparer.Ordinal);
@@ -146,7 +159,9 @@ public static class DeepTraining
         {
             Buckets = options.Text.Buckets, MaxChars = options.Text.MaxChars, MaxIds = options.Text.MaxIds,
             Words = tokenizer is not null, Dim = options.OutputDim,
+            BucketWeights = idf is null ? null : "text-idf.bin",
         };
+        if (idf is not null) DeepScorer.WriteBucketWeights(Path.Combine(modelsDir, info.BucketWeights!), idf);
         var towerPath = Path.Combine(modelsDir, info.Tower);
         File.WriteAllBytes(towerPath, TowerExporter.Export(tower,
             "SearchRec text tower: hashed words + char 1-3-grams -> weighted-mean embedding bag -> Linear-ReLU-Linear -> L2 normalise."));
@@ -161,7 +176,7 @@ public static class DeepTraining
         info.TrainSeconds = Math.Round(sw.Elapsed.TotalSeconds, 1);
         manifest.Text = info;
         manifest.Write(modelsDir);
-        var files = Sizes(towerPath, baseName + ".bin", baseName + ".tsv");
+        var files = Sizes(idf is null ? [towerPath, baseName + ".bin", baseName + ".tsv"] : [towerPath, baseName + ".bin", baseName + ".tsv", Path.Combine(modelsDir, info.BucketWeights!)]);
         log($"text: wrote {towerPath} and {products.Count:N0} item vectors in {sw.Elapsed.TotalSeconds:F1} s");
         return new DeepTrainingReport("text", examples.Count, losses, sw.Elapsed, files);
     }
@@ -333,7 +348,7 @@ public static class DeepTraining
         var buf = new long[f.Options.MaxIds];
         var n = f.Featurize(text, buf);
         var w = new float[n];
-        Array.Fill(w, 1f);
+        f.Weigh(buf.AsSpan(0, n), w);
         return new Bag(buf[..n], w);
     }
 
