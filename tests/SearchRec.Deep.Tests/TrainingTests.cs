@@ -35,6 +35,7 @@ public sealed class TrainingTests
         (string, string)[] judged = [("降噪耳机", "2"), ("游戏键盘", "5"), ("保温水杯", "3")];
         var report = DeepTraining.TrainText(Products(), judged, dir.Path, Small(epochs: 25));
         Assert.True(report.EpochLoss[^1] < report.EpochLoss[0] * 0.5, $"loss {report.EpochLoss[0]:F3} -> {report.EpochLoss[^1]:F3}");
+        Assert.Null(DeepModelManifest.Read(dir.Path).Text!.BucketWeights); // IDF weights are off by default
         using var scorer = DeepScorer.Open(dir.Path);
         Assert.Equal("2", scorer.Nearest("降噪耳机", 3)[0].ProductId);
         Assert.Equal("5", scorer.Nearest("游戏键盘", 3)[0].ProductId);
@@ -57,7 +58,9 @@ public sealed class TrainingTests
     public void StoredItemVectorsMatchWhatOnnxRuntimeComputesFromTheTitles()
     {
         using var dir = new TempDir();
-        DeepTraining.TrainText(Products(), [], dir.Path, Small(epochs: 1));
+        var options = Small(epochs: 1);
+        options.IdfWeights = true;
+        DeepTraining.TrainText(Products(), [], dir.Path, options);
         var items = ItemVectors.Read(Path.Combine(dir.Path, "text-item-vectors.bin"), Path.Combine(dir.Path, "text-item-vectors.tsv"));
         using var session = TowerSession.Open(Path.Combine(dir.Path, "text-tower.onnx"), new DeepScorerOptions(), items.Dim);
         var ort = new float[items.Data.Length];

@@ -41,10 +41,10 @@ public sealed class TrainDeepCommand : ICliCommand
         var hidden = new Option<int>("--hidden") { Description = "Hidden width of the tower MLPs.", DefaultValueFactory = _ => 128 };
         var dim = new Option<int>("--dim") { Description = "Output vector dimension.", DefaultValueFactory = _ => 64 };
         var noItemText = new Option<bool>("--no-item-text") { Description = "Item tower without the items' text vectors, even when a text model is trained too." };
-        var noIdf = new Option<bool>("--no-idf") { Description = "Text tower inputs all weigh 1 (default: each id weighs its catalog IDF)." };
+        var idfOpt = new Option<bool>("--idf") { Description = "Weight each text-tower input id by its catalog IDF (default: all weigh 1)." };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, noIdf }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, idfOpt }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -56,7 +56,7 @@ public sealed class TrainDeepCommand : ICliCommand
                         TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
                         ShareBehaviourTowers = !pr.GetValue(separate),
                         SpansPerTitle = pr.GetValue(spans), TextEmbeddingDim = pr.GetValue(textDim),
-                        Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim), UseItemText = !pr.GetValue(noItemText), IdfWeights = !pr.GetValue(noIdf),
+                        Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim), UseItemText = !pr.GetValue(noItemText), IdfWeights = pr.GetValue(idfOpt),
                     },
                     pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio));
             }

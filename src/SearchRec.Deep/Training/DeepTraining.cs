@@ -56,10 +56,11 @@ public sealed class DeepTrainingOptions
     /// </summary>
     public double ItemTextDropout { get; set; } = 0.1;
     /// <summary>
-    /// True (default): the text tower's input ids are weighted by their bucket's IDF over the catalog titles (stored
-    /// beside the tower as <c>text-idf.bin</c>), so the bag's mean leans on rare, telling grams as BM25 does.
+    /// True: the text tower's input ids are weighted by their bucket's IDF over the catalog titles (stored beside the
+    /// tower as <c>text-idf.bin</c>), so the bag's mean leans on rare grams as BM25 does. Default false: on
+    /// ecom-search it lowered dense nDCG@10 (0.544 → 0.519 with the 128-wide tower).
     /// </summary>
-    public bool IdfWeights { get; set; } = true;
+    public bool IdfWeights { get; set; }
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
