@@ -213,6 +213,31 @@ public sealed class ItemTextTests
     }
 
     [Fact]
+    public void EventIdsThatOnlyByChanceEqualCatalogIdsDoNotGiveTheItemTowerText()
+    {
+        using var dir = new TempDir();
+        var products = Titles.Select((t, i) => Product.Of((i + 1).ToString(CultureInfo.InvariantCulture), t)).ToArray();
+        var options = new DeepTrainingOptions
+        {
+            TextEpochs = 1, BehaviourEpochs = 1, BatchSize = 16, SpansPerTitle = 2,
+            Text = new TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 16, OutputDim = 8, BehaviourEmbeddingDim = 8,
+            Behaviour = new BehaviourFeaturizerOptions { ItemBuckets = 512, CategoryBuckets = 4 },
+        };
+        DeepTraining.TrainText(products, [], dir.Path, options);
+        // 1 of 31 event items (id 3) equals a catalog id: below the 10 % needed, so no text is used.
+        var events = new List<UserEvent>();
+        for (var u = 0; u < 30; u++)
+        {
+            events.Add(new UserEvent(u, 3, 1, Behavior.View, 1));
+            events.Add(new UserEvent(u, 5000 + u, 1, Behavior.View, 2));
+        }
+        var lines = new List<string>();
+        DeepTraining.TrainBehaviour(events, dir.Path, options, lines.Add);
+        Assert.Equal(0, DeepModelManifest.Read(dir.Path).Behaviour!.ItemTextDim);
+        Assert.Contains(lines, l => l.Contains("only 1 of 31 event items have a text vector", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void WithoutATextModelTheItemTowerKeepsItsTwoInputs()
     {
         using var dir = new TempDir();

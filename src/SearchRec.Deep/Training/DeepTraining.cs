@@ -211,9 +211,11 @@ public static class DeepTraining
             itemBags[it] = new Bag(bagIds, bagW, side);
             if (side is not null && side[textDim] == 1f) textOnly[it] = new Bag([0L], [0f], side);
         }
-        if (text is not null && textOnly.Count == 0)
+        // A few chance matches (e.g. Taobao ids that happen to equal small catalog ids) must not pull in unrelated titles.
+        if (text is not null && textOnly.Count < MinTextShare * itemCat.Count)
         {
-            log("behaviour: no event item has a text vector; the item tower takes ids and categories only");
+            log($"behaviour: only {textOnly.Count:N0} of {itemCat.Count:N0} event items have a text vector (event ids do not look like catalog ids); the item tower takes ids and categories only");
+            textOnly.Clear();
             text = null; textDim = 0;
             foreach (var it in itemCat.Keys) itemBags[it] = itemBags[it] with { Side = null };
         }
@@ -364,6 +366,9 @@ public static class DeepTraining
                 return s;
             }, _ => { });
     }
+
+    /// <summary>Share of event items that must have a text vector for the item tower to take text.</summary>
+    internal const double MinTextShare = 0.1;
 
     private static ItemVectors? ReadTextVectors(string modelsDir)
     {
