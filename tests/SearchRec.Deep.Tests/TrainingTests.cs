@@ -139,4 +139,24 @@ public sealed class TrainingTests
         var some = BehaviourEvaluation.Run(scorer, events, 1000, [1], new HashSet<long> { 0, 1, 2 });
         Assert.Equal(3, some.Users);
     }
+
+    [Fact]
+    public void AHardNegativeJoinsEveryRowsSoftmaxUnlessItIsThatRowsPositive()
+    {
+        var tower = new BagTower("t", 64, 8, 12, 8);
+        tower.Initialize(new Random(1));
+        var trainer = new TwoTowerTrainer(tower, tower, new TrainerOptions { BatchSize = 4, Threads = 1 });
+        Bag B(params long[] ids) => new(ids, ids.Select(_ => 1f).ToArray());
+        PairExample[] plain = [new(B(1, 2), B(3, 4), 0), new(B(5, 6), B(7, 8), 1), new(B(9, 10), B(11, 12), 2)];
+        var basis = trainer.Loss(plain);
+        // Row 0's negative is a copy of row 1's positive title under another key: every row gets one more negative.
+        var withNegative = (PairExample[])plain.Clone();
+        withNegative[0] = plain[0] with { Negative = B(7, 8), NegativeKey = 9 };
+        Assert.True(trainer.Loss(withNegative) > basis + 1e-6, "an extra negative must raise the loss");
+        // A negative with row 1's own key is masked for row 1 only.
+        var sameKey = (PairExample[])plain.Clone();
+        sameKey[0] = plain[0] with { Negative = B(7, 8), NegativeKey = 1 };
+        var masked = trainer.Loss(sameKey);
+        Assert.True(masked > basis && masked < trainer.Loss(withNegative), $"basis {basis}, masked {masked}");
+    }
 }

@@ -42,9 +42,10 @@ public sealed class TrainDeepCommand : ICliCommand
         var dim = new Option<int>("--dim") { Description = "Output vector dimension.", DefaultValueFactory = _ => 64 };
         var noItemText = new Option<bool>("--no-item-text") { Description = "Item tower without the items' text vectors, even when a text model is trained too." };
         var idfOpt = new Option<bool>("--idf") { Description = "Weight each text-tower input id by its catalog IDF (default: all weigh 1)." };
+        var hardNeg = new Option<bool>("--hard-negatives") { Description = "--query-log: add each pseudo-pair's BM25 runner-up title as a hard negative." };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, idfOpt }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, idfOpt, hardNeg }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -58,7 +59,7 @@ public sealed class TrainDeepCommand : ICliCommand
                         SpansPerTitle = pr.GetValue(spans), TextEmbeddingDim = pr.GetValue(textDim),
                         Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim), UseItemText = !pr.GetValue(noItemText), IdfWeights = pr.GetValue(idfOpt),
                     },
-                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio));
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio), pr.GetValue(hardNeg));
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
@@ -72,7 +73,7 @@ public sealed class TrainDeepCommand : ICliCommand
     private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
 
     private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
-        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers, double pseudoRatio)
+        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers, double pseudoRatio, bool hardNegatives)
     {
         if (catalogs.Length == 0 && eventFiles.Length == 0)
         {
@@ -92,8 +93,9 @@ public sealed class TrainDeepCommand : ICliCommand
             var judged = pairsFile is null ? [] : ReadPairs(pairsFile);
             var tokenizer = words ? new ChineseTokenizer() : null;
             using var index = queryLog is not null || evalQrels is not null ? ProductIndex.Build(products, new IndexOptions()) : null;
-            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries, pseudoRatio);
-            var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak);
+            var negatives = new List<string?>();
+            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries, pseudoRatio, negatives);
+            var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak, hardNegatives ? negatives : null);
             Print(report);
             if (queries is not null && evalQrels is not null)
             {
@@ -251,7 +253,7 @@ public sealed class TrainDeepCommand : ICliCommand
         return list;
     }
 
-    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude, double ratio)
+    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude, double ratio, List<string?> runnersUp)
     {
         var pairs = new List<(string, string)>();
         var seen = 0;
@@ -263,7 +265,11 @@ public sealed class TrainDeepCommand : ICliCommand
             if (q.Length == 0 || exclude?.Contains(q) == true) continue;
             var top = index.Recall(new RecallRequest(q) { TopN = 2 });
             if (top.Count == 0) continue;
-            if (top.Count == 1 || top[0].Score >= ratio * top[1].Score) pairs.Add((q, top[0].ProductId));
+            if (top.Count == 1 || top[0].Score >= ratio * top[1].Score)
+            {
+                pairs.Add((q, top[0].ProductId));
+                runnersUp.Add(top.Count > 1 ? top[1].ProductId : null);
+            }
         }
         Log($"query log: {pairs.Count:N0} weak pairs from {log.Count:N0} queries");
         return pairs;

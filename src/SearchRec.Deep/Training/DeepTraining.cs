@@ -107,7 +107,7 @@ public static class DeepTraining
     /// </summary>
     public static DeepTrainingReport TrainText(IReadOnlyList<Product> products, IReadOnlyList<(string Query, string ProductId)> judged,
         string modelsDir, DeepTrainingOptions options, ITokenizer? tokenizer = null, Action<string>? progress = null,
-        IReadOnlyList<(string Query, string ProductId)>? weakPairs = null)
+        IReadOnlyList<(string Query, string ProductId)>? weakPairs = null, IReadOnlyList<string?>? weakNegatives = null)
     {
         Guard.NotNull(products); Guard.NotNull(judged); Guard.NotNull(modelsDir); Guard.NotNull(options);
         options.Validate();
@@ -143,13 +143,24 @@ public static class DeepTraining
             for (var r = 0; r < options.JudgedPairRepeats; r++) examples.Add(new PairExample(bag, titleBags[p], p));
         }
         var weakUsed = 0;
-        foreach (var (q, id) in weakPairs ?? [])
+        var negativesUsed = 0;
+        if (weakNegatives is not null && weakPairs is not null && weakNegatives.Count != weakPairs.Count)
+            throw new ArgumentException($"weakNegatives has {weakNegatives.Count} entries; weakPairs has {weakPairs.Count}.", nameof(weakNegatives));
+        for (var k = 0; k < (weakPairs?.Count ?? 0); k++)
         {
+            var (q, id) = weakPairs![k];
             if (!byId.TryGetValue(id, out var p) || options.ExcludeQueries?.Contains(q) == true) continue;
             weakUsed++;
-            examples.Add(new PairExample(MakeBag(featurizer, q), titleBags[p], p));
+            var example = new PairExample(MakeBag(featurizer, q), titleBags[p], p);
+            // A hard negative (e.g. BM25's runner-up) teaches the tower to separate look-alike titles.
+            if (weakNegatives?[k] is { } neg && byId.TryGetValue(neg, out var np) && np != p)
+            {
+                example = example with { Negative = titleBags[np], NegativeKey = np };
+                negativesUsed++;
+            }
+            examples.Add(example);
         }
-        log($"text: {products.Count:N0} products, {derived.Count:N0} derived pairs, {weakUsed:N0} weak pairs, {judgedUsed:N0} judged pairs (×{options.JudgedPairRepeats}), featurized in {sw.Elapsed.TotalSeconds:F1} s");
+        log($"text: {products.Count:N0} products, {derived.Count:N0} derived pairs, {weakUsed:N0} weak pairs ({negativesUsed:N0} with a hard negative), {judgedUsed:N0} judged pairs (×{options.JudgedPairRepeats}), featurized in {sw.Elapsed.TotalSeconds:F1} s");
 
         var tower = new BagTower("text_tower", options.Text.Buckets, options.TextEmbeddingDim, options.Hidden, options.OutputDim);
         tower.Initialize(new Random(options.Seed + 1));
