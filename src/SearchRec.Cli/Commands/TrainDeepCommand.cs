@@ -135,6 +135,7 @@ public sealed class TrainDeepCommand : ICliCommand
             $"- Adam: dense lr {o.LearningRate}, embedding rows lr {o.EmbeddingLearningRate} (lazy); epochs: text {o.TextEpochs}, behaviour {o.BehaviourEpochs}",
             $"- text tower: {o.Text.Buckets} buckets × {o.TextEmbeddingDim} → {o.Hidden} → {o.OutputDim}; {o.SpansPerTitle} title-span pairs per product, judged pairs ×{o.JudgedPairRepeats}",
             $"- behaviour towers ({(o.ShareBehaviourTowers ? "tied" : "separate")}): {o.Behaviour.ItemBuckets}+{o.Behaviour.CategoryBuckets} ids × {o.BehaviourEmbeddingDim} → {o.Hidden} → {o.OutputDim}; history {o.Behaviour.HistoryLength} events, half-life {o.Behaviour.HalfLife}",
+            $"- text inputs weighted by catalog IDF: {(o.IdfWeights ? "yes" : "no")}; item tower takes text vectors when event ids are catalog ids: {(o.UseItemText ? "yes" : "no")} (text-only dropout {o.ItemTextDropout})",
             "", "## This run", "", "```",
         };
         lines.AddRange(Card);
