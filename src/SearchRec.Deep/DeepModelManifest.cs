@@ -56,6 +56,11 @@ public sealed class TextModelInfo
     public int MaxChars { get; set; }
     /// <summary>Ids produced per text at most.</summary>
     public int MaxIds { get; set; }
+    /// <summary>
+    /// Per-bucket input weights (catalog IDF), relative to the models directory: <c>SRBW</c>, int32 version 1, int32
+    /// count, then float32 weights. Null: every id weighs 1 (models trained before IDF weights, or with them off).
+    /// </summary>
+    public string? BucketWeights { get; set; }
     /// <summary>True when segmented words were part of the input (the same tokenizer is needed at serving).</summary>
     public bool Words { get; set; }
     /// <summary>Output dimension.</summary>
@@ -83,6 +88,11 @@ public sealed class BehaviourModelInfo
     public float HalfLife { get; set; }
     /// <summary>Output dimension.</summary>
     public int Dim { get; set; }
+    /// <summary>
+    /// Width of the item tower's <c>text</c> input (the text tower's dimension); 0 when the item tower takes only
+    /// ids and categories. The tower then also takes <c>has_text</c> float [batch, 1].
+    /// </summary>
+    public int ItemTextDim { get; set; }
     /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
     public double TrainSeconds { get; set; }
 }

@@ -35,6 +35,7 @@ public sealed class TrainingTests
         (string, string)[] judged = [("降噪耳机", "2"), ("游戏键盘", "5"), ("保温水杯", "3")];
         var report = DeepTraining.TrainText(Products(), judged, dir.Path, Small(epochs: 25));
         Assert.True(report.EpochLoss[^1] < report.EpochLoss[0] * 0.5, $"loss {report.EpochLoss[0]:F3} -> {report.EpochLoss[^1]:F3}");
+        Assert.Null(DeepModelManifest.Read(dir.Path).Text!.BucketWeights); // IDF weights are off by default
         using var scorer = DeepScorer.Open(dir.Path);
         Assert.Equal("2", scorer.Nearest("降噪耳机", 3)[0].ProductId);
         Assert.Equal("5", scorer.Nearest("游戏键盘", 3)[0].ProductId);
@@ -57,11 +58,16 @@ public sealed class TrainingTests
     public void StoredItemVectorsMatchWhatOnnxRuntimeComputesFromTheTitles()
     {
         using var dir = new TempDir();
-        DeepTraining.TrainText(Products(), [], dir.Path, Small(epochs: 1));
+        var options = Small(epochs: 1);
+        options.IdfWeights = true;
+        DeepTraining.TrainText(Products(), [], dir.Path, options);
         var items = ItemVectors.Read(Path.Combine(dir.Path, "text-item-vectors.bin"), Path.Combine(dir.Path, "text-item-vectors.tsv"));
         using var session = TowerSession.Open(Path.Combine(dir.Path, "text-tower.onnx"), new DeepScorerOptions(), items.Dim);
         var ort = new float[items.Data.Length];
-        DeepScorer.EncodeTexts(session, new TextFeaturizer(new TextFeaturizerOptions { Buckets = 4096 }), items.Texts, ort);
+        var manifest = DeepModelManifest.Read(dir.Path);
+        Assert.NotNull(manifest.Text!.BucketWeights);
+        var idf = DeepScorer.ReadBucketWeights(dir.Path, manifest.Text);
+        DeepScorer.EncodeTexts(session, new TextFeaturizer(new TextFeaturizerOptions { Buckets = 4096 }, null, idf), items.Texts, ort);
         for (var i = 0; i < ort.Length; i++) Assert.True(Math.Abs(ort[i] - items.Data[i]) <= 1e-4, $"element {i}");
     }
 
@@ -92,6 +98,12 @@ public sealed class TrainingTests
         Assert.Equal("22", scorer.Nearest(scorer.EncodeUser(history), 1)[0].ItemId);
         UserEvent[] other = [new(998, 11, 1, Behavior.View, 1), new(998, 12, 1, Behavior.View, 2)];
         Assert.Equal("13", scorer.Nearest(scorer.EncodeUser(other), 1)[0].ItemId);
+        // Recommend sorts by time and collapses repeats itself, as eval-rec hands it raw histories.
+        UserEvent[] shuffled = [new(998, 12, 1, Behavior.View, 2), new(998, 11, 1, Behavior.View, 1), new(998, 12, 1, Behavior.View, 3)];
+        var viaRecommend = scorer.Recommend(shuffled, 3);
+        var direct = scorer.Nearest(scorer.EncodeUser(other), 3);
+        Assert.Equal(direct.Select(d => d.ItemId), viaRecommend.Select(r => r.ItemId));
+        Assert.Equal("13", viaRecommend[0].ItemId);
     }
 
     [Fact]
@@ -108,6 +120,7 @@ public sealed class TrainingTests
         }
         // After the cut (t = 1000) every user views the item that follows their last one.
         for (var u = 0; u < 80; u++) events.Add(new UserEvent(u, (u % 2 == 0 ? 10 : 20), u % 2 == 0 ? 1 : 2, Behavior.View, 1000 + u));
+        events.Add(new UserEvent(0, 99, 1, Behavior.View, 2000)); // an item nobody touched before the cut
         using var dir = new TempDir();
         var options = new DeepTrainingOptions
         {
@@ -119,7 +132,31 @@ public sealed class TrainingTests
         var all = BehaviourEvaluation.Run(scorer, events, 1000, [1, 4]);
         Assert.Equal(80, all.Users);
         Assert.True(all.Rows[0].HitRate > 0.9, $"HR@1 {all.Rows[0].HitRate}");
+        var cold = all.Segments.Single(x => x.Segment == "cold" && x.K == 1);
+        Assert.Equal(1, cold.Users); // only user 0 has a cold truth item; without text it has no vector
+        Assert.Equal(0, cold.HitRate);
+        Assert.Equal(1, all.Segments.Single(x => x.Segment == "rare" && x.K == 4).Users); // items 10 and 20 have many events
         var some = BehaviourEvaluation.Run(scorer, events, 1000, [1], new HashSet<long> { 0, 1, 2 });
         Assert.Equal(3, some.Users);
+    }
+
+    [Fact]
+    public void AHardNegativeJoinsEveryRowsSoftmaxUnlessItIsThatRowsPositive()
+    {
+        var tower = new BagTower("t", 64, 8, 12, 8);
+        tower.Initialize(new Random(1));
+        var trainer = new TwoTowerTrainer(tower, tower, new TrainerOptions { BatchSize = 4, Threads = 1 });
+        Bag B(params long[] ids) => new(ids, ids.Select(_ => 1f).ToArray());
+        PairExample[] plain = [new(B(1, 2), B(3, 4), 0), new(B(5, 6), B(7, 8), 1), new(B(9, 10), B(11, 12), 2)];
+        var basis = trainer.Loss(plain);
+        // Row 0's negative is a copy of row 1's positive title under another key: every row gets one more negative.
+        var withNegative = (PairExample[])plain.Clone();
+        withNegative[0] = plain[0] with { Negative = B(7, 8), NegativeKey = 9 };
+        Assert.True(trainer.Loss(withNegative) > basis + 1e-6, "an extra negative must raise the loss");
+        // A negative with row 1's own key is masked for row 1 only.
+        var sameKey = (PairExample[])plain.Clone();
+        sameKey[0] = plain[0] with { Negative = B(7, 8), NegativeKey = 1 };
+        var masked = trainer.Loss(sameKey);
+        Assert.True(masked > basis && masked < trainer.Loss(withNegative), $"basis {basis}, masked {masked}");
     }
 }

@@ -15,7 +15,7 @@ public sealed class EvalRecCommand : ICliCommand
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
         var cut = new Option<string>("--cut") { Description = "Cut time: Unix seconds or ISO 8601 (Taobao: 2017-12-03T00:00:00+08:00).", Required = true };
         var users = new Option<string>("--test-users-from") { Description = "File whose lines start with a test user id (split-users output or an events CSV).", Required = true };
-        var model = new Option<string[]>("--model") { Description = $"Model name(s): {string.Join(", ", CollabModels.ScorerNames)}, or 'all'.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var model = new Option<string[]>("--model") { Description = $"Model name(s): {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name} (the deep behaviour tower, trained on the pre-cut events), or 'all'.", Required = true, AllowMultipleArgumentsPerToken = true };
         var ks = new Option<string>("--k") { Description = "Cut-offs, comma-separated.", DefaultValueFactory = _ => "10,20" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line per model." };
         var blend = new Option<string?>("--blend-weights") { Description = "Weights of the blend: repeat,item-item,als,category,popularity (default 1,0.05,0.9,0.01,0.01, chosen on a validation cut of 2017-12-02 over the non-test users)." };
@@ -29,7 +29,7 @@ public sealed class EvalRecCommand : ICliCommand
                     .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k > 0 ? k : throw new FormatException($"--k: '{s}' is not a positive whole number.")).ToArray();
                 var names = pr.GetValue(model)!.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
                 if (names.Contains("all")) names = [.. CollabModels.ScorerNames];
-                foreach (var n in names) if (!CollabModels.ScorerNames.Contains(n)) throw new ArgumentException($"--model: unknown model '{n}'; expected {string.Join(", ", CollabModels.ScorerNames)} or all.");
+                foreach (var n in names) if (!CollabModels.ScorerNames.Contains(n) && n != DeepRecEval.Name) throw new ArgumentException($"--model: unknown model '{n}'; expected {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name} or all.");
                 long cutTs = EventFiles.ParseTime(pr.GetValue(cut)!);
                 var testUsers = RecEvaluator.ReadUserIds(pr.GetValue(users)!);
                 var all = EventFiles.Read(pr.GetValue(events)!);
@@ -45,7 +45,10 @@ public sealed class EvalRecCommand : ICliCommand
                     models.SetBlendWeights(w[0], w[1], w[2], w[3], w[4]);
                 }
                 var results = new List<RecEvalResult>();
-                foreach (var name in names) results.Add(RecEvaluator.Evaluate(models, split, name, kList));
+                foreach (var name in names)
+                    results.Add(name == DeepRecEval.Name
+                        ? DeepRecEval.Evaluate(split, kList, models.ItemCount, m => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] deep: {m}"))
+                        : RecEvaluator.Evaluate(models, split, name, kList));
                 var cols = kList.SelectMany(k => new[] { $"hr@{k}", $"recall@{k}", $"ndcg@{k}", $"coverage@{k}" }).ToArray();
                 Console.WriteLine($"{"model",-12} {"users",6} " + string.Join(" ", cols.Select(c => $"{c,11}")));
                 foreach (var r in results)

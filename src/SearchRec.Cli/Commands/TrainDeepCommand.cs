@@ -35,9 +35,17 @@ public sealed class TrainDeepCommand : ICliCommand
         var evalUsers = new Option<string?>("--eval-users") { Description = "Test users for --eval-cut (a split-users file: a user id at the start of each line); default every user with events on both sides of the cut." };
         var separate = new Option<bool>("--separate-behaviour-towers") { Description = "Train the user and item towers with their own weights (default: tied)." };
         var noWords = new Option<bool>("--no-words") { Description = "Character n-grams only (no segmented words)." };
+        var spans = new Option<int>("--spans-per-title") { Description = "Random title-span pairs derived per product.", DefaultValueFactory = _ => 6 };
+        var pseudoRatio = new Option<double>("--pseudo-ratio") { Description = "--query-log: a query's BM25 top title becomes its pair when top score ≥ this × second (1 = always).", DefaultValueFactory = _ => 1.2 };
+        var textDim = new Option<int>("--text-dim") { Description = "Text embedding width.", DefaultValueFactory = _ => 64 };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden width of the tower MLPs.", DefaultValueFactory = _ => 128 };
+        var dim = new Option<int>("--dim") { Description = "Output vector dimension.", DefaultValueFactory = _ => 64 };
+        var noItemText = new Option<bool>("--no-item-text") { Description = "Item tower without the items' text vectors, even when a text model is trained too." };
+        var idfOpt = new Option<bool>("--idf") { Description = "Weight each text-tower input id by its catalog IDF (default: all weigh 1)." };
+        var hardNeg = new Option<bool>("--hard-negatives") { Description = "--query-log: add each pseudo-pair's BM25 runner-up title as a hard negative." };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, idfOpt, hardNeg }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -48,8 +56,10 @@ public sealed class TrainDeepCommand : ICliCommand
                         Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
                         TextEpochs = pr.GetValue(textEpochs), BehaviourEpochs = pr.GetValue(behaviourEpochs),
                         ShareBehaviourTowers = !pr.GetValue(separate),
+                        SpansPerTitle = pr.GetValue(spans), TextEmbeddingDim = pr.GetValue(textDim),
+                        Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim), UseItemText = !pr.GetValue(noItemText), IdfWeights = pr.GetValue(idfOpt),
                     },
-                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers));
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio), pr.GetValue(hardNeg));
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
@@ -63,7 +73,7 @@ public sealed class TrainDeepCommand : ICliCommand
     private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
 
     private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
-        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers)
+        string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers, double pseudoRatio, bool hardNegatives)
     {
         if (catalogs.Length == 0 && eventFiles.Length == 0)
         {
@@ -83,8 +93,9 @@ public sealed class TrainDeepCommand : ICliCommand
             var judged = pairsFile is null ? [] : ReadPairs(pairsFile);
             var tokenizer = words ? new ChineseTokenizer() : null;
             using var index = queryLog is not null || evalQrels is not null ? ProductIndex.Build(products, new IndexOptions()) : null;
-            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries);
-            var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak);
+            var negatives = new List<string?>();
+            var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries, pseudoRatio, negatives);
+            var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak, hardNegatives ? negatives : null);
             Print(report);
             if (queries is not null && evalQrels is not null)
             {
@@ -124,6 +135,7 @@ public sealed class TrainDeepCommand : ICliCommand
             $"- Adam: dense lr {o.LearningRate}, embedding rows lr {o.EmbeddingLearningRate} (lazy); epochs: text {o.TextEpochs}, behaviour {o.BehaviourEpochs}",
             $"- text tower: {o.Text.Buckets} buckets × {o.TextEmbeddingDim} → {o.Hidden} → {o.OutputDim}; {o.SpansPerTitle} title-span pairs per product, judged pairs ×{o.JudgedPairRepeats}",
             $"- behaviour towers ({(o.ShareBehaviourTowers ? "tied" : "separate")}): {o.Behaviour.ItemBuckets}+{o.Behaviour.CategoryBuckets} ids × {o.BehaviourEmbeddingDim} → {o.Hidden} → {o.OutputDim}; history {o.Behaviour.HistoryLength} events, half-life {o.Behaviour.HalfLife}",
+            $"- text inputs weighted by catalog IDF: {(o.IdfWeights ? "yes" : "no")}; item tower takes text vectors when event ids are catalog ids: {(o.UseItemText ? "yes" : "no")} (text-only dropout {o.ItemTextDropout})",
             "", "## This run", "", "```",
         };
         lines.AddRange(Card);
@@ -242,7 +254,7 @@ public sealed class TrainDeepCommand : ICliCommand
         return list;
     }
 
-    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude)
+    private static List<(string, string)> PseudoPairs(ProductIndex index, Dictionary<string, string> log, IReadOnlySet<string>? exclude, double ratio, List<string?> runnersUp)
     {
         var pairs = new List<(string, string)>();
         var seen = 0;
@@ -254,7 +266,11 @@ public sealed class TrainDeepCommand : ICliCommand
             if (q.Length == 0 || exclude?.Contains(q) == true) continue;
             var top = index.Recall(new RecallRequest(q) { TopN = 2 });
             if (top.Count == 0) continue;
-            if (top.Count == 1 || top[0].Score >= 1.2f * top[1].Score) pairs.Add((q, top[0].ProductId));
+            if (top.Count == 1 || top[0].Score >= ratio * top[1].Score)
+            {
+                pairs.Add((q, top[0].ProductId));
+                runnersUp.Add(top.Count > 1 ? top[1].ProductId : null);
+            }
         }
         Log($"query log: {pairs.Count:N0} weak pairs from {log.Count:N0} queries");
         return pairs;
@@ -280,5 +296,7 @@ public sealed class TrainDeepCommand : ICliCommand
         Say($"behaviour tower, Taobao protocol (cut {cut}): {result.Users} test users");
         foreach (var (k, hr, recall, ndcg) in result.Rows)
             Say($"  K={k}: HR {hr:F3}  Recall {recall:F3}  NDCG {ndcg:F3}");
+        foreach (var (segment, n, k, hr, recall) in result.Segments)
+            if (n > 0) Say($"  {segment} items (≤ {(segment == "cold" ? 0 : BehaviourEvaluation.RareMaxEvents)} training events), {n} users, K={k}: HR {hr:F3}  Recall {recall:F3}");
     }
 }

@@ -14,10 +14,11 @@ internal sealed class BagTower
     /// <summary>Floor of the output norm before dividing.</summary>
     internal const float NormFloor = 1e-12f;
 
-    public BagTower(string name, int vocab, int dim, int hidden, int output)
+    public BagTower(string name, int vocab, int dim, int hidden, int output, int sideDim = 0)
     {
-        Name = name; Vocab = vocab; Dim = dim; Hidden = hidden; Output = output;
+        Name = name; Vocab = vocab; Dim = dim; Hidden = hidden; Output = output; SideDim = sideDim;
         Emb = new float[(long)vocab * dim];
+        Ws = new float[sideDim * dim];
         W1 = new float[dim * hidden]; B1 = new float[hidden];
         W2 = new float[hidden * output]; B2 = new float[output];
     }
@@ -27,7 +28,11 @@ internal sealed class BagTower
     public int Dim { get; }
     public int Hidden { get; }
     public int Output { get; }
+    /// <summary>Width of the optional side input (the item's text vector and its has-text flag); 0 = none.</summary>
+    public int SideDim { get; }
     public float[] Emb { get; }
+    /// <summary>Side projection [SideDim, Dim], added to the pooled bag; starts at zero so a side input changes nothing until trained.</summary>
+    public float[] Ws { get; }
     public float[] W1 { get; }
     public float[] B1 { get; }
     public float[] W2 { get; }
@@ -68,6 +73,35 @@ internal sealed class BagTower
     {
         Pool(ids, weights, pooled);
         return Head(pooled, z1, h, z2, y);
+    }
+
+    /// <summary>Full forward pass with a side input (length <see cref="SideDim"/>) added to the pooled bag through <see cref="Ws"/>.</summary>
+    public float Forward(ReadOnlySpan<long> ids, ReadOnlySpan<float> weights, ReadOnlySpan<float> side, Span<float> pooled, Span<float> z1, Span<float> h, Span<float> z2, Span<float> y)
+    {
+        Pool(ids, weights, pooled);
+        AddSide(side, pooled);
+        return Head(pooled, z1, h, z2, y);
+    }
+
+    /// <summary>pooled += side · Ws.</summary>
+    public void AddSide(ReadOnlySpan<float> side, Span<float> pooled)
+    {
+        if (side.Length != SideDim) throw new ArgumentException($"side input has length {side.Length}; the tower takes {SideDim}.", nameof(side));
+        for (var t = 0; t < side.Length; t++)
+        {
+            var v = side[t];
+            if (v != 0f) TensorPrimitives.MultiplyAdd(Ws.AsSpan(t * Dim, Dim), v, pooled, pooled);
+        }
+    }
+
+    /// <summary>Adds dL/dWs = side ⊗ dL/dpooled into <paramref name="g"/>.</summary>
+    public void BackwardSide(ReadOnlySpan<float> side, ReadOnlySpan<float> dPooled, DenseGrads g)
+    {
+        for (var t = 0; t < side.Length; t++)
+        {
+            var v = side[t];
+            if (v != 0f) TensorPrimitives.MultiplyAdd(dPooled, v, g.Ws.AsSpan(t * Dim, Dim), g.Ws.AsSpan(t * Dim, Dim));
+        }
     }
 
     /// <summary>The MLP and normalisation after pooling.</summary>
@@ -131,16 +165,19 @@ internal sealed class BagTower
         {
             W1 = new float[t.W1.Length]; B1 = new float[t.B1.Length];
             W2 = new float[t.W2.Length]; B2 = new float[t.B2.Length];
+            Ws = new float[t.Ws.Length];
         }
         public float[] W1 { get; }
         public float[] B1 { get; }
         public float[] W2 { get; }
         public float[] B2 { get; }
-        public void Clear() { Array.Clear(W1); Array.Clear(B1); Array.Clear(W2); Array.Clear(B2); }
+        public float[] Ws { get; }
+        public void Clear() { Array.Clear(W1); Array.Clear(B1); Array.Clear(W2); Array.Clear(B2); Array.Clear(Ws); }
         public void AddTo(DenseGrads total)
         {
             TensorPrimitives.Add(total.W1, W1, total.W1); TensorPrimitives.Add(total.B1, B1, total.B1);
             TensorPrimitives.Add(total.W2, W2, total.W2); TensorPrimitives.Add(total.B2, B2, total.B2);
+            if (Ws.Length > 0) TensorPrimitives.Add(total.Ws, Ws, total.Ws);
         }
     }
 }

@@ -6,7 +6,9 @@ namespace SearchRec.Deep.Onnx;
 /// <summary>
 /// Writes a <see cref="BagTower"/> as an ONNX model (IR version 7, opset 13). Inputs <c>ids</c>
 /// (int64 [batch, length], 0 = padding) and <c>weights</c> (float [batch, length]); output <c>vector</c>
-/// (float [batch, dim], unit length). Both batch and length are dynamic.
+/// (float [batch, dim], unit length). Both batch and length are dynamic. A tower with a side input (the item tower
+/// with text) exported <c>withSide</c> also takes <c>text</c> (float [batch, SideDim − 1]) and <c>has_text</c>
+/// (float [batch, 1]); they are concatenated, projected by <c>ws</c> and added to the pooled bag.
 /// </summary>
 internal static class TowerExporter
 {
@@ -15,9 +17,12 @@ internal static class TowerExporter
     public const string IdsInput = "ids";
     public const string WeightsInput = "weights";
     public const string VectorOutput = "vector";
+    public const string TextInput = "text";
+    public const string HasTextInput = "has_text";
 
-    public static byte[] Export(BagTower t, string docString)
+    public static byte[] Export(BagTower t, string docString, bool withSide = false)
     {
+        if (withSide && t.SideDim < 2) throw new ArgumentException($"tower '{t.Name}' has no side input to export (SideDim {t.SideDim}).", nameof(withSide));
         var graph = new ProtoWriter();
         void Node(string op, string[] ins, string[] outs, params ProtoWriter[] attrs) =>
             graph.Message(1, OnnxProto.Node(op, outs[0] + "_" + op, ins, outs, attrs));
@@ -28,7 +33,17 @@ internal static class TowerExporter
         Node("ReduceSum", ["weighted", "axes1"], ["bag_sum"], IntAttr("keepdims", 0));
         Node("ReduceSum", [WeightsInput, "axes1"], ["w_sum"], IntAttr("keepdims", 1));
         Node("Max", ["w_sum", "w_floor"], ["w_div"]);
-        Node("Div", ["bag_sum", "w_div"], ["pooled"]);
+        if (withSide)
+        {
+            Node("Div", ["bag_sum", "w_div"], ["bag_mean"]);
+            Node("Concat", [TextInput, HasTextInput], ["side"], IntAttr("axis", 1));
+            Node("MatMul", ["side", "ws"], ["side_proj"]);
+            Node("Add", ["bag_mean", "side_proj"], ["pooled"]);
+        }
+        else
+        {
+            Node("Div", ["bag_sum", "w_div"], ["pooled"]);
+        }
         Node("MatMul", ["pooled", "w1"], ["m1"]);
         Node("Add", ["m1", "b1"], ["z1"]);
         Node("Relu", ["z1"], ["h"]);
@@ -50,8 +65,14 @@ internal static class TowerExporter
         graph.Message(5, Int64Tensor("axes2", [2L], 1));
         graph.Message(5, FloatTensor("w_floor", [BagTower.WeightFloor]));
         graph.Message(5, FloatTensor("n_floor", [BagTower.NormFloor]));
+        if (withSide) graph.Message(5, FloatTensor("ws", t.Ws, t.SideDim, t.Dim));
         graph.Message(11, ValueInfo(IdsInput, ElemInt64, "batch", "length"));
         graph.Message(11, ValueInfo(WeightsInput, ElemFloat, "batch", "length"));
+        if (withSide)
+        {
+            graph.Message(11, ValueInfo(TextInput, ElemFloat, "batch", (long)(t.SideDim - 1)));
+            graph.Message(11, ValueInfo(HasTextInput, ElemFloat, "batch", 1L));
+        }
         graph.Message(12, ValueInfo(VectorOutput, ElemFloat, "batch", (long)t.Output));
 
         var opset = new ProtoWriter().Int64(2, Opset);

@@ -92,6 +92,20 @@ public sealed class BehaviourScorer : IDisposable
         return _items.Nearest(userVector, k);
     }
 
+    /// <summary>
+    /// The <paramref name="k"/> items nearest to the user vector of <paramref name="history"/> (any order: sorted by
+    /// time and consecutive repeats collapsed, as in training), best first.
+    /// </summary>
+    public IReadOnlyList<(string ItemId, float Score)> Recommend(IEnumerable<UserEvent> history, int k)
+    {
+        Guard.NotNull(history);
+        Guard.Positive(k);
+        var sorted = Training.DeepTraining.Collapse(history);
+        var v = new float[Dimension];
+        EncodeUser(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sorted), v);
+        return _items.Nearest(v, k);
+    }
+
     /// <summary>Formats an event-log item id as the scorer's string key.</summary>
     public static string Key(long itemId) => itemId.ToString(CultureInfo.InvariantCulture);
 

@@ -38,7 +38,7 @@ public sealed class DeepScorer : IDisposable
         var text = manifest.Text ?? throw new InvalidDataException($"'{Path.Combine(modelsDir, DeepModelManifest.FileName)}' has no text model; train with --catalog.");
         // A model trained with words needs the same segmentation; the project's tokenizer is the default.
         var featurizer = new TextFeaturizer(new TextFeaturizerOptions { Buckets = text.Buckets, MaxChars = text.MaxChars, MaxIds = text.MaxIds },
-            text.Words ? tokenizer ?? DefaultTokenizer.Value : null);
+            text.Words ? tokenizer ?? DefaultTokenizer.Value : null, ReadBucketWeights(modelsDir, text));
         var baseName = Path.Combine(modelsDir, text.ItemVectors);
         var items = ItemVectors.Read(baseName + ".bin", baseName + ".tsv");
         var custom = options.TextTowerPath is not null;
@@ -88,7 +88,7 @@ public sealed class DeepScorer : IDisposable
         {
             var n = _featurizer.Featurize(query ?? "", ids.AsSpan(0, max));
             if (n == 0) { ids[0] = 0; w[0] = 0; n = 1; }
-            else w.AsSpan(0, n).Fill(1f);
+            else _featurizer.Weigh(ids.AsSpan(0, n), w.AsSpan(0, n));
             _tower.Encode(ids, w, 1, n, vector[..Dimension]);
         }
         finally
@@ -140,6 +140,36 @@ public sealed class DeepScorer : IDisposable
         return _items.Nearest(queryVector, k);
     }
 
+    private const int BucketWeightsMagic = 0x57425253; // "SRBW"
+
+    /// <summary>Reads the text model's bucket weights, or null when it has none.</summary>
+    internal static float[]? ReadBucketWeights(string modelsDir, TextModelInfo text)
+    {
+        if (text.BucketWeights is null) return null;
+        var path = Path.Combine(modelsDir, text.BucketWeights);
+        if (!File.Exists(path)) throw new FileNotFoundException($"bucket weights '{path}' named in the manifest do not exist.", path);
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 12 || BitConverter.ToInt32(bytes, 0) != BucketWeightsMagic || BitConverter.ToInt32(bytes, 4) != 1)
+            throw new InvalidDataException($"'{path}' is not a SearchRec bucket-weight file (bad header).");
+        var count = BitConverter.ToInt32(bytes, 8);
+        if (count != text.Buckets || bytes.Length != 12 + 4L * count)
+            throw new InvalidDataException($"'{path}' holds {count} weights in {bytes.Length} bytes; the text model has {text.Buckets} buckets.");
+        var w = new float[count];
+        Buffer.BlockCopy(bytes, 12, w, 0, 4 * count);
+        return w;
+    }
+
+    /// <summary>Writes bucket weights in the format <see cref="ReadBucketWeights"/> reads.</summary>
+    internal static void WriteBucketWeights(string path, float[] weights)
+    {
+        var bytes = new byte[12 + 4L * weights.Length];
+        BitConverter.TryWriteBytes(bytes.AsSpan(0), BucketWeightsMagic);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), 1);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8), weights.Length);
+        Buffer.BlockCopy(weights, 0, bytes, 12, 4 * weights.Length);
+        File.WriteAllBytes(path, bytes);
+    }
+
     private static ItemVectors Recompute(TowerSession tower, TextFeaturizer featurizer, ItemVectors old)
     {
         var data = new float[(long)old.Count * tower.Dim];
@@ -164,7 +194,7 @@ public sealed class DeepScorer : IDisposable
             for (var i = 0; i < b; i++)
             {
                 featurizer.Featurize(texts[start + i], ids.AsSpan(i * len, len));
-                w.AsSpan(i * len, lens[i]).Fill(1f);
+                featurizer.Weigh(ids.AsSpan(i * len, lens[i]), w.AsSpan(i * len, lens[i]));
             }
             tower.Encode(ids, w, b, len, output.Slice(start * tower.Dim, b * tower.Dim));
         }

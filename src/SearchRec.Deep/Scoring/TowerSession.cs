@@ -6,24 +6,28 @@ namespace SearchRec.Deep.Scoring;
 /// <summary>
 /// One ONNX Runtime session for a tower, created once and reused (ORT's Run is thread-safe). Checks at load
 /// that the model takes <c>ids</c>/<c>weights</c> and returns one float [batch, dim] output, with a message
-/// naming the mismatch.
+/// naming the mismatch. An item tower with text (<c>textDim</c> &gt; 0) must also take <c>text</c> float
+/// [batch, textDim] and <c>has_text</c> float [batch, 1].
 /// </summary>
 internal sealed class TowerSession : IDisposable
 {
     private static readonly RunOptions Run = new();
     private readonly InferenceSession _session;
     private readonly string[] _inputNames = [TowerExporter.IdsInput, TowerExporter.WeightsInput];
+    private readonly string[] _sideInputNames = [TowerExporter.IdsInput, TowerExporter.WeightsInput, TowerExporter.TextInput, TowerExporter.HasTextInput];
     private readonly string[] _outputNames;
 
-    private TowerSession(InferenceSession session, string output, int dim, string path)
+    private TowerSession(InferenceSession session, string output, int dim, string path, int textDim)
     {
-        _session = session; _outputNames = [output]; Dim = dim; Path = path;
+        _session = session; _outputNames = [output]; Dim = dim; Path = path; TextDim = textDim;
     }
 
     public int Dim { get; }
+    /// <summary>Width of the <c>text</c> input; 0 when the tower takes none.</summary>
+    public int TextDim { get; }
     public string Path { get; }
 
-    public static TowerSession Open(string path, DeepScorerOptions options, int? expectedDim)
+    public static TowerSession Open(string path, DeepScorerOptions options, int? expectedDim, int textDim = 0)
     {
         var info = new FileInfo(path);
         if (!info.Exists) throw new FileNotFoundException($"ONNX model '{path}' does not exist.", path);
@@ -36,8 +40,8 @@ internal sealed class TowerSession : IDisposable
         catch (OnnxRuntimeException e) { so.Dispose(); throw new InvalidDataException($"'{path}' is not a readable ONNX model: {FirstLine(e.Message)}", e); }
         try
         {
-            var (output, dim) = Check(session, path, expectedDim);
-            return new TowerSession(session, output, dim, path);
+            var (output, dim) = Check(session, path, expectedDim, textDim);
+            return new TowerSession(session, output, dim, path, textDim);
         }
         catch
         {
@@ -55,9 +59,21 @@ internal sealed class TowerSession : IDisposable
         }
     }
 
-    private static (string Output, int Dim) Check(InferenceSession s, string path, int? expectedDim)
+    private static (string Output, int Dim) Check(InferenceSession s, string path, int? expectedDim, int textDim)
     {
         var inputs = s.InputMetadata;
+        if (textDim > 0)
+        {
+            foreach (var (name, width) in new[] { (TowerExporter.TextInput, textDim), (TowerExporter.HasTextInput, 1) })
+            {
+                if (!inputs.TryGetValue(name, out var meta))
+                    throw new InvalidDataException($"ONNX model '{path}' has no input '{name}' (it has: {string.Join(", ", inputs.Keys)}); an item tower with text must take 'ids', 'weights', 'text' float [batch, {textDim}] and 'has_text' float [batch, 1].");
+                if (meta.ElementType != typeof(float))
+                    throw new InvalidDataException($"ONNX model '{path}': input '{name}' is {meta.ElementType.Name}, expected Single.");
+                if (meta.Dimensions.Length != 2 || (meta.Dimensions[1] > 0 && meta.Dimensions[1] != width))
+                    throw new InvalidDataException($"ONNX model '{path}': input '{name}' has shape [{string.Join(", ", meta.Dimensions)}], expected [batch, {width}].");
+            }
+        }
         foreach (var (name, type) in new[] { (TowerExporter.IdsInput, typeof(long)), (TowerExporter.WeightsInput, typeof(float)) })
         {
             if (!inputs.TryGetValue(name, out var meta))
@@ -67,8 +83,11 @@ internal sealed class TowerSession : IDisposable
             if (meta.Dimensions.Length != 2)
                 throw new InvalidDataException($"ONNX model '{path}': input '{name}' has rank {meta.Dimensions.Length}, expected 2 [batch, length].");
         }
-        if (inputs.Count != 2)
-            throw new InvalidDataException($"ONNX model '{path}' has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}); expected exactly 'ids' and 'weights'.");
+        var expectedInputs = textDim > 0 ? 4 : 2;
+        if (inputs.Count != expectedInputs)
+            throw new InvalidDataException(textDim > 0
+                ? $"ONNX model '{path}' has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}); expected exactly 'ids', 'weights', 'text' and 'has_text'."
+                : $"ONNX model '{path}' has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}); expected exactly 'ids' and 'weights'.");
         if (s.OutputMetadata.Count != 1)
             throw new InvalidDataException($"ONNX model '{path}' has {s.OutputMetadata.Count} outputs; expected one float [batch, dim] vector.");
         var (outName, outMeta) = s.OutputMetadata.First();
@@ -80,7 +99,11 @@ internal sealed class TowerSession : IDisposable
         {
             using var ids = OrtValue.CreateTensorValueFromMemory(new long[] { 0, 0 }, [2, 1]);
             using var w = OrtValue.CreateTensorValueFromMemory(new float[] { 0, 0 }, [2, 1]);
-            using var res = s.Run(Run, [TowerExporter.IdsInput, TowerExporter.WeightsInput], [ids, w], [outName]);
+            using var text = OrtValue.CreateTensorValueFromMemory(new float[2 * Math.Max(textDim, 1)], [2, Math.Max(textDim, 1)]);
+            using var has = OrtValue.CreateTensorValueFromMemory(new float[] { 0, 1 }, [2, 1]);
+            using var res = textDim > 0
+                ? s.Run(Run, [TowerExporter.IdsInput, TowerExporter.WeightsInput, TowerExporter.TextInput, TowerExporter.HasTextInput], [ids, w, text, has], [outName])
+                : s.Run(Run, [TowerExporter.IdsInput, TowerExporter.WeightsInput], [ids, w], [outName]);
             var shape = res[0].GetTensorTypeAndShape().Shape;
             if (shape.Length != 2 || shape[0] != 2)
                 throw new InvalidDataException($"ONNX model '{path}': output '{outName}' has shape [{string.Join(", ", shape)}] for a batch of 2; expected [2, dim].");
@@ -103,6 +126,19 @@ internal sealed class TowerSession : IDisposable
         using var idv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ids.AsMemory(0, n), [batch, length]);
         using var wv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, weights.AsMemory(0, n), [batch, length]);
         using var res = _session.Run(Run, _inputNames, [idv, wv], _outputNames);
+        res[0].GetTensorDataAsSpan<float>()[..(batch * Dim)].CopyTo(output);
+    }
+
+    /// <summary>Runs a batch of an item tower with text: <paramref name="text"/> is [batch, TextDim], <paramref name="hasText"/> [batch].</summary>
+    public void Encode(long[] ids, float[] weights, float[] text, float[] hasText, int batch, int length, Span<float> output)
+    {
+        if (TextDim == 0) throw new InvalidOperationException($"ONNX model '{Path}' was opened without a text input.");
+        var n = batch * length;
+        using var idv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ids.AsMemory(0, n), [batch, length]);
+        using var wv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, weights.AsMemory(0, n), [batch, length]);
+        using var tv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, text.AsMemory(0, batch * TextDim), [batch, TextDim]);
+        using var hv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, hasText.AsMemory(0, batch), [batch, 1]);
+        using var res = _session.Run(Run, _sideInputNames, [idv, wv, tv, hv], _outputNames);
         res[0].GetTensorDataAsSpan<float>()[..(batch * Dim)].CopyTo(output);
     }
 

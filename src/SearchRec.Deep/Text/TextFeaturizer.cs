@@ -20,14 +20,60 @@ namespace SearchRec.Deep.Text;
 public sealed class TextFeaturizer
 {
     private readonly ITokenizer? _tokenizer;
+    private readonly float[]? _bucketWeights;
 
     /// <summary>Creates a featurizer; <paramref name="tokenizer"/> null means character n-grams only.</summary>
-    public TextFeaturizer(TextFeaturizerOptions options, ITokenizer? tokenizer = null)
+    public TextFeaturizer(TextFeaturizerOptions options, ITokenizer? tokenizer = null) : this(options, tokenizer, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a featurizer whose <see cref="Weigh"/> gives each id the weight of its bucket (the catalog IDF the
+    /// text model was trained with); null gives every id weight 1.
+    /// </summary>
+    public TextFeaturizer(TextFeaturizerOptions options, ITokenizer? tokenizer, float[]? bucketWeights)
     {
         Guard.NotNull(options);
         options.Validate();
+        if (bucketWeights is not null && bucketWeights.Length != options.Buckets)
+            throw new ArgumentException($"bucket weights have {bucketWeights.Length} entries; the featurizer has {options.Buckets} buckets.", nameof(bucketWeights));
         Options = options;
         _tokenizer = tokenizer;
+        _bucketWeights = bucketWeights;
+    }
+
+    /// <summary>Writes the weight of each id (its bucket weight, or 1 without bucket weights) into <paramref name="weights"/>.</summary>
+    public void Weigh(ReadOnlySpan<long> ids, Span<float> weights)
+    {
+        if (_bucketWeights is null) { weights[..ids.Length].Fill(1f); return; }
+        for (var i = 0; i < ids.Length; i++) weights[i] = _bucketWeights[ids[i]];
+    }
+
+    /// <summary>
+    /// BM25-style IDF of every bucket over <paramref name="texts"/> (a text counts once per bucket):
+    /// <c>ln(1 + (N − df + 0.5) / (df + 0.5))</c>; padding 0 gets 0. Rare grams then weigh more in the bag's mean.
+    /// </summary>
+    public float[] Idf(IReadOnlyList<string> texts)
+    {
+        Guard.NotNull(texts);
+        var df = new int[Options.Buckets];
+        var seen = new int[Options.Buckets];
+        var ids = new long[Options.MaxIds];
+        for (var t = 0; t < texts.Count; t++)
+        {
+            var n = Featurize(texts[t], ids);
+            for (var i = 0; i < n; i++)
+            {
+                var b = (int)ids[i];
+                if (seen[b] == t + 1) continue;
+                seen[b] = t + 1;
+                df[b]++;
+            }
+        }
+        var idf = new float[Options.Buckets];
+        double total = texts.Count;
+        for (var b = 1; b < idf.Length; b++) idf[b] = (float)Math.Log(1 + (total - df[b] + 0.5) / (df[b] + 0.5));
+        return idf;
     }
 
     /// <summary>The options (buckets, limits) this featurizer uses.</summary>

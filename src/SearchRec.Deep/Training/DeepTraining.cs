@@ -45,6 +45,22 @@ public sealed class DeepTrainingOptions
     /// items of their history, which suits logs where people come back to what they viewed.
     /// </summary>
     public bool ShareBehaviourTowers { get; set; } = true;
+    /// <summary>
+    /// True (default): when the models directory already holds a text model, the item tower also takes each item's
+    /// text vector (event item id = catalog product id) and a has-text flag; items without text get zeros.
+    /// </summary>
+    public bool UseItemText { get; set; } = true;
+    /// <summary>
+    /// Share of next-item samples whose target item (one with text) is shown by its text alone, without its id and
+    /// category, so the tower learns vectors for items no event has touched yet. Default 0.1.
+    /// </summary>
+    public double ItemTextDropout { get; set; } = 0.1;
+    /// <summary>
+    /// True: the text tower's input ids are weighted by their bucket's IDF over the catalog titles (stored beside the
+    /// tower as <c>text-idf.bin</c>), so the bag's mean leans on rare grams as BM25 does. Default false: on
+    /// ecom-search it lowered dense nDCG@10 (0.544 → 0.519 with the 128-wide tower).
+    /// </summary>
+    public bool IdfWeights { get; set; }
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
@@ -61,6 +77,7 @@ public sealed class DeepTrainingOptions
         if (TextEpochs < 0) throw new ArgumentOutOfRangeException(nameof(TextEpochs), TextEpochs, "DeepTrainingOptions.TextEpochs must be non-negative.");
         if (BehaviourEpochs < 0) throw new ArgumentOutOfRangeException(nameof(BehaviourEpochs), BehaviourEpochs, "DeepTrainingOptions.BehaviourEpochs must be non-negative.");
         if (SpansPerTitle < 0) throw new ArgumentOutOfRangeException(nameof(SpansPerTitle), SpansPerTitle, "DeepTrainingOptions.SpansPerTitle must be non-negative.");
+        if (!(ItemTextDropout >= 0 && ItemTextDropout < 1)) throw new ArgumentOutOfRangeException(nameof(ItemTextDropout), ItemTextDropout, "DeepTrainingOptions.ItemTextDropout must be in [0, 1).");
         if (JudgedPairRepeats < 0) throw new ArgumentOutOfRangeException(nameof(JudgedPairRepeats), JudgedPairRepeats, "DeepTrainingOptions.JudgedPairRepeats must be non-negative.");
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "DeepTrainingOptions.BatchSize must be at least 2 (in-batch negatives).");
         if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "DeepTrainingOptions.Temperature must be positive.");
@@ -90,14 +107,22 @@ public static class DeepTraining
     /// </summary>
     public static DeepTrainingReport TrainText(IReadOnlyList<Product> products, IReadOnlyList<(string Query, string ProductId)> judged,
         string modelsDir, DeepTrainingOptions options, ITokenizer? tokenizer = null, Action<string>? progress = null,
-        IReadOnlyList<(string Query, string ProductId)>? weakPairs = null)
+        IReadOnlyList<(string Query, string ProductId)>? weakPairs = null, IReadOnlyList<string?>? weakNegatives = null)
     {
         Guard.NotNull(products); Guard.NotNull(judged); Guard.NotNull(modelsDir); Guard.NotNull(options);
         options.Validate();
         if (products.Count == 0) throw new ArgumentException("the catalog has no products; nothing to train the text tower on.", nameof(products));
         var sw = Stopwatch.StartNew();
         var log = progress ?? (_ => { });
-        var featurizer = new TextFeaturizer(options.Text, tokenizer);
+        var plain = new TextFeaturizer(options.Text, tokenizer);
+        float[]? idf = null;
+        if (options.IdfWeights)
+        {
+            var titles = new string[products.Count];
+            for (var i = 0; i < titles.Length; i++) titles[i] = products[i].Title;
+            idf = plain.Idf(titles);
+        }
+        var featurizer = idf is null ? plain : new TextFeaturizer(options.Text, tokenizer, idf);
         var rng = new Random(options.Seed);
         var titleBags = new Bag[products.Count];
         var byId = new Dictionary<string, int>(products.Count, StringComparer.Ordinal);
@@ -118,13 +143,24 @@ public static class DeepTraining
             for (var r = 0; r < options.JudgedPairRepeats; r++) examples.Add(new PairExample(bag, titleBags[p], p));
         }
         var weakUsed = 0;
-        foreach (var (q, id) in weakPairs ?? [])
+        var negativesUsed = 0;
+        if (weakNegatives is not null && weakPairs is not null && weakNegatives.Count != weakPairs.Count)
+            throw new ArgumentException($"weakNegatives has {weakNegatives.Count} entries; weakPairs has {weakPairs.Count}.", nameof(weakNegatives));
+        for (var k = 0; k < (weakPairs?.Count ?? 0); k++)
         {
+            var (q, id) = weakPairs![k];
             if (!byId.TryGetValue(id, out var p) || options.ExcludeQueries?.Contains(q) == true) continue;
             weakUsed++;
-            examples.Add(new PairExample(MakeBag(featurizer, q), titleBags[p], p));
+            var example = new PairExample(MakeBag(featurizer, q), titleBags[p], p);
+            // A hard negative (e.g. BM25's runner-up) teaches the tower to separate look-alike titles.
+            if (weakNegatives?[k] is { } neg && byId.TryGetValue(neg, out var np) && np != p)
+            {
+                example = example with { Negative = titleBags[np], NegativeKey = np };
+                negativesUsed++;
+            }
+            examples.Add(example);
         }
-        log($"text: {products.Count:N0} products, {derived.Count:N0} derived pairs, {weakUsed:N0} weak pairs, {judgedUsed:N0} judged pairs (×{options.JudgedPairRepeats}), featurized in {sw.Elapsed.TotalSeconds:F1} s");
+        log($"text: {products.Count:N0} products, {derived.Count:N0} derived pairs, {weakUsed:N0} weak pairs ({negativesUsed:N0} with a hard negative), {judgedUsed:N0} judged pairs (×{options.JudgedPairRepeats}), featurized in {sw.Elapsed.TotalSeconds:F1} s");
 
         var tower = new BagTower("text_tower", options.Text.Buckets, options.TextEmbeddingDim, options.Hidden, options.OutputDim);
         tower.Initialize(new Random(options.Seed + 1));
@@ -135,7 +171,9 @@ public static class DeepTraining
         {
             Buckets = options.Text.Buckets, MaxChars = options.Text.MaxChars, MaxIds = options.Text.MaxIds,
             Words = tokenizer is not null, Dim = options.OutputDim,
+            BucketWeights = idf is null ? null : "text-idf.bin",
         };
+        if (idf is not null) DeepScorer.WriteBucketWeights(Path.Combine(modelsDir, info.BucketWeights!), idf);
         var towerPath = Path.Combine(modelsDir, info.Tower);
         File.WriteAllBytes(towerPath, TowerExporter.Export(tower,
             "SearchRec text tower: hashed words + char 1-3-grams -> weighted-mean embedding bag -> Linear-ReLU-Linear -> L2 normalise."));
@@ -150,7 +188,7 @@ public static class DeepTraining
         info.TrainSeconds = Math.Round(sw.Elapsed.TotalSeconds, 1);
         manifest.Text = info;
         manifest.Write(modelsDir);
-        var files = Sizes(towerPath, baseName + ".bin", baseName + ".tsv");
+        var files = Sizes(idf is null ? [towerPath, baseName + ".bin", baseName + ".tsv"] : [towerPath, baseName + ".bin", baseName + ".tsv", Path.Combine(modelsDir, info.BucketWeights!)]);
         log($"text: wrote {towerPath} and {products.Count:N0} item vectors in {sw.Elapsed.TotalSeconds:F1} s");
         return new DeepTrainingReport("text", examples.Count, losses, sw.Elapsed, files);
     }
@@ -158,7 +196,9 @@ public static class DeepTraining
     /// <summary>
     /// Trains the behaviour towers by next-item prediction over each user's events (sorted by time; repeats of
     /// the same item in a row collapsed), then writes <c>user-tower.onnx</c>, <c>item-tower.onnx</c> and the item
-    /// vectors of every item in <paramref name="events"/>.
+    /// vectors of every item in <paramref name="events"/>. When <paramref name="modelsDir"/> already holds a text
+    /// model and <see cref="DeepTrainingOptions.UseItemText"/> is set, the item tower also takes the item's (frozen)
+    /// text vector through a learned projection, and catalog items without events get text-only vectors.
     /// </summary>
     public static DeepTrainingReport TrainBehaviour(IReadOnlyList<UserEvent> events, string modelsDir, DeepTrainingOptions options, Action<string>? progress = null)
     {
@@ -170,13 +210,27 @@ public static class DeepTraining
         var histories = Histories(events);
         var itemCat = new Dictionary<long, long>();
         foreach (var e in events) itemCat[e.ItemId] = e.CategoryId;
+        var text = options.UseItemText ? ReadTextVectors(modelsDir) : null;
+        var textDim = text?.Dim ?? 0;
         var itemBags = new Dictionary<long, Bag>(itemCat.Count);
+        var textOnly = new Dictionary<long, Bag>();
         foreach (var (it, cat) in itemCat)
         {
             var bagIds = new long[2]; var bagW = new float[2];
             feat.ItemBag(it, cat, bagIds, bagW);
-            itemBags[it] = new Bag(bagIds, bagW);
+            var side = text is null ? null : TextSide(text, it.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            itemBags[it] = new Bag(bagIds, bagW, side);
+            if (side is not null && side[textDim] == 1f) textOnly[it] = new Bag([0L], [0f], side);
         }
+        // A few chance matches (e.g. Taobao ids that happen to equal small catalog ids) must not pull in unrelated titles.
+        if (text is not null && textOnly.Count < MinTextShare * itemCat.Count)
+        {
+            log($"behaviour: only {textOnly.Count:N0} of {itemCat.Count:N0} event items have a text vector (event ids do not look like catalog ids); the item tower takes ids and categories only");
+            textOnly.Clear();
+            text = null; textDim = 0;
+            foreach (var it in itemCat.Keys) itemBags[it] = itemBags[it] with { Side = null };
+        }
+        var dropRng = new Random(options.Seed + 11);
         var examples = new List<PairExample>();
         var uid = new long[feat.MaxUserIds];
         var uw = new float[feat.MaxUserIds];
@@ -186,19 +240,23 @@ public static class DeepTraining
             for (var t = 1; t < span.Length; t++)
             {
                 var n = feat.UserBag(span[..t], uid, uw);
-                examples.Add(new PairExample(new Bag(uid[..n], uw[..n]), itemBags[span[t].ItemId], span[t].ItemId));
+                var target = span[t].ItemId;
+                var right = textOnly.TryGetValue(target, out var alone) && dropRng.NextDouble() < options.ItemTextDropout ? alone : itemBags[target];
+                examples.Add(new PairExample(new Bag(uid[..n], uw[..n]), right, target));
             }
         }
         if (examples.Count < 2) throw new ArgumentException($"the events give {examples.Count} next-item samples; need at least 2 (users with two or more distinct consecutive items).", nameof(events));
-        log($"behaviour: {histories.Count:N0} users, {itemCat.Count:N0} items, {examples.Count:N0} next-item samples");
+        log($"behaviour: {histories.Count:N0} users, {itemCat.Count:N0} items ({textOnly.Count:N0} with a text vector), {examples.Count:N0} next-item samples");
 
         var rng = new Random(options.Seed + 7);
-        var user = new BagTower("user_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
+        var sideDim = textDim > 0 ? textDim + 1 : 0;
+        // Tied towers share one object; the user side never feeds a side input, so its export ignores the projection.
+        var user = new BagTower("user_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim, options.ShareBehaviourTowers ? sideDim : 0);
         user.Initialize(new Random(options.Seed + 2));
         var item = user;
         if (!options.ShareBehaviourTowers)
         {
-            item = new BagTower("item_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim);
+            item = new BagTower("item_tower", feat.Vocab, options.BehaviourEmbeddingDim, options.Hidden, options.OutputDim, sideDim);
             item.Initialize(new Random(options.Seed + 3));
         }
         var losses = Train(new TwoTowerTrainer(user, item, options.Trainer()), examples, options.BehaviourEpochs, rng, "behaviour", log);
@@ -208,13 +266,27 @@ public static class DeepTraining
         {
             ItemBuckets = options.Behaviour.ItemBuckets, CategoryBuckets = options.Behaviour.CategoryBuckets,
             HistoryLength = options.Behaviour.HistoryLength, HalfLife = options.Behaviour.HalfLife, Dim = options.OutputDim,
+            ItemTextDim = textDim,
         };
         var userPath = Path.Combine(modelsDir, info.UserTower);
         var itemPath = Path.Combine(modelsDir, info.ItemTower);
         File.WriteAllBytes(userPath, TowerExporter.Export(user, "SearchRec user tower: recency- and intent-weighted bag of history item and category ids -> Linear-ReLU-Linear -> L2 normalise."));
-        File.WriteAllBytes(itemPath, TowerExporter.Export(item, "SearchRec item tower: bag of item id and category id -> Linear-ReLU-Linear -> L2 normalise."));
-        var itemIds = new long[itemCat.Count];
+        File.WriteAllBytes(itemPath, textDim > 0
+            ? TowerExporter.Export(item, "SearchRec item tower: bag of item id and category id, plus the item's text vector and has-text flag through a learned projection -> Linear-ReLU-Linear -> L2 normalise.", withSide: true)
+            : TowerExporter.Export(item, "SearchRec item tower: bag of item id and category id -> Linear-ReLU-Linear -> L2 normalise."));
+        // Catalog items no event has touched (cold) get a text-only vector, so they can be recommended.
+        var cold = new List<long>();
+        if (text is not null)
+            foreach (var id in text.Ids)
+                if (long.TryParse(id, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var cid) && !itemBags.ContainsKey(cid))
+                {
+                    var side = TextSide(text, id);
+                    cold.Add(cid);
+                    itemBags[cid] = new Bag([0L], [0f], side);
+                }
+        var itemIds = new long[itemCat.Count + cold.Count];
         itemCat.Keys.CopyTo(itemIds, 0);
+        cold.CopyTo(itemIds, itemCat.Count);
         Array.Sort(itemIds);
         var bags = new Bag[itemIds.Length];
         for (var i = 0; i < bags.Length; i++) bags[i] = itemBags[itemIds[i]];
@@ -225,7 +297,7 @@ public static class DeepTraining
         for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = itemIds[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            texts[i] = itemCat[itemIds[i]].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            texts[i] = itemCat.TryGetValue(itemIds[i], out var cat) ? cat.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
         }
         var baseName = Path.Combine(modelsDir, info.ItemVectors);
         new ItemVectors(ids, texts, vectors, options.OutputDim).Write(baseName + ".bin", baseName + ".tsv");
@@ -247,22 +319,24 @@ public static class DeepTraining
             list.Add(e);
         }
         var result = new Dictionary<long, List<UserEvent>>(byUser.Count);
-        foreach (var (u, list) in byUser)
-        {
-            var sorted = list.OrderBy(e => e.Timestamp).ToList();
-            var collapsed = new List<UserEvent>(sorted.Count);
-            foreach (var e in sorted)
-            {
-                if (collapsed.Count > 0 && collapsed[^1].ItemId == e.ItemId)
-                {
-                    if (e.Behavior > collapsed[^1].Behavior) collapsed[^1] = collapsed[^1] with { Behavior = e.Behavior };
-                    continue;
-                }
-                collapsed.Add(e);
-            }
-            result[u] = collapsed;
-        }
+        foreach (var (u, list) in byUser) result[u] = Collapse(list);
         return result;
+    }
+
+    /// <summary>One user's events sorted by time (stable), consecutive repeats of one item collapsed to the strongest.</summary>
+    internal static List<UserEvent> Collapse(IEnumerable<UserEvent> events)
+    {
+        var collapsed = new List<UserEvent>();
+        foreach (var e in events.OrderBy(e => e.Timestamp))
+        {
+            if (collapsed.Count > 0 && collapsed[^1].ItemId == e.ItemId)
+            {
+                if (e.Behavior > collapsed[^1].Behavior) collapsed[^1] = collapsed[^1] with { Behavior = e.Behavior };
+                continue;
+            }
+            collapsed.Add(e);
+        }
+        return collapsed;
     }
 
     private static List<double> Train(TwoTowerTrainer trainer, List<PairExample> examples, int epochs, Random rng, string name, Action<string> log)
@@ -288,7 +362,7 @@ public static class DeepTraining
         var buf = new long[f.Options.MaxIds];
         var n = f.Featurize(text, buf);
         var w = new float[n];
-        Array.Fill(w, 1f);
+        f.Weigh(buf.AsSpan(0, n), w);
         return new Bag(buf[..n], w);
     }
 
@@ -298,9 +372,34 @@ public static class DeepTraining
             () => (new float[t.Dim], new float[t.Hidden], new float[t.Hidden], new float[t.Output]),
             (i, _, s) =>
             {
-                t.Forward(bags[i].Ids, bags[i].Weights, s.Item1, s.Item2, s.Item3, s.Item4, output.AsSpan(i * t.Output, t.Output));
+                if (bags[i].Side is { } side) t.Forward(bags[i].Ids, bags[i].Weights, side, s.Item1, s.Item2, s.Item3, s.Item4, output.AsSpan(i * t.Output, t.Output));
+                else t.Forward(bags[i].Ids, bags[i].Weights, s.Item1, s.Item2, s.Item3, s.Item4, output.AsSpan(i * t.Output, t.Output));
                 return s;
             }, _ => { });
+    }
+
+    /// <summary>Share of event items that must have a text vector for the item tower to take text.</summary>
+    internal const double MinTextShare = 0.1;
+
+    private static ItemVectors? ReadTextVectors(string modelsDir)
+    {
+        if (!File.Exists(Path.Combine(modelsDir, DeepModelManifest.FileName))) return null;
+        var info = DeepModelManifest.Read(modelsDir).Text;
+        if (info is null) return null;
+        var baseName = Path.Combine(modelsDir, info.ItemVectors);
+        return ItemVectors.Read(baseName + ".bin", baseName + ".tsv");
+    }
+
+    /// <summary>The item tower's side input: the item's text vector and a has-text flag of 1, or all zeros without text.</summary>
+    internal static float[] TextSide(ItemVectors text, string id)
+    {
+        var side = new float[text.Dim + 1];
+        if (text.Index.TryGetValue(id, out var row))
+        {
+            text.Row(row).CopyTo(side);
+            side[text.Dim] = 1f;
+        }
+        return side;
     }
 
     private static DeepModelManifest ReadOrNew(string dir) =>

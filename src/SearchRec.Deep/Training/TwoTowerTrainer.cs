@@ -3,11 +3,20 @@ using SearchRec.Deep.Model;
 
 namespace SearchRec.Deep.Training;
 
-/// <summary>One side of a training pair: bag ids and their weights (0 = padding).</summary>
-internal readonly record struct Bag(long[] Ids, float[] Weights);
+/// <summary>One side of a training pair: bag ids and their weights (0 = padding), and the tower's side input if it takes one.</summary>
+internal readonly record struct Bag(long[] Ids, float[] Weights, float[]? Side = null);
 
-/// <summary>A positive pair; <see cref="Key"/> identifies the right side so duplicates in a batch are not used as negatives.</summary>
-internal readonly record struct PairExample(Bag Left, Bag Right, long Key);
+/// <summary>
+/// A positive pair; <see cref="Key"/> identifies the right side so duplicates in a batch are not used as negatives.
+/// An optional hard negative (a right side that looks like the positive but is not it, key <see cref="NegativeKey"/>)
+/// joins the batch's negatives for every row; <see cref="Negative"/> with null ids means none.
+/// </summary>
+internal readonly record struct PairExample(Bag Left, Bag Right, long Key)
+{
+    public Bag Negative { get; init; }
+    public long NegativeKey { get; init; } = -1;
+    public bool HasNegative => Negative.Ids is not null;
+}
 
 /// <summary>
 /// Trains two <see cref="BagTower"/>s (or one shared tower) with sampled softmax over in-batch negatives:
@@ -21,7 +30,7 @@ internal sealed class TwoTowerTrainer
     private readonly BagTower _left, _right;
     private readonly bool _shared;
     private readonly TrainerOptions _o;
-    private readonly Side _l, _r;
+    private readonly Side _l, _r, _n;
     private readonly BagTower.DenseGrads[] _gl, _gr;
     private readonly AdamState _al, _ar;
     private long _step;
@@ -29,7 +38,7 @@ internal sealed class TwoTowerTrainer
     public TwoTowerTrainer(BagTower left, BagTower right, TrainerOptions options)
     {
         _left = left; _right = right; _shared = ReferenceEquals(left, right); _o = options;
-        _l = new Side(left, options.BatchSize); _r = new Side(right, options.BatchSize);
+        _l = new Side(left, options.BatchSize); _r = new Side(right, options.BatchSize); _n = new Side(right, options.BatchSize);
         _gl = new BagTower.DenseGrads[Shards]; _gr = new BagTower.DenseGrads[Shards];
         for (var s = 0; s < Shards; s++)
         {
@@ -74,6 +83,7 @@ internal sealed class TwoTowerTrainer
         var b = batch.Length;
         ForwardAll(batch);
         var loss = Logits(batch, computeGrads: true);
+        var negatives = HasNegatives(batch);
         var po = new ParallelOptions { MaxDegreeOfParallelism = _o.Threads };
         Parallel.For(0, Shards, po, s =>
         {
@@ -83,8 +93,9 @@ internal sealed class TwoTowerTrainer
             Span<float> scratch = stackalloc float[Math.Max(_left.Output + 2 * _left.Hidden, _right.Output + 2 * _right.Hidden)];
             for (var i = lo; i < hi; i++)
             {
-                _l.Backward(_left, i, _gl[s], scratch);
-                _r.Backward(_right, i, _gr[s], scratch);
+                _l.Backward(_left, i, batch[i].Left, _gl[s], scratch);
+                _r.Backward(_right, i, batch[i].Right, _gr[s], scratch);
+                if (negatives && batch[i].HasNegative) _n.Backward(_right, i, batch[i].Negative, _gr[s], scratch);
             }
         });
         for (var s = 1; s < Shards; s++)
@@ -97,6 +108,7 @@ internal sealed class TwoTowerTrainer
         if (!_shared) _ar.UpdateDense(_right, _gr[0], _o.LearningRate, _step);
         _al.ScatterEmbedding(_left, _l, batch, left: true);
         _ar.ScatterEmbedding(_right, _r, batch, left: false);
+        if (negatives) _ar.ScatterEmbedding(_right, _n, batch, left: false, negative: true);
         _al.UpdateEmbedding(_left, _o.EmbeddingLearningRate, _step);
         if (!_shared) _ar.UpdateEmbedding(_right, _o.EmbeddingLearningRate, _step);
         return loss;
@@ -113,8 +125,15 @@ internal sealed class TwoTowerTrainer
             {
                 _l.Forward(_left, i, batch[i].Left);
                 _r.Forward(_right, i, batch[i].Right);
+                if (batch[i].HasNegative) _n.Forward(_right, i, batch[i].Negative);
             }
         });
+    }
+
+    private static bool HasNegatives(PairExample[] batch)
+    {
+        foreach (var e in batch) if (e.HasNegative) return true;
+        return false;
     }
 
     // Fills dY of both sides with the gradient of the mean in-batch softmax loss; returns the loss.
@@ -123,17 +142,22 @@ internal sealed class TwoTowerTrainer
         var b = batch.Length;
         var invT = 1f / _o.Temperature;
         var rowLoss = new double[b];
-        var g = new float[b * b];
+        // Columns: the batch's right sides, then (when any row has one) the hard negatives, shared by every row.
+        var negatives = HasNegatives(batch);
+        var cols = negatives ? 2 * b : b;
+        var g = new float[b * cols];
         var po = new ParallelOptions { MaxDegreeOfParallelism = _o.Threads };
         Parallel.For(0, b, po, i =>
         {
-            var row = g.AsSpan(i * b, b);
+            var row = g.AsSpan(i * cols, cols);
             var yi = _l.Y(i);
             for (var j = 0; j < b; j++)
                 row[j] = j != i && batch[j].Key == batch[i].Key ? float.NegativeInfinity : TensorPrimitives.Dot(yi, _r.Y(j)) * invT;
+            for (var k = 0; k < cols - b; k++)
+                row[b + k] = !batch[k].HasNegative || batch[k].NegativeKey == batch[i].Key ? float.NegativeInfinity : TensorPrimitives.Dot(yi, _n.Y(k)) * invT;
             var max = TensorPrimitives.Max(row);
             double sum = 0;
-            for (var j = 0; j < b; j++) { var e = MathF.Exp(row[j] - max); row[j] = e; sum += e; }
+            for (var j = 0; j < cols; j++) { var e = MathF.Exp(row[j] - max); row[j] = e; sum += e; }
             rowLoss[i] = -Math.Log(row[i] / sum);
             var scale = (float)(1.0 / (sum * b));
             TensorPrimitives.Multiply(row, scale, row);
@@ -145,14 +169,19 @@ internal sealed class TwoTowerTrainer
             {
                 var d = _l.DY(i);
                 d.Clear();
-                var row = g.AsSpan(i * b, b);
+                var row = g.AsSpan(i * cols, cols);
                 for (var j = 0; j < b; j++) if (row[j] != 0f) TensorPrimitives.MultiplyAdd(_r.Y(j), row[j] * invT, d, d);
+                for (var k = 0; k < cols - b; k++) if (row[b + k] != 0f) TensorPrimitives.MultiplyAdd(_n.Y(k), row[b + k] * invT, d, d);
             });
             Parallel.For(0, b, po, j =>
             {
                 var d = _r.DY(j);
                 d.Clear();
-                for (var i = 0; i < b; i++) { var gij = g[i * b + j]; if (gij != 0f) TensorPrimitives.MultiplyAdd(_l.Y(i), gij * invT, d, d); }
+                for (var i = 0; i < b; i++) { var gij = g[i * cols + j]; if (gij != 0f) TensorPrimitives.MultiplyAdd(_l.Y(i), gij * invT, d, d); }
+                if (cols == b) return;
+                var dn = _n.DY(j);
+                dn.Clear();
+                for (var i = 0; i < b; i++) { var gij = g[i * cols + b + j]; if (gij != 0f) TensorPrimitives.MultiplyAdd(_l.Y(i), gij * invT, dn, dn); }
             });
         }
         double loss = 0;
@@ -184,18 +213,22 @@ internal sealed class TwoTowerTrainer
         {
             var pooled = Pooled.AsSpan(i * _dim, _dim);
             Denom[i] = t.Pool(bag.Ids, bag.Weights, pooled);
+            if (bag.Side is { } side) t.AddSide(side, pooled);
             Norm[i] = t.Head(pooled, Z1.AsSpan(i * _hidden, _hidden), H.AsSpan(i * _hidden, _hidden), Z2.AsSpan(i * _out, _out), Y(i));
         }
 
-        public void Backward(BagTower t, int i, BagTower.DenseGrads g, Span<float> scratch) =>
+        public void Backward(BagTower t, int i, Bag bag, BagTower.DenseGrads g, Span<float> scratch)
+        {
             t.Backward(Pooled.AsSpan(i * _dim, _dim), Z1.AsSpan(i * _hidden, _hidden), H.AsSpan(i * _hidden, _hidden), Y(i), Norm[i], DY(i), g, DP(i), scratch);
+            if (bag.Side is { } side) t.BackwardSide(side, DP(i), g);
+        }
     }
 
     /// <summary>Adam moments of one tower; embedding rows are updated only when touched (lazy Adam).</summary>
     private sealed class AdamState
     {
         private const float B1 = 0.9f, B2 = 0.999f, Eps = 1e-8f;
-        private readonly float[] _mW1, _vW1, _mB1, _vB1, _mW2, _vW2, _mB2, _vB2, _mE, _vE, _gE;
+        private readonly float[] _mW1, _vW1, _mB1, _vB1, _mW2, _vW2, _mB2, _vB2, _mWs, _vWs, _mE, _vE, _gE;
         private readonly bool[] _touched;
         private readonly List<int> _rows = [];
         private readonly int _dim;
@@ -207,6 +240,7 @@ internal sealed class TwoTowerTrainer
             _mB1 = new float[t.B1.Length]; _vB1 = new float[t.B1.Length];
             _mW2 = new float[t.W2.Length]; _vW2 = new float[t.W2.Length];
             _mB2 = new float[t.B2.Length]; _vB2 = new float[t.B2.Length];
+            _mWs = new float[t.Ws.Length]; _vWs = new float[t.Ws.Length];
             _mE = new float[t.Emb.Length]; _vE = new float[t.Emb.Length]; _gE = new float[t.Emb.Length];
             _touched = new bool[t.Vocab];
         }
@@ -216,13 +250,15 @@ internal sealed class TwoTowerTrainer
             var c = Correction(lr, step);
             Adam(t.W1, g.W1, _mW1, _vW1, c); Adam(t.B1, g.B1, _mB1, _vB1, c);
             Adam(t.W2, g.W2, _mW2, _vW2, c); Adam(t.B2, g.B2, _mB2, _vB2, c);
+            if (t.Ws.Length > 0) Adam(t.Ws, g.Ws, _mWs, _vWs, c);
         }
 
-        public void ScatterEmbedding(BagTower t, Side side, PairExample[] batch, bool left)
+        public void ScatterEmbedding(BagTower t, Side side, PairExample[] batch, bool left, bool negative = false)
         {
             for (var i = 0; i < batch.Length; i++)
             {
-                var bag = left ? batch[i].Left : batch[i].Right;
+                if (negative && !batch[i].HasNegative) continue;
+                var bag = negative ? batch[i].Negative : left ? batch[i].Left : batch[i].Right;
                 var dp = side.DP(i);
                 var inv = 1f / side.Denom[i];
                 for (var l = 0; l < bag.Ids.Length; l++)
