@@ -1,3 +1,4 @@
+using SearchRec.Core.Judgments;
 using SearchRec.Evaluation.Trec;
 using SearchRec.Testing;
 using Xunit;
@@ -24,7 +25,7 @@ public sealed class TrecFilesTests
     {
         using var dir = new TempDir();
         var path = dir.Write("q.tsv", content);
-        var e = Assert.Throws<TrecFormatException>(() => TrecFiles.ReadQueries(path));
+        var e = Assert.Throws<JudgmentFormatException>(() => TrecFiles.ReadQueries(path));
         Assert.Equal(line, e.Line);
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
         Assert.StartsWith($"{path}:{line}:", e.Message, StringComparison.Ordinal);
@@ -51,7 +52,7 @@ public sealed class TrecFilesTests
     {
         using var dir = new TempDir();
         var path = dir.Write("qrels.tsv", "1 0 d0 1\n" + content);
-        var e = Assert.Throws<TrecFormatException>(() => TrecFiles.ReadQrels(path));
+        var e = Assert.Throws<JudgmentFormatException>(() => TrecFiles.ReadQrels(path));
         Assert.Equal(2, e.Line);
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
@@ -92,7 +93,7 @@ public sealed class TrecFilesTests
     {
         using var dir = new TempDir();
         var path = dir.Write("run.trec", "1 Q0 x 9 0.1 r\n" + content);
-        var e = Assert.Throws<TrecFormatException>(() => TrecFiles.ReadRun(path));
+        var e = Assert.Throws<JudgmentFormatException>(() => TrecFiles.ReadRun(path));
         Assert.Equal(2, e.Line);
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
@@ -109,7 +110,7 @@ public sealed class TrecFilesTests
         Assert.Null(queries[2].UserId);
 
         var bad = dir.Write("bad.tsv", "1\t42\n2\tseven\n");
-        var e = Assert.Throws<TrecFormatException>(() => TrecFiles.WithUsers([], bad));
+        var e = Assert.Throws<JudgmentFormatException>(() => TrecFiles.WithUsers([], bad));
         Assert.Equal(2, e.Line);
         Assert.Contains("'user_id'", e.Message, StringComparison.Ordinal);
     }

@@ -1,3 +1,4 @@
+using SearchRec.Core.Judgments;
 using SearchRec.Collab.Models;
 using SearchRec.Core;
 using SearchRec.Core.Events;
@@ -128,13 +129,13 @@ public sealed class PersonalTests
     {
         using var dir = new TempDir();
         var qrels = dir.Write("q.txt", "1 0 7 1\n1 0 8 x\n");
-        var e = Assert.Throws<InvalidDataException>(() => JudgmentFiles.ReadQrels(qrels));
+        var e = Assert.Throws<JudgmentFormatException>(() => JudgmentReader.ReadQrels(qrels));
         Assert.Contains("q.txt:2", e.Message);
         var events = dir.Write("e.csv", "1,2,3,buy,100\n1,2,3,click,100\n");
         var e2 = Assert.Throws<InvalidDataException>(() => UserHistories.ReadCsv([events]));
         Assert.Contains("e.csv:2", e2.Message);
         var queries = dir.Write("qs.tsv", "1\t手机\n1\t手机壳\n");
-        Assert.Contains("twice", Assert.Throws<InvalidDataException>(() => JudgmentFiles.ReadQueries(queries)).Message);
+        Assert.Contains("twice", Assert.Throws<JudgmentFormatException>(() => JudgmentFiles.ReadQueries(queries)).Message);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SearchRec.Core.Judgments;
 using SearchRec.Evaluation.Statistics;
 using SearchRec.Evaluation.Trec;
 using Spectre.Console;
@@ -37,7 +38,7 @@ public sealed class CompareCommand : ICliCommand
                 if (pr.GetValue(json)) Console.WriteLine(ToJson(c, a.Name, b.Name));
                 return 0;
             }
-            catch (Exception e) when (e is TrecFormatException or FileNotFoundException or ArgumentException)
+            catch (Exception e) when (e is JudgmentFormatException or FileNotFoundException or ArgumentException)
             {
                 Console.Error.WriteLine($"compare: {e.Message}");
                 return 2;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using SearchRec.Core.Judgments;
 using SearchRec.Core;
 using SearchRec.Evaluation;
 using SearchRec.Evaluation.Metrics;
@@ -376,7 +377,7 @@ internal sealed class TrainRankerStep : IDemoStep
         // before the median query time, and only later queries are trained on, so a query's labelled purchase (and
         // anything after it) is never inside the models; personal features read each user's history as of the
         // query's time, and so does item recency. The service later uses the models trained on all events.
-        var all = JudgmentFiles.ReadQueries(shop.Queries, JudgmentFiles.ReadQueryUsers(shop.QueryUsers));
+        var all = JudgmentFiles.ReadQueries(shop.Queries, JudgmentReader.ReadQueryUsers(shop.QueryUsers));
         var times = all.Where(q => q.Timestamp is not null).Select(q => q.Timestamp!.Value).Order().ToList();
         _cut = times.Count > 0 ? times[times.Count / 2] : null;
         var queries = (_cut is long c ? all.Where(q => q.Timestamp >= c) : all).Take(MaxQueries).ToList();
@@ -384,7 +385,7 @@ internal sealed class TrainRankerStep : IDemoStep
             ? CollabModels.Train(events.Where(e => e.Timestamp < cut), new CollabOptions(), new SyncProgress<TrainProgress>(p => progress.Report(0.2 * p.Fraction)))
             : CollabModels.Load((string)context.Items[DemoPaths.Collab]);
         var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collab, Products = context.Index!.GetProduct, DeepText = deep, Activity = ItemActivity.Build(events) });
-        _data = SearchTrainingData.Build(context.Index!, new ChineseTokenizer(), extractor, queries, JudgmentFiles.ReadQrels(shop.Qrels), 100,
+        _data = SearchTrainingData.Build(context.Index!, new ChineseTokenizer(), extractor, queries, JudgmentReader.ReadQrels(shop.Qrels), 100,
             progress: new SyncProgress<int>(n => progress.Report(0.2 + 0.5 * n / queries.Count)), histories: new UserHistories(events));
         var options = new RankerTrainingOptions { LambdaMart = new LambdaMartOptions { Trees = 100 } }.Validate();
         var (model, importance) = RankerTrainer.Train(_data, options);

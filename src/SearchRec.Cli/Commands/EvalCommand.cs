@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SearchRec.Core.Judgments;
 using SearchRec.Core;
 using SearchRec.Core.Catalog;
 using SearchRec.Evaluation;
@@ -60,7 +61,7 @@ public sealed class EvalCommand : ICliCommand
         {
             return Run(a, err, ct);
         }
-        catch (Exception e) when (e is TrecFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is JudgmentFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
         {
             Console.Error.WriteLine($"eval: {e.Message}");
             return 2;

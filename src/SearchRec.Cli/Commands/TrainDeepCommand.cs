@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SearchRec.Core.Judgments;
 using SearchRec.Core;
 using SearchRec.Core.Catalog;
 using SearchRec.Core.Events;
@@ -100,7 +101,7 @@ public sealed class TrainDeepCommand : ICliCommand
             if (queries is not null && evalQrels is not null)
             {
                 using var scorer = DeepScorer.Open(modelsDir, tokenizer: tokenizer);
-                Say(DenseEvalModule.Report(index!, scorer, queries, ReadQrels(evalQrels)).Line);
+                Say(DenseEvalModule.Report(index!, scorer, queries, JudgmentReader.ReadQrels(evalQrels)).Line);
             }
         }
         if (eventFiles.Length > 0)
@@ -198,32 +199,7 @@ public sealed class TrainDeepCommand : ICliCommand
     internal static Dictionary<string, string> ReadQueries(string path)
     {
         var d = new Dictionary<string, string>(StringComparer.Ordinal);
-        var n = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            n++;
-            if (line.Length == 0) continue;
-            var tab = line.IndexOf('\t');
-            if (tab <= 0) throw new InvalidDataException($"{path}:{n}: expected 'qid<TAB>query'.");
-            d[line[..tab]] = line[(tab + 1)..].Trim();
-        }
-        return d;
-    }
-
-    internal static Dictionary<string, Dictionary<string, int>> ReadQrels(string path)
-    {
-        var d = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-        var n = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            n++;
-            var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length == 0) continue;
-            if (f.Length < 4 || !int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var g))
-                throw new InvalidDataException($"{path}:{n}: expected 'qid 0 docid grade'.");
-            if (!d.TryGetValue(f[0], out var m)) d[f[0]] = m = new Dictionary<string, int>(StringComparer.Ordinal);
-            m[f[2]] = g;
-        }
+        foreach (var (id, text) in JudgmentReader.ReadQueries(path)) d[id] = text;
         return d;
     }
 

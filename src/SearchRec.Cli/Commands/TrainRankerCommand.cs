@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using SearchRec.Core.Judgments;
 using SearchRec.Collab.Models;
 using SearchRec.Core;
 using SearchRec.Core.Catalog;
@@ -114,9 +115,9 @@ public sealed class TrainRankerCommand : ICliCommand
                 Log($"catalog: {import.Summary}");
                 using var index = ProductIndex.Build(import.Products, new IndexOptions(), path: pr.GetValue(saveIndex),
                     new Progress<long>(n => Log($"indexed {n:N0} products")));
-                var users = pr.GetValue(queryUsers) is string qu ? JudgmentFiles.ReadQueryUsers(qu) : null;
+                var users = pr.GetValue(queryUsers) is string qu ? JudgmentReader.ReadQueryUsers(qu) : null;
                 var judged = JudgmentFiles.ReadQueries(pr.GetValue(queries)!, users);
-                var labels = JudgmentFiles.ReadQrels(pr.GetValue(qrels)!);
+                var labels = JudgmentReader.ReadQrels(pr.GetValue(qrels)!);
                 UserHistories? histories = null;
                 CollabModels? collabModels = null;
                 ItemActivity? activity = null;

@@ -1,32 +1,22 @@
 using System.Globalization;
 using SearchRec.Core;
+using SearchRec.Core.Judgments;
 
 namespace SearchRec.Evaluation.Trec;
 
 /// <summary>
 /// Readers for the plain-text evaluation formats: queries (<c>qid&lt;TAB&gt;query</c>), query users
 /// (<c>qid&lt;TAB&gt;user_id[&lt;TAB&gt;timestamp]</c>), qrels and runs. A bad line throws
-/// <see cref="TrecFormatException"/> naming the file and line. Blank lines and lines starting with <c>#</c> are skipped.
+/// <see cref="JudgmentFormatException"/> (from <see cref="JudgmentReader"/>, which reads queries and qrels for every stage) naming the file and line. Blank lines and lines starting with <c>#</c> are skipped.
 /// </summary>
 public static class TrecFiles
 {
     /// <summary>Reads <c>qid&lt;TAB&gt;query</c> lines; ids must be unique.</summary>
     public static IReadOnlyList<EvalQuery> ReadQueries(string path)
     {
-        Guard.NotNull(path);
-        var queries = new List<EvalQuery>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (lineNo, line) in Lines(path))
-        {
-            var tab = line.IndexOf('\t');
-            if (tab < 0) throw new TrecFormatException(path, lineNo, "no tab: expected 'qid<TAB>query'");
-            var id = line[..tab].Trim();
-            var text = line[(tab + 1)..].Trim();
-            if (id.Length == 0) throw new TrecFormatException(path, lineNo, "field 'qid' is empty");
-            if (text.Length == 0) throw new TrecFormatException(path, lineNo, $"field 'query' is empty for query '{id}'");
-            if (!seen.Add(id)) throw new TrecFormatException(path, lineNo, $"duplicate query id '{id}'");
-            queries.Add(new EvalQuery(id, text));
-        }
+        var lines = JudgmentReader.ReadQueries(path);
+        var queries = new List<EvalQuery>(lines.Count);
+        foreach (var (id, text) in lines) queries.Add(new EvalQuery(id, text));
         return queries;
     }
 
@@ -34,43 +24,19 @@ public static class TrecFiles
     public static IReadOnlyList<EvalQuery> WithUsers(IReadOnlyList<EvalQuery> queries, string path)
     {
         Guard.NotNull(queries);
-        Guard.NotNull(path);
-        var users = new Dictionary<string, (long User, long? Time)>(StringComparer.Ordinal);
-        foreach (var (lineNo, line) in Lines(path))
-        {
-            var f = line.Split('\t');
-            if (f.Length < 2) throw new TrecFormatException(path, lineNo, "expected 'qid<TAB>user_id[<TAB>timestamp]'");
-            if (!long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user))
-                throw new TrecFormatException(path, lineNo, $"field 'user_id' is not an integer: '{f[1]}'");
-            long? time = null;
-            if (f.Length > 2)
-            {
-                if (!long.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t))
-                    throw new TrecFormatException(path, lineNo, $"field 'timestamp' is not an integer: '{f[2]}'");
-                time = t;
-            }
-            users[f[0].Trim()] = (user, time);
-        }
+        var users = JudgmentReader.ReadQueryUsers(path);
         var result = new List<EvalQuery>(queries.Count);
         foreach (var q in queries)
-            result.Add(users.TryGetValue(q.Id, out var u) ? q with { UserId = u.User, Timestamp = u.Time } : q);
+            result.Add(users.TryGetValue(q.Id, out var u) ? q with { UserId = u.User, Timestamp = u.Timestamp } : q);
         return result;
     }
 
     /// <summary>Reads TREC qrels <c>qid 0 docid grade</c> (spaces or tabs).</summary>
     public static Qrels ReadQrels(string path)
     {
-        Guard.NotNull(path);
         var qrels = new Qrels();
-        foreach (var (lineNo, line) in Lines(path))
-        {
-            var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length != 4) throw new TrecFormatException(path, lineNo, $"expected 4 fields 'qid 0 docid grade', found {f.Length}");
-            if (!int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var grade))
-                throw new TrecFormatException(path, lineNo, $"field 'grade' is not an integer: '{f[3]}'");
-            if (grade is < -1 or > 100) throw new TrecFormatException(path, lineNo, $"field 'grade' is out of range: {grade}");
-            qrels.Set(f[0], f[2], grade);
-        }
+        foreach (var (qid, docs) in JudgmentReader.ReadQrels(path))
+            foreach (var (doc, grade) in docs) qrels.Set(qid, doc, grade);
         return qrels;
     }
 
@@ -83,16 +49,16 @@ public static class TrecFiles
         var order = new List<string>();
         var seen = new HashSet<(string, string)>();
         string? tag = null;
-        foreach (var (lineNo, line) in Lines(path))
+        foreach (var (lineNo, line) in JudgmentReader.Lines(path))
         {
             var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length != 6) throw new TrecFormatException(path, lineNo, $"expected 6 fields 'qid Q0 docid rank score tag', found {f.Length}");
+            if (f.Length != 6) throw new JudgmentFormatException(path, lineNo, $"expected 6 fields 'qid Q0 docid rank score tag', found {f.Length}");
             if (!int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var rank))
-                throw new TrecFormatException(path, lineNo, $"field 'rank' is not an integer: '{f[3]}'");
+                throw new JudgmentFormatException(path, lineNo, $"field 'rank' is not an integer: '{f[3]}'");
             if (!double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var score) || !double.IsFinite(score))
-                throw new TrecFormatException(path, lineNo, $"field 'score' is not a finite number: '{f[4]}'");
+                throw new JudgmentFormatException(path, lineNo, $"field 'score' is not a finite number: '{f[4]}'");
             if (!seen.Add((f[0], f[2])))
-                throw new TrecFormatException(path, lineNo, $"document '{f[2]}' appears twice for query '{f[0]}'");
+                throw new JudgmentFormatException(path, lineNo, $"document '{f[2]}' appears twice for query '{f[0]}'");
             if (!rows.TryGetValue(f[0], out var list))
             {
                 rows[f[0]] = list = [];
@@ -146,20 +112,6 @@ public static class TrecFiles
                 writer.Write(tag);
                 writer.Write('\n');
             }
-        }
-    }
-
-    private static IEnumerable<(long LineNo, string Line)> Lines(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        long lineNo = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
-        {
-            lineNo++;
-            if (line.Length == 0 || string.IsNullOrWhiteSpace(line) || line[0] == '#') continue;
-            yield return (lineNo, line.TrimEnd('\r'));
         }
     }
 }

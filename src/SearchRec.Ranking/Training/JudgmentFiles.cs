@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using SearchRec.Core;
+using SearchRec.Core.Judgments;
 
 namespace SearchRec.Ranking.Training;
 
@@ -15,62 +16,22 @@ public sealed record JudgedQuery(string QueryId, string Text, long? UserId)
 }
 
 /// <summary>
-/// Readers for the judgment files <c>train-ranker</c> learns from: queries TSV (<c>qid&lt;TAB&gt;query</c>), TREC
-/// qrels (<c>qid 0 docid grade</c>), a query-to-user TSV, and graded pair JSON Lines (<c>{id, query, title, label}</c>).
-/// A bad line throws <see cref="InvalidDataException"/> naming the file and line.
+/// The judged queries <c>train-ranker</c> learns from, as <see cref="JudgedQuery"/> records (queries, users and qrels
+/// are read by <see cref="JudgmentReader"/>), and graded pair JSON Lines (<c>{id, query, title, label}</c>, QBQTC).
+/// A bad line throws an exception naming the file and line.
 /// </summary>
 public static class JudgmentFiles
 {
-    /// <summary>Reads <c>qid&lt;TAB&gt;query</c> lines.</summary>
+    /// <summary>Reads <c>qid&lt;TAB&gt;query</c> lines (see <see cref="JudgmentReader.ReadQueries"/>), with each query's user and time from <paramref name="users"/>.</summary>
     public static List<JudgedQuery> ReadQueries(string path, IReadOnlyDictionary<string, (long User, long? Timestamp)>? users = null)
     {
-        var result = new List<JudgedQuery>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (no, line) in Lines(path))
+        var lines = JudgmentReader.ReadQueries(path);
+        var result = new List<JudgedQuery>(lines.Count);
+        foreach (var (qid, text) in lines)
         {
-            var tab = line.IndexOf('\t');
-            if (tab <= 0) throw Bad(path, no, "expected 'qid<TAB>query'");
-            var qid = line[..tab].Trim();
-            if (!seen.Add(qid)) throw Bad(path, no, $"query id '{qid}' appears twice");
             (long User, long? Timestamp) u = default;
             var known = users is not null && users.TryGetValue(qid, out u);
-            result.Add(new JudgedQuery(qid, line[(tab + 1)..].Trim(), known ? u.User : null) { Timestamp = known ? u.Timestamp : null });
-        }
-        return result;
-    }
-
-    /// <summary>Reads TREC qrels <c>qid iter docid grade</c> (whitespace separated) into qid → (docid → grade).</summary>
-    public static Dictionary<string, Dictionary<string, int>> ReadQrels(string path)
-    {
-        var result = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-        foreach (var (no, line) in Lines(path))
-        {
-            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 4) throw Bad(path, no, $"expected 4 fields 'qid 0 docid grade', found {parts.Length}");
-            if (!int.TryParse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var grade) || grade < -1 || grade > 31)
-                throw Bad(path, no, $"grade '{parts[3]}' is not an integer in [-1, 31]");
-            if (!result.TryGetValue(parts[0], out var map)) result[parts[0]] = map = new Dictionary<string, int>(StringComparer.Ordinal);
-            map[parts[2]] = Math.Max(0, grade);
-        }
-        return result;
-    }
-
-    /// <summary>Reads <c>qid&lt;TAB&gt;user[&lt;TAB&gt;timestamp]</c> lines (the synthetic shop's query users).</summary>
-    public static Dictionary<string, (long User, long? Timestamp)> ReadQueryUsers(string path)
-    {
-        var result = new Dictionary<string, (long, long?)>(StringComparer.Ordinal);
-        foreach (var (no, line) in Lines(path))
-        {
-            var parts = line.Split('\t');
-            if (parts.Length < 2 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user))
-                throw Bad(path, no, "expected 'qid<TAB>user_id[<TAB>timestamp]'");
-            long? ts = null;
-            if (parts.Length >= 3)
-            {
-                if (!long.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t)) throw Bad(path, no, $"timestamp '{parts[2]}' is not Unix seconds");
-                ts = t;
-            }
-            result[parts[0].Trim()] = (user, ts);
+            result.Add(new JudgedQuery(qid, text, known ? u.User : null) { Timestamp = known ? u.Timestamp : null });
         }
         return result;
     }
@@ -85,7 +46,7 @@ public static class JudgmentFiles
     public static List<GradedPair> ReadGradedPairs(string path)
     {
         var result = new List<GradedPair>();
-        foreach (var (no, line) in Lines(path))
+        foreach (var (no, line) in JudgmentReader.Lines(path))
         {
             try
             {
@@ -103,19 +64,6 @@ public static class JudgmentFiles
             }
         }
         return result;
-    }
-
-    private static IEnumerable<(long No, string Line)> Lines(string path)
-    {
-        Guard.NotNull(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"File not found: {path}", path);
-        long no = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            no++;
-            if (string.IsNullOrWhiteSpace(line) || line.StartsWith('#')) continue;
-            yield return (no, line);
-        }
     }
 
     private static InvalidDataException Bad(string path, long line, string why) => new($"{path}:{line}: {why}");

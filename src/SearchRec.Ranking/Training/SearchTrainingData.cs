@@ -43,7 +43,7 @@ public static class SearchTrainingData
             for (var i = 0; i < candidates.Count; i++)
             {
                 items[i] = candidates[i].Recall.ProductId;
-                labels[i] = judged.TryGetValue(items[i], out var g) ? g : 0;
+                labels[i] = judged.TryGetValue(items[i], out var g) ? Math.Max(0, g) : 0; // grade -1 (spam) is not relevant
             }
             builder.Add(q.QueryId, matrix, labels, items, judged);
             progress?.Report(++done);

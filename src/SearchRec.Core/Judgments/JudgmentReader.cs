@@ -1,0 +1,115 @@
+using System.Globalization;
+
+namespace SearchRec.Core.Judgments;
+
+/// <summary>A malformed line in a judgment or run file; the message starts with <c>file:line:</c>.</summary>
+public sealed class JudgmentFormatException : FormatException
+{
+    /// <summary>Creates the exception.</summary>
+    public JudgmentFormatException(string file, long line, string reason) : base($"{file}:{line}: {reason}")
+    {
+        File = file;
+        Line = line;
+        Reason = reason;
+    }
+
+    /// <summary>The file as given.</summary>
+    public string File { get; }
+
+    /// <summary>The 1-based line number.</summary>
+    public long Line { get; }
+
+    /// <summary>What is wrong.</summary>
+    public string Reason { get; }
+}
+
+/// <summary>
+/// The one reader of the plain-text judgment formats every stage shares: queries (<c>qid&lt;TAB&gt;query</c>), query
+/// users (<c>qid&lt;TAB&gt;user_id[&lt;TAB&gt;timestamp]</c>) and TREC qrels (<c>qid 0 docid grade</c>). A bad line throws
+/// <see cref="JudgmentFormatException"/> naming the file and line; a missing file, <see cref="FileNotFoundException"/>.
+/// Blank lines and lines starting with <c>#</c> are skipped.
+/// </summary>
+public static class JudgmentReader
+{
+    /// <summary>Reads <c>qid&lt;TAB&gt;query</c> lines in file order; ids must be unique and neither field empty.</summary>
+    public static IReadOnlyList<(string Id, string Text)> ReadQueries(string path)
+    {
+        var queries = new List<(string, string)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (lineNo, line) in Lines(path))
+        {
+            var tab = line.IndexOf('\t');
+            if (tab < 0) throw new JudgmentFormatException(path, lineNo, "no tab: expected 'qid<TAB>query'");
+            var id = line[..tab].Trim();
+            var text = line[(tab + 1)..].Trim();
+            if (id.Length == 0) throw new JudgmentFormatException(path, lineNo, "field 'qid' is empty");
+            if (text.Length == 0) throw new JudgmentFormatException(path, lineNo, $"field 'query' is empty for query '{id}'");
+            if (!seen.Add(id)) throw new JudgmentFormatException(path, lineNo, $"duplicate query id '{id}' (it appears twice)");
+            queries.Add((id, text));
+        }
+        return queries;
+    }
+
+    /// <summary>Reads <c>qid&lt;TAB&gt;user_id[&lt;TAB&gt;timestamp]</c> lines into qid → (user, Unix seconds or null).</summary>
+    public static Dictionary<string, (long User, long? Timestamp)> ReadQueryUsers(string path)
+    {
+        var users = new Dictionary<string, (long, long?)>(StringComparer.Ordinal);
+        foreach (var (lineNo, line) in Lines(path))
+        {
+            var f = line.Split('\t');
+            if (f.Length < 2) throw new JudgmentFormatException(path, lineNo, "expected 'qid<TAB>user_id[<TAB>timestamp]'");
+            if (!long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user))
+                throw new JudgmentFormatException(path, lineNo, $"field 'user_id' is not an integer: '{f[1]}'");
+            long? time = null;
+            if (f.Length > 2)
+            {
+                if (!long.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t))
+                    throw new JudgmentFormatException(path, lineNo, $"field 'timestamp' is not an integer: '{f[2]}'");
+                time = t;
+            }
+            users[f[0].Trim()] = (user, time);
+        }
+        return users;
+    }
+
+    /// <summary>
+    /// Reads TREC qrels <c>qid 0 docid grade</c> (spaces or tabs) into qid → (docid → grade), grades in [-1, 100] as
+    /// written (a later line for the same pair replaces the earlier one).
+    /// </summary>
+    public static Dictionary<string, Dictionary<string, int>> ReadQrels(string path)
+    {
+        var qrels = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        foreach (var (lineNo, line) in Lines(path))
+        {
+            var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length != 4) throw new JudgmentFormatException(path, lineNo, $"expected 4 fields 'qid 0 docid grade', found {f.Length}");
+            if (!int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var grade))
+                throw new JudgmentFormatException(path, lineNo, $"field 'grade' is not an integer: '{f[3]}'");
+            if (grade is < -1 or > 100) throw new JudgmentFormatException(path, lineNo, $"field 'grade' is out of range: {grade}");
+            if (!qrels.TryGetValue(f[0], out var docs)) qrels[f[0]] = docs = new Dictionary<string, int>(StringComparer.Ordinal);
+            docs[f[2]] = grade;
+        }
+        return qrels;
+    }
+
+    /// <summary>The data lines of a UTF-8 text file with their 1-based numbers (blank and <c>#</c> lines skipped).</summary>
+    public static IEnumerable<(long LineNo, string Line)> Lines(string path)
+    {
+        Guard.NotNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        return Read(path);
+
+        static IEnumerable<(long, string)> Read(string path)
+        {
+            using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            long lineNo = 0;
+            string? line;
+            while ((line = reader.ReadLine()) is not null)
+            {
+                lineNo++;
+                if (string.IsNullOrWhiteSpace(line) || line[0] == '#') continue;
+                yield return (lineNo, line.TrimEnd('\r'));
+            }
+        }
+    }
+}
