@@ -344,30 +344,56 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         return new PerFieldAnalyzerWrapper(title, new Dictionary<string, Analyzer> { [IndexFields.Bigram] = bigram });
     }
 
+    /// <summary>
+    /// Adds the products in order of title length (shortest first), each keeping its input position as its ordinal:
+    /// doc ids then grow with title length within a segment, so the pruned recall can bound every product after the
+    /// current one by the shortest title still ahead, and stop a segment early. Results do not depend on the order.
+    /// </summary>
     private static void AddAll(IndexWriter writer, IEnumerable<Product> products, IProgress<long>? progress)
     {
+        var list = products as IReadOnlyList<Product> ?? products.ToList();
+        var keys = new long[list.Count];
+        var order = new int[list.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var p = list[i];
+            Validate(p);
+            keys[i] = ((long)TokenEstimate(p.Title) << 32) | (uint)i;
+            order[i] = i;
+        }
+        Array.Sort(keys, order);
         long added = 0;
-        try
-        {
-            Parallel.ForEach(
-                products,
-                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
-                () => new DocumentBuilder(),
-                (p, _, ordinal, builder) =>
-                {
-                    Validate(p);
-                    writer.AddDocument(builder.Fill(p, ordinal));
-                    var n = Interlocked.Increment(ref added);
-                    if ((n & 8191) == 0) progress?.Report(n);
-                    return builder;
-                },
-                _ => { });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count >= 1 && e.InnerExceptions[0] is ArgumentException)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
+        Parallel.ForEach(
+            order,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
+            () => new DocumentBuilder(),
+            (i, _, builder) =>
+            {
+                writer.AddDocument(builder.Fill(list[i], i));
+                var n = Interlocked.Increment(ref added);
+                if ((n & 8191) == 0) progress?.Report(n);
+                return builder;
+            },
+            _ => { });
         progress?.Report(added);
+    }
+
+    /// <summary>
+    /// About the title's length in the bigram field, cheaply: a run of r CJK characters gives r characters and r − 1
+    /// bigrams, any other run of letters or digits one token. Only the indexing order depends on it.
+    /// </summary>
+    internal static int TokenEstimate(string title)
+    {
+        var n = 0;
+        var prev = 0; // 0 other, 1 CJK, 2 letter or digit
+        foreach (var c in title)
+        {
+            var kind = c >= '\u2E80' && !char.IsSurrogate(c) ? 1 : char.IsLetterOrDigit(c) ? 2 : 0;
+            if (kind == 1) n += prev == 1 ? 2 : 1;
+            else if (kind == 2 && prev != 2) n++;
+            prev = kind;
+        }
+        return n;
     }
 
     private static void Validate(Product? p)

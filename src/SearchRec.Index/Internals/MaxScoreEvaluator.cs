@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Lucene.Net.Index;
 using Lucene.Net.Search;
 using Lucene.Net.Util;
@@ -33,6 +32,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
     private readonly TermBounds _bounds;
     private readonly float _tie;
     private readonly ThreadLocal<Scratch> _scratch;
+    private readonly float[]?[][] _lengths;
+
+    /// <summary>Per segment and field, per block of <see cref="RangeBlock"/> doc ids: the shortest field length in it.</summary>
+    private readonly float[]?[][] _blockMin;
+
+    private const int RangeShift = 7;
+    private const int RangeBlock = 1 << RangeShift;
     private readonly Lock _pricesGate = new();
     private double[]? _prices;
 
@@ -44,6 +50,40 @@ internal sealed class MaxScoreEvaluator : IDisposable
         _bounds = bounds;
         _tie = tieBreaker;
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(_leaves.Count));
+        // Field lengths as floats, read once: the norms' own decoding costs more per posting than the scoring.
+        _lengths = new float[]?[_leaves.Count][];
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            var ar = _leaves[l].AtomicReader;
+            _lengths[l] = new float[]?[FieldCount];
+            for (var f = 0; f < FieldCount; f++)
+            {
+                var norms = ar.GetNormValues(fields[f].Name);
+                if (norms is null) continue;
+                var a = new float[ar.MaxDoc];
+                for (var d = 0; d < a.Length; d++) a[d] = norms.Get(d);
+                _lengths[l][f] = a;
+            }
+        }
+        _blockMin = new float[]?[_leaves.Count][];
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            _blockMin[l] = new float[]?[FieldCount];
+            for (var f = 0; f < FieldCount; f++)
+            {
+                var a = _lengths[l][f];
+                if (a is null) continue;
+                var min = new float[(a.Length + RangeBlock - 1) >> RangeShift];
+                Array.Fill(min, float.PositiveInfinity);
+                for (var d = 0; d < a.Length; d++)
+                {
+                    // A product without the field (length 0) matches none of its terms.
+                    ref var m = ref min[d >> RangeShift];
+                    if (a[d] > 0 && a[d] < m) m = a[d];
+                }
+                _blockMin[l][f] = min;
+            }
+        }
     }
 
     /// <summary>The calling thread's query under construction (cleared).</summary>
@@ -66,8 +106,9 @@ internal sealed class MaxScoreEvaluator : IDisposable
         var maxDoc = _reader.MaxDoc;
         var topN = Math.Min(request.TopN, maxDoc);
 
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         // Pass 1: find each clause's postings in each segment and its document frequency in the whole index.
-        for (var i = 0; i < n; i++) { s.DocFreq[i] = 0; s.RareBound[i] = 0f; }
+        for (var i = 0; i < n; i++) { s.DocFreq[i] = 0; s.RareBound[i] = 0f; s.RareMaxTf[i] = 0; }
         for (var l = 0; l < _leaves.Count; l++)
         {
             var ar = _leaves[l].AtomicReader;
@@ -84,6 +125,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 {
                     var sb = _bounds.StatsBound(s.Field[i], te.TotalTermFreq);
                     if (sb > s.RareBound[i]) s.RareBound[i] = sb;
+                    if (te.TotalTermFreq > s.RareMaxTf[i]) s.RareMaxTf[i] = te.TotalTermFreq;
                 }
                 enums[i] = te.Docs(ar.LiveDocs, enums[i], DocsFlags.FREQS);
                 s.Found[l * s.Term.Length + i] = true;
@@ -98,11 +140,20 @@ internal sealed class MaxScoreEvaluator : IDisposable
             if (df == 0) { s.Weight[i] = 0f; s.Bound[i] = 0f; continue; }
             var idf = (float)Math.Log(1 + (maxDoc - df + 0.5) / (df + 0.5));
             s.Weight[i] = idf * s.Repeat[i];
-            var tfn = _bounds.Get(s.Field[i], s.Term[i]);
-            if (float.IsNaN(tfn)) tfn = s.RareBound[i];
-            s.Bound[i] = s.Weight[i] * tfn * BoundMargin;
+            if (_bounds.TryGet(s.Field[i], s.Term[i], out var tb))
+            {
+                s.Bound[i] = s.Weight[i] * tb.TfNorm * BoundMargin;
+                s.MaxTf[i] = tb.MaxTf;
+            }
+            else
+            {
+                s.Bound[i] = s.Weight[i] * s.RareBound[i] * BoundMargin;
+                s.MaxTf[i] = s.RareMaxTf[i] > 0 ? s.RareMaxTf[i] : float.PositiveInfinity;
+            }
         }
 
+        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        s.Work.LookupTicks = t1 - t0;
         var filter = new Filter(request, this);
         s.HeapSize = 0;
         s.EnsureHeap(topN);
@@ -112,8 +163,12 @@ internal sealed class MaxScoreEvaluator : IDisposable
             if (s.Live[l] == 0) continue;
             theta = Segment(s, l, topN, theta, ref filter);
         }
+        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        s.Work.ScoreTicks = t2 - t1;
         if (s.HeapSize == 0) return null;
-        return Collect(s);
+        var result = Collect(s);
+        s.Work.CollectTicks = System.Diagnostics.Stopwatch.GetTimestamp() - t2;
+        return result;
     }
 
     /// <summary>MaxScore over one segment; returns the threshold to carry into the next.</summary>
@@ -141,7 +196,14 @@ internal sealed class MaxScoreEvaluator : IDisposable
         var act = s.Act;
         var field = s.ActField;
         var weight = s.ActWeight;
-        var norms = s.LeafNorms(leaf, ar, _fields);
+        var actBound = s.ActBound;
+        var hit = s.Hit;
+        var maxTf = s.ActMaxTf;
+        var nb = s.NeBound;
+        var lengths = _lengths[leaf];
+        var blockMin = _blockMin[leaf];
+        var rangePf = s.RangeField;
+        var lastBlock = -1;
         var pf = s.PrefixField;
         var pb = s.PrefixBound;
         Array.Clear(pf, 0, FieldCount);
@@ -152,6 +214,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
             act[k] = enums[i]!;
             field[k] = s.Field[i];
             weight[k] = s.Weight[i];
+            actBound[k] = s.Bound[i];
+            maxTf[k] = s.MaxTf[i];
             Array.Copy(pf, k * FieldCount, pf, (k + 1) * FieldCount, FieldCount);
             pf[(k + 1) * FieldCount + field[k]] += s.Bound[i];
             pb[k + 1] = Combine(pf.AsSpan((k + 1) * FieldCount, FieldCount));
@@ -164,37 +228,98 @@ internal sealed class MaxScoreEvaluator : IDisposable
         // Field sums in double: exact for these few terms whatever the order clauses are visited in, so equal
         // products get equal scores (and keep their input order) however the essential set moved meanwhile.
         Span<double> fs = stackalloc double[FieldCount];
-        Span<double> bound = stackalloc double[FieldCount];
+        Span<double> ub = stackalloc double[FieldCount];
+        Span<double> rem = stackalloc double[FieldCount];
         Span<float> final = stackalloc float[FieldCount];
         var p = 0;
         while (p < m && pb[p + 1] < theta) p++;
-        long postings = 0, advances = 0;
+        long postings = 0, advances = 0, candidates = 0, scored = 0, skipped = 0;
 
         while (p < m)
         {
-            var d = m - p == 1 ? cur[p] : TensorPrimitives.Min<int>(cur.AsSpan(p, m - p));
+            var d = cur[p];
+            for (var k = p + 1; k < m; k++) if (cur[k] < d) d = cur[k];
             if (d == NoMoreDocs) break;
-            var ok = filter.Accept(d);
-            fs.Clear();
+
+            // Entering a new block of doc ids: bound every clause over the block by its shortest field lengths. When
+            // nothing in it can enter, skip the whole block (products were indexed shortest title first, so after
+            // the first blocks most hold only titles too long to reach the top N).
+            var block = d >> RangeShift;
+            if (block != lastBlock && s.HeapSize == topN)
+            {
+                lastBlock = block;
+                Array.Clear(rangePf);
+                for (var k = 0; k < m; k++)
+                {
+                    var f = field[k];
+                    rangePf[f] += DocBound(weight[k], maxTf[k], actBound[k], _fields[f], blockMin[f]![block]);
+                }
+                if (Bound(rangePf) * BoundMargin < theta)
+                {
+                    var target = (block + 1) << RangeShift;
+                    if (target >= ar.MaxDoc) break;
+                    for (var k = p; k < m; k++)
+                    {
+                        if (cur[k] < target) { cur[k] = act[k].Advance(target); advances++; }
+                    }
+                    skipped++;
+                    continue;
+                }
+            }
+
+            // The essential lists holding d, and d's bound from them plus every non-essential clause, at d's own
+            // field lengths: with the term's largest frequency there, a long title's bound falls well below the
+            // bound of the shortest title holding the term, which the clause-level bounds have to assume.
+            var hits = 0;
             for (var k = p; k < m; k++)
             {
                 if (cur[k] != d) continue;
-                if (ok) fs[field[k]] += Score(act[k], weight[k], _fields[field[k]], norms[field[k]]!, d);
-                cur[k] = act[k].NextDoc();
-                postings++;
+                hit[hits++] = k;
             }
-            if (!ok) continue;
+            postings += hits;
+            candidates++;
+            var pass = filter.Accept(d);
+            if (pass)
+            {
+                ub.Clear();
+                rem.Clear();
+                for (var h = 0; h < hits; h++)
+                {
+                    var k = hit[h];
+                    ub[field[k]] += DocBound(weight[k], maxTf[k], actBound[k], _fields[field[k]], lengths[field[k]]!, d);
+                }
+                for (var k = 0; k < p; k++)
+                {
+                    var b = nb[k] = DocBound(weight[k], maxTf[k], actBound[k], _fields[field[k]], lengths[field[k]]!, d);
+                    rem[field[k]] += b;
+                }
+                for (var f = 0; f < FieldCount; f++) ub[f] += rem[f];
+                pass = Combine(ub) * BoundMargin >= theta;
+            }
+            if (!pass)
+            {
+                for (var h = 0; h < hits; h++) { var k = hit[h]; cur[k] = act[k].NextDoc(); }
+                continue;
+            }
+            scored++;
+            fs.Clear();
+            for (var h = 0; h < hits; h++)
+            {
+                var k = hit[h];
+                var f = field[k];
+                fs[f] += Score(act[k], weight[k], _fields[f], lengths[f]!, d);
+                cur[k] = act[k].NextDoc();
+            }
 
             // Non-essential clauses, largest bound first, while the candidate can still make the top N.
             var alive = true;
             for (var k = p - 1; k >= 0; k--)
             {
-                var row = pf.AsSpan((k + 1) * FieldCount, FieldCount);
-                for (var f = 0; f < FieldCount; f++) bound[f] = fs[f] + row[f];
-                if (Combine(bound) < theta) { alive = false; break; }
+                if (Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
                 var c = cur[k];
                 if (c < d) { c = cur[k] = act[k].Advance(d); advances++; }
-                if (c == d) fs[field[k]] += Score(act[k], weight[k], _fields[field[k]], norms[field[k]]!, d);
+                if (c == d) fs[field[k]] += Score(act[k], weight[k], _fields[field[k]], lengths[field[k]]!, d);
+                rem[field[k]] -= nb[k];
             }
             if (!alive) continue;
 
@@ -212,15 +337,48 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
         s.Work.Postings += postings;
         s.Work.Advances += advances;
+        s.Work.Candidates += candidates;
+        s.Work.Scored += scored;
+        s.Work.SkippedBlocks += skipped;
+        s.Work.Clauses += m;
+        s.Work.Essential += m - p;
         return theta;
     }
 
-    private static float Score(DocsEnum docs, float weight, FieldBm25 f, NumericDocValues norms, int doc)
+    private static float Score(DocsEnum docs, float weight, FieldBm25 f, float[] lengths, int doc)
     {
         // The expression of ExactBm25Similarity's scorer, term for term, so scores match Lucene's to the last bit.
         float freq = docs.Freq;
-        float length = norms.Get(doc);
+        var length = lengths[doc];
         return weight * freq * f.K1Plus1 / (freq + f.Constant + f.PerLength * length);
+    }
+
+    /// <summary>
+    /// A clause's bound in one product: the score its largest term frequency would give at the product's length
+    /// (the score grows with the frequency), capped by the clause's bound over all products.
+    /// </summary>
+    private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float[] lengths, int doc) =>
+        DocBound(weight, maxTf, clauseBound, f, lengths[doc]);
+
+    private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float length)
+    {
+        var b = weight * maxTf * f.K1Plus1 / (maxTf + f.Constant + f.PerLength * length);
+        return b < clauseBound ? b : clauseBound;
+    }
+
+    /// <summary>Dis-max of per-field bounds.</summary>
+    private double Bound(ReadOnlySpan<double> v)
+    {
+        var max = Math.Max(Math.Max(Math.Max(v[0], v[1]), Math.Max(v[2], v[3])), v[4]);
+        return max + (v[0] + v[1] + v[2] + v[3] + v[4] - max) * _tie;
+    }
+
+    /// <summary>Dis-max of the field scores so far plus the field bounds still to come.</summary>
+    private double Bound(ReadOnlySpan<double> v, ReadOnlySpan<double> more)
+    {
+        double a = v[0] + more[0], b = v[1] + more[1], c = v[2] + more[2], d = v[3] + more[3], e = v[4] + more[4];
+        var max = Math.Max(Math.Max(Math.Max(a, b), Math.Max(c, d)), e);
+        return max + (a + b + c + d + e - max) * _tie;
     }
 
     /// <summary>Dis-max: the best field plus tie × the rest (Lucene's DisjunctionMaxScorer formula).</summary>
@@ -369,7 +527,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
         private readonly TermsEnum?[][] _termsEnums;
         private readonly TermsEnum?[][] _keyEnums;
         private readonly DocsEnum?[][] _keyDocs;
-        private readonly NumericDocValues?[][] _norms;
         private readonly NumericDocValues?[] _ords;
         private readonly BinaryDocValues?[] _ids;
 
@@ -378,7 +535,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
             _termsEnums = new TermsEnum?[leaves][];
             _keyEnums = new TermsEnum?[leaves][];
             _keyDocs = new DocsEnum?[leaves][];
-            _norms = new NumericDocValues?[leaves][];
             _ords = new NumericDocValues?[leaves];
             _ids = new BinaryDocValues?[leaves];
             Enums = new DocsEnum?[leaves][];
@@ -401,6 +557,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public int[] Repeat = [];
         public long[] DocFreq = [];
         public float[] RareBound = [];
+        public long[] RareMaxTf = [];
+        public float[] MaxTf = [];
         public float[] Weight = [];
         public float[] Bound = [];
         public bool[] Found;
@@ -414,6 +572,11 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public DocsEnum[] Act = [];
         public int[] ActField = [];
         public float[] ActWeight = [];
+        public float[] ActBound = [];
+        public int[] Hit = [];
+        public float[] ActMaxTf = [];
+        public double[] NeBound = [];
+        public readonly double[] RangeField = new double[FieldCount];
         public double[] PrefixField = [];
         public double[] PrefixBound = [];
 
@@ -460,6 +623,12 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref Act, size);
             Array.Resize(ref ActField, size);
             Array.Resize(ref ActWeight, size);
+            Array.Resize(ref ActBound, size);
+            Array.Resize(ref Hit, size);
+            Array.Resize(ref ActMaxTf, size);
+            Array.Resize(ref NeBound, size);
+            Array.Resize(ref RareMaxTf, size);
+            Array.Resize(ref MaxTf, size);
             Array.Resize(ref PrefixBound, size + 1);
             Array.Resize(ref PrefixField, (size + 1) * FieldCount);
             Found = new bool[Live.Length * size];
@@ -487,15 +656,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
             }
             if (!te.SeekExact(key)) return null;
             return _keyDocs[leaf][which] = te.Docs(ar.LiveDocs, _keyDocs[leaf][which], DocsFlags.NONE);
-        }
-
-        public NumericDocValues?[] LeafNorms(int leaf, AtomicReader ar, FieldBm25[] fields)
-        {
-            var n = _norms[leaf];
-            if (n is not null) return n;
-            n = new NumericDocValues?[FieldCount];
-            for (var f = 0; f < FieldCount; f++) n[f] = ar.GetNormValues(fields[f].Name);
-            return _norms[leaf] = n;
         }
 
         public NumericDocValues Ordinals(int leaf, AtomicReader ar) =>
@@ -583,4 +743,10 @@ internal struct RecallWork
 {
     public long Postings;
     public long Advances;
+
+    /// <summary>Documents the essential lists proposed, those whose bound let them be scored, and per segment the clauses and essential ones at the end (summed).</summary>
+    public long Candidates, Scored, Clauses, Essential, SkippedBlocks;
+
+    /// <summary>Stopwatch ticks spent finding the terms' postings, scoring, and building the result.</summary>
+    public long LookupTicks, ScoreTicks, CollectTicks;
 }

@@ -7,8 +7,9 @@ namespace SearchRec.Index.Internals;
 
 /// <summary>
 /// Per (field, term) upper bounds of the BM25 term-frequency part, tf·(k1+1)/(tf + k1·(1 − b + b·len/avgLen)), over
-/// every product holding the term: a term's score in any product is at most idf · count · bound, which lets
-/// <see cref="MaxScoreEvaluator"/> skip products that cannot reach the top N.
+/// every product holding the term, and its largest term frequency: a term's score in any product is at most
+/// idf · count · bound, and in a product of known length at most the score the largest frequency would give there,
+/// which lets <see cref="MaxScoreEvaluator"/> skip products that cannot reach the top N.
 /// </summary>
 /// <remarks>
 /// Only terms with at least <see cref="ExactFrom"/> products in some segment are walked and stored (the long lists,
@@ -25,22 +26,22 @@ internal sealed class TermBounds
     public const int ExactFrom = 32;
 
     private const int Magic = 0x534D5253; // "SRMS"
-    private const int Version = 1;
+    private const int Version = 2;
 
-    private readonly Dictionary<string, float>?[] _stored;
-    private readonly ConcurrentDictionary<string, float>[]? _lazy;
+    private readonly Dictionary<string, TermBound>?[] _stored;
+    private readonly ConcurrentDictionary<string, TermBound>[]? _lazy;
     private readonly IndexReader? _reader;
     private readonly FieldBm25[] _fields;
 
-    private TermBounds(FieldBm25[] fields, Dictionary<string, float>?[] stored, IndexReader? lazyReader)
+    private TermBounds(FieldBm25[] fields, Dictionary<string, TermBound>?[] stored, IndexReader? lazyReader)
     {
         _fields = fields;
         _stored = stored;
         _reader = lazyReader;
         if (lazyReader is not null)
         {
-            _lazy = new ConcurrentDictionary<string, float>[fields.Length];
-            for (var i = 0; i < fields.Length; i++) _lazy[i] = new ConcurrentDictionary<string, float>(StringComparer.Ordinal);
+            _lazy = new ConcurrentDictionary<string, TermBound>[fields.Length];
+            for (var i = 0; i < fields.Length; i++) _lazy[i] = new ConcurrentDictionary<string, TermBound>(StringComparer.Ordinal);
         }
     }
 
@@ -59,13 +60,19 @@ internal sealed class TermBounds
     }
 
     /// <summary>
-    /// The bound of <paramref name="term"/> in scored field <paramref name="field"/>, or NaN when the term is rare in
+    /// The bound of <paramref name="term"/> in scored field <paramref name="field"/>, or false when the term is rare in
     /// every segment (the caller then takes the largest <see cref="StatsBound"/> of its segments).
     /// </summary>
-    public float Get(int field, string term)
+    public bool TryGet(int field, string term, out TermBound bound)
     {
-        if (_lazy is not null) return _lazy[field].GetOrAdd(term, static (t, arg) => arg.Self.Walk(arg.Field, t), (Self: this, Field: field));
-        return _stored[field] is { } d && d.TryGetValue(term, out var v) ? v : float.NaN;
+        if (_lazy is not null)
+        {
+            bound = _lazy[field].GetOrAdd(term, static (t, arg) => arg.Self.Walk(arg.Field, t), (Self: this, Field: field));
+            return true;
+        }
+        if (_stored[field] is { } d && d.TryGetValue(term, out bound)) return true;
+        bound = default;
+        return false;
     }
 
     /// <summary>A bound from a segment's statistics alone: tf ≤ total term frequency and length ≥ tf.</summary>
@@ -81,13 +88,13 @@ internal sealed class TermBounds
     /// <summary>Walks every segment's terms and postings of the scored fields once (at build).</summary>
     public static TermBounds Compute(IndexReader reader, FieldBm25[] fields)
     {
-        var stored = new Dictionary<string, float>?[fields.Length];
+        var stored = new Dictionary<string, TermBound>?[fields.Length];
         for (var f = 0; f < fields.Length; f++)
         {
-            var map = new Dictionary<string, float>(StringComparer.Ordinal);
+            var map = new Dictionary<string, TermBound>(StringComparer.Ordinal);
             var field = fields[f];
             // Terms rare in one segment but common in another still need that segment's share of the bound.
-            var rareStats = new Dictionary<string, float>(StringComparer.Ordinal);
+            var rareStats = new Dictionary<string, TermBound>(StringComparer.Ordinal);
             foreach (var leaf in reader.Leaves)
             {
                 var ar = leaf.AtomicReader;
@@ -101,17 +108,17 @@ internal sealed class TermBounds
                     var df = te.DocFreq;
                     if (df < ExactFrom)
                     {
-                        var sb = StatsBoundOf(field, te.TotalTermFreq);
+                        var sb = new TermBound(StatsBoundOf(field, te.TotalTermFreq), (int)Math.Min(int.MaxValue, Math.Max(1, te.TotalTermFreq)));
                         var key = te.Term.Utf8ToString();
-                        if (map.TryGetValue(key, out var m)) { if (sb > m) map[key] = sb; }
-                        else if (!rareStats.TryGetValue(key, out var r) || sb > r) rareStats[key] = sb;
+                        if (map.TryGetValue(key, out var m)) map[key] = m.Max(sb);
+                        else rareStats[key] = rareStats.TryGetValue(key, out var r) ? r.Max(sb) : sb;
                         continue;
                     }
                     docs = te.Docs(ar.LiveDocs, docs, DocsFlags.FREQS);
                     var max = MaxTfNorm(docs, norms, field);
                     var name = te.Term.Utf8ToString();
-                    if (rareStats.Remove(name, out var earlier) && earlier > max) max = earlier;
-                    if (!map.TryGetValue(name, out var cur) || max > cur) map[name] = max;
+                    if (rareStats.Remove(name, out var earlier)) max = max.Max(earlier);
+                    map[name] = map.TryGetValue(name, out var cur) ? cur.Max(max) : max;
                 }
             }
             stored[f] = map;
@@ -120,7 +127,7 @@ internal sealed class TermBounds
     }
 
     /// <summary>Bounds computed per term on first use (an index without the side file).</summary>
-    public static TermBounds Lazy(IndexReader reader, FieldBm25[] fields) => new(fields, new Dictionary<string, float>?[fields.Length], reader);
+    public static TermBounds Lazy(IndexReader reader, FieldBm25[] fields) => new(fields, new Dictionary<string, TermBound>?[fields.Length], reader);
 
     /// <summary>Loads the side file, or returns null when it is missing or was written for other BM25 settings.</summary>
     /// <exception cref="InvalidDataException">The file is truncated or not a bounds file.</exception>
@@ -134,7 +141,7 @@ internal sealed class TermBounds
             if (r.ReadInt32() != Version) return null;
             var count = r.ReadInt32();
             if (count != fields.Length) return null;
-            var stored = new Dictionary<string, float>?[fields.Length];
+            var stored = new Dictionary<string, TermBound>?[fields.Length];
             for (var f = 0; f < count; f++)
             {
                 var name = r.ReadString();
@@ -146,8 +153,12 @@ internal sealed class TermBounds
                 if (name != fb.Name || k1 != fb.K1 || b != fb.B || avg != fb.AvgLength) return null;
                 var n = r.ReadInt32();
                 if (n < 0) throw new InvalidDataException($"{path}: field '{name}' has a negative term count");
-                var map = new Dictionary<string, float>(n, StringComparer.Ordinal);
-                for (var i = 0; i < n; i++) map[r.ReadString()] = r.ReadSingle();
+                var map = new Dictionary<string, TermBound>(n, StringComparer.Ordinal);
+                for (var i = 0; i < n; i++)
+                {
+                    var term = r.ReadString();
+                    map[term] = new TermBound(r.ReadSingle(), r.ReadInt32());
+                }
                 stored[f] = map;
             }
             return new TermBounds(fields, stored, null);
@@ -180,18 +191,19 @@ internal sealed class TermBounds
                 foreach (var (term, v) in map)
                 {
                     w.Write(term);
-                    w.Write(v);
+                    w.Write(v.TfNorm);
+                    w.Write(v.MaxTf);
                 }
             }
         }
         File.Move(tmp, path, overwrite: true);
     }
 
-    private float Walk(int field, string term)
+    private TermBound Walk(int field, string term)
     {
         var fb = _fields[field];
         var bytes = new Lucene.Net.Util.BytesRef(term);
-        var max = 0f;
+        var max = new TermBound(0f, 0);
         DocsEnum? docs = null;
         foreach (var leaf in _reader!.Leaves)
         {
@@ -202,8 +214,7 @@ internal sealed class TermBounds
             var te = terms.GetEnumerator();
             if (!te.SeekExact(bytes)) continue;
             docs = te.Docs(ar.LiveDocs, docs, DocsFlags.FREQS);
-            var m = MaxTfNorm(docs, norms, fb);
-            if (m > max) max = m;
+            max = max.Max(MaxTfNorm(docs, norms, fb));
         }
         return max;
     }
@@ -215,19 +226,29 @@ internal sealed class TermBounds
         return tf * f.K1Plus1 / (f.Constant + tf * (1 + f.PerLength));
     }
 
-    private static float MaxTfNorm(DocsEnum docs, NumericDocValues norms, FieldBm25 f)
+    private static TermBound MaxTfNorm(DocsEnum docs, NumericDocValues norms, FieldBm25 f)
     {
         var max = 0f;
+        var maxTf = 0;
         int d;
         while ((d = docs.NextDoc()) != DocIdSetIterator.NO_MORE_DOCS)
         {
-            float freq = docs.Freq;
+            var tf = docs.Freq;
+            if (tf > maxTf) maxTf = tf;
+            float freq = tf;
             float length = norms.Get(d);
             var v = freq * f.K1Plus1 / (freq + f.Constant + f.PerLength * length);
             if (v > max) max = v;
         }
-        return max;
+        return new TermBound(max, maxTf);
     }
+}
+
+/// <summary>A term's largest BM25 term-frequency part over the products holding it, and its largest frequency.</summary>
+internal readonly record struct TermBound(float TfNorm, int MaxTf)
+{
+    /// <summary>The larger of both parts.</summary>
+    public TermBound Max(TermBound other) => new(Math.Max(TfNorm, other.TfNorm), Math.Max(MaxTf, other.MaxTf));
 }
 
 /// <summary>One scored field's BM25 constants, as <see cref="ExactBm25Similarity"/> computes them.</summary>
