@@ -241,22 +241,24 @@ internal sealed class MaxScoreEvaluator : IDisposable
             for (var k = p + 1; k < m; k++) if (cur[k] < d) d = cur[k];
             if (d == NoMoreDocs) break;
 
-            // Entering a new block of doc ids: bound every clause over the block by its shortest field lengths. When
-            // nothing in it can enter, skip the whole block (products were indexed shortest title first, so after
+            // Entering a new block of doc ids: bound the rest of the block by its shortest field lengths, counting
+            // every non-essential clause but only the essential lists with a posting before the block's end. When
+            // nothing left in it can enter, skip the block (products were indexed shortest title first, so after
             // the first blocks most hold only titles too long to reach the top N).
             var block = d >> RangeShift;
             if (block != lastBlock && s.HeapSize == topN)
             {
                 lastBlock = block;
+                var target = (block + 1) << RangeShift;
                 Array.Clear(rangePf);
                 for (var k = 0; k < m; k++)
                 {
+                    if (k >= p && cur[k] >= target) continue;
                     var f = field[k];
                     rangePf[f] += DocBound(weight[k], maxTf[k], actBound[k], _fields[f], blockMin[f]![block]);
                 }
                 if (Bound(rangePf) * BoundMargin < theta)
                 {
-                    var target = (block + 1) << RangeShift;
                     if (target >= ar.MaxDoc) break;
                     for (var k = p; k < m; k++)
                     {
