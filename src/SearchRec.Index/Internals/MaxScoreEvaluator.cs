@@ -237,8 +237,16 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
         while (p < m)
         {
-            var d = cur[p];
-            for (var k = p + 1; k < m; k++) if (cur[k] < d) d = cur[k];
+            // The next candidate and the essential lists holding it, in one pass.
+            var d = NoMoreDocs;
+            var hits = 0;
+            for (var k = p; k < m; k++)
+            {
+                var c = cur[k];
+                if (c > d) continue;
+                if (c < d) { d = c; hits = 0; }
+                hit[hits++] = k;
+            }
             if (d == NoMoreDocs) break;
 
             // Entering a new block of doc ids: bound the rest of the block by its shortest field lengths, counting
@@ -272,12 +280,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
             // The essential lists holding d, and d's bound from them plus every non-essential clause, at d's own
             // field lengths: with the term's largest frequency there, a long title's bound falls well below the
             // bound of the shortest title holding the term, which the clause-level bounds have to assume.
-            var hits = 0;
-            for (var k = p; k < m; k++)
-            {
-                if (cur[k] != d) continue;
-                hit[hits++] = k;
-            }
             postings += hits;
             candidates++;
             var pass = filter.Accept(d);
