@@ -30,18 +30,6 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     /// <summary>Most distinct query terms per analyzer: keeps a 1,000-character query fast and under the clause limit.</summary>
     internal const int MaxQueryTerms = 48;
 
-    /// <summary>Queries with more distinct terms than this per field treat common terms as <see cref="CommonTermsQuery"/> does.</summary>
-    internal const int CommonTermsFrom = 6;
-
-    /// <summary>
-    /// Bigram-field terms (bigrams and characters) from which common characters a query bigram covers only add to
-    /// products matching another term: about 16 CJK characters, longer than 98% of real search-bar queries.
-    /// </summary>
-    internal const int CoveredSplitFrom = 32;
-
-    /// <summary>Share of products above which a term counts as common.</summary>
-    internal const float CommonTermShare = 0.01f;
-
     private static readonly Sort ScoreThenInputOrder = new(SortField.FIELD_SCORE, new SortField(IndexFields.Ordinal, SortFieldType.INT64));
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -53,16 +41,56 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     private readonly DirectoryReader _reader;
     private readonly IndexSearcher _searcher;
     private readonly IList<AtomicReaderContext> _leaves;
+    private readonly MaxScoreEvaluator _evaluator;
 
-    private ProductIndex(LuceneDirectory directory, Analyzer analyzer, IndexOptions options, string? path)
+    private ProductIndex(LuceneDirectory directory, Analyzer analyzer, IndexOptions options, string? path, bool fresh)
     {
         _directory = directory;
         _analyzer = analyzer;
         Options = options;
         Path = path;
         _reader = DirectoryReader.Open(directory);
-        _searcher = new IndexSearcher(_reader) { Similarity = new ExactBm25Similarity(options.K1, options.B, ExactBm25Similarity.SumLengths(_reader, IndexFields.Scored)) };
-        _leaves = _reader.Leaves;
+        try
+        {
+            var sums = ExactBm25Similarity.SumLengths(_reader, IndexFields.Scored);
+            _searcher = new IndexSearcher(_reader) { Similarity = new ExactBm25Similarity(options.K1, options.B, sums) };
+            _leaves = _reader.Leaves;
+            var fields = new FieldBm25[IndexFields.Scored.Length];
+            for (var f = 0; f < fields.Length; f++)
+            {
+                var name = IndexFields.Scored[f];
+                fields[f] = new FieldBm25(name, options.K1, options.B, FieldBm25.Average(_reader, name, sums[name]));
+            }
+            Bounds = LoadOrComputeBounds(fields, path, fresh);
+            _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker);
+        }
+        catch
+        {
+            _reader.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Per-term score bounds of the pruned recall.</summary>
+    internal TermBounds Bounds { get; }
+
+    /// <summary>Seconds the build spent computing <see cref="Bounds"/> (0 when they were loaded or are lazy).</summary>
+    internal double BoundsSeconds { get; private set; }
+
+    /// <summary>Postings read and skips made by the calling thread's last <see cref="Recall"/>.</summary>
+    internal RecallWork LastRecallWork => _evaluator.LastWork;
+
+    private TermBounds LoadOrComputeBounds(FieldBm25[] fields, string? path, bool fresh)
+    {
+        var file = path is null ? null : System.IO.Path.Combine(path, TermBounds.FileName);
+        if (!fresh && file is not null && TermBounds.Load(file, fields) is { } loaded) return loaded;
+        // An index from before the side file (or with other settings): bounds per term on first use.
+        if (!fresh) return TermBounds.Lazy(_reader, fields);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var bounds = TermBounds.Compute(_reader, fields);
+        if (file is not null) bounds.Save(file);
+        BoundsSeconds = sw.Elapsed.TotalSeconds;
+        return bounds;
     }
 
     /// <summary>The index directory, or null for an in-memory index.</summary>
@@ -94,6 +122,8 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         else
         {
             System.IO.Directory.CreateDirectory(path);
+            // Bounds of the index being replaced would be wrong for the new one.
+            File.Delete(System.IO.Path.Combine(path, TermBounds.FileName));
             dir = FSDirectory.Open(path);
         }
         var analyzer = CreateAnalyzer(opts);
@@ -123,7 +153,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             writer.Dispose();
             if (path is not null)
                 File.WriteAllText(System.IO.Path.Combine(path, OptionsFileName), JsonSerializer.Serialize(opts, JsonOptions));
-            return new ProductIndex(dir, analyzer, opts, path);
+            return new ProductIndex(dir, analyzer, opts, path, fresh: true);
         }
         catch
         {
@@ -157,7 +187,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         var analyzer = CreateAnalyzer(opts);
         try
         {
-            return new ProductIndex(dir, analyzer, opts, path);
+            return new ProductIndex(dir, analyzer, opts, path, fresh: false);
         }
         catch (Exception e) when (e is IndexNotFoundException or CorruptIndexException)
         {
@@ -168,7 +198,42 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Plain BM25 per field (every distinct query term once per occurrence) combined by dis-max, evaluated by
+    /// <see cref="MaxScoreEvaluator"/>: the exact top N of that query, found without scoring every posting of the
+    /// common terms.
+    /// </remarks>
     public IReadOnlyList<RecallCandidate> Recall(RecallRequest request)
+    {
+        Guard.NotNull(request);
+        Guard.Positive(request.TopN);
+        if (string.IsNullOrWhiteSpace(request.Query) || _reader.MaxDoc == 0) return [];
+        if (request.PriceMin is { } lo && request.PriceMax is { } hi && lo > hi) return [];
+
+        var scratch = t_scratch ??= new QueryScratch();
+        var q = _evaluator.Start();
+        if (request.Fields != RecallFields.Bigram && CollectTerms(IndexFields.Title, request.Query, scratch) > 0)
+        {
+            // Brand, category and attributes are analyzed as the title is, so the title's terms serve them too.
+            var last = request.Fields == RecallFields.All ? 4 : 0;
+            for (var f = 0; f <= last; f++)
+            {
+                if (f == 1) continue;
+                for (var i = 0; i < scratch.Terms.Count; i++) q.Add(f, scratch.Terms[i], scratch.TermCounts[scratch.Terms[i]]);
+            }
+        }
+        if (request.Fields != RecallFields.Title && CollectTerms(IndexFields.Bigram, request.Query, scratch) > 0)
+        {
+            for (var i = 0; i < scratch.Terms.Count; i++) q.Add(1, scratch.Terms[i], scratch.TermCounts[scratch.Terms[i]]);
+        }
+        return _evaluator.Run(q, request) ?? (IReadOnlyList<RecallCandidate>)[];
+    }
+
+    /// <summary>
+    /// The same query as <see cref="Recall"/> run by Lucene itself (a <see cref="DisjunctionMaxQuery"/> of per-field
+    /// <see cref="BooleanQuery"/>s, every posting scored): the reference the pruned evaluator is tested against.
+    /// </summary>
+    internal IReadOnlyList<RecallCandidate> RecallWithLucene(RecallRequest request)
     {
         Guard.NotNull(request);
         Guard.Positive(request.TopN);
@@ -178,27 +243,18 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         var scratch = t_scratch ??= new QueryScratch();
         var fieldQueries = scratch.FieldQueries;
         Array.Clear(fieldQueries);
-        var useTitle = request.Fields != RecallFields.Bigram;
-        var useBigram = request.Fields != RecallFields.Title;
-        if (useTitle)
+        if (request.Fields != RecallFields.Bigram && CollectTerms(IndexFields.Title, request.Query, scratch) > 0)
         {
-            var n = CollectTerms(IndexFields.Title, request.Query, scratch);
-            if (n > 0)
+            fieldQueries[0] = TermsQuery(IndexFields.Title, scratch);
+            if (request.Fields == RecallFields.All)
             {
-                fieldQueries[0] = TermsQuery(IndexFields.Title, scratch);
-                if (request.Fields == RecallFields.All)
-                {
-                    fieldQueries[2] = TermsQuery(IndexFields.Brand, scratch);
-                    fieldQueries[3] = TermsQuery(IndexFields.Category, scratch);
-                    fieldQueries[4] = TermsQuery(IndexFields.Attributes, scratch);
-                }
+                fieldQueries[2] = TermsQuery(IndexFields.Brand, scratch);
+                fieldQueries[3] = TermsQuery(IndexFields.Category, scratch);
+                fieldQueries[4] = TermsQuery(IndexFields.Attributes, scratch);
             }
         }
-        if (useBigram && CollectTerms(IndexFields.Bigram, request.Query, scratch) > 0)
-        {
-            KeepCommonCovered(scratch);
+        if (request.Fields != RecallFields.Title && CollectTerms(IndexFields.Bigram, request.Query, scratch) > 0)
             fieldQueries[1] = TermsQuery(IndexFields.Bigram, scratch);
-        }
 
         // Fields combine by dis-max: the best field's score plus TieBreaker times the others' (title and bigrams hold
         // the same words, so a plain sum counts a match twice; ecom-search bm25 Recall@100 0.968 summed, 0.976 dis-max).
@@ -275,6 +331,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _evaluator.Dispose();
         _reader.Dispose();
         _analyzer.Dispose();
         _directory.Dispose();
@@ -287,30 +344,56 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         return new PerFieldAnalyzerWrapper(title, new Dictionary<string, Analyzer> { [IndexFields.Bigram] = bigram });
     }
 
+    /// <summary>
+    /// Adds the products in order of title length (shortest first), each keeping its input position as its ordinal:
+    /// doc ids then grow with title length within a segment, so the pruned recall can bound every product after the
+    /// current one by the shortest title still ahead, and stop a segment early. Results do not depend on the order.
+    /// </summary>
     private static void AddAll(IndexWriter writer, IEnumerable<Product> products, IProgress<long>? progress)
     {
+        var list = products as IReadOnlyList<Product> ?? products.ToList();
+        var keys = new long[list.Count];
+        var order = new int[list.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var p = list[i];
+            Validate(p);
+            keys[i] = ((long)TokenEstimate(p.Title) << 32) | (uint)i;
+            order[i] = i;
+        }
+        Array.Sort(keys, order);
         long added = 0;
-        try
-        {
-            Parallel.ForEach(
-                products,
-                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
-                () => new DocumentBuilder(),
-                (p, _, ordinal, builder) =>
-                {
-                    Validate(p);
-                    writer.AddDocument(builder.Fill(p, ordinal));
-                    var n = Interlocked.Increment(ref added);
-                    if ((n & 8191) == 0) progress?.Report(n);
-                    return builder;
-                },
-                _ => { });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count >= 1 && e.InnerExceptions[0] is ArgumentException)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
+        Parallel.ForEach(
+            order,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
+            () => new DocumentBuilder(),
+            (i, _, builder) =>
+            {
+                writer.AddDocument(builder.Fill(list[i], i));
+                var n = Interlocked.Increment(ref added);
+                if ((n & 8191) == 0) progress?.Report(n);
+                return builder;
+            },
+            _ => { });
         progress?.Report(added);
+    }
+
+    /// <summary>
+    /// About the title's length in the bigram field, cheaply: a run of r CJK characters gives r characters and r − 1
+    /// bigrams, any other run of letters or digits one token. Only the indexing order depends on it.
+    /// </summary>
+    internal static int TokenEstimate(string title)
+    {
+        var n = 0;
+        var prev = 0; // 0 other, 1 CJK, 2 letter or digit
+        foreach (var c in title)
+        {
+            var kind = c >= '\u2E80' && !char.IsSurrogate(c) ? 1 : char.IsLetterOrDigit(c) ? 2 : 0;
+            if (kind == 1) n += prev == 1 ? 2 : 1;
+            else if (kind == 2 && prev != 2) n++;
+            prev = kind;
+        }
+        return n;
     }
 
     private static void Validate(Product? p)
@@ -334,39 +417,28 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         }
     }
 
-    /// <summary>
-    /// Analyzes the query for one field into distinct terms with their counts (capped at <see cref="MaxQueryTerms"/>).
-    /// In the bigram field a single CJK character that a query bigram already covers is noted in
-    /// <see cref="QueryScratch.Covered"/> (see <see cref="TermsQuery(string, QueryScratch)"/>).
-    /// </summary>
+    /// <summary>Analyzes the query for one field into distinct terms with their counts (capped at <see cref="MaxQueryTerms"/>).</summary>
     private int CollectTerms(string field, string text, QueryScratch s)
     {
         s.Terms.Clear();
         s.TermCounts.Clear();
-        s.Tokens.Clear();
-        s.Covered.Clear();
-        var limit = text.Length + 1;
-        var covered = s.CoveredFlags(limit);
-        var anyCovered = false;
         var ts = _analyzer.GetTokenStream(field, text);
         try
         {
             var term = ts.AddAttribute<ICharTermAttribute>();
-            var type = ts.AddAttribute<ITypeAttribute>();
-            var offset = ts.AddAttribute<IOffsetAttribute>();
             ts.Reset();
             while (ts.IncrementToken())
             {
                 if (term.Length == 0) continue;
-                var start = offset.StartOffset;
-                if (string.Equals(type.Type, CJKBigramFilter.DOUBLE_TYPE, StringComparison.Ordinal))
+                var key = term.ToString();
+                if (s.TermCounts.TryGetValue(key, out var c))
                 {
-                    for (var i = Math.Max(0, start); i < offset.EndOffset && i < limit; i++) covered[i] = true;
-                    anyCovered = true;
-                    start = -1;
+                    s.TermCounts[key] = c + 1;
+                    continue;
                 }
-                else if (!string.Equals(type.Type, CJKBigramFilter.SINGLE_TYPE, StringComparison.Ordinal)) start = -1;
-                s.Tokens.Add((term.ToString(), start));
+                if (s.Terms.Count == MaxQueryTerms) continue;
+                s.TermCounts[key] = 1;
+                s.Terms.Add(key);
             }
             ts.End();
         }
@@ -374,84 +446,16 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         {
             ts.Dispose();
         }
-        for (var i = 0; i < s.Tokens.Count; i++)
-        {
-            var (key, start) = s.Tokens[i];
-            var isCovered = anyCovered && start >= 0 && start < limit && covered[start];
-            if (s.TermCounts.TryGetValue(key, out var c))
-            {
-                s.TermCounts[key] = c + 1;
-                if (!isCovered) s.Covered.Remove(key);
-                continue;
-            }
-            if (s.Terms.Count == MaxQueryTerms) continue;
-            s.TermCounts[key] = 1;
-            s.Terms.Add(key);
-            if (isCovered) s.Covered.Add(key);
-        }
         return s.Terms.Count;
     }
 
-    /// <summary>Leaves in <see cref="QueryScratch.Covered"/> only the characters in more than <see cref="CommonTermShare"/> of the products.</summary>
-    private void KeepCommonCovered(QueryScratch s)
+    /// <summary>One SHOULD clause per distinct term; a repeated query term counts as often as it appears (as in plain BM25).</summary>
+    private static BooleanQuery TermsQuery(string field, QueryScratch s)
     {
-        if (s.Covered.Count == 0 || s.Terms.Count < CoveredSplitFrom) return;
-        var common = CommonTermShare * _reader.MaxDoc;
-        for (var i = 0; i < s.Terms.Count; i++)
-        {
-            var t = s.Terms[i];
-            if (s.Covered.Contains(t) && _reader.DocFreq(new Term(IndexFields.Bigram, t)) <= common) s.Covered.Remove(t);
-        }
-    }
-
-    /// <summary>
-    /// One clause per distinct term; a repeated query term counts as often as it appears (as in plain BM25). Past a
-    /// few terms, words in more than <see cref="CommonTermShare"/> of the products only score products that also
-    /// match a rarer word (Lucene's <see cref="CommonTermsQuery"/>): a long query then skips the long posting lists
-    /// of common characters, and the products it returns keep their full BM25 scores.
-    /// </summary>
-    private static Query TermsQuery(string field, QueryScratch s)
-    {
-        var covered = s.Covered.Count;
-        // Only pasted-title-length queries: on 1M synthetic products the split halves their CPU time but makes
-        // 5-20 character queries ~30% slower (nested required/optional scorers cost more than the postings saved).
-        if (covered == 0 || covered == s.Terms.Count || s.Terms.Count < CoveredSplitFrom)
-        {
-            s.Covered.Clear();
-            return TermsQuery(field, s, primary: true, s.Terms.Count);
-        }
-        // Common characters covered by a query bigram only add to products that match another term (as in
-        // CommonTermsQuery): their posting lists are the longest in the index and a product holding just those
-        // characters is a weak match. Scores of the products found are the sums they were.
-        var bq = new BooleanQuery(disableCoord: true)
-        {
-            { TermsQuery(field, s, primary: true, s.Terms.Count - covered), Occur.MUST },
-            { TermsQuery(field, s, primary: false, covered), Occur.SHOULD },
-        };
-        return bq;
-    }
-
-    /// <summary>The terms of one group (<paramref name="primary"/>: not in <see cref="QueryScratch.Covered"/>).</summary>
-    private static Query TermsQuery(string field, QueryScratch s, bool primary, int count)
-    {
-        var all = s.Covered.Count == 0;
-        if (count > CommonTermsFrom)
-        {
-            var ctq = new CommonTermsQuery(Occur.SHOULD, Occur.SHOULD, CommonTermShare, disableCoord: true);
-            for (var i = 0; i < s.Terms.Count; i++)
-            {
-                var t = s.Terms[i];
-                if (!all && s.Covered.Contains(t) == primary) continue;
-                var term = new Term(field, t);
-                for (var c = s.TermCounts[t]; c > 0; c--) ctq.Add(term);
-            }
-            return ctq;
-        }
         var bq = new BooleanQuery(disableCoord: true);
         for (var i = 0; i < s.Terms.Count; i++)
         {
             var t = s.Terms[i];
-            if (!all && s.Covered.Contains(t) == primary) continue;
             var tq = new TermQuery(new Term(field, t));
             var c = s.TermCounts[t];
             if (c > 1) tq.Boost = c;
@@ -577,21 +581,5 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         public readonly List<string> Terms = new(MaxQueryTerms);
         public readonly Dictionary<string, int> TermCounts = new(StringComparer.Ordinal);
         public readonly BytesRef Bytes = new();
-
-        /// <summary>The query's tokens in order, with the start offset of single CJK characters (-1 for others).</summary>
-        public readonly List<(string Term, int Start)> Tokens = new(2 * MaxQueryTerms);
-
-        /// <summary>Single characters of the query that a query bigram covers (bigram field only).</summary>
-        public readonly HashSet<string> Covered = new(StringComparer.Ordinal);
-
-        private bool[] _covered = new bool[64];
-
-        /// <summary>A cleared flag per query character: whether a bigram covers it.</summary>
-        public bool[] CoveredFlags(int length)
-        {
-            if (_covered.Length < length) _covered = new bool[Math.Max(length, 2 * _covered.Length)];
-            else Array.Clear(_covered, 0, length);
-            return _covered;
-        }
     }
 }

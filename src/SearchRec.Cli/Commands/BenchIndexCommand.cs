@@ -51,6 +51,7 @@ public sealed class BenchIndexCommand : IBenchCommand
                 Console.WriteLine($"indexed {index.Count:N0} products in {s:F1} s: {index.Count / s:N0} products/s ({Environment.ProcessorCount} threads, one final commit, no force-merge)");
                 // Under contention wall time says little; CPU time says what the cores would do if they were ours.
                 Console.WriteLine($"CPU time {cpu:F1} s: {index.Count / cpu:N0} products per CPU-second (x{Environment.ProcessorCount} cores = {Environment.ProcessorCount * index.Count / cpu:N0} products/s if uncontended)");
+                Console.WriteLine($"of which recall score bounds (one thread, after commit): {index.BoundsSeconds:F1} s for {index.Bounds.StoredTerms:N0} terms");
             }
             var size = BenchIndexShared.DirectorySize(dir);
             var segments = Directory.GetFiles(dir, "*.si").Length;
@@ -99,18 +100,22 @@ public sealed class BenchRecallCommand : IBenchCommand
         var products = new Option<int>("--products") { Description = "Synthetic catalog size.", DefaultValueFactory = _ => 200_000 };
         var queries = new Option<int>("--queries") { Description = "Timed queries.", DefaultValueFactory = _ => 5_000 };
         var dir = new Option<string?>("--index") { Description = "Index directory to reuse or create (default: a temporary one, deleted after)." };
+        var engine = new Option<string>("--engine") { Description = "maxscore (the recall path) or lucene (the same query scored exhaustively by Lucene, for comparison).", DefaultValueFactory = _ => "maxscore" };
         var cmd = new Command("recall", "Top-200 BM25 recall latency percentiles over a query mix generated from a synthetic catalog.");
         cmd.Options.Add(products);
         cmd.Options.Add(queries);
         cmd.Options.Add(dir);
-        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir)));
+        cmd.Options.Add(engine);
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!));
         return cmd;
     }
 
-    private static int Run(int n, int m, string? dir)
+    private static int Run(int n, int m, string? dir, string engine)
     {
         if (n < 100) { Console.Error.WriteLine("error: --products must be at least 100"); return 2; }
         if (m < 1) { Console.Error.WriteLine("error: --queries must be positive"); return 2; }
+        if (engine is not ("maxscore" or "lucene")) { Console.Error.WriteLine($"error: --engine must be maxscore or lucene, was '{engine}'"); return 2; }
+        var lucene = engine == "lucene";
         BenchIndexShared.PrintMachine();
         var catalog = BenchIndexShared.Generate(n);
         var temp = dir is null;
@@ -127,15 +132,16 @@ public sealed class BenchRecallCommand : IBenchCommand
             using (index)
             {
                 var mix = QueryMix.Make(catalog, m + 500, seed: 7);
-                for (var i = 0; i < 500; i++) index.Recall(mix[i].Request); // warm-up: JIT, OS page cache
+                for (var i = 0; i < 500; i++) Recall(index, mix[i].Request, lucene); // warm-up: JIT, OS page cache
+                Console.WriteLine($"engine: {engine}{(lucene ? " (every posting scored by Lucene; same query and results)" : $" (bounds {(index.Bounds.Precomputed ? "from the side file" : "computed on first use")})")}");
                 var lengths = new double[m];
                 for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
                 Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one thread;");
                 Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
-                Time(index, mix.AsSpan(500), byKind: true);
+                Time(index, mix.AsSpan(500), byKind: true, lucene);
                 var longCount = Math.Max(100, m / 10);
                 Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
-                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false);
+                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene);
             }
         }
         finally
@@ -145,37 +151,61 @@ public sealed class BenchRecallCommand : IBenchCommand
         return 0;
     }
 
-    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind)
+    private static IReadOnlyList<RecallCandidate> Recall(ProductIndex index, RecallRequest r, bool lucene) =>
+        lucene ? index.RecallWithLucene(r) : index.Recall(r);
+
+    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene)
     {
         var m = queries.Length;
         var times = new double[m];
         var cpuTimes = new double[m];
+        var work = new double[m];
+        var skips = new double[m];
+        double lookup = 0, scoring = 0, collect = 0, cands = 0, scored = 0, clauses = 0, essential = 0;
         long candidates = 0;
-        var kinds = new Dictionary<string, (List<double> Wall, List<double> Cpu)>();
+        var kinds = new Dictionary<string, (List<double> Wall, List<double> Cpu, List<double> Work)>();
         var last = Stopwatch.StartNew();
         for (var i = 0; i < m; i++)
         {
             var q = queries[i];
             var c0 = ThreadCpu.Milliseconds();
             var t0 = Stopwatch.GetTimestamp();
-            var hits = index.Recall(q.Request);
+            var hits = Recall(index, q.Request, lucene);
             var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             cpuTimes[i] = ThreadCpu.Milliseconds() - c0;
             times[i] = ms;
+            var w = index.LastRecallWork;
+            work[i] = lucene ? 0 : w.Postings + w.Advances;
+            skips[i] = lucene ? 0 : w.Advances;
+            lookup += w.LookupTicks * 1e3 / Stopwatch.Frequency;
+            cands += w.Candidates;
+            scored += w.Scored;
+            clauses += w.Clauses;
+            essential += w.Essential;
+            scoring += w.ScoreTicks * 1e3 / Stopwatch.Frequency;
+            collect += w.CollectTicks * 1e3 / Stopwatch.Frequency;
             candidates += hits.Count;
-            if (!kinds.TryGetValue(q.Kind, out var lists)) kinds[q.Kind] = lists = ([], []);
+            if (!kinds.TryGetValue(q.Kind, out var lists)) kinds[q.Kind] = lists = ([], [], []);
             lists.Wall.Add(ms);
             lists.Cpu.Add(cpuTimes[i]);
+            lists.Work.Add(work[i]);
             if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
         }
         Console.WriteLine($"    wall:       {Summary(times)}  mean candidates {candidates / (double)m:F0}");
         if (ThreadCpu.Available)
             Console.WriteLine($"    thread CPU: {Summary(cpuTimes)}  (what the query costs without contention)");
+        if (!lucene)
+        {
+            Console.WriteLine($"    postings read + skips per query: {Summary(work, "")}; skips alone: {Summary(skips, "")}");
+            Console.WriteLine($"    mean wall per query: term lookup {lookup / m:F3} ms, scoring {scoring / m:F3} ms, result {collect / m:F3} ms");
+            Console.WriteLine($"    mean per query: {cands / m:F0} candidates, {scored / m:F0} scored; per segment-query sums: {clauses / m:F1} clauses, {essential / m:F1} essential at the end");
+        }
         if (!byKind) return;
         foreach (var (kind, lists) in kinds.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             Console.WriteLine($"    {kind,-16} n={lists.Wall.Count,-6} wall {Summary([.. lists.Wall])}");
             if (ThreadCpu.Available) Console.WriteLine($"    {"",-16} {"",-8} CPU  {Summary([.. lists.Cpu])}");
+            if (!lucene) Console.WriteLine($"    {"",-16} {"",-8} work {Summary([.. lists.Work], "")}");
         }
     }
 

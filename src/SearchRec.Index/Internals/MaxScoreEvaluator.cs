@@ -1,0 +1,756 @@
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Util;
+
+namespace SearchRec.Index.Internals;
+
+/// <summary>
+/// Exact top-N BM25 over Lucene's postings with MaxScore dynamic pruning (Turtle &amp; Flood 1995), document at a time.
+/// The query is a set of (field, term, count) clauses; a product's field score is the sum of its matching clauses'
+/// BM25 scores (as <see cref="ExactBm25Similarity"/> computes them), and fields combine by dis-max: the best field plus
+/// tie × the others. Ties go to the lower input ordinal. Returns the same top N as the equivalent Lucene
+/// <c>DisjunctionMaxQuery</c> of per-field <c>BooleanQuery</c>s, without scoring every posting of common terms.
+/// </summary>
+/// <remarks>
+/// Clauses are sorted by their score bound (<see cref="TermBounds"/>). Once N products are held, the smallest prefix
+/// of clauses whose combined bound is below the N-th score is "non-essential": a product matching only those cannot
+/// enter, so only the other ("essential") lists produce candidates; non-essential lists are advanced to a candidate
+/// only while its partial score plus the remaining bounds can still reach the N-th score. Dis-max of per-field bound
+/// sums is a safe bound since dis-max grows with every field's score.
+/// </remarks>
+internal sealed class MaxScoreEvaluator : IDisposable
+{
+    public const int FieldCount = 5;
+    private const int NoMoreDocs = DocIdSetIterator.NO_MORE_DOCS;
+
+    // Bounds are float sums of float products; a small relative margin keeps them above the scores they bound.
+    private const float BoundMargin = 1.0001f;
+
+    private readonly IndexReader _reader;
+    private readonly IList<AtomicReaderContext> _leaves;
+    private readonly FieldBm25[] _fields;
+    private readonly TermBounds _bounds;
+    private readonly float _tie;
+    private readonly ThreadLocal<Scratch> _scratch;
+    private readonly float[]?[][] _lengths;
+
+    /// <summary>Per segment and field, per block of <see cref="RangeBlock"/> doc ids: the shortest field length in it.</summary>
+    private readonly float[]?[][] _blockMin;
+
+    private const int RangeShift = 7;
+    private const int RangeBlock = 1 << RangeShift;
+    private readonly Lock _pricesGate = new();
+    private double[]? _prices;
+
+    public MaxScoreEvaluator(IndexReader reader, FieldBm25[] fields, TermBounds bounds, float tieBreaker)
+    {
+        _reader = reader;
+        _leaves = reader.Leaves;
+        _fields = fields;
+        _bounds = bounds;
+        _tie = tieBreaker;
+        _scratch = new ThreadLocal<Scratch>(() => new Scratch(_leaves.Count));
+        // Field lengths as floats, read once: the norms' own decoding costs more per posting than the scoring.
+        _lengths = new float[]?[_leaves.Count][];
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            var ar = _leaves[l].AtomicReader;
+            _lengths[l] = new float[]?[FieldCount];
+            for (var f = 0; f < FieldCount; f++)
+            {
+                var norms = ar.GetNormValues(fields[f].Name);
+                if (norms is null) continue;
+                var a = new float[ar.MaxDoc];
+                for (var d = 0; d < a.Length; d++) a[d] = norms.Get(d);
+                _lengths[l][f] = a;
+            }
+        }
+        _blockMin = new float[]?[_leaves.Count][];
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            _blockMin[l] = new float[]?[FieldCount];
+            for (var f = 0; f < FieldCount; f++)
+            {
+                var a = _lengths[l][f];
+                if (a is null) continue;
+                var min = new float[(a.Length + RangeBlock - 1) >> RangeShift];
+                Array.Fill(min, float.PositiveInfinity);
+                for (var d = 0; d < a.Length; d++)
+                {
+                    // A product without the field (length 0) matches none of its terms.
+                    ref var m = ref min[d >> RangeShift];
+                    if (a[d] > 0 && a[d] < m) m = a[d];
+                }
+                _blockMin[l][f] = min;
+            }
+        }
+    }
+
+    /// <summary>The calling thread's query under construction (cleared).</summary>
+    public Scratch Start()
+    {
+        var s = _scratch.Value!;
+        s.Clear();
+        return s;
+    }
+
+    /// <summary>Postings read and advances made by the calling thread's last <see cref="Run"/>.</summary>
+    public RecallWork LastWork => _scratch.Value!.Work;
+
+    /// <summary>Runs the clauses added to <paramref name="s"/>; null when nothing matches.</summary>
+    public List<RecallCandidate>? Run(Scratch s, RecallRequest request)
+    {
+        s.Work = default;
+        var n = s.Count;
+        if (n == 0) return null;
+        var maxDoc = _reader.MaxDoc;
+        var topN = Math.Min(request.TopN, maxDoc);
+
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Pass 1: find each clause's postings in each segment and its document frequency in the whole index.
+        for (var i = 0; i < n; i++) { s.DocFreq[i] = 0; s.RareBound[i] = 0f; s.RareMaxTf[i] = 0; }
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            var ar = _leaves[l].AtomicReader;
+            var enums = s.Enums[l];
+            if (enums.Length < s.Term.Length) Array.Resize(ref s.Enums[l], s.Term.Length);
+            enums = s.Enums[l];
+            s.Live[l] = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var te = s.TermsEnum(l, ar, s.Field[i]);
+                if (te is null || !te.SeekExact(s.Bytes[i])) { s.Found[l * s.Term.Length + i] = false; continue; }
+                s.DocFreq[i] += te.DocFreq;
+                if (te.DocFreq < TermBounds.ExactFrom)
+                {
+                    var sb = _bounds.StatsBound(s.Field[i], te.TotalTermFreq);
+                    if (sb > s.RareBound[i]) s.RareBound[i] = sb;
+                    if (te.TotalTermFreq > s.RareMaxTf[i]) s.RareMaxTf[i] = te.TotalTermFreq;
+                }
+                enums[i] = te.Docs(ar.LiveDocs, enums[i], DocsFlags.FREQS);
+                s.Found[l * s.Term.Length + i] = true;
+                s.Live[l]++;
+            }
+        }
+
+        // Weights and bounds: idf as ExactBm25Similarity computes it, times the query count of the term.
+        for (var i = 0; i < n; i++)
+        {
+            var df = s.DocFreq[i];
+            if (df == 0) { s.Weight[i] = 0f; s.Bound[i] = 0f; continue; }
+            var idf = (float)Math.Log(1 + (maxDoc - df + 0.5) / (df + 0.5));
+            s.Weight[i] = idf * s.Repeat[i];
+            if (_bounds.TryGet(s.Field[i], s.Term[i], out var tb))
+            {
+                s.Bound[i] = s.Weight[i] * tb.TfNorm * BoundMargin;
+                s.MaxTf[i] = tb.MaxTf;
+            }
+            else
+            {
+                s.Bound[i] = s.Weight[i] * s.RareBound[i] * BoundMargin;
+                s.MaxTf[i] = s.RareMaxTf[i] > 0 ? s.RareMaxTf[i] : float.PositiveInfinity;
+            }
+        }
+
+        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        s.Work.LookupTicks = t1 - t0;
+        var filter = new Filter(request, this);
+        s.HeapSize = 0;
+        s.EnsureHeap(topN);
+        var theta = float.NegativeInfinity;
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            if (s.Live[l] == 0) continue;
+            theta = Segment(s, l, topN, theta, ref filter);
+        }
+        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        s.Work.ScoreTicks = t2 - t1;
+        if (s.HeapSize == 0) return null;
+        var result = Collect(s);
+        s.Work.CollectTicks = System.Diagnostics.Stopwatch.GetTimestamp() - t2;
+        return result;
+    }
+
+    /// <summary>MaxScore over one segment; returns the threshold to carry into the next.</summary>
+    private float Segment(Scratch s, int leaf, int topN, float theta, ref Filter filter)
+    {
+        var ctx = _leaves[leaf];
+        var ar = ctx.AtomicReader;
+        if (!filter.Begin(s, leaf, ar, ctx.DocBase)) return theta;
+
+        // Active clauses of this segment, sorted by bound (ascending).
+        var stride = s.Term.Length;
+        var m = 0;
+        for (var i = 0; i < s.Count; i++)
+        {
+            if (!s.Found[leaf * stride + i] || s.Weight[i] == 0f) continue;
+            s.SortKey[m] = s.Bound[i];
+            s.Order[m] = i;
+            m++;
+        }
+        if (m == 0) return theta;
+        Array.Sort(s.SortKey, s.Order, 0, m);
+
+        var enums = s.Enums[leaf];
+        var cur = s.Cur;
+        var act = s.Act;
+        var field = s.ActField;
+        var weight = s.ActWeight;
+        var actBound = s.ActBound;
+        var hit = s.Hit;
+        var maxTf = s.ActMaxTf;
+        var nb = s.NeBound;
+        var lengths = _lengths[leaf];
+        var blockMin = _blockMin[leaf];
+        var rangePf = s.RangeField;
+        var lastBlock = -1;
+        var pf = s.PrefixField;
+        var pb = s.PrefixBound;
+        Array.Clear(pf, 0, FieldCount);
+        pb[0] = 0;
+        for (var k = 0; k < m; k++)
+        {
+            var i = s.Order[k];
+            act[k] = enums[i]!;
+            field[k] = s.Field[i];
+            weight[k] = s.Weight[i];
+            actBound[k] = s.Bound[i];
+            maxTf[k] = s.MaxTf[i];
+            Array.Copy(pf, k * FieldCount, pf, (k + 1) * FieldCount, FieldCount);
+            pf[(k + 1) * FieldCount + field[k]] += s.Bound[i];
+            pb[k + 1] = Combine(pf.AsSpan((k + 1) * FieldCount, FieldCount));
+            cur[k] = act[k].NextDoc();
+        }
+        s.Work.Postings += m;
+
+        var ords = s.Ordinals(leaf, ar);
+        var docBase = ctx.DocBase;
+        // Field sums in double: exact for these few terms whatever the order clauses are visited in, so equal
+        // products get equal scores (and keep their input order) however the essential set moved meanwhile.
+        Span<double> fs = stackalloc double[FieldCount];
+        Span<double> ub = stackalloc double[FieldCount];
+        Span<double> rem = stackalloc double[FieldCount];
+        Span<float> final = stackalloc float[FieldCount];
+        var p = 0;
+        while (p < m && pb[p + 1] < theta) p++;
+        long postings = 0, advances = 0, candidates = 0, scored = 0, skipped = 0;
+
+        while (p < m)
+        {
+            // The next candidate and the essential lists holding it, in one pass.
+            var d = NoMoreDocs;
+            var hits = 0;
+            for (var k = p; k < m; k++)
+            {
+                var c = cur[k];
+                if (c > d) continue;
+                if (c < d) { d = c; hits = 0; }
+                hit[hits++] = k;
+            }
+            if (d == NoMoreDocs) break;
+
+            // Entering a new block of doc ids: bound the rest of the block by its shortest field lengths, counting
+            // every non-essential clause but only the essential lists with a posting before the block's end. When
+            // nothing left in it can enter, skip the block (products were indexed shortest title first, so after
+            // the first blocks most hold only titles too long to reach the top N).
+            var block = d >> RangeShift;
+            if (block != lastBlock && s.HeapSize == topN)
+            {
+                lastBlock = block;
+                var target = (block + 1) << RangeShift;
+                Array.Clear(rangePf);
+                for (var k = 0; k < m; k++)
+                {
+                    if (k >= p && cur[k] >= target) continue;
+                    var f = field[k];
+                    rangePf[f] += DocBound(weight[k], maxTf[k], actBound[k], _fields[f], blockMin[f]![block]);
+                }
+                if (Bound(rangePf) * BoundMargin < theta)
+                {
+                    if (target >= ar.MaxDoc) break;
+                    for (var k = p; k < m; k++)
+                    {
+                        if (cur[k] < target) { cur[k] = act[k].Advance(target); advances++; }
+                    }
+                    skipped++;
+                    continue;
+                }
+            }
+
+            // The essential lists holding d, and d's bound from them plus every non-essential clause, at d's own
+            // field lengths: with the term's largest frequency there, a long title's bound falls well below the
+            // bound of the shortest title holding the term, which the clause-level bounds have to assume.
+            postings += hits;
+            candidates++;
+            var pass = filter.Accept(d);
+            if (pass)
+            {
+                ub.Clear();
+                rem.Clear();
+                for (var h = 0; h < hits; h++)
+                {
+                    var k = hit[h];
+                    ub[field[k]] += DocBound(weight[k], maxTf[k], actBound[k], _fields[field[k]], lengths[field[k]]!, d);
+                }
+                for (var k = 0; k < p; k++)
+                {
+                    var b = nb[k] = DocBound(weight[k], maxTf[k], actBound[k], _fields[field[k]], lengths[field[k]]!, d);
+                    rem[field[k]] += b;
+                }
+                for (var f = 0; f < FieldCount; f++) ub[f] += rem[f];
+                pass = Combine(ub) * BoundMargin >= theta;
+            }
+            if (!pass)
+            {
+                for (var h = 0; h < hits; h++) { var k = hit[h]; cur[k] = act[k].NextDoc(); }
+                continue;
+            }
+            scored++;
+            fs.Clear();
+            for (var h = 0; h < hits; h++)
+            {
+                var k = hit[h];
+                var f = field[k];
+                fs[f] += Score(act[k], weight[k], _fields[f], lengths[f]!, d);
+                cur[k] = act[k].NextDoc();
+            }
+
+            // Non-essential clauses, largest bound first, while the candidate can still make the top N.
+            var alive = true;
+            for (var k = p - 1; k >= 0; k--)
+            {
+                if (Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
+                var c = cur[k];
+                if (c < d) { c = cur[k] = act[k].Advance(d); advances++; }
+                if (c == d) fs[field[k]] += Score(act[k], weight[k], _fields[field[k]], lengths[field[k]]!, d);
+                rem[field[k]] -= nb[k];
+            }
+            if (!alive) continue;
+
+            for (var f = 0; f < FieldCount; f++) final[f] = (float)fs[f];
+            var score = Combine(final);
+            if (score < theta) continue;
+            var ord = ords.Get(d);
+            if (s.HeapSize == topN && !Better(score, ord, s.HScore[s.Heap[0]], s.HOrd[s.Heap[0]])) continue;
+            s.Push(score, ord, docBase + d, leaf, final, topN);
+            if (s.HeapSize == topN)
+            {
+                theta = s.HScore[s.Heap[0]];
+                while (p < m && pb[p + 1] < theta) p++;
+            }
+        }
+        s.Work.Postings += postings;
+        s.Work.Advances += advances;
+        s.Work.Candidates += candidates;
+        s.Work.Scored += scored;
+        s.Work.SkippedBlocks += skipped;
+        s.Work.Clauses += m;
+        s.Work.Essential += m - p;
+        return theta;
+    }
+
+    private static float Score(DocsEnum docs, float weight, FieldBm25 f, float[] lengths, int doc)
+    {
+        // The expression of ExactBm25Similarity's scorer, term for term, so scores match Lucene's to the last bit.
+        float freq = docs.Freq;
+        var length = lengths[doc];
+        return weight * freq * f.K1Plus1 / (freq + f.Constant + f.PerLength * length);
+    }
+
+    /// <summary>
+    /// A clause's bound in one product: the score its largest term frequency would give at the product's length
+    /// (the score grows with the frequency), capped by the clause's bound over all products.
+    /// </summary>
+    private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float[] lengths, int doc) =>
+        DocBound(weight, maxTf, clauseBound, f, lengths[doc]);
+
+    private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float length)
+    {
+        var b = weight * maxTf * f.K1Plus1 / (maxTf + f.Constant + f.PerLength * length);
+        return b < clauseBound ? b : clauseBound;
+    }
+
+    /// <summary>Dis-max of per-field bounds.</summary>
+    private double Bound(ReadOnlySpan<double> v)
+    {
+        var max = Math.Max(Math.Max(Math.Max(v[0], v[1]), Math.Max(v[2], v[3])), v[4]);
+        return max + (v[0] + v[1] + v[2] + v[3] + v[4] - max) * _tie;
+    }
+
+    /// <summary>Dis-max of the field scores so far plus the field bounds still to come.</summary>
+    private double Bound(ReadOnlySpan<double> v, ReadOnlySpan<double> more)
+    {
+        double a = v[0] + more[0], b = v[1] + more[1], c = v[2] + more[2], d = v[3] + more[3], e = v[4] + more[4];
+        var max = Math.Max(Math.Max(Math.Max(a, b), Math.Max(c, d)), e);
+        return max + (a + b + c + d + e - max) * _tie;
+    }
+
+    /// <summary>Dis-max: the best field plus tie × the rest (Lucene's DisjunctionMaxScorer formula).</summary>
+    private float Combine(ReadOnlySpan<float> v)
+    {
+        float max = v[0], sum = v[0];
+        for (var f = 1; f < v.Length; f++)
+        {
+            sum += v[f];
+            if (v[f] > max) max = v[f];
+        }
+        return max + (sum - max) * _tie;
+    }
+
+    /// <summary>Dis-max of field bounds: it grows with every field, so it bounds the dis-max of smaller scores.</summary>
+    private double Combine(ReadOnlySpan<double> v)
+    {
+        double max = v[0], sum = v[0];
+        for (var f = 1; f < v.Length; f++)
+        {
+            sum += v[f];
+            if (v[f] > max) max = v[f];
+        }
+        return max + (sum - max) * _tie;
+    }
+
+    private static bool Better(float score, long ord, float otherScore, long otherOrd) =>
+        score > otherScore || (score == otherScore && ord < otherOrd);
+
+    private List<RecallCandidate> Collect(Scratch s)
+    {
+        var n = s.HeapSize;
+        var slots = s.Heap;
+        // Best first: score descending, then input order.
+        Array.Sort(slots, 0, n, Comparer<int>.Create((a, b) =>
+            Better(s.HScore[a], s.HOrd[a], s.HScore[b], s.HOrd[b]) ? -1 : Better(s.HScore[b], s.HOrd[b], s.HScore[a], s.HOrd[a]) ? 1 : 0));
+        var result = new List<RecallCandidate>(n);
+        var bytes = s.IdBytes;
+        for (var r = 0; r < n; r++)
+        {
+            var slot = slots[r];
+            var leaf = s.HLeaf[slot];
+            var ctx = _leaves[leaf];
+            s.Ids(leaf, ctx.AtomicReader).Get(s.HDoc[slot] - ctx.DocBase, bytes);
+            var o = slot * FieldCount;
+            var f = s.HFields;
+            result.Add(new RecallCandidate(r, bytes.Utf8ToString(), s.HScore[slot], new FieldScores(f[o], f[o + 1], f[o + 2], f[o + 3], f[o + 4])));
+        }
+        return result;
+    }
+
+    /// <summary>Every product's price by global doc id (NaN without one), read once from the price terms.</summary>
+    private double[] Prices()
+    {
+        var prices = Volatile.Read(ref _prices);
+        if (prices is not null) return prices;
+        lock (_pricesGate)
+        {
+            if (_prices is not null) return _prices;
+            prices = new double[_reader.MaxDoc];
+            Array.Fill(prices, double.NaN);
+            DocsEnum? docs = null;
+            foreach (var ctx in _leaves)
+            {
+                var terms = ctx.AtomicReader.GetTerms(IndexFields.Price);
+                if (terms is null) continue;
+                var te = terms.GetEnumerator();
+                while (te.MoveNext())
+                {
+                    var term = te.Term;
+                    // Full-precision terms (shift 0) sort first; the rest are trie prefixes.
+                    if (NumericUtils.GetPrefixCodedInt64Shift(term) != 0) break;
+                    var value = NumericUtils.SortableInt64ToDouble(NumericUtils.PrefixCodedToInt64(term));
+                    docs = te.Docs(ctx.AtomicReader.LiveDocs, docs, DocsFlags.NONE);
+                    int d;
+                    while ((d = docs.NextDoc()) != NoMoreDocs) prices[ctx.DocBase + d] = value;
+                }
+            }
+            Volatile.Write(ref _prices, prices);
+            return prices;
+        }
+    }
+
+    public void Dispose() => _scratch.Dispose();
+
+    /// <summary>Category, brand and price filters of one request, checked per candidate before it is scored.</summary>
+    private struct Filter
+    {
+        private readonly BytesRef? _category;
+        private readonly BytesRef? _brand;
+        private readonly double[]? _prices;
+        private readonly double _lo;
+        private readonly double _hi;
+        private DocsEnum? _cat;
+        private DocsEnum? _brd;
+        private int _docBase;
+
+        public Filter(RecallRequest r, MaxScoreEvaluator owner)
+        {
+            _category = string.IsNullOrWhiteSpace(r.Category) ? null : new BytesRef(IndexFields.Key(r.Category));
+            _brand = string.IsNullOrWhiteSpace(r.Brand) ? null : new BytesRef(IndexFields.Key(r.Brand));
+            if (r.PriceMin is not null || r.PriceMax is not null)
+            {
+                _prices = owner.Prices();
+                _lo = r.PriceMin ?? double.NegativeInfinity;
+                _hi = r.PriceMax ?? double.PositiveInfinity;
+            }
+        }
+
+        /// <summary>Positions the filters on a segment; false when no product there can pass.</summary>
+        public bool Begin(Scratch s, int leaf, AtomicReader ar, int docBase)
+        {
+            _docBase = docBase;
+            _cat = _brd = null;
+            if (_category is not null && (_cat = s.KeyDocs(leaf, ar, 0, _category)) is null) return false;
+            if (_brand is not null && (_brd = s.KeyDocs(leaf, ar, 1, _brand)) is null) return false;
+            return true;
+        }
+
+        public bool Accept(int doc)
+        {
+            if (_cat is not null)
+            {
+                var c = _cat.DocID;
+                if (c < doc) c = _cat.Advance(doc);
+                if (c != doc) return false;
+            }
+            if (_brd is not null)
+            {
+                var c = _brd.DocID;
+                if (c < doc) c = _brd.Advance(doc);
+                if (c != doc) return false;
+            }
+            if (_prices is not null)
+            {
+                var price = _prices[_docBase + doc];
+                if (!(price >= _lo && price <= _hi)) return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Per-thread buffers: the query's clauses, pooled postings enums and per-segment readers, the top-N heap.</summary>
+    internal sealed class Scratch
+    {
+        private readonly TermsEnum?[][] _termsEnums;
+        private readonly TermsEnum?[][] _keyEnums;
+        private readonly DocsEnum?[][] _keyDocs;
+        private readonly NumericDocValues?[] _ords;
+        private readonly BinaryDocValues?[] _ids;
+
+        public Scratch(int leaves)
+        {
+            _termsEnums = new TermsEnum?[leaves][];
+            _keyEnums = new TermsEnum?[leaves][];
+            _keyDocs = new DocsEnum?[leaves][];
+            _ords = new NumericDocValues?[leaves];
+            _ids = new BinaryDocValues?[leaves];
+            Enums = new DocsEnum?[leaves][];
+            Live = new int[leaves];
+            for (var l = 0; l < leaves; l++)
+            {
+                _termsEnums[l] = new TermsEnum?[FieldCount];
+                _keyEnums[l] = new TermsEnum?[2];
+                _keyDocs[l] = new DocsEnum?[2];
+                Enums[l] = new DocsEnum?[16];
+            }
+            Found = new bool[leaves * 16];
+            Grow(16);
+        }
+
+        public int Count;
+        public int[] Field = [];
+        public string[] Term = [];
+        public BytesRef[] Bytes = [];
+        public int[] Repeat = [];
+        public long[] DocFreq = [];
+        public float[] RareBound = [];
+        public long[] RareMaxTf = [];
+        public float[] MaxTf = [];
+        public float[] Weight = [];
+        public float[] Bound = [];
+        public bool[] Found;
+        public readonly DocsEnum?[][] Enums;
+        public readonly int[] Live;
+
+        // Per segment, in bound order.
+        public int[] Order = [];
+        public float[] SortKey = [];
+        public int[] Cur = [];
+        public DocsEnum[] Act = [];
+        public int[] ActField = [];
+        public float[] ActWeight = [];
+        public float[] ActBound = [];
+        public int[] Hit = [];
+        public float[] ActMaxTf = [];
+        public double[] NeBound = [];
+        public readonly double[] RangeField = new double[FieldCount];
+        public double[] PrefixField = [];
+        public double[] PrefixBound = [];
+
+        // Top-N min-heap of slots; the worst kept product is at Heap[0].
+        public int[] Heap = [];
+        public int HeapSize;
+        public float[] HScore = [];
+        public long[] HOrd = [];
+        public int[] HDoc = [];
+        public int[] HLeaf = [];
+        public float[] HFields = [];
+
+        public readonly BytesRef IdBytes = new();
+        public RecallWork Work;
+
+        public void Clear() => Count = 0;
+
+        /// <summary>Adds a clause: <paramref name="term"/> in scored field <paramref name="field"/>, <paramref name="count"/> times in the query.</summary>
+        public void Add(int field, string term, int count)
+        {
+            if (Count == Term.Length) Grow(Term.Length * 2);
+            Field[Count] = field;
+            Term[Count] = term;
+            Bytes[Count].CopyChars(term);
+            Repeat[Count] = count;
+            Count++;
+        }
+
+        private void Grow(int size)
+        {
+            var old = Term.Length;
+            Array.Resize(ref Field, size);
+            Array.Resize(ref Term, size);
+            Array.Resize(ref Bytes, size);
+            for (var i = old; i < size; i++) Bytes[i] = new BytesRef();
+            Array.Resize(ref Repeat, size);
+            Array.Resize(ref DocFreq, size);
+            Array.Resize(ref RareBound, size);
+            Array.Resize(ref Weight, size);
+            Array.Resize(ref Bound, size);
+            Array.Resize(ref Order, size);
+            Array.Resize(ref SortKey, size);
+            Array.Resize(ref Cur, size);
+            Array.Resize(ref Act, size);
+            Array.Resize(ref ActField, size);
+            Array.Resize(ref ActWeight, size);
+            Array.Resize(ref ActBound, size);
+            Array.Resize(ref Hit, size);
+            Array.Resize(ref ActMaxTf, size);
+            Array.Resize(ref NeBound, size);
+            Array.Resize(ref RareMaxTf, size);
+            Array.Resize(ref MaxTf, size);
+            Array.Resize(ref PrefixBound, size + 1);
+            Array.Resize(ref PrefixField, (size + 1) * FieldCount);
+            Found = new bool[Live.Length * size];
+            for (var l = 0; l < Enums.Length; l++)
+                if (Enums[l].Length < size) Array.Resize(ref Enums[l], size);
+        }
+
+        public TermsEnum? TermsEnum(int leaf, AtomicReader ar, int field)
+        {
+            var te = _termsEnums[leaf][field];
+            if (te is not null) return te;
+            var terms = ar.GetTerms(IndexFields.Scored[field]);
+            return terms is null ? null : _termsEnums[leaf][field] = terms.GetEnumerator();
+        }
+
+        /// <summary>The products of a segment holding an exact category (0) or brand (1) key, or null for none.</summary>
+        public DocsEnum? KeyDocs(int leaf, AtomicReader ar, int which, BytesRef key)
+        {
+            var te = _keyEnums[leaf][which];
+            if (te is null)
+            {
+                var terms = ar.GetTerms(which == 0 ? IndexFields.CategoryKey : IndexFields.BrandKey);
+                if (terms is null) return null;
+                te = _keyEnums[leaf][which] = terms.GetEnumerator();
+            }
+            if (!te.SeekExact(key)) return null;
+            return _keyDocs[leaf][which] = te.Docs(ar.LiveDocs, _keyDocs[leaf][which], DocsFlags.NONE);
+        }
+
+        public NumericDocValues Ordinals(int leaf, AtomicReader ar) =>
+            _ords[leaf] ??= ar.GetNumericDocValues(IndexFields.Ordinal) ?? throw new InvalidDataException($"segment {leaf} has no '{IndexFields.Ordinal}' doc values");
+
+        public BinaryDocValues Ids(int leaf, AtomicReader ar) =>
+            _ids[leaf] ??= ar.GetBinaryDocValues(IndexFields.Id) ?? throw new InvalidDataException($"segment {leaf} has no '{IndexFields.Id}' doc values");
+
+        public void EnsureHeap(int n)
+        {
+            if (HScore.Length >= n) return;
+            Heap = new int[n];
+            HScore = new float[n];
+            HOrd = new long[n];
+            HDoc = new int[n];
+            HLeaf = new int[n];
+            HFields = new float[n * FieldCount];
+        }
+
+        /// <summary>Adds a product, replacing the worst one when the heap holds <paramref name="topN"/>.</summary>
+        public void Push(float score, long ord, int doc, int leaf, ReadOnlySpan<float> fields, int topN)
+        {
+            int slot;
+            if (HeapSize < topN)
+            {
+                slot = HeapSize;
+                Heap[HeapSize] = slot;
+                HeapSize++;
+                Set(slot, score, ord, doc, leaf, fields);
+                Up(HeapSize - 1);
+                return;
+            }
+            slot = Heap[0];
+            Set(slot, score, ord, doc, leaf, fields);
+            Down(0);
+        }
+
+        private void Set(int slot, float score, long ord, int doc, int leaf, ReadOnlySpan<float> fields)
+        {
+            HScore[slot] = score;
+            HOrd[slot] = ord;
+            HDoc[slot] = doc;
+            HLeaf[slot] = leaf;
+            fields.CopyTo(HFields.AsSpan(slot * FieldCount, FieldCount));
+        }
+
+        // "Less" is worse: lower score, or the same score and a later input position.
+        private bool Worse(int a, int b) => HScore[a] < HScore[b] || (HScore[a] == HScore[b] && HOrd[a] > HOrd[b]);
+
+        private void Up(int i)
+        {
+            var h = Heap;
+            var x = h[i];
+            while (i > 0)
+            {
+                var parent = (i - 1) >> 1;
+                if (!Worse(x, h[parent])) break;
+                h[i] = h[parent];
+                i = parent;
+            }
+            h[i] = x;
+        }
+
+        private void Down(int i)
+        {
+            var h = Heap;
+            var n = HeapSize;
+            var x = h[i];
+            while (true)
+            {
+                var c = 2 * i + 1;
+                if (c >= n) break;
+                if (c + 1 < n && Worse(h[c + 1], h[c])) c++;
+                if (!Worse(h[c], x)) break;
+                h[i] = h[c];
+                i = c;
+            }
+            h[i] = x;
+        }
+    }
+}
+
+/// <summary>Work done by one recall: postings read from the lists that drive candidates, and skips into the others.</summary>
+internal struct RecallWork
+{
+    public long Postings;
+    public long Advances;
+
+    /// <summary>Documents the essential lists proposed, those whose bound let them be scored, and per segment the clauses and essential ones at the end (summed).</summary>
+    public long Candidates, Scored, Clauses, Essential, SkippedBlocks;
+
+    /// <summary>Stopwatch ticks spent finding the terms' postings, scoring, and building the result.</summary>
+    public long LookupTicks, ScoreTicks, CollectTicks;
+}
