@@ -61,8 +61,11 @@ public sealed class DeepTrainingOptions
     /// ecom-search it lowered dense nDCG@10 (0.544 → 0.519 with the 128-wide tower).
     /// </summary>
     public bool IdfWeights { get; set; }
-    /// <summary>How the text tower pools its bag of word and gram embeddings. Default <see cref="BagPooling.Mean"/>.</summary>
-    public BagPooling TextPooling { get; set; } = BagPooling.Mean;
+    /// <summary>
+    /// How the text tower pools its bag of word and gram embeddings. Default <see cref="BagPooling.Attention"/>: on
+    /// ecom-search it gave the best dense nDCG@10 of the four at two seeds (0.521 / 0.519 vs the mean's 0.518 / 0.498).
+    /// </summary>
+    public BagPooling TextPooling { get; set; } = BagPooling.Attention;
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
