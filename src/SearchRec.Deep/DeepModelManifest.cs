@@ -61,6 +61,8 @@ public sealed class TextModelInfo
     /// count, then float32 weights. Null: every id weighs 1 (models trained before IDF weights, or with them off).
     /// </summary>
     public string? BucketWeights { get; set; }
+    /// <summary>Pooling of the tower's bag (<c>mean</c>, <c>sqrt</c>, <c>max</c>, <c>attention</c>); informative, the ONNX graph carries it. Null in older manifests (mean).</summary>
+    public string? Pooling { get; set; }
     /// <summary>True when segmented words were part of the input (the same tokenizer is needed at serving).</summary>
     public bool Words { get; set; }
     /// <summary>Output dimension.</summary>

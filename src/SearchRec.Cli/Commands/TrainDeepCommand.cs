@@ -5,6 +5,7 @@ using SearchRec.Core;
 using SearchRec.Core.Catalog;
 using SearchRec.Core.Events;
 using SearchRec.Deep;
+using SearchRec.Deep.Model;
 using SearchRec.Deep.Scoring;
 using SearchRec.Deep.Training;
 using SearchRec.Evaluation.Metrics;
@@ -44,9 +45,10 @@ public sealed class TrainDeepCommand : ICliCommand
         var noItemText = new Option<bool>("--no-item-text") { Description = "Item tower without the items' text vectors, even when a text model is trained too." };
         var idfOpt = new Option<bool>("--idf") { Description = "Weight each text-tower input id by its catalog IDF (default: all weigh 1)." };
         var hardNeg = new Option<bool>("--hard-negatives") { Description = "--query-log: add each pseudo-pair's BM25 runner-up title as a hard negative." };
+        var pooling = new Option<string>("--pooling") { Description = "Text tower pooling: attention (learned weights over the bag), mean, sqrt (sum / √n) or max.", DefaultValueFactory = _ => "attention" };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
-        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, idfOpt, hardNeg }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, idfOpt, hardNeg, pooling }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -59,6 +61,7 @@ public sealed class TrainDeepCommand : ICliCommand
                         ShareBehaviourTowers = !pr.GetValue(separate),
                         SpansPerTitle = pr.GetValue(spans), TextEmbeddingDim = pr.GetValue(textDim),
                         Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim), UseItemText = !pr.GetValue(noItemText), IdfWeights = pr.GetValue(idfOpt),
+                        TextPooling = ParsePooling(pr.GetValue(pooling)),
                     },
                     pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio), pr.GetValue(hardNeg));
             }
@@ -70,6 +73,11 @@ public sealed class TrainDeepCommand : ICliCommand
         });
         return cmd;
     }
+
+    private static BagPooling ParsePooling(string? s) =>
+        Enum.TryParse<BagPooling>(s, ignoreCase: true, out var p) && Enum.IsDefined(p) && !int.TryParse(s, out _)
+            ? p
+            : throw new ArgumentException($"--pooling: '{s}' is not one of mean, sqrt, max, attention.");
 
     private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
 
@@ -136,6 +144,7 @@ public sealed class TrainDeepCommand : ICliCommand
             $"- Adam: dense lr {o.LearningRate}, embedding rows lr {o.EmbeddingLearningRate} (lazy); epochs: text {o.TextEpochs}, behaviour {o.BehaviourEpochs}",
             $"- text tower: {o.Text.Buckets} buckets × {o.TextEmbeddingDim} → {o.Hidden} → {o.OutputDim}; {o.SpansPerTitle} title-span pairs per product, judged pairs ×{o.JudgedPairRepeats}",
             $"- behaviour towers ({(o.ShareBehaviourTowers ? "tied" : "separate")}): {o.Behaviour.ItemBuckets}+{o.Behaviour.CategoryBuckets} ids × {o.BehaviourEmbeddingDim} → {o.Hidden} → {o.OutputDim}; history {o.Behaviour.HistoryLength} events, half-life {o.Behaviour.HalfLife}",
+            $"- text tower pooling: {o.TextPooling.ToString().ToLowerInvariant()}",
             $"- text inputs weighted by catalog IDF: {(o.IdfWeights ? "yes" : "no")}; item tower takes text vectors when event ids are catalog ids: {(o.UseItemText ? "yes" : "no")} (text-only dropout {o.ItemTextDropout})",
             "", "## This run", "", "```",
         };

@@ -118,4 +118,7 @@ internal static class OnnxProto
 
     /// <summary>An INT attribute (AttributeProto.type = 2).</summary>
     public static ProtoWriter IntAttr(string name, long value) => new ProtoWriter().String(1, name).Int64(3, value).Int32(20, 2);
+
+    /// <summary>An INTS attribute (AttributeProto.type = 7), e.g. ReduceMax's axes at opset 13.</summary>
+    public static ProtoWriter IntsAttr(string name, params long[] values) => new ProtoWriter().String(1, name).PackedInt64(8, values).Int32(20, 7);
 }

@@ -29,20 +29,16 @@ internal static class TowerExporter
 
         Node("Gather", ["emb", IdsInput], ["gathered"], IntAttr("axis", 0));
         Node("Unsqueeze", [WeightsInput, "axes2"], ["w3"]);
-        Node("Mul", ["gathered", "w3"], ["weighted"]);
-        Node("ReduceSum", ["weighted", "axes1"], ["bag_sum"], IntAttr("keepdims", 0));
-        Node("ReduceSum", [WeightsInput, "axes1"], ["w_sum"], IntAttr("keepdims", 1));
-        Node("Max", ["w_sum", "w_floor"], ["w_div"]);
+        var bag = Pool(t, Node);
         if (withSide)
         {
-            Node("Div", ["bag_sum", "w_div"], ["bag_mean"]);
             Node("Concat", [TextInput, HasTextInput], ["side"], IntAttr("axis", 1));
             Node("MatMul", ["side", "ws"], ["side_proj"]);
-            Node("Add", ["bag_mean", "side_proj"], ["pooled"]);
+            Node("Add", [bag, "side_proj"], ["pooled"]);
         }
         else
         {
-            Node("Div", ["bag_sum", "w_div"], ["pooled"]);
+            Node("Identity", [bag], ["pooled"]);
         }
         Node("MatMul", ["pooled", "w1"], ["m1"]);
         Node("Add", ["m1", "b1"], ["z1"]);
@@ -66,6 +62,12 @@ internal static class TowerExporter
         graph.Message(5, FloatTensor("w_floor", [BagTower.WeightFloor]));
         graph.Message(5, FloatTensor("n_floor", [BagTower.NormFloor]));
         if (withSide) graph.Message(5, FloatTensor("ws", t.Ws, t.SideDim, t.Dim));
+        if (t.Pooling is BagPooling.Max or BagPooling.Attention)
+        {
+            graph.Message(5, FloatTensor("zero", [0f]));
+            graph.Message(5, FloatTensor("neg_big", [-1e30f]));
+        }
+        if (t.Pooling == BagPooling.Attention) graph.Message(5, FloatTensor("att", t.Att, t.Dim, 1));
         graph.Message(11, ValueInfo(IdsInput, ElemInt64, "batch", "length"));
         graph.Message(11, ValueInfo(WeightsInput, ElemFloat, "batch", "length"));
         if (withSide)
@@ -87,5 +89,53 @@ internal static class TowerExporter
             .Message(7, graph)
             .Message(8, opset);
         return model.ToArray();
+    }
+
+    // Emits the pooling nodes (gathered [b, L, D] and w3 [b, L, 1] exist); returns the pooled [b, D] tensor's name.
+    private static string Pool(BagTower t, Action<string, string[], string[], ProtoWriter[]> node)
+    {
+        void Node(string op, string[] ins, string[] outs, params ProtoWriter[] attrs) => node(op, ins, outs, attrs);
+        switch (t.Pooling)
+        {
+            case BagPooling.Max:
+                // Padding (w = 0) must not win, and an all-padding row pools to zeros as in BagTower.Pool.
+                Node("Mul", ["gathered", "w3"], ["weighted"]);
+                Node("Greater", ["w3", "zero"], ["mask"]);
+                Node("Where", ["mask", "weighted", "neg_big"], ["masked"]);
+                Node("ReduceMax", ["masked"], ["bag_max"], IntsAttr("axes", 1), IntAttr("keepdims", 0));
+                Node("ReduceSum", [WeightsInput, "axes1"], ["w_sum"], IntAttr("keepdims", 1));
+                Node("Greater", ["w_sum", "zero"], ["any"]);
+                Node("Where", ["any", "bag_max", "zero"], ["bag"]);
+                return "bag";
+            case BagPooling.Attention:
+                Node("MatMul", ["gathered", "att"], ["score"]);
+                Node("Greater", ["w3", "zero"], ["mask"]);
+                Node("Where", ["mask", "score", "neg_big"], ["score_m"]);
+                Node("ReduceMax", ["score_m"], ["score_max"], IntsAttr("axes", 1), IntAttr("keepdims", 1));
+                Node("Sub", ["score_m", "score_max"], ["score_c"]);
+                Node("Exp", ["score_c"], ["score_e"]);
+                Node("Mul", ["score_e", "w3"], ["score_w"]);
+                Node("ReduceSum", ["score_w", "axes1"], ["score_sum"], IntAttr("keepdims", 1));
+                Node("Max", ["score_sum", "w_floor"], ["score_div"]);
+                Node("Div", ["score_w", "score_div"], ["alpha"]);
+                Node("Mul", ["gathered", "alpha"], ["weighted"]);
+                Node("ReduceSum", ["weighted", "axes1"], ["bag"], IntAttr("keepdims", 0));
+                return "bag";
+            default:
+                Node("Mul", ["gathered", "w3"], ["weighted"]);
+                Node("ReduceSum", ["weighted", "axes1"], ["bag_sum"], IntAttr("keepdims", 0));
+                Node("ReduceSum", [WeightsInput, "axes1"], ["w_sum"], IntAttr("keepdims", 1));
+                if (t.Pooling == BagPooling.Sqrt)
+                {
+                    Node("Sqrt", ["w_sum"], ["w_root"]);
+                    Node("Max", ["w_root", "w_floor"], ["w_div"]);
+                }
+                else
+                {
+                    Node("Max", ["w_sum", "w_floor"], ["w_div"]);
+                }
+                Node("Div", ["bag_sum", "w_div"], ["bag"]);
+                return "bag";
+        }
     }
 }

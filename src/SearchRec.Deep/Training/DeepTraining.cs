@@ -61,6 +61,11 @@ public sealed class DeepTrainingOptions
     /// ecom-search it lowered dense nDCG@10 (0.544 → 0.519 with the 128-wide tower).
     /// </summary>
     public bool IdfWeights { get; set; }
+    /// <summary>
+    /// How the text tower pools its bag of word and gram embeddings. Default <see cref="BagPooling.Attention"/>: on
+    /// ecom-search it gave the best dense nDCG@10 of the four at two seeds (0.521 / 0.519 vs the mean's 0.518 / 0.498).
+    /// </summary>
+    public BagPooling TextPooling { get; set; } = BagPooling.Attention;
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
@@ -83,6 +88,7 @@ public sealed class DeepTrainingOptions
         if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "DeepTrainingOptions.Temperature must be positive.");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "DeepTrainingOptions.LearningRate must be positive.");
         if (!(EmbeddingLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(EmbeddingLearningRate), EmbeddingLearningRate, "DeepTrainingOptions.EmbeddingLearningRate must be positive.");
+        if (!Enum.IsDefined(TextPooling)) throw new ArgumentOutOfRangeException(nameof(TextPooling), TextPooling, "DeepTrainingOptions.TextPooling must be Mean, Sqrt, Max or Attention.");
         Guard.NotNull(Text).Validate();
         Guard.NotNull(Behaviour).Validate();
     }
@@ -162,7 +168,7 @@ public static class DeepTraining
         }
         log($"text: {products.Count:N0} products, {derived.Count:N0} derived pairs, {weakUsed:N0} weak pairs ({negativesUsed:N0} with a hard negative), {judgedUsed:N0} judged pairs (×{options.JudgedPairRepeats}), featurized in {sw.Elapsed.TotalSeconds:F1} s");
 
-        var tower = new BagTower("text_tower", options.Text.Buckets, options.TextEmbeddingDim, options.Hidden, options.OutputDim);
+        var tower = new BagTower("text_tower", options.Text.Buckets, options.TextEmbeddingDim, options.Hidden, options.OutputDim, pooling: options.TextPooling);
         tower.Initialize(new Random(options.Seed + 1));
         var losses = Train(new TwoTowerTrainer(tower, tower, options.Trainer()), examples, options.TextEpochs, rng, "text", log);
 
@@ -172,11 +178,12 @@ public static class DeepTraining
             Buckets = options.Text.Buckets, MaxChars = options.Text.MaxChars, MaxIds = options.Text.MaxIds,
             Words = tokenizer is not null, Dim = options.OutputDim,
             BucketWeights = idf is null ? null : "text-idf.bin",
+            Pooling = options.TextPooling.ToString().ToLowerInvariant(),
         };
         if (idf is not null) DeepScorer.WriteBucketWeights(Path.Combine(modelsDir, info.BucketWeights!), idf);
         var towerPath = Path.Combine(modelsDir, info.Tower);
         File.WriteAllBytes(towerPath, TowerExporter.Export(tower,
-            "SearchRec text tower: hashed words + char 1-3-grams -> weighted-mean embedding bag -> Linear-ReLU-Linear -> L2 normalise."));
+            $"SearchRec text tower: hashed words + char 1-3-grams -> {options.TextPooling.ToString().ToLowerInvariant()}-pooled embedding bag -> Linear-ReLU-Linear -> L2 normalise."));
         var vectors = new float[(long)products.Count * options.OutputDim];
         EncodeAll(tower, titleBags, vectors, options.Threads);
         var ids = new string[products.Count];

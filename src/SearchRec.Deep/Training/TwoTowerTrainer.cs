@@ -34,6 +34,7 @@ internal sealed class TwoTowerTrainer
     private readonly BagTower.DenseGrads[] _gl, _gr;
     private readonly AdamState _al, _ar;
     private long _step;
+    private readonly float[] _attL, _attR;
 
     public TwoTowerTrainer(BagTower left, BagTower right, TrainerOptions options)
     {
@@ -45,6 +46,7 @@ internal sealed class TwoTowerTrainer
             _gl[s] = new BagTower.DenseGrads(left);
             _gr[s] = _shared ? _gl[s] : new BagTower.DenseGrads(right);
         }
+        _attL = new float[left.Att.Length]; _attR = new float[right.Att.Length];
         _al = new AdamState(left);
         _ar = _shared ? _al : new AdamState(right);
     }
@@ -104,11 +106,14 @@ internal sealed class TwoTowerTrainer
             if (!_shared) _gr[s].AddTo(_gr[0]);
         }
         _step++;
+        // The embedding scatter needs the attention vector the forward pass used, not the updated one.
+        _left.Att.CopyTo(_attL, 0);
+        _right.Att.CopyTo(_attR, 0);
         _al.UpdateDense(_left, _gl[0], _o.LearningRate, _step);
         if (!_shared) _ar.UpdateDense(_right, _gr[0], _o.LearningRate, _step);
-        _al.ScatterEmbedding(_left, _l, batch, left: true);
-        _ar.ScatterEmbedding(_right, _r, batch, left: false);
-        if (negatives) _ar.ScatterEmbedding(_right, _n, batch, left: false, negative: true);
+        _al.ScatterEmbedding(_left, _l, batch, _attL, left: true);
+        _ar.ScatterEmbedding(_right, _r, batch, _attR, left: false);
+        if (negatives) _ar.ScatterEmbedding(_right, _n, batch, _attR, left: false, negative: true);
         _al.UpdateEmbedding(_left, _o.EmbeddingLearningRate, _step);
         if (!_shared) _ar.UpdateEmbedding(_right, _o.EmbeddingLearningRate, _step);
         return loss;
@@ -202,7 +207,13 @@ internal sealed class TwoTowerTrainer
             Z1 = new float[batch * _hidden]; H = new float[batch * _hidden];
             Z2 = new float[batch * _out]; Yv = new float[batch * _out]; Dy = new float[batch * _out];
             Norm = new float[batch]; Denom = new float[batch];
+            ArgMax = new int[t.Pooling == BagPooling.Max ? batch * _dim : 0];
+            Alpha = new float[batch][]; DScore = new float[batch][];
         }
+        public int[] ArgMax { get; }
+        public float[][] Alpha { get; }
+        public float[][] DScore { get; }
+        public Span<int> AM(int i) => ArgMax.Length == 0 ? default : ArgMax.AsSpan(i * _dim, _dim);
         public float[] Pooled { get; } public float[] DPooled { get; } public float[] Z1 { get; } public float[] H { get; }
         public float[] Z2 { get; } public float[] Yv { get; } public float[] Dy { get; } public float[] Norm { get; } public float[] Denom { get; }
         public Span<float> Y(int i) => Yv.AsSpan(i * _out, _out);
@@ -212,7 +223,13 @@ internal sealed class TwoTowerTrainer
         public void Forward(BagTower t, int i, Bag bag)
         {
             var pooled = Pooled.AsSpan(i * _dim, _dim);
-            Denom[i] = t.Pool(bag.Ids, bag.Weights, pooled);
+            Span<float> alpha = default;
+            if (t.Pooling == BagPooling.Attention)
+            {
+                if (Alpha[i] is null || Alpha[i].Length < bag.Ids.Length) { Alpha[i] = new float[bag.Ids.Length]; DScore[i] = new float[bag.Ids.Length]; }
+                alpha = Alpha[i].AsSpan(0, bag.Ids.Length);
+            }
+            Denom[i] = t.Pool(bag.Ids, bag.Weights, pooled, AM(i), alpha);
             if (bag.Side is { } side) t.AddSide(side, pooled);
             Norm[i] = t.Head(pooled, Z1.AsSpan(i * _hidden, _hidden), H.AsSpan(i * _hidden, _hidden), Z2.AsSpan(i * _out, _out), Y(i));
         }
@@ -221,6 +238,7 @@ internal sealed class TwoTowerTrainer
         {
             t.Backward(Pooled.AsSpan(i * _dim, _dim), Z1.AsSpan(i * _hidden, _hidden), H.AsSpan(i * _hidden, _hidden), Y(i), Norm[i], DY(i), g, DP(i), scratch);
             if (bag.Side is { } side) t.BackwardSide(side, DP(i), g);
+            if (t.Pooling == BagPooling.Attention) t.BackwardAttention(bag.Ids, Alpha[i].AsSpan(0, bag.Ids.Length), DP(i), DScore[i].AsSpan(0, bag.Ids.Length), g);
         }
     }
 
@@ -243,7 +261,11 @@ internal sealed class TwoTowerTrainer
             _mWs = new float[t.Ws.Length]; _vWs = new float[t.Ws.Length];
             _mE = new float[t.Emb.Length]; _vE = new float[t.Emb.Length]; _gE = new float[t.Emb.Length];
             _touched = new bool[t.Vocab];
+            _mAtt = new float[t.Att.Length]; _vAtt = new float[t.Att.Length];
+            _touch = Touch;
         }
+        private readonly float[] _mAtt, _vAtt;
+        private readonly Action<int> _touch;
 
         public void UpdateDense(BagTower t, BagTower.DenseGrads g, float lr, long step)
         {
@@ -251,27 +273,25 @@ internal sealed class TwoTowerTrainer
             Adam(t.W1, g.W1, _mW1, _vW1, c); Adam(t.B1, g.B1, _mB1, _vB1, c);
             Adam(t.W2, g.W2, _mW2, _vW2, c); Adam(t.B2, g.B2, _mB2, _vB2, c);
             if (t.Ws.Length > 0) Adam(t.Ws, g.Ws, _mWs, _vWs, c);
+            if (t.Att.Length > 0) Adam(t.Att, g.Att, _mAtt, _vAtt, c);
         }
 
-        public void ScatterEmbedding(BagTower t, Side side, PairExample[] batch, bool left, bool negative = false)
+        public void ScatterEmbedding(BagTower t, Side side, PairExample[] batch, float[] att, bool left, bool negative = false)
         {
             for (var i = 0; i < batch.Length; i++)
             {
                 if (negative && !batch[i].HasNegative) continue;
                 var bag = negative ? batch[i].Negative : left ? batch[i].Left : batch[i].Right;
-                var dp = side.DP(i);
-                var inv = 1f / side.Denom[i];
-                for (var l = 0; l < bag.Ids.Length; l++)
-                {
-                    var w = bag.Weights[l];
-                    if (w == 0f) continue;
-                    var id = (int)bag.Ids[l];
-                    if (id == 0) continue;
-                    if (!_touched[id]) { _touched[id] = true; _rows.Add(id); }
-                    var gr = _gE.AsSpan(id * _dim, _dim);
-                    TensorPrimitives.MultiplyAdd(dp, w * inv, gr, gr);
-                }
+                var n = bag.Ids.Length;
+                var attention = t.Pooling == BagPooling.Attention;
+                t.ScatterPoolGrad(bag.Ids, bag.Weights, side.DP(i), side.Denom[i], side.AM(i),
+                    attention ? side.Alpha[i].AsSpan(0, n) : default, attention ? side.DScore[i].AsSpan(0, n) : default, att, _gE, _touch);
             }
+        }
+
+        private void Touch(int id)
+        {
+            if (!_touched[id]) { _touched[id] = true; _rows.Add(id); }
         }
 
         public void UpdateEmbedding(BagTower t, float lr, long step)
