@@ -22,6 +22,21 @@ public class RecEvaluationTests
     }
 
     [Fact]
+    public void Lists_from_any_model_are_scored_per_user_and_a_wrong_count_is_refused()
+    {
+        UserEvent E(long u, long i, long t) => new(u, i, 1, Behavior.View, t);
+        var split = RecSplit.Create([E(1, 10, 100), E(1, 12, 300), E(2, 10, 150), E(2, 13, 400)], 250, new HashSet<long> { 1, 2 });
+        // User 1's truth (12) is first; user 2's truth (13) is missed.
+        var r = RecEvaluator.Score("lists", split, [[12, 10], [10, 11]], [1, 2], catalogItems: 4);
+        Assert.Equal(2, r.Users);
+        Assert.Equal(0.5, r.Metrics["hr@1"]);
+        Assert.Equal(0.5, r.Metrics["ndcg@2"]);
+        Assert.Equal(0.75, r.Metrics["coverage@2"]);
+        var e = Assert.Throws<ArgumentException>(() => RecEvaluator.Score("lists", split, [[12]], [1], 4));
+        Assert.Contains("2 test users", e.Message);
+    }
+
+    [Fact]
     public void Repeat_scores_a_perfect_hit_when_users_come_back_to_their_only_item()
     {
         var events = new List<UserEvent>();

@@ -30,27 +30,7 @@ internal static class DeepRecEval
                 var top = scorer.Recommend(split.Test[u].History, kMax);
                 lists[u] = top.Select(t => long.Parse(t.ItemId, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
             }
-            var metrics = new Dictionary<string, double>();
-            foreach (var k in ks)
-            {
-                double hr = 0, recall = 0, ndcg = 0;
-                var covered = new HashSet<long>();
-                for (var u = 0; u < lists.Length; u++)
-                {
-                    var grades = split.Test[u].Truth.ToDictionary(i => i, _ => 1);
-                    hr += RankingMetrics.HitRate(lists[u], grades, k);
-                    recall += RankingMetrics.Recall(lists[u], grades, k);
-                    ndcg += RankingMetrics.Ndcg(lists[u], grades, k);
-                    foreach (var i in lists[u].Take(k)) covered.Add(i);
-                }
-                var n = Math.Max(1, lists.Length);
-                var key = k.ToString(CultureInfo.InvariantCulture);
-                metrics["hr@" + key] = hr / n;
-                metrics["recall@" + key] = recall / n;
-                metrics["ndcg@" + key] = ndcg / n;
-                metrics["coverage@" + key] = trainingItems > 0 ? (double)covered.Count / trainingItems : 0;
-            }
-            return new RecEvalResult(Name, lists.Length, metrics);
+            return RecEvaluator.Score(Name, split, lists, ks, trainingItems);
         }
         finally
         {

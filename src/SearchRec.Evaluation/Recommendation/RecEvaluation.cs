@@ -78,12 +78,27 @@ public static class RecEvaluator
             int d = Interlocked.Increment(ref done);
             if (d % 50 == 0) progress?.Report(d);
         });
+        return Score(model, split, lists, ks, models.ItemCount);
+    }
+
+    /// <summary>
+    /// Averages HR, Recall and NDCG at each cut-off over the test users of <paramref name="split"/>, given each one's
+    /// ranked list (same order as <see cref="RecSplit.Test"/>); coverage is the share of <paramref name="catalogItems"/>
+    /// that appear in some top K. Any model's lists can be scored this way, so every model is measured alike.
+    /// </summary>
+    public static RecEvalResult Score(string model, RecSplit split, IReadOnlyList<long[]> lists, IReadOnlyList<int> ks, int catalogItems)
+    {
+        Guard.NotNull(model);
+        Guard.NotNull(split);
+        Guard.NotNull(lists);
+        Guard.NotNull(ks);
+        if (lists.Count != split.Test.Count) throw new ArgumentException($"lists holds {lists.Count} lists for {split.Test.Count} test users.", nameof(lists));
         var metrics = new Dictionary<string, double>();
         foreach (var k in ks)
         {
             double hr = 0, recall = 0, ndcg = 0;
             var covered = new HashSet<long>();
-            for (int u = 0; u < lists.Length; u++)
+            for (int u = 0; u < lists.Count; u++)
             {
                 var grades = split.Test[u].Truth.ToDictionary(i => i, _ => 1);
                 hr += RankingMetrics.HitRate(lists[u], grades, k);
@@ -91,14 +106,14 @@ public static class RecEvaluator
                 ndcg += RankingMetrics.Ndcg(lists[u], grades, k);
                 foreach (var i in lists[u].Take(k)) covered.Add(i);
             }
-            int n = Math.Max(1, lists.Length);
-            string ks_ = k.ToString(CultureInfo.InvariantCulture);
-            metrics["hr@" + ks_] = hr / n;
-            metrics["recall@" + ks_] = recall / n;
-            metrics["ndcg@" + ks_] = ndcg / n;
-            metrics["coverage@" + ks_] = models.ItemCount > 0 ? (double)covered.Count / models.ItemCount : 0;
+            int n = Math.Max(1, lists.Count);
+            string key = k.ToString(CultureInfo.InvariantCulture);
+            metrics["hr@" + key] = hr / n;
+            metrics["recall@" + key] = recall / n;
+            metrics["ndcg@" + key] = ndcg / n;
+            metrics["coverage@" + key] = catalogItems > 0 ? (double)covered.Count / catalogItems : 0;
         }
-        return new RecEvalResult(model, lists.Length, metrics);
+        return new RecEvalResult(model, lists.Count, metrics);
     }
 
     /// <summary>
