@@ -45,7 +45,7 @@ public sealed class TrainDeepCommand : ICliCommand
         var noItemText = new Option<bool>("--no-item-text") { Description = "Item tower without the items' text vectors, even when a text model is trained too." };
         var idfOpt = new Option<bool>("--idf") { Description = "Weight each text-tower input id by its catalog IDF (default: all weigh 1)." };
         var hardNeg = new Option<bool>("--hard-negatives") { Description = "--query-log: add each pseudo-pair's BM25 runner-up title as a hard negative." };
-        var pooling = new Option<string>("--pooling") { Description = "Text tower pooling: attention (learned weights over the bag), mean, sqrt (sum / √n) or max.", DefaultValueFactory = _ => "attention" };
+        var pooling = new Option<string>("--pooling") { Description = "Text tower pooling: mean, attention (learned weights over the bag), sqrt (sum / √n) or max.", DefaultValueFactory = _ => "mean" };
         var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
         foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, idfOpt, hardNeg, pooling }) cmd.Options.Add(o);
