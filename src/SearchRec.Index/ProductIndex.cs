@@ -62,7 +62,10 @@ public sealed class ProductIndex : IProductRecall, IDisposable
                 fields[f] = new FieldBm25(name, options.K1, options.B, FieldBm25.Average(_reader, name, sums[name]));
             }
             Bounds = LoadOrComputeBounds(fields, path, fresh);
-            _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            Resident = ResidentPostings.Load(_reader, IndexFields.Scored);
+            ResidentSeconds = sw.Elapsed.TotalSeconds;
+            _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker, Resident);
         }
         catch
         {
@@ -73,6 +76,15 @@ public sealed class ProductIndex : IProductRecall, IDisposable
 
     /// <summary>Per-term score bounds of the pruned recall.</summary>
     internal TermBounds Bounds { get; }
+
+    /// <summary>The Lucene reader (for tests comparing against Lucene's own postings).</summary>
+    internal IndexReader Reader => _reader;
+
+    /// <summary>The long posting lists held in memory for the pruned recall.</summary>
+    internal ResidentPostings Resident { get; }
+
+    /// <summary>Seconds the open spent copying <see cref="Resident"/>.</summary>
+    internal double ResidentSeconds { get; }
 
     /// <summary>Seconds the build spent computing <see cref="Bounds"/> (0 when they were loaded or are lazy).</summary>
     internal double BoundsSeconds { get; private set; }

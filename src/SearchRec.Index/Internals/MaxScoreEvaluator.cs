@@ -42,9 +42,12 @@ internal sealed class MaxScoreEvaluator : IDisposable
     private readonly Lock _pricesGate = new();
     private double[]? _prices;
 
-    public MaxScoreEvaluator(IndexReader reader, FieldBm25[] fields, TermBounds bounds, float tieBreaker)
+    private readonly ResidentPostings _resident;
+
+    public MaxScoreEvaluator(IndexReader reader, FieldBm25[] fields, TermBounds bounds, float tieBreaker, ResidentPostings resident)
     {
         _reader = reader;
+        _resident = resident;
         _leaves = reader.Leaves;
         _fields = fields;
         _bounds = bounds;
@@ -113,8 +116,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
         {
             var ar = _leaves[l].AtomicReader;
             var enums = s.Enums[l];
-            if (enums.Length < s.Term.Length) Array.Resize(ref s.Enums[l], s.Term.Length);
-            enums = s.Enums[l];
+            var chosen = s.Chosen[l];
+            var resident = s.Resident[l];
             s.Live[l] = 0;
             for (var i = 0; i < n; i++)
             {
@@ -127,7 +130,11 @@ internal sealed class MaxScoreEvaluator : IDisposable
                     if (sb > s.RareBound[i]) s.RareBound[i] = sb;
                     if (te.TotalTermFreq > s.RareMaxTf[i]) s.RareMaxTf[i] = te.TotalTermFreq;
                 }
-                enums[i] = te.Docs(ar.LiveDocs, enums[i], DocsFlags.FREQS);
+                // Long lists from memory; the rest from Lucene, reusing this thread's enum.
+                if (_resident.Get(l, s.Field[i], s.Term[i]) is { } list)
+                    chosen[i] = (resident[i] ??= new ResidentDocsEnum()).Reset(list);
+                else
+                    chosen[i] = enums[i] = te.Docs(ar.LiveDocs, enums[i], DocsFlags.FREQS);
                 s.Found[l * s.Term.Length + i] = true;
                 s.Live[l]++;
             }
@@ -191,7 +198,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         if (m == 0) return theta;
         Array.Sort(s.SortKey, s.Order, 0, m);
 
-        var enums = s.Enums[leaf];
+        var enums = s.Chosen[leaf];
         var cur = s.Cur;
         var act = s.Act;
         var field = s.ActField;
@@ -542,6 +549,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
             _ords = new NumericDocValues?[leaves];
             _ids = new BinaryDocValues?[leaves];
             Enums = new DocsEnum?[leaves][];
+            Chosen = new DocsEnum?[leaves][];
+            Resident = new ResidentDocsEnum?[leaves][];
             Live = new int[leaves];
             for (var l = 0; l < leaves; l++)
             {
@@ -549,6 +558,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 _keyEnums[l] = new TermsEnum?[2];
                 _keyDocs[l] = new DocsEnum?[2];
                 Enums[l] = new DocsEnum?[16];
+                Chosen[l] = new DocsEnum?[16];
+                Resident[l] = new ResidentDocsEnum?[16];
             }
             Found = new bool[leaves * 16];
             Grow(16);
@@ -567,6 +578,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public float[] Bound = [];
         public bool[] Found;
         public readonly DocsEnum?[][] Enums;
+
+        /// <summary>Per segment and clause: the enum this query reads (a resident one or Lucene's).</summary>
+        public readonly DocsEnum?[][] Chosen;
+        public readonly ResidentDocsEnum?[][] Resident;
         public readonly int[] Live;
 
         // Per segment, in bound order.
@@ -637,7 +652,11 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref PrefixField, (size + 1) * FieldCount);
             Found = new bool[Live.Length * size];
             for (var l = 0; l < Enums.Length; l++)
+            {
                 if (Enums[l].Length < size) Array.Resize(ref Enums[l], size);
+                if (Chosen[l].Length < size) Array.Resize(ref Chosen[l], size);
+                if (Resident[l].Length < size) Array.Resize(ref Resident[l], size);
+            }
         }
 
         public TermsEnum? TermsEnum(int leaf, AtomicReader ar, int field)
