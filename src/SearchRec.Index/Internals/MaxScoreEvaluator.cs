@@ -212,6 +212,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
         var rangePf = s.RangeField;
         var lastBlock = -1;
         var pf = s.PrefixField;
+        var top = s.ActTop;
+        Span<float> den = stackalloc float[FieldCount];
+        Span<int> usedField = stackalloc int[FieldCount];
+        var used = 0;
         var pb = s.PrefixBound;
         Array.Clear(pf, 0, FieldCount);
         pb[0] = 0;
@@ -226,7 +230,17 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Copy(pf, k * FieldCount, pf, (k + 1) * FieldCount, FieldCount);
             pf[(k + 1) * FieldCount + field[k]] += s.Bound[i];
             pb[k + 1] = Combine(pf.AsSpan((k + 1) * FieldCount, FieldCount));
+            top[k] = weight[k] * maxTf[k] * _fields[field[k]].K1Plus1;
             cur[k] = act[k].NextDoc();
+        }
+        for (var f = 0; f < FieldCount; f++)
+        {
+            for (var k = 0; k < m; k++)
+            {
+                if (field[k] != f) continue;
+                usedField[used++] = f;
+                break;
+            }
         }
         s.Work.Postings += m;
 
@@ -235,7 +249,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
         // Field sums in double: exact for these few terms whatever the order clauses are visited in, so equal
         // products get equal scores (and keep their input order) however the essential set moved meanwhile.
         Span<double> fs = stackalloc double[FieldCount];
-        Span<double> ub = stackalloc double[FieldCount];
         Span<double> rem = stackalloc double[FieldCount];
         Span<float> final = stackalloc float[FieldCount];
         var p = 0;
@@ -289,30 +302,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
             // bound of the shortest title holding the term, which the clause-level bounds have to assume.
             postings += hits;
             candidates++;
-            var pass = filter.Accept(d);
-            if (pass)
-            {
-                ub.Clear();
-                rem.Clear();
-                for (var h = 0; h < hits; h++)
-                {
-                    var k = hit[h];
-                    ub[field[k]] += DocBound(weight[k], maxTf[k], actBound[k], _fields[field[k]], lengths[field[k]]!, d);
-                }
-                for (var k = 0; k < p; k++)
-                {
-                    var b = nb[k] = DocBound(weight[k], maxTf[k], actBound[k], _fields[field[k]], lengths[field[k]]!, d);
-                    rem[field[k]] += b;
-                }
-                for (var f = 0; f < FieldCount; f++) ub[f] += rem[f];
-                pass = Combine(ub) * BoundMargin >= theta;
-            }
-            if (!pass)
+            if (!filter.Accept(d))
             {
                 for (var h = 0; h < hits; h++) { var k = hit[h]; cur[k] = act[k].NextDoc(); }
                 continue;
             }
-            scored++;
+            // The essential lists' exact scores (as cheap as a bound once the postings are decoded), then the
+            // non-essential clauses' bound: first the clause-level one (no per-product work), then d's own.
             fs.Clear();
             for (var h = 0; h < hits; h++)
             {
@@ -321,12 +317,32 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 fs[f] += Score(act[k], weight[k], _fields[f], lengths[f]!, d);
                 cur[k] = act[k].NextDoc();
             }
+            if (Bound(fs, pf.AsSpan(p * FieldCount, FieldCount)) * BoundMargin < theta) continue;
+            rem.Clear();
+            if (p > 0)
+            {
+                for (var u = 0; u < used; u++)
+                {
+                    var f = usedField[u];
+                    den[f] = _fields[f].Constant + _fields[f].PerLength * lengths[f]![d];
+                }
+                for (var k = 0; k < p; k++)
+                {
+                    var f = field[k];
+                    var b = top[k] / (maxTf[k] + den[f]);
+                    if (!(b < actBound[k])) b = actBound[k];
+                    nb[k] = b;
+                    rem[f] += b;
+                }
+                if (Bound(fs, rem) * BoundMargin < theta) continue;
+            }
+            scored++;
 
             // Non-essential clauses, largest bound first, while the candidate can still make the top N.
             var alive = true;
             for (var k = p - 1; k >= 0; k--)
             {
-                if (Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
+                if (k < p - 1 && Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
                 var c = cur[k];
                 if (c < d) { c = cur[k] = act[k].Advance(d); advances++; }
                 if (c == d) fs[field[k]] += Score(act[k], weight[k], _fields[field[k]], lengths[field[k]]!, d);
@@ -356,6 +372,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         return theta;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static float Score(DocsEnum docs, float weight, FieldBm25 f, float[] lengths, int doc)
     {
         // The expression of ExactBm25Similarity's scorer, term for term, so scores match Lucene's to the last bit.
@@ -371,6 +388,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
     private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float[] lengths, int doc) =>
         DocBound(weight, maxTf, clauseBound, f, lengths[doc]);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float length)
     {
         var b = weight * maxTf * f.K1Plus1 / (maxTf + f.Constant + f.PerLength * length);
@@ -378,6 +396,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 
     /// <summary>Dis-max of per-field bounds.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private double Bound(ReadOnlySpan<double> v)
     {
         var max = Math.Max(Math.Max(Math.Max(v[0], v[1]), Math.Max(v[2], v[3])), v[4]);
@@ -385,6 +404,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 
     /// <summary>Dis-max of the field scores so far plus the field bounds still to come.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private double Bound(ReadOnlySpan<double> v, ReadOnlySpan<double> more)
     {
         double a = v[0] + more[0], b = v[1] + more[1], c = v[2] + more[2], d = v[3] + more[3], e = v[4] + more[4];
@@ -594,6 +614,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public float[] ActBound = [];
         public int[] Hit = [];
         public float[] ActMaxTf = [];
+        public float[] ActTop = [];
         public double[] NeBound = [];
         public readonly double[] RangeField = new double[FieldCount];
         public double[] PrefixField = [];
@@ -645,6 +666,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref ActBound, size);
             Array.Resize(ref Hit, size);
             Array.Resize(ref ActMaxTf, size);
+            Array.Resize(ref ActTop, size);
             Array.Resize(ref NeBound, size);
             Array.Resize(ref RareMaxTf, size);
             Array.Resize(ref MaxTf, size);
