@@ -57,6 +57,30 @@ public sealed class ResidentPostingsTests(SyntheticIndex shop) : IClassFixture<S
     }
 
     [Fact]
+    public void A_list_whose_blocks_span_more_than_16_bits_of_doc_ids_reads_back_the_same()
+    {
+        int[] docs = [.. Enumerable.Range(0, 200).Select(i => i * 1500)];
+        byte[] freqs = [.. Enumerable.Range(0, 200).Select(i => (byte)(1 + i % 7))];
+        int[] dense = [.. Enumerable.Range(0, 200).Select(i => 70_000 + i * 3)];
+        foreach (var ids in new[] { docs, dense })
+        {
+            var list = new ResidentList(ids, freqs);
+            Assert.Equal(ids == docs, list.Wide is not null);
+            var e = new ResidentDocsEnum().Reset(list);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                Assert.Equal(ids[i], e.NextDoc());
+                Assert.Equal(freqs[i], e.Freq);
+            }
+            Assert.Equal(DocIdSetIterator.NO_MORE_DOCS, e.NextDoc());
+            e.Reset(list);
+            Assert.Equal(ids[100], e.Advance(ids[100] - 1));
+            Assert.Equal(ids[101], e.Advance(ids[100] + 1));
+            Assert.Equal(DocIdSetIterator.NO_MORE_DOCS, e.Advance(ids[^1] + 1));
+        }
+    }
+
+    [Fact]
     public void Only_lists_of_at_least_the_minimum_document_frequency_are_held()
     {
         var reader = shop.Index.Reader;
@@ -65,6 +89,6 @@ public sealed class ResidentPostingsTests(SyntheticIndex shop) : IClassFixture<S
         Assert.True(some.Terms > 0);
         Assert.True(some.Terms < all.Terms);
         Assert.True(some.Postings < all.Postings);
-        Assert.Equal(all.Postings * 5, all.Bytes);
+        Assert.InRange(all.Bytes, all.Postings * 3, all.Postings * 5);
     }
 }

@@ -85,9 +85,10 @@ internal sealed class ResidentPostings
                         n++;
                     }
                     if (!fits || n == 0) continue;
-                    map[te.Term.Utf8ToString()] = new ResidentList(docBuf.AsSpan(0, n).ToArray(), freqBuf.AsSpan(0, n).ToArray());
+                    var list = new ResidentList(docBuf.AsSpan(0, n), freqBuf.AsSpan(0, n));
+                    map[te.Term.Utf8ToString()] = list;
                     postings += n;
-                    bytes += n * 5L;
+                    bytes += list.Bytes;
                     terms++;
                 }
                 if (map.Count > 0) lists[l][f] = map;
@@ -97,26 +98,73 @@ internal sealed class ResidentPostings
     }
 }
 
-/// <summary>One segment's postings of one term: ascending doc ids and their term frequencies.</summary>
-internal sealed class ResidentList(int[] docs, byte[] freqs)
+/// <summary>
+/// One segment's postings of one term: ascending doc ids and their term frequencies. Doc ids are kept as 16-bit
+/// offsets from the first doc id of each block of <see cref="BlockSize"/> postings when every block spans fewer than
+/// 65,536 ids (almost every long list), else as plain ints.
+/// </summary>
+internal sealed class ResidentList
 {
-    public readonly int[] Docs = docs;
-    public readonly byte[] Freqs = freqs;
+    public const int BlockShift = 6;
+    public const int BlockSize = 1 << BlockShift;
+
+    public readonly int Count;
+    public readonly byte[] Freqs;
+
+    /// <summary>Plain doc ids, or null when <see cref="Low"/> and <see cref="Base"/> hold them.</summary>
+    public readonly int[]? Wide;
+    public readonly ushort[] Low = [];
+    public readonly int[] Base = [];
+
+    public ResidentList(ReadOnlySpan<int> docs, ReadOnlySpan<byte> freqs)
+    {
+        Count = docs.Length;
+        Freqs = freqs.ToArray();
+        var blocks = (docs.Length + BlockSize - 1) >> BlockShift;
+        var compact = true;
+        for (var b = 0; b < blocks && compact; b++)
+        {
+            var first = docs[b << BlockShift];
+            var last = docs[Math.Min(docs.Length, (b + 1) << BlockShift) - 1];
+            compact = last - first <= ushort.MaxValue;
+        }
+        if (!compact)
+        {
+            Wide = docs.ToArray();
+            return;
+        }
+        Base = new int[blocks];
+        Low = new ushort[docs.Length];
+        for (var i = 0; i < docs.Length; i++)
+        {
+            if ((i & (BlockSize - 1)) == 0) Base[i >> BlockShift] = docs[i];
+            Low[i] = (ushort)(docs[i] - Base[i >> BlockShift]);
+        }
+    }
+
+    /// <summary>Bytes of the arrays.</summary>
+    public long Bytes => Freqs.Length + (Wide is null ? Low.Length * 2L + Base.Length * 4L : Wide.Length * 4L);
+
+    /// <summary>The <paramref name="i"/>-th doc id.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int Doc(int i) => Wide is { } w ? w[i] : Base[i >> BlockShift] + Low[i];
 }
 
 /// <summary>A reusable <see cref="DocsEnum"/> over a <see cref="ResidentList"/>.</summary>
 internal sealed class ResidentDocsEnum : DocsEnum
 {
-    private int[] _docs = [];
+    private ResidentList _list = null!;
     private byte[] _freqs = [];
+    private int _count;
     private int _pos;
     private int _doc;
 
     /// <summary>Positions the enum before the first posting of <paramref name="list"/>.</summary>
     public ResidentDocsEnum Reset(ResidentList list)
     {
-        _docs = list.Docs;
+        _list = list;
         _freqs = list.Freqs;
+        _count = list.Count;
         _pos = -1;
         _doc = -1;
         return this;
@@ -129,34 +177,39 @@ internal sealed class ResidentDocsEnum : DocsEnum
     public override int NextDoc()
     {
         var p = ++_pos;
-        var docs = _docs;
-        if ((uint)p < (uint)docs.Length) return _doc = docs[p];
-        _pos = docs.Length;
+        if (p < _count) return _doc = _list.Doc(p);
+        _pos = _count;
         return _doc = NO_MORE_DOCS;
     }
 
     public override int Advance(int target)
     {
-        var docs = _docs;
+        var list = _list;
+        var n = _count;
         var lo = _pos + 1;
-        if (lo >= docs.Length) { _pos = docs.Length; return _doc = NO_MORE_DOCS; }
-        if (docs[lo] >= target) { _pos = lo; return _doc = docs[lo]; }
+        if (lo >= n) { _pos = n; return _doc = NO_MORE_DOCS; }
+        var d = list.Doc(lo);
+        if (d >= target) { _pos = lo; return _doc = d; }
         // Gallop, then binary search: skips are short between nearby candidates and long across skipped blocks.
         var step = 1;
         var hi = lo + 1;
-        while (hi < docs.Length && docs[hi] < target)
+        while (hi < n && list.Doc(hi) < target)
         {
             lo = hi;
             step <<= 1;
             hi = lo + step;
         }
-        if (hi > docs.Length) hi = docs.Length;
-        // docs[lo] < target; the answer is in (lo, hi].
-        var i = Array.BinarySearch(docs, lo + 1, hi - lo - 1, target);
-        if (i < 0) i = ~i;
-        _pos = i;
-        return _doc = i < docs.Length ? docs[i] : NO_MORE_DOCS;
+        if (hi > n) hi = n;
+        // Doc(lo) < target, and Doc(hi) >= target or hi == n: the answer is in (lo, hi].
+        while (hi - lo > 1)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (list.Doc(mid) < target) lo = mid;
+            else hi = mid;
+        }
+        _pos = hi;
+        return _doc = hi < n ? list.Doc(hi) : NO_MORE_DOCS;
     }
 
-    public override long GetCost() => _docs.Length;
+    public override long GetCost() => _count;
 }
