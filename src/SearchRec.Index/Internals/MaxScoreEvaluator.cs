@@ -37,6 +37,9 @@ internal sealed class MaxScoreEvaluator : IDisposable
     /// <summary>Per segment and field, per block of <see cref="RangeBlock"/> doc ids: the shortest field length in it.</summary>
     private readonly float[]?[][] _blockMin;
 
+    /// <summary>Per segment, each product's input position (read once: ties against the N-th score are common).</summary>
+    private readonly int[][] _ords;
+
     private const int RangeShift = 7;
     private const int RangeBlock = 1 << RangeShift;
     private readonly Lock _pricesGate = new();
@@ -67,6 +70,15 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 for (var d = 0; d < a.Length; d++) a[d] = norms.Get(d);
                 _lengths[l][f] = a;
             }
+        }
+        _ords = new int[_leaves.Count][];
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            var ar = _leaves[l].AtomicReader;
+            var values = ar.GetNumericDocValues(IndexFields.Ordinal) ?? throw new InvalidDataException($"segment {l} has no '{IndexFields.Ordinal}' doc values");
+            var a = new int[ar.MaxDoc];
+            for (var d = 0; d < a.Length; d++) a[d] = checked((int)values.Get(d));
+            _ords[l] = a;
         }
         _blockMin = new float[]?[_leaves.Count][];
         for (var l = 0; l < _leaves.Count; l++)
@@ -204,6 +216,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         var field = s.ActField;
         var weight = s.ActWeight;
         var actBound = s.ActBound;
+        var res = s.ActRes;
         var hit = s.Hit;
         var maxTf = s.ActMaxTf;
         var nb = s.NeBound;
@@ -223,6 +236,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         {
             var i = s.Order[k];
             act[k] = enums[i]!;
+            res[k] = act[k] as ResidentDocsEnum;
             field[k] = s.Field[i];
             weight[k] = s.Weight[i];
             actBound[k] = s.Bound[i];
@@ -244,7 +258,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
         s.Work.Postings += m;
 
-        var ords = s.Ordinals(leaf, ar);
+        var ords = _ords[leaf];
         var docBase = ctx.DocBase;
         // Field sums in double: exact for these few terms whatever the order clauses are visited in, so equal
         // products get equal scores (and keep their input order) however the essential set moved meanwhile.
@@ -314,8 +328,17 @@ internal sealed class MaxScoreEvaluator : IDisposable
             {
                 var k = hit[h];
                 var f = field[k];
-                fs[f] += Score(act[k], weight[k], _fields[f], lengths[f]!, d);
-                cur[k] = act[k].NextDoc();
+                // Resident lists through their sealed type: direct calls the JIT can inline.
+                if (res[k] is { } r)
+                {
+                    fs[f] += Score(r.Freq, weight[k], _fields[f], lengths[f]!, d);
+                    cur[k] = r.NextDoc();
+                }
+                else
+                {
+                    fs[f] += Score(act[k].Freq, weight[k], _fields[f], lengths[f]!, d);
+                    cur[k] = act[k].NextDoc();
+                }
             }
             if (Bound(fs, pf.AsSpan(p * FieldCount, FieldCount)) * BoundMargin < theta) continue;
             rem.Clear();
@@ -344,8 +367,9 @@ internal sealed class MaxScoreEvaluator : IDisposable
             {
                 if (k < p - 1 && Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
                 var c = cur[k];
-                if (c < d) { c = cur[k] = act[k].Advance(d); advances++; }
-                if (c == d) fs[field[k]] += Score(act[k], weight[k], _fields[field[k]], lengths[field[k]]!, d);
+                var r = res[k];
+                if (c < d) { c = cur[k] = r is not null ? r.Advance(d) : act[k].Advance(d); advances++; }
+                if (c == d) fs[field[k]] += Score(r is not null ? r.Freq : act[k].Freq, weight[k], _fields[field[k]], lengths[field[k]]!, d);
                 rem[field[k]] -= nb[k];
             }
             if (!alive) continue;
@@ -353,7 +377,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
             for (var f = 0; f < FieldCount; f++) final[f] = (float)fs[f];
             var score = Combine(final);
             if (score < theta) continue;
-            var ord = ords.Get(d);
+            long ord = ords[d];
             if (s.HeapSize == topN && !Better(score, ord, s.HScore[s.Heap[0]], s.HOrd[s.Heap[0]])) continue;
             s.Push(score, ord, docBase + d, leaf, final, topN);
             if (s.HeapSize == topN)
@@ -373,10 +397,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static float Score(DocsEnum docs, float weight, FieldBm25 f, float[] lengths, int doc)
+    private static float Score(int tf, float weight, FieldBm25 f, float[] lengths, int doc)
     {
         // The expression of ExactBm25Similarity's scorer, term for term, so scores match Lucene's to the last bit.
-        float freq = docs.Freq;
+        float freq = tf;
         var length = lengths[doc];
         return weight * freq * f.K1Plus1 / (freq + f.Constant + f.PerLength * length);
     }
@@ -558,7 +582,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
         private readonly TermsEnum?[][] _termsEnums;
         private readonly TermsEnum?[][] _keyEnums;
         private readonly DocsEnum?[][] _keyDocs;
-        private readonly NumericDocValues?[] _ords;
         private readonly BinaryDocValues?[] _ids;
 
         public Scratch(int leaves)
@@ -566,7 +589,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
             _termsEnums = new TermsEnum?[leaves][];
             _keyEnums = new TermsEnum?[leaves][];
             _keyDocs = new DocsEnum?[leaves][];
-            _ords = new NumericDocValues?[leaves];
             _ids = new BinaryDocValues?[leaves];
             Enums = new DocsEnum?[leaves][];
             Chosen = new DocsEnum?[leaves][];
@@ -609,6 +631,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public float[] SortKey = [];
         public int[] Cur = [];
         public DocsEnum[] Act = [];
+        public ResidentDocsEnum?[] ActRes = [];
         public int[] ActField = [];
         public float[] ActWeight = [];
         public float[] ActBound = [];
@@ -661,6 +684,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref SortKey, size);
             Array.Resize(ref Cur, size);
             Array.Resize(ref Act, size);
+            Array.Resize(ref ActRes, size);
             Array.Resize(ref ActField, size);
             Array.Resize(ref ActWeight, size);
             Array.Resize(ref ActBound, size);
@@ -703,8 +727,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
             return _keyDocs[leaf][which] = te.Docs(ar.LiveDocs, _keyDocs[leaf][which], DocsFlags.NONE);
         }
 
-        public NumericDocValues Ordinals(int leaf, AtomicReader ar) =>
-            _ords[leaf] ??= ar.GetNumericDocValues(IndexFields.Ordinal) ?? throw new InvalidDataException($"segment {leaf} has no '{IndexFields.Ordinal}' doc values");
 
         public BinaryDocValues Ids(int leaf, AtomicReader ar) =>
             _ids[leaf] ??= ar.GetBinaryDocValues(IndexFields.Id) ?? throw new InvalidDataException($"segment {leaf} has no '{IndexFields.Id}' doc values");
