@@ -33,6 +33,14 @@ public sealed class IndexOptions
     /// </summary>
     public float TieBreaker { get; set; } = 0.3f;
 
+    /// <summary>
+    /// Most distinct terms a recall keeps per analyzer, in [1, 48]: a query with more (a pasted title) keeps its
+    /// rarest ones, highest IDF first, and is scored approximately; shorter ones are exact. Default 32: the bigram
+    /// analyzer reads each CJK character and each pair, so about 16 characters (98% of the ecom-search query log is
+    /// shorter).
+    /// </summary>
+    public int QueryTermCap { get; set; } = 32;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {
@@ -54,6 +62,8 @@ public sealed class IndexOptions
             throw new ArgumentException($"IndexOptions.B must be in [0, 1], was {B}.", nameof(B));
         if (!(TieBreaker >= 0f && TieBreaker <= 1f))
             throw new ArgumentException($"IndexOptions.TieBreaker must be in [0, 1], was {TieBreaker}.", nameof(TieBreaker));
+        if (QueryTermCap < 1 || QueryTermCap > ProductIndex.MaxQueryTerms)
+            throw new ArgumentException($"IndexOptions.QueryTermCap must be in [1, {ProductIndex.MaxQueryTerms}], was {QueryTermCap}.", nameof(QueryTermCap));
     }
 
     /// <summary>A copy, so an index keeps the options it was built with.</summary>

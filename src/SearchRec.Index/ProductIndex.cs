@@ -27,7 +27,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     /// <summary>The file beside the Lucene files that holds the build options.</summary>
     internal const string OptionsFileName = "searchrec-index.json";
 
-    /// <summary>Most distinct query terms per analyzer: keeps a 1,000-character query fast and under the clause limit.</summary>
+    /// <summary>Most distinct query terms read per analyzer, the bound of <see cref="IndexOptions.QueryTermCap"/>.</summary>
     internal const int MaxQueryTerms = 48;
 
     private static readonly Sort ScoreThenInputOrder = new(SortField.FIELD_SCORE, new SortField(IndexFields.Ordinal, SortFieldType.INT64));
@@ -62,7 +62,10 @@ public sealed class ProductIndex : IProductRecall, IDisposable
                 fields[f] = new FieldBm25(name, options.K1, options.B, FieldBm25.Average(_reader, name, sums[name]));
             }
             Bounds = LoadOrComputeBounds(fields, path, fresh);
-            _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            Resident = ResidentPostings.Load(_reader, IndexFields.Scored);
+            ResidentSeconds = sw.Elapsed.TotalSeconds;
+            _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker, Resident);
         }
         catch
         {
@@ -73,6 +76,15 @@ public sealed class ProductIndex : IProductRecall, IDisposable
 
     /// <summary>Per-term score bounds of the pruned recall.</summary>
     internal TermBounds Bounds { get; }
+
+    /// <summary>The Lucene reader (for tests comparing against Lucene's own postings).</summary>
+    internal IndexReader Reader => _reader;
+
+    /// <summary>The long posting lists held in memory for the pruned recall.</summary>
+    internal ResidentPostings Resident { get; }
+
+    /// <summary>Seconds the open spent copying <see cref="Resident"/>.</summary>
+    internal double ResidentSeconds { get; }
 
     /// <summary>Seconds the build spent computing <see cref="Bounds"/> (0 when they were loaded or are lazy).</summary>
     internal double BoundsSeconds { get; private set; }
@@ -446,7 +458,35 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         {
             ts.Dispose();
         }
+        if (s.Terms.Count > Options.QueryTermCap) KeepRarest(field, s, Options.QueryTermCap);
         return s.Terms.Count;
+    }
+
+    /// <summary>
+    /// Drops the terms no product holds (they score nothing), then keeps the <paramref name="cap"/> with the fewest
+    /// products in <paramref name="field"/> (the highest IDF: they carry most of the score), in query order; ties keep
+    /// the earlier term. Only long queries get here.
+    /// </summary>
+    private void KeepRarest(string field, QueryScratch s, int cap)
+    {
+        var n = s.Terms.Count;
+        var keys = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            long df = _reader.DocFreq(new Term(field, s.Terms[i]));
+            keys[i] = ((df == 0 ? long.MaxValue >> 9 : df) << 8) | (uint)i;
+        }
+        Array.Sort(keys);
+        var keep = new bool[n];
+        for (var r = 0; r < cap && keys[r] >> 8 != long.MaxValue >> 9; r++) keep[(int)(keys[r] & 0xFF)] = true;
+        var w = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var t = s.Terms[i];
+            if (keep[i]) s.Terms[w++] = t;
+            else s.TermCounts.Remove(t);
+        }
+        s.Terms.RemoveRange(w, n - w);
     }
 
     /// <summary>One SHOULD clause per distinct term; a repeated query term counts as often as it appears (as in plain BM25).</summary>

@@ -23,6 +23,7 @@ public sealed class IndexOptionsTests
     [InlineData(nameof(IndexOptions.BigramAnalyzer))]
     [InlineData(nameof(IndexOptions.UserDictionaryPath))]
     [InlineData(nameof(IndexOptions.SynonymsPath))]
+    [InlineData(nameof(IndexOptions.QueryTermCap))]
     public void A_bad_field_is_named_in_the_error(string field)
     {
         var o = new IndexOptions();
@@ -35,6 +36,7 @@ public sealed class IndexOptionsTests
             case nameof(IndexOptions.BigramAnalyzer): o.BigramAnalyzer = ""; break;
             case nameof(IndexOptions.UserDictionaryPath): o.UserDictionaryPath = "/no/such/file.txt"; break;
             case nameof(IndexOptions.SynonymsPath): o.SynonymsPath = "/no/such/file.txt"; break;
+            case nameof(IndexOptions.QueryTermCap): o.QueryTermCap = 49; break;
         }
         var e = Assert.Throws<ArgumentException>(o.Validate);
         Assert.Contains(field, e.Message);

@@ -37,14 +37,20 @@ internal sealed class MaxScoreEvaluator : IDisposable
     /// <summary>Per segment and field, per block of <see cref="RangeBlock"/> doc ids: the shortest field length in it.</summary>
     private readonly float[]?[][] _blockMin;
 
+    /// <summary>Per segment, each product's input position (read once: ties against the N-th score are common).</summary>
+    private readonly int[][] _ords;
+
     private const int RangeShift = 7;
     private const int RangeBlock = 1 << RangeShift;
     private readonly Lock _pricesGate = new();
     private double[]? _prices;
 
-    public MaxScoreEvaluator(IndexReader reader, FieldBm25[] fields, TermBounds bounds, float tieBreaker)
+    private readonly ResidentPostings _resident;
+
+    public MaxScoreEvaluator(IndexReader reader, FieldBm25[] fields, TermBounds bounds, float tieBreaker, ResidentPostings resident)
     {
         _reader = reader;
+        _resident = resident;
         _leaves = reader.Leaves;
         _fields = fields;
         _bounds = bounds;
@@ -64,6 +70,15 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 for (var d = 0; d < a.Length; d++) a[d] = norms.Get(d);
                 _lengths[l][f] = a;
             }
+        }
+        _ords = new int[_leaves.Count][];
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            var ar = _leaves[l].AtomicReader;
+            var values = ar.GetNumericDocValues(IndexFields.Ordinal) ?? throw new InvalidDataException($"segment {l} has no '{IndexFields.Ordinal}' doc values");
+            var a = new int[ar.MaxDoc];
+            for (var d = 0; d < a.Length; d++) a[d] = checked((int)values.Get(d));
+            _ords[l] = a;
         }
         _blockMin = new float[]?[_leaves.Count][];
         for (var l = 0; l < _leaves.Count; l++)
@@ -113,8 +128,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
         {
             var ar = _leaves[l].AtomicReader;
             var enums = s.Enums[l];
-            if (enums.Length < s.Term.Length) Array.Resize(ref s.Enums[l], s.Term.Length);
-            enums = s.Enums[l];
+            var chosen = s.Chosen[l];
+            var resident = s.Resident[l];
             s.Live[l] = 0;
             for (var i = 0; i < n; i++)
             {
@@ -127,7 +142,11 @@ internal sealed class MaxScoreEvaluator : IDisposable
                     if (sb > s.RareBound[i]) s.RareBound[i] = sb;
                     if (te.TotalTermFreq > s.RareMaxTf[i]) s.RareMaxTf[i] = te.TotalTermFreq;
                 }
-                enums[i] = te.Docs(ar.LiveDocs, enums[i], DocsFlags.FREQS);
+                // Long lists from memory; the rest from Lucene, reusing this thread's enum.
+                if (_resident.Get(l, s.Field[i], s.Term[i]) is { } list)
+                    chosen[i] = (resident[i] ??= new ResidentDocsEnum()).Reset(list);
+                else
+                    chosen[i] = enums[i] = te.Docs(ar.LiveDocs, enums[i], DocsFlags.FREQS);
                 s.Found[l * s.Term.Length + i] = true;
                 s.Live[l]++;
             }
@@ -191,12 +210,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
         if (m == 0) return theta;
         Array.Sort(s.SortKey, s.Order, 0, m);
 
-        var enums = s.Enums[leaf];
+        var enums = s.Chosen[leaf];
         var cur = s.Cur;
         var act = s.Act;
         var field = s.ActField;
         var weight = s.ActWeight;
         var actBound = s.ActBound;
+        var res = s.ActRes;
         var hit = s.Hit;
         var maxTf = s.ActMaxTf;
         var nb = s.NeBound;
@@ -205,6 +225,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
         var rangePf = s.RangeField;
         var lastBlock = -1;
         var pf = s.PrefixField;
+        var top = s.ActTop;
+        Span<float> den = stackalloc float[FieldCount];
+        Span<int> usedField = stackalloc int[FieldCount];
+        var used = 0;
         var pb = s.PrefixBound;
         Array.Clear(pf, 0, FieldCount);
         pb[0] = 0;
@@ -212,6 +236,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         {
             var i = s.Order[k];
             act[k] = enums[i]!;
+            res[k] = act[k] as ResidentDocsEnum;
             field[k] = s.Field[i];
             weight[k] = s.Weight[i];
             actBound[k] = s.Bound[i];
@@ -219,16 +244,25 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Copy(pf, k * FieldCount, pf, (k + 1) * FieldCount, FieldCount);
             pf[(k + 1) * FieldCount + field[k]] += s.Bound[i];
             pb[k + 1] = Combine(pf.AsSpan((k + 1) * FieldCount, FieldCount));
+            top[k] = weight[k] * maxTf[k] * _fields[field[k]].K1Plus1;
             cur[k] = act[k].NextDoc();
+        }
+        for (var f = 0; f < FieldCount; f++)
+        {
+            for (var k = 0; k < m; k++)
+            {
+                if (field[k] != f) continue;
+                usedField[used++] = f;
+                break;
+            }
         }
         s.Work.Postings += m;
 
-        var ords = s.Ordinals(leaf, ar);
+        var ords = _ords[leaf];
         var docBase = ctx.DocBase;
         // Field sums in double: exact for these few terms whatever the order clauses are visited in, so equal
         // products get equal scores (and keep their input order) however the essential set moved meanwhile.
         Span<double> fs = stackalloc double[FieldCount];
-        Span<double> ub = stackalloc double[FieldCount];
         Span<double> rem = stackalloc double[FieldCount];
         Span<float> final = stackalloc float[FieldCount];
         var p = 0;
@@ -282,47 +316,60 @@ internal sealed class MaxScoreEvaluator : IDisposable
             // bound of the shortest title holding the term, which the clause-level bounds have to assume.
             postings += hits;
             candidates++;
-            var pass = filter.Accept(d);
-            if (pass)
-            {
-                ub.Clear();
-                rem.Clear();
-                for (var h = 0; h < hits; h++)
-                {
-                    var k = hit[h];
-                    ub[field[k]] += DocBound(weight[k], maxTf[k], actBound[k], _fields[field[k]], lengths[field[k]]!, d);
-                }
-                for (var k = 0; k < p; k++)
-                {
-                    var b = nb[k] = DocBound(weight[k], maxTf[k], actBound[k], _fields[field[k]], lengths[field[k]]!, d);
-                    rem[field[k]] += b;
-                }
-                for (var f = 0; f < FieldCount; f++) ub[f] += rem[f];
-                pass = Combine(ub) * BoundMargin >= theta;
-            }
-            if (!pass)
+            if (!filter.Accept(d))
             {
                 for (var h = 0; h < hits; h++) { var k = hit[h]; cur[k] = act[k].NextDoc(); }
                 continue;
             }
-            scored++;
+            // The essential lists' exact scores (as cheap as a bound once the postings are decoded), then the
+            // non-essential clauses' bound: first the clause-level one (no per-product work), then d's own.
             fs.Clear();
             for (var h = 0; h < hits; h++)
             {
                 var k = hit[h];
                 var f = field[k];
-                fs[f] += Score(act[k], weight[k], _fields[f], lengths[f]!, d);
-                cur[k] = act[k].NextDoc();
+                // Resident lists through their sealed type: direct calls the JIT can inline.
+                if (res[k] is { } r)
+                {
+                    fs[f] += Score(r.Freq, weight[k], _fields[f], lengths[f]!, d);
+                    cur[k] = r.NextDoc();
+                }
+                else
+                {
+                    fs[f] += Score(act[k].Freq, weight[k], _fields[f], lengths[f]!, d);
+                    cur[k] = act[k].NextDoc();
+                }
             }
+            if (Bound(fs, pf.AsSpan(p * FieldCount, FieldCount)) * BoundMargin < theta) continue;
+            rem.Clear();
+            if (p > 0)
+            {
+                for (var u = 0; u < used; u++)
+                {
+                    var f = usedField[u];
+                    den[f] = _fields[f].Constant + _fields[f].PerLength * lengths[f]![d];
+                }
+                for (var k = 0; k < p; k++)
+                {
+                    var f = field[k];
+                    var b = top[k] / (maxTf[k] + den[f]);
+                    if (!(b < actBound[k])) b = actBound[k];
+                    nb[k] = b;
+                    rem[f] += b;
+                }
+                if (Bound(fs, rem) * BoundMargin < theta) continue;
+            }
+            scored++;
 
             // Non-essential clauses, largest bound first, while the candidate can still make the top N.
             var alive = true;
             for (var k = p - 1; k >= 0; k--)
             {
-                if (Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
+                if (k < p - 1 && Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
                 var c = cur[k];
-                if (c < d) { c = cur[k] = act[k].Advance(d); advances++; }
-                if (c == d) fs[field[k]] += Score(act[k], weight[k], _fields[field[k]], lengths[field[k]]!, d);
+                var r = res[k];
+                if (c < d) { c = cur[k] = r is not null ? r.Advance(d) : act[k].Advance(d); advances++; }
+                if (c == d) fs[field[k]] += Score(r is not null ? r.Freq : act[k].Freq, weight[k], _fields[field[k]], lengths[field[k]]!, d);
                 rem[field[k]] -= nb[k];
             }
             if (!alive) continue;
@@ -330,7 +377,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
             for (var f = 0; f < FieldCount; f++) final[f] = (float)fs[f];
             var score = Combine(final);
             if (score < theta) continue;
-            var ord = ords.Get(d);
+            long ord = ords[d];
             if (s.HeapSize == topN && !Better(score, ord, s.HScore[s.Heap[0]], s.HOrd[s.Heap[0]])) continue;
             s.Push(score, ord, docBase + d, leaf, final, topN);
             if (s.HeapSize == topN)
@@ -349,10 +396,11 @@ internal sealed class MaxScoreEvaluator : IDisposable
         return theta;
     }
 
-    private static float Score(DocsEnum docs, float weight, FieldBm25 f, float[] lengths, int doc)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static float Score(int tf, float weight, FieldBm25 f, float[] lengths, int doc)
     {
         // The expression of ExactBm25Similarity's scorer, term for term, so scores match Lucene's to the last bit.
-        float freq = docs.Freq;
+        float freq = tf;
         var length = lengths[doc];
         return weight * freq * f.K1Plus1 / (freq + f.Constant + f.PerLength * length);
     }
@@ -364,6 +412,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
     private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float[] lengths, int doc) =>
         DocBound(weight, maxTf, clauseBound, f, lengths[doc]);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float length)
     {
         var b = weight * maxTf * f.K1Plus1 / (maxTf + f.Constant + f.PerLength * length);
@@ -371,6 +420,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 
     /// <summary>Dis-max of per-field bounds.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private double Bound(ReadOnlySpan<double> v)
     {
         var max = Math.Max(Math.Max(Math.Max(v[0], v[1]), Math.Max(v[2], v[3])), v[4]);
@@ -378,6 +428,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 
     /// <summary>Dis-max of the field scores so far plus the field bounds still to come.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private double Bound(ReadOnlySpan<double> v, ReadOnlySpan<double> more)
     {
         double a = v[0] + more[0], b = v[1] + more[1], c = v[2] + more[2], d = v[3] + more[3], e = v[4] + more[4];
@@ -531,7 +582,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
         private readonly TermsEnum?[][] _termsEnums;
         private readonly TermsEnum?[][] _keyEnums;
         private readonly DocsEnum?[][] _keyDocs;
-        private readonly NumericDocValues?[] _ords;
         private readonly BinaryDocValues?[] _ids;
 
         public Scratch(int leaves)
@@ -539,9 +589,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
             _termsEnums = new TermsEnum?[leaves][];
             _keyEnums = new TermsEnum?[leaves][];
             _keyDocs = new DocsEnum?[leaves][];
-            _ords = new NumericDocValues?[leaves];
             _ids = new BinaryDocValues?[leaves];
             Enums = new DocsEnum?[leaves][];
+            Chosen = new DocsEnum?[leaves][];
+            Resident = new ResidentDocsEnum?[leaves][];
             Live = new int[leaves];
             for (var l = 0; l < leaves; l++)
             {
@@ -549,6 +600,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 _keyEnums[l] = new TermsEnum?[2];
                 _keyDocs[l] = new DocsEnum?[2];
                 Enums[l] = new DocsEnum?[16];
+                Chosen[l] = new DocsEnum?[16];
+                Resident[l] = new ResidentDocsEnum?[16];
             }
             Found = new bool[leaves * 16];
             Grow(16);
@@ -567,6 +620,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public float[] Bound = [];
         public bool[] Found;
         public readonly DocsEnum?[][] Enums;
+
+        /// <summary>Per segment and clause: the enum this query reads (a resident one or Lucene's).</summary>
+        public readonly DocsEnum?[][] Chosen;
+        public readonly ResidentDocsEnum?[][] Resident;
         public readonly int[] Live;
 
         // Per segment, in bound order.
@@ -574,11 +631,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public float[] SortKey = [];
         public int[] Cur = [];
         public DocsEnum[] Act = [];
+        public ResidentDocsEnum?[] ActRes = [];
         public int[] ActField = [];
         public float[] ActWeight = [];
         public float[] ActBound = [];
         public int[] Hit = [];
         public float[] ActMaxTf = [];
+        public float[] ActTop = [];
         public double[] NeBound = [];
         public readonly double[] RangeField = new double[FieldCount];
         public double[] PrefixField = [];
@@ -625,11 +684,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref SortKey, size);
             Array.Resize(ref Cur, size);
             Array.Resize(ref Act, size);
+            Array.Resize(ref ActRes, size);
             Array.Resize(ref ActField, size);
             Array.Resize(ref ActWeight, size);
             Array.Resize(ref ActBound, size);
             Array.Resize(ref Hit, size);
             Array.Resize(ref ActMaxTf, size);
+            Array.Resize(ref ActTop, size);
             Array.Resize(ref NeBound, size);
             Array.Resize(ref RareMaxTf, size);
             Array.Resize(ref MaxTf, size);
@@ -637,7 +698,11 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref PrefixField, (size + 1) * FieldCount);
             Found = new bool[Live.Length * size];
             for (var l = 0; l < Enums.Length; l++)
+            {
                 if (Enums[l].Length < size) Array.Resize(ref Enums[l], size);
+                if (Chosen[l].Length < size) Array.Resize(ref Chosen[l], size);
+                if (Resident[l].Length < size) Array.Resize(ref Resident[l], size);
+            }
         }
 
         public TermsEnum? TermsEnum(int leaf, AtomicReader ar, int field)
@@ -662,8 +727,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
             return _keyDocs[leaf][which] = te.Docs(ar.LiveDocs, _keyDocs[leaf][which], DocsFlags.NONE);
         }
 
-        public NumericDocValues Ordinals(int leaf, AtomicReader ar) =>
-            _ords[leaf] ??= ar.GetNumericDocValues(IndexFields.Ordinal) ?? throw new InvalidDataException($"segment {leaf} has no '{IndexFields.Ordinal}' doc values");
 
         public BinaryDocValues Ids(int leaf, AtomicReader ar) =>
             _ids[leaf] ??= ar.GetBinaryDocValues(IndexFields.Id) ?? throw new InvalidDataException($"segment {leaf} has no '{IndexFields.Id}' doc values");
