@@ -89,17 +89,8 @@ public sealed class ItemTextTests
         using var dir = new TempDir();
         var path = dir.File("item.onnx");
         File.WriteAllBytes(path, TowerExporter.Export(tower, "test", withSide: true));
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); " +
-            "print(m.opset_import[0].version, [i.name for i in m.graph.input], m.graph.input[2].type.tensor_type.shape.dim[0].dim_param, m.graph.input[2].type.tensor_type.shape.dim[1].dim_value)");
-        psi.ArgumentList.Add(path);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(60_000));
-        Assert.True(p.ExitCode == 0, stderr);
-        Assert.Equal("13 ['ids', 'weights', 'text', 'has_text'] batch 8", stdout.Trim());
+        var printed = TowerTestKit.RunOnnxChecker(path, "m.opset_import[0].version, [i.name for i in m.graph.input], m.graph.input[2].type.tensor_type.shape.dim[0].dim_param, m.graph.input[2].type.tensor_type.shape.dim[1].dim_value");
+        Assert.Equal("13 ['ids', 'weights', 'text', 'has_text'] batch 8", printed);
     }
 
     [Fact]

@@ -25,33 +25,7 @@ public sealed class TowerParityTests
     [InlineData(3)]
     public void OnnxRuntimeOutputMatchesTheTrainingForwardPassOnRandomInputs(int seed)
     {
-        var tower = RandomTower(seed);
-        using var dir = new TempDir();
-        var path = dir.File("t.onnx");
-        File.WriteAllBytes(path, TowerExporter.Export(tower, "test"));
-        using var session = TowerSession.Open(path, new DeepScorerOptions(), tower.Output);
-
-        var rng = new Random(seed * 7);
-        const int batch = 5, length = 11;
-        var ids = new long[batch * length];
-        var w = new float[batch * length];
-        for (var i = 0; i < ids.Length; i++)
-        {
-            ids[i] = rng.Next(tower.Vocab);
-            w[i] = rng.Next(4) == 0 ? 0f : (float)rng.NextDouble() * 2;
-        }
-        Array.Clear(w, 0, length); // one all-padding row
-        var ort = new float[batch * tower.Output];
-        session.Encode(ids, w, batch, length, ort);
-
-        var pooled = new float[tower.Dim]; var z1 = new float[tower.Hidden]; var h = new float[tower.Hidden]; var z2 = new float[tower.Output];
-        var y = new float[tower.Output];
-        for (var b = 0; b < batch; b++)
-        {
-            tower.Forward(ids.AsSpan(b * length, length), w.AsSpan(b * length, length), pooled, z1, h, z2, y);
-            for (var o = 0; o < tower.Output; o++)
-                Assert.True(Math.Abs(y[o] - ort[b * tower.Output + o]) <= 1e-4, $"row {b} dim {o}: C# {y[o]} vs ORT {ort[b * tower.Output + o]}");
-        }
+        TowerTestKit.AssertOnnxRuntimeMatchesForward(RandomTower(seed), seed * 7, batch: 5, length: 11, minId: 0, label: $"seed {seed}");
     }
 
     [ExternalFact("/usr/bin/python3", "-c \"import onnx\"")]
@@ -61,20 +35,8 @@ public sealed class TowerParityTests
         using var dir = new TempDir();
         var path = dir.File("t.onnx");
         File.WriteAllBytes(path, TowerExporter.Export(tower, "test"));
-        var psi = new ProcessStartInfo("/usr/bin/python3")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); " +
-            "print(m.opset_import[0].version, [i.name for i in m.graph.input], [o.name for o in m.graph.output], m.graph.input[0].type.tensor_type.shape.dim[0].dim_param)");
-        psi.ArgumentList.Add(path);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(60_000));
-        Assert.True(p.ExitCode == 0, stderr);
-        Assert.Equal("13 ['ids', 'weights'] ['vector'] batch", stdout.Trim());
+        var printed = TowerTestKit.RunOnnxChecker(path, "m.opset_import[0].version, [i.name for i in m.graph.input], [o.name for o in m.graph.output], m.graph.input[0].type.tensor_type.shape.dim[0].dim_param");
+        Assert.Equal("13 ['ids', 'weights'] ['vector'] batch", printed);
     }
 
     [Fact]
