@@ -140,8 +140,8 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         var pruned = _index.LastRecallWork;
         Assert.True(all.Count > 100);
         Assert.True(pruned.Postings + pruned.Advances < full.Postings / 2, $"pruned {pruned.Postings}+{pruned.Advances}, full {full.Postings}");
-        // Short titles were indexed first, so whole blocks of long ones are skipped.
-        Assert.True(pruned.SkippedBlocks > 0);
+        // Whole-block skips (SkippedBlocks) are not asserted: which blocks can be skipped depends on how the two
+        // indexing threads split products into segments, which varies from run to run.
     }
 
     [Fact]
