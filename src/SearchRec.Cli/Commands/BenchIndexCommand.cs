@@ -163,7 +163,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         var cpuTimes = new double[m];
         var work = new double[m];
         var skips = new double[m];
-        double lookup = 0, scoring = 0, collect = 0, cands = 0, scored = 0, clauses = 0, essential = 0;
+        double lookup = 0, scoring = 0, collect = 0, cands = 0, scored = 0, clauses = 0, essential = 0, decoded = 0;
         long candidates = 0;
         var kinds = new Dictionary<string, (List<double> Wall, List<double> Cpu, List<double> Work)>();
         var last = Stopwatch.StartNew();
@@ -181,6 +181,7 @@ public sealed class BenchRecallCommand : IBenchCommand
             skips[i] = lucene ? 0 : w.Advances;
             lookup += w.LookupTicks * 1e3 / Stopwatch.Frequency;
             cands += w.Candidates;
+            decoded += w.Decoded;
             scored += w.Scored;
             clauses += w.Clauses;
             essential += w.Essential;
@@ -200,7 +201,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         {
             Console.WriteLine($"    postings read + skips per query: {Summary(work, "")}; skips alone: {Summary(skips, "")}");
             Console.WriteLine($"    mean wall per query: term lookup {lookup / m:F3} ms, scoring {scoring / m:F3} ms, result {collect / m:F3} ms");
-            Console.WriteLine($"    mean per query: {cands / m:F0} candidates, {scored / m:F0} scored; per segment-query sums: {clauses / m:F1} clauses, {essential / m:F1} essential at the end");
+            Console.WriteLine($"    mean per query: {cands / m:F0} candidates, {scored / m:F0} scored, {decoded / m:F0} short-list postings decoded; per segment-query sums: {clauses / m:F1} clauses, {essential / m:F1} essential clause-windows");
         }
         if (!byKind) return;
         foreach (var (kind, lists) in kinds.OrderBy(k => k.Key, StringComparer.Ordinal))

@@ -5,22 +5,27 @@ using Lucene.Net.Util;
 namespace SearchRec.Index.Internals;
 
 /// <summary>
-/// Exact top-N BM25 over Lucene's postings with MaxScore dynamic pruning (Turtle &amp; Flood 1995), document at a time.
-/// The query is a set of (field, term, count) clauses; a product's field score is the sum of its matching clauses'
-/// BM25 scores (as <see cref="ExactBm25Similarity"/> computes them), and fields combine by dis-max: the best field plus
-/// tie × the others. Ties go to the lower input ordinal. Returns the same top N as the equivalent Lucene
+/// Exact top-N BM25 over Lucene's postings with MaxScore dynamic pruning (Turtle &amp; Flood 1995), in windows of
+/// doc ids scored term at a time (as Lucene 9.7+'s <c>MaxScoreBulkScorer</c>). The query is a set of (field, term,
+/// count) clauses; a product's field score is the sum of its matching clauses' BM25 scores (as
+/// <see cref="ExactBm25Similarity"/> computes them), and fields combine by dis-max: the best field plus tie × the
+/// others. Ties go to the lower input ordinal. Returns the same top N as the equivalent Lucene
 /// <c>DisjunctionMaxQuery</c> of per-field <c>BooleanQuery</c>s, without scoring every posting of common terms.
 /// </summary>
 /// <remarks>
-/// Clauses are sorted by their score bound (<see cref="TermBounds"/>). Once N products are held, the smallest prefix
-/// of clauses whose combined bound is below the N-th score is "non-essential": a product matching only those cannot
-/// enter, so only the other ("essential") lists produce candidates; non-essential lists are advanced to a candidate
-/// only while its partial score plus the remaining bounds can still reach the N-th score. Dis-max of per-field bound
-/// sums is a safe bound since dis-max grows with every field's score.
+/// Every clause's postings in a segment are plain arrays (<see cref="ClauseList"/>: resident lists as held, short
+/// ones decoded per query) with, per window of 4,096 doc ids, the clause's largest score there. A window whose
+/// clause maxima cannot reach the N-th score is skipped; windows are visited best bound first. In a window, clauses
+/// are sorted by their bound over the index; the longest prefix whose window maxima together stay below the N-th
+/// score is "non-essential": a product matching only those cannot enter. The other ("essential") lists add their
+/// scores into per-field sums for the window in tight loops, and only products whose partial score plus the
+/// non-essential bounds can still reach the N-th score are completed on the non-essential lists. Dis-max of
+/// per-field bound sums is a safe bound since dis-max grows with every field's score.
 /// </remarks>
 internal sealed class MaxScoreEvaluator : IDisposable
 {
     public const int FieldCount = 5;
+
     private const int NoMoreDocs = DocIdSetIterator.NO_MORE_DOCS;
 
     // Bounds are float sums of float products; a small relative margin keeps them above the scores they bound.
@@ -34,14 +39,9 @@ internal sealed class MaxScoreEvaluator : IDisposable
     private readonly ThreadLocal<Scratch> _scratch;
     private readonly float[]?[][] _lengths;
 
-    /// <summary>Per segment and field, per block of <see cref="RangeBlock"/> doc ids: the shortest field length in it.</summary>
-    private readonly float[]?[][] _blockMin;
-
     /// <summary>Per segment, each product's input position (read once: ties against the N-th score are common).</summary>
     private readonly int[][] _ords;
 
-    private const int RangeShift = 7;
-    private const int RangeBlock = 1 << RangeShift;
     private readonly Lock _pricesGate = new();
     private double[]? _prices;
 
@@ -80,23 +80,12 @@ internal sealed class MaxScoreEvaluator : IDisposable
             for (var d = 0; d < a.Length; d++) a[d] = checked((int)values.Get(d));
             _ords[l] = a;
         }
-        _blockMin = new float[]?[_leaves.Count][];
         for (var l = 0; l < _leaves.Count; l++)
         {
-            _blockMin[l] = new float[]?[FieldCount];
+            var maxDoc = _leaves[l].AtomicReader.MaxDoc;
             for (var f = 0; f < FieldCount; f++)
             {
-                var a = _lengths[l][f];
-                if (a is null) continue;
-                var min = new float[(a.Length + RangeBlock - 1) >> RangeShift];
-                Array.Fill(min, float.PositiveInfinity);
-                for (var d = 0; d < a.Length; d++)
-                {
-                    // A product without the field (length 0) matches none of its terms.
-                    ref var m = ref min[d >> RangeShift];
-                    if (a[d] > 0 && a[d] < m) m = a[d];
-                }
-                _blockMin[l][f] = min;
+                foreach (var list in resident.Lists(l, f)) list.SetWindows(_lengths[l][f]!, fields[f], maxDoc);
             }
         }
     }
@@ -106,6 +95,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
     {
         var s = _scratch.Value!;
         s.Clear();
+        // A query that threw mid-window leaves sums behind.
+        if (s.AccDirty)
+        {
+            Array.Clear(s.Acc);
+            Array.Clear(s.Seen);
+            s.AccDirty = false;
+        }
         return s;
     }
 
@@ -190,7 +186,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         return result;
     }
 
-    /// <summary>MaxScore over one segment; returns the threshold to carry into the next.</summary>
+    /// <summary>MaxScore over one segment, window by window; returns the threshold to carry into the next.</summary>
     private float Segment(Scratch s, int leaf, int topN, float theta, ref Filter filter)
     {
         var ctx = _leaves[leaf];
@@ -210,189 +206,205 @@ internal sealed class MaxScoreEvaluator : IDisposable
         if (m == 0) return theta;
         Array.Sort(s.SortKey, s.Order, 0, m);
 
+        var maxDoc = ar.MaxDoc;
+        var windows = ClauseList.WindowCount(maxDoc);
+        s.EnsureWindows(windows);
         var enums = s.Chosen[leaf];
-        var cur = s.Cur;
-        var act = s.Act;
+        var lists = s.Lists;
         var field = s.ActField;
         var weight = s.ActWeight;
         var actBound = s.ActBound;
-        var res = s.ActRes;
-        var hit = s.Hit;
         var maxTf = s.ActMaxTf;
         var nb = s.NeBound;
+        var wb = s.WinBound;
         var lengths = _lengths[leaf];
-        var blockMin = _blockMin[leaf];
-        var rangePf = s.RangeField;
-        var lastBlock = -1;
-        var pf = s.PrefixField;
+        var wpf = s.WinPrefix;
         var top = s.ActTop;
+        var cpos = s.Cur;
+        var cstamp = s.Stamp;
         Span<float> den = stackalloc float[FieldCount];
         Span<int> usedField = stackalloc int[FieldCount];
+        Span<int> slotOf = stackalloc int[FieldCount];
         var used = 0;
-        var pb = s.PrefixBound;
-        Array.Clear(pf, 0, FieldCount);
-        pb[0] = 0;
+        var winField = s.WinField;
+        Array.Clear(winField, 0, windows * FieldCount);
+        long postings = 0, advances = 0, candidates = 0, scored = 0, skipped = 0;
         for (var k = 0; k < m; k++)
         {
             var i = s.Order[k];
-            act[k] = enums[i]!;
-            res[k] = act[k] as ResidentDocsEnum;
-            field[k] = s.Field[i];
+            var f = s.Field[i];
+            field[k] = f;
             weight[k] = s.Weight[i];
             actBound[k] = s.Bound[i];
             maxTf[k] = s.MaxTf[i];
-            Array.Copy(pf, k * FieldCount, pf, (k + 1) * FieldCount, FieldCount);
-            pf[(k + 1) * FieldCount + field[k]] += s.Bound[i];
-            pb[k + 1] = Combine(pf.AsSpan((k + 1) * FieldCount, FieldCount));
-            top[k] = weight[k] * maxTf[k] * _fields[field[k]].K1Plus1;
-            cur[k] = act[k].NextDoc();
+            top[k] = weight[k] * maxTf[k] * _fields[f].K1Plus1;
+            cstamp[k] = -1;
+            var cl = lists[k] ??= new ClauseList();
+            if (enums[i] is ResidentDocsEnum r) cl.Use(r.List);
+            else
+            {
+                cl.Decode(enums[i]!, lengths[f]!, _fields[f], maxDoc);
+                s.Work.Decoded += cl.Count;
+            }
+            // Each window's bound: per field, the sum of its clauses' largest scores there.
+            var wm = cl.WinMax;
+            var w8 = weight[k];
+            for (var w = 0; w < windows; w++)
+            {
+                var v = wm[w];
+                if (v > 0f) winField[w * FieldCount + f] += w8 * v;
+            }
         }
+        slotOf.Fill(-1);
         for (var f = 0; f < FieldCount; f++)
         {
             for (var k = 0; k < m; k++)
             {
                 if (field[k] != f) continue;
+                slotOf[f] = used;
                 usedField[used++] = f;
                 break;
             }
         }
-        s.Work.Postings += m;
+
+        // Windows best bound first, so the threshold rises early and the rest are skipped once below it; in doc-id
+        // order when a category or brand filter must be read forward.
+        var winOrder = s.WinOrder;
+        var winKey = s.WinKey;
+        var live = 0;
+        for (var w = 0; w < windows; w++)
+        {
+            var b = Bound(winField.AsSpan(w * FieldCount, FieldCount)) * BoundMargin;
+            if (!(b >= theta)) { skipped++; continue; }
+            winKey[live] = -b;
+            winOrder[live++] = w;
+        }
+        if (!filter.Sequential) Array.Sort(winKey, winOrder, 0, live);
 
         var ords = _ords[leaf];
         var docBase = ctx.DocBase;
+        var acc = s.Acc;
+        var seen = s.Seen;
         // Field sums in double: exact for these few terms whatever the order clauses are visited in, so equal
         // products get equal scores (and keep their input order) however the essential set moved meanwhile.
         Span<double> fs = stackalloc double[FieldCount];
         Span<double> rem = stackalloc double[FieldCount];
         Span<float> final = stackalloc float[FieldCount];
-        var p = 0;
-        while (p < m && pb[p + 1] < theta) p++;
-        long postings = 0, advances = 0, candidates = 0, scored = 0, skipped = 0;
+        var essential = 0;
+        s.AccDirty = true;
 
-        while (p < m)
+        for (var o = 0; o < live; o++)
         {
-            // The next candidate and the essential lists holding it, in one pass.
-            var d = NoMoreDocs;
-            var hits = 0;
-            for (var k = p; k < m; k++)
-            {
-                var c = cur[k];
-                if (c > d) continue;
-                if (c < d) { d = c; hits = 0; }
-                hit[hits++] = k;
-            }
-            if (d == NoMoreDocs) break;
+            var w = winOrder[o];
+            if (-winKey[o] < theta) { skipped++; if (filter.Sequential) continue; skipped += live - o - 1; break; }
+            var start = w << ClauseList.WindowShift;
 
-            // Entering a new block of doc ids: bound the rest of the block by its shortest field lengths, counting
-            // every non-essential clause but only the essential lists with a posting before the block's end. When
-            // nothing left in it can enter, skip the block (products were indexed shortest title first, so after
-            // the first blocks most hold only titles too long to reach the top N).
-            var block = d >> RangeShift;
-            if (block != lastBlock && s.HeapSize == topN)
+            // The window's non-essential clauses: the longest prefix (in bound order) whose window maxima cannot
+            // reach the threshold together.
+            Array.Clear(wpf, 0, FieldCount);
+            for (var k = 0; k < m; k++)
             {
-                lastBlock = block;
-                var target = (block + 1) << RangeShift;
-                Array.Clear(rangePf);
-                for (var k = 0; k < m; k++)
-                {
-                    if (k >= p && cur[k] >= target) continue;
-                    var f = field[k];
-                    rangePf[f] += DocBound(weight[k], maxTf[k], actBound[k], _fields[f], blockMin[f]![block]);
-                }
-                if (Bound(rangePf) * BoundMargin < theta)
-                {
-                    if (target >= ar.MaxDoc) break;
-                    for (var k = p; k < m; k++)
-                    {
-                        if (cur[k] < target) { cur[k] = act[k].Advance(target); advances++; }
-                    }
-                    skipped++;
-                    continue;
-                }
+                var v = weight[k] * (double)lists[k]!.WinMax[w];
+                wb[k] = v;
+                Array.Copy(wpf, k * FieldCount, wpf, (k + 1) * FieldCount, FieldCount);
+                wpf[(k + 1) * FieldCount + field[k]] += v;
             }
+            var pw = 0;
+            while (pw < m && Bound(wpf.AsSpan((pw + 1) * FieldCount, FieldCount)) * BoundMargin < theta) pw++;
+            if (pw == m) { skipped++; continue; }
+            essential += m - pw;
 
-            // The essential lists holding d, and d's bound from them plus every non-essential clause, at d's own
-            // field lengths: with the term's largest frequency there, a long title's bound falls well below the
-            // bound of the shortest title holding the term, which the clause-level bounds have to assume.
-            postings += hits;
-            candidates++;
-            if (!filter.Accept(d))
+            // Essential lists, term at a time: each adds its scores into the window's per-field sums.
+            for (var k = pw; k < m; k++)
             {
-                for (var h = 0; h < hits; h++) { var k = hit[h]; cur[k] = act[k].NextDoc(); }
-                continue;
-            }
-            // The essential lists' exact scores (as cheap as a bound once the postings are decoded), then the
-            // non-essential clauses' bound: first the clause-level one (no per-product work), then d's own.
-            fs.Clear();
-            for (var h = 0; h < hits; h++)
-            {
-                var k = hit[h];
+                if (wb[k] == 0) continue;
+                var cl = lists[k]!;
                 var f = field[k];
-                // Resident lists through their sealed type: direct calls the JIT can inline.
-                if (res[k] is { } r)
-                {
-                    fs[f] += Score(r.Freq, weight[k], _fields[f], lengths[f]!, d);
-                    cur[k] = r.NextDoc();
-                }
-                else
-                {
-                    fs[f] += Score(act[k].Freq, weight[k], _fields[f], lengths[f]!, d);
-                    cur[k] = act[k].NextDoc();
-                }
+                var from = cl.WinStart[w];
+                var to = cl.WinStart[w + 1];
+                cl.Accumulate(from, to, start, weight[k], _fields[f], lengths[f]!, acc, slotOf[f] << ClauseList.WindowShift, seen);
+                postings += to - from;
             }
-            if (Bound(fs, pf.AsSpan(p * FieldCount, FieldCount)) * BoundMargin < theta) continue;
-            rem.Clear();
-            if (p > 0)
-            {
-                for (var u = 0; u < used; u++)
-                {
-                    var f = usedField[u];
-                    den[f] = _fields[f].Constant + _fields[f].PerLength * lengths[f]![d];
-                }
-                for (var k = 0; k < p; k++)
-                {
-                    var f = field[k];
-                    var b = top[k] / (maxTf[k] + den[f]);
-                    if (!(b < actBound[k])) b = actBound[k];
-                    nb[k] = b;
-                    rem[f] += b;
-                }
-                if (Bound(fs, rem) * BoundMargin < theta) continue;
-            }
-            scored++;
 
-            // Non-essential clauses, largest bound first, while the candidate can still make the top N.
-            var alive = true;
-            for (var k = p - 1; k >= 0; k--)
+            // The window's candidates in doc order: bound by the non-essential clauses, complete, offer to the heap.
+            var nePf = wpf.AsSpan(pw * FieldCount, FieldCount);
+            for (var word = 0; word < seen.Length; word++)
             {
-                if (k < p - 1 && Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
-                var c = cur[k];
-                var r = res[k];
-                if (c < d) { c = cur[k] = r is not null ? r.Advance(d) : act[k].Advance(d); advances++; }
-                if (c == d) fs[field[k]] += Score(r is not null ? r.Freq : act[k].Freq, weight[k], _fields[field[k]], lengths[field[k]]!, d);
-                rem[field[k]] -= nb[k];
-            }
-            if (!alive) continue;
+                var bits = seen[word];
+                if (bits == 0) continue;
+                seen[word] = 0;
+                while (bits != 0)
+                {
+                    var j = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    var d = start + j;
+                    fs.Clear();
+                    for (var u = 0; u < used; u++)
+                    {
+                        ref var a = ref acc[(u << ClauseList.WindowShift) + j];
+                        fs[usedField[u]] = a;
+                        a = 0;
+                    }
+                    candidates++;
+                    if (Bound(fs, nePf) * BoundMargin < theta) continue;
+                    if (!filter.Accept(d)) continue;
+                    rem.Clear();
+                    if (pw > 0)
+                    {
+                        // d's own bound on each non-essential clause: the largest frequency at d's length.
+                        for (var u = 0; u < used; u++)
+                        {
+                            var f = usedField[u];
+                            den[f] = _fields[f].Constant + _fields[f].PerLength * lengths[f]![d];
+                        }
+                        for (var k = 0; k < pw; k++)
+                        {
+                            var f = field[k];
+                            double b = top[k] / (maxTf[k] + den[f]);
+                            if (!(b < wb[k])) b = wb[k];
+                            nb[k] = b;
+                            rem[f] += b;
+                        }
+                        if (Bound(fs, rem) * BoundMargin < theta) continue;
+                    }
+                    scored++;
 
-            for (var f = 0; f < FieldCount; f++) final[f] = (float)fs[f];
-            var score = Combine(final);
-            if (score < theta) continue;
-            long ord = ords[d];
-            if (s.HeapSize == topN && !Better(score, ord, s.HScore[s.Heap[0]], s.HOrd[s.Heap[0]])) continue;
-            s.Push(score, ord, docBase + d, leaf, final, topN);
-            if (s.HeapSize == topN)
-            {
-                theta = s.HScore[s.Heap[0]];
-                while (p < m && pb[p + 1] < theta) p++;
+                    // Non-essential clauses, largest bound first, while the candidate can still make the top N.
+                    var alive = true;
+                    for (var k = pw - 1; k >= 0; k--)
+                    {
+                        if (nb[k] == 0) continue;
+                        if (Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
+                        var cl = lists[k]!;
+                        var end = cl.WinStart[w + 1];
+                        var c = cstamp[k] == w ? cpos[k] : cl.WinStart[w];
+                        cstamp[k] = w;
+                        c = cpos[k] = cl.Seek(c, end, d);
+                        advances++;
+                        var f = field[k];
+                        if (c < end && cl.Doc(c) == d) fs[f] += Score(cl.Freq(c), weight[k], _fields[f], lengths[f]!, d);
+                        rem[f] -= nb[k];
+                    }
+                    if (!alive) continue;
+
+                    for (var f = 0; f < FieldCount; f++) final[f] = (float)fs[f];
+                    var score = Combine(final);
+                    if (score < theta) continue;
+                    long ord = ords[d];
+                    if (s.HeapSize == topN && !Better(score, ord, s.HScore[s.Heap[0]], s.HOrd[s.Heap[0]])) continue;
+                    s.Push(score, ord, docBase + d, leaf, final, topN);
+                    if (s.HeapSize == topN) theta = s.HScore[s.Heap[0]];
+                }
             }
         }
+        s.AccDirty = false;
         s.Work.Postings += postings;
         s.Work.Advances += advances;
         s.Work.Candidates += candidates;
         s.Work.Scored += scored;
         s.Work.SkippedBlocks += skipped;
         s.Work.Clauses += m;
-        s.Work.Essential += m - p;
+        s.Work.Essential += essential;
         return theta;
     }
 
@@ -406,12 +418,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 
     /// <summary>
-    /// A clause's bound in one product: the score its largest term frequency would give at the product's length
-    /// (the score grows with the frequency), capped by the clause's bound over all products.
+    /// A clause's bound in products at least <paramref name="length"/> long: the score its largest term frequency
+    /// would give at that length (the score grows with the frequency and falls with the length), capped by the
+    /// clause's bound over all products.
     /// </summary>
-    private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float[] lengths, int doc) =>
-        DocBound(weight, maxTf, clauseBound, f, lengths[doc]);
-
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static double DocBound(float weight, float maxTf, float clauseBound, FieldBm25 f, float length)
     {
@@ -544,6 +554,9 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
 
         /// <summary>Positions the filters on a segment; false when no product there can pass.</summary>
+        /// <summary>Whether candidates must come in doc-id order (category and brand postings are read forward).</summary>
+        public readonly bool Sequential => _category is not null || _brand is not null;
+
         public bool Begin(Scratch s, int leaf, AtomicReader ar, int docBase)
         {
             _docBase = docBase;
@@ -630,18 +643,36 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public int[] Order = [];
         public float[] SortKey = [];
         public int[] Cur = [];
-        public DocsEnum[] Act = [];
-        public ResidentDocsEnum?[] ActRes = [];
+        public int[] Stamp = [];
+        public ClauseList?[] Lists = [];
         public int[] ActField = [];
         public float[] ActWeight = [];
         public float[] ActBound = [];
-        public int[] Hit = [];
         public float[] ActMaxTf = [];
         public float[] ActTop = [];
         public double[] NeBound = [];
-        public readonly double[] RangeField = new double[FieldCount];
-        public double[] PrefixField = [];
-        public double[] PrefixBound = [];
+        public double[] WinBound = [];
+        public double[] WinPrefix = [];
+
+        /// <summary>Per used field, the window's score sums (zeroed as candidates are read), and which docs have one.</summary>
+        public readonly double[] Acc = new double[FieldCount * ClauseList.Window];
+        public readonly ulong[] Seen = new ulong[ClauseList.Window / 64];
+
+        /// <summary>Set while a segment's windows are being scored; still set after an exception.</summary>
+        public bool AccDirty;
+
+        // Per window of the segment: per-field bound sums, and the visiting order.
+        public double[] WinField = [];
+        public double[] WinKey = [];
+        public int[] WinOrder = [];
+
+        public void EnsureWindows(int windows)
+        {
+            if (WinOrder.Length >= windows) return;
+            WinField = new double[windows * FieldCount];
+            WinKey = new double[windows];
+            WinOrder = new int[windows];
+        }
 
         // Top-N min-heap of slots; the worst kept product is at Heap[0].
         public int[] Heap = [];
@@ -683,19 +714,18 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref Order, size);
             Array.Resize(ref SortKey, size);
             Array.Resize(ref Cur, size);
-            Array.Resize(ref Act, size);
-            Array.Resize(ref ActRes, size);
+            Array.Resize(ref Stamp, size);
+            Array.Resize(ref Lists, size);
             Array.Resize(ref ActField, size);
             Array.Resize(ref ActWeight, size);
             Array.Resize(ref ActBound, size);
-            Array.Resize(ref Hit, size);
+            Array.Resize(ref WinBound, size);
+            Array.Resize(ref WinPrefix, (size + 1) * FieldCount);
             Array.Resize(ref ActMaxTf, size);
             Array.Resize(ref ActTop, size);
             Array.Resize(ref NeBound, size);
             Array.Resize(ref RareMaxTf, size);
             Array.Resize(ref MaxTf, size);
-            Array.Resize(ref PrefixBound, size + 1);
-            Array.Resize(ref PrefixField, (size + 1) * FieldCount);
             Found = new bool[Live.Length * size];
             for (var l = 0; l < Enums.Length; l++)
             {
@@ -805,11 +835,14 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 }
 
-/// <summary>Work done by one recall: postings read from the lists that drive candidates, and skips into the others.</summary>
+/// <summary>Work done by one recall: postings scored from the lists that drive candidates, and skips into the others.</summary>
 internal struct RecallWork
 {
     public long Postings;
     public long Advances;
+
+    /// <summary>Postings of short (non-resident) lists decoded from Lucene into arrays before scoring.</summary>
+    public long Decoded;
 
     /// <summary>Documents the essential lists proposed, those whose bound let them be scored, and per segment the clauses and essential ones at the end (summed).</summary>
     public long Candidates, Scored, Clauses, Essential, SkippedBlocks;

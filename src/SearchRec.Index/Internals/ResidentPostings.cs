@@ -43,6 +43,10 @@ internal sealed class ResidentPostings
     public ResidentList? Get(int leaf, int field, string term) =>
         _lists[leaf][field] is { } d && d.TryGetValue(term, out var list) ? list : null;
 
+    /// <summary>Every held list of segment <paramref name="leaf"/> and scored field <paramref name="field"/>.</summary>
+    public IEnumerable<ResidentList> Lists(int leaf, int field) =>
+        _lists[leaf][field] is { } d ? d.Values : [];
+
     /// <summary>Copies every list of at least <paramref name="minDocFreq"/> products (live ones only).</summary>
     public static ResidentPostings Load(IndexReader reader, string[] fields, int minDocFreq = DefaultMinDocFreq)
     {
@@ -113,6 +117,15 @@ internal sealed class ResidentList
 
     /// <summary>Plain doc ids, or null when <see cref="Low"/> and <see cref="Base"/> hold them.</summary>
     public readonly int[]? Wide;
+
+    /// <summary>The frequencies as ints beside <see cref="Wide"/> (null with it).</summary>
+    public readonly int[]? WideFreqs;
+
+    /// <summary>Per window of <see cref="ClauseList.Window"/> doc ids, the largest BM25 tf part (see <see cref="SetWindows"/>).</summary>
+    public float[] WinMax { get; private set; } = [];
+
+    /// <summary>Per window, and one past the last, the index of its first posting.</summary>
+    public int[] WinStart { get; private set; } = [];
     public readonly ushort[] Low = [];
     public readonly int[] Base = [];
 
@@ -131,6 +144,8 @@ internal sealed class ResidentList
         if (!compact)
         {
             Wide = docs.ToArray();
+            WideFreqs = new int[docs.Length];
+            for (var i = 0; i < freqs.Length; i++) WideFreqs[i] = freqs[i];
             return;
         }
         Base = new int[blocks];
@@ -142,8 +157,22 @@ internal sealed class ResidentList
         }
     }
 
-    /// <summary>Bytes of the arrays.</summary>
-    public long Bytes => Freqs.Length + (Wide is null ? Low.Length * 2L + Base.Length * 4L : Wide.Length * 4L);
+    /// <summary>Bytes of the postings arrays.</summary>
+    public long Bytes => Freqs.Length + (Wide is null ? Low.Length * 2L + Base.Length * 4L : Wide.Length * 8L);
+
+    /// <summary>Bytes of the per-window arrays.</summary>
+    public long WindowBytes => WinMax.Length * 4L + WinStart.Length * 4L;
+
+    /// <summary>Computes the per-window maxima and starts for the field's BM25 constants and lengths (once, at open).</summary>
+    public void SetWindows(float[] lengths, FieldBm25 f, int maxDoc)
+    {
+        var windows = ClauseList.WindowCount(maxDoc);
+        var max = new float[windows];
+        var start = new int[windows + 1];
+        ClauseList.Windows(Count, Wide, WideFreqs, this, lengths, f, windows, max, start);
+        WinMax = max;
+        WinStart = start;
+    }
 
     /// <summary>The <paramref name="i"/>-th doc id.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -171,6 +200,9 @@ internal sealed class ResidentDocsEnum : DocsEnum
     }
 
     public override int DocID => _doc;
+
+    /// <summary>The list read.</summary>
+    public ResidentList List => _list;
 
     public override int Freq => _freqs[_pos];
 
