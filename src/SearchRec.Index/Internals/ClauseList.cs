@@ -152,6 +152,28 @@ internal sealed class ClauseList
         }
     }
 
+    /// <summary>
+    /// Writes the BM25 score of postings [<paramref name="from"/>, <paramref name="to"/>) into
+    /// <paramref name="table"/>[<paramref name="offset"/> + doc − <paramref name="start"/>] (all within one window).
+    /// </summary>
+    public void Scores(int from, int to, int start, float weight, FieldBm25 f, float[] lengths, float[] table, int offset)
+    {
+        float k1Plus1 = f.K1Plus1, constant = f.Constant, perLength = f.PerLength;
+        for (var i = from; i < to; i++)
+        {
+            var d = Doc(i);
+            // The expression of ExactBm25Similarity's scorer, term for term, so scores match Lucene's to the last bit.
+            float freq = Freq(i);
+            table[offset + d - start] = weight * freq * k1Plus1 / (freq + constant + perLength * lengths[d]);
+        }
+    }
+
+    /// <summary>Zeroes what <see cref="Scores"/> wrote.</summary>
+    public void Unmark(int from, int to, int start, float[] table, int offset)
+    {
+        for (var i = from; i < to; i++) table[offset + Doc(i) - start] = 0f;
+    }
+
     /// <summary>The first index in [<paramref name="lo"/>, <paramref name="hi"/>) whose doc id is at least <paramref name="target"/>, or <paramref name="hi"/>.</summary>
     public int Seek(int lo, int hi, int target)
     {

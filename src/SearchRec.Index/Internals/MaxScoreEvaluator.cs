@@ -26,6 +26,15 @@ internal sealed class MaxScoreEvaluator : IDisposable
 {
     public const int FieldCount = 5;
 
+    /// <summary>
+    /// A non-essential list is tabled for a window when it has at most this many postings there per survivor: a
+    /// table write costs a few nanoseconds, a galloping search several times that.
+    /// </summary>
+    private const int DenseRatio = 4;
+
+    /// <summary>Most non-essential lists tabled per window (each table is a window of floats).</summary>
+    private const int MaxTables = 16;
+
     private const int NoMoreDocs = DocIdSetIterator.NO_MORE_DOCS;
 
     // Bounds are float sums of float products; a small relative margin keeps them above the scores they bound.
@@ -100,6 +109,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         {
             Array.Clear(s.Acc);
             Array.Clear(s.Seen);
+            Array.Clear(s.Table);
             s.AccDirty = false;
         }
         return s;
@@ -326,8 +336,12 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 postings += to - from;
             }
 
-            // The window's candidates in doc order: bound by the non-essential clauses, complete, offer to the heap.
+            // The window's candidates in doc order whose partial score plus the non-essential bounds can still
+            // reach the threshold (and that pass the filters).
             var nePf = wpf.AsSpan(pw * FieldCount, FieldCount);
+            var surv = s.Surv;
+            var survFs = s.SurvFs;
+            var survivors = 0;
             for (var word = 0; word < seen.Length; word++)
             {
                 var bits = seen[word];
@@ -337,7 +351,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 {
                     var j = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
                     bits &= bits - 1;
-                    var d = start + j;
                     fs.Clear();
                     for (var u = 0; u < used; u++)
                     {
@@ -347,54 +360,99 @@ internal sealed class MaxScoreEvaluator : IDisposable
                     }
                     candidates++;
                     if (Bound(fs, nePf) * BoundMargin < theta) continue;
-                    if (!filter.Accept(d)) continue;
-                    rem.Clear();
-                    if (pw > 0)
-                    {
-                        // d's own bound on each non-essential clause: the largest frequency at d's length.
-                        for (var u = 0; u < used; u++)
-                        {
-                            var f = usedField[u];
-                            den[f] = _fields[f].Constant + _fields[f].PerLength * lengths[f]![d];
-                        }
-                        for (var k = 0; k < pw; k++)
-                        {
-                            var f = field[k];
-                            double b = top[k] / (maxTf[k] + den[f]);
-                            if (!(b < wb[k])) b = wb[k];
-                            nb[k] = b;
-                            rem[f] += b;
-                        }
-                        if (Bound(fs, rem) * BoundMargin < theta) continue;
-                    }
-                    scored++;
+                    if (!filter.Accept(start + j)) continue;
+                    surv[survivors] = j;
+                    fs.CopyTo(survFs.AsSpan(survivors * FieldCount, FieldCount));
+                    survivors++;
+                }
+            }
+            if (survivors == 0) continue;
 
-                    // Non-essential clauses, largest bound first, while the candidate can still make the top N.
-                    var alive = true;
-                    for (var k = pw - 1; k >= 0; k--)
+            // Non-essential lists with few postings here for the survivors to look up: their scores go into a
+            // table by doc (a write per posting) instead of a search per survivor.
+            var dense = s.Dense;
+            var tables = 0;
+            for (var k = pw - 1; k >= 0; k--)
+            {
+                dense[k] = -1;
+                if (wb[k] == 0 || tables == MaxTables) continue;
+                var cl = lists[k]!;
+                var from = cl.WinStart[w];
+                var to = cl.WinStart[w + 1];
+                if (to - from > survivors * DenseRatio) continue;
+                var f = field[k];
+                cl.Scores(from, to, start, weight[k], _fields[f], lengths[f]!, s.Table, tables << ClauseList.WindowShift);
+                postings += to - from;
+                dense[k] = tables++;
+            }
+
+            for (var x = 0; x < survivors; x++)
+            {
+                var j = surv[x];
+                var d = start + j;
+                survFs.AsSpan(x * FieldCount, FieldCount).CopyTo(fs);
+                rem.Clear();
+                if (pw > 0)
+                {
+                    // d's own bound on each non-essential clause: the largest frequency at d's length.
+                    for (var u = 0; u < used; u++)
                     {
-                        if (nb[k] == 0) continue;
-                        if (Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
+                        var f = usedField[u];
+                        den[f] = _fields[f].Constant + _fields[f].PerLength * lengths[f]![d];
+                    }
+                    for (var k = 0; k < pw; k++)
+                    {
+                        var f = field[k];
+                        double b = top[k] / (maxTf[k] + den[f]);
+                        if (!(b < wb[k])) b = wb[k];
+                        nb[k] = b;
+                        rem[f] += b;
+                    }
+                    if (Bound(fs, rem) * BoundMargin < theta) continue;
+                }
+                scored++;
+
+                // Non-essential clauses, largest bound first, while the candidate can still make the top N.
+                var alive = true;
+                for (var k = pw - 1; k >= 0; k--)
+                {
+                    if (nb[k] == 0) continue;
+                    if (Bound(fs, rem) * BoundMargin < theta) { alive = false; break; }
+                    var f = field[k];
+                    if (dense[k] >= 0)
+                    {
+                        var v = s.Table[(dense[k] << ClauseList.WindowShift) + j];
+                        if (v > 0f) fs[f] += v;
+                    }
+                    else
+                    {
                         var cl = lists[k]!;
                         var end = cl.WinStart[w + 1];
                         var c = cstamp[k] == w ? cpos[k] : cl.WinStart[w];
                         cstamp[k] = w;
                         c = cpos[k] = cl.Seek(c, end, d);
                         advances++;
-                        var f = field[k];
                         if (c < end && cl.Doc(c) == d) fs[f] += Score(cl.Freq(c), weight[k], _fields[f], lengths[f]!, d);
-                        rem[f] -= nb[k];
                     }
-                    if (!alive) continue;
-
-                    for (var f = 0; f < FieldCount; f++) final[f] = (float)fs[f];
-                    var score = Combine(final);
-                    if (score < theta) continue;
-                    long ord = ords[d];
-                    if (s.HeapSize == topN && !Better(score, ord, s.HScore[s.Heap[0]], s.HOrd[s.Heap[0]])) continue;
-                    s.Push(score, ord, docBase + d, leaf, final, topN);
-                    if (s.HeapSize == topN) theta = s.HScore[s.Heap[0]];
+                    rem[f] -= nb[k];
                 }
+                if (!alive) continue;
+
+                for (var f = 0; f < FieldCount; f++) final[f] = (float)fs[f];
+                var score = Combine(final);
+                if (score < theta) continue;
+                long ord = ords[d];
+                if (s.HeapSize == topN && !Better(score, ord, s.HScore[s.Heap[0]], s.HOrd[s.Heap[0]])) continue;
+                s.Push(score, ord, docBase + d, leaf, final, topN);
+                if (s.HeapSize == topN) theta = s.HScore[s.Heap[0]];
+            }
+
+            // Tables back to zero, posting by posting.
+            for (var k = pw - 1; k >= 0; k--)
+            {
+                if (dense[k] < 0) continue;
+                var cl = lists[k]!;
+                cl.Unmark(cl.WinStart[w], cl.WinStart[w + 1], start, s.Table, dense[k] << ClauseList.WindowShift);
             }
         }
         s.AccDirty = false;
@@ -661,6 +719,14 @@ internal sealed class MaxScoreEvaluator : IDisposable
         /// <summary>Set while a segment's windows are being scored; still set after an exception.</summary>
         public bool AccDirty;
 
+        /// <summary>A window's surviving candidates (offsets in the window) and their partial field sums.</summary>
+        public readonly int[] Surv = new int[ClauseList.Window];
+        public readonly double[] SurvFs = new double[ClauseList.Window * FieldCount];
+
+        /// <summary>Per clause, its score table in <see cref="Table"/> for the window, or -1.</summary>
+        public int[] Dense = [];
+        public readonly float[] Table = new float[MaxTables * ClauseList.Window];
+
         // Per window of the segment: per-field bound sums, and the visiting order.
         public double[] WinField = [];
         public double[] WinKey = [];
@@ -715,6 +781,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref SortKey, size);
             Array.Resize(ref Cur, size);
             Array.Resize(ref Stamp, size);
+            Array.Resize(ref Dense, size);
             Array.Resize(ref Lists, size);
             Array.Resize(ref ActField, size);
             Array.Resize(ref ActWeight, size);
