@@ -135,7 +135,7 @@ public sealed class BenchRecallCommand : IBenchCommand
                 for (var i = 0; i < 500; i++) Recall(index, mix[i].Request, lucene); // warm-up: JIT, OS page cache
                 Console.WriteLine($"engine: {engine}{(lucene ? " (every posting scored by Lucene; same query and results)" : $" (bounds {(index.Bounds.Precomputed ? "from the side file" : "computed on first use")})")}");
                 var res = index.Resident;
-                Console.WriteLine($"resident postings (df >= {res.MinDocFreq} per segment): {res.Terms:N0} lists, {res.Postings:N0} postings, {res.Bytes / 1048576.0:F1} MB, copied in {index.ResidentSeconds:F2} s at open");
+                Console.WriteLine($"resident postings (df >= {res.MinDocFreq} per segment): {res.Terms:N0} lists, {res.Postings:N0} postings, {res.Bytes / 1048576.0:F1} MB (+ {res.WindowBytes / 1048576.0:F1} MB of per-window maxima), copied in {index.ResidentSeconds:F2} s at open");
                 var lengths = new double[m];
                 for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
                 Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one thread;");

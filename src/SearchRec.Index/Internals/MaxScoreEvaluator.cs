@@ -228,7 +228,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
         var nb = s.NeBound;
         var wb = s.WinBound;
         var lengths = _lengths[leaf];
-        var wpf = s.WinPrefix;
         var top = s.ActTop;
         var cpos = s.Cur;
         var cstamp = s.Stamp;
@@ -301,6 +300,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         Span<double> rem = stackalloc double[FieldCount];
         Span<float> final = stackalloc float[FieldCount];
         var essential = 0;
+        Span<double> nePf = stackalloc double[FieldCount];
         s.AccDirty = true;
 
         for (var o = 0; o < live; o++)
@@ -311,24 +311,25 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
             // The window's non-essential clauses: the longest prefix (in bound order) whose window maxima cannot
             // reach the threshold together.
-            Array.Clear(wpf, 0, FieldCount);
-            for (var k = 0; k < m; k++)
-            {
-                var v = weight[k] * (double)lists[k]!.WinMax[w];
-                wb[k] = v;
-                Array.Copy(wpf, k * FieldCount, wpf, (k + 1) * FieldCount, FieldCount);
-                wpf[(k + 1) * FieldCount + field[k]] += v;
-            }
+            nePf.Clear();
             var pw = 0;
-            while (pw < m && Bound(wpf.AsSpan((pw + 1) * FieldCount, FieldCount)) * BoundMargin < theta) pw++;
+            while (pw < m)
+            {
+                var v = weight[pw] * (double)lists[pw]!.WinMax[w];
+                var f = field[pw];
+                var old = nePf[f];
+                nePf[f] = old + v;
+                if (!(Bound(nePf) * BoundMargin < theta)) { nePf[f] = old; break; }
+                wb[pw++] = v;
+            }
             if (pw == m) { skipped++; continue; }
             essential += m - pw;
 
             // Essential lists, term at a time: each adds its scores into the window's per-field sums.
             for (var k = pw; k < m; k++)
             {
-                if (wb[k] == 0) continue;
                 var cl = lists[k]!;
+                if (cl.WinMax[w] == 0f) continue;
                 var f = field[k];
                 var from = cl.WinStart[w];
                 var to = cl.WinStart[w + 1];
@@ -338,7 +339,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
             // The window's candidates in doc order whose partial score plus the non-essential bounds can still
             // reach the threshold (and that pass the filters).
-            var nePf = wpf.AsSpan(pw * FieldCount, FieldCount);
             var surv = s.Surv;
             var survFs = s.SurvFs;
             var survivors = 0;
@@ -710,7 +710,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public float[] ActTop = [];
         public double[] NeBound = [];
         public double[] WinBound = [];
-        public double[] WinPrefix = [];
 
         /// <summary>Per used field, the window's score sums (zeroed as candidates are read), and which docs have one.</summary>
         public readonly double[] Acc = new double[FieldCount * ClauseList.Window];
@@ -787,7 +786,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref ActWeight, size);
             Array.Resize(ref ActBound, size);
             Array.Resize(ref WinBound, size);
-            Array.Resize(ref WinPrefix, (size + 1) * FieldCount);
             Array.Resize(ref ActMaxTf, size);
             Array.Resize(ref ActTop, size);
             Array.Resize(ref NeBound, size);

@@ -33,6 +33,24 @@ internal sealed class ResidentPostings
     /// <summary>Bytes of the doc-id and frequency arrays.</summary>
     public long Bytes { get; }
 
+    /// <summary>Bytes of the lists' per-window maxima and starts (set by the evaluator at open).</summary>
+    public long WindowBytes
+    {
+        get
+        {
+            long n = 0;
+            foreach (var segment in _lists)
+            {
+                foreach (var map in segment)
+                {
+                    if (map is null) continue;
+                    foreach (var list in map.Values) n += list.WindowBytes;
+                }
+            }
+            return n;
+        }
+    }
+
     /// <summary>Lists held (a term in several segments counts once per segment).</summary>
     public int Terms { get; }
 
