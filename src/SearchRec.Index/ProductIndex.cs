@@ -358,8 +358,8 @@ public sealed class ProductIndex : IProductRecall, IDisposable
 
     /// <summary>
     /// Adds the products in order of title length (shortest first), each keeping its input position as its ordinal:
-    /// doc ids then grow with title length within a segment, so the pruned recall can bound every product after the
-    /// current one by the shortest title still ahead, and stop a segment early. Results do not depend on the order.
+    /// doc ids then grow with title length within a segment, so the pruned recall's per-window score maxima fall from
+    /// window to window and windows of long titles are skipped whole. Results do not depend on the order.
     /// </summary>
     private static void AddAll(IndexWriter writer, IEnumerable<Product> products, IProgress<long>? progress)
     {
