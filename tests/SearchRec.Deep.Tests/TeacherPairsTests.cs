@@ -48,4 +48,20 @@ public sealed class TeacherPairsTests
         var m = Assert.Throws<ArgumentOutOfRangeException>(() => TeacherPairs.Pick("q", ["a"], [1f], minMargin: -1));
         Assert.Equal("minMargin", m.ParamName);
     }
+
+    [Fact]
+    public void ManyNegativesStartWithBm25sOverruledTopThenFollowTheTeachersOrder()
+    {
+        var pairs = TeacherPairs.PickMany("q", ["a", "b", "c", "d", "e"], [0.5f, 0.9f, 0.1f, 0.7f, 0.6f], negatives: 3);
+        Assert.Equal(["a", "d", "e"], pairs.Select(p => p.Negative!));
+        Assert.All(pairs, p => Assert.Equal("b", p.Positive));
+    }
+
+    [Fact]
+    public void ManyNegativesStopAtTheCandidatesThereAre()
+    {
+        Assert.Equal(2, TeacherPairs.PickMany("q", ["a", "b", "c"], [0.9f, 0.5f, 0.1f], negatives: 5).Count);
+        Assert.Empty(TeacherPairs.PickMany("q", [], [], negatives: 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TeacherPairs.PickMany("q", ["a"], [1f], negatives: 0));
+    }
 }

@@ -37,6 +37,10 @@ internal sealed class DistillSettings
     public float MinMargin { get; set; }
     /// <summary>Keep a query only where the teacher overrules BM25's first candidate. Default false.</summary>
     public bool OverruledOnly { get; set; }
+    /// <summary>Hard negatives per query (one training pair each; see <see cref="TeacherPairs.PickMany"/>). Default 1.</summary>
+    public int Negatives { get; set; } = 1;
+    /// <summary>Times the pairs of a query where the teacher overrules BM25 are repeated. Default 1.</summary>
+    public int OverruledRepeats { get; set; } = 1;
 
     internal static DistillSettings Read(string modelsDir)
     {
@@ -66,6 +70,8 @@ internal sealed class DistillSettings
         if (Candidates < 2) throw new InvalidDataException($"{file}: candidates must be at least 2 (was {Candidates}).");
         if (Epochs < 1) throw new InvalidDataException($"{file}: epochs must be positive (was {Epochs}).");
         if (!(MinMargin >= 0)) throw new InvalidDataException($"{file}: minMargin must be non-negative (was {MinMargin}).");
+        if (Negatives < 1) throw new InvalidDataException($"{file}: negatives must be at least 1 (was {Negatives}).");
+        if (OverruledRepeats < 1) throw new InvalidDataException($"{file}: overruledRepeats must be at least 1 (was {OverruledRepeats}).");
         if (Catalogs is null) throw new InvalidDataException($"{file}: catalogs must be a list of files.");
     }
 }
@@ -185,15 +191,19 @@ internal sealed class DistillState
             var n = log.Ids[i].Length;
             if (n == 0) continue;
             teacher.Score(log.Features[i], n, scores);
-            var pair = TeacherPairs.Pick(log.Queries[i], log.Ids[i], scores.AsSpan(0, n), _settings.MinMargin);
-            if (pair is not { } p) { unsure++; continue; }
-            var over = p.Positive != log.Ids[i][0];
+            var picked = TeacherPairs.PickMany(log.Queries[i], log.Ids[i], scores.AsSpan(0, n), _settings.Negatives, _settings.MinMargin);
+            if (picked.Count == 0) { unsure++; continue; }
+            var over = picked[0].Positive != log.Ids[i][0];
             if (over) overruled++;
             else if (_settings.OverruledOnly) continue;
-            pairs.Add((p.Query, p.Positive));
-            negatives.Add(p.Negative);
+            for (var r = over ? _settings.OverruledRepeats : 1; r > 0; r--)
+                foreach (var p in picked)
+                {
+                    pairs.Add((p.Query, p.Positive));
+                    negatives.Add(p.Negative);
+                }
         }
-        Report($"fold {fold}: {pairs.Count:N0} teacher-labelled pairs; the teacher overrules BM25's top on {overruled:N0} queries ({100.0 * overruled / Math.Max(1, log.Queries.Length):F1} %), {unsure:N0} dropped as unsure");
+        Report($"fold {fold}: {pairs.Count:N0} teacher-labelled pairs ({_settings.Negatives} hard negatives per query, overruled ×{_settings.OverruledRepeats}); the teacher overrules BM25's top on {overruled:N0} queries ({100.0 * overruled / Math.Max(1, log.Queries.Length):F1} %), {unsure:N0} dropped as unsure");
 
         var dir = Path.Combine(_modelsDir, "distilled", $"seed{_context.Seed}-fold{fold}");
         var options = new DeepTrainingOptions

@@ -42,4 +42,34 @@ public static class TeacherPairs
         var negative = best != 0 ? candidates[0] : second >= 0 ? candidates[second] : null;
         return new TeacherPair(query, candidates[best], negative);
     }
+
+    /// <summary>
+    /// Up to <paramref name="negatives"/> pairs of one query, all with the teacher's top as positive and each with its
+    /// own hard negative: BM25's top first where the teacher overrules it, then the teacher's next choices in order.
+    /// Empty where <see cref="Pick"/> gives null. More negatives teach more of the teacher's order, not just its top.
+    /// </summary>
+    /// <param name="query">The query text.</param>
+    /// <param name="candidates">Candidate ids in BM25 order (best first).</param>
+    /// <param name="teacherScores">The teacher's score of each candidate; same length.</param>
+    /// <param name="negatives">Pairs (hard negatives) per query, at least 1.</param>
+    /// <param name="minMargin">As in <see cref="Pick"/>.</param>
+    public static IReadOnlyList<TeacherPair> PickMany(string query, ReadOnlySpan<string> candidates, ReadOnlySpan<float> teacherScores, int negatives, float minMargin = 0)
+    {
+        if (negatives < 1) throw new ArgumentOutOfRangeException(nameof(negatives), negatives, "negatives must be at least 1.");
+        if (Pick(query, candidates, teacherScores, minMargin) is not { } first) return [];
+        var result = new List<TeacherPair>(negatives) { first };
+        if (first.Negative is null) return result;
+        // The teacher's order of the rest (stable: ties keep BM25's order).
+        var order = new int[candidates.Length];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        var scores = teacherScores.ToArray();
+        Array.Sort(order, (a, b) => scores[b] != scores[a] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));
+        for (var k = 1; k < order.Length && result.Count < negatives; k++)
+        {
+            var id = candidates[order[k]];
+            if (id == first.Positive || id == first.Negative) continue;
+            result.Add(first with { Negative = id });
+        }
+        return result;
+    }
 }
