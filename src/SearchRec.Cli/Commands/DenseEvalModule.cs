@@ -12,7 +12,9 @@ namespace SearchRec.Cli.Commands;
 /// Adds the deep model's rankers to <c>searchrec eval</c>: <c>dense</c> (exact nearest neighbours of the query
 /// vector over all item vectors) and <c>bm25+dense</c> (a fixed weighted sum of max-normalised BM25 and the deep
 /// cosine over BM25's top 200 ∪ dense's top 50; the weight is chosen on each fold's training queries). Both need
-/// <c>--models DIR</c> from <c>searchrec train-deep</c>.
+/// <c>--models DIR</c> from <c>searchrec train-deep</c>. The <c>-distilled</c> rankers train their own tower per fold
+/// (a judged LambdaMART teacher distilled over the query log; see <c>docs/deep-model.md</c>) and need
+/// <c>DIR/distill.json</c>.
 /// </summary>
 public sealed class DeepEvalRankerModule : IEvalRankerModule
 {
@@ -21,23 +23,60 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.Register("dense", c => new DenseRanker(DenseEvalModule.Scorer(c)), "Deep text tower: exact dense recall over item vectors (needs --models)");
-        registry.Register(new FusionFactory("bm25+dense", RecallFields.All), "BM25 (all fields) + deep cosine, fixed weight chosen on training folds (needs --models)");
-        registry.Register(new FusionFactory("bm25-bigram+dense", RecallFields.Bigram), "BM25 on title bigrams + deep cosine, fixed weight chosen on training folds (needs --models)");
+        registry.Register(new FusionFactory("bm25+dense", RecallFields.All, (c, _) => DenseEvalModule.Scorer(c)), "BM25 (all fields) + deep cosine, fixed weight chosen on training folds (needs --models)");
+        registry.Register(new FusionFactory("bm25-bigram+dense", RecallFields.Bigram, (c, _) => DenseEvalModule.Scorer(c)), "BM25 on title bigrams + deep cosine, fixed weight chosen on training folds (needs --models)");
+        registry.Register(new DistilledDenseFactory(), "Text tower distilled per fold from a LambdaMART teacher over the query log: exact dense recall (needs --models DIR/distill.json)");
+        registry.Register(new FusionFactory("bm25+dense-distilled", RecallFields.All, (c, train) => DistillState.For(c).Tower(train)),
+            "BM25 (all fields) + cosine of the per-fold distilled tower, fixed weight chosen on training folds (needs --models DIR/distill.json)");
+        registry.Register(new ReorderFactory(), "BM25 with its top 10 re-sorted by the per-fold distilled tower alone (diagnostic; needs --models DIR/distill.json)");
     }
 
-    private sealed class DenseRanker(DeepScorer scorer) : IEvalRanker
+    private sealed class DistilledDenseFactory : ICrossValidatedRankerFactory
     {
-        public string Name => "dense";
+        public string Name => "dense-distilled";
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new DenseRanker(DistillState.For(context).Tower(trainQueries), Name);
+    }
+
+    private sealed class ReorderFactory : ICrossValidatedRankerFactory
+    {
+        public string Name => "bm25-top10-by-dense-distilled";
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new ReorderRanker(Name, context.Index, DistillState.For(context).Tower(trainQueries));
+    }
+
+    private sealed class ReorderRanker(string name, IProductRecall index, DeepScorer scorer) : IEvalRanker
+    {
+        public string Name => name;
+
+        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
+        {
+            var bm = index.Recall(new RecallRequest(query) { TopN = depth });
+            var top = Math.Min(10, bm.Count);
+            var ids = new string[top];
+            for (var i = 0; i < top; i++) ids[i] = bm[i].ProductId;
+            var dense = scorer.Score(query, ids);
+            var result = new List<(string, float)>(bm.Count);
+            // Top 10 by the deep score (stable on ties), then BM25's order below them.
+            foreach (var i in Enumerable.Range(0, top).OrderByDescending(i => dense[i]).ThenBy(i => i)) result.Add((ids[i], 2 + dense[i]));
+            for (var i = top; i < bm.Count; i++) result.Add((bm[i].ProductId, -i));
+            return result;
+        }
+    }
+
+    private sealed class DenseRanker(DeepScorer scorer, string name = "dense") : IEvalRanker
+    {
+        public string Name => name;
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth) => scorer.Nearest(query, depth);
     }
 
-    private sealed class FusionFactory(string name, RecallFields fields) : ICrossValidatedRankerFactory
+    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
-            var scorer = DenseEvalModule.Scorer(context);
+            var scorer = tower(context, trainQueries);
             var data = new List<DenseEvalModule.QueryCandidates>();
             foreach (var q in trainQueries)
             {

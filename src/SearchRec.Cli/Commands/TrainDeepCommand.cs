@@ -79,7 +79,7 @@ public sealed class TrainDeepCommand : ICliCommand
             ? p
             : throw new ArgumentException($"--pooling: '{s}' is not one of mean, sqrt, max, attention.");
 
-    private static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
+    internal static void Log(string m) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
 
     private static int Run(string[] catalogs, string[] eventFiles, string? pairsFile, string modelsDir, DeepTrainingOptions options,
         string? evalQueries, string? evalQrels, long? cut, string? queryLog, bool words, string? evalUsers, double pseudoRatio, bool hardNegatives)
@@ -160,10 +160,17 @@ public sealed class TrainDeepCommand : ICliCommand
         foreach (var (file, bytes) in r.FileBytes) Say($"  {file}: {bytes / 1048576.0:F1} MiB");
     }
 
-    private static List<Product> ReadCatalogs(string[] paths)
+    internal static List<Product> ReadCatalogs(string[] paths) => ReadCatalogs(paths, [], addNew: true);
+
+    /// <summary>
+    /// Reads catalog files merged into <paramref name="seed"/> by id (first title wins; later records add brand,
+    /// category, attributes and price). Without <paramref name="addNew"/>, products absent from the seed are skipped.
+    /// </summary>
+    internal static List<Product> ReadCatalogs(string[] paths, IReadOnlyList<Product> seed, bool addNew)
     {
-        var merged = new List<Product>();
+        var merged = new List<Product>(seed);
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var k = 0; k < merged.Count; k++) index.TryAdd(merged[k].Id, k);
         foreach (var path in paths)
         {
             var import = CatalogReader.ReadFiles([path]);
@@ -172,7 +179,11 @@ public sealed class TrainDeepCommand : ICliCommand
             Log($"catalog {path}: {import.Summary}");
             foreach (var p in import.Products)
             {
-                if (!index.TryGetValue(p.Id, out var i)) { index[p.Id] = merged.Count; merged.Add(p); continue; }
+                if (!index.TryGetValue(p.Id, out var i))
+                {
+                    if (addNew) { index[p.Id] = merged.Count; merged.Add(p); }
+                    continue;
+                }
                 var old = merged[i];
                 var attrs = new Dictionary<string, IReadOnlyList<string>>(old.Attributes, StringComparer.Ordinal);
                 foreach (var (k, v) in p.Attributes) attrs.TryAdd(k, v);

@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using SearchRec.Core;
+using SearchRec.Core.Judgments;
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Training;
+using SearchRec.Evaluation.Rankers;
+using SearchRec.Evaluation.Trec;
+using SearchRec.Index;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Training;
+using SearchRec.Text;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// Settings of the distilled rankers (<c>dense-distilled</c>, <c>bm25+dense-distilled</c>), read from
+/// <c>distill.json</c> in the <c>--models</c> directory. Relative paths are resolved against that directory.
+/// </summary>
+internal sealed class DistillSettings
+{
+    internal const string FileName = "distill.json";
+
+    /// <summary>Unjudged queries (<c>qid&lt;TAB&gt;query</c>) the teacher labels. Required.</summary>
+    public string QueryLog { get; set; } = "";
+    /// <summary>Extra catalog files whose brand, category and attributes enrich the indexed products' weak pairs. Default none.</summary>
+    public string[] Catalogs { get; set; } = [];
+    /// <summary>Query-log queries labelled (the first ones, after dropping evaluation queries and repeats). Default 30,000.</summary>
+    public int Queries { get; set; } = 30_000;
+    /// <summary>BM25 candidates of each query-log query the teacher re-ranks. Default 20.</summary>
+    public int Candidates { get; set; } = 20;
+    /// <summary>Text tower epochs. Default 6.</summary>
+    public int Epochs { get; set; } = 6;
+    /// <summary>Least gap between the teacher's first and second score for a query to become a pair. Default 0.</summary>
+    public float MinMargin { get; set; }
+    /// <summary>Keep a query only where the teacher overrules BM25's first candidate. Default false.</summary>
+    public bool OverruledOnly { get; set; }
+    /// <summary>Hard negatives per query (one training pair each; see <see cref="TeacherPairs.PickMany"/>). Default 1.</summary>
+    public int Negatives { get; set; } = 1;
+    /// <summary>Times the pairs of a query where the teacher overrules BM25 are repeated. Default 1.</summary>
+    public int OverruledRepeats { get; set; } = 1;
+
+    internal static DistillSettings Read(string modelsDir)
+    {
+        var path = Path.Combine(modelsDir, FileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"the distilled rankers need {path}: {{\"queryLog\": \"…/query-log.tsv\", \"catalogs\": [], \"queries\": 30000, \"candidates\": 20, \"epochs\": 6}}", path);
+        DistillSettings s;
+        try
+        {
+            s = JsonSerializer.Deserialize<DistillSettings>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip })
+                ?? throw new InvalidDataException($"{path}: empty settings.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        s.Validate(path);
+        s.QueryLog = Path.GetFullPath(s.QueryLog, modelsDir);
+        s.Catalogs = [.. s.Catalogs.Select(c => Path.GetFullPath(c, modelsDir))];
+        return s;
+    }
+
+    internal void Validate(string file)
+    {
+        if (string.IsNullOrWhiteSpace(QueryLog)) throw new InvalidDataException($"{file}: queryLog is required (an unjudged query file).");
+        if (Queries < 1) throw new InvalidDataException($"{file}: queries must be positive (was {Queries}).");
+        if (Candidates < 2) throw new InvalidDataException($"{file}: candidates must be at least 2 (was {Candidates}).");
+        if (Epochs < 1) throw new InvalidDataException($"{file}: epochs must be positive (was {Epochs}).");
+        if (!(MinMargin >= 0)) throw new InvalidDataException($"{file}: minMargin must be non-negative (was {MinMargin}).");
+        if (Negatives < 1) throw new InvalidDataException($"{file}: negatives must be at least 1 (was {Negatives}).");
+        if (OverruledRepeats < 1) throw new InvalidDataException($"{file}: overruledRepeats must be at least 1 (was {OverruledRepeats}).");
+        if (Catalogs is null) throw new InvalidDataException($"{file}: catalogs must be a list of files.");
+    }
+}
+
+/// <summary>
+/// Distils a judged teacher into the text tower, per cross-validation fold: a LambdaMART over BM25 and text features
+/// (no deep features, so nothing circular) is trained on the fold's training queries only; it re-ranks BM25's top
+/// candidates of unjudged query-log queries; its top candidate becomes each query's positive (BM25's top the hard
+/// negative where the teacher overrules it); and the text tower is trained on these pairs plus the catalog's weak
+/// pairs. No held-out query or judgment reaches the teacher, the tower or the fusion weight.
+/// </summary>
+internal sealed class DistillState
+{
+    private const int TeacherWindow = 200;
+    private static readonly ConditionalWeakTable<EvalContext, DistillState> States = new();
+    private readonly EvalContext _context;
+    private readonly DistillSettings _settings;
+    private readonly string _modelsDir;
+    private readonly FeatureExtractor _extractor;
+    private readonly ITokenizer _tokenizer = new ChineseTokenizer();
+    private readonly Lazy<LogSample> _log;
+    private readonly Lazy<List<Product>> _products;
+    private readonly ConcurrentDictionary<string, Lazy<DeepScorer>> _towers = new(StringComparer.Ordinal);
+    private int _folds;
+
+    private sealed record LogSample(string[] Queries, string[][] Ids, float[][] Features);
+
+    private DistillState(EvalContext context)
+    {
+        _context = context;
+        _modelsDir = context.ModelsDirectory ?? throw new ArgumentException("the distilled rankers need --models DIR holding distill.json.");
+        _settings = DistillSettings.Read(_modelsDir);
+        // BM25 and text features only: the teacher must not see any deep score.
+        _extractor = StandardFeatures.ForSearch(new FeatureSources { Products = context.Index.GetProduct });
+        _log = new Lazy<LogSample>(ReadLog);
+        _products = new Lazy<List<Product>>(() => TrainDeepCommand.ReadCatalogs(_settings.Catalogs, context.Catalog, addNew: false));
+    }
+
+    internal static DistillState For(EvalContext context) => States.GetValue(context, c => new DistillState(c));
+
+    /// <summary>The tower distilled for these training queries (trained once, shared by the distilled rankers).</summary>
+    internal DeepScorer Tower(IReadOnlyList<EvalQuery> train)
+    {
+        var key = string.Join('\n', train.Select(q => q.Id).Order(StringComparer.Ordinal));
+        return _towers.GetOrAdd(key, _ => new Lazy<DeepScorer>(() => TrainFold(train))).Value;
+    }
+
+    private void Report(string line) => _context.Log?.Report("distill: " + line);
+
+    private (string[] Ids, float[] Features) Features(string text, int topN)
+    {
+        var recalled = _context.Index.Recall(new RecallRequest(text) { TopN = topN });
+        var ids = new string[recalled.Count];
+        var window = new RankingCandidate[recalled.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = recalled[i].ProductId;
+            window[i] = new RankingCandidate(recalled[i], _context.Index.GetProduct(ids[i]) ?? Product.Of(ids[i], ""));
+        }
+        return (ids, ids.Length == 0 ? [] : _extractor.Extract(RankingQuery.Create(text, _tokenizer), window));
+    }
+
+    private LogSample ReadLog()
+    {
+        var sw = Stopwatch.StartNew();
+        var evalTexts = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var queries = new List<string>(_settings.Queries);
+        foreach (var (_, text) in JudgmentReader.ReadQueries(_settings.QueryLog))
+        {
+            var t = text.Trim();
+            if (t.Length == 0 || evalTexts.Contains(t) || !seen.Add(t)) continue;
+            queries.Add(t);
+            if (queries.Count >= _settings.Queries) break;
+        }
+        var ids = new string[queries.Count][];
+        var features = new float[queries.Count][];
+        var done = 0;
+        var tick = Stopwatch.StartNew();
+        Parallel.For(0, queries.Count, i =>
+        {
+            (ids[i], features[i]) = Features(queries[i], _settings.Candidates);
+            var n = Interlocked.Increment(ref done);
+            if (tick.ElapsedMilliseconds > 3000)
+                lock (tick)
+                    if (tick.ElapsedMilliseconds > 3000) { tick.Restart(); Report($"BM25 candidates and features of the query log: {n:N0}/{queries.Count:N0}"); }
+        });
+        Report($"{queries.Count:N0} query-log queries (evaluation queries dropped), top {_settings.Candidates} BM25 candidates with features, in {sw.Elapsed.TotalSeconds:F0} s");
+        return new LogSample([.. queries], ids, features);
+    }
+
+    private DeepScorer TrainFold(IReadOnlyList<EvalQuery> train)
+    {
+        var fold = Interlocked.Increment(ref _folds);
+        var sw = Stopwatch.StartNew();
+        var builder = new RankingDatasetBuilder(_extractor.Schema);
+        foreach (var q in train)
+        {
+            var judged = _context.Qrels.For(q.Id);
+            if (judged.Count == 0) continue;
+            var (ids, features) = Features(q.Text, TeacherWindow);
+            var labels = new float[ids.Length];
+            for (var i = 0; i < ids.Length; i++) labels[i] = judged.TryGetValue(ids[i], out var g) ? Math.Max(0, g) : 0;
+            builder.Add(q.Id, features, labels, ids, judged);
+        }
+        if (builder.GroupCount == 0) throw new ArgumentException("no training query of this fold has judgments; the teacher cannot be trained.");
+        var (teacher, _) = RankerTrainer.Train(builder.Build(), new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, Seed = _context.Seed });
+        Report($"fold {fold}: teacher LambdaMART ({_extractor.Schema.Count} BM25 and text features) trained on {builder.GroupCount} training queries in {sw.Elapsed.TotalSeconds:F0} s");
+
+        var log = _log.Value;
+        var pairs = new List<(string Query, string ProductId)>(log.Queries.Length);
+        var negatives = new List<string?>(log.Queries.Length);
+        var scores = new float[_settings.Candidates];
+        int overruled = 0, unsure = 0;
+        for (var i = 0; i < log.Queries.Length; i++)
+        {
+            var n = log.Ids[i].Length;
+            if (n == 0) continue;
+            teacher.Score(log.Features[i], n, scores);
+            var picked = TeacherPairs.PickMany(log.Queries[i], log.Ids[i], scores.AsSpan(0, n), _settings.Negatives, _settings.MinMargin);
+            if (picked.Count == 0) { unsure++; continue; }
+            var over = picked[0].Positive != log.Ids[i][0];
+            if (over) overruled++;
+            else if (_settings.OverruledOnly) continue;
+            for (var r = over ? _settings.OverruledRepeats : 1; r > 0; r--)
+                foreach (var p in picked)
+                {
+                    pairs.Add((p.Query, p.Positive));
+                    negatives.Add(p.Negative);
+                }
+        }
+        Report($"fold {fold}: {pairs.Count:N0} teacher-labelled pairs ({_settings.Negatives} hard negatives per query, overruled ×{_settings.OverruledRepeats}); the teacher overrules BM25's top on {overruled:N0} queries ({100.0 * overruled / Math.Max(1, log.Queries.Length):F1} %), {unsure:N0} dropped as unsure");
+
+        var dir = Path.Combine(_modelsDir, "distilled", $"seed{_context.Seed}-fold{fold}");
+        var options = new DeepTrainingOptions
+        {
+            Seed = _context.Seed, TextEpochs = _settings.Epochs,
+            ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), StringComparer.Ordinal),
+        };
+        DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"fold {fold}: {m}"), pairs, negatives);
+        Report($"fold {fold}: distilled tower in {dir} ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
+        return DeepScorer.Open(dir, tokenizer: _tokenizer);
+    }
+}
