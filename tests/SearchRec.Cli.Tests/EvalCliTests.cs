@@ -138,6 +138,39 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Distilled_fusion_trains_one_tower_per_fold_from_the_query_log_and_writes_a_run()
+    {
+        using var models = new TempDir();
+        // An unjudged query log: the first characters of titles (no evaluation query among them).
+        var log = File.ReadLines(_shop.File("catalog.jsonl")).Take(300)
+            .Select((l, i) => $"{i + 1}\t{JsonDocument.Parse(l).RootElement.GetProperty("title").GetString()![..6]}");
+        File.WriteAllLines(models.File("log.tsv"), log);
+        models.Write("distill.json", """{"queryLog": "log.tsv", "catalogs": [], "queries": 300, "candidates": 5, "epochs": 1}""");
+        var run = _shop.File("distilled/run.trec");
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-distilled", "--folds", "2", "--models", models.Path, "--json",
+            "--run-out", run, "--report", _shop.File("distilled/report.html"), "--depth", "50");
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+        Assert.Equal("bm25+dense-distilled", json.RootElement.GetProperty("ranker").GetString());
+        Assert.Equal(2, Directory.GetDirectories(models.File("distilled")).Length);
+        Assert.Equal(File.ReadLines(_shop.File("queries.tsv")).Count(), File.ReadLines(run).Select(l => l.Split(' ')[0]).Distinct().Count());
+    }
+
+    [Fact]
+    public void Distilled_fusion_with_a_bad_settings_field_exits_2_naming_the_field()
+    {
+        using var models = new TempDir();
+        models.Write("distill.json", """{"queryLog": "log.tsv", "candidates": 1}""");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-distilled", "--models", models.Path, "--report", _shop.File("bad-distill/report.html"));
+        Assert.Equal(2, code);
+        Assert.Contains("candidates must be at least 2", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Demo_without_serving_runs_its_steps_in_order_and_leaves_a_shop_an_index_a_report_and_trained_models()
     {
         Assert.Equal([10.0, 20, 30, 40], DemoCommand.Steps().Select(s => s.Order).Take(4));
