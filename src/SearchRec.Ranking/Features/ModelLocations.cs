@@ -43,7 +43,15 @@ public static class ModelLocations
             text = DeepScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json; train with `searchrec train-deep`)."));
         if (schema.IndexOf("deep_user_item") >= 0)
             behaviour = BehaviourScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {dir}."));
-        return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepBehaviour = behaviour };
+        TitleBigramStats? stats = null;
+        if (schema.IndexOf("idf_coverage") >= 0)
+        {
+            var file = Ranker(dir) is { } r ? Path.Combine(r, TitleBigramStats.FileName) : null;
+            if (file is null || !File.Exists(file))
+                throw new FileNotFoundException($"The ranker uses idf features but {TitleBigramStats.FileName} was not found beside ranker.json in {dir} (train-ranker writes it).");
+            stats = TitleBigramStats.Load(file);
+        }
+        return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepBehaviour = behaviour, TitleStats = stats };
     }
 
     private static string? First(string dir, string marker, string sub)
