@@ -141,4 +141,40 @@ public sealed class ListAndIdfFeatureTests
         Assert.Equal(2, ndcg.Length);
         Assert.True(ndcg[1] > ndcg[0]);
     }
+    [Fact]
+    public void The_query_log_prior_counts_log_queries_recalling_each_product_and_survives_a_save_and_load()
+    {
+        using var dir = new TempDir();
+        var recall = new FakeRecall(Fixtures.Catalog);
+        // FakeRecall matches any shared character: 华为 recalls 1 and 3 (1 first), 连衣裙 recalls 5 and 6.
+        var prior = QueryLogPrior.Build(recall, ["华为", "华为", "连衣裙", " "], depth: 10);
+        Assert.Equal(3, prior.Queries);
+        Assert.Equal((2, 2), prior.For("1"));
+        Assert.Equal((2, 0), prior.For("3"));
+        Assert.Equal((0, 0), prior.For("2"));
+        var path = Path.Combine(dir.Path, QueryLogPrior.FileName);
+        prior.Save(path);
+        var loaded = QueryLogPrior.Load(path);
+        Assert.Equal(prior.For("1"), loaded.For("1"));
+        Assert.Equal(prior.Products, loaded.Products);
+        Assert.Equal(10, loaded.Depth);
+
+        var fx = new FeatureExtractor([new PriorFeatures(loaded)]);
+        var m = fx.Extract(RankingQuery.Create("华为", new SpaceTokenizer()), [Candidate("1", "华为 手机"), Candidate("2", "小米 手机")]);
+        Assert.Equal(MathF.Log(3), Get(fx, m, 0, "prior_hits"), 5);
+        Assert.Equal(0f, Get(fx, m, 1, "prior_hits"));
+    }
+
+    [Fact]
+    public void A_malformed_prior_line_is_reported_with_its_line_number_and_a_missing_prior_is_named()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, QueryLogPrior.FileName);
+        File.WriteAllLines(path, ["#queries\t5\tdepth\t10", "1\t3\t1", "2\tthree\t0"]);
+        var e = Assert.Throws<InvalidDataException>(() => QueryLogPrior.Load(path));
+        Assert.Contains(":3:", e.Message);
+        var schema = StandardFeatures.ForSearch(new FeatureSources { Prior = QueryLogPrior.Build(new FakeRecall(Fixtures.Catalog), ["华为"]) }).Schema;
+        var missing = Assert.Throws<ArgumentException>(() => StandardFeatures.ForSchema(schema, new FeatureSources()));
+        Assert.Contains("build-prior", missing.Message);
+    }
 }

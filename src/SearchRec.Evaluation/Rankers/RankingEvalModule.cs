@@ -30,12 +30,15 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.Register(new CombinerFactory("weighted", CombinerKind.Weighted), "Weighted average of normalised scores, weights tuned on the training folds");
         registry.Register(new CombinerFactory("linear", CombinerKind.Linear), "Stacking: regularised linear model over all ranking features");
         registry.Register(new CombinerFactory("lambdamart", CombinerKind.LambdaMart), "LambdaMART (FastTree) over all ranking features");
-        registry.Register(new NestedFactory(), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
+        registry.Register(new NestedFactory("lambdamart-nested", []), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
+        registry.Register(new NestedFactory("lambdamart-nested-noprior", ["prior"]), "lambdamart-nested without the query-log prior");
         // Ablations: the same LambdaMART without the feature groups added for issue #4 (window-relative, IDF coverage).
-        registry.Register(new CombinerFactory("lambdamart-base", CombinerKind.LambdaMart, ["list", "idf"]), "LambdaMART without the list and idf feature groups");
+        registry.Register(new CombinerFactory("lambdamart-base", CombinerKind.LambdaMart, ["list", "idf", "prior"]), "LambdaMART without the list, idf and prior feature groups");
+        registry.Register(new CombinerFactory("lambdamart-noprior", CombinerKind.LambdaMart, ["prior"]), "LambdaMART without the query-log prior");
         registry.Register(new CombinerFactory("lambdamart-nolist", CombinerKind.LambdaMart, ["list"]), "LambdaMART without the list (window-relative) group");
         registry.Register(new CombinerFactory("lambdamart-noidf", CombinerKind.LambdaMart, ["idf"]), "LambdaMART without the idf (IDF-weighted coverage) group");
-        registry.Register(new CombinerFactory("linear-base", CombinerKind.Linear, ["list", "idf"]), "Linear stacking without the list and idf feature groups");
+        registry.Register(new CombinerFactory("linear-base", CombinerKind.Linear, ["list", "idf", "prior"]), "Linear stacking without the list, idf and prior feature groups");
+        registry.Register(new CombinerFactory("linear-noprior", CombinerKind.Linear, ["prior"]), "Linear stacking without the query-log prior");
         registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
     }
 
@@ -53,19 +56,19 @@ public sealed class RankingEvalModule : IEvalRankerModule
         }
     }
 
-    private sealed class NestedFactory : ICrossValidatedRankerFactory
+    private sealed class NestedFactory(string name, string[] without) : ICrossValidatedRankerFactory
     {
-        public string Name => "lambdamart-nested";
+        public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
-            var state = RankingEvalState.For(context);
+            var state = RankingEvalState.For(context, without);
             var data = state.Dataset(trainQueries);
             // Inner folds see only this outer fold's training queries; their seed differs from the outer one.
             var (best, inner) = LambdaMartSelection.Choose(data, LambdaMartSelection.DefaultGrid(context.Seed), 3, context.Seed + 1);
-            context.Log?.Report($"lambdamart-nested: chose {LambdaMartSelection.Describe(best)} (inner nDCG@10 {string.Join(" / ", inner.Select(v => v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))})");
+            context.Log?.Report($"{name}: chose {LambdaMartSelection.Describe(best)} (inner nDCG@10 {string.Join(" / ", inner.Select(v => v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))})");
             var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, LambdaMart = best, Seed = context.Seed });
-            return new PipelineEvalRanker("lambdamart-nested", state, model, importance);
+            return new PipelineEvalRanker(name, state, model, importance);
         }
     }
 
@@ -139,8 +142,14 @@ internal sealed class RankingEvalState
         DeepScorer? deep = null;
         BehaviourScorer? behaviour = null;
         IRankerModel? saved = null;
+        QueryLogPrior? prior = null;
         if (context.ModelsDirectory is { } dir)
         {
+            if (ModelLocations.Prior(dir) is { } priorFile)
+            {
+                prior = QueryLogPrior.Load(priorFile);
+                context.Log?.Report($"ranking: query-log prior from {priorFile} ({prior.Queries:N0} queries, {prior.Products:N0} products)");
+            }
             if (ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
             if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
             {
@@ -166,7 +175,7 @@ internal sealed class RankingEvalState
         // IDF of title bigrams from the evaluated catalog (titles only, no judgments).
         var titles = context.Catalog.Count > 0 || context.Index is not ProductIndex opened ? context.Catalog.Select(p => p.Title) : opened.Products().Select(p => p.Title);
         var stats = TitleBigramStats.Build(titles);
-        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats };
+        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats, Prior = prior };
         if (saved is not null) Extractor = StandardFeatures.ForSchema(saved.Schema, sources);
         else
         {
