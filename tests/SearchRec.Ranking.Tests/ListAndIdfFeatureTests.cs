@@ -177,4 +177,17 @@ public sealed class ListAndIdfFeatureTests
         var missing = Assert.Throws<ArgumentException>(() => StandardFeatures.ForSchema(schema, new FeatureSources()));
         Assert.Contains("build-prior", missing.Message);
     }
+    [Fact]
+    public void The_head_word_is_the_last_query_word_and_partial_matches_get_partial_credit()
+    {
+        var fx = new FeatureExtractor([new HeadFeatures()]);
+        RankingCandidate[] cands = [Candidate("a", "背景墙 夹子灯 串灯"), Candidate("b", "北欧 吊灯 餐厅"), Candidate("c", "雪地靴 棉鞋")];
+        var m = fx.Extract(RankingQuery.Create("背景墙 吊灯", new SpaceTokenizer()), cands);
+        Assert.Equal(0f, Get(fx, m, 0, "head_match"));
+        Assert.True(float.IsNaN(Get(fx, m, 0, "head_pos")));
+        Assert.Equal(0.5f, Get(fx, m, 0, "head_char_share")); // 灯 but not 吊
+        Assert.Equal(1f, Get(fx, m, 1, "head_match"));
+        Assert.Equal(2f / 6, Get(fx, m, 1, "head_pos"), 5);
+        Assert.Equal(0f, Get(fx, m, 2, "head_char_share"));
+    }
 }

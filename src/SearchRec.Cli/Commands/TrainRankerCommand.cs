@@ -55,7 +55,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 16 };
         var lr = new Option<double>("--learning-rate") { Description = "LambdaMART learning rate.", DefaultValueFactory = _ => 0.05 };
         var minLeaf = new Option<int>("--min-leaf") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => 20 };
-        var without = new Option<string[]>("--without") { Description = "Feature groups to leave out (list, idf, prior; for ablations).", AllowMultipleArgumentsPerToken = true };
+        var without = new Option<string[]>("--without") { Description = "Feature groups to leave out (list, head, idf, prior; for ablations).", AllowMultipleArgumentsPerToken = true };
         var priorFile = new Option<string?>("--prior") { Description = $"A query-log prior ({QueryLogPrior.FileName} from build-prior) whose counts become features; copied beside ranker.json." };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
@@ -134,7 +134,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 var deepScorer = pr.GetValue(deepDir) is string dd ? DeepScorer.Open(dd) : null;
                 var leaveOut = pr.GetValue(without) ?? [];
                 foreach (var g in leaveOut)
-                    if (g is not ("list" or "idf" or "prior")) throw new ArgumentException($"--without '{g}': only the list, idf and prior groups can be left out.");
+                    if (g is not ("list" or "head" or "idf" or "prior")) throw new ArgumentException($"--without '{g}': only the list, head, idf and prior groups can be left out.");
                 var titleStats = leaveOut.Contains("idf") ? null : TitleBigramStats.Build(import.Products.Select(p => p.Title));
                 var prior = pr.GetValue(priorFile) is string pf && !leaveOut.Contains("prior") ? QueryLogPrior.Load(pf) : null;
                 var full = StandardFeatures.ForSearch(new FeatureSources { Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer, Activity = activity, TitleStats = titleStats, Prior = prior });

@@ -33,11 +33,12 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.Register(new NestedFactory("lambdamart-nested", []), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
         registry.Register(new NestedFactory("lambdamart-nested-noprior", ["prior"]), "lambdamart-nested without the query-log prior");
         // Ablations: the same LambdaMART without the feature groups added for issue #4 (window-relative, IDF coverage).
-        registry.Register(new CombinerFactory("lambdamart-base", CombinerKind.LambdaMart, ["list", "idf", "prior"]), "LambdaMART without the list, idf and prior feature groups");
+        registry.Register(new CombinerFactory("lambdamart-base", CombinerKind.LambdaMart, ["list", "head", "idf", "prior"]), "LambdaMART without the list, head, idf and prior feature groups");
+        registry.Register(new CombinerFactory("lambdamart-nohead", CombinerKind.LambdaMart, ["head"]), "LambdaMART without the head-word group");
         registry.Register(new CombinerFactory("lambdamart-noprior", CombinerKind.LambdaMart, ["prior"]), "LambdaMART without the query-log prior");
         registry.Register(new CombinerFactory("lambdamart-nolist", CombinerKind.LambdaMart, ["list"]), "LambdaMART without the list (window-relative) group");
         registry.Register(new CombinerFactory("lambdamart-noidf", CombinerKind.LambdaMart, ["idf"]), "LambdaMART without the idf (IDF-weighted coverage) group");
-        registry.Register(new CombinerFactory("linear-base", CombinerKind.Linear, ["list", "idf", "prior"]), "Linear stacking without the list, idf and prior feature groups");
+        registry.Register(new CombinerFactory("linear-base", CombinerKind.Linear, ["list", "head", "idf", "prior"]), "Linear stacking without the list, head, idf and prior feature groups");
         registry.Register(new CombinerFactory("linear-noprior", CombinerKind.Linear, ["prior"]), "Linear stacking without the query-log prior");
         registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
     }

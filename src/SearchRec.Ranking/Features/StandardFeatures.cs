@@ -32,9 +32,9 @@ public sealed class FeatureSources
 /// <summary>The feature extractors <c>train-ranker</c>, <c>search</c> and the service share, so that a saved ranker's schema matches at load.</summary>
 public static class StandardFeatures
 {
-    /// <summary>The search extractor: recall (BM25), text and window-relative (list) features, then any extra groups (idf, prior, collaborative, deep) in the given order.</summary>
+    /// <summary>The search extractor: recall (BM25), text, window-relative (list) and head-word features, then any extra groups (idf, prior, collaborative, deep) in the given order.</summary>
     public static FeatureExtractor ForSearch(params IFeatureGroup[] extra) =>
-        new([new RecallFeatures(), new TextFeatures(), new ListFeatures(), .. extra]);
+        new([new RecallFeatures(), new TextFeatures(), new ListFeatures(), new HeadFeatures(), .. extra]);
 
     /// <summary>The search extractor with every group <paramref name="sources"/> makes possible: recall, text, list, idf, prior, collab, deep.</summary>
     public static FeatureExtractor ForSearch(FeatureSources sources)
@@ -52,8 +52,9 @@ public static class StandardFeatures
         Guard.NotNull(schema);
         Guard.NotNull(sources);
         var groups = new List<IFeatureGroup> { new RecallFeatures(), new TextFeatures() };
-        // Rankers saved before the list and idf groups existed read neither; they still load.
+        // Rankers saved before the list, head, idf and prior groups existed read none of them; they still load.
         if (schema.IndexOf("list_cov_gap") >= 0) groups.Add(new ListFeatures());
+        if (schema.IndexOf("head_match") >= 0) groups.Add(new HeadFeatures());
         if (schema.IndexOf("idf_coverage") >= 0)
             groups.Add(new IdfFeatures(sources.TitleStats ?? throw new ArgumentException($"The ranker uses idf features, but no title bigram table was loaded (train-ranker saves {TitleBigramStats.FileName} beside ranker.json).")));
         if (schema.IndexOf("prior_hits") >= 0)
