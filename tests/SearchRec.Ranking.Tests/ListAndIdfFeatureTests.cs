@@ -190,4 +190,18 @@ public sealed class ListAndIdfFeatureTests
         Assert.Equal(2f / 6, Get(fx, m, 1, "head_pos"), 5);
         Assert.Equal(0f, Get(fx, m, 2, "head_char_share"));
     }
+    [Fact]
+    public void List_features_read_from_the_text_group_equal_those_computed_alone()
+    {
+        var alone = new FeatureExtractor([new ListFeatures()]);
+        var shared = new FeatureExtractor([new RecallFeatures(), new TextFeatures(), new ListFeatures()]);
+        var cands = Fixtures.Candidates("华为 手机 黑色");
+        var q = RankingQuery.Create("华为 手机 黑色", new SpaceTokenizer());
+        var a = alone.Extract(q, cands);
+        var b = shared.Extract(q, cands);
+        Assert.True(cands.Length >= 3);
+        for (var r = 0; r < cands.Length; r++)
+            foreach (var name in alone.Schema.Names)
+                Assert.Equal(Get(alone, a, r, name), Get(shared, b, r, name));
+    }
 }

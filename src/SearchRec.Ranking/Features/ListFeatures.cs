@@ -41,14 +41,27 @@ public sealed class ListFeatures : IFeatureGroup
             var lcs = pool.AsSpan(n, n);
             var lens = lengthPool.AsSpan(0, n);
             float bestCov = 0, bestLcs = 0;
+            // The text group (always before this one in the standard extractors) has computed the same three values
+            // per candidate; read them rather than fold each title and run the LCS again.
+            int lenCol = output.EarlierColumn("title_chars"), covCol = output.EarlierColumn("bigram_q_in_t"), lcsCol = output.EarlierColumn("lcs_ratio");
+            var reuse = lenCol >= 0 && covCol >= 0 && lcsCol >= 0;
             for (var i = 0; i < n; i++)
             {
-                var raw = candidates[i].Product.Title.AsSpan();
-                if (raw.Length > MaxTitle) raw = raw[..MaxTitle];
-                var t = title[..TextNorm.Normalize(raw, title)];
-                lens[i] = t.Length;
-                cov[i] = TextFeatures.BigramShare(q, t);
-                lcs[i] = q.Length > 0 ? (float)TextFeatures.LongestCommonSubstring(q, t) / q.Length : 0;
+                if (reuse)
+                {
+                    lens[i] = (int)output.Read(i, lenCol);
+                    cov[i] = output.Read(i, covCol);
+                    lcs[i] = output.Read(i, lcsCol);
+                }
+                else
+                {
+                    var raw = candidates[i].Product.Title.AsSpan();
+                    if (raw.Length > MaxTitle) raw = raw[..MaxTitle];
+                    var t = title[..TextNorm.Normalize(raw, title)];
+                    lens[i] = t.Length;
+                    cov[i] = TextFeatures.BigramShare(q, t);
+                    lcs[i] = q.Length > 0 ? (float)TextFeatures.LongestCommonSubstring(q, t) / q.Length : 0;
+                }
                 bestCov = MathF.Max(bestCov, cov[i]);
                 bestLcs = MathF.Max(bestLcs, lcs[i]);
             }
