@@ -30,19 +30,45 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.Register(new CombinerFactory("weighted", CombinerKind.Weighted), "Weighted average of normalised scores, weights tuned on the training folds");
         registry.Register(new CombinerFactory("linear", CombinerKind.Linear), "Stacking: regularised linear model over all ranking features");
         registry.Register(new CombinerFactory("lambdamart", CombinerKind.LambdaMart), "LambdaMART (FastTree) over all ranking features");
+        registry.Register(new NestedFactory("lambdamart-nested", []), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
+        registry.Register(new NestedFactory("lambdamart-nested-noprior", ["prior"]), "lambdamart-nested without the query-log prior");
+        // Ablations: the same LambdaMART without the feature groups added for issue #4 (window-relative, IDF coverage).
+        registry.Register(new CombinerFactory("lambdamart-base", CombinerKind.LambdaMart, ["list", "head", "idf", "prior"]), "LambdaMART without the list, head, idf and prior feature groups");
+        registry.Register(new CombinerFactory("lambdamart-nohead", CombinerKind.LambdaMart, ["head"]), "LambdaMART without the head-word group");
+        registry.Register(new CombinerFactory("lambdamart-noprior", CombinerKind.LambdaMart, ["prior"]), "LambdaMART without the query-log prior");
+        registry.Register(new CombinerFactory("lambdamart-nolist", CombinerKind.LambdaMart, ["list"]), "LambdaMART without the list (window-relative) group");
+        registry.Register(new CombinerFactory("lambdamart-noidf", CombinerKind.LambdaMart, ["idf"]), "LambdaMART without the idf (IDF-weighted coverage) group");
+        registry.Register(new CombinerFactory("linear-base", CombinerKind.Linear, ["list", "head", "idf", "prior"]), "Linear stacking without the list, head, idf and prior feature groups");
+        registry.Register(new CombinerFactory("linear-noprior", CombinerKind.Linear, ["prior"]), "Linear stacking without the query-log prior");
         registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
     }
 
-    private sealed class CombinerFactory(string name, CombinerKind kind) : ICrossValidatedRankerFactory
+    private sealed class CombinerFactory(string name, CombinerKind kind, string[]? without = null) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
-            var state = RankingEvalState.For(context);
+            var state = RankingEvalState.For(context, without ?? []);
             var data = state.Dataset(trainQueries);
             var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = kind, Seed = context.Seed });
             context.Log?.Report($"{name}: trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
+            return new PipelineEvalRanker(name, state, model, importance);
+        }
+    }
+
+    private sealed class NestedFactory(string name, string[] without) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var state = RankingEvalState.For(context, without);
+            var data = state.Dataset(trainQueries);
+            // Inner folds see only this outer fold's training queries; their seed differs from the outer one.
+            var (best, inner) = LambdaMartSelection.Choose(data, LambdaMartSelection.DefaultGrid(context.Seed), 3, context.Seed + 1);
+            context.Log?.Report($"{name}: chose {LambdaMartSelection.Describe(best)} (inner nDCG@10 {string.Join(" / ", inner.Select(v => v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))})");
+            var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, LambdaMart = best, Seed = context.Seed });
             return new PipelineEvalRanker(name, state, model, importance);
         }
     }
@@ -102,7 +128,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
 internal sealed class RankingEvalState
 {
     internal const int Window = 200;
-    private static readonly ConditionalWeakTable<EvalContext, RankingEvalState> States = new();
+    private static readonly ConditionalWeakTable<EvalContext, ConcurrentDictionary<string, RankingEvalState>> States = new();
     private readonly EvalContext _context;
     private readonly ConcurrentDictionary<string, QueryCandidates> _cache = new(StringComparer.Ordinal);
     private readonly ITokenizer _tokenizer = new ChineseTokenizer();
@@ -110,15 +136,21 @@ internal sealed class RankingEvalState
 
     internal sealed record QueryCandidates(string[] Ids, int WindowCount, float[] Features, int Depth);
 
-    private RankingEvalState(EvalContext context)
+    private RankingEvalState(EvalContext context, IReadOnlyCollection<string> without)
     {
         _context = context;
         CollabModels? collab = null;
         DeepScorer? deep = null;
         BehaviourScorer? behaviour = null;
         IRankerModel? saved = null;
+        QueryLogPrior? prior = null;
         if (context.ModelsDirectory is { } dir)
         {
+            if (ModelLocations.Prior(dir) is { } priorFile)
+            {
+                prior = QueryLogPrior.Load(priorFile);
+                context.Log?.Report($"ranking: query-log prior from {priorFile} ({prior.Queries:N0} queries, {prior.Products:N0} products)");
+            }
             if (ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
             if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
             {
@@ -141,8 +173,16 @@ internal sealed class RankingEvalState
             _histories = new UserHistories(events);
             if (collab is not null) activity = ItemActivity.Build(events);
         }
-        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour, Activity = activity };
-        Extractor = saved is not null ? StandardFeatures.ForSchema(saved.Schema, sources) : StandardFeatures.ForSearch(sources);
+        // IDF of title bigrams from the evaluated catalog (titles only, no judgments).
+        var titles = context.Catalog.Count > 0 || context.Index is not ProductIndex opened ? context.Catalog.Select(p => p.Title) : opened.Products().Select(p => p.Title);
+        var stats = TitleBigramStats.Build(titles);
+        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats, Prior = prior };
+        if (saved is not null) Extractor = StandardFeatures.ForSchema(saved.Schema, sources);
+        else
+        {
+            var all = StandardFeatures.ForSearch(sources);
+            Extractor = without.Count == 0 ? all : new FeatureExtractor(all.Groups.Where(g => !without.Contains(g.Name)));
+        }
         if (saved is not null)
         {
             var diff = Extractor.Schema.DescribeDifference(saved.Schema);
@@ -156,7 +196,15 @@ internal sealed class RankingEvalState
 
     internal IRankerModel? SavedModel { get; }
 
-    internal static RankingEvalState For(EvalContext context) => States.GetValue(context, c => new RankingEvalState(c));
+    internal static RankingEvalState For(EvalContext context) => For(context, []);
+
+    /// <summary>The state whose extractor leaves out the feature groups named in <paramref name="without"/> (ablations; ignored when a saved ranker fixes the schema).</summary>
+    internal static RankingEvalState For(EvalContext context, string[] without)
+    {
+        var variants = States.GetValue(context, _ => new ConcurrentDictionary<string, RankingEvalState>(StringComparer.Ordinal));
+        var key = string.Join(",", without.Order(StringComparer.Ordinal));
+        lock (variants) return variants.GetOrAdd(key, _ => new RankingEvalState(context, without));
+    }
 
     internal QueryCandidates Candidates(string queryId, string text, int depth)
     {

@@ -47,7 +47,7 @@ public sealed class FeatureExtractor
         if (matrix.Length < candidates.Length * stride)
             throw new ArgumentException($"The matrix holds {matrix.Length} values; {candidates.Length} candidates × {stride} features are needed.", nameof(matrix));
         for (var g = 0; g < _groups.Length; g++)
-            _groups[g].Compute(query, candidates, new FeatureWriter(matrix, stride, _offsets[g]));
+            _groups[g].Compute(query, candidates, new FeatureWriter(matrix, stride, _offsets[g], Schema));
     }
 
     /// <summary>Allocates and returns the feature matrix of the candidates (for training and tools, not the hot path).</summary>

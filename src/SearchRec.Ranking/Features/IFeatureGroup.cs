@@ -27,6 +27,7 @@ public readonly ref struct FeatureWriter
     private readonly Span<float> _matrix;
     private readonly int _stride;
     private readonly int _offset;
+    private readonly FeatureSchema? _schema;
 
     /// <summary>Creates a writer over <paramref name="matrix"/> with <paramref name="stride"/> columns, starting at column <paramref name="offset"/>.</summary>
     public FeatureWriter(Span<float> matrix, int stride, int offset)
@@ -35,6 +36,16 @@ public readonly ref struct FeatureWriter
         _stride = stride;
         _offset = offset;
     }
+
+    /// <summary>A writer that can also read the columns of groups computed before it (see <see cref="EarlierColumn"/>).</summary>
+    internal FeatureWriter(Span<float> matrix, int stride, int offset, FeatureSchema schema)
+        : this(matrix, stride, offset) => _schema = schema;
+
+    /// <summary>The matrix column of an earlier group's feature <paramref name="name"/>, or -1 when no earlier group wrote it.</summary>
+    internal int EarlierColumn(string name) => _schema?.IndexOf(name) is { } c && c >= 0 && c < _offset ? c : -1;
+
+    /// <summary>The value an earlier group wrote in matrix column <paramref name="column"/> of <paramref name="row"/>.</summary>
+    internal float Read(int row, int column) => _matrix[row * _stride + column];
 
     /// <summary>Sets the group's feature <paramref name="feature"/> (0-based within the group) of candidate <paramref name="row"/>.</summary>
     public void Set(int row, int feature, float value) => _matrix[row * _stride + _offset + feature] = value;

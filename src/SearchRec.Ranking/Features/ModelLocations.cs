@@ -21,6 +21,9 @@ public static class ModelLocations
     /// <summary>The folder holding the deep model, or null.</summary>
     public static string? Deep(string dir) => First(dir, "deep-model.json", "deep");
 
+    /// <summary>The query-log prior file in <paramref name="dir"/>, <c>dir/prior</c> or a sibling <c>prior</c> folder, or null.</summary>
+    public static string? Prior(string dir) => First(dir, QueryLogPrior.FileName, "prior") is { } d ? Path.Combine(d, QueryLogPrior.FileName) : null;
+
     /// <summary>
     /// Loads what a ranker with <paramref name="schema"/> needs from the folders next to <paramref name="dir"/>;
     /// throws naming what is missing.
@@ -43,7 +46,18 @@ public static class ModelLocations
             text = DeepScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json; train with `searchrec train-deep`)."));
         if (schema.IndexOf("deep_user_item") >= 0)
             behaviour = BehaviourScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {dir}."));
-        return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepBehaviour = behaviour };
+        TitleBigramStats? stats = null;
+        if (schema.IndexOf("idf_coverage") >= 0)
+        {
+            var file = Ranker(dir) is { } r ? Path.Combine(r, TitleBigramStats.FileName) : null;
+            if (file is null || !File.Exists(file))
+                throw new FileNotFoundException($"The ranker uses idf features but {TitleBigramStats.FileName} was not found beside ranker.json in {dir} (train-ranker writes it).");
+            stats = TitleBigramStats.Load(file);
+        }
+        QueryLogPrior? prior = null;
+        if (schema.IndexOf("prior_hits") >= 0)
+            prior = QueryLogPrior.Load(Prior(dir) ?? throw new FileNotFoundException($"The ranker uses the query-log prior but {QueryLogPrior.FileName} was not found in or beside {dir} (build it with `searchrec build-prior`)."));
+        return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepBehaviour = behaviour, TitleStats = stats, Prior = prior };
     }
 
     private static string? First(string dir, string marker, string sub)

@@ -21,16 +21,22 @@ public sealed class FeatureSources
 
     /// <summary>The behaviour two-tower scorer (enables user–item deep features).</summary>
     public BehaviourScorer? DeepBehaviour { get; init; }
+
+    /// <summary>Bigram document frequencies of the catalog's titles (enables the <c>idf</c> group).</summary>
+    public TitleBigramStats? TitleStats { get; init; }
+
+    /// <summary>The query-log popularity prior (enables the <c>prior</c> group).</summary>
+    public QueryLogPrior? Prior { get; init; }
 }
 
 /// <summary>The feature extractors <c>train-ranker</c>, <c>search</c> and the service share, so that a saved ranker's schema matches at load.</summary>
 public static class StandardFeatures
 {
-    /// <summary>The search extractor: recall (BM25) and text features, then any extra groups (collaborative, deep) in the given order.</summary>
+    /// <summary>The search extractor: recall (BM25), text, window-relative (list) and head-word features, then any extra groups (idf, prior, collaborative, deep) in the given order.</summary>
     public static FeatureExtractor ForSearch(params IFeatureGroup[] extra) =>
-        new([new RecallFeatures(), new TextFeatures(), .. extra]);
+        new([new RecallFeatures(), new TextFeatures(), new ListFeatures(), new HeadFeatures(), .. extra]);
 
-    /// <summary>The search extractor with every group <paramref name="sources"/> makes possible: recall, text, collab, deep.</summary>
+    /// <summary>The search extractor with every group <paramref name="sources"/> makes possible: recall, text, list, idf, prior, collab, deep.</summary>
     public static FeatureExtractor ForSearch(FeatureSources sources)
     {
         Guard.NotNull(sources);
@@ -46,6 +52,13 @@ public static class StandardFeatures
         Guard.NotNull(schema);
         Guard.NotNull(sources);
         var groups = new List<IFeatureGroup> { new RecallFeatures(), new TextFeatures() };
+        // Rankers saved before the list, head, idf and prior groups existed read none of them; they still load.
+        if (schema.IndexOf("list_cov_gap") >= 0) groups.Add(new ListFeatures());
+        if (schema.IndexOf("head_match") >= 0) groups.Add(new HeadFeatures());
+        if (schema.IndexOf("idf_coverage") >= 0)
+            groups.Add(new IdfFeatures(sources.TitleStats ?? throw new ArgumentException($"The ranker uses idf features, but no title bigram table was loaded (train-ranker saves {TitleBigramStats.FileName} beside ranker.json).")));
+        if (schema.IndexOf("prior_hits") >= 0)
+            groups.Add(new PriorFeatures(sources.Prior ?? throw new ArgumentException($"The ranker uses the query-log prior, but no prior was loaded (build {QueryLogPrior.FileName} with `searchrec build-prior`).")));
         if (schema.IndexOf("cf_item_item") >= 0)
         {
             if (sources.Collab is null || sources.Products is null)
@@ -62,6 +75,8 @@ public static class StandardFeatures
 
     private static IEnumerable<IFeatureGroup> Optional(FeatureSources s)
     {
+        if (s.TitleStats is not null) yield return new IdfFeatures(s.TitleStats);
+        if (s.Prior is not null) yield return new PriorFeatures(s.Prior);
         if (s.Collab is not null)
             yield return new CollabFeatures(s.Collab, s.Products ?? throw new ArgumentException("FeatureSources.Products is required with FeatureSources.Collab."), s.Activity);
         if (s.DeepText is not null || s.DeepBehaviour is not null) yield return new DeepFeatures(s.DeepText, s.DeepBehaviour);
