@@ -105,9 +105,21 @@ public sealed class ListAndIdfFeatureTests
     }
 
     [Fact]
+    public void List_and_head_groups_are_left_out_unless_asked_for_and_then_load_back_in_the_same_order()
+    {
+        var plain = StandardFeatures.ForSearch(new FeatureSources()).Schema;
+        Assert.True(plain.IndexOf("list_cov_gap") < 0);
+        Assert.True(plain.IndexOf("head_match") < 0);
+        var asked = StandardFeatures.ForSearch(new FeatureSources { ListAndHead = true }).Schema;
+        Assert.True(asked.IndexOf("list_cov_gap") > asked.IndexOf("bm25"));
+        Assert.True(asked.IndexOf("head_match") > asked.IndexOf("list_cov_gap"));
+        Assert.Equal(asked, StandardFeatures.ForSchema(asked, new FeatureSources()).Schema);
+    }
+
+    [Fact]
     public void A_ranker_with_idf_features_is_refused_without_the_bigram_table_naming_it()
     {
-        var schema = StandardFeatures.ForSearch(new FeatureSources { TitleStats = TitleBigramStats.Build(Titles) }).Schema;
+        var schema = StandardFeatures.ForSearch(new FeatureSources { TitleStats = TitleBigramStats.Build(Titles), ListAndHead = true }).Schema;
         Assert.True(schema.IndexOf("idf_coverage") >= 0);
         Assert.True(schema.IndexOf("list_cov_gap") >= 0);
         var e = Assert.Throws<ArgumentException>(() => StandardFeatures.ForSchema(schema, new FeatureSources()));

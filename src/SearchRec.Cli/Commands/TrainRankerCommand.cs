@@ -55,12 +55,12 @@ public sealed class TrainRankerCommand : ICliCommand
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 16 };
         var lr = new Option<double>("--learning-rate") { Description = "LambdaMART learning rate.", DefaultValueFactory = _ => 0.05 };
         var minLeaf = new Option<int>("--min-leaf") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => 20 };
-        var without = new Option<string[]>("--without") { Description = "Feature groups to leave out (list, head, idf, prior; for ablations).", AllowMultipleArgumentsPerToken = true };
+        var listHead = new Option<bool>("--list-head") { Description = "Add the window-relative (list) and head-word (head) groups. Off by default: they did not help LambdaMART on ecom-search (docs/ranking.md)." };
         var idf = new Option<bool>("--idf") { Description = "Add the idf group (IDF-weighted query coverage; the catalog's bigram table is saved beside ranker.json). Off by default: the service's loader does not read the table yet." };
         var priorFile = new Option<string?>("--prior") { Description = $"A query-log prior ({QueryLogPrior.FileName} from build-prior) whose counts become features; copied beside ranker.json." };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, without, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, stepHours }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, stepHours }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -133,13 +133,13 @@ public sealed class TrainRankerCommand : ICliCommand
                     Log($"collaborative models from {all.Count:N0} events ({histories.Users:N0} users); pass only events before the judged queries to avoid leakage");
                 }
                 var deepScorer = pr.GetValue(deepDir) is string dd ? DeepScorer.Open(dd) : null;
-                var leaveOut = pr.GetValue(without) ?? [];
-                foreach (var g in leaveOut)
-                    if (g is not ("list" or "head" or "idf" or "prior")) throw new ArgumentException($"--without '{g}': only the list, head, idf and prior groups can be left out.");
-                var titleStats = pr.GetValue(idf) && !leaveOut.Contains("idf") ? TitleBigramStats.Build(import.Products.Select(p => p.Title)) : null;
-                var prior = pr.GetValue(priorFile) is string pf && !leaveOut.Contains("prior") ? QueryLogPrior.Load(pf) : null;
-                var full = StandardFeatures.ForSearch(new FeatureSources { Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer, Activity = activity, TitleStats = titleStats, Prior = prior });
-                var extractor = leaveOut.Length == 0 ? full : new FeatureExtractor(full.Groups.Where(g => !leaveOut.Contains(g.Name)));
+                var titleStats = pr.GetValue(idf) ? TitleBigramStats.Build(import.Products.Select(p => p.Title)) : null;
+                var prior = pr.GetValue(priorFile) is string pf ? QueryLogPrior.Load(pf) : null;
+                var extractor = StandardFeatures.ForSearch(new FeatureSources
+                {
+                    Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer, Activity = activity, TitleStats = titleStats, Prior = prior,
+                    ListAndHead = pr.GetValue(listHead),
+                });
                 var tokenizer = new ChineseTokenizer();
                 var data = SearchTrainingData.Build(index, tokenizer, extractor, judged, labels, win,
                     progress: new Progress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }), histories: histories);

@@ -27,29 +27,33 @@ public sealed class RankingEvalModule : IEvalRankerModule
     public void Register(EvalRankerRegistry registry)
     {
         Guard.NotNull(registry);
-        registry.Register(new CombinerFactory("weighted", CombinerKind.Weighted), "Weighted average of normalised scores, weights tuned on the training folds");
-        registry.Register(new CombinerFactory("linear", CombinerKind.Linear), "Stacking: regularised linear model over all ranking features");
-        registry.Register(new CombinerFactory("lambdamart", CombinerKind.LambdaMart), "LambdaMART (FastTree) over all ranking features");
-        registry.Register(new NestedFactory("lambdamart-nested", []), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
-        registry.Register(new NestedFactory("lambdamart-nested-noprior", ["prior"]), "lambdamart-nested without the query-log prior");
-        // Ablations: the same LambdaMART without the feature groups added for issue #4 (window-relative, IDF coverage).
-        registry.Register(new CombinerFactory("lambdamart-base", CombinerKind.LambdaMart, ["list", "head", "idf", "prior"]), "LambdaMART without the list, head, idf and prior feature groups");
-        registry.Register(new CombinerFactory("lambdamart-nohead", CombinerKind.LambdaMart, ["head"]), "LambdaMART without the head-word group");
-        registry.Register(new CombinerFactory("lambdamart-noprior", CombinerKind.LambdaMart, ["prior"]), "LambdaMART without the query-log prior");
-        registry.Register(new CombinerFactory("lambdamart-nolist", CombinerKind.LambdaMart, ["list"]), "LambdaMART without the list (window-relative) group");
-        registry.Register(new CombinerFactory("lambdamart-noidf", CombinerKind.LambdaMart, ["idf"]), "LambdaMART without the idf (IDF-weighted coverage) group");
-        registry.Register(new CombinerFactory("linear-base", CombinerKind.Linear, ["list", "head", "idf", "prior"]), "Linear stacking without the list, head, idf and prior feature groups");
-        registry.Register(new CombinerFactory("linear-noprior", CombinerKind.Linear, ["prior"]), "Linear stacking without the query-log prior");
+        // The standard rankers use last round's groups (BM25, text, and collab/deep where given); the "-ext" ones add
+        // the list, head, idf and prior groups, which did not help LambdaMART in CV on ecom-search (docs/ranking.md).
+        registry.Register(new CombinerFactory("weighted", CombinerKind.Weighted, Ext), "Weighted average of normalised scores, weights tuned on the training folds");
+        registry.Register(new CombinerFactory("linear", CombinerKind.Linear, Ext), "Stacking: regularised linear model over the ranking features");
+        registry.Register(new CombinerFactory("lambdamart", CombinerKind.LambdaMart, Ext), "LambdaMART (FastTree) over the ranking features");
+        registry.Register(new NestedFactory("lambdamart-nested", Ext), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
+        registry.Register(new CombinerFactory("linear-ext", CombinerKind.Linear, []), "Linear stacking with the list, head, idf and prior groups too");
+        registry.Register(new CombinerFactory("lambdamart-ext", CombinerKind.LambdaMart, []), "LambdaMART with the list, head, idf and prior groups too");
+        registry.Register(new NestedFactory("lambdamart-ext-nested", []), "lambdamart-nested with the list, head, idf and prior groups too");
+        registry.Register(new CombinerFactory("lambdamart-ext-nohead", CombinerKind.LambdaMart, ["head"]), "lambdamart-ext without the head-word group");
+        registry.Register(new CombinerFactory("lambdamart-ext-noprior", CombinerKind.LambdaMart, ["prior"]), "lambdamart-ext without the query-log prior");
+        registry.Register(new CombinerFactory("lambdamart-ext-nolist", CombinerKind.LambdaMart, ["list"]), "lambdamart-ext without the list (window-relative) group");
+        registry.Register(new CombinerFactory("lambdamart-ext-noidf", CombinerKind.LambdaMart, ["idf"]), "lambdamart-ext without the idf (IDF-weighted coverage) group");
+        registry.Register(new CombinerFactory("linear-ext-noprior", CombinerKind.Linear, ["prior"]), "linear-ext without the query-log prior");
         registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
     }
 
-    private sealed class CombinerFactory(string name, CombinerKind kind, string[]? without = null) : ICrossValidatedRankerFactory
+    /// <summary>The groups the standard rankers leave out.</summary>
+    private static readonly string[] Ext = ["list", "head", "idf", "prior"];
+
+    private sealed class CombinerFactory(string name, CombinerKind kind, string[] without) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
-            var state = RankingEvalState.For(context, without ?? []);
+            var state = RankingEvalState.For(context, without);
             var data = state.Dataset(trainQueries);
             var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = kind, Seed = context.Seed });
             context.Log?.Report($"{name}: trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
@@ -79,7 +83,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
-            var state = RankingEvalState.For(context);
+            var state = RankingEvalState.For(context, Ext);
             if (state.SavedModel is { } saved) return new PipelineEvalRanker("fused", state, saved, null);
             var data = state.Dataset(trainQueries);
             var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, Seed = context.Seed });
@@ -176,7 +180,7 @@ internal sealed class RankingEvalState
         // IDF of title bigrams from the evaluated catalog (titles only, no judgments).
         var titles = context.Catalog.Count > 0 || context.Index is not ProductIndex opened ? context.Catalog.Select(p => p.Title) : opened.Products().Select(p => p.Title);
         var stats = TitleBigramStats.Build(titles);
-        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats, Prior = prior };
+        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats, Prior = prior, ListAndHead = true };
         if (saved is not null) Extractor = StandardFeatures.ForSchema(saved.Schema, sources);
         else
         {
@@ -195,8 +199,6 @@ internal sealed class RankingEvalState
     internal FeatureExtractor Extractor { get; }
 
     internal IRankerModel? SavedModel { get; }
-
-    internal static RankingEvalState For(EvalContext context) => For(context, []);
 
     /// <summary>The state whose extractor leaves out the feature groups named in <paramref name="without"/> (ablations; ignored when a saved ranker fixes the schema).</summary>
     internal static RankingEvalState For(EvalContext context, string[] without)

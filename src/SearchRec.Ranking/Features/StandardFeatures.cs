@@ -27,16 +27,22 @@ public sealed class FeatureSources
 
     /// <summary>The query-log popularity prior (enables the <c>prior</c> group).</summary>
     public QueryLogPrior? Prior { get; init; }
+
+    /// <summary>
+    /// Adds the window-relative (<c>list</c>) and head-word (<c>head</c>) groups. Off by default: on ecom-search they
+    /// did not help LambdaMART in cross-validation and cost ~0.1 ms per request (docs/ranking.md).
+    /// </summary>
+    public bool ListAndHead { get; init; }
 }
 
 /// <summary>The feature extractors <c>train-ranker</c>, <c>search</c> and the service share, so that a saved ranker's schema matches at load.</summary>
 public static class StandardFeatures
 {
-    /// <summary>The search extractor: recall (BM25), text, window-relative (list) and head-word features, then any extra groups (idf, prior, collaborative, deep) in the given order.</summary>
+    /// <summary>The search extractor: recall (BM25) and text features, then any extra groups in the given order.</summary>
     public static FeatureExtractor ForSearch(params IFeatureGroup[] extra) =>
-        new([new RecallFeatures(), new TextFeatures(), new ListFeatures(), new HeadFeatures(), .. extra]);
+        new([new RecallFeatures(), new TextFeatures(), .. extra]);
 
-    /// <summary>The search extractor with every group <paramref name="sources"/> makes possible: recall, text, list, idf, prior, collab, deep.</summary>
+    /// <summary>The search extractor with every group <paramref name="sources"/> makes possible: recall, text, list and head (when asked), idf, prior, collab, deep.</summary>
     public static FeatureExtractor ForSearch(FeatureSources sources)
     {
         Guard.NotNull(sources);
@@ -75,6 +81,11 @@ public static class StandardFeatures
 
     private static IEnumerable<IFeatureGroup> Optional(FeatureSources s)
     {
+        if (s.ListAndHead)
+        {
+            yield return new ListFeatures();
+            yield return new HeadFeatures();
+        }
         if (s.TitleStats is not null) yield return new IdfFeatures(s.TitleStats);
         if (s.Prior is not null) yield return new PriorFeatures(s.Prior);
         if (s.Collab is not null)
