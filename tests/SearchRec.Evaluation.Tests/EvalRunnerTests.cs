@@ -100,6 +100,16 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void An_experimental_ranker_runs_when_named_but_is_not_part_of_all()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.RegisterExperimental(new RecordingFactory(), "ablation");
+        Assert.Equal(["bm25-title", "bm25-bigram", "bm25"], registry.Resolve("all"));
+        Assert.Equal(["learned"], registry.Resolve("learned"));
+        Assert.True(registry.IsCrossValidated("learned"));
+    }
+
+    [Fact]
     public void Modules_in_an_assembly_register_their_rankers_once()
     {
         var registry = EvalRankerRegistry.CreateWithBuiltIns();

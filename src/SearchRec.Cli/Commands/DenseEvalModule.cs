@@ -25,10 +25,10 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         registry.Register("dense", c => new DenseRanker(DenseEvalModule.Scorer(c)), "Deep text tower: exact dense recall over item vectors (needs --models)");
         registry.Register(new FusionFactory("bm25+dense", RecallFields.All, (c, _) => DenseEvalModule.Scorer(c)), "BM25 (all fields) + deep cosine, fixed weight chosen on training folds (needs --models)");
         registry.Register(new FusionFactory("bm25-bigram+dense", RecallFields.Bigram, (c, _) => DenseEvalModule.Scorer(c)), "BM25 on title bigrams + deep cosine, fixed weight chosen on training folds (needs --models)");
-        registry.Register(new DistilledDenseFactory(), "Text tower distilled per fold from a LambdaMART teacher over the query log: exact dense recall (needs --models DIR/distill.json)");
-        registry.Register(new FusionFactory("bm25+dense-distilled", RecallFields.All, (c, train) => DistillState.For(c).Tower(train)),
+        registry.RegisterExperimental(new DistilledDenseFactory(), "Text tower distilled per fold from a LambdaMART teacher over the query log: exact dense recall (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new FusionFactory("bm25+dense-distilled", RecallFields.All, (c, train) => DistillState.For(c).Tower(train)),
             "BM25 (all fields) + cosine of the per-fold distilled tower, fixed weight chosen on training folds (needs --models DIR/distill.json)");
-        registry.Register(new ReorderFactory(), "BM25 with its top 10 re-sorted by the per-fold distilled tower alone (diagnostic; needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new ReorderFactory(), "BM25 with its top 10 re-sorted by the per-fold distilled tower alone (diagnostic; needs --models DIR/distill.json)");
     }
 
     private sealed class DistilledDenseFactory : ICrossValidatedRankerFactory

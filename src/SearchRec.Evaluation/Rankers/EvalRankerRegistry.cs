@@ -49,6 +49,16 @@ public sealed class EvalRankerRegistry
         Add(new Entry(factory.Name, description ?? "", null, factory));
     }
 
+    /// <summary>
+    /// Registers an experimental (ablation or diagnostic) ranker trained per fold: it runs only when named, not as
+    /// part of <c>all</c>.
+    /// </summary>
+    public void RegisterExperimental(ICrossValidatedRankerFactory factory, string? description = null)
+    {
+        Guard.NotNull(factory);
+        Add(new Entry(factory.Name, description ?? "", null, factory, Experimental: true));
+    }
+
     /// <summary>True when the name is registered (case-insensitive).</summary>
     public bool Contains(string name) { lock (_lock) return _entries.ContainsKey(name); }
 
@@ -82,7 +92,8 @@ public sealed class EvalRankerRegistry
     public IReadOnlyList<string> Resolve(string spec)
     {
         Guard.NotNull(spec);
-        if (spec.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Names;
+        if (spec.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+            lock (_lock) return [.. _order.Where(n => !_entries[n].Experimental)];
         var names = new List<string>();
         foreach (var raw in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -157,5 +168,5 @@ public sealed class EvalRankerRegistry
         }
     }
 
-    private sealed record Entry(string Name, string Description, Func<EvalContext, IEvalRanker>? Create, ICrossValidatedRankerFactory? Factory);
+    private sealed record Entry(string Name, string Description, Func<EvalContext, IEvalRanker>? Create, ICrossValidatedRankerFactory? Factory, bool Experimental = false);
 }

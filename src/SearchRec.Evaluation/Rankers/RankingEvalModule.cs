@@ -32,15 +32,15 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.Register(new CombinerFactory("weighted", CombinerKind.Weighted, Ext), "Weighted average of normalised scores, weights tuned on the training folds");
         registry.Register(new CombinerFactory("linear", CombinerKind.Linear, Ext), "Stacking: regularised linear model over the ranking features");
         registry.Register(new CombinerFactory("lambdamart", CombinerKind.LambdaMart, Ext), "LambdaMART (FastTree) over the ranking features");
-        registry.Register(new NestedFactory("lambdamart-nested", Ext), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
-        registry.Register(new CombinerFactory("linear-ext", CombinerKind.Linear, []), "Linear stacking with the list, head, idf and prior groups too");
-        registry.Register(new CombinerFactory("lambdamart-ext", CombinerKind.LambdaMart, []), "LambdaMART with the list, head, idf and prior groups too");
-        registry.Register(new NestedFactory("lambdamart-ext-nested", []), "lambdamart-nested with the list, head, idf and prior groups too");
-        registry.Register(new CombinerFactory("lambdamart-ext-nohead", CombinerKind.LambdaMart, ["head"]), "lambdamart-ext without the head-word group");
-        registry.Register(new CombinerFactory("lambdamart-ext-noprior", CombinerKind.LambdaMart, ["prior"]), "lambdamart-ext without the query-log prior");
-        registry.Register(new CombinerFactory("lambdamart-ext-nolist", CombinerKind.LambdaMart, ["list"]), "lambdamart-ext without the list (window-relative) group");
-        registry.Register(new CombinerFactory("lambdamart-ext-noidf", CombinerKind.LambdaMart, ["idf"]), "lambdamart-ext without the idf (IDF-weighted coverage) group");
-        registry.Register(new CombinerFactory("linear-ext-noprior", CombinerKind.Linear, ["prior"]), "linear-ext without the query-log prior");
+        registry.RegisterExperimental(new NestedFactory("lambdamart-nested", Ext), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
+        registry.RegisterExperimental(new CombinerFactory("linear-ext", CombinerKind.Linear, []), "Linear stacking with the list, head, idf and prior groups too");
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext", CombinerKind.LambdaMart, []), "LambdaMART with the list, head, idf and prior groups too");
+        registry.RegisterExperimental(new NestedFactory("lambdamart-ext-nested", []), "lambdamart-nested with the list, head, idf and prior groups too");
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-nohead", CombinerKind.LambdaMart, ["head"]), "lambdamart-ext without the head-word group");
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-noprior", CombinerKind.LambdaMart, ["prior"]), "lambdamart-ext without the query-log prior");
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-nolist", CombinerKind.LambdaMart, ["list"]), "lambdamart-ext without the list (window-relative) group");
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-noidf", CombinerKind.LambdaMart, ["idf"]), "lambdamart-ext without the idf (IDF-weighted coverage) group");
+        registry.RegisterExperimental(new CombinerFactory("linear-ext-noprior", CombinerKind.Linear, ["prior"]), "linear-ext without the query-log prior");
         registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
     }
 
