@@ -44,7 +44,8 @@ public sealed class PrimingTests(SyntheticIndex shop) : IClassFixture<SyntheticI
             if (work.PrimeTheta > 0) primed++;
         }
         Assert.True(full > 200, $"only {full} requests filled their top N");
-        Assert.True(primed > full / 4, $"priming gave a threshold for {primed} of {full} requests");
+        // Short queries are primed (long ones have too many clauses): enough of them that the check above means something.
+        Assert.True(primed >= 50, $"priming gave a threshold for {primed} of {full} requests");
     }
 
     [Fact]
