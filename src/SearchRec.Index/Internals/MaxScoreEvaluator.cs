@@ -552,7 +552,6 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 var hi = variant == 1 ? c - 1 : c;
                 var driver = lists[idx[lo]]!;
                 if (driver.Count > PrimeDriverCap) continue;
-                if (filter.Sequential && !filter.Begin(s, leaf, ar, docBase)) return float.NegativeInfinity;
                 for (var o = 0; o < live && ndocs < cap; o++)
                 {
                     var w = winOrder[o];
