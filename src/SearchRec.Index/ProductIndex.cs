@@ -92,6 +92,13 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     /// <summary>Postings read and skips made by the calling thread's last <see cref="Recall"/>.</summary>
     internal RecallWork LastRecallWork => _evaluator.LastWork;
 
+    /// <summary>Whether recall starts each segment from a conjunctive priming threshold (results are the same either way).</summary>
+    internal bool RecallPriming
+    {
+        get => _evaluator.Priming;
+        set => _evaluator.Priming = value;
+    }
+
     private TermBounds LoadOrComputeBounds(FieldBm25[] fields, string? path, bool fresh)
     {
         var file = path is null ? null : System.IO.Path.Combine(path, TermBounds.FileName);

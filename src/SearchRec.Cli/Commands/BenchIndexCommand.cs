@@ -4,6 +4,7 @@ using System.Text;
 using Lucene.Net.Analysis.TokenAttributes;
 using SearchRec.Core;
 using SearchRec.Index;
+using SearchRec.Index.Internals;
 using SearchRec.Synthetic;
 using SearchRec.Text;
 
@@ -100,18 +101,21 @@ public sealed class BenchRecallCommand : IBenchCommand
         var products = new Option<int>("--products") { Description = "Synthetic catalog size.", DefaultValueFactory = _ => 200_000 };
         var queries = new Option<int>("--queries") { Description = "Timed queries.", DefaultValueFactory = _ => 5_000 };
         var dir = new Option<string?>("--index") { Description = "Index directory to reuse or create (default: a temporary one, deleted after)." };
+        var priming = new Option<string>("--priming") { Description = "on, off, or ab (each query timed off then on, interleaved).", DefaultValueFactory = _ => "on" };
         var engine = new Option<string>("--engine") { Description = "maxscore (the recall path) or lucene (the same query scored exhaustively by Lucene, for comparison).", DefaultValueFactory = _ => "maxscore" };
         var cmd = new Command("recall", "Top-200 BM25 recall latency percentiles over a query mix generated from a synthetic catalog.");
         cmd.Options.Add(products);
         cmd.Options.Add(queries);
         cmd.Options.Add(dir);
         cmd.Options.Add(engine);
-        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!));
+        cmd.Options.Add(priming);
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!));
         return cmd;
     }
 
-    private static int Run(int n, int m, string? dir, string engine)
+    private static int Run(int n, int m, string? dir, string engine, string priming)
     {
+        if (priming is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --priming must be on, off or ab, was '{priming}'"); return 2; }
         if (n < 100) { Console.Error.WriteLine("error: --products must be at least 100"); return 2; }
         if (m < 1) { Console.Error.WriteLine("error: --queries must be positive"); return 2; }
         if (engine is not ("maxscore" or "lucene")) { Console.Error.WriteLine($"error: --engine must be maxscore or lucene, was '{engine}'"); return 2; }
@@ -140,10 +144,10 @@ public sealed class BenchRecallCommand : IBenchCommand
                 for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
                 Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one thread;");
                 Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
-                Time(index, mix.AsSpan(500), byKind: true, lucene);
+                Time(index, mix.AsSpan(500), byKind: true, lucene, priming);
                 var longCount = Math.Max(100, m / 10);
                 Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
-                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene);
+                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming);
             }
         }
         finally
@@ -156,59 +160,98 @@ public sealed class BenchRecallCommand : IBenchCommand
     private static IReadOnlyList<RecallCandidate> Recall(ProductIndex index, RecallRequest r, bool lucene) =>
         lucene ? index.RecallWithLucene(r) : index.Recall(r);
 
-    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene)
+    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming)
     {
+        // "ab" runs every query without and then with priming, so both see the same moments of contention.
+        bool[] modes = priming switch { "off" => [false], "ab" => [false, true], _ => [true] };
+        var stats = new TimeStats[modes.Length];
+        for (var x = 0; x < modes.Length; x++) stats[x] = new TimeStats(queries.Length);
         var m = queries.Length;
-        var times = new double[m];
-        var cpuTimes = new double[m];
-        var work = new double[m];
-        var skips = new double[m];
-        double lookup = 0, scoring = 0, collect = 0, cands = 0, scored = 0, clauses = 0, essential = 0, decoded = 0;
-        long candidates = 0;
-        var kinds = new Dictionary<string, (List<double> Wall, List<double> Cpu, List<double> Work)>();
         var last = Stopwatch.StartNew();
         for (var i = 0; i < m; i++)
         {
             var q = queries[i];
-            var c0 = ThreadCpu.Milliseconds();
-            var t0 = Stopwatch.GetTimestamp();
-            var hits = Recall(index, q.Request, lucene);
-            var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            cpuTimes[i] = ThreadCpu.Milliseconds() - c0;
-            times[i] = ms;
-            var w = index.LastRecallWork;
-            work[i] = lucene ? 0 : w.Postings + w.Advances;
-            skips[i] = lucene ? 0 : w.Advances;
-            lookup += w.LookupTicks * 1e3 / Stopwatch.Frequency;
-            cands += w.Candidates;
-            decoded += w.Decoded;
-            scored += w.Scored;
-            clauses += w.Clauses;
-            essential += w.Essential;
-            scoring += w.ScoreTicks * 1e3 / Stopwatch.Frequency;
-            collect += w.CollectTicks * 1e3 / Stopwatch.Frequency;
-            candidates += hits.Count;
-            if (!kinds.TryGetValue(q.Kind, out var lists)) kinds[q.Kind] = lists = ([], [], []);
-            lists.Wall.Add(ms);
-            lists.Cpu.Add(cpuTimes[i]);
-            lists.Work.Add(work[i]);
+            for (var x = 0; x < modes.Length; x++)
+            {
+                index.RecallPriming = modes[x];
+                var c0 = ThreadCpu.Milliseconds();
+                var t0 = Stopwatch.GetTimestamp();
+                var hits = Recall(index, q.Request, lucene);
+                var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                stats[x].Add(i, q.Kind, ms, ThreadCpu.Milliseconds() - c0, hits.Count, lucene ? default : index.LastRecallWork, lucene);
+            }
             if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
         }
-        Console.WriteLine($"    wall:       {Summary(times)}  mean candidates {candidates / (double)m:F0}");
-        if (ThreadCpu.Available)
-            Console.WriteLine($"    thread CPU: {Summary(cpuTimes)}  (what the query costs without contention)");
-        if (!lucene)
+        index.RecallPriming = true;
+        for (var x = 0; x < modes.Length; x++)
         {
-            Console.WriteLine($"    postings read + skips per query: {Summary(work, "")}; skips alone: {Summary(skips, "")}");
-            Console.WriteLine($"    mean wall per query: term lookup {lookup / m:F3} ms, scoring {scoring / m:F3} ms, result {collect / m:F3} ms");
-            Console.WriteLine($"    mean per query: {cands / m:F0} candidates, {scored / m:F0} scored, {decoded / m:F0} short-list postings decoded; per segment-query sums: {clauses / m:F1} clauses, {essential / m:F1} essential clause-windows");
+            if (modes.Length > 1) Console.WriteLine($"   priming {(modes[x] ? "on" : "off")} (interleaved with the other):");
+            stats[x].Print(m, byKind, lucene);
         }
-        if (!byKind) return;
-        foreach (var (kind, lists) in kinds.OrderBy(k => k.Key, StringComparer.Ordinal))
+    }
+
+    private sealed class TimeStats(int m)
+    {
+        private readonly double[] _times = new double[m];
+        private readonly double[] _cpu = new double[m];
+        private readonly double[] _work = new double[m];
+        private readonly double[] _skips = new double[m];
+        private double _lookup, _scoring, _collect, _cands, _scored, _clauses, _essential, _decoded, _prime, _primed, _ratio;
+        private int _ratioCount;
+        private long _candidates;
+        private readonly Dictionary<string, (List<double> Wall, List<double> Cpu, List<double> Work, List<double> Ratio)> _kinds = [];
+
+        public void Add(int i, string kind, double ms, double cpu, int hits, RecallWork w, bool lucene)
         {
-            Console.WriteLine($"    {kind,-16} n={lists.Wall.Count,-6} wall {Summary([.. lists.Wall])}");
-            if (ThreadCpu.Available) Console.WriteLine($"    {"",-16} {"",-8} CPU  {Summary([.. lists.Cpu])}");
-            if (!lucene) Console.WriteLine($"    {"",-16} {"",-8} work {Summary([.. lists.Work], "")}");
+            _times[i] = ms;
+            _cpu[i] = cpu;
+            _work[i] = lucene ? 0 : w.Postings + w.Advances;
+            _skips[i] = lucene ? 0 : w.Advances;
+            _lookup += w.LookupTicks * 1e3 / Stopwatch.Frequency;
+            _cands += w.Candidates;
+            _decoded += w.Decoded;
+            _scored += w.Scored;
+            _clauses += w.Clauses;
+            _essential += w.Essential;
+            _scoring += w.ScoreTicks * 1e3 / Stopwatch.Frequency;
+            _collect += w.CollectTicks * 1e3 / Stopwatch.Frequency;
+            _prime += w.PrimeTicks * 1e3 / Stopwatch.Frequency;
+            _primed += w.Primed;
+            _candidates += hits;
+            if (!_kinds.TryGetValue(kind, out var lists)) _kinds[kind] = lists = ([], [], [], []);
+            lists.Wall.Add(ms);
+            lists.Cpu.Add(cpu);
+            lists.Work.Add(_work[i]);
+            // How close priming's threshold came to the final N-th score (0 when it gave none).
+            if (w.Theta > 0)
+            {
+                var ratio = Math.Max(0, w.PrimeTheta) / w.Theta;
+                lists.Ratio.Add(ratio);
+                _ratio += ratio;
+                _ratioCount++;
+            }
+        }
+
+        public void Print(int m, bool byKind, bool lucene)
+        {
+            Console.WriteLine($"    wall:       {Summary(_times)}  mean candidates {_candidates / (double)m:F0}");
+            if (ThreadCpu.Available)
+                Console.WriteLine($"    thread CPU: {Summary(_cpu)}  (what the query costs without contention)");
+            if (!lucene)
+            {
+                Console.WriteLine($"    postings read + skips per query: {Summary(_work, "")}; skips alone: {Summary(_skips, "")}");
+                Console.WriteLine($"    mean wall per query: term lookup {_lookup / m:F3} ms, scoring {_scoring / m:F3} ms (of which priming {_prime / m:F3} ms), result {_collect / m:F3} ms");
+                Console.WriteLine($"    mean per query: {_cands / m:F0} candidates, {_scored / m:F0} scored, {_decoded / m:F0} short-list postings decoded, {_primed / m:F0} primed; per segment-query sums: {_clauses / m:F1} clauses, {_essential / m:F1} essential clause-windows");
+                if (_ratioCount > 0) Console.WriteLine($"    priming threshold / final N-th score: mean {_ratio / _ratioCount:F2} over {_ratioCount:N0} queries with N results");
+            }
+            if (!byKind) return;
+            foreach (var (kind, lists) in _kinds.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                var ratio = lists.Ratio.Count > 0 ? $"  theta0/theta mean {lists.Ratio.Average():F2}" : "";
+                Console.WriteLine($"    {kind,-16} n={lists.Wall.Count,-6} wall {Summary([.. lists.Wall])}{ratio}");
+                if (ThreadCpu.Available) Console.WriteLine($"    {"",-16} {"",-8} CPU  {Summary([.. lists.Cpu])}");
+                if (!lucene) Console.WriteLine($"    {"",-16} {"",-8} work {Summary([.. lists.Work], "")}");
+            }
         }
     }
 

@@ -37,6 +37,30 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
     private const int NoMoreDocs = DocIdSetIterator.NO_MORE_DOCS;
 
+    /// <summary>Priming skips an intersection whose rarest list is longer than this (its cost would rival the pass's).</summary>
+    private const int PrimeDriverCap = 1 << 16;
+
+    /// <summary>
+    /// Priming gathers this many times N products before scoring them (3 started closer to the final N-th score at
+    /// 1M, 0.72 of it against 0.5, but scoring them cost more than it saved).
+    /// </summary>
+    private const int PrimeFactor = 1;
+
+    /// <summary>Most products priming scores per segment, whatever N.</summary>
+    private const int PrimeMaxDocs = 1 << 14;
+
+    private const float PrimeMargin = 0.9999f;
+
+    /// <summary>
+    /// Segments with more active clauses are not primed: scoring each gathered product costs a search per clause,
+    /// and longer queries' conjunctions start far below their final N-th score (half of it at 1M, a seventh for
+    /// pasted titles), so priming cost them more than it saved.
+    /// </summary>
+    private const int PrimeMaxClauses = 16;
+
+    /// <summary>Whether each segment starts from a conjunctive priming threshold (off only to compare).</summary>
+    public bool Priming { get; set; } = true;
+
     // Bounds are float sums of float products; a small relative margin keeps them above the scores they bound.
     private const float BoundMargin = 1.0001f;
 
@@ -128,35 +152,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         var topN = Math.Min(request.TopN, maxDoc);
 
         var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        // Pass 1: find each clause's postings in each segment and its document frequency in the whole index.
-        for (var i = 0; i < n; i++) { s.DocFreq[i] = 0; s.RareBound[i] = 0f; s.RareMaxTf[i] = 0; }
-        for (var l = 0; l < _leaves.Count; l++)
-        {
-            var ar = _leaves[l].AtomicReader;
-            var enums = s.Enums[l];
-            var chosen = s.Chosen[l];
-            var resident = s.Resident[l];
-            s.Live[l] = 0;
-            for (var i = 0; i < n; i++)
-            {
-                var te = s.TermsEnum(l, ar, s.Field[i]);
-                if (te is null || !te.SeekExact(s.Bytes[i])) { s.Found[l * s.Term.Length + i] = false; continue; }
-                s.DocFreq[i] += te.DocFreq;
-                if (te.DocFreq < TermBounds.ExactFrom)
-                {
-                    var sb = _bounds.StatsBound(s.Field[i], te.TotalTermFreq);
-                    if (sb > s.RareBound[i]) s.RareBound[i] = sb;
-                    if (te.TotalTermFreq > s.RareMaxTf[i]) s.RareMaxTf[i] = te.TotalTermFreq;
-                }
-                // Long lists from memory; the rest from Lucene, reusing this thread's enum.
-                if (_resident.Get(l, s.Field[i], s.Term[i]) is { } list)
-                    chosen[i] = (resident[i] ??= new ResidentDocsEnum()).Reset(list);
-                else
-                    chosen[i] = enums[i] = te.Docs(ar.LiveDocs, enums[i], DocsFlags.FREQS);
-                s.Found[l * s.Term.Length + i] = true;
-                s.Live[l]++;
-            }
-        }
+        Lookup(s, n);
 
         // Weights and bounds: idf as ExactBm25Similarity computes it, times the query count of the term.
         for (var i = 0; i < n; i++)
@@ -190,10 +186,44 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
         var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         s.Work.ScoreTicks = t2 - t1;
+        if (s.HeapSize == topN) s.Work.Theta = s.HScore[s.Heap[0]];
         if (s.HeapSize == 0) return null;
         var result = Collect(s);
         s.Work.CollectTicks = System.Diagnostics.Stopwatch.GetTimestamp() - t2;
         return result;
+    }
+
+    /// <summary>Pass 1: finds each clause's postings in each segment and its document frequency in the whole index.</summary>
+    private void Lookup(Scratch s, int n)
+    {
+        for (var i = 0; i < n; i++) { s.DocFreq[i] = 0; s.RareBound[i] = 0f; s.RareMaxTf[i] = 0; }
+        for (var l = 0; l < _leaves.Count; l++)
+        {
+            var ar = _leaves[l].AtomicReader;
+            var enums = s.Enums[l];
+            var chosen = s.Chosen[l];
+            var resident = s.Resident[l];
+            s.Live[l] = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var te = s.TermsEnum(l, ar, s.Field[i]);
+                if (te is null || !te.SeekExact(s.Bytes[i])) { s.Found[l * s.Term.Length + i] = false; continue; }
+                s.DocFreq[i] += te.DocFreq;
+                if (te.DocFreq < TermBounds.ExactFrom)
+                {
+                    var sb = _bounds.StatsBound(s.Field[i], te.TotalTermFreq);
+                    if (sb > s.RareBound[i]) s.RareBound[i] = sb;
+                    if (te.TotalTermFreq > s.RareMaxTf[i]) s.RareMaxTf[i] = te.TotalTermFreq;
+                }
+                // Long lists from memory; the rest from Lucene, reusing this thread's enum.
+                if (_resident.Get(l, s.Field[i], s.Term[i]) is { } list)
+                    chosen[i] = (resident[i] ??= new ResidentDocsEnum()).Reset(list);
+                else
+                    chosen[i] = enums[i] = te.Docs(ar.LiveDocs, enums[i], DocsFlags.FREQS);
+                s.Found[l * s.Term.Length + i] = true;
+                s.Live[l]++;
+            }
+        }
     }
 
     /// <summary>MaxScore over one segment, window by window; returns the threshold to carry into the next.</summary>
@@ -289,6 +319,19 @@ internal sealed class MaxScoreEvaluator : IDisposable
             winOrder[live++] = w;
         }
         if (!filter.Sequential) Array.Sort(winKey, winOrder, 0, live);
+
+        // Conjunctive priming: products matching all (or all but one) of a field's clauses are most of the top N.
+        // Their exact scores are real products' scores, so the N-th best of them is a safe starting threshold.
+        if (Priming && m >= 2 && m <= PrimeMaxClauses && live > 0)
+        {
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            var primed = Prime(s, leaf, m, topN, ref filter, winOrder, live);
+            if (primed > theta) theta = primed;
+            if (primed > s.Work.PrimeTheta) s.Work.PrimeTheta = primed;
+            // The filter's category and brand postings were read forward by priming: position them again.
+            if (filter.Sequential) filter.Begin(s, leaf, ar, ctx.DocBase);
+            s.Work.PrimeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        }
 
         var ords = _ords[leaf];
         var docBase = ctx.DocBase;
@@ -464,6 +507,133 @@ internal sealed class MaxScoreEvaluator : IDisposable
         s.Work.Clauses += m;
         s.Work.Essential += essential;
         return theta;
+    }
+
+    /// <summary>
+    /// A starting threshold for a segment. Per field, products in the intersection of its clause lists (then of all
+    /// but its most common clause, then of all but its rarest) are gathered, windows best bound first, until
+    /// <see cref="PrimeFactor"/> × N are found; each is then scored exactly on every clause, and the N-th best
+    /// score, nudged down against rounding, is returned: N real products score at least that, so it never exceeds
+    /// the final N-th score. Negative infinity when fewer than N products are found.
+    /// </summary>
+    private float Prime(Scratch s, int leaf, int m, int topN, ref Filter filter, int[] winOrder, int live)
+    {
+        var lists = s.Lists;
+        var field = s.ActField;
+        var lengths = _lengths[leaf];
+        var maxDoc = _leaves[leaf].AtomicReader.MaxDoc;
+        var cap = (int)Math.Min((long)topN * PrimeFactor, PrimeMaxDocs);
+        if (cap < topN) return float.NegativeInfinity;
+        s.EnsurePrime(maxDoc, topN, m, cap);
+        var idx = s.PIdx;
+        var pos = s.PPos;
+        var seen = s.PSeen;
+        var docs = s.PDocs;
+        var ndocs = 0;
+        var ar = _leaves[leaf].AtomicReader;
+        var docBase = _leaves[leaf].DocBase;
+        for (var variant = 0; variant < 3 && ndocs < cap; variant++)
+        {
+            // 0: all clauses of a field; 1: all but the most common; 2: all but the rarest. Relaxed only when short.
+            if (variant > 0 && ndocs >= topN) break;
+            for (var f = 0; f < FieldCount && ndocs < cap; f++)
+            {
+                var c = 0;
+                for (var k = 0; k < m; k++)
+                {
+                    if (field[k] != f) continue;
+                    // Insertion by list length: the rarest list drives the intersection.
+                    var j = c++;
+                    while (j > 0 && lists[idx[j - 1]]!.Count > lists[k]!.Count) { idx[j] = idx[j - 1]; j--; }
+                    idx[j] = k;
+                }
+                if (c < 2 || variant > 0 && c < 3) continue;
+                var lo = variant == 2 ? 1 : 0;
+                var hi = variant == 1 ? c - 1 : c;
+                var driver = lists[idx[lo]]!;
+                if (driver.Count > PrimeDriverCap) continue;
+                for (var o = 0; o < live && ndocs < cap; o++)
+                {
+                    var w = winOrder[o];
+                    var di = driver.WinStart[w];
+                    var dn = driver.WinStart[w + 1];
+                    if (di == dn) continue;
+                    var empty = false;
+                    for (var q = lo + 1; q < hi; q++)
+                    {
+                        var cl = lists[idx[q]]!;
+                        pos[q] = cl.WinStart[w];
+                        if (pos[q] == cl.WinStart[w + 1]) { empty = true; break; }
+                    }
+                    if (empty) continue;
+                    while (di < dn && ndocs < cap)
+                    {
+                        var target = driver.Doc(di);
+                        var q = lo + 1;
+                        var done = false;
+                        while (q < hi)
+                        {
+                            var cl = lists[idx[q]]!;
+                            var end = cl.WinStart[w + 1];
+                            var p = pos[q] = cl.Seek(pos[q], end, target);
+                            if (p == end) { done = true; break; }
+                            var d = cl.Doc(p);
+                            if (d == target) { q++; continue; }
+                            // Leapfrog: the driver moves to the first doc at or after the mismatch.
+                            di = driver.Seek(di, dn, d);
+                            if (di == dn) { done = true; break; }
+                            target = driver.Doc(di);
+                            q = lo + 1;
+                        }
+                        if (done) break;
+                        ref var bits = ref seen[target >> 6];
+                        var bit = 1UL << target;
+                        if ((bits & bit) == 0)
+                        {
+                            bits |= bit;
+                            docs[ndocs++] = target;
+                        }
+                        di++;
+                    }
+                }
+            }
+        }
+        for (var i = 0; i < ndocs; i++) seen[docs[i] >> 6] = 0;
+        s.Work.Primed += ndocs;
+        if (ndocs < topN) return float.NegativeInfinity;
+
+        // Exact scores, clause at a time over the products in doc order (a forward search per clause).
+        Array.Sort(docs, 0, ndocs);
+        var acc = s.PAcc;
+        Array.Clear(acc, 0, ndocs * FieldCount);
+        for (var k = 0; k < m; k++)
+        {
+            var cl = lists[k]!;
+            var f = field[k];
+            var lf = lengths[f]!;
+            var fb = _fields[f];
+            var wk = s.ActWeight[k];
+            var cur = 0;
+            var count = cl.Count;
+            for (var i = 0; i < ndocs && cur < count; i++)
+            {
+                var d = docs[i];
+                cur = cl.Seek(cur, count, d);
+                if (cur < count && cl.Doc(cur) == d) acc[i * FieldCount + f] += Score(cl.Freq(cur), wk, fb, lf, d);
+            }
+        }
+        Span<float> final = stackalloc float[FieldCount];
+        s.PCount = 0;
+        if (filter.Sequential && !filter.Begin(s, leaf, ar, docBase)) return float.NegativeInfinity;
+        for (var i = 0; i < ndocs; i++)
+        {
+            if (!filter.Accept(docs[i])) continue;
+            for (var f = 0; f < FieldCount; f++) final[f] = (float)acc[i * FieldCount + f];
+            s.PrimePush(Combine(final), topN);
+        }
+        if (s.PCount < topN) return float.NegativeInfinity;
+        // The main pass sums in another order: step a little below so rounding cannot lift the threshold over.
+        return s.PHeap[0] * PrimeMargin;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -739,6 +909,65 @@ internal sealed class MaxScoreEvaluator : IDisposable
             WinOrder = new int[windows];
         }
 
+        // Priming: clause positions per field, products seen (bits by doc id, and the list to clear them), and a
+        // min-heap of the best N lower bounds.
+        public int[] PIdx = [];
+        public int[] PPos = [];
+        public ulong[] PSeen = [];
+        public int[] PDocs = [];
+        public double[] PAcc = [];
+        public float[] PHeap = [];
+        public int PCount;
+
+        public void EnsurePrime(int maxDoc, int topN, int clauses, int docs)
+        {
+            if (PDocs.Length < docs)
+            {
+                PDocs = new int[docs];
+                PAcc = new double[docs * FieldCount];
+            }
+            if (PSeen.Length < (maxDoc + 63) >> 6) PSeen = new ulong[(maxDoc + 63) >> 6];
+            if (PHeap.Length < topN) PHeap = new float[topN];
+            if (PIdx.Length < clauses)
+            {
+                PIdx = new int[clauses];
+                PPos = new int[clauses];
+            }
+        }
+
+        /// <summary>Keeps <paramref name="v"/> if it is among the best <paramref name="topN"/> lower bounds so far.</summary>
+        public void PrimePush(float v, int topN)
+        {
+            var h = PHeap;
+            int i;
+            if (PCount < topN)
+            {
+                i = PCount++;
+                while (i > 0)
+                {
+                    var parent = (i - 1) >> 1;
+                    if (h[parent] <= v) break;
+                    h[i] = h[parent];
+                    i = parent;
+                }
+                h[i] = v;
+                return;
+            }
+            if (v <= h[0]) return;
+            var n = PCount;
+            i = 0;
+            while (true)
+            {
+                var c = 2 * i + 1;
+                if (c >= n) break;
+                if (c + 1 < n && h[c + 1] < h[c]) c++;
+                if (h[c] >= v) break;
+                h[i] = h[c];
+                i = c;
+            }
+            h[i] = v;
+        }
+
         // Top-N min-heap of slots; the worst kept product is at Heap[0].
         public int[] Heap = [];
         public int HeapSize;
@@ -914,4 +1143,11 @@ internal struct RecallWork
 
     /// <summary>Stopwatch ticks spent finding the terms' postings, scoring, and building the result.</summary>
     public long LookupTicks, ScoreTicks, CollectTicks;
+
+    /// <summary>Stopwatch ticks spent priming (inside <see cref="ScoreTicks"/>), products it looked at, and the best threshold it gave a segment.</summary>
+    public long PrimeTicks, Primed;
+    public float PrimeTheta;
+
+    /// <summary>The N-th score at the end (0 when fewer than N matched).</summary>
+    public float Theta;
 }
