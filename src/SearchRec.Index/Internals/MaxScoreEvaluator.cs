@@ -674,28 +674,19 @@ internal sealed class MaxScoreEvaluator : IDisposable
         return max + (a + b + c + d + e - max) * _tie;
     }
 
-    /// <summary>Dis-max: the best field plus tie × the rest (Lucene's DisjunctionMaxScorer formula).</summary>
-    private float Combine(ReadOnlySpan<float> v)
+    /// <summary>
+    /// Dis-max: the best field plus tie × the rest (Lucene's DisjunctionMaxScorer formula). In float for scores, as
+    /// Lucene computes them; in double for field bounds, where it grows with every field and so bounds smaller scores.
+    /// </summary>
+    private T Combine<T>(ReadOnlySpan<T> v) where T : System.Numerics.IFloatingPoint<T>
     {
-        float max = v[0], sum = v[0];
+        T max = v[0], sum = v[0];
         for (var f = 1; f < v.Length; f++)
         {
             sum += v[f];
             if (v[f] > max) max = v[f];
         }
-        return max + (sum - max) * _tie;
-    }
-
-    /// <summary>Dis-max of field bounds: it grows with every field, so it bounds the dis-max of smaller scores.</summary>
-    private double Combine(ReadOnlySpan<double> v)
-    {
-        double max = v[0], sum = v[0];
-        for (var f = 1; f < v.Length; f++)
-        {
-            sum += v[f];
-            if (v[f] > max) max = v[f];
-        }
-        return max + (sum - max) * _tie;
+        return max + (sum - max) * T.CreateTruncating(_tie);
     }
 
     private static bool Better(float score, long ord, float otherScore, long otherOrd) =>
