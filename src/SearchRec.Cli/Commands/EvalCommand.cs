@@ -39,20 +39,33 @@ public sealed class EvalCommand : ICliCommand
         var report = new Option<string>("--report") { Description = "HTML report to write.", DefaultValueFactory = _ => "out/eval-report.html" };
         var depth = new Option<int>("--depth") { Description = "Documents ranked per query.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed of folds, bootstrap and permutation test.", DefaultValueFactory = _ => 42 };
+        var oodTrain = new Option<string?>("--ood-train") { Description = "Graded query–title JSON Lines (QBQTC dev.jsonl) giving extra, out-of-domain training groups to the *-qbqtc rankers." };
+        var oodCatalog = new Option<string[]>("--ood-catalog") { Description = "More graded-pair JSON Lines whose titles join the out-of-domain catalog (e.g. QBQTC test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
+        var oodQueries = new Option<int>("--ood-queries") { Description = "Out-of-domain training queries to use (the file's first ones with a relevant title).", DefaultValueFactory = _ => 2_000 };
         var limit = new Option<int>("--limit") { Description = "Evaluate only the first N queries of the file (0 = all).", DefaultValueFactory = _ => 0 };
 
         var cmd = new Command("eval", "Evaluate rankers on queries and TREC qrels: MRR@10, nDCG@10, Recall@100/1000, CIs, p-values, HTML report.");
-        foreach (var o in new Option[] { catalog, queries, qrels, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, limit })
+        foreach (var o in new Option[] { catalog, queries, qrels, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, limit, oodTrain, oodCatalog, oodQueries })
             cmd.Options.Add(o);
         cmd.SetAction((pr, ct) => Task.FromResult(Execute(new Args(
             pr.GetValue(catalog) ?? [], pr.GetValue(queries)!, pr.GetValue(qrels)!, pr.GetValue(ranker)!, pr.GetValue(index),
             pr.GetValue(runOut), pr.GetValue(perQuery), pr.GetValue(json), pr.GetValue(folds), pr.GetValue(models),
-            pr.GetValue(events) ?? [], pr.GetValue(queryUsers), pr.GetValue(report)!, pr.GetValue(depth), pr.GetValue(seed), pr.GetValue(limit)), ct)));
+            pr.GetValue(events) ?? [], pr.GetValue(queryUsers), pr.GetValue(report)!, pr.GetValue(depth), pr.GetValue(seed), pr.GetValue(limit))
+        {
+            OodTrain = pr.GetValue(oodTrain),
+            OodCatalog = pr.GetValue(oodCatalog) ?? [],
+            OodQueries = pr.GetValue(oodQueries),
+        }, ct)));
         return cmd;
     }
 
     internal sealed record Args(string[] Catalog, string Queries, string Qrels, string Ranker, string? Index, string? RunOut,
-        bool PerQuery, bool Json, int Folds, string? Models, string[] Events, string? QueryUsers, string Report, int Depth, int Seed, int Limit);
+        bool PerQuery, bool Json, int Folds, string? Models, string[] Events, string? QueryUsers, string Report, int Depth, int Seed, int Limit)
+    {
+        public string? OodTrain { get; init; }
+        public string[] OodCatalog { get; init; } = [];
+        public int OodQueries { get; init; } = 2_000;
+    }
 
     internal static int Execute(Args a, CancellationToken ct)
     {
@@ -74,6 +87,9 @@ public sealed class EvalCommand : ICliCommand
         if (a.Limit < 0) throw new ArgumentException($"--limit must not be negative (was {a.Limit})");
         if (a.Index is null && a.Catalog.Length == 0) throw new ArgumentException("give --catalog FILE (indexed in memory) or --index DIR");
         foreach (var f in a.Events) if (!File.Exists(f)) throw new FileNotFoundException($"--events: {f}: file not found", f);
+        if (a.OodTrain is not null && !File.Exists(a.OodTrain)) throw new FileNotFoundException($"--ood-train: {a.OodTrain}: file not found", a.OodTrain);
+        foreach (var f in a.OodCatalog) if (!File.Exists(f)) throw new FileNotFoundException($"--ood-catalog: {f}: file not found", f);
+        if (a.OodQueries < 1) throw new ArgumentException($"--ood-queries must be at least 1 (was {a.OodQueries})");
         if (a.Models is not null && !Directory.Exists(a.Models)) throw new DirectoryNotFoundException($"--models: {a.Models}: directory not found");
         var runOptions = new EvalRunOptions { Depth = a.Depth };
         runOptions.Validate();
@@ -95,6 +111,9 @@ public sealed class EvalCommand : ICliCommand
             EventFiles = a.Events,
             Folds = a.Folds,
             Seed = a.Seed,
+            OutOfDomainTraining = a.OodTrain,
+            OutOfDomainCatalog = a.OodCatalog,
+            OutOfDomainQueries = a.OodQueries,
             Log = new SyncProgress<string>(line => err.MarkupLineInterpolated($"[grey]{line}[/]")),
         };
 

@@ -96,6 +96,18 @@ public sealed class EvalContext
     /// <summary>Seed of the fold assignment and of any training randomness. Default 42.</summary>
     public int Seed { get; init; } = 42;
 
+    /// <summary>
+    /// Graded query–title JSON Lines (QBQTC's <c>{query, title, label}</c>) whose queries may serve as extra,
+    /// out-of-domain training groups (rankers named <c>*-qbqtc</c>); null for none. Never evaluated on.
+    /// </summary>
+    public string? OutOfDomainTraining { get; init; }
+
+    /// <summary>More graded-pair files whose titles join the out-of-domain catalog (no judgment is read from them).</summary>
+    public IReadOnlyList<string> OutOfDomainCatalog { get; init; } = [];
+
+    /// <summary>How many out-of-domain training queries to use (the first ones of the file with a relevant title). Default 2,000.</summary>
+    public int OutOfDomainQueries { get; init; } = 2_000;
+
     /// <summary>Where a ranker may report training progress (one line at a time); null for none.</summary>
     public IProgress<string>? Log { get; init; }
 

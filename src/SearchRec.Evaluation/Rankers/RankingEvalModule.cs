@@ -42,6 +42,46 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-noidf", CombinerKind.LambdaMart, ["idf"]), "lambdamart-ext without the idf (IDF-weighted coverage) group");
         registry.RegisterExperimental(new CombinerFactory("linear-ext-noprior", CombinerKind.Linear, ["prior"]), "linear-ext without the query-log prior");
         registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
+        // Issue #4, round 5: variance (query bagging) and data (out-of-domain QBQTC groups), on the standard groups.
+        registry.RegisterExperimental(new BagFactory("lambdamart-bag"), "Query-bagged LambdaMART: 10 members × 100 trees on bootstrap samples of the training queries, raw scores averaged");
+        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc", inDomain: true, bagged: false), "LambdaMART on the fold's queries plus --ood-train groups (QBQTC), in-domain groups weighted 5");
+        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc-only", inDomain: false, bagged: false), "LambdaMART on --ood-train groups only (pure transfer: no judgment of the evaluated set)");
+        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-bag-qbqtc", inDomain: true, bagged: true), "lambdamart-bag on the fold's queries plus --ood-train groups");
+    }
+
+    /// <summary>Example weight of in-domain groups when mixed with out-of-domain ones (fixed before any run).</summary>
+    internal const float InDomainWeight = 5f;
+
+    private sealed class BagFactory(string name) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var state = RankingEvalState.For(context, Ext);
+            var data = state.Dataset(trainQueries);
+            var (model, importance) = BaggedLambdaMartTrainer.Train(data, new BaggedLambdaMartOptions { Seed = context.Seed });
+            context.Log?.Report($"{name}: trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
+            return new PipelineEvalRanker(name, state, model, importance);
+        }
+    }
+
+    private sealed class OutOfDomainFactory(string name, bool inDomain, bool bagged) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var state = RankingEvalState.For(context, Ext);
+            var ood = state.OutOfDomain();
+            var data = inDomain ? RankingDataset.Concat(state.Dataset(trainQueries), ood, InDomainWeight, 1f) : ood;
+            IRankerModel model;
+            double[] importance;
+            if (bagged) (model, importance) = BaggedLambdaMartTrainer.Train(data, new BaggedLambdaMartOptions { Seed = context.Seed });
+            else (model, importance) = LambdaMartTrainer.Train(data, new LambdaMartOptions());
+            context.Log?.Report($"{name}: trained on {data.Groups.Count} queries ({data.Groups.Count - ood.Groups.Count} in-domain), {data.Rows:N0} rows");
+            return new PipelineEvalRanker(name, state, model, importance);
+        }
     }
 
     /// <summary>The groups the standard rankers leave out.</summary>
@@ -231,6 +271,35 @@ internal sealed class RankingEvalState
         if (q?.UserId is { } user && _histories is not null) history = _histories.History(user, q.Timestamp);
         var features = Extractor.Extract(RankingQuery.Create(text, _tokenizer, q?.UserId, history), window);
         return new QueryCandidates(ids, window.Count, features, depth);
+    }
+
+    private RankingDataset? _outOfDomain;
+    private readonly Lock _oodLock = new();
+
+    /// <summary>
+    /// The out-of-domain training groups (<see cref="EvalContext.OutOfDomainTraining"/>), built once: their own catalog
+    /// and in-memory index, the same extractor and window as the evaluated queries. Features the other domain lacks
+    /// come out missing as for any such row (its titles are unknown to the deep tower: <c>has_deep_item</c> 0, NaN scores).
+    /// </summary>
+    internal RankingDataset OutOfDomain()
+    {
+        lock (_oodLock)
+        {
+            if (_outOfDomain is not null) return _outOfDomain;
+            var path = _context.OutOfDomainTraining ?? throw new ArgumentException("this ranker needs out-of-domain training data: give --ood-train FILE (QBQTC JSON Lines)");
+            var pairs = JudgmentFiles.ReadGradedPairs(path);
+            var extra = _context.OutOfDomainCatalog.SelectMany(JudgmentFiles.ReadGradedPairs);
+            var groups = GradedPairGroups.Build(pairs, extra, _context.OutOfDomainQueries, "ood:");
+            using var index = ProductIndex.Build(groups.Catalog, new IndexOptions());
+            var progress = new Progress<int>(n => { if (n % 250 == 0) _context.Log?.Report($"out-of-domain groups: {n:N0}/{groups.Queries.Count:N0}"); });
+            var data = SearchTrainingData.Build(index, _tokenizer, Extractor, groups.Queries, groups.Qrels, Window, progress: progress);
+            var recalled = 0;
+            foreach (var g in data.Groups)
+                for (var r = g.Start; r < g.Start + g.Count; r++)
+                    if (data.Labels[r] >= 1) { recalled++; break; }
+            _context.Log?.Report($"out-of-domain: {groups.Catalog.Count:N0} titles, {data.Groups.Count:N0} queries ({recalled:N0} with a relevant title in the window), {data.Rows:N0} rows, from {path}");
+            return _outOfDomain = data;
+        }
     }
 
     /// <summary>Training data from the given queries' candidates and judgments only.</summary>

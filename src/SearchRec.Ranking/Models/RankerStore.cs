@@ -50,7 +50,17 @@ public static class RankerStore
         {
             case TreeEnsembleRanker t:
                 dto.Bias = t.Bias;
-                dto.Trees = t.Trees.Select(x => new TreeDto { Feature = x.Feature, Threshold = x.Threshold, Left = x.Left, Right = x.Right, Leaf = x.Leaf, Weight = x.Weight }).ToArray();
+                dto.Trees = TreesOf(t);
+                break;
+            case BaggedRanker bag:
+                dto.Members = bag.Members.Select((m, i) => new MemberDto
+                {
+                    Bias = m.Bias,
+                    Trees = TreesOf(m),
+                    Seed = i < bag.Info.Count ? bag.Info[i].Seed : null,
+                    Queries = i < bag.Info.Count ? bag.Info[i].Queries : null,
+                    DistinctQueries = i < bag.Info.Count ? bag.Info[i].DistinctQueries : null,
+                }).ToArray();
                 break;
             case LinearRanker l:
                 dto.Bias = l.Bias;
@@ -108,14 +118,34 @@ public static class RankerStore
         if (dto.Schema.Hash != schema.Hash) throw new InvalidDataException($"{path}: schema hash {dto.Schema.Hash} does not match its feature names (expected {schema.Hash}); the file was edited or damaged.");
         return dto.Kind switch
         {
-            "lambdamart" => new TreeEnsembleRanker(schema,
-                (dto.Trees ?? throw new InvalidDataException($"{path}: trees are missing."))
-                    .Select((t, i) => new TreeEnsembleRanker.Tree(Req(t.Feature, path, i), Req(t.Threshold, path, i), Req(t.Left, path, i), Req(t.Right, path, i), Req(t.Leaf, path, i), t.Weight)).ToArray(),
-                dto.Bias),
+            "lambdamart" => Ensemble(schema, dto.Trees, dto.Bias, path, ""),
+            BaggedRanker.KindName => Bag(schema, dto.Members, path),
             "linear" => new LinearRanker(schema, Req(dto.Mean, path, -1), Req(dto.Scale, path, -1), Req(dto.Weights, path, -1), (float)dto.Bias),
             "weighted" => new WeightedRanker(schema, Req(dto.Features, path, -1), Req(dto.Weights, path, -1)),
-            _ => throw new InvalidDataException($"{path}: unknown ranker kind '{dto.Kind}' (expected lambdamart, linear or weighted)."),
+            _ => throw new InvalidDataException($"{path}: unknown ranker kind '{dto.Kind}' (expected lambdamart, lambdamart-bag, linear or weighted)."),
         };
+    }
+
+    private static TreeDto[] TreesOf(TreeEnsembleRanker t) =>
+        t.Trees.Select(x => new TreeDto { Feature = x.Feature, Threshold = x.Threshold, Left = x.Left, Right = x.Right, Leaf = x.Leaf, Weight = x.Weight }).ToArray();
+
+    private static TreeEnsembleRanker Ensemble(FeatureSchema schema, TreeDto[]? trees, double bias, string path, string where) =>
+        new(schema, (trees ?? throw new InvalidDataException($"{path}: {where}trees are missing."))
+            .Select((t, i) => new TreeEnsembleRanker.Tree(Req(t.Feature, path, i), Req(t.Threshold, path, i), Req(t.Left, path, i), Req(t.Right, path, i), Req(t.Leaf, path, i), t.Weight)).ToArray(),
+            bias);
+
+    private static BaggedRanker Bag(FeatureSchema schema, MemberDto[]? members, string path)
+    {
+        if (members is null || members.Length == 0) throw new InvalidDataException($"{path}: a lambdamart-bag ranker needs members.");
+        var models = new TreeEnsembleRanker[members.Length];
+        var info = new List<BagMemberInfo>(members.Length);
+        for (var i = 0; i < members.Length; i++)
+        {
+            var m = members[i] ?? throw new InvalidDataException($"{path}: member {i} is empty.");
+            models[i] = Ensemble(schema, m.Trees, m.Bias, path, $"member {i}: ");
+            if (m.Seed is { } seed) info.Add(new BagMemberInfo(seed, m.Queries ?? 0, m.DistinctQueries ?? 0, models[i].Trees.Count));
+        }
+        return new BaggedRanker(schema, models, info.Count == models.Length ? info : null);
     }
 
     private static T Req<T>(T? value, string path, int tree) where T : class =>
@@ -132,6 +162,16 @@ public static class RankerStore
         public float[]? Scale { get; set; }
         public float[]? Weights { get; set; }
         public string[]? Features { get; set; }
+        public MemberDto[]? Members { get; set; }
+    }
+
+    private sealed class MemberDto
+    {
+        public double Bias { get; set; }
+        public TreeDto[]? Trees { get; set; }
+        public int? Seed { get; set; }
+        public int? Queries { get; set; }
+        public int? DistinctQueries { get; set; }
     }
 
     private sealed class SchemaDto

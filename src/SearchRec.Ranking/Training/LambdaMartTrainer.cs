@@ -92,6 +92,7 @@ public static class LambdaMartTrainer
                 LearningRate = options.LearningRate,
                 FeatureFraction = options.FeatureFraction,
                 NdcgTruncationLevel = options.NdcgTruncation,
+                ExampleWeightColumnName = data.IsWeighted ? "Weight" : null,
                 Seed = options.Seed,
                 NumberOfThreads = 1,
             });
@@ -110,6 +111,7 @@ public static class LambdaMartTrainer
                 LearningRate = options.LearningRate,
                 Seed = options.Seed,
                 NumberOfThreads = 1,
+                ExampleWeightColumnName = data.IsWeighted ? "Weight" : null,
                 Booster = new GradientBooster.Options { FeatureFraction = options.FeatureFraction },
             });
             parameters = trainer.Fit(view).Model;
@@ -136,7 +138,7 @@ public static class LambdaMartTrainer
             {
                 var f = new float[dim];
                 TreeEnsembleRanker.CopyRow(data.Row(r), f);
-                rows[r] = new MlRow { Label = data.Labels[r], GroupId = (uint)(g + 1), Features = f };
+                rows[r] = new MlRow { Label = data.Labels[r], GroupId = (uint)(g + 1), Features = f, Weight = group.Weight };
             }
         }
         var def = SchemaDefinition.Create(typeof(MlRow));
@@ -169,5 +171,6 @@ public static class LambdaMartTrainer
         public float Label { get; set; }
         public uint GroupId { get; set; }
         public float[] Features { get; set; } = [];
+        public float Weight { get; set; } = 1f;
     }
 }

@@ -12,6 +12,8 @@ public enum CombinerKind
     Linear,
     /// <summary>Weighted average of normalised scores (averaging).</summary>
     Weighted,
+    /// <summary>Query-bagged LambdaMART: members trained on bootstrap samples of the queries, scores averaged.</summary>
+    LambdaMartBag,
 }
 
 /// <summary>Options of all three combiners, with the kind to train.</summary>
@@ -22,6 +24,9 @@ public sealed class RankerTrainingOptions
 
     /// <summary>LambdaMART options.</summary>
     public LambdaMartOptions LambdaMart { get; set; } = new();
+
+    /// <summary>Query-bagged LambdaMART options.</summary>
+    public BaggedLambdaMartOptions Bagged { get; set; } = new();
 
     /// <summary>Linear stacker options.</summary>
     public LinearOptions Linear { get; set; } = new();
@@ -40,6 +45,7 @@ public sealed class RankerTrainingOptions
     {
         Guard.NotNull(LambdaMart, "RankerTrainingOptions.LambdaMart").Validate();
         Guard.NotNull(Linear, "RankerTrainingOptions.Linear").Validate();
+        Guard.NotNull(Bagged, "RankerTrainingOptions.Bagged").Validate();
         Guard.NotNull(Weighted, "RankerTrainingOptions.Weighted").Validate();
         if (Folds < 2) throw new ArgumentOutOfRangeException(nameof(Folds), Folds, "RankerTrainingOptions.Folds must be at least 2.");
         return this;
@@ -51,7 +57,8 @@ public sealed class RankerTrainingOptions
         "lambdamart" or "fused" => CombinerKind.LambdaMart,
         "linear" => CombinerKind.Linear,
         "weighted" => CombinerKind.Weighted,
-        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, linear or weighted."),
+        "lambdamart-bag" => CombinerKind.LambdaMartBag,
+        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, lambdamart-bag, linear or weighted."),
     };
 }
 
@@ -84,6 +91,9 @@ public static class RankerTrainer
             case CombinerKind.LambdaMart:
                 var (tree, gain) = LambdaMartTrainer.Train(data, options.LambdaMart);
                 return (tree, gain);
+            case CombinerKind.LambdaMartBag:
+                var (bag, bagGain) = BaggedLambdaMartTrainer.Train(data, options.Bagged);
+                return (bag, bagGain);
             case CombinerKind.Linear:
                 var lin = LinearTrainer.Train(data, options.Linear);
                 return (lin, lin.Weights.Select(w => (double)Math.Abs(w)).ToArray());

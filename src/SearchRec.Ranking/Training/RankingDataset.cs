@@ -8,7 +8,8 @@ namespace SearchRec.Ranking.Training;
 /// <param name="Start">The first row.</param>
 /// <param name="Count">Number of rows (candidates).</param>
 /// <param name="Judgments">Every judged item of the query and its grade, recalled or not (for honest nDCG and recall).</param>
-public sealed record QueryGroup(string QueryId, int Start, int Count, IReadOnlyDictionary<string, int> Judgments);
+/// <param name="Weight">The example weight of the group's rows in training (1 unless mixing data sets).</param>
+public sealed record QueryGroup(string QueryId, int Start, int Count, IReadOnlyDictionary<string, int> Judgments, float Weight = 1f);
 
 /// <summary>
 /// Learning-to-rank data: feature rows grouped by query, a graded label per row, and the item id of each row.
@@ -55,8 +56,35 @@ public sealed class RankingDataset
         {
             var group = Groups[g];
             b.Add(group.QueryId, Features.AsSpan(group.Start * Schema.Count, group.Count * Schema.Count), Labels.AsSpan(group.Start, group.Count),
-                Items.AsSpan(group.Start, group.Count), group.Judgments);
+                Items.AsSpan(group.Start, group.Count), group.Judgments, group.Weight);
         }
+        return b.Build();
+    }
+
+    /// <summary>True when some group has a weight other than 1.</summary>
+    public bool IsWeighted => Groups.Any(g => g.Weight != 1f);
+
+    /// <summary>
+    /// The groups of <paramref name="first"/> then those of <paramref name="second"/> (e.g. in-domain then
+    /// out-of-domain), each keeping its rows, labels and judgments; each group's weight is multiplied by its data
+    /// set's weight. Both must read the same schema, and no query id may appear in both.
+    /// </summary>
+    public static RankingDataset Concat(RankingDataset first, RankingDataset second, float firstWeight = 1f, float secondWeight = 1f)
+    {
+        Guard.NotNull(first);
+        Guard.NotNull(second);
+        if (!(firstWeight > 0) || float.IsInfinity(firstWeight)) throw new ArgumentOutOfRangeException(nameof(firstWeight), firstWeight, "firstWeight must be positive and finite.");
+        if (!(secondWeight > 0) || float.IsInfinity(secondWeight)) throw new ArgumentOutOfRangeException(nameof(secondWeight), secondWeight, "secondWeight must be positive and finite.");
+        var diff = first.Schema.DescribeDifference(second.Schema);
+        if (diff is not null) throw new ArgumentException($"The data sets read different features: {diff}.", nameof(second));
+        var ids = new HashSet<string>(first.Groups.Select(g => g.QueryId), StringComparer.Ordinal);
+        foreach (var g in second.Groups)
+            if (ids.Contains(g.QueryId)) throw new ArgumentException($"Query id '{g.QueryId}' is in both data sets; give one of them a prefix.", nameof(second));
+        var b = new RankingDatasetBuilder(first.Schema);
+        var dim = first.Schema.Count;
+        foreach (var (data, scale) in new[] { (first, firstWeight), (second, secondWeight) })
+            foreach (var g in data.Groups)
+                b.Add(g.QueryId, data.Features.AsSpan(g.Start * dim, g.Count * dim), data.Labels.AsSpan(g.Start, g.Count), data.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight * scale);
         return b.Build();
     }
 }
@@ -78,8 +106,13 @@ public sealed class RankingDatasetBuilder
 
     /// <summary>Adds one query's candidates (rows of <paramref name="features"/>), their labels and ids, and all its judgments.</summary>
     public RankingDatasetBuilder Add(string queryId, ReadOnlySpan<float> features, ReadOnlySpan<float> labels, ReadOnlySpan<string> items,
-        IReadOnlyDictionary<string, int> judgments)
+        IReadOnlyDictionary<string, int> judgments) => Add(queryId, features, labels, items, judgments, 1f);
+
+    /// <summary>As the other overload, with an example weight for the group's rows (positive).</summary>
+    public RankingDatasetBuilder Add(string queryId, ReadOnlySpan<float> features, ReadOnlySpan<float> labels, ReadOnlySpan<string> items,
+        IReadOnlyDictionary<string, int> judgments, float weight)
     {
+        if (!(weight > 0) || float.IsInfinity(weight)) throw new ArgumentOutOfRangeException(nameof(weight), weight, $"Query {queryId}: weight must be positive and finite.");
         Guard.NotNull(queryId);
         Guard.NotNull(judgments);
         var n = labels.Length;
@@ -87,7 +120,7 @@ public sealed class RankingDatasetBuilder
             throw new ArgumentException($"Query {queryId}: {n} labels, {items.Length} ids and {features.Length} feature values ({_schema.Count} per row) do not agree.");
         for (var i = 0; i < n; i++)
             if (!(labels[i] >= 0) || labels[i] > 31) throw new ArgumentException($"Query {queryId}, item {items[i]}: label {labels[i]} must be a grade in [0, 31].");
-        _groups.Add(new QueryGroup(queryId, _labels.Count, n, judgments));
+        _groups.Add(new QueryGroup(queryId, _labels.Count, n, judgments, weight));
         foreach (var v in features) _features.Add(v);
         foreach (var v in labels) _labels.Add(v);
         foreach (var v in items) _items.Add(v);
