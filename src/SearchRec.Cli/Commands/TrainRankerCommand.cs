@@ -46,7 +46,9 @@ public sealed class TrainRankerCommand : ICliCommand
         var noGrid = new Option<bool>("--no-grid") { Description = "Next-item mode: use the given LambdaMART settings instead of choosing among a few on the validation cut." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
-        var combiner = new Option<string>("--combiner") { Description = "lambdamart, linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
+        var combiner = new Option<string>("--combiner") { Description = "lambdamart, lambdamart-bag (query-bagged LambdaMART), linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
+        var bagMembers = new Option<int>("--bag-members") { Description = "lambdamart-bag: members, each on a bootstrap sample of the queries.", DefaultValueFactory = _ => 10 };
+        var bagTrees = new Option<int>("--bag-trees") { Description = "lambdamart-bag: trees per member (learning rate 0.1, other settings from --leaves / --min-leaf).", DefaultValueFactory = _ => 100 };
         var models = new Option<string>("--models") { Description = "Folder to save ranker.json and the model card in.", DefaultValueFactory = _ => "models/ranker" };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds by query (0 skips cross-validation).", DefaultValueFactory = _ => 5 };
         var window = new Option<int>("--window") { Description = "Recall window re-ranked per query.", DefaultValueFactory = _ => 200 };
@@ -60,7 +62,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var priorFile = new Option<string?>("--prior") { Description = $"A query-log prior ({QueryLogPrior.FileName} from build-prior) whose counts become features; copied beside ranker.json." };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, stepHours }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, stepHours, bagMembers, bagTrees }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -79,6 +81,11 @@ public sealed class TrainRankerCommand : ICliCommand
                         },
                         Trees = pr.GetValue(trees), Leaves = pr.GetValue(leaves), LearningRate = pr.GetValue(lr), MinRowsPerLeaf = pr.GetValue(minLeaf),
                     },
+                    Bagged = new BaggedLambdaMartOptions
+                    {
+                        Members = pr.GetValue(bagMembers),
+                        Member = new LambdaMartOptions { Trees = pr.GetValue(bagTrees), LearningRate = 0.1, Leaves = pr.GetValue(leaves), MinRowsPerLeaf = pr.GetValue(minLeaf) },
+                    },
                 }.Validate();
                 if (pr.GetValue(cut) is { } cutTime)
                     return NextItem(pr.GetValue(events) ?? [], cutTime, pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
@@ -89,7 +96,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     if (pr.GetValue(joinMinutes) <= 0) throw new ArgumentException("--join-minutes must be positive.");
                     var (logged, report) = FeatureLogJoin.Join(logs, UserHistories.ReadCsv(labelFiles), TimeSpan.FromMinutes(pr.GetValue(joinMinutes)));
                     Console.Error.WriteLine($"feature logs: {report.Requests} requests, {report.Groups} with a labelled candidate; skipped {report.Anonymous} anonymous, {report.NoPositive} without later events, {report.OtherSchema} with another schema");
-                    var logCard = new ModelCard { Kind = options.Kind.ToString().ToLowerInvariant(), Schema = logged.Schema.ToString(), Features = logged.Schema.Names.ToList() };
+                    var logCard = new ModelCard { Kind = KindName(options.Kind), Schema = logged.Schema.ToString(), Features = logged.Schema.Names.ToList() };
                     logCard.Data["feature_logs"] = string.Join(", ", logs);
                     logCard.Data["labels"] = $"{string.Join(", ", labelFiles)} (same user and item within {pr.GetValue(joinMinutes)} min)";
                     if (pr.GetValue(folds) >= 2 && logged.Groups.Count >= options.Folds)
@@ -148,14 +155,15 @@ public sealed class TrainRankerCommand : ICliCommand
 
                 var card = new ModelCard
                 {
-                    Kind = options.Kind.ToString().ToLowerInvariant(), Schema = extractor.Schema.ToString(), Features = extractor.Schema.Names.ToList(),
+                    Kind = KindName(options.Kind), Schema = extractor.Schema.ToString(), Features = extractor.Schema.Names.ToList(),
                     Folds = pr.GetValue(folds) >= 2 ? options.Folds : 0,
                 };
                 card.Data["catalog"] = $"{string.Join(", ", pr.GetValue(catalog)!)} ({import.Products.Count:N0} products)";
                 card.Data["queries"] = $"{pr.GetValue(queries)} ({data.Groups.Count} judged)";
                 card.Data["qrels"] = pr.GetValue(qrels)!;
                 card.Data["window"] = win.ToString(CultureInfo.InvariantCulture);
-                foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
+                if (options.Kind == CombinerKind.LambdaMartBag) foreach (var (k, v) in options.Bagged.Describe()) card.Options["lambdamart-bag." + k] = v;
+                else foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
 
                 if (pr.GetValue(folds) >= 2)
                 {
@@ -168,6 +176,9 @@ public sealed class TrainRankerCommand : ICliCommand
                 card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(extractor.Schema.Names[i], v))
                     .Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
                 var outDir = pr.GetValue(models)!;
+                if (model is BaggedRanker bag)
+                    for (var i = 0; i < bag.Info.Count; i++)
+                        card.Data[$"bag_member_{i:D2}"] = $"seed {bag.Info[i].Seed}, {bag.Info[i].Trees} trees, {bag.Info[i].DistinctQueries} distinct of {bag.Info[i].Queries} queries drawn";
                 RankerStore.Save(model, outDir, card);
                 // The idf group reads the catalog's bigram document frequencies at serving time too.
                 if (titleStats is not null) titleStats.Save(Path.Combine(outDir, TitleBigramStats.FileName));
@@ -183,6 +194,8 @@ public sealed class TrainRankerCommand : ICliCommand
         });
         return cmd;
     }
+
+    private static string KindName(CombinerKind kind) => kind == CombinerKind.LambdaMartBag ? BaggedRanker.KindName : kind.ToString().ToLowerInvariant();
 
     private static int NextItem(string[] eventFiles, long cut, string testUsersFile, NextItemSettings settings, RankerTrainingOptions options, string outDir)
     {
