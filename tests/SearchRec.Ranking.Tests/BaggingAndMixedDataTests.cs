@@ -156,6 +156,38 @@ public sealed class BaggingAndMixedDataTests
         Assert.DoesNotContain(groups.Qrels.Values, j => j.ContainsKey(groups.Catalog.Single(p => p.Title == "笔记本电脑").Id));
     }
 
+    [Fact]
+    public void Out_of_domain_rows_get_the_deep_columns_missing_as_any_item_the_tower_does_not_know()
+    {
+        using var dir = new TempDir();
+        SearchRec.Deep.Training.DeepTraining.TrainText(Fixtures.Catalog, [], dir.Path,
+            new SearchRec.Deep.Training.DeepTrainingOptions { TextEpochs = 1, Threads = 1, TextEmbeddingDim = 8, Hidden = 8, OutputDim = 8 });
+        using var deep = SearchRec.Deep.Scoring.DeepScorer.Open(dir.Path);
+        var extractor = new FeatureExtractor([new RecallFeatures(), new TextFeatures(), new DeepFeatures(deep, null)]);
+        JudgmentFiles.GradedPair P(string q, string t, int l) => new(q, t, l);
+        var groups = GradedPairGroups.Build([P("黑色 手机", "黑色 手机 壳", 2), P("连衣裙", "碎花 连衣裙", 1)], [], 10, "ood:");
+        var ood = SearchTrainingData.Build(new FakeRecall(groups.Catalog), new SpaceTokenizer(), extractor, groups.Queries, groups.Qrels, 50);
+        var inDomain = SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), extractor,
+            [new JudgedQuery("e1", "黑色 手机", null)], new Dictionary<string, Dictionary<string, int>> { ["e1"] = new() { ["1"] = 1 } }, 50);
+        var has = extractor.Schema.IndexOf("has_deep_item");
+        var score = extractor.Schema.IndexOf("deep_query_item");
+        var dim = extractor.Schema.Count;
+        Assert.True(ood.Rows > 0 && inDomain.Rows > 0);
+        for (var r = 0; r < ood.Rows; r++)
+        {
+            Assert.Equal(0f, ood.Features[r * dim + has]);
+            Assert.True(float.IsNaN(ood.Features[r * dim + score]));
+        }
+        for (var r = 0; r < inDomain.Rows; r++)
+        {
+            Assert.Equal(1f, inDomain.Features[r * dim + has]);
+            Assert.False(float.IsNaN(inDomain.Features[r * dim + score]));
+        }
+        var mixed = RankingDataset.Concat(inDomain, ood, 5f, 1f);
+        Assert.Equal(["e1", .. groups.Queries.Select(q => q.QueryId)], mixed.Groups.Select(g => g.QueryId));
+        Assert.Equal(2f, ood.Labels.Max());
+    }
+
     private static RankingDataset Prefixed(RankingDataset d, string prefix)
     {
         var b = new RankingDatasetBuilder(d.Schema);
