@@ -44,4 +44,26 @@ public sealed class EvalModuleTests
         }
         Assert.Contains(outcome.Rankers.Single(r => r.Name == "lambdamart").Sections, s => s.Title.Contains("importance", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_round_five_variants_are_experimental_and_the_out_of_domain_ones_rank_with_qbqtc_style_groups()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.AddModules([typeof(RankingEvalModule).Assembly]);
+        var all = registry.Resolve("all");
+        foreach (var name in new[] { "lambdamart-bag", "lambdamart-qbqtc", "lambdamart-qbqtc-only", "lambdamart-bag-qbqtc" })
+            Assert.DoesNotContain(name, all);
+        var e = Assert.Throws<ArgumentException>(() => registry.Train("lambdamart-qbqtc", Context(), Context().Queries));
+        Assert.Contains("--ood-train", e.Message, StringComparison.Ordinal);
+
+        using var dir = new SearchRec.Testing.TempDir();
+        var lines = new List<string>();
+        for (var i = 0; i < 12; i++)
+            lines.Add($"{{\"id\": {i}, \"query\": \"{(i % 2 == 0 ? "黑色 手机" : "碎花 连衣裙")}{i}\", \"title\": \"{(i % 2 == 0 ? "黑色 手机 套" : "碎花 连衣裙 夏")}{i}\", \"label\": \"{1 + i % 2}\"}}");
+        File.WriteAllLines(dir.File("dev.jsonl"), lines);
+        var ctx = Context();
+        ctx = new EvalContext(ctx.Index, ctx.Catalog, ctx.Queries, ctx.Qrels) { Folds = 5, Seed = 1, OutOfDomainTraining = dir.File("dev.jsonl"), OutOfDomainQueries = 10 };
+        var outcome = EvalRunner.Run(registry, ctx, ["bm25", "lambdamart-qbqtc", "lambdamart-qbqtc-only"], new EvalRunOptions { Depth = 10, Parallelism = 1 });
+        foreach (var r in outcome.Rankers) Assert.Equal(30, r.Run.QueryIds.Count);
+    }
 }
