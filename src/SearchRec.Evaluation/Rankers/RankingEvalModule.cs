@@ -43,7 +43,10 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.RegisterExperimental(new CombinerFactory("linear-ext-noprior", CombinerKind.Linear, ["prior"]), "linear-ext without the query-log prior");
         registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
         // Issue #4, round 5: variance (query bagging) and data (out-of-domain QBQTC groups), on the standard groups.
-        registry.RegisterExperimental(new BagFactory("lambdamart-bag"), "Query-bagged LambdaMART: 10 members × 100 trees on bootstrap samples of the training queries, raw scores averaged");
+        registry.RegisterExperimental(new BagFactory("lambdamart-bag", null), "Query-bagged LambdaMART: 10 members × 100 trees on bootstrap samples of the training queries, raw scores averaged");
+        // Post-hoc diagnostics of the bag (chosen after seeing it lose): its member settings without bagging, and the bag with the default settings.
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-100t", CombinerKind.LambdaMart, Ext, new LambdaMartOptions { Trees = 100, LearningRate = 0.1 }), "Diagnostic: one LambdaMART with the bag members' settings (100 trees, learning rate 0.1)");
+        registry.RegisterExperimental(new BagFactory("lambdamart-bag300", new LambdaMartOptions()), "Diagnostic: lambdamart-bag with 300-tree members at learning rate 0.05 (the lambdamart defaults)");
         registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc", inDomain: true, bagged: false), "LambdaMART on the fold's queries plus --ood-train groups (QBQTC), in-domain groups weighted 5");
         registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc-only", inDomain: false, bagged: false), "LambdaMART on --ood-train groups only (pure transfer: no judgment of the evaluated set)");
         registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-bag-qbqtc", inDomain: true, bagged: true), "lambdamart-bag on the fold's queries plus --ood-train groups");
@@ -52,7 +55,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
     /// <summary>Example weight of in-domain groups when mixed with out-of-domain ones (fixed before any run).</summary>
     internal const float InDomainWeight = 5f;
 
-    private sealed class BagFactory(string name) : ICrossValidatedRankerFactory
+    private sealed class BagFactory(string name, LambdaMartOptions? member) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
@@ -60,7 +63,9 @@ public sealed class RankingEvalModule : IEvalRankerModule
         {
             var state = RankingEvalState.For(context, Ext);
             var data = state.Dataset(trainQueries);
-            var (model, importance) = BaggedLambdaMartTrainer.Train(data, new BaggedLambdaMartOptions { Seed = context.Seed });
+            var options = new BaggedLambdaMartOptions { Seed = context.Seed };
+            if (member is not null) options.Member = member;
+            var (model, importance) = BaggedLambdaMartTrainer.Train(data, options);
             context.Log?.Report($"{name}: trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
             return new PipelineEvalRanker(name, state, model, importance);
         }
@@ -87,7 +92,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
     /// <summary>The groups the standard rankers leave out.</summary>
     private static readonly string[] Ext = ["list", "head", "idf", "prior"];
 
-    private sealed class CombinerFactory(string name, CombinerKind kind, string[] without) : ICrossValidatedRankerFactory
+    private sealed class CombinerFactory(string name, CombinerKind kind, string[] without, LambdaMartOptions? lambdaMart = null) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
@@ -95,7 +100,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
         {
             var state = RankingEvalState.For(context, without);
             var data = state.Dataset(trainQueries);
-            var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = kind, Seed = context.Seed });
+            var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = kind, Seed = context.Seed, LambdaMart = lambdaMart ?? new LambdaMartOptions() });
             context.Log?.Report($"{name}: trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
             return new PipelineEvalRanker(name, state, model, importance);
         }
