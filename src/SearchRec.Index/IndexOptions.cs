@@ -41,6 +41,14 @@ public sealed class IndexOptions
     /// </summary>
     public int QueryTermCap { get; set; } = 32;
 
+    /// <summary>
+    /// Threads one recall may use, in [1, 8]: a segment whose windows hold enough postings above the primed threshold
+    /// is split between the calling thread and this many minus one thread-pool helpers, each keeping its own top N
+    /// and pruning with the best N-th score any of them has (results are the same). 1 keeps every recall on the
+    /// calling thread. Default 1. Read when the index is opened; not part of how it was built.
+    /// </summary>
+    public int RecallParallelism { get; set; } = 1;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {
@@ -64,7 +72,12 @@ public sealed class IndexOptions
             throw new ArgumentException($"IndexOptions.TieBreaker must be in [0, 1], was {TieBreaker}.", nameof(TieBreaker));
         if (QueryTermCap < 1 || QueryTermCap > ProductIndex.MaxQueryTerms)
             throw new ArgumentException($"IndexOptions.QueryTermCap must be in [1, {ProductIndex.MaxQueryTerms}], was {QueryTermCap}.", nameof(QueryTermCap));
+        if (RecallParallelism < 1 || RecallParallelism > MaxRecallParallelism)
+            throw new ArgumentException($"IndexOptions.RecallParallelism must be in [1, {MaxRecallParallelism}], was {RecallParallelism}.", nameof(RecallParallelism));
     }
+
+    /// <summary>The bound of <see cref="RecallParallelism"/>.</summary>
+    internal const int MaxRecallParallelism = 8;
 
     /// <summary>A copy, so an index keeps the options it was built with.</summary>
     internal IndexOptions Clone() => (IndexOptions)MemberwiseClone();

@@ -66,6 +66,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             Resident = ResidentPostings.Load(_reader, IndexFields.Scored);
             ResidentSeconds = sw.Elapsed.TotalSeconds;
             _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker, Resident);
+            _evaluator.Parallelism = options.RecallParallelism;
         }
         catch
         {
@@ -97,6 +98,24 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     {
         get => _evaluator.Priming;
         set => _evaluator.Priming = value;
+    }
+
+    /// <summary>Threads one recall may use (from <see cref="IndexOptions.RecallParallelism"/>; results are the same either way).</summary>
+    internal int RecallParallelism
+    {
+        get => _evaluator.Parallelism;
+        set
+        {
+            if (value < 1 || value > IndexOptions.MaxRecallParallelism) throw new ArgumentOutOfRangeException(nameof(value), value, $"RecallParallelism must be in [1, {IndexOptions.MaxRecallParallelism}].");
+            _evaluator.Parallelism = value;
+        }
+    }
+
+    /// <summary>Postings a segment's live windows must hold before a recall splits them between threads.</summary>
+    internal int RecallParallelMinPostings
+    {
+        get => _evaluator.ParallelMinPostings;
+        set => _evaluator.ParallelMinPostings = value;
     }
 
     private TermBounds LoadOrComputeBounds(FieldBm25[] fields, string? path, bool fresh)

@@ -71,8 +71,26 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         ];
     }
 
-    [Fact]
-    public void Pruned_recall_returns_the_exhaustive_top_n_for_every_field_choice_and_filter()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Pruned_recall_returns_the_exhaustive_top_n_for_every_field_choice_and_filter(int threads)
+    {
+        _index.RecallParallelism = threads;
+        // Two threads: every segment with two windows above the threshold is split, whatever its postings.
+        _index.RecallParallelMinPostings = threads > 1 ? 0 : MaxScoreEvaluator.DefaultParallelMinPostings;
+        try
+        {
+            CheckParity();
+        }
+        finally
+        {
+            _index.RecallParallelism = 1;
+            _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
+        }
+    }
+
+    private void CheckParity()
     {
         var rng = new Random(3);
         var checkedLists = 0;
