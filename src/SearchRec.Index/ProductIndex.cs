@@ -111,6 +111,13 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         }
     }
 
+    /// <summary>Cores a split recall counts on (the machine's; tests raise it to split under concurrent callers too).</summary>
+    internal int RecallCores
+    {
+        get => _evaluator.Cores;
+        set => _evaluator.Cores = value;
+    }
+
     /// <summary>Postings a segment's live windows must hold before a recall splits them between threads.</summary>
     internal int RecallParallelMinPostings
     {

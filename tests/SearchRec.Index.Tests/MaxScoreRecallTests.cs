@@ -79,13 +79,15 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         _index.RecallParallelism = threads;
         // Two threads: every segment with two windows above the threshold is split, whatever its postings.
         _index.RecallParallelMinPostings = threads > 1 ? 0 : MaxScoreEvaluator.DefaultParallelMinPostings;
+        _index.RecallCores = 64;
         try
         {
             CheckParity();
         }
         finally
         {
-            _index.RecallParallelism = 1;
+            _index.RecallCores = Environment.ProcessorCount;
+            _index.RecallParallelism = _index.Options.RecallParallelism;
             _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
         }
     }

@@ -61,6 +61,8 @@ public sealed class ParallelRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         {
             _index.RecallParallelism = threads;
             _index.RecallParallelMinPostings = 0;
+            // As many workers as asked, whatever this machine's cores.
+            _index.RecallCores = 64;
             for (var i = 0; i < requests.Count; i++)
             {
                 var parallel = _index.Recall(requests[i]);
@@ -70,7 +72,8 @@ public sealed class ParallelRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         }
         finally
         {
-            _index.RecallParallelism = 1;
+            _index.RecallCores = Environment.ProcessorCount;
+            _index.RecallParallelism = _index.Options.RecallParallelism;
             _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
         }
         // The check above means something only if many requests were really split.
@@ -87,6 +90,8 @@ public sealed class ParallelRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         {
             _index.RecallParallelism = 2;
             _index.RecallParallelMinPostings = 0;
+            // Split even while the other callers run (by default a recall splits only onto idle cores).
+            _index.RecallCores = 64;
             var next = -1;
             var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
             var callers = new Thread[4];
@@ -108,27 +113,38 @@ public sealed class ParallelRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         }
         finally
         {
-            _index.RecallParallelism = 1;
+            _index.RecallCores = Environment.ProcessorCount;
+            _index.RecallParallelism = _index.Options.RecallParallelism;
             _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
         }
     }
 
     [Fact]
-    public void Without_the_option_or_below_the_cut_no_segment_is_split()
+    public void Without_the_option_below_the_cut_or_on_one_core_no_segment_is_split()
     {
         var r = new RecallRequest(shop.Products[3].Title) { TopN = 200 };
-        _index.Recall(r);
-        Assert.Equal(0, _index.LastRecallWork.ParallelSegments);
         try
         {
+            _index.RecallParallelism = 1;
+            _index.RecallParallelMinPostings = 0;
+            _index.RecallCores = 64;
+            _index.Recall(r);
+            Assert.Equal(0, _index.LastRecallWork.ParallelSegments);
             _index.RecallParallelism = 2;
+            _index.Recall(r);
+            Assert.True(_index.LastRecallWork.ParallelSegments > 0);
+            _index.RecallCores = 1;
+            _index.Recall(r);
+            Assert.Equal(0, _index.LastRecallWork.ParallelSegments);
+            _index.RecallCores = 64;
             _index.RecallParallelMinPostings = int.MaxValue;
             _index.Recall(r);
             Assert.Equal(0, _index.LastRecallWork.ParallelSegments);
         }
         finally
         {
-            _index.RecallParallelism = 1;
+            _index.RecallCores = Environment.ProcessorCount;
+            _index.RecallParallelism = _index.Options.RecallParallelism;
             _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
         }
     }
@@ -141,7 +157,7 @@ public sealed class ParallelRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         var products = shop.Products.Take(4000).ToList();
         var q = new RecallRequest(products[5].Title);
         List<RecallCandidate> serial;
-        using (var index = ProductIndex.Build(products, new IndexOptions(), path)) serial = [.. index.Recall(q)];
+        using (var index = ProductIndex.Build(products, new IndexOptions { RecallParallelism = 1 }, path)) serial = [.. index.Recall(q)];
         File.WriteAllText(Path.Combine(path, "searchrec-index.json"),
             File.ReadAllText(Path.Combine(path, "searchrec-index.json")).Replace("\"RecallParallelism\": 1", "\"RecallParallelism\": 2"));
         using (var reopened = ProductIndex.Open(path))

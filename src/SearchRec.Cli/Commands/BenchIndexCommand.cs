@@ -174,19 +174,19 @@ public sealed class BenchRecallCommand : IBenchCommand
     {
         // "ab" runs every query in each mode in turn, so all modes see the same moments of contention.
         bool[] primings = priming switch { "off" => [false], "ab" => [false, true], _ => [true] };
-        var modes = new (bool Priming, int Threads)[primings.Length * threadModes.Length];
-        for (var a = 0; a < primings.Length; a++)
+        var modes = new List<(bool Priming, int Threads)>();
+        foreach (var a in primings)
         {
-            for (var b = 0; b < threadModes.Length; b++) modes[a * threadModes.Length + b] = (primings[a], threadModes[b]);
+            foreach (var b in threadModes) modes.Add((a, b));
         }
-        var stats = new TimeStats[modes.Length];
-        for (var x = 0; x < modes.Length; x++) stats[x] = new TimeStats(queries.Length);
+        var stats = new TimeStats[modes.Count];
+        for (var x = 0; x < modes.Count; x++) stats[x] = new TimeStats(queries.Length);
         var m = queries.Length;
         var last = Stopwatch.StartNew();
         for (var i = 0; i < m; i++)
         {
             var q = queries[i];
-            for (var x = 0; x < modes.Length; x++)
+            for (var x = 0; x < modes.Count; x++)
             {
                 index.RecallPriming = modes[x].Priming;
                 index.RecallParallelism = modes[x].Threads;
@@ -200,9 +200,9 @@ public sealed class BenchRecallCommand : IBenchCommand
         }
         index.RecallPriming = true;
         index.RecallParallelism = threadModes[0];
-        for (var x = 0; x < modes.Length; x++)
+        for (var x = 0; x < modes.Count; x++)
         {
-            if (modes.Length > 1) Console.WriteLine($"   priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall (interleaved with the other modes):");
+            if (modes.Count > 1) Console.WriteLine($"   priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall (interleaved with the other modes):");
             stats[x].Print(m, byKind, lucene);
         }
     }
@@ -220,40 +220,57 @@ public sealed class BenchRecallCommand : IBenchCommand
         for (var x = 0; x < threadModes.Length; x++) latencies[x] = new List<double>(queries.Length);
         var process = Process.GetCurrentProcess();
         var last = Stopwatch.StartNew();
-        for (var c = 0; c < queries.Length; c += Chunk)
+        // The clients live for the whole run (their per-thread buffers stay warm) and meet at a barrier per chunk.
+        var next = 0;
+        var end = 0;
+        var c = 0;
+        var times = new double[Chunk];
+        var stop = false;
+        using var start = new Barrier(clients + 1);
+        using var done = new Barrier(clients + 1);
+        var workers = new Thread[clients];
+        for (var k = 0; k < clients; k++)
         {
-            var end = Math.Min(queries.Length, c + Chunk);
+            workers[k] = new Thread(() =>
+            {
+                while (true)
+                {
+                    start.SignalAndWait();
+                    if (Volatile.Read(ref stop)) return;
+                    int i;
+                    while ((i = Interlocked.Increment(ref next) - 1) < end)
+                    {
+                        var q0 = Stopwatch.GetTimestamp();
+                        Recall(index, queries[i].Request, lucene);
+                        times[i - c] = Stopwatch.GetElapsedTime(q0).TotalMilliseconds;
+                    }
+                    done.SignalAndWait();
+                }
+            }) { IsBackground = true };
+            workers[k].Start();
+        }
+        for (c = 0; c < queries.Length; c += Chunk)
+        {
+            end = Math.Min(queries.Length, c + Chunk);
             for (var x = 0; x < threadModes.Length; x++)
             {
                 index.RecallParallelism = threadModes[x];
-                var next = c;
-                var times = new double[end - c];
-                var workers = new Thread[clients];
+                next = c;
                 process.Refresh();
                 var cpu0 = process.TotalProcessorTime;
                 var t0 = Stopwatch.GetTimestamp();
-                for (var k = 0; k < clients; k++)
-                {
-                    workers[k] = new Thread(() =>
-                    {
-                        int i;
-                        while ((i = Interlocked.Increment(ref next) - 1) < end)
-                        {
-                            var q0 = Stopwatch.GetTimestamp();
-                            Recall(index, queries[i].Request, lucene);
-                            times[i - c] = Stopwatch.GetElapsedTime(q0).TotalMilliseconds;
-                        }
-                    });
-                    workers[k].Start();
-                }
-                foreach (var w in workers) w.Join();
+                start.SignalAndWait();
+                done.SignalAndWait();
                 walls[x] += Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 process.Refresh();
                 cpu[x] += (process.TotalProcessorTime - cpu0).TotalMilliseconds;
-                latencies[x].AddRange(times);
+                latencies[x].AddRange(times.AsSpan(0, end - c));
             }
             if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"throughput: {end:N0} / {queries.Length:N0} queries"); last.Restart(); }
         }
+        Volatile.Write(ref stop, true);
+        start.SignalAndWait();
+        foreach (var w in workers) w.Join();
         index.RecallParallelism = threadModes[0];
         Console.WriteLine($"  throughput, {clients} concurrent clients, headline mix ({queries.Length:N0} queries per mode, chunks of {Chunk} interleaved across modes):");
         for (var x = 0; x < threadModes.Length; x++)

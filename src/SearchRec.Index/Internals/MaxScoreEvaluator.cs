@@ -66,6 +66,15 @@ internal sealed class MaxScoreEvaluator : IDisposable
     public int Parallelism { get; set; } = 1;
 
     /// <summary>
+    /// Cores the split may count on (the machine's). A segment is split only between as many workers as there are
+    /// cores per recall now running, so under full load recalls stay on their own threads and throughput is kept.
+    /// </summary>
+    public int Cores { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Recalls of this index scoring segments now.</summary>
+    private int _running;
+
+    /// <summary>
     /// Postings a segment's windows above the primed threshold must hold before they are split between workers:
     /// below it, the hand-off to a thread-pool thread costs more than the work it takes over.
     /// </summary>
@@ -198,10 +207,18 @@ internal sealed class MaxScoreEvaluator : IDisposable
             foreach (var h in helpers) h.Reset(topN);
         }
         var theta = float.NegativeInfinity;
-        for (var l = 0; l < _leaves.Count; l++)
+        Interlocked.Increment(ref _running);
+        try
         {
-            if (s.Live[l] == 0) continue;
-            theta = Segment(s, l, topN, theta, ref filter);
+            for (var l = 0; l < _leaves.Count; l++)
+            {
+                if (s.Live[l] == 0) continue;
+                theta = Segment(s, l, topN, theta, ref filter);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
         }
         if (s.Helpers is { } joined)
         {
@@ -359,7 +376,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         plan.TopN = topN;
         plan.Live = live;
         plan.Used = used;
-        if (!Parallel(s, plan, live, theta, filter.Sequential))
+        if (!Parallel(s, plan, live, theta))
         {
             theta = Windows(s, s, plan, theta, ref filter, shared: false);
             s.Work.SkippedBlocks += skipped;
@@ -374,7 +391,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         if (theta > plan.Theta) plan.Theta = theta;
         plan.Filter = filter;
         var helpers = s.Helpers!;
-        for (var h = 0; h < helpers.Length; h++) helpers[h].Start(this, s);
+        for (var h = 0; h < plan.Helpers; h++) helpers[h].Start(this, s);
         ExceptionDispatchInfo? error = null;
         try
         {
@@ -385,7 +402,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
             error = ExceptionDispatchInfo.Capture(e);
         }
         // Helpers read this thread's lists: wait for every one before leaving, even after an exception.
-        for (var h = 0; h < helpers.Length; h++)
+        for (var h = 0; h < plan.Helpers; h++)
         {
             var e = helpers[h].Join();
             error ??= e;
@@ -396,20 +413,23 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 
     /// <summary>
-    /// Whether a segment's windows are split between workers: only with <see cref="Parallelism"/> above 1, no
-    /// category or brand filter (those are read forward in doc-id order), and enough postings in the windows that
-    /// can still reach <paramref name="theta"/> for the hand-off (a few microseconds) to pay.
+    /// Whether a segment's windows are split between workers: only with <see cref="Parallelism"/> above 1 and
+    /// enough postings in the windows that can still reach <paramref name="theta"/> for the hand-off (a few
+    /// microseconds) to pay.
     /// </summary>
-    private bool Parallel(Scratch s, Pass plan, int live, float theta, bool sequential)
+    private bool Parallel(Scratch s, Pass plan, int live, float theta)
     {
-        if (s.Workers < 2 || sequential || live < 2) return false;
+        var workers = s.Workers;
+        var running = Volatile.Read(ref _running);
+        workers = Math.Min(workers, Math.Max(1, Cores / Math.Max(1, running)));
+        if (workers < 2 || live < 2) return false;
         var lists = s.Lists;
         var winOrder = s.WinOrder;
         var winKey = s.WinKey;
         long estimate = 0;
         for (var o = 0; o < live && estimate < ParallelMinPostings; o++)
         {
-            if (-winKey[o] < theta) break;
+            if (-winKey[o] < theta) continue;
             var w = winOrder[o];
             for (var k = 0; k < plan.M; k++)
             {
@@ -418,7 +438,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
             }
         }
         if (estimate < ParallelMinPostings) return false;
-        s.EnsureHelpers(s.Workers - 1, plan.TopN);
+        s.EnsureHelpers(workers - 1, plan.TopN);
+        plan.Helpers = workers - 1;
         return true;
     }
 
@@ -786,6 +807,9 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
         var plan = s.Plan;
         var filter = plan.Filter;
+        // Category and brand postings are read forward: the helper reads its own (its windows come in doc-id order too).
+        var ctx = _leaves[plan.Leaf];
+        if (filter.Sequential && !filter.Begin(me, plan.Leaf, ctx.AtomicReader, ctx.DocBase)) return;
         Windows(me, s, plan, Volatile.Read(ref plan.Theta), ref filter, shared: true);
     }
 
@@ -1318,6 +1342,9 @@ internal sealed class MaxScoreEvaluator : IDisposable
 internal sealed class Pass
 {
     public int Leaf, M, TopN, Live, Used;
+
+    /// <summary>Helpers working on this segment besides the calling thread.</summary>
+    public int Helpers;
     public readonly int[] UsedField = new int[MaxScoreEvaluator.FieldCount];
     public readonly int[] SlotOf = new int[MaxScoreEvaluator.FieldCount];
 
