@@ -42,6 +42,20 @@ public sealed class IndexOptions
     public int QueryTermCap { get; set; } = 32;
 
     /// <summary>
+    /// A query whose title analysis gives more than this many distinct words (a pasted title) is "long": its common
+    /// terms (<see cref="CommonTermCutoff"/>) only score products that match one of its rarer terms, as Lucene's
+    /// <c>CommonTermsQuery</c> and Elasticsearch's <c>cutoff_frequency</c> do; shorter queries are exact. In [0, 48];
+    /// 0 turns the cutoff off. Default 12 (the synthetic query mix's typed queries have at most 9 words).
+    /// </summary>
+    public int LongQueryWords { get; set; } = 12;
+
+    /// <summary>
+    /// In a long query (<see cref="LongQueryWords"/>), a term held by more than this share of products is common, in
+    /// (0, 1]. Default 0.01.
+    /// </summary>
+    public float CommonTermCutoff { get; set; } = 0.01f;
+
+    /// <summary>
     /// Threads one recall may use, in [1, 8]: a segment whose windows hold enough postings above the primed threshold
     /// is split between the calling thread and up to this many minus one thread-pool helpers, each keeping its own top
     /// N and pruning with the best N-th score any of them has (results are the same). Only idle cores are used: with
@@ -74,6 +88,10 @@ public sealed class IndexOptions
             throw new ArgumentException($"IndexOptions.TieBreaker must be in [0, 1], was {TieBreaker}.", nameof(TieBreaker));
         if (QueryTermCap < 1 || QueryTermCap > ProductIndex.MaxQueryTerms)
             throw new ArgumentException($"IndexOptions.QueryTermCap must be in [1, {ProductIndex.MaxQueryTerms}], was {QueryTermCap}.", nameof(QueryTermCap));
+        if (LongQueryWords < 0 || LongQueryWords > ProductIndex.MaxQueryTerms)
+            throw new ArgumentException($"IndexOptions.LongQueryWords must be in [0, {ProductIndex.MaxQueryTerms}], was {LongQueryWords}.", nameof(LongQueryWords));
+        if (!(CommonTermCutoff > 0f && CommonTermCutoff <= 1f))
+            throw new ArgumentException($"IndexOptions.CommonTermCutoff must be in (0, 1], was {CommonTermCutoff}.", nameof(CommonTermCutoff));
         if (RecallParallelism < 1 || RecallParallelism > MaxRecallParallelism)
             throw new ArgumentException($"IndexOptions.RecallParallelism must be in [1, {MaxRecallParallelism}], was {RecallParallelism}.", nameof(RecallParallelism));
     }

@@ -103,6 +103,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         var dir = new Option<string?>("--index") { Description = "Index directory to reuse or create (default: a temporary one, deleted after)." };
         var priming = new Option<string>("--priming") { Description = "on, off, or ab (each query timed off then on, interleaved).", DefaultValueFactory = _ => "on" };
         var threads = new Option<string>("--threads") { Description = "Threads per recall (IndexOptions.RecallParallelism): 1, 2 (the default), or ab (each query timed with 1 then 2, interleaved).", DefaultValueFactory = _ => "2" };
+        var cutoff = new Option<string>("--cutoff") { Description = "Common-term cutoff of long queries (IndexOptions.LongQueryWords): on, off (exact), or ab (interleaved).", DefaultValueFactory = _ => "on" };
         var clients = new Option<int>("--clients") { Description = "Also measure throughput with this many concurrent clients (0: skip).", DefaultValueFactory = _ => 0 };
         var engine = new Option<string>("--engine") { Description = "maxscore (the recall path) or lucene (the same query scored exhaustively by Lucene, for comparison).", DefaultValueFactory = _ => "maxscore" };
         var cmd = new Command("recall", "Top-200 BM25 recall latency percentiles over a query mix generated from a synthetic catalog.");
@@ -113,12 +114,14 @@ public sealed class BenchRecallCommand : IBenchCommand
         cmd.Options.Add(priming);
         cmd.Options.Add(threads);
         cmd.Options.Add(clients);
-        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients)));
+        cmd.Options.Add(cutoff);
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients), pr.GetValue(cutoff)!));
         return cmd;
     }
 
-    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients)
+    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff)
     {
+        if (cutoff is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --cutoff must be on, off or ab, was '{cutoff}'"); return 2; }
         if (priming is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --priming must be on, off or ab, was '{priming}'"); return 2; }
         if (threads is not ("1" or "2" or "ab")) { Console.Error.WriteLine($"error: --threads must be 1, 2 or ab, was '{threads}'"); return 2; }
         if (clients < 0 || clients > 64) { Console.Error.WriteLine($"error: --clients must be in [0, 64], was {clients}"); return 2; }
@@ -149,14 +152,19 @@ public sealed class BenchRecallCommand : IBenchCommand
                 var lengths = new double[m];
                 for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
                 int[] threadModes = threads switch { "2" => [2], "ab" => [1, 2], _ => [1] };
+                var longWords = index.Options.LongQueryWords;
+                int[] cutoffModes = cutoff switch { "off" => [0], "ab" => [0, longWords], _ => [longWords] };
+                index.LongQueryWords = cutoffModes[0];
                 index.RecallParallelism = threadModes[0];
                 for (var i = 0; i < 200; i++) Recall(index, mix[i].Request, lucene); // warm-up of the chosen path
                 Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one client, {threads} thread(s) per recall;");
                 Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
-                Time(index, mix.AsSpan(500), byKind: true, lucene, priming, threadModes);
+                Time(index, mix.AsSpan(500), byKind: true, lucene, priming, threadModes, cutoffModes);
                 var longCount = Math.Max(100, m / 10);
                 Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
-                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes);
+                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes, cutoffModes);
+                // Throughput with the last cutoff mode (the default's in "ab").
+                index.LongQueryWords = cutoffModes[^1];
                 if (clients > 0) Throughput(index, mix.AsSpan(500).ToArray(), clients, threadModes, lucene);
             }
         }
@@ -170,19 +178,25 @@ public sealed class BenchRecallCommand : IBenchCommand
     private static IReadOnlyList<RecallCandidate> Recall(ProductIndex index, RecallRequest r, bool lucene) =>
         lucene ? index.RecallWithLucene(r) : index.Recall(r);
 
-    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes)
+    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes, int[] cutoffModes)
     {
         // "ab" runs every query in each mode in turn, so all modes see the same moments of contention.
         bool[] primings = priming switch { "off" => [false], "ab" => [false, true], _ => [true] };
-        var modes = new List<(bool Priming, int Threads)>();
+        var modes = new List<(bool Priming, int Threads, int LongWords)>();
         foreach (var a in primings)
         {
-            foreach (var b in threadModes) modes.Add((a, b));
+            foreach (var b in threadModes)
+            {
+                foreach (var c in cutoffModes) modes.Add((a, b, c));
+            }
         }
         var stats = new TimeStats[modes.Count];
         for (var x = 0; x < modes.Count; x++) stats[x] = new TimeStats(queries.Length);
         var m = queries.Length;
         var last = Stopwatch.StartNew();
+        IReadOnlyList<RecallCandidate>? first = null;
+        var overlap = new double[modes.Count];
+        var compared = new int[modes.Count];
         for (var i = 0; i < m; i++)
         {
             var q = queries[i];
@@ -190,20 +204,41 @@ public sealed class BenchRecallCommand : IBenchCommand
             {
                 index.RecallPriming = modes[x].Priming;
                 index.RecallParallelism = modes[x].Threads;
+                index.LongQueryWords = modes[x].LongWords;
                 var c0 = ThreadCpu.Milliseconds();
                 var t0 = Stopwatch.GetTimestamp();
                 var hits = Recall(index, q.Request, lucene);
                 var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 stats[x].Add(i, q.Kind, ms, ThreadCpu.Milliseconds() - c0, hits.Count, lucene ? default : index.LastRecallWork, lucene);
+                // How much of the first mode's top 10 each other mode keeps (1 unless a mode changes results).
+                if (x == 0) first = hits;
+                else if (first!.Count > 0)
+                {
+                    var head = Math.Min(10, first.Count);
+                    var found = 0;
+                    for (var a = 0; a < head; a++)
+                    {
+                        for (var b = 0; b < hits.Count; b++)
+                        {
+                            if (hits[b].ProductId != first[a].ProductId) continue;
+                            found++;
+                            break;
+                        }
+                    }
+                    overlap[x] += found / (double)head;
+                    compared[x]++;
+                }
             }
             if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
         }
         index.RecallPriming = true;
         index.RecallParallelism = threadModes[0];
+        index.LongQueryWords = cutoffModes[0];
         for (var x = 0; x < modes.Count; x++)
         {
-            if (modes.Count > 1) Console.WriteLine($"   priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall (interleaved with the other modes):");
+            if (modes.Count > 1) Console.WriteLine($"   priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")} (interleaved with the other modes):");
             stats[x].Print(m, byKind, lucene);
+            if (x > 0 && compared[x] > 0) Console.WriteLine($"    the first mode's top 10 found in this mode's top N: mean {overlap[x] / compared[x]:P1} over {compared[x]:N0} queries");
         }
     }
 

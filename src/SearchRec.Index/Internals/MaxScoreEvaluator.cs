@@ -195,6 +195,14 @@ internal sealed class MaxScoreEvaluator : IDisposable
             }
         }
 
+        // A cutoff needs a rare clause somewhere; a query of common terms only is scored in full.
+        if (s.CommonDf != long.MaxValue)
+        {
+            var rare = false;
+            for (var i = 0; i < n && !rare; i++) rare = s.DocFreq[i] > 0 && s.DocFreq[i] <= s.CommonDf;
+            if (!rare) s.CommonDf = long.MaxValue;
+        }
+
         var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         s.Work.LookupTicks = t1 - t0;
         var filter = new Filter(request, this);
@@ -285,6 +293,28 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
         if (m == 0) return theta;
         Array.Sort(s.SortKey, s.Order, 0, m);
+        // A long query's common clauses come first and stay non-essential in every window: they only complete
+        // products that a rare clause proposed (see CommonDf).
+        var common = 0;
+        if (s.CommonDf != long.MaxValue)
+        {
+            var part = s.Part;
+            for (var k = 0; k < m; k++)
+            {
+                if (s.DocFreq[s.Order[k]] > s.CommonDf) part[common++] = s.Order[k];
+            }
+            // No rare clause in this segment: none of its products can be proposed.
+            if (common == m) return theta;
+            if (common > 0)
+            {
+                var r = common;
+                for (var k = 0; k < m; k++)
+                {
+                    if (s.DocFreq[s.Order[k]] <= s.CommonDf) part[r++] = s.Order[k];
+                }
+                Array.Copy(part, s.Order, m);
+            }
+        }
 
         var maxDoc = ar.MaxDoc;
         var windows = ClauseList.WindowCount(maxDoc);
@@ -358,7 +388,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
         // Conjunctive priming: products matching all (or all but one) of a field's clauses are most of the top N.
         // Their exact scores are real products' scores, so the N-th best of them is a safe starting threshold.
-        if (Priming && m >= 2 && m <= PrimeMaxClauses && live > 0)
+        // Priming's products need not match a rare clause: not with a common-term cutoff.
+        if (Priming && common == 0 && m >= 2 && m <= PrimeMaxClauses && live > 0)
         {
             var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var primed = Prime(s, leaf, m, topN, ref filter, winOrder, live);
@@ -376,6 +407,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         plan.TopN = topN;
         plan.Live = live;
         plan.Used = used;
+        plan.Common = common;
         if (!Parallel(s, plan, live, theta))
         {
             theta = Windows(s, s, plan, theta, ref filter, shared: false);
@@ -518,6 +550,12 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 var old = nePf[f];
                 nePf[f] = old + v;
                 if (!(Bound(nePf) * BoundMargin < theta)) { nePf[f] = old; break; }
+                wb[pw++] = v;
+            }
+            while (pw < plan.Common)
+            {
+                var v = weight[pw] * (double)lists[pw]!.WinMax[w];
+                nePf[field[pw]] += v;
                 wb[pw++] = v;
             }
             if (pw == m) { skipped++; continue; }
@@ -1029,6 +1067,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
 
         public int Count;
+
+        /// <summary>
+        /// Clauses with more products than this in the index are common: they only add to products some rarer clause
+        /// matches (a long query's cutoff, as Lucene's CommonTermsQuery). <see cref="long.MaxValue"/>: none (exact).
+        /// </summary>
+        public long CommonDf = long.MaxValue;
+        public int[] Part = [];
         public int[] Field = [];
         public string[] Term = [];
         public BytesRef[] Bytes = [];
@@ -1160,7 +1205,11 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public readonly BytesRef IdBytes = new();
         public RecallWork Work;
 
-        public void Clear() => Count = 0;
+        public void Clear()
+        {
+            Count = 0;
+            CommonDf = long.MaxValue;
+        }
 
         /// <summary>The segment being scored, as every worker of it reads it.</summary>
         public readonly Pass Plan = new();
@@ -1215,6 +1264,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref Weight, size);
             Array.Resize(ref Bound, size);
             Array.Resize(ref Order, size);
+            Array.Resize(ref Part, size);
             Array.Resize(ref SortKey, size);
             Array.Resize(ref Cur, size);
             Array.Resize(ref Stamp, size);
@@ -1342,6 +1392,9 @@ internal sealed class MaxScoreEvaluator : IDisposable
 internal sealed class Pass
 {
     public int Leaf, M, TopN, Live, Used;
+
+    /// <summary>The segment's common clauses under a long query's cutoff (first in clause order), or 0.</summary>
+    public int Common;
 
     /// <summary>Helpers working on this segment besides the calling thread.</summary>
     public int Helpers;
