@@ -45,7 +45,7 @@ public sealed class IndexOptions
     /// A query whose title analysis gives more than this many distinct words (a pasted title) is "long": its common
     /// terms (<see cref="CommonTermCutoff"/>) only score products that match one of its rarer terms, as Lucene's
     /// <c>CommonTermsQuery</c> and Elasticsearch's <c>cutoff_frequency</c> do; shorter queries are exact. In [0, 48];
-    /// 0 turns the cutoff off. Default 12 (the synthetic query mix's typed queries have at most 9 words).
+    /// 0 turns the cutoff off. Default 12.
     /// </summary>
     public int LongQueryWords { get; set; } = 12;
 

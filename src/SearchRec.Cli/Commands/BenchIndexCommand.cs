@@ -194,14 +194,16 @@ public sealed class BenchRecallCommand : IBenchCommand
         for (var x = 0; x < modes.Count; x++) stats[x] = new TimeStats(queries.Length);
         var m = queries.Length;
         var last = Stopwatch.StartNew();
-        IReadOnlyList<RecallCandidate>? first = null;
+        var results = new IReadOnlyList<RecallCandidate>?[modes.Count];
         var overlap = new double[modes.Count];
         var compared = new int[modes.Count];
         for (var i = 0; i < m; i++)
         {
             var q = queries[i];
-            for (var x = 0; x < modes.Count; x++)
+            // The mode that runs a query first finds its lists out of cache: each query starts from the next mode.
+            for (var j = 0; j < modes.Count; j++)
             {
+                var x = (i + j) % modes.Count;
                 index.RecallPriming = modes[x].Priming;
                 index.RecallParallelism = modes[x].Threads;
                 index.LongQueryWords = modes[x].LongWords;
@@ -210,24 +212,26 @@ public sealed class BenchRecallCommand : IBenchCommand
                 var hits = Recall(index, q.Request, lucene);
                 var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 stats[x].Add(i, q.Kind, ms, ThreadCpu.Milliseconds() - c0, hits.Count, lucene ? default : index.LastRecallWork, lucene);
-                // How much of the first mode's top 10 each other mode keeps (1 unless a mode changes results).
-                if (x == 0) first = hits;
-                else if (first!.Count > 0)
+                results[x] = hits;
+            }
+            // How much of the first mode's top 10 each other mode keeps (1 unless a mode changes results).
+            var first = results[0]!;
+            for (var x = 1; x < modes.Count && first.Count > 0; x++)
+            {
+                var hits = results[x]!;
+                var head = Math.Min(10, first.Count);
+                var found = 0;
+                for (var a = 0; a < head; a++)
                 {
-                    var head = Math.Min(10, first.Count);
-                    var found = 0;
-                    for (var a = 0; a < head; a++)
+                    for (var b = 0; b < hits.Count; b++)
                     {
-                        for (var b = 0; b < hits.Count; b++)
-                        {
-                            if (hits[b].ProductId != first[a].ProductId) continue;
-                            found++;
-                            break;
-                        }
+                        if (hits[b].ProductId != first[a].ProductId) continue;
+                        found++;
+                        break;
                     }
-                    overlap[x] += found / (double)head;
-                    compared[x]++;
                 }
+                overlap[x] += found / (double)head;
+                compared[x]++;
             }
             if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
         }
