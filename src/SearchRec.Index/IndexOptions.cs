@@ -41,6 +41,31 @@ public sealed class IndexOptions
     /// </summary>
     public int QueryTermCap { get; set; } = 32;
 
+    /// <summary>
+    /// A query whose title analysis gives more than this many distinct words (a pasted title) is "long": its common
+    /// terms (<see cref="CommonTermCutoff"/>) only score products that match one of its rarer terms, as Lucene's
+    /// <c>CommonTermsQuery</c> and Elasticsearch's <c>cutoff_frequency</c> do; shorter queries are exact. In [0, 48];
+    /// 0 turns the cutoff off. Default 12.
+    /// </summary>
+    public int LongQueryWords { get; set; } = 12;
+
+    /// <summary>
+    /// In a long query (<see cref="LongQueryWords"/>), a term held by more than this share of products is common, in
+    /// (0, 1]. Default 0.01.
+    /// </summary>
+    public float CommonTermCutoff { get; set; } = 0.01f;
+
+    /// <summary>
+    /// Threads one recall may use, in [1, 8]: a segment whose windows hold enough postings above the primed threshold
+    /// is split between the calling thread and up to this many minus one thread-pool helpers, each keeping its own top
+    /// N and pruning with the best N-th score any of them has (results are the same). Only idle cores are used: with
+    /// as many recalls running as cores, each stays on its own thread. 1 keeps every recall on the calling thread.
+    /// Default 1: on the shared 2-core development machine the helper seldom found a free core, so wall time did not
+    /// fall (the calling thread's CPU did, by about a third at p99); 2 is to be re-measured on a quiet machine. Read
+    /// when the index is opened; not part of how it was built.
+    /// </summary>
+    public int RecallParallelism { get; set; } = 1;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {
@@ -64,7 +89,16 @@ public sealed class IndexOptions
             throw new ArgumentException($"IndexOptions.TieBreaker must be in [0, 1], was {TieBreaker}.", nameof(TieBreaker));
         if (QueryTermCap < 1 || QueryTermCap > ProductIndex.MaxQueryTerms)
             throw new ArgumentException($"IndexOptions.QueryTermCap must be in [1, {ProductIndex.MaxQueryTerms}], was {QueryTermCap}.", nameof(QueryTermCap));
+        if (LongQueryWords < 0 || LongQueryWords > ProductIndex.MaxQueryTerms)
+            throw new ArgumentException($"IndexOptions.LongQueryWords must be in [0, {ProductIndex.MaxQueryTerms}], was {LongQueryWords}.", nameof(LongQueryWords));
+        if (!(CommonTermCutoff > 0f && CommonTermCutoff <= 1f))
+            throw new ArgumentException($"IndexOptions.CommonTermCutoff must be in (0, 1], was {CommonTermCutoff}.", nameof(CommonTermCutoff));
+        if (RecallParallelism < 1 || RecallParallelism > MaxRecallParallelism)
+            throw new ArgumentException($"IndexOptions.RecallParallelism must be in [1, {MaxRecallParallelism}], was {RecallParallelism}.", nameof(RecallParallelism));
     }
+
+    /// <summary>The bound of <see cref="RecallParallelism"/>.</summary>
+    internal const int MaxRecallParallelism = 8;
 
     /// <summary>A copy, so an index keeps the options it was built with.</summary>
     internal IndexOptions Clone() => (IndexOptions)MemberwiseClone();

@@ -66,6 +66,8 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             Resident = ResidentPostings.Load(_reader, IndexFields.Scored);
             ResidentSeconds = sw.Elapsed.TotalSeconds;
             _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker, Resident);
+            _evaluator.Parallelism = options.RecallParallelism;
+            LongQueryWords = options.LongQueryWords;
         }
         catch
         {
@@ -97,6 +99,31 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     {
         get => _evaluator.Priming;
         set => _evaluator.Priming = value;
+    }
+
+    /// <summary>Threads one recall may use (from <see cref="IndexOptions.RecallParallelism"/>; results are the same either way).</summary>
+    internal int RecallParallelism
+    {
+        get => _evaluator.Parallelism;
+        set
+        {
+            if (value < 1 || value > IndexOptions.MaxRecallParallelism) throw new ArgumentOutOfRangeException(nameof(value), value, $"RecallParallelism must be in [1, {IndexOptions.MaxRecallParallelism}].");
+            _evaluator.Parallelism = value;
+        }
+    }
+
+    /// <summary>Cores a split recall counts on (the machine's; tests raise it to split under concurrent callers too).</summary>
+    internal int RecallCores
+    {
+        get => _evaluator.Cores;
+        set => _evaluator.Cores = value;
+    }
+
+    /// <summary>Postings a segment's live windows must hold before a recall splits them between threads.</summary>
+    internal int RecallParallelMinPostings
+    {
+        get => _evaluator.ParallelMinPostings;
+        set => _evaluator.ParallelMinPostings = value;
     }
 
     private TermBounds LoadOrComputeBounds(FieldBm25[] fields, string? path, bool fresh)
@@ -231,7 +258,10 @@ public sealed class ProductIndex : IProductRecall, IDisposable
 
         var scratch = t_scratch ??= new QueryScratch();
         var q = _evaluator.Start();
-        if (request.Fields != RecallFields.Bigram && CollectTerms(IndexFields.Title, request.Query, scratch) > 0)
+        var words = request.Fields != RecallFields.Bigram ? CollectTerms(IndexFields.Title, request.Query, scratch) : 0;
+        if (request.Fields == RecallFields.Bigram && LongQueryWords > 0) words = CollectTerms(IndexFields.Title, request.Query, scratch);
+        if (IsLong(words)) q.CommonDf = CommonDf;
+        if (request.Fields != RecallFields.Bigram && words > 0)
         {
             // Brand, category and attributes are analyzed as the title is, so the title's terms serve them too.
             var last = request.Fields == RecallFields.All ? 4 : 0;
@@ -262,18 +292,29 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         var scratch = t_scratch ??= new QueryScratch();
         var fieldQueries = scratch.FieldQueries;
         Array.Clear(fieldQueries);
-        if (request.Fields != RecallFields.Bigram && CollectTerms(IndexFields.Title, request.Query, scratch) > 0)
+        var words = CollectTerms(IndexFields.Title, request.Query, scratch);
+        var cutoff = IsLong(words) ? CommonDf : long.MaxValue;
+        // A long query's products must match a rare clause (any field): a filter over those clauses.
+        var rare = cutoff == long.MaxValue ? null : new BooleanQuery(disableCoord: true);
+        if (request.Fields != RecallFields.Bigram && words > 0)
         {
             fieldQueries[0] = TermsQuery(IndexFields.Title, scratch);
+            AddRare(rare, IndexFields.Title, scratch, cutoff);
             if (request.Fields == RecallFields.All)
             {
                 fieldQueries[2] = TermsQuery(IndexFields.Brand, scratch);
                 fieldQueries[3] = TermsQuery(IndexFields.Category, scratch);
                 fieldQueries[4] = TermsQuery(IndexFields.Attributes, scratch);
+                AddRare(rare, IndexFields.Brand, scratch, cutoff);
+                AddRare(rare, IndexFields.Category, scratch, cutoff);
+                AddRare(rare, IndexFields.Attributes, scratch, cutoff);
             }
         }
         if (request.Fields != RecallFields.Title && CollectTerms(IndexFields.Bigram, request.Query, scratch) > 0)
+        {
             fieldQueries[1] = TermsQuery(IndexFields.Bigram, scratch);
+            AddRare(rare, IndexFields.Bigram, scratch, cutoff);
+        }
 
         // Fields combine by dis-max: the best field's score plus TieBreaker times the others' (title and bigrams hold
         // the same words, so a plain sum counts a match twice; ecom-search bm25 Recall@100 0.968 summed, 0.976 dis-max).
@@ -294,7 +335,9 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         if (query is null) return [];
 
         // Score, then input order: parallel indexing shuffles doc ids, and ties must not depend on that.
-        var top = _searcher.Search(query, BuildFilter(request), Math.Min(request.TopN, _reader.MaxDoc), ScoreThenInputOrder, doDocScores: true, doMaxScore: false);
+        // Only common terms: scored in full, as the pruned recall does.
+        if (rare is not null && rare.Clauses.Count == 0) rare = null;
+        var top = _searcher.Search(query, BuildFilter(request, rare), Math.Min(request.TopN, _reader.MaxDoc), ScoreThenInputOrder, doDocScores: true, doMaxScore: false);
         var hits = top.ScoreDocs;
         if (hits.Length == 0) return [];
         return Assemble(hits, fieldQueries, scratch);
@@ -496,6 +539,27 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         s.Terms.RemoveRange(w, n - w);
     }
 
+    /// <summary>Whether a query of <paramref name="words"/> distinct title words gets the common-term cutoff.</summary>
+    private bool IsLong(int words) => LongQueryWords > 0 && words > LongQueryWords;
+
+    /// <summary>Products (at most) a term of a long query may hold and still be rare.</summary>
+    private long CommonDf => (long)(Options.CommonTermCutoff * (double)_reader.MaxDoc);
+
+    /// <summary>The words above which a query is long (from <see cref="IndexOptions.LongQueryWords"/>; 0: no cutoff).</summary>
+    internal int LongQueryWords { get; set; }
+
+    /// <summary>Adds the field's collected terms held by at most <paramref name="cutoff"/> products (and some) to <paramref name="rare"/>.</summary>
+    private void AddRare(BooleanQuery? rare, string field, QueryScratch s, long cutoff)
+    {
+        if (rare is null) return;
+        for (var i = 0; i < s.Terms.Count; i++)
+        {
+            var term = new Term(field, s.Terms[i]);
+            var df = _reader.DocFreq(term);
+            if (df > 0 && df <= cutoff) rare.Add(new TermQuery(term), Occur.SHOULD);
+        }
+    }
+
     /// <summary>One SHOULD clause per distinct term; a repeated query term counts as often as it appears (as in plain BM25).</summary>
     private static BooleanQuery TermsQuery(string field, QueryScratch s)
     {
@@ -511,9 +575,10 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         return bq;
     }
 
-    private static Filter? BuildFilter(RecallRequest r)
+    private static Filter? BuildFilter(RecallRequest r, Query? rare)
     {
         BooleanQuery? bq = null;
+        if (rare is not null) (bq ??= new BooleanQuery()).Add(rare, Occur.MUST);
         if (!string.IsNullOrWhiteSpace(r.Category))
             (bq ??= new BooleanQuery()).Add(new TermQuery(new Term(IndexFields.CategoryKey, IndexFields.Key(r.Category))), Occur.MUST);
         if (!string.IsNullOrWhiteSpace(r.Brand))

@@ -24,6 +24,9 @@ public sealed class IndexOptionsTests
     [InlineData(nameof(IndexOptions.UserDictionaryPath))]
     [InlineData(nameof(IndexOptions.SynonymsPath))]
     [InlineData(nameof(IndexOptions.QueryTermCap))]
+    [InlineData(nameof(IndexOptions.RecallParallelism))]
+    [InlineData(nameof(IndexOptions.LongQueryWords))]
+    [InlineData(nameof(IndexOptions.CommonTermCutoff))]
     public void A_bad_field_is_named_in_the_error(string field)
     {
         var o = new IndexOptions();
@@ -37,6 +40,9 @@ public sealed class IndexOptionsTests
             case nameof(IndexOptions.UserDictionaryPath): o.UserDictionaryPath = "/no/such/file.txt"; break;
             case nameof(IndexOptions.SynonymsPath): o.SynonymsPath = "/no/such/file.txt"; break;
             case nameof(IndexOptions.QueryTermCap): o.QueryTermCap = 49; break;
+            case nameof(IndexOptions.RecallParallelism): o.RecallParallelism = 0; break;
+            case nameof(IndexOptions.LongQueryWords): o.LongQueryWords = -1; break;
+            case nameof(IndexOptions.CommonTermCutoff): o.CommonTermCutoff = 0f; break;
         }
         var e = Assert.Throws<ArgumentException>(o.Validate);
         Assert.Contains(field, e.Message);

@@ -71,8 +71,28 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         ];
     }
 
-    [Fact]
-    public void Pruned_recall_returns_the_exhaustive_top_n_for_every_field_choice_and_filter()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Pruned_recall_returns_the_exhaustive_top_n_for_every_field_choice_and_filter(int threads)
+    {
+        _index.RecallParallelism = threads;
+        // Two threads: every segment with two windows above the threshold is split, whatever its postings.
+        _index.RecallParallelMinPostings = threads > 1 ? 0 : MaxScoreEvaluator.DefaultParallelMinPostings;
+        _index.RecallCores = 64;
+        try
+        {
+            CheckParity();
+        }
+        finally
+        {
+            _index.RecallCores = Environment.ProcessorCount;
+            _index.RecallParallelism = _index.Options.RecallParallelism;
+            _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
+        }
+    }
+
+    private void CheckParity()
     {
         var rng = new Random(3);
         var checkedLists = 0;

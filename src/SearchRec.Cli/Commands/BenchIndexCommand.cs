@@ -102,6 +102,9 @@ public sealed class BenchRecallCommand : IBenchCommand
         var queries = new Option<int>("--queries") { Description = "Timed queries.", DefaultValueFactory = _ => 5_000 };
         var dir = new Option<string?>("--index") { Description = "Index directory to reuse or create (default: a temporary one, deleted after)." };
         var priming = new Option<string>("--priming") { Description = "on, off, or ab (each query timed off then on, interleaved).", DefaultValueFactory = _ => "on" };
+        var threads = new Option<string>("--threads") { Description = "Threads per recall (IndexOptions.RecallParallelism): 1 (the default), 2, or ab (every query timed with both, interleaved).", DefaultValueFactory = _ => "1" };
+        var cutoff = new Option<string>("--cutoff") { Description = "Common-term cutoff of long queries (IndexOptions.LongQueryWords): on, off (exact), or ab (interleaved).", DefaultValueFactory = _ => "on" };
+        var clients = new Option<int>("--clients") { Description = "Also measure throughput with this many concurrent clients (0: skip).", DefaultValueFactory = _ => 0 };
         var engine = new Option<string>("--engine") { Description = "maxscore (the recall path) or lucene (the same query scored exhaustively by Lucene, for comparison).", DefaultValueFactory = _ => "maxscore" };
         var cmd = new Command("recall", "Top-200 BM25 recall latency percentiles over a query mix generated from a synthetic catalog.");
         cmd.Options.Add(products);
@@ -109,13 +112,19 @@ public sealed class BenchRecallCommand : IBenchCommand
         cmd.Options.Add(dir);
         cmd.Options.Add(engine);
         cmd.Options.Add(priming);
-        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!));
+        cmd.Options.Add(threads);
+        cmd.Options.Add(clients);
+        cmd.Options.Add(cutoff);
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients), pr.GetValue(cutoff)!));
         return cmd;
     }
 
-    private static int Run(int n, int m, string? dir, string engine, string priming)
+    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff)
     {
+        if (cutoff is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --cutoff must be on, off or ab, was '{cutoff}'"); return 2; }
         if (priming is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --priming must be on, off or ab, was '{priming}'"); return 2; }
+        if (threads is not ("1" or "2" or "ab")) { Console.Error.WriteLine($"error: --threads must be 1, 2 or ab, was '{threads}'"); return 2; }
+        if (clients < 0 || clients > 64) { Console.Error.WriteLine($"error: --clients must be in [0, 64], was {clients}"); return 2; }
         if (n < 100) { Console.Error.WriteLine("error: --products must be at least 100"); return 2; }
         if (m < 1) { Console.Error.WriteLine("error: --queries must be positive"); return 2; }
         if (engine is not ("maxscore" or "lucene")) { Console.Error.WriteLine($"error: --engine must be maxscore or lucene, was '{engine}'"); return 2; }
@@ -142,12 +151,21 @@ public sealed class BenchRecallCommand : IBenchCommand
                 Console.WriteLine($"resident postings (df >= {res.MinDocFreq} per segment): {res.Terms:N0} lists, {res.Postings:N0} postings, {res.Bytes / 1048576.0:F1} MB (+ {res.WindowBytes / 1048576.0:F1} MB of per-window maxima), copied in {index.ResidentSeconds:F2} s at open");
                 var lengths = new double[m];
                 for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
-                Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one thread;");
+                int[] threadModes = threads switch { "2" => [2], "ab" => [1, 2], _ => [1] };
+                var longWords = index.Options.LongQueryWords;
+                int[] cutoffModes = cutoff switch { "off" => [0], "ab" => [0, longWords], _ => [longWords] };
+                index.LongQueryWords = cutoffModes[0];
+                index.RecallParallelism = threadModes[0];
+                for (var i = 0; i < 200; i++) Recall(index, mix[i].Request, lucene); // warm-up of the chosen path
+                Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one client, {threads} thread(s) per recall;");
                 Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
-                Time(index, mix.AsSpan(500), byKind: true, lucene, priming);
+                Time(index, mix.AsSpan(500), byKind: true, lucene, priming, threadModes, cutoffModes);
                 var longCount = Math.Max(100, m / 10);
                 Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
-                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming);
+                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes, cutoffModes);
+                // Throughput with the last cutoff mode (the default's in "ab").
+                index.LongQueryWords = cutoffModes[^1];
+                if (clients > 0) Throughput(index, mix.AsSpan(500).ToArray(), clients, threadModes, lucene);
             }
         }
         finally
@@ -160,33 +178,143 @@ public sealed class BenchRecallCommand : IBenchCommand
     private static IReadOnlyList<RecallCandidate> Recall(ProductIndex index, RecallRequest r, bool lucene) =>
         lucene ? index.RecallWithLucene(r) : index.Recall(r);
 
-    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming)
+    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes, int[] cutoffModes)
     {
-        // "ab" runs every query without and then with priming, so both see the same moments of contention.
-        bool[] modes = priming switch { "off" => [false], "ab" => [false, true], _ => [true] };
-        var stats = new TimeStats[modes.Length];
-        for (var x = 0; x < modes.Length; x++) stats[x] = new TimeStats(queries.Length);
+        // "ab" runs every query in each mode in turn, so all modes see the same moments of contention.
+        bool[] primings = priming switch { "off" => [false], "ab" => [false, true], _ => [true] };
+        var modes = new List<(bool Priming, int Threads, int LongWords)>();
+        foreach (var a in primings)
+        {
+            foreach (var b in threadModes)
+            {
+                foreach (var c in cutoffModes) modes.Add((a, b, c));
+            }
+        }
+        var stats = new TimeStats[modes.Count];
+        for (var x = 0; x < modes.Count; x++) stats[x] = new TimeStats(queries.Length);
         var m = queries.Length;
         var last = Stopwatch.StartNew();
+        var results = new IReadOnlyList<RecallCandidate>?[modes.Count];
+        var overlap = new double[modes.Count];
+        var compared = new int[modes.Count];
         for (var i = 0; i < m; i++)
         {
             var q = queries[i];
-            for (var x = 0; x < modes.Length; x++)
+            // The mode that runs a query first finds its lists out of cache: each query starts from the next mode.
+            for (var j = 0; j < modes.Count; j++)
             {
-                index.RecallPriming = modes[x];
+                var x = (i + j) % modes.Count;
+                index.RecallPriming = modes[x].Priming;
+                index.RecallParallelism = modes[x].Threads;
+                index.LongQueryWords = modes[x].LongWords;
                 var c0 = ThreadCpu.Milliseconds();
                 var t0 = Stopwatch.GetTimestamp();
                 var hits = Recall(index, q.Request, lucene);
                 var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 stats[x].Add(i, q.Kind, ms, ThreadCpu.Milliseconds() - c0, hits.Count, lucene ? default : index.LastRecallWork, lucene);
+                results[x] = hits;
+            }
+            // How much of the first mode's top 10 each other mode keeps (1 unless a mode changes results).
+            var first = results[0]!;
+            for (var x = 1; x < modes.Count && first.Count > 0; x++)
+            {
+                var hits = results[x]!;
+                var head = Math.Min(10, first.Count);
+                var found = 0;
+                for (var a = 0; a < head; a++)
+                {
+                    for (var b = 0; b < hits.Count; b++)
+                    {
+                        if (hits[b].ProductId != first[a].ProductId) continue;
+                        found++;
+                        break;
+                    }
+                }
+                overlap[x] += found / (double)head;
+                compared[x]++;
             }
             if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
         }
         index.RecallPriming = true;
-        for (var x = 0; x < modes.Length; x++)
+        index.RecallParallelism = threadModes[0];
+        index.LongQueryWords = cutoffModes[0];
+        for (var x = 0; x < modes.Count; x++)
         {
-            if (modes.Length > 1) Console.WriteLine($"   priming {(modes[x] ? "on" : "off")} (interleaved with the other):");
+            if (modes.Count > 1) Console.WriteLine($"   priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")} (interleaved with the other modes):");
             stats[x].Print(m, byKind, lucene);
+            if (x > 0 && compared[x] > 0) Console.WriteLine($"    the first mode's top 10 found in this mode's top N: mean {overlap[x] / compared[x]:P1} over {compared[x]:N0} queries");
+        }
+    }
+
+    /// <summary>
+    /// Queries per second with <paramref name="clients"/> threads issuing recalls at once, per threads-per-recall
+    /// mode: the mix in chunks of 250, each chunk run in every mode in turn (so modes share the moments of contention).
+    /// </summary>
+    private static void Throughput(ProductIndex index, QueryMix.Query[] queries, int clients, int[] threadModes, bool lucene)
+    {
+        const int Chunk = 250;
+        var walls = new double[threadModes.Length];
+        var cpu = new double[threadModes.Length];
+        var latencies = new List<double>[threadModes.Length];
+        for (var x = 0; x < threadModes.Length; x++) latencies[x] = new List<double>(queries.Length);
+        var process = Process.GetCurrentProcess();
+        var last = Stopwatch.StartNew();
+        // The clients live for the whole run (their per-thread buffers stay warm) and meet at a barrier per chunk.
+        var next = 0;
+        var end = 0;
+        var c = 0;
+        var times = new double[Chunk];
+        var stop = false;
+        using var start = new Barrier(clients + 1);
+        using var done = new Barrier(clients + 1);
+        var workers = new Thread[clients];
+        for (var k = 0; k < clients; k++)
+        {
+            workers[k] = new Thread(() =>
+            {
+                while (true)
+                {
+                    start.SignalAndWait();
+                    if (Volatile.Read(ref stop)) return;
+                    int i;
+                    while ((i = Interlocked.Increment(ref next) - 1) < end)
+                    {
+                        var q0 = Stopwatch.GetTimestamp();
+                        Recall(index, queries[i].Request, lucene);
+                        times[i - c] = Stopwatch.GetElapsedTime(q0).TotalMilliseconds;
+                    }
+                    done.SignalAndWait();
+                }
+            }) { IsBackground = true };
+            workers[k].Start();
+        }
+        for (c = 0; c < queries.Length; c += Chunk)
+        {
+            end = Math.Min(queries.Length, c + Chunk);
+            for (var x = 0; x < threadModes.Length; x++)
+            {
+                index.RecallParallelism = threadModes[x];
+                next = c;
+                process.Refresh();
+                var cpu0 = process.TotalProcessorTime;
+                var t0 = Stopwatch.GetTimestamp();
+                start.SignalAndWait();
+                done.SignalAndWait();
+                walls[x] += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                process.Refresh();
+                cpu[x] += (process.TotalProcessorTime - cpu0).TotalMilliseconds;
+                latencies[x].AddRange(times.AsSpan(0, end - c));
+            }
+            if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"throughput: {end:N0} / {queries.Length:N0} queries"); last.Restart(); }
+        }
+        Volatile.Write(ref stop, true);
+        start.SignalAndWait();
+        foreach (var w in workers) w.Join();
+        index.RecallParallelism = threadModes[0];
+        Console.WriteLine($"  throughput, {clients} concurrent clients, headline mix ({queries.Length:N0} queries per mode, chunks of {Chunk} interleaved across modes):");
+        for (var x = 0; x < threadModes.Length; x++)
+        {
+            Console.WriteLine($"    {threadModes[x]} thread(s) per recall: {queries.Length / walls[x]:F0} queries/s, process CPU {cpu[x] / queries.Length:F2} ms per query; latency {Summary([.. latencies[x]])}");
         }
     }
 
@@ -194,9 +322,10 @@ public sealed class BenchRecallCommand : IBenchCommand
     {
         private readonly double[] _times = new double[m];
         private readonly double[] _cpu = new double[m];
+        private readonly double[] _total = new double[m];
         private readonly double[] _work = new double[m];
         private readonly double[] _skips = new double[m];
-        private double _lookup, _scoring, _collect, _cands, _scored, _clauses, _essential, _decoded, _prime, _primed, _ratio;
+        private double _lookup, _scoring, _collect, _cands, _scored, _clauses, _essential, _decoded, _prime, _primed, _ratio, _parallel;
         private int _ratioCount;
         private long _candidates;
         private readonly Dictionary<string, (List<double> Wall, List<double> Cpu, List<double> Work, List<double> Ratio)> _kinds = [];
@@ -205,6 +334,8 @@ public sealed class BenchRecallCommand : IBenchCommand
         {
             _times[i] = ms;
             _cpu[i] = cpu;
+            _total[i] = cpu + w.HelperTicks * 1e3 / Stopwatch.Frequency;
+            _parallel += w.ParallelSegments;
             _work[i] = lucene ? 0 : w.Postings + w.Advances;
             _skips[i] = lucene ? 0 : w.Advances;
             _lookup += w.LookupTicks * 1e3 / Stopwatch.Frequency;
@@ -236,7 +367,11 @@ public sealed class BenchRecallCommand : IBenchCommand
         {
             Console.WriteLine($"    wall:       {Summary(_times)}  mean candidates {_candidates / (double)m:F0}");
             if (ThreadCpu.Available)
-                Console.WriteLine($"    thread CPU: {Summary(_cpu)}  (what the query costs without contention)");
+                Console.WriteLine($"    thread CPU: {Summary(_cpu)}  (the calling thread's share: what the query costs it without contention)");
+            if (_parallel > 0)
+            {
+                Console.WriteLine($"    + helpers:  {Summary(_total)}  (calling thread's CPU plus helpers' busy time; {_parallel / m:F2} split segments per query)");
+            }
             if (!lucene)
             {
                 Console.WriteLine($"    postings read + skips per query: {Summary(_work, "")}; skips alone: {Summary(_skips, "")}");

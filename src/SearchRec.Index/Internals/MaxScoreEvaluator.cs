@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Lucene.Net.Index;
 using Lucene.Net.Search;
 using Lucene.Net.Util;
@@ -60,6 +61,27 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
     /// <summary>Whether each segment starts from a conjunctive priming threshold (off only to compare).</summary>
     public bool Priming { get; set; } = true;
+
+    /// <summary>Workers a segment's windows may be split between (1: the calling thread alone).</summary>
+    public int Parallelism { get; set; } = 1;
+
+    /// <summary>
+    /// Cores the split may count on (the machine's). A segment is split only between as many workers as there are
+    /// cores per recall now running, so under full load recalls stay on their own threads and throughput is kept.
+    /// </summary>
+    public int Cores { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Recalls of this index scoring segments now.</summary>
+    private int _running;
+
+    /// <summary>
+    /// Postings a segment's windows above the primed threshold must hold before they are split between workers:
+    /// below it, the hand-off to a thread-pool thread costs more than the work it takes over.
+    /// </summary>
+    internal const int DefaultParallelMinPostings = 20_000;
+
+    /// <summary>The split cut in use (<see cref="DefaultParallelMinPostings"/>; tests lower it to split every segment).</summary>
+    public int ParallelMinPostings { get; set; } = DefaultParallelMinPostings;
 
     // Bounds are float sums of float products; a small relative margin keeps them above the scores they bound.
     private const float BoundMargin = 1.0001f;
@@ -173,16 +195,42 @@ internal sealed class MaxScoreEvaluator : IDisposable
             }
         }
 
+        // A cutoff needs a rare clause somewhere; a query of common terms only is scored in full.
+        if (s.CommonDf != long.MaxValue)
+        {
+            var rare = false;
+            for (var i = 0; i < n && !rare; i++) rare = s.DocFreq[i] > 0 && s.DocFreq[i] <= s.CommonDf;
+            if (!rare) s.CommonDf = long.MaxValue;
+        }
+
         var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         s.Work.LookupTicks = t1 - t0;
         var filter = new Filter(request, this);
         s.HeapSize = 0;
         s.EnsureHeap(topN);
-        var theta = float.NegativeInfinity;
-        for (var l = 0; l < _leaves.Count; l++)
+        s.Workers = Parallelism;
+        s.Plan.Theta = float.NegativeInfinity;
+        if (s.Helpers is { } helpers)
         {
-            if (s.Live[l] == 0) continue;
-            theta = Segment(s, l, topN, theta, ref filter);
+            foreach (var h in helpers) h.Reset(topN);
+        }
+        var theta = float.NegativeInfinity;
+        Interlocked.Increment(ref _running);
+        try
+        {
+            for (var l = 0; l < _leaves.Count; l++)
+            {
+                if (s.Live[l] == 0) continue;
+                theta = Segment(s, l, topN, theta, ref filter);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+        if (s.Helpers is { } joined)
+        {
+            foreach (var h in joined) h.MergeInto(s, topN);
         }
         var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         s.Work.ScoreTicks = t2 - t1;
@@ -245,6 +293,28 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
         if (m == 0) return theta;
         Array.Sort(s.SortKey, s.Order, 0, m);
+        // A long query's common clauses come first and stay non-essential in every window: they only complete
+        // products that a rare clause proposed (see CommonDf).
+        var common = 0;
+        if (s.CommonDf != long.MaxValue)
+        {
+            var part = s.Part;
+            for (var k = 0; k < m; k++)
+            {
+                if (s.DocFreq[s.Order[k]] > s.CommonDf) part[common++] = s.Order[k];
+            }
+            // No rare clause in this segment: none of its products can be proposed.
+            if (common == m) return theta;
+            if (common > 0)
+            {
+                var r = common;
+                for (var k = 0; k < m; k++)
+                {
+                    if (s.DocFreq[s.Order[k]] <= s.CommonDf) part[r++] = s.Order[k];
+                }
+                Array.Copy(part, s.Order, m);
+            }
+        }
 
         var maxDoc = ar.MaxDoc;
         var windows = ClauseList.WindowCount(maxDoc);
@@ -255,19 +325,15 @@ internal sealed class MaxScoreEvaluator : IDisposable
         var weight = s.ActWeight;
         var actBound = s.ActBound;
         var maxTf = s.ActMaxTf;
-        var nb = s.NeBound;
-        var wb = s.WinBound;
         var lengths = _lengths[leaf];
         var top = s.ActTop;
-        var cpos = s.Cur;
         var cstamp = s.Stamp;
-        Span<float> den = stackalloc float[FieldCount];
-        Span<int> usedField = stackalloc int[FieldCount];
-        Span<int> slotOf = stackalloc int[FieldCount];
+        var usedField = s.Plan.UsedField;
+        var slotOf = s.Plan.SlotOf;
         var used = 0;
         var winField = s.WinField;
         Array.Clear(winField, 0, windows * FieldCount);
-        long postings = 0, advances = 0, candidates = 0, scored = 0, skipped = 0;
+        long skipped = 0;
         for (var k = 0; k < m; k++)
         {
             var i = s.Order[k];
@@ -294,7 +360,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 if (v > 0f) winField[w * FieldCount + f] += w8 * v;
             }
         }
-        slotOf.Fill(-1);
+        Array.Fill(slotOf, -1);
         for (var f = 0; f < FieldCount; f++)
         {
             for (var k = 0; k < m; k++)
@@ -322,7 +388,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
         // Conjunctive priming: products matching all (or all but one) of a field's clauses are most of the top N.
         // Their exact scores are real products' scores, so the N-th best of them is a safe starting threshold.
-        if (Priming && m >= 2 && m <= PrimeMaxClauses && live > 0)
+        // Priming's products need not match a rare clause: not with a common-term cutoff.
+        if (Priming && common == 0 && m >= 2 && m <= PrimeMaxClauses && live > 0)
         {
             var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var primed = Prime(s, leaf, m, topN, ref filter, winOrder, live);
@@ -333,10 +400,115 @@ internal sealed class MaxScoreEvaluator : IDisposable
             s.Work.PrimeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         }
 
+        s.Work.Clauses += m;
+        var plan = s.Plan;
+        plan.Leaf = leaf;
+        plan.M = m;
+        plan.TopN = topN;
+        plan.Live = live;
+        plan.Used = used;
+        plan.Common = common;
+        if (!Parallel(s, plan, live, theta))
+        {
+            theta = Windows(s, s, plan, theta, ref filter, shared: false);
+            s.Work.SkippedBlocks += skipped;
+            return theta;
+        }
+
+        // Both cores: helpers take windows from the same cursor, each into its own heap; the threshold they share
+        // is always some worker's real N-th score, so no product of the final top N is pruned.
+        s.Work.ParallelSegments++;
+        s.Work.SkippedBlocks += skipped;
+        plan.Next = 0;
+        if (theta > plan.Theta) plan.Theta = theta;
+        plan.Filter = filter;
+        var helpers = s.Helpers!;
+        for (var h = 0; h < plan.Helpers; h++) helpers[h].Start(this, s);
+        ExceptionDispatchInfo? error = null;
+        try
+        {
+            theta = Windows(s, s, plan, theta, ref filter, shared: true);
+        }
+        catch (Exception e)
+        {
+            error = ExceptionDispatchInfo.Capture(e);
+        }
+        // Helpers read this thread's lists: wait for every one before leaving, even after an exception.
+        for (var h = 0; h < plan.Helpers; h++)
+        {
+            var e = helpers[h].Join();
+            error ??= e;
+        }
+        error?.Throw();
+        var shared = Volatile.Read(ref plan.Theta);
+        return shared > theta ? shared : theta;
+    }
+
+    /// <summary>
+    /// Whether a segment's windows are split between workers: only with <see cref="Parallelism"/> above 1 and
+    /// enough postings in the windows that can still reach <paramref name="theta"/> for the hand-off (a few
+    /// microseconds) to pay.
+    /// </summary>
+    private bool Parallel(Scratch s, Pass plan, int live, float theta)
+    {
+        var workers = s.Workers;
+        var running = Volatile.Read(ref _running);
+        workers = Math.Min(workers, Math.Max(1, Cores / Math.Max(1, running)));
+        if (workers < 2 || live < 2) return false;
+        var lists = s.Lists;
+        var winOrder = s.WinOrder;
+        var winKey = s.WinKey;
+        long estimate = 0;
+        for (var o = 0; o < live && estimate < ParallelMinPostings; o++)
+        {
+            if (-winKey[o] < theta) continue;
+            var w = winOrder[o];
+            for (var k = 0; k < plan.M; k++)
+            {
+                var starts = lists[k]!.WinStart;
+                estimate += starts[w + 1] - starts[w];
+            }
+        }
+        if (estimate < ParallelMinPostings) return false;
+        s.EnsureHelpers(workers - 1, plan.TopN);
+        plan.Helpers = workers - 1;
+        return true;
+    }
+
+    /// <summary>
+    /// The window loop of a segment planned in <paramref name="s"/> (its clause lists, window order and bounds), run
+    /// by worker <paramref name="me"/> into its own sums and heap. Alone it visits the windows in order; shared, it
+    /// takes the next window from <see cref="Pass.Next"/> and raises <see cref="Pass.Theta"/> with its N-th score.
+    /// </summary>
+    private float Windows(Scratch me, Scratch s, Pass plan, float theta, ref Filter filter, bool shared)
+    {
+        var leaf = plan.Leaf;
+        var m = plan.M;
+        var topN = plan.TopN;
+        var live = plan.Live;
+        var used = plan.Used;
+        var usedField = plan.UsedField;
+        var slotOf = plan.SlotOf;
+        var ctx = _leaves[leaf];
+        var lists = s.Lists;
+        var field = s.ActField;
+        var weight = s.ActWeight;
+        var maxTf = s.ActMaxTf;
+        var top = s.ActTop;
+        var winOrder = s.WinOrder;
+        var winKey = s.WinKey;
+        var lengths = _lengths[leaf];
+        var nb = me.NeBound;
+        var wb = me.WinBound;
+        var cpos = me.Cur;
+        var cstamp = me.Stamp;
+        if (!ReferenceEquals(me, s)) Array.Fill(cstamp, -1, 0, m);
+        Span<float> den = stackalloc float[FieldCount];
+        long postings = 0, advances = 0, candidates = 0, scored = 0, skipped = 0;
         var ords = _ords[leaf];
         var docBase = ctx.DocBase;
-        var acc = s.Acc;
-        var seen = s.Seen;
+        var acc = me.Acc;
+        var seen = me.Seen;
         // Field sums in double: exact for these few terms whatever the order clauses are visited in, so equal
         // products get equal scores (and keep their input order) however the essential set moved meanwhile.
         Span<double> fs = stackalloc double[FieldCount];
@@ -344,12 +516,27 @@ internal sealed class MaxScoreEvaluator : IDisposable
         Span<float> final = stackalloc float[FieldCount];
         var essential = 0;
         Span<double> nePf = stackalloc double[FieldCount];
-        s.AccDirty = true;
+        me.AccDirty = true;
 
-        for (var o = 0; o < live; o++)
+        var o = -1;
+        while (true)
         {
+            o = shared ? Interlocked.Increment(ref plan.Next) - 1 : o + 1;
+            if (o >= live) break;
+            if (shared)
+            {
+                var t = Volatile.Read(ref plan.Theta);
+                if (t > theta) theta = t;
+            }
             var w = winOrder[o];
-            if (-winKey[o] < theta) { skipped++; if (filter.Sequential) continue; skipped += live - o - 1; break; }
+            if (-winKey[o] < theta)
+            {
+                // Windows come best bound first: the rest cannot reach the threshold either.
+                skipped++;
+                if (filter.Sequential) continue;
+                if (!shared) skipped += live - o - 1;
+                break;
+            }
             var start = w << ClauseList.WindowShift;
 
             // The window's non-essential clauses: the longest prefix (in bound order) whose window maxima cannot
@@ -363,6 +550,12 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 var old = nePf[f];
                 nePf[f] = old + v;
                 if (!(Bound(nePf) * BoundMargin < theta)) { nePf[f] = old; break; }
+                wb[pw++] = v;
+            }
+            while (pw < plan.Common)
+            {
+                var v = weight[pw] * (double)lists[pw]!.WinMax[w];
+                nePf[field[pw]] += v;
                 wb[pw++] = v;
             }
             if (pw == m) { skipped++; continue; }
@@ -382,8 +575,8 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
             // The window's candidates in doc order whose partial score plus the non-essential bounds can still
             // reach the threshold (and that pass the filters).
-            var surv = s.Surv;
-            var survFs = s.SurvFs;
+            var surv = me.Surv;
+            var survFs = me.SurvFs;
             var survivors = 0;
             for (var word = 0; word < seen.Length; word++)
             {
@@ -413,7 +606,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
 
             // Non-essential lists with few postings here for the survivors to look up: their scores go into a
             // table by doc (a write per posting) instead of a search per survivor.
-            var dense = s.Dense;
+            var dense = me.Dense;
             var tables = 0;
             for (var k = pw - 1; k >= 0; k--)
             {
@@ -424,7 +617,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 var to = cl.WinStart[w + 1];
                 if (to - from > survivors * DenseRatio) continue;
                 var f = field[k];
-                cl.Scores(from, to, start, weight[k], _fields[f], lengths[f]!, s.Table, tables << ClauseList.WindowShift);
+                cl.Scores(from, to, start, weight[k], _fields[f], lengths[f]!, me.Table, tables << ClauseList.WindowShift);
                 postings += to - from;
                 dense[k] = tables++;
             }
@@ -464,7 +657,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
                     var f = field[k];
                     if (dense[k] >= 0)
                     {
-                        var v = s.Table[(dense[k] << ClauseList.WindowShift) + j];
+                        var v = me.Table[(dense[k] << ClauseList.WindowShift) + j];
                         if (v > 0f) fs[f] += v;
                     }
                     else
@@ -485,9 +678,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
                 var score = Combine(final);
                 if (score < theta) continue;
                 long ord = ords[d];
-                if (s.HeapSize == topN && !Better(score, ord, s.HScore[s.Heap[0]], s.HOrd[s.Heap[0]])) continue;
-                s.Push(score, ord, docBase + d, leaf, final, topN);
-                if (s.HeapSize == topN) theta = s.HScore[s.Heap[0]];
+                if (me.HeapSize == topN && !Better(score, ord, me.HScore[me.Heap[0]], me.HOrd[me.Heap[0]])) continue;
+                me.Push(score, ord, docBase + d, leaf, final, topN);
+                if (me.HeapSize == topN && me.HScore[me.Heap[0]] > theta)
+                {
+                    theta = me.HScore[me.Heap[0]];
+                    if (shared) Raise(ref plan.Theta, theta);
+                }
             }
 
             // Tables back to zero, posting by posting.
@@ -495,17 +692,16 @@ internal sealed class MaxScoreEvaluator : IDisposable
             {
                 if (dense[k] < 0) continue;
                 var cl = lists[k]!;
-                cl.Unmark(cl.WinStart[w], cl.WinStart[w + 1], start, s.Table, dense[k] << ClauseList.WindowShift);
+                cl.Unmark(cl.WinStart[w], cl.WinStart[w + 1], start, me.Table, dense[k] << ClauseList.WindowShift);
             }
         }
-        s.AccDirty = false;
-        s.Work.Postings += postings;
-        s.Work.Advances += advances;
-        s.Work.Candidates += candidates;
-        s.Work.Scored += scored;
-        s.Work.SkippedBlocks += skipped;
-        s.Work.Clauses += m;
-        s.Work.Essential += essential;
+        me.AccDirty = false;
+        me.Work.Postings += postings;
+        me.Work.Advances += advances;
+        me.Work.Candidates += candidates;
+        me.Work.Scored += scored;
+        me.Work.SkippedBlocks += skipped;
+        me.Work.Essential += essential;
         return theta;
     }
 
@@ -636,6 +832,37 @@ internal sealed class MaxScoreEvaluator : IDisposable
         return s.PHeap[0] * PrimeMargin;
     }
 
+    /// <summary>A helper's share of a segment: the windows it takes from the cursor the calling thread also reads.</summary>
+    internal void RunHelperFor(Scratch me, Scratch s)
+    {
+        // A helper that threw mid-window leaves sums behind.
+        if (me.AccDirty)
+        {
+            Array.Clear(me.Acc);
+            Array.Clear(me.Seen);
+            Array.Clear(me.Table);
+            me.AccDirty = false;
+        }
+        var plan = s.Plan;
+        var filter = plan.Filter;
+        // Category and brand postings are read forward: the helper reads its own (its windows come in doc-id order too).
+        var ctx = _leaves[plan.Leaf];
+        if (filter.Sequential && !filter.Begin(me, plan.Leaf, ctx.AtomicReader, ctx.DocBase)) return;
+        Windows(me, s, plan, Volatile.Read(ref plan.Theta), ref filter, shared: true);
+    }
+
+    /// <summary>Raises the shared threshold to <paramref name="value"/> unless another worker raised it higher.</summary>
+    private static void Raise(ref float target, float value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current) return;
+            current = seen;
+        }
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static float Score(int tf, float weight, FieldBm25 f, float[] lengths, int doc)
     {
@@ -749,7 +976,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
     public void Dispose() => _scratch.Dispose();
 
     /// <summary>Category, brand and price filters of one request, checked per candidate before it is scored.</summary>
-    private struct Filter
+    internal struct Filter
     {
         private readonly BytesRef? _category;
         private readonly BytesRef? _brand;
@@ -840,6 +1067,13 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
 
         public int Count;
+
+        /// <summary>
+        /// Clauses with more products than this in the index are common: they only add to products some rarer clause
+        /// matches (a long query's cutoff, as Lucene's CommonTermsQuery). <see cref="long.MaxValue"/>: none (exact).
+        /// </summary>
+        public long CommonDf = long.MaxValue;
+        public int[] Part = [];
         public int[] Field = [];
         public string[] Term = [];
         public BytesRef[] Bytes = [];
@@ -971,7 +1205,40 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public readonly BytesRef IdBytes = new();
         public RecallWork Work;
 
-        public void Clear() => Count = 0;
+        public void Clear()
+        {
+            Count = 0;
+            CommonDf = long.MaxValue;
+        }
+
+        /// <summary>The segment being scored, as every worker of it reads it.</summary>
+        public readonly Pass Plan = new();
+
+        /// <summary>Workers this query may use (<see cref="Parallelism"/> when it started).</summary>
+        public int Workers = 1;
+
+        /// <summary>This thread's helpers (created on the first query that splits a segment), or null.</summary>
+        public Helper[]? Helpers;
+
+        public void EnsureHelpers(int count, int topN)
+        {
+            if (Helpers is not null && Helpers.Length >= count) return;
+            var old = Helpers ?? [];
+            var next = new Helper[count];
+            Array.Copy(old, next, old.Length);
+            for (var h = old.Length; h < count; h++)
+            {
+                next[h] = new Helper(new Scratch(Live.Length));
+                next[h].Reset(topN);
+            }
+            Helpers = next;
+        }
+
+        /// <summary>Makes the per-clause buffers hold at least <paramref name="size"/> clauses.</summary>
+        public void Reserve(int size)
+        {
+            if (Term.Length < size) Grow(size);
+        }
 
         /// <summary>Adds a clause: <paramref name="term"/> in scored field <paramref name="field"/>, <paramref name="count"/> times in the query.</summary>
         public void Add(int field, string term, int count)
@@ -997,6 +1264,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
             Array.Resize(ref Weight, size);
             Array.Resize(ref Bound, size);
             Array.Resize(ref Order, size);
+            Array.Resize(ref Part, size);
             Array.Resize(ref SortKey, size);
             Array.Resize(ref Cur, size);
             Array.Resize(ref Stamp, size);
@@ -1120,6 +1388,125 @@ internal sealed class MaxScoreEvaluator : IDisposable
     }
 }
 
+/// <summary>One segment's plan as every worker reads it, the window cursor they share, and their common threshold.</summary>
+internal sealed class Pass
+{
+    public int Leaf, M, TopN, Live, Used;
+
+    /// <summary>The segment's common clauses under a long query's cutoff (first in clause order), or 0.</summary>
+    public int Common;
+
+    /// <summary>Helpers working on this segment besides the calling thread.</summary>
+    public int Helpers;
+    public readonly int[] UsedField = new int[MaxScoreEvaluator.FieldCount];
+    public readonly int[] SlotOf = new int[MaxScoreEvaluator.FieldCount];
+
+    /// <summary>The next window (index into the visiting order) a worker takes.</summary>
+    public int Next;
+
+    /// <summary>The highest N-th score of any worker's heap so far (or the primed threshold): safe for all to prune with.</summary>
+    public float Theta;
+
+    public MaxScoreEvaluator.Filter Filter;
+}
+
+/// <summary>
+/// A second worker for one calling thread: its own window sums and top-N heap, run as a thread-pool work item (no
+/// allocation per query). A query that finishes its windows before the helper starts cancels it instead of waiting.
+/// </summary>
+internal sealed class Helper : IThreadPoolWorkItem
+{
+    private const int Idle = 0, Queued = 1, Running = 2, Done = 3, Cancelled = 4;
+
+    private readonly ManualResetEventSlim _done = new(false);
+    private int _state = Idle;
+    private MaxScoreEvaluator? _owner;
+    private MaxScoreEvaluator.Scratch? _plan;
+    private ExceptionDispatchInfo? _error;
+
+    public Helper(MaxScoreEvaluator.Scratch me) => Me = me;
+
+    /// <summary>The helper's own buffers and heap.</summary>
+    public MaxScoreEvaluator.Scratch Me { get; }
+
+    /// <summary>Whether it scored windows in the current query.</summary>
+    public bool Took { get; private set; }
+
+    public void Reset(int topN)
+    {
+        Took = false;
+        Me.HeapSize = 0;
+        Me.EnsureHeap(topN);
+        Me.Work = default;
+    }
+
+    /// <summary>Queues the helper on the segment planned in <paramref name="s"/>.</summary>
+    public void Start(MaxScoreEvaluator owner, MaxScoreEvaluator.Scratch s)
+    {
+        _owner = owner;
+        _plan = s;
+        _error = null;
+        Me.Reserve(s.Term.Length);
+        _done.Reset();
+        Volatile.Write(ref _state, Queued);
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    public void Execute()
+    {
+        // A run queued for an earlier segment that was cancelled finds nothing to do (or takes the current one).
+        if (Interlocked.CompareExchange(ref _state, Running, Queued) != Queued) return;
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            _owner!.RunHelperFor(Me, _plan!);
+        }
+        catch (Exception e)
+        {
+            _error = ExceptionDispatchInfo.Capture(e);
+        }
+        finally
+        {
+            Took = true;
+            Me.Work.HelperTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+            Volatile.Write(ref _state, Done);
+            _done.Set();
+        }
+    }
+
+    /// <summary>Waits for the helper's share (or cancels it if it has not started); its exception, if it threw.</summary>
+    public ExceptionDispatchInfo? Join()
+    {
+        if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued) return null;
+        _done.Wait();
+        return _error;
+    }
+
+    /// <summary>Adds the helper's kept products and work to the calling thread's heap and counters.</summary>
+    public void MergeInto(MaxScoreEvaluator.Scratch s, int topN)
+    {
+        if (!Took) return;
+        var me = Me;
+        for (var i = 0; i < me.HeapSize; i++)
+        {
+            var slot = me.Heap[i];
+            var score = me.HScore[slot];
+            var ord = me.HOrd[slot];
+            if (s.HeapSize == topN && !(score > s.HScore[s.Heap[0]] || (score == s.HScore[s.Heap[0]] && ord < s.HOrd[s.Heap[0]]))) continue;
+            s.Push(score, ord, me.HDoc[slot], me.HLeaf[slot], me.HFields.AsSpan(slot * MaxScoreEvaluator.FieldCount, MaxScoreEvaluator.FieldCount), topN);
+        }
+        ref var w = ref s.Work;
+        w.Postings += me.Work.Postings;
+        w.Advances += me.Work.Advances;
+        w.Candidates += me.Work.Candidates;
+        w.Scored += me.Work.Scored;
+        w.SkippedBlocks += me.Work.SkippedBlocks;
+        w.Essential += me.Work.Essential;
+        w.HelperTicks += me.Work.HelperTicks;
+        Took = false;
+    }
+}
+
 /// <summary>Work done by one recall: postings scored from the lists that drive candidates, and skips into the others.</summary>
 internal struct RecallWork
 {
@@ -1138,6 +1525,9 @@ internal struct RecallWork
     /// <summary>Stopwatch ticks spent priming (inside <see cref="ScoreTicks"/>), products it looked at, and the best threshold it gave a segment.</summary>
     public long PrimeTicks, Primed;
     public float PrimeTheta;
+
+    /// <summary>Segments whose windows were split between workers, and stopwatch ticks helpers spent on them.</summary>
+    public long ParallelSegments, HelperTicks;
 
     /// <summary>The N-th score at the end (0 when fewer than N matched).</summary>
     public float Theta;
