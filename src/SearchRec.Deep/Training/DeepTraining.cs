@@ -206,7 +206,7 @@ public static class DeepTraining
         var lists = Lists(residualLists, featurizer, titleBags, byId, options);
         if (lists.Count > 0)
         {
-            log($"text: {lists.Count:N0} residual lists (β = {options.ResidualOffsetScale:F1} on normalised BM25, fusion weight {options.ResidualFusionWeight:0.###}, in-batch negatives {(options.ResidualInBatch ? "on" : "off")})");
+            log($"text: {lists.Count:N0} residual lists (β = {options.ResidualOffsetScale:F1} on normalised BM25, fusion weight {options.ResidualFusionWeight:0.###}, in-batch negatives {(options.ResidualInBatch ? "on" : "off")}); loss of the BM25 offsets alone {OffsetLoss(lists):F4}");
             var tick = Stopwatch.StartNew();
             for (var epoch = 1; epoch <= options.ResidualEpochs; epoch++)
             {
@@ -443,6 +443,21 @@ public static class DeepTraining
         }
         return result;
     }
+
+    // Mean cross-entropy of the offsets alone (a constant cosine): the loss the tower has to beat.
+    internal static double OffsetLoss(IReadOnlyList<ListExample> lists)
+    {
+        double total = 0;
+        foreach (var l in lists)
+        {
+            var max = System.Numerics.Tensors.TensorPrimitives.Max(l.Offsets);
+            double sum = 0;
+            foreach (var o in l.Offsets) sum += Math.Exp(o - max);
+            total += Math.Log(sum) - (l.Offsets[l.Target] - max);
+        }
+        return lists.Count == 0 ? 0 : total / lists.Count;
+    }
+
 
     internal static Bag MakeBag(TextFeaturizer f, string text)
     {
