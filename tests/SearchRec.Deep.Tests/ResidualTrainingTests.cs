@@ -142,4 +142,21 @@ public sealed class ResidualTrainingTests
         var w = Assert.Throws<ArgumentOutOfRangeException>(() => new DeepTrainingOptions { ResidualFusionWeight = 1 }.Validate());
         Assert.Contains("ResidualFusionWeight", w.Message);
     }
+
+    [Fact]
+    public void ATowerReadBackFromItsOnnxFileAndNotTrainedFurtherIsWrittenOutUnchanged()
+    {
+        using var a = new TempDir();
+        using var b = new TempDir();
+        var products = Titles.Select((t, i) => Product.Of((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), t)).ToArray();
+        var options = new DeepTrainingOptions { TextEpochs = 1, BatchSize = 8, Threads = 1, Text = new TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 12, OutputDim = 8 };
+        DeepTraining.TrainText(products, [], a.Path, options);
+        var again = new DeepTrainingOptions { TextEpochs = 0, Seed = 99, BatchSize = 8, Threads = 1, Text = new TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 12, OutputDim = 8, InitialTextModel = a.Path };
+        DeepTraining.TrainText(products, [], b.Path, again);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a.Path, "text-tower.onnx")), File.ReadAllBytes(Path.Combine(b.Path, "text-tower.onnx")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a.Path, "text-item-vectors.bin")), File.ReadAllBytes(Path.Combine(b.Path, "text-item-vectors.bin")));
+        var wider = new DeepTrainingOptions { TextEpochs = 0, Text = new TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 16, OutputDim = 8, InitialTextModel = a.Path };
+        var e = Assert.Throws<InvalidDataException>(() => DeepTraining.TrainText(products, [], b.Path, wider));
+        Assert.Contains("initializer 'w1'", e.Message);
+    }
 }

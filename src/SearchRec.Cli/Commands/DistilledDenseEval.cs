@@ -63,6 +63,7 @@ internal sealed class DistillSettings
         s.Validate(path);
         s.QueryLog = Path.GetFullPath(s.QueryLog, modelsDir);
         s.Catalogs = [.. s.Catalogs.Select(c => Path.GetFullPath(c, modelsDir))];
+        if (s.Residual.Init is { } init) s.Residual.Init = Path.GetFullPath(init, modelsDir);
         return s;
     }
 
@@ -94,6 +95,11 @@ internal sealed class ResidualSettings
     public double FusionWeight { get; set; } = 0.3;
     /// <summary>Other lists' candidates as extra negatives at the row's smallest offset. Default false.</summary>
     public bool InBatch { get; set; }
+    /// <summary>
+    /// A models directory (relative to the <c>--models</c> one; <c>"."</c> is that one) whose text tower the lists
+    /// fine-tune; the weak-pair epochs are then skipped. Default null: a fresh tower trained on the catalog's weak pairs first.
+    /// </summary>
+    public string? Init { get; set; }
 
     internal void Validate(string file)
     {
@@ -292,7 +298,7 @@ internal sealed class DistillState
         var dir = Path.Combine(_modelsDir, "residual", $"seed{_context.Seed}-fold{fold}");
         var options = new DeepTrainingOptions
         {
-            Seed = _context.Seed, TextEpochs = _settings.Epochs, ResidualEpochs = r.Epochs, ResidualFusionWeight = r.FusionWeight, ResidualInBatch = r.InBatch,
+            Seed = _context.Seed, TextEpochs = r.Init is null ? _settings.Epochs : 0, InitialTextModel = r.Init, ResidualEpochs = r.Epochs, ResidualFusionWeight = r.FusionWeight, ResidualInBatch = r.InBatch,
             ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), StringComparer.Ordinal),
         };
         DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"fold {fold}: {m}"), residualLists: lists);

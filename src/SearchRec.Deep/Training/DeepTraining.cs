@@ -80,6 +80,11 @@ public sealed class DeepTrainingOptions
     /// row's smallest offset. Default false: only the query's own candidates, so the cosine learns BM25's residual only.
     /// </summary>
     public bool ResidualInBatch { get; set; }
+    /// <summary>
+    /// A models directory whose text tower (same buckets, dims and pooling) is the starting point: its weights are
+    /// loaded and trained further (<see cref="TextEpochs"/> may then be 0). Default null: a fresh seeded tower.
+    /// </summary>
+    public string? InitialTextModel { get; set; }
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
@@ -201,6 +206,14 @@ public static class DeepTraining
 
         var tower = new BagTower("text_tower", options.Text.Buckets, options.TextEmbeddingDim, options.Hidden, options.OutputDim, pooling: options.TextPooling);
         tower.Initialize(new Random(options.Seed + 1));
+        if (options.InitialTextModel is { } init)
+        {
+            var initInfo = DeepModelManifest.Read(init).Text ?? throw new InvalidDataException($"{init}: deep-model.json has no text model to start from.");
+            if (initInfo.Buckets != options.Text.Buckets || initInfo.Dim != options.OutputDim)
+                throw new InvalidDataException($"{init}: its text tower has {initInfo.Buckets} buckets and dim {initInfo.Dim}; this run needs {options.Text.Buckets} and {options.OutputDim}.");
+            TowerReader.LoadInto(Path.Combine(init, initInfo.Tower), tower);
+            log($"text: starting from the tower in {init}");
+        }
         var trainer = new TwoTowerTrainer(tower, tower, options.Trainer());
         var losses = Train(trainer, examples, options.TextEpochs, rng, "text", log);
         var lists = Lists(residualLists, featurizer, titleBags, byId, options);
