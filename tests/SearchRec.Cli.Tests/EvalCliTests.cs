@@ -181,12 +181,13 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var run = _shop.File("residual/run.trec");
 
         var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
-            "--qrels", _shop.File("qrels.tsv"), "--ranker", "dense-distilled,bm25+dense-residual,dense-residual", "--folds", "2", "--models", models.Path, "--json",
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "dense-distilled,bm25+dense-residual,dense-residual,bm25+dense-residual-fixed", "--folds", "2", "--models", models.Path, "--json",
             "--run-out", run, "--report", _shop.File("residual/report.html"), "--depth", "50");
 
         Assert.True(code == 0, stderr);
         var rankers = stdout.TrimEnd().Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("ranker").GetString()).ToList();
-        Assert.Equal(["dense-distilled", "bm25+dense-residual", "dense-residual"], rankers);
+        Assert.Equal(["dense-distilled", "bm25+dense-residual", "dense-residual", "bm25+dense-residual-fixed"], rankers);
+        Assert.Contains("bm25+dense-residual-fixed: fixed weight 0.4 on the deep score", stderr, StringComparison.Ordinal);
         Assert.Equal(2, Directory.GetDirectories(models.File("residual")).Length);
         Assert.True(stderr.Contains("β = 30.0", StringComparison.Ordinal), stderr); // (1 − 0.4) / (0.4 · 0.05)
         // One teacher per fold, whichever tower asked for it first.

@@ -35,6 +35,8 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
             "Text tower trained per fold for the fusion: BM25 as a fixed logit offset, a LambdaMART teacher's pick as target: exact dense recall (needs --models DIR/distill.json)");
         registry.RegisterExperimental(new FusionFactory("bm25+dense-residual", RecallFields.All, (c, train) => DistillState.For(c).ResidualTower(train)),
             "BM25 (all fields) + cosine of the per-fold residual tower, fixed weight chosen on training folds (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new FusionFactory("bm25+dense-residual-fixed", RecallFields.All, (c, train) => DistillState.For(c).ResidualTower(train), c => DistillState.For(c).ResidualFusionWeight),
+            "bm25+dense-residual at the weight the tower was trained for (residual.fusionWeight), not one chosen on the training folds (needs --models DIR/distill.json)");
         registry.RegisterExperimental(new ReorderFactory("bm25-top10-by-dense-residual", (c, train) => DistillState.For(c).ResidualTower(train)),
             "BM25 with its top 10 re-sorted by the per-fold residual tower alone (diagnostic; needs --models DIR/distill.json)");
     }
@@ -78,13 +80,20 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth) => scorer.Nearest(query, depth);
     }
 
-    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower) : ICrossValidatedRankerFactory
+    // fixedWeight: the deep score's weight, decided in advance; null chooses it on the fold's training queries.
+    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower, Func<EvalContext, double>? fixedWeight = null) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
             var scorer = tower(context, trainQueries);
+            if (fixedWeight is not null)
+            {
+                var w = fixedWeight(context);
+                context.Log?.Report($"{name}: fixed weight {w:0.###} on the deep score");
+                return new FusedRanker(name, fields, context.Index, scorer, w);
+            }
             var data = new List<DenseEvalModule.QueryCandidates>();
             foreach (var q in trainQueries)
             {

@@ -155,6 +155,9 @@ internal sealed class DistillState
     internal DeepScorer ResidualTower(IReadOnlyList<EvalQuery> train) =>
         _residual.GetOrAdd(Key(train), _ => new Lazy<DeepScorer>(() => TrainResidualFold(train))).Value;
 
+    /// <summary>The fusion weight the residual towers are trained for (<c>residual.fusionWeight</c>).</summary>
+    internal double ResidualFusionWeight => _settings.Residual.FusionWeight;
+
     private static string Key(IReadOnlyList<EvalQuery> train) => string.Join('\n', train.Select(q => q.Id).Order(StringComparer.Ordinal));
 
     // The fold's teacher, trained once whichever tower asks first.
