@@ -171,6 +171,41 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Residual_fusion_trains_one_tower_per_fold_with_bm25_as_offset_and_shares_the_teacher_with_the_distilled_tower()
+    {
+        using var models = new TempDir();
+        var log = File.ReadLines(_shop.File("catalog.jsonl")).Take(300)
+            .Select((l, i) => $"{i + 1}\t{JsonDocument.Parse(l).RootElement.GetProperty("title").GetString()![..6]}");
+        File.WriteAllLines(models.File("log.tsv"), log);
+        models.Write("distill.json", """{"queryLog": "log.tsv", "queries": 300, "candidates": 5, "epochs": 1, "residual": {"epochs": 1, "fusionWeight": 0.4}}""");
+        var run = _shop.File("residual/run.trec");
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "dense-distilled,bm25+dense-residual,dense-residual,bm25+dense-residual-fixed", "--folds", "2", "--models", models.Path, "--json",
+            "--run-out", run, "--report", _shop.File("residual/report.html"), "--depth", "50");
+
+        Assert.True(code == 0, stderr);
+        var rankers = stdout.TrimEnd().Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("ranker").GetString()).ToList();
+        Assert.Equal(["dense-distilled", "bm25+dense-residual", "dense-residual", "bm25+dense-residual-fixed"], rankers);
+        Assert.Contains("bm25+dense-residual-fixed: fixed weight 0.4 on the deep score", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, Directory.GetDirectories(models.File("residual")).Length);
+        Assert.True(stderr.Contains("β = 30.0", StringComparison.Ordinal), stderr); // (1 − 0.4) / (0.4 · 0.05)
+        // One teacher per fold, whichever tower asked for it first.
+        Assert.Equal(2, stderr.Split('\n').Count(l => l.Contains("teacher LambdaMART", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Residual_fusion_with_a_bad_fusion_weight_exits_2_naming_the_field()
+    {
+        using var models = new TempDir();
+        models.Write("distill.json", """{"queryLog": "log.tsv", "residual": {"fusionWeight": 1.5}}""");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-residual", "--models", models.Path, "--report", _shop.File("bad-residual/report.html"));
+        Assert.Equal(2, code);
+        Assert.Contains("residual.fusionWeight must be in (0, 1)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Demo_without_serving_runs_its_steps_in_order_and_leaves_a_shop_an_index_a_report_and_trained_models()
     {
         Assert.Equal([10.0, 20, 30, 40], DemoCommand.Steps().Select(s => s.Order).Take(4));

@@ -13,7 +13,8 @@ namespace SearchRec.Cli.Commands;
 /// vector over all item vectors) and <c>bm25+dense</c> (a fixed weighted sum of max-normalised BM25 and the deep
 /// cosine over BM25's top 200 ∪ dense's top 50; the weight is chosen on each fold's training queries). Both need
 /// <c>--models DIR</c> from <c>searchrec train-deep</c>. The <c>-distilled</c> rankers train their own tower per fold
-/// (a judged LambdaMART teacher distilled over the query log; see <c>docs/deep-model.md</c>) and need
+/// (a judged LambdaMART teacher distilled over the query log; see <c>docs/deep-model.md</c>), the <c>-residual</c>
+/// ones a tower trained for the fusion (BM25 as a fixed logit offset, the teacher's pick as target); both need
 /// <c>DIR/distill.json</c>.
 /// </summary>
 public sealed class DeepEvalRankerModule : IEvalRankerModule
@@ -25,24 +26,33 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         registry.Register("dense", c => new DenseRanker(DenseEvalModule.Scorer(c)), "Deep text tower: exact dense recall over item vectors (needs --models)");
         registry.Register(new FusionFactory("bm25+dense", RecallFields.All, (c, _) => DenseEvalModule.Scorer(c)), "BM25 (all fields) + deep cosine, fixed weight chosen on training folds (needs --models)");
         registry.Register(new FusionFactory("bm25-bigram+dense", RecallFields.Bigram, (c, _) => DenseEvalModule.Scorer(c)), "BM25 on title bigrams + deep cosine, fixed weight chosen on training folds (needs --models)");
-        registry.RegisterExperimental(new DistilledDenseFactory(), "Text tower distilled per fold from a LambdaMART teacher over the query log: exact dense recall (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new TowerDenseFactory("dense-distilled", (c, train) => DistillState.For(c).Tower(train)), "Text tower distilled per fold from a LambdaMART teacher over the query log: exact dense recall (needs --models DIR/distill.json)");
         registry.RegisterExperimental(new FusionFactory("bm25+dense-distilled", RecallFields.All, (c, train) => DistillState.For(c).Tower(train)),
             "BM25 (all fields) + cosine of the per-fold distilled tower, fixed weight chosen on training folds (needs --models DIR/distill.json)");
-        registry.RegisterExperimental(new ReorderFactory(), "BM25 with its top 10 re-sorted by the per-fold distilled tower alone (diagnostic; needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new ReorderFactory("bm25-top10-by-dense-distilled", (c, train) => DistillState.For(c).Tower(train)),
+            "BM25 with its top 10 re-sorted by the per-fold distilled tower alone (diagnostic; needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new TowerDenseFactory("dense-residual", (c, train) => DistillState.For(c).ResidualTower(train)),
+            "Text tower trained per fold for the fusion: BM25 as a fixed logit offset, a LambdaMART teacher's pick as target: exact dense recall (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new FusionFactory("bm25+dense-residual", RecallFields.All, (c, train) => DistillState.For(c).ResidualTower(train)),
+            "BM25 (all fields) + cosine of the per-fold residual tower, fixed weight chosen on training folds (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new FusionFactory("bm25+dense-residual-fixed", RecallFields.All, (c, train) => DistillState.For(c).ResidualTower(train), c => DistillState.For(c).ResidualFusionWeight),
+            "bm25+dense-residual at the weight the tower was trained for (residual.fusionWeight), not one chosen on the training folds (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new ReorderFactory("bm25-top10-by-dense-residual", (c, train) => DistillState.For(c).ResidualTower(train)),
+            "BM25 with its top 10 re-sorted by the per-fold residual tower alone (diagnostic; needs --models DIR/distill.json)");
     }
 
-    private sealed class DistilledDenseFactory : ICrossValidatedRankerFactory
+    private sealed class TowerDenseFactory(string name, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower) : ICrossValidatedRankerFactory
     {
-        public string Name => "dense-distilled";
+        public string Name => name;
 
-        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new DenseRanker(DistillState.For(context).Tower(trainQueries), Name);
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new DenseRanker(tower(context, trainQueries), Name);
     }
 
-    private sealed class ReorderFactory : ICrossValidatedRankerFactory
+    private sealed class ReorderFactory(string name, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower) : ICrossValidatedRankerFactory
     {
-        public string Name => "bm25-top10-by-dense-distilled";
+        public string Name => name;
 
-        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new ReorderRanker(Name, context.Index, DistillState.For(context).Tower(trainQueries));
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new ReorderRanker(Name, context.Index, tower(context, trainQueries));
     }
 
     private sealed class ReorderRanker(string name, IProductRecall index, DeepScorer scorer) : IEvalRanker
@@ -70,13 +80,20 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth) => scorer.Nearest(query, depth);
     }
 
-    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower) : ICrossValidatedRankerFactory
+    // fixedWeight: the deep score's weight, decided in advance; null chooses it on the fold's training queries.
+    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower, Func<EvalContext, double>? fixedWeight = null) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
             var scorer = tower(context, trainQueries);
+            if (fixedWeight is not null)
+            {
+                var w = fixedWeight(context);
+                context.Log?.Report($"{name}: fixed weight {w:0.###} on the deep score");
+                return new FusedRanker(name, fields, context.Index, scorer, w);
+            }
             var data = new List<DenseEvalModule.QueryCandidates>();
             foreach (var q in trainQueries)
             {

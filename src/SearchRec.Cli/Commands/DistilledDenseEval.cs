@@ -10,6 +10,7 @@ using SearchRec.Evaluation.Rankers;
 using SearchRec.Evaluation.Trec;
 using SearchRec.Index;
 using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
 using SearchRec.Ranking.Training;
 using SearchRec.Text;
 
@@ -41,6 +42,8 @@ internal sealed class DistillSettings
     public int Negatives { get; set; } = 1;
     /// <summary>Times the pairs of a query where the teacher overrules BM25 are repeated. Default 1.</summary>
     public int OverruledRepeats { get; set; } = 1;
+    /// <summary>Settings of the <c>-residual</c> rankers. Default: <see cref="ResidualSettings"/>'s defaults.</summary>
+    public ResidualSettings Residual { get; set; } = new();
 
     internal static DistillSettings Read(string modelsDir)
     {
@@ -60,6 +63,7 @@ internal sealed class DistillSettings
         s.Validate(path);
         s.QueryLog = Path.GetFullPath(s.QueryLog, modelsDir);
         s.Catalogs = [.. s.Catalogs.Select(c => Path.GetFullPath(c, modelsDir))];
+        if (s.Residual.Init is { } init) s.Residual.Init = Path.GetFullPath(init, modelsDir);
         return s;
     }
 
@@ -73,6 +77,34 @@ internal sealed class DistillSettings
         if (Negatives < 1) throw new InvalidDataException($"{file}: negatives must be at least 1 (was {Negatives}).");
         if (OverruledRepeats < 1) throw new InvalidDataException($"{file}: overruledRepeats must be at least 1 (was {OverruledRepeats}).");
         if (Catalogs is null) throw new InvalidDataException($"{file}: catalogs must be a list of files.");
+        if (Residual is null) throw new InvalidDataException($"{file}: residual must be an object.");
+        Residual.Validate(file);
+    }
+}
+
+/// <summary>
+/// Settings of the residual rankers (<c>dense-residual</c>, <c>bm25+dense-residual</c>): the <c>residual</c> object of
+/// <c>distill.json</c>. The tower is first trained on the catalog's weak pairs (<c>epochs</c> of <see cref="DistillSettings"/>),
+/// then on the query log's BM25 candidate lists with the teacher's pick as target and BM25 as a fixed logit offset.
+/// </summary>
+internal sealed class ResidualSettings
+{
+    /// <summary>Passes over the candidate lists. Default 2.</summary>
+    public int Epochs { get; set; } = 2;
+    /// <summary>The fusion weight α on the cosine the lists are trained for (β = (1 − α)/(α·τ)). Default 0.3.</summary>
+    public double FusionWeight { get; set; } = 0.3;
+    /// <summary>Other lists' candidates as extra negatives at the row's smallest offset. Default false.</summary>
+    public bool InBatch { get; set; }
+    /// <summary>
+    /// A models directory (relative to the <c>--models</c> one; <c>"."</c> is that one) whose text tower the lists
+    /// fine-tune; the weak-pair epochs are then skipped. Default null: a fresh tower trained on the catalog's weak pairs first.
+    /// </summary>
+    public string? Init { get; set; }
+
+    internal void Validate(string file)
+    {
+        if (Epochs < 1) throw new InvalidDataException($"{file}: residual.epochs must be positive (was {Epochs}).");
+        if (!(FusionWeight > 0 && FusionWeight < 1)) throw new InvalidDataException($"{file}: residual.fusionWeight must be in (0, 1) (was {FusionWeight}).");
     }
 }
 
@@ -95,9 +127,12 @@ internal sealed class DistillState
     private readonly Lazy<LogSample> _log;
     private readonly Lazy<List<Product>> _products;
     private readonly ConcurrentDictionary<string, Lazy<DeepScorer>> _towers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<DeepScorer>> _residual = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<(IRankerModel Model, int Fold)>> _teachers = new(StringComparer.Ordinal);
     private int _folds;
 
-    private sealed record LogSample(string[] Queries, string[][] Ids, float[][] Features);
+    // Bm25: each candidate's BM25 score divided by the query's top score, as the bm25+dense fusion normalises it.
+    private sealed record LogSample(string[] Queries, string[][] Ids, float[][] Features, float[][] Bm25);
 
     private DistillState(EvalContext context)
     {
@@ -113,25 +148,39 @@ internal sealed class DistillState
     internal static DistillState For(EvalContext context) => States.GetValue(context, c => new DistillState(c));
 
     /// <summary>The tower distilled for these training queries (trained once, shared by the distilled rankers).</summary>
-    internal DeepScorer Tower(IReadOnlyList<EvalQuery> train)
-    {
-        var key = string.Join('\n', train.Select(q => q.Id).Order(StringComparer.Ordinal));
-        return _towers.GetOrAdd(key, _ => new Lazy<DeepScorer>(() => TrainFold(train))).Value;
-    }
+    internal DeepScorer Tower(IReadOnlyList<EvalQuery> train) =>
+        _towers.GetOrAdd(Key(train), _ => new Lazy<DeepScorer>(() => TrainFold(train))).Value;
+
+    /// <summary>The residual tower of these training queries (trained once, shared by the residual rankers).</summary>
+    internal DeepScorer ResidualTower(IReadOnlyList<EvalQuery> train) =>
+        _residual.GetOrAdd(Key(train), _ => new Lazy<DeepScorer>(() => TrainResidualFold(train))).Value;
+
+    /// <summary>The fusion weight the residual towers are trained for (<c>residual.fusionWeight</c>).</summary>
+    internal double ResidualFusionWeight => _settings.Residual.FusionWeight;
+
+    private static string Key(IReadOnlyList<EvalQuery> train) => string.Join('\n', train.Select(q => q.Id).Order(StringComparer.Ordinal));
+
+    // The fold's teacher, trained once whichever tower asks first.
+    private (IRankerModel Model, int Fold) Teacher(IReadOnlyList<EvalQuery> train) =>
+        _teachers.GetOrAdd(Key(train), _ => new Lazy<(IRankerModel, int)>(() => TrainTeacher(train))).Value;
 
     private void Report(string line) => _context.Log?.Report("distill: " + line);
 
-    private (string[] Ids, float[] Features) Features(string text, int topN)
+    private (string[] Ids, float[] Features, float[] Bm25) Features(string text, int topN)
     {
         var recalled = _context.Index.Recall(new RecallRequest(text) { TopN = topN });
         var ids = new string[recalled.Count];
+        var bm25 = new float[recalled.Count];
         var window = new RankingCandidate[recalled.Count];
+        // Same normalisation as DenseEvalModule.Candidates: divided by the top score (BM25's first is the max).
+        var max = recalled.Count > 0 && recalled[0].Score > 0 ? recalled[0].Score : 1f;
         for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = recalled[i].ProductId;
+            bm25[i] = recalled[i].Score / max;
             window[i] = new RankingCandidate(recalled[i], _context.Index.GetProduct(ids[i]) ?? Product.Of(ids[i], ""));
         }
-        return (ids, ids.Length == 0 ? [] : _extractor.Extract(RankingQuery.Create(text, _tokenizer), window));
+        return (ids, ids.Length == 0 ? [] : _extractor.Extract(RankingQuery.Create(text, _tokenizer), window), bm25);
     }
 
     private LogSample ReadLog()
@@ -149,21 +198,22 @@ internal sealed class DistillState
         }
         var ids = new string[queries.Count][];
         var features = new float[queries.Count][];
+        var bm25 = new float[queries.Count][];
         var done = 0;
         var tick = Stopwatch.StartNew();
         Parallel.For(0, queries.Count, i =>
         {
-            (ids[i], features[i]) = Features(queries[i], _settings.Candidates);
+            (ids[i], features[i], bm25[i]) = Features(queries[i], _settings.Candidates);
             var n = Interlocked.Increment(ref done);
             if (tick.ElapsedMilliseconds > 3000)
                 lock (tick)
                     if (tick.ElapsedMilliseconds > 3000) { tick.Restart(); Report($"BM25 candidates and features of the query log: {n:N0}/{queries.Count:N0}"); }
         });
         Report($"{queries.Count:N0} query-log queries (evaluation queries dropped), top {_settings.Candidates} BM25 candidates with features, in {sw.Elapsed.TotalSeconds:F0} s");
-        return new LogSample([.. queries], ids, features);
+        return new LogSample([.. queries], ids, features, bm25);
     }
 
-    private DeepScorer TrainFold(IReadOnlyList<EvalQuery> train)
+    private (IRankerModel Model, int Fold) TrainTeacher(IReadOnlyList<EvalQuery> train)
     {
         var fold = Interlocked.Increment(ref _folds);
         var sw = Stopwatch.StartNew();
@@ -172,7 +222,7 @@ internal sealed class DistillState
         {
             var judged = _context.Qrels.For(q.Id);
             if (judged.Count == 0) continue;
-            var (ids, features) = Features(q.Text, TeacherWindow);
+            var (ids, features, _) = Features(q.Text, TeacherWindow);
             var labels = new float[ids.Length];
             for (var i = 0; i < ids.Length; i++) labels[i] = judged.TryGetValue(ids[i], out var g) ? Math.Max(0, g) : 0;
             builder.Add(q.Id, features, labels, ids, judged);
@@ -180,7 +230,13 @@ internal sealed class DistillState
         if (builder.GroupCount == 0) throw new ArgumentException("no training query of this fold has judgments; the teacher cannot be trained.");
         var (teacher, _) = RankerTrainer.Train(builder.Build(), new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, Seed = _context.Seed });
         Report($"fold {fold}: teacher LambdaMART ({_extractor.Schema.Count} BM25 and text features) trained on {builder.GroupCount} training queries in {sw.Elapsed.TotalSeconds:F0} s");
+        return (teacher, fold);
+    }
 
+    private DeepScorer TrainFold(IReadOnlyList<EvalQuery> train)
+    {
+        var sw = Stopwatch.StartNew();
+        var (teacher, fold) = Teacher(train);
         var log = _log.Value;
         var pairs = new List<(string Query, string ProductId)>(log.Queries.Length);
         var negatives = new List<string?>(log.Queries.Length);
@@ -213,6 +269,43 @@ internal sealed class DistillState
         };
         DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"fold {fold}: {m}"), pairs, negatives);
         Report($"fold {fold}: distilled tower in {dir} ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
+        return DeepScorer.Open(dir, tokenizer: _tokenizer);
+    }
+
+    /// <summary>
+    /// The residual tower of one fold: the teacher picks one of BM25's candidates of each query-log query; the tower
+    /// (trained first on the catalog's weak pairs) then learns lists whose logits are cos/τ + β·bm25, so its cosine
+    /// is pushed only where BM25 plus the cosine disagrees with the teacher (see <see cref="DeepTrainingOptions.ResidualFusionWeight"/>).
+    /// </summary>
+    private DeepScorer TrainResidualFold(IReadOnlyList<EvalQuery> train)
+    {
+        var sw = Stopwatch.StartNew();
+        var (teacher, fold) = Teacher(train);
+        var log = _log.Value;
+        var lists = new List<ResidualList>(log.Queries.Length);
+        var scores = new float[_settings.Candidates];
+        var overruled = 0;
+        for (var i = 0; i < log.Queries.Length; i++)
+        {
+            var n = log.Ids[i].Length;
+            if (n < 2) continue;
+            teacher.Score(log.Features[i], n, scores);
+            // The teacher's top; ties go to the better BM25 rank, as in TeacherPairs.Pick.
+            var best = 0;
+            for (var j = 1; j < n; j++) if (scores[j] > scores[best]) best = j;
+            if (best != 0) overruled++;
+            lists.Add(new ResidualList(log.Queries[i], log.Ids[i], log.Bm25[i], best));
+        }
+        var r = _settings.Residual;
+        Report($"fold {fold}: {lists.Count:N0} residual lists of up to {_settings.Candidates} BM25 candidates; the teacher overrules BM25's top on {overruled:N0} ({100.0 * overruled / Math.Max(1, lists.Count):F1} %)");
+        var dir = Path.Combine(_modelsDir, "residual", $"seed{_context.Seed}-fold{fold}");
+        var options = new DeepTrainingOptions
+        {
+            Seed = _context.Seed, TextEpochs = r.Init is null ? _settings.Epochs : 0, InitialTextModel = r.Init, ResidualEpochs = r.Epochs, ResidualFusionWeight = r.FusionWeight, ResidualInBatch = r.InBatch,
+            ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), StringComparer.Ordinal),
+        };
+        DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"fold {fold}: {m}"), residualLists: lists);
+        Report($"fold {fold}: residual tower in {dir} ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
         return DeepScorer.Open(dir, tokenizer: _tokenizer);
     }
 }

@@ -67,6 +67,24 @@ public sealed class DeepTrainingOptions
     /// worse LambdaMART feature there (0.838 vs 0.845), so the mean stays.
     /// </summary>
     public BagPooling TextPooling { get; set; } = BagPooling.Mean;
+    /// <summary>Passes over the residual candidate lists (after the pair epochs), when <c>TrainText</c> gets any. Default 2.</summary>
+    public int ResidualEpochs { get; set; } = 2;
+    /// <summary>
+    /// The fusion weight α (on the cosine, BM25 getting 1 − α) the residual lists are trained for. Each candidate's
+    /// logit is cos/τ + β·bm25, with β = (1 − α) / (α·τ), so the softmax orders candidates exactly as the fused score
+    /// (1 − α)·bm25 + α·cos does. Default 0.3 (β ≈ 46.7 at τ = 0.05).
+    /// </summary>
+    public double ResidualFusionWeight { get; set; } = 0.3;
+    /// <summary>
+    /// True: a residual list's softmax also takes every other list's candidates in the batch as negatives, at the
+    /// row's smallest offset. Default false: only the query's own candidates, so the cosine learns BM25's residual only.
+    /// </summary>
+    public bool ResidualInBatch { get; set; }
+    /// <summary>
+    /// A models directory whose text tower (same buckets, dims and pooling) is the starting point: its weights are
+    /// loaded and trained further (<see cref="TextEpochs"/> may then be 0). Default null: a fresh seeded tower.
+    /// </summary>
+    public string? InitialTextModel { get; set; }
     /// <summary>Featurizer of the text tower.</summary>
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
@@ -89,10 +107,15 @@ public sealed class DeepTrainingOptions
         if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "DeepTrainingOptions.Temperature must be positive.");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "DeepTrainingOptions.LearningRate must be positive.");
         if (!(EmbeddingLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(EmbeddingLearningRate), EmbeddingLearningRate, "DeepTrainingOptions.EmbeddingLearningRate must be positive.");
+        if (ResidualEpochs < 0) throw new ArgumentOutOfRangeException(nameof(ResidualEpochs), ResidualEpochs, "DeepTrainingOptions.ResidualEpochs must be non-negative.");
+        if (!(ResidualFusionWeight > 0 && ResidualFusionWeight < 1)) throw new ArgumentOutOfRangeException(nameof(ResidualFusionWeight), ResidualFusionWeight, "DeepTrainingOptions.ResidualFusionWeight must be in (0, 1).");
         if (!Enum.IsDefined(TextPooling)) throw new ArgumentOutOfRangeException(nameof(TextPooling), TextPooling, "DeepTrainingOptions.TextPooling must be Mean, Sqrt, Max or Attention.");
         Guard.NotNull(Text).Validate();
         Guard.NotNull(Behaviour).Validate();
     }
+
+    /// <summary>β: the scale of the normalised BM25 offset in the residual logits, (1 − α) / (α·τ).</summary>
+    public float ResidualOffsetScale => (float)((1 - ResidualFusionWeight) / (ResidualFusionWeight * Temperature));
 
     internal TrainerOptions Trainer() => new()
     {
@@ -100,6 +123,17 @@ public sealed class DeepTrainingOptions
         EmbeddingLearningRate = EmbeddingLearningRate, Threads = Threads,
     };
 }
+
+/// <summary>
+/// One query's candidates for residual training: BM25's candidates in BM25 order, their BM25 scores normalised as the
+/// fusion normalises them (divided by the top score), and the candidate a teacher picks. The tower learns a cosine
+/// that, added to BM25 with the fusion's weight, puts the teacher's pick first.
+/// </summary>
+/// <param name="Query">The (unjudged) query.</param>
+/// <param name="Candidates">Product ids, BM25 order.</param>
+/// <param name="Bm25">Normalised BM25 score of each candidate (same length).</param>
+/// <param name="Target">Index of the teacher's pick.</param>
+public sealed record ResidualList(string Query, IReadOnlyList<string> Candidates, IReadOnlyList<float> Bm25, int Target);
 
 /// <summary>What a training run did: pairs or samples, losses per epoch, time, and the files written.</summary>
 public sealed record DeepTrainingReport(string Tower, int Examples, IReadOnlyList<double> EpochLoss, TimeSpan Elapsed, IReadOnlyDictionary<string, long> FileBytes);
@@ -114,7 +148,8 @@ public static class DeepTraining
     /// </summary>
     public static DeepTrainingReport TrainText(IReadOnlyList<Product> products, IReadOnlyList<(string Query, string ProductId)> judged,
         string modelsDir, DeepTrainingOptions options, ITokenizer? tokenizer = null, Action<string>? progress = null,
-        IReadOnlyList<(string Query, string ProductId)>? weakPairs = null, IReadOnlyList<string?>? weakNegatives = null)
+        IReadOnlyList<(string Query, string ProductId)>? weakPairs = null, IReadOnlyList<string?>? weakNegatives = null,
+        IReadOnlyList<ResidualList>? residualLists = null)
     {
         Guard.NotNull(products); Guard.NotNull(judged); Guard.NotNull(modelsDir); Guard.NotNull(options);
         options.Validate();
@@ -171,7 +206,33 @@ public static class DeepTraining
 
         var tower = new BagTower("text_tower", options.Text.Buckets, options.TextEmbeddingDim, options.Hidden, options.OutputDim, pooling: options.TextPooling);
         tower.Initialize(new Random(options.Seed + 1));
-        var losses = Train(new TwoTowerTrainer(tower, tower, options.Trainer()), examples, options.TextEpochs, rng, "text", log);
+        if (options.InitialTextModel is { } init)
+        {
+            var initInfo = DeepModelManifest.Read(init).Text ?? throw new InvalidDataException($"{init}: deep-model.json has no text model to start from.");
+            if (initInfo.Buckets != options.Text.Buckets || initInfo.Dim != options.OutputDim)
+                throw new InvalidDataException($"{init}: its text tower has {initInfo.Buckets} buckets and dim {initInfo.Dim}; this run needs {options.Text.Buckets} and {options.OutputDim}.");
+            TowerReader.LoadInto(Path.Combine(init, initInfo.Tower), tower);
+            log($"text: starting from the tower in {init}");
+        }
+        var trainer = new TwoTowerTrainer(tower, tower, options.Trainer());
+        var losses = Train(trainer, examples, options.TextEpochs, rng, "text", log);
+        var lists = Lists(residualLists, featurizer, titleBags, byId, options);
+        if (lists.Count > 0)
+        {
+            log($"text: {lists.Count:N0} residual lists (β = {options.ResidualOffsetScale:F1} on normalised BM25, fusion weight {options.ResidualFusionWeight:0.###}, in-batch negatives {(options.ResidualInBatch ? "on" : "off")}); loss of the BM25 offsets alone {OffsetLoss(lists):F4}");
+            var tick = Stopwatch.StartNew();
+            for (var epoch = 1; epoch <= options.ResidualEpochs; epoch++)
+            {
+                var loss = trainer.ListEpoch(lists, rng, options.ResidualInBatch, (done, total, mean) =>
+                {
+                    if (tick.ElapsedMilliseconds < 3000) return;
+                    tick.Restart();
+                    log($"text: residual epoch {epoch}/{options.ResidualEpochs} {100.0 * done / total:F0}% loss {mean:F4}");
+                });
+                losses.Add(loss);
+                log($"text: residual epoch {epoch}/{options.ResidualEpochs} done, mean loss {loss:F4}");
+            }
+        }
 
         Directory.CreateDirectory(modelsDir);
         var info = new TextModelInfo
@@ -364,6 +425,52 @@ public static class DeepTraining
         }
         return losses;
     }
+
+    // Featurized residual lists; candidates not in the catalog are dropped (a list keeps its target or is skipped).
+    private static List<ListExample> Lists(IReadOnlyList<ResidualList>? lists, TextFeaturizer featurizer, Bag[] titleBags, Dictionary<string, int> byId, DeepTrainingOptions options)
+    {
+        var result = new List<ListExample>(lists?.Count ?? 0);
+        if (lists is null) return result;
+        var beta = options.ResidualOffsetScale;
+        for (var k = 0; k < lists.Count; k++)
+        {
+            var l = lists[k] ?? throw new ArgumentException($"residual list {k} is null.", nameof(lists));
+            if (l.Candidates.Count != l.Bm25.Count)
+                throw new ArgumentException($"residual list {k} ('{l.Query}'): {l.Candidates.Count} candidates but {l.Bm25.Count} BM25 scores.", nameof(lists));
+            if ((uint)l.Target >= (uint)l.Candidates.Count)
+                throw new ArgumentException($"residual list {k} ('{l.Query}'): target {l.Target} is outside its {l.Candidates.Count} candidates.", nameof(lists));
+            if (options.ExcludeQueries?.Contains(l.Query.Trim()) == true) continue;
+            var bags = new List<Bag>(l.Candidates.Count);
+            var keys = new List<long>(l.Candidates.Count);
+            var offsets = new List<float>(l.Candidates.Count);
+            var target = -1;
+            for (var j = 0; j < l.Candidates.Count; j++)
+            {
+                if (!byId.TryGetValue(l.Candidates[j], out var p)) continue;
+                if (!float.IsFinite(l.Bm25[j])) throw new ArgumentException($"residual list {k} ('{l.Query}'): BM25 score {j} is {l.Bm25[j]}.", nameof(lists));
+                if (j == l.Target) target = bags.Count;
+                bags.Add(titleBags[p]); keys.Add(p); offsets.Add(beta * l.Bm25[j]);
+            }
+            if (target < 0 || bags.Count < 2) continue;
+            result.Add(new ListExample(MakeBag(featurizer, l.Query), [.. bags], [.. keys], [.. offsets], target));
+        }
+        return result;
+    }
+
+    // Mean cross-entropy of the offsets alone (a constant cosine): the loss the tower has to beat.
+    internal static double OffsetLoss(IReadOnlyList<ListExample> lists)
+    {
+        double total = 0;
+        foreach (var l in lists)
+        {
+            var max = System.Numerics.Tensors.TensorPrimitives.Max(l.Offsets);
+            double sum = 0;
+            foreach (var o in l.Offsets) sum += Math.Exp(o - max);
+            total += Math.Log(sum) - (l.Offsets[l.Target] - max);
+        }
+        return lists.Count == 0 ? 0 : total / lists.Count;
+    }
+
 
     internal static Bag MakeBag(TextFeaturizer f, string text)
     {

@@ -19,6 +19,26 @@ internal readonly record struct PairExample(Bag Left, Bag Right, long Key)
 }
 
 /// <summary>
+/// A query with its own candidate list (listwise training): row logits are right·left / τ + <see cref="Offsets"/>[j]
+/// over the candidates, cross-entropy against <see cref="Target"/>. A fixed offset (e.g. scaled BM25) makes the cosine
+/// learn only what the offset gets wrong. <see cref="Keys"/> identify candidates so another row's copy of this row's
+/// target is never its negative.
+/// </summary>
+internal readonly record struct ListExample(Bag Query, Bag[] Candidates, long[] Keys, float[] Offsets, int Target)
+{
+    /// <summary>The smallest offset of the list: what another row's candidate gets as an in-batch negative.</summary>
+    public float MinOffset
+    {
+        get
+        {
+            var m = float.PositiveInfinity;
+            foreach (var o in Offsets) m = Math.Min(m, o);
+            return m;
+        }
+    }
+}
+
+/// <summary>
 /// Trains two <see cref="BagTower"/>s (or one shared tower) with sampled softmax over in-batch negatives:
 /// logits = left·right / τ, cross-entropy against the diagonal. Each batch is cut into a fixed number of shards
 /// that run in parallel with their own gradient buffers and are summed in shard order, so a fixed seed gives
@@ -35,6 +55,7 @@ internal sealed class TwoTowerTrainer
     private readonly AdamState _al, _ar;
     private long _step;
     private readonly float[] _attL, _attR;
+    private Side? _lc; // candidate rows of a listwise batch (grown on demand)
 
     public TwoTowerTrainer(BagTower left, BagTower right, TrainerOptions options)
     {
@@ -111,12 +132,190 @@ internal sealed class TwoTowerTrainer
         _right.Att.CopyTo(_attR, 0);
         _al.UpdateDense(_left, _gl[0], _o.LearningRate, _step);
         if (!_shared) _ar.UpdateDense(_right, _gr[0], _o.LearningRate, _step);
-        _al.ScatterEmbedding(_left, _l, batch, _attL, left: true);
-        _ar.ScatterEmbedding(_right, _r, batch, _attR, left: false);
-        if (negatives) _ar.ScatterEmbedding(_right, _n, batch, _attR, left: false, negative: true);
+        _al.ScatterEmbedding(_left, _l, b, i => batch[i].Left, _attL);
+        _ar.ScatterEmbedding(_right, _r, b, i => batch[i].Right, _attR);
+        if (negatives) _ar.ScatterEmbedding(_right, _n, b, i => batch[i].Negative, _attR);
         _al.UpdateEmbedding(_left, _o.EmbeddingLearningRate, _step);
         if (!_shared) _ar.UpdateEmbedding(_right, _o.EmbeddingLearningRate, _step);
         return loss;
+    }
+
+    /// <summary>One pass over listwise examples in a seeded random order; returns the mean batch loss.</summary>
+    public double ListEpoch(IReadOnlyList<ListExample> examples, Random rng, bool inBatch, Action<int, int, double>? progress = null)
+    {
+        var order = new int[examples.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        rng.Shuffle(order);
+        double total = 0;
+        var batches = 0;
+        var batch = new ListExample[_o.BatchSize];
+        for (var start = 0; start < order.Length; start += _o.BatchSize)
+        {
+            var b = Math.Min(_o.BatchSize, order.Length - start);
+            for (var i = 0; i < b; i++) batch[i] = examples[order[start + i]];
+            total += ListStep(batch.AsSpan(0, b), inBatch);
+            batches++;
+            progress?.Invoke(start + b, order.Length, total / batches);
+        }
+        return batches == 0 ? 0 : total / batches;
+    }
+
+    /// <summary>Mean listwise loss of a batch without updating (for tests).</summary>
+    public double ListLoss(ReadOnlySpan<ListExample> batch, bool inBatch)
+    {
+        var arr = batch.ToArray();
+        var starts = ListForward(arr);
+        return ListLogits(arr, starts, inBatch, computeGrads: false);
+    }
+
+    /// <summary>Loss of a listwise batch with its dense gradients summed into <see cref="LeftGrads"/> / <see cref="RightGrads"/>; no update.</summary>
+    internal double ListGradients(ListExample[] batch, bool inBatch)
+    {
+        var starts = ListForward(batch);
+        var loss = ListLogits(batch, starts, inBatch, computeGrads: true);
+        var c = _lc!;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = _o.Threads };
+        Parallel.For(0, Shards, po, s =>
+        {
+            var (lo, hi) = ShardRange(s, batch.Length);
+            _gl[s].Clear();
+            if (!_shared) _gr[s].Clear();
+            Span<float> scratch = stackalloc float[Math.Max(_left.Output + 2 * _left.Hidden, _right.Output + 2 * _right.Hidden)];
+            for (var i = lo; i < hi; i++)
+            {
+                _l.Backward(_left, i, batch[i].Query, _gl[s], scratch);
+                var cands = batch[i].Candidates;
+                for (var j = 0; j < cands.Length; j++) c.Backward(_right, starts[i] + j, cands[j], _gr[s], scratch);
+            }
+        });
+        for (var s = 1; s < Shards; s++)
+        {
+            _gl[s].AddTo(_gl[0]);
+            if (!_shared) _gr[s].AddTo(_gr[0]);
+        }
+        return loss;
+    }
+
+    /// <summary>Summed dense gradients of the left (query) tower after the last gradient pass.</summary>
+    internal BagTower.DenseGrads LeftGrads => _gl[0];
+    /// <summary>Summed dense gradients of the right (candidate) tower; the same object as <see cref="LeftGrads"/> when shared.</summary>
+    internal BagTower.DenseGrads RightGrads => _gr[0];
+
+    internal double ListStep(ReadOnlySpan<ListExample> batchSpan, bool inBatch)
+    {
+        var batch = batchSpan.ToArray();
+        var loss = ListGradients(batch, inBatch);
+        var starts = Starts(batch);
+        var c = _lc!;
+        _step++;
+        _left.Att.CopyTo(_attL, 0);
+        _right.Att.CopyTo(_attR, 0);
+        _al.UpdateDense(_left, _gl[0], _o.LearningRate, _step);
+        if (!_shared) _ar.UpdateDense(_right, _gr[0], _o.LearningRate, _step);
+        _al.ScatterEmbedding(_left, _l, batch.Length, i => batch[i].Query, _attL);
+        var owner = new int[starts[^1]];
+        for (var i = 0; i < batch.Length; i++) owner.AsSpan(starts[i], batch[i].Candidates.Length).Fill(i);
+        _ar.ScatterEmbedding(_right, c, owner.Length, r => batch[owner[r]].Candidates[r - starts[owner[r]]], _attR);
+        _al.UpdateEmbedding(_left, _o.EmbeddingLearningRate, _step);
+        if (!_shared) _ar.UpdateEmbedding(_right, _o.EmbeddingLearningRate, _step);
+        return loss;
+    }
+
+    // Row start of each example's candidates in the candidate side, plus the total at the end.
+    private static int[] Starts(ListExample[] batch)
+    {
+        var starts = new int[batch.Length + 1];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var e = batch[i];
+            if (e.Candidates.Length == 0 || e.Candidates.Length != e.Offsets.Length || e.Candidates.Length != e.Keys.Length || (uint)e.Target >= (uint)e.Candidates.Length)
+                throw new ArgumentException($"list example {i}: {e.Candidates.Length} candidates, {e.Offsets.Length} offsets, {e.Keys.Length} keys, target {e.Target}.");
+            starts[i + 1] = starts[i] + e.Candidates.Length;
+        }
+        return starts;
+    }
+
+    private int[] ListForward(ListExample[] batch)
+    {
+        if (batch.Length > _o.BatchSize) throw new ArgumentException($"{batch.Length} list examples exceed the batch size {_o.BatchSize}.");
+        var starts = Starts(batch);
+        if (_lc is null || _lc.Rows < starts[^1]) _lc = new Side(_right, Math.Max(starts[^1], _lc?.Rows * 2 ?? 0));
+        var c = _lc;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = _o.Threads };
+        Parallel.For(0, Shards, po, s =>
+        {
+            var (lo, hi) = ShardRange(s, batch.Length);
+            for (var i = lo; i < hi; i++)
+            {
+                _l.Forward(_left, i, batch[i].Query);
+                var cands = batch[i].Candidates;
+                for (var j = 0; j < cands.Length; j++) c.Forward(_right, starts[i] + j, cands[j]);
+            }
+        });
+        return starts;
+    }
+
+    // Row i's columns: its own candidates (logit cos/τ + offset), and with inBatch every other row's candidates at
+    // row i's smallest offset (masked where one is row i's target). Fills dY of both sides; returns the mean loss.
+    private double ListLogits(ListExample[] batch, int[] starts, bool inBatch, bool computeGrads)
+    {
+        var b = batch.Length;
+        var total = starts[^1];
+        var c = _lc!;
+        var invT = 1f / _o.Temperature;
+        var rowLoss = new double[b];
+        // Gradient w.r.t. each logit: own columns only (b × own) or every candidate row (b × total).
+        var g = new float[inBatch ? b * total : total];
+        var po = new ParallelOptions { MaxDegreeOfParallelism = _o.Threads };
+        Parallel.For(0, b, po, i =>
+        {
+            var e = batch[i];
+            var yi = _l.Y(i);
+            var row = inBatch ? g.AsSpan(i * total, total) : g.AsSpan(starts[i], e.Candidates.Length);
+            var own = inBatch ? starts[i] : 0;
+            if (inBatch)
+            {
+                var floor = e.MinOffset;
+                var target = e.Keys[e.Target];
+                for (var k = 0; k < b; k++)
+                {
+                    if (k == i) continue;
+                    for (var j = 0; j < batch[k].Candidates.Length; j++)
+                        row[starts[k] + j] = batch[k].Keys[j] == target ? float.NegativeInfinity : TensorPrimitives.Dot(yi, c.Y(starts[k] + j)) * invT + floor;
+                }
+            }
+            for (var j = 0; j < e.Candidates.Length; j++) row[own + j] = TensorPrimitives.Dot(yi, c.Y(starts[i] + j)) * invT + e.Offsets[j];
+            var max = TensorPrimitives.Max(row);
+            double sum = 0;
+            for (var j = 0; j < row.Length; j++) { var x = MathF.Exp(row[j] - max); row[j] = x; sum += x; }
+            rowLoss[i] = -Math.Log(row[own + e.Target] / sum);
+            TensorPrimitives.Multiply(row, (float)(1.0 / (sum * b)), row);
+            row[own + e.Target] -= 1f / b;
+        });
+        if (computeGrads)
+        {
+            Parallel.For(0, b, po, i =>
+            {
+                var d = _l.DY(i);
+                d.Clear();
+                var (lo, hi) = inBatch ? (0, total) : (starts[i], starts[i + 1]);
+                var row = inBatch ? g.AsSpan(i * total, total) : g.AsSpan(starts[i], hi - lo);
+                for (var r = lo; r < hi; r++) { var x = row[r - lo]; if (x != 0f) TensorPrimitives.MultiplyAdd(c.Y(r), x * invT, d, d); }
+            });
+            Parallel.For(0, b, po, k =>
+            {
+                for (var r = starts[k]; r < starts[k + 1]; r++)
+                {
+                    var d = c.DY(r);
+                    d.Clear();
+                    if (!inBatch) { TensorPrimitives.MultiplyAdd(_l.Y(k), g[r] * invT, d, d); continue; }
+                    for (var i = 0; i < b; i++) { var x = g[i * total + r]; if (x != 0f) TensorPrimitives.MultiplyAdd(_l.Y(i), x * invT, d, d); }
+                }
+            });
+        }
+        double loss = 0;
+        foreach (var l in rowLoss) loss += l;
+        return loss / b;
     }
 
     private void ForwardAll(PairExample[] batch)
@@ -202,6 +401,7 @@ internal sealed class TwoTowerTrainer
         private readonly int _dim, _hidden, _out;
         public Side(BagTower t, int batch)
         {
+            Rows = batch;
             _dim = t.Dim; _hidden = t.Hidden; _out = t.Output;
             Pooled = new float[batch * _dim]; DPooled = new float[batch * _dim];
             Z1 = new float[batch * _hidden]; H = new float[batch * _hidden];
@@ -210,6 +410,7 @@ internal sealed class TwoTowerTrainer
             ArgMax = new int[t.Pooling == BagPooling.Max ? batch * _dim : 0];
             Alpha = new float[batch][]; DScore = new float[batch][];
         }
+        public int Rows { get; }
         public int[] ArgMax { get; }
         public float[][] Alpha { get; }
         public float[][] DScore { get; }
@@ -276,14 +477,14 @@ internal sealed class TwoTowerTrainer
             if (t.Att.Length > 0) Adam(t.Att, g.Att, _mAtt, _vAtt, c);
         }
 
-        public void ScatterEmbedding(BagTower t, Side side, PairExample[] batch, float[] att, bool left, bool negative = false)
+        public void ScatterEmbedding(BagTower t, Side side, int rows, Func<int, Bag> bagAt, float[] att)
         {
-            for (var i = 0; i < batch.Length; i++)
+            var attention = t.Pooling == BagPooling.Attention;
+            for (var i = 0; i < rows; i++)
             {
-                if (negative && !batch[i].HasNegative) continue;
-                var bag = negative ? batch[i].Negative : left ? batch[i].Left : batch[i].Right;
+                var bag = bagAt(i);
+                if (bag.Ids is null) continue; // no hard negative in this row
                 var n = bag.Ids.Length;
-                var attention = t.Pooling == BagPooling.Attention;
                 t.ScatterPoolGrad(bag.Ids, bag.Weights, side.DP(i), side.Denom[i], side.AM(i),
                     attention ? side.Alpha[i].AsSpan(0, n) : default, attention ? side.DScore[i].AsSpan(0, n) : default, att, _gE, _touch);
             }
