@@ -102,7 +102,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         var queries = new Option<int>("--queries") { Description = "Timed queries.", DefaultValueFactory = _ => 5_000 };
         var dir = new Option<string?>("--index") { Description = "Index directory to reuse or create (default: a temporary one, deleted after)." };
         var priming = new Option<string>("--priming") { Description = "on, off, or ab (each query timed off then on, interleaved).", DefaultValueFactory = _ => "on" };
-        var threads = new Option<string>("--threads") { Description = "Threads per recall (IndexOptions.RecallParallelism): 1 (the default), 2, or ab (every query timed with both, interleaved).", DefaultValueFactory = _ => "1" };
+        var threads = new Option<string>("--threads") { Description = "Threads per recall (IndexOptions.RecallParallelism): 1, 2 (the default), or ab (every query timed with both, interleaved).", DefaultValueFactory = _ => "2" };
         var cutoff = new Option<string>("--cutoff") { Description = "Common-term cutoff of long queries (IndexOptions.LongQueryWords): on, off (exact), or ab (interleaved).", DefaultValueFactory = _ => "on" };
         var clients = new Option<int>("--clients") { Description = "Also measure throughput with this many concurrent clients (0: skip).", DefaultValueFactory = _ => 0 };
         var engine = new Option<string>("--engine") { Description = "maxscore (the recall path) or lucene (the same query scored exhaustively by Lucene, for comparison).", DefaultValueFactory = _ => "maxscore" };
@@ -151,7 +151,7 @@ public sealed class BenchRecallCommand : IBenchCommand
                 Console.WriteLine($"resident postings (df >= {res.MinDocFreq} per segment): {res.Terms:N0} lists, {res.Postings:N0} postings, {res.Bytes / 1048576.0:F1} MB (+ {res.WindowBytes / 1048576.0:F1} MB of per-window maxima), copied in {index.ResidentSeconds:F2} s at open");
                 var lengths = new double[m];
                 for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
-                int[] threadModes = threads switch { "2" => [2], "ab" => [1, 2], _ => [1] };
+                int[] threadModes = threads switch { "2" => [2], "ab" => [1, 2], "1" => [1], _ => [2] };
                 var longWords = index.Options.LongQueryWords;
                 int[] cutoffModes = cutoff switch { "off" => [0], "ab" => [0, longWords], _ => [longWords] };
                 index.LongQueryWords = cutoffModes[0];
