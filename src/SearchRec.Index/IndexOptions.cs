@@ -61,7 +61,7 @@ public sealed class IndexOptions
     /// N and pruning with the best N-th score any of them has (results are the same). Only idle cores are used: with
     /// as many recalls running as cores, each stays on its own thread. 1 keeps every recall on the calling thread.
     /// Default 2: on the quiet 2-core machine at 1M products, one client, it took recall from p50 2.35 / p99 17.3 ms to
-    /// 1.75 / 10.1 ms, and with two clients throughput was the same (617 vs 616 queries/s), since no helper is started
+    /// 1.75–1.97 / 10.1–11.6 ms over three runs, and with two clients throughput was the same (617 vs 616 queries/s), since no helper is started
     /// while every core runs a recall. Read when the index is opened; not part of how it was built.
     /// </summary>
     public int RecallParallelism { get; set; } = 2;
