@@ -206,6 +206,42 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Residual_ensemble_trains_k_towers_per_fold_from_one_teacher_and_fuses_their_mean_cosine()
+    {
+        using var models = new TempDir();
+        var log = File.ReadLines(_shop.File("catalog.jsonl")).Take(200)
+            .Select((l, i) => $"{i + 1}\t{JsonDocument.Parse(l).RootElement.GetProperty("title").GetString()![..6]}");
+        File.WriteAllLines(models.File("log.tsv"), log);
+        models.Write("distill.json", """{"queryLog": "log.tsv", "queries": 200, "candidates": 5, "epochs": 1, "residual": {"epochs": 1, "fusionWeight": 0.6, "ensemble": 2}}""");
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-residual-ens,dense-residual-ens,bm25+dense-residual-ens-fixed,bm25-top10-by-dense-residual-ens",
+            "--folds", "2", "--seed", "9", "--models", models.Path, "--json", "--report", _shop.File("residual-ens/report.html"), "--depth", "50");
+
+        Assert.True(code == 0, stderr);
+        var rankers = stdout.TrimEnd().Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("ranker").GetString()).ToList();
+        Assert.Equal(["bm25+dense-residual-ens", "dense-residual-ens", "bm25+dense-residual-ens-fixed", "bm25-top10-by-dense-residual-ens"], rankers);
+        Assert.Contains("bm25+dense-residual-ens-fixed: fixed weight 0.6 on the deep score", stderr, StringComparison.Ordinal);
+        // Two folds × two towers, seeds 9 and 10; one teacher per fold.
+        var folds = Directory.GetDirectories(models.File("residual-ens")).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["seed9-fold1", "seed9-fold2"], folds);
+        foreach (var f in folds) Assert.Equal(["m1", "m2"], Directory.GetDirectories(models.File($"residual-ens/{f}")).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal));
+        Assert.Contains("tower 2/2 (seed 10)", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, stderr.Split('\n').Count(l => l.Contains("teacher LambdaMART", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Residual_ensemble_of_zero_towers_exits_2_naming_the_field()
+    {
+        using var models = new TempDir();
+        models.Write("distill.json", """{"queryLog": "log.tsv", "residual": {"ensemble": 0}}""");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-residual-ens", "--models", models.Path, "--report", _shop.File("bad-ens/report.html"));
+        Assert.Equal(2, code);
+        Assert.Contains("residual.ensemble must be between 1 and 16 (was 0)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Demo_without_serving_runs_its_steps_in_order_and_leaves_a_shop_an_index_a_report_and_trained_models()
     {
         Assert.Equal([10.0, 20, 30, 40], DemoCommand.Steps().Select(s => s.Order).Take(4));

@@ -100,10 +100,15 @@ internal sealed class ResidualSettings
     /// fine-tune; the weak-pair epochs are then skipped. Default null: a fresh tower trained on the catalog's weak pairs first.
     /// </summary>
     public string? Init { get; set; }
+    /// <summary>Towers in the <c>-residual-ens</c> rankers' ensemble (tower seeds seed, seed + 1, …). Default 3.</summary>
+    public int Ensemble { get; set; } = 3;
+
+    internal const int MaxEnsemble = 16;
 
     internal void Validate(string file)
     {
         if (Epochs < 1) throw new InvalidDataException($"{file}: residual.epochs must be positive (was {Epochs}).");
+        if (Ensemble < 1 || Ensemble > MaxEnsemble) throw new InvalidDataException($"{file}: residual.ensemble must be between 1 and {MaxEnsemble} (was {Ensemble}).");
         if (!(FusionWeight > 0 && FusionWeight < 1)) throw new InvalidDataException($"{file}: residual.fusionWeight must be in (0, 1) (was {FusionWeight}).");
     }
 }
@@ -128,6 +133,7 @@ internal sealed class DistillState
     private readonly Lazy<List<Product>> _products;
     private readonly ConcurrentDictionary<string, Lazy<DeepScorer>> _towers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<DeepScorer>> _residual = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<TowerEnsemble>> _ensembles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<(IRankerModel Model, int Fold)>> _teachers = new(StringComparer.Ordinal);
     private int _folds;
 
@@ -154,6 +160,10 @@ internal sealed class DistillState
     /// <summary>The residual tower of these training queries (trained once, shared by the residual rankers).</summary>
     internal DeepScorer ResidualTower(IReadOnlyList<EvalQuery> train) =>
         _residual.GetOrAdd(Key(train), _ => new Lazy<DeepScorer>(() => TrainResidualFold(train))).Value;
+
+    /// <summary>The residual ensemble of these training queries (trained once, shared by the <c>-residual-ens</c> rankers).</summary>
+    internal TowerEnsemble ResidualEnsemble(IReadOnlyList<EvalQuery> train) =>
+        _ensembles.GetOrAdd(Key(train), _ => new Lazy<TowerEnsemble>(() => TrainResidualEnsemble(train))).Value;
 
     /// <summary>The fusion weight the residual towers are trained for (<c>residual.fusionWeight</c>).</summary>
     internal double ResidualFusionWeight => _settings.Residual.FusionWeight;
@@ -280,6 +290,48 @@ internal sealed class DistillState
     private DeepScorer TrainResidualFold(IReadOnlyList<EvalQuery> train)
     {
         var sw = Stopwatch.StartNew();
+        var (lists, fold) = ResidualLists(train);
+        var dir = Path.Combine(_modelsDir, "residual", $"seed{_context.Seed}-fold{fold}");
+        TrainResidualTower(lists, fold, _context.Seed, dir, "");
+        Report($"fold {fold}: residual tower in {dir} ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
+        return DeepScorer.Open(dir, tokenizer: _tokenizer);
+    }
+
+    /// <summary>
+    /// <c>residual.ensemble</c> residual towers of one fold, trained as <see cref="TrainResidualFold"/> on the same
+    /// teacher's lists with tower seeds seed, seed + 1, …; their score is the mean cosine (<see cref="TowerEnsemble"/>).
+    /// </summary>
+    private TowerEnsemble TrainResidualEnsemble(IReadOnlyList<EvalQuery> train)
+    {
+        var sw = Stopwatch.StartNew();
+        var (lists, fold) = ResidualLists(train);
+        var k = _settings.Residual.Ensemble;
+        var members = new List<DeepScorer>(k);
+        try
+        {
+            for (var m = 0; m < k; m++)
+            {
+                var dir = Path.Combine(_modelsDir, "residual-ens", $"seed{_context.Seed}-fold{fold}", $"m{m + 1}");
+                TrainResidualTower(lists, fold, _context.Seed + m, dir, $"tower {m + 1}/{k}: ");
+                members.Add(DeepScorer.Open(dir, tokenizer: _tokenizer));
+                Report($"fold {fold}: tower {m + 1}/{k} (seed {_context.Seed + m}) in {dir} ({sw.Elapsed.TotalSeconds:F0} s so far)");
+            }
+        }
+        catch
+        {
+            foreach (var t in members) t.Dispose();
+            throw;
+        }
+        Report($"fold {fold}: residual ensemble of {k} towers ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
+        return TowerEnsemble.Create(members);
+    }
+
+    /// <summary>
+    /// The fold's residual lists: the teacher picks one of BM25's candidates of each query-log query (its top; ties
+    /// to the better BM25 rank), each candidate keeping its normalised BM25 score as the logit offset.
+    /// </summary>
+    private (List<ResidualList> Lists, int Fold) ResidualLists(IReadOnlyList<EvalQuery> train)
+    {
         var (teacher, fold) = Teacher(train);
         var log = _log.Value;
         var lists = new List<ResidualList>(log.Queries.Length);
@@ -296,16 +348,20 @@ internal sealed class DistillState
             if (best != 0) overruled++;
             lists.Add(new ResidualList(log.Queries[i], log.Ids[i], log.Bm25[i], best));
         }
-        var r = _settings.Residual;
         Report($"fold {fold}: {lists.Count:N0} residual lists of up to {_settings.Candidates} BM25 candidates; the teacher overrules BM25's top on {overruled:N0} ({100.0 * overruled / Math.Max(1, lists.Count):F1} %)");
-        var dir = Path.Combine(_modelsDir, "residual", $"seed{_context.Seed}-fold{fold}");
+        return (lists, fold);
+    }
+
+    // The tower (trained first on the catalog's weak pairs, or loaded from residual.init) then learns the lists
+    // with logits cos/τ + β·bm25, so its cosine moves only where BM25 plus the cosine disagrees with the teacher.
+    private void TrainResidualTower(List<ResidualList> lists, int fold, int seed, string dir, string label)
+    {
+        var r = _settings.Residual;
         var options = new DeepTrainingOptions
         {
-            Seed = _context.Seed, TextEpochs = r.Init is null ? _settings.Epochs : 0, InitialTextModel = r.Init, ResidualEpochs = r.Epochs, ResidualFusionWeight = r.FusionWeight, ResidualInBatch = r.InBatch,
+            Seed = seed, TextEpochs = r.Init is null ? _settings.Epochs : 0, InitialTextModel = r.Init, ResidualEpochs = r.Epochs, ResidualFusionWeight = r.FusionWeight, ResidualInBatch = r.InBatch,
             ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), StringComparer.Ordinal),
         };
-        DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"fold {fold}: {m}"), residualLists: lists);
-        Report($"fold {fold}: residual tower in {dir} ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
-        return DeepScorer.Open(dir, tokenizer: _tokenizer);
+        DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"fold {fold}: {label}{m}"), residualLists: lists);
     }
 }
