@@ -231,6 +231,31 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Nested_residual_weight_is_chosen_by_half_teachers_on_the_training_queries_they_did_not_see()
+    {
+        using var models = new TempDir();
+        var log = File.ReadLines(_shop.File("catalog.jsonl")).Take(150)
+            .Select((l, i) => $"{i + 1}\t{JsonDocument.Parse(l).RootElement.GetProperty("title").GetString()![..6]}");
+        File.WriteAllLines(models.File("log.tsv"), log);
+        models.Write("distill.json", """{"queryLog": "log.tsv", "queries": 150, "candidates": 5, "epochs": 1, "residual": {"epochs": 1, "fusionWeight": 0.5, "ensemble": 1}}""");
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-residual-ens-nested", "--folds", "2", "--models", models.Path, "--json",
+            "--report", _shop.File("residual-nested/report.html"), "--depth", "50");
+
+        Assert.True(code == 0, stderr);
+        Assert.Single(stdout.Split('\n'), l => l.StartsWith("{\"ranker\":\"bm25+dense-residual-ens-nested\"", StringComparison.Ordinal));
+        var lines = stderr.Split('\n');
+        // Per outer fold: its own teacher (the final towers) and one per half.
+        Assert.Equal(2, lines.Count(l => l.Contains("teacher LambdaMART", StringComparison.Ordinal) && !l.Contains("half", StringComparison.Ordinal)));
+        Assert.Equal(4, lines.Count(l => l.Contains("teacher LambdaMART", StringComparison.Ordinal) && l.Contains("half", StringComparison.Ordinal)));
+        Assert.Equal(2, lines.Count(l => l.Contains("nested weight", StringComparison.Ordinal)));
+        Assert.Equal(4, Directory.GetDirectories(models.File("residual-ens-nested")).Length);
+        var flat = System.Text.RegularExpressions.Regex.Replace(stderr, @"\s+", " "); // the console wraps long lines
+        Assert.Equal(2, flat.Split("chosen on training queries the teacher did not see").Length - 1);
+    }
+
+    [Fact]
     public void Residual_ensemble_of_zero_towers_exits_2_naming_the_field()
     {
         using var models = new TempDir();

@@ -45,6 +45,8 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
             "BM25 (all fields) + the residual ensemble's mean cosine, fixed weight chosen on training folds (needs --models DIR/distill.json)");
         registry.RegisterExperimental(new FusionFactory("bm25+dense-residual-ens-fixed", RecallFields.All, (c, train) => DistillState.For(c).ResidualEnsemble(train), c => DistillState.For(c).ResidualFusionWeight),
             "bm25+dense-residual-ens at the weight the towers were trained for (residual.fusionWeight) (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new FusionFactory("bm25+dense-residual-ens-nested", RecallFields.All, (c, train) => DistillState.For(c).ResidualEnsemble(train), nestedWeight: (c, train) => DistillState.For(c).NestedResidualWeight(train)),
+            "bm25+dense-residual-ens with the weight chosen on training queries the teacher did not see (two half-teachers, an ensemble each; needs --models DIR/distill.json)");
         registry.RegisterExperimental(new ReorderFactory("bm25-top10-by-dense-residual-ens", (c, train) => DistillState.For(c).ResidualEnsemble(train)),
             "BM25 with its top 10 re-sorted by the residual ensemble's mean cosine alone (diagnostic; needs --models DIR/distill.json)");
     }
@@ -88,14 +90,22 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth) => scorer.Nearest(query, depth);
     }
 
-    // fixedWeight: the deep score's weight, decided in advance; null chooses it on the fold's training queries.
-    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, IDenseScorer> tower, Func<EvalContext, double>? fixedWeight = null) : ICrossValidatedRankerFactory
+    // fixedWeight: the deep score's weight, decided in advance; nestedWeight: chosen by the tower's own procedure
+    // (queries its teacher did not see); neither: chosen on the fold's training queries.
+    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, IDenseScorer> tower, Func<EvalContext, double>? fixedWeight = null,
+        Func<EvalContext, IReadOnlyList<EvalQuery>, double>? nestedWeight = null) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
             var scorer = tower(context, trainQueries);
+            if (nestedWeight is not null)
+            {
+                var w = nestedWeight(context, trainQueries);
+                context.Log?.Report($"{name}: weight {w:0.###} on the deep score, chosen on training queries the teacher did not see");
+                return new FusedRanker(name, fields, context.Index, scorer, w);
+            }
             if (fixedWeight is not null)
             {
                 var w = fixedWeight(context);
