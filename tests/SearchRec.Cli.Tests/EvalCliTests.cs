@@ -30,7 +30,11 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 
     private static readonly Lock ConsoleLock = new();
 
-    private static (int Code, string Out, string Err) Run(ICliCommand command, params string[] args)
+    private static (int Code, string Out, string Err) Run(ICliCommand command, params string[] args) => Run(command.Build(), args);
+
+    private static (int Code, string Out, string Err) Run(IBenchCommand command, params string[] args) => Run(command.Build(), args);
+
+    private static (int Code, string Out, string Err) Run(Command command, params string[] args)
     {
         lock (ConsoleLock)
         {
@@ -40,7 +44,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             Console.SetError(e);
             try
             {
-                var code = command.Build().Parse(args).Invoke();
+                var code = command.Parse(args).Invoke();
                 return (code, o.ToString(), e.ToString());
             }
             finally
@@ -253,6 +257,27 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Equal(4, Directory.GetDirectories(models.File("residual-ens-nested")).Length);
         var flat = System.Text.RegularExpressions.Regex.Replace(stderr, @"\s+", " "); // the console wraps long lines
         Assert.Equal(2, flat.Split("chosen on training queries the teacher did not see").Length - 1);
+    }
+
+    [Fact]
+    public void Bench_deep_with_an_ensemble_times_the_mean_of_the_towers()
+    {
+        using var dir = new TempDir();
+        var products = new[] { SearchRec.Core.Product.Of("1", "红色连衣裙 夏季"), SearchRec.Core.Product.Of("2", "蓝牙耳机 无线"), SearchRec.Core.Product.Of("3", "不锈钢保温杯") };
+        foreach (var seed in new[] { 1, 2 })
+        {
+            var options = new SearchRec.Deep.Training.DeepTrainingOptions
+            {
+                Seed = seed, TextEpochs = 1, BatchSize = 4, Text = new SearchRec.Deep.Text.TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 8, OutputDim = 4,
+            };
+            SearchRec.Deep.Training.DeepTraining.TrainText(products, [], dir.File($"m{seed}"), options);
+        }
+
+        var (code, stdout, stderr) = Run(new BenchDeepCommand(), "--models", dir.File("m1"), "--ensemble", dir.File("m2"), "--iterations", "100");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("ensemble of 2 towers (mean cosine), 8 floats per item", stdout, StringComparison.Ordinal);
+        Assert.Contains("dense recall top 100 of 3 (exact)", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
