@@ -30,7 +30,11 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 
     private static readonly Lock ConsoleLock = new();
 
-    private static (int Code, string Out, string Err) Run(ICliCommand command, params string[] args)
+    private static (int Code, string Out, string Err) Run(ICliCommand command, params string[] args) => Run(command.Build(), args);
+
+    private static (int Code, string Out, string Err) Run(IBenchCommand command, params string[] args) => Run(command.Build(), args);
+
+    private static (int Code, string Out, string Err) Run(Command command, params string[] args)
     {
         lock (ConsoleLock)
         {
@@ -40,7 +44,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             Console.SetError(e);
             try
             {
-                var code = command.Build().Parse(args).Invoke();
+                var code = command.Parse(args).Invoke();
                 return (code, o.ToString(), e.ToString());
             }
             finally
@@ -203,6 +207,88 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-residual", "--models", models.Path, "--report", _shop.File("bad-residual/report.html"));
         Assert.Equal(2, code);
         Assert.Contains("residual.fusionWeight must be in (0, 1)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Residual_ensemble_trains_k_towers_per_fold_from_one_teacher_and_fuses_their_mean_cosine()
+    {
+        using var models = new TempDir();
+        var log = File.ReadLines(_shop.File("catalog.jsonl")).Take(200)
+            .Select((l, i) => $"{i + 1}\t{JsonDocument.Parse(l).RootElement.GetProperty("title").GetString()![..6]}");
+        File.WriteAllLines(models.File("log.tsv"), log);
+        models.Write("distill.json", """{"queryLog": "log.tsv", "queries": 200, "candidates": 5, "epochs": 1, "residual": {"epochs": 1, "fusionWeight": 0.6, "ensemble": 2}}""");
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-residual-ens,dense-residual-ens,bm25+dense-residual-ens-fixed,bm25-top10-by-dense-residual-ens",
+            "--folds", "2", "--seed", "9", "--models", models.Path, "--json", "--report", _shop.File("residual-ens/report.html"), "--depth", "50");
+
+        Assert.True(code == 0, stderr);
+        var rankers = stdout.TrimEnd().Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("ranker").GetString()).ToList();
+        Assert.Equal(["bm25+dense-residual-ens", "dense-residual-ens", "bm25+dense-residual-ens-fixed", "bm25-top10-by-dense-residual-ens"], rankers);
+        Assert.Contains("bm25+dense-residual-ens-fixed: fixed weight 0.6 on the deep score", stderr, StringComparison.Ordinal);
+        // Two folds × two towers, seeds 9 and 10; one teacher per fold.
+        var folds = Directory.GetDirectories(models.File("residual-ens")).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["seed9-fold1", "seed9-fold2"], folds);
+        foreach (var f in folds) Assert.Equal(["m1", "m2"], Directory.GetDirectories(models.File($"residual-ens/{f}")).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal));
+        Assert.Contains("tower 2/2 (seed 10)", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, stderr.Split('\n').Count(l => l.Contains("teacher LambdaMART", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Nested_residual_weight_is_chosen_by_half_teachers_on_the_training_queries_they_did_not_see()
+    {
+        using var models = new TempDir();
+        var log = File.ReadLines(_shop.File("catalog.jsonl")).Take(150)
+            .Select((l, i) => $"{i + 1}\t{JsonDocument.Parse(l).RootElement.GetProperty("title").GetString()![..6]}");
+        File.WriteAllLines(models.File("log.tsv"), log);
+        models.Write("distill.json", """{"queryLog": "log.tsv", "queries": 150, "candidates": 5, "epochs": 1, "residual": {"epochs": 1, "fusionWeight": 0.5, "ensemble": 1}}""");
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-residual-ens-nested", "--folds", "2", "--models", models.Path, "--json",
+            "--report", _shop.File("residual-nested/report.html"), "--depth", "50");
+
+        Assert.True(code == 0, stderr);
+        Assert.Single(stdout.Split('\n'), l => l.StartsWith("{\"ranker\":\"bm25+dense-residual-ens-nested\"", StringComparison.Ordinal));
+        var lines = stderr.Split('\n');
+        // Per outer fold: its own teacher (the final towers) and one per half.
+        Assert.Equal(2, lines.Count(l => l.Contains("teacher LambdaMART", StringComparison.Ordinal) && !l.Contains("half", StringComparison.Ordinal)));
+        Assert.Equal(4, lines.Count(l => l.Contains("teacher LambdaMART", StringComparison.Ordinal) && l.Contains("half", StringComparison.Ordinal)));
+        Assert.Equal(2, lines.Count(l => l.Contains("nested weight", StringComparison.Ordinal)));
+        Assert.Equal(4, Directory.GetDirectories(models.File("residual-ens-nested")).Length);
+        var flat = System.Text.RegularExpressions.Regex.Replace(stderr, @"\s+", " "); // the console wraps long lines
+        Assert.Equal(2, flat.Split("chosen on training queries the teacher did not see").Length - 1);
+    }
+
+    [Fact]
+    public void Bench_deep_with_an_ensemble_times_the_mean_of_the_towers()
+    {
+        using var dir = new TempDir();
+        var products = new[] { SearchRec.Core.Product.Of("1", "红色连衣裙 夏季"), SearchRec.Core.Product.Of("2", "蓝牙耳机 无线"), SearchRec.Core.Product.Of("3", "不锈钢保温杯") };
+        foreach (var seed in new[] { 1, 2 })
+        {
+            var options = new SearchRec.Deep.Training.DeepTrainingOptions
+            {
+                Seed = seed, TextEpochs = 1, BatchSize = 4, Text = new SearchRec.Deep.Text.TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 8, OutputDim = 4,
+            };
+            SearchRec.Deep.Training.DeepTraining.TrainText(products, [], dir.File($"m{seed}"), options);
+        }
+
+        var (code, stdout, stderr) = Run(new BenchDeepCommand(), "--models", dir.File("m1"), "--ensemble", dir.File("m2"), "--iterations", "100");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("ensemble of 2 towers (mean cosine), 8 floats per item", stdout, StringComparison.Ordinal);
+        Assert.Contains("dense recall top 100 of 3 (exact)", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Residual_ensemble_of_zero_towers_exits_2_naming_the_field()
+    {
+        using var models = new TempDir();
+        models.Write("distill.json", """{"queryLog": "log.tsv", "residual": {"ensemble": 0}}""");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-residual-ens", "--models", models.Path, "--report", _shop.File("bad-ens/report.html"));
+        Assert.Equal(2, code);
+        Assert.Contains("residual.ensemble must be between 1 and 16 (was 0)", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

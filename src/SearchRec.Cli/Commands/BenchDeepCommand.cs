@@ -10,6 +10,7 @@ namespace SearchRec.Cli.Commands;
 /// <summary>
 /// <c>searchrec bench deep</c>: query-tower latency, scoring 200 candidates, exact dense recall, user-tower latency
 /// (p50/p99 over single requests on one thread), the training times recorded at training, and the model files' sizes.
+/// <c>--ensemble DIR…</c> times the text measurements on the mean of several towers' cosines instead.
 /// </summary>
 public sealed class BenchDeepCommand : IBenchCommand
 {
@@ -19,11 +20,16 @@ public sealed class BenchDeepCommand : IBenchCommand
         var models = new Option<string>("--models") { Description = "Models directory written by train-deep.", Required = true };
         var queries = new Option<string?>("--queries") { Description = "Queries (qid<TAB>query) to time; default: spans of stored item texts." };
         var iterations = new Option<int>("--iterations") { Description = "Timed requests per measurement.", DefaultValueFactory = _ => 5000 };
+        var ensemble = new Option<string[]>("--ensemble")
+        {
+            Description = "Further models directories whose text towers join --models' as one ensemble (mean cosine, TowerEnsemble); default none.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var cmd = new Command("deep", "Deep model speed: query tower, scoring 200 candidates, dense recall, user tower, model sizes.");
-        cmd.Options.Add(models); cmd.Options.Add(queries); cmd.Options.Add(iterations);
+        cmd.Options.Add(models); cmd.Options.Add(queries); cmd.Options.Add(iterations); cmd.Options.Add(ensemble);
         cmd.SetAction(pr =>
         {
-            try { return Run(pr.GetValue(models)!, pr.GetValue(queries), Math.Max(100, pr.GetValue(iterations))); }
+            try { return Run(pr.GetValue(models)!, pr.GetValue(queries), Math.Max(100, pr.GetValue(iterations)), pr.GetValue(ensemble) ?? []); }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
             {
                 Console.Error.WriteLine($"bench deep: {e.Message}");
@@ -33,7 +39,7 @@ public sealed class BenchDeepCommand : IBenchCommand
         return cmd;
     }
 
-    private static int Run(string dir, string? queryFile, int iterations)
+    private static int Run(string dir, string? queryFile, int iterations, string[] ensemble)
     {
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
         var manifest = DeepModelManifest.Read(dir);
@@ -44,7 +50,16 @@ public sealed class BenchDeepCommand : IBenchCommand
         var rng = new Random(1);
         if (manifest.Text is not null)
         {
-            using var scorer = DeepScorer.Open(dir);
+            var first = DeepScorer.Open(dir);
+            var itemCount = first.ItemCount;
+            IDenseScorer scorer = first;
+            if (ensemble.Length > 0)
+            {
+                var all = TowerEnsemble.Create([first, .. ensemble.Select(d => DeepScorer.Open(d))]);
+                (scorer, itemCount) = (all, all.ItemCount);
+                Console.WriteLine($"text: ensemble of {all.Count} towers (mean cosine), {all.Dimension} floats per item");
+            }
+            using var owner = (IDisposable)scorer;
             var texts = File.ReadLines(Path.Combine(dir, manifest.Text.ItemVectors + ".tsv")).Select(l => (Id: l[..l.IndexOf('\t')], Text: l[(l.IndexOf('\t') + 1)..])).ToArray();
             var qs = queryFile is not null
                 ? TrainDeepCommand.ReadQueries(queryFile).Values.ToArray()
@@ -56,7 +71,7 @@ public sealed class BenchDeepCommand : IBenchCommand
             scorer.EncodeQuery(qs[0], v);
             Report("score 200 candidates (gather + dot)", iterations * 4, i => scorer.Score(v, candidates[i % candidates.Length], scores));
             Report("query tower + score 200", iterations, i => { scorer.EncodeQuery(qs[i % qs.Length], v); scorer.Score(v, candidates[i % candidates.Length], scores); });
-            Report($"dense recall top 100 of {scorer.ItemCount:N0} (exact)", Math.Max(100, iterations / 5), i => scorer.Nearest(qs[i % qs.Length], 100));
+            Report($"dense recall top 100 of {itemCount:N0} (exact)", Math.Max(100, iterations / 5), i => scorer.Nearest(qs[i % qs.Length], 100));
         }
         if (manifest.Behaviour is not null)
         {

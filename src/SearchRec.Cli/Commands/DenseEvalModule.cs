@@ -14,8 +14,8 @@ namespace SearchRec.Cli.Commands;
 /// cosine over BM25's top 200 ∪ dense's top 50; the weight is chosen on each fold's training queries). Both need
 /// <c>--models DIR</c> from <c>searchrec train-deep</c>. The <c>-distilled</c> rankers train their own tower per fold
 /// (a judged LambdaMART teacher distilled over the query log; see <c>docs/deep-model.md</c>), the <c>-residual</c>
-/// ones a tower trained for the fusion (BM25 as a fixed logit offset, the teacher's pick as target); both need
-/// <c>DIR/distill.json</c>.
+/// ones a tower trained for the fusion (BM25 as a fixed logit offset, the teacher's pick as target), the
+/// <c>-residual-ens</c> ones the mean cosine of several such towers; all need <c>DIR/distill.json</c>.
 /// </summary>
 public sealed class DeepEvalRankerModule : IEvalRankerModule
 {
@@ -39,23 +39,33 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
             "bm25+dense-residual at the weight the tower was trained for (residual.fusionWeight), not one chosen on the training folds (needs --models DIR/distill.json)");
         registry.RegisterExperimental(new ReorderFactory("bm25-top10-by-dense-residual", (c, train) => DistillState.For(c).ResidualTower(train)),
             "BM25 with its top 10 re-sorted by the per-fold residual tower alone (diagnostic; needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new TowerDenseFactory("dense-residual-ens", (c, train) => DistillState.For(c).ResidualEnsemble(train)),
+            "Mean cosine of residual.ensemble residual towers per fold (tower seeds seed, seed+1, …; one teacher and one set of lists): exact dense recall (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new FusionFactory("bm25+dense-residual-ens", RecallFields.All, (c, train) => DistillState.For(c).ResidualEnsemble(train)),
+            "BM25 (all fields) + the residual ensemble's mean cosine, fixed weight chosen on training folds (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new FusionFactory("bm25+dense-residual-ens-fixed", RecallFields.All, (c, train) => DistillState.For(c).ResidualEnsemble(train), c => DistillState.For(c).ResidualFusionWeight),
+            "bm25+dense-residual-ens at the weight the towers were trained for (residual.fusionWeight) (needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new FusionFactory("bm25+dense-residual-ens-nested", RecallFields.All, (c, train) => DistillState.For(c).ResidualEnsemble(train), nestedWeight: (c, train) => DistillState.For(c).NestedResidualWeight(train)),
+            "bm25+dense-residual-ens with the weight chosen on training queries the teacher did not see (two half-teachers, an ensemble each; needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new ReorderFactory("bm25-top10-by-dense-residual-ens", (c, train) => DistillState.For(c).ResidualEnsemble(train)),
+            "BM25 with its top 10 re-sorted by the residual ensemble's mean cosine alone (diagnostic; needs --models DIR/distill.json)");
     }
 
-    private sealed class TowerDenseFactory(string name, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower) : ICrossValidatedRankerFactory
+    private sealed class TowerDenseFactory(string name, Func<EvalContext, IReadOnlyList<EvalQuery>, IDenseScorer> tower) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new DenseRanker(tower(context, trainQueries), Name);
     }
 
-    private sealed class ReorderFactory(string name, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower) : ICrossValidatedRankerFactory
+    private sealed class ReorderFactory(string name, Func<EvalContext, IReadOnlyList<EvalQuery>, IDenseScorer> tower) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new ReorderRanker(Name, context.Index, tower(context, trainQueries));
     }
 
-    private sealed class ReorderRanker(string name, IProductRecall index, DeepScorer scorer) : IEvalRanker
+    private sealed class ReorderRanker(string name, IProductRecall index, IDenseScorer scorer) : IEvalRanker
     {
         public string Name => name;
 
@@ -74,20 +84,28 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         }
     }
 
-    private sealed class DenseRanker(DeepScorer scorer, string name = "dense") : IEvalRanker
+    private sealed class DenseRanker(IDenseScorer scorer, string name = "dense") : IEvalRanker
     {
         public string Name => name;
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth) => scorer.Nearest(query, depth);
     }
 
-    // fixedWeight: the deep score's weight, decided in advance; null chooses it on the fold's training queries.
-    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, DeepScorer> tower, Func<EvalContext, double>? fixedWeight = null) : ICrossValidatedRankerFactory
+    // fixedWeight: the deep score's weight, decided in advance; nestedWeight: chosen by the tower's own procedure
+    // (queries its teacher did not see); neither: chosen on the fold's training queries.
+    private sealed class FusionFactory(string name, RecallFields fields, Func<EvalContext, IReadOnlyList<EvalQuery>, IDenseScorer> tower, Func<EvalContext, double>? fixedWeight = null,
+        Func<EvalContext, IReadOnlyList<EvalQuery>, double>? nestedWeight = null) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
             var scorer = tower(context, trainQueries);
+            if (nestedWeight is not null)
+            {
+                var w = nestedWeight(context, trainQueries);
+                context.Log?.Report($"{name}: weight {w:0.###} on the deep score, chosen on training queries the teacher did not see");
+                return new FusedRanker(name, fields, context.Index, scorer, w);
+            }
             if (fixedWeight is not null)
             {
                 var w = fixedWeight(context);
@@ -106,7 +124,7 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         }
     }
 
-    private sealed class FusedRanker(string name, RecallFields fields, IProductRecall index, DeepScorer scorer, double alpha) : IEvalRanker
+    private sealed class FusedRanker(string name, RecallFields fields, IProductRecall index, IDenseScorer scorer, double alpha) : IEvalRanker
     {
         public string Name => name;
 
@@ -140,7 +158,7 @@ internal static class DenseEvalModule
         return Scorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<DeepScorer>(() => DeepScorer.Open(d))).Value;
     }
 
-    internal static QueryCandidates Candidates(IProductRecall index, DeepScorer scorer, string qid, string query, IReadOnlyDictionary<string, int> grades, int bmDepth, RecallFields fields = RecallFields.All)
+    internal static QueryCandidates Candidates(IProductRecall index, IDenseScorer scorer, string qid, string query, IReadOnlyDictionary<string, int> grades, int bmDepth, RecallFields fields = RecallFields.All)
     {
         var bm = index.Recall(new RecallRequest(query) { TopN = bmDepth, Fields = fields });
         var v = scorer.EncodeQuery(query);

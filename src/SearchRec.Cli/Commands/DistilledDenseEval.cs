@@ -100,10 +100,15 @@ internal sealed class ResidualSettings
     /// fine-tune; the weak-pair epochs are then skipped. Default null: a fresh tower trained on the catalog's weak pairs first.
     /// </summary>
     public string? Init { get; set; }
+    /// <summary>Towers in the <c>-residual-ens</c> rankers' ensemble (tower seeds seed, seed + 1, …). Default 3.</summary>
+    public int Ensemble { get; set; } = 3;
+
+    internal const int MaxEnsemble = 16;
 
     internal void Validate(string file)
     {
         if (Epochs < 1) throw new InvalidDataException($"{file}: residual.epochs must be positive (was {Epochs}).");
+        if (Ensemble < 1 || Ensemble > MaxEnsemble) throw new InvalidDataException($"{file}: residual.ensemble must be between 1 and {MaxEnsemble} (was {Ensemble}).");
         if (!(FusionWeight > 0 && FusionWeight < 1)) throw new InvalidDataException($"{file}: residual.fusionWeight must be in (0, 1) (was {FusionWeight}).");
     }
 }
@@ -128,6 +133,9 @@ internal sealed class DistillState
     private readonly Lazy<List<Product>> _products;
     private readonly ConcurrentDictionary<string, Lazy<DeepScorer>> _towers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<DeepScorer>> _residual = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<TowerEnsemble>> _ensembles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<double>> _nested = new(StringComparer.Ordinal);
+    internal const int HalfSeed = 17;
     private readonly ConcurrentDictionary<string, Lazy<(IRankerModel Model, int Fold)>> _teachers = new(StringComparer.Ordinal);
     private int _folds;
 
@@ -154,6 +162,19 @@ internal sealed class DistillState
     /// <summary>The residual tower of these training queries (trained once, shared by the residual rankers).</summary>
     internal DeepScorer ResidualTower(IReadOnlyList<EvalQuery> train) =>
         _residual.GetOrAdd(Key(train), _ => new Lazy<DeepScorer>(() => TrainResidualFold(train))).Value;
+
+    /// <summary>The residual ensemble of these training queries (trained once, shared by the <c>-residual-ens</c> rankers).</summary>
+    internal TowerEnsemble ResidualEnsemble(IReadOnlyList<EvalQuery> train) =>
+        _ensembles.GetOrAdd(Key(train), _ => new Lazy<TowerEnsemble>(() => TrainResidualEnsemble(train))).Value;
+
+    /// <summary>
+    /// The fusion weight of the residual ensemble chosen on queries its teacher did not see: the training queries are
+    /// split into halves A / B (fixed shuffle, seed <see cref="HalfSeed"/>); a teacher on one half labels the lists,
+    /// an ensemble is trained from them and its fusion scored on the other half; the weight with the best mean nDCG@10
+    /// over both halves' queries wins (computed once per training set).
+    /// </summary>
+    internal double NestedResidualWeight(IReadOnlyList<EvalQuery> train) =>
+        _nested.GetOrAdd(Key(train), _ => new Lazy<double>(() => ChooseNestedWeight(train))).Value;
 
     /// <summary>The fusion weight the residual towers are trained for (<c>residual.fusionWeight</c>).</summary>
     internal double ResidualFusionWeight => _settings.Residual.FusionWeight;
@@ -216,6 +237,11 @@ internal sealed class DistillState
     private (IRankerModel Model, int Fold) TrainTeacher(IReadOnlyList<EvalQuery> train)
     {
         var fold = Interlocked.Increment(ref _folds);
+        return (TrainTeacher(train, $"fold {fold}"), fold);
+    }
+
+    private IRankerModel TrainTeacher(IReadOnlyList<EvalQuery> train, string label)
+    {
         var sw = Stopwatch.StartNew();
         var builder = new RankingDatasetBuilder(_extractor.Schema);
         foreach (var q in train)
@@ -227,10 +253,10 @@ internal sealed class DistillState
             for (var i = 0; i < ids.Length; i++) labels[i] = judged.TryGetValue(ids[i], out var g) ? Math.Max(0, g) : 0;
             builder.Add(q.Id, features, labels, ids, judged);
         }
-        if (builder.GroupCount == 0) throw new ArgumentException("no training query of this fold has judgments; the teacher cannot be trained.");
+        if (builder.GroupCount == 0) throw new ArgumentException($"{label}: no training query has judgments; the teacher cannot be trained.");
         var (teacher, _) = RankerTrainer.Train(builder.Build(), new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, Seed = _context.Seed });
-        Report($"fold {fold}: teacher LambdaMART ({_extractor.Schema.Count} BM25 and text features) trained on {builder.GroupCount} training queries in {sw.Elapsed.TotalSeconds:F0} s");
-        return (teacher, fold);
+        Report($"{label}: teacher LambdaMART ({_extractor.Schema.Count} BM25 and text features) trained on {builder.GroupCount} training queries in {sw.Elapsed.TotalSeconds:F0} s");
+        return teacher;
     }
 
     private DeepScorer TrainFold(IReadOnlyList<EvalQuery> train)
@@ -280,7 +306,85 @@ internal sealed class DistillState
     private DeepScorer TrainResidualFold(IReadOnlyList<EvalQuery> train)
     {
         var sw = Stopwatch.StartNew();
+        var (lists, fold) = ResidualLists(train);
+        var dir = Path.Combine(_modelsDir, "residual", $"seed{_context.Seed}-fold{fold}");
+        TrainResidualTower(lists, $"fold {fold}", _context.Seed, dir, "");
+        Report($"fold {fold}: residual tower in {dir} ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
+        return DeepScorer.Open(dir, tokenizer: _tokenizer);
+    }
+
+    /// <summary>
+    /// <c>residual.ensemble</c> residual towers of one fold, trained as <see cref="TrainResidualFold"/> on the same
+    /// teacher's lists with tower seeds seed, seed + 1, …; their score is the mean cosine (<see cref="TowerEnsemble"/>).
+    /// </summary>
+    private TowerEnsemble TrainResidualEnsemble(IReadOnlyList<EvalQuery> train)
+    {
+        var sw = Stopwatch.StartNew();
+        var (lists, fold) = ResidualLists(train);
+        var ensemble = TrainResidualEnsemble(lists, $"fold {fold}", Path.Combine(_modelsDir, "residual-ens", $"seed{_context.Seed}-fold{fold}"));
+        Report($"fold {fold}: residual ensemble of {ensemble.Count} towers ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
+        return ensemble;
+    }
+
+    private TowerEnsemble TrainResidualEnsemble(List<ResidualList> lists, string label, string baseDir)
+    {
+        var sw = Stopwatch.StartNew();
+        var k = _settings.Residual.Ensemble;
+        var members = new List<DeepScorer>(k);
+        try
+        {
+            for (var m = 0; m < k; m++)
+            {
+                var dir = Path.Combine(baseDir, $"m{m + 1}");
+                TrainResidualTower(lists, label, _context.Seed + m, dir, $"tower {m + 1}/{k}: ");
+                members.Add(DeepScorer.Open(dir, tokenizer: _tokenizer));
+                Report($"{label}: tower {m + 1}/{k} (seed {_context.Seed + m}) in {dir} ({sw.Elapsed.TotalSeconds:F0} s so far)");
+            }
+        }
+        catch
+        {
+            foreach (var t in members) t.Dispose();
+            throw;
+        }
+        return TowerEnsemble.Create(members);
+    }
+
+    private double ChooseNestedWeight(IReadOnlyList<EvalQuery> train)
+    {
+        var sw = Stopwatch.StartNew();
+        var (_, fold) = Teacher(train);
+        var order = train.OrderBy(q => q.Id, StringComparer.Ordinal).ToArray();
+        new Random(HalfSeed).Shuffle(order);
+        var half = (order.Length + 1) / 2;
+        EvalQuery[][] halves = [order[..half], order[half..]];
+        var scored = new List<DenseEvalModule.QueryCandidates>(order.Length);
+        for (var h = 0; h < 2; h++)
+        {
+            var (seen, unseen, name) = (halves[h], halves[1 - h], h == 0 ? "A" : "B");
+            var label = $"fold {fold} half {name}";
+            var teacher = TrainTeacher(seen, label);
+            using var ensemble = TrainResidualEnsemble(ResidualLists(teacher, label), label, Path.Combine(_modelsDir, "residual-ens-nested", $"seed{_context.Seed}-fold{fold}-half{name}"));
+            foreach (var q in unseen)
+                if (_context.Qrels.HasRelevant(q.Id))
+                    scored.Add(DenseEvalModule.Candidates(_context.Index, ensemble, q.Id, q.Text, _context.Qrels.For(q.Id), 200));
+        }
+        var weight = DenseEvalModule.BestWeight(scored);
+        Report($"fold {fold}: nested weight {weight:0.###}, scored on {scored.Count} training queries by ensembles whose teacher did not see them ({sw.Elapsed.TotalSeconds:F0} s)");
+        return weight;
+    }
+
+    /// <summary>
+    /// The fold's residual lists: the teacher picks one of BM25's candidates of each query-log query (its top; ties
+    /// to the better BM25 rank), each candidate keeping its normalised BM25 score as the logit offset.
+    /// </summary>
+    private (List<ResidualList> Lists, int Fold) ResidualLists(IReadOnlyList<EvalQuery> train)
+    {
         var (teacher, fold) = Teacher(train);
+        return (ResidualLists(teacher, $"fold {fold}"), fold);
+    }
+
+    private List<ResidualList> ResidualLists(IRankerModel teacher, string label)
+    {
         var log = _log.Value;
         var lists = new List<ResidualList>(log.Queries.Length);
         var scores = new float[_settings.Candidates];
@@ -296,16 +400,20 @@ internal sealed class DistillState
             if (best != 0) overruled++;
             lists.Add(new ResidualList(log.Queries[i], log.Ids[i], log.Bm25[i], best));
         }
+        Report($"{label}: {lists.Count:N0} residual lists of up to {_settings.Candidates} BM25 candidates; the teacher overrules BM25's top on {overruled:N0} ({100.0 * overruled / Math.Max(1, lists.Count):F1} %)");
+        return lists;
+    }
+
+    // The tower (trained first on the catalog's weak pairs, or loaded from residual.init) then learns the lists
+    // with logits cos/τ + β·bm25, so its cosine moves only where BM25 plus the cosine disagrees with the teacher.
+    private void TrainResidualTower(List<ResidualList> lists, string fold, int seed, string dir, string label)
+    {
         var r = _settings.Residual;
-        Report($"fold {fold}: {lists.Count:N0} residual lists of up to {_settings.Candidates} BM25 candidates; the teacher overrules BM25's top on {overruled:N0} ({100.0 * overruled / Math.Max(1, lists.Count):F1} %)");
-        var dir = Path.Combine(_modelsDir, "residual", $"seed{_context.Seed}-fold{fold}");
         var options = new DeepTrainingOptions
         {
-            Seed = _context.Seed, TextEpochs = r.Init is null ? _settings.Epochs : 0, InitialTextModel = r.Init, ResidualEpochs = r.Epochs, ResidualFusionWeight = r.FusionWeight, ResidualInBatch = r.InBatch,
+            Seed = seed, TextEpochs = r.Init is null ? _settings.Epochs : 0, InitialTextModel = r.Init, ResidualEpochs = r.Epochs, ResidualFusionWeight = r.FusionWeight, ResidualInBatch = r.InBatch,
             ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), StringComparer.Ordinal),
         };
-        DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"fold {fold}: {m}"), residualLists: lists);
-        Report($"fold {fold}: residual tower in {dir} ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
-        return DeepScorer.Open(dir, tokenizer: _tokenizer);
+        DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"{fold}: {label}{m}"), residualLists: lists);
     }
 }

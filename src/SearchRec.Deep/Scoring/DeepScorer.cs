@@ -11,7 +11,7 @@ namespace SearchRec.Deep.Scoring;
 /// score is a dot product with its stored unit item vector (cosine, in [−1, 1]). Also exact dense recall over
 /// all item vectors. One session, created at open and reused; thread-safe.
 /// </summary>
-public sealed class DeepScorer : IDisposable
+public sealed class DeepScorer : IDenseScorer, IDisposable
 {
     private const int EncodeBatch = 256;
     private static readonly Lazy<ITokenizer> DefaultTokenizer = new(() => new ChineseTokenizer());
@@ -59,6 +59,9 @@ public sealed class DeepScorer : IDisposable
             throw;
         }
     }
+
+    /// <summary>The stored item vectors (an ensemble concatenates its members').</summary>
+    internal ItemVectors Items => _items;
 
     /// <summary>Output dimension of the towers.</summary>
     public int Dimension => _items.Dim;

@@ -1,0 +1,135 @@
+using System.Numerics.Tensors;
+using SearchRec.Core;
+
+namespace SearchRec.Deep.Scoring;
+
+/// <summary>
+/// Several text towers as one score: the <b>mean of the members' cosines</b>. The query vector is the members'
+/// unit query vectors side by side and each item vector the members' item vectors side by side, every part scaled
+/// by 1/√K, so one inner product is (1/K)·Σ cos_k and exact recall needs no merge. An item a member lacks counts
+/// 0 for that member, as in <see cref="DeepScorer.Score(ReadOnlySpan{float}, IReadOnlyList{string}, Span{float})"/>.
+/// Serving cost: K query towers per request and K·d floats per item. Owns (and disposes) its members; thread-safe.
+/// </summary>
+public sealed class TowerEnsemble : IDenseScorer, IDisposable
+{
+    private readonly DeepScorer[] _members;
+    private readonly ItemVectors _items;
+    private readonly float _scale;
+
+    private TowerEnsemble(DeepScorer[] members, ItemVectors items, float scale)
+    {
+        _members = members; _items = items; _scale = scale;
+    }
+
+    /// <summary>Builds the ensemble of <paramref name="members"/> (at least one); it takes ownership of them.</summary>
+    public static TowerEnsemble Create(IReadOnlyList<DeepScorer> members)
+    {
+        Guard.NotNull(members);
+        if (members.Count == 0) throw new ArgumentException("an ensemble needs at least one tower.", nameof(members));
+        var m = new DeepScorer[members.Count];
+        for (var i = 0; i < m.Length; i++) m[i] = members[i] ?? throw new ArgumentException($"members[{i}] is null.", nameof(members));
+        var scale = 1f / MathF.Sqrt(m.Length);
+        // Ids: the first member's order, then ids only later members have.
+        var ids = new List<string>(m[0].ItemCount);
+        var texts = new List<string>(m[0].ItemCount);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var member in m)
+        {
+            var items = member.Items;
+            for (var i = 0; i < items.Count; i++)
+                if (seen.Add(items.Ids[i])) { ids.Add(items.Ids[i]); texts.Add(items.Texts[i]); }
+        }
+        var dim = 0;
+        foreach (var member in m) dim += member.Dimension;
+        var data = new float[(long)ids.Count * dim];
+        var offset = 0;
+        foreach (var member in m)
+        {
+            var items = member.Items;
+            for (var r = 0; r < ids.Count; r++)
+                if (items.Index.TryGetValue(ids[r], out var row))
+                    TensorPrimitives.Multiply(items.Row(row), scale, data.AsSpan(r * dim + offset, member.Dimension));
+            offset += member.Dimension;
+        }
+        return new TowerEnsemble(m, new ItemVectors([.. ids], [.. texts], data, dim), scale);
+    }
+
+    /// <summary>Number of towers.</summary>
+    public int Count => _members.Length;
+
+    /// <summary>Sum of the members' dimensions (the query vector's length).</summary>
+    public int Dimension => _items.Dim;
+
+    /// <summary>Number of items with a vector in any member.</summary>
+    public int ItemCount => _items.Count;
+
+    /// <inheritdoc />
+    public float[] EncodeQuery(string query)
+    {
+        var v = new float[Dimension];
+        EncodeQuery(query, v);
+        return v;
+    }
+
+    /// <inheritdoc />
+    public void EncodeQuery(string query, Span<float> vector)
+    {
+        if (vector.Length < Dimension) throw new ArgumentException($"vector has length {vector.Length}; need {Dimension}.", nameof(vector));
+        var offset = 0;
+        foreach (var member in _members)
+        {
+            var part = vector.Slice(offset, member.Dimension);
+            member.EncodeQuery(query, part);
+            TensorPrimitives.Multiply(part, _scale, part);
+            offset += member.Dimension;
+        }
+    }
+
+    /// <summary>
+    /// Scores candidates against an ensemble query vector: <c>scores[i]</c> = the mean of the members' cosines for
+    /// item i (0 for a member without it).
+    /// </summary>
+    public void Score(ReadOnlySpan<float> queryVector, IReadOnlyList<string> productIds, Span<float> scores)
+    {
+        Guard.NotNull(productIds);
+        if (queryVector.Length != Dimension) throw new ArgumentException($"queryVector has length {queryVector.Length}; need {Dimension}.", nameof(queryVector));
+        if (scores.Length < productIds.Count) throw new ArgumentException($"scores has length {scores.Length}; need {productIds.Count}.", nameof(scores));
+        var index = _items.Index;
+        for (var i = 0; i < productIds.Count; i++)
+            scores[i] = index.TryGetValue(productIds[i], out var row) ? TensorPrimitives.Dot(_items.Row(row), queryVector) : 0f;
+    }
+
+    /// <inheritdoc />
+    public float[] Score(string query, IReadOnlyList<string> productIds)
+    {
+        Guard.NotNull(productIds);
+        Span<float> q = stackalloc float[Dimension];
+        EncodeQuery(query, q);
+        var scores = new float[productIds.Count];
+        Score(q, productIds, scores);
+        return scores;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<(string ProductId, float Score)> Nearest(string query, int k)
+    {
+        Guard.Positive(k);
+        Span<float> q = stackalloc float[Dimension];
+        EncodeQuery(query, q);
+        return _items.Nearest(q, k);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<(string ProductId, float Score)> Nearest(ReadOnlySpan<float> queryVector, int k)
+    {
+        Guard.Positive(k);
+        if (queryVector.Length != Dimension) throw new ArgumentException($"queryVector has length {queryVector.Length}; need {Dimension}.", nameof(queryVector));
+        return _items.Nearest(queryVector, k);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var member in _members) member.Dispose();
+    }
+}
