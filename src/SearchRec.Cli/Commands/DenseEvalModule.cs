@@ -146,16 +146,16 @@ internal static class DenseEvalModule
     private const int DenseDepth = 50;
     // Fine steps near 0 let the deep score act as a tie-breaker between close BM25 scores; then 0.05 steps to 1.
     private static readonly double[] Weights = [0, 0.005, 0.01, 0.02, 0.03, .. Enumerable.Range(1, 20).Select(i => i / 20.0)];
-    private static readonly ConcurrentDictionary<string, Lazy<DeepScorer>> Scorers = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<IDenseScorer>> Scorers = new(StringComparer.Ordinal);
 
     /// <summary>Candidate lists of one query: ids with their normalised BM25 and dense scores.</summary>
     internal sealed record QueryCandidates(string Qid, string[] Ids, float[] Bm25, float[] Dense, IReadOnlyDictionary<string, int> Grades);
 
-    internal static DeepScorer Scorer(EvalContext c)
+    internal static IDenseScorer Scorer(EvalContext c)
     {
         var dir = c.ModelsDirectory ?? throw new ArgumentException("the dense rankers need --models DIR (trained by 'searchrec train-deep').");
         // One scorer per models directory for the whole run (its ORT session is reused by every fold and thread).
-        return Scorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<DeepScorer>(() => DeepScorer.Open(d))).Value;
+        return Scorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<IDenseScorer>(() => DenseModels.Open(d))).Value;
     }
 
     internal static QueryCandidates Candidates(IProductRecall index, IDenseScorer scorer, string qid, string query, IReadOnlyDictionary<string, int> grades, int bmDepth, RecallFields fields = RecallFields.All)

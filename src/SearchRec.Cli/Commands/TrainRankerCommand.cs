@@ -35,7 +35,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var qrels = new Option<string?>("--qrels") { Description = "TREC qrels: qid 0 docid grade (graded labels 0/1/2... supported)." };
         var cut = new Option<long?>("--cut") { Description = "Next-item mode (no catalog): Unix time of the eval-rec cut (Taobao 1512230400); trains on behaviour after an inner cut one day earlier." };
         var testUsers = new Option<string?>("--test-users-from") { Description = "Next-item mode: file whose lines start with a test user id (split-users output)." };
-        var deepDir = new Option<string?>("--deep") { Description = "A deep model folder (train-deep) whose query–item score becomes a feature; search finds it again as deep/ beside the ranker." };
+        var deepDir = new Option<string?>("--deep") { Description = "A deep model folder (train-deep, or one holding ensemble.json that names several) whose query–item score becomes a feature; search finds it again as deep/ beside the ranker." };
         var featureLog = new Option<string[]>("--feature-log") { Description = "Traffic mode: feature log file(s) written by the search pipeline (JSON Lines).", AllowMultipleArgumentsPerToken = true };
         var labelEvents = new Option<string[]>("--labels-from-events") { Description = "Traffic mode: event CSV file(s) whose later behaviour labels the logged candidates (same user and item, within --join-minutes).", AllowMultipleArgumentsPerToken = true };
         var joinMinutes = new Option<int>("--join-minutes") { Description = "Traffic mode: how long after a request an event still labels it.", DefaultValueFactory = _ => 30 };
@@ -139,7 +139,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     activity = ItemActivity.Build(all); // read as of each judged query's time, where the query users file gives one
                     Log($"collaborative models from {all.Count:N0} events ({histories.Users:N0} users); pass only events before the judged queries to avoid leakage");
                 }
-                var deepScorer = pr.GetValue(deepDir) is string dd ? DeepScorer.Open(dd) : null;
+                var deepScorer = pr.GetValue(deepDir) is string dd ? DenseModels.Open(dd) : null;
                 var titleStats = pr.GetValue(idf) ? TitleBigramStats.Build(import.Products.Select(p => p.Title)) : null;
                 var prior = pr.GetValue(priorFile) is string pf ? QueryLogPrior.Load(pf) : null;
                 var extractor = StandardFeatures.ForSearch(new FeatureSources
@@ -162,6 +162,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 card.Data["queries"] = $"{pr.GetValue(queries)} ({data.Groups.Count} judged)";
                 card.Data["qrels"] = pr.GetValue(qrels)!;
                 card.Data["window"] = win.ToString(CultureInfo.InvariantCulture);
+                if (deepScorer is not null) card.Data["deep"] = $"{pr.GetValue(deepDir)}: {DenseModels.Describe(deepScorer)}";
                 if (options.Kind == CombinerKind.LambdaMartBag) foreach (var (k, v) in options.Bagged.Describe()) card.Options["lambdamart-bag." + k] = v;
                 else foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
 

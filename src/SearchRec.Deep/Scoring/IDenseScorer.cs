@@ -9,6 +9,9 @@ public interface IDenseScorer
     /// <summary>Length of the query vectors <see cref="EncodeQuery(string, Span{float})"/> writes.</summary>
     int Dimension { get; }
 
+    /// <summary>True when <paramref name="productId"/> has a stored vector (in any member of an ensemble).</summary>
+    bool Contains(string productId);
+
     /// <summary>The query vector.</summary>
     float[] EncodeQuery(string query);
 

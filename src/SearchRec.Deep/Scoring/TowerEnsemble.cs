@@ -15,17 +15,25 @@ public sealed class TowerEnsemble : IDenseScorer, IDisposable
     private readonly DeepScorer[] _members;
     private readonly ItemVectors _items;
     private readonly float _scale;
+    private readonly string[] _names;
 
-    private TowerEnsemble(DeepScorer[] members, ItemVectors items, float scale)
+    private TowerEnsemble(DeepScorer[] members, ItemVectors items, float scale, string[] names)
     {
-        _members = members; _items = items; _scale = scale;
+        _members = members; _items = items; _scale = scale; _names = names;
     }
 
     /// <summary>Builds the ensemble of <paramref name="members"/> (at least one); it takes ownership of them.</summary>
-    public static TowerEnsemble Create(IReadOnlyList<DeepScorer> members)
+    public static TowerEnsemble Create(IReadOnlyList<DeepScorer> members) => Create(members, null);
+
+    /// <summary>
+    /// Builds the ensemble of <paramref name="members"/> (at least one), named by <paramref name="names"/> (e.g. their
+    /// folders; "member 1", … when null); it takes ownership of them.
+    /// </summary>
+    public static TowerEnsemble Create(IReadOnlyList<DeepScorer> members, IReadOnlyList<string>? names)
     {
         Guard.NotNull(members);
         if (members.Count == 0) throw new ArgumentException("an ensemble needs at least one tower.", nameof(members));
+        if (names is not null && names.Count != members.Count) throw new ArgumentException($"names has {names.Count} entries for {members.Count} members.", nameof(names));
         var m = new DeepScorer[members.Count];
         for (var i = 0; i < m.Length; i++) m[i] = members[i] ?? throw new ArgumentException($"members[{i}] is null.", nameof(members));
         var scale = 1f / MathF.Sqrt(m.Length);
@@ -51,8 +59,16 @@ public sealed class TowerEnsemble : IDenseScorer, IDisposable
                     TensorPrimitives.Multiply(items.Row(row), scale, data.AsSpan(r * dim + offset, member.Dimension));
             offset += member.Dimension;
         }
-        return new TowerEnsemble(m, new ItemVectors([.. ids], [.. texts], data, dim), scale);
+        var n = new string[m.Length];
+        for (var i = 0; i < n.Length; i++) n[i] = names?[i] ?? $"member {i + 1}";
+        return new TowerEnsemble(m, new ItemVectors([.. ids], [.. texts], data, dim), scale, n);
     }
+
+    /// <summary>The members' names (their folders when opened by <see cref="DenseModels.Open"/>), in order.</summary>
+    public IReadOnlyList<string> MemberNames => _names;
+
+    /// <inheritdoc />
+    public bool Contains(string productId) => _items.Index.ContainsKey(productId);
 
     /// <summary>Number of towers.</summary>
     public int Count => _members.Length;

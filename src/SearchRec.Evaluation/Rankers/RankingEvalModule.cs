@@ -189,7 +189,7 @@ internal sealed class RankingEvalState
     {
         _context = context;
         CollabModels? collab = null;
-        DeepScorer? deep = null;
+        IDenseScorer? deep = null;
         BehaviourScorer? behaviour = null;
         IRankerModel? saved = null;
         QueryLogPrior? prior = null;
@@ -203,8 +203,12 @@ internal sealed class RankingEvalState
             if (ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
             if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
             {
-                try { deep = DeepScorer.Open(d); }
-                catch (InvalidDataException e) { context.Log?.Report($"ranking: no deep text model ({e.Message})"); }
+                // A folder without a text model is allowed (behaviour-only); a broken ensemble is an error.
+                if (DenseModels.IsEnsemble(d)) deep = DenseModels.Open(d);
+                else
+                    try { deep = DeepScorer.Open(d); }
+                    catch (InvalidDataException e) { context.Log?.Report($"ranking: no deep text model ({e.Message})"); }
+                if (deep is not null) context.Log?.Report($"ranking: deep feature from {d}: {DenseModels.Describe(deep)}");
             }
             var hasUsers = context.Queries.Any(q => q.UserId is not null) && context.EventFiles.Count > 0;
             if (hasUsers && ModelLocations.Collab(dir) is { } c && (saved is null || saved.Schema.IndexOf("cf_item_item") >= 0))

@@ -5,17 +5,17 @@ using SearchRec.Deep.Scoring;
 namespace SearchRec.Ranking.Features;
 
 /// <summary>
-/// Two-tower scores: query–item cosine from the text towers and, when a behaviour model and a user history exist,
+/// Two-tower scores: query–item cosine from the text towers (one tower or the mean of an ensemble's) and, when a behaviour model and a user history exist,
 /// user–item from the behaviour towers. Items without a vector are NaN with a <c>has_*</c> column.
 /// </summary>
 public sealed class DeepFeatures : IFeatureGroup
 {
-    private readonly DeepScorer? _text;
+    private readonly IDenseScorer? _text;
     private readonly BehaviourScorer? _behaviour;
     private readonly string[] _names;
 
     /// <summary>Creates the group from either or both scorers (at least one).</summary>
-    public DeepFeatures(DeepScorer? text, BehaviourScorer? behaviour)
+    public DeepFeatures(IDenseScorer? text, BehaviourScorer? behaviour)
     {
         if (text is null && behaviour is null) throw new ArgumentException("DeepFeatures needs a text scorer, a behaviour scorer or both.");
         _text = text;

@@ -18,8 +18,8 @@ public static class ModelLocations
     /// <summary>The folder holding the collaborative models, or null.</summary>
     public static string? Collab(string dir) => First(dir, "collab.bin", "collab");
 
-    /// <summary>The folder holding the deep model, or null.</summary>
-    public static string? Deep(string dir) => First(dir, "deep-model.json", "deep");
+    /// <summary>The folder holding the deep model (<c>deep-model.json</c> or an ensemble's <c>ensemble.json</c>), or null.</summary>
+    public static string? Deep(string dir) => First(dir, "deep-model.json", "deep", DenseModels.EnsembleFile);
 
     /// <summary>The query-log prior file in <paramref name="dir"/>, <c>dir/prior</c> or a sibling <c>prior</c> folder, or null.</summary>
     public static string? Prior(string dir) => First(dir, QueryLogPrior.FileName, "prior") is { } d ? Path.Combine(d, QueryLogPrior.FileName) : null;
@@ -34,7 +34,7 @@ public static class ModelLocations
         Guard.NotNull(schema);
         Guard.NotNull(products);
         CollabModels? collab = null;
-        DeepScorer? text = null;
+        IDenseScorer? text = null;
         BehaviourScorer? behaviour = null;
         if (schema.IndexOf("cf_item_item") >= 0)
         {
@@ -43,7 +43,7 @@ public static class ModelLocations
         }
         var deepDir = Deep(dir);
         if (schema.IndexOf("deep_query_item") >= 0)
-            text = DeepScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json; train with `searchrec train-deep`)."));
+            text = DenseModels.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`)."));
         if (schema.IndexOf("deep_user_item") >= 0)
             behaviour = BehaviourScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {dir}."));
         TitleBigramStats? stats = null;
@@ -60,11 +60,13 @@ public static class ModelLocations
         return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepBehaviour = behaviour, TitleStats = stats, Prior = prior };
     }
 
-    private static string? First(string dir, string marker, string sub)
+    // The nearest folder holding either marker (dir, then dir/sub, then dir/../sub).
+    private static string? First(string dir, string marker, string sub, string? otherMarker = null)
     {
         Guard.NotNull(dir);
         foreach (var candidate in new[] { dir, Path.Combine(dir, sub), Path.Combine(dir, "..", sub) })
-            if (File.Exists(Path.Combine(candidate, marker))) return Path.GetFullPath(candidate);
+            if (File.Exists(Path.Combine(candidate, marker)) || (otherMarker is not null && File.Exists(Path.Combine(candidate, otherMarker))))
+                return Path.GetFullPath(candidate);
         return null;
     }
 }

@@ -16,8 +16,8 @@ public sealed class FeatureSources
     /// <summary>Per-item event times (enables the item recency columns of the <c>collab</c> group; NaN without).</summary>
     public ItemActivity? Activity { get; init; }
 
-    /// <summary>The text two-tower scorer (enables query–item deep features).</summary>
-    public DeepScorer? DeepText { get; init; }
+    /// <summary>The text two-tower scorer, one tower or a <see cref="TowerEnsemble"/> (enables query–item deep features).</summary>
+    public IDenseScorer? DeepText { get; init; }
 
     /// <summary>The behaviour two-tower scorer (enables user–item deep features).</summary>
     public BehaviourScorer? DeepBehaviour { get; init; }

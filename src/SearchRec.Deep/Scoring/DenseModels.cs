@@ -1,0 +1,115 @@
+using System.Text.Json;
+using SearchRec.Core;
+
+namespace SearchRec.Deep.Scoring;
+
+/// <summary>
+/// Opens the text scorer of a models folder: one tower (<c>deep-model.json</c>) or an ensemble named by
+/// <c>ensemble.json</c>, <c>{"members": ["../deep-s42", "../deep-s7"]}</c> (folders of <c>train-deep</c>, relative to
+/// the file's folder), opened as a <see cref="TowerEnsemble"/>.
+/// </summary>
+public static class DenseModels
+{
+    /// <summary>The file naming an ensemble's members.</summary>
+    public const string EnsembleFile = "ensemble.json";
+
+    /// <summary>True when <paramref name="dir"/> holds <see cref="EnsembleFile"/>.</summary>
+    public static bool IsEnsemble(string dir) => File.Exists(Path.Combine(Guard.NotNull(dir), EnsembleFile));
+
+    /// <summary>True when <paramref name="dir"/> holds a single tower or an ensemble file.</summary>
+    public static bool Exists(string dir) => IsEnsemble(dir) || File.Exists(Path.Combine(Guard.NotNull(dir), DeepModelManifest.FileName));
+
+    /// <summary>
+    /// The members' folders (full paths, in file order) of the ensemble in <paramref name="dir"/>. Throws
+    /// <see cref="InvalidDataException"/> naming the file or the member when the list is malformed, a member is listed
+    /// twice or a member folder has no <c>deep-model.json</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Members(string dir)
+    {
+        var file = Path.Combine(Guard.NotNull(dir), EnsembleFile);
+        string[]? members;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("members", out var m) || m.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException($"'{file}': expected {{\"members\": [\"folder\", ...]}}.");
+            members = new string[m.GetArrayLength()];
+            var i = 0;
+            foreach (var e in m.EnumerateArray())
+            {
+                if (e.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(e.GetString()))
+                    throw new InvalidDataException($"'{file}': members[{i}] is not a folder name.");
+                members[i++] = e.GetString()!;
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{file}': not valid JSON ({e.Message}).", e);
+        }
+        if (members.Length == 0) throw new InvalidDataException($"'{file}': members is empty; an ensemble needs at least one tower.");
+        var full = new string[members.Length];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < members.Length; i++)
+        {
+            full[i] = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, members[i]));
+            if (!seen.Add(full[i])) throw new InvalidDataException($"'{file}': member '{members[i]}' is listed twice.");
+            if (!File.Exists(Path.Combine(full[i], DeepModelManifest.FileName)))
+                throw new InvalidDataException($"'{file}': member '{members[i]}' ({full[i]}) has no {DeepModelManifest.FileName}; train it with `searchrec train-deep`.");
+        }
+        return full;
+    }
+
+    /// <summary>
+    /// Opens the scorer of <paramref name="dir"/>: a <see cref="TowerEnsemble"/> when it holds <see cref="EnsembleFile"/>,
+    /// else a <see cref="DeepScorer"/>. An ensemble member whose items differ from the first member's (another
+    /// catalog) is refused naming it. The caller disposes the result.
+    /// </summary>
+    public static IDenseScorer Open(string dir, DeepScorerOptions? options = null)
+    {
+        Guard.NotNull(dir);
+        if (!IsEnsemble(dir)) return DeepScorer.Open(dir, options);
+        var paths = Members(dir);
+        var opened = new List<DeepScorer>(paths.Count);
+        try
+        {
+            foreach (var path in paths)
+            {
+                DeepScorer member;
+                try { member = DeepScorer.Open(path, options); }
+                catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException)
+                {
+                    throw new InvalidDataException($"'{Path.Combine(dir, EnsembleFile)}': member '{path}' cannot be opened: {e.Message}", e);
+                }
+                opened.Add(member);
+                var first = opened[0].Items;
+                var items = member.Items;
+                var example = items.Count == first.Count ? MissingId(first, items) : null;
+                if (items.Count != first.Count || example is not null)
+                    throw new InvalidDataException($"'{Path.Combine(dir, EnsembleFile)}': member '{path}' has {items.Count:N0} items against {first.Count:N0} in '{paths[0]}'" +
+                        (example is not null ? $" ('{example}' is not in the first)" : "") + "; every member must be trained on the same catalog.");
+            }
+            return TowerEnsemble.Create(opened, paths);
+        }
+        catch
+        {
+            foreach (var m in opened) m.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A line naming the scorer: the tower or the ensemble's members.</summary>
+    public static string Describe(IDenseScorer scorer) => Guard.NotNull(scorer) switch
+    {
+        TowerEnsemble e => $"mean cosine of {e.Count} towers: {string.Join(", ", e.MemberNames)}",
+        DeepScorer d => $"one tower ({d.Dimension} dims)",
+        _ => scorer.GetType().Name,
+    };
+
+    // An id of `other` that `first` lacks, or null when every id is in both (the counts being equal).
+    private static string? MissingId(ItemVectors first, ItemVectors other)
+    {
+        for (var i = 0; i < other.Count; i++)
+            if (!first.Index.ContainsKey(other.Ids[i])) return other.Ids[i];
+        return null;
+    }
+}
