@@ -66,6 +66,12 @@ public sealed class IndexOptions
     /// </summary>
     public int RecallParallelism { get; set; } = 2;
 
+    /// <summary>
+    /// The order <see cref="ProductIndex.Build"/> gives the products' doc ids (results do not depend on it: ties go to
+    /// the earlier input product either way). Default <see cref="DocOrder.TitleLength"/>.
+    /// </summary>
+    public DocOrder DocOrder { get; set; } = DocOrder.TitleLength;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {
@@ -93,6 +99,8 @@ public sealed class IndexOptions
             throw new ArgumentException($"IndexOptions.LongQueryWords must be in [0, {ProductIndex.MaxQueryTerms}], was {LongQueryWords}.", nameof(LongQueryWords));
         if (!(CommonTermCutoff > 0f && CommonTermCutoff <= 1f))
             throw new ArgumentException($"IndexOptions.CommonTermCutoff must be in (0, 1], was {CommonTermCutoff}.", nameof(CommonTermCutoff));
+        if (!Enum.IsDefined(DocOrder))
+            throw new ArgumentException($"IndexOptions.DocOrder must be one of {string.Join(", ", Enum.GetNames<DocOrder>())}, was {(int)DocOrder}.", nameof(DocOrder));
         if (RecallParallelism < 1 || RecallParallelism > MaxRecallParallelism)
             throw new ArgumentException($"IndexOptions.RecallParallelism must be in [1, {MaxRecallParallelism}], was {RecallParallelism}.", nameof(RecallParallelism));
     }
@@ -102,4 +110,17 @@ public sealed class IndexOptions
 
     /// <summary>A copy, so an index keeps the options it was built with.</summary>
     internal IndexOptions Clone() => (IndexOptions)MemberwiseClone();
+}
+
+/// <summary>
+/// How a bulk build orders the products' doc ids. Recall prunes per window of doc ids, so an order that puts alike
+/// products in the same windows lets it skip more of them; results are the same in any order.
+/// </summary>
+public enum DocOrder
+{
+    /// <summary>Shortest title first (BM25 favours short titles, so windows' score bounds fall along the index).</summary>
+    TitleLength,
+
+    /// <summary>By category path, then brand, then title length: a window holds few categories and brands.</summary>
+    Category,
 }

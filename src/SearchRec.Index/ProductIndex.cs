@@ -186,7 +186,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             var writer = new IndexWriter(dir, config);
             try
             {
-                AddAll(writer, products, progress);
+                AddAll(writer, products, opts.DocOrder, progress);
                 using (var nrt = DirectoryReader.Open(writer, applyAllDeletes: false))
                     ThrowOnDuplicateId(nrt);
                 writer.Commit();
@@ -407,23 +407,16 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     }
 
     /// <summary>
-    /// Adds the products in order of title length (shortest first), each keeping its input position as its ordinal:
-    /// doc ids then grow with title length within a segment, so the pruned recall's per-window score maxima fall from
-    /// window to window and windows of long titles are skipped whole. Results do not depend on the order.
+    /// Adds the products in <paramref name="docOrder"/> (shortest title first, or by category, brand, then title
+    /// length), each keeping its input position as its ordinal: alike products then share the pruned recall's windows
+    /// of doc ids, whose per-window score maxima are tighter, so more windows are skipped whole. Results do not depend
+    /// on the order (ties go to the lower ordinal).
     /// </summary>
-    private static void AddAll(IndexWriter writer, IEnumerable<Product> products, IProgress<long>? progress)
+    private static void AddAll(IndexWriter writer, IEnumerable<Product> products, DocOrder docOrder, IProgress<long>? progress)
     {
         var list = products as IReadOnlyList<Product> ?? products.ToList();
-        var keys = new long[list.Count];
-        var order = new int[list.Count];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            var p = list[i];
-            Validate(p);
-            keys[i] = ((long)TokenEstimate(p.Title) << 32) | (uint)i;
-            order[i] = i;
-        }
-        Array.Sort(keys, order);
+        for (var i = 0; i < list.Count; i++) Validate(list[i]);
+        var order = DocOrdering.Sort(list, docOrder);
         long added = 0;
         Parallel.ForEach(
             order,
