@@ -221,8 +221,11 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         IndexOptions opts;
         try
         {
-            opts = JsonSerializer.Deserialize<IndexOptions>(File.ReadAllText(optionsFile))
+            var json = File.ReadAllText(optionsFile);
+            opts = JsonSerializer.Deserialize<IndexOptions>(json)
                 ?? throw new InvalidDataException($"{optionsFile}: empty options");
+            // Indexes from before DocOrder were built shortest title first.
+            if (System.Text.Json.Nodes.JsonNode.Parse(json)?[nameof(IndexOptions.DocOrder)] is null) opts.DocOrder = DocOrder.TitleLength;
         }
         catch (JsonException e)
         {
