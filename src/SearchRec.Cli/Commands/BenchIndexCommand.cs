@@ -106,7 +106,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         var cutoff = new Option<string>("--cutoff") { Description = "Common-term cutoff of long queries (IndexOptions.LongQueryWords): on, off (exact), or ab (interleaved).", DefaultValueFactory = _ => "on" };
         var clients = new Option<int>("--clients") { Description = "Also measure throughput with this many concurrent clients (0: skip).", DefaultValueFactory = _ => 0 };
         var engine = new Option<string>("--engine") { Description = "maxscore (the recall path) or lucene (the same query scored exhaustively by Lucene, for comparison).", DefaultValueFactory = _ => "maxscore" };
-        var order = new Option<string>("--order") { Description = "Doc order of the index (IndexOptions.DocOrder): length, category, or ab (an index of each on the same catalog, every query timed on both, interleaved).", DefaultValueFactory = _ => "default" };
+        var order = new Option<string>("--order") { Description = "Doc order of the index (IndexOptions.DocOrder): length, category, ab (length,category), or a comma list (an index of each on the same catalog, every query timed on each, interleaved).", DefaultValueFactory = _ => "default" };
         var cmd = new Command("recall", "Top-200 BM25 recall latency percentiles over a query mix generated from a synthetic catalog.");
         cmd.Options.Add(products);
         cmd.Options.Add(queries);
@@ -123,15 +123,19 @@ public sealed class BenchRecallCommand : IBenchCommand
 
     private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff, string order)
     {
-        DocOrder[] orders = order switch
+        var orders = new List<DocOrder>();
+        foreach (var name in (order == "ab" ? "length,category" : order).Split(','))
         {
-            "default" => [new IndexOptions().DocOrder],
-            "length" => [DocOrder.TitleLength],
-            "category" => [DocOrder.Category],
-            "ab" => [DocOrder.TitleLength, DocOrder.Category],
-            _ => [],
-        };
-        if (orders.Length == 0) { Console.Error.WriteLine($"error: --order must be length, category or ab, was '{order}'"); return 2; }
+            DocOrder? o = name switch
+            {
+                "default" => new IndexOptions().DocOrder,
+                "length" => DocOrder.TitleLength,
+                "category" => DocOrder.Category,
+                _ => null,
+            };
+            if (o is null || orders.Contains(o.Value)) { Console.Error.WriteLine($"error: --order must be length, category, ab, or a comma list of distinct orders, was '{order}'"); return 2; }
+            orders.Add(o.Value);
+        }
         if (cutoff is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --cutoff must be on, off or ab, was '{cutoff}'"); return 2; }
         if (priming is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --priming must be on, off or ab, was '{priming}'"); return 2; }
         if (threads is not ("1" or "2" or "ab")) { Console.Error.WriteLine($"error: --threads must be 1, 2 or ab, was '{threads}'"); return 2; }
@@ -145,12 +149,12 @@ public sealed class BenchRecallCommand : IBenchCommand
         var temp = dir is null;
         dir ??= Path.Combine(Path.GetTempPath(), "searchrec-bench-recall-" + Environment.ProcessId);
         var indexes = new List<ProductIndex>();
-        var dirs = new string[orders.Length];
+        var dirs = new string[orders.Count];
         try
         {
-            for (var o = 0; o < orders.Length; o++)
+            for (var o = 0; o < orders.Count; o++)
             {
-                dirs[o] = orders.Length == 1 ? dir : dir + "-" + orders[o];
+                dirs[o] = orders.Count == 1 ? dir : dir + "-" + orders[o];
                 indexes.Add(OpenOrBuild(catalog, dirs[o], orders[o], n));
             }
             var index = indexes[0];
