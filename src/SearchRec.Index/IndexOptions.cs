@@ -69,8 +69,8 @@ public sealed class IndexOptions
     /// <summary>
     /// The order <see cref="ProductIndex.Build"/> gives the products' doc ids (results do not depend on it: ties go to
     /// the earlier input product either way). Default <see cref="DocOrder.Category"/>: at 1M synthetic products it took
-    /// recall's thread CPU from p50 2.6 / p99 10.7 ms to 1.0 / 7.8 against <see cref="DocOrder.TitleLength"/>
-    /// (interleaved on a shared machine, preliminary).
+    /// recall's thread CPU from p50 2.2-2.7 / p99 10.7-11.5 ms to 1.0-1.1 / 7.8-8.6 against
+    /// <see cref="DocOrder.TitleLength"/> (three interleaved runs on a shared machine, preliminary).
     /// </summary>
     public DocOrder DocOrder { get; set; } = DocOrder.Category;
 
