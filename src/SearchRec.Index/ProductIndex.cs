@@ -112,6 +112,13 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         }
     }
 
+    /// <summary>Most active clauses of a segment that recall primes (results are the same whatever it is).</summary>
+    internal int RecallPrimeMaxClauses
+    {
+        get => _evaluator.PrimeMaxClauses;
+        set => _evaluator.PrimeMaxClauses = value;
+    }
+
     /// <summary>Cores a split recall counts on (the machine's; tests raise it to split under concurrent callers too).</summary>
     internal int RecallCores
     {

@@ -117,12 +117,20 @@ public sealed class BenchRecallCommand : IBenchCommand
         cmd.Options.Add(clients);
         cmd.Options.Add(cutoff);
         cmd.Options.Add(order);
-        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients), pr.GetValue(cutoff)!, pr.GetValue(order)!));
+        var primeClauses = new Option<string>("--prime-clauses") { Description = "Most active clauses of a primed segment: a number, or a comma list timed interleaved (e.g. 16,32).", DefaultValueFactory = _ => "16" };
+        cmd.Options.Add(primeClauses);
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients), pr.GetValue(cutoff)!, pr.GetValue(order)!, pr.GetValue(primeClauses)!));
         return cmd;
     }
 
-    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff, string order)
+    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff, string order, string primeClauses)
     {
+        var primeModes = new List<int>();
+        foreach (var part in primeClauses.Split(','))
+        {
+            if (!int.TryParse(part, out var c) || c < 0 || c > 256) { Console.Error.WriteLine($"error: --prime-clauses must be numbers in [0, 256], was '{primeClauses}'"); return 2; }
+            primeModes.Add(c);
+        }
         var orders = new List<DocOrder>();
         foreach (var name in (order == "ab" ? "length,category" : order).Split(','))
         {
@@ -178,14 +186,15 @@ public sealed class BenchRecallCommand : IBenchCommand
             {
                 ix.LongQueryWords = cutoffModes[0];
                 ix.RecallParallelism = threadModes[0];
+                ix.RecallPrimeMaxClauses = primeModes[0];
                 for (var i = 0; i < 200; i++) Recall(ix, mix[i].Request, lucene); // warm-up of the chosen path
             }
             Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one client, {threads} thread(s) per recall;");
             Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
-            Time(indexes, mix.AsSpan(500), byKind: true, lucene, priming, threadModes, cutoffModes);
+            Time(indexes, mix.AsSpan(500), byKind: true, lucene, priming, threadModes, cutoffModes, primeModes);
             var longCount = Math.Max(100, m / 10);
             Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
-            Time(indexes, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes, cutoffModes);
+            Time(indexes, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes, cutoffModes, primeModes);
             // Throughput with the last cutoff mode (the default's in "ab").
             foreach (var ix in indexes) ix.LongQueryWords = cutoffModes[^1];
             if (clients > 0)
@@ -234,18 +243,21 @@ public sealed class BenchRecallCommand : IBenchCommand
     private static IReadOnlyList<RecallCandidate> Recall(ProductIndex index, RecallRequest r, bool lucene) =>
         lucene ? index.RecallWithLucene(r) : index.Recall(r);
 
-    private static void Time(List<ProductIndex> indexes, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes, int[] cutoffModes)
+    private static void Time(List<ProductIndex> indexes, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes, int[] cutoffModes, List<int> primeModes)
     {
         // "ab" runs every query in each mode in turn, so all modes see the same moments of contention.
         bool[] primings = priming switch { "off" => [false], "ab" => [false, true], _ => [true] };
-        var modes = new List<(ProductIndex Index, bool Priming, int Threads, int LongWords)>();
+        var modes = new List<(ProductIndex Index, bool Priming, int Threads, int LongWords, int PrimeClauses)>();
         foreach (var ix in indexes)
         {
             foreach (var a in primings)
             {
                 foreach (var b in threadModes)
                 {
-                    foreach (var c in cutoffModes) modes.Add((ix, a, b, c));
+                    foreach (var c in cutoffModes)
+                    {
+                        foreach (var d in primeModes) modes.Add((ix, a, b, c, d));
+                    }
                 }
             }
         }
@@ -267,6 +279,7 @@ public sealed class BenchRecallCommand : IBenchCommand
                 index.RecallPriming = modes[x].Priming;
                 index.RecallParallelism = modes[x].Threads;
                 index.LongQueryWords = modes[x].LongWords;
+                index.RecallPrimeMaxClauses = modes[x].PrimeClauses;
                 var c0 = ThreadCpu.Milliseconds();
                 var t0 = Stopwatch.GetTimestamp();
                 var hits = Recall(index, q.Request, lucene);
@@ -300,10 +313,11 @@ public sealed class BenchRecallCommand : IBenchCommand
             ix.RecallPriming = true;
             ix.RecallParallelism = threadModes[0];
             ix.LongQueryWords = cutoffModes[0];
+            ix.RecallPrimeMaxClauses = primeModes[0];
         }
         for (var x = 0; x < modes.Count; x++)
         {
-            if (modes.Count > 1) Console.WriteLine($"   doc order {modes[x].Index.Options.DocOrder}, priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")} (interleaved with the other modes):");
+            if (modes.Count > 1) Console.WriteLine($"   doc order {modes[x].Index.Options.DocOrder}, priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")}, priming up to {modes[x].PrimeClauses} clauses (interleaved with the other modes):");
             stats[x].Print(m, byKind, lucene);
             if (x > 0 && compared[x] > 0) Console.WriteLine($"    the first mode's top 10 found in this mode's top N: mean {overlap[x] / compared[x]:P1} over {compared[x]:N0} queries");
         }
