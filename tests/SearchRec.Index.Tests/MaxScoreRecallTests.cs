@@ -125,6 +125,24 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
     }
 
     [Fact]
+    public void An_index_merged_into_one_segment_returns_the_same_top_n()
+    {
+        using var merged = ProductIndex.BuildCore(shop.Products, new IndexOptions(), null, null, oneSegment: true);
+        Assert.Single(merged.Reader.Leaves);
+        var rng = new Random(5);
+        foreach (var query in Queries(40, seed: 7))
+        {
+            var p = shop.Products[rng.Next(shop.Products.Count)];
+            foreach (var r in Variants(query, p))
+            {
+                var actual = merged.Recall(r);
+                AssertSameTopN(merged.RecallWithLucene(r), actual, r);
+                AssertSameTopN(_index.Recall(r), actual, r);
+            }
+        }
+    }
+
+    [Fact]
     public void Category_order_gives_products_of_a_category_neighbouring_doc_ids()
     {
         // Changes of category from one doc id to the next: about one per product in input or length order.

@@ -131,18 +131,20 @@ public sealed class BenchRecallCommand : IBenchCommand
             if (!int.TryParse(part, out var c) || c < 0 || c > 256) { Console.Error.WriteLine($"error: --prime-clauses must be numbers in [0, 256], was '{primeClauses}'"); return 2; }
             primeModes.Add(c);
         }
-        var orders = new List<DocOrder>();
+        var orders = new List<(DocOrder Order, bool OneSegment)>();
         foreach (var name in (order == "ab" ? "length,category" : order).Split(','))
         {
-            DocOrder? o = name switch
+            // "-1seg": the same order force-merged into one segment.
+            var one = name.EndsWith("-1seg", StringComparison.Ordinal);
+            DocOrder? o = (one ? name[..^5] : name) switch
             {
                 "default" => new IndexOptions().DocOrder,
                 "length" => DocOrder.TitleLength,
                 "category" => DocOrder.Category,
                 _ => null,
             };
-            if (o is null || orders.Contains(o.Value)) { Console.Error.WriteLine($"error: --order must be length, category, ab, or a comma list of distinct orders, was '{order}'"); return 2; }
-            orders.Add(o.Value);
+            if (o is null || orders.Contains((o.Value, one))) { Console.Error.WriteLine($"error: --order must be length, category, ab, or a comma list of distinct orders (each may end in -1seg), was '{order}'"); return 2; }
+            orders.Add((o.Value, one));
         }
         if (cutoff is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --cutoff must be on, off or ab, was '{cutoff}'"); return 2; }
         if (priming is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --priming must be on, off or ab, was '{priming}'"); return 2; }
@@ -162,8 +164,8 @@ public sealed class BenchRecallCommand : IBenchCommand
         {
             for (var o = 0; o < orders.Count; o++)
             {
-                dirs[o] = orders.Count == 1 ? dir : dir + "-" + orders[o];
-                indexes.Add(OpenOrBuild(catalog, dirs[o], orders[o], n));
+                dirs[o] = orders.Count == 1 ? dir : dir + "-" + orders[o].Order + (orders[o].OneSegment ? "-1seg" : "");
+                indexes.Add(OpenOrBuild(catalog, dirs[o], orders[o].Order, orders[o].OneSegment, n));
             }
             var index = indexes[0];
             var mix = QueryMix.Make(catalog, m + 500, seed: 7);
@@ -175,7 +177,7 @@ public sealed class BenchRecallCommand : IBenchCommand
             foreach (var ix in indexes)
             {
                 var res = ix.Resident;
-                Console.WriteLine($"doc order {ix.Options.DocOrder}: resident postings (df >= {res.MinDocFreq} per segment): {res.Terms:N0} lists, {res.Postings:N0} postings, {res.Bytes / 1048576.0:F1} MB (+ {res.WindowBytes / 1048576.0:F1} MB of per-window maxima), copied in {ix.ResidentSeconds:F2} s at open");
+                Console.WriteLine($"doc order {ix.Options.DocOrder} ({ix.Reader.Leaves.Count} segment(s)): resident postings (df >= {res.MinDocFreq} per segment): {res.Terms:N0} lists, {res.Postings:N0} postings, {res.Bytes / 1048576.0:F1} MB (+ {res.WindowBytes / 1048576.0:F1} MB of per-window maxima), copied in {ix.ResidentSeconds:F2} s at open");
             }
             var lengths = new double[m];
             for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
@@ -218,12 +220,12 @@ public sealed class BenchRecallCommand : IBenchCommand
     }
 
     /// <summary>Opens the index in <paramref name="dir"/> if it holds this catalog size and order, else builds it (timed).</summary>
-    private static ProductIndex OpenOrBuild(List<Product> catalog, string dir, DocOrder order, int n)
+    private static ProductIndex OpenOrBuild(List<Product> catalog, string dir, DocOrder order, bool oneSegment, int n)
     {
         if (Directory.Exists(dir) && File.Exists(Path.Combine(dir, "searchrec-index.json")))
         {
             var old = ProductIndex.Open(dir);
-            if (old.Count == n && old.Options.DocOrder == order)
+            if (old.Count == n && old.Options.DocOrder == order && (!oneSegment || Directory.GetFiles(dir, "*.si").Length == 1))
             {
                 Console.WriteLine($"doc order {order}: reusing the index in {dir} (build a fresh one after changing the catalog generator)");
                 return old;
@@ -232,11 +234,11 @@ public sealed class BenchRecallCommand : IBenchCommand
         }
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
-        var index = ProductIndex.Build(catalog, new IndexOptions { DocOrder = order }, dir, BenchIndexShared.Progress(n, $"indexing ({order})"));
+        var index = ProductIndex.BuildCore(catalog, new IndexOptions { DocOrder = order }, dir, BenchIndexShared.Progress(n, $"indexing ({order})"), oneSegment);
         var s = sw.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var size = BenchIndexShared.DirectorySize(dir);
-        Console.WriteLine($"doc order {order}: built in {s:F1} s ({n / s:N0} products/s wall, {n / cpu:N0} per CPU-second; bounds {index.BoundsSeconds:F1} s, resident copy {index.ResidentSeconds:F1} s), {size / 1048576.0:F1} MiB on disk, {Directory.GetFiles(dir, "*.si").Length} segments");
+        Console.WriteLine($"doc order {order}{(oneSegment ? " merged to one segment" : "")}: built in {s:F1} s ({n / s:N0} products/s wall, {n / cpu:N0} per CPU-second; bounds {index.BoundsSeconds:F1} s, resident copy {index.ResidentSeconds:F1} s), {size / 1048576.0:F1} MiB on disk, {Directory.GetFiles(dir, "*.si").Length} segments");
         return index;
     }
 
@@ -317,7 +319,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         }
         for (var x = 0; x < modes.Count; x++)
         {
-            if (modes.Count > 1) Console.WriteLine($"   doc order {modes[x].Index.Options.DocOrder}, priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")}, priming up to {modes[x].PrimeClauses} clauses (interleaved with the other modes):");
+            if (modes.Count > 1) Console.WriteLine($"   doc order {modes[x].Index.Options.DocOrder} ({modes[x].Index.Reader.Leaves.Count} segment(s)), priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")}, priming up to {modes[x].PrimeClauses} clauses (interleaved with the other modes):");
             stats[x].Print(m, byKind, lucene);
             if (x > 0 && compared[x] > 0) Console.WriteLine($"    the first mode's top 10 found in this mode's top N: mean {overlap[x] / compared[x]:P1} over {compared[x]:N0} queries");
         }
