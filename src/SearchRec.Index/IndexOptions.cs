@@ -74,6 +74,14 @@ public sealed class IndexOptions
     /// </summary>
     public DocOrder DocOrder { get; set; } = DocOrder.Category;
 
+    /// <summary>
+    /// Whether <see cref="ProductIndex.Build"/> force-merges the index into one segment, so recall visits all windows
+    /// best bound first instead of segment by segment. Default false. At 1M synthetic products in category order it cut
+    /// recall CPU p50 / p99 by about a fifth / a tenth in two interleaved runs on a shared machine (preliminary), for about
+    /// 20 s more build and 205 MB of resident lists against 163.
+    /// </summary>
+    public bool MergeToOneSegment { get; set; }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {

@@ -164,11 +164,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     /// <param name="options">Analysis and BM25 options; validated here and saved beside an on-disk index.</param>
     /// <param name="path">The index directory, or null for an in-memory index.</param>
     /// <param name="progress">Receives the number of products indexed so far, every few thousand and at the end.</param>
-    public static ProductIndex Build(IEnumerable<Product> products, IndexOptions options, string? path = null, IProgress<long>? progress = null) =>
-        BuildCore(products, options, path, progress, oneSegment: false);
-
-    /// <summary><see cref="Build(IEnumerable{Product}, IndexOptions, string?, IProgress{long}?)"/>, merged into one segment when <paramref name="oneSegment"/> (benchmarks compare).</summary>
-    internal static ProductIndex BuildCore(IEnumerable<Product> products, IndexOptions options, string? path, IProgress<long>? progress, bool oneSegment)
+    public static ProductIndex Build(IEnumerable<Product> products, IndexOptions options, string? path = null, IProgress<long>? progress = null)
     {
         Guard.NotNull(products);
         Guard.NotNull(options);
@@ -198,7 +194,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             try
             {
                 AddAll(writer, products, opts.DocOrder, progress);
-                if (oneSegment) writer.ForceMerge(1);
+                if (opts.MergeToOneSegment) writer.ForceMerge(1);
                 using (var nrt = DirectoryReader.Open(writer, applyAllDeletes: false))
                     ThrowOnDuplicateId(nrt);
                 writer.Commit();

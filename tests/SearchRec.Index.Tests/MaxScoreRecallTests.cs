@@ -127,7 +127,7 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
     [Fact]
     public void An_index_merged_into_one_segment_returns_the_same_top_n()
     {
-        using var merged = ProductIndex.BuildCore(shop.Products, new IndexOptions(), null, null, oneSegment: true);
+        using var merged = ProductIndex.Build(shop.Products, new IndexOptions { MergeToOneSegment = true });
         Assert.Single(merged.Reader.Leaves);
         var rng = new Random(5);
         foreach (var query in Queries(40, seed: 7))

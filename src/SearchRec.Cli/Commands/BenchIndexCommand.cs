@@ -225,7 +225,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         if (Directory.Exists(dir) && File.Exists(Path.Combine(dir, "searchrec-index.json")))
         {
             var old = ProductIndex.Open(dir);
-            if (old.Count == n && old.Options.DocOrder == order && (!oneSegment || Directory.GetFiles(dir, "*.si").Length == 1))
+            if (old.Count == n && old.Options.DocOrder == order && old.Options.MergeToOneSegment == oneSegment)
             {
                 Console.WriteLine($"doc order {order}: reusing the index in {dir} (build a fresh one after changing the catalog generator)");
                 return old;
@@ -234,7 +234,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         }
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
-        var index = ProductIndex.BuildCore(catalog, new IndexOptions { DocOrder = order }, dir, BenchIndexShared.Progress(n, $"indexing ({order})"), oneSegment);
+        var index = ProductIndex.Build(catalog, new IndexOptions { DocOrder = order, MergeToOneSegment = oneSegment }, dir, BenchIndexShared.Progress(n, $"indexing ({order})"));
         var s = sw.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var size = BenchIndexShared.DirectorySize(dir);
