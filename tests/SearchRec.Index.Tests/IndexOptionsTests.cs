@@ -13,6 +13,8 @@ public sealed class IndexOptionsTests
         Assert.Equal(0.75f, o.B);
         Assert.Equal("searchrec", o.TitleAnalyzer);
         Assert.Equal("cjk-bigram-unigram", o.BigramAnalyzer);
+        Assert.Equal(DocOrder.Category, o.DocOrder);
+        Assert.False(o.MergeToOneSegment);
     }
 
     [Theory]
