@@ -66,6 +66,22 @@ public sealed class IndexOptions
     /// </summary>
     public int RecallParallelism { get; set; } = 2;
 
+    /// <summary>
+    /// The order <see cref="ProductIndex.Build"/> gives the products' doc ids (results do not depend on it: ties go to
+    /// the earlier input product either way). Default <see cref="DocOrder.Category"/>: at 1M synthetic products it took
+    /// recall's thread CPU from p50 2.2-2.7 / p99 10.7-11.5 ms to 1.0-1.1 / 7.8-8.6 against
+    /// <see cref="DocOrder.TitleLength"/> (three interleaved runs on a shared machine, preliminary).
+    /// </summary>
+    public DocOrder DocOrder { get; set; } = DocOrder.Category;
+
+    /// <summary>
+    /// Whether <see cref="ProductIndex.Build"/> force-merges the index into one segment, so recall visits all windows
+    /// best bound first instead of segment by segment. Default false. At 1M synthetic products in category order it cut
+    /// recall CPU p50 / p99 by about a fifth / a tenth in two interleaved runs on a shared machine (preliminary), for about
+    /// 20 s more build and 205 MB of resident lists against 163.
+    /// </summary>
+    public bool MergeToOneSegment { get; set; }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {
@@ -93,6 +109,8 @@ public sealed class IndexOptions
             throw new ArgumentException($"IndexOptions.LongQueryWords must be in [0, {ProductIndex.MaxQueryTerms}], was {LongQueryWords}.", nameof(LongQueryWords));
         if (!(CommonTermCutoff > 0f && CommonTermCutoff <= 1f))
             throw new ArgumentException($"IndexOptions.CommonTermCutoff must be in (0, 1], was {CommonTermCutoff}.", nameof(CommonTermCutoff));
+        if (!Enum.IsDefined(DocOrder))
+            throw new ArgumentException($"IndexOptions.DocOrder must be one of {string.Join(", ", Enum.GetNames<DocOrder>())}, was {(int)DocOrder}.", nameof(DocOrder));
         if (RecallParallelism < 1 || RecallParallelism > MaxRecallParallelism)
             throw new ArgumentException($"IndexOptions.RecallParallelism must be in [1, {MaxRecallParallelism}], was {RecallParallelism}.", nameof(RecallParallelism));
     }
@@ -102,4 +120,17 @@ public sealed class IndexOptions
 
     /// <summary>A copy, so an index keeps the options it was built with.</summary>
     internal IndexOptions Clone() => (IndexOptions)MemberwiseClone();
+}
+
+/// <summary>
+/// How a bulk build orders the products' doc ids. Recall prunes per window of doc ids, so an order that puts alike
+/// products in the same windows lets it skip more of them; results are the same in any order.
+/// </summary>
+public enum DocOrder
+{
+    /// <summary>Shortest title first (BM25 favours short titles, so windows' score bounds fall along the index).</summary>
+    TitleLength,
+
+    /// <summary>By category path, then brand, then title length: a window holds few categories and brands.</summary>
+    Category,
 }

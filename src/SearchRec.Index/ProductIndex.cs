@@ -112,6 +112,13 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         }
     }
 
+    /// <summary>Most active clauses of a segment that recall primes (results are the same whatever it is).</summary>
+    internal int RecallPrimeMaxClauses
+    {
+        get => _evaluator.PrimeMaxClauses;
+        set => _evaluator.PrimeMaxClauses = value;
+    }
+
     /// <summary>Cores a split recall counts on (the machine's; tests raise it to split under concurrent callers too).</summary>
     internal int RecallCores
     {
@@ -186,7 +193,8 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             var writer = new IndexWriter(dir, config);
             try
             {
-                AddAll(writer, products, progress);
+                AddAll(writer, products, opts.DocOrder, progress);
+                if (opts.MergeToOneSegment) writer.ForceMerge(1);
                 using (var nrt = DirectoryReader.Open(writer, applyAllDeletes: false))
                     ThrowOnDuplicateId(nrt);
                 writer.Commit();
@@ -221,8 +229,11 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         IndexOptions opts;
         try
         {
-            opts = JsonSerializer.Deserialize<IndexOptions>(File.ReadAllText(optionsFile))
+            var json = File.ReadAllText(optionsFile);
+            opts = JsonSerializer.Deserialize<IndexOptions>(json)
                 ?? throw new InvalidDataException($"{optionsFile}: empty options");
+            // Indexes from before DocOrder were built shortest title first.
+            if (System.Text.Json.Nodes.JsonNode.Parse(json)?[nameof(IndexOptions.DocOrder)] is null) opts.DocOrder = DocOrder.TitleLength;
         }
         catch (JsonException e)
         {
@@ -407,23 +418,16 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     }
 
     /// <summary>
-    /// Adds the products in order of title length (shortest first), each keeping its input position as its ordinal:
-    /// doc ids then grow with title length within a segment, so the pruned recall's per-window score maxima fall from
-    /// window to window and windows of long titles are skipped whole. Results do not depend on the order.
+    /// Adds the products in <paramref name="docOrder"/> (shortest title first, or by category, brand, then title
+    /// length), each keeping its input position as its ordinal: alike products then share the pruned recall's windows
+    /// of doc ids, whose per-window score maxima are tighter, so more windows are skipped whole. Results do not depend
+    /// on the order (ties go to the lower ordinal).
     /// </summary>
-    private static void AddAll(IndexWriter writer, IEnumerable<Product> products, IProgress<long>? progress)
+    private static void AddAll(IndexWriter writer, IEnumerable<Product> products, DocOrder docOrder, IProgress<long>? progress)
     {
         var list = products as IReadOnlyList<Product> ?? products.ToList();
-        var keys = new long[list.Count];
-        var order = new int[list.Count];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            var p = list[i];
-            Validate(p);
-            keys[i] = ((long)TokenEstimate(p.Title) << 32) | (uint)i;
-            order[i] = i;
-        }
-        Array.Sort(keys, order);
+        for (var i = 0; i < list.Count; i++) Validate(list[i]);
+        var order = DocOrdering.Sort(list, docOrder);
         long added = 0;
         Parallel.ForEach(
             order,

@@ -78,13 +78,26 @@ public sealed class ClauseListTests(SyntheticIndex shop) : IClassFixture<Synthet
         }
     }
 
-    [Fact]
-    public void Accumulating_a_window_adds_each_postings_bm25_score_and_marks_its_doc()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Accumulating_a_window_adds_each_postings_bm25_score_and_marks_its_doc(bool wide)
     {
         var rng = new Random(13);
         var (docs, freqs, lengths) = RandomList(rng, 50_000, 6_000, false);
+        var maxDoc = 50_000;
+        if (wide)
+        {
+            // One far posting: its block spans more than 16 bits, so the list keeps plain ids (and byte frequencies).
+            maxDoc = 200_000;
+            docs = [.. docs, maxDoc - 1];
+            freqs = [.. freqs, 3];
+            lengths = [.. lengths, .. new float[maxDoc - lengths.Length]];
+            lengths[^1] = 5;
+        }
         var list = new ResidentList(docs, freqs);
-        list.SetWindows(lengths, Field, 50_000);
+        Assert.Equal(wide, list.Wide is not null);
+        list.SetWindows(lengths, Field, maxDoc);
         var cl = new ClauseList().Use(list);
         var acc = new double[2 * ClauseList.Window];
         var seen = new ulong[ClauseList.Window / 64];

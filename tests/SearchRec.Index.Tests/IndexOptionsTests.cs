@@ -13,6 +13,8 @@ public sealed class IndexOptionsTests
         Assert.Equal(0.75f, o.B);
         Assert.Equal("searchrec", o.TitleAnalyzer);
         Assert.Equal("cjk-bigram-unigram", o.BigramAnalyzer);
+        Assert.Equal(DocOrder.Category, o.DocOrder);
+        Assert.False(o.MergeToOneSegment);
     }
 
     [Theory]
@@ -27,6 +29,7 @@ public sealed class IndexOptionsTests
     [InlineData(nameof(IndexOptions.RecallParallelism))]
     [InlineData(nameof(IndexOptions.LongQueryWords))]
     [InlineData(nameof(IndexOptions.CommonTermCutoff))]
+    [InlineData(nameof(IndexOptions.DocOrder))]
     public void A_bad_field_is_named_in_the_error(string field)
     {
         var o = new IndexOptions();
@@ -43,6 +46,7 @@ public sealed class IndexOptionsTests
             case nameof(IndexOptions.RecallParallelism): o.RecallParallelism = 0; break;
             case nameof(IndexOptions.LongQueryWords): o.LongQueryWords = -1; break;
             case nameof(IndexOptions.CommonTermCutoff): o.CommonTermCutoff = 0f; break;
+            case nameof(IndexOptions.DocOrder): o.DocOrder = (DocOrder)7; break;
         }
         var e = Assert.Throws<ArgumentException>(o.Validate);
         Assert.Contains(field, e.Message);

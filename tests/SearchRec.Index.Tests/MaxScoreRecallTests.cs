@@ -6,20 +6,33 @@ using Xunit;
 
 namespace SearchRec.Index.Tests;
 
-/// <summary>A synthetic catalog indexed once for the pruned-recall tests (several segments: indexing runs in parallel).</summary>
+/// <summary>
+/// A synthetic catalog indexed once in each doc order for the pruned-recall tests (several segments: indexing runs in
+/// parallel).
+/// </summary>
 public sealed class SyntheticIndex : IDisposable
 {
+    private readonly ProductIndex[] _byOrder;
+
     public SyntheticIndex()
     {
         Products = [.. new ShopGenerator(new ShopOptions { Products = 12_000, Users = 1, Seed = 5 }).Products()];
         Index = ProductIndex.Build(Products, new IndexOptions());
+        _byOrder = [.. Enum.GetValues<DocOrder>().Select(o => o == Index.Options.DocOrder ? Index : ProductIndex.Build(Products, new IndexOptions { DocOrder = o }))];
     }
 
     public List<Product> Products { get; }
 
+    /// <summary>The index with default options.</summary>
     public ProductIndex Index { get; }
 
-    public void Dispose() => Index.Dispose();
+    /// <summary>The catalog indexed in <paramref name="order"/>.</summary>
+    public ProductIndex ByOrder(DocOrder order) => _byOrder[(int)order];
+
+    public void Dispose()
+    {
+        foreach (var index in _byOrder) index.Dispose();
+    }
 }
 
 public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<SyntheticIndex>
@@ -72,27 +85,87 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Pruned_recall_returns_the_exhaustive_top_n_for_every_field_choice_and_filter(int threads)
+    [InlineData(DocOrder.TitleLength, 1)]
+    [InlineData(DocOrder.TitleLength, 2)]
+    [InlineData(DocOrder.Category, 1)]
+    [InlineData(DocOrder.Category, 2)]
+    public void Pruned_recall_returns_the_exhaustive_top_n_for_every_field_choice_and_filter(DocOrder order, int threads)
     {
-        _index.RecallParallelism = threads;
+        var index = shop.ByOrder(order);
+        index.RecallParallelism = threads;
         // Two threads: every segment with two windows above the threshold is split, whatever its postings.
-        _index.RecallParallelMinPostings = threads > 1 ? 0 : MaxScoreEvaluator.DefaultParallelMinPostings;
-        _index.RecallCores = 64;
+        index.RecallParallelMinPostings = threads > 1 ? 0 : MaxScoreEvaluator.DefaultParallelMinPostings;
+        index.RecallCores = 64;
         try
         {
-            CheckParity();
+            CheckParity(index);
         }
         finally
         {
-            _index.RecallCores = Environment.ProcessorCount;
-            _index.RecallParallelism = _index.Options.RecallParallelism;
-            _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
+            index.RecallCores = Environment.ProcessorCount;
+            index.RecallParallelism = index.Options.RecallParallelism;
+            index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
         }
     }
 
-    private void CheckParity()
+    [Fact]
+    public void Every_doc_order_returns_the_same_top_n()
+    {
+        var reference = shop.ByOrder(DocOrder.TitleLength);
+        var rng = new Random(4);
+        foreach (var query in Queries(60, seed: 6))
+        {
+            var p = shop.Products[rng.Next(shop.Products.Count)];
+            foreach (var r in Variants(query, p))
+            {
+                var expected = reference.Recall(r);
+                foreach (var order in Enum.GetValues<DocOrder>()) AssertSameTopN(expected, shop.ByOrder(order).Recall(r), r);
+            }
+        }
+    }
+
+    [Fact]
+    public void An_index_merged_into_one_segment_returns_the_same_top_n()
+    {
+        using var merged = ProductIndex.Build(shop.Products, new IndexOptions { MergeToOneSegment = true });
+        Assert.Single(merged.Reader.Leaves);
+        var rng = new Random(5);
+        foreach (var query in Queries(40, seed: 7))
+        {
+            var p = shop.Products[rng.Next(shop.Products.Count)];
+            foreach (var r in Variants(query, p))
+            {
+                var actual = merged.Recall(r);
+                AssertSameTopN(merged.RecallWithLucene(r), actual, r);
+                AssertSameTopN(_index.Recall(r), actual, r);
+            }
+        }
+    }
+
+    [Fact]
+    public void Category_order_gives_products_of_a_category_neighbouring_doc_ids()
+    {
+        // Changes of category from one doc id to the next: about one per product in input or length order.
+        static int Changes(ProductIndex index)
+        {
+            var changes = 0;
+            string? previous = null;
+            foreach (var p in index.Products())
+            {
+                if (previous is not null && previous != p.CategoryPath) changes++;
+                previous = p.CategoryPath;
+            }
+            return changes;
+        }
+        var categories = shop.Products.Select(p => p.CategoryPath).Distinct().Count();
+        var byLength = Changes(shop.ByOrder(DocOrder.TitleLength));
+        var byCategory = Changes(shop.ByOrder(DocOrder.Category));
+        Assert.True(byLength > shop.Products.Count / 2, $"{byLength} changes in length order");
+        // Each indexing thread writes its own sorted run, and segments are merged run after run.
+        Assert.True(byCategory < categories * 8, $"{byCategory} changes in category order, {categories} categories");
+    }
+
+    private void CheckParity(ProductIndex index)
     {
         var rng = new Random(3);
         var checkedLists = 0;
@@ -104,9 +177,9 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
                 foreach (var request in Variants(query, p))
                 {
                     var r = request with { Fields = fields };
-                    var actual = _index.Recall(r);
-                    AssertSameTopN(_index.RecallWithLucene(r), actual, r);
-                    if (actual.Count == r.TopN) AssertCutOffTiesAreReal(_index.RecallWithLucene(r with { TopN = r.TopN + 100 }), actual, r);
+                    var actual = index.Recall(r);
+                    AssertSameTopN(index.RecallWithLucene(r), actual, r);
+                    if (actual.Count == r.TopN) AssertCutOffTiesAreReal(index.RecallWithLucene(r with { TopN = r.TopN + 100 }), actual, r);
                     checkedLists++;
                 }
             }
@@ -152,12 +225,15 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
     [Fact]
     public void Pruning_reads_fewer_postings_than_the_query_lists_hold()
     {
-        // A short common query: the exhaustive evaluation scores every posting of every term in every field.
+        // A short common query: the exhaustive evaluation scores every posting of every term in every field. In
+        // title-length order its products spread over all windows, shortest titles (best scores) first; in category
+        // order they fill the same few windows of this small catalog, and those are read almost whole.
+        var index = shop.ByOrder(DocOrder.TitleLength);
         var query = shop.Products[0].Category[^1];
-        var all = _index.Recall(new RecallRequest(query) { TopN = 100_000 });
-        var full = _index.LastRecallWork;
-        _index.Recall(new RecallRequest(query) { TopN = 10 });
-        var pruned = _index.LastRecallWork;
+        var all = index.Recall(new RecallRequest(query) { TopN = 100_000 });
+        var full = index.LastRecallWork;
+        index.Recall(new RecallRequest(query) { TopN = 10 });
+        var pruned = index.LastRecallWork;
         Assert.True(all.Count > 100);
         Assert.True(pruned.Postings + pruned.Advances < full.Postings / 2, $"pruned {pruned.Postings}+{pruned.Advances}, full {full.Postings}");
         // Whole-block skips (SkippedBlocks) are not asserted: which blocks can be skipped depends on how the two

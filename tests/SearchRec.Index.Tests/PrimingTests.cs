@@ -72,4 +72,24 @@ public sealed class PrimingTests(SyntheticIndex shop) : IClassFixture<SyntheticI
             _index.RecallPriming = true;
         }
     }
+
+    [Fact]
+    public void Results_are_identical_whatever_the_most_clauses_primed()
+    {
+        try
+        {
+            foreach (var r in Requests(200, seed: 8))
+            {
+                _index.RecallPrimeMaxClauses = Internals.MaxScoreEvaluator.DefaultPrimeMaxClauses;
+                var usual = _index.Recall(r);
+                _index.RecallPrimeMaxClauses = 64;
+                var more = _index.Recall(r);
+                Assert.Equal(usual, more);
+            }
+        }
+        finally
+        {
+            _index.RecallPrimeMaxClauses = Internals.MaxScoreEvaluator.DefaultPrimeMaxClauses;
+        }
+    }
 }

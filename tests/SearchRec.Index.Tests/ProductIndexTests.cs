@@ -219,6 +219,22 @@ public sealed class ProductIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_reopened_index_reports_its_doc_order_and_one_from_before_the_setting_reports_title_length()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("idx");
+        ProductIndex.Build(Fixture.Products, new IndexOptions { DocOrder = DocOrder.Category }, path).Dispose();
+        using (var reopened = ProductIndex.Open(path)) Assert.Equal(DocOrder.Category, reopened.Options.DocOrder);
+        var file = Path.Combine(path, "searchrec-index.json");
+        var lines = File.ReadAllLines(file).Where(l => !l.Contains("\"DocOrder\"", StringComparison.Ordinal)).ToList();
+        // The property was last: the line before it must lose its comma.
+        lines[^2] = lines[^2].TrimEnd(',');
+        File.WriteAllLines(file, lines);
+        using var old = ProductIndex.Open(path);
+        Assert.Equal(DocOrder.TitleLength, old.Options.DocOrder);
+    }
+
+    [Fact]
     public void Building_on_disk_replaces_the_previous_index()
     {
         using var dir = new TempDir();

@@ -106,6 +106,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         var cutoff = new Option<string>("--cutoff") { Description = "Common-term cutoff of long queries (IndexOptions.LongQueryWords): on, off (exact), or ab (interleaved).", DefaultValueFactory = _ => "on" };
         var clients = new Option<int>("--clients") { Description = "Also measure throughput with this many concurrent clients (0: skip).", DefaultValueFactory = _ => 0 };
         var engine = new Option<string>("--engine") { Description = "maxscore (the recall path) or lucene (the same query scored exhaustively by Lucene, for comparison).", DefaultValueFactory = _ => "maxscore" };
+        var order = new Option<string>("--order") { Description = "Doc order of the index (IndexOptions.DocOrder): length, category, ab (length,category), or a comma list (an index of each on the same catalog, every query timed on each, interleaved).", DefaultValueFactory = _ => "default" };
         var cmd = new Command("recall", "Top-200 BM25 recall latency percentiles over a query mix generated from a synthetic catalog.");
         cmd.Options.Add(products);
         cmd.Options.Add(queries);
@@ -115,12 +116,36 @@ public sealed class BenchRecallCommand : IBenchCommand
         cmd.Options.Add(threads);
         cmd.Options.Add(clients);
         cmd.Options.Add(cutoff);
-        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients), pr.GetValue(cutoff)!));
+        cmd.Options.Add(order);
+        var primeClauses = new Option<string>("--prime-clauses") { Description = "Most active clauses of a primed segment: a number, or a comma list timed interleaved (e.g. 16,32).", DefaultValueFactory = _ => "16" };
+        cmd.Options.Add(primeClauses);
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients), pr.GetValue(cutoff)!, pr.GetValue(order)!, pr.GetValue(primeClauses)!));
         return cmd;
     }
 
-    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff)
+    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff, string order, string primeClauses)
     {
+        var primeModes = new List<int>();
+        foreach (var part in primeClauses.Split(','))
+        {
+            if (!int.TryParse(part, out var c) || c < 0 || c > 256) { Console.Error.WriteLine($"error: --prime-clauses must be numbers in [0, 256], was '{primeClauses}'"); return 2; }
+            primeModes.Add(c);
+        }
+        var orders = new List<(DocOrder Order, bool OneSegment)>();
+        foreach (var name in (order == "ab" ? "length,category" : order).Split(','))
+        {
+            // "-1seg": the same order force-merged into one segment.
+            var one = name.EndsWith("-1seg", StringComparison.Ordinal);
+            DocOrder? o = (one ? name[..^5] : name) switch
+            {
+                "default" => new IndexOptions().DocOrder,
+                "length" => DocOrder.TitleLength,
+                "category" => DocOrder.Category,
+                _ => null,
+            };
+            if (o is null || orders.Contains((o.Value, one))) { Console.Error.WriteLine($"error: --order must be length, category, ab, or a comma list of distinct orders (each may end in -1seg), was '{order}'"); return 2; }
+            orders.Add((o.Value, one));
+        }
         if (cutoff is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --cutoff must be on, off or ab, was '{cutoff}'"); return 2; }
         if (priming is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --priming must be on, off or ab, was '{priming}'"); return 2; }
         if (threads is not ("1" or "2" or "ab")) { Console.Error.WriteLine($"error: --threads must be 1, 2 or ab, was '{threads}'"); return 2; }
@@ -133,61 +158,109 @@ public sealed class BenchRecallCommand : IBenchCommand
         var catalog = BenchIndexShared.Generate(n);
         var temp = dir is null;
         dir ??= Path.Combine(Path.GetTempPath(), "searchrec-bench-recall-" + Environment.ProcessId);
+        var indexes = new List<ProductIndex>();
+        var dirs = new string[orders.Count];
         try
         {
-            ProductIndex index;
-            if (Directory.Exists(dir) && File.Exists(Path.Combine(dir, "searchrec-index.json")))
+            for (var o = 0; o < orders.Count; o++)
             {
-                index = ProductIndex.Open(dir);
-                if (index.Count != n) { index.Dispose(); index = ProductIndex.Build(catalog, new IndexOptions(), dir, BenchIndexShared.Progress(n, "indexing")); }
+                dirs[o] = orders.Count == 1 ? dir : dir + "-" + orders[o].Order + (orders[o].OneSegment ? "-1seg" : "");
+                indexes.Add(OpenOrBuild(catalog, dirs[o], orders[o].Order, orders[o].OneSegment, n));
             }
-            else index = ProductIndex.Build(catalog, new IndexOptions(), dir, BenchIndexShared.Progress(n, "indexing"));
-            using (index)
+            var index = indexes[0];
+            var mix = QueryMix.Make(catalog, m + 500, seed: 7);
+            foreach (var ix in indexes)
             {
-                var mix = QueryMix.Make(catalog, m + 500, seed: 7);
-                for (var i = 0; i < 500; i++) Recall(index, mix[i].Request, lucene); // warm-up: JIT, OS page cache
-                Console.WriteLine($"engine: {engine}{(lucene ? " (every posting scored by Lucene; same query and results)" : $" (bounds {(index.Bounds.Precomputed ? "from the side file" : "computed on first use")})")}");
-                var res = index.Resident;
-                Console.WriteLine($"resident postings (df >= {res.MinDocFreq} per segment): {res.Terms:N0} lists, {res.Postings:N0} postings, {res.Bytes / 1048576.0:F1} MB (+ {res.WindowBytes / 1048576.0:F1} MB of per-window maxima), copied in {index.ResidentSeconds:F2} s at open");
-                var lengths = new double[m];
-                for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
-                int[] threadModes = threads switch { "2" => [2], "ab" => [1, 2], "1" => [1], _ => [2] };
-                var longWords = index.Options.LongQueryWords;
-                int[] cutoffModes = cutoff switch { "off" => [0], "ab" => [0, longWords], _ => [longWords] };
-                index.LongQueryWords = cutoffModes[0];
-                index.RecallParallelism = threadModes[0];
-                for (var i = 0; i < 200; i++) Recall(index, mix[i].Request, lucene); // warm-up of the chosen path
-                Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one client, {threads} thread(s) per recall;");
-                Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
-                Time(index, mix.AsSpan(500), byKind: true, lucene, priming, threadModes, cutoffModes);
-                var longCount = Math.Max(100, m / 10);
-                Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
-                Time(index, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes, cutoffModes);
-                // Throughput with the last cutoff mode (the default's in "ab").
-                index.LongQueryWords = cutoffModes[^1];
-                if (clients > 0) Throughput(index, mix.AsSpan(500).ToArray(), clients, threadModes, lucene);
+                for (var i = 0; i < 500; i++) Recall(ix, mix[i].Request, lucene); // warm-up: JIT, OS page cache
+            }
+            Console.WriteLine($"engine: {engine}{(lucene ? " (every posting scored by Lucene; same query and results)" : $" (bounds {(index.Bounds.Precomputed ? "from the side file" : "computed on first use")})")}");
+            foreach (var ix in indexes)
+            {
+                var res = ix.Resident;
+                Console.WriteLine($"doc order {ix.Options.DocOrder} ({ix.Reader.Leaves.Count} segment(s)): resident postings (df >= {res.MinDocFreq} per segment): {res.Terms:N0} lists, {res.Postings:N0} postings, {res.Bytes / 1048576.0:F1} MB (+ {res.WindowBytes / 1048576.0:F1} MB of per-window maxima), copied in {ix.ResidentSeconds:F2} s at open");
+            }
+            var lengths = new double[m];
+            for (var i = 0; i < m; i++) lengths[i] = mix[500 + i].Request.Query.Length;
+            int[] threadModes = threads switch { "2" => [2], "ab" => [1, 2], "1" => [1], _ => [2] };
+            var longWords = index.Options.LongQueryWords;
+            int[] cutoffModes = cutoff switch { "off" => [0], "ab" => [0, longWords], _ => [longWords] };
+            foreach (var ix in indexes)
+            {
+                ix.LongQueryWords = cutoffModes[0];
+                ix.RecallParallelism = threadModes[0];
+                ix.RecallPrimeMaxClauses = primeModes[0];
+                for (var i = 0; i < 200; i++) Recall(ix, mix[i].Request, lucene); // warm-up of the chosen path
+            }
+            Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one client, {threads} thread(s) per recall;");
+            Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
+            Time(indexes, mix.AsSpan(500), byKind: true, lucene, priming, threadModes, cutoffModes, primeModes);
+            var longCount = Math.Max(100, m / 10);
+            Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
+            Time(indexes, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes, cutoffModes, primeModes);
+            // Throughput with the last cutoff mode (the default's in "ab").
+            foreach (var ix in indexes) ix.LongQueryWords = cutoffModes[^1];
+            if (clients > 0)
+            {
+                foreach (var ix in indexes)
+                {
+                    if (indexes.Count > 1) Console.WriteLine($"  doc order {ix.Options.DocOrder}:");
+                    Throughput(ix, mix.AsSpan(500).ToArray(), clients, threadModes, lucene);
+                }
             }
         }
         finally
         {
-            if (temp && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            foreach (var ix in indexes) ix.Dispose();
+            foreach (var d in dirs)
+            {
+                if (temp && d is not null && Directory.Exists(d)) Directory.Delete(d, recursive: true);
+            }
         }
         return 0;
+    }
+
+    /// <summary>Opens the index in <paramref name="dir"/> if it holds this catalog size and order, else builds it (timed).</summary>
+    private static ProductIndex OpenOrBuild(List<Product> catalog, string dir, DocOrder order, bool oneSegment, int n)
+    {
+        if (Directory.Exists(dir) && File.Exists(Path.Combine(dir, "searchrec-index.json")))
+        {
+            var old = ProductIndex.Open(dir);
+            if (old.Count == n && old.Options.DocOrder == order && old.Options.MergeToOneSegment == oneSegment)
+            {
+                Console.WriteLine($"doc order {order}: reusing the index in {dir} (build a fresh one after changing the catalog generator)");
+                return old;
+            }
+            old.Dispose();
+        }
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var index = ProductIndex.Build(catalog, new IndexOptions { DocOrder = order, MergeToOneSegment = oneSegment }, dir, BenchIndexShared.Progress(n, $"indexing ({order})"));
+        var s = sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        var size = BenchIndexShared.DirectorySize(dir);
+        Console.WriteLine($"doc order {order}{(oneSegment ? " merged to one segment" : "")}: built in {s:F1} s ({n / s:N0} products/s wall, {n / cpu:N0} per CPU-second; bounds {index.BoundsSeconds:F1} s, resident copy {index.ResidentSeconds:F1} s), {size / 1048576.0:F1} MiB on disk, {Directory.GetFiles(dir, "*.si").Length} segments");
+        return index;
     }
 
     private static IReadOnlyList<RecallCandidate> Recall(ProductIndex index, RecallRequest r, bool lucene) =>
         lucene ? index.RecallWithLucene(r) : index.Recall(r);
 
-    private static void Time(ProductIndex index, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes, int[] cutoffModes)
+    private static void Time(List<ProductIndex> indexes, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes, int[] cutoffModes, List<int> primeModes)
     {
         // "ab" runs every query in each mode in turn, so all modes see the same moments of contention.
         bool[] primings = priming switch { "off" => [false], "ab" => [false, true], _ => [true] };
-        var modes = new List<(bool Priming, int Threads, int LongWords)>();
-        foreach (var a in primings)
+        var modes = new List<(ProductIndex Index, bool Priming, int Threads, int LongWords, int PrimeClauses)>();
+        foreach (var ix in indexes)
         {
-            foreach (var b in threadModes)
+            foreach (var a in primings)
             {
-                foreach (var c in cutoffModes) modes.Add((a, b, c));
+                foreach (var b in threadModes)
+                {
+                    foreach (var c in cutoffModes)
+                    {
+                        foreach (var d in primeModes) modes.Add((ix, a, b, c, d));
+                    }
+                }
             }
         }
         var stats = new TimeStats[modes.Count];
@@ -204,9 +277,11 @@ public sealed class BenchRecallCommand : IBenchCommand
             for (var j = 0; j < modes.Count; j++)
             {
                 var x = (i + j) % modes.Count;
+                var index = modes[x].Index;
                 index.RecallPriming = modes[x].Priming;
                 index.RecallParallelism = modes[x].Threads;
                 index.LongQueryWords = modes[x].LongWords;
+                index.RecallPrimeMaxClauses = modes[x].PrimeClauses;
                 var c0 = ThreadCpu.Milliseconds();
                 var t0 = Stopwatch.GetTimestamp();
                 var hits = Recall(index, q.Request, lucene);
@@ -235,12 +310,16 @@ public sealed class BenchRecallCommand : IBenchCommand
             }
             if (last.ElapsedMilliseconds > 3000) { Console.Error.WriteLine($"recall: {i:N0} / {m:N0} queries"); last.Restart(); }
         }
-        index.RecallPriming = true;
-        index.RecallParallelism = threadModes[0];
-        index.LongQueryWords = cutoffModes[0];
+        foreach (var ix in indexes)
+        {
+            ix.RecallPriming = true;
+            ix.RecallParallelism = threadModes[0];
+            ix.LongQueryWords = cutoffModes[0];
+            ix.RecallPrimeMaxClauses = primeModes[0];
+        }
         for (var x = 0; x < modes.Count; x++)
         {
-            if (modes.Count > 1) Console.WriteLine($"   priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")} (interleaved with the other modes):");
+            if (modes.Count > 1) Console.WriteLine($"   doc order {modes[x].Index.Options.DocOrder} ({modes[x].Index.Reader.Leaves.Count} segment(s)), priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")}, priming up to {modes[x].PrimeClauses} clauses (interleaved with the other modes):");
             stats[x].Print(m, byKind, lucene);
             if (x > 0 && compared[x] > 0) Console.WriteLine($"    the first mode's top 10 found in this mode's top N: mean {overlap[x] / compared[x]:P1} over {compared[x]:N0} queries");
         }

@@ -16,11 +16,13 @@ internal sealed class ClauseList
 
     public int Count;
 
-    /// <summary>Plain doc ids and frequencies (a decoded list or a resident one too spread for 16-bit offsets), or null.</summary>
+    /// <summary>Plain doc ids (a decoded list or a resident one too spread for 16-bit offsets), or null.</summary>
     public int[]? Docs;
+
+    /// <summary>Int frequencies of a decoded list, or null (a resident list's are in <see cref="Freqs"/>).</summary>
     public int[]? WideFreqs;
 
-    /// <summary>Compact form: 16-bit offsets from the first doc id of each block of 64 postings, and byte frequencies.</summary>
+    /// <summary>Compact form: 16-bit offsets from the first doc id of each block of 64 postings; byte frequencies of any resident list.</summary>
     public int[] Base = [];
     public ushort[] Low = [];
     public byte[] Freqs = [];
@@ -41,7 +43,7 @@ internal sealed class ClauseList
     {
         Count = list.Count;
         Docs = list.Wide;
-        WideFreqs = list.WideFreqs;
+        WideFreqs = null;
         Base = list.Base;
         Low = list.Low;
         Freqs = list.Freqs;
@@ -121,14 +123,26 @@ internal sealed class ClauseList
     public void Accumulate(int from, int to, int start, float weight, FieldBm25 f, float[] lengths, double[] acc, int offset, ulong[] seen)
     {
         float k1Plus1 = f.K1Plus1, constant = f.Constant, perLength = f.PerLength;
-        if (Docs is { } docs)
+        if (Docs is { } docs && WideFreqs is { } ints)
         {
-            var freqs = WideFreqs!;
             for (var i = from; i < to; i++)
             {
                 var d = docs[i];
                 // The expression of ExactBm25Similarity's scorer, term for term, so scores match Lucene's to the last bit.
-                float freq = freqs[i];
+                float freq = ints[i];
+                var score = weight * freq * k1Plus1 / (freq + constant + perLength * lengths[d]);
+                var j = d - start;
+                acc[offset + j] += score;
+                seen[j >> 6] |= 1UL << j;
+            }
+        }
+        else if (Docs is { } wide)
+        {
+            var bytes = Freqs;
+            for (var i = from; i < to; i++)
+            {
+                var d = wide[i];
+                float freq = bytes[i];
                 var score = weight * freq * k1Plus1 / (freq + constant + perLength * lengths[d]);
                 var j = d - start;
                 acc[offset + j] += score;

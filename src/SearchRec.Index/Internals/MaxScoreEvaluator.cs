@@ -57,7 +57,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
     /// and longer queries' conjunctions start far below their final N-th score (half of it at 1M, a seventh for
     /// pasted titles), so priming cost them more than it saved.
     /// </summary>
-    private const int PrimeMaxClauses = 16;
+    public const int DefaultPrimeMaxClauses = 16;
+
+    /// <summary>Most active clauses of a primed segment (<see cref="DefaultPrimeMaxClauses"/>; benchmarks vary it).</summary>
+    public int PrimeMaxClauses { get; set; } = DefaultPrimeMaxClauses;
 
     /// <summary>Whether each segment starts from a conjunctive priming threshold (off only to compare).</summary>
     public bool Priming { get; set; } = true;

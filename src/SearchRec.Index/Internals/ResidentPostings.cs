@@ -121,9 +121,9 @@ internal sealed class ResidentPostings
 }
 
 /// <summary>
-/// One segment's postings of one term: ascending doc ids and their term frequencies. Doc ids are kept as 16-bit
+/// One segment's postings of one term: ascending doc ids and their byte term frequencies. Doc ids are kept as 16-bit
 /// offsets from the first doc id of each block of <see cref="BlockSize"/> postings when every block spans fewer than
-/// 65,536 ids (almost every long list), else as plain ints.
+/// 65,536 ids, else as plain ints (in category order, a term common in a few categories often has such a gap).
 /// </summary>
 internal sealed class ResidentList
 {
@@ -135,9 +135,6 @@ internal sealed class ResidentList
 
     /// <summary>Plain doc ids, or null when <see cref="Low"/> and <see cref="Base"/> hold them.</summary>
     public readonly int[]? Wide;
-
-    /// <summary>The frequencies as ints beside <see cref="Wide"/> (null with it).</summary>
-    public readonly int[]? WideFreqs;
 
     /// <summary>Per window of <see cref="ClauseList.Window"/> doc ids, the largest BM25 tf part (see <see cref="SetWindows"/>).</summary>
     public float[] WinMax { get; private set; } = [];
@@ -162,8 +159,6 @@ internal sealed class ResidentList
         if (!compact)
         {
             Wide = docs.ToArray();
-            WideFreqs = new int[docs.Length];
-            for (var i = 0; i < freqs.Length; i++) WideFreqs[i] = freqs[i];
             return;
         }
         Base = new int[blocks];
@@ -176,7 +171,7 @@ internal sealed class ResidentList
     }
 
     /// <summary>Bytes of the postings arrays.</summary>
-    public long Bytes => Freqs.Length + (Wide is null ? Low.Length * 2L + Base.Length * 4L : Wide.Length * 8L);
+    public long Bytes => Freqs.Length + (Wide is null ? Low.Length * 2L + Base.Length * 4L : Wide.Length * 4L);
 
     /// <summary>Bytes of the per-window arrays.</summary>
     public long WindowBytes => WinMax.Length * 4L + WinStart.Length * 4L;
@@ -187,7 +182,7 @@ internal sealed class ResidentList
         var windows = ClauseList.WindowCount(maxDoc);
         var max = new float[windows];
         var start = new int[windows + 1];
-        ClauseList.Windows(Count, Wide, WideFreqs, this, lengths, f, windows, max, start);
+        ClauseList.Windows(Count, Wide, null, this, lengths, f, windows, max, start);
         WinMax = max;
         WinStart = start;
     }
