@@ -14,7 +14,7 @@ public sealed class IndexOptionsTests
         Assert.Equal("searchrec", o.TitleAnalyzer);
         Assert.Equal("cjk-bigram-unigram", o.BigramAnalyzer);
         Assert.Equal(DocOrder.Category, o.DocOrder);
-        Assert.False(o.MergeToOneSegment);
+        Assert.True(o.MergeToOneSegment);
     }
 
     [Theory]

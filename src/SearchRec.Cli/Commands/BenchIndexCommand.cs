@@ -45,11 +45,12 @@ public sealed class BenchIndexCommand : IBenchCommand
             var before = Process.GetCurrentProcess().WorkingSet64;
             var sw = Stopwatch.StartNew();
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            using (var index = ProductIndex.Build(catalog, new IndexOptions(), dir, BenchIndexShared.Progress(n, "indexing")))
+            var options = new IndexOptions();
+            using (var index = ProductIndex.Build(catalog, options, dir, BenchIndexShared.Progress(n, "indexing")))
             {
                 var s = sw.Elapsed.TotalSeconds;
                 var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-                Console.WriteLine($"indexed {index.Count:N0} products in {s:F1} s: {index.Count / s:N0} products/s ({Environment.ProcessorCount} threads, one final commit, no force-merge)");
+                Console.WriteLine($"indexed {index.Count:N0} products in {s:F1} s: {index.Count / s:N0} products/s ({Environment.ProcessorCount} threads, one final commit{(options.MergeToOneSegment ? ", force-merged to one segment" : ", no force-merge")})");
                 // Under contention wall time says little; CPU time says what the cores would do if they were ours.
                 Console.WriteLine($"CPU time {cpu:F1} s: {index.Count / cpu:N0} products per CPU-second (x{Environment.ProcessorCount} cores = {Environment.ProcessorCount * index.Count / cpu:N0} products/s if uncontended)");
                 Console.WriteLine($"of which recall score bounds (one thread, after commit): {index.BoundsSeconds:F1} s for {index.Bounds.StoredTerms:N0} terms");
@@ -106,7 +107,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         var cutoff = new Option<string>("--cutoff") { Description = "Common-term cutoff of long queries (IndexOptions.LongQueryWords): on, off (exact), or ab (interleaved).", DefaultValueFactory = _ => "on" };
         var clients = new Option<int>("--clients") { Description = "Also measure throughput with this many concurrent clients (0: skip).", DefaultValueFactory = _ => 0 };
         var engine = new Option<string>("--engine") { Description = "maxscore (the recall path) or lucene (the same query scored exhaustively by Lucene, for comparison).", DefaultValueFactory = _ => "maxscore" };
-        var order = new Option<string>("--order") { Description = "Doc order of the index (IndexOptions.DocOrder): length, category, ab (length,category), or a comma list (an index of each on the same catalog, every query timed on each, interleaved).", DefaultValueFactory = _ => "default" };
+        var order = new Option<string>("--order") { Description = "Doc order of the index (IndexOptions.DocOrder): length, category, ab (length,category), or a comma list (an index of each on the same catalog, every query timed on each, interleaved); a name may end in -1seg (force-merged to one segment) or -nseg (not merged); without it IndexOptions.MergeToOneSegment decides.", DefaultValueFactory = _ => "default" };
         var cmd = new Command("recall", "Top-200 BM25 recall latency percentiles over a query mix generated from a synthetic catalog.");
         cmd.Options.Add(products);
         cmd.Options.Add(queries);
@@ -134,16 +135,17 @@ public sealed class BenchRecallCommand : IBenchCommand
         var orders = new List<(DocOrder Order, bool OneSegment)>();
         foreach (var name in (order == "ab" ? "length,category" : order).Split(','))
         {
-            // "-1seg": the same order force-merged into one segment.
-            var one = name.EndsWith("-1seg", StringComparison.Ordinal);
-            DocOrder? o = (one ? name[..^5] : name) switch
+            // "-1seg" / "-nseg": the same order force-merged into one segment / left in the writer's segments.
+            var suffixed = name.EndsWith("-1seg", StringComparison.Ordinal) || name.EndsWith("-nseg", StringComparison.Ordinal);
+            var one = suffixed ? name.EndsWith("-1seg", StringComparison.Ordinal) : new IndexOptions().MergeToOneSegment;
+            DocOrder? o = (suffixed ? name[..^5] : name) switch
             {
                 "default" => new IndexOptions().DocOrder,
                 "length" => DocOrder.TitleLength,
                 "category" => DocOrder.Category,
                 _ => null,
             };
-            if (o is null || orders.Contains((o.Value, one))) { Console.Error.WriteLine($"error: --order must be length, category, ab, or a comma list of distinct orders (each may end in -1seg), was '{order}'"); return 2; }
+            if (o is null || orders.Contains((o.Value, one))) { Console.Error.WriteLine($"error: --order must be length, category, ab, or a comma list of distinct orders (each may end in -1seg or -nseg), was '{order}'"); return 2; }
             orders.Add((o.Value, one));
         }
         if (cutoff is not ("on" or "off" or "ab")) { Console.Error.WriteLine($"error: --cutoff must be on, off or ab, was '{cutoff}'"); return 2; }
@@ -238,7 +240,7 @@ public sealed class BenchRecallCommand : IBenchCommand
         var s = sw.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var size = BenchIndexShared.DirectorySize(dir);
-        Console.WriteLine($"doc order {order}{(oneSegment ? " merged to one segment" : "")}: built in {s:F1} s ({n / s:N0} products/s wall, {n / cpu:N0} per CPU-second; bounds {index.BoundsSeconds:F1} s, resident copy {index.ResidentSeconds:F1} s), {size / 1048576.0:F1} MiB on disk, {Directory.GetFiles(dir, "*.si").Length} segments");
+        Console.WriteLine($"doc order {order}{(oneSegment ? " merged to one segment" : " not merged")}: built in {s:F1} s ({n / s:N0} products/s wall, {n / cpu:N0} per CPU-second; bounds {index.BoundsSeconds:F1} s, resident copy {index.ResidentSeconds:F1} s), {size / 1048576.0:F1} MiB on disk, {Directory.GetFiles(dir, "*.si").Length} segments");
         return index;
     }
 
