@@ -106,42 +106,19 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
     /// without a vector.
     /// </summary>
     public void Score(ReadOnlySpan<float> queryVector, IReadOnlyList<string> productIds, Span<float> scores)
-    {
-        Guard.NotNull(productIds);
-        if (queryVector.Length != Dimension) throw new ArgumentException($"queryVector has length {queryVector.Length}; need {Dimension}.", nameof(queryVector));
-        if (scores.Length < productIds.Count) throw new ArgumentException($"scores has length {scores.Length}; need {productIds.Count}.", nameof(scores));
-        var index = _items.Index;
-        for (var i = 0; i < productIds.Count; i++)
-            scores[i] = index.TryGetValue(productIds[i], out var row) ? TensorPrimitives.Dot(_items.Row(row), queryVector) : 0f;
-    }
+        => _items.Score(queryVector, productIds, scores);
 
     /// <summary>Encodes the query and scores the candidates (see <see cref="Score(ReadOnlySpan{float}, IReadOnlyList{string}, Span{float})"/>).</summary>
     public float[] Score(string query, IReadOnlyList<string> productIds)
-    {
-        Guard.NotNull(productIds);
-        Span<float> q = stackalloc float[Dimension];
-        EncodeQuery(query, q);
-        var scores = new float[productIds.Count];
-        Score(q, productIds, scores);
-        return scores;
-    }
+        => _items.Score(this, query, productIds);
 
     /// <summary>Dense recall: the <paramref name="k"/> items nearest to the query (exact inner-product search), best first.</summary>
     public IReadOnlyList<(string ProductId, float Score)> Nearest(string query, int k)
-    {
-        Guard.Positive(k);
-        Span<float> q = stackalloc float[Dimension];
-        EncodeQuery(query, q);
-        return _items.Nearest(q, k);
-    }
+        => _items.Nearest(this, query, k);
 
     /// <summary>Dense recall from an already computed query vector.</summary>
     public IReadOnlyList<(string ProductId, float Score)> Nearest(ReadOnlySpan<float> queryVector, int k)
-    {
-        Guard.Positive(k);
-        if (queryVector.Length != Dimension) throw new ArgumentException($"queryVector has length {queryVector.Length}; need {Dimension}.", nameof(queryVector));
-        return _items.Nearest(queryVector, k);
-    }
+        => _items.NearestChecked(queryVector, k);
 
     private const int BucketWeightsMagic = 0x57425253; // "SRBW"
 

@@ -84,6 +84,49 @@ internal sealed class ItemVectors
         return new ItemVectors(ids, texts, data, dim);
     }
 
+    /// <summary>Inner product of the query with each candidate's vector; 0 for an id without one (checked spans).</summary>
+    public void Score(ReadOnlySpan<float> queryVector, IReadOnlyList<string> productIds, Span<float> scores)
+    {
+        SearchRec.Core.Guard.NotNull(productIds);
+        CheckQuery(queryVector);
+        if (scores.Length < productIds.Count) throw new ArgumentException($"scores has length {scores.Length}; need {productIds.Count}.", nameof(scores));
+        for (var i = 0; i < productIds.Count; i++)
+            scores[i] = Index.TryGetValue(productIds[i], out var row) ? TensorPrimitives.Dot(Row(row), queryVector) : 0f;
+    }
+
+    /// <summary>Encodes the query with <paramref name="scorer"/> and scores the candidates.</summary>
+    public float[] Score(IDenseScorer scorer, string query, IReadOnlyList<string> productIds)
+    {
+        SearchRec.Core.Guard.NotNull(productIds);
+        Span<float> q = stackalloc float[Dim];
+        scorer.EncodeQuery(query, q);
+        var scores = new float[productIds.Count];
+        Score(q, productIds, scores);
+        return scores;
+    }
+
+    /// <summary>Encodes the query with <paramref name="scorer"/> and returns its k nearest items.</summary>
+    public IReadOnlyList<(string ProductId, float Score)> Nearest(IDenseScorer scorer, string query, int k)
+    {
+        SearchRec.Core.Guard.Positive(k);
+        Span<float> q = stackalloc float[Dim];
+        scorer.EncodeQuery(query, q);
+        return Nearest(q, k);
+    }
+
+    /// <summary><see cref="Nearest(ReadOnlySpan{float}, int)"/> with the query length and k checked.</summary>
+    public IReadOnlyList<(string ProductId, float Score)> NearestChecked(ReadOnlySpan<float> queryVector, int k)
+    {
+        SearchRec.Core.Guard.Positive(k);
+        CheckQuery(queryVector);
+        return Nearest(queryVector, k);
+    }
+
+    private void CheckQuery(ReadOnlySpan<float> queryVector)
+    {
+        if (queryVector.Length != Dim) throw new ArgumentException($"queryVector has length {queryVector.Length}; need {Dim}.", nameof(queryVector));
+    }
+
     /// <summary>Scores every item against <paramref name="query"/> and keeps the best <paramref name="k"/> (exact search).</summary>
     public List<(string ProductId, float Score)> Nearest(ReadOnlySpan<float> query, int k)
     {
