@@ -232,8 +232,10 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             var json = File.ReadAllText(optionsFile);
             opts = JsonSerializer.Deserialize<IndexOptions>(json)
                 ?? throw new InvalidDataException($"{optionsFile}: empty options");
-            // Indexes from before DocOrder were built shortest title first.
-            if (System.Text.Json.Nodes.JsonNode.Parse(json)?[nameof(IndexOptions.DocOrder)] is null) opts.DocOrder = DocOrder.TitleLength;
+            // Indexes from before DocOrder were built shortest title first, and those from before MergeToOneSegment were not merged.
+            var saved = System.Text.Json.Nodes.JsonNode.Parse(json);
+            if (saved?[nameof(IndexOptions.DocOrder)] is null) opts.DocOrder = DocOrder.TitleLength;
+            if (saved?[nameof(IndexOptions.MergeToOneSegment)] is null) opts.MergeToOneSegment = false;
         }
         catch (JsonException e)
         {

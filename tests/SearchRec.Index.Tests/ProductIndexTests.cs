@@ -219,19 +219,24 @@ public sealed class ProductIndexTests : IDisposable
     }
 
     [Fact]
-    public void A_reopened_index_reports_its_doc_order_and_one_from_before_the_setting_reports_title_length()
+    public void A_reopened_index_reports_its_doc_order_and_one_from_before_the_settings_reports_title_length_unmerged()
     {
         using var dir = new TempDir();
         var path = dir.File("idx");
         ProductIndex.Build(Fixture.Products, new IndexOptions { DocOrder = DocOrder.Category }, path).Dispose();
-        using (var reopened = ProductIndex.Open(path)) Assert.Equal(DocOrder.Category, reopened.Options.DocOrder);
+        using (var reopened = ProductIndex.Open(path))
+        {
+            Assert.Equal(DocOrder.Category, reopened.Options.DocOrder);
+            Assert.True(reopened.Options.MergeToOneSegment);
+        }
         var file = Path.Combine(path, "searchrec-index.json");
-        var lines = File.ReadAllLines(file).Where(l => !l.Contains("\"DocOrder\"", StringComparison.Ordinal)).ToList();
-        // The property was last: the line before it must lose its comma.
-        lines[^2] = lines[^2].TrimEnd(',');
-        File.WriteAllLines(file, lines);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+        Assert.True(json.Remove("DocOrder"));
+        Assert.True(json.Remove("MergeToOneSegment"));
+        File.WriteAllText(file, json.ToJsonString());
         using var old = ProductIndex.Open(path);
         Assert.Equal(DocOrder.TitleLength, old.Options.DocOrder);
+        Assert.False(old.Options.MergeToOneSegment);
     }
 
     [Fact]

@@ -43,7 +43,11 @@ public sealed class BenchSearchCommand : IBenchCommand
             if (File.Exists(Path.Combine(dir, "searchrec-index.json")))
             {
                 index = ProductIndex.Open(dir);
-                Log($"opened {dir}: {index.Count:N0} products");
+                Log($"opened {dir}: {index.Count:N0} products, doc order {index.Options.DocOrder}, one segment {index.Options.MergeToOneSegment}");
+                // A reused index keeps the settings it was built with, so it may not measure today's defaults.
+                var defaults = new IndexOptions();
+                if (index.Options.DocOrder != defaults.DocOrder || index.Options.MergeToOneSegment != defaults.MergeToOneSegment)
+                    Log($"warning: {dir} was built with other index settings than today's defaults (doc order {defaults.DocOrder}, one segment {defaults.MergeToOneSegment}); delete it or pass --index NEW to measure them");
             }
             else
             {
