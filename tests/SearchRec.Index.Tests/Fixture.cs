@@ -4,6 +4,14 @@ namespace SearchRec.Index.Tests;
 
 internal static class Fixture
 {
+    /// <summary>Puts back the recall-splitting knobs a test changed, so the shared fixture index is as built.</summary>
+    public static void RestoreRecallSplitting(this ProductIndex index)
+    {
+        index.RecallCores = Environment.ProcessorCount;
+        index.RecallParallelism = index.Options.RecallParallelism;
+        index.RecallParallelMinPostings = SearchRec.Index.Internals.MaxScoreEvaluator.DefaultParallelMinPostings;
+    }
+
     private static Product P(string id, string title, string? brand, string[] category, double? price, params (string Name, string Value)[] attrs)
     {
         var a = new Dictionary<string, IReadOnlyList<string>>();

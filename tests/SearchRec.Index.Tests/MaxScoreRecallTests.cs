@@ -102,9 +102,7 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         }
         finally
         {
-            index.RecallCores = Environment.ProcessorCount;
-            index.RecallParallelism = index.Options.RecallParallelism;
-            index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
+            index.RestoreRecallSplitting();
         }
     }
 

@@ -72,9 +72,7 @@ public sealed class ParallelRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         }
         finally
         {
-            _index.RecallCores = Environment.ProcessorCount;
-            _index.RecallParallelism = _index.Options.RecallParallelism;
-            _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
+            _index.RestoreRecallSplitting();
         }
         // The check above means something only if many requests were really split.
         Assert.True(split > requests.Count / 4, $"only {split} of {requests.Count} requests split a segment");
@@ -113,9 +111,7 @@ public sealed class ParallelRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         }
         finally
         {
-            _index.RecallCores = Environment.ProcessorCount;
-            _index.RecallParallelism = _index.Options.RecallParallelism;
-            _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
+            _index.RestoreRecallSplitting();
         }
     }
 
@@ -143,9 +139,7 @@ public sealed class ParallelRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         }
         finally
         {
-            _index.RecallCores = Environment.ProcessorCount;
-            _index.RecallParallelism = _index.Options.RecallParallelism;
-            _index.RecallParallelMinPostings = MaxScoreEvaluator.DefaultParallelMinPostings;
+            _index.RestoreRecallSplitting();
         }
     }
 
