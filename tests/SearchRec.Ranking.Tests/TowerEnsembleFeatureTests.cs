@@ -1,5 +1,7 @@
 using SearchRec.Deep.Scoring;
 using SearchRec.Deep.Training;
+using SearchRec.Evaluation.Rankers;
+using SearchRec.Evaluation.Trec;
 using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Training;
 using SearchRec.Testing;
@@ -116,5 +118,33 @@ public sealed class TowerEnsembleFeatureTests : IDisposable
         var sources = ModelLocations.LoadSources(tower, DeepSchema(tower), _ => null);
         using var one = Assert.IsType<DeepScorer>(sources.DeepText);
         Assert.StartsWith("one tower", DenseModels.Describe(one), StringComparison.Ordinal);
+    }
+    [Fact]
+    public void Lambdamart_towers_scores_each_candidate_by_the_mean_of_one_lambdamart_per_tower()
+    {
+        string[] towers = [Tower("t-s1", 1), Tower("t-s7", 7)];
+        var models = EnsembleModels("towers-models", "../../t-s1", "../../t-s7");
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.AddModules([typeof(RankingEvalModule).Assembly]);
+        var queries = new List<EvalQuery>();
+        var qrels = new Qrels();
+        for (var i = 0; i < 20; i++)
+        {
+            var (text, doc) = (i % 2) switch { 0 => ("黑色 手机", "1"), _ => ("碎花 连衣裙", "6") };
+            queries.Add(new EvalQuery("q" + i, text));
+            qrels.Set("q" + i, doc, 1);
+        }
+        EvalContext Context(string dir) => new(new FakeRecall(Fixtures.Catalog), Fixtures.Catalog, queries, qrels) { Seed = 3, ModelsDirectory = dir };
+
+        var averaged = registry.Train("lambdamart-towers", Context(models), queries).Rank("q0", "黑色 手机", 50);
+        var members = towers.Select(t => registry.Train("lambdamart", Context(t), queries).Rank("q0", "黑色 手机", 50).ToDictionary(x => x.DocId, x => x.Score)).ToArray();
+
+        Assert.True(averaged.Count >= 3);
+        foreach (var (doc, score) in averaged) Assert.Equal((members[0][doc] + members[1][doc]) / 2, score, 4);
+        // The two towers give different models, so the mean is not just one member's score.
+        Assert.Contains(averaged, x => Math.Abs(members[0][x.DocId] - members[1][x.DocId]) > 1e-4);
+
+        var e = Assert.Throws<ArgumentException>(() => registry.Train("lambdamart-towers", Context(towers[0]), queries));
+        Assert.Contains("ensemble.json", e.Message, StringComparison.Ordinal);
     }
 }

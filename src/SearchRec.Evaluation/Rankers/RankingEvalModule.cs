@@ -50,6 +50,36 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc", inDomain: true, bagged: false), "LambdaMART on the fold's queries plus --ood-train groups (QBQTC), in-domain groups weighted 5");
         registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc-only", inDomain: false, bagged: false), "LambdaMART on --ood-train groups only (pure transfer: no judgment of the evaluated set)");
         registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-bag-qbqtc", inDomain: true, bagged: true), "lambdamart-bag on the fold's queries plus --ood-train groups");
+        // Issue #4, round 8 (adopted for ecom-search): the tower's seed moves LambdaMART by ~0.01, so average the models, not the cosines.
+        registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers"),
+            "LambdaMART trained once per tower named by --models' ensemble.json, each with that tower's deep feature; raw scores averaged");
+    }
+
+    private sealed class TowerAveragedFactory(string name) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var deep = context.ModelsDirectory is { } dir ? ModelLocations.Deep(dir) : null;
+            if (deep is null || !DenseModels.IsEnsemble(deep))
+                throw new ArgumentException($"{name} needs --models with an {DenseModels.EnsembleFile} naming the towers ({{\"members\": [\"../deep-s42\", ...]}}); for one tower use lambdamart.");
+            var members = DenseModels.Members(deep);
+            var states = new RankingEvalState[members.Count];
+            var models = new IRankerModel[members.Count];
+            double[]? importance = null;
+            for (var m = 0; m < members.Count; m++)
+            {
+                states[m] = RankingEvalState.For(context, Ext, members[m]);
+                var data = states[m].Dataset(trainQueries);
+                var (model, imp) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, Seed = context.Seed, LambdaMart = new LambdaMartOptions() });
+                models[m] = model;
+                importance ??= new double[imp.Length];
+                for (var f = 0; f < imp.Length; f++) importance[f] += imp[f] / members.Count;
+                context.Log?.Report($"{name}: member {m + 1}/{members.Count} ({members[m]}) trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
+            }
+            return new PipelineEvalRanker(name, states, models, importance);
+        }
     }
 
     /// <summary>Example weight of in-domain groups when mixed with out-of-domain ones (fixed before any run).</summary>
@@ -136,17 +166,38 @@ public sealed class RankingEvalModule : IEvalRankerModule
         }
     }
 
-    /// <summary>Recall window → features → model; candidates past the window follow in recall order.</summary>
-    private sealed class PipelineEvalRanker(string name, RankingEvalState state, IRankerModel model, double[]? importance) : IEvalRanker, IReportSectionSource
+    /// <summary>
+    /// Recall window → features → model; candidates past the window follow in recall order. With several members
+    /// (one state and model each, the states differing only in their deep tower) the score is the members' mean.
+    /// </summary>
+    private sealed class PipelineEvalRanker(string name, RankingEvalState[] states, IRankerModel[] models, double[]? importance) : IEvalRanker, IReportSectionSource
     {
+        public PipelineEvalRanker(string name, RankingEvalState state, IRankerModel model, double[]? importance) : this(name, [state], [model], importance)
+        {
+        }
+
         public string Name => name;
 
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
         {
-            var q = state.Candidates(queryId, query, depth);
+            var q = states[0].Candidates(queryId, query, depth);
             var n = q.WindowCount;
             var scores = new float[n];
-            model.Score(q.Features, n, scores);
+            models[0].Score(q.Features, n, scores);
+            if (models.Length > 1)
+            {
+                var member = new float[n];
+                for (var m = 1; m < models.Length; m++)
+                {
+                    var c = states[m].Candidates(queryId, query, depth);
+                    // Recall does not depend on the tower, so every member ranks the same window.
+                    if (c.WindowCount != n || !c.Ids.AsSpan(0, n).SequenceEqual(q.Ids.AsSpan(0, n)))
+                        throw new InvalidOperationException($"{name}: member {m + 1} recalled another window for query '{queryId}'.");
+                    models[m].Score(c.Features, n, member);
+                    for (var i = 0; i < n; i++) scores[i] += member[i];
+                }
+                for (var i = 0; i < n; i++) scores[i] /= models.Length;
+            }
             var order = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
             var result = new List<(string, float)>(Math.Min(depth, q.Ids.Length));
             var min = n > 0 ? scores.Min() : 0;
@@ -165,10 +216,11 @@ public sealed class RankingEvalModule : IEvalRankerModule
             var total = importance.Sum();
             if (total <= 0) return [];
             var sb = new StringBuilder("<table><tr><th>feature</th><th>share of importance</th></tr>");
-            foreach (var (f, v) in model.Schema.Names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
+            foreach (var (f, v) in models[0].Schema.Names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
                 sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(f)).Append("</td><td>").Append((v / total).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
             sb.Append("</table>");
-            return [new ReportSection("Feature importance (" + model.Kind + ")", sb.ToString())];
+            var kind = models.Length > 1 ? $"mean of {models.Length} {models[0].Kind} models" : models[0].Kind;
+            return [new ReportSection("Feature importance (" + kind + ")", sb.ToString())];
         }
     }
 }
@@ -185,7 +237,7 @@ internal sealed class RankingEvalState
 
     internal sealed record QueryCandidates(string[] Ids, int WindowCount, float[] Features, int Depth);
 
-    private RankingEvalState(EvalContext context, IReadOnlyCollection<string> without)
+    private RankingEvalState(EvalContext context, IReadOnlyCollection<string> without, string? tower)
     {
         _context = context;
         CollabModels? collab = null;
@@ -200,8 +252,13 @@ internal sealed class RankingEvalState
                 prior = QueryLogPrior.Load(priorFile);
                 context.Log?.Report($"ranking: query-log prior from {priorFile} ({prior.Queries:N0} queries, {prior.Products:N0} products)");
             }
-            if (ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
-            if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
+            if (tower is null && ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
+            if (tower is not null)
+            {
+                deep = DeepScorer.Open(tower);
+                context.Log?.Report($"ranking: deep feature from the tower {tower}");
+            }
+            else if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
             {
                 // A folder without a text model is allowed (behaviour-only); a broken ensemble is an error.
                 if (DenseModels.IsEnsemble(d)) deep = DenseModels.Open(d);
@@ -249,12 +306,16 @@ internal sealed class RankingEvalState
 
     internal IRankerModel? SavedModel { get; }
 
-    /// <summary>The state whose extractor leaves out the feature groups named in <paramref name="without"/> (ablations; ignored when a saved ranker fixes the schema).</summary>
-    internal static RankingEvalState For(EvalContext context, string[] without)
+    /// <summary>
+    /// The state whose extractor leaves out the feature groups named in <paramref name="without"/> (ablations; ignored
+    /// when a saved ranker fixes the schema). <paramref name="tower"/>: take the deep feature from this one tower folder
+    /// instead of the models folder's (no saved ranker is used then).
+    /// </summary>
+    internal static RankingEvalState For(EvalContext context, string[] without, string? tower = null)
     {
         var variants = States.GetValue(context, _ => new ConcurrentDictionary<string, RankingEvalState>(StringComparer.Ordinal));
-        var key = string.Join(",", without.Order(StringComparer.Ordinal));
-        lock (variants) return variants.GetOrAdd(key, _ => new RankingEvalState(context, without));
+        var key = string.Join(",", without.Order(StringComparer.Ordinal)) + "|" + tower;
+        lock (variants) return variants.GetOrAdd(key, _ => new RankingEvalState(context, without, tower));
     }
 
     internal QueryCandidates Candidates(string queryId, string text, int depth)
