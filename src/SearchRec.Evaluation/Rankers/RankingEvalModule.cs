@@ -55,30 +55,21 @@ public sealed class RankingEvalModule : IEvalRankerModule
             "LambdaMART trained once per tower named by --models' ensemble.json, each with that tower's deep feature; raw scores averaged");
     }
 
+    /// <summary>
+    /// The deployable <see cref="TowerAveragedRanker"/>, trained per fold: one feature matrix with each tower's deep
+    /// columns (<see cref="TowerDeepFeatures"/>), one LambdaMART per tower on its view, raw scores averaged.
+    /// </summary>
     private sealed class TowerAveragedFactory(string name) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
-            var deep = context.ModelsDirectory is { } dir ? ModelLocations.Deep(dir) : null;
-            if (deep is null || !DenseModels.IsEnsemble(deep))
-                throw new ArgumentException($"{name} needs --models with an {DenseModels.EnsembleFile} naming the towers ({{\"members\": [\"../deep-s42\", ...]}}); for one tower use lambdamart.");
-            var members = DenseModels.Members(deep);
-            var states = new RankingEvalState[members.Count];
-            var models = new IRankerModel[members.Count];
-            double[]? importance = null;
-            for (var m = 0; m < members.Count; m++)
-            {
-                states[m] = RankingEvalState.For(context, Ext, members[m]);
-                var data = states[m].Dataset(trainQueries);
-                var (model, imp) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, Seed = context.Seed, LambdaMart = new LambdaMartOptions() });
-                models[m] = model;
-                importance ??= new double[imp.Length];
-                for (var f = 0; f < imp.Length; f++) importance[f] += imp[f] / members.Count;
-                context.Log?.Report($"{name}: member {m + 1}/{members.Count} ({members[m]}) trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
-            }
-            return new PipelineEvalRanker(name, states, models, importance);
+            var state = RankingEvalState.For(context, Ext, towers: true);
+            var data = state.Dataset(trainQueries);
+            var (model, importance) = TowerAveragedTrainer.Train(data, new LambdaMartOptions(), state.Towers!.Info(), context.Log is { } log ? log.Report : null);
+            context.Log?.Report($"{name}: {model.Members.Count} members trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
+            return new PipelineEvalRanker(name, state, model, importance);
         }
     }
 
@@ -166,38 +157,17 @@ public sealed class RankingEvalModule : IEvalRankerModule
         }
     }
 
-    /// <summary>
-    /// Recall window → features → model; candidates past the window follow in recall order. With several members
-    /// (one state and model each, the states differing only in their deep tower) the score is the members' mean.
-    /// </summary>
-    private sealed class PipelineEvalRanker(string name, RankingEvalState[] states, IRankerModel[] models, double[]? importance) : IEvalRanker, IReportSectionSource
+    /// <summary>Recall window → features → model; candidates past the window follow in recall order.</summary>
+    private sealed class PipelineEvalRanker(string name, RankingEvalState state, IRankerModel model, double[]? importance) : IEvalRanker, IReportSectionSource
     {
-        public PipelineEvalRanker(string name, RankingEvalState state, IRankerModel model, double[]? importance) : this(name, [state], [model], importance)
-        {
-        }
-
         public string Name => name;
 
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
         {
-            var q = states[0].Candidates(queryId, query, depth);
+            var q = state.Candidates(queryId, query, depth);
             var n = q.WindowCount;
             var scores = new float[n];
-            models[0].Score(q.Features, n, scores);
-            if (models.Length > 1)
-            {
-                var member = new float[n];
-                for (var m = 1; m < models.Length; m++)
-                {
-                    var c = states[m].Candidates(queryId, query, depth);
-                    // Recall does not depend on the tower, so every member ranks the same window.
-                    if (c.WindowCount != n || !c.Ids.AsSpan(0, n).SequenceEqual(q.Ids.AsSpan(0, n)))
-                        throw new InvalidOperationException($"{name}: member {m + 1} recalled another window for query '{queryId}'.");
-                    models[m].Score(c.Features, n, member);
-                    for (var i = 0; i < n; i++) scores[i] += member[i];
-                }
-                for (var i = 0; i < n; i++) scores[i] /= models.Length;
-            }
+            model.Score(q.Features, n, scores);
             var order = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
             var result = new List<(string, float)>(Math.Min(depth, q.Ids.Length));
             var min = n > 0 ? scores.Min() : 0;
@@ -216,10 +186,10 @@ public sealed class RankingEvalModule : IEvalRankerModule
             var total = importance.Sum();
             if (total <= 0) return [];
             var sb = new StringBuilder("<table><tr><th>feature</th><th>share of importance</th></tr>");
-            foreach (var (f, v) in models[0].Schema.Names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
+            foreach (var (f, v) in model.Schema.Names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
                 sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(f)).Append("</td><td>").Append((v / total).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
             sb.Append("</table>");
-            var kind = models.Length > 1 ? $"mean of {models.Length} {models[0].Kind} models" : models[0].Kind;
+            var kind = model is TowerAveragedRanker t ? $"mean of {t.Members.Count} lambdamart models, one per tower" : model.Kind;
             return [new ReportSection("Feature importance (" + kind + ")", sb.ToString())];
         }
     }
@@ -237,7 +207,7 @@ internal sealed class RankingEvalState
 
     internal sealed record QueryCandidates(string[] Ids, int WindowCount, float[] Features, int Depth);
 
-    private RankingEvalState(EvalContext context, IReadOnlyCollection<string> without, string? tower)
+    private RankingEvalState(EvalContext context, IReadOnlyCollection<string> without, bool towers)
     {
         _context = context;
         CollabModels? collab = null;
@@ -252,11 +222,14 @@ internal sealed class RankingEvalState
                 prior = QueryLogPrior.Load(priorFile);
                 context.Log?.Report($"ranking: query-log prior from {priorFile} ({prior.Queries:N0} queries, {prior.Products:N0} products)");
             }
-            if (tower is null && ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
-            if (tower is not null)
+            if (!towers && ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
+            if (towers)
             {
-                deep = DeepScorer.Open(tower);
-                context.Log?.Report($"ranking: deep feature from the tower {tower}");
+                if (ModelLocations.Deep(dir) is { } d && DenseModels.IsEnsemble(d))
+                {
+                    Towers = TowerSet.Open(d);
+                    context.Log?.Report($"ranking: deep features of {Towers.Count} towers, one LambdaMART each: {string.Join(", ", Towers.Names)}");
+                }
             }
             else if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
             {
@@ -276,6 +249,8 @@ internal sealed class RankingEvalState
                 catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { context.Log?.Report($"ranking: no behaviour tower ({e.Message})"); }
             }
         }
+        if (towers && Towers is null)
+            throw new ArgumentException($"lambdamart-towers needs --models with an {DenseModels.EnsembleFile} naming the towers ({{\"members\": [\"../deep-s42\", ...]}}); for one tower use lambdamart.");
         ItemActivity? activity = null;
         if (context.EventFiles.Count > 0 && context.Queries.Any(q => q.UserId is not null))
         {
@@ -286,7 +261,7 @@ internal sealed class RankingEvalState
         // IDF of title bigrams from the evaluated catalog (titles only, no judgments).
         var titles = context.Catalog.Count > 0 || context.Index is not ProductIndex opened ? context.Catalog.Select(p => p.Title) : opened.Products().Select(p => p.Title);
         var stats = TitleBigramStats.Build(titles);
-        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats, Prior = prior, ListAndHead = true };
+        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepTowers = Towers, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats, Prior = prior, ListAndHead = true };
         if (saved is not null) Extractor = StandardFeatures.ForSchema(saved.Schema, sources);
         else
         {
@@ -306,16 +281,19 @@ internal sealed class RankingEvalState
 
     internal IRankerModel? SavedModel { get; }
 
+    /// <summary>The towers whose deep columns are computed one by one (the <c>towers</c> variant), else null.</summary>
+    internal TowerSet? Towers { get; }
+
     /// <summary>
     /// The state whose extractor leaves out the feature groups named in <paramref name="without"/> (ablations; ignored
-    /// when a saved ranker fixes the schema). <paramref name="tower"/>: take the deep feature from this one tower folder
-    /// instead of the models folder's (no saved ranker is used then).
+    /// when a saved ranker fixes the schema). <paramref name="towers"/>: write the deep columns once per tower of the
+    /// models folder's ensemble (<see cref="TowerDeepFeatures"/>; no saved ranker is used then).
     /// </summary>
-    internal static RankingEvalState For(EvalContext context, string[] without, string? tower = null)
+    internal static RankingEvalState For(EvalContext context, string[] without, bool towers = false)
     {
         var variants = States.GetValue(context, _ => new ConcurrentDictionary<string, RankingEvalState>(StringComparer.Ordinal));
-        var key = string.Join(",", without.Order(StringComparer.Ordinal)) + "|" + tower;
-        lock (variants) return variants.GetOrAdd(key, _ => new RankingEvalState(context, without, tower));
+        var key = string.Join(",", without.Order(StringComparer.Ordinal)) + (towers ? "|towers" : "");
+        lock (variants) return variants.GetOrAdd(key, _ => new RankingEvalState(context, without, towers));
     }
 
     internal QueryCandidates Candidates(string queryId, string text, int depth)

@@ -62,36 +62,40 @@ public sealed class DeepFeatures : IFeatureGroup
                 }
                 col = 3;
             }
-            if (_behaviour is not null)
-            {
-                var history = query.History;
-                if (history is { Count: > 0 })
-                {
-                    // UserHistory is most recent first; the tower reads oldest first.
-                    var events = history.Events.ToArray();
-                    Array.Reverse(events);
-                    Span<float> u = stackalloc float[_behaviour.Dimension];
-                    _behaviour.EncodeUser(events, u);
-                    _behaviour.Score(u, ids, scores);
-                    for (var i = 0; i < n; i++)
-                    {
-                        output.Set(i, col, 1);
-                        output.Set(i, col + 1, scores[i]);
-                    }
-                }
-                else
-                {
-                    for (var i = 0; i < n; i++)
-                    {
-                        output.Set(i, col, 0);
-                        output.Set(i, col + 1, float.NaN);
-                    }
-                }
-            }
+            if (_behaviour is not null) WriteBehaviour(_behaviour, query, ids, scores, output, col);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(scores);
+        }
+    }
+
+    // The user–item columns (has_deep_user, deep_user_item) at group column `col`; `scores` is scratch of at least ids.Length.
+    internal static void WriteBehaviour(BehaviourScorer behaviour, RankingQuery query, string[] ids, float[] scores, FeatureWriter output, int col)
+    {
+        var n = ids.Length;
+        var history = query.History;
+        if (history is { Count: > 0 })
+        {
+            // UserHistory is most recent first; the tower reads oldest first.
+            var events = history.Events.ToArray();
+            Array.Reverse(events);
+            Span<float> u = stackalloc float[behaviour.Dimension];
+            behaviour.EncodeUser(events, u);
+            behaviour.Score(u, ids, scores);
+            for (var i = 0; i < n; i++)
+            {
+                output.Set(i, col, 1);
+                output.Set(i, col + 1, scores[i]);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < n; i++)
+            {
+                output.Set(i, col, 0);
+                output.Set(i, col + 1, float.NaN);
+            }
         }
     }
 }

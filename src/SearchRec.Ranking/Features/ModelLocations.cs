@@ -42,6 +42,17 @@ public static class ModelLocations
             collab = CollabModels.Load(c);
         }
         var deepDir = Deep(dir);
+        TowerSet? towers = null;
+        if (TowerDeepFeatures.TowerCount(schema) is var k and > 0)
+        {
+            towers = TowerSet.Open(deepDir ?? throw new FileNotFoundException($"The ranker reads the deep features of {k} towers but no ensemble was found beside {dir} (expected deep/{DenseModels.EnsembleFile} naming the towers it was trained with)."));
+            if (towers.Count != k)
+            {
+                var (n, folder) = (towers.Count, towers.Folder);
+                towers.Dispose();
+                throw new RankerSchemaMismatchException($"The ranker reads the deep features of {k} towers, but {folder} names {n}; give it the ensemble it was trained with.");
+            }
+        }
         if (schema.IndexOf("deep_query_item") >= 0)
             text = DenseModels.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`)."));
         if (schema.IndexOf("deep_user_item") >= 0)
@@ -57,7 +68,28 @@ public static class ModelLocations
         QueryLogPrior? prior = null;
         if (schema.IndexOf("prior_hits") >= 0)
             prior = QueryLogPrior.Load(Prior(dir) ?? throw new FileNotFoundException($"The ranker uses the query-log prior but {QueryLogPrior.FileName} was not found in or beside {dir} (build it with `searchrec build-prior`)."));
-        return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepBehaviour = behaviour, TitleStats = stats, Prior = prior };
+        return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, TitleStats = stats, Prior = prior };
+    }
+
+    /// <summary>
+    /// As <see cref="LoadSources(string, FeatureSchema, Func{string, Product?})"/> for a loaded ranker; a
+    /// <see cref="TowerAveragedRanker"/> is also checked against the towers found (count, then each tower's
+    /// fingerprint in order), throwing <see cref="RankerSchemaMismatchException"/> naming the first that differs.
+    /// </summary>
+    public static FeatureSources LoadSources(string dir, IRankerModel ranker, Func<string, Product?> products)
+    {
+        Guard.NotNull(ranker);
+        var sources = LoadSources(dir, ranker.Schema, products);
+        if (ranker is TowerAveragedRanker averaged && sources.DeepTowers is { } towers)
+        {
+            try { towers.CheckFor(averaged); }
+            catch
+            {
+                towers.Dispose();
+                throw;
+            }
+        }
+        return sources;
     }
 
     // The nearest folder holding either marker (dir, then dir/sub, then dir/../sub).

@@ -19,6 +19,12 @@ public sealed class FeatureSources
     /// <summary>The text two-tower scorer, one tower or a <see cref="TowerEnsemble"/> (enables query–item deep features).</summary>
     public IDenseScorer? DeepText { get; init; }
 
+    /// <summary>
+    /// Text towers whose deep columns are written once per tower (<see cref="TowerDeepFeatures"/>, for the
+    /// tower-averaged LambdaMART); replaces <see cref="DeepText"/>, which must then be null.
+    /// </summary>
+    public TowerSet? DeepTowers { get; init; }
+
     /// <summary>The behaviour two-tower scorer (enables user–item deep features).</summary>
     public BehaviourScorer? DeepBehaviour { get; init; }
 
@@ -73,6 +79,16 @@ public static class StandardFeatures
         }
         var needsText = schema.IndexOf("deep_query_item") >= 0;
         var needsBehaviour = schema.IndexOf("deep_user_item") >= 0;
+        var towers = TowerDeepFeatures.TowerCount(schema);
+        if (towers > 0)
+        {
+            if (sources.DeepTowers is null) throw new ArgumentException($"The ranker reads the deep features of {towers} towers (lambdamart-towers), but no towers were loaded (put ensemble.json naming them in deep/ beside the ranker).");
+            if (sources.DeepTowers.Count != towers)
+                throw new ArgumentException($"The ranker reads the deep features of {towers} towers, but {sources.DeepTowers.Folder} names {sources.DeepTowers.Count}; give it the ensemble it was trained with.");
+            if (needsBehaviour && sources.DeepBehaviour is null) throw new ArgumentException("The ranker uses deep user–item features, but no behaviour tower was loaded.");
+            groups.Add(new TowerDeepFeatures(sources.DeepTowers.Scorers, needsBehaviour ? sources.DeepBehaviour : null));
+            return new FeatureExtractor(groups);
+        }
         if (needsText && sources.DeepText is null) throw new ArgumentException("The ranker uses deep query–item features, but no text tower was loaded (train it with `searchrec train-deep`).");
         if (needsBehaviour && sources.DeepBehaviour is null) throw new ArgumentException("The ranker uses deep user–item features, but no behaviour tower was loaded.");
         if (needsText || needsBehaviour) groups.Add(new DeepFeatures(needsText ? sources.DeepText : null, needsBehaviour ? sources.DeepBehaviour : null));
@@ -90,6 +106,11 @@ public static class StandardFeatures
         if (s.Prior is not null) yield return new PriorFeatures(s.Prior);
         if (s.Collab is not null)
             yield return new CollabFeatures(s.Collab, s.Products ?? throw new ArgumentException("FeatureSources.Products is required with FeatureSources.Collab."), s.Activity);
-        if (s.DeepText is not null || s.DeepBehaviour is not null) yield return new DeepFeatures(s.DeepText, s.DeepBehaviour);
+        if (s.DeepTowers is not null)
+        {
+            if (s.DeepText is not null) throw new ArgumentException("FeatureSources.DeepTowers and FeatureSources.DeepText are exclusive: give one.");
+            yield return new TowerDeepFeatures(s.DeepTowers.Scorers, s.DeepBehaviour);
+        }
+        else if (s.DeepText is not null || s.DeepBehaviour is not null) yield return new DeepFeatures(s.DeepText, s.DeepBehaviour);
     }
 }

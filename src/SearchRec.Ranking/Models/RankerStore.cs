@@ -62,6 +62,15 @@ public static class RankerStore
                     DistinctQueries = i < bag.Info.Count ? bag.Info[i].DistinctQueries : null,
                 }).ToArray();
                 break;
+            case TowerAveragedRanker towers:
+                dto.Members = towers.Members.Select((m, i) => new MemberDto
+                {
+                    Bias = m.Bias,
+                    Trees = TreesOf(m),
+                    Tower = towers.Towers[i].Name,
+                    Fingerprint = towers.Towers[i].Fingerprint,
+                }).ToArray();
+                break;
             case LinearRanker l:
                 dto.Bias = l.Bias;
                 dto.Mean = l.Mean.ToArray();
@@ -120,9 +129,10 @@ public static class RankerStore
         {
             "lambdamart" => Ensemble(schema, dto.Trees, dto.Bias, path, ""),
             BaggedRanker.KindName => Bag(schema, dto.Members, path),
+            TowerAveragedRanker.KindName => Towers(schema, dto.Members, path),
             "linear" => new LinearRanker(schema, Req(dto.Mean, path, -1), Req(dto.Scale, path, -1), Req(dto.Weights, path, -1), (float)dto.Bias),
             "weighted" => new WeightedRanker(schema, Req(dto.Features, path, -1), Req(dto.Weights, path, -1)),
-            _ => throw new InvalidDataException($"{path}: unknown ranker kind '{dto.Kind}' (expected lambdamart, lambdamart-bag, linear or weighted)."),
+            _ => throw new InvalidDataException($"{path}: unknown ranker kind '{dto.Kind}' (expected lambdamart, lambdamart-bag, lambdamart-towers, linear or weighted)."),
         };
     }
 
@@ -146,6 +156,23 @@ public static class RankerStore
             if (m.Seed is { } seed) info.Add(new BagMemberInfo(seed, m.Queries ?? 0, m.DistinctQueries ?? 0, models[i].Trees.Count));
         }
         return new BaggedRanker(schema, models, info.Count == models.Length ? info : null);
+    }
+
+    private static TowerAveragedRanker Towers(FeatureSchema schema, MemberDto[]? members, string path)
+    {
+        if (members is null || members.Length == 0) throw new InvalidDataException($"{path}: a lambdamart-towers ranker needs members.");
+        var models = new TreeEnsembleRanker[members.Length];
+        var towers = new TowerInfo[members.Length];
+        for (var i = 0; i < members.Length; i++)
+        {
+            var m = members[i] ?? throw new InvalidDataException($"{path}: member {i + 1} is empty.");
+            models[i] = Ensemble(schema, m.Trees, m.Bias, path, $"member {i + 1}: ");
+            if (string.IsNullOrEmpty(m.Tower) || string.IsNullOrEmpty(m.Fingerprint))
+                throw new InvalidDataException($"{path}: member {i + 1} does not name its tower and fingerprint.");
+            towers[i] = new TowerInfo(m.Tower, m.Fingerprint);
+        }
+        try { return new TowerAveragedRanker(schema, models, towers); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
 
     private static T Req<T>(T? value, string path, int tree) where T : class =>
@@ -172,6 +199,8 @@ public static class RankerStore
         public int? Seed { get; set; }
         public int? Queries { get; set; }
         public int? DistinctQueries { get; set; }
+        public string? Tower { get; set; }
+        public string? Fingerprint { get; set; }
     }
 
     private sealed class SchemaDto

@@ -1,4 +1,5 @@
 using SearchRec.Core;
+using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Models;
 
 namespace SearchRec.Ranking.Training;
@@ -39,7 +40,21 @@ public static class RankerComparison
         }
         runs.Add((RankerTrainer.CrossValidate("weighted", data, d => WeightedTrainer.Train(d, options.Weighted), options.Folds, options.Seed, progress), true));
         runs.Add((RankerTrainer.CrossValidate("linear", data, d => LinearTrainer.Train(d, options.Linear), options.Folds, options.Seed, progress), true));
-        runs.Add((RankerTrainer.CrossValidate("lambdamart", data, d => LambdaMartTrainer.Train(d, options.LambdaMart).Model, options.Folds, options.Seed, progress), true));
+        var towers = TowerDeepFeatures.TowerCount(data.Schema);
+        if (towers > 0)
+        {
+            // Per-tower data: one LambdaMART over all towers' columns would be another model; compare the tower-averaged
+            // one (the reference) with the single-tower LambdaMART of tower 1 on the same folds.
+            foreach (var k in Enumerable.Range(1, towers))
+            {
+                var col = data.Schema.IndexOf(TowerDeepFeatures.ColumnName("deep_query_item", k));
+                if (!IsConstant(data, col)) runs.Add((RankerTrainer.SingleFeature($"deep_query_item#{k}", data, data.Schema.Names[col]), false));
+            }
+            var info = Enumerable.Range(1, towers).Select(k => new TowerInfo($"tower {k}", "")).ToArray();
+            runs.Add((RankerTrainer.CrossValidate("lambdamart-tower1", data, d => TowerAveragedTrainer.TrainMember(d, options.LambdaMart, 0).Model, options.Folds, options.Seed, progress), true));
+            runs.Add((RankerTrainer.CrossValidate(TowerAveragedRanker.KindName, data, d => TowerAveragedTrainer.Train(d, options.LambdaMart, info).Model, options.Folds, options.Seed, progress), true));
+        }
+        else runs.Add((RankerTrainer.CrossValidate("lambdamart", data, d => LambdaMartTrainer.Train(d, options.LambdaMart).Model, options.Folds, options.Seed, progress), true));
         var reference = runs[^1].Run.PerQuery.Select(m => m.Ndcg10).ToArray();
         return runs.Select(r =>
         {

@@ -14,6 +14,8 @@ public enum CombinerKind
     Weighted,
     /// <summary>Query-bagged LambdaMART: members trained on bootstrap samples of the queries, scores averaged.</summary>
     LambdaMartBag,
+    /// <summary>One LambdaMART per text tower of an ensemble, each with that tower's deep columns, raw scores averaged.</summary>
+    LambdaMartTowers,
 }
 
 /// <summary>Options of all three combiners, with the kind to train.</summary>
@@ -27,6 +29,12 @@ public sealed class RankerTrainingOptions
 
     /// <summary>Query-bagged LambdaMART options.</summary>
     public BaggedLambdaMartOptions Bagged { get; set; } = new();
+
+    /// <summary>
+    /// The towers of a <see cref="CombinerKind.LambdaMartTowers"/> ranker (from <see cref="Features.TowerSet.Info"/>),
+    /// recorded in the saved model. Required to train that kind on all data; cross-validation does without.
+    /// </summary>
+    public IReadOnlyList<TowerInfo>? Towers { get; set; }
 
     /// <summary>Linear stacker options.</summary>
     public LinearOptions Linear { get; set; } = new();
@@ -51,14 +59,15 @@ public sealed class RankerTrainingOptions
         return this;
     }
 
-    /// <summary>Parses <c>lambdamart</c>, <c>linear</c> or <c>weighted</c>.</summary>
+    /// <summary>Parses <c>lambdamart</c>, <c>lambdamart-bag</c>, <c>lambdamart-towers</c>, <c>linear</c> or <c>weighted</c>.</summary>
     public static CombinerKind ParseKind(string name) => name.ToLowerInvariant() switch
     {
         "lambdamart" or "fused" => CombinerKind.LambdaMart,
         "linear" => CombinerKind.Linear,
         "weighted" => CombinerKind.Weighted,
         "lambdamart-bag" => CombinerKind.LambdaMartBag,
-        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, lambdamart-bag, linear or weighted."),
+        "lambdamart-towers" => CombinerKind.LambdaMartTowers,
+        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, lambdamart-bag, lambdamart-towers, linear or weighted."),
     };
 }
 
@@ -94,6 +103,10 @@ public static class RankerTrainer
             case CombinerKind.LambdaMartBag:
                 var (bag, bagGain) = BaggedLambdaMartTrainer.Train(data, options.Bagged);
                 return (bag, bagGain);
+            case CombinerKind.LambdaMartTowers:
+                var towers = options.Towers ?? throw new ArgumentException("RankerTrainingOptions.Towers must name the towers to train lambdamart-towers (TowerSet.Info()).");
+                var (averaged, towerGain) = TowerAveragedTrainer.Train(data, options.LambdaMart, towers);
+                return (averaged, towerGain);
             case CombinerKind.Linear:
                 var lin = LinearTrainer.Train(data, options.Linear);
                 return (lin, lin.Weights.Select(w => (double)Math.Abs(w)).ToArray());

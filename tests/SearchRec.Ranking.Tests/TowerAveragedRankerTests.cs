@@ -1,0 +1,192 @@
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Training;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Ranking.Training;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Ranking.Tests;
+
+/// <summary>The deployable tower-averaged LambdaMART (kind lambdamart-towers): training, saving, loading, serving.</summary>
+public sealed class TowerAveragedRankerTests : IDisposable
+{
+    private static readonly LambdaMartOptions Small = new() { Trees = 50 };
+
+    // The second query's relevant title is not its best text match, so the trees have a use for the deep columns.
+    private static readonly (string Text, string Doc)[] Judged = [("黑色 手机", "1"), ("碎花 连衣裙", "6"), ("华为 平板", "3")];
+
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    // A tiny text tower over the fixture catalog at a tower seed, in <temp>/<name>.
+    private string Tower(string name, int seed)
+    {
+        var dir = _dir.File(name);
+        if (!Directory.Exists(dir))
+            DeepTraining.TrainText(Fixtures.Catalog, [], dir,
+                new DeepTrainingOptions { Seed = seed, TextEpochs = 1, Threads = 1, TextEmbeddingDim = 8, Hidden = 8, OutputDim = 8 });
+        return dir;
+    }
+
+    // <temp>/<name> holding deep/ensemble.json that names the given tower folders (relative to it).
+    private string Models(string name, params string[] towers)
+    {
+        var deep = Path.Combine(_dir.File(name), "deep");
+        Directory.CreateDirectory(deep);
+        var members = towers.Select(t => "\"" + Path.GetRelativePath(deep, t) + "\"");
+        File.WriteAllText(Path.Combine(deep, DenseModels.EnsembleFile), "{ \"members\": [" + string.Join(", ", members) + "] }");
+        return _dir.File(name);
+    }
+
+    private static RankingDataset Data(FeatureExtractor extractor)
+    {
+        var queries = new List<JudgedQuery>();
+        var qrels = new Dictionary<string, Dictionary<string, int>>();
+        for (var i = 0; i < 24; i++)
+        {
+            var (text, doc) = Judged[i % Judged.Length];
+            queries.Add(new JudgedQuery("q" + i, text, null));
+            qrels["q" + i] = new() { [doc] = 2 };
+        }
+        return SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), extractor, queries, qrels, 50);
+    }
+
+    private static float[] Scores(IRankerModel model, RankingDataset data)
+    {
+        var scores = new float[data.Rows];
+        model.Score(data.Features, data.Rows, scores);
+        return scores;
+    }
+
+    // Two towers, the averaged ranker trained over both, and the data it was trained on.
+    private (TowerSet Towers, TowerAveragedRanker Model, RankingDataset Data, string[] TowerDirs) Trained()
+    {
+        string[] dirs = [Tower("t-s1", 1), Tower("t-s7", 7)];
+        var towers = TowerSet.Open(Path.Combine(Models("train", dirs), "deep"));
+        var data = Data(StandardFeatures.ForSearch(new FeatureSources { DeepTowers = towers }));
+        var (model, _) = TowerAveragedTrainer.Train(data, Small, towers.Info());
+        return (towers, model, data, dirs);
+    }
+
+    [Fact]
+    public void The_tower_averaged_ranker_scores_each_candidate_by_the_mean_of_the_per_tower_lambdamarts()
+    {
+        var (towers, model, data, dirs) = Trained();
+        using var _ = towers;
+        Assert.Equal(TowerAveragedRanker.KindName, model.Kind);
+        Assert.Equal(2, TowerDeepFeatures.TowerCount(model.Schema));
+        var averaged = Scores(model, data);
+
+        // Each member alone: a plain LambdaMART trained with one tower's single-tower deep feature.
+        var single = new float[dirs.Length][];
+        for (var k = 0; k < dirs.Length; k++)
+        {
+            using var one = DeepScorer.Open(dirs[k]);
+            var extractor = StandardFeatures.ForSearch(new FeatureSources { DeepText = one });
+            var oneData = Data(extractor);
+            Assert.Equal(extractor.Schema, TowerAveragedTrainer.MemberView(data, k).Schema);
+            Assert.Equal(data.Items, oneData.Items);
+            single[k] = Scores(LambdaMartTrainer.Train(oneData, Small).Model, oneData);
+        }
+        for (var r = 0; r < data.Rows; r++) Assert.Equal((single[0][r] + single[1][r]) / 2, averaged[r], 5);
+        // The towers give different models, so the mean is not just one member's score.
+        Assert.Contains(Enumerable.Range(0, data.Rows), r => Math.Abs(single[0][r] - single[1][r]) > 1e-4);
+    }
+
+    [Fact]
+    public void The_tower_averaged_ranker_round_trips_through_the_ranker_store_with_identical_scores()
+    {
+        var (towers, model, data, _) = Trained();
+        using var __ = towers;
+        var dir = _dir.File("saved");
+        RankerStore.Save(model, dir);
+        var loaded = Assert.IsType<TowerAveragedRanker>(RankerStore.Load(dir, model.Schema));
+        Assert.Equal(model.Towers, loaded.Towers);
+        Assert.Equal(Scores(model, data), Scores(loaded, data));
+        Assert.Contains("\"kind\":\"lambdamart-towers\"", File.ReadAllText(Path.Combine(dir, RankerStore.ModelFile)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Loading_with_an_ensemble_of_another_member_count_is_refused_naming_the_counts()
+    {
+        var (towers, model, _, dirs) = Trained();
+        towers.Dispose();
+        var models = Models("one-tower", dirs[0]);
+        RankerStore.Save(model, Path.Combine(models, "ranker"));
+        var e = Assert.Throws<RankerSchemaMismatchException>(() => ModelLocations.LoadSources(models, RankerStore.Read(Path.Combine(models, "ranker")), _ => null));
+        Assert.Contains("2 towers", e.Message, StringComparison.Ordinal);
+        Assert.Contains("names 1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Loading_with_a_missing_member_folder_is_refused_naming_it()
+    {
+        var (towers, model, _, dirs) = Trained();
+        towers.Dispose();
+        var models = Models("missing", dirs[0], _dir.File("t-gone"));
+        RankerStore.Save(model, Path.Combine(models, "ranker"));
+        var e = Assert.Throws<InvalidDataException>(() => ModelLocations.LoadSources(models, RankerStore.Read(Path.Combine(models, "ranker")), _ => null));
+        Assert.Contains("t-gone", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Loading_with_the_towers_in_another_order_is_refused_naming_the_tower()
+    {
+        var (towers, model, _, dirs) = Trained();
+        towers.Dispose();
+        var models = Models("swapped", dirs[1], dirs[0]);
+        RankerStore.Save(model, Path.Combine(models, "ranker"));
+        var e = Assert.Throws<RankerSchemaMismatchException>(() => ModelLocations.LoadSources(models, RankerStore.Read(Path.Combine(models, "ranker")), _ => null));
+        Assert.Contains("Tower 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("another order", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_contributions_of_the_tower_averaged_ranker_add_up_to_the_score()
+    {
+        var (towers, model, data, _) = Trained();
+        using var _ = towers;
+        var scores = Scores(model, data);
+        var contributions = new float[model.Schema.Count];
+        for (var r = 0; r < Math.Min(data.Rows, 12); r++)
+        {
+            var rest = model.Explain(data.Features, data.Rows, r, contributions);
+            Assert.Equal(scores[r], contributions.Sum() + rest, 4);
+        }
+        // Both towers' deep columns can take a share: member k only splits on tower k's.
+        Assert.All(model.Members[0].Trees.SelectMany(t => t.Feature), f => Assert.DoesNotContain("#2", model.Schema.Names[f], StringComparison.Ordinal));
+        Assert.All(model.Members[1].Trees.SelectMany(t => t.Feature), f => Assert.DoesNotContain("#1", model.Schema.Names[f], StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_search_pipeline_ranks_with_a_saved_tower_averaged_ranker()
+    {
+        var (towers, model, _, dirs) = Trained();
+        towers.Dispose();
+        var models = Models("serve", dirs);
+        RankerStore.Save(model, Path.Combine(models, "ranker"));
+        var saved = RankerStore.Read(ModelLocations.Ranker(models)!);
+        var sources = ModelLocations.LoadSources(models, saved, _ => null);
+        using var loadedTowers = sources.DeepTowers!;
+        var extractor = StandardFeatures.ForSchema(saved.Schema, sources);
+        var pipeline = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), extractor, saved,
+            new SearchPipelineOptions { RecallWindow = 50, TopK = 6 });
+
+        var r = pipeline.Search(new SearchRequest("黑色 手机") { Explain = true });
+        Assert.NotEmpty(r.Hits);
+        for (var i = 1; i < r.Hits.Count; i++) Assert.True(r.Hits[i - 1].Score >= r.Hits[i].Score);
+        // The hits carry the averaged model's scores of the request's feature rows.
+        var candidates = Fixtures.Candidates("黑色 手机");
+        var matrix = extractor.Extract(RankingQuery.Create("黑色 手机", new SpaceTokenizer(), null, null), candidates);
+        var expected = new float[candidates.Length];
+        model.Score(matrix, candidates.Length, expected);
+        foreach (var hit in r.Hits)
+        {
+            Assert.Equal(expected[Array.FindIndex(candidates, c => c.Product.Id == hit.Product.Id)], hit.Score, 5);
+            Assert.Equal(hit.Score, hit.Explanation!.Sum(c => c.Contribution) + hit.Unexplained, 4);
+        }
+        Assert.Contains(r.Hits[0].Explanation!, c => c.Feature == "deep_query_item#2");
+    }
+}
