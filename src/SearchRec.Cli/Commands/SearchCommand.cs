@@ -24,22 +24,26 @@ public sealed class SearchCommand : ICliCommand
         var featureLog = new Option<string?>("--feature-log") { Description = "Append the ranked candidates' features to this JSON Lines log (for train-ranker --feature-log)." };
         var requestId = new Option<string?>("--request-id") { Description = "Request id written to the feature log (a new one when left out)." };
         var explain = new Option<bool>("--explain") { Description = "Show each result's feature values and contributions." };
+        var repeat = new Option<int>("--repeat") { Description = "Then run the query this many more times and print the median time per stage (warm; the first request includes start-up costs).", DefaultValueFactory = _ => 0 };
         var query = new Argument<string>("query") { Description = "The query text." };
         var cmd = new Command("search", "Search the index and re-rank with a trained ranker.");
-        foreach (var o in new Option[] { index, models, user, k, window, explain, events, featureLog, requestId }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, models, user, k, window, explain, events, featureLog, requestId, repeat }) cmd.Options.Add(o);
         cmd.Arguments.Add(query);
         cmd.SetAction(pr =>
         {
             try
             {
+                var repeats = pr.GetValue(repeat);
+                if (repeats < 0) throw new ArgumentException("--repeat must not be negative.");
+                if (repeats > 0 && pr.GetValue(featureLog) is not null) throw new ArgumentException("--repeat would log every repetition: leave out --feature-log.");
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
                 var dir = pr.GetValue(models)!;
                 var saved = RankerStore.Read(ModelLocations.Ranker(dir) ?? dir);
-                var sources = ModelLocations.LoadSources(dir, saved.Schema, idx.GetProduct);
+                var sources = ModelLocations.LoadSources(dir, saved, idx.GetProduct);
                 var all = pr.GetValue(events) is { Length: > 0 } files ? UserHistories.ReadCsv(files) : null;
                 var histories = all is null ? null : new UserHistories(all);
                 if (all is not null) // item recency: as of the newest event given
-                    sources = new FeatureSources { Collab = sources.Collab, Products = sources.Products, DeepText = sources.DeepText, DeepBehaviour = sources.DeepBehaviour, Activity = ItemActivity.Build(all) };
+                    sources = new FeatureSources { Collab = sources.Collab, Products = sources.Products, DeepText = sources.DeepText, DeepTowers = sources.DeepTowers, DeepBehaviour = sources.DeepBehaviour, TitleStats = sources.TitleStats, Prior = sources.Prior, Activity = ItemActivity.Build(all) };
                 var extractor = StandardFeatures.ForSchema(saved.Schema, sources);
                 using var logger = pr.GetValue(featureLog) is string logPath ? new JsonlFeatureLogger(logPath) : null;
                 var pipeline = new SearchPipeline(idx, new ChineseTokenizer(), extractor, saved,
@@ -59,7 +63,20 @@ public sealed class SearchCommand : ICliCommand
                 }
                 var t = r.Timings;
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Recalled} recalled; {t.TotalMs:F2} ms = recall {t.RecallMs:F2} + features {t.FeaturesMs:F2} + {saved.Kind} {t.ScoreMs:F2} + top-k {t.TopKMs:F2}"));
+                    $"{r.Recalled} recalled; {t.TotalMs:F2} ms = recall {t.RecallMs:F2} + fetch {t.FetchMs:F2} + features {t.FeaturesMs:F2} + {saved.Kind} {t.ScoreMs:F2} + top-k {t.TopKMs:F2}"));
+                if (repeats > 0)
+                {
+                    var runs = new StageTimings[repeats];
+                    var again = new SearchRequest(pr.GetValue(query)!) { UserId = pr.GetValue(user) };
+                    for (var i = 0; i < repeats; i++) runs[i] = pipeline.Search(again).Timings;
+                    double Median(Func<StageTimings, double> f)
+                    {
+                        var v = runs.Select(f).Order().ToArray();
+                        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+                    }
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"median of {repeats} more: {Median(x => x.TotalMs):F2} ms = recall {Median(x => x.RecallMs):F2} + fetch {Median(x => x.FetchMs):F2} + features {Median(x => x.FeaturesMs):F2} + {saved.Kind} {Median(x => x.ScoreMs):F2} + top-k {Median(x => x.TopKMs):F2}"));
+                }
                 return 0;
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException)

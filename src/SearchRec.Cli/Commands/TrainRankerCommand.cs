@@ -46,7 +46,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var noGrid = new Option<bool>("--no-grid") { Description = "Next-item mode: use the given LambdaMART settings instead of choosing among a few on the validation cut." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
-        var combiner = new Option<string>("--combiner") { Description = "lambdamart, lambdamart-bag (query-bagged LambdaMART), linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
+        var combiner = new Option<string>("--combiner") { Description = "lambdamart, lambdamart-bag (query-bagged LambdaMART), lambdamart-towers (one LambdaMART per tower of --deep's ensemble.json, scores averaged), linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
         var bagMembers = new Option<int>("--bag-members") { Description = "lambdamart-bag: members, each on a bootstrap sample of the queries.", DefaultValueFactory = _ => 10 };
         var bagTrees = new Option<int>("--bag-trees") { Description = "lambdamart-bag: trees per member (learning rate 0.1, other settings from --leaves / --min-leaf).", DefaultValueFactory = _ => 100 };
         var models = new Option<string>("--models") { Description = "Folder to save ranker.json and the model card in.", DefaultValueFactory = _ => "models/ranker" };
@@ -139,12 +139,22 @@ public sealed class TrainRankerCommand : ICliCommand
                     activity = ItemActivity.Build(all); // read as of each judged query's time, where the query users file gives one
                     Log($"collaborative models from {all.Count:N0} events ({histories.Users:N0} users); pass only events before the judged queries to avoid leakage");
                 }
-                var deepScorer = pr.GetValue(deepDir) is string dd ? DenseModels.Open(dd) : null;
+                IDenseScorer? deepScorer = null;
+                TowerSet? towerSet = null;
+                if (options.Kind == CombinerKind.LambdaMartTowers)
+                {
+                    var ensembleDir = pr.GetValue(deepDir) ?? throw new ArgumentException("--combiner lambdamart-towers needs --deep: a folder whose ensemble.json names the towers.");
+                    if (!DenseModels.IsEnsemble(ensembleDir)) throw new ArgumentException($"--deep {ensembleDir}: lambdamart-towers needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
+                    towerSet = TowerSet.Open(ensembleDir);
+                    options.Towers = towerSet.Info();
+                    Log($"towers: {string.Join(", ", towerSet.Names)}");
+                }
+                else if (pr.GetValue(deepDir) is string dd) deepScorer = DenseModels.Open(dd);
                 var titleStats = pr.GetValue(idf) ? TitleBigramStats.Build(import.Products.Select(p => p.Title)) : null;
                 var prior = pr.GetValue(priorFile) is string pf ? QueryLogPrior.Load(pf) : null;
                 var extractor = StandardFeatures.ForSearch(new FeatureSources
                 {
-                    Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer, Activity = activity, TitleStats = titleStats, Prior = prior,
+                    Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer, DeepTowers = towerSet, Activity = activity, TitleStats = titleStats, Prior = prior,
                     ListAndHead = pr.GetValue(listHead),
                 });
                 var tokenizer = new ChineseTokenizer();
@@ -163,6 +173,11 @@ public sealed class TrainRankerCommand : ICliCommand
                 card.Data["qrels"] = pr.GetValue(qrels)!;
                 card.Data["window"] = win.ToString(CultureInfo.InvariantCulture);
                 if (deepScorer is not null) card.Data["deep"] = $"{pr.GetValue(deepDir)}: {DenseModels.Describe(deepScorer)}";
+                if (towerSet is not null)
+                {
+                    card.Data["deep"] = $"{pr.GetValue(deepDir)}: {towerSet.Count} towers, one LambdaMART each, raw scores averaged";
+                    for (var t = 0; t < towerSet.Count; t++) card.Data[$"tower_{t + 1}"] = $"{towerSet.Names[t]} (fingerprint {towerSet.Fingerprints[t]})";
+                }
                 if (options.Kind == CombinerKind.LambdaMartBag) foreach (var (k, v) in options.Bagged.Describe()) card.Options["lambdamart-bag." + k] = v;
                 else foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
 
@@ -184,6 +199,15 @@ public sealed class TrainRankerCommand : ICliCommand
                 // The idf group reads the catalog's bigram document frequencies at serving time too.
                 if (titleStats is not null) titleStats.Save(Path.Combine(outDir, TitleBigramStats.FileName));
                 if (prior is not null) prior.Save(Path.Combine(outDir, QueryLogPrior.FileName));
+                if (towerSet is not null && ModelLocations.Deep(outDir) is null)
+                {
+                    // search / serve find the towers as deep/ beside the ranker: name them there, relative to it.
+                    var deepOut = Path.Combine(outDir, "deep");
+                    Directory.CreateDirectory(deepOut);
+                    var members = towerSet.Names.Select(n => System.Text.Json.JsonSerializer.Serialize(Path.GetRelativePath(Path.GetFullPath(deepOut), n)));
+                    File.WriteAllText(Path.Combine(deepOut, DenseModels.EnsembleFile), "{ \"members\": [" + string.Join(", ", members) + "] }\n");
+                    Log($"wrote {Path.Combine(deepOut, DenseModels.EnsembleFile)} naming the {towerSet.Count} towers");
+                }
                 Console.WriteLine($"saved {model.Kind} ranker ({extractor.Schema}) to {outDir} in {sw.Elapsed.TotalSeconds:F1} s");
                 return 0;
             }
@@ -196,7 +220,12 @@ public sealed class TrainRankerCommand : ICliCommand
         return cmd;
     }
 
-    private static string KindName(CombinerKind kind) => kind == CombinerKind.LambdaMartBag ? BaggedRanker.KindName : kind.ToString().ToLowerInvariant();
+    private static string KindName(CombinerKind kind) => kind switch
+    {
+        CombinerKind.LambdaMartBag => BaggedRanker.KindName,
+        CombinerKind.LambdaMartTowers => TowerAveragedRanker.KindName,
+        _ => kind.ToString().ToLowerInvariant(),
+    };
 
     private static int NextItem(string[] eventFiles, long cut, string testUsersFile, NextItemSettings settings, RankerTrainingOptions options, string outDir)
     {
@@ -379,7 +408,8 @@ public sealed class TrainRankerCommand : ICliCommand
 
     internal static void PrintComparison(IReadOnlyList<ComparedRun> runs, int folds)
     {
-        Console.WriteLine($"{"ranker",-22} {"nDCG@10",8} {"95% CI",17} {"MRR@10",8} {"R@100",7}  p vs lambdamart   ({folds}-fold CV by query; singles need no training)");
+        var reference = runs.Count > 0 ? runs[^1].Run.Name : "lambdamart";
+        Console.WriteLine($"{"ranker",-22} {"nDCG@10",8} {"95% CI",17} {"MRR@10",8} {"R@100",7}  p vs {reference}   ({folds}-fold CV by query; singles need no training)");
         foreach (var r in runs)
         {
             var p = double.IsNaN(r.PValueVsReference) ? "" : r.PValueVsReference.ToString("F4", CultureInfo.InvariantCulture);
@@ -388,6 +418,6 @@ public sealed class TrainRankerCommand : ICliCommand
         var best = runs.Where(r => !r.IsCombiner).OrderByDescending(r => r.Run.Ndcg10).FirstOrDefault();
         var lm = runs.Last();
         if (best is not null)
-            Console.WriteLine($"lambdamart − best single ({best.Run.Name}) = {lm.Run.Ndcg10 - best.Run.Ndcg10:+0.0000;-0.0000} nDCG@10, paired randomisation p = {best.PValueVsReference:F4}");
+            Console.WriteLine($"{lm.Run.Name} − best single ({best.Run.Name}) = {lm.Run.Ndcg10 - best.Run.Ndcg10:+0.0000;-0.0000} nDCG@10, paired randomisation p = {best.PValueVsReference:F4}");
     }
 }

@@ -231,6 +231,13 @@ internal sealed class RankingEvalState
                     context.Log?.Report($"ranking: deep features of {Towers.Count} towers, one LambdaMART each: {string.Join(", ", Towers.Names)}");
                 }
             }
+            else if (saved is TowerAveragedRanker averaged)
+            {
+                // A saved lambdamart-towers ranker (fused): its towers, checked to be those it was trained with.
+                Towers = TowerSet.Open(ModelLocations.Deep(dir) ?? throw new FileNotFoundException($"The lambdamart-towers ranker in {dir} needs deep/{DenseModels.EnsembleFile} naming its towers."));
+                Towers.CheckFor(averaged);
+                context.Log?.Report($"ranking: deep features of {Towers.Count} towers for the saved {averaged.Kind} ranker: {string.Join(", ", Towers.Names)}");
+            }
             else if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
             {
                 // A folder without a text model is allowed (behaviour-only); a broken ensemble is an error.

@@ -137,7 +137,15 @@ public sealed class ShopLoader : IGenerationLoader
                 var model = RankerStore.Read(rankerPath);
                 var store = _events.Store;
                 DeepScorer? text = null;
+                TowerSet? towers = null;
                 BehaviourScorer? behaviour = null;
+                if (TowerDeepFeatures.TowerCount(model.Schema) > 0)
+                {
+                    // lambdamart-towers: DeepModelsPath holds the ensemble.json naming the towers it was trained with, in order.
+                    var deepPath = _options.DeepModelsPath ?? throw new ArgumentException($"ShopLoaderOptions.DeepModelsPath: the {model.Kind} ranker in {rankerPath} needs the folder whose ensemble.json names its towers.");
+                    owned.Add(towers = TowerSet.Open(deepPath, _options.DeepRuntime));
+                    if (model is TowerAveragedRanker averaged) towers.CheckFor(averaged);
+                }
                 if (_options.DeepModelsPath is { } deep)
                 {
                     if (model.Schema.IndexOf("deep_query_item") >= 0) owned.Add(text = DeepScorer.Open(deep, _options.DeepRuntime));
@@ -147,7 +155,7 @@ public sealed class ShopLoader : IGenerationLoader
                 var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 ? ItemActivity.Build(store.ReadAll()) : null;
                 var features = StandardFeatures.ForSchema(model.Schema, new FeatureSources
                 {
-                    Collab = models, Products = memo.Get, DeepText = text, DeepBehaviour = behaviour, Activity = activity,
+                    Collab = models, Products = memo.Get, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = activity,
                 });
                 pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
                     new SearchPipelineOptions { RecallWindow = _options.RecallWindow }, history: user =>
