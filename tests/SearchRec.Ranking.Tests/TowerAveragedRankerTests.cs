@@ -1,5 +1,7 @@
 using SearchRec.Deep.Scoring;
 using SearchRec.Deep.Training;
+using SearchRec.Evaluation.Rankers;
+using SearchRec.Evaluation.Trec;
 using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Models;
 using SearchRec.Ranking.Training;
@@ -188,5 +190,34 @@ public sealed class TowerAveragedRankerTests : IDisposable
             Assert.Equal(hit.Score, hit.Explanation!.Sum(c => c.Contribution) + hit.Unexplained, 4);
         }
         Assert.Contains(r.Hits[0].Explanation!, c => c.Feature == "deep_query_item#2");
+    }
+
+    [Fact]
+    public void Eval_fused_ranks_with_a_saved_tower_averaged_ranker_and_its_towers()
+    {
+        var (towers, model, _, dirs) = Trained();
+        using var __ = towers;
+        var models = Models("eval", dirs);
+        RankerStore.Save(model, Path.Combine(models, "ranker"));
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.AddModules([typeof(RankingEvalModule).Assembly]);
+        var queries = new List<EvalQuery>();
+        var qrels = new Qrels();
+        for (var i = 0; i < 10; i++)
+        {
+            var (text, doc) = Judged[i % Judged.Length];
+            queries.Add(new EvalQuery("q" + i, text));
+            qrels.Set("q" + i, doc, 2);
+        }
+        var context = new EvalContext(new FakeRecall(Fixtures.Catalog), Fixtures.Catalog, queries, qrels) { Seed = 3, ModelsDirectory = models };
+        var ranked = registry.Train("fused", context, queries).Rank("q0", "黑色 手机", 50);
+
+        var extractor = StandardFeatures.ForSchema(model.Schema, new FeatureSources { DeepTowers = towers });
+        var candidates = Fixtures.Candidates("黑色 手机");
+        var matrix = extractor.Extract(RankingQuery.Create("黑色 手机", new SearchRec.Text.ChineseTokenizer(), null, null), candidates);
+        var expected = new float[candidates.Length];
+        model.Score(matrix, candidates.Length, expected);
+        Assert.Equal(candidates.Length, ranked.Count);
+        foreach (var (doc, score) in ranked) Assert.Equal(expected[Array.FindIndex(candidates, c => c.Product.Id == doc)], score, 5);
     }
 }

@@ -409,11 +409,13 @@ public sealed class TrainRankerCommand : ICliCommand
     internal static void PrintComparison(IReadOnlyList<ComparedRun> runs, int folds)
     {
         var reference = runs.Count > 0 ? runs[^1].Run.Name : "lambdamart";
-        Console.WriteLine($"{"ranker",-22} {"nDCG@10",8} {"95% CI",17} {"MRR@10",8} {"R@100",7}  p vs {reference}   ({folds}-fold CV by query; singles need no training)");
+        string Label(ComparedRun r) => r.IsCombiner ? r.Run.Name : "single:" + r.Run.Name;
+        var width = Math.Max(22, runs.Count > 0 ? runs.Max(r => Label(r).Length) : 0);
+        Console.WriteLine($"{"ranker".PadRight(width)} {"nDCG@10",8} {"95% CI",17} {"MRR@10",8} {"R@100",7}  p vs {reference}   ({folds}-fold CV by query; singles need no training)");
         foreach (var r in runs)
         {
             var p = double.IsNaN(r.PValueVsReference) ? "" : r.PValueVsReference.ToString("F4", CultureInfo.InvariantCulture);
-            Console.WriteLine($"{(r.IsCombiner ? r.Run.Name : "single:" + r.Run.Name),-22} {r.Run.Ndcg10,8:F4} [{r.Ndcg10Ci.Low:F4}, {r.Ndcg10Ci.High:F4}] {r.Run.Mrr10,8:F4} {r.Run.Recall100,7:F4}  {p}");
+            Console.WriteLine($"{Label(r).PadRight(width)} {r.Run.Ndcg10,8:F4} [{r.Ndcg10Ci.Low:F4}, {r.Ndcg10Ci.High:F4}] {r.Run.Mrr10,8:F4} {r.Run.Recall100,7:F4}  {p}");
         }
         var best = runs.Where(r => !r.IsCombiner).OrderByDescending(r => r.Run.Ndcg10).FirstOrDefault();
         var lm = runs.Last();
