@@ -106,6 +106,15 @@ public sealed class TrainRankerCommand : ICliCommand
                         PrintComparison(runs, options.Folds);
                         logCard.Folds = options.Folds;
                     }
+                    if (options.Kind == CombinerKind.LambdaMartTowers)
+                    {
+                        // The logged rows hold each tower's columns; the saved ranker records which towers they came from.
+                        var ensembleDir = pr.GetValue(deepDir) ?? throw new ArgumentException("--combiner lambdamart-towers needs --deep: the ensemble folder the logged features were computed with.");
+                        using var logTowers = TowerSet.Open(ensembleDir);
+                        var loggedTowers = TowerDeepFeatures.TowerCount(logged.Schema);
+                        if (logTowers.Count != loggedTowers) throw new ArgumentException($"--deep {ensembleDir} names {logTowers.Count} towers, but the logged features hold the columns of {loggedTowers}.");
+                        options.Towers = logTowers.Info();
+                    }
                     var (logModel, logImportance) = RankerTrainer.Train(logged, options);
                     logCard.Importance = logImportance.Select((v, i) => new KeyValuePair<string, double>(logged.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
                     RankerStore.Save(logModel, pr.GetValue(models)!, logCard);
