@@ -307,4 +307,65 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.True(File.Exists(dir.File("index/searchrec-index.json")));
         Assert.Contains("data:image/png;base64,", File.ReadAllText(dir.File("demo/eval-report.html")), StringComparison.Ordinal);
     }
+
+    private static string TinyTower(TempDir dir, string name)
+    {
+        var products = new[] { SearchRec.Core.Product.Of("1", "红色连衣裙 夏季"), SearchRec.Core.Product.Of("2", "蓝牙耳机 无线"), SearchRec.Core.Product.Of("3", "不锈钢保温杯"), SearchRec.Core.Product.Of("4", "连衣裙") };
+        var options = new SearchRec.Deep.Training.DeepTrainingOptions
+        {
+            Seed = 3, TextEpochs = 1, BatchSize = 4, Text = new SearchRec.Deep.Text.TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 8, OutputDim = 4,
+        };
+        SearchRec.Deep.Training.DeepTraining.TrainText(products, [], dir.File(name), options);
+        return dir.File(name);
+    }
+
+    [Fact]
+    public void Hubness_stores_the_correction_from_the_first_distinct_unexcluded_queries_and_remove_deletes_it()
+    {
+        using var dir = new TempDir();
+        var tower = TinyTower(dir, "m");
+        File.WriteAllLines(dir.File("log.tsv"), ["a\t耳机", "b\t连衣裙", "c\t耳机", "d\t保温杯", "e\t无线", "f\t夏季", "g\t杯子"]);
+        File.WriteAllLines(dir.File("eval.tsv"), ["q1\t保温杯"]);
+
+        var (code, stdout, stderr) = Run(new HubnessCommand(), "--models", tower, "--queries", dir.File("log.tsv"), "--exclude-queries", dir.File("eval.tsv"), "--count", "4", "--k", "2");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("4 items, k 2, 4 queries, factor 0.5", stdout, StringComparison.Ordinal);
+        Assert.Contains("(1 equal to one in", stderr, StringComparison.Ordinal);
+        using (var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(tower, SearchRec.Deep.Scoring.HubnessCorrection.InfoFileName))))
+        {
+            Assert.Equal(4, info.RootElement.GetProperty("queries").GetInt32());
+            Assert.Equal("1", info.RootElement.GetProperty("excludedDropped").GetString());
+        }
+        using (var scorer = SearchRec.Deep.Scoring.DeepScorer.Open(tower))
+            Assert.Equal(new SearchRec.Deep.Scoring.HubnessInfo(2, 4, 0.5f, 4), scorer.Hubness);
+
+        (code, stdout, stderr) = Run(new HubnessCommand(), "--models", tower, "--remove");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("removed the correction", stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(tower, SearchRec.Deep.Scoring.HubnessCorrection.FileName)));
+    }
+
+    [Theory]
+    [InlineData("--k", "0", "--k must be at least 1")]
+    [InlineData("--count", "1", "--count must be at least --k")]
+    [InlineData("--factor", "-0.5", "--factor must be a finite number")]
+    [InlineData("--queries", "missing.tsv", "--queries: ")]
+    [InlineData("--exclude-queries", "missing.tsv", "--exclude-queries: ")]
+    [InlineData("--models", "nowhere", "--models: ")]
+    public void Hubness_with_a_bad_option_exits_1_naming_it(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        var tower = TinyTower(dir, "m");
+        File.WriteAllLines(dir.File("log.tsv"), ["a\t耳机", "b\t连衣裙", "c\t保温杯"]);
+        var args = new Dictionary<string, string> { ["--models"] = tower, ["--queries"] = dir.File("log.tsv"), ["--k"] = "2" };
+        args[option] = value is "missing.tsv" or "nowhere" ? dir.File(value) : value;
+
+        var (code, _, stderr) = Run(new HubnessCommand(), [.. args.SelectMany(a => new[] { a.Key, a.Value })]);
+
+        Assert.Equal(1, code);
+        Assert.Contains("hubness: " + message, stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(tower, SearchRec.Deep.Scoring.HubnessCorrection.FileName)));
+    }
 }

@@ -10,7 +10,8 @@ namespace SearchRec.Cli.Commands;
 /// <summary>
 /// <c>searchrec bench deep</c>: query-tower latency, scoring 200 candidates, exact dense recall, user-tower latency
 /// (p50/p99 over single requests on one thread), the training times recorded at training, and the model files' sizes.
-/// <c>--ensemble DIR…</c> times the text measurements on the mean of several towers' cosines instead.
+/// <c>--ensemble DIR…</c> times the text measurements on the mean of several towers' cosines instead. A folder with a
+/// hubness correction (<c>searchrec hubness</c>) is timed with it, and the first line says so.
 /// </summary>
 public sealed class BenchDeepCommand : IBenchCommand
 {
@@ -60,6 +61,7 @@ public sealed class BenchDeepCommand : IBenchCommand
                 Console.WriteLine($"text: ensemble of {all.Count} towers (mean cosine), {all.Dimension} floats per item");
             }
             using var owner = (IDisposable)scorer;
+            Console.WriteLine($"text: {DenseModels.Describe(scorer)}");
             var texts = File.ReadLines(Path.Combine(dir, manifest.Text.ItemVectors + ".tsv")).Select(l => (Id: l[..l.IndexOf('\t')], Text: l[(l.IndexOf('\t') + 1)..])).ToArray();
             var qs = queryFile is not null
                 ? TrainDeepCommand.ReadQueries(queryFile).Values.ToArray()

@@ -19,17 +19,23 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
     private readonly ItemVectors _items;
     private readonly TextFeaturizer _featurizer;
 
-    private DeepScorer(TowerSession tower, ItemVectors items, TextFeaturizer featurizer)
+    private DeepScorer(TowerSession tower, ItemVectors items, TextFeaturizer featurizer, HubnessInfo? hubness)
     {
-        _tower = tower; _items = items; _featurizer = featurizer;
+        _tower = tower; _items = items; _featurizer = featurizer; Hubness = hubness;
     }
 
     /// <summary>
     /// Opens the text model of a models directory (<c>deep-model.json</c>, tower, item vectors). A model trained
     /// with words segments with <paramref name="tokenizer"/>, by default the project's <see cref="ChineseTokenizer"/>
-    /// (training used the same).
+    /// (training used the same). When the folder holds <see cref="HubnessCorrection.FileName"/> (written by
+    /// <c>searchrec hubness</c>), every score is corrected: cos(q, item) − factor · r(item), in <c>Score</c> and
+    /// <c>Nearest</c> alike; a file computed for other items or another tower is refused naming it.
     /// </summary>
     public static DeepScorer Open(string modelsDir, DeepScorerOptions? options = null, ITokenizer? tokenizer = null)
+        => Open(modelsDir, options, tokenizer, applyHubness: true);
+
+    /// <summary><see cref="Open(string, DeepScorerOptions?, ITokenizer?)"/>; <paramref name="applyHubness"/> false ignores a hubness file (raw cosines).</summary>
+    internal static DeepScorer Open(string modelsDir, DeepScorerOptions? options, ITokenizer? tokenizer, bool applyHubness)
     {
         Guard.NotNull(modelsDir);
         options ??= new DeepScorerOptions();
@@ -51,7 +57,15 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
                 options.Log($"deep: using the text tower '{towerPath}'; recomputing {items.Count:N0} item vectors.");
                 items = Recompute(tower, featurizer, items);
             }
-            return new DeepScorer(tower, items, featurizer);
+            HubnessInfo? hubness = null;
+            var hubnessPath = Path.Combine(modelsDir, HubnessCorrection.FileName);
+            if (applyHubness && File.Exists(hubnessPath))
+            {
+                (var r, hubness) = HubnessCorrection.Read(hubnessPath, items);
+                TensorPrimitives.Multiply(r, hubness.Factor, r);
+                items = items.WithPenalty(r);
+            }
+            return new DeepScorer(tower, items, featurizer, hubness);
         }
         catch
         {
@@ -62,6 +76,9 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
 
     /// <summary>The stored item vectors (an ensemble concatenates its members').</summary>
     internal ItemVectors Items => _items;
+
+    /// <summary>The hubness correction applied to every score, or null when the folder has none.</summary>
+    public HubnessInfo? Hubness { get; }
 
     /// <summary>Output dimension of the towers.</summary>
     public int Dimension => _items.Dim;
@@ -102,8 +119,8 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
     }
 
     /// <summary>
-    /// Scores candidates against a query vector: <c>scores[i]</c> = cosine of the query and item i; 0 for an id
-    /// without a vector.
+    /// Scores candidates against a query vector: <c>scores[i]</c> = cosine of the query and item i (less factor ·
+    /// r(item) with a <see cref="Hubness"/> correction); 0 for an id without a vector.
     /// </summary>
     public void Score(ReadOnlySpan<float> queryVector, IReadOnlyList<string> productIds, Span<float> scores)
         => _items.Score(queryVector, productIds, scores);
@@ -155,6 +172,37 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
         var data = new float[(long)old.Count * tower.Dim];
         EncodeTexts(tower, featurizer, old.Texts, data);
         return new ItemVectors(old.Ids, old.Texts, data, tower.Dim);
+    }
+
+    /// <summary>
+    /// Query vectors of many texts into <paramref name="output"/> (row i = text i), in chunks spread over
+    /// <paramref name="threads"/> (ORT's Run is thread-safe); a line to <paramref name="progress"/> every few seconds.
+    /// </summary>
+    internal void EncodeMany(IReadOnlyList<string> texts, float[] output, int threads, Action<string>? progress)
+    {
+        const int chunk = 1024;
+        if (output.Length < (long)texts.Count * Dimension) throw new ArgumentException($"output has length {output.Length}; need {(long)texts.Count * Dimension}.", nameof(output));
+        var chunks = (texts.Count + chunk - 1) / chunk;
+        var done = 0;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var nextReport = 3.0;
+        var gate = new Lock();
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, c =>
+        {
+            var start = c * chunk;
+            var n = Math.Min(chunk, texts.Count - start);
+            var slice = new string[n];
+            for (var i = 0; i < n; i++) slice[i] = texts[start + i];
+            EncodeTexts(_tower, _featurizer, slice, output.AsSpan(start * Dimension, n * Dimension));
+            var finished = Interlocked.Add(ref done, n);
+            if (progress is not null && sw.Elapsed.TotalSeconds >= nextReport)
+                lock (gate)
+                    if (sw.Elapsed.TotalSeconds >= nextReport)
+                    {
+                        nextReport = sw.Elapsed.TotalSeconds + 3;
+                        progress($"hubness: encoded {finished:N0} / {texts.Count:N0} queries ({sw.Elapsed.TotalSeconds:F1} s)");
+                    }
+        });
     }
 
     /// <summary>Encodes many texts with ORT in batches (used for a user's own tower and by the tests).</summary>

@@ -88,7 +88,8 @@ public static class DenseModels
                     throw new InvalidDataException($"'{Path.Combine(dir, EnsembleFile)}': member '{path}' has {items.Count:N0} items against {first.Count:N0} in '{paths[0]}'" +
                         (example is not null ? $" ('{example}' is not in the first)" : "") + "; every member must be trained on the same catalog.");
             }
-            return TowerEnsemble.Create(opened, paths);
+            try { return TowerEnsemble.Create(opened, paths); }
+            catch (ArgumentException e) { throw new InvalidDataException($"'{Path.Combine(dir, EnsembleFile)}': {e.Message}", e); }
         }
         catch
         {
@@ -97,10 +98,12 @@ public static class DenseModels
         }
     }
 
-    /// <summary>A line naming the scorer: the tower or the ensemble's members.</summary>
+    /// <summary>A line naming the scorer: the tower or the ensemble's members, and any hubness correction.</summary>
     public static string Describe(IDenseScorer scorer) => Guard.NotNull(scorer) switch
     {
-        TowerEnsemble e => $"mean cosine of {e.Count} towers: {string.Join(", ", e.MemberNames)}",
+        TowerEnsemble e => $"mean cosine of {e.Count} towers: {string.Join(", ", e.MemberNames)}" +
+            (e.HubnessCorrected ? $"; each with a CSLS hubness correction, the mean penalty subtracted ({string.Join("; ", e.MemberHubness.Select(h => h.ToString()).Distinct())})" : ""),
+        DeepScorer { Hubness: { } h } d => $"one tower ({d.Dimension} dims), {h}",
         DeepScorer d => $"one tower ({d.Dimension} dims)",
         _ => scorer.GetType().Name,
     };

@@ -8,6 +8,7 @@ namespace SearchRec.Deep.Scoring;
 /// Unit item vectors in one contiguous array, with their ids. File pair: <c>NAME.bin</c> (magic <c>SRIV</c>,
 /// int32 version 1, int32 count, int32 dim, then count·dim little-endian float32) and <c>NAME.tsv</c>
 /// (<c>id&lt;TAB&gt;text</c> per row, same order; the text lets a user's own tower recompute the vectors).
+/// An optional per-row <see cref="Penalty"/> (the CSLS hubness correction) is subtracted from every score.
 /// </summary>
 internal sealed class ItemVectors
 {
@@ -21,12 +22,26 @@ internal sealed class ItemVectors
         for (var i = 0; i < ids.Length; i++) Index.TryAdd(ids[i], i);
     }
 
+    private ItemVectors(ItemVectors source, float[]? penalty)
+    {
+        Ids = source.Ids; Texts = source.Texts; Data = source.Data; Dim = source.Dim; Index = source.Index; Penalty = penalty;
+    }
+
+    /// <summary>The same vectors with <paramref name="penalty"/> (one per row, or null for none) subtracted from each score.</summary>
+    public ItemVectors WithPenalty(float[]? penalty)
+    {
+        if (penalty is not null && penalty.Length != Count) throw new ArgumentException($"penalty has {penalty.Length} values for {Count} items.", nameof(penalty));
+        return new ItemVectors(this, penalty);
+    }
+
     public string[] Ids { get; }
     public string[] Texts { get; }
     public float[] Data { get; }
     public int Dim { get; }
     public int Count => Ids.Length;
     public Dictionary<string, int> Index { get; }
+    /// <summary>Per-row amount subtracted from the inner product (factor · r(item)); null when there is none.</summary>
+    public float[]? Penalty { get; }
 
     public ReadOnlySpan<float> Row(int i) => Data.AsSpan(i * Dim, Dim);
 
@@ -84,14 +99,20 @@ internal sealed class ItemVectors
         return new ItemVectors(ids, texts, data, dim);
     }
 
-    /// <summary>Inner product of the query with each candidate's vector; 0 for an id without one (checked spans).</summary>
+    /// <summary>
+    /// Inner product of the query with each candidate's vector, less the item's <see cref="Penalty"/>; 0 for an id
+    /// without a vector (checked spans).
+    /// </summary>
     public void Score(ReadOnlySpan<float> queryVector, IReadOnlyList<string> productIds, Span<float> scores)
     {
         SearchRec.Core.Guard.NotNull(productIds);
         CheckQuery(queryVector);
         if (scores.Length < productIds.Count) throw new ArgumentException($"scores has length {scores.Length}; need {productIds.Count}.", nameof(scores));
+        var penalty = Penalty;
         for (var i = 0; i < productIds.Count; i++)
-            scores[i] = Index.TryGetValue(productIds[i], out var row) ? TensorPrimitives.Dot(Row(row), queryVector) : 0f;
+            scores[i] = Index.TryGetValue(productIds[i], out var row)
+                ? TensorPrimitives.Dot(Row(row), queryVector) - (penalty is null ? 0f : penalty[row])
+                : 0f;
     }
 
     /// <summary>Encodes the query with <paramref name="scorer"/> and scores the candidates.</summary>
@@ -127,7 +148,10 @@ internal sealed class ItemVectors
         if (queryVector.Length != Dim) throw new ArgumentException($"queryVector has length {queryVector.Length}; need {Dim}.", nameof(queryVector));
     }
 
-    /// <summary>Scores every item against <paramref name="query"/> and keeps the best <paramref name="k"/> (exact search).</summary>
+    /// <summary>
+    /// Scores every item against <paramref name="query"/> (less its <see cref="Penalty"/>) and keeps the best
+    /// <paramref name="k"/> (exact search).
+    /// </summary>
     public List<(string ProductId, float Score)> Nearest(ReadOnlySpan<float> query, int k)
     {
         k = Math.Min(k, Count);
@@ -137,9 +161,11 @@ internal sealed class ItemVectors
         var heapScore = new float[k];
         var heapIdx = new int[k];
         var size = 0;
+        var penalty = Penalty;
         for (var i = 0; i < Count; i++)
         {
             var s = TensorPrimitives.Dot(Data.AsSpan(i * Dim, Dim), query);
+            if (penalty is not null) s -= penalty[i];
             if (size < k) { heapScore[size] = s; heapIdx[size] = i; SiftUp(heapScore, heapIdx, size++); }
             else if (s > heapScore[0]) { heapScore[0] = s; heapIdx[0] = i; SiftDown(heapScore, heapIdx, size); }
         }

@@ -8,7 +8,10 @@ namespace SearchRec.Deep.Scoring;
 /// unit query vectors side by side and each item vector the members' item vectors side by side, every part scaled
 /// by 1/√K, so one inner product is (1/K)·Σ cos_k and exact recall needs no merge. An item a member lacks counts
 /// 0 for that member, as in <see cref="DeepScorer.Score(ReadOnlySpan{float}, IReadOnlyList{string}, Span{float})"/>.
-/// Serving cost: K query towers per request and K·d floats per item. Owns (and disposes) its members; thread-safe.
+/// Serving cost: K query towers per request and K·d floats per item. Members with a hubness correction
+/// (<see cref="DeepScorer.Hubness"/>) give the mean of their corrected scores: the item's penalty is the mean of
+/// the members' penalties (0 for a member lacking it). Mixing corrected and uncorrected members is refused.
+/// Owns (and disposes) its members; thread-safe.
 /// </summary>
 public sealed class TowerEnsemble : IDenseScorer, IDisposable
 {
@@ -61,7 +64,28 @@ public sealed class TowerEnsemble : IDenseScorer, IDisposable
         }
         var n = new string[m.Length];
         for (var i = 0; i < n.Length; i++) n[i] = names?[i] ?? $"member {i + 1}";
-        return new TowerEnsemble(m, new ItemVectors([.. ids], [.. texts], data, dim), scale, n);
+        var vectors = new ItemVectors([.. ids], [.. texts], data, dim);
+        return new TowerEnsemble(m, vectors.WithPenalty(MeanPenalty(m, n, ids)), scale, n);
+    }
+
+    // The mean of the members' penalties per item (each already factor · r); null when no member is corrected.
+    private static float[]? MeanPenalty(DeepScorer[] members, string[] names, List<string> ids)
+    {
+        var corrected = Array.FindIndex(members, x => x.Hubness is not null);
+        if (corrected < 0) return null;
+        var plain = Array.FindIndex(members, x => x.Hubness is null);
+        if (plain >= 0)
+            throw new ArgumentException($"ensemble member '{names[corrected]}' has a hubness correction ({HubnessCorrection.FileName}) but '{names[plain]}' has none; " +
+                "run `searchrec hubness` on every member or remove it from all (`--remove`).", nameof(members));
+        var penalty = new float[ids.Count];
+        foreach (var member in members)
+        {
+            var items = member.Items;
+            var p = items.Penalty!;
+            for (var r = 0; r < ids.Count; r++)
+                if (items.Index.TryGetValue(ids[r], out var row)) penalty[r] += p[row] / members.Length;
+        }
+        return penalty;
     }
 
     /// <summary>The members' names (their folders when opened by <see cref="DenseModels.Open"/>), in order.</summary>
@@ -69,6 +93,15 @@ public sealed class TowerEnsemble : IDenseScorer, IDisposable
 
     /// <inheritdoc />
     public bool Contains(string productId) => _items.Index.ContainsKey(productId);
+
+    /// <summary>True when every member carries a hubness correction (the ensemble subtracts their mean penalty).</summary>
+    public bool HubnessCorrected => _items.Penalty is not null;
+
+    /// <summary>Each member's hubness correction, in order (empty when uncorrected).</summary>
+    internal IEnumerable<HubnessInfo> MemberHubness
+    {
+        get { foreach (var m in _members) if (m.Hubness is { } h) yield return h; }
+    }
 
     /// <summary>Number of towers.</summary>
     public int Count => _members.Length;
@@ -103,7 +136,7 @@ public sealed class TowerEnsemble : IDenseScorer, IDisposable
 
     /// <summary>
     /// Scores candidates against an ensemble query vector: <c>scores[i]</c> = the mean of the members' cosines for
-    /// item i (0 for a member without it).
+    /// item i (0 for a member without it), less the mean of their hubness penalties when they have them.
     /// </summary>
     public void Score(ReadOnlySpan<float> queryVector, IReadOnlyList<string> productIds, Span<float> scores)
         => _items.Score(queryVector, productIds, scores);

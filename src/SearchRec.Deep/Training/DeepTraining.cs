@@ -253,6 +253,8 @@ public static class DeepTraining
         for (var i = 0; i < products.Count; i++) { ids[i] = products[i].Id; texts[i] = products[i].Title; }
         var baseName = Path.Combine(modelsDir, info.ItemVectors);
         new ItemVectors(ids, texts, vectors, options.OutputDim).Write(baseName + ".bin", baseName + ".tsv");
+        // A hubness correction belongs to the old vectors; opening the folder would refuse it.
+        if (HubnessCorrection.Remove(modelsDir)) log($"text: removed the old tower's {HubnessCorrection.FileName}; run `searchrec hubness` again for the new one");
         var manifest = ReadOrNew(modelsDir);
         info.TrainSeconds = Math.Round(sw.Elapsed.TotalSeconds, 1);
         manifest.Text = info;
