@@ -1,4 +1,3 @@
-using System.Buffers;
 using SearchRec.Core;
 using SearchRec.Ranking.Features;
 
@@ -45,47 +44,12 @@ public sealed class BaggedRanker : IRankerModel
     public IReadOnlyList<BagMemberInfo> Info { get; }
 
     /// <inheritdoc />
-    public void Score(ReadOnlySpan<float> features, int count, Span<float> scores)
-    {
-        TreeEnsembleRanker.CheckSizes(features, count, scores.Length, Schema.Count);
-        var buffer = ArrayPool<float>.Shared.Rent(Math.Max(1, count));
-        try
-        {
-            var part = buffer.AsSpan(0, count);
-            var sum = scores[..count];
-            sum.Clear();
-            foreach (var m in _members)
-            {
-                m.Score(features, count, part);
-                System.Numerics.Tensors.TensorPrimitives.Add(sum, part, sum);
-            }
-            System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / _members.Length, sum);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-        }
-    }
+    public void Score(ReadOnlySpan<float> features, int count, Span<float> scores) => MemberAverage.Score(_members, Schema.Count, features, count, scores);
 
     /// <inheritdoc />
     /// <remarks>The members' contributions and remainders averaged, so the parts still add up to the score.</remarks>
-    public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions)
-    {
-        var stride = Schema.Count;
-        if (contributions.Length < stride) throw new ArgumentException($"contributions must hold {stride} values.", nameof(contributions));
-        var target = contributions[..stride];
-        target.Clear();
-        Span<float> part = stackalloc float[stride];
-        float rest = 0;
-        foreach (var m in _members)
-        {
-            rest += m.Explain(features, count, row, part);
-            System.Numerics.Tensors.TensorPrimitives.Add(target, part, target);
-        }
-        var scale = 1f / _members.Length;
-        System.Numerics.Tensors.TensorPrimitives.Multiply(target, scale, target);
-        return rest * scale;
-    }
+    public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions) =>
+        MemberAverage.Explain(_members, Schema.Count, features, count, row, contributions);
 }
 
 /// <summary>How one member of a <see cref="BaggedRanker"/> was trained.</summary>

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Numerics.Tensors;
 using SearchRec.Ranking.Features;
 
 namespace SearchRec.Ranking.Models;
@@ -54,54 +52,12 @@ public sealed class TowerAveragedRanker : IRankerModel
     public IReadOnlyList<TowerInfo> Towers { get; }
 
     /// <inheritdoc />
-    public void Score(ReadOnlySpan<float> features, int count, Span<float> scores)
-    {
-        TreeEnsembleRanker.CheckSizes(features, count, scores.Length, Schema.Count);
-        var buffer = ArrayPool<float>.Shared.Rent(Math.Max(1, count));
-        try
-        {
-            var part = buffer.AsSpan(0, count);
-            var sum = scores[..count];
-            _members[0].Score(features, count, sum);
-            for (var m = 1; m < _members.Length; m++)
-            {
-                _members[m].Score(features, count, part);
-                TensorPrimitives.Add(sum, part, sum);
-            }
-            // Divided, not multiplied by 1/K: the same floats as summing the members' scores and dividing by K.
-            if (_members.Length > 1) TensorPrimitives.Divide(sum, _members.Length, sum);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-        }
-    }
+    public void Score(ReadOnlySpan<float> features, int count, Span<float> scores) => MemberAverage.Score(_members, Schema.Count, features, count, scores);
 
     /// <inheritdoc />
     /// <remarks>The members' contributions and remainders averaged, so the parts still add up to the score.</remarks>
-    public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions)
-    {
-        var stride = Schema.Count;
-        if (contributions.Length < stride) throw new ArgumentException($"contributions must hold {stride} values.", nameof(contributions));
-        var target = contributions[..stride];
-        target.Clear();
-        var part = ArrayPool<float>.Shared.Rent(stride);
-        try
-        {
-            float rest = 0;
-            foreach (var m in _members)
-            {
-                rest += m.Explain(features, count, row, part);
-                TensorPrimitives.Add(target, part.AsSpan(0, stride), target);
-            }
-            TensorPrimitives.Divide(target, _members.Length, target);
-            return rest / _members.Length;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(part);
-        }
-    }
+    public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions) =>
+        MemberAverage.Explain(_members, Schema.Count, features, count, row, contributions);
 }
 
 /// <summary>A text tower a <see cref="TowerAveragedRanker"/> member was trained with.</summary>
