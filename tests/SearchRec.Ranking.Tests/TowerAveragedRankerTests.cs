@@ -253,4 +253,15 @@ public sealed class TowerAveragedRankerTests : IDisposable
         var e = await Assert.ThrowsAsync<RankerSchemaMismatchException>(() => Loader(swapped).LoadAsync(new SearchRec.Server.ReloadRequest(false), null, CancellationToken.None));
         Assert.Contains("another order", e.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public void A_hubness_correction_added_to_a_tower_after_training_changes_its_fingerprint()
+    {
+        var tower = Tower("fp", 5);
+        var before = TowerSet.Fingerprint(tower);
+        HubnessCorrection.Compute(tower, ["黑色 手机", "碎花 连衣裙", "华为 平板", "手机壳"], new HubnessOptions { K = 2, Threads = 1 });
+        // The corrected tower scores differently, so a ranker trained on the raw one must not load against it.
+        Assert.NotEqual(before, TowerSet.Fingerprint(tower));
+        HubnessCorrection.Remove(tower);
+        Assert.Equal(before, TowerSet.Fingerprint(tower));
+    }
 }

@@ -83,14 +83,28 @@ public sealed class TowerSet : IDisposable
         }
     }
 
-    /// <summary>A short hash of a tower folder's item vectors file (what the tower computed for the catalog).</summary>
+    /// <summary>
+    /// A short hash of a tower folder's item vectors file (what the tower computed for the catalog) and, when present,
+    /// its hubness penalties (<see cref="HubnessCorrection.FileName"/>), which change the scores too.
+    /// </summary>
     public static string Fingerprint(string towerDir)
     {
         ArgumentNullException.ThrowIfNull(towerDir);
         var text = DeepModelManifest.Read(towerDir).Text ?? throw new InvalidDataException($"{towerDir}: {DeepModelManifest.FileName} has no text model.");
-        var file = Path.Combine(towerDir, text.ItemVectors + ".bin");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Append(hash, Path.Combine(towerDir, text.ItemVectors + ".bin"));
+        var hubness = Path.Combine(towerDir, HubnessCorrection.FileName);
+        if (File.Exists(hubness)) Append(hash, hubness);
+        return Convert.ToHexStringLower(hash.GetHashAndReset(), 0, 8);
+    }
+
+    // Streamed: a 1M-item vectors file is hundreds of MB.
+    private static void Append(IncrementalHash hash, string file)
+    {
         using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream), 0, 8);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0) hash.AppendData(buffer, 0, read);
     }
 
     /// <summary>
