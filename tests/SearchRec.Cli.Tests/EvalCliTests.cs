@@ -131,6 +131,21 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains($"{bad}:2:", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Train_ranker_lambdamart_towers_without_an_ensemble_folder_is_refused_before_any_indexing(bool oneTowerFolder)
+    {
+        string[] args = ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--combiner", "lambdamart-towers", "--models", _shop.File("towers-ranker")];
+        if (oneTowerFolder) args = [.. args, "--deep", _shop.Dir.Path];
+        var (code, _, stderr) = Run(new TrainRankerCommand(), args);
+        Assert.NotEqual(0, code);
+        Assert.Contains(oneTowerFolder ? "ensemble.json" : "needs --deep", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("indexed", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_shop.File("towers-ranker")));
+    }
+
     [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {

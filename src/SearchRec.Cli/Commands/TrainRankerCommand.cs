@@ -87,6 +87,12 @@ public sealed class TrainRankerCommand : ICliCommand
                         Member = new LambdaMartOptions { Trees = pr.GetValue(bagTrees), LearningRate = 0.1, Leaves = pr.GetValue(leaves), MinRowsPerLeaf = pr.GetValue(minLeaf) },
                     },
                 }.Validate();
+                // Checked before any data is read or indexed.
+                if (options.Kind == CombinerKind.LambdaMartTowers)
+                {
+                    var ens = pr.GetValue(deepDir) ?? throw new ArgumentException("--combiner lambdamart-towers needs --deep: a folder whose ensemble.json names the towers.");
+                    if (!DenseModels.IsEnsemble(ens)) throw new ArgumentException($"--deep {ens}: lambdamart-towers needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
+                }
                 if (pr.GetValue(cut) is { } cutTime)
                     return NextItem(pr.GetValue(events) ?? [], cutTime, pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
                         new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours)), options, pr.GetValue(models)!);
@@ -152,8 +158,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 TowerSet? towerSet = null;
                 if (options.Kind == CombinerKind.LambdaMartTowers)
                 {
-                    var ensembleDir = pr.GetValue(deepDir) ?? throw new ArgumentException("--combiner lambdamart-towers needs --deep: a folder whose ensemble.json names the towers.");
-                    if (!DenseModels.IsEnsemble(ensembleDir)) throw new ArgumentException($"--deep {ensembleDir}: lambdamart-towers needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
+                    var ensembleDir = pr.GetValue(deepDir)!;
                     towerSet = TowerSet.Open(ensembleDir);
                     options.Towers = towerSet.Info();
                     Log($"towers: {string.Join(", ", towerSet.Names)}");
