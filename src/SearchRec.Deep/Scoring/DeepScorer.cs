@@ -184,9 +184,7 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
         if (output.Length < (long)texts.Count * Dimension) throw new ArgumentException($"output has length {output.Length}; need {(long)texts.Count * Dimension}.", nameof(output));
         var chunks = (texts.Count + chunk - 1) / chunk;
         var done = 0;
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var nextReport = 3.0;
-        var gate = new Lock();
+        var report = new ThrottledProgress(progress);
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, c =>
         {
             var start = c * chunk;
@@ -195,13 +193,7 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
             for (var i = 0; i < n; i++) slice[i] = texts[start + i];
             EncodeTexts(_tower, _featurizer, slice, output.AsSpan(start * Dimension, n * Dimension));
             var finished = Interlocked.Add(ref done, n);
-            if (progress is not null && sw.Elapsed.TotalSeconds >= nextReport)
-                lock (gate)
-                    if (sw.Elapsed.TotalSeconds >= nextReport)
-                    {
-                        nextReport = sw.Elapsed.TotalSeconds + 3;
-                        progress($"hubness: encoded {finished:N0} / {texts.Count:N0} queries ({sw.Elapsed.TotalSeconds:F1} s)");
-                    }
+            report.Report((finished, texts.Count), static (x, t) => $"hubness: encoded {x.finished:N0} / {x.Count:N0} queries ({t:F1} s)");
         });
     }
 

@@ -111,9 +111,7 @@ public static class HubnessCorrection
         var r = new float[itemCount];
         var blocks = (itemCount + ItemBlock - 1) / ItemBlock;
         var done = 0;
-        var sw = Stopwatch.StartNew();
-        var nextReport = 3.0;
-        var gate = new Lock();
+        var report = new ThrottledProgress(progress);
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new float[ItemBlock * k], (b, _, heaps) =>
         {
             var start = b * ItemBlock;
@@ -138,13 +136,8 @@ public static class HubnessCorrection
                 r[start + i] = (float)(sum / k);
             }
             var finished = Interlocked.Add(ref done, n);
-            if (progress is not null && sw.Elapsed.TotalSeconds >= nextReport)
-                lock (gate)
-                    if (sw.Elapsed.TotalSeconds >= nextReport)
-                    {
-                        nextReport = sw.Elapsed.TotalSeconds + 3;
-                        progress($"hubness: top-{k} cosines of {finished:N0} / {itemCount:N0} items over {queryCount:N0} queries ({sw.Elapsed.TotalSeconds:F1} s)");
-                    }
+            report.Report((finished, k, itemCount, queryCount),
+                static (x, t) => $"hubness: top-{x.k} cosines of {x.finished:N0} / {x.itemCount:N0} items over {x.queryCount:N0} queries ({t:F1} s)");
             return heaps;
         }, static _ => { });
         return r;
