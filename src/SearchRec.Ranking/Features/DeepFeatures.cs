@@ -48,18 +48,7 @@ public sealed class DeepFeatures : IFeatureGroup
             var col = 0;
             if (_text is not null)
             {
-                Span<float> q = stackalloc float[_text.Dimension];
-                _text.EncodeQuery(query.Text, q);
-                _text.Score(q, ids, scores);
-                var max = float.NegativeInfinity;
-                for (var i = 0; i < n; i++) if (_text.Contains(ids[i])) max = MathF.Max(max, scores[i]);
-                for (var i = 0; i < n; i++)
-                {
-                    var known = _text.Contains(ids[i]);
-                    output.Set(i, 0, known ? 1 : 0);
-                    output.Set(i, 1, known ? scores[i] : float.NaN);
-                    output.Set(i, 2, known ? scores[i] - max : float.NaN);
-                }
+                WriteText(_text, query, ids, scores, output, 0);
                 col = 3;
             }
             if (_behaviour is not null) WriteBehaviour(_behaviour, query, ids, scores, output, col);
@@ -67,6 +56,32 @@ public sealed class DeepFeatures : IFeatureGroup
         finally
         {
             ArrayPool<float>.Shared.Return(scores);
+        }
+    }
+
+    // The query–item columns (has_deep_item, deep_query_item, deep_query_item_rel) at group column `col`; `scores` is scratch of at least ids.Length.
+    internal static void WriteText(IDenseScorer text, RankingQuery query, string[] ids, float[] scores, FeatureWriter output, int col)
+    {
+        var n = ids.Length;
+        var q = ArrayPool<float>.Shared.Rent(text.Dimension);
+        try
+        {
+            var qv = q.AsSpan(0, text.Dimension);
+            text.EncodeQuery(query.Text, qv);
+            text.Score(qv, ids, scores);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(q);
+        }
+        var max = float.NegativeInfinity;
+        for (var i = 0; i < n; i++) if (text.Contains(ids[i])) max = MathF.Max(max, scores[i]);
+        for (var i = 0; i < n; i++)
+        {
+            var known = text.Contains(ids[i]);
+            output.Set(i, col, known ? 1 : 0);
+            output.Set(i, col + 1, known ? scores[i] : float.NaN);
+            output.Set(i, col + 2, known ? scores[i] - max : float.NaN);
         }
     }
 

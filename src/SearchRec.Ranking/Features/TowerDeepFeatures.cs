@@ -72,26 +72,7 @@ public sealed class TowerDeepFeatures : IFeatureGroup
             var col = 0;
             foreach (var tower in _towers)
             {
-                var q = ArrayPool<float>.Shared.Rent(tower.Dimension);
-                try
-                {
-                    var qv = q.AsSpan(0, tower.Dimension);
-                    tower.EncodeQuery(query.Text, qv);
-                    tower.Score(qv, ids, scores);
-                }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(q);
-                }
-                var max = float.NegativeInfinity;
-                for (var i = 0; i < n; i++) if (tower.Contains(ids[i])) max = MathF.Max(max, scores[i]);
-                for (var i = 0; i < n; i++)
-                {
-                    var known = tower.Contains(ids[i]);
-                    output.Set(i, col, known ? 1 : 0);
-                    output.Set(i, col + 1, known ? scores[i] : float.NaN);
-                    output.Set(i, col + 2, known ? scores[i] - max : float.NaN);
-                }
+                DeepFeatures.WriteText(tower, query, ids, scores, output, col);
                 col += TextNames.Length;
             }
             if (_behaviour is not null) DeepFeatures.WriteBehaviour(_behaviour, query, ids, scores, output, col);
