@@ -53,6 +53,24 @@ public sealed class RankingEvalModule : IEvalRankerModule
         // Issue #4, round 8 (adopted for ecom-search): the tower's seed moves LambdaMART by ~0.01, so average the models, not the cosines.
         registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers"),
             "LambdaMART trained once per tower named by --models' ensemble.json, each with that tower's deep feature; raw scores averaged");
+        // Round 9: the comparison round 8 left out, one LambdaMART over every tower's deep columns at once.
+        registry.RegisterExperimental(new TowerColumnsFactory("lambdamart-towercols"),
+            "One LambdaMART over the deep columns of every tower named by --models' ensemble.json (deep_query_item#1, #2, ...)");
+    }
+
+    /// <summary>One LambdaMART over the same per-tower feature matrix as <see cref="TowerAveragedFactory"/>.</summary>
+    private sealed class TowerColumnsFactory(string name) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var state = RankingEvalState.For(context, Ext, towers: true);
+            var data = state.Dataset(trainQueries);
+            var (model, importance) = LambdaMartTrainer.Train(data, new LambdaMartOptions());
+            context.Log?.Report($"{name}: one model over {state.Towers!.Count} towers' columns, trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
+            return new PipelineEvalRanker(name, state, model, importance);
+        }
     }
 
     /// <summary>
