@@ -87,4 +87,19 @@ public sealed class TowerEnsembleTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => TowerEnsemble.Create([]));
         Assert.Contains("at least one tower", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_written_ensemble_names_its_members_relative_to_itself_and_reads_back_in_order()
+    {
+        using var a = Train(1, 4);
+        using var b = Train(7, 4);
+        string[] members = [_dir.File("s7-n4-d8"), _dir.File("s1-n4-d8")];
+        var file = DenseModels.WriteEnsemble(_dir.File("ranker/deep"), members);
+
+        Assert.Equal(members.Select(Path.GetFullPath), DenseModels.Members(_dir.File("ranker/deep")));
+        // Relative names, so the ranker and its towers can be moved together.
+        Assert.Contains("../../s7-n4-d8", File.ReadAllText(file), StringComparison.Ordinal);
+        Assert.DoesNotContain(_dir.Path, File.ReadAllText(file), StringComparison.Ordinal);
+        using var opened = Assert.IsType<TowerEnsemble>(DenseModels.Open(_dir.File("ranker/deep")));
+    }
 }

@@ -124,6 +124,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     var (logModel, logImportance) = RankerTrainer.Train(logged, options);
                     logCard.Importance = logImportance.Select((v, i) => new KeyValuePair<string, double>(logged.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
                     RankerStore.Save(logModel, pr.GetValue(models)!, logCard);
+                    if (options.Towers is { } loggedInfo) NameTowersBeside(pr.GetValue(models)!, loggedInfo.Select(t => t.Name).ToList(), m => Console.Error.WriteLine(m));
                     Console.WriteLine($"saved {logModel.Kind} ranker ({logged.Schema}) trained on logged traffic to {pr.GetValue(models)}");
                     return 0;
                 }
@@ -213,15 +214,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 // The idf group reads the catalog's bigram document frequencies at serving time too.
                 if (titleStats is not null) titleStats.Save(Path.Combine(outDir, TitleBigramStats.FileName));
                 if (prior is not null) prior.Save(Path.Combine(outDir, QueryLogPrior.FileName));
-                if (towerSet is not null && ModelLocations.Deep(outDir) is null)
-                {
-                    // search / serve find the towers as deep/ beside the ranker: name them there, relative to it.
-                    var deepOut = Path.Combine(outDir, "deep");
-                    Directory.CreateDirectory(deepOut);
-                    var members = towerSet.Names.Select(n => System.Text.Json.JsonSerializer.Serialize(Path.GetRelativePath(Path.GetFullPath(deepOut), n)));
-                    File.WriteAllText(Path.Combine(deepOut, DenseModels.EnsembleFile), "{ \"members\": [" + string.Join(", ", members) + "] }\n");
-                    Log($"wrote {Path.Combine(deepOut, DenseModels.EnsembleFile)} naming the {towerSet.Count} towers");
-                }
+                if (towerSet is not null) NameTowersBeside(outDir, towerSet.Names, Log);
                 Console.WriteLine($"saved {model.Kind} ranker ({extractor.Schema}) to {outDir} in {sw.Elapsed.TotalSeconds:F1} s");
                 return 0;
             }
@@ -232,6 +225,15 @@ public sealed class TrainRankerCommand : ICliCommand
             }
         });
         return cmd;
+    }
+
+    // search / serve find a lambdamart-towers ranker's towers as deep/ beside it: name them there, unless a deep
+    // folder is already there.
+    private static void NameTowersBeside(string outDir, IReadOnlyList<string> towers, Action<string> log)
+    {
+        if (ModelLocations.Deep(outDir) is not null) return;
+        var file = DenseModels.WriteEnsemble(Path.Combine(outDir, "deep"), towers);
+        log($"wrote {file} naming the {towers.Count} towers");
     }
 
     private static string KindName(CombinerKind kind) => kind switch

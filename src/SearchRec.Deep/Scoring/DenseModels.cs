@@ -20,6 +20,25 @@ public static class DenseModels
     public static bool Exists(string dir) => IsEnsemble(dir) || File.Exists(Path.Combine(Guard.NotNull(dir), DeepModelManifest.FileName));
 
     /// <summary>
+    /// Writes <see cref="EnsembleFile"/> in <paramref name="dir"/> (created when missing) naming
+    /// <paramref name="members"/> in order, each relative to <paramref name="dir"/> so the folders can move together.
+    /// Returns the file's path; <see cref="Members"/> reads the same full paths back.
+    /// </summary>
+    public static string WriteEnsemble(string dir, IReadOnlyList<string> members)
+    {
+        Guard.NotNull(dir);
+        Guard.NotNull(members);
+        if (members.Count == 0) throw new ArgumentException("An ensemble needs at least one tower folder.", nameof(members));
+        var full = Path.GetFullPath(dir);
+        Directory.CreateDirectory(full);
+        var names = new string[members.Count];
+        for (var i = 0; i < names.Length; i++) names[i] = Path.GetRelativePath(full, Path.GetFullPath(members[i]));
+        var file = Path.Combine(full, EnsembleFile);
+        File.WriteAllText(file, JsonSerializer.Serialize(new { members = names }) + "\n");
+        return file;
+    }
+
+    /// <summary>
     /// The members' folders (full paths, in file order) of the ensemble in <paramref name="dir"/>. Throws
     /// <see cref="InvalidDataException"/> naming the file or the member when the list is malformed, a member is listed
     /// twice or a member folder has no <c>deep-model.json</c>.
