@@ -222,6 +222,45 @@ public sealed class TowerAveragedRankerTests : IDisposable
     }
 
     [Fact]
+    public void Eval_towercols_ranks_with_one_lambdamart_over_every_towers_deep_columns()
+    {
+        string[] dirs = [Tower("t-s1", 1), Tower("t-s7", 7)];
+        var models = Models("cols", dirs);
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.AddModules([typeof(RankingEvalModule).Assembly]);
+        var queries = new List<EvalQuery>();
+        var judged = new List<JudgedQuery>();
+        var qrels = new Qrels();
+        var labels = new Dictionary<string, Dictionary<string, int>>();
+        // Enough rows for the default 20 rows per leaf, so the trees split.
+        for (var i = 0; i < 60; i++)
+        {
+            var (text, doc) = Judged[i % Judged.Length];
+            queries.Add(new EvalQuery("q" + i, text));
+            judged.Add(new JudgedQuery("q" + i, text, null));
+            qrels.Set("q" + i, doc, 2);
+            labels["q" + i] = new() { [doc] = 2 };
+        }
+        var context = new EvalContext(new FakeRecall(Fixtures.Catalog), Fixtures.Catalog, queries, qrels) { Seed = 3, ModelsDirectory = models };
+        var ranked = registry.Train("lambdamart-towercols", context, queries).Rank("q0", "黑色 手机", 50);
+
+        // The same model trained directly: the standard LambdaMART on the per-tower feature matrix.
+        using var towers = TowerSet.Open(Path.Combine(models, "deep"));
+        var extractor = StandardFeatures.ForSearch(new FeatureSources { DeepTowers = towers });
+        Assert.Contains("deep_query_item#2", extractor.Schema.Names);
+        var tokenizer = new SearchRec.Text.ChineseTokenizer();
+        var data = SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), tokenizer, extractor, judged, labels, 200);
+        var (model, _) = LambdaMartTrainer.Train(data, new LambdaMartOptions());
+        var candidates = Fixtures.Candidates("黑色 手机");
+        var matrix = extractor.Extract(RankingQuery.Create("黑色 手机", tokenizer, null, null), candidates);
+        var expected = new float[candidates.Length];
+        model.Score(matrix, candidates.Length, expected);
+        Assert.True(expected.Distinct().Count() > 1, "the trees must split for the comparison to mean anything");
+        Assert.Equal(candidates.Length, ranked.Count);
+        foreach (var (doc, score) in ranked) Assert.Equal(expected[Array.FindIndex(candidates, c => c.Product.Id == doc)], score, 5);
+    }
+
+    [Fact]
     public async Task The_service_loader_serves_a_tower_averaged_ranker_and_refuses_its_towers_in_another_order()
     {
         var (towers, model, _, dirs) = Trained();
