@@ -261,38 +261,6 @@ public sealed class TowerAveragedRankerTests : IDisposable
     }
 
     [Fact]
-    public async Task The_service_loader_serves_a_tower_averaged_ranker_and_refuses_its_towers_in_another_order()
-    {
-        var (towers, model, _, dirs) = Trained();
-        towers.Dispose();
-        var rankerDir = _dir.File("svc-ranker");
-        RankerStore.Save(model, rankerDir);
-        var index = _dir.File("svc-index");
-        using (SearchRec.Index.ProductIndex.Build(Fixtures.Catalog, new SearchRec.Index.IndexOptions(), index)) { }
-        using var store = new SearchRec.Collab.Events.SqliteEventStore(_dir.File("svc-events.db"));
-        for (var u = 1; u <= 4; u++)
-            for (var i = 1; i <= 6; i++) store.Append(new SearchRec.Core.Events.UserEvent(u, i, 1, SearchRec.Core.Events.Behavior.View, 1_700_000_000 + u * 100 + i));
-        var collab = _dir.File("svc-collab");
-        SearchRec.Collab.Models.CollabModels.Train(store.ReadAll(), new SearchRec.Collab.Models.CollabOptions { SkipAls = true, Threads = 1 }).Save(collab);
-        var log = new SearchRec.Server.Adapters.EventStoreLog(store);
-        SearchRec.Server.Adapters.ShopLoader Loader(string deep) => new(new SearchRec.Server.Adapters.ShopLoaderOptions
-        {
-            IndexPath = index, CollabModelsPath = collab, RankerPath = rankerDir, DeepModelsPath = deep,
-        }, log);
-
-        using (var generation = await Loader(Path.Combine(Models("svc-deep", dirs), "deep")).LoadAsync(new SearchRec.Server.ReloadRequest(false), null, CancellationToken.None))
-        {
-            var query = new SearchRec.Server.SearchQuery("黑色 手机", null, null, null, null);
-            var recalled = generation.Search.Recall(query);
-            var ranked = generation.Search.Rank(query, recalled, null, 3, explain: false);
-            Assert.NotEmpty(ranked.Hits);
-            for (var i = 1; i < ranked.Hits.Count; i++) Assert.True(ranked.Hits[i - 1].Score >= ranked.Hits[i].Score);
-        }
-        var swapped = Path.Combine(Models("svc-swapped", dirs[1], dirs[0]), "deep");
-        var e = await Assert.ThrowsAsync<RankerSchemaMismatchException>(() => Loader(swapped).LoadAsync(new SearchRec.Server.ReloadRequest(false), null, CancellationToken.None));
-        Assert.Contains("another order", e.Message, StringComparison.Ordinal);
-    }
-    [Fact]
     public void A_hubness_correction_added_to_a_tower_after_training_changes_its_fingerprint()
     {
         var tower = Tower("fp", 5);

@@ -1,0 +1,89 @@
+using SearchRec.Collab.Events;
+using SearchRec.Collab.Models;
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Deep.Scoring;
+using SearchRec.Deep.Training;
+using SearchRec.Index;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Models;
+using SearchRec.Ranking.Training;
+using SearchRec.Server.Adapters;
+using SearchRec.Testing;
+using SearchRec.Text;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+/// <summary>The service's loader with a tower-averaged LambdaMART (kind lambdamart-towers) and the towers it names.</summary>
+public sealed class TowerAveragedLoaderTests : IDisposable
+{
+    private static readonly Product[] Catalog =
+    [
+        new("1", "华为 手机 Mate60 黑色", "华为", ["数码", "手机"], new Dictionary<string, IReadOnlyList<string>> { ["颜色"] = ["黑色"] }, 5999),
+        new("2", "小米 手机 红米 note", "小米", ["数码", "手机"], new Dictionary<string, IReadOnlyList<string>>(), 1299),
+        new("3", "华为 平板 MatePad", "华为", ["数码", "平板"], new Dictionary<string, IReadOnlyList<string>>(), 2999),
+        Product.Of("4", "手机壳 硅胶 防摔"),
+        Product.Of("5", "连衣裙 夏季 碎花"),
+        Product.Of("6", "黑色 连衣裙 长款"),
+    ];
+
+    private static readonly (string Text, string Doc)[] Judged = [("黑色 手机", "1"), ("碎花 连衣裙", "6"), ("华为 平板", "3")];
+
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    // A tiny text tower over the catalog at a tower seed.
+    private string Tower(string name, int seed)
+    {
+        var dir = _dir.File(name);
+        DeepTraining.TrainText(Catalog, [], dir, new DeepTrainingOptions { Seed = seed, TextEpochs = 1, Threads = 1, TextEmbeddingDim = 8, Hidden = 8, OutputDim = 8 });
+        return dir;
+    }
+
+    [Fact]
+    public async Task The_service_loader_serves_a_tower_averaged_ranker_and_refuses_its_towers_in_another_order()
+    {
+        string[] towerDirs = [Tower("t-s1", 1), Tower("t-s7", 7)];
+        var index = _dir.File("index");
+        using (var built = ProductIndex.Build(Catalog, new IndexOptions(), index))
+        using (var towers = TowerSet.Open(Path.GetDirectoryName(DenseModels.WriteEnsemble(_dir.File("train/deep"), towerDirs))!))
+        {
+            var extractor = StandardFeatures.ForSearch(new FeatureSources { DeepTowers = towers });
+            var queries = new List<JudgedQuery>();
+            var qrels = new Dictionary<string, Dictionary<string, int>>();
+            for (var i = 0; i < 24; i++)
+            {
+                var (text, doc) = Judged[i % Judged.Length];
+                queries.Add(new JudgedQuery("q" + i, text, null));
+                qrels["q" + i] = new() { [doc] = 2 };
+            }
+            var data = SearchTrainingData.Build(built, new ChineseTokenizer(), extractor, queries, qrels, 50);
+            var (model, _) = TowerAveragedTrainer.Train(data, new LambdaMartOptions { Trees = 50 }, towers.Info());
+            RankerStore.Save(model, _dir.File("ranker"));
+        }
+        using var store = new SqliteEventStore(_dir.File("events.db"));
+        for (var u = 1; u <= 4; u++)
+            for (var i = 1; i <= 6; i++) store.Append(new UserEvent(u, i, 1, Behavior.View, 1_700_000_000 + u * 100 + i));
+        var collab = _dir.File("collab");
+        CollabModels.Train(store.ReadAll(), new CollabOptions { SkipAls = true, Threads = 1 }).Save(collab);
+        var log = new EventStoreLog(store);
+        ShopLoader Loader(string deep) => new(new ShopLoaderOptions
+        {
+            IndexPath = index, CollabModelsPath = collab, RankerPath = _dir.File("ranker"), DeepModelsPath = deep,
+        }, log);
+
+        var inOrder = Path.GetDirectoryName(DenseModels.WriteEnsemble(_dir.File("svc/deep"), towerDirs))!;
+        using (var generation = await Loader(inOrder).LoadAsync(new ReloadRequest(false), null, CancellationToken.None))
+        {
+            var query = new SearchQuery("黑色 手机", null, null, null, null);
+            var ranked = generation.Search.Rank(query, generation.Search.Recall(query), null, 3, explain: false);
+            Assert.NotEmpty(ranked.Hits);
+            for (var i = 1; i < ranked.Hits.Count; i++) Assert.True(ranked.Hits[i - 1].Score >= ranked.Hits[i].Score);
+        }
+        var swapped = Path.GetDirectoryName(DenseModels.WriteEnsemble(_dir.File("swapped/deep"), [towerDirs[1], towerDirs[0]]))!;
+        var e = await Assert.ThrowsAsync<RankerSchemaMismatchException>(() => Loader(swapped).LoadAsync(new ReloadRequest(false), null, CancellationToken.None));
+        Assert.Contains("another order", e.Message, StringComparison.Ordinal);
+    }
+}
