@@ -25,6 +25,30 @@ public static class ModelLocations
     public static string? Prior(string dir) => First(dir, QueryLogPrior.FileName, "prior") is { } d ? Path.Combine(d, QueryLogPrior.FileName) : null;
 
     /// <summary>
+    /// The catalog statistics a ranker with <paramref name="schema"/> reads from beside its <c>ranker.json</c> (found
+    /// from <paramref name="dir"/> as <see cref="Ranker"/> does): the title bigram document frequencies of the idf
+    /// group and the query-log prior, each null when the schema does not use it. Throws
+    /// <see cref="FileNotFoundException"/> naming the file the schema needs and the folder searched.
+    /// </summary>
+    public static (TitleBigramStats? TitleStats, QueryLogPrior? Prior) LoadRankerFiles(string dir, FeatureSchema schema)
+    {
+        Guard.NotNull(dir);
+        Guard.NotNull(schema);
+        TitleBigramStats? stats = null;
+        if (schema.IndexOf("idf_coverage") >= 0)
+        {
+            var file = Ranker(dir) is { } r ? Path.Combine(r, TitleBigramStats.FileName) : null;
+            if (file is null || !File.Exists(file))
+                throw new FileNotFoundException($"The ranker uses idf features but {TitleBigramStats.FileName} was not found beside ranker.json in {dir} (train-ranker writes it).");
+            stats = TitleBigramStats.Load(file);
+        }
+        QueryLogPrior? prior = null;
+        if (schema.IndexOf("prior_hits") >= 0)
+            prior = QueryLogPrior.Load(Prior(dir) ?? throw new FileNotFoundException($"The ranker uses the query-log prior but {QueryLogPrior.FileName} was not found in or beside {dir} (build it with `searchrec build-prior`)."));
+        return (stats, prior);
+    }
+
+    /// <summary>
     /// Loads what a ranker with <paramref name="schema"/> needs from the folders next to <paramref name="dir"/>;
     /// throws naming what is missing.
     /// </summary>
@@ -57,17 +81,7 @@ public static class ModelLocations
             text = DenseModels.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`)."));
         if (schema.IndexOf("deep_user_item") >= 0)
             behaviour = BehaviourScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {dir}."));
-        TitleBigramStats? stats = null;
-        if (schema.IndexOf("idf_coverage") >= 0)
-        {
-            var file = Ranker(dir) is { } r ? Path.Combine(r, TitleBigramStats.FileName) : null;
-            if (file is null || !File.Exists(file))
-                throw new FileNotFoundException($"The ranker uses idf features but {TitleBigramStats.FileName} was not found beside ranker.json in {dir} (train-ranker writes it).");
-            stats = TitleBigramStats.Load(file);
-        }
-        QueryLogPrior? prior = null;
-        if (schema.IndexOf("prior_hits") >= 0)
-            prior = QueryLogPrior.Load(Prior(dir) ?? throw new FileNotFoundException($"The ranker uses the query-log prior but {QueryLogPrior.FileName} was not found in or beside {dir} (build it with `searchrec build-prior`)."));
+        var (stats, prior) = LoadRankerFiles(dir, schema);
         return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, TitleStats = stats, Prior = prior };
     }
 

@@ -153,9 +153,12 @@ public sealed class ShopLoader : IGenerationLoader
                 }
                 // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
                 var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 ? ItemActivity.Build(store.ReadAll()) : null;
+                // train-ranker --idf / --prior write these beside ranker.json.
+                var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
                 var features = StandardFeatures.ForSchema(model.Schema, new FeatureSources
                 {
                     Collab = models, Products = memo.Get, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = activity,
+                    TitleStats = titleStats, Prior = prior,
                 });
                 pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
                     new SearchPipelineOptions { RecallWindow = _options.RecallWindow }, history: user =>
