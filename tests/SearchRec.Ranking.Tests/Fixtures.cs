@@ -38,15 +38,7 @@ internal sealed class FakeRecall(IEnumerable<Product> products) : IProductRecall
 
 internal static class Fixtures
 {
-    public static readonly Product[] Catalog =
-    [
-        new("1", "华为 手机 Mate60 黑色", "华为", ["数码", "手机"], new Dictionary<string, IReadOnlyList<string>> { ["颜色"] = ["黑色"] }, 5999),
-        new("2", "小米 手机 红米 note", "小米", ["数码", "手机"], new Dictionary<string, IReadOnlyList<string>>(), 1299),
-        new("3", "华为 平板 MatePad", "华为", ["数码", "平板"], new Dictionary<string, IReadOnlyList<string>>(), 2999),
-        Product.Of("4", "手机壳 硅胶 防摔"),
-        Product.Of("5", "连衣裙 夏季 碎花"),
-        Product.Of("6", "黑色 连衣裙 长款"),
-    ];
+    public static readonly Product[] Catalog = SearchRec.Testing.TinyCatalog.Products;
 
     public static FeatureExtractor Extractor() => new([new RecallFeatures(), new TextFeatures()]);
 

@@ -15,8 +15,7 @@ public sealed class TowerAveragedRankerTests : IDisposable
 {
     private static readonly LambdaMartOptions Small = new() { Trees = 50 };
 
-    // The second query's relevant title is not its best text match, so the trees have a use for the deep columns.
-    private static readonly (string Text, string Doc)[] Judged = [("黑色 手机", "1"), ("碎花 连衣裙", "6"), ("华为 平板", "3")];
+    private static readonly (string Text, string Doc)[] Judged = TinyCatalog.Judged;
 
     private readonly TempDir _dir = new();
 
@@ -35,24 +34,15 @@ public sealed class TowerAveragedRankerTests : IDisposable
     // <temp>/<name> holding deep/ensemble.json that names the given tower folders (relative to it).
     private string Models(string name, params string[] towers)
     {
-        var deep = Path.Combine(_dir.File(name), "deep");
-        Directory.CreateDirectory(deep);
-        var members = towers.Select(t => "\"" + Path.GetRelativePath(deep, t) + "\"");
-        File.WriteAllText(Path.Combine(deep, DenseModels.EnsembleFile), "{ \"members\": [" + string.Join(", ", members) + "] }");
+        DenseModels.WriteEnsemble(Path.Combine(_dir.File(name), "deep"), towers);
         return _dir.File(name);
     }
 
     private static RankingDataset Data(FeatureExtractor extractor)
     {
-        var queries = new List<JudgedQuery>();
-        var qrels = new Dictionary<string, Dictionary<string, int>>();
-        for (var i = 0; i < 24; i++)
-        {
-            var (text, doc) = Judged[i % Judged.Length];
-            queries.Add(new JudgedQuery("q" + i, text, null));
-            qrels["q" + i] = new() { [doc] = 2 };
-        }
-        return SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), extractor, queries, qrels, 50);
+        var (queries, qrels) = TinyCatalog.Repeat(24);
+        return SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), extractor,
+            queries.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList(), qrels, 50);
     }
 
     private static float[] Scores(IRankerModel model, RankingDataset data)
@@ -228,19 +218,12 @@ public sealed class TowerAveragedRankerTests : IDisposable
         var models = Models("cols", dirs);
         var registry = EvalRankerRegistry.CreateWithBuiltIns();
         registry.AddModules([typeof(RankingEvalModule).Assembly]);
-        var queries = new List<EvalQuery>();
-        var judged = new List<JudgedQuery>();
-        var qrels = new Qrels();
-        var labels = new Dictionary<string, Dictionary<string, int>>();
         // Enough rows for the default 20 rows per leaf, so the trees split.
-        for (var i = 0; i < 60; i++)
-        {
-            var (text, doc) = Judged[i % Judged.Length];
-            queries.Add(new EvalQuery("q" + i, text));
-            judged.Add(new JudgedQuery("q" + i, text, null));
-            qrels.Set("q" + i, doc, 2);
-            labels["q" + i] = new() { [doc] = 2 };
-        }
+        var (repeated, labels) = TinyCatalog.Repeat(60);
+        var queries = repeated.Select(q => new EvalQuery(q.Id, q.Text)).ToList();
+        var judged = repeated.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList();
+        var qrels = new Qrels();
+        foreach (var (id, docs) in labels) foreach (var (doc, grade) in docs) qrels.Set(id, doc, grade);
         var context = new EvalContext(new FakeRecall(Fixtures.Catalog), Fixtures.Catalog, queries, qrels) { Seed = 3, ModelsDirectory = models };
         var ranked = registry.Train("lambdamart-towercols", context, queries).Rank("q0", "黑色 手机", 50);
 

@@ -18,17 +18,7 @@ namespace SearchRec.Server.Tests;
 /// <summary>The service's loader with a tower-averaged LambdaMART (kind lambdamart-towers) and the towers it names.</summary>
 public sealed class TowerAveragedLoaderTests : IDisposable
 {
-    private static readonly Product[] Catalog =
-    [
-        new("1", "华为 手机 Mate60 黑色", "华为", ["数码", "手机"], new Dictionary<string, IReadOnlyList<string>> { ["颜色"] = ["黑色"] }, 5999),
-        new("2", "小米 手机 红米 note", "小米", ["数码", "手机"], new Dictionary<string, IReadOnlyList<string>>(), 1299),
-        new("3", "华为 平板 MatePad", "华为", ["数码", "平板"], new Dictionary<string, IReadOnlyList<string>>(), 2999),
-        Product.Of("4", "手机壳 硅胶 防摔"),
-        Product.Of("5", "连衣裙 夏季 碎花"),
-        Product.Of("6", "黑色 连衣裙 长款"),
-    ];
-
-    private static readonly (string Text, string Doc)[] Judged = [("黑色 手机", "1"), ("碎花 连衣裙", "6"), ("华为 平板", "3")];
+    private static readonly Product[] Catalog = TinyCatalog.Products;
 
     private readonly TempDir _dir = new();
 
@@ -51,14 +41,8 @@ public sealed class TowerAveragedLoaderTests : IDisposable
         using (var towers = TowerSet.Open(Path.GetDirectoryName(DenseModels.WriteEnsemble(_dir.File("train/deep"), towerDirs))!))
         {
             var extractor = StandardFeatures.ForSearch(new FeatureSources { DeepTowers = towers });
-            var queries = new List<JudgedQuery>();
-            var qrels = new Dictionary<string, Dictionary<string, int>>();
-            for (var i = 0; i < 24; i++)
-            {
-                var (text, doc) = Judged[i % Judged.Length];
-                queries.Add(new JudgedQuery("q" + i, text, null));
-                qrels["q" + i] = new() { [doc] = 2 };
-            }
+            var (judged, qrels) = TinyCatalog.Repeat(24);
+            var queries = judged.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList();
             var data = SearchTrainingData.Build(built, new ChineseTokenizer(), extractor, queries, qrels, 50);
             var (model, _) = TowerAveragedTrainer.Train(data, new LambdaMartOptions { Trees = 50 }, towers.Info());
             RankerStore.Save(model, _dir.File("ranker"));
