@@ -146,6 +146,21 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.False(Directory.Exists(_shop.File("towers-ranker")));
     }
 
+    [Theory]
+    [InlineData("train-ranker")]
+    [InlineData("eval")]
+    public void A_catalog_with_no_readable_line_exits_2_naming_the_file_and_line(string command)
+    {
+        var bad = _shop.Dir.Write($"bad-catalog-{command}.jsonl", "{\"id\": \"1\"}\n");
+        string[] args = ["--catalog", bad, "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv")];
+        var (code, _, stderr) = command == "eval"
+            ? Run(new EvalCommand(), [.. args, "--report", _shop.File("bad-catalog/report.html")])
+            : Run(new TrainRankerCommand(), [.. args, "--models", _shop.File("bad-catalog-ranker")]);
+        Assert.Equal(2, code);
+        Assert.Contains($"{bad}:1: field 'title' is missing", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_shop.File("bad-catalog-ranker")));
+    }
+
     [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {

@@ -31,10 +31,7 @@ public sealed class BuildPriorCommand : ICliCommand
                 if (pr.GetValue(depth) < 1) throw new ArgumentException("--depth must be positive.");
                 var sw = Stopwatch.StartNew();
                 void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
-                var import = CatalogReader.ReadFiles(pr.GetValue(catalog)!);
-                if (import.UnreadableFiles.Count > 0) throw new FileNotFoundException($"--catalog: {import.UnreadableFiles[0]}: file not found");
-                if (import.Products.Count == 0) throw new ArgumentException($"No products in the catalog: {import.Summary}.");
-                Log($"catalog: {import.Summary}");
+                var import = CatalogFiles.Read(pr.GetValue(catalog)!, Log);
                 using var index = ProductIndex.Build(import.Products, new IndexOptions());
                 var excluded = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var f in pr.GetValue(exclude) ?? [])

@@ -181,12 +181,7 @@ public sealed class EvalCommand : ICliCommand
 
     private static List<Product> ReadCatalog(string[] files, IAnsiConsole err)
     {
-        var import = CatalogReader.ReadFiles(files);
-        if (import.UnreadableFiles.Count > 0) throw new FileNotFoundException($"--catalog: {import.UnreadableFiles[0]}: file not found", import.UnreadableFiles[0]);
-        err.MarkupLineInterpolated($"[grey]catalog: {import.Summary}[/]");
-        foreach (var p in import.Problems.Take(5)) err.MarkupLineInterpolated($"[yellow]{p.ToString()}[/]");
-        if (import.Products.Count == 0) throw new InvalidDataException($"--catalog: no product could be read ({import.Summary})");
-        return import.Products;
+        return CatalogFiles.Read(files, m => err.MarkupLineInterpolated($"[grey]{m}[/]")).Products;
     }
 
     internal static string RunPath(string? runOut, string ranker, int rankers)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SearchRec.Core;
+using SearchRec.Core.Catalog;
 using SearchRec.Core.Events;
 using SearchRec.Evaluation.Recommendation;
 
@@ -28,6 +29,29 @@ public sealed class SplitUsersCommand : ICliCommand
             return 0;
         });
         return cmd;
+    }
+}
+
+/// <summary>Reads catalog files for commands, reporting bad lines (the first few, then a count).</summary>
+internal static class CatalogFiles
+{
+    private const int Shown = 5;
+
+    /// <summary>
+    /// The products of <paramref name="files"/>. Logs the first rejected lines (file:line: reason) and the summary
+    /// through <paramref name="log"/>; throws naming a file that does not exist, or the first bad line when no line
+    /// could be read as a product.
+    /// </summary>
+    public static CatalogImport Read(IReadOnlyList<string> files, Action<string> log, string option = "--catalog")
+    {
+        var import = CatalogReader.ReadFiles(files);
+        if (import.UnreadableFiles.Count > 0) throw new FileNotFoundException($"{option}: {import.UnreadableFiles[0]}: file not found", import.UnreadableFiles[0]);
+        for (var i = 0; i < import.Problems.Count && i < Shown; i++) log($"rejected {import.Problems[i]}");
+        if (import.Problems.Count > Shown) log($"... and {import.Problems.Count - Shown:N0} more rejected lines");
+        if (import.Products.Count == 0)
+            throw new InvalidDataException($"{option}: no product could be read ({import.Summary})" + (import.Problems.Count > 0 ? $"; first: {import.Problems[0]}" : "."));
+        log($"catalog: {import.Summary}");
+        return import;
     }
 }
 

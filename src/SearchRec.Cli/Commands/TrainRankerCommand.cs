@@ -135,10 +135,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 var sw = Stopwatch.StartNew();
                 void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
 
-                var import = CatalogReader.ReadFiles(pr.GetValue(catalog)!);
-                if (import.UnreadableFiles.Count > 0) throw new FileNotFoundException($"--catalog: {import.UnreadableFiles[0]}: file not found");
-                if (import.Products.Count == 0) throw new ArgumentException($"No products in the catalog: {import.Summary}.");
-                Log($"catalog: {import.Summary}");
+                var import = CatalogFiles.Read(pr.GetValue(catalog)!, Log);
                 using var index = ProductIndex.Build(import.Products, new IndexOptions(), path: pr.GetValue(saveIndex),
                     new Progress<long>(n => Log($"indexed {n:N0} products")));
                 var users = pr.GetValue(queryUsers) is string qu ? JudgmentReader.ReadQueryUsers(qu) : null;
@@ -218,7 +215,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 Console.WriteLine($"saved {model.Kind} ranker ({extractor.Schema}) to {outDir} in {sw.Elapsed.TotalSeconds:F1} s");
                 return 0;
             }
-            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidOperationException)
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidDataException or InvalidOperationException)
             {
                 Console.Error.WriteLine($"train-ranker: {ex.Message}");
                 return 2;
