@@ -162,6 +162,32 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Train_cf_and_split_users_refuse_an_event_file_with_no_readable_line_and_save_nothing()
+    {
+        var bad = _shop.Dir.Write("bad-events.csv", "1,2,3,buy,notatime\n");
+        var (code, _, stderr) = Run(new TrainCfCommand(), "--events", bad, "--models", _shop.File("bad-events-cf"));
+        Assert.Equal(2, code);
+        Assert.Contains("bad-events.csv:1: timestamp", stderr, StringComparison.Ordinal);
+        Assert.Contains("No event could be read", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_shop.File("bad-events-cf")));
+
+        var (code2, _, stderr2) = Run(new SplitUsersCommand(), "--events", _shop.File("no-such-events.csv"), "--out", _shop.File("split.txt"));
+        Assert.Equal(2, code2);
+        Assert.Contains("no-such-events.csv", stderr2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_deep_refuses_a_pairs_file_whose_products_are_not_in_the_catalog_naming_the_line()
+    {
+        var pairs = _shop.Dir.Write("bad-pairs.tsv", "连衣裙\tno-such-product\n");
+        var (code, _, stderr) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--pairs", pairs,
+            "--models", _shop.File("bad-pairs-deep"), "--text-epochs", "1");
+        Assert.NotEqual(0, code);
+        Assert.Contains($"{pairs}:1: product 'no-such-product' is not in the catalog", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_shop.File("bad-pairs-deep/deep-model.json")));
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),

@@ -58,7 +58,7 @@ public sealed class EvalRecCommand : ICliCommand
                         Console.WriteLine(JsonSerializer.Serialize(new { model = r.Model, users = r.Users, metrics = r.Metrics }));
                 return 0;
             }
-            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException)
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidDataException)
             {
                 Console.Error.WriteLine($"eval-rec: {ex.Message}");
                 return 2;

@@ -22,11 +22,19 @@ public sealed class SplitUsersCommand : ICliCommand
         {
             var f = pr.GetValue(fraction);
             if (!(f > 0 && f <= 1)) { Console.Error.WriteLine($"--fraction must be in (0, 1], was {f}."); return 2; }
-            var users = EventFiles.Read(pr.GetValue(events)!).Select(e => e.UserId);
-            var pick = RecEvaluator.SplitUsers(users, f, pr.GetValue(seed));
-            File.WriteAllLines(pr.GetValue(output)!, pick.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            Console.WriteLine($"{pick.Count} users written to {pr.GetValue(output)} (fraction {f}, seed {pr.GetValue(seed)})");
-            return 0;
+            try
+            {
+                var users = EventFiles.Read(pr.GetValue(events)!).Select(e => e.UserId);
+                var pick = RecEvaluator.SplitUsers(users, f, pr.GetValue(seed));
+                File.WriteAllLines(pr.GetValue(output)!, pick.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                Console.WriteLine($"{pick.Count} users written to {pr.GetValue(output)} (fraction {f}, seed {pr.GetValue(seed)})");
+                return 0;
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"split-users: {ex.Message}");
+                return 2;
+            }
         });
         return cmd;
     }
@@ -61,6 +69,7 @@ internal static class EventFiles
     public static List<UserEvent> Read(IEnumerable<string> paths)
     {
         var all = new List<UserEvent>();
+        var bad = 0;
         foreach (var path in paths)
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"Event file not found: {path}", path);
@@ -72,7 +81,11 @@ internal static class EventFiles
                 if (all.Count % 1_000_000 == 0) Console.Error.WriteLine($"read {all.Count:N0} events ...");
             }
             Console.Error.WriteLine($"{path}: {all.Count - before:N0} events, {problems} bad lines skipped");
+            bad += problems;
         }
+        // Every line bad is a wrong file, not a shop without events: models trained on nothing would be saved as real.
+        if (all.Count == 0 && bad > 0)
+            throw new InvalidDataException($"No event could be read from {string.Join(", ", paths)} ({bad:N0} bad lines): expected lines 'user_id,item_id,category_id,behavior,timestamp'.");
         return all;
     }
 

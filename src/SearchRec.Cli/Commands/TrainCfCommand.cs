@@ -56,7 +56,7 @@ public sealed class TrainCfCommand : ICliCommand
                 Console.WriteLine($"trained on {models.Card.Events:N0} events ({models.Card.Users:N0} users, {models.Card.Items:N0} items) in {sw.Elapsed.TotalSeconds:F1} s; saved to {outDir}");
                 return 0;
             }
-            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException)
+            catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidDataException)
             {
                 Console.Error.WriteLine($"train-cf: {ex.Message}");
                 return 2;

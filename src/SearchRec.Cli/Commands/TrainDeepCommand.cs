@@ -99,7 +99,7 @@ public sealed class TrainDeepCommand : ICliCommand
         if (catalogs.Length > 0)
         {
             var products = ReadCatalogs(catalogs);
-            var judged = pairsFile is null ? [] : ReadPairs(pairsFile);
+            var judged = pairsFile is null ? [] : KnownPairs(pairsFile, ReadPairs(pairsFile), products);
             var tokenizer = words ? new ChineseTokenizer() : null;
             using var index = queryLog is not null || evalQrels is not null ? ProductIndex.Build(products, new IndexOptions()) : null;
             var negatives = new List<string?>();
@@ -200,9 +200,9 @@ public sealed class TrainDeepCommand : ICliCommand
         return merged;
     }
 
-    private static List<(string, string)> ReadPairs(string path)
+    private static List<(string Query, string ProductId, int Line)> ReadPairs(string path)
     {
-        var list = new List<(string, string)>();
+        var list = new List<(string, string, int)>();
         var n = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -211,9 +211,28 @@ public sealed class TrainDeepCommand : ICliCommand
             var parts = line.Split('\t');
             if (parts.Length < 2 || parts[0].Trim().Length == 0 || parts[1].Trim().Length == 0)
                 throw new InvalidDataException($"{path}:{n}: expected 'query<TAB>productId'.");
-            list.Add((parts[0].Trim(), parts[1].Trim()));
+            list.Add((parts[0].Trim(), parts[1].Trim(), n));
         }
         return list;
+    }
+
+    // A pair whose product is not in the catalog cannot be trained on: say which lines, and refuse a file with none.
+    internal static List<(string, string)> KnownPairs(string path, IReadOnlyList<(string Query, string ProductId, int Line)> pairs, IReadOnlyList<Product> products)
+    {
+        var ids = new HashSet<string>(products.Count, StringComparer.Ordinal);
+        foreach (var p in products) ids.Add(p.Id);
+        var known = new List<(string, string)>(pairs.Count);
+        var unknown = 0;
+        foreach (var (query, id, line) in pairs)
+        {
+            if (ids.Contains(id)) { known.Add((query, id)); continue; }
+            if (unknown++ < 5) Log($"--pairs: {path}:{line}: product '{id}' is not in the catalog; pair skipped");
+        }
+        if (unknown > 5) Log($"--pairs: ... and {unknown - 5:N0} more pairs whose product is not in the catalog");
+        if (pairs.Count > 0 && known.Count == 0)
+            throw new InvalidDataException($"--pairs: {path}: none of its {pairs.Count:N0} pairs names a product of the catalog (first: line {pairs[0].Line}, product '{pairs[0].ProductId}').");
+        Log($"--pairs: {known.Count:N0} judged pairs from {path}");
+        return known;
     }
 
     internal static Dictionary<string, string> ReadQueries(string path)
