@@ -97,7 +97,7 @@ public sealed class ServeCommand : ICliCommand
             await app.DisposeAsync();
             return 0;
         }
-        catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or IOException)
+        catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or IOException or InvalidDataException)
         {
             Console.Error.WriteLine($"serve: {ex.Message}");
             return 2;
