@@ -102,4 +102,18 @@ public sealed class TowerEnsembleTests : IDisposable
         Assert.DoesNotContain(_dir.Path, File.ReadAllText(file), StringComparison.Ordinal);
         using var opened = Assert.IsType<TowerEnsemble>(DenseModels.Open(_dir.File("ranker/deep")));
     }
+
+    [Fact]
+    public void The_behaviour_folder_of_a_one_tower_ensemble_is_that_tower_and_of_several_is_refused()
+    {
+        using var a = Train(1, 4);
+        using var b = Train(7, 4);
+        DenseModels.WriteEnsemble(_dir.File("one"), [_dir.File("s1-n4-d8")]);
+        DenseModels.WriteEnsemble(_dir.File("two"), [_dir.File("s1-n4-d8"), _dir.File("s7-n4-d8")]);
+
+        Assert.Equal(Path.GetFullPath(_dir.File("s1-n4-d8")), DenseModels.BehaviourFolder(_dir.File("one")));
+        Assert.Equal(_dir.File("s7-n4-d8"), DenseModels.BehaviourFolder(_dir.File("s7-n4-d8")));
+        var e = Assert.Throws<InvalidDataException>(() => DenseModels.BehaviourFolder(_dir.File("two")));
+        Assert.Contains("names 2 towers", e.Message, StringComparison.Ordinal);
+    }
 }

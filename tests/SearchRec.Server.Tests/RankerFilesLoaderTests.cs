@@ -49,6 +49,22 @@ public sealed class RankerFilesLoaderTests(TinyShop shop) : IClassFixture<TinySh
     }
 
     [Fact]
+    public async Task Without_a_deep_folder_option_the_loader_opens_the_towers_named_beside_the_ranker()
+    {
+        var ranker = _dir.File("deep-ranker");
+        Directory.CreateDirectory(ranker);
+        foreach (var f in Directory.GetFiles(shop.DeepRankerPath)) File.Copy(f, Path.Combine(ranker, Path.GetFileName(f)));
+        SearchRec.Deep.Scoring.DenseModels.WriteEnsemble(Path.Combine(ranker, "deep"), [shop.DeepPath]);
+        using var store = new SqliteEventStore(_dir.File("events.db"));
+        using var generation = await Loader(ranker, store).LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+        var query = new SearchQuery(shop.Queries[0], null, null, null, null);
+        var ranked = generation.Search.Rank(query, generation.Search.Recall(query), null, 5, explain: true);
+
+        Assert.NotEmpty(ranked.Hits);
+        Assert.Contains(ranked.Hits, h => h.Explain!.Any(c => c.Feature == "deep_query_item" && c.Value != 0));
+    }
+
+    [Fact]
     public async Task A_ranker_whose_prior_file_is_missing_is_refused_naming_the_file()
     {
         var ranker = SaveRanker();

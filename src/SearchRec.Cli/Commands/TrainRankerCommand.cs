@@ -212,6 +212,8 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (titleStats is not null) titleStats.Save(Path.Combine(outDir, TitleBigramStats.FileName));
                 if (prior is not null) prior.Save(Path.Combine(outDir, QueryLogPrior.FileName));
                 if (towerSet is not null) NameTowersBeside(outDir, towerSet.Names, Log);
+                else if (deepScorer is not null && pr.GetValue(deepDir) is { } usedDeep)
+                    NameTowersBeside(outDir, DenseModels.IsEnsemble(usedDeep) ? DenseModels.Members(usedDeep) : [Path.GetFullPath(usedDeep)], Log);
                 Console.WriteLine($"saved {model.Kind} ranker ({extractor.Schema}) to {outDir} in {sw.Elapsed.TotalSeconds:F1} s");
                 return 0;
             }
@@ -224,13 +226,13 @@ public sealed class TrainRankerCommand : ICliCommand
         return cmd;
     }
 
-    // search / serve find a lambdamart-towers ranker's towers as deep/ beside it: name them there, unless a deep
-    // folder is already there.
+    // search / serve find the ranker's text towers as deep/ beside it: name them there, unless a deep folder is
+    // already there (DIR/deep or a sibling).
     private static void NameTowersBeside(string outDir, IReadOnlyList<string> towers, Action<string> log)
     {
         if (ModelLocations.Deep(outDir) is not null) return;
         var file = DenseModels.WriteEnsemble(Path.Combine(outDir, "deep"), towers);
-        log($"wrote {file} naming the {towers.Count} towers");
+        log($"wrote {file} naming {towers.Count} tower{(towers.Count == 1 ? "" : "s")}");
     }
 
     private static string KindName(CombinerKind kind) => kind switch

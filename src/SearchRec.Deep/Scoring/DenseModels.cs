@@ -20,6 +20,20 @@ public static class DenseModels
     public static bool Exists(string dir) => IsEnsemble(dir) || File.Exists(Path.Combine(Guard.NotNull(dir), DeepModelManifest.FileName));
 
     /// <summary>
+    /// The folder to read a behaviour tower from: <paramref name="dir"/> itself, or the one tower an
+    /// <see cref="EnsembleFile"/> in it names. Throws <see cref="InvalidDataException"/> for an ensemble of several
+    /// towers, whose behaviour towers would be ambiguous.
+    /// </summary>
+    public static string BehaviourFolder(string dir)
+    {
+        if (!IsEnsemble(dir)) return dir;
+        var members = Members(dir);
+        if (members.Count != 1)
+            throw new InvalidDataException($"'{Path.Combine(dir, EnsembleFile)}' names {members.Count} towers; the user–item features read one behaviour tower, so give its train-deep folder instead.");
+        return members[0];
+    }
+
+    /// <summary>
     /// Writes <see cref="EnsembleFile"/> in <paramref name="dir"/> (created when missing) naming
     /// <paramref name="members"/> in order, each relative to <paramref name="dir"/> so the folders can move together.
     /// Returns the file's path; <see cref="Members"/> reads the same full paths back.

@@ -80,7 +80,7 @@ public static class ModelLocations
         if (schema.IndexOf("deep_query_item") >= 0)
             text = DenseModels.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`)."));
         if (schema.IndexOf("deep_user_item") >= 0)
-            behaviour = BehaviourScorer.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {dir}."));
+            behaviour = BehaviourScorer.Open(DenseModels.BehaviourFolder(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {dir}.")));
         var (stats, prior) = LoadRankerFiles(dir, schema);
         return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, TitleStats = stats, Prior = prior };
     }

@@ -136,20 +136,25 @@ public sealed class ShopLoader : IGenerationLoader
             {
                 var model = RankerStore.Read(rankerPath);
                 var store = _events.Store;
-                DeepScorer? text = null;
+                IDenseScorer? text = null;
                 TowerSet? towers = null;
                 BehaviourScorer? behaviour = null;
+                // As `search` does: without DeepModelsPath, the deep folder beside the ranker (train-ranker names it there).
+                var deepPath = _options.DeepModelsPath ?? ModelLocations.Deep(rankerPath);
                 if (TowerDeepFeatures.TowerCount(model.Schema) > 0)
                 {
-                    // lambdamart-towers: DeepModelsPath holds the ensemble.json naming the towers it was trained with, in order.
-                    var deepPath = _options.DeepModelsPath ?? throw new ArgumentException($"ShopLoaderOptions.DeepModelsPath: the {model.Kind} ranker in {rankerPath} needs the folder whose ensemble.json names its towers.");
-                    owned.Add(towers = TowerSet.Open(deepPath, _options.DeepRuntime));
+                    // lambdamart-towers: the deep folder holds the ensemble.json naming the towers it was trained with, in order.
+                    owned.Add(towers = TowerSet.Open(deepPath ?? throw new ArgumentException($"ShopLoaderOptions.DeepModelsPath: the {model.Kind} ranker in {rankerPath} needs the folder whose ensemble.json names its towers."), _options.DeepRuntime));
                     if (model is TowerAveragedRanker averaged) towers.CheckFor(averaged);
                 }
-                if (_options.DeepModelsPath is { } deep)
+                if (deepPath is { } deep)
                 {
-                    if (model.Schema.IndexOf("deep_query_item") >= 0) owned.Add(text = DeepScorer.Open(deep, _options.DeepRuntime));
-                    if (model.Schema.IndexOf("deep_user_item") >= 0) owned.Add(behaviour = BehaviourScorer.Open(deep, _options.DeepRuntime));
+                    if (model.Schema.IndexOf("deep_query_item") >= 0)
+                    {
+                        text = DenseModels.Open(deep, _options.DeepRuntime);
+                        if (text is IDisposable d) owned.Add(d);
+                    }
+                    if (model.Schema.IndexOf("deep_user_item") >= 0) owned.Add(behaviour = BehaviourScorer.Open(DenseModels.BehaviourFolder(deep), _options.DeepRuntime));
                 }
                 // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
                 var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 ? ItemActivity.Build(store.ReadAll()) : null;
