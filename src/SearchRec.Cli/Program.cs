@@ -12,4 +12,17 @@ foreach (var type in typeof(ICliCommand).Assembly.GetTypes().OrderBy(t => t.Name
         bench.Subcommands.Add(((IBenchCommand)Activator.CreateInstance(type)!).Build());
 }
 if (bench.Subcommands.Count > 0) root.Subcommands.Add(bench);
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+try
+{
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+// Bad input that a command did not catch itself (a bad option value, an unwritable folder, a broken file): one
+// line naming the command, not a stack trace. Anything else is a bug and keeps its trace.
+catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
+{
+    var command = parsed.CommandResult.Command;
+    var name = command == root ? "searchrec" : command.Parents.OfType<Command>().Any(p => p == bench) ? "bench " + command.Name : command.Name;
+    Console.Error.WriteLine($"{name}: {e.Message}");
+    return 2;
+}

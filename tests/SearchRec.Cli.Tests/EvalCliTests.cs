@@ -188,6 +188,22 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void The_searchrec_program_answers_bad_input_no_command_caught_in_one_line_with_exit_2()
+    {
+        // Through the real entry point: System.CommandLine's default handler would print a stack trace.
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { typeof(ICliCommand).Assembly.Location, "bench", "search", "--products", "0" }) psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.StartsWith("bench search: ShopOptions.Products must be between 100", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
