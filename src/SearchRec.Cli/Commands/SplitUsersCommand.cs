@@ -1,7 +1,4 @@
 using System.CommandLine;
-using SearchRec.Core;
-using SearchRec.Core.Catalog;
-using SearchRec.Core.Events;
 using SearchRec.Evaluation.Recommendation;
 
 namespace SearchRec.Cli.Commands;
@@ -37,63 +34,5 @@ public sealed class SplitUsersCommand : ICliCommand
             }
         });
         return cmd;
-    }
-}
-
-/// <summary>Reads catalog files for commands, reporting bad lines (the first few, then a count).</summary>
-internal static class CatalogFiles
-{
-    private const int Shown = 5;
-
-    /// <summary>
-    /// The products of <paramref name="files"/>. Logs the first rejected lines (file:line: reason) and the summary
-    /// through <paramref name="log"/>; throws naming a file that does not exist, or the first bad line when no line
-    /// could be read as a product.
-    /// </summary>
-    public static CatalogImport Read(IReadOnlyList<string> files, Action<string> log, string option = "--catalog")
-    {
-        var import = CatalogReader.ReadFiles(files);
-        if (import.UnreadableFiles.Count > 0) throw new FileNotFoundException($"{option}: {import.UnreadableFiles[0]}: file not found", import.UnreadableFiles[0]);
-        for (var i = 0; i < import.Problems.Count && i < Shown; i++) log($"rejected {import.Problems[i]}");
-        if (import.Problems.Count > Shown) log($"... and {import.Problems.Count - Shown:N0} more rejected lines");
-        if (import.Products.Count == 0)
-            throw new InvalidDataException($"{option}: no product could be read ({import.Summary})" + (import.Problems.Count > 0 ? $"; first: {import.Problems[0]}" : "."));
-        log($"catalog: {import.Summary}");
-        return import;
-    }
-}
-
-/// <summary>Reads event files for commands, reporting bad lines on stderr (the first few of each file, then a count).</summary>
-internal static class EventFiles
-{
-    public static List<UserEvent> Read(IEnumerable<string> paths)
-    {
-        var all = new List<UserEvent>();
-        var bad = 0;
-        foreach (var path in paths)
-        {
-            if (!File.Exists(path)) throw new FileNotFoundException($"Event file not found: {path}", path);
-            int problems = 0;
-            int before = all.Count;
-            foreach (var e in EventCsvReader.ReadFile(path, p => { if (problems++ < 10) Console.Error.WriteLine($"skipped {p}"); }))
-            {
-                all.Add(e);
-                if (all.Count % 1_000_000 == 0) Console.Error.WriteLine($"read {all.Count:N0} events ...");
-            }
-            Console.Error.WriteLine($"{path}: {all.Count - before:N0} events, {problems} bad lines skipped");
-            bad += problems;
-        }
-        // Every line bad is a wrong file, not a shop without events: models trained on nothing would be saved as real.
-        if (all.Count == 0 && bad > 0)
-            throw new InvalidDataException($"No event could be read from {string.Join(", ", paths)} ({bad:N0} bad lines): expected lines 'user_id,item_id,category_id,behavior,timestamp'.");
-        return all;
-    }
-
-    /// <summary>Unix seconds or an ISO 8601 time with offset.</summary>
-    public static long ParseTime(string text)
-    {
-        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var s)) return s;
-        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return t.ToUnixTimeSeconds();
-        throw new FormatException($"--cut: '{text}' is neither Unix seconds nor an ISO 8601 time (e.g. 2017-12-03T00:00:00+08:00).");
     }
 }
