@@ -25,6 +25,41 @@ public static class ModelLocations
     public static string? Prior(string dir) => First(dir, QueryLogPrior.FileName, "prior") is { } d ? Path.Combine(d, QueryLogPrior.FileName) : null;
 
     /// <summary>
+    /// Opens the deep models a ranker with <paramref name="schema"/> reads from <paramref name="deepDir"/> (found
+    /// beside the ranker in <paramref name="rankerDir"/>, or given): each tower's columns (<see cref="TowerSet"/>,
+    /// checked to be as many as the schema's), the query–item scorer (one tower or an ensemble) and the behaviour
+    /// tower, each null when the schema does not use it. Throws naming what is missing; opens nothing on failure.
+    /// </summary>
+    public static (IDenseScorer? Text, TowerSet? Towers, BehaviourScorer? Behaviour) LoadDeep(string? deepDir, FeatureSchema schema, string rankerDir,
+        DeepScorerOptions? options = null)
+    {
+        Guard.NotNull(schema);
+        TowerSet? towers = null;
+        IDenseScorer? text = null;
+        try
+        {
+            if (TowerDeepFeatures.TowerCount(schema) is var k and > 0)
+            {
+                towers = TowerSet.Open(deepDir ?? throw new FileNotFoundException($"The ranker reads the deep features of {k} towers but no ensemble was found beside {rankerDir} (expected deep/{DenseModels.EnsembleFile} naming the towers it was trained with)."), options);
+                if (towers.Count != k)
+                    throw new RankerSchemaMismatchException($"The ranker reads the deep features of {k} towers, but {towers.Folder} names {towers.Count}; give it the ensemble it was trained with.");
+            }
+            if (schema.IndexOf("deep_query_item") >= 0)
+                text = DenseModels.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {rankerDir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`)."), options);
+            BehaviourScorer? behaviour = null;
+            if (schema.IndexOf("deep_user_item") >= 0)
+                behaviour = BehaviourScorer.Open(DenseModels.BehaviourFolder(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {rankerDir}.")), options);
+            return (text, towers, behaviour);
+        }
+        catch
+        {
+            towers?.Dispose();
+            (text as IDisposable)?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// The catalog statistics a ranker with <paramref name="schema"/> reads from beside its <c>ranker.json</c> (found
     /// from <paramref name="dir"/> as <see cref="Ranker"/> does): the title bigram document frequencies of the idf
     /// group and the query-log prior, each null when the schema does not use it. Throws
@@ -58,29 +93,12 @@ public static class ModelLocations
         Guard.NotNull(schema);
         Guard.NotNull(products);
         CollabModels? collab = null;
-        IDenseScorer? text = null;
-        BehaviourScorer? behaviour = null;
         if (schema.IndexOf("cf_item_item") >= 0)
         {
             var c = Collab(dir) ?? throw new FileNotFoundException($"The ranker uses collaborative features but no collaborative models were found beside {dir} (expected collab/collab.bin; train with `searchrec train-cf`).");
             collab = CollabModels.Load(c);
         }
-        var deepDir = Deep(dir);
-        TowerSet? towers = null;
-        if (TowerDeepFeatures.TowerCount(schema) is var k and > 0)
-        {
-            towers = TowerSet.Open(deepDir ?? throw new FileNotFoundException($"The ranker reads the deep features of {k} towers but no ensemble was found beside {dir} (expected deep/{DenseModels.EnsembleFile} naming the towers it was trained with)."));
-            if (towers.Count != k)
-            {
-                var (n, folder) = (towers.Count, towers.Folder);
-                towers.Dispose();
-                throw new RankerSchemaMismatchException($"The ranker reads the deep features of {k} towers, but {folder} names {n}; give it the ensemble it was trained with.");
-            }
-        }
-        if (schema.IndexOf("deep_query_item") >= 0)
-            text = DenseModels.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {dir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`)."));
-        if (schema.IndexOf("deep_user_item") >= 0)
-            behaviour = BehaviourScorer.Open(DenseModels.BehaviourFolder(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {dir}.")));
+        var (text, towers, behaviour) = LoadDeep(Deep(dir), schema, dir);
         var (stats, prior) = LoadRankerFiles(dir, schema);
         return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, TitleStats = stats, Prior = prior };
     }

@@ -136,26 +136,12 @@ public sealed class ShopLoader : IGenerationLoader
             {
                 var model = RankerStore.Read(rankerPath);
                 var store = _events.Store;
-                IDenseScorer? text = null;
-                TowerSet? towers = null;
-                BehaviourScorer? behaviour = null;
                 // As `search` does: without DeepModelsPath, the deep folder beside the ranker (train-ranker names it there).
-                var deepPath = _options.DeepModelsPath ?? ModelLocations.Deep(rankerPath);
-                if (TowerDeepFeatures.TowerCount(model.Schema) > 0)
-                {
-                    // lambdamart-towers: the deep folder holds the ensemble.json naming the towers it was trained with, in order.
-                    owned.Add(towers = TowerSet.Open(deepPath ?? throw new ArgumentException($"ShopLoaderOptions.DeepModelsPath: the {model.Kind} ranker in {rankerPath} needs the folder whose ensemble.json names its towers."), _options.DeepRuntime));
-                    if (model is TowerAveragedRanker averaged) towers.CheckFor(averaged);
-                }
-                if (deepPath is { } deep)
-                {
-                    if (model.Schema.IndexOf("deep_query_item") >= 0)
-                    {
-                        text = DenseModels.Open(deep, _options.DeepRuntime);
-                        if (text is IDisposable d) owned.Add(d);
-                    }
-                    if (model.Schema.IndexOf("deep_user_item") >= 0) owned.Add(behaviour = BehaviourScorer.Open(DenseModels.BehaviourFolder(deep), _options.DeepRuntime));
-                }
+                var (text, towers, behaviour) = ModelLocations.LoadDeep(_options.DeepModelsPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, _options.DeepRuntime);
+                if (towers is not null) owned.Add(towers);
+                if (text is IDisposable d) owned.Add(d);
+                if (behaviour is not null) owned.Add(behaviour);
+                if (model is TowerAveragedRanker averaged) towers!.CheckFor(averaged);
                 // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
                 var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 ? ItemActivity.Build(store.ReadAll()) : null;
                 // train-ranker --idf / --prior write these beside ranker.json.
