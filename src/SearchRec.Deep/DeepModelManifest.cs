@@ -63,6 +63,12 @@ public sealed class TextModelInfo
     public string? BucketWeights { get; set; }
     /// <summary>Pooling of the tower's bag (<c>mean</c>, <c>sqrt</c>, <c>max</c>, <c>attention</c>); informative, the ONNX graph carries it. Null in older manifests (mean).</summary>
     public string? Pooling { get; set; }
+    /// <summary>
+    /// Whether the featurizer folded traditional Chinese characters to simplified ones
+    /// (<see cref="Text.TextFeaturizerOptions.FoldTraditional"/>). Null in manifests written before the option
+    /// existed: those models were trained without it, and are served without it.
+    /// </summary>
+    public bool? FoldTraditional { get; set; }
     /// <summary>True when segmented words were part of the input (the same tokenizer is needed at serving).</summary>
     public bool Words { get; set; }
     /// <summary>Output dimension.</summary>

@@ -21,6 +21,13 @@ public sealed class IndexOptions
     /// <summary>A synonyms file for the title analyzer, or null. Default null.</summary>
     public string? SynonymsPath { get; set; }
 
+    /// <summary>
+    /// Whether every field's analyzer folds traditional Chinese characters to simplified ones
+    /// (<see cref="SearchRec.Text.TraditionalChinese"/>), so <c>黑色聖誕樹</c> finds <c>黑色圣诞树</c> and the other way
+    /// round. Default true; an index saved before this option existed reopens with it off (it was built without).
+    /// </summary>
+    public bool FoldTraditional { get; set; } = true;
+
     /// <summary>BM25 term-frequency saturation k1, in [0, 10]. Default 1.2.</summary>
     public float K1 { get; set; } = 1.2f;
 

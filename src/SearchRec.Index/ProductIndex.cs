@@ -232,10 +232,12 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             var json = File.ReadAllText(optionsFile);
             opts = JsonSerializer.Deserialize<IndexOptions>(json)
                 ?? throw new InvalidDataException($"{optionsFile}: empty options");
-            // Indexes from before DocOrder were built shortest title first, and those from before MergeToOneSegment were not merged.
+            // Indexes from before DocOrder were built shortest title first, those from before MergeToOneSegment were not
+            // merged, and those from before FoldTraditional kept traditional characters.
             var saved = System.Text.Json.Nodes.JsonNode.Parse(json);
             if (saved?[nameof(IndexOptions.DocOrder)] is null) opts.DocOrder = DocOrder.TitleLength;
             if (saved?[nameof(IndexOptions.MergeToOneSegment)] is null) opts.MergeToOneSegment = false;
+            if (saved?[nameof(IndexOptions.FoldTraditional)] is null) opts.FoldTraditional = false;
         }
         catch (JsonException e)
         {

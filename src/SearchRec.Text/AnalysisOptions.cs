@@ -15,6 +15,14 @@ public sealed class AnalysisOptions
     /// </summary>
     public string? SynonymsPath { get; init; }
 
+    /// <summary>
+    /// Whether traditional Chinese characters are folded to simplified ones before analysis
+    /// (<see cref="TraditionalChinese"/>), so <c>電競鍵盤</c> and <c>电竞键盘</c> are the same words. Applies to every
+    /// analyzer the registry creates, synonym rules included. Write user dictionary words in simplified characters
+    /// when it is on. Default true.
+    /// </summary>
+    public bool FoldTraditional { get; init; } = true;
+
     /// <summary>Checks the options; call at start-up.</summary>
     /// <exception cref="ArgumentException">A path is blank or names a missing file; the message names the field.</exception>
     public void Validate()

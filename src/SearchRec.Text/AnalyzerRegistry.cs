@@ -13,7 +13,8 @@ namespace SearchRec.Text;
 /// normalisation, synonyms; the title field), <c>searchrec-accurate</c> (accurate mode), <c>cjk-bigram</c>
 /// (normalisation, StandardTokenizer, CJK bigrams; the title's bigram copy), <c>standard</c> (Lucene's
 /// StandardAnalyzer), and <c>smartcn</c> when the assembly <c>Lucene.Net.Analysis.SmartCn</c> can be loaded.
-/// Names are case-insensitive. Thread-safe.
+/// Names are case-insensitive. Unless <see cref="AnalysisOptions.FoldTraditional"/> is off, every analyzer created
+/// folds traditional Chinese characters to simplified ones first. Thread-safe.
 /// </summary>
 public sealed class AnalyzerRegistry
 {
@@ -53,7 +54,8 @@ public sealed class AnalyzerRegistry
             throw new ArgumentException($"Unknown analyzer '{name}'. Known analyzers: {string.Join(", ", Names)}.", nameof(name));
         options ??= new AnalysisOptions();
         options.Validate();
-        return factory(options);
+        var analyzer = factory(options);
+        return options.FoldTraditional ? new TraditionalFoldingAnalyzer(analyzer) : analyzer;
     }
 
     /// <summary>Registers (or replaces) an analyzer factory under <paramref name="name"/>.</summary>
@@ -75,14 +77,16 @@ public sealed class AnalyzerRegistry
                 s.LoadUserDictionary(p);
                 return s;
             })).Value;
-        SynonymMap? synonyms = options.SynonymsPath is null ? null : LoadSynonyms(options.SynonymsPath, segmenter);
+        SynonymMap? synonyms = options.SynonymsPath is null ? null : LoadSynonyms(options.SynonymsPath, segmenter, options.FoldTraditional);
         return new SegmentingAnalyzer(segmenter, mode, synonyms);
     }
 
-    internal static SynonymMap LoadSynonyms(string path, ChineseSegmenter segmenter)
+    internal static SynonymMap LoadSynonyms(string path, ChineseSegmenter segmenter, bool foldTraditional = true)
     {
-        // Rule words are cut in accurate mode, so a multi-word rule matches the words the tokenizer emits.
-        using var ruleAnalyzer = new SegmentingAnalyzer(segmenter, SegmentMode.Accurate, null);
+        // Rule words are cut in accurate mode, so a multi-word rule matches the words the tokenizer emits; they are
+        // folded as the analyzed text is, or a rule written in traditional characters would never match.
+        Analyzer segmenting = new SegmentingAnalyzer(segmenter, SegmentMode.Accurate, null);
+        using var ruleAnalyzer = foldTraditional ? new TraditionalFoldingAnalyzer(segmenting) : segmenting;
         var parser = new SolrSynonymParser(dedup: true, expand: true, ruleAnalyzer);
         try
         {

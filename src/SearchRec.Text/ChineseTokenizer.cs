@@ -2,7 +2,9 @@ namespace SearchRec.Text;
 
 /// <summary>
 /// <see cref="ITokenizer"/> over <see cref="ChineseSegmenter"/>: the same normalised words the <c>searchrec</c>
-/// analyzer indexes (in search mode, sub-words follow their long word). Thread-safe.
+/// analyzer indexes (in search mode, sub-words follow their long word). It does not fold traditional characters
+/// (the analyzers do, by default): callers that want the analyzer's words for such text pass it through
+/// <see cref="TraditionalChinese.ToSimplified(string)"/> first. Thread-safe.
 /// </summary>
 public sealed class ChineseTokenizer : ITokenizer
 {

@@ -44,6 +44,37 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void ANewModelFoldsTraditionalQueriesAndOneTrainedBeforeTheOptionIsServedWithoutIt()
+    {
+        using var dir = new TempDir();
+        DeepTraining.TrainText(Products(), [], dir.Path, Small(epochs: 1));
+        Assert.True(DeepModelManifest.Read(dir.Path).Text!.FoldTraditional);
+        string[] ids = ["1", "5", "9"];
+        using (var scorer = DeepScorer.Open(dir.Path))
+            Assert.Equal(scorer.EncodeQuery("机械键盘"), scorer.EncodeQuery("機械鍵盤"));
+
+        // A manifest from before the option: the model saw traditional characters as they are, so they stay.
+        var file = Path.Combine(dir.Path, DeepModelManifest.FileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+        Assert.True(json["text"]!.AsObject().Remove("foldTraditional"));
+        File.WriteAllText(file, json.ToJsonString());
+        Assert.Null(DeepModelManifest.Read(dir.Path).Text!.FoldTraditional);
+        using var old = DeepScorer.Open(dir.Path);
+        Assert.NotEqual(old.EncodeQuery("机械键盘"), old.EncodeQuery("機械鍵盤"));
+        Assert.Equal(3, old.Score("機械鍵盤", ids).Length);
+    }
+
+    [Fact]
+    public void TheFeaturizerGivesATraditionalTextTheIdsOfItsSimplifiedTwinUnlessFoldingIsOff()
+    {
+        var on = new TextFeaturizer(new TextFeaturizerOptions { Buckets = 4096 }, new SearchRec.Text.ChineseTokenizer());
+        Assert.Equal(on.Featurize("电竞平板键盘滑鼠"), on.Featurize("電競平板鍵盤滑鼠"));
+        var off = new TextFeaturizer(new TextFeaturizerOptions { Buckets = 4096, FoldTraditional = false }, new SearchRec.Text.ChineseTokenizer());
+        Assert.NotEqual(off.Featurize("电竞平板键盘滑鼠"), off.Featurize("電競平板鍵盤滑鼠"));
+        Assert.Equal(off.Featurize("电竞平板键盘滑鼠"), on.Featurize("电竞平板键盘滑鼠"));
+    }
+
+    [Fact]
     public void AFixedSeedGivesTheSameModelWhateverTheThreadCount()
     {
         using var a = new TempDir();

@@ -240,6 +240,43 @@ public sealed class ProductIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_query_in_traditional_characters_finds_the_simplified_title_and_the_other_way_round()
+    {
+        var products = new[]
+        {
+            Product.Of("a", "电竞机械键盘鼠标套装 RGB背光"),
+            Product.Of("b", "黑色聖誕樹 家用 1.8米 加密"),
+            Product.Of("c", "白色陶瓷马克杯"),
+        };
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        Assert.Equal("a", index.Recall(new RecallRequest("電競鍵盤")).First().ProductId);
+        Assert.Equal("b", index.Recall(new RecallRequest("黑色圣诞树")).First().ProductId);
+        using var plain = ProductIndex.Build(products, new IndexOptions { FoldTraditional = false });
+        Assert.DoesNotContain(plain.Recall(new RecallRequest("電競鍵盤")), h => h.ProductId == "a");
+    }
+
+    [Fact]
+    public void An_index_saved_before_traditional_folding_reopens_without_it_so_queries_match_what_it_holds()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("idx");
+        var products = new[] { Product.Of("t", "黑色聖誕樹 家用"), Product.Of("s", "白色陶瓷马克杯") };
+        ProductIndex.Build(products, new IndexOptions { FoldTraditional = false }, path).Dispose();
+        var file = Path.Combine(path, "searchrec-index.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+        Assert.True(json.Remove("FoldTraditional"));
+        File.WriteAllText(file, json.ToJsonString());
+        using var old = ProductIndex.Open(path);
+        Assert.False(old.Options.FoldTraditional);
+        Assert.Equal("t", old.Recall(new RecallRequest("聖誕樹")).First().ProductId);
+        using (var fresh = ProductIndex.Build(products, new IndexOptions(), dir.File("new")))
+            Assert.True(fresh.Options.FoldTraditional);
+        using var reopened = ProductIndex.Open(dir.File("new"));
+        Assert.True(reopened.Options.FoldTraditional);
+        Assert.Equal("t", reopened.Recall(new RecallRequest("圣诞树")).First().ProductId);
+    }
+
+    [Fact]
     public void Building_on_disk_replaces_the_previous_index()
     {
         using var dir = new TempDir();

@@ -117,4 +117,21 @@ public sealed class FeatureTests
     [Fact]
     public void Normalisation_folds_full_width_and_case_and_drops_punctuation() =>
         Assert.Equal("iphone15pro", TextNorm.Normalize("ＩＰｈｏｎｅ 15，Pro!"));
+
+    [Fact]
+    public void Normalisation_folds_traditional_characters_to_simplified() =>
+        Assert.Equal("华为手机壳", TextNorm.Normalize("華為 手機殼"));
+
+    [Fact]
+    public void A_traditional_query_covers_the_simplified_title_as_its_simplified_twin_does()
+    {
+        var fx = Fixtures.Extractor();
+        var cands = Fixtures.Candidates("华为 手机");
+        var row = Array.FindIndex(cands, c => c.Product.Id == "1");
+        var simplified = fx.Extract(RankingQuery.Create("华为 手机", new SpaceTokenizer()), cands);
+        var traditional = fx.Extract(RankingQuery.Create("華為 手機", new SpaceTokenizer()), cands);
+        Assert.Equal(1f, Get(fx, traditional, row, "term_coverage"));
+        Assert.Equal(1f, Get(fx, traditional, row, "exact_phrase"));
+        Assert.Equal(simplified, traditional);
+    }
 }

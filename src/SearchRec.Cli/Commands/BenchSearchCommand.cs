@@ -46,8 +46,9 @@ public sealed class BenchSearchCommand : IBenchCommand
                 Log($"opened {dir}: {index.Count:N0} products, doc order {index.Options.DocOrder}, one segment {index.Options.MergeToOneSegment}");
                 // A reused index keeps the settings it was built with, so it may not measure today's defaults.
                 var defaults = new IndexOptions();
-                if (index.Options.DocOrder != defaults.DocOrder || index.Options.MergeToOneSegment != defaults.MergeToOneSegment)
-                    Log($"warning: {dir} was built with other index settings than today's defaults (doc order {defaults.DocOrder}, one segment {defaults.MergeToOneSegment}); delete it or pass --index NEW to measure them");
+                if (index.Options.DocOrder != defaults.DocOrder || index.Options.MergeToOneSegment != defaults.MergeToOneSegment
+                    || index.Options.FoldTraditional != defaults.FoldTraditional)
+                    Log($"warning: {dir} was built with other index settings than today's defaults (doc order {defaults.DocOrder}, one segment {defaults.MergeToOneSegment}, traditional folding {defaults.FoldTraditional}); delete it or pass --index NEW to measure them");
             }
             else
             {

@@ -43,7 +43,11 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
         var manifest = DeepModelManifest.Read(modelsDir);
         var text = manifest.Text ?? throw new InvalidDataException($"'{Path.Combine(modelsDir, DeepModelManifest.FileName)}' has no text model; train with --catalog.");
         // A model trained with words needs the same segmentation; the project's tokenizer is the default.
-        var featurizer = new TextFeaturizer(new TextFeaturizerOptions { Buckets = text.Buckets, MaxChars = text.MaxChars, MaxIds = text.MaxIds },
+        var featurizer = new TextFeaturizer(new TextFeaturizerOptions
+            {
+                Buckets = text.Buckets, MaxChars = text.MaxChars, MaxIds = text.MaxIds,
+                FoldTraditional = text.FoldTraditional ?? false,
+            },
             text.Words ? tokenizer ?? DefaultTokenizer.Value : null, ReadBucketWeights(modelsDir, text));
         var baseName = Path.Combine(modelsDir, text.ItemVectors);
         var items = ItemVectors.Read(baseName + ".bin", baseName + ".tsv");

@@ -10,7 +10,8 @@ namespace SearchRec.Deep.Text;
 /// (see <c>docs/deep-model.md</c>). Thread-safe when the tokenizer is.
 /// </summary>
 /// <remarks>
-/// Normalisation: full-width ASCII folded to half-width, lower-cased; characters that are not letters or
+/// Normalisation: full-width ASCII folded to half-width, traditional Chinese to simplified (unless
+/// <see cref="TextFeaturizerOptions.FoldTraditional"/> is off), lower-cased; characters that are not letters or
 /// digits separate runs, and n-grams never cross a separator. Text beyond <see cref="TextFeaturizerOptions.MaxChars"/>
 /// characters is ignored, and at most <see cref="TextFeaturizerOptions.MaxIds"/> ids are produced
 /// (words first, then unigrams, bigrams, trigrams), so a 10,000-character query is truncated, not refused.
@@ -91,14 +92,16 @@ public sealed class TextFeaturizer
         if (string.IsNullOrEmpty(text)) return 0;
         var limit = Math.Min(ids.Length, Options.MaxIds);
         if (limit == 0) return 0;
-        var raw = text.Length > Options.MaxChars ? text.AsSpan(0, Options.MaxChars) : text.AsSpan();
+        var cut = text.Length > Options.MaxChars ? text[..Options.MaxChars] : text;
+        if (Options.FoldTraditional) cut = TraditionalChinese.ToSimplified(cut);
+        var raw = cut.AsSpan();
         Span<char> norm = stackalloc char[raw.Length];
         Normalize(raw, norm);
         var n = 0;
         var buckets = Options.Buckets;
         if (_tokenizer is not null)
         {
-            var words = _tokenizer.Tokenize(raw.ToString());
+            var words = _tokenizer.Tokenize(cut);
             Span<char> wbuf = stackalloc char[64];
             for (var i = 0; i < words.Count && n < limit; i++)
             {
@@ -164,6 +167,13 @@ public sealed class TextFeaturizerOptions
 
     /// <summary>Most ids produced for one text. Default 256.</summary>
     public int MaxIds { get; set; } = 256;
+
+    /// <summary>
+    /// Whether traditional Chinese characters are folded to simplified ones before featurizing
+    /// (<see cref="TraditionalChinese"/>), as the index's analyzers do. Default true; recorded in the model's
+    /// manifest, so a model trained before it existed is served without it.
+    /// </summary>
+    public bool FoldTraditional { get; set; } = true;
 
     /// <summary>Throws naming the first bad field.</summary>
     public void Validate()

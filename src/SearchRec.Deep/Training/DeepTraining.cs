@@ -238,7 +238,7 @@ public static class DeepTraining
         var info = new TextModelInfo
         {
             Buckets = options.Text.Buckets, MaxChars = options.Text.MaxChars, MaxIds = options.Text.MaxIds,
-            Words = tokenizer is not null, Dim = options.OutputDim,
+            FoldTraditional = options.Text.FoldTraditional, Words = tokenizer is not null, Dim = options.OutputDim,
             BucketWeights = idf is null ? null : "text-idf.bin",
             Pooling = options.TextPooling.ToString().ToLowerInvariant(),
         };

@@ -25,7 +25,12 @@ internal static class AnalyzerFactory
     }
 
     public static Analyzer Create(string name, IndexOptions options) =>
-        Registry.Create(name.Trim(), new AnalysisOptions { UserDictionaryPath = options.UserDictionaryPath, SynonymsPath = options.SynonymsPath });
+        Registry.Create(name.Trim(), new AnalysisOptions
+        {
+            UserDictionaryPath = options.UserDictionaryPath,
+            SynonymsPath = options.SynonymsPath,
+            FoldTraditional = options.FoldTraditional,
+        });
 
     /// <summary>The analyzer of the title-like fields: the named one, with mixed letter/digit words split into runs.</summary>
     public static Analyzer CreateTitle(string name, IndexOptions options) => new AlphaNumSplitting(Create(name, options));

@@ -55,7 +55,8 @@ public sealed class RankingQuery
         if (normalized.Length > MaxQueryChars) normalized = normalized[..MaxQueryChars];
         var tokens = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var t in tokenizer.Tokenize(text.Length > MaxQueryChars * 4 ? text[..(MaxQueryChars * 4)] : text))
+        // Folded first so a traditional query is cut with the (simplified) dictionary, as the index's analyzer does.
+        foreach (var t in tokenizer.Tokenize(TraditionalChinese.ToSimplified(text.Length > MaxQueryChars * 4 ? text[..(MaxQueryChars * 4)] : text)))
         {
             var n = TextNorm.Normalize(t);
             if (n.Length > 0 && seen.Add(n)) tokens.Add(n);

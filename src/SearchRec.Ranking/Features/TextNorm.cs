@@ -1,6 +1,11 @@
+using SearchRec.Text;
+
 namespace SearchRec.Ranking.Features;
 
-/// <summary>Cheap text folding shared by query and title features: full-width to half-width, lower case, no spaces or punctuation.</summary>
+/// <summary>
+/// Cheap text folding shared by query and title features: full-width to half-width, traditional to simplified
+/// Chinese, lower case, no spaces or punctuation.
+/// </summary>
 internal static class TextNorm
 {
     /// <summary>The folded string.</summary>
@@ -22,7 +27,7 @@ internal static class TextNorm
             if (c == '\u3000') continue;
             if (c >= '\uFF01' && c <= '\uFF5E') c = (char)(c - 0xFEE0);
             if (char.IsWhiteSpace(c) || char.IsPunctuation(c) || char.IsSymbol(c)) continue;
-            dst[n++] = char.ToLowerInvariant(c);
+            dst[n++] = char.ToLowerInvariant(TraditionalChinese.ToSimplified(c));
         }
         return n;
     }
