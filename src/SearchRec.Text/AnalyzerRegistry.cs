@@ -30,7 +30,7 @@ public sealed class AnalyzerRegistry
     {
         Register("searchrec", o => CreateSegmenting(o, SegmentMode.Search));
         Register("searchrec-accurate", o => CreateSegmenting(o, SegmentMode.Accurate));
-        Register("cjk-bigram", _ => new CjkBigramAnalyzer());
+        Register("cjk-bigram", o => new CjkBigramAnalyzer(o.FoldTraditional));
         Register("standard", _ => new StandardAnalyzer(LuceneVersion.LUCENE_48));
         Func<AnalysisOptions, Analyzer>? smartcn = TryFindSmartCn();
         if (smartcn != null) Register("smartcn", smartcn);
@@ -55,7 +55,10 @@ public sealed class AnalyzerRegistry
         options ??= new AnalysisOptions();
         options.Validate();
         var analyzer = factory(options);
-        return options.FoldTraditional ? new TraditionalFoldingAnalyzer(analyzer) : analyzer;
+        // Ours fold inside their normalisation pass; any other analyzer gets a folding char filter in front.
+        return options.FoldTraditional && analyzer is not ITraditionalFolding { FoldsTraditional: true }
+            ? new TraditionalFoldingAnalyzer(analyzer)
+            : analyzer;
     }
 
     /// <summary>Registers (or replaces) an analyzer factory under <paramref name="name"/>.</summary>
@@ -78,15 +81,14 @@ public sealed class AnalyzerRegistry
                 return s;
             })).Value;
         SynonymMap? synonyms = options.SynonymsPath is null ? null : LoadSynonyms(options.SynonymsPath, segmenter, options.FoldTraditional);
-        return new SegmentingAnalyzer(segmenter, mode, synonyms);
+        return new SegmentingAnalyzer(segmenter, mode, synonyms, options.FoldTraditional);
     }
 
     internal static SynonymMap LoadSynonyms(string path, ChineseSegmenter segmenter, bool foldTraditional = true)
     {
         // Rule words are cut in accurate mode, so a multi-word rule matches the words the tokenizer emits; they are
         // folded as the analyzed text is, or a rule written in traditional characters would never match.
-        Analyzer segmenting = new SegmentingAnalyzer(segmenter, SegmentMode.Accurate, null);
-        using var ruleAnalyzer = foldTraditional ? new TraditionalFoldingAnalyzer(segmenting) : segmenting;
+        using var ruleAnalyzer = new SegmentingAnalyzer(segmenter, SegmentMode.Accurate, null, foldTraditional);
         var parser = new SolrSynonymParser(dedup: true, expand: true, ruleAnalyzer);
         try
         {

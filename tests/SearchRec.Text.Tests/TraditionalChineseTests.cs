@@ -41,12 +41,24 @@ public class TraditionalChineseTests
     [InlineData("searchrec")]
     [InlineData("searchrec-accurate")]
     [InlineData("cjk-bigram")]
+    [InlineData("standard")]
     public void Every_analyzer_gives_a_traditional_title_the_words_of_its_simplified_twin(string name)
     {
         using var a = AnalyzerRegistry.Default.Create(name);
         var traditional = AnalyzerTests.Analyze(a, "電競平板鍵盤滑鼠套裝");
         var simplified = AnalyzerTests.Analyze(a, "电竞平板键盘滑鼠套装");
         Assert.Equal(simplified, traditional);
+    }
+
+    [Fact]
+    public void Our_analyzers_fold_in_their_own_pass_and_others_get_a_folding_char_filter()
+    {
+        using var ours = AnalyzerRegistry.Default.Create("searchrec");
+        Assert.True(Assert.IsAssignableFrom<ITraditionalFolding>(ours).FoldsTraditional);
+        using var other = AnalyzerRegistry.Default.Create("standard");
+        Assert.IsType<SearchRec.Text.LuceneAnalysis.TraditionalFoldingAnalyzer>(other);
+        using var off = AnalyzerRegistry.Default.Create("standard", new AnalysisOptions { FoldTraditional = false });
+        Assert.IsNotType<SearchRec.Text.LuceneAnalysis.TraditionalFoldingAnalyzer>(off);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ internal static class AnalyzerFactory
     private static AnalyzerRegistry CreateRegistry()
     {
         var registry = new AnalyzerRegistry();
-        registry.Register("cjk-bigram-unigram", _ => new CjkBigramUnigramAnalyzer());
+        registry.Register("cjk-bigram-unigram", o => new CjkBigramUnigramAnalyzer(o.FoldTraditional));
         registry.Register("whitespace", _ => new WhitespaceAnalyzer(LuceneVersion.LUCENE_48));
         return registry;
     }
@@ -57,9 +57,17 @@ internal static class AnalyzerFactory
         }
     }
 
-    /// <summary>Lucene's CJK chain (standard tokenizer, width folding, lower case) with bigrams and unigrams.</summary>
-    private sealed class CjkBigramUnigramAnalyzer : Analyzer
+    /// <summary>
+    /// Lucene's CJK chain (standard tokenizer, width folding, lower case) with bigrams and unigrams; traditional
+    /// characters folded first when asked.
+    /// </summary>
+    private sealed class CjkBigramUnigramAnalyzer(bool foldTraditional) : Analyzer, ITraditionalFolding
     {
+        public bool FoldsTraditional => foldTraditional;
+
+        protected override TextReader InitReader(string fieldName, TextReader reader) =>
+            foldTraditional ? TraditionalChinese.FoldingReader(reader) : reader;
+
         protected override TokenStreamComponents CreateComponents(string fieldName, TextReader reader)
         {
             var source = new StandardTokenizer(LuceneVersion.LUCENE_48, reader);

@@ -3,9 +3,10 @@ using Lucene.Net.Analysis;
 namespace SearchRec.Text.LuceneAnalysis;
 
 /// <summary>
-/// Applies <see cref="TextNormalizer"/> to a reader. The mapping is one UTF-16 unit to one, so offsets are unchanged.
+/// Applies <see cref="TextNormalizer"/> (and, when asked, <see cref="TraditionalChinese"/>) to a reader. The mapping
+/// is one UTF-16 unit to one, so offsets are unchanged.
 /// </summary>
-internal sealed class NormalizingCharFilter(TextReader input) : CharFilter(input)
+internal sealed class NormalizingCharFilter(TextReader input, bool foldTraditional) : CharFilter(input)
 {
     public override int Read(char[] buffer, int index, int count)
     {
@@ -14,11 +15,17 @@ internal sealed class NormalizingCharFilter(TextReader input) : CharFilter(input
         {
             var span = buffer.AsSpan(index, n);
             TextNormalizer.Normalize(span, span);
+            if (foldTraditional) TraditionalChinese.ToSimplified(span, span);
         }
         return n;
     }
 
-    public override int Read() => m_input.Read() is var c and >= 0 ? TextNormalizer.NormalizeChar((char)c) : -1;
+    public override int Read()
+    {
+        if (m_input.Read() is not (var c and >= 0)) return -1;
+        var n = TextNormalizer.NormalizeChar((char)c);
+        return foldTraditional ? TraditionalChinese.ToSimplified(n) : n;
+    }
 
     protected override int Correct(int currentOff) => currentOff;
 }

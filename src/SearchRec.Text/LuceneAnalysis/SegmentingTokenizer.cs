@@ -15,6 +15,7 @@ internal sealed class SegmentingTokenizer : Tokenizer
 {
     private readonly ChineseSegmenter _segmenter;
     private readonly SegmentMode _mode;
+    private readonly bool _foldTraditional;
     private readonly ICharTermAttribute _term;
     private readonly IOffsetAttribute _offset;
     private readonly IPositionIncrementAttribute _posInc;
@@ -25,11 +26,12 @@ internal sealed class SegmentingTokenizer : Tokenizer
     private int _end;
     private bool _loaded;
 
-    public SegmentingTokenizer(TextReader input, ChineseSegmenter segmenter, SegmentMode mode)
+    public SegmentingTokenizer(TextReader input, ChineseSegmenter segmenter, SegmentMode mode, bool foldTraditional)
         : base(input)
     {
         _segmenter = segmenter;
         _mode = mode;
+        _foldTraditional = foldTraditional;
         _term = AddAttribute<ICharTermAttribute>();
         _offset = AddAttribute<IOffsetAttribute>();
         _posInc = AddAttribute<IPositionIncrementAttribute>();
@@ -94,6 +96,7 @@ internal sealed class SegmentingTokenizer : Tokenizer
         }
         var span = _text.AsSpan(0, _length);
         TextNormalizer.Normalize(span, span);
+        if (_foldTraditional) TraditionalChinese.ToSimplified(span, span);
         _segmenter.Segment(span, _mode, _tokens);
     }
 }
