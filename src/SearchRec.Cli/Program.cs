@@ -18,11 +18,13 @@ try
     return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 // Bad input that a command did not catch itself (a bad option value, an unwritable folder, a broken file): one
-// line naming the command, not a stack trace. Anything else is a bug and keeps its trace.
+// line naming the command, not a stack trace. Anything else is a bug and keeps its trace; SEARCHREC_TRACE=1 shows
+// the trace here too, for a bug that throws one of these types.
 catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
 {
     var command = parsed.CommandResult.Command;
     var name = command == root ? "searchrec" : command.Parents.OfType<Command>().Any(p => p == bench) ? "bench " + command.Name : command.Name;
     Console.Error.WriteLine($"{name}: {e.Message}");
+    if (Environment.GetEnvironmentVariable("SEARCHREC_TRACE") is "1" or "true") Console.Error.WriteLine(e);
     return 2;
 }

@@ -191,16 +191,33 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     public void The_searchrec_program_answers_bad_input_no_command_caught_in_one_line_with_exit_2()
     {
         // Through the real entry point: System.CommandLine's default handler would print a stack trace.
+        var (code, stderr) = RunProgram(trace: false, "bench", "search", "--products", "0");
+        Assert.Equal(2, code);
+        Assert.StartsWith("bench search: ShopOptions.Products must be between 100", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_SEARCHREC_TRACE_the_program_also_prints_the_stack_trace_of_bad_input()
+    {
+        var (code, stderr) = RunProgram(trace: true, "bench", "search", "--products", "0");
+        Assert.Equal(2, code);
+        Assert.StartsWith("bench search: ShopOptions.Products must be between 100", stderr, StringComparison.Ordinal);
+        Assert.Contains("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Stderr) RunProgram(bool trace, params string[] args)
+    {
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { typeof(ICliCommand).Assembly.Location, "bench", "search", "--products", "0" }) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(typeof(ICliCommand).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (trace) psi.Environment["SEARCHREC_TRACE"] = "1";
+        else psi.Environment.Remove("SEARCHREC_TRACE");
         using var process = System.Diagnostics.Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEnd();
         process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-
-        Assert.Equal(2, process.ExitCode);
-        Assert.StartsWith("bench search: ShopOptions.Products must be between 100", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        return (process.ExitCode, stderr);
     }
 
     [Fact]
