@@ -221,6 +221,17 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Build_prior_leaves_out_the_traditional_and_spacing_twins_of_excluded_queries()
+    {
+        var log = _shop.Dir.Write("prior-log.tsv", "1\t連衣裙\n2\t连衣裙 \n3\t手机 壳\n4\t耳机\n");
+        var excluded = _shop.Dir.Write("prior-exclude.tsv", "q1\t连衣裙\nq2\t手机壳\n");
+        var (code, _, stderr) = Run(new BuildPriorCommand(), "--catalog", _shop.File("catalog.jsonl"), "--query-log", log,
+            "--exclude-queries", excluded, "--models", _shop.File("prior-twins"));
+        Assert.Equal(0, code);
+        Assert.Contains("query log: 4 queries, 3 equal to an excluded query", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),

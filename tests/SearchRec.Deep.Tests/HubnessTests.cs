@@ -155,6 +155,15 @@ public sealed class HubnessTests : IDisposable
     }
 
     [Fact]
+    public void SelectQueriesNeverTakesATwinOfAnExcludedQuery()
+    {
+        string[] log = ["保溫杯", "ＵＳＢ 风扇", "连衣裙", "耳机"];
+        var picked = HubnessCorrection.SelectQueries(log, 10, ["保温杯", "usb风扇"], out var dropped);
+        Assert.Equal(["连衣裙", "耳机"], picked);
+        Assert.Equal(2, dropped);
+    }
+
+    [Fact]
     public void SelectQueriesTakesTheFirstDistinctTextsInOrderAndNeverAnExcludedOne()
     {
         string[] log = ["耳机", " 连衣裙 ", "耳机", "保温杯", "键盘", "电饭煲", "连衣裙", "围巾", "杯子"];

@@ -4,6 +4,7 @@ using SearchRec.Core.Catalog;
 using SearchRec.Core.Judgments;
 using SearchRec.Index;
 using SearchRec.Ranking.Features;
+using SearchRec.Text;
 
 namespace SearchRec.Cli.Commands;
 
@@ -33,12 +34,12 @@ public sealed class BuildPriorCommand : ICliCommand
                 void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
                 var import = CatalogFiles.Read(pr.GetValue(catalog)!, Log);
                 using var index = ProductIndex.Build(import.Products, new IndexOptions());
-                var excluded = new HashSet<string>(StringComparer.Ordinal);
+                var excluded = new HashSet<string>(QueryTextComparer.Instance);
                 foreach (var f in pr.GetValue(exclude) ?? [])
                     foreach (var (_, text) in JudgmentReader.ReadQueries(f)) excluded.Add(text.Trim());
                 var all = JudgmentReader.ReadQueries(pr.GetValue(log)!);
                 var kept = all.Select(q => q.Text.Trim()).Where(t => !excluded.Contains(t)).ToList();
-                Log($"query log: {all.Count:N0} queries, {all.Count - kept.Count:N0} equal to an excluded query and skipped");
+                Log($"query log: {all.Count:N0} queries, {all.Count - kept.Count:N0} equal to an excluded query (or its traditional / full-width / spacing twin) and skipped");
                 var prior = QueryLogPrior.Build(index, kept, pr.GetValue(depth), new Progress<int>(n => Log($"{n:N0} queries run")));
                 Directory.CreateDirectory(pr.GetValue(models)!);
                 var path = Path.Combine(pr.GetValue(models)!, QueryLogPrior.FileName);

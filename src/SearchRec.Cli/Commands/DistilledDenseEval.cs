@@ -291,7 +291,7 @@ internal sealed class DistillState
         var options = new DeepTrainingOptions
         {
             Seed = _context.Seed, TextEpochs = _settings.Epochs,
-            ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), StringComparer.Ordinal),
+            ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), QueryTextComparer.Instance),
         };
         DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"fold {fold}: {m}"), pairs, negatives);
         Report($"fold {fold}: distilled tower in {dir} ({sw.Elapsed.TotalSeconds:F0} s for the fold)");
@@ -412,7 +412,7 @@ internal sealed class DistillState
         var options = new DeepTrainingOptions
         {
             Seed = seed, TextEpochs = r.Init is null ? _settings.Epochs : 0, InitialTextModel = r.Init, ResidualEpochs = r.Epochs, ResidualFusionWeight = r.FusionWeight, ResidualInBatch = r.InBatch,
-            ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), StringComparer.Ordinal),
+            ExcludeQueries = new HashSet<string>(_context.Queries.Select(q => q.Text.Trim()), QueryTextComparer.Instance),
         };
         DeepTraining.TrainText(_products.Value, [], dir, options, _tokenizer, m => Report($"{fold}: {label}{m}"), residualLists: lists);
     }

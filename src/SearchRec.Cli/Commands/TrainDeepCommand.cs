@@ -93,7 +93,7 @@ public sealed class TrainDeepCommand : ICliCommand
         if (evalQueries is not null)
         {
             queries = ReadQueries(evalQueries);
-            options.ExcludeQueries = new HashSet<string>(queries.Values, StringComparer.Ordinal);
+            options.ExcludeQueries = new HashSet<string>(queries.Values, QueryTextComparer.Instance);
         }
         options.Validate();
         if (catalogs.Length > 0)

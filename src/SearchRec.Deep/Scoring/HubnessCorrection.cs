@@ -38,7 +38,7 @@ public static class HubnessCorrection
     {
         Guard.NotNull(texts);
         Guard.Positive(count);
-        var excluded = new HashSet<string>(StringComparer.Ordinal);
+        var excluded = new HashSet<string>(QueryTextComparer.Instance);
         if (exclude is not null) foreach (var e in exclude) excluded.Add(e.Trim());
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<string>(Math.Min(count, 1 << 16));

@@ -89,7 +89,11 @@ public sealed class DeepTrainingOptions
     public TextFeaturizerOptions Text { get; set; } = new();
     /// <summary>Featurizer of the behaviour towers.</summary>
     public BehaviourFeaturizerOptions Behaviour { get; set; } = new();
-    /// <summary>Queries that derived pairs must never equal (e.g. the evaluation queries). Default none.</summary>
+    /// <summary>
+    /// Queries that derived pairs must never equal (e.g. the evaluation queries), compared with the set's own comparer:
+    /// give it <see cref="QueryTextComparer.Instance"/> so twins (traditional characters, full width, spacing) are
+    /// excluded too, as the CLI does. Default none.
+    /// </summary>
     public IReadOnlySet<string>? ExcludeQueries { get; set; }
 
     /// <summary>Throws naming the first bad field.</summary>
