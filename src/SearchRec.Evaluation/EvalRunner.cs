@@ -22,6 +22,14 @@ public sealed class EvalRunOptions
     /// <summary>Queries ranked in parallel (1 to 256). Default: the processor count.</summary>
     public int Parallelism { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Repeated cross-validation: the fold (and training) seeds of the cross-validated rankers, at most 20, distinct.
+    /// Each trained ranker is cross-validated once per seed and every query's metrics are averaged over the seeds, so
+    /// the figure does not hang on one split of a small query set; rankers without training run once. Null or empty:
+    /// the context's seed alone. The bootstrap and the permutation test use the context's seed.
+    /// </summary>
+    public IReadOnlyList<int>? FoldSeeds { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {
@@ -29,6 +37,9 @@ public sealed class EvalRunOptions
         if (Permutations is < 100 or > 1_000_000) throw new ArgumentException($"EvalRunOptions.Permutations must be between 100 and 1,000,000 (was {Permutations}).", nameof(Permutations));
         if (Resamples is < 100 or > 100_000) throw new ArgumentException($"EvalRunOptions.Resamples must be between 100 and 100,000 (was {Resamples}).", nameof(Resamples));
         if (Parallelism is < 1 or > 256) throw new ArgumentException($"EvalRunOptions.Parallelism must be between 1 and 256 (was {Parallelism}).", nameof(Parallelism));
+        if (FoldSeeds is { Count: > 20 }) throw new ArgumentException($"EvalRunOptions.FoldSeeds holds {FoldSeeds.Count} seeds; at most 20 are allowed.", nameof(FoldSeeds));
+        if (FoldSeeds is not null && FoldSeeds.Distinct().Count() != FoldSeeds.Count)
+            throw new ArgumentException($"EvalRunOptions.FoldSeeds repeats a seed ({string.Join(", ", FoldSeeds)}).", nameof(FoldSeeds));
     }
 }
 
@@ -50,14 +61,26 @@ public sealed record RankerResult(
     IReadOnlyDictionary<string, (double Low, double High)> Ci95,
     IReadOnlyDictionary<string, double> PValueVsFirst,
     IReadOnlyList<ReportSection> Sections,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>
+    /// With several fold seeds (<see cref="EvalRunOptions.FoldSeeds"/>), a cross-validated ranker's metrics at each
+    /// seed, in order; <see cref="Metrics"/> is then their per-query mean and <see cref="Run"/> the first seed's run.
+    /// Empty for a ranker without training or a single seed.
+    /// </summary>
+    public IReadOnlyList<(int Seed, RunMetrics Metrics)> BySeed { get; init; } = [];
+}
 
 /// <summary>The result of evaluating one or more rankers on the same queries and folds.</summary>
 /// <param name="QueryIds">The evaluated queries (those with a relevant judgment), in query-file order.</param>
 /// <param name="Rankers">The results, in the order asked; p-values compare each with the first.</param>
 /// <param name="Folds">Folds used for cross-validated rankers.</param>
 /// <param name="SkippedQueries">Queries in the query file without any relevant judgment (not evaluated).</param>
-public sealed record EvalOutcome(IReadOnlyList<string> QueryIds, IReadOnlyList<RankerResult> Rankers, int Folds, int SkippedQueries);
+public sealed record EvalOutcome(IReadOnlyList<string> QueryIds, IReadOnlyList<RankerResult> Rankers, int Folds, int SkippedQueries)
+{
+    /// <summary>The fold seeds cross-validated rankers were run with (one unless <see cref="EvalRunOptions.FoldSeeds"/> named several).</summary>
+    public IReadOnlyList<int> FoldSeeds { get; init; } = [];
+}
 
 /// <summary>Runs registered rankers over a query set and scores them; cross-validated rankers are trained per fold.</summary>
 public static class EvalRunner
@@ -77,41 +100,45 @@ public static class EvalRunner
         var judged = new List<EvalQuery>();
         foreach (var q in context.Queries) if (context.Qrels.HasRelevant(q.Id)) judged.Add(q);
         var ids = judged.ConvertAll(q => q.Id);
-        var folds = AssignFolds(ids.Count, context.Folds, context.Seed);
+        IReadOnlyList<int> seeds = options.FoldSeeds is { Count: > 0 } given ? given : [context.Seed];
 
         var results = new List<RankerResult>();
         foreach (var name in rankers)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var watch = Stopwatch.StartNew();
-            var run = new TrecRun(name);
-            var ranked = new IReadOnlyList<(string DocId, float Score)>[judged.Count];
+            TrecRun run;
+            RunMetrics metrics;
             var sections = new List<ReportSection>();
+            var bySeed = new List<(int, RunMetrics)>();
             if (registry.IsCrossValidated(name))
             {
-                for (var f = 0; f < context.Folds; f++)
+                run = null!;
+                foreach (var seed in seeds)
                 {
-                    var train = new List<EvalQuery>();
-                    var test = new List<int>();
-                    for (var i = 0; i < judged.Count; i++)
-                        if (folds[i] == f) test.Add(i); else train.Add(judged[i]);
-                    if (test.Count == 0) continue;
-                    progress?.Report(new EvalProgress(name, $"train fold {f + 1}/{context.Folds}", f, context.Folds));
-                    var ranker = registry.Train(name, context, train);
-                    CollectSections(ranker, sections, $" (fold {f + 1})");
-                    RankAll(ranker, judged, test, ranked, options, progress, $"rank fold {f + 1}/{context.Folds}", cancellationToken);
+                    // A copy of the context per seed: training randomness follows the seed too, caches stay shared.
+                    var seeded = seed == context.Seed ? context : context.WithSeed(seed);
+                    var label = seeds.Count > 1 ? $"seed {seed}, " : "";
+                    var seedRun = CrossValidate(registry, name, seeded, judged, ids, options, progress, label,
+                        bySeed.Count == 0 ? sections : null, cancellationToken);
+                    run ??= seedRun;
+                    bySeed.Add((seed, RunMetrics.Evaluate(seedRun, context.Qrels, ids)));
                 }
+                metrics = bySeed.Count == 1 ? bySeed[0].Item2 : RunMetrics.Mean(bySeed.ConvertAll(s => s.Item2));
+                if (bySeed.Count == 1) bySeed.Clear();
             }
             else
             {
+                run = new TrecRun(name);
+                var ranked = new IReadOnlyList<(string DocId, float Score)>[judged.Count];
                 var ranker = registry.Create(name, context);
                 CollectSections(ranker, sections, "");
                 var all = new List<int>(judged.Count);
                 for (var i = 0; i < judged.Count; i++) all.Add(i);
                 RankAll(ranker, judged, all, ranked, options, progress, "rank", cancellationToken);
+                for (var i = 0; i < judged.Count; i++) run.Set(ids[i], ranked[i] ?? []);
+                metrics = RunMetrics.Evaluate(run, context.Qrels, ids);
             }
-            for (var i = 0; i < judged.Count; i++) run.Set(ids[i], ranked[i] ?? []);
-            var metrics = RunMetrics.Evaluate(run, context.Qrels, ids);
             var ci = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
             var p = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var m in RunMetrics.Names)
@@ -120,9 +147,33 @@ public static class EvalRunner
                 if (results.Count > 0)
                     p[m] = SignificanceTests.PairedRandomization(metrics.PerQuery(m), results[0].Metrics.PerQuery(m), options.Permutations, context.Seed);
             }
-            results.Add(new RankerResult(name, run, metrics, ci, p, sections, watch.Elapsed));
+            results.Add(new RankerResult(name, run, metrics, ci, p, sections, watch.Elapsed) { BySeed = bySeed });
         }
-        return new EvalOutcome(ids, results, context.Folds, context.Queries.Count - judged.Count);
+        return new EvalOutcome(ids, results, context.Folds, context.Queries.Count - judged.Count) { FoldSeeds = seeds };
+    }
+
+    // One cross-validation of a trained ranker at the context's seed: its run over every judged query.
+    private static TrecRun CrossValidate(EvalRankerRegistry registry, string name, EvalContext context, List<EvalQuery> judged,
+        List<string> ids, EvalRunOptions options, IProgress<EvalProgress>? progress, string label, List<ReportSection>? sections,
+        CancellationToken cancellationToken)
+    {
+        var folds = AssignFolds(ids.Count, context.Folds, context.Seed);
+        var ranked = new IReadOnlyList<(string DocId, float Score)>[judged.Count];
+        for (var f = 0; f < context.Folds; f++)
+        {
+            var train = new List<EvalQuery>();
+            var test = new List<int>();
+            for (var i = 0; i < judged.Count; i++)
+                if (folds[i] == f) test.Add(i); else train.Add(judged[i]);
+            if (test.Count == 0) continue;
+            progress?.Report(new EvalProgress(name, $"{label}train fold {f + 1}/{context.Folds}", f, context.Folds));
+            var ranker = registry.Train(name, context, train);
+            if (sections is not null) CollectSections(ranker, sections, $" (fold {f + 1})");
+            RankAll(ranker, judged, test, ranked, options, progress, $"{label}rank fold {f + 1}/{context.Folds}", cancellationToken);
+        }
+        var run = new TrecRun(name);
+        for (var i = 0; i < judged.Count; i++) run.Set(ids[i], ranked[i] ?? []);
+        return run;
     }
 
     /// <summary>

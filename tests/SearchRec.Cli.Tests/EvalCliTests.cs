@@ -232,6 +232,33 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_with_several_fold_seeds_prints_each_seeds_figure_for_trained_rankers()
+    {
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25,weighted", "--seeds", "5,6", "--folds", "2", "--json", "--depth", "50",
+            "--run-out", _shop.File("seeds/run.trec"), "--report", _shop.File("seeds/report.html"));
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.False(lines[0].TryGetProperty("by_seed", out _));
+        var bySeed = lines[1].GetProperty("by_seed");
+        var at5 = bySeed.GetProperty("5").GetProperty("ndcg@10").GetDouble();
+        var at6 = bySeed.GetProperty("6").GetProperty("ndcg@10").GetDouble();
+        Assert.Equal((at5 + at6) / 2, lines[1].GetProperty("metrics").GetProperty("ndcg@10").GetDouble(), 5);
+        Assert.Contains("cross-validated at fold seeds 5, 6", File.ReadAllText(_shop.File("seeds/report.html")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("42,x", "'x' is not a whole number")]
+    [InlineData("1,2,1", "1 is listed twice")]
+    public void Eval_refuses_bad_fold_seeds_naming_the_entry(string seeds, string expected)
+    {
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25", "--seeds", seeds);
+        Assert.Equal(2, code);
+        Assert.Contains("--seeds: " + expected, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),

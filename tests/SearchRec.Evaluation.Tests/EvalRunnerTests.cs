@@ -88,6 +88,55 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void With_several_fold_seeds_a_trained_ranker_is_cross_validated_at_each_and_every_query_averaged()
+    {
+        var (context, _) = Shop.Tiny(20);
+        var registry = new EvalRankerRegistry();
+        registry.Register("fixed", _ => new FixedRanker("fixed", q => ["d" + q[1..]]));
+        var seeded = new SeedDependentFactory();
+        registry.Register(seeded);
+
+        var outcome = EvalRunner.Run(registry, context, ["fixed", "seeded"], new EvalRunOptions { FoldSeeds = [3, 8], Permutations = 200, Resamples = 200 });
+
+        Assert.Equal([3, 8], outcome.FoldSeeds);
+        Assert.Equal([3, 3, 3, 3, 3, 8, 8, 8, 8, 8], seeded.SeedsTrained);
+        Assert.Empty(outcome.Rankers[0].BySeed);
+        var r = outcome.Rankers[1];
+        Assert.Equal([3, 8], r.BySeed.Select(s => s.Seed));
+        var alone = new[] { 3, 8 }.Select(s => EvalRunner.Run(registry, context.WithSeed(s), ["seeded"], new EvalRunOptions { Permutations = 200, Resamples = 200 }).Rankers[0]).ToArray();
+        Assert.NotEqual(alone[0].Metrics.PerQuery("ndcg@10"), alone[1].Metrics.PerQuery("ndcg@10"));
+        for (var k = 0; k < 2; k++) Assert.Equal(alone[k].Metrics.PerQuery("ndcg@10"), r.BySeed[k].Metrics.PerQuery("ndcg@10"));
+        for (var i = 0; i < outcome.QueryIds.Count; i++)
+            Assert.Equal((alone[0].Metrics.PerQuery("mrr@10")[i] + alone[1].Metrics.PerQuery("mrr@10")[i]) / 2, r.Metrics.PerQuery("mrr@10")[i], 12);
+        foreach (var q in outcome.QueryIds) Assert.Equal(alone[0].Run.DocIds(q), r.Run.DocIds(q));
+    }
+
+    [Fact]
+    public void Repeated_or_too_many_fold_seeds_are_refused_naming_the_field()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new EvalRunOptions { FoldSeeds = [1, 2, 1] }.Validate());
+        Assert.Contains("FoldSeeds repeats a seed", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => new EvalRunOptions { FoldSeeds = Enumerable.Range(0, 21).ToArray() }.Validate());
+        Assert.Contains("at most 20", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_context_with_another_seed_keeps_everything_else()
+    {
+        var (context, _) = Shop.Tiny(5);
+        var original = new EvalContext(context.Index, context.Catalog, context.Queries, context.Qrels)
+        {
+            ModelsDirectory = "m", EventFiles = ["e.csv"], Folds = 3, Seed = 1, OutOfDomainTraining = "o.jsonl",
+            OutOfDomainCatalog = ["c.jsonl"], OutOfDomainQueries = 7,
+        };
+        var copy = original.WithSeed(9).WithSeed(11);
+        Assert.Equal(11, copy.Seed);
+        Assert.Equal((original.ModelsDirectory, original.EventFiles, original.Folds, original.OutOfDomainTraining, original.OutOfDomainCatalog, original.OutOfDomainQueries),
+            (copy.ModelsDirectory, copy.EventFiles, copy.Folds, copy.OutOfDomainTraining, copy.OutOfDomainCatalog, copy.OutOfDomainQueries));
+        Assert.Same(original, copy.Root);
+    }
+
+    [Fact]
     public void The_registry_resolves_lists_and_all_and_names_known_rankers_when_one_is_unknown()
     {
         var registry = EvalRankerRegistry.CreateWithBuiltIns();
@@ -141,6 +190,21 @@ public sealed class EvalRunnerTests
         var n = 0;
         for (var i = s.IndexOf(part, StringComparison.Ordinal); i >= 0; i = s.IndexOf(part, i + 1, StringComparison.Ordinal)) n++;
         return n;
+    }
+
+    // Ranks a query's document first or second depending on the training seed and the query, so seeds differ.
+    private sealed class SeedDependentFactory : ICrossValidatedRankerFactory
+    {
+        public List<int> SeedsTrained { get; } = [];
+
+        public string Name => "seeded";
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            SeedsTrained.Add(context.Seed);
+            var seed = context.Seed;
+            return new FixedRanker("seeded", q => (int.Parse(q[1..], System.Globalization.CultureInfo.InvariantCulture) + seed) % 3 == 0 ? ["x", "d" + q[1..]] : ["d" + q[1..]]);
+        }
     }
 
     private sealed class RecordingFactory : ICrossValidatedRankerFactory

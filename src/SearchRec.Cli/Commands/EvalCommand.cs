@@ -42,10 +42,11 @@ public sealed class EvalCommand : ICliCommand
         var oodTrain = new Option<string?>("--ood-train") { Description = "Graded query–title JSON Lines (QBQTC dev.jsonl) giving extra, out-of-domain training groups to the *-qbqtc rankers." };
         var oodCatalog = new Option<string[]>("--ood-catalog") { Description = "More graded-pair JSON Lines whose titles join the out-of-domain catalog (e.g. QBQTC test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
         var oodQueries = new Option<int>("--ood-queries") { Description = "Out-of-domain training queries to use (the file's first ones with a relevant title).", DefaultValueFactory = _ => 2_000 };
+        var seeds = new Option<string?>("--seeds") { Description = "Repeated cross-validation: comma-separated fold seeds (e.g. 42,1,2); trained rankers are cross-validated at each and every query's metrics averaged over them. The first also seeds the bootstrap and the test, and writes the runs. Overrides --seed." };
         var limit = new Option<int>("--limit") { Description = "Evaluate only the first N queries of the file (0 = all).", DefaultValueFactory = _ => 0 };
 
         var cmd = new Command("eval", "Evaluate rankers on queries and TREC qrels: MRR@10, nDCG@10, Recall@100/1000, CIs, p-values, HTML report.");
-        foreach (var o in new Option[] { catalog, queries, qrels, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, limit, oodTrain, oodCatalog, oodQueries })
+        foreach (var o in new Option[] { catalog, queries, qrels, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, seeds, limit, oodTrain, oodCatalog, oodQueries })
             cmd.Options.Add(o);
         cmd.SetAction((pr, ct) => Task.FromResult(Execute(new Args(
             pr.GetValue(catalog) ?? [], pr.GetValue(queries)!, pr.GetValue(qrels)!, pr.GetValue(ranker)!, pr.GetValue(index),
@@ -55,6 +56,7 @@ public sealed class EvalCommand : ICliCommand
             OodTrain = pr.GetValue(oodTrain),
             OodCatalog = pr.GetValue(oodCatalog) ?? [],
             OodQueries = pr.GetValue(oodQueries),
+            Seeds = pr.GetValue(seeds),
         }, ct)));
         return cmd;
     }
@@ -65,6 +67,24 @@ public sealed class EvalCommand : ICliCommand
         public string? OodTrain { get; init; }
         public string[] OodCatalog { get; init; } = [];
         public int OodQueries { get; init; } = 2_000;
+        public string? Seeds { get; init; }
+    }
+
+    /// <summary>The fold seeds of <c>--seeds</c> ("42,1,2"), or null without it; throws naming a bad entry.</summary>
+    internal static IReadOnlyList<int>? ParseSeeds(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var result = new List<int>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s))
+                throw new ArgumentException($"--seeds: '{part}' is not a whole number (expected a comma-separated list such as 42,1,2)");
+            if (result.Contains(s)) throw new ArgumentException($"--seeds: {s} is listed twice");
+            result.Add(s);
+        }
+        if (result.Count > 20) throw new ArgumentException($"--seeds: {result.Count} seeds; at most 20 are allowed");
+        return result;
     }
 
     internal static int Execute(Args a, CancellationToken ct)
@@ -91,7 +111,8 @@ public sealed class EvalCommand : ICliCommand
         foreach (var f in a.OodCatalog) if (!File.Exists(f)) throw new FileNotFoundException($"--ood-catalog: {f}: file not found", f);
         if (a.OodQueries < 1) throw new ArgumentException($"--ood-queries must be at least 1 (was {a.OodQueries})");
         if (a.Models is not null && !Directory.Exists(a.Models)) throw new DirectoryNotFoundException($"--models: {a.Models}: directory not found");
-        var runOptions = new EvalRunOptions { Depth = a.Depth };
+        var foldSeeds = ParseSeeds(a.Seeds);
+        var runOptions = new EvalRunOptions { Depth = a.Depth, FoldSeeds = foldSeeds };
         runOptions.Validate();
 
         var registry = EvalRankerRegistry.Default;
@@ -110,7 +131,7 @@ public sealed class EvalCommand : ICliCommand
             ModelsDirectory = a.Models,
             EventFiles = a.Events,
             Folds = a.Folds,
-            Seed = a.Seed,
+            Seed = foldSeeds?[0] ?? a.Seed,
             OutOfDomainTraining = a.OodTrain,
             OutOfDomainCatalog = a.OodCatalog,
             OutOfDomainQueries = a.OodQueries,
@@ -196,9 +217,11 @@ public sealed class EvalCommand : ICliCommand
     private static void PrintTable(EvalOutcome outcome)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"{outcome.QueryIds.Count} queries" + (outcome.Rankers.Count > 1 ? $"; p = paired randomization test vs {Markup.Escape(outcome.Rankers[0].Name)}" : ""));
+            .Title($"{outcome.QueryIds.Count} queries" + (outcome.FoldSeeds.Count > 1 ? $"; trained rankers: mean of {outcome.FoldSeeds.Count} cross-validations" : "") + (outcome.Rankers.Count > 1 ? $"; p = paired randomization test vs {Markup.Escape(outcome.Rankers[0].Name)}" : ""));
         table.AddColumn("ranker");
         foreach (var m in RunMetrics.Names) table.AddColumn(new TableColumn(m).RightAligned());
+        var seeded = outcome.FoldSeeds.Count > 1;
+        if (seeded) table.AddColumn(new TableColumn($"ndcg@10 at seeds {string.Join(" / ", outcome.FoldSeeds)}").RightAligned());
         foreach (var r in outcome.Rankers)
         {
             var cells = new List<string> { Markup.Escape(r.Name) };
@@ -210,6 +233,8 @@ public sealed class EvalCommand : ICliCommand
                     cell += p < 0.05 ? $" [green]p={p:F4}[/]" : $" [grey]p={p:F4}[/]";
                 cells.Add(cell);
             }
+            if (seeded)
+                cells.Add(r.BySeed.Count == 0 ? "[grey](no training)[/]" : string.Join(" / ", r.BySeed.Select(s => s.Metrics.Mean("ndcg@10").ToString("F4", CultureInfo.InvariantCulture))));
             table.AddRow(cells.ToArray());
         }
         Consoles.Out().Write(table);
@@ -247,6 +272,17 @@ public sealed class EvalCommand : ICliCommand
             {
                 w.WriteStartObject("p_vs_first");
                 foreach (var (m, p) in r.PValueVsFirst) w.WriteNumber(m, Math.Round(p, 6));
+                w.WriteEndObject();
+            }
+            if (r.BySeed.Count > 0)
+            {
+                w.WriteStartObject("by_seed");
+                foreach (var (s, m) in r.BySeed)
+                {
+                    w.WriteStartObject(s.ToString(CultureInfo.InvariantCulture));
+                    foreach (var name in RunMetrics.Names) w.WriteNumber(name, Math.Round(m.Mean(name), 6));
+                    w.WriteEndObject();
+                }
                 w.WriteEndObject();
             }
             w.WriteNumber("seconds", Math.Round(r.Elapsed.TotalSeconds, 3));

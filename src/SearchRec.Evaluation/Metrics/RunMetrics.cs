@@ -53,6 +53,33 @@ public sealed class RunMetrics
         return new RunMetrics(queryIds, values);
     }
 
+    /// <summary>
+    /// The per-query mean of several evaluations of the same queries (repeated cross-validation: each query's value
+    /// averaged over the repeats).
+    /// </summary>
+    /// <exception cref="ArgumentException">The list is empty, or the evaluations cover different queries.</exception>
+    public static RunMetrics Mean(IReadOnlyList<RunMetrics> runs)
+    {
+        Guard.NotNull(runs);
+        if (runs.Count == 0) throw new ArgumentException("nothing to average", nameof(runs));
+        var ids = runs[0].QueryIds;
+        foreach (var r in runs)
+            if (!r.QueryIds.SequenceEqual(ids)) throw new ArgumentException("the evaluations cover different queries", nameof(runs));
+        var values = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var name in Names)
+        {
+            var sum = new double[ids.Count];
+            foreach (var r in runs)
+            {
+                var v = r._values[name];
+                for (var i = 0; i < sum.Length; i++) sum[i] += v[i];
+            }
+            for (var i = 0; i < sum.Length; i++) sum[i] /= runs.Count;
+            values[name] = sum;
+        }
+        return new RunMetrics(ids, values);
+    }
+
     /// <summary>The judged queries with a relevant document, in the order of <paramref name="queryIds"/>.</summary>
     public static IReadOnlyList<string> JudgedQueries(IEnumerable<string> queryIds, Qrels qrels)
     {

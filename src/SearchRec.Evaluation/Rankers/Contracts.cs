@@ -68,6 +68,7 @@ public sealed class EvalContext
         var byId = new Dictionary<string, EvalQuery>(StringComparer.Ordinal);
         foreach (var q in queries) byId[q.Id] = q;
         _queriesById = byId;
+        Root = this;
     }
 
     private readonly Dictionary<string, EvalQuery> _queriesById;
@@ -113,4 +114,25 @@ public sealed class EvalContext
 
     /// <summary>The query with this id, or null.</summary>
     public EvalQuery? Query(string queryId) => _queriesById.GetValueOrDefault(queryId);
+
+    /// <summary>
+    /// The context an evaluation started from: a <see cref="WithSeed"/> copy points at its original, so per-evaluation
+    /// caches (candidates, features) are shared across seeds.
+    /// </summary>
+    internal EvalContext Root { get; private init; } = null!;
+
+    /// <summary>This context with another seed (repeated cross-validation); everything else is the same.</summary>
+    public EvalContext WithSeed(int seed) => new(Index, Catalog, Queries, Qrels)
+    {
+        // Every init property is copied here; a new one must be added too.
+        ModelsDirectory = ModelsDirectory,
+        EventFiles = EventFiles,
+        Folds = Folds,
+        Seed = seed,
+        OutOfDomainTraining = OutOfDomainTraining,
+        OutOfDomainCatalog = OutOfDomainCatalog,
+        OutOfDomainQueries = OutOfDomainQueries,
+        Log = Log,
+        Root = Root,
+    };
 }

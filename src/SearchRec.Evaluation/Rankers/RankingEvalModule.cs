@@ -316,7 +316,7 @@ internal sealed class RankingEvalState
     /// </summary>
     internal static RankingEvalState For(EvalContext context, string[] without, bool towers = false)
     {
-        var variants = States.GetValue(context, _ => new ConcurrentDictionary<string, RankingEvalState>(StringComparer.Ordinal));
+        var variants = States.GetValue(context.Root, _ => new ConcurrentDictionary<string, RankingEvalState>(StringComparer.Ordinal));
         var key = string.Join(",", without.Order(StringComparer.Ordinal)) + (towers ? "|towers" : "");
         lock (variants) return variants.GetOrAdd(key, _ => new RankingEvalState(context, without, towers));
     }

@@ -40,7 +40,8 @@ public static class EvalReport
          .Append("td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}")
          .Append(".sig{color:#070;font-weight:bold}.ns{color:#888}.win{color:#070}.loss{color:#a00}img{max-width:100%}</style></head><body>");
         h.Append("<h1>SearchRec evaluation</h1><p>")
-         .Append(Enc($"{outcome.QueryIds.Count} queries with a relevant judgment ({outcome.SkippedQueries} without were skipped); {outcome.Folds} folds for trained rankers. "))
+         .Append(Enc($"{outcome.QueryIds.Count} queries with a relevant judgment ({outcome.SkippedQueries} without were skipped); {outcome.Folds} folds for trained rankers"
+             + (outcome.FoldSeeds.Count > 1 ? $", cross-validated at fold seeds {string.Join(", ", outcome.FoldSeeds)} with each query's metrics averaged over them (the run files are seed {outcome.FoldSeeds[0]}'s). " : ". ")))
          .Append("Queries: <code>").Append(Enc(info.Queries)).Append("</code>, qrels: <code>").Append(Enc(info.Qrels))
          .Append("</code>, catalog: <code>").Append(Enc(info.Catalog)).Append("</code>. Generated ")
          .Append(Enc(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture))).Append(".</p>");
