@@ -291,6 +291,23 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Term_level_fusion_chooses_a_weight_per_fold_and_ranks_every_query()
+    {
+        using var models = new TempDir();
+        var (trained, _, trainErr) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--models", models.Path, "--text-epochs", "1");
+        Assert.True(trained == 0, trainErr);
+        var run = _shop.File("terms/run.trec");
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-terms", "--folds", "2", "--models", models.Path, "--json",
+            "--run-out", run, "--report", _shop.File("terms/report.html"), "--depth", "50");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(stderr, "weight [0-9.]+ on the term score").Count);
+        using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+        Assert.Equal("bm25+dense-terms", json.RootElement.GetProperty("ranker").GetString());
+        Assert.Equal(File.ReadLines(_shop.File("queries.tsv")).Count(), File.ReadLines(run).Select(l => l.Split(' ')[0]).Distinct().Count());
+    }
+
+    [Fact]
     public void Distilled_fusion_with_a_bad_settings_field_exits_2_naming_the_field()
     {
         using var models = new TempDir();

@@ -65,6 +65,24 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void TheTermScoreIsOneWhenTheTitleHoldsEveryQueryWordAndLowerWhenOneIsMissing()
+    {
+        using var dir = new TempDir();
+        DeepTraining.TrainText(Products(), [], dir.Path, Small(epochs: 2));
+        using var tower = DeepScorer.Open(dir.Path);
+        var terms = new TermMatchScorer(tower);
+        // Product 5 is "机械键盘 青轴 游戏", product 1 "红色连衣裙 夏季 女装".
+        var s = terms.Score("机械键盘 游戏", ["5", "1", "no-such-product"]);
+        Assert.Equal(1f, s[0], 4);
+        Assert.True(s[1] < 0.999f, $"a title without the words scored {s[1]}");
+        Assert.Equal(0f, s[2]);
+        Assert.Equal(s, terms.Score("機械鍵盤 遊戲", ["5", "1", "no-such-product"]));
+        var partial = terms.Score("机械键盘 连衣裙", ["5"])[0];
+        Assert.InRange(partial, s[1], 0.999f);
+        Assert.Equal([0f], terms.Score("，。", ["5"]));
+    }
+
+    [Fact]
     public void TheFeaturizerGivesATraditionalTextTheIdsOfItsSimplifiedTwinUnlessFoldingIsOff()
     {
         var on = new TextFeaturizer(new TextFeaturizerOptions { Buckets = 4096 }, new SearchRec.Text.ChineseTokenizer());

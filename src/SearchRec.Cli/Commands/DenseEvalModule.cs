@@ -47,8 +47,67 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
             "bm25+dense-residual-ens at the weight the towers were trained for (residual.fusionWeight) (needs --models DIR/distill.json)");
         registry.RegisterExperimental(new FusionFactory("bm25+dense-residual-ens-nested", RecallFields.All, (c, train) => DistillState.For(c).ResidualEnsemble(train), nestedWeight: (c, train) => DistillState.For(c).NestedResidualWeight(train)),
             "bm25+dense-residual-ens with the weight chosen on training queries the teacher did not see (two half-teachers, an ensemble each; needs --models DIR/distill.json)");
+        registry.RegisterExperimental(new TermFusionFactory("bm25+dense-terms"),
+            "BM25 (all fields) + a term-level score from the text tower (mean over query words of the best cosine with a title word, each word encoded alone), fixed weight chosen on training folds (deep round ten; needs --models DIR holding one tower)");
+        registry.RegisterExperimental(new TermReorderFactory("bm25-top10-by-dense-terms"),
+            "BM25 with its top 10 re-sorted by the term-level score alone (diagnostic; needs --models DIR holding one tower)");
         registry.RegisterExperimental(new ReorderFactory("bm25-top10-by-dense-residual-ens", (c, train) => DistillState.For(c).ResidualEnsemble(train)),
             "BM25 with its top 10 re-sorted by the residual ensemble's mean cosine alone (diagnostic; needs --models DIR/distill.json)");
+    }
+
+    private sealed class TermFusionFactory(string name) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var scorer = DenseEvalModule.TermScorer(context);
+            var data = new List<DenseEvalModule.QueryCandidates>();
+            foreach (var q in trainQueries)
+                if (context.Qrels.HasRelevant(q.Id)) data.Add(DenseEvalModule.TermCandidates(context.Index, scorer, q.Id, q.Text, context.Qrels.For(q.Id), 200));
+            var alpha = DenseEvalModule.BestWeight(data);
+            context.Log?.Report($"{name}: weight {alpha:0.###} on the term score, chosen on {data.Count} training queries");
+            return new TermFusedRanker(name, context.Index, scorer, alpha);
+        }
+    }
+
+    private sealed class TermFusedRanker(string name, IProductRecall index, TermMatchScorer scorer, double alpha) : IEvalRanker
+    {
+        public string Name => name;
+
+        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
+        {
+            var c = DenseEvalModule.TermCandidates(index, scorer, queryId, query, new Dictionary<string, int>(), Math.Max(200, depth));
+            var fused = new (string, float)[c.Ids.Length];
+            for (var i = 0; i < fused.Length; i++) fused[i] = (c.Ids[i], (float)((1 - alpha) * c.Bm25[i] + alpha * c.Dense[i]));
+            return Enumerable.Range(0, fused.Length).OrderByDescending(i => fused[i].Item2).ThenBy(i => i).Take(depth).Select(i => fused[i]).ToList();
+        }
+    }
+
+    // Nothing is trained; a cross-validated factory only because experimental rankers are registered as one.
+    private sealed class TermReorderFactory(string name) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new TermReorderRanker(name, context.Index, DenseEvalModule.TermScorer(context));
+    }
+
+    private sealed class TermReorderRanker(string name, IProductRecall index, TermMatchScorer scorer) : IEvalRanker
+    {
+        public string Name => name;
+
+        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
+        {
+            var bm = index.Recall(new RecallRequest(query) { TopN = depth });
+            var top = Math.Min(10, bm.Count);
+            var ids = new string[top];
+            for (var i = 0; i < top; i++) ids[i] = bm[i].ProductId;
+            var s = scorer.Score(query, ids);
+            var result = new List<(string, float)>(bm.Count);
+            foreach (var i in Enumerable.Range(0, top).OrderByDescending(i => s[i]).ThenBy(i => i)) result.Add((ids[i], 2 + s[i]));
+            for (var i = top; i < bm.Count; i++) result.Add((bm[i].ProductId, -i));
+            return result;
+        }
     }
 
     private sealed class TowerDenseFactory(string name, Func<EvalContext, IReadOnlyList<EvalQuery>, IDenseScorer> tower) : ICrossValidatedRankerFactory
@@ -156,6 +215,26 @@ internal static class DenseEvalModule
         var dir = c.ModelsDirectory ?? throw new ArgumentException("the dense rankers need --models DIR (trained by 'searchrec train-deep').");
         // One scorer per models directory for the whole run (its ORT session is reused by every fold and thread).
         return Scorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<IDenseScorer>(() => DenseModels.Open(d))).Value;
+    }
+
+    private static readonly ConcurrentDictionary<string, Lazy<TermMatchScorer>> TermScorers = new(StringComparer.Ordinal);
+
+    internal static TermMatchScorer TermScorer(EvalContext c)
+    {
+        var dir = c.ModelsDirectory ?? throw new ArgumentException("the term-level rankers need --models DIR (one tower trained by 'searchrec train-deep').");
+        if (DenseModels.IsEnsemble(dir)) throw new ArgumentException($"the term-level rankers read one tower; {dir} holds an ensemble.");
+        return TermScorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<TermMatchScorer>(() => new TermMatchScorer(DeepScorer.Open(d)))).Value;
+    }
+
+    // BM25's top bmDepth with max-normalised BM25 and the term score in the Dense slot (no dense recall).
+    internal static QueryCandidates TermCandidates(IProductRecall index, TermMatchScorer scorer, string qid, string query, IReadOnlyDictionary<string, int> grades, int bmDepth)
+    {
+        var bm = index.Recall(new RecallRequest(query) { TopN = bmDepth });
+        var max = bm.Count > 0 && bm[0].Score > 0 ? bm[0].Score : 1f;
+        var ids = new string[bm.Count];
+        var bms = new float[bm.Count];
+        for (var i = 0; i < ids.Length; i++) { ids[i] = bm[i].ProductId; bms[i] = bm[i].Score / max; }
+        return new QueryCandidates(qid, ids, bms, scorer.Score(query, ids), grades);
     }
 
     internal static QueryCandidates Candidates(IProductRecall index, IDenseScorer scorer, string qid, string query, IReadOnlyDictionary<string, int> grades, int bmDepth, RecallFields fields = RecallFields.All)
