@@ -88,6 +88,28 @@ public sealed class TowerAveragedRankerTests : IDisposable
     }
 
     [Fact]
+    public void Each_towers_term_score_is_its_own_column_and_member_k_reads_tower_ks_as_deep_terms()
+    {
+        string[] dirs = [Tower("t-s1", 1), Tower("t-s7", 7)];
+        using var towers = TowerSet.Open(Path.Combine(Models("terms", dirs), "deep"));
+        var terms = towers.Scorers.Select(t => new TermMatchScorer(t)).ToArray();
+        var extractor = StandardFeatures.ForSearch(new FeatureSources { DeepTowers = towers, DeepTermTowers = terms });
+        Assert.True(extractor.Schema.IndexOf("deep_terms#1") >= 0 && extractor.Schema.IndexOf("deep_terms#2") >= 0);
+        var data = Data(extractor);
+        var member = TowerAveragedTrainer.MemberView(data, 1);
+        Assert.True(member.Schema.IndexOf("deep_terms") >= 0);
+        Assert.True(member.Schema.IndexOf("deep_terms#1") < 0 && member.Schema.IndexOf("deep_terms#2") < 0);
+        // The member's column is tower 2's score, row for row.
+        var combined = data.Schema.IndexOf("deep_terms#2");
+        var own = member.Schema.IndexOf("deep_terms");
+        for (var r = 0; r < data.Rows; r++)
+            Assert.Equal(data.Features[r * data.Schema.Count + combined], member.Features[r * member.Schema.Count + own]);
+        // A saved ranker that reads them is refused without the term scorers.
+        var e = Assert.Throws<ArgumentException>(() => StandardFeatures.ForSchema(extractor.Schema, new FeatureSources { DeepTowers = towers }));
+        Assert.Contains("deep_terms#k", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_tower_averaged_ranker_round_trips_through_the_ranker_store_with_identical_scores()
     {
         var (towers, model, data, _) = Trained();

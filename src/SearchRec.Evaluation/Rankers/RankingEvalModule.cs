@@ -54,6 +54,9 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers"),
             "LambdaMART trained once per tower named by --models' ensemble.json, each with that tower's deep feature; raw scores averaged");
         // Round 9: the comparison round 8 left out, one LambdaMART over every tower's deep columns at once.
+        // Round 10: each tower's term-level score (deep round ten) as one more per-tower column.
+        registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers-terms", terms: true),
+            "lambdamart-towers with each tower's term-level score (deep_terms#k: mean over query words of the best cosine with a title word) as one more column");
         registry.RegisterExperimental(new TowerColumnsFactory("lambdamart-towercols"),
             "One LambdaMART over the deep columns of every tower named by --models' ensemble.json (deep_query_item#1, #2, ...)");
     }
@@ -77,13 +80,13 @@ public sealed class RankingEvalModule : IEvalRankerModule
     /// The deployable <see cref="TowerAveragedRanker"/>, trained per fold: one feature matrix with each tower's deep
     /// columns (<see cref="TowerDeepFeatures"/>), one LambdaMART per tower on its view, raw scores averaged.
     /// </summary>
-    private sealed class TowerAveragedFactory(string name) : ICrossValidatedRankerFactory
+    private sealed class TowerAveragedFactory(string name, bool terms = false) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
-            var state = RankingEvalState.For(context, Ext, towers: true);
+            var state = RankingEvalState.For(context, Ext, towers: true, terms);
             var data = state.Dataset(trainQueries);
             var (model, importance) = TowerAveragedTrainer.Train(data, new LambdaMartOptions(), state.Towers!.Info(), context.Log is { } log ? log.Report : null);
             context.Log?.Report($"{name}: {model.Members.Count} members trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
@@ -225,7 +228,7 @@ internal sealed class RankingEvalState
 
     internal sealed record QueryCandidates(string[] Ids, int WindowCount, float[] Features, int Depth);
 
-    private RankingEvalState(EvalContext context, IReadOnlyCollection<string> without, bool towers)
+    private RankingEvalState(EvalContext context, IReadOnlyCollection<string> without, bool towers, bool terms)
     {
         _context = context;
         CollabModels? collab = null;
@@ -286,7 +289,13 @@ internal sealed class RankingEvalState
         // IDF of title bigrams from the evaluated catalog (titles only, no judgments).
         var titles = context.Catalog.Count > 0 || context.Index is not ProductIndex opened ? context.Catalog.Select(p => p.Title) : opened.Products().Select(p => p.Title);
         var stats = TitleBigramStats.Build(titles);
-        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepTowers = Towers, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats, Prior = prior, ListAndHead = true };
+        IReadOnlyList<TermMatchScorer>? termTowers = null;
+        if (terms)
+        {
+            if (Towers is null) throw new ArgumentException("the -terms rankers need --models holding ensemble.json naming the towers.");
+            termTowers = [.. Towers.Scorers.Select(t => new TermMatchScorer(t))];
+        }
+        var sources = new FeatureSources { Collab = collab, Products = context.Index.GetProduct, DeepText = deep, DeepTowers = Towers, DeepTermTowers = termTowers, DeepBehaviour = behaviour, Activity = activity, TitleStats = stats, Prior = prior, ListAndHead = true };
         if (saved is not null) Extractor = StandardFeatures.ForSchema(saved.Schema, sources);
         else
         {
@@ -314,11 +323,11 @@ internal sealed class RankingEvalState
     /// when a saved ranker fixes the schema). <paramref name="towers"/>: write the deep columns once per tower of the
     /// models folder's ensemble (<see cref="TowerDeepFeatures"/>; no saved ranker is used then).
     /// </summary>
-    internal static RankingEvalState For(EvalContext context, string[] without, bool towers = false)
+    internal static RankingEvalState For(EvalContext context, string[] without, bool towers = false, bool terms = false)
     {
         var variants = States.GetValue(context.Root, _ => new ConcurrentDictionary<string, RankingEvalState>(StringComparer.Ordinal));
-        var key = string.Join(",", without.Order(StringComparer.Ordinal)) + (towers ? "|towers" : "");
-        lock (variants) return variants.GetOrAdd(key, _ => new RankingEvalState(context, without, towers));
+        var key = string.Join(",", without.Order(StringComparer.Ordinal)) + (towers ? "|towers" : "") + (terms ? "|terms" : "");
+        lock (variants) return variants.GetOrAdd(key, _ => new RankingEvalState(context, without, towers, terms));
     }
 
     internal QueryCandidates Candidates(string queryId, string text, int depth)

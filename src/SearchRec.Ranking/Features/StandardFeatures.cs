@@ -25,6 +25,12 @@ public sealed class FeatureSources
     /// </summary>
     public TowerSet? DeepTowers { get; init; }
 
+    /// <summary>
+    /// One term-level scorer per tower of <see cref="DeepTowers"/>, in the same order (enables the <c>deep-terms</c>
+    /// group, <see cref="TowerTermFeatures"/>; ranking round 10). Requires <see cref="DeepTowers"/>.
+    /// </summary>
+    public IReadOnlyList<TermMatchScorer>? DeepTermTowers { get; init; }
+
     /// <summary>The behaviour two-tower scorer (enables user–item deep features).</summary>
     public BehaviourScorer? DeepBehaviour { get; init; }
 
@@ -87,6 +93,12 @@ public static class StandardFeatures
                 throw new ArgumentException($"The ranker reads the deep features of {towers} towers, but {sources.DeepTowers.Folder} names {sources.DeepTowers.Count}; give it the ensemble it was trained with.");
             if (needsBehaviour && sources.DeepBehaviour is null) throw new ArgumentException("The ranker uses deep user–item features, but no behaviour tower was loaded.");
             groups.Add(new TowerDeepFeatures(sources.DeepTowers.Scorers, needsBehaviour ? sources.DeepBehaviour : null));
+            if (schema.IndexOf(TowerDeepFeatures.ColumnName("deep_terms", 1)) >= 0)
+            {
+                if (sources.DeepTermTowers is null || sources.DeepTermTowers.Count != towers)
+                    throw new ArgumentException($"The ranker reads the term-level deep scores of {towers} towers (deep_terms#k), but no term scorers were loaded for them.");
+                groups.Add(new TowerTermFeatures(sources.DeepTermTowers));
+            }
             return new FeatureExtractor(groups);
         }
         if (needsText && sources.DeepText is null) throw new ArgumentException("The ranker uses deep query–item features, but no text tower was loaded (train it with `searchrec train-deep`).");
@@ -110,7 +122,14 @@ public static class StandardFeatures
         {
             if (s.DeepText is not null) throw new ArgumentException("FeatureSources.DeepTowers and FeatureSources.DeepText are exclusive: give one.");
             yield return new TowerDeepFeatures(s.DeepTowers.Scorers, s.DeepBehaviour);
+            if (s.DeepTermTowers is not null)
+            {
+                if (s.DeepTermTowers.Count != s.DeepTowers.Count)
+                    throw new ArgumentException($"FeatureSources.DeepTermTowers has {s.DeepTermTowers.Count} scorers for {s.DeepTowers.Count} towers.");
+                yield return new TowerTermFeatures(s.DeepTermTowers);
+            }
         }
+        else if (s.DeepTermTowers is not null) throw new ArgumentException("FeatureSources.DeepTermTowers needs FeatureSources.DeepTowers.");
         else if (s.DeepText is not null || s.DeepBehaviour is not null) yield return new DeepFeatures(s.DeepText, s.DeepBehaviour);
     }
 }

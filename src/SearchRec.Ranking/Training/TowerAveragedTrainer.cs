@@ -73,7 +73,7 @@ public static class TowerAveragedTrainer
         var hash = name.LastIndexOf('#');
         if (hash <= 0 || !int.TryParse(name.AsSpan(hash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var tower) || tower < 1) return (name, 0);
         var baseName = name[..hash];
-        return Array.IndexOf(TowerDeepFeatures.TextNames, baseName) >= 0 ? (baseName, tower) : (name, 0);
+        return Array.IndexOf(TowerDeepFeatures.TextNames, baseName) >= 0 || baseName == TowerTermFeatures.BaseName ? (baseName, tower) : (name, 0);
     }
 
     /// <summary>
