@@ -89,25 +89,7 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
     {
         public string Name => name;
 
-        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new TermReorderRanker(name, context.Index, DenseEvalModule.TermScorer(context));
-    }
-
-    private sealed class TermReorderRanker(string name, IProductRecall index, TermMatchScorer scorer) : IEvalRanker
-    {
-        public string Name => name;
-
-        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
-        {
-            var bm = index.Recall(new RecallRequest(query) { TopN = depth });
-            var top = Math.Min(10, bm.Count);
-            var ids = new string[top];
-            for (var i = 0; i < top; i++) ids[i] = bm[i].ProductId;
-            var s = scorer.Score(query, ids);
-            var result = new List<(string, float)>(bm.Count);
-            foreach (var i in Enumerable.Range(0, top).OrderByDescending(i => s[i]).ThenBy(i => i)) result.Add((ids[i], 2 + s[i]));
-            for (var i = top; i < bm.Count; i++) result.Add((bm[i].ProductId, -i));
-            return result;
-        }
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new ReorderRanker(name, context.Index, DenseEvalModule.TermScorer(context).Score);
     }
 
     private sealed class TowerDenseFactory(string name, Func<EvalContext, IReadOnlyList<EvalQuery>, IDenseScorer> tower) : ICrossValidatedRankerFactory
@@ -121,10 +103,11 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
     {
         public string Name => name;
 
-        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new ReorderRanker(Name, context.Index, tower(context, trainQueries));
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => new ReorderRanker(Name, context.Index, tower(context, trainQueries).Score);
     }
 
-    private sealed class ReorderRanker(string name, IProductRecall index, IDenseScorer scorer) : IEvalRanker
+    // BM25's top 10 re-sorted by a score alone (query, ids → one score per id), BM25's order below them.
+    private sealed class ReorderRanker(string name, IProductRecall index, Func<string, IReadOnlyList<string>, float[]> score) : IEvalRanker
     {
         public string Name => name;
 
@@ -134,7 +117,7 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
             var top = Math.Min(10, bm.Count);
             var ids = new string[top];
             for (var i = 0; i < top; i++) ids[i] = bm[i].ProductId;
-            var dense = scorer.Score(query, ids);
+            var dense = score(query, ids);
             var result = new List<(string, float)>(bm.Count);
             // Top 10 by the deep score (stable on ties), then BM25's order below them.
             foreach (var i in Enumerable.Range(0, top).OrderByDescending(i => dense[i]).ThenBy(i => i)) result.Add((ids[i], 2 + dense[i]));
