@@ -62,25 +62,10 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
             var scorer = DenseEvalModule.TermScorer(context);
-            var data = new List<DenseEvalModule.QueryCandidates>();
-            foreach (var q in trainQueries)
-                if (context.Qrels.HasRelevant(q.Id)) data.Add(DenseEvalModule.TermCandidates(context.Index, scorer, q.Id, q.Text, context.Qrels.For(q.Id), 200));
-            var alpha = DenseEvalModule.BestWeight(data);
-            context.Log?.Report($"{name}: weight {alpha:0.###} on the term score, chosen on {data.Count} training queries");
-            return new TermFusedRanker(name, context.Index, scorer, alpha);
-        }
-    }
-
-    private sealed class TermFusedRanker(string name, IProductRecall index, TermMatchScorer scorer, double alpha) : IEvalRanker
-    {
-        public string Name => name;
-
-        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
-        {
-            var c = DenseEvalModule.TermCandidates(index, scorer, queryId, query, new Dictionary<string, int>(), Math.Max(200, depth));
-            var fused = new (string, float)[c.Ids.Length];
-            for (var i = 0; i < fused.Length; i++) fused[i] = (c.Ids[i], (float)((1 - alpha) * c.Bm25[i] + alpha * c.Dense[i]));
-            return Enumerable.Range(0, fused.Length).OrderByDescending(i => fused[i].Item2).ThenBy(i => i).Take(depth).Select(i => fused[i]).ToList();
+            CandidateSource source = (qid, query, grades, depth) => DenseEvalModule.TermCandidates(context.Index, scorer, qid, query, grades, depth);
+            var (alpha, queries) = WeightOnTraining(context, trainQueries, source);
+            context.Log?.Report($"{name}: weight {alpha:0.###} on the term score, chosen on {queries} training queries");
+            return new FusedRanker(name, source, alpha);
         }
     }
 
@@ -142,37 +127,45 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
             var scorer = tower(context, trainQueries);
+            CandidateSource source = (qid, query, grades, depth) => DenseEvalModule.Candidates(context.Index, scorer, qid, query, grades, depth, fields);
             if (nestedWeight is not null)
             {
                 var w = nestedWeight(context, trainQueries);
                 context.Log?.Report($"{name}: weight {w:0.###} on the deep score, chosen on training queries the teacher did not see");
-                return new FusedRanker(name, fields, context.Index, scorer, w);
+                return new FusedRanker(name, source, w);
             }
             if (fixedWeight is not null)
             {
                 var w = fixedWeight(context);
                 context.Log?.Report($"{name}: fixed weight {w:0.###} on the deep score");
-                return new FusedRanker(name, fields, context.Index, scorer, w);
+                return new FusedRanker(name, source, w);
             }
-            var data = new List<DenseEvalModule.QueryCandidates>();
-            foreach (var q in trainQueries)
-            {
-                if (!context.Qrels.HasRelevant(q.Id)) continue;
-                data.Add(DenseEvalModule.Candidates(context.Index, scorer, q.Id, q.Text, context.Qrels.For(q.Id), 200, fields));
-            }
-            var alpha = DenseEvalModule.BestWeight(data);
-            context.Log?.Report($"{name}: weight {alpha:0.###} on the deep score, chosen on {data.Count} training queries");
-            return new FusedRanker(name, fields, context.Index, scorer, alpha);
+            var (alpha, queries) = WeightOnTraining(context, trainQueries, source);
+            context.Log?.Report($"{name}: weight {alpha:0.###} on the deep score, chosen on {queries} training queries");
+            return new FusedRanker(name, source, alpha);
         }
     }
 
-    private sealed class FusedRanker(string name, RecallFields fields, IProductRecall index, IDenseScorer scorer, double alpha) : IEvalRanker
+    // One query's candidates (ids, normalised BM25, second score) with its grades, BM25 read to the given depth.
+    private delegate DenseEvalModule.QueryCandidates CandidateSource(string qid, string query, IReadOnlyDictionary<string, int> grades, int depth);
+
+    // The fusion weight with the best nDCG@10 on the judged training queries (BM25's top 200 each), and their count.
+    private static (double Weight, int Queries) WeightOnTraining(EvalContext context, IReadOnlyList<EvalQuery> trainQueries, CandidateSource source)
+    {
+        var data = new List<DenseEvalModule.QueryCandidates>();
+        foreach (var q in trainQueries)
+            if (context.Qrels.HasRelevant(q.Id)) data.Add(source(q.Id, q.Text, context.Qrels.For(q.Id), 200));
+        return (DenseEvalModule.BestWeight(data), data.Count);
+    }
+
+    // (1 − alpha) · normalised BM25 + alpha · the second score, over the source's candidates.
+    private sealed class FusedRanker(string name, CandidateSource source, double alpha) : IEvalRanker
     {
         public string Name => name;
 
         public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
         {
-            var c = DenseEvalModule.Candidates(index, scorer, queryId, query, new Dictionary<string, int>(), Math.Max(200, depth), fields);
+            var c = source(queryId, query, new Dictionary<string, int>(), Math.Max(200, depth));
             var fused = new (string, float)[c.Ids.Length];
             for (var i = 0; i < fused.Length; i++) fused[i] = (c.Ids[i], (float)((1 - alpha) * c.Bm25[i] + alpha * c.Dense[i]));
             var order = Enumerable.Range(0, fused.Length).OrderByDescending(i => fused[i].Item2).ThenBy(i => i).Take(depth);
