@@ -181,6 +181,25 @@ public sealed class ModelTests
 public sealed class LightGbmTests
 {
     [Fact]
+    public void NDCG_truncation_reaches_FastTree_and_changes_the_trees()
+    {
+        // 25 candidates per query: with a cut at 2 the swaps below rank 2 carry no gradient, so the trees must differ.
+        var data = SyntheticData.Make(30, 25, seed: 12);
+        var score = (LambdaMartOptions o) =>
+        {
+            var (model, _) = LambdaMartTrainer.Train(data, o);
+            var s = new float[data.Rows];
+            model.Score(data.Features, data.Rows, s);
+            return s;
+        };
+        var deep = score(new LambdaMartOptions { Trees = 20, Leaves = 8, MinRowsPerLeaf = 5, LearningRate = 0.2 });
+        var again = score(new LambdaMartOptions { Trees = 20, Leaves = 8, MinRowsPerLeaf = 5, LearningRate = 0.2 });
+        var cut = score(new LambdaMartOptions { Trees = 20, Leaves = 8, MinRowsPerLeaf = 5, LearningRate = 0.2, NdcgTruncation = 2 });
+        Assert.Equal(deep, again);
+        Assert.NotEqual(deep, cut);
+    }
+
+    [Fact]
     public void LightGBM_engine_trains_trees_that_score_as_MLNET_does()
     {
         var data = SyntheticData.Make(30, 25, seed: 11);

@@ -57,6 +57,9 @@ public sealed class RankingEvalModule : IEvalRankerModule
         // Round 10: each tower's term-level score (deep round ten) as one more per-tower column.
         registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers-terms", terms: true),
             "lambdamart-towers with each tower's term-level score (deep_terms#k: mean over query words of the best cosine with a title word) as one more column");
+        // Round 11: LambdaMART's gradients follow nDCG cut at the measured depth (10) instead of FastTree's default 100.
+        registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers-t10", options: new LambdaMartOptions { NdcgTruncation = 10 }),
+            "lambdamart-towers with FastTree's nDCG truncation at 10 (the measured depth) instead of 100");
         registry.RegisterExperimental(new TowerColumnsFactory("lambdamart-towercols"),
             "One LambdaMART over the deep columns of every tower named by --models' ensemble.json (deep_query_item#1, #2, ...)");
     }
@@ -80,7 +83,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
     /// The deployable <see cref="TowerAveragedRanker"/>, trained per fold: one feature matrix with each tower's deep
     /// columns (<see cref="TowerDeepFeatures"/>), one LambdaMART per tower on its view, raw scores averaged.
     /// </summary>
-    private sealed class TowerAveragedFactory(string name, bool terms = false) : ICrossValidatedRankerFactory
+    private sealed class TowerAveragedFactory(string name, bool terms = false, LambdaMartOptions? options = null) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
@@ -88,7 +91,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
         {
             var state = RankingEvalState.For(context, Ext, towers: true, terms);
             var data = state.Dataset(trainQueries);
-            var (model, importance) = TowerAveragedTrainer.Train(data, new LambdaMartOptions(), state.Towers!.Info(), context.Log is { } log ? log.Report : null);
+            var (model, importance) = TowerAveragedTrainer.Train(data, options ?? new LambdaMartOptions(), state.Towers!.Info(), context.Log is { } log ? log.Report : null);
             context.Log?.Report($"{name}: {model.Members.Count} members trained on {data.Groups.Count} queries, {data.Rows:N0} rows");
             return new PipelineEvalRanker(name, state, model, importance);
         }
