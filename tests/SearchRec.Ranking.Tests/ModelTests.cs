@@ -200,6 +200,34 @@ public sealed class LightGbmTests
     }
 
     [Fact]
+    public void With_one_relevant_item_per_query_the_NDCG_truncation_changes_nothing()
+    {
+        // FastTree's truncation only sets each query's ideal-DCG normaliser (ranking round 11, docs/ranking.md), and
+        // with a single relevant item that is the same at every cut-off: ecom-search's qrels are like this.
+        var graded = SyntheticData.Make(30, 25, seed: 13);
+        var b = new RankingDatasetBuilder(graded.Schema);
+        foreach (var g in graded.Groups)
+        {
+            var labels = new float[g.Count];
+            var best = 0;
+            for (var r = 1; r < g.Count; r++)
+                if (graded.Row(g.Start + r)[0] > graded.Row(g.Start + best)[0]) best = r;
+            labels[best] = 1;
+            b.Add(g.QueryId, graded.Features.AsSpan(g.Start * graded.Schema.Count, g.Count * graded.Schema.Count), labels,
+                graded.Items.AsSpan(g.Start, g.Count), new Dictionary<string, int> { [graded.Items[g.Start + best]] = 1 });
+        }
+        var single = b.Build();
+        var score = (int cut) =>
+        {
+            var (model, _) = LambdaMartTrainer.Train(single, new LambdaMartOptions { Trees = 20, Leaves = 8, MinRowsPerLeaf = 5, LearningRate = 0.2, NdcgTruncation = cut });
+            var s = new float[single.Rows];
+            model.Score(single.Features, single.Rows, s);
+            return s;
+        };
+        Assert.Equal(score(100), score(2));
+    }
+
+    [Fact]
     public void LightGBM_engine_trains_trees_that_score_as_MLNET_does()
     {
         var data = SyntheticData.Make(30, 25, seed: 11);
