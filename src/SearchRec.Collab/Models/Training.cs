@@ -235,14 +235,18 @@ internal static class AlsTrainer
         return (tStart, tCol, tConf);
     }
 
-    /// <summary>Σ y yᵀ + reg·I over the rows of <paramref name="m"/>, summed per thread then merged.</summary>
+    /// <summary>
+    /// Σ y yᵀ + reg·I over the rows of <paramref name="m"/>: 32 row chunks summed in parallel, then added in chunk
+    /// order, so the floats (and the whole ALS run) depend neither on thread scheduling nor on the thread count.
+    /// </summary>
     internal static float[] Gram(float[] m, int rows, int f, float reg, ParallelOptions opts)
     {
-        var g = new float[f * f];
-        var gate = new Lock();
-        int chunks = Math.Max(1, opts.MaxDegreeOfParallelism * 4);
-        Parallel.For(0, chunks, opts, () => new float[f * f], (c, _, local) =>
+        // A fixed chunk count (not one per thread) keeps the result the same on machines with other core counts.
+        const int chunks = 32;
+        var partial = new float[chunks][];
+        Parallel.For(0, chunks, opts, c =>
         {
+            var local = partial[c] = new float[f * f];
             int lo = (int)((long)rows * c / chunks), hi = (int)((long)rows * (c + 1) / chunks);
             for (int r = lo; r < hi; r++)
             {
@@ -250,8 +254,9 @@ internal static class AlsTrainer
                 for (int a = 0; a < f; a++)
                     if (y[a] != 0f) TensorPrimitives.MultiplyAdd(y, y[a], local.AsSpan(a * f, f), local.AsSpan(a * f, f));
             }
-            return local;
-        }, local => { lock (gate) TensorPrimitives.Add(g, local, g); });
+        });
+        var g = partial[0];
+        for (int c = 1; c < chunks; c++) TensorPrimitives.Add(g, partial[c], g);
         for (int a = 0; a < f; a++) g[a * f + a] += reg;
         return g;
     }
