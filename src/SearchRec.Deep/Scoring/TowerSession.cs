@@ -123,8 +123,8 @@ internal sealed class TowerSession : IDisposable
     public void Encode(long[] ids, float[] weights, int batch, int length, Span<float> output)
     {
         var n = batch * length;
-        using var idv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ids.AsMemory(0, n), [batch, length]);
-        using var wv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, weights.AsMemory(0, n), [batch, length]);
+        using var idv = Aligned(ids.AsSpan(0, n), [batch, length]);
+        using var wv = Aligned(weights.AsSpan(0, n), [batch, length]);
         using var res = _session.Run(Run, _inputNames, [idv, wv], _outputNames);
         res[0].GetTensorDataAsSpan<float>()[..(batch * Dim)].CopyTo(output);
     }
@@ -134,12 +134,25 @@ internal sealed class TowerSession : IDisposable
     {
         if (TextDim == 0) throw new InvalidOperationException($"ONNX model '{Path}' was opened without a text input.");
         var n = batch * length;
-        using var idv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ids.AsMemory(0, n), [batch, length]);
-        using var wv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, weights.AsMemory(0, n), [batch, length]);
-        using var tv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, text.AsMemory(0, batch * TextDim), [batch, TextDim]);
-        using var hv = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, hasText.AsMemory(0, batch), [batch, 1]);
+        using var idv = Aligned(ids.AsSpan(0, n), [batch, length]);
+        using var wv = Aligned(weights.AsSpan(0, n), [batch, length]);
+        using var tv = Aligned(text.AsSpan(0, batch * TextDim), [batch, TextDim]);
+        using var hv = Aligned(hasText.AsSpan(0, batch), [batch, 1]);
         using var res = _session.Run(Run, _sideInputNames, [idv, wv, tv, hv], _outputNames);
         res[0].GetTensorDataAsSpan<float>()[..(batch * Dim)].CopyTo(output);
+    }
+
+    /// <summary>
+    /// A copy of the input in ONNX Runtime's own (aligned) memory. Tensors over managed arrays made the outputs
+    /// depend, in the last bits, on where the garbage collector had put the arrays, so the same user could get a
+    /// different vector in another process and a retrained ranker differed from run to run.
+    /// </summary>
+    private static OrtValue Aligned<T>(ReadOnlySpan<T> data, long[] shape) where T : unmanaged
+    {
+        var type = typeof(T) == typeof(long) ? Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 : Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float;
+        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
+        data.CopyTo(value.GetTensorMutableDataAsSpan<T>());
+        return value;
     }
 
     private static string FirstLine(string s)
