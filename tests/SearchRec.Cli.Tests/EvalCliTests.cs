@@ -56,6 +56,25 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Train_ranker_next_item_mode_prints_every_model_and_writes_an_html_report_beside_the_ranker()
+    {
+        using var outDir = new TempDir();
+        var users = outDir.File("users.txt");
+        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", users).Code);
+        var models = Path.Combine(outDir.Path, "next");
+        var (code, output, err) = Run(new TrainRankerCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
+            "--models", models, "--inner-cuts", "3", "--tower-epochs", "0", "--no-grid");
+        Assert.True(code == 0, err);
+        foreach (var model in new[] { "repeat", "blend", "oracle-pool", "fused-lambdamart", "fused-linear" })
+            Assert.Contains(model, output, StringComparison.Ordinal);
+        var html = File.ReadAllText(Path.Combine(models, "next-item-report.html"));
+        Assert.Contains("<td>fused-lambdamart</td>", html, StringComparison.Ordinal);
+        Assert.Contains("paired randomisation test against", html, StringComparison.Ordinal);
+        Assert.Contains("src=\"data:image/png;base64,", html, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(models, "ranker.json")));
+    }
+
+    [Fact]
     public void Generate_writes_every_file_of_the_shop()
     {
         foreach (var name in new[] { "catalog.jsonl", "events.csv", "queries.tsv", "qrels.tsv", "queries-users.tsv", "users.jsonl" })

@@ -7,6 +7,7 @@ using SearchRec.Core;
 using SearchRec.Core.Catalog;
 using SearchRec.Deep.Scoring;
 using SearchRec.Deep.Training;
+using SearchRec.Evaluation.Reports;
 using SearchRec.Evaluation.Metrics;
 using SearchRec.Evaluation.Recommendation;
 using SearchRec.Ranking.NextItem;
@@ -325,19 +326,20 @@ public sealed class TrainRankerCommand : ICliCommand
             var final = SourcesAt(cut, "cut");
             var split = RecSplit.Create(events, cut, test);
             Log($"scoring {split.Test.Count} test users");
-            var perUser = new Dictionary<string, double[]>(StringComparer.Ordinal);
-            var results = new Dictionary<string, double[]>(StringComparer.Ordinal); // hr10, ndcg10, hr20, recall20, ndcg20
+            string[] metricNames = ["hr@10", "ndcg@10", "hr@20", "recall@20", "ndcg@20"];
+            var perUser = new Dictionary<string, Dictionary<string, double[]>>(StringComparer.Ordinal); // model → metric → per user
+            var results = new Dictionary<string, double[]>(StringComparer.Ordinal); // sums in metricNames' order
             void Add(string name, int u, IReadOnlyList<long> ranked, HashSet<long> truth)
             {
                 var grades = truth.ToDictionary(i => i, _ => 1);
-                if (!results.TryGetValue(name, out var r)) { results[name] = r = new double[5]; perUser[name] = new double[split.Test.Count]; }
-                r[0] += RankingMetrics.HitRate(ranked, grades, 10);
-                r[1] += RankingMetrics.Ndcg(ranked, grades, 10);
-                r[2] += RankingMetrics.HitRate(ranked, grades, 20);
-                r[3] += RankingMetrics.Recall(ranked, grades, 20);
-                var n20 = RankingMetrics.Ndcg(ranked, grades, 20);
-                r[4] += n20;
-                perUser[name][u] = n20;
+                if (!results.TryGetValue(name, out var r))
+                {
+                    results[name] = r = new double[metricNames.Length];
+                    perUser[name] = metricNames.ToDictionary(m => m, _ => new double[split.Test.Count], StringComparer.Ordinal);
+                }
+                double[] v = [RankingMetrics.HitRate(ranked, grades, 10), RankingMetrics.Ndcg(ranked, grades, 10), RankingMetrics.HitRate(ranked, grades, 20),
+                    RankingMetrics.Recall(ranked, grades, 20), RankingMetrics.Ndcg(ranked, grades, 20)];
+                for (var k = 0; k < v.Length; k++) { r[k] += v[k]; perUser[name][metricNames[k]][u] = v[k]; }
             }
             double poolTruths = 0, allTruths = 0, poolUsers = 0, poolSize = 0;
             for (var u = 0; u < split.Test.Count; u++)
@@ -368,10 +370,12 @@ public sealed class TrainRankerCommand : ICliCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-20} {r[0] / users,7:F4} {r[1] / users,8:F4} {r[2] / users,7:F4} {r[3] / users,7:F4} {r[4] / users,8:F4}"));
             Console.WriteLine("(oracle-pool: the pool's truth items first, the most any re-ranking of this pool can reach)");
             var fused = results["fused-lambdamart"][4];
+            var runs = results.Keys.Select(n => new RecModelRun(n, perUser[n])).ToList();
+            var bestSingle = CollabModels.ScorerNames.Where(n => n != "blend").OrderByDescending(n => results[n][4]).First();
             foreach (var (label, names) in new[] { ("best single", CollabModels.ScorerNames.Where(n => n != "blend").ToArray()), ("best incl. blend", CollabModels.ScorerNames.ToArray()) })
             {
                 var best = names.OrderByDescending(n => results[n][4]).First();
-                var p = PairedTest.RandomizationPValue(perUser["fused-lambdamart"], perUser[best]);
+                var p = RecReport.Summarize(runs, best, ["ndcg@20"])["fused-lambdamart"]["ndcg@20"].PValue;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"fused-lambdamart NDCG@20 {fused / users:F4} vs {label} ({best}) {results[best][4] / users:F4}: {(results[best][4] > 0 ? (fused / results[best][4] - 1) * 100 : 0):+0.0;-0.0}% (paired randomisation p = {p:F4})"));
             }
@@ -386,7 +390,12 @@ public sealed class TrainRankerCommand : ICliCommand
             foreach (var (name, r) in results)
                 card.Metrics[name] = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["hr@20"] = r[2] / users, ["ndcg@20"] = r[4] / users, ["ndcg@10"] = r[1] / users };
             RankerStore.Save(combiners["lambdamart"], outDir, card);
-            Log($"saved next-item LambdaMART to {outDir}");
+            var reportPath = Path.Combine(outDir, "next-item-report.html");
+            RecReport.Write(reportPath, "SearchRec next-item ranking", [
+                string.Create(CultureInfo.InvariantCulture, $"Events: {string.Join(", ", eventFiles)}; cut {DateTimeOffset.FromUnixTimeSeconds(cut):yyyy-MM-dd HH:mm}Z; {split.Test.Count} test users from {testUsersFile}; truth: every item a test user touches in the {horizon / 3600.0:F1} h after the cut."),
+                string.Create(CultureInfo.InvariantCulture, $"Candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items); {poolTruths / Math.Max(1, allTruths):P1} of the test truths are in the pool. fused-*: combiners trained on {settings.InnerCuts} inner cuts before the cut (LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}, chosen on the latest inner cut). oracle-pool: the pool's truths first, the bound of any re-ranking of this pool."),
+            ], runs, bestSingle, metricNames);
+            Log($"saved next-item LambdaMART to {outDir}; report {reportPath}");
             return 0;
         }
         finally

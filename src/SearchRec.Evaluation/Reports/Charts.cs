@@ -9,22 +9,36 @@ internal static class Charts
     /// <summary>One bar per ranker for a metric, with its 95% interval as whiskers.</summary>
     public static byte[] MetricBars(EvalOutcome outcome, string metric)
     {
-        var plot = new Plot();
         var n = outcome.Rankers.Count;
-        var xs = new double[n];
+        var names = new string[n];
         var ys = new double[n];
+        var lows = new double[n];
+        var highs = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var r = outcome.Rankers[i];
+            names[i] = r.Name;
+            ys[i] = r.Metrics.Mean(metric);
+            (lows[i], highs[i]) = r.Ci95[metric];
+        }
+        return Bars(metric, names, ys, lows, highs);
+    }
+
+    /// <summary>One bar per name at its mean, whiskers from <paramref name="lows"/> to <paramref name="highs"/>.</summary>
+    public static byte[] Bars(string metric, IReadOnlyList<string> names, double[] ys, double[] lows, double[] highs)
+    {
+        var plot = new Plot();
+        var n = names.Count;
+        var xs = new double[n];
         var low = new double[n];
         var high = new double[n];
         var ticks = new Tick[n];
         for (var i = 0; i < n; i++)
         {
-            var r = outcome.Rankers[i];
             xs[i] = i;
-            ys[i] = r.Metrics.Mean(metric);
-            var (lo, hi) = r.Ci95[metric];
-            low[i] = Math.Max(0, ys[i] - lo);
-            high[i] = Math.Max(0, hi - ys[i]);
-            ticks[i] = new Tick(i, r.Name);
+            low[i] = Math.Max(0, ys[i] - lows[i]);
+            high[i] = Math.Max(0, highs[i] - ys[i]);
+            ticks[i] = new Tick(i, names[i]);
         }
         var bars = plot.Add.Bars(xs, ys);
         bars.Color = Colors.SteelBlue;

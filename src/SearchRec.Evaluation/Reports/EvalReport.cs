@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
+using static SearchRec.Evaluation.Reports.Html;
 using SearchRec.Core;
 using SearchRec.Evaluation.Metrics;
 using SearchRec.Evaluation.Rankers;
@@ -24,9 +24,7 @@ public static class EvalReport
     public static void Write(EvalOutcome outcome, string path, EvalReportInfo info)
     {
         Guard.NotNull(path);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, Render(outcome, info), new UTF8Encoding(false));
+        Html.Save(path, Render(outcome, info));
     }
 
     /// <summary>The report as one HTML string.</summary>
@@ -34,11 +32,7 @@ public static class EvalReport
     {
         Guard.NotNull(outcome);
         Guard.NotNull(info);
-        var h = new StringBuilder(64 * 1024);
-        h.Append("<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>SearchRec evaluation</title><style>")
-         .Append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}")
-         .Append("td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}")
-         .Append(".sig{color:#070;font-weight:bold}.ns{color:#888}.win{color:#070}.loss{color:#a00}img{max-width:100%}</style></head><body>");
+        var h = Html.Begin("SearchRec evaluation");
         h.Append("<h1>SearchRec evaluation</h1><p>")
          .Append(Enc($"{outcome.QueryIds.Count} queries with a relevant judgment ({outcome.SkippedQueries} without were skipped); {outcome.Folds} folds for trained rankers"
              + (outcome.FoldSeeds.Count > 1 ? $", cross-validated at fold seeds {string.Join(", ", outcome.FoldSeeds)} with each query's metrics averaged over them (the run files are seed {outcome.FoldSeeds[0]}'s). " : ". ")))
@@ -118,7 +112,4 @@ public static class EvalReport
         }
     }
 
-    private static string Enc(string s) => WebUtility.HtmlEncode(s);
-
-    private static string F(double v, int digits) => v.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,52 @@
+using SearchRec.Evaluation.Reports;
+using Xunit;
+
+namespace SearchRec.Evaluation.Tests;
+
+public sealed class RecReportTests
+{
+    private static RecModelRun Run(string name, params double[] ndcg) =>
+        new(name, new Dictionary<string, double[]> { ["ndcg@20"] = ndcg, ["hr@20"] = ndcg.Select(x => x > 0 ? 1.0 : 0.0).ToArray() });
+
+    [Fact]
+    public void Summary_gives_means_intervals_and_a_paired_test_against_the_reference_only()
+    {
+        var better = Run("fused", 0.9, 0.8, 0.7, 0.9, 0.8, 0.9, 0.7, 0.8, 0.9, 0.8, 0.9, 0.8);
+        var reference = Run("repeat", 0.1, 0.2, 0.1, 0.0, 0.2, 0.1, 0.1, 0.2, 0.0, 0.1, 0.2, 0.1);
+        var same = Run("copy", 0.1, 0.2, 0.1, 0.0, 0.2, 0.1, 0.1, 0.2, 0.0, 0.1, 0.2, 0.1);
+        var s = RecReport.Summarize([reference, better, same], "repeat", ["ndcg@20", "hr@20"]);
+
+        Assert.Equal(0.825, s["fused"]["ndcg@20"].Mean, 6);
+        Assert.InRange(s["fused"]["ndcg@20"].Low, 0.7, 0.825);
+        Assert.InRange(s["fused"]["ndcg@20"].High, 0.825, 0.9);
+        Assert.True(double.IsNaN(s["repeat"]["ndcg@20"].PValue));
+        Assert.True(s["fused"]["ndcg@20"].PValue < 0.01, $"p = {s["fused"]["ndcg@20"].PValue}");
+        Assert.Equal(1.0, s["copy"]["ndcg@20"].PValue, 6);
+    }
+
+    [Fact]
+    public void A_missing_reference_or_metric_or_a_user_count_mismatch_is_refused_naming_it()
+    {
+        var a = Run("a", 0.1, 0.2);
+        var e = Assert.Throws<ArgumentException>(() => RecReport.Summarize([a], "repeat", ["ndcg@20"]));
+        Assert.Contains("'repeat'", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => RecReport.Summarize([a], "a", ["recall@20"]));
+        Assert.Contains("'recall@20'", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => RecReport.Summarize([a, Run("b", 0.1)], "a", ["ndcg@20"]));
+        Assert.Contains("'b' has 1 users", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_report_has_a_row_per_model_a_chart_per_metric_and_escapes_names()
+    {
+        var html = RecReport.Render("next <item>", ["cut at 2017-12-03 & 128 users"], [Run("repeat", 0.1, 0.3), Run("fused<x>", 0.4, 0.2)], "repeat", ["ndcg@20", "hr@20"]);
+        Assert.Contains("<h1>next &lt;item&gt;</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("cut at 2017-12-03 &amp; 128 users", html, StringComparison.Ordinal);
+        Assert.Contains("<td>fused&lt;x&gt;</td><td>0.3000", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("fused<x>", html, StringComparison.Ordinal);
+        Assert.Contains("p=", html, StringComparison.Ordinal);
+        var charts = 0;
+        for (var i = html.IndexOf("src=\"data:image/png;base64,", StringComparison.Ordinal); i >= 0; i = html.IndexOf("src=\"data:image/png;base64,", i + 1, StringComparison.Ordinal)) charts++;
+        Assert.Equal(2, charts);
+    }
+}
