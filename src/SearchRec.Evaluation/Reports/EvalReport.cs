@@ -111,5 +111,4 @@ public static class EvalReport
             h.Append("</table>");
         }
     }
-
 }
