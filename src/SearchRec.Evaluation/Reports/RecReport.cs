@@ -97,5 +97,4 @@ public static class RecReport
         h.Append("</body></html>\n");
         return h.ToString();
     }
-
 }
