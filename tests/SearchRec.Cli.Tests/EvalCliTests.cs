@@ -75,6 +75,23 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_rec_with_report_writes_every_model_tested_against_repeat()
+    {
+        using var outDir = new TempDir();
+        var users = outDir.File("users.txt");
+        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", users).Code);
+        var report = outDir.File("rec.html");
+        var (code, output, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
+            "--model", "popularity,repeat,blend", "--k", "10", "--report", report);
+        Assert.True(code == 0, err);
+        Assert.Contains("blend", output, StringComparison.Ordinal);
+        var html = File.ReadAllText(report);
+        foreach (var model in new[] { "popularity", "repeat", "blend" }) Assert.Contains($"<td>{model}</td>", html, StringComparison.Ordinal);
+        Assert.Contains("paired randomisation test against repeat", html, StringComparison.Ordinal);
+        Assert.Contains("<th>ndcg@10</th>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Generate_writes_every_file_of_the_shop()
     {
         foreach (var name in new[] { "catalog.jsonl", "events.csv", "queries.tsv", "qrels.tsv", "queries-users.tsv", "users.jsonl" })

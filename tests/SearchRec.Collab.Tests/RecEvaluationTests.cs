@@ -32,6 +32,10 @@ public class RecEvaluationTests
         Assert.Equal(0.5, r.Metrics["hr@1"]);
         Assert.Equal(0.5, r.Metrics["ndcg@2"]);
         Assert.Equal(0.75, r.Metrics["coverage@2"]);
+        var first = split.Test.FindIndex(t => t.UserId == 1);
+        Assert.Equal(1.0, r.PerUser["hr@1"][first]);
+        Assert.Equal(0.0, r.PerUser["ndcg@2"][1 - first]);
+        Assert.False(r.PerUser.ContainsKey("coverage@2")); // a catalogue figure, not a user's
         var e = Assert.Throws<ArgumentException>(() => RecEvaluator.Score("lists", split, [[12]], [1], 4));
         Assert.Contains("2 test users", e.Message);
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using SearchRec.Collab.Models;
 using SearchRec.Evaluation.Recommendation;
+using SearchRec.Evaluation.Reports;
 
 namespace SearchRec.Cli.Commands;
 
@@ -19,8 +20,9 @@ public sealed class EvalRecCommand : ICliCommand
         var ks = new Option<string>("--k") { Description = "Cut-offs, comma-separated.", DefaultValueFactory = _ => "10,20" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line per model." };
         var blend = new Option<string?>("--blend-weights") { Description = "Weights of the blend: repeat,item-item,als,category,popularity (default 1,0.05,0.9,0.01,0.01, chosen on a validation cut of 2017-12-02 over the non-test users)." };
+        var report = new Option<string?>("--report") { Description = "Also write an HTML report: each model's metrics with 95% bootstrap intervals over users, paired tests against repeat (or the first model) and a chart per metric." };
         var cmd = new Command("eval-rec", "Evaluate recommendation models: HR@K, Recall@K, NDCG@K and coverage on held-out users after a time cut.");
-        foreach (var o in new Option[] { events, cut, users, model, ks, json, blend }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { events, cut, users, model, ks, json, blend, report }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -53,6 +55,15 @@ public sealed class EvalRecCommand : ICliCommand
                 Console.WriteLine($"{"model",-12} {"users",6} " + string.Join(" ", cols.Select(c => $"{c,11}")));
                 foreach (var r in results)
                     Console.WriteLine($"{r.Model,-12} {r.Users,6} " + string.Join(" ", cols.Select(c => $"{r.Metrics[c],11:F4}")));
+                if (pr.GetValue(report) is string reportPath)
+                {
+                    var reference = results.Any(r => r.Model == "repeat") ? "repeat" : results[0].Model;
+                    var metricNames = kList.SelectMany(k => new[] { $"hr@{k}", $"recall@{k}", $"ndcg@{k}" }).ToArray();
+                    RecReport.Write(reportPath, "SearchRec recommendation evaluation", [
+                        string.Create(CultureInfo.InvariantCulture, $"Events: {string.Join(", ", pr.GetValue(events)!)}; cut {DateTimeOffset.FromUnixTimeSeconds(cutTs):yyyy-MM-dd HH:mm}Z; {split.Train.Count:N0} training events; {split.Test.Count} test users with events after the cut (from {pr.GetValue(users)}); truth: every item a test user touches after the cut."),
+                    ], results.Select(r => new RecModelRun(r.Model, r.PerUser)).ToList(), reference, metricNames);
+                    Console.Error.WriteLine($"report: {reportPath}");
+                }
                 if (pr.GetValue(json))
                     foreach (var r in results)
                         Console.WriteLine(JsonSerializer.Serialize(new { model = r.Model, users = r.Users, metrics = r.Metrics }));

@@ -49,7 +49,8 @@ public sealed class RecSplit
 /// <param name="Model">The model name.</param>
 /// <param name="Users">Test users scored.</param>
 /// <param name="Metrics">Keys like <c>hr@20</c>, <c>recall@20</c>, <c>ndcg@20</c>, <c>coverage@20</c>.</param>
-public sealed record RecEvalResult(string Model, int Users, IReadOnlyDictionary<string, double> Metrics);
+/// <param name="PerUser">HR, Recall and NDCG of each test user (same keys, users in <see cref="RecSplit.Test"/> order), for intervals and paired tests.</param>
+public sealed record RecEvalResult(string Model, int Users, IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, double[]> PerUser);
 
 /// <summary>Runs the protocol of <see cref="RecSplit"/> for a trained model bundle.</summary>
 public static class RecEvaluator
@@ -94,26 +95,29 @@ public static class RecEvaluator
         Guard.NotNull(ks);
         if (lists.Count != split.Test.Count) throw new ArgumentException($"lists holds {lists.Count} lists for {split.Test.Count} test users.", nameof(lists));
         var metrics = new Dictionary<string, double>();
+        var perUser = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (var k in ks)
         {
-            double hr = 0, recall = 0, ndcg = 0;
+            string key = k.ToString(CultureInfo.InvariantCulture);
+            var hr = perUser["hr@" + key] = new double[lists.Count];
+            var recall = perUser["recall@" + key] = new double[lists.Count];
+            var ndcg = perUser["ndcg@" + key] = new double[lists.Count];
             var covered = new HashSet<long>();
             for (int u = 0; u < lists.Count; u++)
             {
                 var grades = split.Test[u].Truth.ToDictionary(i => i, _ => 1);
-                hr += RankingMetrics.HitRate(lists[u], grades, k);
-                recall += RankingMetrics.Recall(lists[u], grades, k);
-                ndcg += RankingMetrics.Ndcg(lists[u], grades, k);
+                hr[u] = RankingMetrics.HitRate(lists[u], grades, k);
+                recall[u] = RankingMetrics.Recall(lists[u], grades, k);
+                ndcg[u] = RankingMetrics.Ndcg(lists[u], grades, k);
                 foreach (var i in lists[u].Take(k)) covered.Add(i);
             }
             int n = Math.Max(1, lists.Count);
-            string key = k.ToString(CultureInfo.InvariantCulture);
-            metrics["hr@" + key] = hr / n;
-            metrics["recall@" + key] = recall / n;
-            metrics["ndcg@" + key] = ndcg / n;
+            metrics["hr@" + key] = hr.Sum() / n;
+            metrics["recall@" + key] = recall.Sum() / n;
+            metrics["ndcg@" + key] = ndcg.Sum() / n;
             metrics["coverage@" + key] = catalogItems > 0 ? (double)covered.Count / catalogItems : 0;
         }
-        return new RecEvalResult(model, lists.Count, metrics);
+        return new RecEvalResult(model, lists.Count, metrics, perUser);
     }
 
     /// <summary>
