@@ -75,6 +75,28 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Next_item_mode_averages_every_grid_setting_by_default_and_refuses_pick_best_without_the_grid()
+    {
+        using var outDir = new TempDir();
+        var users = outDir.File("users.txt");
+        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", users).Code);
+        var models = Path.Combine(outDir.Path, "avg");
+        var (code, _, err) = Run(new TrainRankerCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
+            "--models", models, "--inner-cuts", "3", "--tower-epochs", "0");
+        Assert.True(code == 0, err);
+        Assert.Contains("settings' models averaged", err, StringComparison.Ordinal);
+        using var ranker = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "ranker.json")));
+        Assert.Equal("lambdamart-bag", ranker.RootElement.GetProperty("kind").GetString());
+        Assert.Equal(7, ranker.RootElement.GetProperty("members").GetArrayLength());
+
+        (code, _, err) = Run(new TrainRankerCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
+            "--models", Path.Combine(outDir.Path, "bad"), "--no-grid", "--pick-best");
+        Assert.Equal(2, code);
+        Assert.Contains("--pick-best", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(outDir.Path, "bad")));
+    }
+
+    [Fact]
     public void Eval_rec_with_report_writes_every_model_tested_against_repeat()
     {
         using var outDir = new TempDir();

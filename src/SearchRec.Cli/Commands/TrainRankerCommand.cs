@@ -45,6 +45,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var towerEpochs = new Option<int>("--tower-epochs") { Description = "Next-item mode: epochs of the behaviour tower trained at each (inner) cut for the user–item feature; 0 leaves it out.", DefaultValueFactory = _ => 2 };
         var stepHours = new Option<int>("--cut-step-hours") { Description = "Next-item mode: hours between inner cuts (label windows may overlap when shorter than the eval window; validation never trains on its own window).", DefaultValueFactory = _ => 24 };
         var noGrid = new Option<bool>("--no-grid") { Description = "Next-item mode: use the given LambdaMART settings instead of choosing among a few on the validation cut." };
+        var pickBest = new Option<bool>("--pick-best") { Description = "Next-item mode: keep the one grid setting with the best validation figure instead of the mean of every setting's LambdaMART (the default)." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
         var combiner = new Option<string>("--combiner") { Description = "lambdamart, lambdamart-bag (query-bagged LambdaMART), lambdamart-towers (one LambdaMART per tower of --deep's ensemble.json, scores averaged), linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
@@ -63,7 +64,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var priorFile = new Option<string?>("--prior") { Description = $"A query-log prior ({QueryLogPrior.FileName} from build-prior) whose counts become features; copied beside ranker.json." };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, stepHours, bagMembers, bagTrees }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, pickBest, stepHours, bagMembers, bagTrees }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -94,9 +95,10 @@ public sealed class TrainRankerCommand : ICliCommand
                     var ens = pr.GetValue(deepDir) ?? throw new ArgumentException("--combiner lambdamart-towers needs --deep: a folder whose ensemble.json names the towers.");
                     if (!DenseModels.IsEnsemble(ens)) throw new ArgumentException($"--deep {ens}: lambdamart-towers needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
                 }
+                if (pr.GetValue(pickBest) && pr.GetValue(noGrid)) throw new ArgumentException("--pick-best chooses among the grid's settings; leave out --no-grid.");
                 if (pr.GetValue(cut) is { } cutTime)
                     return NextItem(pr.GetValue(events) ?? [], cutTime, pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
-                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours)), options, pr.GetValue(models)!);
+                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours), AverageGrid: !pr.GetValue(noGrid) && !pr.GetValue(pickBest)), options, pr.GetValue(models)!);
                 if (pr.GetValue(featureLog) is { Length: > 0 } logs)
                 {
                     var labelFiles = pr.GetValue(labelEvents) is { Length: > 0 } lf ? lf : throw new ArgumentException("--feature-log needs --labels-from-events.");
@@ -301,13 +303,17 @@ public sealed class TrainRankerCommand : ICliCommand
             var grid = settings.Grid ? LambdaGrid(options.LambdaMart) : [options.LambdaMart];
             var bestNdcg = double.NegativeInfinity;
             var chosen = options.LambdaMart;
+            var validationModels = new List<TreeEnsembleRanker>();
             foreach (var g in grid)
             {
                 var (vm, _) = LambdaMartTrainer.Train(trainPart, g);
+                validationModels.Add(vm);
                 var v = NextItemRanking.MeanNdcg(vm, perCut[1], 20);
                 Log(string.Create(CultureInfo.InvariantCulture, $"validation (latest inner cut, {perCut[1].Groups.Count} users): trees {g.Trees}, leaves {g.Leaves}, lr {g.LearningRate}, min leaf {g.MinRowsPerLeaf}, nDCG truncation {g.NdcgTruncation}: nDCG@20 {v:F4} (users with a positive candidate)"));
                 if (v > bestNdcg) { bestNdcg = v; chosen = g; }
             }
+            if (grid.Length > 1)
+                Log(string.Create(CultureInfo.InvariantCulture, $"validation: the {grid.Length} settings' models averaged: nDCG@20 {NextItemRanking.MeanNdcg(new BaggedRanker(NextItemRanking.Schema, validationModels), perCut[1], 20):F6} (best single {bestNdcg:F6})"));
             foreach (var single in new[] { "cf_blend", "cf_repeat" })
             {
                 var col = NextItemRanking.Schema.IndexOf(single);
@@ -317,7 +323,22 @@ public sealed class TrainRankerCommand : ICliCommand
             }
             var data = Concat(perCut.Skip(1).ToArray());
             Log($"training on all inner cuts: {data.Groups.Count} groups, {data.Rows:N0} candidates; LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}");
-            var (lambda, importance) = LambdaMartTrainer.Train(data, chosen);
+            IRankerModel lambda;
+            double[] importance;
+            if (settings.AverageGrid)
+            {
+                var members = new List<TreeEnsembleRanker>();
+                importance = new double[NextItemRanking.Schema.Count];
+                foreach (var g in grid)
+                {
+                    var (m, imp) = LambdaMartTrainer.Train(data, g);
+                    members.Add(m);
+                    for (var f = 0; f < imp.Length; f++) importance[f] += imp[f] / grid.Length;
+                }
+                lambda = new BaggedRanker(NextItemRanking.Schema, members);
+                Log($"averaging the {grid.Length} settings' models (--pick-best keeps the best one instead)");
+            }
+            else (lambda, importance) = LambdaMartTrainer.Train(data, chosen);
             var combiners = new Dictionary<string, IRankerModel>(StringComparer.Ordinal)
             {
                 ["lambdamart"] = lambda,
@@ -381,11 +402,12 @@ public sealed class TrainRankerCommand : ICliCommand
             }
             Console.WriteLine("feature importance (gain): " + string.Join(", ", importance.Select((v, i) => (v, i)).Where(x => x.v > 0).OrderByDescending(x => x.v).Take(12)
                 .Select(x => string.Create(CultureInfo.InvariantCulture, $"{NextItemRanking.Schema.Names[x.i]} {x.v:F2}"))));
-            var card = new ModelCard { Kind = "lambdamart", Schema = NextItemRanking.Schema.ToString(), Features = NextItemRanking.Schema.Names.ToList() };
+            var card = new ModelCard { Kind = lambda.Kind, Schema = NextItemRanking.Schema.ToString(), Features = NextItemRanking.Schema.Names.ToList() };
             card.Data["events"] = string.Join(", ", eventFiles);
             card.Data["protocol"] = string.Create(CultureInfo.InvariantCulture,
                 $"cut {cut}; binary labels (any behaviour within {horizon / 3600.0:F1} h) after {settings.InnerCuts} inner cuts {settings.StepHours} h apart, the latest one's window ending at the cut (pre-cut events only); settings chosen on the latest inner cut (validation nDCG@20 {bestNdcg:F4}); {split.Test.Count} test users; behaviour tower {settings.TowerEpochs} epochs");
-            foreach (var (k, v) in chosen.Describe()) card.Options["lambdamart." + k] = v;
+            if (settings.AverageGrid) card.Options["lambdamart.average_of"] = string.Join(" | ", grid.Select(g => string.Join(", ", g.Describe().Select(kv => kv.Key + " " + kv.Value))));
+            else foreach (var (k, v) in chosen.Describe()) card.Options["lambdamart." + k] = v;
             card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(NextItemRanking.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
             foreach (var (name, r) in results)
                 card.Metrics[name] = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["hr@20"] = r[2] / users, ["ndcg@20"] = r[4] / users, ["ndcg@10"] = r[1] / users };
@@ -393,7 +415,7 @@ public sealed class TrainRankerCommand : ICliCommand
             var reportPath = Path.Combine(outDir, "next-item-report.html");
             RecReport.Write(reportPath, "SearchRec next-item ranking", [
                 string.Create(CultureInfo.InvariantCulture, $"Events: {string.Join(", ", eventFiles)}; cut {DateTimeOffset.FromUnixTimeSeconds(cut):yyyy-MM-dd HH:mm}Z; {split.Test.Count} test users from {testUsersFile}; truth: every item a test user touches in the {horizon / 3600.0:F1} h after the cut."),
-                string.Create(CultureInfo.InvariantCulture, $"Candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items); {poolTruths / Math.Max(1, allTruths):P1} of the test truths are in the pool. fused-*: combiners trained on {settings.InnerCuts} inner cuts before the cut (LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}, chosen on the latest inner cut). oracle-pool: the pool's truths first, the bound of any re-ranking of this pool."),
+                string.Create(CultureInfo.InvariantCulture, $"Candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items); {poolTruths / Math.Max(1, allTruths):P1} of the test truths are in the pool. fused-*: combiners trained on {settings.InnerCuts} inner cuts before the cut ({(settings.AverageGrid ? $"the mean of {grid.Length} LambdaMART settings' models" : $"LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}, chosen on the latest inner cut")}). oracle-pool: the pool's truths first, the bound of any re-ranking of this pool."),
             ], runs, bestSingle, metricNames);
             Log($"saved next-item LambdaMART to {outDir}; report {reportPath}");
             return 0;
@@ -406,7 +428,7 @@ public sealed class TrainRankerCommand : ICliCommand
     }
 
     /// <summary>Next-item mode settings from the command line.</summary>
-    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid, int StepHours);
+    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid, int StepHours, bool AverageGrid);
 
     private static RankingDataset Concat(RankingDataset[] parts)
     {
