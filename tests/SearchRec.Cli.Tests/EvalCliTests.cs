@@ -55,15 +55,25 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         }
     }
 
+    private string HalfOfTheUsers(TempDir dir)
+    {
+        var users = dir.File("users.txt");
+        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", users).Code);
+        return users;
+    }
+
+    // Next-item mode on the tiny shop, small enough to run in seconds: 3 inner cuts, no behaviour tower.
+    private (int Code, string Out, string Err) NextItem(string users, string models, params string[] more) =>
+        Run(new TrainRankerCommand(), ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
+            "--models", models, "--inner-cuts", "3", "--tower-epochs", "0", .. more]);
+
     [Fact]
     public void Train_ranker_next_item_mode_prints_every_model_and_writes_an_html_report_beside_the_ranker()
     {
         using var outDir = new TempDir();
-        var users = outDir.File("users.txt");
-        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", users).Code);
+        var users = HalfOfTheUsers(outDir);
         var models = Path.Combine(outDir.Path, "next");
-        var (code, output, err) = Run(new TrainRankerCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
-            "--models", models, "--inner-cuts", "3", "--tower-epochs", "0", "--no-grid");
+        var (code, output, err) = NextItem(users, models, "--no-grid");
         Assert.True(code == 0, err);
         foreach (var model in new[] { "repeat", "blend", "oracle-pool", "fused-lambdamart", "fused-linear" })
             Assert.Contains(model, output, StringComparison.Ordinal);
@@ -78,19 +88,16 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     public void Next_item_mode_averages_every_grid_setting_by_default_and_refuses_pick_best_without_the_grid()
     {
         using var outDir = new TempDir();
-        var users = outDir.File("users.txt");
-        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", users).Code);
+        var users = HalfOfTheUsers(outDir);
         var models = Path.Combine(outDir.Path, "avg");
-        var (code, _, err) = Run(new TrainRankerCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
-            "--models", models, "--inner-cuts", "3", "--tower-epochs", "0");
+        var (code, _, err) = NextItem(users, models);
         Assert.True(code == 0, err);
         Assert.Contains("settings' models averaged", err, StringComparison.Ordinal);
         using var ranker = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "ranker.json")));
         Assert.Equal("lambdamart-bag", ranker.RootElement.GetProperty("kind").GetString());
         Assert.Equal(7, ranker.RootElement.GetProperty("members").GetArrayLength());
 
-        (code, _, err) = Run(new TrainRankerCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
-            "--models", Path.Combine(outDir.Path, "bad"), "--no-grid", "--pick-best");
+        (code, _, err) = NextItem(users, Path.Combine(outDir.Path, "bad"), "--no-grid", "--pick-best");
         Assert.Equal(2, code);
         Assert.Contains("--pick-best", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(outDir.Path, "bad")));
@@ -100,8 +107,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     public void Eval_rec_with_report_writes_every_model_tested_against_repeat()
     {
         using var outDir = new TempDir();
-        var users = outDir.File("users.txt");
-        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", users).Code);
+        var users = HalfOfTheUsers(outDir);
         var report = outDir.File("rec.html");
         var (code, output, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
             "--model", "popularity,repeat,blend", "--k", "10", "--report", report);
