@@ -96,6 +96,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         using var ranker = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "ranker.json")));
         Assert.Equal("lambdamart-bag", ranker.RootElement.GetProperty("kind").GetString());
         Assert.Equal(7, ranker.RootElement.GetProperty("members").GetArrayLength());
+        Assert.Contains("7 settings' models averaged", File.ReadAllText(Path.Combine(models, "model-card.md")), StringComparison.Ordinal);
 
         (code, _, err) = NextItem(users, Path.Combine(outDir.Path, "bad"), "--no-grid", "--pick-best");
         Assert.Equal(2, code);

@@ -312,8 +312,9 @@ public sealed class TrainRankerCommand : ICliCommand
                 Log(string.Create(CultureInfo.InvariantCulture, $"validation (latest inner cut, {perCut[1].Groups.Count} users): trees {g.Trees}, leaves {g.Leaves}, lr {g.LearningRate}, min leaf {g.MinRowsPerLeaf}, nDCG truncation {g.NdcgTruncation}: nDCG@20 {v:F4} (users with a positive candidate)"));
                 if (v > bestNdcg) { bestNdcg = v; chosen = g; }
             }
+            var averagedNdcg = grid.Length > 1 ? NextItemRanking.MeanNdcg(new BaggedRanker(NextItemRanking.Schema, validationModels), perCut[1], 20) : double.NaN;
             if (grid.Length > 1)
-                Log(string.Create(CultureInfo.InvariantCulture, $"validation: the {grid.Length} settings' models averaged: nDCG@20 {NextItemRanking.MeanNdcg(new BaggedRanker(NextItemRanking.Schema, validationModels), perCut[1], 20):F6} (best single {bestNdcg:F6})"));
+                Log(string.Create(CultureInfo.InvariantCulture, $"validation: the {grid.Length} settings' models averaged: nDCG@20 {averagedNdcg:F6} (best single {bestNdcg:F6})"));
             foreach (var single in new[] { "cf_blend", "cf_repeat" })
             {
                 var col = NextItemRanking.Schema.IndexOf(single);
@@ -405,7 +406,7 @@ public sealed class TrainRankerCommand : ICliCommand
             var card = new ModelCard { Kind = lambda.Kind, Schema = NextItemRanking.Schema.ToString(), Features = NextItemRanking.Schema.Names.ToList() };
             card.Data["events"] = string.Join(", ", eventFiles);
             card.Data["protocol"] = string.Create(CultureInfo.InvariantCulture,
-                $"cut {cut}; binary labels (any behaviour within {horizon / 3600.0:F1} h) after {settings.InnerCuts} inner cuts {settings.StepHours} h apart, the latest one's window ending at the cut (pre-cut events only); settings chosen on the latest inner cut (validation nDCG@20 {bestNdcg:F4}); {split.Test.Count} test users; behaviour tower {settings.TowerEpochs} epochs");
+                $"cut {cut}; binary labels (any behaviour within {horizon / 3600.0:F1} h) after {settings.InnerCuts} inner cuts {settings.StepHours} h apart, the latest one's window ending at the cut (pre-cut events only); {(settings.AverageGrid ? $"the {grid.Length} settings' models averaged (validation nDCG@20 on the latest inner cut {averagedNdcg:F4}, best single {bestNdcg:F4})" : $"settings chosen on the latest inner cut (validation nDCG@20 {bestNdcg:F4})")}; {split.Test.Count} test users; behaviour tower {settings.TowerEpochs} epochs");
             if (settings.AverageGrid) card.Options["lambdamart.average_of"] = string.Join(" | ", grid.Select(g => string.Join(", ", g.Describe().Select(kv => kv.Key + " " + kv.Value))));
             else foreach (var (k, v) in chosen.Describe()) card.Options["lambdamart." + k] = v;
             card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(NextItemRanking.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
