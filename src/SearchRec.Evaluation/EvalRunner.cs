@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using SearchRec.Core;
+using SearchRec.Core.Statistics;
 using SearchRec.Evaluation.Metrics;
 using SearchRec.Evaluation.Rankers;
-using SearchRec.Evaluation.Statistics;
 using SearchRec.Evaluation.Trec;
+using System.Diagnostics;
 
 namespace SearchRec.Evaluation;
 

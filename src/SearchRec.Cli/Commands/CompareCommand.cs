@@ -1,10 +1,11 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using SearchRec.Core.Judgments;
+using SearchRec.Core.Statistics;
 using SearchRec.Evaluation.Statistics;
 using SearchRec.Evaluation.Trec;
 using Spectre.Console;
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
 
 namespace SearchRec.Cli.Commands;
 

@@ -1,6 +1,6 @@
-using static SearchRec.Evaluation.Reports.Html;
 using SearchRec.Core;
-using SearchRec.Evaluation.Statistics;
+using SearchRec.Core.Statistics;
+using static SearchRec.Evaluation.Reports.Html;
 
 namespace SearchRec.Evaluation.Reports;
 

@@ -1,4 +1,5 @@
 using SearchRec.Core;
+using SearchRec.Core.Statistics;
 using SearchRec.Evaluation.Metrics;
 using SearchRec.Evaluation.Trec;
 

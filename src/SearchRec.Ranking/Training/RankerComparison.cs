@@ -1,4 +1,5 @@
 using SearchRec.Core;
+using SearchRec.Core.Statistics;
 using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Models;
 
@@ -59,8 +60,8 @@ public static class RankerComparison
         return runs.Select(r =>
         {
             var nd = r.Run.PerQuery.Select(m => m.Ndcg10).ToArray();
-            var p = ReferenceEquals(r.Run, runs[^1].Run) ? double.NaN : PairedTest.RandomizationPValue(reference, nd);
-            return new ComparedRun(r.Run, PairedTest.BootstrapCi(nd), p, r.Combiner);
+            var p = ReferenceEquals(r.Run, runs[^1].Run) ? double.NaN : SignificanceTests.PairedRandomization(reference, nd);
+            return new ComparedRun(r.Run, SignificanceTests.BootstrapCi(nd), p, r.Combiner);
         }).ToList();
     }
 

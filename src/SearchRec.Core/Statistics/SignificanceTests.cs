@@ -1,10 +1,9 @@
-using SearchRec.Core;
-
-namespace SearchRec.Evaluation.Statistics;
+namespace SearchRec.Core.Statistics;
 
 /// <summary>
 /// Seeded resampling statistics over per-query metric values: percentile bootstrap confidence intervals and the
-/// paired randomization (permutation) test of Smucker, Allan and Carterette (2007).
+/// paired randomization (permutation) test of Smucker, Allan and Carterette (2007). Shared by the ranking stage's
+/// cross-validation reports and the evaluation stage's run comparisons, so their p-values agree.
 /// </summary>
 public static class SignificanceTests
 {
