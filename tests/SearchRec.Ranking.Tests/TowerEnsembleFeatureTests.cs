@@ -146,5 +146,10 @@ public sealed class TowerEnsembleFeatureTests : IDisposable
 
         var e = Assert.Throws<ArgumentException>(() => registry.Train("lambdamart-towers", Context(towers[0]), queries));
         Assert.Contains("ensemble.json", e.Message, StringComparison.Ordinal);
+
+        // Round 12's variant runs the same members over two more (linear-stack) columns.
+        var stacked = registry.Train("lambdamart-towers-stack", Context(models), queries).Rank("q0", "黑色 手机", 50);
+        Assert.Equal(averaged.Select(x => x.DocId).Order(), stacked.Select(x => x.DocId).Order());
+        Assert.Equal("1", stacked[0].DocId);
     }
 }

@@ -60,8 +60,36 @@ public sealed class RankingEvalModule : IEvalRankerModule
         // Round 11: LambdaMART's gradients follow nDCG cut at the measured depth (10) instead of FastTree's default 100.
         registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers-t10", options: new LambdaMartOptions { NdcgTruncation = 10 }),
             "lambdamart-towers with FastTree's nDCG truncation at 10 (the measured depth) instead of 100");
+        // Round 12: the trees also read a linear stacker's rank and standardised score (out of fold in training).
+        registry.RegisterExperimental(new StackedTowersFactory("lambdamart-towers-stack"),
+            "lambdamart-towers whose members also read a linear stacker's rank and standardised score within the window (out-of-fold in training)");
         registry.RegisterExperimental(new TowerColumnsFactory("lambdamart-towercols"),
             "One LambdaMART over the deep columns of every tower named by --models' ensemble.json (deep_query_item#1, #2, ...)");
+    }
+
+    /// <summary>
+    /// <see cref="TowerAveragedFactory"/>'s model over two more columns from a linear stacker trained over the same
+    /// per-tower matrix (<see cref="StackedTrainer"/>): out-of-fold on 5 inner folds of the training queries, then on all.
+    /// </summary>
+    private sealed class StackedTowersFactory(string name) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var state = RankingEvalState.For(context, Ext, towers: true);
+            var data = state.Dataset(trainQueries);
+            var towers = state.Towers!.Info();
+            var (model, importance) = StackedTrainer.Train(data, new LinearOptions(), 5, context.Seed + 1, wide =>
+            {
+                var (averaged, gain) = TowerAveragedTrainer.Train(wide, new LambdaMartOptions(), towers);
+                return (averaged, gain);
+            });
+            var total = importance.Sum();
+            var stack = importance.AsSpan(data.Schema.Count).ToArray().Sum();
+            context.Log?.Report(FormattableString.Invariant($"{name}: linear stacker + {towers.Count} members trained on {data.Groups.Count} queries, {data.Rows:N0} rows; stack columns {(total > 0 ? stack / total : 0):P1} of the gain"));
+            return new PipelineEvalRanker(name, state, model, importance);
+        }
     }
 
     /// <summary>One LambdaMART over the same per-tower feature matrix as <see cref="TowerAveragedFactory"/>.</summary>

@@ -1,0 +1,117 @@
+using System.Buffers;
+using SearchRec.Core;
+using SearchRec.Ranking.Features;
+
+namespace SearchRec.Ranking.Models;
+
+/// <summary>
+/// A boosted model over a linear stacker's judgment (ranking round 12, experimental): <see cref="Linear"/> scores the
+/// request's candidates, the candidate's rank and standardised score among them become two more columns
+/// (<see cref="StackNames"/>), and <see cref="Upper"/> scores the widened rows. Both columns are scale-free, so an
+/// upper model trained on out-of-fold linear scores (<see cref="Training.StackedTrainer"/>) reads a linear model
+/// trained on all queries on the same footing.
+/// </summary>
+public sealed class StackedRanker : IRankerModel
+{
+    /// <summary>The kind name.</summary>
+    public const string KindName = "lambdamart-stacked";
+
+    /// <summary>The two columns appended to the linear model's schema: log2(1 + rank) by linear score (0 = first), and the score standardised within the request.</summary>
+    public static readonly IReadOnlyList<string> StackNames = ["stack_linear_rank", "stack_linear_z"];
+
+    /// <summary>Creates the model; <paramref name="upper"/> must read <paramref name="linear"/>'s schema widened by <see cref="Widen(FeatureSchema)"/>.</summary>
+    public StackedRanker(LinearRanker linear, IRankerModel upper)
+    {
+        Linear = Guard.NotNull(linear);
+        Upper = Guard.NotNull(upper);
+        var diff = Widen(linear.Schema).DescribeDifference(upper.Schema);
+        if (diff is not null) throw new ArgumentException($"The upper model must read the linear model's features plus {string.Join(", ", StackNames)}: {diff}.", nameof(upper));
+    }
+
+    /// <summary>The linear stacker whose scores feed the stack columns.</summary>
+    public LinearRanker Linear { get; }
+
+    /// <summary>The model that scores the widened rows.</summary>
+    public IRankerModel Upper { get; }
+
+    /// <inheritdoc />
+    public string Kind => KindName;
+
+    /// <inheritdoc />
+    public FeatureSchema Schema => Linear.Schema;
+
+    /// <summary><paramref name="schema"/> with <see cref="StackNames"/> appended.</summary>
+    public static FeatureSchema Widen(FeatureSchema schema) => new([.. Guard.NotNull(schema).Names, .. StackNames], schema.Version);
+
+    /// <summary>
+    /// Copies <paramref name="count"/> rows of <paramref name="features"/> (<paramref name="dim"/> wide) into
+    /// <paramref name="wide"/> (<c>dim + 2</c> wide) and fills the stack columns from the rows' linear scores.
+    /// Ties in rank go to the earlier row; the standardised score is 0 when all scores are equal.
+    /// </summary>
+    public static void Widen(ReadOnlySpan<float> features, int count, int dim, ReadOnlySpan<float> linear, Span<float> wide)
+    {
+        var width = dim + StackNames.Count;
+        if (features.Length < count * dim || linear.Length < count || wide.Length < count * width)
+            throw new ArgumentException($"{count} rows need {count * dim} features, {count} linear scores and {count * width} widened values.");
+        double mean = 0;
+        for (var r = 0; r < count; r++) mean += linear[r];
+        mean = count > 0 ? mean / count : 0;
+        double variance = 0;
+        for (var r = 0; r < count; r++) variance += (linear[r] - mean) * (linear[r] - mean);
+        var std = count > 0 ? Math.Sqrt(variance / count) : 0;
+        for (var r = 0; r < count; r++)
+        {
+            // Rank by counting: windows are a few hundred rows, so this beats sorting and allocates nothing.
+            var s = linear[r];
+            var rank = 0;
+            for (var j = 0; j < count; j++)
+                if (linear[j] > s || (linear[j] == s && j < r)) rank++;
+            var row = wide.Slice(r * width, width);
+            features.Slice(r * dim, dim).CopyTo(row);
+            row[dim] = MathF.Log2(1 + rank);
+            row[dim + 1] = std > 1e-12 ? (float)((s - mean) / std) : 0f;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Score(ReadOnlySpan<float> features, int count, Span<float> scores)
+    {
+        var dim = Schema.Count;
+        TreeEnsembleRanker.CheckSizes(features, count, scores.Length, dim);
+        var width = dim + StackNames.Count;
+        var linear = ArrayPool<float>.Shared.Rent(Math.Max(1, count));
+        var wide = ArrayPool<float>.Shared.Rent(Math.Max(1, count * width));
+        try
+        {
+            Linear.Score(features, count, linear.AsSpan(0, count));
+            Widen(features, count, dim, linear, wide);
+            Upper.Score(wide.AsSpan(0, count * width), count, scores);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(linear);
+            ArrayPool<float>.Shared.Return(wide);
+        }
+    }
+
+    /// <summary>
+    /// The upper model's contributions of the request's own features; those of the two stack columns have no single
+    /// feature behind them and go to the returned remainder.
+    /// </summary>
+    public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions)
+    {
+        var dim = Schema.Count;
+        if ((uint)row >= (uint)count) throw new ArgumentOutOfRangeException(nameof(row), row, $"row must be below count ({count}).");
+        TreeEnsembleRanker.CheckSizes(features, count, count, dim);
+        var width = dim + StackNames.Count;
+        var linear = new float[count];
+        var wide = new float[count * width];
+        var parts = new float[width];
+        Linear.Score(features, count, linear);
+        Widen(features, count, dim, linear, wide);
+        var rest = Upper.Explain(wide, count, row, parts);
+        parts.AsSpan(0, dim).CopyTo(contributions);
+        for (var c = dim; c < width; c++) rest += parts[c];
+        return rest;
+    }
+}

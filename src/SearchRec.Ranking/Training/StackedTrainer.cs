@@ -1,0 +1,71 @@
+using SearchRec.Core;
+using SearchRec.Ranking.Models;
+
+namespace SearchRec.Ranking.Training;
+
+/// <summary>
+/// Trains a <see cref="StackedRanker"/>: the upper model learns from stack columns whose linear scores are
+/// out-of-fold (each training query scored by a linear model that never saw it), then reads at serving time a linear
+/// model trained on all the data.
+/// </summary>
+public static class StackedTrainer
+{
+    /// <summary>
+    /// Trains the linear stacker with <paramref name="linear"/> out of fold over <paramref name="innerFolds"/> folds of
+    /// <paramref name="data"/>'s queries (<see cref="RankerTrainer.Folds"/> at <paramref name="seed"/>), trains
+    /// <paramref name="upper"/> on the widened data, and the final linear stacker on all of it. The importance is the
+    /// upper model's, per widened column (the stack columns last).
+    /// </summary>
+    public static (StackedRanker Model, double[] Importance) Train(RankingDataset data, LinearOptions linear, int innerFolds, int seed,
+        Func<RankingDataset, (IRankerModel Model, double[] Importance)> upper)
+    {
+        Guard.NotNull(data);
+        Guard.NotNull(linear).Validate();
+        Guard.NotNull(upper);
+        var outOfFold = OutOfFoldScores(data, linear, innerFolds, seed);
+        var wide = WidenDataset(data, outOfFold);
+        var (model, importance) = upper(wide);
+        return (new StackedRanker(LinearTrainer.Train(data, linear), model), importance);
+    }
+
+    /// <summary>One linear score per row of <paramref name="data"/>, each from the model trained without its query's fold.</summary>
+    public static float[] OutOfFoldScores(RankingDataset data, LinearOptions linear, int innerFolds, int seed)
+    {
+        Guard.NotNull(data);
+        var folds = RankerTrainer.Folds(data.Groups.Count, innerFolds, seed);
+        var scores = new float[data.Rows];
+        var dim = data.Schema.Count;
+        for (var f = 0; f < folds.Length; f++)
+        {
+            var others = new List<int>(data.Groups.Count);
+            for (var o = 0; o < folds.Length; o++)
+                if (o != f) others.AddRange(folds[o]);
+            others.Sort();
+            var model = LinearTrainer.Train(data.Subset(others), linear);
+            foreach (var g in folds[f])
+            {
+                var group = data.Groups[g];
+                model.Score(data.Features.AsSpan(group.Start * dim, group.Count * dim), group.Count, scores.AsSpan(group.Start, group.Count));
+            }
+        }
+        return scores;
+    }
+
+    /// <summary><paramref name="data"/> with the stack columns of <paramref name="linearScores"/> (one per row) appended, group by group.</summary>
+    public static RankingDataset WidenDataset(RankingDataset data, float[] linearScores)
+    {
+        Guard.NotNull(data);
+        Guard.NotNull(linearScores);
+        if (linearScores.Length != data.Rows) throw new ArgumentException($"{linearScores.Length} linear scores for {data.Rows} rows.", nameof(linearScores));
+        var dim = data.Schema.Count;
+        var width = dim + StackedRanker.StackNames.Count;
+        var b = new RankingDatasetBuilder(StackedRanker.Widen(data.Schema));
+        foreach (var g in data.Groups)
+        {
+            var rows = new float[g.Count * width];
+            StackedRanker.Widen(data.Features.AsSpan(g.Start * dim, g.Count * dim), g.Count, dim, linearScores.AsSpan(g.Start, g.Count), rows);
+            b.Add(g.QueryId, rows, data.Labels.AsSpan(g.Start, g.Count), data.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight);
+        }
+        return b.Build();
+    }
+}
