@@ -197,16 +197,18 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Train_ranker_lambdamart_towers_without_an_ensemble_folder_is_refused_before_any_indexing(bool oneTowerFolder)
+    [InlineData("lambdamart-towers", false)]
+    [InlineData("lambdamart-towers", true)]
+    [InlineData("lambdamart-towers-stack", false)]
+    [InlineData("lambdamart-towers-stack", true)]
+    public void Train_ranker_with_tower_combiners_without_an_ensemble_folder_is_refused_before_any_indexing(string combiner, bool oneTowerFolder)
     {
         string[] args = ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
-            "--combiner", "lambdamart-towers", "--models", _shop.File("towers-ranker")];
+            "--combiner", combiner, "--models", _shop.File("towers-ranker")];
         if (oneTowerFolder) args = [.. args, "--deep", _shop.Dir.Path];
         var (code, _, stderr) = Run(new TrainRankerCommand(), args);
         Assert.NotEqual(0, code);
-        Assert.Contains(oneTowerFolder ? "ensemble.json" : "needs --deep", stderr, StringComparison.Ordinal);
+        Assert.Contains(oneTowerFolder ? "ensemble.json" : $"--combiner {combiner} needs --deep", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("indexed", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_shop.File("towers-ranker")));
     }

@@ -63,7 +63,7 @@ public sealed class StackedRankerTests
     {
         var data = SyntheticData.Make(40, 15, seed: 8);
         var (model, importance) = StackedTrainer.Train(data, new LinearOptions(), 5, 3, Trees);
-        Assert.Equal(StackedRanker.KindName, model.Kind);
+        Assert.Equal("lambdamart-stack", model.Kind);
         Assert.Equal(data.Schema, model.Schema);
         Assert.Equal(data.Schema.Count + 2, importance.Length);
         Assert.True(importance[^2] + importance[^1] > 0, "the trees should split on the stack columns of a linear-friendly signal");

@@ -123,6 +123,56 @@ public sealed class TowerAveragedRankerTests : IDisposable
     }
 
     [Fact]
+    public void The_stacked_tower_ranker_round_trips_serves_and_is_checked_against_its_towers()
+    {
+        var (towers, _, data, dirs) = Trained();
+        var (trained, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMartTowersStack, LambdaMart = Small, Towers = towers.Info() });
+        towers.Dispose();
+        var model = Assert.IsType<StackedRanker>(trained);
+        Assert.Equal("lambdamart-towers-stack", model.Kind);
+        Assert.IsType<TowerAveragedRanker>(model.Upper);
+        Assert.Equal(data.Schema.Count + 2, importance.Length);
+
+        var models = Models("stack", dirs);
+        RankerStore.Save(model, Path.Combine(models, "ranker"));
+        Assert.Contains("\"kind\":\"lambdamart-towers-stack\"", File.ReadAllText(Path.Combine(models, "ranker", RankerStore.ModelFile)), StringComparison.Ordinal);
+        var loaded = Assert.IsType<StackedRanker>(RankerStore.Load(Path.Combine(models, "ranker"), data.Schema));
+        Assert.Equal(Scores(model, data), Scores(loaded, data));
+
+        // Served from its folder: the towers named beside it are opened and checked, and the explanation adds up.
+        var sources = ModelLocations.LoadSources(models, loaded, _ => null);
+        using (var loadedTowers = sources.DeepTowers!)
+        {
+            var pipeline = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), StandardFeatures.ForSchema(loaded.Schema, sources), loaded,
+                new SearchPipelineOptions { RecallWindow = 50, TopK = 6 });
+            var r = pipeline.Search(new SearchRequest("黑色 手机") { Explain = true });
+            Assert.NotEmpty(r.Hits);
+            foreach (var hit in r.Hits) Assert.Equal(hit.Score, hit.Explanation!.Sum(c => c.Contribution) + hit.Unexplained, 4);
+        }
+
+        var swapped = Models("stack-swapped", dirs[1], dirs[0]);
+        RankerStore.Save(model, Path.Combine(swapped, "ranker"));
+        var e = Assert.Throws<RankerSchemaMismatchException>(() => ModelLocations.LoadSources(swapped, RankerStore.Read(Path.Combine(swapped, "ranker")), _ => null));
+        Assert.Contains("Tower 1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_stacked_ranker_file_without_its_upper_model_is_refused_naming_it()
+    {
+        var data = SyntheticData.Make(20, 10, seed: 2);
+        var (model, _) = StackedTrainer.Train(data, new LinearOptions(), 5, 1, d => LambdaMartTrainer.Train(d, Small));
+        var dir = _dir.File("stack-broken");
+        RankerStore.Save(model, dir);
+        var file = Path.Combine(dir, RankerStore.ModelFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+        Assert.Equal("lambdamart-stack", (string?)json["kind"]);
+        json.Remove("upper");
+        File.WriteAllText(file, json.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => RankerStore.Read(dir));
+        Assert.Contains("upper", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Loading_with_an_ensemble_of_another_member_count_is_refused_naming_the_counts()
     {
         var (towers, model, _, dirs) = Trained();

@@ -15,7 +15,7 @@ using Xunit;
 
 namespace SearchRec.Server.Tests;
 
-/// <summary>The service's loader with a tower-averaged LambdaMART (kind lambdamart-towers) and the towers it names.</summary>
+/// <summary>The service's loader with a tower-averaged LambdaMART (kinds lambdamart-towers and lambdamart-towers-stack) and the towers it names.</summary>
 public sealed class TowerAveragedLoaderTests : IDisposable
 {
     private static readonly Product[] Catalog = TinyCatalog.Products;
@@ -32,8 +32,10 @@ public sealed class TowerAveragedLoaderTests : IDisposable
         return dir;
     }
 
-    [Fact]
-    public async Task The_service_loader_serves_a_tower_averaged_ranker_and_refuses_its_towers_in_another_order()
+    [Theory]
+    [InlineData("lambdamart-towers")]
+    [InlineData("lambdamart-towers-stack")]
+    public async Task The_service_loader_serves_a_tower_ranker_and_refuses_its_towers_in_another_order(string combiner)
     {
         string[] towerDirs = [Tower("t-s1", 1), Tower("t-s7", 7)];
         var index = _dir.File("index");
@@ -44,7 +46,8 @@ public sealed class TowerAveragedLoaderTests : IDisposable
             var (judged, qrels) = TinyCatalog.Repeat(24);
             var queries = judged.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList();
             var data = SearchTrainingData.Build(built, new ChineseTokenizer(), extractor, queries, qrels, 50);
-            var (model, _) = TowerAveragedTrainer.Train(data, new LambdaMartOptions { Trees = 50 }, towers.Info());
+            var (model, _) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = RankerTrainingOptions.ParseKind(combiner), LambdaMart = new LambdaMartOptions { Trees = 50 }, Towers = towers.Info() });
+            Assert.Equal(combiner, model.Kind);
             RankerStore.Save(model, _dir.File("ranker"));
         }
         using var store = new SqliteEventStore(_dir.File("events.db"));

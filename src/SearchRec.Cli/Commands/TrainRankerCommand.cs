@@ -48,7 +48,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var pickBest = new Option<bool>("--pick-best") { Description = "Next-item mode: keep the one grid setting with the best validation figure instead of the mean of every setting's LambdaMART (the default)." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
-        var combiner = new Option<string>("--combiner") { Description = "lambdamart, lambdamart-bag (query-bagged LambdaMART), lambdamart-towers (one LambdaMART per tower of --deep's ensemble.json, scores averaged), linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
+        var combiner = new Option<string>("--combiner") { Description = "lambdamart, lambdamart-bag (query-bagged LambdaMART), lambdamart-towers (one LambdaMART per tower of --deep's ensemble.json, scores averaged), lambdamart-towers-stack (the same over two more columns from a linear stacker: the adopted ecom-search configuration), linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
         var bagMembers = new Option<int>("--bag-members") { Description = "lambdamart-bag: members, each on a bootstrap sample of the queries.", DefaultValueFactory = _ => 10 };
         var bagTrees = new Option<int>("--bag-trees") { Description = "lambdamart-bag: trees per member (learning rate 0.1, other settings from --leaves / --min-leaf).", DefaultValueFactory = _ => 100 };
         var models = new Option<string>("--models") { Description = "Folder to save ranker.json and the model card in.", DefaultValueFactory = _ => "models/ranker" };
@@ -90,10 +90,10 @@ public sealed class TrainRankerCommand : ICliCommand
                     },
                 }.Validate();
                 // Checked before any data is read or indexed.
-                if (options.Kind == CombinerKind.LambdaMartTowers)
+                if (options.UsesTowers)
                 {
-                    var ens = pr.GetValue(deepDir) ?? throw new ArgumentException("--combiner lambdamart-towers needs --deep: a folder whose ensemble.json names the towers.");
-                    if (!DenseModels.IsEnsemble(ens)) throw new ArgumentException($"--deep {ens}: lambdamart-towers needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
+                    var ens = pr.GetValue(deepDir) ?? throw new ArgumentException($"--combiner {KindName(options.Kind)} needs --deep: a folder whose ensemble.json names the towers.");
+                    if (!DenseModels.IsEnsemble(ens)) throw new ArgumentException($"--deep {ens}: {KindName(options.Kind)} needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
                 }
                 if (pr.GetValue(pickBest) && pr.GetValue(noGrid)) throw new ArgumentException("--pick-best chooses among the grid's settings; leave out --no-grid.");
                 if (pr.GetValue(cut) is { } cutTime)
@@ -115,17 +115,17 @@ public sealed class TrainRankerCommand : ICliCommand
                         PrintComparison(runs, options.Folds);
                         logCard.Folds = options.Folds;
                     }
-                    if (options.Kind == CombinerKind.LambdaMartTowers)
+                    if (options.UsesTowers)
                     {
                         // The logged rows hold each tower's columns; the saved ranker records which towers they came from.
-                        var ensembleDir = pr.GetValue(deepDir) ?? throw new ArgumentException("--combiner lambdamart-towers needs --deep: the ensemble folder the logged features were computed with.");
+                        var ensembleDir = pr.GetValue(deepDir) ?? throw new ArgumentException($"--combiner {KindName(options.Kind)} needs --deep: the ensemble folder the logged features were computed with.");
                         using var logTowers = TowerSet.Open(ensembleDir);
                         var loggedTowers = TowerDeepFeatures.TowerCount(logged.Schema);
                         if (logTowers.Count != loggedTowers) throw new ArgumentException($"--deep {ensembleDir} names {logTowers.Count} towers, but the logged features hold the columns of {loggedTowers}.");
                         options.Towers = logTowers.Info();
                     }
                     var (logModel, logImportance) = RankerTrainer.Train(logged, options);
-                    logCard.Importance = logImportance.Select((v, i) => new KeyValuePair<string, double>(logged.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
+                    logCard.Importance = ImportanceOf(logModel, logImportance);
                     RankerStore.Save(logModel, pr.GetValue(models)!, logCard);
                     if (options.Towers is { } loggedInfo) NameTowersBeside(pr.GetValue(models)!, loggedInfo.Select(t => t.Name).ToList(), m => Console.Error.WriteLine(m));
                     Console.WriteLine($"saved {logModel.Kind} ranker ({logged.Schema}) trained on logged traffic to {pr.GetValue(models)}");
@@ -157,7 +157,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 }
                 IDenseScorer? deepScorer = null;
                 TowerSet? towerSet = null;
-                if (options.Kind == CombinerKind.LambdaMartTowers)
+                if (options.UsesTowers)
                 {
                     var ensembleDir = pr.GetValue(deepDir)!;
                     towerSet = TowerSet.Open(ensembleDir);
@@ -195,6 +195,8 @@ public sealed class TrainRankerCommand : ICliCommand
                 }
                 if (options.Kind == CombinerKind.LambdaMartBag) foreach (var (k, v) in options.Bagged.Describe()) card.Options["lambdamart-bag." + k] = v;
                 else foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
+                if (options.Kind == CombinerKind.LambdaMartTowersStack)
+                    card.Options["stack"] = FormattableString.Invariant($"linear stacker (L2 {options.Linear.L2}, {options.Linear.Iterations} iterations); the trees learn from its out-of-fold scores over {RankerTrainer.StackInnerFolds} inner folds (seed {options.Seed + 1})");
 
                 if (pr.GetValue(folds) >= 2)
                 {
@@ -204,8 +206,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 }
                 Log($"training {card.Kind} on all {data.Groups.Count} queries");
                 var (model, importance) = RankerTrainer.Train(data, options);
-                card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(extractor.Schema.Names[i], v))
-                    .Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
+                card.Importance = ImportanceOf(model, importance);
                 var outDir = pr.GetValue(models)!;
                 if (model is BaggedRanker bag)
                     for (var i = 0; i < bag.Info.Count; i++)
@@ -238,10 +239,18 @@ public sealed class TrainRankerCommand : ICliCommand
         log($"wrote {file} naming {towers.Count} tower{(towers.Count == 1 ? "" : "s")}");
     }
 
+    // A stacked ranker's importance is its upper model's, whose columns end with the two stack columns.
+    private static List<KeyValuePair<string, double>> ImportanceOf(IRankerModel model, double[] importance)
+    {
+        var names = model is StackedRanker s ? s.Upper.Schema.Names : model.Schema.Names;
+        return importance.Select((v, i) => new KeyValuePair<string, double>(names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
+    }
+
     private static string KindName(CombinerKind kind) => kind switch
     {
         CombinerKind.LambdaMartBag => BaggedRanker.KindName,
         CombinerKind.LambdaMartTowers => TowerAveragedRanker.KindName,
+        CombinerKind.LambdaMartTowersStack => TowerAveragedRanker.KindName + StackedRanker.KindSuffix,
         _ => kind.ToString().ToLowerInvariant(),
     };
 

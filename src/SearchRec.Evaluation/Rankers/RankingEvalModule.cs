@@ -241,7 +241,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
             foreach (var (f, v) in model.Schema.Names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
                 sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(f)).Append("</td><td>").Append((v / total).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
             sb.Append("</table>");
-            var kind = model is TowerAveragedRanker t ? $"mean of {t.Members.Count} lambdamart models, one per tower" : model.Kind;
+            var kind = TowerAveragedRanker.In(model) is { } t ? $"{model.Kind}: mean of {t.Members.Count} lambdamart models, one per tower" : model.Kind;
             return [new ReportSection("Feature importance (" + kind + ")", sb.ToString())];
         }
     }
@@ -283,7 +283,7 @@ internal sealed class RankingEvalState
                     context.Log?.Report($"ranking: deep features of {Towers.Count} towers, one LambdaMART each: {string.Join(", ", Towers.Names)}");
                 }
             }
-            else if (saved is TowerAveragedRanker averaged)
+            else if (TowerAveragedRanker.In(saved) is { } averaged)
             {
                 // A saved lambdamart-towers ranker (fused): its towers, checked to be those it was trained with.
                 Towers = TowerSet.Open(ModelLocations.Deep(dir) ?? throw new FileNotFoundException($"The lambdamart-towers ranker in {dir} needs deep/{DenseModels.EnsembleFile} naming its towers."));

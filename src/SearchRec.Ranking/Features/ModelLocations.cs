@@ -105,14 +105,14 @@ public static class ModelLocations
 
     /// <summary>
     /// As <see cref="LoadSources(string, FeatureSchema, Func{string, Product?})"/> for a loaded ranker; a
-    /// <see cref="TowerAveragedRanker"/> is also checked against the towers found (count, then each tower's
+    /// <see cref="TowerAveragedRanker"/> (alone or under a <see cref="StackedRanker"/>) is also checked against the towers found (count, then each tower's
     /// fingerprint in order), throwing <see cref="RankerSchemaMismatchException"/> naming the first that differs.
     /// </summary>
     public static FeatureSources LoadSources(string dir, IRankerModel ranker, Func<string, Product?> products)
     {
         Guard.NotNull(ranker);
         var sources = LoadSources(dir, ranker.Schema, products);
-        if (ranker is TowerAveragedRanker averaged && sources.DeepTowers is { } towers)
+        if (TowerAveragedRanker.In(ranker) is { } averaged && sources.DeepTowers is { } towers)
         {
             try { towers.CheckFor(averaged); }
             catch

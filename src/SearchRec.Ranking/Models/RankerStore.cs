@@ -40,50 +40,7 @@ public static class RankerStore
         Guard.NotNull(model);
         Guard.NotNull(directory);
         Directory.CreateDirectory(directory);
-        var dto = new ModelDto
-        {
-            Format = Format,
-            Kind = model.Kind,
-            Schema = new SchemaDto { Version = model.Schema.Version, Hash = model.Schema.Hash, Names = model.Schema.Names.ToArray() },
-        };
-        switch (model)
-        {
-            case TreeEnsembleRanker t:
-                dto.Bias = t.Bias;
-                dto.Trees = TreesOf(t);
-                break;
-            case BaggedRanker bag:
-                dto.Members = bag.Members.Select((m, i) => new MemberDto
-                {
-                    Bias = m.Bias,
-                    Trees = TreesOf(m),
-                    Seed = i < bag.Info.Count ? bag.Info[i].Seed : null,
-                    Queries = i < bag.Info.Count ? bag.Info[i].Queries : null,
-                    DistinctQueries = i < bag.Info.Count ? bag.Info[i].DistinctQueries : null,
-                }).ToArray();
-                break;
-            case TowerAveragedRanker towers:
-                dto.Members = towers.Members.Select((m, i) => new MemberDto
-                {
-                    Bias = m.Bias,
-                    Trees = TreesOf(m),
-                    Tower = towers.Towers[i].Name,
-                    Fingerprint = towers.Towers[i].Fingerprint,
-                }).ToArray();
-                break;
-            case LinearRanker l:
-                dto.Bias = l.Bias;
-                dto.Mean = l.Mean.ToArray();
-                dto.Scale = l.Scale.ToArray();
-                dto.Weights = l.Weights.ToArray();
-                break;
-            case WeightedRanker w:
-                dto.Features = w.Features.ToArray();
-                dto.Weights = w.Weights.ToArray();
-                break;
-            default:
-                throw new ArgumentException($"Cannot save a ranker of type {model.GetType().Name}.", nameof(model));
-        }
+        var dto = ToDto(model);
         var path = Path.Combine(directory, ModelFile);
         var tmp = path + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(dto, Json));
@@ -122,18 +79,94 @@ public static class RankerStore
             throw new InvalidDataException($"{path}: not a ranker file ({e.Message}).", e);
         }
         if (dto is null || dto.Format != Format) throw new InvalidDataException($"{path}: format '{dto?.Format}' is not {Format}.");
-        if (dto.Schema?.Names is null) throw new InvalidDataException($"{path}: the feature schema is missing.");
+        return FromDto(dto, path, "");
+    }
+
+    private static IRankerModel FromDto(ModelDto dto, string path, string where)
+    {
+        if (dto.Schema?.Names is null) throw new InvalidDataException($"{path}: {where}the feature schema is missing.");
         var schema = new FeatureSchema(dto.Schema.Names, dto.Schema.Version);
-        if (dto.Schema.Hash != schema.Hash) throw new InvalidDataException($"{path}: schema hash {dto.Schema.Hash} does not match its feature names (expected {schema.Hash}); the file was edited or damaged.");
+        if (dto.Schema.Hash != schema.Hash) throw new InvalidDataException($"{path}: {where}schema hash {dto.Schema.Hash} does not match its feature names (expected {schema.Hash}); the file was edited or damaged.");
+        if (dto.Kind is { } kind && kind.EndsWith(StackedRanker.KindSuffix, StringComparison.Ordinal) && where.Length == 0)
+            return Stacked(dto, schema, path);
         return dto.Kind switch
         {
-            "lambdamart" => Ensemble(schema, dto.Trees, dto.Bias, path, ""),
+            "lambdamart" => Ensemble(schema, dto.Trees, dto.Bias, path, where),
             BaggedRanker.KindName => Bag(schema, dto.Members, path),
             TowerAveragedRanker.KindName => Towers(schema, dto.Members, path),
             "linear" => new LinearRanker(schema, Req(dto.Mean, path, -1), Req(dto.Scale, path, -1), Req(dto.Weights, path, -1), (float)dto.Bias),
             "weighted" => new WeightedRanker(schema, Req(dto.Features, path, -1), Req(dto.Weights, path, -1)),
-            _ => throw new InvalidDataException($"{path}: unknown ranker kind '{dto.Kind}' (expected lambdamart, lambdamart-bag, lambdamart-towers, linear or weighted)."),
+            _ => throw new InvalidDataException($"{path}: {where}unknown ranker kind '{dto.Kind}' (expected lambdamart, lambdamart-bag, lambdamart-towers, linear, weighted, or one of the first three followed by {StackedRanker.KindSuffix})."),
         };
+    }
+
+    private static StackedRanker Stacked(ModelDto dto, FeatureSchema schema, string path)
+    {
+        var linear = FromDto(dto.Linear ?? throw new InvalidDataException($"{path}: a {dto.Kind} ranker needs its linear stacker (\"linear\")."), path, "linear stacker: ") as LinearRanker
+            ?? throw new InvalidDataException($"{path}: the linear stacker of a {dto.Kind} ranker must be of kind linear.");
+        var upper = FromDto(dto.Upper ?? throw new InvalidDataException($"{path}: a {dto.Kind} ranker needs its upper model (\"upper\")."), path, "upper model: ");
+        var diff = schema.DescribeDifference(linear.Schema);
+        if (diff is not null) throw new InvalidDataException($"{path}: the linear stacker reads other features than the ranker: {diff}.");
+        try
+        {
+            var model = new StackedRanker(linear, upper);
+            if (model.Kind != dto.Kind) throw new InvalidDataException($"{path}: kind '{dto.Kind}' but its upper model is {upper.Kind}.");
+            return model;
+        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+    }
+
+    private static ModelDto ToDto(IRankerModel model)
+    {
+        var dto = new ModelDto
+        {
+            Format = Format,
+            Kind = model.Kind,
+            Schema = new SchemaDto { Version = model.Schema.Version, Hash = model.Schema.Hash, Names = model.Schema.Names.ToArray() },
+        };
+        switch (model)
+        {
+            case TreeEnsembleRanker t:
+                dto.Bias = t.Bias;
+                dto.Trees = TreesOf(t);
+                break;
+            case BaggedRanker bag:
+                dto.Members = bag.Members.Select((m, i) => new MemberDto
+                {
+                    Bias = m.Bias,
+                    Trees = TreesOf(m),
+                    Seed = i < bag.Info.Count ? bag.Info[i].Seed : null,
+                    Queries = i < bag.Info.Count ? bag.Info[i].Queries : null,
+                    DistinctQueries = i < bag.Info.Count ? bag.Info[i].DistinctQueries : null,
+                }).ToArray();
+                break;
+            case TowerAveragedRanker towers:
+                dto.Members = towers.Members.Select((m, i) => new MemberDto
+                {
+                    Bias = m.Bias,
+                    Trees = TreesOf(m),
+                    Tower = towers.Towers[i].Name,
+                    Fingerprint = towers.Towers[i].Fingerprint,
+                }).ToArray();
+                break;
+            case LinearRanker l:
+                dto.Bias = l.Bias;
+                dto.Mean = l.Mean.ToArray();
+                dto.Scale = l.Scale.ToArray();
+                dto.Weights = l.Weights.ToArray();
+                break;
+            case StackedRanker stacked:
+                dto.Linear = ToDto(stacked.Linear);
+                dto.Upper = ToDto(stacked.Upper);
+                break;
+            case WeightedRanker w:
+                dto.Features = w.Features.ToArray();
+                dto.Weights = w.Weights.ToArray();
+                break;
+            default:
+                throw new ArgumentException($"Cannot save a ranker of type {model.GetType().Name}.", nameof(model));
+        }
+        return dto;
     }
 
     private static TreeDto[] TreesOf(TreeEnsembleRanker t) =>
@@ -190,6 +223,8 @@ public static class RankerStore
         public float[]? Weights { get; set; }
         public string[]? Features { get; set; }
         public MemberDto[]? Members { get; set; }
+        public ModelDto? Linear { get; set; }
+        public ModelDto? Upper { get; set; }
     }
 
     private sealed class MemberDto

@@ -13,8 +13,8 @@ namespace SearchRec.Ranking.Models;
 /// </summary>
 public sealed class StackedRanker : IRankerModel
 {
-    /// <summary>The kind name.</summary>
-    public const string KindName = "lambdamart-stacked";
+    /// <summary>The suffix of the kind name: the upper model's kind plus this (<c>lambdamart-stack</c>, <c>lambdamart-towers-stack</c>).</summary>
+    public const string KindSuffix = "-stack";
 
     /// <summary>The two columns appended to the linear model's schema: log2(1 + rank) by linear score (0 = first), and the score standardised within the request.</summary>
     public static readonly IReadOnlyList<string> StackNames = ["stack_linear_rank", "stack_linear_z"];
@@ -35,7 +35,7 @@ public sealed class StackedRanker : IRankerModel
     public IRankerModel Upper { get; }
 
     /// <inheritdoc />
-    public string Kind => KindName;
+    public string Kind => Upper.Kind + KindSuffix;
 
     /// <inheritdoc />
     public FeatureSchema Schema => Linear.Schema;

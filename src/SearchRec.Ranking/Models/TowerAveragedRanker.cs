@@ -39,6 +39,17 @@ public sealed class TowerAveragedRanker : IRankerModel
     /// <summary>The kind name used in <c>ranker.json</c>.</summary>
     public const string KindName = "lambdamart-towers";
 
+    /// <summary>
+    /// The tower-averaged ranker <paramref name="model"/> is or scores with (the upper model of a
+    /// <see cref="StackedRanker"/>), whose towers must be checked at load; null for any other model or none.
+    /// </summary>
+    public static TowerAveragedRanker? In(IRankerModel? model) => model switch
+    {
+        TowerAveragedRanker t => t,
+        StackedRanker { Upper: TowerAveragedRanker t } => t,
+        _ => null,
+    };
+
     /// <inheritdoc />
     public string Kind => KindName;
 

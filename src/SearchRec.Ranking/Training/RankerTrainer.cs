@@ -16,6 +16,8 @@ public enum CombinerKind
     LambdaMartBag,
     /// <summary>One LambdaMART per text tower of an ensemble, each with that tower's deep columns, raw scores averaged.</summary>
     LambdaMartTowers,
+    /// <summary><see cref="LambdaMartTowers"/> whose members also read a linear stacker's rank and standardised score (out of fold in training).</summary>
+    LambdaMartTowersStack,
 }
 
 /// <summary>Options of all three combiners, with the kind to train.</summary>
@@ -42,6 +44,9 @@ public sealed class RankerTrainingOptions
     /// <summary>Weighted average options.</summary>
     public WeightedOptions Weighted { get; set; } = new();
 
+    /// <summary>True for the combiners trained over the deep columns of each tower of an ensemble.</summary>
+    public bool UsesTowers => Kind is CombinerKind.LambdaMartTowers or CombinerKind.LambdaMartTowersStack;
+
     /// <summary>Cross-validation folds (by query). Default 5.</summary>
     public int Folds { get; set; } = 5;
 
@@ -59,7 +64,7 @@ public sealed class RankerTrainingOptions
         return this;
     }
 
-    /// <summary>Parses <c>lambdamart</c>, <c>lambdamart-bag</c>, <c>lambdamart-towers</c>, <c>linear</c> or <c>weighted</c>.</summary>
+    /// <summary>Parses <c>lambdamart</c>, <c>lambdamart-bag</c>, <c>lambdamart-towers</c>, <c>lambdamart-towers-stack</c>, <c>linear</c> or <c>weighted</c>.</summary>
     public static CombinerKind ParseKind(string name) => name.ToLowerInvariant() switch
     {
         "lambdamart" or "fused" => CombinerKind.LambdaMart,
@@ -67,7 +72,8 @@ public sealed class RankerTrainingOptions
         "weighted" => CombinerKind.Weighted,
         "lambdamart-bag" => CombinerKind.LambdaMartBag,
         "lambdamart-towers" => CombinerKind.LambdaMartTowers,
-        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, lambdamart-bag, lambdamart-towers, linear or weighted."),
+        "lambdamart-towers-stack" => CombinerKind.LambdaMartTowersStack,
+        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, lambdamart-bag, lambdamart-towers, lambdamart-towers-stack, linear or weighted."),
     };
 }
 
@@ -90,7 +96,13 @@ public sealed record CrossValidatedRun(string Name, float[] Scores, QueryMetrics
 /// <summary>Trains any combiner and cross-validates it by query group.</summary>
 public static class RankerTrainer
 {
-    /// <summary>Trains the chosen combiner on all of <paramref name="data"/>; importance is per feature (gain for LambdaMART, |weight| otherwise).</summary>
+    /// <summary>Inner folds of the out-of-fold linear scores a stacked ranker's upper model learns from (ranking round 12).</summary>
+    public const int StackInnerFolds = 5;
+
+    /// <summary>
+    /// Trains the chosen combiner on all of <paramref name="data"/>; importance is per feature (gain for LambdaMART,
+    /// |weight| otherwise; a stacked ranker's upper model's gain, the two stack columns last).
+    /// </summary>
     public static (IRankerModel Model, double[] Importance) Train(RankingDataset data, RankerTrainingOptions options)
     {
         Guard.NotNull(data);
@@ -107,6 +119,14 @@ public static class RankerTrainer
                 var towers = options.Towers ?? throw new ArgumentException("RankerTrainingOptions.Towers must name the towers to train lambdamart-towers (TowerSet.Info()).");
                 var (averaged, towerGain) = TowerAveragedTrainer.Train(data, options.LambdaMart, towers);
                 return (averaged, towerGain);
+            case CombinerKind.LambdaMartTowersStack:
+                var stackTowers = options.Towers ?? throw new ArgumentException("RankerTrainingOptions.Towers must name the towers to train lambdamart-towers-stack (TowerSet.Info()).");
+                var (stacked, stackGain) = StackedTrainer.Train(data, options.Linear, StackInnerFolds, options.Seed + 1, wide =>
+                {
+                    var (upper, gain) = TowerAveragedTrainer.Train(wide, options.LambdaMart, stackTowers);
+                    return (upper, gain);
+                });
+                return (stacked, stackGain);
             case CombinerKind.Linear:
                 var lin = LinearTrainer.Train(data, options.Linear);
                 return (lin, lin.Weights.Select(w => (double)Math.Abs(w)).ToArray());

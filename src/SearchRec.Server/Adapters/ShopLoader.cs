@@ -141,7 +141,7 @@ public sealed class ShopLoader : IGenerationLoader
                 if (towers is not null) owned.Add(towers);
                 if (text is IDisposable d) owned.Add(d);
                 if (behaviour is not null) owned.Add(behaviour);
-                if (model is TowerAveragedRanker averaged) towers!.CheckFor(averaged);
+                if (TowerAveragedRanker.In(model) is { } averaged) towers!.CheckFor(averaged);
                 // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
                 var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 ? ItemActivity.Build(store.ReadAll()) : null;
                 // train-ranker --idf / --prior write these beside ranker.json.
