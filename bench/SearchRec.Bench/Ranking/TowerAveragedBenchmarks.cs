@@ -9,9 +9,9 @@ using SearchRec.Text;
 namespace SearchRec.Bench.Ranking;
 
 /// <summary>
-/// The model cost of the tower-averaged LambdaMART (<c>lambdamart-towers</c>, 3 towers × 300 trees) against one
-/// LambdaMART (300 trees, tower 1's view) over a window of 200 candidates: the standard features plus three towers'
-/// deep columns (synthetic values: this measures the trees, not the towers; <c>search --repeat</c> times the whole
+/// The model cost of the tower-averaged LambdaMART (<c>lambdamart-towers</c>, 3 towers × 300 trees), and of the same
+/// over a linear stacker's two columns (<c>lambdamart-towers-stack</c>), against one LambdaMART (300 trees, tower 1's
+/// view) over a window of 200 candidates: the standard features plus three towers' deep columns (synthetic values: this measures the trees, not the towers; <c>search --repeat</c> times the whole
 /// request with real towers).
 /// </summary>
 [MemoryDiagnoser]
@@ -24,6 +24,7 @@ public class TowerAveragedBenchmarks
     private float[] _scores = [];
     private TreeEnsembleRanker _one = null!;
     private TowerAveragedRanker _averaged = null!;
+    private StackedRanker _stacked = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -72,6 +73,11 @@ public class TowerAveragedBenchmarks
         var options = new LambdaMartOptions { Trees = 300, Leaves = 16, MinRowsPerLeaf = 5 };
         var info = Enumerable.Range(1, Towers).Select(k => new TowerInfo($"tower {k}", k.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
         _averaged = TowerAveragedTrainer.Train(data, options, info).Model;
+        _stacked = StackedTrainer.Train(data, new LinearOptions { Iterations = 20 }, 5, 1, wide =>
+        {
+            var (model, gain) = TowerAveragedTrainer.Train(wide, options, info);
+            return (model, gain);
+        }).Model;
         var view = TowerAveragedTrainer.MemberView(data, 0);
         _one = LambdaMartTrainer.Train(view, options).Model;
         _combined = data.Features.AsSpan(0, Window * dim).ToArray();
@@ -90,6 +96,13 @@ public class TowerAveragedBenchmarks
     public float ThreeTowerLambdaMarts200()
     {
         _averaged.Score(_combined, Window, _scores);
+        return _scores[0];
+    }
+
+    [Benchmark]
+    public float ThreeTowerLambdaMartsOverLinearStack200()
+    {
+        _stacked.Score(_combined, Window, _scores);
         return _scores[0];
     }
 }
