@@ -24,6 +24,15 @@ public sealed class StackedRankerTests
         var flat = new float[2 * 3];
         StackedRanker.Widen([1, 2], 2, 1, [5f, 5f], flat);
         Assert.Equal([1, 0, 0, 2, 1, 0], flat);
+
+        // Negative, zero, tied and extreme scores rank as a stable descending sort would.
+        var rng = new Random(5);
+        float[] pool = [-3.5f, -1e-30f, -0f, 0f, 2f, 2f, 7.25f, float.MaxValue, float.MinValue, 1e-30f];
+        var many = Enumerable.Range(0, 300).Select(_ => rng.Next(3) == 0 ? pool[rng.Next(pool.Length)] : (float)(rng.NextDouble() * 20 - 10)).ToArray();
+        var widened = new float[many.Length * 3];
+        StackedRanker.Widen(new float[many.Length], many.Length, 1, many, widened);
+        var expectedOrder = Enumerable.Range(0, many.Length).OrderByDescending(i => many[i]).ThenBy(i => i).ToArray();
+        for (var rank = 0; rank < expectedOrder.Length; rank++) Assert.Equal(MathF.Log2(1 + rank), widened[expectedOrder[rank] * 3 + 1]);
     }
 
     [Fact]
