@@ -197,6 +197,8 @@ public sealed class SearchPipeline
             var order = TopK(scores.AsSpan(0, count), top);
             var hits = new SearchHit[top];
             float[]? contributions = request.Explain ? new float[dim] : null;
+            var derived = _model as IDerivedColumnsModel;
+            var extra = derived?.DerivedNames.Count ?? 0;
             for (var i = 0; i < top; i++)
             {
                 var row = order[i];
@@ -204,8 +206,16 @@ public sealed class SearchPipeline
                 var rest = 0f;
                 if (contributions is not null)
                 {
-                    rest = _model.Explain(matrix.AsSpan(0, count * dim), count, row, contributions);
-                    var list = new FeatureContribution[dim];
+                    var list = new FeatureContribution[dim + extra];
+                    if (derived is not null)
+                    {
+                        // Columns the model derives itself (a stacked ranker's linear rank and score) are listed by name too.
+                        var values = new float[extra];
+                        var parts = new float[extra];
+                        rest = derived.Explain(matrix.AsSpan(0, count * dim), count, row, contributions, values, parts);
+                        for (var d = 0; d < extra; d++) list[dim + d] = new FeatureContribution(derived.DerivedNames[d], values[d], parts[d]);
+                    }
+                    else rest = _model.Explain(matrix.AsSpan(0, count * dim), count, row, contributions);
                     for (var f = 0; f < dim; f++) list[f] = new FeatureContribution(_features.Schema.Names[f], matrix[row * dim + f], contributions[f]);
                     Array.Sort(list, (a, b) => Math.Abs(b.Contribution).CompareTo(Math.Abs(a.Contribution)));
                     explanation = list;

@@ -91,10 +91,17 @@ public sealed class StackedRankerTests
         Assert.Equal(expected, scores);
 
         var parts = new float[dim];
+        var derivedValues = new float[2];
+        var derived = new float[2];
         for (var r = 0; r < group.Count; r++)
         {
             var rest = model.Explain(rows, group.Count, r, parts);
             Assert.Equal(scores[r], parts.Sum() + rest, 3);
+            // Naming the stack columns moves their share out of the remainder and nothing else.
+            var restWithout = model.Explain(rows, group.Count, r, parts, derivedValues, derived);
+            Assert.Equal(rest, restWithout + derived.Sum(), 3);
+            Assert.Equal(wide[r * (dim + 2) + dim], derivedValues[0]);
+            Assert.Equal(wide[r * (dim + 2) + dim + 1], derivedValues[1]);
         }
     }
 

@@ -148,6 +148,9 @@ public sealed class TowerAveragedRankerTests : IDisposable
             var r = pipeline.Search(new SearchRequest("黑色 手机") { Explain = true });
             Assert.NotEmpty(r.Hits);
             foreach (var hit in r.Hits) Assert.Equal(hit.Score, hit.Explanation!.Sum(c => c.Contribution) + hit.Unexplained, 4);
+            // The stack columns are named in the explanation, with the first hit's rank value among them.
+            Assert.All(StackedRanker.StackNames, n => Assert.Contains(r.Hits[0].Explanation!, c => c.Feature == n));
+            Assert.Equal(loaded.Schema.Count + 2, r.Hits[0].Explanation!.Count);
         }
 
         var swapped = Models("stack-swapped", dirs[1], dirs[0]);

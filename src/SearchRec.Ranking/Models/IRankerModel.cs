@@ -26,3 +26,20 @@ public interface IRankerModel
     /// </summary>
     float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions);
 }
+
+/// <summary>
+/// A model that computes columns of its own from a request's feature rows (a <see cref="StackedRanker"/>'s linear rank
+/// and score), so that an explanation can name them beside the request's features.
+/// </summary>
+public interface IDerivedColumnsModel : IRankerModel
+{
+    /// <summary>The names of the derived columns.</summary>
+    IReadOnlyList<string> DerivedNames { get; }
+
+    /// <summary>
+    /// As <see cref="IRankerModel.Explain"/>, also writing each derived column's value for the row and its contribution
+    /// (both <see cref="DerivedNames"/> long); the returned remainder then leaves those contributions out, so the
+    /// feature and derived contributions plus the return value equal the row's score.
+    /// </summary>
+    float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions, Span<float> derivedValues, Span<float> derivedContributions);
+}

@@ -11,7 +11,7 @@ namespace SearchRec.Ranking.Models;
 /// upper model trained on out-of-fold linear scores (<see cref="Training.StackedTrainer"/>) reads a linear model
 /// trained on all queries on the same footing.
 /// </summary>
-public sealed class StackedRanker : IRankerModel
+public sealed class StackedRanker : IDerivedColumnsModel
 {
     /// <summary>The suffix of the kind name: the upper model's kind plus this (<c>lambdamart-stack</c>, <c>lambdamart-towers-stack</c>).</summary>
     public const string KindSuffix = "-stack";
@@ -109,16 +109,29 @@ public sealed class StackedRanker : IRankerModel
         }
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<string> DerivedNames => StackNames;
+
     /// <summary>
     /// The upper model's contributions of the request's own features; those of the two stack columns have no single
-    /// feature behind them and go to the returned remainder.
+    /// feature behind them and go to the returned remainder (<see cref="Explain(ReadOnlySpan{float}, int, int, Span{float}, Span{float}, Span{float})"/> names them).
     /// </summary>
     public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions)
+    {
+        Span<float> values = stackalloc float[2];
+        Span<float> parts = stackalloc float[2];
+        return Explain(features, count, row, contributions, values, parts) + parts[0] + parts[1];
+    }
+
+    /// <inheritdoc />
+    public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions, Span<float> derivedValues, Span<float> derivedContributions)
     {
         var dim = Schema.Count;
         if ((uint)row >= (uint)count) throw new ArgumentOutOfRangeException(nameof(row), row, $"row must be below count ({count}).");
         TreeEnsembleRanker.CheckSizes(features, count, count, dim);
-        var width = dim + StackNames.Count;
+        var extra = StackNames.Count;
+        if (derivedValues.Length < extra || derivedContributions.Length < extra) throw new ArgumentException($"The derived spans need {extra} values each.");
+        var width = dim + extra;
         var linear = new float[count];
         var wide = new float[count * width];
         var parts = new float[width];
@@ -126,7 +139,11 @@ public sealed class StackedRanker : IRankerModel
         Widen(features, count, dim, linear, wide);
         var rest = Upper.Explain(wide, count, row, parts);
         parts.AsSpan(0, dim).CopyTo(contributions);
-        for (var c = dim; c < width; c++) rest += parts[c];
+        for (var c = 0; c < extra; c++)
+        {
+            derivedValues[c] = wide[row * width + dim + c];
+            derivedContributions[c] = parts[dim + c];
+        }
         return rest;
     }
 }
