@@ -213,6 +213,36 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.False(Directory.Exists(_shop.File("towers-ranker")));
     }
 
+    [Fact]
+    public void Train_ranker_lambdamart_towers_stack_saves_a_ranker_that_search_serves_with_its_towers()
+    {
+        using var dir = new TempDir();
+        foreach (var seed in new[] { "1", "7" })
+        {
+            var (trained, _, err) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--models", dir.File("t" + seed),
+                "--text-epochs", "1", "--text-dim", "8", "--hidden", "8", "--dim", "8", "--seed", seed);
+            Assert.True(trained == 0, err);
+        }
+        Directory.CreateDirectory(dir.File("ens"));
+        dir.Write("ens/ensemble.json", """{"members": ["../t1", "../t7"]}""");
+        var (code, stdout, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--combiner", "lambdamart-towers-stack", "--deep", dir.File("ens"), "--models", dir.File("ranker"),
+            "--folds", "2", "--trees", "20", "--save-index", dir.File("index"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("saved lambdamart-towers-stack ranker", stdout, StringComparison.Ordinal);
+        var card = File.ReadAllText(dir.File("ranker/model-card.md"));
+        Assert.Contains("| lambdamart-towers-stack |", card, StringComparison.Ordinal);
+        Assert.Contains("| lambdamart-towers |", card, StringComparison.Ordinal);
+        Assert.Contains("option stack:", card, StringComparison.Ordinal);
+        Assert.True(File.Exists(dir.File("ranker/deep/ensemble.json")));
+
+        var query = File.ReadLines(_shop.File("queries.tsv")).First().Split('\t')[1];
+        var (found, hits, searchErr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "--k", "3", "--explain", query);
+        Assert.True(found == 0, searchErr);
+        Assert.Equal(3, hits.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d\. ")));
+        Assert.Contains("lambdamart-towers-stack", searchErr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("train-ranker")]
     [InlineData("eval")]
