@@ -257,12 +257,17 @@ public sealed class TowerAveragedRankerTests : IDisposable
         Assert.Contains(r.Hits[0].Explanation!, c => c.Feature == "deep_query_item#2");
     }
 
-    [Fact]
-    public void Eval_fused_ranks_with_a_saved_tower_averaged_ranker_and_its_towers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Eval_fused_ranks_with_a_saved_tower_averaged_ranker_and_its_towers(bool stacked)
     {
-        var (towers, model, _, dirs) = Trained();
+        var (towers, averaged, data, dirs) = Trained();
         using var __ = towers;
-        var models = Models("eval", dirs);
+        IRankerModel model = stacked
+            ? RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMartTowersStack, LambdaMart = Small, Towers = towers.Info() }).Model
+            : averaged;
+        var models = Models(stacked ? "eval-stack" : "eval", dirs);
         RankerStore.Save(model, Path.Combine(models, "ranker"));
         var registry = EvalRankerRegistry.CreateWithBuiltIns();
         registry.AddModules([typeof(RankingEvalModule).Assembly]);
