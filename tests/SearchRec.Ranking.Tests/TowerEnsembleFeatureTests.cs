@@ -148,8 +148,12 @@ public sealed class TowerEnsembleFeatureTests : IDisposable
         Assert.Contains("ensemble.json", e.Message, StringComparison.Ordinal);
 
         // Round 12's variant runs the same members over two more (linear-stack) columns.
-        var stacked = registry.Train("lambdamart-towers-stack", Context(models), queries).Rank("q0", "黑色 手机", 50);
+        var stackRanker = registry.Train("lambdamart-towers-stack", Context(models), queries);
+        var stacked = stackRanker.Rank("q0", "黑色 手机", 50);
         Assert.Equal(averaged.Select(x => x.DocId).Order(), stacked.Select(x => x.DocId).Order());
         Assert.Equal("1", stacked[0].DocId);
+        // The report's importance table names the stack columns the trees split on.
+        var report = Assert.Single(((IReportSectionSource)stackRanker).GetReportSections());
+        Assert.Contains("stack_linear", report.Html, StringComparison.Ordinal);
     }
 }

@@ -238,7 +238,9 @@ public sealed class RankingEvalModule : IEvalRankerModule
             var total = importance.Sum();
             if (total <= 0) return [];
             var sb = new StringBuilder("<table><tr><th>feature</th><th>share of importance</th></tr>");
-            foreach (var (f, v) in model.Schema.Names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
+            // A stacked ranker's importance is its upper model's, whose columns end with the derived stack columns.
+            var names = model is StackedRanker stacked ? stacked.Upper.Schema.Names : model.Schema.Names;
+            foreach (var (f, v) in names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
                 sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(f)).Append("</td><td>").Append((v / total).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
             sb.Append("</table>");
             var kind = TowerAveragedRanker.In(model) is { } t ? $"{model.Kind}: mean of {t.Members.Count} lambdamart models, one per tower" : model.Kind;
