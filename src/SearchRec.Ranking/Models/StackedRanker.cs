@@ -5,7 +5,7 @@ using SearchRec.Ranking.Features;
 namespace SearchRec.Ranking.Models;
 
 /// <summary>
-/// A boosted model over a linear stacker's judgment (ranking round 12, experimental): <see cref="Linear"/> scores the
+/// A boosted model over a linear stacker's judgment (ranking round 12; adopted for ecom-search on a tie): <see cref="Linear"/> scores the
 /// request's candidates, the candidate's rank and standardised score among them become two more columns
 /// (<see cref="StackNames"/>), and <see cref="Upper"/> scores the widened rows. Both columns are scale-free, so an
 /// upper model trained on out-of-fold linear scores (<see cref="Training.StackedTrainer"/>) reads a linear model
