@@ -73,11 +73,7 @@ public class TowerAveragedBenchmarks
         var options = new LambdaMartOptions { Trees = 300, Leaves = 16, MinRowsPerLeaf = 5 };
         var info = Enumerable.Range(1, Towers).Select(k => new TowerInfo($"tower {k}", k.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
         _averaged = TowerAveragedTrainer.Train(data, options, info).Model;
-        _stacked = StackedTrainer.Train(data, new LinearOptions { Iterations = 20 }, 5, 1, wide =>
-        {
-            var (model, gain) = TowerAveragedTrainer.Train(wide, options, info);
-            return (model, gain);
-        }).Model;
+        _stacked = StackedTrainer.TrainOverTowers(data, new LinearOptions { Iterations = 20 }, options, info, 1).Model;
         var view = TowerAveragedTrainer.MemberView(data, 0);
         _one = LambdaMartTrainer.Train(view, options).Model;
         _combined = data.Features.AsSpan(0, Window * dim).ToArray();

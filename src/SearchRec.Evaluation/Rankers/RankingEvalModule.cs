@@ -80,11 +80,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
             var state = RankingEvalState.For(context, Ext, towers: true);
             var data = state.Dataset(trainQueries);
             var towers = state.Towers!.Info();
-            var (model, importance) = StackedTrainer.Train(data, new LinearOptions(), 5, context.Seed + 1, wide =>
-            {
-                var (averaged, gain) = TowerAveragedTrainer.Train(wide, new LambdaMartOptions(), towers);
-                return (averaged, gain);
-            });
+            var (model, importance) = StackedTrainer.TrainOverTowers(data, new LinearOptions(), new LambdaMartOptions(), towers, context.Seed + 1);
             var total = importance.Sum();
             var stack = importance.AsSpan(data.Schema.Count).ToArray().Sum();
             context.Log?.Report(FormattableString.Invariant($"{name}: linear stacker + {towers.Count} members trained on {data.Groups.Count} queries, {data.Rows:N0} rows; stack columns {(total > 0 ? stack / total : 0):P1} of the gain"));

@@ -56,7 +56,7 @@ public static class RankerComparison
             runs.Add((RankerTrainer.CrossValidate(TowerAveragedRanker.KindName, data, d => TowerAveragedTrainer.Train(d, options.LambdaMart, info).Model, options.Folds, options.Seed, progress), true));
             // The stacked kind is then the reference; its inner folds see only each outer fold's training queries.
             if (options.Kind == CombinerKind.LambdaMartTowersStack)
-                runs.Add((RankerTrainer.CrossValidate(TowerAveragedRanker.KindName + StackedRanker.KindSuffix, data, d => RankerTrainer.Train(d, WithTowers(options, info)).Model, options.Folds, options.Seed, progress), true));
+                runs.Add((RankerTrainer.CrossValidate(TowerAveragedRanker.KindName + StackedRanker.KindSuffix, data, d => StackedTrainer.TrainOverTowers(d, options.Linear, options.LambdaMart, info, options.Seed + 1).Model, options.Folds, options.Seed, progress), true));
         }
         else runs.Add((RankerTrainer.CrossValidate("lambdamart", data, d => LambdaMartTrainer.Train(d, options.LambdaMart).Model, options.Folds, options.Seed, progress), true));
         var reference = runs[^1].Run.PerQuery.Select(m => m.Ndcg10).ToArray();
@@ -67,12 +67,6 @@ public static class RankerComparison
             return new ComparedRun(r.Run, SignificanceTests.BootstrapCi(nd), p, r.Combiner);
         }).ToList();
     }
-
-    private static RankerTrainingOptions WithTowers(RankerTrainingOptions options, IReadOnlyList<TowerInfo> towers) => new()
-    {
-        Kind = options.Kind, LambdaMart = options.LambdaMart, Linear = options.Linear, Weighted = options.Weighted, Bagged = options.Bagged,
-        Folds = options.Folds, Seed = options.Seed, Towers = towers,
-    };
 
     private static bool IsConstant(RankingDataset data, int col)
     {

@@ -121,11 +121,7 @@ public static class RankerTrainer
                 return (averaged, towerGain);
             case CombinerKind.LambdaMartTowersStack:
                 var stackTowers = options.Towers ?? throw new ArgumentException("RankerTrainingOptions.Towers must name the towers to train lambdamart-towers-stack (TowerSet.Info()).");
-                var (stacked, stackGain) = StackedTrainer.Train(data, options.Linear, StackInnerFolds, options.Seed + 1, wide =>
-                {
-                    var (upper, gain) = TowerAveragedTrainer.Train(wide, options.LambdaMart, stackTowers);
-                    return (upper, gain);
-                });
+                var (stacked, stackGain) = StackedTrainer.TrainOverTowers(data, options.Linear, options.LambdaMart, stackTowers, options.Seed + 1);
                 return (stacked, stackGain);
             case CombinerKind.Linear:
                 var lin = LinearTrainer.Train(data, options.Linear);

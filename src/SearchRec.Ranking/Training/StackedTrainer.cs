@@ -28,6 +28,18 @@ public static class StackedTrainer
         return (new StackedRanker(LinearTrainer.Train(data, linear), model), importance);
     }
 
+    /// <summary>
+    /// The <c>lambdamart-towers-stack</c> ranker: <see cref="Train"/> over <see cref="RankerTrainer.StackInnerFolds"/>
+    /// inner folds at <paramref name="seed"/>, the upper model one LambdaMART per tower of <paramref name="towers"/>.
+    /// </summary>
+    public static (StackedRanker Model, double[] Importance) TrainOverTowers(RankingDataset data, LinearOptions linear, LambdaMartOptions lambdaMart,
+        IReadOnlyList<TowerInfo> towers, int seed) =>
+        Train(data, linear, RankerTrainer.StackInnerFolds, seed, wide =>
+        {
+            var (upper, gain) = TowerAveragedTrainer.Train(wide, lambdaMart, towers);
+            return (upper, gain);
+        });
+
     /// <summary>One linear score per row of <paramref name="data"/>, each from the model trained without its query's fold.</summary>
     public static float[] OutOfFoldScores(RankingDataset data, LinearOptions linear, int innerFolds, int seed)
     {
