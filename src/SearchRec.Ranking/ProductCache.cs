@@ -26,15 +26,24 @@ public sealed class ProductCache : IProductRecall
     /// <summary>Products held.</summary>
     public int Cached => _products.Count;
 
+    /// <summary>The products held, in no particular order (a live view).</summary>
+    public IEnumerable<Product> Held => _products.Values;
+
+    /// <summary>The most products held.</summary>
+    public int Capacity => _capacity;
+
     /// <summary>Loads products up front (e.g. the whole catalog at start-up), up to the capacity.</summary>
-    public void Preload(IEnumerable<Product> products)
+    /// <returns>How many products are held afterwards.</returns>
+    public int Preload(IEnumerable<Product> products, CancellationToken cancellationToken = default)
     {
         Guard.NotNull(products);
         foreach (var p in products)
         {
             if (_products.Count >= _capacity) break;
+            cancellationToken.ThrowIfCancellationRequested();
             _products[p.Id] = p;
         }
+        return _products.Count;
     }
 
     /// <inheritdoc />

@@ -29,8 +29,9 @@ public static class SearchRecServer
     /// <param name="events">The durable event store.</param>
     /// <param name="logLevel">Lowest level logged to the console. Default warnings.</param>
     /// <param name="cancellationToken">Cancels loading the first generation.</param>
+    /// <param name="loadProgress">Receives the first generation's loading steps. Default null: not reported.</param>
     public static async Task<WebApplication> BuildAsync(ServerOptions options, IGenerationLoader loader, IEventLog events,
-        LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
+        LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default, IProgress<string>? loadProgress = null)
     {
         Guard.NotNull(options);
         Guard.NotNull(loader);
@@ -38,7 +39,7 @@ public static class SearchRecServer
         var o = options.Clone();
         o.Validate();
 
-        var first = await loader.LoadAsync(new ReloadRequest(false), null, cancellationToken).ConfigureAwait(false);
+        var first = await loader.LoadAsync(new ReloadRequest(false), loadProgress, cancellationToken).ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {

@@ -549,6 +549,20 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains("data:image/png;base64,", File.ReadAllText(dir.File("demo/eval-report.html")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Serve_refuses_a_product_cache_of_zero_naming_the_setting_before_it_opens_anything()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("index"));
+        Directory.CreateDirectory(dir.File("collab"));
+        var (code, _, stderr) = Run(new ServeCommand(), "--index", dir.File("index"), "--collab", dir.File("collab"),
+            "--events", dir.File("events.db"), "--product-cache", "0");
+
+        Assert.Equal(2, code);
+        Assert.Contains("ProductCacheSize must be in [1, 20000000] (is 0)", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("events.db")), "the event store is not created for a refused start");
+    }
+
     private static string TinyTower(TempDir dir, string name)
     {
         var products = new[] { SearchRec.Core.Product.Of("1", "红色连衣裙 夏季"), SearchRec.Core.Product.Of("2", "蓝牙耳机 无线"), SearchRec.Core.Product.Of("3", "不锈钢保温杯"), SearchRec.Core.Product.Of("4", "连衣裙") };

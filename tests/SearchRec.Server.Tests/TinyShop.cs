@@ -68,6 +68,7 @@ public sealed class TinyShop : IDisposable
         {
             IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null,
             DeepModelsPath = withDeepRanker ? DeepPath : null,
+            WarmUp = TimeSpan.FromMilliseconds(100), // through the warm-up path, briefly (GenerationWarmUpTests pin what it does)
         }, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);

@@ -18,6 +18,7 @@ internal sealed record ServeSettings(string IndexPath, string CollabPath, string
     public string? EventsKey { get; init; }
     public string? Redis { get; init; }
     public int? RetrainSeconds { get; init; }
+    public int ProductCacheSize { get; init; } = new ShopLoaderOptions().ProductCacheSize;
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 }
 
@@ -38,13 +39,18 @@ public sealed class ServeCommand : ICliCommand
         var eventsKey = new Option<string?>("--events-key") { Description = "Events-only key handed to the web page. Default: a random key." };
         var redis = new Option<string?>("--redis") { Description = "Redis connection string for the second cache level (e.g. 127.0.0.1:6379)." };
         var retrain = new Option<int?>("--retrain-every") { Description = "Retrain the collaborative models from the event store every N seconds." };
+        var productCache = new Option<int>("--product-cache")
+        {
+            Description = "Products held in memory; a catalog of at most this many is read in at start and at each reload, before it serves.",
+            DefaultValueFactory = _ => new ShopLoaderOptions().ProductCacheSize,
+        };
         var provider = new Option<SearchRec.Deep.Scoring.ExecutionProvider>("--execution-provider")
         {
             Description = "Where ONNX Runtime runs the deep towers: Cpu or Cuda (Cuda needs a build with -p:OnnxRuntimeGpu=true; otherwise it falls back to CPU with one log line).",
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, productCache }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
@@ -56,6 +62,7 @@ public sealed class ServeCommand : ICliCommand
                 EventsKey = pr.GetValue(eventsKey),
                 Redis = pr.GetValue(redis),
                 RetrainSeconds = pr.GetValue(retrain),
+                ProductCacheSize = pr.GetValue(productCache),
             };
             return await RunAsync(settings, ct);
         });
@@ -74,7 +81,7 @@ public sealed class ServeCommand : ICliCommand
             {
                 IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath,
                 DeepRuntime = new SearchRec.Deep.Scoring.DeepScorerOptions { ExecutionProvider = s.ExecutionProvider },
-                QueriesPath = s.QueriesPath,
+                QueriesPath = s.QueriesPath, ProductCacheSize = s.ProductCacheSize,
             };
             loaderOptions.Validate();
             store = new SqliteEventStore(s.EventsPath);
@@ -85,7 +92,8 @@ public sealed class ServeCommand : ICliCommand
                 RetrainInterval = s.RetrainSeconds is { } sec ? TimeSpan.FromSeconds(sec) : null,
             };
             Console.Error.WriteLine($"serve: loading index {s.IndexPath} and models {s.CollabPath} ({log.Count:N0} events in {s.EventsPath})");
-            var app = await SearchRecServer.BuildAsync(options, new ShopLoader(loaderOptions, log), log, s.LogLevel, ct);
+            var app = await SearchRecServer.BuildAsync(options, new ShopLoader(loaderOptions, log), log, s.LogLevel, ct,
+                new SyncProgress<string>(m => Console.Error.WriteLine($"serve: {m}")));
             await app.StartAsync(ct);
             var url = SearchRecServer.Addresses(app)[0];
             Console.WriteLine($"SearchRec is serving at {url}/  (OpenAPI {url}/openapi/v1.json, metrics {url}/metrics)");

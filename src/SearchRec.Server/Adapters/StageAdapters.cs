@@ -10,34 +10,18 @@ using SearchRec.Ranking;
 
 namespace SearchRec.Server.Adapters;
 
-/// <summary>
-/// Products read from the index once and then kept: the ranker loads every candidate (200 per search), and a stored
-/// document read costs tens of microseconds. Bounded; beyond the bound products are read from the index each time.
-/// </summary>
-internal sealed class ProductMemo(ProductIndex index, int capacity = 300_000)
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Product> _products = new(StringComparer.Ordinal);
-
-    public ProductIndex Index => index;
-
-    public Product? Get(string productId)
-    {
-        if (_products.TryGetValue(productId, out var p)) return p;
-        p = index.GetProduct(productId);
-        if (p is not null && _products.Count < capacity) _products.TryAdd(productId, p);
-        return p;
-    }
-}
-
 /// <summary>Product look-ups over the Lucene index, with the category ids the event log uses.</summary>
-internal sealed class IndexCatalog(ProductMemo products, CollabModels models) : ICatalog
+internal sealed class IndexCatalog(ProductCache products, CollabModels models) : ICatalog
 {
     // Category path -> the id events use, learnt from items the collaborative models know.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _paths = new(StringComparer.Ordinal);
 
-    public int Count => products.Index.Count;
+    public int Count => products.Count;
 
-    public Product? Get(string productId) => products.Get(productId);
+    /// <summary>The products held in memory in front of the index.</summary>
+    public ProductCache Products => products;
+
+    public Product? Get(string productId) => products.GetProduct(productId);
 
     public long CategoryIdOf(Product product)
     {
@@ -66,7 +50,7 @@ internal sealed class IndexCatalog(ProductMemo products, CollabModels models) : 
 /// </summary>
 internal sealed class IndexSearchBackend : ISearchBackend
 {
-    private readonly ProductIndex _index;
+    private readonly IProductRecall _products;
     private readonly CollabModels? _models;
     private readonly IEventStore? _events;
     private readonly SearchPipeline? _pipeline;
@@ -77,11 +61,10 @@ internal sealed class IndexSearchBackend : ISearchBackend
 
     private readonly bool _rankerIsPersonal;
 
-    public IndexSearchBackend(ProductMemo products, CollabModels? models, IEventStore? events,
+    public IndexSearchBackend(ProductCache products, CollabModels? models, IEventStore? events,
         Func<IProductRecall, SearchPipeline>? pipeline, int window, float personalWeight)
     {
-        var index = products.Index;
-        _index = index;
+        _products = products;
         _models = models;
         _events = events;
         _window = window;
@@ -93,7 +76,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
 
     public bool HasRanker => _pipeline is not null;
 
-    public IReadOnlyList<RecallCandidate> Recall(SearchQuery query) => _index.Recall(new RecallRequest(query.Text)
+    public IReadOnlyList<RecallCandidate> Recall(SearchQuery query) => _products.Recall(new RecallRequest(query.Text)
     {
         TopN = _window, Category = query.Category, Brand = query.Brand, PriceMin = query.PriceMin, PriceMax = query.PriceMax,
     });
@@ -248,12 +231,12 @@ internal sealed class IndexSearchBackend : ISearchBackend
     }
 
     /// <summary>Recall for the pipeline: the candidates the host already has (from its cache) when set, else the index.</summary>
-    private sealed class PrecomputedRecall(ProductMemo products) : IProductRecall
+    private sealed class PrecomputedRecall(IProductRecall products) : IProductRecall
     {
-        public int Count => products.Index.Count;
-        public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => t_recalled ?? products.Index.Recall(request);
-        public Product? GetProduct(string productId) => products.Get(productId);
-        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => products.Index.MoreLikeThis(productId, k);
+        public int Count => products.Count;
+        public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => t_recalled ?? products.Recall(request);
+        public Product? GetProduct(string productId) => products.GetProduct(productId);
+        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => products.MoreLikeThis(productId, k);
     }
 }
 

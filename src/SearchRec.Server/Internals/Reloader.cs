@@ -28,7 +28,7 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
             try
             {
                 // Off the request thread: loading may read an index and models for seconds.
-                next = await Task.Run(() => loader.LoadAsync(new ReloadRequest(retrain), null, ct), ct).ConfigureAwait(false);
+                next = await Task.Run(() => loader.LoadAsync(new ReloadRequest(retrain), new LogProgress(log), ct), ct).ConfigureAwait(false);
             }
             catch
             {
@@ -46,6 +46,12 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
             _gate.Release();
         }
     }
+}
+
+/// <summary>A reload's loading steps, as information lines in the service log.</summary>
+internal sealed class LogProgress(ILogger log) : IProgress<string>
+{
+    public void Report(string value) => log.LogInformation("Reload: {Step}", value);
 }
 
 /// <summary>Retrains on <see cref="ServerOptions.RetrainInterval"/> in the background.</summary>
