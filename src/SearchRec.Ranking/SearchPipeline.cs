@@ -22,9 +22,16 @@ public sealed class SearchPipelineOptions
     /// <summary>Which fields recall scores. Default all.</summary>
     public RecallFields Fields { get; set; } = RecallFields.All;
 
+    /// <summary>
+    /// How many of the best-ranked candidates a feature-log record holds (a record costs about 0.7 KB per candidate).
+    /// Default 0: the whole window.
+    /// </summary>
+    public int FeatureLogDepth { get; set; }
+
     /// <summary>Throws naming the first bad field.</summary>
     public SearchPipelineOptions Validate()
     {
+        if (FeatureLogDepth is < 0 or > 10_000) throw new ArgumentOutOfRangeException(nameof(FeatureLogDepth), FeatureLogDepth, "SearchPipelineOptions.FeatureLogDepth must be in [0, 10000] (0: the whole window).");
         if (RecallWindow is < 1 or > 10_000) throw new ArgumentOutOfRangeException(nameof(RecallWindow), RecallWindow, "SearchPipelineOptions.RecallWindow must be in [1, 10000].");
         if (TopK is < 1 or > 1_000) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "SearchPipelineOptions.TopK must be in [1, 1000].");
         return this;
@@ -242,10 +249,11 @@ public sealed class SearchPipeline
 
     private void LogFeatures(string requestId, SearchRequest request, ReadOnlySpan<RankingCandidate> candidates, float[] matrix, float[] scores, int count, int dim)
     {
-        var order = TopK(scores.AsSpan(0, count), count);
-        var items = new string[count];
-        var rows = new float[count * dim];
-        for (var i = 0; i < count; i++)
+        var logged = _options.FeatureLogDepth > 0 ? Math.Min(_options.FeatureLogDepth, count) : count;
+        var order = TopK(scores.AsSpan(0, count), logged);
+        var items = new string[logged];
+        var rows = new float[logged * dim];
+        for (var i = 0; i < logged; i++)
         {
             items[i] = candidates[order[i]].Recall.ProductId;
             matrix.AsSpan(order[i] * dim, dim).CopyTo(rows.AsSpan(i * dim, dim));

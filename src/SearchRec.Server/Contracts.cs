@@ -27,7 +27,11 @@ public sealed record RankedHit(string ProductId, double Score, IReadOnlyList<Fea
 /// <summary>The ranked results of one search and the time each inner stage took.</summary>
 /// <param name="Hits">The results, best first, at most k.</param>
 /// <param name="Stages">Inner stage timings in milliseconds (e.g. <c>features</c>, <c>model</c>); may be empty.</param>
-public sealed record RankResult(IReadOnlyList<RankedHit> Hits, IReadOnlyList<KeyValuePair<string, double>> Stages);
+public sealed record RankResult(IReadOnlyList<RankedHit> Hits, IReadOnlyList<KeyValuePair<string, double>> Stages)
+{
+    /// <summary>The ranking request's id (the one its feature-log record carries), when a ranker ran; else null.</summary>
+    public string? RequestId { get; init; }
+}
 
 /// <summary>An item suggested by a collaborative or content source.</summary>
 /// <param name="ProductId">The product.</param>

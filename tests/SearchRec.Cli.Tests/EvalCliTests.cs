@@ -550,6 +550,64 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Train_ranker_learns_from_logged_searches_labelled_by_a_services_event_store()
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--combiner", "linear", "--folds", "0", "--models", dir.File("ranker"), "--save-index", dir.File("index"));
+        Assert.True(code == 0, err);
+        var queries = File.ReadLines(_shop.File("queries.tsv")).Take(6).Select(l => l.Split('\t')[1]).ToList();
+        for (int i = 0; i < queries.Count; i++)
+        {
+            (code, _, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "--user", (700 + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--k", "5", "--feature-log", dir.File("features.jsonl"), "--request-id", "r" + i, queries[i]);
+            Assert.True(code == 0, err);
+        }
+        // Each user later buys the second logged candidate of their search; the service's store holds the events.
+        var lines = File.ReadAllLines(dir.File("features.jsonl"));
+        Assert.Equal(queries.Count, lines.Length);
+        using (var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db")))
+        {
+            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1;
+            for (int i = 0; i < lines.Length; i++)
+            {
+                using var record = JsonDocument.Parse(lines[i]);
+                var item = long.Parse(record.RootElement.GetProperty("candidates")[1].GetProperty("id").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+                store.Append(new SearchRec.Core.Events.UserEvent(700 + i, item, 1, SearchRec.Core.Events.Behavior.Buy, now));
+            }
+        }
+
+        (code, var stdout, err) = Run(new TrainRankerCommand(), "--feature-log", dir.File("features.jsonl"), "--labels-from-events", dir.File("events.db"),
+            "--combiner", "linear", "--folds", "0", "--models", dir.File("traffic"));
+
+        Assert.True(code == 0, err);
+        Assert.Contains($"events.db: {queries.Count} events from the event store", err, StringComparison.Ordinal);
+        Assert.Contains($"feature logs: {queries.Count} requests, {queries.Count} with a labelled candidate", err, StringComparison.Ordinal);
+        Assert.Contains("trained on logged traffic", stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(dir.File("traffic/ranker.json")));
+    }
+
+    [Fact]
+    public void Labels_from_an_sqlite_file_that_is_not_an_event_store_are_refused_naming_the_file()
+    {
+        using var dir = new TempDir();
+        var db = dir.File("other.db");
+        using (var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "CREATE TABLE orders(id INTEGER);";
+            cmd.ExecuteNonQuery();
+        }
+        var log = dir.Write("features.jsonl", "");
+        var (code, _, stderr) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", db, "--models", dir.File("out"));
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{db}: an SQLite database without an events table", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
+    [Fact]
     public void Serve_refuses_a_product_cache_of_zero_naming_the_setting_before_it_opens_anything()
     {
         using var dir = new TempDir();

@@ -56,6 +56,24 @@ public class EventStoreTests
     }
 
     [Fact]
+    public void A_store_is_read_read_only_while_its_writer_is_open_and_a_csv_file_is_not_taken_for_one()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("events.db");
+        using var store = new SqliteEventStore(path);
+        store.AppendBatch([new UserEvent(2, 12, 100, Behavior.Buy, 2000), new UserEvent(1, 10, 100, Behavior.View, 1000)]);
+
+        var read = SqliteEventStore.ReadFile(path);
+        store.Append(new UserEvent(3, 13, 100, Behavior.Cart, 3000));   // the writer goes on afterwards
+
+        Assert.True(SqliteEventStore.IsDatabase(path));
+        Assert.False(SqliteEventStore.IsDatabase(dir.Write("e.csv", "1,10,100,pv,1000\n")));
+        Assert.Equal(new long[] { 1, 2 }, read.Select(e => e.UserId));
+        Assert.Equal(Behavior.Buy, read[1].Behavior);
+        Assert.Equal(3, SqliteEventStore.ReadFile(path).Count);
+    }
+
+    [Fact]
     public void Four_concurrent_writers_lose_no_event()
     {
         using var dir = new TempDir();

@@ -101,6 +101,30 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void A_feature_log_depth_keeps_the_best_ranked_candidates_of_the_whole_window()
+    {
+        using var dir = new TempDir();
+        var fx = Fixtures.Extractor();
+        var model = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
+        SearchPipeline Make(IFeatureLogger logger, int depth) => new(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
+            new SearchPipelineOptions { RecallWindow = 50, TopK = 3, FeatureLogDepth = depth }, logger);
+        List<string> Logged(int depth)
+        {
+            var path = dir.File($"depth-{depth}.jsonl");
+            using (var logger = new JsonlFeatureLogger(path)) Make(logger, depth).Search(new SearchRequest("华为 手机"));
+            using var doc = JsonDocument.Parse(File.ReadAllLines(path).Single());
+            return doc.RootElement.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("id").GetString()!).ToList();
+        }
+
+        var all = Logged(0);
+        var two = Logged(2);
+
+        Assert.True(all.Count > 2, "the query should recall more than two products");
+        Assert.Equal(all.Take(2), two);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SearchPipelineOptions { FeatureLogDepth = -1 }.Validate());
+    }
+
+    [Fact]
     public void Feature_log_rotates_when_the_file_grows_past_its_limit()
     {
         using var dir = new TempDir();

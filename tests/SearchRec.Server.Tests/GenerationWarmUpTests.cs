@@ -124,14 +124,15 @@ public sealed class GenerationWarmUpTests(TinyShop shop) : IClassFixture<TinySho
     }
 
     [Theory]
-    [InlineData(0, 2, "ProductCacheSize")]
-    [InlineData(100, -1, "WarmUp")]
-    public void Bad_cache_or_warm_up_settings_are_refused_naming_the_setting(int cacheSize, int warmUpSeconds, string name)
+    [InlineData(0, 2, 50, "ProductCacheSize")]
+    [InlineData(100, -1, 50, "WarmUp")]
+    [InlineData(100, 2, 0, "FeatureLogDepth")]
+    public void Bad_cache_warm_up_or_log_settings_are_refused_naming_the_setting(int cacheSize, int warmUpSeconds, int logDepth, string name)
     {
         var options = new ShopLoaderOptions
         {
             IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath,
-            ProductCacheSize = cacheSize, WarmUp = TimeSpan.FromSeconds(warmUpSeconds),
+            ProductCacheSize = cacheSize, WarmUp = TimeSpan.FromSeconds(warmUpSeconds), FeatureLogDepth = logDepth,
         };
         var e = Assert.Throws<ArgumentException>(options.Validate);
         Assert.Contains(name, e.Message, StringComparison.Ordinal);

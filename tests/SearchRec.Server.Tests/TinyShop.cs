@@ -55,7 +55,8 @@ public sealed class TinyShop : IDisposable
     public string DeepRankerPath { get; } = "";
 
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
-    internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false)
+    internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false,
+        SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -69,6 +70,7 @@ public sealed class TinyShop : IDisposable
             IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null,
             DeepModelsPath = withDeepRanker ? DeepPath : null,
             WarmUp = TimeSpan.FromMilliseconds(100), // through the warm-up path, briefly (GenerationWarmUpTests pin what it does)
+            FeatureLogger = featureLogger,
         }, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);

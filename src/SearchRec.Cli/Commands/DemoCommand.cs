@@ -403,6 +403,8 @@ internal sealed class ServeStep : IDemoStep
 {
     private WebApplication? _app;
     private SqliteEventStore? _store;
+    private SearchRec.Ranking.Logging.JsonlFeatureLogger? _featureLog;
+    private string _featureLogPath = "";
     private string _apiKey = "";
     private CancellationToken _ct;
 
@@ -422,6 +424,8 @@ internal sealed class ServeStep : IDemoStep
             IndexPath = context.IndexDirectory, CollabModelsPath = (string)context.Items[DemoPaths.Collab],
             RankerPath = (string)context.Items[DemoPaths.Ranker], DeepModelsPath = (string)context.Items[DemoPaths.Deep],
             QueriesPath = context.Shop!.Queries,
+            // The page's searches and the clicks and purchases it sends back become training data (train-ranker --feature-log).
+            FeatureLogger = _featureLog = new SearchRec.Ranking.Logging.JsonlFeatureLogger(_featureLogPath = Path.Combine(context.OutDirectory, "feature-log.jsonl")),
         }, log);
         var options = new ServerOptions
         {
@@ -444,12 +448,14 @@ internal sealed class ServeStep : IDemoStep
         context.Console.MarkupLineInterpolated($"  [bold green]Open {url}/[/] — search, pick a user, click a result for similar items, buy it and watch the results change.");
         context.Console.MarkupLineInterpolated($"  API: {url}/openapi/v1.json · metrics {url}/metrics · admin key (X-Api-Key): [yellow]{_apiKey}[/]");
         context.Console.MarkupLineInterpolated($"  load test: searchrec bench http --url {url} --api-key {_apiKey}");
+        context.Console.MarkupLineInterpolated($"  feature log: {_featureLogPath}; after some searches and purchases on the page, learn from them: searchrec train-ranker --feature-log {_featureLogPath} --labels-from-events {_store!.Path} --models DIR");
         context.Console.MarkupLine("  Ctrl+C stops the service.");
         try { _app.WaitForShutdownAsync(_ct).GetAwaiter().GetResult(); }
         catch (OperationCanceledException) { }
         _app.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
         _app.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _store?.Dispose();
+        _featureLog?.Dispose();
     }
 }
 

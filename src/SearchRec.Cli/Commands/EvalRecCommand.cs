@@ -13,7 +13,7 @@ public sealed class EvalRecCommand : ICliCommand
     /// <inheritdoc />
     public Command Build()
     {
-        var events = new Option<string[]>("--events") { Description = "Event CSV file(s); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s), or a service's event store (events.db); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
         var cut = new Option<string>("--cut") { Description = "Cut time: Unix seconds or ISO 8601 (Taobao: 2017-12-03T00:00:00+08:00).", Required = true };
         var users = new Option<string>("--test-users-from") { Description = "File whose lines start with a test user id (split-users output or an events CSV).", Required = true };
         var model = new Option<string[]>("--model") { Description = $"Model name(s): {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name} (the deep behaviour tower, trained on the pre-cut events), or 'all'.", Required = true, AllowMultipleArgumentsPerToken = true };

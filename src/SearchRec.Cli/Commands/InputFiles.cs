@@ -26,7 +26,10 @@ internal static class CatalogFiles
     }
 }
 
-/// <summary>Reads event files for commands, reporting bad lines on stderr (the first few of each file, then a count).</summary>
+/// <summary>
+/// Reads event files for commands: CSV (reporting bad lines on stderr, the first few of each file, then a count) or a
+/// service's SQLite event store (<c>events.db</c>), told apart by the file's header.
+/// </summary>
 internal static class EventFiles
 {
     public static List<UserEvent> Read(IEnumerable<string> paths)
@@ -36,6 +39,13 @@ internal static class EventFiles
         foreach (var path in paths)
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"Event file not found: {path}", path);
+            if (SearchRec.Collab.Events.SqliteEventStore.IsDatabase(path))
+            {
+                var stored = SearchRec.Collab.Events.SqliteEventStore.ReadFile(path);
+                all.AddRange(stored);
+                Console.Error.WriteLine($"{path}: {stored.Count:N0} events from the event store");
+                continue;
+            }
             int problems = 0;
             int before = all.Count;
             foreach (var e in EventCsvReader.ReadFile(path, p => { if (problems++ < 10) Console.Error.WriteLine($"skipped {p}"); }))

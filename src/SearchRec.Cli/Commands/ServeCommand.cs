@@ -19,6 +19,9 @@ internal sealed record ServeSettings(string IndexPath, string CollabPath, string
     public string? Redis { get; init; }
     public int? RetrainSeconds { get; init; }
     public int ProductCacheSize { get; init; } = new ShopLoaderOptions().ProductCacheSize;
+    public string? FeatureLogPath { get; init; }
+    public int FeatureLogMegabytes { get; init; } = 64;
+    public int FeatureLogDepth { get; init; } = new ShopLoaderOptions().FeatureLogDepth;
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 }
 
@@ -44,13 +47,23 @@ public sealed class ServeCommand : ICliCommand
             Description = "Products held in memory; a catalog of at most this many is read in at start and at each reload, before it serves.",
             DefaultValueFactory = _ => new ShopLoaderOptions().ProductCacheSize,
         };
+        var featureLog = new Option<string?>("--feature-log")
+        {
+            Description = "Write every ranked search's candidate features here (JSON Lines with the response's requestId), for train-ranker --feature-log F --labels-from-events EVENTS.db.",
+        };
+        var featureLogMb = new Option<int>("--feature-log-mb") { Description = "Rotate the feature log past this size (keeping 5 old files).", DefaultValueFactory = _ => 64 };
+        var featureLogDepth = new Option<int>("--feature-log-depth")
+        {
+            Description = "How many of each search's best-ranked candidates the feature log holds.",
+            DefaultValueFactory = _ => new ShopLoaderOptions().FeatureLogDepth,
+        };
         var provider = new Option<SearchRec.Deep.Scoring.ExecutionProvider>("--execution-provider")
         {
             Description = "Where ONNX Runtime runs the deep towers: Cpu or Cuda (Cuda needs a build with -p:OnnxRuntimeGpu=true; otherwise it falls back to CPU with one log line).",
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, productCache }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, productCache, featureLog, featureLogMb, featureLogDepth }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
@@ -63,6 +76,9 @@ public sealed class ServeCommand : ICliCommand
                 Redis = pr.GetValue(redis),
                 RetrainSeconds = pr.GetValue(retrain),
                 ProductCacheSize = pr.GetValue(productCache),
+                FeatureLogPath = pr.GetValue(featureLog),
+                FeatureLogMegabytes = pr.GetValue(featureLogMb),
+                FeatureLogDepth = pr.GetValue(featureLogDepth),
             };
             return await RunAsync(settings, ct);
         });
@@ -75,15 +91,23 @@ public sealed class ServeCommand : ICliCommand
         string apiKey = s.ApiKey ?? RandomKey();
         string eventsKey = s.EventsKey ?? RandomKey();
         SqliteEventStore? store = null;
+        SearchRec.Ranking.Logging.JsonlFeatureLogger? featureLogger = null;
         try
         {
+            if (s.FeatureLogPath is not null)
+            {
+                if (s.RankerPath is null) throw new ArgumentException("--feature-log logs the ranker's features: give --ranker as well.");
+                if (s.FeatureLogMegabytes is < 1 or > 100_000) throw new ArgumentException($"--feature-log-mb must be in [1, 100000] (is {s.FeatureLogMegabytes}).");
+            }
             var loaderOptions = new ShopLoaderOptions
             {
                 IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath,
                 DeepRuntime = new SearchRec.Deep.Scoring.DeepScorerOptions { ExecutionProvider = s.ExecutionProvider },
-                QueriesPath = s.QueriesPath, ProductCacheSize = s.ProductCacheSize,
+                QueriesPath = s.QueriesPath, ProductCacheSize = s.ProductCacheSize, FeatureLogDepth = s.FeatureLogDepth,
             };
             loaderOptions.Validate();
+            if (s.FeatureLogPath is not null)
+                loaderOptions.FeatureLogger = featureLogger = new SearchRec.Ranking.Logging.JsonlFeatureLogger(s.FeatureLogPath, (long)s.FeatureLogMegabytes << 20);
             store = new SqliteEventStore(s.EventsPath);
             var log = new EventStoreLog(store);
             var options = new ServerOptions
@@ -98,6 +122,7 @@ public sealed class ServeCommand : ICliCommand
             var url = SearchRecServer.Addresses(app)[0];
             Console.WriteLine($"SearchRec is serving at {url}/  (OpenAPI {url}/openapi/v1.json, metrics {url}/metrics)");
             Console.WriteLine($"  admin key (X-Api-Key for /events, /admin/*): {(s.ApiKey is null ? apiKey : "(as given)")}");
+            if (featureLogger is not null) Console.WriteLine($"  feature log: {s.FeatureLogPath} (train from it: searchrec train-ranker --feature-log {s.FeatureLogPath} --labels-from-events {s.EventsPath} --models DIR)");
             Console.WriteLine("  Ctrl+C stops it.");
             // Returns on Ctrl+C or SIGTERM (the host's own handler) or when the command is cancelled.
             try { await app.WaitForShutdownAsync(ct); } catch (OperationCanceledException) { }
@@ -113,6 +138,7 @@ public sealed class ServeCommand : ICliCommand
         finally
         {
             store?.Dispose();
+            featureLogger?.Dispose();
         }
     }
 

@@ -9,7 +9,7 @@ public sealed class SplitUsersCommand : ICliCommand
     /// <inheritdoc />
     public Command Build()
     {
-        var events = new Option<string[]>("--events") { Description = "Event CSV file(s) (user_id,item_id,category_id,behavior,timestamp).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s) (user_id,item_id,category_id,behavior,timestamp), or a service's event store (events.db).", Required = true, AllowMultipleArgumentsPerToken = true };
         var fraction = new Option<double>("--fraction") { Description = "Share of users to pick.", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
         var output = new Option<string>("--out") { Description = "Output file: one user id per line.", Required = true };

@@ -10,7 +10,7 @@ public sealed class TrainCfCommand : ICliCommand
     /// <inheritdoc />
     public Command Build()
     {
-        var events = new Option<string[]>("--events") { Description = "Event CSV file(s); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s), or a service's event store (events.db); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
         var dir = new Option<string>("--models") { Description = "Folder to save the models and model-card.json in.", DefaultValueFactory = _ => "models/collab" };
         var factors = new Option<int>("--factors") { Description = "ALS factors.", DefaultValueFactory = _ => 64 };
         var iterations = new Option<int>("--iterations") { Description = "ALS iterations.", DefaultValueFactory = _ => 10 };

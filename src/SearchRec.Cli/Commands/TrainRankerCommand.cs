@@ -38,7 +38,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var testUsers = new Option<string?>("--test-users-from") { Description = "Next-item mode: file whose lines start with a test user id (split-users output)." };
         var deepDir = new Option<string?>("--deep") { Description = "A deep model folder (train-deep, or one holding ensemble.json that names several) whose query–item score becomes a feature; search finds it again as deep/ beside the ranker." };
         var featureLog = new Option<string[]>("--feature-log") { Description = "Traffic mode: feature log file(s) written by the search pipeline (JSON Lines).", AllowMultipleArgumentsPerToken = true };
-        var labelEvents = new Option<string[]>("--labels-from-events") { Description = "Traffic mode: event CSV file(s) whose later behaviour labels the logged candidates (same user and item, within --join-minutes).", AllowMultipleArgumentsPerToken = true };
+        var labelEvents = new Option<string[]>("--labels-from-events") { Description = "Traffic mode: event CSV file(s), or the service's event store (events.db), whose later behaviour labels the logged candidates (same user and item, within --join-minutes).", AllowMultipleArgumentsPerToken = true };
         var joinMinutes = new Option<int>("--join-minutes") { Description = "Traffic mode: how long after a request an event still labels it.", DefaultValueFactory = _ => 30 };
         var perSource = new Option<int>("--per-source") { Description = "Next-item mode: candidates taken from each collaborative source.", DefaultValueFactory = _ => 50 };
         var innerCuts = new Option<int>("--inner-cuts") { Description = "Next-item mode: inner cuts (one per day before the cut) whose following day labels the combiner's training data; the latest one validates the LambdaMART settings.", DefaultValueFactory = _ => 6 };
@@ -103,7 +103,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 {
                     var labelFiles = pr.GetValue(labelEvents) is { Length: > 0 } lf ? lf : throw new ArgumentException("--feature-log needs --labels-from-events.");
                     if (pr.GetValue(joinMinutes) <= 0) throw new ArgumentException("--join-minutes must be positive.");
-                    var (logged, report) = FeatureLogJoin.Join(logs, UserHistories.ReadCsv(labelFiles), TimeSpan.FromMinutes(pr.GetValue(joinMinutes)));
+                    var (logged, report) = FeatureLogJoin.Join(logs, EventFiles.Read(labelFiles), TimeSpan.FromMinutes(pr.GetValue(joinMinutes)));
                     Console.Error.WriteLine($"feature logs: {report.Requests} requests, {report.Groups} with a labelled candidate; skipped {report.Anonymous} anonymous, {report.NoPositive} without later events, {report.OtherSchema} with another schema");
                     var logCard = new ModelCard { Kind = KindName(options.Kind), Schema = logged.Schema.ToString(), Features = logged.Schema.Names.ToList() };
                     logCard.Data["feature_logs"] = string.Join(", ", logs);

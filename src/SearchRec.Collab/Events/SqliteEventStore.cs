@@ -58,6 +58,38 @@ public sealed class SqliteEventStore : IEventStore
     /// <summary>The database file.</summary>
     public string Path { get; }
 
+    /// <summary>True when <paramref name="path"/> is an SQLite database (by its header), such as a store this class wrote.</summary>
+    public static bool IsDatabase(string path)
+    {
+        Guard.NotNull(path);
+        Span<byte> head = stackalloc byte[16];
+        using var f = File.OpenRead(path);
+        return f.ReadAtLeast(head, 16, throwOnEndOfStream: false) == 16 && head.SequenceEqual("SQLite format 3\0"u8);
+    }
+
+    /// <summary>
+    /// Every event of an existing store, by user then time, opened read-only (a running service may keep writing).
+    /// Throws <see cref="InvalidDataException"/> naming the file when it holds no event table.
+    /// </summary>
+    public static List<UserEvent> ReadFile(string path)
+    {
+        Guard.NotNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Event store not found: {path}", path);
+        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        using var conn = new SqliteConnection(cs);
+        conn.Open();
+        using var check = conn.CreateCommand();
+        check.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events';";
+        if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            throw new InvalidDataException($"{path}: an SQLite database without an events table (not a SearchRec event store).");
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT user_id, item_id, category_id, behavior, ts FROM events ORDER BY user_id, ts;";
+        using var r = cmd.ExecuteReader();
+        var list = new List<UserEvent>();
+        while (r.Read()) list.Add(new UserEvent(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (Behavior)r.GetInt64(3), r.GetInt64(4)));
+        return list;
+    }
+
     /// <inheritdoc />
     public bool Append(UserEvent e)
     {

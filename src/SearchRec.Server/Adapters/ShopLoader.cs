@@ -7,6 +7,7 @@ using SearchRec.Deep.Scoring;
 using SearchRec.Index;
 using SearchRec.Ranking;
 using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.Models;
 using SearchRec.Text;
 
@@ -49,6 +50,19 @@ public sealed class ShopLoaderOptions
     /// </summary>
     public TimeSpan WarmUp { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Where ranked searches' features go (as the Elasticsearch LTR plugin logs them), for training from traffic joined
+    /// with later events (<c>train-ranker --feature-log</c>). Shared by every generation and owned by the caller, who
+    /// disposes it after the service stops. Default null: not logged. Warm-up searches are never logged.
+    /// </summary>
+    public IFeatureLogger? FeatureLogger { get; set; }
+
+    /// <summary>
+    /// How many of a search's best-ranked candidates the feature log holds. Default 50: the results people can see and
+    /// the next ones, at about 35 KB per search instead of 140 KB for a window of 200.
+    /// </summary>
+    public int FeatureLogDepth { get; set; } = 50;
+
     /// <summary>Weight of the user's collaborative score against normalised BM25 when there is no ranker. Default 0.5.</summary>
     public float PersonalWeight { get; set; } = 0.5f;
 
@@ -74,6 +88,7 @@ public sealed class ShopLoaderOptions
         if (QueriesPath is not null && !File.Exists(QueriesPath))
             throw new ArgumentException($"ShopLoaderOptions.QueriesPath: file '{QueriesPath}' does not exist.", nameof(QueriesPath));
         if (RecallWindow is < 1 or > 10_000) throw new ArgumentException($"ShopLoaderOptions.RecallWindow must be in [1, 10000] (is {RecallWindow}).", nameof(RecallWindow));
+        if (FeatureLogDepth is < 1 or > 10_000) throw new ArgumentException($"ShopLoaderOptions.FeatureLogDepth must be in [1, 10000] (is {FeatureLogDepth}).", nameof(FeatureLogDepth));
         if (ProductCacheSize is < 1 or > 20_000_000) throw new ArgumentException($"ShopLoaderOptions.ProductCacheSize must be in [1, 20000000] (is {ProductCacheSize}).", nameof(ProductCacheSize));
         if (WarmUp < TimeSpan.Zero || WarmUp > TimeSpan.FromMinutes(10)) throw new ArgumentException($"ShopLoaderOptions.WarmUp must be in [0, 10 min] (is {WarmUp}).", nameof(WarmUp));
         if (!(PersonalWeight >= 0)) throw new ArgumentException($"ShopLoaderOptions.PersonalWeight must be >= 0 (is {PersonalWeight}).", nameof(PersonalWeight));
@@ -170,6 +185,8 @@ public sealed class ShopLoader : IGenerationLoader
                 if (users.Count == 50) break;
             }
 
+            // Closed until the warm-up is over, so the log holds only real requests.
+            var logGate = _options.FeatureLogger is { } featureLogger ? new GatedFeatureLogger(featureLogger) : null;
             Func<IProductRecall, SearchPipeline>? pipeline = null;
             if (_options.PipelineFactory is { } factory) pipeline = recall => factory(recall, index, models);
             else if (_options.RankerPath is { } rankerPath)
@@ -192,7 +209,7 @@ public sealed class ShopLoader : IGenerationLoader
                     TitleStats = titleStats, Prior = prior,
                 });
                 pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
-                    new SearchPipelineOptions { RecallWindow = _options.RecallWindow }, history: user =>
+                    new SearchPipelineOptions { RecallWindow = _options.RecallWindow, FeatureLogDepth = _options.FeatureLogDepth }, logGate, history: user =>
                     {
                         var events = store.GetHistory(user, 200);
                         return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
@@ -213,6 +230,7 @@ public sealed class ShopLoader : IGenerationLoader
                 var w = GenerationWarmUp.Run(generation, _options.WarmUp, rounds, ct);
                 progress?.Report($"warmed up with {w.Searches:N0} searches, {w.Similar:N0} similar-item and {w.Feeds:N0} feed requests in {w.Elapsed.TotalSeconds:F1} s");
             }
+            logGate?.Open();
             // Only when the files did not change while they were read, or the next reload could keep stale products.
             _lastProducts = indexStamp == FilesStamp(_options.IndexPath) ? (indexStamp, memo) : null;
             return generation;
@@ -269,5 +287,18 @@ public sealed class ShopLoader : IGenerationLoader
             if (list.Count == 500) break;
         }
         return list;
+    }
+}
+
+/// <summary>Passes records on to the shared logger once opened; drops them before.</summary>
+internal sealed class GatedFeatureLogger(IFeatureLogger inner) : IFeatureLogger
+{
+    private volatile bool _open;
+
+    public void Open() => _open = true;
+
+    public void Log(FeatureLogRecord record)
+    {
+        if (_open) inner.Log(record);
     }
 }

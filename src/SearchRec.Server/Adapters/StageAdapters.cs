@@ -157,7 +157,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
             }
             hits[r] = new RankedHit(h.Product.Id, final[i], ex);
         }
-        return new RankResult(hits, stages);
+        return new RankResult(hits, stages) { RequestId = response.RequestId };
     }
 
     private RankResult RankFused(IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)

@@ -15,7 +15,7 @@ internal sealed record ItemResult(string Id, string Title, string? Brand, double
     string? Source = null, IReadOnlyList<FeatureContribution>? Explain = null);
 
 internal sealed record SearchResponse(string Query, long? User, int K, string Generation, double TookMs,
-    IReadOnlyList<ItemResult> Results, IReadOnlyDictionary<string, double> StagesMs);
+    IReadOnlyList<ItemResult> Results, IReadOnlyDictionary<string, double> StagesMs, string? RequestId = null);
 
 internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
 
@@ -112,7 +112,7 @@ internal static class Endpoints
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
         metrics.Stage("enrich", enrich);
         stages["enrich"] = enrich * 1000;
-        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages));
+        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId));
     }
 
     private static async Task<IResult> ItemAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache)

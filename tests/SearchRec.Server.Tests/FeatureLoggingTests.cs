@@ -1,0 +1,64 @@
+using System.Text.Json;
+using SearchRec.Collab.Events;
+using SearchRec.Ranking.Logging;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+/// <summary>The service logs ranked searches' features, and the log joins with the service's own event store into training data.</summary>
+public sealed class FeatureLoggingTests(TinyShop shop) : IClassFixture<TinyShop>, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Searches_are_logged_under_the_answers_request_id_and_a_later_purchase_labels_its_candidate()
+    {
+        var logPath = _dir.File("features.jsonl");
+        using var logger = new JsonlFeatureLogger(logPath);
+        var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: logger);
+        await using var _ = s;
+        using var __ = store;
+        const long user = 900_101;
+        var ids = new List<string>();
+        var answers = new List<JsonElement>();
+        foreach (var q in shop.Queries.Take(3))
+            answers.Add(await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(q)}&k=5&user={user}"));
+        var bought = answers[1].GetProperty("results")[2].GetProperty("id").GetString()!;
+        var post = await s.PostEventsAsync($$"""[{"user":{{user}},"item":"{{bought}}","behavior":"buy"}]""");
+        Assert.Equal(200, (int)post.StatusCode);
+
+        // One line per answered search: the warm-up's searches are not in the log.
+        var lines = File.ReadAllLines(logPath);
+        Assert.Equal(3, lines.Length);
+        for (int i = 0; i < 3; i++)
+        {
+            using var record = JsonDocument.Parse(lines[i]);
+            Assert.Equal(answers[i].GetProperty("requestId").GetString(), record.RootElement.GetProperty("request_id").GetString());
+            Assert.Equal(user, record.RootElement.GetProperty("user").GetInt64());
+        }
+
+        // The service's own store labels the logged candidates (read-only, while the service runs).
+        var (data, report) = FeatureLogJoin.Join([logPath], SqliteEventStore.ReadFile(store.Path), TimeSpan.FromMinutes(30));
+        Assert.Equal(3, report.Requests);
+        Assert.Equal(1, report.Groups);
+        Assert.Equal(2, report.NoPositive);
+        var group = Assert.Single(data.Groups);
+        var labels = data.Labels.AsSpan(group.Start, group.Count).ToArray();
+        Assert.Equal(1, labels.Count(l => l > 0));
+        Assert.Equal(4, labels.Max());   // buy
+    }
+
+    [Fact]
+    public async Task Without_a_logger_nothing_is_written_and_answers_still_name_their_request()
+    {
+        var (s, store) = await shop.StartAsync(withRanker: true);
+        await using var _ = s;
+        using var __ = store;
+        var r = await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}&k=3");
+        Assert.Equal(32, r.GetProperty("requestId").GetString()!.Length);
+        Assert.Empty(Directory.GetFiles(_dir.Path));
+    }
+}
