@@ -45,8 +45,8 @@ public sealed class ShopLoaderOptions
     public int ProductCacheSize { get; set; } = 300_000;
 
     /// <summary>
-    /// How long a loaded generation runs sample requests before it serves (at start and at each reload), so that it
-    /// serves optimised code from its first request. Default 2 s; zero turns it off.
+    /// The most time a loaded generation spends on sample requests before it serves (2,000 rounds at start, 200 at a
+    /// reload), so that it serves optimised code from its first request. Default 5 s; zero turns it off.
     /// </summary>
     public TimeSpan WarmUp { get; set; } = TimeSpan.FromSeconds(5);
 
