@@ -63,6 +63,9 @@ public sealed class RankingEvalModule : IEvalRankerModule
         // Round 12: the trees also read a linear stacker's rank and standardised score (out of fold in training).
         registry.RegisterExperimental(new StackedTowersFactory("lambdamart-towers-stack"),
             "lambdamart-towers whose members also read a linear stacker's rank and standardised score within the window (out-of-fold in training)");
+        // Round 13: the stacker is a LambdaMART trained on QBQTC (--ood-train) only, so its judgment comes from other people's labels.
+        registry.RegisterExperimental(new TransferTowersFactory("lambdamart-towers-transfer"),
+            "lambdamart-towers whose members also read the rank and standardised score of a LambdaMART trained on --ood-train (QBQTC) alone");
         registry.RegisterExperimental(new TowerColumnsFactory("lambdamart-towercols"),
             "One LambdaMART over the deep columns of every tower named by --models' ensemble.json (deep_query_item#1, #2, ...)");
     }
@@ -85,6 +88,82 @@ public sealed class RankingEvalModule : IEvalRankerModule
             var stack = importance.AsSpan(data.Schema.Count).ToArray().Sum();
             context.Log?.Report(FormattableString.Invariant($"{name}: linear stacker + {towers.Count} members trained on {data.Groups.Count} queries, {data.Rows:N0} rows; stack columns {(total > 0 ? stack / total : 0):P1} of the gain"));
             return new PipelineEvalRanker(name, state, model, importance);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="StackedTowersFactory"/>'s construction with a fixed transfer model in place of the linear stacker: one
+    /// LambdaMART trained on the out-of-domain groups alone (the same model for every fold and seed; it never sees an
+    /// evaluated judgment, so the training rows need no out-of-fold scores).
+    /// </summary>
+    private sealed class TransferTowersFactory(string name) : ICrossValidatedRankerFactory
+    {
+        public string Name => name;
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
+        {
+            var state = RankingEvalState.For(context, Ext, towers: true);
+            var transfer = state.TransferModel();
+            var data = state.Dataset(trainQueries);
+            var scores = new float[data.Rows];
+            var dim = data.Schema.Count;
+            foreach (var g in data.Groups)
+                transfer.Score(data.Features.AsSpan(g.Start * dim, g.Count * dim), g.Count, scores.AsSpan(g.Start, g.Count));
+            var towers = state.Towers!.Info();
+            var (upper, importance) = TowerAveragedTrainer.Train(StackedTrainer.WidenDataset(data, scores), new LambdaMartOptions(), towers);
+            var total = importance.Sum();
+            var share = importance.AsSpan(dim).ToArray().Sum();
+            context.Log?.Report(FormattableString.Invariant($"{name}: {towers.Count} members over the transfer model's columns, trained on {data.Groups.Count} queries, {data.Rows:N0} rows; transfer columns {(total > 0 ? share / total : 0):P1} of the gain"));
+            return new PipelineEvalRanker(name, state, new TransferStackedModel(transfer, upper), importance);
+        }
+    }
+
+    /// <summary>An upper model over a fixed base model's rank and standardised score (eval only: nothing saves it).</summary>
+    private sealed class TransferStackedModel(IRankerModel baseModel, IRankerModel upper) : IDerivedColumnsModel
+    {
+        public string Kind => upper.Kind + "-transfer";
+
+        public FeatureSchema Schema => baseModel.Schema;
+
+        public IReadOnlyList<string> DerivedNames { get; } = ["transfer_qbqtc_rank", "transfer_qbqtc_z"];
+
+        public void Score(ReadOnlySpan<float> features, int count, Span<float> scores)
+        {
+            var wide = Widen(features, count);
+            upper.Score(wide, count, scores);
+        }
+
+        public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions)
+        {
+            Span<float> values = stackalloc float[2];
+            Span<float> parts = stackalloc float[2];
+            return Explain(features, count, row, contributions, values, parts) + parts[0] + parts[1];
+        }
+
+        public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions, Span<float> derivedValues, Span<float> derivedContributions)
+        {
+            var dim = Schema.Count;
+            var width = dim + DerivedNames.Count;
+            var wide = Widen(features, count);
+            var parts = new float[width];
+            var rest = upper.Explain(wide, count, row, parts);
+            parts.AsSpan(0, dim).CopyTo(contributions);
+            for (var c = 0; c < DerivedNames.Count; c++)
+            {
+                derivedValues[c] = wide[row * width + dim + c];
+                derivedContributions[c] = parts[dim + c];
+            }
+            return rest;
+        }
+
+        private float[] Widen(ReadOnlySpan<float> features, int count)
+        {
+            var dim = Schema.Count;
+            var scores = new float[count];
+            baseModel.Score(features, count, scores);
+            var wide = new float[count * (dim + DerivedNames.Count)];
+            StackedRanker.Widen(features, count, dim, scores, wide);
+            return wide;
         }
     }
 
@@ -235,7 +314,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
             if (total <= 0) return [];
             var sb = new StringBuilder("<table><tr><th>feature</th><th>share of importance</th></tr>");
             // A stacked ranker's importance is its upper model's, whose columns end with the derived stack columns.
-            var names = model is StackedRanker stacked ? stacked.Upper.Schema.Names : model.Schema.Names;
+            IReadOnlyList<string> names = model is IDerivedColumnsModel derived ? [.. model.Schema.Names, .. derived.DerivedNames] : model.Schema.Names;
             foreach (var (f, v) in names.Zip(importance).Where(x => x.Second > 0).OrderByDescending(x => x.Second).Take(15))
                 sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(f)).Append("</td><td>").Append((v / total).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
             sb.Append("</table>");
@@ -410,6 +489,21 @@ internal sealed class RankingEvalState
                     if (data.Labels[r] >= 1) { recalled++; break; }
             _context.Log?.Report($"out-of-domain: {groups.Catalog.Count:N0} titles, {data.Groups.Count:N0} queries ({recalled:N0} with a relevant title in the window), {data.Rows:N0} rows, from {path}");
             return _outOfDomain = data;
+        }
+    }
+
+    private IRankerModel? _transfer;
+
+    /// <summary>One LambdaMART (default settings) trained on <see cref="OutOfDomain"/> alone, built once per evaluation.</summary>
+    internal IRankerModel TransferModel()
+    {
+        lock (_oodLock)
+        {
+            if (_transfer is not null) return _transfer;
+            var data = OutOfDomain();
+            var (model, _) = LambdaMartTrainer.Train(data, new LambdaMartOptions());
+            _context.Log?.Report($"transfer model: LambdaMART on {data.Groups.Count:N0} out-of-domain queries, {data.Rows:N0} rows");
+            return _transfer = model;
         }
     }
 
