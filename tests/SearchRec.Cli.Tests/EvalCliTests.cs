@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using SearchRec.Cli.Commands;
@@ -194,6 +195,63 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             "--qrels", bad, "--ranker", "bm25");
         Assert.Equal(2, code);
         Assert.Contains($"{bad}:2:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ranker_lambdamart_towers_transfer_learns_over_a_model_of_other_judgments_and_search_serves_it()
+    {
+        using var dir = new TempDir();
+        foreach (var seed in new[] { "1", "7" })
+        {
+            var (trained, _, err) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--models", dir.File("t" + seed),
+                "--text-epochs", "1", "--text-dim", "8", "--hidden", "8", "--dim", "8", "--seed", seed);
+            Assert.True(trained == 0, err);
+        }
+        Directory.CreateDirectory(dir.File("ens"));
+        dir.Write("ens/ensemble.json", """{"members": ["../t1", "../t7"]}""");
+        // Another domain's graded pairs, in QBQTC's format: the transfer model's only judgments.
+        var pairs = new System.Text.StringBuilder();
+        string[] topics = ["连衣裙", "手机壳", "跑步鞋", "保温杯", "牛肉干", "蓝牙耳机", "书包", "台灯"];
+        for (int q = 0; q < topics.Length; q++)
+        {
+            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3}}, "query": "{{topics[q]}}推荐", "title": "{{topics[q]}}推荐 十款好物", "label": "2"}""");
+            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3 + 1}}, "query": "{{topics[q]}}推荐", "title": "{{topics[q]}}怎么洗", "label": "1"}""");
+            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3 + 2}}, "query": "{{topics[q]}}推荐", "title": "{{topics[(q + 1) % topics.Length]}}推荐", "label": "0"}""");
+        }
+        var ood = dir.Write("ood.jsonl", pairs.ToString());
+
+        var (code, stdout, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--combiner", "lambdamart-towers-transfer", "--deep", dir.File("ens"), "--ood-train", ood,
+            "--models", dir.File("ranker"), "--folds", "2", "--trees", "20", "--save-index", dir.File("index"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"transfer data: {24:N0} titles, {topics.Length} queries", stderr, StringComparison.Ordinal);
+        Assert.Contains("saved lambdamart-towers-transfer ranker", stdout, StringComparison.Ordinal);
+        var card = File.ReadAllText(dir.File("ranker/model-card.md"));
+        Assert.Contains("| lambdamart-towers-transfer |", card, StringComparison.Ordinal);
+        Assert.Contains("option transfer:", card, StringComparison.Ordinal);
+        var saved = SearchRec.Ranking.Models.RankerStore.Read(dir.File("ranker"));
+        var stacked = Assert.IsType<SearchRec.Ranking.Models.StackedRanker>(saved);
+        Assert.Equal("lambdamart", stacked.Base.Kind);
+
+        var query = File.ReadLines(_shop.File("queries.tsv")).First().Split('\t')[1];
+        var (found, hits, searchErr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "--k", "3", "--explain", query);
+        Assert.True(found == 0, searchErr);
+        Assert.Equal(3, hits.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d\. ")));
+        Assert.Contains("transfer_rank", hits, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ranker_lambdamart_towers_transfer_without_out_of_domain_judgments_is_refused_before_any_indexing()
+    {
+        Directory.CreateDirectory(_shop.File("transfer-ens"));
+        _shop.Dir.Write("transfer-ens/ensemble.json", """{"members": ["../t1"]}""");
+        var (code, _, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--combiner", "lambdamart-towers-transfer", "--deep", _shop.File("transfer-ens"), "--models", _shop.File("transfer-ranker"));
+        Assert.Equal(2, code);
+        Assert.Contains("needs --ood-train", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("indexed", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_shop.File("transfer-ranker")));
     }
 
     [Theory]

@@ -46,7 +46,7 @@ public sealed class StackedRankerTests
         var folds = RankerTrainer.Folds(data.Groups.Count, 5, 9);
         var dim = data.Schema.Count;
         Assert.NotNull(seen);
-        Assert.Equal(StackedRanker.Widen(data.Schema), seen!.Schema);
+        Assert.Equal(StackedRanker.Widen(data.Schema, StackColumns.Linear), seen!.Schema);
         foreach (var fold in folds)
         {
             var model = LinearTrainer.Train(data.Subset([.. Enumerable.Range(0, data.Groups.Count).Except(fold)]), options);
@@ -83,7 +83,7 @@ public sealed class StackedRankerTests
         var scores = new float[group.Count];
         model.Score(rows, group.Count, scores);
         var linear = new float[group.Count];
-        model.Linear.Score(rows, group.Count, linear);
+        model.Base.Score(rows, group.Count, linear);
         var wide = new float[group.Count * (dim + 2)];
         StackedRanker.Widen(rows, group.Count, dim, linear, wide);
         var expected = new float[group.Count];
@@ -111,7 +111,7 @@ public sealed class StackedRankerTests
         var data = SyntheticData.Make(20, 10, seed: 1);
         var linear = LinearTrainer.Train(data, new LinearOptions());
         var (trees, _) = LambdaMartTrainer.Train(data, Small);
-        var e = Assert.Throws<ArgumentException>(() => new StackedRanker(linear, trees));
+        var e = Assert.Throws<ArgumentException>(() => new StackedRanker(linear, trees, StackColumns.Linear));
         Assert.Contains("stack_linear_rank", e.Message);
     }
 }

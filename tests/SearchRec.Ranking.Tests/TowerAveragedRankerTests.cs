@@ -122,20 +122,32 @@ public sealed class TowerAveragedRankerTests : IDisposable
         Assert.Contains("\"kind\":\"lambdamart-towers\"", File.ReadAllText(Path.Combine(dir, RankerStore.ModelFile)), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void The_stacked_tower_ranker_round_trips_serves_and_is_checked_against_its_towers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_stacked_tower_ranker_round_trips_serves_and_is_checked_against_its_towers(bool transfer)
     {
         var (towers, _, data, dirs) = Trained();
-        var (trained, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMartTowersStack, LambdaMart = Small, Towers = towers.Info() });
+        var options = new RankerTrainingOptions { Kind = CombinerKind.LambdaMartTowersStack, LambdaMart = Small, Towers = towers.Info() };
+        if (transfer)
+        {
+            // Any model over the same features serves as the transfer model here; its judgments are beside the point.
+            options.Kind = CombinerKind.LambdaMartTowersTransfer;
+            options.Transfer = LambdaMartTrainer.Train(data, new LambdaMartOptions { Trees = 10 }).Model;
+        }
+        var (trained, importance) = RankerTrainer.Train(data, options);
         towers.Dispose();
         var model = Assert.IsType<StackedRanker>(trained);
-        Assert.Equal("lambdamart-towers-stack", model.Kind);
+        var kind = transfer ? "lambdamart-towers-transfer" : "lambdamart-towers-stack";
+        var columns = transfer ? StackColumns.Transfer : StackColumns.Linear;
+        Assert.Equal(kind, model.Kind);
+        Assert.Equal(columns, model.Columns);
         Assert.IsType<TowerAveragedRanker>(model.Upper);
         Assert.Equal(data.Schema.Count + 2, importance.Length);
 
-        var models = Models("stack", dirs);
+        var models = Models(kind, dirs);
         RankerStore.Save(model, Path.Combine(models, "ranker"));
-        Assert.Contains("\"kind\":\"lambdamart-towers-stack\"", File.ReadAllText(Path.Combine(models, "ranker", RankerStore.ModelFile)), StringComparison.Ordinal);
+        Assert.Contains($"\"kind\":\"{kind}\"", File.ReadAllText(Path.Combine(models, "ranker", RankerStore.ModelFile)), StringComparison.Ordinal);
         var loaded = Assert.IsType<StackedRanker>(RankerStore.Load(Path.Combine(models, "ranker"), data.Schema));
         Assert.Equal(Scores(model, data), Scores(loaded, data));
 
@@ -149,30 +161,50 @@ public sealed class TowerAveragedRankerTests : IDisposable
             Assert.NotEmpty(r.Hits);
             foreach (var hit in r.Hits) Assert.Equal(hit.Score, hit.Explanation!.Sum(c => c.Contribution) + hit.Unexplained, 4);
             // The stack columns are named in the explanation, with the first hit's rank value among them.
-            Assert.All(StackedRanker.StackNames, n => Assert.Contains(r.Hits[0].Explanation!, c => c.Feature == n));
+            Assert.All(columns.Names, n => Assert.Contains(r.Hits[0].Explanation!, c => c.Feature == n));
             Assert.Equal(loaded.Schema.Count + 2, r.Hits[0].Explanation!.Count);
         }
 
-        var swapped = Models("stack-swapped", dirs[1], dirs[0]);
+        var swapped = Models(kind + "-swapped", dirs[1], dirs[0]);
         RankerStore.Save(model, Path.Combine(swapped, "ranker"));
         var e = Assert.Throws<RankerSchemaMismatchException>(() => ModelLocations.LoadSources(swapped, RankerStore.Read(Path.Combine(swapped, "ranker")), _ => null));
         Assert.Contains("Tower 1", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_stacked_ranker_file_without_its_upper_model_is_refused_naming_it()
+    [Theory]
+    [InlineData(false, "upper", "upper model (\"upper\")")]
+    [InlineData(false, "linear", "linear stacker (\"linear\")")]
+    [InlineData(true, "upper", "upper model (\"upper\")")]
+    [InlineData(true, "base", "base model (\"base\")")]
+    public void A_stacked_ranker_file_without_one_of_its_models_is_refused_naming_it(bool transfer, string removed, string named)
     {
         var data = SyntheticData.Make(20, 10, seed: 2);
-        var (model, _) = StackedTrainer.Train(data, new LinearOptions(), 5, 1, d => LambdaMartTrainer.Train(d, Small));
-        var dir = _dir.File("stack-broken");
+        StackedRanker model;
+        if (transfer)
+        {
+            var upper = LambdaMartTrainer.Train(StackedTrainer.WidenDataset(data, new float[data.Rows], StackColumns.Transfer), Small).Model;
+            model = new StackedRanker(LambdaMartTrainer.Train(data, Small).Model, upper, StackColumns.Transfer);
+        }
+        else model = StackedTrainer.Train(data, new LinearOptions(), 5, 1, d => LambdaMartTrainer.Train(d, Small)).Model;
+        var dir = _dir.File($"stack-broken-{transfer}-{removed}");
         RankerStore.Save(model, dir);
+        Assert.Equal(model.Kind, RankerStore.Read(dir).Kind);
         var file = Path.Combine(dir, RankerStore.ModelFile);
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!.AsObject();
-        Assert.Equal("lambdamart-stack", (string?)json["kind"]);
-        json.Remove("upper");
+        Assert.Equal(transfer ? "lambdamart-transfer" : "lambdamart-stack", (string?)json["kind"]);
+        Assert.True(json.Remove(removed));
         File.WriteAllText(file, json.ToJsonString());
         var e = Assert.Throws<InvalidDataException>(() => RankerStore.Read(dir));
-        Assert.Contains("upper", e.Message, StringComparison.Ordinal);
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_stack_over_a_base_that_is_not_linear_is_refused()
+    {
+        var data = SyntheticData.Make(20, 10, seed: 3);
+        var upper = LambdaMartTrainer.Train(StackedTrainer.WidenDataset(data, new float[data.Rows]), Small).Model;
+        var e = Assert.Throws<ArgumentException>(() => new StackedRanker(LambdaMartTrainer.Train(data, Small).Model, upper, StackColumns.Linear));
+        Assert.Contains("must be a linear model", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

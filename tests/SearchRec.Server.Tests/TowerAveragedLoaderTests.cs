@@ -35,6 +35,7 @@ public sealed class TowerAveragedLoaderTests : IDisposable
     [Theory]
     [InlineData("lambdamart-towers")]
     [InlineData("lambdamart-towers-stack")]
+    [InlineData("lambdamart-towers-transfer")]
     public async Task The_service_loader_serves_a_tower_ranker_and_refuses_its_towers_in_another_order(string combiner)
     {
         string[] towerDirs = [Tower("t-s1", 1), Tower("t-s7", 7)];
@@ -46,7 +47,12 @@ public sealed class TowerAveragedLoaderTests : IDisposable
             var (judged, qrels) = TinyCatalog.Repeat(24);
             var queries = judged.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList();
             var data = SearchTrainingData.Build(built, new ChineseTokenizer(), extractor, queries, qrels, 50);
-            var (model, _) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = RankerTrainingOptions.ParseKind(combiner), LambdaMart = new LambdaMartOptions { Trees = 50 }, Towers = towers.Info() });
+            var kind = RankerTrainingOptions.ParseKind(combiner);
+            var (model, _) = RankerTrainer.Train(data, new RankerTrainingOptions
+            {
+                Kind = kind, LambdaMart = new LambdaMartOptions { Trees = 50 }, Towers = towers.Info(),
+                Transfer = kind == CombinerKind.LambdaMartTowersTransfer ? LambdaMartTrainer.Train(data, new LambdaMartOptions { Trees = 10 }).Model : null,
+            });
             Assert.Equal(combiner, model.Kind);
             RankerStore.Save(model, _dir.File("ranker"));
         }

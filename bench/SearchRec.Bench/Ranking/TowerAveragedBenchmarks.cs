@@ -25,6 +25,7 @@ public class TowerAveragedBenchmarks
     private TreeEnsembleRanker _one = null!;
     private TowerAveragedRanker _averaged = null!;
     private StackedRanker _stacked = null!;
+    private StackedRanker _transfer = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -74,6 +75,8 @@ public class TowerAveragedBenchmarks
         var info = Enumerable.Range(1, Towers).Select(k => new TowerInfo($"tower {k}", k.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
         _averaged = TowerAveragedTrainer.Train(data, options, info).Model;
         _stacked = StackedTrainer.TrainOverTowers(data, new LinearOptions { Iterations = 20 }, options, info, 1).Model;
+        // The transfer model's cost is its trees, not what it learnt from: one full-sized LambdaMART over the same rows.
+        _transfer = StackedTrainer.TrainTransferOverTowers(data, LambdaMartTrainer.Train(data, options).Model, options, info).Model;
         var view = TowerAveragedTrainer.MemberView(data, 0);
         _one = LambdaMartTrainer.Train(view, options).Model;
         _combined = data.Features.AsSpan(0, Window * dim).ToArray();
@@ -99,6 +102,13 @@ public class TowerAveragedBenchmarks
     public float ThreeTowerLambdaMartsOverLinearStack200()
     {
         _stacked.Score(_combined, Window, _scores);
+        return _scores[0];
+    }
+
+    [Benchmark]
+    public float ThreeTowerLambdaMartsOverTransferModel200()
+    {
+        _transfer.Score(_combined, Window, _scores);
         return _scores[0];
     }
 }

@@ -48,7 +48,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var pickBest = new Option<bool>("--pick-best") { Description = "Next-item mode: keep the one grid setting with the best validation figure instead of the mean of every setting's LambdaMART (the default)." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
-        var combiner = new Option<string>("--combiner") { Description = "lambdamart, lambdamart-bag (query-bagged LambdaMART), lambdamart-towers (one LambdaMART per tower of --deep's ensemble.json, scores averaged), lambdamart-towers-stack (the same over two more columns from a linear stacker: the adopted ecom-search configuration), linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
+        var combiner = new Option<string>("--combiner") { Description = "lambdamart, lambdamart-bag (query-bagged LambdaMART), lambdamart-towers (one LambdaMART per tower of --deep's ensemble.json, scores averaged), lambdamart-towers-stack (the same over two more columns from a linear stacker), lambdamart-towers-transfer (the same over two columns from a LambdaMART trained on --ood-train alone: the adopted ecom-search configuration), linear or weighted.", DefaultValueFactory = _ => "lambdamart" };
         var bagMembers = new Option<int>("--bag-members") { Description = "lambdamart-bag: members, each on a bootstrap sample of the queries.", DefaultValueFactory = _ => 10 };
         var bagTrees = new Option<int>("--bag-trees") { Description = "lambdamart-bag: trees per member (learning rate 0.1, other settings from --leaves / --min-leaf).", DefaultValueFactory = _ => 100 };
         var models = new Option<string>("--models") { Description = "Folder to save ranker.json and the model card in.", DefaultValueFactory = _ => "models/ranker" };
@@ -62,9 +62,12 @@ public sealed class TrainRankerCommand : ICliCommand
         var listHead = new Option<bool>("--list-head") { Description = "Add the window-relative (list) and head-word (head) groups. Off by default: they did not help LambdaMART on ecom-search (docs/ranking.md)." };
         var idf = new Option<bool>("--idf") { Description = "Add the idf group (IDF-weighted query coverage; the catalog's bigram table is saved beside ranker.json). Off by default: the service's loader does not read the table yet." };
         var priorFile = new Option<string?>("--prior") { Description = $"A query-log prior ({QueryLogPrior.FileName} from build-prior) whose counts become features; copied beside ranker.json." };
+        var oodTrain = new Option<string?>("--ood-train") { Description = "lambdamart-towers-transfer: graded query–title JSON Lines (QBQTC dev.jsonl) the transfer model is trained on." };
+        var oodCatalog = new Option<string[]>("--ood-catalog") { Description = "lambdamart-towers-transfer: more graded-pair JSON Lines whose titles join the transfer model's catalog (QBQTC test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
+        var oodQueries = new Option<int>("--ood-queries") { Description = "lambdamart-towers-transfer: --ood-train queries used (the file's first ones with a relevant title).", DefaultValueFactory = _ => 2_000 };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, pickBest, stepHours, bagMembers, bagTrees }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, pickBest, stepHours, bagMembers, bagTrees, oodTrain, oodCatalog, oodQueries }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -94,6 +97,14 @@ public sealed class TrainRankerCommand : ICliCommand
                 {
                     var ens = pr.GetValue(deepDir) ?? throw new ArgumentException($"--combiner {KindName(options.Kind)} needs --deep: a folder whose ensemble.json names the towers.");
                     if (!DenseModels.IsEnsemble(ens)) throw new ArgumentException($"--deep {ens}: {KindName(options.Kind)} needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
+                }
+                if (options.Kind == CombinerKind.LambdaMartTowersTransfer)
+                {
+                    var ood = pr.GetValue(oodTrain) ?? throw new ArgumentException("--combiner lambdamart-towers-transfer needs --ood-train: graded query–title JSON Lines (QBQTC dev.jsonl) for its transfer model.");
+                    foreach (var f in (string[])[ood, .. pr.GetValue(oodCatalog) ?? []])
+                        if (!File.Exists(f)) throw new FileNotFoundException($"--ood-train / --ood-catalog: {f}: file not found", f);
+                    if (pr.GetValue(oodQueries) < 1) throw new ArgumentException($"--ood-queries must be at least 1 (was {pr.GetValue(oodQueries)}).");
+                    if (pr.GetValue(featureLog) is { Length: > 0 }) throw new ArgumentException("--combiner lambdamart-towers-transfer trains on judged queries (--catalog, --queries, --qrels), not on a feature log.");
                 }
                 if (pr.GetValue(pickBest) && pr.GetValue(noGrid)) throw new ArgumentException("--pick-best chooses among the grid's settings; leave out --no-grid.");
                 if (pr.GetValue(cut) is { } cutTime)
@@ -155,6 +166,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     activity = ItemActivity.Build(all); // read as of each judged query's time, where the query users file gives one
                     Log($"collaborative models from {all.Count:N0} events ({histories.Users:N0} users); pass only events before the judged queries to avoid leakage");
                 }
+                string? transferNote = null;
                 IDenseScorer? deepScorer = null;
                 TowerSet? towerSet = null;
                 if (options.UsesTowers)
@@ -173,6 +185,15 @@ public sealed class TrainRankerCommand : ICliCommand
                     ListAndHead = pr.GetValue(listHead),
                 });
                 var tokenizer = new ChineseTokenizer();
+                if (options.Kind == CombinerKind.LambdaMartTowersTransfer)
+                {
+                    // The transfer model reads the same features over its own domain's titles, and never these judgments.
+                    var (ood, summary) = OutOfDomainData.Build(pr.GetValue(oodTrain)!, pr.GetValue(oodCatalog) ?? [], pr.GetValue(oodQueries), tokenizer, extractor, win,
+                        new Progress<int>(n => { if (n % 250 == 0) Log($"transfer data: features for {n:N0} queries"); }));
+                    Log($"transfer data: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows");
+                    options.Transfer = LambdaMartTrainer.Train(ood, options.LambdaMart).Model;
+                    transferNote = $"{pr.GetValue(oodTrain)} (first {summary.Queries:N0} queries with a relevant title, {summary.Titles:N0} titles, {summary.Rows:N0} rows); one LambdaMART with the ranker's settings, trained once";
+                }
                 var data = SearchTrainingData.Build(index, tokenizer, extractor, judged, labels, win,
                     progress: new Progress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }), histories: histories);
                 Log($"dataset: {data.Groups.Count} judged queries, {data.Rows:N0} rows, {extractor.Schema}");
@@ -195,6 +216,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 }
                 if (options.Kind == CombinerKind.LambdaMartBag) foreach (var (k, v) in options.Bagged.Describe()) card.Options["lambdamart-bag." + k] = v;
                 else foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
+                if (transferNote is not null) card.Options["transfer"] = transferNote;
                 if (options.Kind == CombinerKind.LambdaMartTowersStack)
                     card.Options["stack"] = FormattableString.Invariant($"linear stacker (L2 {options.Linear.L2}, {options.Linear.Iterations} iterations); the trees learn from its out-of-fold scores over {RankerTrainer.StackInnerFolds} inner folds (seed {options.Seed + 1})");
 
@@ -242,7 +264,7 @@ public sealed class TrainRankerCommand : ICliCommand
     // A stacked ranker's importance is its upper model's, whose columns end with the two stack columns.
     private static List<KeyValuePair<string, double>> ImportanceOf(IRankerModel model, double[] importance)
     {
-        var names = model is StackedRanker s ? s.Upper.Schema.Names : model.Schema.Names;
+        IReadOnlyList<string> names = model is IDerivedColumnsModel d ? [.. model.Schema.Names, .. d.DerivedNames] : model.Schema.Names;
         return importance.Select((v, i) => new KeyValuePair<string, double>(names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
     }
 
@@ -250,7 +272,8 @@ public sealed class TrainRankerCommand : ICliCommand
     {
         CombinerKind.LambdaMartBag => BaggedRanker.KindName,
         CombinerKind.LambdaMartTowers => TowerAveragedRanker.KindName,
-        CombinerKind.LambdaMartTowersStack => TowerAveragedRanker.KindName + StackedRanker.KindSuffix,
+        CombinerKind.LambdaMartTowersStack => TowerAveragedRanker.KindName + StackColumns.Linear.KindSuffix,
+        CombinerKind.LambdaMartTowersTransfer => TowerAveragedRanker.KindName + StackColumns.Transfer.KindSuffix,
         _ => kind.ToString().ToLowerInvariant(),
     };
 

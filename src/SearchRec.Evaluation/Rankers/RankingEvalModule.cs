@@ -103,67 +103,13 @@ public sealed class RankingEvalModule : IEvalRankerModule
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
             var state = RankingEvalState.For(context, Ext, towers: true);
-            var transfer = state.TransferModel();
             var data = state.Dataset(trainQueries);
-            var scores = new float[data.Rows];
-            var dim = data.Schema.Count;
-            foreach (var g in data.Groups)
-                transfer.Score(data.Features.AsSpan(g.Start * dim, g.Count * dim), g.Count, scores.AsSpan(g.Start, g.Count));
             var towers = state.Towers!.Info();
-            var (upper, importance) = TowerAveragedTrainer.Train(StackedTrainer.WidenDataset(data, scores), new LambdaMartOptions(), towers);
+            var (model, importance) = StackedTrainer.TrainTransferOverTowers(data, state.TransferModel(), new LambdaMartOptions(), towers);
             var total = importance.Sum();
-            var share = importance.AsSpan(dim).ToArray().Sum();
+            var share = importance.AsSpan(data.Schema.Count).ToArray().Sum();
             context.Log?.Report(FormattableString.Invariant($"{name}: {towers.Count} members over the transfer model's columns, trained on {data.Groups.Count} queries, {data.Rows:N0} rows; transfer columns {(total > 0 ? share / total : 0):P1} of the gain"));
-            return new PipelineEvalRanker(name, state, new TransferStackedModel(transfer, upper), importance);
-        }
-    }
-
-    /// <summary>An upper model over a fixed base model's rank and standardised score (eval only: nothing saves it).</summary>
-    private sealed class TransferStackedModel(IRankerModel baseModel, IRankerModel upper) : IDerivedColumnsModel
-    {
-        public string Kind => upper.Kind + "-transfer";
-
-        public FeatureSchema Schema => baseModel.Schema;
-
-        public IReadOnlyList<string> DerivedNames { get; } = ["transfer_qbqtc_rank", "transfer_qbqtc_z"];
-
-        public void Score(ReadOnlySpan<float> features, int count, Span<float> scores)
-        {
-            var wide = Widen(features, count);
-            upper.Score(wide, count, scores);
-        }
-
-        public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions)
-        {
-            Span<float> values = stackalloc float[2];
-            Span<float> parts = stackalloc float[2];
-            return Explain(features, count, row, contributions, values, parts) + parts[0] + parts[1];
-        }
-
-        public float Explain(ReadOnlySpan<float> features, int count, int row, Span<float> contributions, Span<float> derivedValues, Span<float> derivedContributions)
-        {
-            var dim = Schema.Count;
-            var width = dim + DerivedNames.Count;
-            var wide = Widen(features, count);
-            var parts = new float[width];
-            var rest = upper.Explain(wide, count, row, parts);
-            parts.AsSpan(0, dim).CopyTo(contributions);
-            for (var c = 0; c < DerivedNames.Count; c++)
-            {
-                derivedValues[c] = wide[row * width + dim + c];
-                derivedContributions[c] = parts[dim + c];
-            }
-            return rest;
-        }
-
-        private float[] Widen(ReadOnlySpan<float> features, int count)
-        {
-            var dim = Schema.Count;
-            var scores = new float[count];
-            baseModel.Score(features, count, scores);
-            var wide = new float[count * (dim + DerivedNames.Count)];
-            StackedRanker.Widen(features, count, dim, scores, wide);
-            return wide;
+            return new PipelineEvalRanker(name, state, model, importance);
         }
     }
 
@@ -477,17 +423,9 @@ internal sealed class RankingEvalState
         {
             if (_outOfDomain is not null) return _outOfDomain;
             var path = _context.OutOfDomainTraining ?? throw new ArgumentException("this ranker needs out-of-domain training data: give --ood-train FILE (QBQTC JSON Lines)");
-            var pairs = JudgmentFiles.ReadGradedPairs(path);
-            var extra = _context.OutOfDomainCatalog.SelectMany(JudgmentFiles.ReadGradedPairs);
-            var groups = GradedPairGroups.Build(pairs, extra, _context.OutOfDomainQueries, "ood:");
-            using var index = ProductIndex.Build(groups.Catalog, new IndexOptions());
-            var progress = new Progress<int>(n => { if (n % 250 == 0) _context.Log?.Report($"out-of-domain groups: {n:N0}/{groups.Queries.Count:N0}"); });
-            var data = SearchTrainingData.Build(index, _tokenizer, Extractor, groups.Queries, groups.Qrels, Window, progress: progress);
-            var recalled = 0;
-            foreach (var g in data.Groups)
-                for (var r = g.Start; r < g.Start + g.Count; r++)
-                    if (data.Labels[r] >= 1) { recalled++; break; }
-            _context.Log?.Report($"out-of-domain: {groups.Catalog.Count:N0} titles, {data.Groups.Count:N0} queries ({recalled:N0} with a relevant title in the window), {data.Rows:N0} rows, from {path}");
+            var progress = new Progress<int>(n => { if (n % 250 == 0) _context.Log?.Report($"out-of-domain groups: {n:N0}/{_context.OutOfDomainQueries:N0}"); });
+            var (data, summary) = OutOfDomainData.Build(path, _context.OutOfDomainCatalog, _context.OutOfDomainQueries, _tokenizer, Extractor, Window, progress);
+            _context.Log?.Report($"out-of-domain: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows, from {path}");
             return _outOfDomain = data;
         }
     }

@@ -87,8 +87,8 @@ public static class RankerStore
         if (dto.Schema?.Names is null) throw new InvalidDataException($"{path}: {where}the feature schema is missing.");
         var schema = new FeatureSchema(dto.Schema.Names, dto.Schema.Version);
         if (dto.Schema.Hash != schema.Hash) throw new InvalidDataException($"{path}: {where}schema hash {dto.Schema.Hash} does not match its feature names (expected {schema.Hash}); the file was edited or damaged.");
-        if (dto.Kind is { } kind && kind.EndsWith(StackedRanker.KindSuffix, StringComparison.Ordinal) && where.Length == 0)
-            return Stacked(dto, schema, path);
+        if (dto.Kind is { } kind && StackColumns.ForKind(kind) is { } columns && where.Length == 0)
+            return Stacked(dto, schema, path, columns);
         return dto.Kind switch
         {
             "lambdamart" => Ensemble(schema, dto.Trees, dto.Bias, path, where),
@@ -96,20 +96,22 @@ public static class RankerStore
             TowerAveragedRanker.KindName => Towers(schema, dto.Members, path),
             "linear" => new LinearRanker(schema, Req(dto.Mean, path, -1), Req(dto.Scale, path, -1), Req(dto.Weights, path, -1), (float)dto.Bias),
             "weighted" => new WeightedRanker(schema, Req(dto.Features, path, -1), Req(dto.Weights, path, -1)),
-            _ => throw new InvalidDataException($"{path}: {where}unknown ranker kind '{dto.Kind}' (expected lambdamart, lambdamart-bag, lambdamart-towers, linear, weighted, or one of the first three followed by {StackedRanker.KindSuffix})."),
+            _ => throw new InvalidDataException($"{path}: {where}unknown ranker kind '{dto.Kind}' (expected lambdamart, lambdamart-bag, lambdamart-towers, linear, weighted, or one of the first three followed by {StackColumns.Linear.KindSuffix} or {StackColumns.Transfer.KindSuffix})."),
         };
     }
 
-    private static StackedRanker Stacked(ModelDto dto, FeatureSchema schema, string path)
+    private static StackedRanker Stacked(ModelDto dto, FeatureSchema schema, string path, StackColumns columns)
     {
-        var linear = FromDto(dto.Linear ?? throw new InvalidDataException($"{path}: a {dto.Kind} ranker needs its linear stacker (\"linear\")."), path, "linear stacker: ") as LinearRanker
-            ?? throw new InvalidDataException($"{path}: the linear stacker of a {dto.Kind} ranker must be of kind linear.");
+        var linear = columns == StackColumns.Linear;
+        var (part, field, what) = linear ? (dto.Linear, "linear", "linear stacker") : (dto.Base, "base", "base model");
+        var baseModel = FromDto(part ?? throw new InvalidDataException($"{path}: a {dto.Kind} ranker needs its {what} (\"{field}\")."), path, what + ": ");
+        if (linear && baseModel is not LinearRanker) throw new InvalidDataException($"{path}: the linear stacker of a {dto.Kind} ranker must be of kind linear.");
         var upper = FromDto(dto.Upper ?? throw new InvalidDataException($"{path}: a {dto.Kind} ranker needs its upper model (\"upper\")."), path, "upper model: ");
-        var diff = schema.DescribeDifference(linear.Schema);
-        if (diff is not null) throw new InvalidDataException($"{path}: the linear stacker reads other features than the ranker: {diff}.");
+        var diff = schema.DescribeDifference(baseModel.Schema);
+        if (diff is not null) throw new InvalidDataException($"{path}: the {what} reads other features than the ranker: {diff}.");
         try
         {
-            var model = new StackedRanker(linear, upper);
+            var model = new StackedRanker(baseModel, upper, columns);
             if (model.Kind != dto.Kind) throw new InvalidDataException($"{path}: kind '{dto.Kind}' but its upper model is {upper.Kind}.");
             return model;
         }
@@ -156,7 +158,8 @@ public static class RankerStore
                 dto.Weights = l.Weights.ToArray();
                 break;
             case StackedRanker stacked:
-                dto.Linear = ToDto(stacked.Linear);
+                if (stacked.Columns == StackColumns.Linear) dto.Linear = ToDto(stacked.Base);
+                else dto.Base = ToDto(stacked.Base);
                 dto.Upper = ToDto(stacked.Upper);
                 break;
             case WeightedRanker w:
@@ -224,6 +227,7 @@ public static class RankerStore
         public string[]? Features { get; set; }
         public MemberDto[]? Members { get; set; }
         public ModelDto? Linear { get; set; }
+        public ModelDto? Base { get; set; }
         public ModelDto? Upper { get; set; }
     }
 

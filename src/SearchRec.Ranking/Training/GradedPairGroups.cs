@@ -1,4 +1,7 @@
 using SearchRec.Core;
+using SearchRec.Index;
+using SearchRec.Ranking.Features;
+using SearchRec.Text;
 
 namespace SearchRec.Ranking.Training;
 
@@ -73,5 +76,42 @@ public sealed class GradedPairGroups
             qrels[qid] = judged;
         }
         return new GradedPairGroups(catalog, queries, qrels);
+    }
+}
+
+/// <summary>
+/// Training data from another domain's graded query–title pairs (QBQTC): <see cref="GradedPairGroups"/> over their own
+/// in-memory index, with the features and window of the in-domain data, so a model trained on it reads the in-domain
+/// rows (features the other domain lacks, such as deep scores of titles no tower knows, come out missing).
+/// </summary>
+public static class OutOfDomainData
+{
+    /// <summary>What was built, for logs and model cards.</summary>
+    /// <param name="Titles">Distinct titles in the other domain's catalog.</param>
+    /// <param name="Queries">Training queries used.</param>
+    /// <param name="WithRelevant">Queries with a title graded 1 or more inside the window.</param>
+    /// <param name="Rows">Rows of the dataset.</param>
+    public sealed record Summary(int Titles, int Queries, int WithRelevant, int Rows);
+
+    /// <summary>
+    /// Reads <paramref name="trainingFile"/> (JSON Lines <c>{query, title, label}</c>) and <paramref name="catalogFiles"/>
+    /// (titles only), takes the first <paramref name="maxQueries"/> queries with a relevant title, and extracts
+    /// <paramref name="extractor"/>'s features over each query's recall window of <paramref name="window"/>.
+    /// </summary>
+    public static (RankingDataset Data, Summary Summary) Build(string trainingFile, IEnumerable<string> catalogFiles, int maxQueries,
+        ITokenizer tokenizer, FeatureExtractor extractor, int window, IProgress<int>? progress = null)
+    {
+        Guard.NotNull(trainingFile);
+        Guard.NotNull(catalogFiles);
+        Guard.Positive(maxQueries);
+        var pairs = JudgmentFiles.ReadGradedPairs(trainingFile);
+        var groups = GradedPairGroups.Build(pairs, catalogFiles.SelectMany(JudgmentFiles.ReadGradedPairs), maxQueries, "ood:");
+        using var index = ProductIndex.Build(groups.Catalog, new IndexOptions());
+        var data = SearchTrainingData.Build(index, tokenizer, extractor, groups.Queries, groups.Qrels, window, progress: progress);
+        var withRelevant = 0;
+        foreach (var g in data.Groups)
+            for (var r = g.Start; r < g.Start + g.Count; r++)
+                if (data.Labels[r] >= 1) { withRelevant++; break; }
+        return (data, new Summary(groups.Catalog.Count, data.Groups.Count, withRelevant, data.Rows));
     }
 }

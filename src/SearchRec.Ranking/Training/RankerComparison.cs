@@ -56,7 +56,10 @@ public static class RankerComparison
             runs.Add((RankerTrainer.CrossValidate(TowerAveragedRanker.KindName, data, d => TowerAveragedTrainer.Train(d, options.LambdaMart, info).Model, options.Folds, options.Seed, progress), true));
             // The stacked kind is then the reference; its inner folds see only each outer fold's training queries.
             if (options.Kind == CombinerKind.LambdaMartTowersStack)
-                runs.Add((RankerTrainer.CrossValidate(TowerAveragedRanker.KindName + StackedRanker.KindSuffix, data, d => StackedTrainer.TrainOverTowers(d, options.Linear, options.LambdaMart, info, options.Seed + 1).Model, options.Folds, options.Seed, progress), true));
+                runs.Add((RankerTrainer.CrossValidate(TowerAveragedRanker.KindName + StackColumns.Linear.KindSuffix, data, d => StackedTrainer.TrainOverTowers(d, options.Linear, options.LambdaMart, info, options.Seed + 1).Model, options.Folds, options.Seed, progress), true));
+            // The transfer model never saw these judgments, so every fold reads the same one.
+            if (options.Kind == CombinerKind.LambdaMartTowersTransfer && options.Transfer is { } transfer)
+                runs.Add((RankerTrainer.CrossValidate(TowerAveragedRanker.KindName + StackColumns.Transfer.KindSuffix, data, d => StackedTrainer.TrainTransferOverTowers(d, transfer, options.LambdaMart, info).Model, options.Folds, options.Seed, progress), true));
         }
         else runs.Add((RankerTrainer.CrossValidate("lambdamart", data, d => LambdaMartTrainer.Train(d, options.LambdaMart).Model, options.Folds, options.Seed, progress), true));
         var reference = runs[^1].Run.PerQuery.Select(m => m.Ndcg10).ToArray();

@@ -18,6 +18,8 @@ public enum CombinerKind
     LambdaMartTowers,
     /// <summary><see cref="LambdaMartTowers"/> whose members also read a linear stacker's rank and standardised score (out of fold in training).</summary>
     LambdaMartTowersStack,
+    /// <summary><see cref="LambdaMartTowers"/> whose members also read the rank and standardised score of a model trained on other judgments (<see cref="RankerTrainingOptions.Transfer"/>).</summary>
+    LambdaMartTowersTransfer,
 }
 
 /// <summary>Options of all three combiners, with the kind to train.</summary>
@@ -38,6 +40,12 @@ public sealed class RankerTrainingOptions
     /// </summary>
     public IReadOnlyList<TowerInfo>? Towers { get; set; }
 
+    /// <summary>
+    /// The model trained on other judgments (QBQTC) whose scores a <see cref="CombinerKind.LambdaMartTowersTransfer"/>
+    /// ranker's members read; over the same features as the data. Required for that kind.
+    /// </summary>
+    public IRankerModel? Transfer { get; set; }
+
     /// <summary>Linear stacker options.</summary>
     public LinearOptions Linear { get; set; } = new();
 
@@ -45,7 +53,7 @@ public sealed class RankerTrainingOptions
     public WeightedOptions Weighted { get; set; } = new();
 
     /// <summary>True for the combiners trained over the deep columns of each tower of an ensemble.</summary>
-    public bool UsesTowers => Kind is CombinerKind.LambdaMartTowers or CombinerKind.LambdaMartTowersStack;
+    public bool UsesTowers => Kind is CombinerKind.LambdaMartTowers or CombinerKind.LambdaMartTowersStack or CombinerKind.LambdaMartTowersTransfer;
 
     /// <summary>Cross-validation folds (by query). Default 5.</summary>
     public int Folds { get; set; } = 5;
@@ -64,7 +72,7 @@ public sealed class RankerTrainingOptions
         return this;
     }
 
-    /// <summary>Parses <c>lambdamart</c>, <c>lambdamart-bag</c>, <c>lambdamart-towers</c>, <c>lambdamart-towers-stack</c>, <c>linear</c> or <c>weighted</c>.</summary>
+    /// <summary>Parses <c>lambdamart</c>, <c>lambdamart-bag</c>, <c>lambdamart-towers</c>, <c>lambdamart-towers-stack</c>, <c>lambdamart-towers-transfer</c>, <c>linear</c> or <c>weighted</c>.</summary>
     public static CombinerKind ParseKind(string name) => name.ToLowerInvariant() switch
     {
         "lambdamart" or "fused" => CombinerKind.LambdaMart,
@@ -73,7 +81,8 @@ public sealed class RankerTrainingOptions
         "lambdamart-bag" => CombinerKind.LambdaMartBag,
         "lambdamart-towers" => CombinerKind.LambdaMartTowers,
         "lambdamart-towers-stack" => CombinerKind.LambdaMartTowersStack,
-        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, lambdamart-bag, lambdamart-towers, lambdamart-towers-stack, linear or weighted."),
+        "lambdamart-towers-transfer" => CombinerKind.LambdaMartTowersTransfer,
+        _ => throw new ArgumentException($"Unknown combiner '{name}': use lambdamart, lambdamart-bag, lambdamart-towers, lambdamart-towers-stack, lambdamart-towers-transfer, linear or weighted."),
     };
 }
 
@@ -123,6 +132,11 @@ public static class RankerTrainer
                 var stackTowers = options.Towers ?? throw new ArgumentException("RankerTrainingOptions.Towers must name the towers to train lambdamart-towers-stack (TowerSet.Info()).");
                 var (stacked, stackGain) = StackedTrainer.TrainOverTowers(data, options.Linear, options.LambdaMart, stackTowers, options.Seed + 1);
                 return (stacked, stackGain);
+            case CombinerKind.LambdaMartTowersTransfer:
+                var transferTowers = options.Towers ?? throw new ArgumentException("RankerTrainingOptions.Towers must name the towers to train lambdamart-towers-transfer (TowerSet.Info()).");
+                var transfer = options.Transfer ?? throw new ArgumentException("RankerTrainingOptions.Transfer must hold the model trained on other judgments to train lambdamart-towers-transfer.");
+                var (transferred, transferGain) = StackedTrainer.TrainTransferOverTowers(data, transfer, options.LambdaMart, transferTowers);
+                return (transferred, transferGain);
             case CombinerKind.Linear:
                 var lin = LinearTrainer.Train(data, options.Linear);
                 return (lin, lin.Weights.Select(w => (double)Math.Abs(w)).ToArray());

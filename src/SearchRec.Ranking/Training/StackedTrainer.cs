@@ -25,7 +25,7 @@ public static class StackedTrainer
         var outOfFold = OutOfFoldScores(data, linear, innerFolds, seed);
         var wide = WidenDataset(data, outOfFold);
         var (model, importance) = upper(wide);
-        return (new StackedRanker(LinearTrainer.Train(data, linear), model), importance);
+        return (new StackedRanker(LinearTrainer.Train(data, linear), model, StackColumns.Linear), importance);
     }
 
     /// <summary>
@@ -39,6 +39,26 @@ public static class StackedTrainer
             var (upper, gain) = TowerAveragedTrainer.Train(wide, lambdaMart, towers);
             return (upper, gain);
         });
+
+    /// <summary>
+    /// The <c>lambdamart-towers-transfer</c> ranker (ranking round 13): one LambdaMART per tower of <paramref name="towers"/>
+    /// over the rank and standardised score of <paramref name="transfer"/>, a model trained on other judgments only, so
+    /// the training rows take its scores as they are (nothing of <paramref name="data"/> reached it).
+    /// </summary>
+    public static (StackedRanker Model, double[] Importance) TrainTransferOverTowers(RankingDataset data, IRankerModel transfer, LambdaMartOptions lambdaMart,
+        IReadOnlyList<TowerInfo> towers)
+    {
+        Guard.NotNull(data);
+        Guard.NotNull(transfer);
+        var diff = data.Schema.DescribeDifference(transfer.Schema);
+        if (diff is not null) throw new ArgumentException($"The transfer model reads other features than the data: {diff}.", nameof(transfer));
+        var scores = new float[data.Rows];
+        var dim = data.Schema.Count;
+        foreach (var g in data.Groups)
+            transfer.Score(data.Features.AsSpan(g.Start * dim, g.Count * dim), g.Count, scores.AsSpan(g.Start, g.Count));
+        var (upper, importance) = TowerAveragedTrainer.Train(WidenDataset(data, scores, StackColumns.Transfer), lambdaMart, towers);
+        return (new StackedRanker(transfer, upper, StackColumns.Transfer), importance);
+    }
 
     /// <summary>One linear score per row of <paramref name="data"/>, each from the model trained without its query's fold.</summary>
     public static float[] OutOfFoldScores(RankingDataset data, LinearOptions linear, int innerFolds, int seed)
@@ -63,15 +83,16 @@ public static class StackedTrainer
         return scores;
     }
 
-    /// <summary><paramref name="data"/> with the stack columns of <paramref name="linearScores"/> (one per row) appended, group by group.</summary>
-    public static RankingDataset WidenDataset(RankingDataset data, float[] linearScores)
+    /// <summary><paramref name="data"/> with the derived columns of <paramref name="linearScores"/> (one per row) appended, group by group.</summary>
+    public static RankingDataset WidenDataset(RankingDataset data, float[] linearScores, StackColumns? columns = null)
     {
+        columns ??= StackColumns.Linear;
         Guard.NotNull(data);
         Guard.NotNull(linearScores);
         if (linearScores.Length != data.Rows) throw new ArgumentException($"{linearScores.Length} linear scores for {data.Rows} rows.", nameof(linearScores));
         var dim = data.Schema.Count;
-        var width = dim + StackedRanker.StackNames.Count;
-        var b = new RankingDatasetBuilder(StackedRanker.Widen(data.Schema));
+        var width = dim + columns.Names.Count;
+        var b = new RankingDatasetBuilder(StackedRanker.Widen(data.Schema, columns));
         foreach (var g in data.Groups)
         {
             var rows = new float[g.Count * width];
