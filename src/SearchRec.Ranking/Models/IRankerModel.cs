@@ -10,7 +10,7 @@ namespace SearchRec.Ranking.Models;
 /// </summary>
 public interface IRankerModel
 {
-    /// <summary>The combiner kind as saved in <c>ranker.json</c>: <c>lambdamart</c>, <c>lambdamart-bag</c>, <c>lambdamart-towers</c>, <c>linear</c>, <c>weighted</c>, or a stacked kind ending in <c>-stack</c>.</summary>
+    /// <summary>The combiner kind as saved in <c>ranker.json</c>: <c>lambdamart</c>, <c>lambdamart-bag</c>, <c>lambdamart-towers</c>, <c>linear</c>, <c>weighted</c>, or a stacked kind ending in <c>-stack</c> or <c>-transfer</c> (<see cref="StackColumns"/>).</summary>
     string Kind { get; }
 
     /// <summary>The feature columns the model reads.</summary>

@@ -5,7 +5,7 @@ using SearchRec.Ranking.Features;
 namespace SearchRec.Ranking.Models;
 
 /// <summary>The two columns a <see cref="StackedRanker"/> derives from its base model's scores, and its kind's suffix.</summary>
-/// <param name="KindSuffix">Appended to the upper model's kind (<c>lambdamart-towers-stack</c>).</param>
+/// <param name="KindSuffix">Appended to the upper model's kind (<c>lambdamart-towers-stack</c>, <c>lambdamart-towers-transfer</c>).</param>
 /// <param name="Names">log2(1 + rank) by base score (0 = first), then the base score standardised within the request.</param>
 public sealed record StackColumns(string KindSuffix, IReadOnlyList<string> Names)
 {
