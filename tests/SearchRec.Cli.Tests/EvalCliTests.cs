@@ -201,14 +201,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     public void Train_ranker_lambdamart_towers_transfer_learns_over_a_model_of_other_judgments_and_search_serves_it()
     {
         using var dir = new TempDir();
-        foreach (var seed in new[] { "1", "7" })
-        {
-            var (trained, _, err) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--models", dir.File("t" + seed),
-                "--text-epochs", "1", "--text-dim", "8", "--hidden", "8", "--dim", "8", "--seed", seed);
-            Assert.True(trained == 0, err);
-        }
-        Directory.CreateDirectory(dir.File("ens"));
-        dir.Write("ens/ensemble.json", """{"members": ["../t1", "../t7"]}""");
+        var ens = TwoTinyTowers(dir);
         // Another domain's graded pairs, in QBQTC's format: the transfer model's only judgments.
         var pairs = new System.Text.StringBuilder();
         string[] topics = ["连衣裙", "手机壳", "跑步鞋", "保温杯", "牛肉干", "蓝牙耳机", "书包", "台灯"];
@@ -221,7 +214,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var ood = dir.Write("ood.jsonl", pairs.ToString());
 
         var (code, stdout, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
-            "--qrels", _shop.File("qrels.tsv"), "--combiner", "lambdamart-towers-transfer", "--deep", dir.File("ens"), "--ood-train", ood,
+            "--qrels", _shop.File("qrels.tsv"), "--combiner", "lambdamart-towers-transfer", "--deep", ens, "--ood-train", ood,
             "--models", dir.File("ranker"), "--folds", "2", "--trees", "20", "--save-index", dir.File("index"));
 
         Assert.True(code == 0, stderr);
@@ -234,10 +227,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var stacked = Assert.IsType<SearchRec.Ranking.Models.StackedRanker>(saved);
         Assert.Equal("lambdamart", stacked.Base.Kind);
 
-        var query = File.ReadLines(_shop.File("queries.tsv")).First().Split('\t')[1];
-        var (found, hits, searchErr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "--k", "3", "--explain", query);
-        Assert.True(found == 0, searchErr);
-        Assert.Equal(3, hits.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d\. ")));
+        var (hits, _) = SearchServes(dir);
         Assert.Contains("transfer_rank", hits, StringComparison.Ordinal);
     }
 
@@ -259,6 +249,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     [InlineData("lambdamart-towers", true)]
     [InlineData("lambdamart-towers-stack", false)]
     [InlineData("lambdamart-towers-stack", true)]
+    [InlineData("lambdamart-towers-transfer", false)]
     public void Train_ranker_with_tower_combiners_without_an_ensemble_folder_is_refused_before_any_indexing(string combiner, bool oneTowerFolder)
     {
         string[] args = ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
@@ -275,16 +266,9 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     public void Train_ranker_lambdamart_towers_stack_saves_a_ranker_that_search_serves_with_its_towers()
     {
         using var dir = new TempDir();
-        foreach (var seed in new[] { "1", "7" })
-        {
-            var (trained, _, err) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--models", dir.File("t" + seed),
-                "--text-epochs", "1", "--text-dim", "8", "--hidden", "8", "--dim", "8", "--seed", seed);
-            Assert.True(trained == 0, err);
-        }
-        Directory.CreateDirectory(dir.File("ens"));
-        dir.Write("ens/ensemble.json", """{"members": ["../t1", "../t7"]}""");
+        var ens = TwoTinyTowers(dir);
         var (code, stdout, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
-            "--qrels", _shop.File("qrels.tsv"), "--combiner", "lambdamart-towers-stack", "--deep", dir.File("ens"), "--models", dir.File("ranker"),
+            "--qrels", _shop.File("qrels.tsv"), "--combiner", "lambdamart-towers-stack", "--deep", ens, "--models", dir.File("ranker"),
             "--folds", "2", "--trees", "20", "--save-index", dir.File("index"));
         Assert.True(code == 0, stderr);
         Assert.Contains("saved lambdamart-towers-stack ranker", stdout, StringComparison.Ordinal);
@@ -294,10 +278,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains("option stack:", card, StringComparison.Ordinal);
         Assert.True(File.Exists(dir.File("ranker/deep/ensemble.json")));
 
-        var query = File.ReadLines(_shop.File("queries.tsv")).First().Split('\t')[1];
-        var (found, hits, searchErr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "--k", "3", "--explain", query);
-        Assert.True(found == 0, searchErr);
-        Assert.Equal(3, hits.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d\. ")));
+        var (hits, searchErr) = SearchServes(dir);
         Assert.Contains("lambdamart-towers-stack", searchErr, StringComparison.Ordinal);
     }
 
@@ -677,6 +658,30 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Equal(2, code);
         Assert.Contains("ProductCacheSize must be in [1, 20000000] (is 0)", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(dir.File("events.db")), "the event store is not created for a refused start");
+    }
+
+    // Two one-epoch text towers and the ensemble.json naming them; returns the ensemble folder.
+    private string TwoTinyTowers(TempDir dir)
+    {
+        foreach (var seed in new[] { "1", "7" })
+        {
+            var (trained, _, err) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--models", dir.File("t" + seed),
+                "--text-epochs", "1", "--text-dim", "8", "--hidden", "8", "--dim", "8", "--seed", seed);
+            Assert.True(trained == 0, err);
+        }
+        Directory.CreateDirectory(dir.File("ens"));
+        dir.Write("ens/ensemble.json", """{"members": ["../t1", "../t7"]}""");
+        return dir.File("ens");
+    }
+
+    // `search --explain` over dir/index with the ranker in dir/ranker prints three results.
+    private (string Out, string Err) SearchServes(TempDir dir)
+    {
+        var query = File.ReadLines(_shop.File("queries.tsv")).First().Split('\t')[1];
+        var (found, hits, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "--k", "3", "--explain", query);
+        Assert.True(found == 0, err);
+        Assert.Equal(3, hits.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d\. ")));
+        return (hits, err);
     }
 
     private static string TinyTower(TempDir dir, string name)
