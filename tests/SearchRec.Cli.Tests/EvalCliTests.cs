@@ -647,6 +647,19 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Serve_refuses_a_feature_log_it_cannot_write_naming_it_before_it_opens_the_event_store()
+    {
+        using var dir = new TempDir();
+        foreach (var d in new[] { "index", "collab", "ranker", "log-is-a-folder" }) Directory.CreateDirectory(dir.File(d));
+        var (code, _, stderr) = Run(new ServeCommand(), "--index", dir.File("index"), "--collab", dir.File("collab"), "--ranker", dir.File("ranker"),
+            "--events", dir.File("events.db"), "--feature-log", dir.File("log-is-a-folder"));
+
+        Assert.Equal(2, code);
+        Assert.Contains(dir.File("log-is-a-folder"), stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("events.db")));
+    }
+
+    [Fact]
     public void Serve_refuses_a_product_cache_of_zero_naming_the_setting_before_it_opens_anything()
     {
         using var dir = new TempDir();

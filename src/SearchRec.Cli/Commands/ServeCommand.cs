@@ -138,6 +138,7 @@ public sealed class ServeCommand : ICliCommand
         finally
         {
             store?.Dispose();
+            if (featureLogger is { Failures: > 0 } failing) Console.Error.WriteLine($"serve: {failing.Failures:N0} feature-log records could not be written to {s.FeatureLogPath}");
             featureLogger?.Dispose();
         }
     }

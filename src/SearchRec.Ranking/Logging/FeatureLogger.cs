@@ -37,7 +37,10 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
     private FileStream? _stream;
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Opens (appends to) <paramref name="path"/>; rotates at <paramref name="maxBytes"/>, keeping <paramref name="keep"/> old files.</summary>
+    /// <summary>
+    /// Opens (appends to) <paramref name="path"/> at once, so a path that cannot be written fails here rather than
+    /// record by record; rotates at <paramref name="maxBytes"/>, keeping <paramref name="keep"/> old files.
+    /// </summary>
     public JsonlFeatureLogger(string path, long maxBytes = 64L << 20, int keep = 5)
     {
         _path = Guard.NotNull(path);
@@ -45,7 +48,15 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
         _maxBytes = maxBytes;
         _keep = Guard.Positive(keep);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
+        try
+        {
+            if (dir is not null) Directory.CreateDirectory(dir);
+            _stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"feature log {path}: {e.Message}", e);
+        }
     }
 
     /// <summary>Records that failed to be written (disk errors); the request went on.</summary>
