@@ -308,10 +308,10 @@ internal sealed class RankingEvalState
             }
             else if (TowerAveragedRanker.In(saved) is { } averaged)
             {
-                // A saved lambdamart-towers ranker (fused): its towers, checked to be those it was trained with.
-                Towers = TowerSet.Open(ModelLocations.Deep(dir) ?? throw new FileNotFoundException($"The lambdamart-towers ranker in {dir} needs deep/{DenseModels.EnsembleFile} naming its towers."));
+                // A saved ranker over tower members (fused; alone or under a stack): its towers, checked to be those it was trained with.
+                Towers = TowerSet.Open(ModelLocations.Deep(dir) ?? throw new FileNotFoundException($"The {saved!.Kind} ranker in {dir} needs deep/{DenseModels.EnsembleFile} naming its towers."));
                 Towers.CheckFor(averaged);
-                context.Log?.Report($"ranking: deep features of {Towers.Count} towers for the saved {averaged.Kind} ranker: {string.Join(", ", Towers.Names)}");
+                context.Log?.Report($"ranking: deep features of {Towers.Count} towers for the saved {saved!.Kind} ranker: {string.Join(", ", Towers.Names)}");
             }
             else if (ModelLocations.Deep(dir) is { } d && (saved is null || saved.Schema.IndexOf("deep_query_item") >= 0))
             {
