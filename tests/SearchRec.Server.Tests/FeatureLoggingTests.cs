@@ -40,6 +40,12 @@ public sealed class FeatureLoggingTests(TinyShop shop) : IClassFixture<TinyShop>
             Assert.Equal(user, record.RootElement.GetProperty("user").GetInt64());
         }
 
+        // Operators see the log at work in /metrics (the counter is process-wide, so at least these three).
+        var metrics = await s.Client.GetStringAsync("/metrics");
+        var written = System.Text.RegularExpressions.Regex.Match(metrics, @"^searchrec_feature_log_records_total(?:\{[^}]*\})? (\d+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(written.Success, "no feature-log counter in /metrics");
+        Assert.True(long.Parse(written.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 3);
+
         // The service's own store labels the logged candidates (read-only, while the service runs).
         var (data, report) = FeatureLogJoin.Join([logPath], SqliteEventStore.ReadFile(store.Path), TimeSpan.FromMinutes(30));
         Assert.Equal(3, report.Requests);

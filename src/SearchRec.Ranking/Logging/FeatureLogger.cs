@@ -30,6 +30,13 @@ public interface IFeatureLogger
 /// </summary>
 public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
 {
+    /// <summary>The meter whose counters report written and failed records (<c>searchrec.feature_log.records</c>, <c>searchrec.feature_log.failures</c>).</summary>
+    public const string MeterName = "SearchRec.Ranking.FeatureLog";
+
+    private static readonly System.Diagnostics.Metrics.Meter Meter = new(MeterName, "1.0");
+    private static readonly System.Diagnostics.Metrics.Counter<long> Written = Meter.CreateCounter<long>("searchrec.feature_log.records", "{record}", "Feature-log records written.");
+    private static readonly System.Diagnostics.Metrics.Counter<long> Failed = Meter.CreateCounter<long>("searchrec.feature_log.failures", "{record}", "Feature-log records that could not be written (the requests went on).");
+
     private readonly string _path;
     private readonly long _maxBytes;
     private readonly int _keep;
@@ -105,14 +112,17 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
                 buffer.Position = 0;
                 buffer.CopyTo(_stream!);
                 _stream!.Flush();
+                Written.Add(1);
             }
             catch (IOException)
             {
                 Failures++;
+                Failed.Add(1);
             }
             catch (UnauthorizedAccessException)
             {
                 Failures++;
+                Failed.Add(1);
             }
         }
     }
