@@ -90,6 +90,14 @@ public sealed class IndexOptions
     /// </summary>
     public bool MergeToOneSegment { get; set; } = true;
 
+    /// <summary>
+    /// Whether <see cref="ProductIndex.Build"/> also keeps each product as one binary doc value, which reads about 100
+    /// times faster than Lucene.Net's stored fields (0.25 against 35 µs per product) and without slowing down when
+    /// threads read at once. Default true; costs disk (about as much again as the stored fields). Indexes built
+    /// without it are read from their stored fields.
+    /// </summary>
+    public bool ProductDocValues { get; set; } = true;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad field.</summary>
     public void Validate()
     {

@@ -41,6 +41,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     private readonly DirectoryReader _reader;
     private readonly IndexSearcher _searcher;
     private readonly IList<AtomicReaderContext> _leaves;
+    private readonly bool _productValues; // the index keeps each product as a binary doc value (IndexOptions.ProductDocValues)
     private readonly MaxScoreEvaluator _evaluator;
 
     private ProductIndex(LuceneDirectory directory, Analyzer analyzer, IndexOptions options, string? path, bool fresh)
@@ -55,6 +56,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             var sums = ExactBm25Similarity.SumLengths(_reader, IndexFields.Scored);
             _searcher = new IndexSearcher(_reader) { Similarity = new ExactBm25Similarity(options.K1, options.B, sums) };
             _leaves = _reader.Leaves;
+            _productValues = MultiFields.GetMergedFieldInfos(_reader).FieldInfo(IndexFields.ProductValue)?.DocValuesType == DocValuesType.BINARY;
             var fields = new FieldBm25[IndexFields.Scored.Length];
             for (var f = 0; f < fields.Length; f++)
             {
@@ -193,7 +195,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             var writer = new IndexWriter(dir, config);
             try
             {
-                AddAll(writer, products, opts.DocOrder, progress);
+                AddAll(writer, products, opts.DocOrder, opts.ProductDocValues, progress);
                 if (opts.MergeToOneSegment) writer.ForceMerge(1);
                 using (var nrt = DirectoryReader.Open(writer, applyAllDeletes: false))
                     ThrowOnDuplicateId(nrt);
@@ -358,12 +360,31 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         return Assemble(hits, fieldQueries, scratch);
     }
 
+    /// <summary>True when the index keeps each product as a binary doc value (read fast; else from stored fields).</summary>
+    internal bool HasProductDocValues => _productValues;
+
     /// <inheritdoc />
     public Product? GetProduct(string productId)
     {
         Guard.NotNull(productId);
         var doc = FindDoc(productId);
-        return doc < 0 ? null : DocumentBuilder.Read(_searcher.Doc(doc));
+        return doc < 0 ? null : ReadProduct(doc);
+    }
+
+    // From the product's doc value when the index has them (ProductCodec), else from its stored fields.
+    private Product ReadProduct(int doc)
+    {
+        if (_productValues)
+        {
+            var leaf = _leaves[ReaderUtil.SubIndex(doc, _leaves)];
+            if (leaf.AtomicReader.GetBinaryDocValues(IndexFields.ProductValue) is { } values)
+            {
+                var bytes = new BytesRef();
+                values.Get(doc - leaf.DocBase, bytes);
+                if (bytes.Length > 0) return ProductCodec.Read(bytes.Bytes, bytes.Offset, bytes.Length);
+            }
+        }
+        return DocumentBuilder.Read(_reader.Document(doc));
     }
 
     /// <inheritdoc />
@@ -401,7 +422,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         for (var d = 0; d < max; d++)
         {
             if (live is not null && !live.Get(d)) continue;
-            yield return DocumentBuilder.Read(_reader.Document(d));
+            yield return ReadProduct(d);
         }
     }
 
@@ -427,7 +448,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     /// of doc ids, whose per-window score maxima are tighter, so more windows are skipped whole. Results do not depend
     /// on the order (ties go to the lower ordinal).
     /// </summary>
-    private static void AddAll(IndexWriter writer, IEnumerable<Product> products, DocOrder docOrder, IProgress<long>? progress)
+    private static void AddAll(IndexWriter writer, IEnumerable<Product> products, DocOrder docOrder, bool productDocValues, IProgress<long>? progress)
     {
         var list = products as IReadOnlyList<Product> ?? products.ToList();
         for (var i = 0; i < list.Count; i++) Validate(list[i]);
@@ -436,7 +457,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         Parallel.ForEach(
             order,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
-            () => new DocumentBuilder(),
+            () => new DocumentBuilder(productDocValues),
             (i, _, builder) =>
             {
                 writer.AddDocument(builder.Fill(list[i], i));
@@ -679,11 +700,19 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         }
     }
 
+    // The id's postings, segment by segment: a query through the searcher cost several microseconds more per look-up.
     private int FindDoc(string productId)
     {
         if (productId.Length == 0) return -1;
-        var top = _searcher.Search(new TermQuery(new Term(IndexFields.Id, productId)), 1);
-        return top.ScoreDocs.Length == 0 ? -1 : top.ScoreDocs[0].Doc;
+        var term = new Term(IndexFields.Id, productId);
+        foreach (var leaf in _leaves)
+        {
+            var docs = leaf.AtomicReader.GetTermDocsEnum(term); // skips deleted documents
+            if (docs is null) continue;
+            var d = docs.NextDoc();
+            if (d != DocIdSetIterator.NO_MORE_DOCS) return leaf.DocBase + d;
+        }
+        return -1;
     }
 
     private string ReadId(int doc)

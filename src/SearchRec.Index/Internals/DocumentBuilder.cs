@@ -25,6 +25,12 @@ internal sealed class DocumentBuilder
     private readonly List<StringField> _categoryKeys = [];
     private readonly List<TextField> _attributes = [];
     private readonly List<StoredField> _attributeStore = [];
+    private readonly BinaryDocValuesField _productValue = new(IndexFields.ProductValue, new BytesRef());
+    private readonly MemoryStream _productBytes = new();
+    private readonly bool _withProductValue;
+
+    /// <param name="productDocValues">Also keep the product as one binary doc value (<see cref="IndexOptions.ProductDocValues"/>).</param>
+    public DocumentBuilder(bool productDocValues = true) => _withProductValue = productDocValues;
 
     public Document Fill(Product p, long ordinal)
     {
@@ -80,6 +86,16 @@ internal sealed class DocumentBuilder
         {
             _price.SetDoubleValue(price);
             fields.Add(_price);
+        }
+        if (_withProductValue)
+        {
+            // Lucene copies the bytes when the document is added, so one buffer per builder serves every product.
+            ProductCodec.Write(p, _productBytes);
+            if (_productBytes.Length <= ProductCodec.MaxLength)
+            {
+                _productValue.SetBytesValue(new BytesRef(_productBytes.GetBuffer(), 0, (int)_productBytes.Length));
+                fields.Add(_productValue);
+            }
         }
         return _doc;
     }

@@ -14,6 +14,7 @@ internal static class IndexFields
     public const string CategoryKey = "cat_k"; // exact category levels for filtering
     public const string Price = "price";       // DoubleField, stored
     public const string Ordinal = "ord";       // input position (doc values): the tie-break after the score
+    public const string ProductValue = "product_dv"; // the whole product as binary doc values (ProductCodec): fast reads
 
     public const char AttributeSeparator = '\u001f';
 
