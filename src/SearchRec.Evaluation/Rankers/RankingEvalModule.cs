@@ -64,17 +64,19 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.RegisterExperimental(new StackedTowersFactory("lambdamart-towers-stack"),
             "lambdamart-towers whose members also read a linear stacker's rank and standardised score within the window (out-of-fold in training)");
         // Round 13: the stacker is a LambdaMART trained on QBQTC (--ood-train) only, so its judgment comes from other people's labels.
-        registry.RegisterExperimental(new TransferTowersFactory("lambdamart-towers-transfer"),
+        registry.RegisterExperimental(new StackedTowersFactory("lambdamart-towers-transfer", transfer: true),
             "lambdamart-towers whose members also read the rank and standardised score of a LambdaMART trained on --ood-train (QBQTC) alone");
         registry.RegisterExperimental(new TowerColumnsFactory("lambdamart-towercols"),
             "One LambdaMART over the deep columns of every tower named by --models' ensemble.json (deep_query_item#1, #2, ...)");
     }
 
     /// <summary>
-    /// <see cref="TowerAveragedFactory"/>'s model over two more columns from a linear stacker trained over the same
-    /// per-tower matrix (<see cref="StackedTrainer"/>): out-of-fold on 5 inner folds of the training queries, then on all.
+    /// <see cref="TowerAveragedFactory"/>'s model over two more columns from a base model's rank and score
+    /// (<see cref="StackedTrainer"/>): a linear stacker over the same per-tower matrix (out of fold on 5 inner folds of
+    /// the training queries, then on all), or with <paramref name="transfer"/> one LambdaMART trained on the
+    /// out-of-domain groups alone (the same model for every fold and seed; it never sees an evaluated judgment).
     /// </summary>
-    private sealed class StackedTowersFactory(string name) : ICrossValidatedRankerFactory
+    private sealed class StackedTowersFactory(string name, bool transfer = false) : ICrossValidatedRankerFactory
     {
         public string Name => name;
 
@@ -83,32 +85,13 @@ public sealed class RankingEvalModule : IEvalRankerModule
             var state = RankingEvalState.For(context, Ext, towers: true);
             var data = state.Dataset(trainQueries);
             var towers = state.Towers!.Info();
-            var (model, importance) = StackedTrainer.TrainOverTowers(data, new LinearOptions(), new LambdaMartOptions(), towers, context.Seed + 1);
+            var (model, importance) = transfer
+                ? StackedTrainer.TrainTransferOverTowers(data, state.TransferModel(), new LambdaMartOptions(), towers)
+                : StackedTrainer.TrainOverTowers(data, new LinearOptions(), new LambdaMartOptions(), towers, context.Seed + 1);
             var total = importance.Sum();
-            var stack = importance.AsSpan(data.Schema.Count).ToArray().Sum();
-            context.Log?.Report(FormattableString.Invariant($"{name}: linear stacker + {towers.Count} members trained on {data.Groups.Count} queries, {data.Rows:N0} rows; stack columns {(total > 0 ? stack / total : 0):P1} of the gain"));
-            return new PipelineEvalRanker(name, state, model, importance);
-        }
-    }
-
-    /// <summary>
-    /// <see cref="StackedTowersFactory"/>'s construction with a fixed transfer model in place of the linear stacker: one
-    /// LambdaMART trained on the out-of-domain groups alone (the same model for every fold and seed; it never sees an
-    /// evaluated judgment, so the training rows need no out-of-fold scores).
-    /// </summary>
-    private sealed class TransferTowersFactory(string name) : ICrossValidatedRankerFactory
-    {
-        public string Name => name;
-
-        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
-        {
-            var state = RankingEvalState.For(context, Ext, towers: true);
-            var data = state.Dataset(trainQueries);
-            var towers = state.Towers!.Info();
-            var (model, importance) = StackedTrainer.TrainTransferOverTowers(data, state.TransferModel(), new LambdaMartOptions(), towers);
-            var total = importance.Sum();
-            var share = importance.AsSpan(data.Schema.Count).ToArray().Sum();
-            context.Log?.Report(FormattableString.Invariant($"{name}: {towers.Count} members over the transfer model's columns, trained on {data.Groups.Count} queries, {data.Rows:N0} rows; transfer columns {(total > 0 ? share / total : 0):P1} of the gain"));
+            var derived = importance.AsSpan(data.Schema.Count).ToArray().Sum();
+            var what = transfer ? "transfer model" : "linear stacker";
+            context.Log?.Report(FormattableString.Invariant($"{name}: {what} + {towers.Count} members trained on {data.Groups.Count} queries, {data.Rows:N0} rows; its columns {(total > 0 ? derived / total : 0):P1} of the gain"));
             return new PipelineEvalRanker(name, state, model, importance);
         }
     }
