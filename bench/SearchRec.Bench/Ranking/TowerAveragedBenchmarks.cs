@@ -85,30 +85,20 @@ public class TowerAveragedBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public float OneLambdaMart200()
-    {
-        _one.Score(_single, Window, _scores);
-        return _scores[0];
-    }
+    public float OneLambdaMart200() => Score(_one, _single);
 
     [Benchmark]
-    public float ThreeTowerLambdaMarts200()
-    {
-        _averaged.Score(_combined, Window, _scores);
-        return _scores[0];
-    }
+    public float ThreeTowerLambdaMarts200() => Score(_averaged, _combined);
 
     [Benchmark]
-    public float ThreeTowerLambdaMartsOverLinearStack200()
-    {
-        _stacked.Score(_combined, Window, _scores);
-        return _scores[0];
-    }
+    public float ThreeTowerLambdaMartsOverLinearStack200() => Score(_stacked, _combined);
 
     [Benchmark]
-    public float ThreeTowerLambdaMartsOverTransferModel200()
+    public float ThreeTowerLambdaMartsOverTransferModel200() => Score(_transfer, _combined);
+
+    private float Score(IRankerModel model, float[] rows)
     {
-        _transfer.Score(_combined, Window, _scores);
+        model.Score(rows, Window, _scores);
         return _scores[0];
     }
 }
