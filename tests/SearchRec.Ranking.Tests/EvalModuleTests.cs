@@ -66,4 +66,33 @@ public sealed class EvalModuleTests
         var outcome = EvalRunner.Run(registry, ctx, ["bm25", "lambdamart-qbqtc", "lambdamart-qbqtc-only"], new EvalRunOptions { Depth = 10, Parallelism = 1 });
         foreach (var r in outcome.Rankers) Assert.Equal(30, r.Run.QueryIds.Count);
     }
+
+    [Fact]
+    public void The_transfer_only_ranker_is_trained_once_for_every_fold_and_seed()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.AddModules([typeof(RankingEvalModule).Assembly]);
+        using var dir = new SearchRec.Testing.TempDir();
+        var lines = new List<string>();
+        for (var i = 0; i < 12; i++)
+            lines.Add($"{{\"id\": {i}, \"query\": \"{(i % 2 == 0 ? "黑色 手机" : "碎花 连衣裙")}{i}\", \"title\": \"{(i % 2 == 0 ? "黑色 手机 套" : "碎花 连衣裙 夏")}{i}\", \"label\": \"{1 + i % 2}\"}}");
+        File.WriteAllLines(dir.File("dev.jsonl"), lines);
+        var log = new List<string>();
+        var ctx = Context();
+        ctx = new EvalContext(ctx.Index, ctx.Catalog, ctx.Queries, ctx.Qrels)
+        {
+            Folds = 5, Seed = 1, OutOfDomainTraining = dir.File("dev.jsonl"), OutOfDomainQueries = 10, Log = new ListProgress(log),
+        };
+        var outcome = EvalRunner.Run(registry, ctx, ["bm25", "lambdamart-qbqtc-only"], new EvalRunOptions { Depth = 10, Parallelism = 1, FoldSeeds = [1, 2] });
+        Assert.Equal(30, outcome.Rankers.Single(r => r.Name == "lambdamart-qbqtc-only").Run.QueryIds.Count);
+        Assert.Single(log, l => l.StartsWith("transfer model:", StringComparison.Ordinal));
+    }
+
+    private sealed class ListProgress(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (lines) lines.Add(value);
+        }
+    }
 }

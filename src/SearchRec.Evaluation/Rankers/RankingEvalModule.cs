@@ -160,6 +160,8 @@ public sealed class RankingEvalModule : IEvalRankerModule
             IRankerModel model;
             double[] importance;
             if (bagged) (model, importance) = BaggedLambdaMartTrainer.Train(data, new BaggedLambdaMartOptions { Seed = context.Seed });
+            // Trained on the other domain alone, the model is the same for every fold and seed: train it once.
+            else if (!inDomain) (model, importance) = state.TransferModelWithImportance();
             else (model, importance) = LambdaMartTrainer.Train(data, new LambdaMartOptions());
             context.Log?.Report($"{name}: trained on {data.Groups.Count} queries ({data.Groups.Count - ood.Groups.Count} in-domain), {data.Rows:N0} rows");
             return new PipelineEvalRanker(name, state, model, importance);
@@ -413,18 +415,22 @@ internal sealed class RankingEvalState
         }
     }
 
-    private IRankerModel? _transfer;
+    private (IRankerModel Model, double[] Importance)? _transfer;
 
     /// <summary>One LambdaMART (default settings) trained on <see cref="OutOfDomain"/> alone, built once per evaluation.</summary>
-    internal IRankerModel TransferModel()
+    internal IRankerModel TransferModel() => TransferModelWithImportance().Model;
+
+    /// <inheritdoc cref="TransferModel"/>
+    internal (IRankerModel Model, double[] Importance) TransferModelWithImportance()
     {
         lock (_oodLock)
         {
-            if (_transfer is not null) return _transfer;
+            if (_transfer is { } built) return built;
             var data = OutOfDomain();
-            var (model, _) = LambdaMartTrainer.Train(data, new LambdaMartOptions());
+            var trained = LambdaMartTrainer.Train(data, new LambdaMartOptions());
             _context.Log?.Report($"transfer model: LambdaMART on {data.Groups.Count:N0} out-of-domain queries, {data.Rows:N0} rows");
-            return _transfer = model;
+            _transfer = trained;
+            return trained;
         }
     }
 
