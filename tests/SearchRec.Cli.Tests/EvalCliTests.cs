@@ -202,23 +202,14 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     {
         using var dir = new TempDir();
         var ens = TwoTinyTowers(dir);
-        // Another domain's graded pairs, in QBQTC's format: the transfer model's only judgments.
-        var pairs = new System.Text.StringBuilder();
-        string[] topics = ["连衣裙", "手机壳", "跑步鞋", "保温杯", "牛肉干", "蓝牙耳机", "书包", "台灯"];
-        for (int q = 0; q < topics.Length; q++)
-        {
-            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3}}, "query": "{{topics[q]}}推荐", "title": "{{topics[q]}}推荐 十款好物", "label": "2"}""");
-            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3 + 1}}, "query": "{{topics[q]}}推荐", "title": "{{topics[q]}}怎么洗", "label": "1"}""");
-            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3 + 2}}, "query": "{{topics[q]}}推荐", "title": "{{topics[(q + 1) % topics.Length]}}推荐", "label": "0"}""");
-        }
-        var ood = dir.Write("ood.jsonl", pairs.ToString());
+        var ood = OutsidePairs(dir);
 
         var (code, stdout, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
             "--qrels", _shop.File("qrels.tsv"), "--combiner", "lambdamart-towers-transfer", "--deep", ens, "--ood-train", ood,
             "--models", dir.File("ranker"), "--folds", "2", "--trees", "20", "--save-index", dir.File("index"));
 
         Assert.True(code == 0, stderr);
-        Assert.Contains($"transfer data: {24:N0} titles, {topics.Length} queries", stderr, StringComparison.Ordinal);
+        Assert.Contains($"transfer data: {24:N0} titles, {OutsideTopics.Length} queries", stderr, StringComparison.Ordinal);
         Assert.Contains("saved lambdamart-towers-transfer ranker", stdout, StringComparison.Ordinal);
         var card = File.ReadAllText(dir.File("ranker/model-card.md"));
         Assert.Contains("| lambdamart-towers-transfer |", card, StringComparison.Ordinal);
@@ -229,6 +220,44 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 
         var (hits, _) = SearchServes(dir);
         Assert.Contains("transfer_rank", hits, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ranker_on_outside_judgments_alone_saves_a_ranker_that_search_serves_over_another_catalog()
+    {
+        using var dir = new TempDir();
+        var ood = OutsidePairs(dir);
+
+        var (code, stdout, stderr) = Run(new TrainRankerCommand(), "--ood-train", ood, "--models", dir.File("ranker"), "--folds", "2", "--trees", "20");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"outside judgments: {24:N0} titles, {OutsideTopics.Length} queries", stderr, StringComparison.Ordinal);
+        Assert.Contains("saved lambdamart ranker", stdout, StringComparison.Ordinal);
+        Assert.Contains("trained on outside judgments only", stdout, StringComparison.Ordinal);
+        Assert.Contains("no judgment of the catalog it serves", File.ReadAllText(dir.File("ranker/model-card.md")), StringComparison.Ordinal);
+        var saved = SearchRec.Ranking.Models.RankerStore.Read(dir.File("ranker"));
+        Assert.DoesNotContain(saved.Schema.Names, n => n.StartsWith("deep_", StringComparison.Ordinal) || n.StartsWith("cf_", StringComparison.Ordinal));
+
+        var (indexed, _, indexErr) = Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index"));
+        Assert.True(indexed == 0, indexErr);
+        var (hits, _) = SearchServes(dir);
+        Assert.Contains("bm25_rel", hits, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ranker_on_outside_judgments_refuses_in_domain_judgments_beside_them_naming_them()
+    {
+        using var dir = new TempDir();
+        var ood = OutsidePairs(dir);
+        var (code, _, stderr) = Run(new TrainRankerCommand(), "--ood-train", ood, "--catalog", _shop.File("catalog.jsonl"), "--qrels", _shop.File("qrels.tsv"),
+            "--models", dir.File("ranker"));
+        Assert.Equal(2, code);
+        Assert.Contains("leave out --catalog, --qrels", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker")));
+
+        (code, _, stderr) = Run(new TrainRankerCommand(), "--ood-train", ood, "--ood-queries", "0", "--models", dir.File("ranker"));
+        Assert.Equal(2, code);
+        Assert.Contains("--ood-queries must be at least 1", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -685,6 +714,22 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Directory.CreateDirectory(dir.File("ens"));
         dir.Write("ens/ensemble.json", """{"members": ["../t1", "../t7"]}""");
         return dir.File("ens");
+    }
+
+    private static readonly string[] OutsideTopics = ["连衣裙", "手机壳", "跑步鞋", "保温杯", "牛肉干", "蓝牙耳机", "书包", "台灯"];
+
+    // Another domain's graded pairs, in QBQTC's format: 8 queries over 24 titles, each with a 2, a 1 and a 0.
+    private static string OutsidePairs(TempDir dir)
+    {
+        var pairs = new System.Text.StringBuilder();
+        var topics = OutsideTopics;
+        for (int q = 0; q < topics.Length; q++)
+        {
+            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3}}, "query": "{{topics[q]}}推荐", "title": "{{topics[q]}}推荐 十款好物", "label": "2"}""");
+            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3 + 1}}, "query": "{{topics[q]}}推荐", "title": "{{topics[q]}}怎么洗", "label": "1"}""");
+            pairs.AppendLine(CultureInfo.InvariantCulture, $$"""{"id": {{q * 3 + 2}}, "query": "{{topics[q]}}推荐", "title": "{{topics[(q + 1) % topics.Length]}}推荐", "label": "0"}""");
+        }
+        return dir.Write("ood.jsonl", pairs.ToString());
     }
 
     // `search --explain` over dir/index with the ranker in dir/ranker prints three results.

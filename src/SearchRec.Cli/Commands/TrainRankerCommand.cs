@@ -62,9 +62,9 @@ public sealed class TrainRankerCommand : ICliCommand
         var listHead = new Option<bool>("--list-head") { Description = "Add the window-relative (list) and head-word (head) groups. Off by default: they did not help LambdaMART on ecom-search (docs/ranking.md)." };
         var idf = new Option<bool>("--idf") { Description = "Add the idf group (IDF-weighted query coverage; the catalog's bigram table is saved beside ranker.json). Off by default: the service's loader does not read the table yet." };
         var priorFile = new Option<string?>("--prior") { Description = $"A query-log prior ({QueryLogPrior.FileName} from build-prior) whose counts become features; copied beside ranker.json." };
-        var oodTrain = new Option<string?>("--ood-train") { Description = "lambdamart-towers-transfer: graded query–title JSON Lines (QBQTC dev.jsonl) the transfer model is trained on." };
-        var oodCatalog = new Option<string[]>("--ood-catalog") { Description = "lambdamart-towers-transfer: more graded-pair JSON Lines whose titles join the transfer model's catalog (QBQTC test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
-        var oodQueries = new Option<int>("--ood-queries") { Description = "lambdamart-towers-transfer: --ood-train queries used (the file's first ones with a relevant title).", DefaultValueFactory = _ => 2_000 };
+        var oodTrain = new Option<string?>("--ood-train") { Description = "Graded query–title JSON Lines (QBQTC dev.jsonl): the transfer model's judgments (lambdamart-towers-transfer), or, without --catalog / --queries / --qrels, the only judgments a lambdamart, linear or weighted ranker learns from (for a catalog with none of its own)." };
+        var oodCatalog = new Option<string[]>("--ood-catalog") { Description = "More graded-pair JSON Lines whose titles join --ood-train's catalog (QBQTC test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
+        var oodQueries = new Option<int?>("--ood-queries") { Description = $"--ood-train queries used (the file's first ones with a relevant title). Default: {TransferQueries:N0} for lambdamart-towers-transfer, all of them otherwise." };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
         foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, pickBest, stepHours, bagMembers, bagTrees, oodTrain, oodCatalog, oodQueries }) cmd.Options.Add(o);
@@ -98,13 +98,26 @@ public sealed class TrainRankerCommand : ICliCommand
                     var ens = pr.GetValue(deepDir) ?? throw new ArgumentException($"--combiner {KindName(options.Kind)} needs --deep: a folder whose ensemble.json names the towers.");
                     if (!DenseModels.IsEnsemble(ens)) throw new ArgumentException($"--deep {ens}: {KindName(options.Kind)} needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
                 }
-                if (options.Kind == CombinerKind.LambdaMartTowersTransfer)
+                if (options.Kind == CombinerKind.LambdaMartTowersTransfer && pr.GetValue(oodTrain) is null)
+                    throw new ArgumentException("--combiner lambdamart-towers-transfer needs --ood-train: graded query–title JSON Lines (QBQTC dev.jsonl) for its transfer model.");
+                if (pr.GetValue(oodTrain) is { } oodFile)
                 {
-                    var ood = pr.GetValue(oodTrain) ?? throw new ArgumentException("--combiner lambdamart-towers-transfer needs --ood-train: graded query–title JSON Lines (QBQTC dev.jsonl) for its transfer model.");
-                    foreach (var f in (string[])[ood, .. pr.GetValue(oodCatalog) ?? []])
+                    foreach (var f in (string[])[oodFile, .. pr.GetValue(oodCatalog) ?? []])
                         if (!File.Exists(f)) throw new FileNotFoundException($"--ood-train / --ood-catalog: {f}: file not found", f);
-                    if (pr.GetValue(oodQueries) < 1) throw new ArgumentException($"--ood-queries must be at least 1 (was {pr.GetValue(oodQueries)}).");
-                    if (pr.GetValue(featureLog) is { Length: > 0 }) throw new ArgumentException("--combiner lambdamart-towers-transfer trains on judged queries (--catalog, --queries, --qrels), not on a feature log.");
+                    if (pr.GetValue(oodQueries) is < 1) throw new ArgumentException($"--ood-queries must be at least 1 (was {pr.GetValue(oodQueries)}).");
+                    if (pr.GetValue(featureLog) is { Length: > 0 }) throw new ArgumentException("--ood-train cannot be combined with --feature-log: traffic mode learns from the logged searches alone.");
+                    if (pr.GetValue(cut) is not null) throw new ArgumentException("--ood-train cannot be combined with --cut: next-item mode learns from behaviour.");
+                    if (options.Kind != CombinerKind.LambdaMartTowersTransfer)
+                    {
+                        var conflicting = new List<string>();
+                        if (pr.GetValue(catalog) is { Length: > 0 }) conflicting.Add("--catalog");
+                        if (pr.GetValue(queries) is not null) conflicting.Add("--queries");
+                        if (pr.GetValue(qrels) is not null) conflicting.Add("--qrels");
+                        if (pr.GetValue(events) is { Length: > 0 }) conflicting.Add("--events");
+                        if (pr.GetValue(deepDir) is not null) conflicting.Add("--deep");
+                        return TrainOnOutsideJudgments(oodFile, pr.GetValue(oodCatalog) ?? [], pr.GetValue(oodQueries) ?? int.MaxValue, options, pr.GetValue(window),
+                            pr.GetValue(folds) >= 2, pr.GetValue(models)!, conflicting);
+                    }
                 }
                 if (pr.GetValue(pickBest) && pr.GetValue(noGrid)) throw new ArgumentException("--pick-best chooses among the grid's settings; leave out --no-grid.");
                 if (pr.GetValue(cut) is { } cutTime)
@@ -188,7 +201,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (options.Kind == CombinerKind.LambdaMartTowersTransfer)
                 {
                     // The transfer model reads the same features over its own domain's titles, and never these judgments.
-                    var (ood, summary) = OutOfDomainData.Build(pr.GetValue(oodTrain)!, pr.GetValue(oodCatalog) ?? [], pr.GetValue(oodQueries), tokenizer, extractor, win,
+                    var (ood, summary) = OutOfDomainData.Build(pr.GetValue(oodTrain)!, pr.GetValue(oodCatalog) ?? [], pr.GetValue(oodQueries) ?? TransferQueries, tokenizer, extractor, win,
                         new Progress<int>(n => { if (n % 250 == 0) Log($"transfer data: features for {n:N0} queries"); }));
                     Log($"transfer data: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows");
                     options.Transfer = LambdaMartTrainer.Train(ood, options.LambdaMart).Model;
@@ -250,6 +263,50 @@ public sealed class TrainRankerCommand : ICliCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>The transfer model's training queries when --ood-queries is left out (rounds 13–14, docs/ranking.md).</summary>
+    private const int TransferQueries = 2_000;
+
+    // A ranker that has never seen a judgment of the catalog it will serve: it reads only the recall and text
+    // features, which mean the same over any titles, so one trained on another domain's judgments serves any index.
+    private static int TrainOnOutsideJudgments(string trainingFile, string[] catalogFiles, int maxQueries, RankerTrainingOptions options, int window,
+        bool crossValidate, string outDir, List<string> conflicting)
+    {
+        if (conflicting.Count > 0)
+            throw new ArgumentException($"--ood-train with --combiner {KindName(options.Kind)} trains on those judgments alone; leave out {string.Join(", ", conflicting)} " +
+                "(or use --combiner lambdamart-towers-transfer to learn from both).");
+        if (options.Kind is not (CombinerKind.LambdaMart or CombinerKind.Linear or CombinerKind.Weighted))
+            throw new ArgumentException($"--ood-train alone trains lambdamart, linear or weighted, not {KindName(options.Kind)}.");
+        if (window < 1) throw new ArgumentException("--window must be positive.");
+        var sw = Stopwatch.StartNew();
+        void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
+        var extractor = StandardFeatures.ForSearch(new FeatureSources());
+        var (data, summary) = OutOfDomainData.Build(trainingFile, catalogFiles, maxQueries, new ChineseTokenizer(), extractor, window,
+            new Progress<int>(n => { if (n % 1000 == 0) Log($"features for {n:N0} queries"); }));
+        Log($"outside judgments: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows, {extractor.Schema}");
+        if (summary.Queries == 0) throw new ArgumentException($"--ood-train {trainingFile}: no query has a title graded 1 or more.");
+        var card = new ModelCard
+        {
+            Kind = KindName(options.Kind), Schema = extractor.Schema.ToString(), Features = extractor.Schema.Names.ToList(),
+            Folds = crossValidate ? options.Folds : 0,
+        };
+        card.Data["judgments"] = $"{trainingFile} alone (first {summary.Queries:N0} queries with a relevant title, {summary.Rows:N0} rows); no judgment of the catalog it serves";
+        card.Data["catalog"] = $"the judged titles{(catalogFiles.Length > 0 ? " and those of " + string.Join(", ", catalogFiles) : "")} ({summary.Titles:N0}), indexed in memory";
+        card.Data["window"] = window.ToString(CultureInfo.InvariantCulture);
+        foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
+        if (crossValidate)
+        {
+            var runs = RankerComparison.Run(data, options, Log);
+            RankerComparison.AddTo(card, runs);
+            PrintComparison(runs, options.Folds);
+        }
+        Log($"training {card.Kind} on all {summary.Queries:N0} queries");
+        var (model, importance) = RankerTrainer.Train(data, options);
+        card.Importance = ImportanceOf(model, importance);
+        RankerStore.Save(model, outDir, card);
+        Console.WriteLine($"saved {model.Kind} ranker ({extractor.Schema}) trained on outside judgments only to {outDir} in {sw.Elapsed.TotalSeconds:F1} s");
+        return 0;
     }
 
     // search / serve find the ranker's text towers as deep/ beside it: name them there, unless a deep folder is
