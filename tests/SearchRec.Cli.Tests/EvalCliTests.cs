@@ -245,6 +245,41 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_pairs_evaluates_graded_query_title_lines_as_catalog_queries_and_judgments_and_a_ranker_trained_on_them()
+    {
+        using var dir = new TempDir();
+        var test = OutsidePairs(dir);
+        var more = dir.Write("more.jsonl", """{"id": 1, "query": "雨伞推荐", "title": "折叠雨伞 晴雨两用", "label": "0"}""" + "\n");
+        var (trained, _, trainErr) = Run(new TrainRankerCommand(), "--ood-train", test, "--models", dir.File("ranker"), "--folds", "0", "--trees", "20");
+        Assert.True(trained == 0, trainErr);
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--pairs", test, "--pairs-catalog", more, "--ranker", "bm25,fused", "--models", dir.File("ranker"),
+            "--json", "--report", dir.File("report.html"), "--run-out", dir.File("run.run"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"{OutsideTopics.Length * 3} in {test}; 25 titles, {OutsideTopics.Length} queries", stderr, StringComparison.Ordinal);
+        var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["bm25", "fused"], rows.Select(r => r.GetProperty("ranker").GetString()));
+        Assert.All(rows, r => Assert.Equal(OutsideTopics.Length, r.GetProperty("queries").GetInt32()));
+        // BM25 ranks first the title equal to the query ("连衣裙推荐"), judged only under another query, so unjudged
+        // here and not relevant; the query's own graded titles follow it.
+        Assert.Equal(0.5, rows[0].GetProperty("metrics").GetProperty("mrr@10").GetDouble(), 3);
+    }
+
+    [Fact]
+    public void Eval_pairs_refuses_a_catalog_or_queries_beside_it()
+    {
+        using var dir = new TempDir();
+        var test = OutsidePairs(dir);
+        var (code, _, stderr) = Run(new EvalCommand(), "--pairs", test, "--queries", _shop.File("queries.tsv"));
+        Assert.Equal(2, code);
+        Assert.Contains("leave out --catalog, --queries, --qrels and --index", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"));
+        Assert.Equal(2, code);
+        Assert.Contains("give --queries FILE and --qrels FILE (or --pairs FILE)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_ranker_on_outside_judgments_refuses_in_domain_judgments_beside_them_naming_them()
     {
         using var dir = new TempDir();

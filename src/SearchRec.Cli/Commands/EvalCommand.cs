@@ -10,6 +10,7 @@ using SearchRec.Evaluation.Rankers;
 using SearchRec.Evaluation.Reports;
 using SearchRec.Evaluation.Trec;
 using SearchRec.Index;
+using SearchRec.Ranking.Training;
 using Spectre.Console;
 
 namespace SearchRec.Cli.Commands;
@@ -25,8 +26,10 @@ public sealed class EvalCommand : ICliCommand
     public Command Build()
     {
         var catalog = new Option<string[]>("--catalog") { Description = "Catalog file(s), JSONL or TSV (not needed with --index).", AllowMultipleArgumentsPerToken = true };
-        var queries = new Option<string>("--queries") { Description = "Queries, 'qid<TAB>query'.", Required = true };
-        var qrels = new Option<string>("--qrels") { Description = "TREC qrels 'qid 0 docid grade'.", Required = true };
+        var queries = new Option<string?>("--queries") { Description = "Queries, 'qid<TAB>query' (or give --pairs)." };
+        var qrels = new Option<string?>("--qrels") { Description = "TREC qrels 'qid 0 docid grade' (or give --pairs)." };
+        var pairs = new Option<string?>("--pairs") { Description = "Instead of --catalog, --queries and --qrels: graded query–title JSON Lines (QBQTC's {query, title, label}); every query with a relevant title is evaluated over the pairs' titles." };
+        var pairsCatalog = new Option<string[]>("--pairs-catalog") { Description = "With --pairs: more graded-pair JSON Lines whose titles join the catalog, unjudged (e.g. QBQTC dev.jsonl beside test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
         var ranker = new Option<string>("--ranker") { Description = "Ranker name, a comma-separated list, or 'all'.", DefaultValueFactory = _ => "bm25" };
         var index = new Option<string?>("--index") { Description = "Open this index instead of indexing the catalog in memory." };
         var runOut = new Option<string?>("--run-out") { Description = "TREC run file to write (with several rankers, the ranker name is added before the extension). Default out/runs/RANKER.run." };
@@ -46,10 +49,10 @@ public sealed class EvalCommand : ICliCommand
         var limit = new Option<int>("--limit") { Description = "Evaluate only the first N queries of the file (0 = all).", DefaultValueFactory = _ => 0 };
 
         var cmd = new Command("eval", "Evaluate rankers on queries and TREC qrels: MRR@10, nDCG@10, Recall@100/1000, CIs, p-values, HTML report.");
-        foreach (var o in new Option[] { catalog, queries, qrels, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, seeds, limit, oodTrain, oodCatalog, oodQueries })
+        foreach (var o in new Option[] { catalog, queries, qrels, pairs, pairsCatalog, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, seeds, limit, oodTrain, oodCatalog, oodQueries })
             cmd.Options.Add(o);
         cmd.SetAction((pr, ct) => Task.FromResult(Execute(new Args(
-            pr.GetValue(catalog) ?? [], pr.GetValue(queries)!, pr.GetValue(qrels)!, pr.GetValue(ranker)!, pr.GetValue(index),
+            pr.GetValue(catalog) ?? [], pr.GetValue(queries), pr.GetValue(qrels), pr.GetValue(ranker)!, pr.GetValue(index),
             pr.GetValue(runOut), pr.GetValue(perQuery), pr.GetValue(json), pr.GetValue(folds), pr.GetValue(models),
             pr.GetValue(events) ?? [], pr.GetValue(queryUsers), pr.GetValue(report)!, pr.GetValue(depth), pr.GetValue(seed), pr.GetValue(limit))
         {
@@ -57,17 +60,21 @@ public sealed class EvalCommand : ICliCommand
             OodCatalog = pr.GetValue(oodCatalog) ?? [],
             OodQueries = pr.GetValue(oodQueries),
             Seeds = pr.GetValue(seeds),
+            Pairs = pr.GetValue(pairs),
+            PairsCatalog = pr.GetValue(pairsCatalog) ?? [],
         }, ct)));
         return cmd;
     }
 
-    internal sealed record Args(string[] Catalog, string Queries, string Qrels, string Ranker, string? Index, string? RunOut,
+    internal sealed record Args(string[] Catalog, string? Queries, string? Qrels, string Ranker, string? Index, string? RunOut,
         bool PerQuery, bool Json, int Folds, string? Models, string[] Events, string? QueryUsers, string Report, int Depth, int Seed, int Limit)
     {
         public string? OodTrain { get; init; }
         public string[] OodCatalog { get; init; } = [];
         public int OodQueries { get; init; } = 2_000;
         public string? Seeds { get; init; }
+        public string? Pairs { get; init; }
+        public string[] PairsCatalog { get; init; } = [];
     }
 
     /// <summary>The fold seeds of <c>--seeds</c> ("42,1,2"), or null without it; throws naming a bad entry.</summary>
@@ -105,7 +112,18 @@ public sealed class EvalCommand : ICliCommand
     {
         if (a.Folds < 2) throw new ArgumentException($"--folds must be at least 2 (was {a.Folds})");
         if (a.Limit < 0) throw new ArgumentException($"--limit must not be negative (was {a.Limit})");
-        if (a.Index is null && a.Catalog.Length == 0) throw new ArgumentException("give --catalog FILE (indexed in memory) or --index DIR");
+        if (a.Pairs is not null)
+        {
+            if (a.Catalog.Length > 0 || a.Queries is not null || a.Qrels is not null || a.Index is not null)
+                throw new ArgumentException("--pairs gives the catalog, queries and judgments: leave out --catalog, --queries, --qrels and --index");
+            foreach (var f in (string[])[a.Pairs, .. a.PairsCatalog]) if (!File.Exists(f)) throw new FileNotFoundException($"--pairs / --pairs-catalog: {f}: file not found", f);
+        }
+        else
+        {
+            if (a.PairsCatalog.Length > 0) throw new ArgumentException("--pairs-catalog needs --pairs");
+            if (a.Queries is null || a.Qrels is null) throw new ArgumentException("give --queries FILE and --qrels FILE (or --pairs FILE)");
+            if (a.Index is null && a.Catalog.Length == 0) throw new ArgumentException("give --catalog FILE (indexed in memory) or --index DIR");
+        }
         foreach (var f in a.Events) if (!File.Exists(f)) throw new FileNotFoundException($"--events: {f}: file not found", f);
         if (a.OodTrain is not null && !File.Exists(a.OodTrain)) throw new FileNotFoundException($"--ood-train: {a.OodTrain}: file not found", a.OodTrain);
         foreach (var f in a.OodCatalog) if (!File.Exists(f)) throw new FileNotFoundException($"--ood-catalog: {f}: file not found", f);
@@ -119,13 +137,21 @@ public sealed class EvalCommand : ICliCommand
         registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
         var names = registry.Resolve(a.Ranker);
 
-        IReadOnlyList<EvalQuery> queryList = TrecFiles.ReadQueries(a.Queries);
+        IReadOnlyList<EvalQuery> queryList;
+        Qrels judgments;
+        IReadOnlyList<Product>? pairTitles = null;
+        if (a.Pairs is not null)
+            (queryList, judgments, pairTitles) = ReadPairs(a.Pairs, a.PairsCatalog, err);
+        else
+        {
+            queryList = TrecFiles.ReadQueries(a.Queries!);
+            var usersFile = a.QueryUsers ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(a.Queries!)) ?? ".", "queries-users.tsv");
+            if (a.QueryUsers is not null || File.Exists(usersFile)) queryList = TrecFiles.WithUsers(queryList, usersFile);
+            judgments = TrecFiles.ReadQrels(a.Qrels!);
+        }
         if (a.Limit > 0 && queryList.Count > a.Limit) queryList = [.. queryList.Take(a.Limit)];
-        var usersFile = a.QueryUsers ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(a.Queries)) ?? ".", "queries-users.tsv");
-        if (a.QueryUsers is not null || File.Exists(usersFile)) queryList = TrecFiles.WithUsers(queryList, usersFile);
-        var judgments = TrecFiles.ReadQrels(a.Qrels);
 
-        using var index = OpenOrBuild(a, err, out var products);
+        using var index = pairTitles is null ? OpenOrBuild(a, err, out var products) : BuildInMemory(pairTitles, err, out products);
         var context = new EvalContext(index, products, queryList, judgments)
         {
             ModelsDirectory = a.Models,
@@ -155,7 +181,7 @@ public sealed class EvalCommand : ICliCommand
             });
 
         if (outcome.QueryIds.Count == 0)
-            throw new ArgumentException($"none of the {queryList.Count} queries in {a.Queries} has a relevant judgment in {a.Qrels} (do the query ids match?)");
+            throw new ArgumentException(a.Pairs is not null ? $"{a.Pairs}: no query has a title graded 1 or more" : $"none of the {queryList.Count} queries in {a.Queries} has a relevant judgment in {a.Qrels} (do the query ids match?)");
         if (outcome.SkippedQueries > 0)
             err.MarkupLineInterpolated($"[yellow]{outcome.SkippedQueries} queries have no relevant judgment and were not evaluated[/]");
 
@@ -170,7 +196,9 @@ public sealed class EvalCommand : ICliCommand
         if (a.PerQuery) PrintPerQuery(outcome);
 
         var reportPath = Path.GetFullPath(a.Report);
-        EvalReport.Write(outcome, reportPath, new EvalReportInfo(a.Queries, a.Qrels, a.Index ?? string.Join(", ", a.Catalog)));
+        EvalReport.Write(outcome, reportPath, a.Pairs is not null
+            ? new EvalReportInfo(a.Pairs, a.Pairs, string.Join(", ", [a.Pairs, .. a.PairsCatalog]))
+            : new EvalReportInfo(a.Queries!, a.Qrels!, a.Index ?? string.Join(", ", a.Catalog)));
         err.MarkupLineInterpolated($"[grey]report: {reportPath}[/]");
 
         if (a.Json)
@@ -186,7 +214,11 @@ public sealed class EvalCommand : ICliCommand
             products = a.Catalog.Length > 0 ? ReadCatalog(a.Catalog, err) : [.. opened.Products()];
             return opened;
         }
-        var list = ReadCatalog(a.Catalog, err);
+        return BuildInMemory(ReadCatalog(a.Catalog, err), err, out products);
+    }
+
+    private static ProductIndex BuildInMemory(IReadOnlyList<Product> list, IAnsiConsole err, out IReadOnlyList<Product> products)
+    {
         products = list;
         ProductIndex built = null!;
         err.Progress()
@@ -198,6 +230,23 @@ public sealed class EvalCommand : ICliCommand
                 task.Value = list.Count;
             });
         return built;
+    }
+
+    // Graded pairs (QBQTC): one product per distinct title, one query per distinct query text with a relevant title,
+    // the labels as grades; the same grouping train-ranker --ood-train learns from.
+    private static (IReadOnlyList<EvalQuery> Queries, Qrels Judgments, IReadOnlyList<Product> Titles) ReadPairs(string file, string[] catalogFiles, IAnsiConsole err)
+    {
+        var pairs = JudgmentFiles.ReadGradedPairs(file);
+        var groups = GradedPairGroups.Build(pairs, catalogFiles.SelectMany(JudgmentFiles.ReadGradedPairs), int.MaxValue, prefix: "");
+        var queries = new List<EvalQuery>(groups.Queries.Count);
+        var judgments = new Qrels();
+        foreach (var q in groups.Queries)
+        {
+            queries.Add(new EvalQuery(q.QueryId, q.Text));
+            foreach (var (title, grade) in groups.Qrels[q.QueryId]) judgments.Set(q.QueryId, title, grade);
+        }
+        err.MarkupLineInterpolated($"[grey]pairs: {pairs.Count:N0} in {file}; {groups.Catalog.Count:N0} titles, {queries.Count:N0} queries with a title graded 1 or more[/]");
+        return (queries, judgments, groups.Catalog);
     }
 
     private static List<Product> ReadCatalog(string[] files, IAnsiConsole err)
