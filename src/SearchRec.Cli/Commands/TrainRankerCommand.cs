@@ -233,15 +233,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (options.Kind == CombinerKind.LambdaMartTowersStack)
                     card.Options["stack"] = FormattableString.Invariant($"linear stacker (L2 {options.Linear.L2}, {options.Linear.Iterations} iterations); the trees learn from its out-of-fold scores over {RankerTrainer.StackInnerFolds} inner folds (seed {options.Seed + 1})");
 
-                if (pr.GetValue(folds) >= 2)
-                {
-                    var runs = RankerComparison.Run(data, options, Log);
-                    RankerComparison.AddTo(card, runs);
-                    PrintComparison(runs, options.Folds);
-                }
-                Log($"training {card.Kind} on all {data.Groups.Count} queries");
-                var (model, importance) = RankerTrainer.Train(data, options);
-                card.Importance = ImportanceOf(model, importance);
+                var model = CompareThenTrain(data, options, card, pr.GetValue(folds) >= 2, Log);
                 var outDir = pr.GetValue(models)!;
                 if (model is BaggedRanker bag)
                     for (var i = 0; i < bag.Info.Count; i++)
@@ -263,6 +255,21 @@ public sealed class TrainRankerCommand : ICliCommand
             }
         });
         return cmd;
+    }
+
+    // Cross-validates the combiners and single features onto the card (when asked), then trains the chosen one on all queries.
+    private static IRankerModel CompareThenTrain(RankingDataset data, RankerTrainingOptions options, ModelCard card, bool crossValidate, Action<string> log)
+    {
+        if (crossValidate)
+        {
+            var runs = RankerComparison.Run(data, options, log);
+            RankerComparison.AddTo(card, runs);
+            PrintComparison(runs, options.Folds);
+        }
+        log($"training {card.Kind} on all {data.Groups.Count:N0} queries");
+        var (model, importance) = RankerTrainer.Train(data, options);
+        card.Importance = ImportanceOf(model, importance);
+        return model;
     }
 
     /// <summary>The transfer model's training queries when --ood-queries is left out (rounds 13–14, docs/ranking.md).</summary>
@@ -295,15 +302,7 @@ public sealed class TrainRankerCommand : ICliCommand
         card.Data["catalog"] = $"the judged titles{(catalogFiles.Length > 0 ? " and those of " + string.Join(", ", catalogFiles) : "")} ({summary.Titles:N0}), indexed in memory";
         card.Data["window"] = window.ToString(CultureInfo.InvariantCulture);
         foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
-        if (crossValidate)
-        {
-            var runs = RankerComparison.Run(data, options, Log);
-            RankerComparison.AddTo(card, runs);
-            PrintComparison(runs, options.Folds);
-        }
-        Log($"training {card.Kind} on all {summary.Queries:N0} queries");
-        var (model, importance) = RankerTrainer.Train(data, options);
-        card.Importance = ImportanceOf(model, importance);
+        var model = CompareThenTrain(data, options, card, crossValidate, Log);
         RankerStore.Save(model, outDir, card);
         Console.WriteLine($"saved {model.Kind} ranker ({extractor.Schema}) trained on outside judgments only to {outDir} in {sw.Elapsed.TotalSeconds:F1} s");
         return 0;
