@@ -293,6 +293,11 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         (code, _, stderr) = Run(new TrainRankerCommand(), "--ood-train", ood, "--ood-queries", "0", "--models", dir.File("ranker"));
         Assert.Equal(2, code);
         Assert.Contains("--ood-queries must be at least 1", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run(new TrainRankerCommand(), "--ood-train", ood, "--ood-queries", "3", "--models", dir.File("ranker"));
+        Assert.Equal(2, code);
+        Assert.Contains("3 queries with a relevant title cannot be cross-validated in 5 folds; give --folds 0", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker")));
     }
 
     [Fact]

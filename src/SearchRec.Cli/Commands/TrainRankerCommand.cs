@@ -293,6 +293,8 @@ public sealed class TrainRankerCommand : ICliCommand
             new Progress<int>(n => { if (n % 1000 == 0) Log($"features for {n:N0} queries"); }));
         Log($"outside judgments: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows, {extractor.Schema}");
         if (summary.Queries == 0) throw new ArgumentException($"--ood-train {trainingFile}: no query has a title graded 1 or more.");
+        if (crossValidate && summary.Queries < options.Folds)
+            throw new ArgumentException($"--ood-train {trainingFile}: {summary.Queries} queries with a relevant title cannot be cross-validated in {options.Folds} folds; give --folds 0 or more judgments.");
         var card = new ModelCard
         {
             Kind = KindName(options.Kind), Schema = extractor.Schema.ToString(), Features = extractor.Schema.Names.ToList(),
