@@ -24,7 +24,8 @@ namespace SearchRec.Cli.Commands;
 /// <summary>
 /// <c>searchrec train-ranker</c>: builds learning-to-rank data from judged queries (recall window → features →
 /// qrels labels), cross-validates the three combiners against the single rankers by query, then trains the chosen
-/// combiner on all queries and saves it with a model card.
+/// combiner on all queries and saves it with a model card. Other modes learn from next-item behaviour (<c>--cut</c>),
+/// from logged traffic (<c>--feature-log</c>) or from another domain's graded pairs alone (<c>--ood-train</c>).
 /// </summary>
 public sealed class TrainRankerCommand : ICliCommand
 {
