@@ -403,6 +403,21 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Bench_search_writes_a_page_of_its_stage_latencies_beside_the_printed_table()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Run(new BenchSearchCommand(), "--products", "2000", "--requests", "40", "--index", dir.File("index"),
+            "--report", dir.File("out/bench.html"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("total ", stdout, StringComparison.Ordinal);
+        var html = File.ReadAllText(dir.File("out/bench.html"));
+        foreach (var stage in new[] { "recall", "fetch", "features", "model", "top-k", "total" })
+            Assert.Contains($"<td>{stage}</td><td>40</td>", html, StringComparison.Ordinal);
+        Assert.Contains("target (issue #4)", html, StringComparison.Ordinal);
+        Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_SEARCHREC_TRACE_the_program_also_prints_the_stack_trace_of_bad_input()
     {
         var (code, stderr) = RunProgram(trace: true, "bench", "search", "--products", "0");

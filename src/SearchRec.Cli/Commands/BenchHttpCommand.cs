@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using SearchRec.Evaluation.Reports;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -29,8 +30,9 @@ public sealed class BenchHttpCommand : IBenchCommand
         var apiKey = new Option<string?>("--api-key") { Description = "Admin key (X-Api-Key) for events, counting and reload. Default: $SEARCHREC_API_KEY." };
         var seed = new Option<int>("--seed") { Description = "Random seed of the request plan.", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Also write the figures to this JSON file." };
+        var report = new Option<string>("--report") { Description = "HTML page of the latency distributions per endpoint (percentile table and charts).", DefaultValueFactory = _ => "out/bench-http.html" };
         var cmd = new Command("http", "Load-test a running service: personalised searches, similar items, events; throughput and latency percentiles per endpoint.");
-        foreach (var o in new Option[] { url, requests, clients, repeat, mix, anonymous, reload, apiKey, seed, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { url, requests, clients, repeat, mix, anonymous, reload, apiKey, seed, json, report }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var key = pr.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SEARCHREC_API_KEY");
@@ -45,7 +47,7 @@ public sealed class BenchHttpCommand : IBenchCommand
             if (key is null && (shares[2] > 0 || pr.GetValue(reload)))
             { Console.Error.WriteLine("bench http: events and --reload-during need --api-key (or $SEARCHREC_API_KEY)"); return 2; }
             return await RunAsync(new Uri(pr.GetValue(url)!.TrimEnd('/') + "/"), n, c, rr, shares, anon, pr.GetValue(reload), key,
-                pr.GetValue(seed), pr.GetValue(json), ct);
+                pr.GetValue(seed), pr.GetValue(json), pr.GetValue(report)!, ct);
         });
         return cmd;
     }
@@ -64,7 +66,7 @@ public sealed class BenchHttpCommand : IBenchCommand
     private sealed record Planned(int Kind, string Path, string? Body, int Events);
 
     private static async Task<int> RunAsync(Uri baseUri, int n, int clients, double repeatRate, double[] mix, double anonymous,
-        bool reloadDuring, string? key, int seed, string? jsonPath, CancellationToken ct)
+        bool reloadDuring, string? key, int seed, string? jsonPath, string reportPath, CancellationToken ct)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients + 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
@@ -179,6 +181,15 @@ public sealed class BenchHttpCommand : IBenchCommand
             sb.AppendLine(CultureInfo.InvariantCulture, $"events: {ackedEvents:N0} acknowledged (of {plannedEvents:N0} sent; {duplicateEvents} were exact duplicates the store folds); store grew {before:N0} -> {after:N0} (+{after - before:N0}): {(eventsOk ? "every acknowledged event is stored" : "MISMATCH")}");
         }
         Console.Write(sb.ToString());
+        // The page's notes: the printed lines other than the endpoint table, which the page shows as its own table.
+        var printed = sb.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var notes = new List<string> { printed[0], string.Create(CultureInfo.InvariantCulture, $"repeat rate {repeatRate:P0}, mix search/similar/events/recommend = {string.Join("/", mix.Select(m => m.ToString("P0", CultureInfo.InvariantCulture)))}, against {baseUri}") };
+        notes.AddRange(printed.Skip(2 + rows.Count));
+        var series = new List<LatencySeries>();
+        for (int k = 0; k < Kinds.Length; k++) if (latencies[k].Count > 0) series.Add(new LatencySeries(Kinds[k], latencies[k]));
+        var fullReport = Path.GetFullPath(reportPath);
+        LatencyReport.Write(fullReport, "bench http: latency per endpoint", notes, series);
+        Console.Error.WriteLine($"bench http: report {fullReport}");
         if (jsonPath is not null)
         {
             await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(new
