@@ -267,6 +267,28 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_window_sets_how_many_candidates_the_trained_rankers_rerank()
+    {
+        double[] Ndcg(params string[] extra)
+        {
+            var (code, stdout, stderr) = Run(new EvalCommand(), ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+                "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25,linear", "--json", "--report", _shop.File("window.html"), "--run-out", _shop.File("window.run"), .. extra]);
+            Assert.True(code == 0, stderr);
+            return [.. stdout.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("metrics").GetProperty("ndcg@10").GetDouble())];
+        }
+        // With a window of one, the ranker re-ranks BM25's first candidate alone: its run is BM25's.
+        var one = Ndcg("--window", "1");
+        Assert.Equal(one[0], one[1], 9);
+        var wide = Ndcg();
+        Assert.NotEqual(wide[0], wide[1], 6);
+
+        var (refused, _, err) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--window", "0");
+        Assert.Equal(2, refused);
+        Assert.Contains("--window must be between 1 and 10,000 (was 0)", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_pairs_refuses_a_catalog_or_queries_beside_it()
     {
         using var dir = new TempDir();

@@ -46,10 +46,11 @@ public sealed class EvalCommand : ICliCommand
         var oodCatalog = new Option<string[]>("--ood-catalog") { Description = "More graded-pair JSON Lines whose titles join the out-of-domain catalog (e.g. QBQTC test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
         var oodQueries = new Option<int>("--ood-queries") { Description = "Out-of-domain training queries to use (the file's first ones with a relevant title).", DefaultValueFactory = _ => 2_000 };
         var seeds = new Option<string?>("--seeds") { Description = "Repeated cross-validation: comma-separated fold seeds (e.g. 42,1,2); trained rankers are cross-validated at each and every query's metrics averaged over them. The first also seeds the bootstrap and the test, and writes the runs. Overrides --seed." };
+        var window = new Option<int>("--window") { Description = "Candidates the trained rankers re-rank (the rescore window; the rest keep BM25's order below them), as search --window.", DefaultValueFactory = _ => 200 };
         var limit = new Option<int>("--limit") { Description = "Evaluate only the first N queries of the file (0 = all).", DefaultValueFactory = _ => 0 };
 
         var cmd = new Command("eval", "Evaluate rankers on queries and TREC qrels: MRR@10, nDCG@10, Recall@100/1000, CIs, p-values, HTML report.");
-        foreach (var o in new Option[] { catalog, queries, qrels, pairs, pairsCatalog, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, seeds, limit, oodTrain, oodCatalog, oodQueries })
+        foreach (var o in new Option[] { catalog, queries, qrels, pairs, pairsCatalog, ranker, index, runOut, perQuery, json, folds, models, events, queryUsers, report, depth, seed, seeds, limit, window, oodTrain, oodCatalog, oodQueries })
             cmd.Options.Add(o);
         cmd.SetAction((pr, ct) => Task.FromResult(Execute(new Args(
             pr.GetValue(catalog) ?? [], pr.GetValue(queries), pr.GetValue(qrels), pr.GetValue(ranker)!, pr.GetValue(index),
@@ -62,6 +63,7 @@ public sealed class EvalCommand : ICliCommand
             Seeds = pr.GetValue(seeds),
             Pairs = pr.GetValue(pairs),
             PairsCatalog = pr.GetValue(pairsCatalog) ?? [],
+            Window = pr.GetValue(window),
         }, ct)));
         return cmd;
     }
@@ -75,6 +77,7 @@ public sealed class EvalCommand : ICliCommand
         public string? Seeds { get; init; }
         public string? Pairs { get; init; }
         public string[] PairsCatalog { get; init; } = [];
+        public int Window { get; init; } = 200;
     }
 
     /// <summary>The fold seeds of <c>--seeds</c> ("42,1,2"), or null without it; throws naming a bad entry.</summary>
@@ -112,6 +115,7 @@ public sealed class EvalCommand : ICliCommand
     {
         if (a.Folds < 2) throw new ArgumentException($"--folds must be at least 2 (was {a.Folds})");
         if (a.Limit < 0) throw new ArgumentException($"--limit must not be negative (was {a.Limit})");
+        if (a.Window is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {a.Window})");
         if (a.Pairs is not null)
         {
             if (a.Catalog.Length > 0 || a.Queries is not null || a.Qrels is not null || a.Index is not null)
@@ -161,6 +165,7 @@ public sealed class EvalCommand : ICliCommand
             OutOfDomainTraining = a.OodTrain,
             OutOfDomainCatalog = a.OodCatalog,
             OutOfDomainQueries = a.OodQueries,
+            RerankWindow = a.Window,
             Log = new SyncProgress<string>(line => err.MarkupLineInterpolated($"[grey]{line}[/]")),
         };
 

@@ -109,6 +109,18 @@ public sealed class EvalContext
     /// <summary>How many out-of-domain training queries to use (the first ones of the file with a relevant title). Default 2,000.</summary>
     public int OutOfDomainQueries { get; init; } = 2_000;
 
+    /// <summary>
+    /// How many of BM25's candidates the trained rankers re-rank (the rescore window; the rest keep BM25's order below
+    /// them). Default 200, as <c>search</c> and the service; from 1 to 10,000.
+    /// </summary>
+    public int RerankWindow
+    {
+        get => _rerankWindow;
+        init => _rerankWindow = value is >= 1 and <= 10_000 ? value : throw new ArgumentOutOfRangeException(nameof(RerankWindow), value, "the re-rank window must be between 1 and 10,000");
+    }
+
+    private readonly int _rerankWindow = 200;
+
     /// <summary>Where a ranker may report training progress (one line at a time); null for none.</summary>
     public IProgress<string>? Log { get; init; }
 
@@ -132,6 +144,7 @@ public sealed class EvalContext
         OutOfDomainTraining = OutOfDomainTraining,
         OutOfDomainCatalog = OutOfDomainCatalog,
         OutOfDomainQueries = OutOfDomainQueries,
+        RerankWindow = RerankWindow,
         Log = Log,
         Root = Root,
     };

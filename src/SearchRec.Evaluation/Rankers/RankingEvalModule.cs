@@ -258,7 +258,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
 /// <summary>Per-evaluation cache: feature extractor, histories, and each query's candidates and features (computed once, shared by all rankers and folds).</summary>
 internal sealed class RankingEvalState
 {
-    internal const int Window = 200;
+    private int Window => _context.RerankWindow;
     private static readonly ConditionalWeakTable<EvalContext, ConcurrentDictionary<string, RankingEvalState>> States = new();
     private readonly EvalContext _context;
     private readonly ConcurrentDictionary<string, QueryCandidates> _cache = new(StringComparer.Ordinal);
