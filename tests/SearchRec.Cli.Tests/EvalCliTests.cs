@@ -436,7 +436,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         foreach (var stage in new[] { "recall", "fetch", "features", "model", "top-k", "total" })
             Assert.Contains($"<td>{stage}</td><td>40</td>", html, StringComparison.Ordinal);
         Assert.Contains("target (issue #4)", html, StringComparison.Ordinal);
-        Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal);
+        Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
     }
 
     [Fact]

@@ -17,9 +17,7 @@ public sealed class LatencyReportTests
         Assert.Contains("<td>recall&lt;x&gt;</td><td>100</td><td>50.000</td><td>90.000</td><td>99.000</td><td>100.000</td><td>100.000</td><td>50.500</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td>fetch</td><td>0</td><td colspan=\"6\">no samples</td>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("recall<x>", html, StringComparison.Ordinal);
-        var charts = 0;
-        for (var i = html.IndexOf("src=\"data:image/png;base64,", StringComparison.Ordinal); i >= 0; i = html.IndexOf("src=\"data:image/png;base64,", i + 1, StringComparison.Ordinal)) charts++;
-        Assert.Equal(2, charts);
+        Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
     }
 
     [Fact]

@@ -45,8 +45,6 @@ public sealed class RecReportTests
         Assert.Contains("<td>fused&lt;x&gt;</td><td>0.3000", html, StringComparison.Ordinal);
         Assert.DoesNotContain("fused<x>", html, StringComparison.Ordinal);
         Assert.Contains("p=", html, StringComparison.Ordinal);
-        var charts = 0;
-        for (var i = html.IndexOf("src=\"data:image/png;base64,", StringComparison.Ordinal); i >= 0; i = html.IndexOf("src=\"data:image/png;base64,", i + 1, StringComparison.Ordinal)) charts++;
-        Assert.Equal(2, charts);
+        Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
     }
 }
