@@ -157,7 +157,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     return 0;
                 }
                 if (pr.GetValue(catalog) is not { Length: > 0 } || pr.GetValue(queries) is null || pr.GetValue(qrels) is null)
-                    throw new ArgumentException("Give --catalog, --queries and --qrels (search ranking), or --events with --cut and --test-users-from (next-item ranking).");
+                    throw new ArgumentException("Give --catalog, --queries and --qrels (search ranking), --ood-train alone (search ranking from another domain's graded pairs), --feature-log with --labels-from-events (from traffic), or --events with --cut and --test-users-from (next-item ranking).");
                 var win = pr.GetValue(window);
                 if (win < 1) throw new ArgumentException("--window must be positive.");
                 var sw = Stopwatch.StartNew();
