@@ -302,6 +302,22 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Train_ranker_reads_several_outside_judgment_files_as_one_merging_a_query_they_share()
+    {
+        using var dir = new TempDir();
+        var first = OutsidePairs(dir);
+        // Two new queries, and one of the first file's queries judged again over a new title.
+        var second = dir.Write("more.jsonl", string.Join("\n",
+            """{"id": 1, "query": "雨伞推荐", "title": "折叠雨伞 晴雨两用", "label": "2"}""",
+            """{"id": 2, "query": "拖鞋推荐", "title": "家用拖鞋 防滑", "label": "1"}""",
+            """{"id": 3, "query": "连衣裙推荐", "title": "碎花连衣裙 夏季", "label": "1"}""") + "\n");
+        var (code, stdout, stderr) = Run(new TrainRankerCommand(), "--ood-train", first, second, "--models", dir.File("ranker"), "--folds", "0", "--trees", "10");
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"outside judgments: 27 titles, {OutsideTopics.Length + 2} queries", stderr, StringComparison.Ordinal);
+        Assert.Contains($"{first}, {second} alone", File.ReadAllText(dir.File("ranker/model-card.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_ranker_on_outside_judgments_refuses_in_domain_judgments_beside_them_naming_them()
     {
         using var dir = new TempDir();

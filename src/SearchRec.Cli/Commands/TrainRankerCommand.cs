@@ -63,7 +63,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var listHead = new Option<bool>("--list-head") { Description = "Add the window-relative (list) and head-word (head) groups. Off by default: they did not help LambdaMART on ecom-search (docs/ranking.md)." };
         var idf = new Option<bool>("--idf") { Description = "Add the idf group (IDF-weighted query coverage; the catalog's bigram table is saved beside ranker.json). Off by default: the service's loader does not read the table yet." };
         var priorFile = new Option<string?>("--prior") { Description = $"A query-log prior ({QueryLogPrior.FileName} from build-prior) whose counts become features; copied beside ranker.json." };
-        var oodTrain = new Option<string?>("--ood-train") { Description = "Graded query–title JSON Lines (QBQTC dev.jsonl): the transfer model's judgments (lambdamart-towers-transfer), or, without --catalog / --queries / --qrels, the only judgments a lambdamart, linear or weighted ranker learns from (for a catalog with none of its own)." };
+        var oodTrain = new Option<string[]>("--ood-train") { Description = "Graded query–title JSON Lines (QBQTC dev.jsonl; several files are read as one): the transfer model's judgments (lambdamart-towers-transfer), or, without --catalog / --queries / --qrels, the only judgments a lambdamart, linear or weighted ranker learns from (for a catalog with none of its own).", AllowMultipleArgumentsPerToken = true };
         var oodCatalog = new Option<string[]>("--ood-catalog") { Description = "More graded-pair JSON Lines whose titles join --ood-train's catalog (QBQTC test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
         var oodQueries = new Option<int?>("--ood-queries") { Description = $"--ood-train queries used (the file's first ones with a relevant title). Default: {TransferQueries:N0} for lambdamart-towers-transfer, all of them otherwise." };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
@@ -99,11 +99,11 @@ public sealed class TrainRankerCommand : ICliCommand
                     var ens = pr.GetValue(deepDir) ?? throw new ArgumentException($"--combiner {KindName(options.Kind)} needs --deep: a folder whose ensemble.json names the towers.");
                     if (!DenseModels.IsEnsemble(ens)) throw new ArgumentException($"--deep {ens}: {KindName(options.Kind)} needs a folder holding {DenseModels.EnsembleFile} naming the towers; for one tower use --combiner lambdamart.");
                 }
-                if (options.Kind == CombinerKind.LambdaMartTowersTransfer && pr.GetValue(oodTrain) is null)
+                if (options.Kind == CombinerKind.LambdaMartTowersTransfer && pr.GetValue(oodTrain) is not { Length: > 0 })
                     throw new ArgumentException("--combiner lambdamart-towers-transfer needs --ood-train: graded query–title JSON Lines (QBQTC dev.jsonl) for its transfer model.");
-                if (pr.GetValue(oodTrain) is { } oodFile)
+                if (pr.GetValue(oodTrain) is { Length: > 0 } oodFiles)
                 {
-                    foreach (var f in (string[])[oodFile, .. pr.GetValue(oodCatalog) ?? []])
+                    foreach (var f in (string[])[.. oodFiles, .. pr.GetValue(oodCatalog) ?? []])
                         if (!File.Exists(f)) throw new FileNotFoundException($"--ood-train / --ood-catalog: {f}: file not found", f);
                     if (pr.GetValue(oodQueries) is < 1) throw new ArgumentException($"--ood-queries must be at least 1 (was {pr.GetValue(oodQueries)}).");
                     if (pr.GetValue(featureLog) is { Length: > 0 }) throw new ArgumentException("--ood-train cannot be combined with --feature-log: traffic mode learns from the logged searches alone.");
@@ -116,7 +116,7 @@ public sealed class TrainRankerCommand : ICliCommand
                         if (pr.GetValue(qrels) is not null) conflicting.Add("--qrels");
                         if (pr.GetValue(events) is { Length: > 0 }) conflicting.Add("--events");
                         if (pr.GetValue(deepDir) is not null) conflicting.Add("--deep");
-                        return TrainOnOutsideJudgments(oodFile, pr.GetValue(oodCatalog) ?? [], pr.GetValue(oodQueries) ?? int.MaxValue, options, pr.GetValue(window),
+                        return TrainOnOutsideJudgments(oodFiles, pr.GetValue(oodCatalog) ?? [], pr.GetValue(oodQueries) ?? int.MaxValue, options, pr.GetValue(window),
                             pr.GetValue(folds) >= 2, pr.GetValue(models)!, conflicting);
                     }
                 }
@@ -206,7 +206,7 @@ public sealed class TrainRankerCommand : ICliCommand
                         new Progress<int>(n => { if (n % 250 == 0) Log($"transfer data: features for {n:N0} queries"); }));
                     Log($"transfer data: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows");
                     options.Transfer = LambdaMartTrainer.Train(ood, options.LambdaMart).Model;
-                    transferNote = $"{pr.GetValue(oodTrain)} (first {summary.Queries:N0} queries with a relevant title, {summary.Titles:N0} titles, {summary.Rows:N0} rows); one LambdaMART with the ranker's settings, trained once";
+                    transferNote = $"{string.Join(", ", pr.GetValue(oodTrain)!)} (first {summary.Queries:N0} queries with a relevant title, {summary.Titles:N0} titles, {summary.Rows:N0} rows); one LambdaMART with the ranker's settings, trained once";
                 }
                 var data = SearchTrainingData.Build(index, tokenizer, extractor, judged, labels, win,
                     progress: new Progress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }), histories: histories);
@@ -278,7 +278,7 @@ public sealed class TrainRankerCommand : ICliCommand
 
     // A ranker that has never seen a judgment of the catalog it will serve: it reads only the recall and text
     // features, which mean the same over any titles, so one trained on another domain's judgments serves any index.
-    private static int TrainOnOutsideJudgments(string trainingFile, string[] catalogFiles, int maxQueries, RankerTrainingOptions options, int window,
+    private static int TrainOnOutsideJudgments(string[] trainingFiles, string[] catalogFiles, int maxQueries, RankerTrainingOptions options, int window,
         bool crossValidate, string outDir, List<string> conflicting)
     {
         if (conflicting.Count > 0)
@@ -290,18 +290,19 @@ public sealed class TrainRankerCommand : ICliCommand
         var sw = Stopwatch.StartNew();
         void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
         var extractor = StandardFeatures.ForSearch(new FeatureSources());
-        var (data, summary) = OutOfDomainData.Build(trainingFile, catalogFiles, maxQueries, new ChineseTokenizer(), extractor, window,
+        var (data, summary) = OutOfDomainData.Build(trainingFiles, catalogFiles, maxQueries, new ChineseTokenizer(), extractor, window,
             new Progress<int>(n => { if (n % 1000 == 0) Log($"features for {n:N0} queries"); }));
         Log($"outside judgments: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows, {extractor.Schema}");
-        if (summary.Queries == 0) throw new ArgumentException($"--ood-train {trainingFile}: no query has a title graded 1 or more.");
+        var files = string.Join(", ", trainingFiles);
+        if (summary.Queries == 0) throw new ArgumentException($"--ood-train {files}: no query has a title graded 1 or more.");
         if (crossValidate && summary.Queries < options.Folds)
-            throw new ArgumentException($"--ood-train {trainingFile}: {summary.Queries} queries with a relevant title cannot be cross-validated in {options.Folds} folds; give --folds 0 or more judgments.");
+            throw new ArgumentException($"--ood-train {files}: {summary.Queries} queries with a relevant title cannot be cross-validated in {options.Folds} folds; give --folds 0 or more judgments.");
         var card = new ModelCard
         {
             Kind = KindName(options.Kind), Schema = extractor.Schema.ToString(), Features = extractor.Schema.Names.ToList(),
             Folds = crossValidate ? options.Folds : 0,
         };
-        card.Data["judgments"] = $"{trainingFile} alone (first {summary.Queries:N0} queries with a relevant title, {summary.Rows:N0} rows); no judgment of the catalog it serves";
+        card.Data["judgments"] = $"{files} alone (first {summary.Queries:N0} queries with a relevant title, {summary.Rows:N0} rows); no judgment of the catalog it serves";
         card.Data["catalog"] = $"the judged titles{(catalogFiles.Length > 0 ? " and those of " + string.Join(", ", catalogFiles) : "")} ({summary.Titles:N0}), indexed in memory";
         card.Data["window"] = window.ToString(CultureInfo.InvariantCulture);
         foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;

@@ -102,9 +102,21 @@ public static class OutOfDomainData
         ITokenizer tokenizer, FeatureExtractor extractor, int window, IProgress<int>? progress = null)
     {
         Guard.NotNull(trainingFile);
+        return Build([trainingFile], catalogFiles, maxQueries, tokenizer, extractor, window, progress);
+    }
+
+    /// <summary>
+    /// As <see cref="Build(string, IEnumerable{string}, int, ITokenizer, FeatureExtractor, int, IProgress{int}?)"/> over
+    /// several training files read in turn, as one: a query text in two files is one query with both files' judgments.
+    /// </summary>
+    public static (RankingDataset Data, Summary Summary) Build(IReadOnlyList<string> trainingFiles, IEnumerable<string> catalogFiles, int maxQueries,
+        ITokenizer tokenizer, FeatureExtractor extractor, int window, IProgress<int>? progress = null)
+    {
+        Guard.NotNull(trainingFiles);
         Guard.NotNull(catalogFiles);
         Guard.Positive(maxQueries);
-        var pairs = JudgmentFiles.ReadGradedPairs(trainingFile);
+        if (trainingFiles.Count == 0) throw new ArgumentException("give at least one training file of graded pairs", nameof(trainingFiles));
+        var pairs = trainingFiles.SelectMany(JudgmentFiles.ReadGradedPairs).ToList();
         var groups = GradedPairGroups.Build(pairs, catalogFiles.SelectMany(JudgmentFiles.ReadGradedPairs), maxQueries, "ood:");
         using var index = ProductIndex.Build(groups.Catalog, new IndexOptions());
         var data = SearchTrainingData.Build(index, tokenizer, extractor, groups.Queries, groups.Qrels, window, progress: progress);
