@@ -318,6 +318,37 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Outside_judgments_on_a_finer_scale_than_0_to_4_train_and_bad_lines_are_refused_naming_the_line()
+    {
+        using var dir = new TempDir();
+        // The same pairs graded 0 / 3 / 6 instead of 0 / 1 / 2: ML.NET's default gains stop at grade 4.
+        var fine = dir.Write("fine.jsonl", File.ReadAllText(OutsidePairs(dir)).Replace("\"label\": \"2\"", "\"label\": \"6\"", StringComparison.Ordinal)
+            .Replace("\"label\": \"1\"", "\"label\": \"3\"", StringComparison.Ordinal));
+        var (code, stdout, stderr) = Run(new TrainRankerCommand(), "--ood-train", fine, "--models", dir.File("fine"), "--folds", "0", "--trees", "10");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("saved lambdamart ranker", stdout, StringComparison.Ordinal);
+
+        var lines = File.ReadAllLines(fine);
+        void Refused(string name, string badLine, string message)
+        {
+            var bad = dir.Write(name, string.Join("\n", lines.Take(4).Append(badLine).Concat(lines.Skip(4))) + "\n");
+            var (c, _, err) = Run(new TrainRankerCommand(), "--ood-train", bad, "--models", dir.File(name + ".ranker"), "--folds", "0", "--trees", "10");
+            Assert.Equal(2, c);
+            Assert.Contains($"{bad}:5: {message}", err, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(dir.File(name + ".ranker")));
+        }
+        Refused("range.jsonl", """{"id": 99, "query": "雨伞推荐", "title": "折叠雨伞", "label": "101"}""", "field 'label' is out of range [-1, 100]: 101");
+        Refused("query.jsonl", """{"id": 99, "query": " ", "title": "折叠雨伞", "label": "1"}""", "field 'query' is empty");
+        Refused("title.jsonl", """{"id": 99, "query": "雨伞推荐", "title": null, "label": "1"}""", "field 'title' is empty");
+
+        // Grades up to 100 are valid judgments (eval reads them), but LambdaMART's gains stop at 30.
+        var steep = dir.Write("steep.jsonl", File.ReadAllText(fine).Replace("\"label\": \"6\"", "\"label\": \"40\"", StringComparison.Ordinal));
+        (code, _, stderr) = Run(new TrainRankerCommand(), "--ood-train", steep, "--models", dir.File("steep"), "--folds", "0", "--trees", "10");
+        Assert.Equal(2, code);
+        Assert.Contains("grade 40 is outside [0, 30], the grades LambdaMART's gains reach: rescale the judgments", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_ranker_on_outside_judgments_refuses_in_domain_judgments_beside_them_naming_them()
     {
         using var dir = new TempDir();

@@ -228,6 +228,38 @@ public sealed class LightGbmTests
     }
 
     [Fact]
+    public void Grades_up_to_four_keep_MLNET_default_gains_and_finer_scales_continue_them()
+    {
+        Assert.Null(LambdaMartTrainer.Gains([0, 1, 2, 4]));
+        Assert.Equal([0, 3, 7, 15, 31, 63, 127], LambdaMartTrainer.Gains([0, 6, 2])!);
+        Assert.Contains("grade 31", Assert.Throws<ArgumentException>(() => LambdaMartTrainer.Gains([0, 31])).Message, StringComparison.Ordinal);
+        Assert.Contains("grade 1.5", Assert.Throws<ArgumentException>(() => LambdaMartTrainer.Gains([1.5f])).Message, StringComparison.Ordinal);
+        Assert.Contains("grade -1", Assert.Throws<ArgumentException>(() => LambdaMartTrainer.Gains([-1])).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(LambdaMartEngine.FastTree)]
+    [InlineData(LambdaMartEngine.LightGbm)]
+    public void Both_engines_train_on_grades_above_four_and_learn_their_order(LambdaMartEngine engine)
+    {
+        // Grades 0 / 1 / 2 become 0 / 4 / 8: the order is the same, so the model must still rank the grade-8 rows first.
+        var data = SyntheticData.Make(40, 25, seed: 15);
+        var b = new RankingDatasetBuilder(data.Schema);
+        foreach (var g in data.Groups)
+        {
+            var labels = data.Labels.AsSpan(g.Start, g.Count).ToArray();
+            for (var r = 0; r < labels.Length; r++) labels[r] *= 4;
+            b.Add(g.QueryId, data.Features.AsSpan(g.Start * data.Schema.Count, g.Count * data.Schema.Count), labels, data.Items.AsSpan(g.Start, g.Count), g.Judgments);
+        }
+        var scaled = b.Build();
+        var (model, _) = LambdaMartTrainer.Train(scaled, new LambdaMartOptions { Engine = engine, Trees = 30, Leaves = 8, MinRowsPerLeaf = 5, LearningRate = 0.2 });
+        var s = new float[scaled.Rows];
+        model.Score(scaled.Features, scaled.Rows, s);
+        var ndcg = DatasetMetrics.PerQuery(scaled, s).Average(x => x.Ndcg10);
+        Assert.True(ndcg > 0.9, $"nDCG@10 {ndcg:F3}");
+    }
+
+    [Fact]
     public void LightGBM_engine_trains_trees_that_score_as_MLNET_does()
     {
         var data = SyntheticData.Make(30, 25, seed: 11);

@@ -72,6 +72,12 @@ public static class JudgmentReader
         return users;
     }
 
+    /// <summary>The lowest grade a judgment may carry (-1: spam, read as not relevant).</summary>
+    public const int MinGrade = -1;
+
+    /// <summary>The highest grade a judgment may carry.</summary>
+    public const int MaxGrade = 100;
+
     /// <summary>
     /// Reads TREC qrels <c>qid 0 docid grade</c> (spaces or tabs) into qid → (docid → grade), grades in [-1, 100] as
     /// written (a later line for the same pair replaces the earlier one).
@@ -85,7 +91,7 @@ public static class JudgmentReader
             if (f.Length != 4) throw new JudgmentFormatException(path, lineNo, $"expected 4 fields 'qid 0 docid grade', found {f.Length}");
             if (!int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var grade))
                 throw new JudgmentFormatException(path, lineNo, $"field 'grade' is not an integer: '{f[3]}'");
-            if (grade is < -1 or > 100) throw new JudgmentFormatException(path, lineNo, $"field 'grade' is out of range: {grade}");
+            if (grade is < MinGrade or > MaxGrade) throw new JudgmentFormatException(path, lineNo, $"field 'grade' is out of range [{MinGrade}, {MaxGrade}]: {grade}");
             if (!qrels.TryGetValue(f[0], out var docs)) qrels[f[0]] = docs = new Dictionary<string, int>(StringComparer.Ordinal);
             docs[f[2]] = grade;
         }

@@ -54,9 +54,15 @@ public static class JudgmentFiles
                 var root = doc.RootElement;
                 var label = root.GetProperty("label");
                 var grade = label.ValueKind == JsonValueKind.String
-                    ? int.Parse(label.GetString()!, CultureInfo.InvariantCulture)
+                    ? int.Parse(label.GetString()!, NumberStyles.Integer, CultureInfo.InvariantCulture)
                     : label.GetInt32();
-                result.Add(new GradedPair(root.GetProperty("query").GetString() ?? "", root.GetProperty("title").GetString() ?? "", grade));
+                if (grade is < JudgmentReader.MinGrade or > JudgmentReader.MaxGrade)
+                    throw Bad(path, no, $"field 'label' is out of range [{JudgmentReader.MinGrade}, {JudgmentReader.MaxGrade}]: {grade}");
+                var query = root.GetProperty("query").GetString();
+                if (string.IsNullOrWhiteSpace(query)) throw Bad(path, no, "field 'query' is empty");
+                var title = root.GetProperty("title").GetString();
+                if (string.IsNullOrWhiteSpace(title)) throw Bad(path, no, "field 'title' is empty");
+                result.Add(new GradedPair(query, title, grade));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
             {

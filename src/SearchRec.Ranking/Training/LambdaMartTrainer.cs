@@ -77,11 +77,12 @@ public static class LambdaMartTrainer
         Guard.NotNull(data);
         Guard.NotNull(options).Validate();
         if (data.Groups.Count == 0) throw new ArgumentException("No query groups to train on.", nameof(data));
+        var gains = Gains(data.Labels);
         var (ml, view) = ToDataView(data, options.Seed);
         TreeEnsembleModelParametersBasedOnRegressionTree parameters;
         if (options.Engine == LambdaMartEngine.FastTree)
         {
-            var trainer = ml.Ranking.Trainers.FastTree(new FastTreeRankingTrainer.Options
+            var fastTree = new FastTreeRankingTrainer.Options
             {
                 LabelColumnName = "Label",
                 FeatureColumnName = "Features",
@@ -95,12 +96,13 @@ public static class LambdaMartTrainer
                 ExampleWeightColumnName = data.IsWeighted ? "Weight" : null,
                 Seed = options.Seed,
                 NumberOfThreads = 1,
-            });
-            parameters = trainer.Fit(view).Model;
+            };
+            if (gains is not null) fastTree.CustomGains = gains;
+            parameters = ml.Ranking.Trainers.FastTree(fastTree).Fit(view).Model;
         }
         else
         {
-            var trainer = ml.Ranking.Trainers.LightGbm(new LightGbmRankingTrainer.Options
+            var lightGbm = new LightGbmRankingTrainer.Options
             {
                 LabelColumnName = "Label",
                 FeatureColumnName = "Features",
@@ -113,8 +115,9 @@ public static class LambdaMartTrainer
                 NumberOfThreads = 1,
                 ExampleWeightColumnName = data.IsWeighted ? "Weight" : null,
                 Booster = new GradientBooster.Options { FeatureFraction = options.FeatureFraction },
-            });
-            parameters = trainer.Fit(view).Model;
+            };
+            if (gains is not null) lightGbm.CustomGains = Array.ConvertAll(gains, g => (int)g);
+            parameters = ml.Ranking.Trainers.LightGbm(lightGbm).Fit(view).Model;
         }
         var model = Extract(data.Schema, parameters.TrainedTreeEnsemble);
         var weights = default(VBuffer<float>);
@@ -123,6 +126,27 @@ public static class LambdaMartTrainer
         var dense = weights.DenseValues().ToArray();
         for (var i = 0; i < Math.Min(dense.Length, importance.Length); i++) importance[i] = dense[i];
         return (model, importance);
+    }
+
+    /// <summary>
+    /// Null when every grade is within ML.NET's default gains (0, 3, 7, 15, 31 for grades 0–4), so the usual models are
+    /// unchanged; otherwise those gains continued (2^(grade+1) − 1) up to the highest grade, so finer scales train
+    /// instead of failing inside ML.NET.
+    /// </summary>
+    internal static double[]? Gains(IReadOnlyList<float> labels)
+    {
+        var max = 4;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var label = labels[i];
+            if (!(label >= 0 && label <= RankingDataset.MaxLabel) || label != MathF.Floor(label))
+                throw new ArgumentException($"LambdaMART trains on whole grades from 0 to {RankingDataset.MaxLabel}, but the judgments hold grade {label}: rescale them.", nameof(labels));
+            max = Math.Max(max, (int)label);
+        }
+        if (max == 4) return null;
+        var gains = new double[max + 1];
+        for (var g = 1; g <= max; g++) gains[g] = Math.Pow(2, g + 1) - 1;
+        return gains;
     }
 
     /// <summary>The ML.NET view of the data (features with NaN as 0, a key-typed group id), for training and parity checks.</summary>

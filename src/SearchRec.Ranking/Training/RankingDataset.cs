@@ -17,6 +17,9 @@ public sealed record QueryGroup(string QueryId, int Start, int Count, IReadOnlyD
 /// </summary>
 public sealed class RankingDataset
 {
+    /// <summary>The highest label a row may carry: LambdaMART's gain for it, 2^(label+1) − 1, must fit LightGBM's integer gains.</summary>
+    public const int MaxLabel = 30;
+
     internal RankingDataset(FeatureSchema schema, float[] features, float[] labels, string[] items, QueryGroup[] groups)
     {
         Schema = schema;
@@ -119,7 +122,8 @@ public sealed class RankingDatasetBuilder
         if (items.Length != n || features.Length != n * _schema.Count)
             throw new ArgumentException($"Query {queryId}: {n} labels, {items.Length} ids and {features.Length} feature values ({_schema.Count} per row) do not agree.");
         for (var i = 0; i < n; i++)
-            if (!(labels[i] >= 0) || labels[i] > 31) throw new ArgumentException($"Query {queryId}, item {items[i]}: label {labels[i]} must be a grade in [0, 31].");
+            if (!(labels[i] >= 0) || labels[i] > RankingDataset.MaxLabel)
+                throw new ArgumentException($"Query {queryId}, item {items[i]}: grade {labels[i]} is outside [0, {RankingDataset.MaxLabel}], the grades LambdaMART's gains reach: rescale the judgments.");
         _groups.Add(new QueryGroup(queryId, _labels.Count, n, judgments, weight));
         foreach (var v in features) _features.Add(v);
         foreach (var v in labels) _labels.Add(v);
