@@ -138,6 +138,48 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void Scores_are_the_floats_a_row_by_row_walk_of_the_trees_gives_across_blocks_NaNs_and_single_leaf_trees()
+    {
+        var data = SyntheticData.Make(30, 25, seed: 16);
+        var (trained, _) = LambdaMartTrainer.Train(data, Small);
+        var stump = new TreeEnsembleRanker.Tree([], [], [], [], [0.25], 2.0);
+        var trees = trained.Trees.Take(10).Append(stump).Concat(trained.Trees.Skip(10)).ToList();
+        var model = new TreeEnsembleRanker(data.Schema, trees, trained.Bias);
+        var scores = new float[data.Rows]; // 750 rows: three blocks, the last one partial
+        model.Score(data.Features, data.Rows, scores);
+
+        var stride = data.Schema.Count;
+        for (var r = 0; r < data.Rows; r++)
+        {
+            var expected = model.Bias;
+            foreach (var tree in trees)
+            {
+                var node = tree.Feature.Length == 0 ? ~0 : 0;
+                while (node >= 0)
+                {
+                    var v = data.Features[r * stride + tree.Feature[node]];
+                    node = (float.IsNaN(v) ? 0 : v) <= tree.Threshold[node] ? tree.Left[node] : tree.Right[node];
+                }
+                expected += (float)(tree.Leaf[~node] * tree.Weight);
+            }
+            Assert.Equal(expected, scores[r]);
+        }
+        Assert.Contains(data.Features, float.IsNaN);
+    }
+
+    [Fact]
+    public void A_tree_that_could_loop_or_share_a_leaf_is_refused_naming_the_node()
+    {
+        // Node 1 is its own left child: a walk could loop forever.
+        var loop = new TreeEnsembleRanker.Tree([0, 1], [0.5f, 0.5f], [1, 1], [~0, ~1], [1, 2, 3], 1);
+        var e = Assert.Throws<InvalidDataException>(() => new TreeEnsembleRanker(SyntheticData.Schema, [loop], 0));
+        Assert.Contains("Tree 0, node 1: reached from 2 parents", e.Message, StringComparison.Ordinal);
+        var shared = new TreeEnsembleRanker.Tree([0], [0.5f], [~0], [~0], [1, 2], 1);
+        e = Assert.Throws<InvalidDataException>(() => new TreeEnsembleRanker(SyntheticData.Schema, [shared], 0));
+        Assert.Contains("Tree 0, leaf 0: reached from 2 parents", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Folds_split_queries_so_none_is_in_two_folds()
     {
         var folds = RankerTrainer.Folds(23, 5, seed: 1);

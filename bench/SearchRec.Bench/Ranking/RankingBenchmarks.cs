@@ -11,7 +11,8 @@ namespace SearchRec.Bench.Ranking;
 /// <summary>
 /// The ranking stage's per-request work for a window of 200 candidates: feature extraction (the default groups, and
 /// with the catalog-IDF group too), and scoring with
-/// LambdaMART (300 trees, 16 leaves) and the linear stacker. Recall and product loading are measured by
+/// LambdaMART (300 trees of 16 leaves, the default; 1,000 of 64, the adopted outside-judgment ranker's size) and the
+/// linear stacker. Recall and product loading are measured by
 /// <c>searchrec bench search</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -27,6 +28,7 @@ public class RankingBenchmarks
     private float[] _matrix = [];
     private float[] _scores = [];
     private TreeEnsembleRanker _trees = null!;
+    private TreeEnsembleRanker _large = null!;
     private LinearRanker _linear = null!;
 
     [GlobalSetup]
@@ -61,6 +63,7 @@ public class RankingBenchmarks
         }
         var data = b.Build();
         _trees = LambdaMartTrainer.Train(data, new LambdaMartOptions { Trees = 300, Leaves = 16, MinRowsPerLeaf = 5 }).Model;
+        _large = LambdaMartTrainer.Train(data, new LambdaMartOptions { Trees = 1000, Leaves = 64, MinRowsPerLeaf = 5 }).Model;
         _linear = LinearTrainer.Train(data, new LinearOptions { Iterations = 20 });
     }
 
@@ -90,6 +93,13 @@ public class RankingBenchmarks
     public float LambdaMart300Trees200()
     {
         _trees.Score(_matrix, Window, _scores);
+        return _scores[0];
+    }
+
+    [Benchmark]
+    public float LambdaMart1000Trees64Leaves200()
+    {
+        _large.Score(_matrix, Window, _scores);
         return _scores[0];
     }
 

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SearchRec.Core;
 using SearchRec.Ranking.Features;
 
@@ -9,12 +12,21 @@ namespace SearchRec.Ranking.Models;
 /// </summary>
 public sealed class TreeEnsembleRanker : IRankerModel
 {
-    private readonly int[] _treeRoot;      // index of each tree's first node
-    private readonly int[] _leafBase;      // index of each tree's first leaf value
-    private readonly int[] _feature;
-    private readonly float[] _threshold;
-    private readonly int[] _left;          // child node (>= 0, relative to the tree) or ~leaf
-    private readonly int[] _right;
+    // One split, 16 bytes, so a step of a row down a tree touches one cache line. Children are absolute: >= 0 a node
+    // of _nodes, < 0 the complement of a leaf of _leaf.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Node
+    {
+        public float Threshold;
+        public int Feature;
+        public int Left;
+        public int Right;
+    }
+
+    private const int BlockRows = 256; // a request's window at once; large batches (training, eval) in blocks that stay in cache
+
+    private readonly int[] _entry;      // each tree's root node, or the complement of its leaf for a single-leaf tree
+    private readonly Node[] _nodes;
     private readonly float[] _leaf;
     private readonly float _bias;
 
@@ -25,32 +37,32 @@ public sealed class TreeEnsembleRanker : IRankerModel
         Guard.NotNull(trees);
         Trees = trees;
         _bias = (float)bias;
-        _treeRoot = new int[trees.Count];
-        _leafBase = new int[trees.Count];
+        _entry = new int[trees.Count];
         var nodes = 0;
         var leaves = 0;
         for (var t = 0; t < trees.Count; t++)
         {
             var tree = trees[t];
             tree.Validate(schema.Count, t);
-            _treeRoot[t] = nodes;
-            _leafBase[t] = leaves;
             nodes += tree.Feature.Length;
             leaves += tree.Leaf.Length;
         }
-        _feature = new int[nodes];
-        _threshold = new float[nodes];
-        _left = new int[nodes];
-        _right = new int[nodes];
+        _nodes = new Node[nodes];
         _leaf = new float[leaves];
+        nodes = 0;
+        leaves = 0;
         for (var t = 0; t < trees.Count; t++)
         {
             var tree = trees[t];
-            tree.Feature.CopyTo(_feature, _treeRoot[t]);
-            tree.Threshold.CopyTo(_threshold, _treeRoot[t]);
-            tree.Left.CopyTo(_left, _treeRoot[t]);
-            tree.Right.CopyTo(_right, _treeRoot[t]);
-            for (var l = 0; l < tree.Leaf.Length; l++) _leaf[_leafBase[t] + l] = (float)(tree.Leaf[l] * tree.Weight);
+            _entry[t] = tree.Feature.Length == 0 ? ~leaves : nodes;
+            for (var i = 0; i < tree.Feature.Length; i++)
+            {
+                int Child(int c) => c >= 0 ? nodes + c : ~(leaves + ~c);
+                _nodes[nodes + i] = new Node { Threshold = tree.Threshold[i], Feature = tree.Feature[i], Left = Child(tree.Left[i]), Right = Child(tree.Right[i]) };
+            }
+            for (var l = 0; l < tree.Leaf.Length; l++) _leaf[leaves + l] = (float)(tree.Leaf[l] * tree.Weight);
+            nodes += tree.Feature.Length;
+            leaves += tree.Leaf.Length;
         }
     }
 
@@ -69,11 +81,22 @@ public sealed class TreeEnsembleRanker : IRankerModel
             if (Threshold.Length != n || Left.Length != n || Right.Length != n)
                 throw new InvalidDataException($"Tree {index}: node arrays differ in length.");
             if (Leaf.Length != n + 1) throw new InvalidDataException($"Tree {index}: {n} split nodes need {n + 1} leaves, not {Leaf.Length}.");
+            // Each node but the root and each leaf must have exactly one parent: then no walk from the root can loop,
+            // which scoring relies on (it does not bound-check its walks).
+            if (n == 0) return;
+            var parents = new int[2 * n + 1];
             for (var i = 0; i < n; i++)
             {
                 if ((uint)Feature[i] >= (uint)features) throw new InvalidDataException($"Tree {index}, node {i}: feature {Feature[i]} is outside the schema's {features} features.");
                 if (Left[i] >= n || Right[i] >= n || ~Left[i] > n || ~Right[i] > n) throw new InvalidDataException($"Tree {index}, node {i}: child out of range.");
+                parents[Left[i] >= 0 ? Left[i] : n + ~Left[i]]++;
+                parents[Right[i] >= 0 ? Right[i] : n + ~Right[i]]++;
             }
+            for (var i = 0; i < parents.Length; i++)
+                if (parents[i] != (i == 0 ? 0 : 1))
+                    throw new InvalidDataException(i < n
+                        ? $"Tree {index}, node {i}: reached from {parents[i]} parents; a tree's root has none and every other node one."
+                        : $"Tree {index}, leaf {i - n}: reached from {parents[i]} parents, not one.");
         }
     }
 
@@ -94,14 +117,57 @@ public sealed class TreeEnsembleRanker : IRankerModel
     {
         var stride = Schema.Count;
         CheckSizes(features, count, scores.Length, stride);
-        Span<float> row = stackalloc float[stride];
-        for (var r = 0; r < count; r++)
+        if (count == 0) return;
+        var block = Math.Min(count, BlockRows);
+        var buffer = ArrayPool<float>.Shared.Rent(block * stride);
+        try
         {
-            CopyRow(features.Slice(r * stride, stride), row);
-            var sum = _bias;
-            for (var t = 0; t < _treeRoot.Length; t++) sum += _leaf[_leafBase[t] + LeafOf(t, row, 0)];
-            scores[r] = sum;
+            for (var start = 0; start < count; start += block)
+            {
+                var rows = Math.Min(block, count - start);
+                var x = buffer.AsSpan(0, rows * stride);
+                CopyRow(features.Slice(start * stride, x.Length), x);
+                ScoreBlock(x, rows, scores.Slice(start, rows));
+            }
         }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    // Tree by tree over a block of rows (NaN already read as 0): a tree's nodes stay in cache while every row walks
+    // it. Each row still adds the trees in order, so its score is the same float as a row-by-row walk gives.
+    private void ScoreBlock(Span<float> x, int count, Span<float> sums)
+    {
+        var stride = Schema.Count;
+        sums.Fill(_bias);
+        ref var rows = ref MemoryMarshal.GetReference(x);
+        for (var t = 0; t < _entry.Length; t++)
+        {
+            var entry = _entry[t];
+            if (entry < 0)
+            {
+                var value = _leaf[~entry];
+                for (var r = 0; r < count; r++) sums[r] += value;
+                continue;
+            }
+            for (var r = 0; r < count; r++)
+            {
+                ref var row = ref Unsafe.Add(ref rows, r * stride);
+                var n = entry;
+                while (n >= 0) n = Step(n, ref row);
+                sums[r] += _leaf[~n];
+            }
+        }
+    }
+
+    // One step down from node n for the row at x. Unchecked: the constructor validated every feature index and child.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Step(int n, ref float x)
+    {
+        ref var node = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_nodes), n);
+        return Unsafe.Add(ref x, node.Feature) <= node.Threshold ? node.Left : node.Right;
     }
 
     /// <inheritdoc />
@@ -119,24 +185,24 @@ public sealed class TreeEnsembleRanker : IRankerModel
         CopyRow(features.Slice(row * stride, stride), x);
         contributions[..stride].Clear();
         var rest = _bias;
-        for (var t = 0; t < _treeRoot.Length; t++)
+        for (var t = 0; t < _entry.Length; t++)
         {
-            var root = _treeRoot[t];
-            if (NodeCount(t) == 0)
+            var entry = _entry[t];
+            if (entry < 0)
             {
-                rest += _leaf[_leafBase[t]]; // a single-leaf tree explains nothing
+                rest += _leaf[~entry]; // a single-leaf tree explains nothing
                 continue;
             }
-            var leafValue = _leaf[_leafBase[t] + LeafOf(t, x, 0)];
-            var node = 0;
+            var leafValue = _leaf[LeafFrom(entry, x)];
+            var node = entry;
             while (node >= 0)
             {
-                var f = _feature[root + node];
-                var goLeft = x[f] <= _threshold[root + node];
-                var taken = goLeft ? _left[root + node] : _right[root + node];
-                var other = goLeft ? _right[root + node] : _left[root + node];
-                var otherLeaf = other < 0 ? ~other : LeafOf(t, x, other);
-                contributions[f] += leafValue - _leaf[_leafBase[t] + otherLeaf];
+                var split = _nodes[node];
+                var goLeft = x[split.Feature] <= split.Threshold;
+                var taken = goLeft ? split.Left : split.Right;
+                var other = goLeft ? split.Right : split.Left;
+                var otherLeaf = other < 0 ? ~other : LeafFrom(other, x);
+                contributions[split.Feature] += leafValue - _leaf[otherLeaf];
                 node = taken;
             }
             rest += leafValue;
@@ -147,19 +213,16 @@ public sealed class TreeEnsembleRanker : IRankerModel
         return rest - explained;
     }
 
-    private int LeafOf(int tree, ReadOnlySpan<float> x, int node)
+    // The leaf (an index of _leaf) a row reaches from node n.
+    private int LeafFrom(int n, ReadOnlySpan<float> x)
     {
-        var root = _treeRoot[tree];
-        if (NodeCount(tree) == 0) return 0;
-        while (node >= 0)
+        while (n >= 0)
         {
-            var i = root + node;
-            node = x[_feature[i]] <= _threshold[i] ? _left[i] : _right[i];
+            var split = _nodes[n];
+            n = x[split.Feature] <= split.Threshold ? split.Left : split.Right;
         }
-        return ~node;
+        return ~n;
     }
-
-    private int NodeCount(int tree) => (tree + 1 < _treeRoot.Length ? _treeRoot[tree + 1] : _feature.Length) - _treeRoot[tree];
 
     internal static void CopyRow(ReadOnlySpan<float> src, Span<float> dst)
     {
