@@ -113,6 +113,8 @@ public sealed class SearchPipeline
     private readonly IFeatureLogger? _logger;
     private readonly Func<long, bool>? _isKnownUser;
     private readonly Func<long, UserHistory?>? _history;
+    private readonly FeatureExtractor? _logged;   // computed instead of _features when the log holds more columns
+    private readonly int[]? _modelColumns;        // each model column's index among _logged's
 
     /// <summary>Builds the pipeline. Throws <see cref="RankerSchemaMismatchException"/> when the model's features differ from the extractor's.</summary>
     /// <param name="recall">The BM25 recall stage.</param>
@@ -123,9 +125,14 @@ public sealed class SearchPipeline
     /// <param name="logger">Feature logging, off when null.</param>
     /// <param name="isKnownUser">Tells whether a user id has any history (for the unknown-user notice); when null, a user is known when <paramref name="history"/> finds events.</param>
     /// <param name="history">The user's recent history, most recent first (personal features); read once per request. Null: no personal features.</param>
+    /// <param name="logged">
+    /// Features to compute and log instead of <paramref name="features"/>: a wider set holding every column the ranker
+    /// reads (for instance the collaborative group beside a text-only ranker), so that a ranker trained later from the
+    /// log can use columns today's ranker does not. The ranker scores its own columns of it. Needs <paramref name="logger"/>.
+    /// </param>
     public SearchPipeline(IProductRecall recall, ITokenizer tokenizer, FeatureExtractor features, IRankerModel model,
         SearchPipelineOptions? options = null, IFeatureLogger? logger = null, Func<long, bool>? isKnownUser = null,
-        Func<long, UserHistory?>? history = null)
+        Func<long, UserHistory?>? history = null, FeatureExtractor? logged = null)
     {
         _history = history;
         _recall = Guard.NotNull(recall);
@@ -138,13 +145,29 @@ public sealed class SearchPipeline
         var diff = features.Schema.DescribeDifference(model.Schema);
         if (diff is not null)
             throw new RankerSchemaMismatchException($"The {model.Kind} ranker reads feature schema {model.Schema}, but the pipeline computes {features.Schema}: {diff}. Retrain it with `searchrec train-ranker`.");
+        if (logged is not null && !logged.Schema.Equals(features.Schema))
+        {
+            if (logger is null) throw new ArgumentException("Logged features were given without a feature logger.", nameof(logged));
+            var columns = new int[model.Schema.Count];
+            for (var i = 0; i < columns.Length; i++)
+            {
+                columns[i] = logged.Schema.IndexOf(model.Schema.Names[i]);
+                if (columns[i] < 0)
+                    throw new RankerSchemaMismatchException($"The logged features {logged.Schema} must hold every column of the {model.Kind} ranker's {model.Schema}, but lack {model.Schema.Names[i]}.");
+            }
+            _logged = logged;
+            _modelColumns = columns;
+        }
     }
 
     /// <summary>The ranker in use.</summary>
     public IRankerModel Model => _model;
 
-    /// <summary>The feature columns.</summary>
+    /// <summary>The feature columns the ranker reads.</summary>
     public FeatureSchema Schema => _features.Schema;
+
+    /// <summary>The feature columns written to the feature log (the ranker's, or the wider logged set).</summary>
+    public FeatureSchema LoggedSchema => (_logged ?? _features).Schema;
 
     /// <summary>Runs one search.</summary>
     public SearchResponse Search(SearchRequest request)
@@ -188,13 +211,19 @@ public sealed class SearchPipeline
         }
 
         var dim = _features.Schema.Count;
-        var matrix = ArrayPool<float>.Shared.Rent(count * dim);
+        var computed = _logged ?? _features;
+        var computedDim = computed.Schema.Count;
+        var all = ArrayPool<float>.Shared.Rent(count * computedDim);
+        var matrix = _logged is null ? all : ArrayPool<float>.Shared.Rent(count * dim);
         var scores = ArrayPool<float>.Shared.Rent(count);
         try
         {
             var query = RankingQuery.Create(request.Query, _tokenizer, request.UserId, history);
             var span = candidates.AsSpan(0, count);
-            _features.Extract(query, span, matrix.AsSpan(0, count * dim));
+            computed.Extract(query, span, all.AsSpan(0, count * computedDim));
+            if (_modelColumns is { } columns)
+                for (var r = 0; r < count; r++)
+                    for (var c = 0; c < dim; c++) matrix[r * dim + c] = all[r * computedDim + columns[c]];
             var afterFeatures = Stopwatch.GetTimestamp();
 
             _model.Score(matrix.AsSpan(0, count * dim), count, scores.AsSpan(0, count));
@@ -231,7 +260,7 @@ public sealed class SearchPipeline
             }
             var end = Stopwatch.GetTimestamp();
             // Feature logging is I/O for training, not a ranking stage: it is left out of the timings.
-            if (_logger is not null) LogFeatures(requestId, request, span, matrix, scores, count, dim);
+            if (_logger is not null) LogFeatures(requestId, request, span, all, computed.Schema, scores, count);
             var timings = new StageTimings(
                 Stopwatch.GetElapsedTime(start, afterLucene).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterRecall, afterFeatures).TotalMilliseconds,
@@ -241,14 +270,16 @@ public sealed class SearchPipeline
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(matrix);
+            if (!ReferenceEquals(matrix, all)) ArrayPool<float>.Shared.Return(matrix);
+            ArrayPool<float>.Shared.Return(all);
             ArrayPool<float>.Shared.Return(scores);
             ArrayPool<RankingCandidate>.Shared.Return(candidates, clearArray: true);
         }
     }
 
-    private void LogFeatures(string requestId, SearchRequest request, ReadOnlySpan<RankingCandidate> candidates, float[] matrix, float[] scores, int count, int dim)
+    private void LogFeatures(string requestId, SearchRequest request, ReadOnlySpan<RankingCandidate> candidates, float[] matrix, FeatureSchema schema, float[] scores, int count)
     {
+        var dim = schema.Count;
         var logged = _options.FeatureLogDepth > 0 ? Math.Min(_options.FeatureLogDepth, count) : count;
         var order = TopK(scores.AsSpan(0, count), logged);
         var items = new string[logged];
@@ -258,7 +289,7 @@ public sealed class SearchPipeline
             items[i] = candidates[order[i]].Recall.ProductId;
             matrix.AsSpan(order[i] * dim, dim).CopyTo(rows.AsSpan(i * dim, dim));
         }
-        _logger!.Log(new FeatureLogRecord(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, _features.Schema, items, rows));
+        _logger!.Log(new FeatureLogRecord(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows));
     }
 
     /// <summary>Indexes of the <paramref name="k"/> best scores, best first; ties keep the lower index (recall order).</summary>

@@ -813,6 +813,22 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Serve_refuses_log_features_all_without_a_feature_log_and_an_unknown_choice()
+    {
+        using var dir = new TempDir();
+        foreach (var d in new[] { "index", "collab", "ranker" }) Directory.CreateDirectory(dir.File(d));
+        var (code, _, stderr) = Run(new ServeCommand(), "--index", dir.File("index"), "--collab", dir.File("collab"), "--ranker", dir.File("ranker"),
+            "--events", dir.File("events.db"), "--log-features", "all");
+        Assert.Equal(2, code);
+        Assert.Contains("--log-features all says what the feature log holds: give --feature-log as well", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("events.db")));
+
+        (code, _, stderr) = Run(new ServeCommand(), "--index", dir.File("index"), "--collab", dir.File("collab"), "--events", dir.File("events.db"), "--log-features", "some");
+        Assert.NotEqual(0, code);
+        Assert.Contains("some", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Serve_refuses_a_product_cache_of_zero_naming_the_setting_before_it_opens_anything()
     {
         using var dir = new TempDir();

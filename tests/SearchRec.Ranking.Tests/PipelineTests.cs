@@ -101,6 +101,43 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void A_wider_logged_feature_set_is_logged_while_the_ranker_scores_its_own_columns_as_before()
+    {
+        using var dir = new TempDir();
+        var fx = Fixtures.Extractor();
+        var wide = new FeatureExtractor([new RecallFeatures(), new TextFeatures(), new ListFeatures(), new HeadFeatures()]);
+        var n = fx.Schema.Count;
+        var model = new LinearRanker(fx.Schema, new float[n], [.. Enumerable.Repeat(1f, n)], [.. Enumerable.Range(0, n).Select(i => (i % 3) - 1f)], 0.5f);
+        var request = () => new SearchRequest("华为 手机") { RequestId = "wide", Explain = true, TopK = 5 };
+        var plain = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model).Search(request());
+        SearchResponse logged;
+        using (var logger = new JsonlFeatureLogger(dir.File("features.jsonl")))
+            logged = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model, logger: logger, logged: wide).Search(request());
+
+        Assert.Equal(plain.Hits.Select(h => (h.Product.Id, h.Score)), logged.Hits.Select(h => (h.Product.Id, h.Score)));
+        Assert.Equal(plain.Hits.Select(h => h.Explanation!.Select(c => (c.Feature, c.Value, c.Contribution))), logged.Hits.Select(h => h.Explanation!.Select(c => (c.Feature, c.Value, c.Contribution))));
+        using var doc = JsonDocument.Parse(File.ReadAllLines(dir.File("features.jsonl")).Single());
+        Assert.Equal(wide.Schema.Hash, doc.RootElement.GetProperty("schema_hash").GetString());
+        var first = doc.RootElement.GetProperty("candidates")[0].GetProperty("features");
+        Assert.True(first.TryGetProperty("head_match", out _));
+        Assert.Equal(plain.Hits[0].Explanation!.Single(c => c.Feature == "term_coverage").Value, first.GetProperty("term_coverage").GetSingle());
+    }
+
+    [Fact]
+    public void A_logged_feature_set_without_the_rankers_columns_or_without_a_logger_is_refused()
+    {
+        var fx = new FeatureExtractor([new RecallFeatures(), new TextFeatures(), new ListFeatures()]);
+        var model = new WeightedRanker(fx.Schema, ["bm25", "list_cov_gap"], [1f, 1f]);
+        using var dir = new TempDir();
+        using var logger = new JsonlFeatureLogger(dir.File("features.jsonl"));
+        var e = Assert.Throws<RankerSchemaMismatchException>(() =>
+            new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model, logger: logger, logged: Fixtures.Extractor()));
+        Assert.Contains("lack list_cov_gap", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
+            logged: new FeatureExtractor([new RecallFeatures(), new TextFeatures(), new ListFeatures(), new HeadFeatures()])));
+    }
+
+    [Fact]
     public void A_feature_log_depth_keeps_the_best_ranked_candidates_of_the_whole_window()
     {
         using var dir = new TempDir();

@@ -58,6 +58,49 @@ public sealed class FeatureLoggingTests(TinyShop shop) : IClassFixture<TinyShop>
     }
 
     [Fact]
+    public async Task With_all_features_logged_a_text_only_ranker_logs_the_collaborative_group_and_a_ranker_reading_it_serves()
+    {
+        const long user = 900_102;
+        var query = $"/search?q={Uri.EscapeDataString(shop.Queries[0])}&k=5&user={user}";
+        string[] Ids(JsonElement answer) => [.. answer.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!)];
+
+        var logPath = _dir.File("all-features.jsonl");
+        string[] plain, wide;
+        using (var narrowLogger = new JsonlFeatureLogger(_dir.File("ranker-features.jsonl")))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: narrowLogger);
+            await using (s) using (store) plain = Ids(await s.GetJsonAsync(query));
+        }
+        using (var logger = new JsonlFeatureLogger(logPath))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: logger, logAllFeatures: true);
+            await using (s) using (store)
+            {
+                var answer = await s.GetJsonAsync(query);
+                wide = Ids(answer);
+                var post = await s.PostEventsAsync($$"""[{"user":{{user}},"item":"{{wide[1]}}","behavior":"buy"}]""");
+                Assert.Equal(200, (int)post.StatusCode);
+                var (data, report) = FeatureLogJoin.Join([logPath], SqliteEventStore.ReadFile(store.Path), TimeSpan.FromMinutes(30));
+                Assert.Equal(1, report.Groups);
+                Assert.Contains("cf_item_item", data.Schema.Names);
+                Assert.Contains("item_hours_since_event", data.Schema.Names);
+                Assert.Contains("bm25_title", data.Schema.Names);
+
+                // A ranker trained from such a log reads the collaborative columns, and the service computes them for it.
+                var personal = _dir.File("personal-ranker");
+                SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(data.Schema, ["bm25", "cf_item_item"], [1f, 1f]), personal);
+                var (served, servedStore) = await shop.StartAsync(rankerPath: personal);
+                await using (served) using (servedStore)
+                    Assert.Equal(5, (await served.GetJsonAsync(query)).GetProperty("results").GetArrayLength());
+            }
+        }
+        // The ranker's own answers do not change with what is logged.
+        Assert.Equal(plain, wide);
+        var narrow = JsonDocument.Parse(File.ReadLines(_dir.File("ranker-features.jsonl")).Single()).RootElement;
+        Assert.False(narrow.GetProperty("candidates")[0].GetProperty("features").TryGetProperty("cf_item_item", out _));
+    }
+
+    [Fact]
     public async Task Without_a_logger_nothing_is_written_and_answers_still_name_their_request()
     {
         var (s, store) = await shop.StartAsync(withRanker: true);

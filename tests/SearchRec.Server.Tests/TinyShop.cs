@@ -56,7 +56,7 @@ public sealed class TinyShop : IDisposable
 
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
     internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false,
-        SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null)
+        SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -67,10 +67,11 @@ public sealed class TinyShop : IDisposable
         foreach (var f in Directory.GetFiles(CollabPath)) File.Copy(f, Path.Combine(collabCopy, Path.GetFileName(f)));
         var loader = new ShopLoader(new ShopLoaderOptions
         {
-            IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null,
+            IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = rankerPath ?? (withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null),
             DeepModelsPath = withDeepRanker ? DeepPath : null,
             WarmUp = TimeSpan.FromMilliseconds(100), // through the warm-up path, briefly (GenerationWarmUpTests pin what it does)
             FeatureLogger = featureLogger,
+            LogAllFeatures = logAllFeatures,
         }, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);

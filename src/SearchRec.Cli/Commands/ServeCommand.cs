@@ -22,6 +22,7 @@ internal sealed record ServeSettings(string IndexPath, string CollabPath, string
     public string? FeatureLogPath { get; init; }
     public int FeatureLogMegabytes { get; init; } = 64;
     public int FeatureLogDepth { get; init; } = new ShopLoaderOptions().FeatureLogDepth;
+    public string LogFeatures { get; init; } = "ranker";
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 }
 
@@ -57,13 +58,19 @@ public sealed class ServeCommand : ICliCommand
             Description = "How many of each search's best-ranked candidates the feature log holds.",
             DefaultValueFactory = _ => new ShopLoaderOptions().FeatureLogDepth,
         };
+        var logFeatures = new Option<string>("--log-features")
+        {
+            Description = "Which features the feature log holds: ranker (the columns the ranker reads) or all (also the collaborative group and item recency, so a ranker trained from the log can personalise even when this one reads text alone).",
+            DefaultValueFactory = _ => "ranker",
+        };
+        logFeatures.AcceptOnlyFromAmong("ranker", "all");
         var provider = new Option<SearchRec.Deep.Scoring.ExecutionProvider>("--execution-provider")
         {
             Description = "Where ONNX Runtime runs the deep towers: Cpu or Cuda (Cuda needs a build with -p:OnnxRuntimeGpu=true; otherwise it falls back to CPU with one log line).",
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, productCache, featureLog, featureLogMb, featureLogDepth }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, productCache, featureLog, featureLogMb, featureLogDepth, logFeatures }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
@@ -79,6 +86,7 @@ public sealed class ServeCommand : ICliCommand
                 FeatureLogPath = pr.GetValue(featureLog),
                 FeatureLogMegabytes = pr.GetValue(featureLogMb),
                 FeatureLogDepth = pr.GetValue(featureLogDepth),
+                LogFeatures = pr.GetValue(logFeatures)!,
             };
             return await RunAsync(settings, ct);
         });
@@ -99,6 +107,7 @@ public sealed class ServeCommand : ICliCommand
                 if (s.RankerPath is null) throw new ArgumentException("--feature-log logs the ranker's features: give --ranker as well.");
                 if (s.FeatureLogMegabytes is < 1 or > 100_000) throw new ArgumentException($"--feature-log-mb must be in [1, 100000] (is {s.FeatureLogMegabytes}).");
             }
+            else if (s.LogFeatures == "all") throw new ArgumentException("--log-features all says what the feature log holds: give --feature-log as well.");
             var loaderOptions = new ShopLoaderOptions
             {
                 IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath,
@@ -107,7 +116,10 @@ public sealed class ServeCommand : ICliCommand
             };
             loaderOptions.Validate();
             if (s.FeatureLogPath is not null)
+            {
                 loaderOptions.FeatureLogger = featureLogger = new SearchRec.Ranking.Logging.JsonlFeatureLogger(s.FeatureLogPath, (long)s.FeatureLogMegabytes << 20);
+                loaderOptions.LogAllFeatures = s.LogFeatures == "all";
+            }
             store = new SqliteEventStore(s.EventsPath);
             var log = new EventStoreLog(store);
             var options = new ServerOptions

@@ -64,6 +64,13 @@ public sealed class ShopLoaderOptions
     /// </summary>
     public int FeatureLogDepth { get; set; } = 50;
 
+    /// <summary>
+    /// Log every feature group the service can compute (the collaborative group, with item recency, and whatever deep
+    /// and file-based groups the ranker loaded), not only the ranker's columns: a ranker trained from the log can then
+    /// use the users' histories even when today's ranker reads text alone. Default false. Needs <see cref="FeatureLogger"/>.
+    /// </summary>
+    public bool LogAllFeatures { get; set; }
+
     /// <summary>Weight of the user's collaborative score against normalised BM25 when there is no ranker. Default 0.5.</summary>
     public float PersonalWeight { get; set; } = 0.5f;
 
@@ -93,6 +100,8 @@ public sealed class ShopLoaderOptions
         if (ProductCacheSize is < 1 or > 20_000_000) throw new ArgumentException($"ShopLoaderOptions.ProductCacheSize must be in [1, 20000000] (is {ProductCacheSize}).", nameof(ProductCacheSize));
         if (WarmUp < TimeSpan.Zero || WarmUp > TimeSpan.FromMinutes(10)) throw new ArgumentException($"ShopLoaderOptions.WarmUp must be in [0, 10 min] (is {WarmUp}).", nameof(WarmUp));
         if (!(PersonalWeight >= 0)) throw new ArgumentException($"ShopLoaderOptions.PersonalWeight must be >= 0 (is {PersonalWeight}).", nameof(PersonalWeight));
+        if (LogAllFeatures && (FeatureLogger is null || RankerPath is null))
+            throw new ArgumentException("ShopLoaderOptions.LogAllFeatures needs FeatureLogger and RankerPath: it widens the ranker's feature log.", nameof(LogAllFeatures));
     }
 }
 
@@ -201,20 +210,22 @@ public sealed class ShopLoader : IGenerationLoader
                 if (behaviour is not null) owned.Add(behaviour);
                 if (TowerAveragedRanker.In(model) is { } averaged) towers!.CheckFor(averaged);
                 // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
-                var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 ? ItemActivity.Build(store.ReadAll()) : null;
+                var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 || _options.LogAllFeatures ? ItemActivity.Build(store.ReadAll()) : null;
                 // train-ranker --idf / --prior write these beside ranker.json.
                 var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
-                var features = StandardFeatures.ForSchema(model.Schema, new FeatureSources
+                var sources = new FeatureSources
                 {
                     Collab = models, Products = memo.GetProduct, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = activity,
-                    TitleStats = titleStats, Prior = prior,
-                });
+                    TitleStats = titleStats, Prior = prior, ListAndHead = model.Schema.IndexOf("list_cov_gap") >= 0,
+                };
+                var features = StandardFeatures.ForSchema(model.Schema, sources);
+                var logged = _options.LogAllFeatures ? StandardFeatures.ForSearch(sources) : null;
                 pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
                     new SearchPipelineOptions { RecallWindow = _options.RecallWindow, FeatureLogDepth = _options.FeatureLogDepth }, logGate, history: user =>
                     {
                         var events = store.GetHistory(user, 200);
                         return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-                    });
+                    }, logged: logged);
             }
             var search = new IndexSearchBackend(memo, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight);
             var similar = new CollabSimilarBackend(new SimilarItems(models, index, _events.Store));
