@@ -2,8 +2,10 @@
 """Drives the traffic experiment of bench/traffic/run.sh against a running `searchrec serve`.
 
 split    --shop DIR --out DIR   events before the median query time, and the later purchase queries split 60/40
+                                 (with the held-out queries' bought items as TREC qrels)
 traffic  --url U --queries F --shop DIR   search as each query's user, then post what they bought (buy) and viewed (pv)
 heldout  --url U --queries F --shop DIR --out F   search as each user, write each query's nDCG@10 of its bought items
+                                 (and the top 10 as a TREC run beside it, for `searchrec compare`)
 compare  A B                     paired randomization test of two heldout files
 """
 import argparse, json, math, random, sys, time, urllib.parse, urllib.request, os
@@ -32,6 +34,10 @@ def split(a):
     later = sorted((ts, qid, user) for qid, (user, ts) in times.items()
                    if ts >= cut and any(g == 2 for g in judged.get(qid, {}).values()))
     n = len(later) * 6 // 10
+    with open(os.path.join(a.out, "heldout-qrels.tsv"), "w", encoding="utf-8") as out:
+        for ts, qid, user in later[n:]:
+            for doc, g in judged[qid].items():
+                if g == 2: out.write(f"{qid} 0 {doc} 1\n")
     for name, part in (("traffic.tsv", later[:n]), ("heldout.tsv", later[n:])):
         with open(os.path.join(a.out, name), "w", encoding="utf-8") as out:
             for ts, qid, user in part:
@@ -62,15 +68,18 @@ def traffic(a):
     print(f"traffic: {i + 1} searches, {posted} events posted in {time.time() - t0:.0f} s")
 
 def heldout(a):
-    judged, rows = qrels(a.shop), []
+    judged, rows, run = qrels(a.shop), [], []
     for qid, user, text in queries(a.queries):
         top = search(a.url, user, text)
+        run += [f"{qid} Q0 {d} {i + 1} {10 - i} {os.path.basename(a.out)}" for i, d in enumerate(top)]
         bought = {d for d, g in judged[qid].items() if g == 2}
         dcg = sum(1 / math.log2(i + 2) for i, d in enumerate(top) if d in bought)
         ideal = sum(1 / math.log2(i + 2) for i in range(min(10, len(bought))))
         rows.append((qid, dcg / ideal))
     with open(a.out, "w", encoding="utf-8") as out:
         for qid, v in rows: out.write(f"{qid}\t{v:.6f}\n")
+    with open(os.path.splitext(a.out)[0] + ".run", "w", encoding="utf-8") as out:
+        out.write("\n".join(run) + "\n")
     print(f"held out: {len(rows)} queries, nDCG@10 of bought items {sum(v for _, v in rows) / len(rows):.4f}")
 
 def compare(a):
