@@ -183,6 +183,18 @@ public sealed class EvalRunnerTests
         Assert.DoesNotContain("base<1>", html, StringComparison.Ordinal);
         Assert.Contains("<h2>learned: weights (fold 1)</h2><p>w</p>", html, StringComparison.Ordinal);
         Assert.Contains("wins", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("saved ranker", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_report_says_when_fused_is_a_saved_ranker_the_same_at_every_fold()
+    {
+        var (context, _) = Shop.Tiny(12);
+        var registry = new EvalRankerRegistry();
+        registry.Register("fused", _ => new FixedRanker("fused", _ => ["none"]));
+        var outcome = EvalRunner.Run(registry, context, ["fused"], new EvalRunOptions());
+        var html = EvalReport.Render(outcome, new EvalReportInfo("q.tsv", "qrels.tsv", "catalog.jsonl") { SavedRanker = "models/<k>" });
+        Assert.Contains("<b>fused</b> is the saved ranker in <code>models/&lt;k&gt;</code>", html, StringComparison.Ordinal);
     }
 
     private static int CountOf(string s, string part)

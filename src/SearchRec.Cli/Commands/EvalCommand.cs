@@ -197,13 +197,13 @@ public sealed class EvalCommand : ICliCommand
             err.MarkupLineInterpolated($"[grey]run {r.Name}: {path}[/]");
         }
 
-        PrintTable(outcome);
+        PrintTable(outcome, a.Models);
         if (a.PerQuery) PrintPerQuery(outcome);
 
         var reportPath = Path.GetFullPath(a.Report);
-        EvalReport.Write(outcome, reportPath, a.Pairs is not null
+        EvalReport.Write(outcome, reportPath, (a.Pairs is not null
             ? new EvalReportInfo(a.Pairs, a.Pairs, string.Join(", ", [a.Pairs, .. a.PairsCatalog]))
-            : new EvalReportInfo(a.Queries!, a.Qrels!, a.Index ?? string.Join(", ", a.Catalog)));
+            : new EvalReportInfo(a.Queries!, a.Qrels!, a.Index ?? string.Join(", ", a.Catalog))) with { SavedRanker = a.Models });
         err.MarkupLineInterpolated($"[grey]report: {reportPath}[/]");
 
         if (a.Json)
@@ -268,10 +268,11 @@ public sealed class EvalCommand : ICliCommand
         return Path.Combine(Path.GetDirectoryName(runOut) ?? "", Path.GetFileNameWithoutExtension(runOut) + "." + safe + ext);
     }
 
-    private static void PrintTable(EvalOutcome outcome)
+    private static void PrintTable(EvalOutcome outcome, string? savedRanker)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"{outcome.QueryIds.Count} queries" + (outcome.FoldSeeds.Count > 1 ? $"; trained rankers: mean of {outcome.FoldSeeds.Count} cross-validations" : "") + (outcome.Rankers.Count > 1 ? $"; p = paired randomization test vs {Markup.Escape(outcome.Rankers[0].Name)}" : ""));
+            .Title($"{outcome.QueryIds.Count} queries" + (outcome.FoldSeeds.Count > 1 ? $"; trained rankers: mean of {outcome.FoldSeeds.Count} cross-validations" : "")
+                + (savedRanker is not null && outcome.Rankers.Any(r => r.Name == "fused") ? "; fused: the saved ranker, the same at every fold" : "") + (outcome.Rankers.Count > 1 ? $"; p = paired randomization test vs {Markup.Escape(outcome.Rankers[0].Name)}" : ""));
         table.AddColumn("ranker");
         foreach (var m in RunMetrics.Names) table.AddColumn(new TableColumn(m).RightAligned());
         var seeded = outcome.FoldSeeds.Count > 1;

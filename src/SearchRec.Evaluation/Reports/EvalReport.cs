@@ -11,7 +11,11 @@ namespace SearchRec.Evaluation.Reports;
 /// <param name="Queries">The queries file.</param>
 /// <param name="Qrels">The qrels file.</param>
 /// <param name="Catalog">The catalog files or index directory.</param>
-public sealed record EvalReportInfo(string Queries, string Qrels, string Catalog);
+public sealed record EvalReportInfo(string Queries, string Qrels, string Catalog)
+{
+    /// <summary>The saved ranker folder <c>fused</c> scored (<c>eval --models</c>), if any: it is the same at every fold.</summary>
+    public string? SavedRanker { get; init; }
+}
 
 /// <summary>
 /// A self-contained HTML report of an evaluation: the metric table with confidence intervals and p-values,
@@ -39,6 +43,9 @@ public static class EvalReport
          .Append("Queries: <code>").Append(Enc(info.Queries)).Append("</code>, qrels: <code>").Append(Enc(info.Qrels))
          .Append("</code>, catalog: <code>").Append(Enc(info.Catalog)).Append("</code>. Generated ")
          .Append(Enc(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture))).Append(".</p>");
+        if (info.SavedRanker is { } saved && outcome.Rankers.Any(r => r.Name == "fused"))
+            h.Append("<p><b>fused</b> is the saved ranker in <code>").Append(Enc(saved))
+             .Append("</code>, scored as it was trained and the same at every fold: it is held out from these queries only if it never saw their judgments.</p>");
 
         h.Append("<h2>Metrics</h2><p>Mean over queries, [95% bootstrap interval]")
          .Append(outcome.Rankers.Count > 1 ? Enc($", p = two-sided paired randomization test against {outcome.Rankers[0].Name}") : "")
