@@ -159,6 +159,7 @@ public static class EvalRunner
     {
         var folds = AssignFolds(ids.Count, context.Folds, context.Seed);
         var ranked = new IReadOnlyList<(string DocId, float Score)>[judged.Count];
+        var trained = new List<(int Fold, IEvalRanker Ranker)>();
         for (var f = 0; f < context.Folds; f++)
         {
             var train = new List<EvalQuery>();
@@ -168,8 +169,14 @@ public static class EvalRunner
             if (test.Count == 0) continue;
             progress?.Report(new EvalProgress(name, $"{label}train fold {f + 1}/{context.Folds}", f, context.Folds));
             var ranker = registry.Train(name, context, train);
-            if (sections is not null) CollectSections(ranker, sections, $" (fold {f + 1})");
+            trained.Add((f, ranker));
             RankAll(ranker, judged, test, ranked, options, progress, $"{label}rank fold {f + 1}/{context.Folds}", cancellationToken);
+        }
+        // A factory that hands every fold the same ranker (a saved one) reports it once, not once per fold.
+        if (sections is not null && trained.Count > 0)
+        {
+            if (trained.TrueForAll(t => ReferenceEquals(t.Ranker, trained[0].Ranker))) CollectSections(trained[0].Ranker, sections, "");
+            else foreach (var (f, r) in trained) CollectSections(r, sections, $" (fold {f + 1})");
         }
         var run = new TrecRun(name);
         for (var i = 0; i < judged.Count; i++) run.Set(ids[i], ranked[i] ?? []);

@@ -264,6 +264,10 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         // BM25 ranks first the title equal to the query ("连衣裙推荐"), judged only under another query, so unjudged
         // here and not relevant; the query's own graded titles follow it.
         Assert.Equal(0.5, rows[0].GetProperty("metrics").GetProperty("mrr@10").GetDouble(), 3);
+        // The report says fused is the saved ranker and shows the importance its card recorded, once.
+        var html = File.ReadAllText(dir.File("report.html"));
+        Assert.Contains("<b>fused</b> is the saved ranker in", html, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "fused: Feature importance \\(lambdamart, as its model card recorded it at training\\)</h2>"));
     }
 
     [Fact]

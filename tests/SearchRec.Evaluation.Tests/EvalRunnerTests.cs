@@ -219,6 +219,37 @@ public sealed class EvalRunnerTests
         }
     }
 
+    [Fact]
+    public void A_ranker_handed_to_every_fold_is_reported_once_without_a_fold_number()
+    {
+        var (context, _) = Shop.Tiny(12);
+        var registry = new EvalRankerRegistry();
+        registry.Register(new SavedFactory());
+        registry.Register(new RecordingFactory());
+        var outcome = EvalRunner.Run(registry, context, ["saved", "learned"], new EvalRunOptions());
+        Assert.Equal(["weights"], outcome.Rankers[0].Sections.Select(s => s.Title));
+        Assert.Equal(Enumerable.Range(1, context.Folds).Select(f => $"weights (fold {f})"), outcome.Rankers[1].Sections.Select(s => s.Title));
+    }
+
+    // Hands every fold the same ranker, as eval's fused does with a saved model.
+    private sealed class SavedFactory : ICrossValidatedRankerFactory
+    {
+        private readonly Saved _saved = new();
+
+        public string Name => "saved";
+
+        public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries) => _saved;
+
+        private sealed class Saved : IEvalRanker, IReportSectionSource
+        {
+            public string Name => "saved";
+
+            public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth) => [("d" + queryId[1..], 1f)];
+
+            public IReadOnlyList<ReportSection> GetReportSections() => [new ReportSection("weights", "<p>w</p>")];
+        }
+    }
+
     private sealed class RecordingFactory : ICrossValidatedRankerFactory
     {
         public int Trained;

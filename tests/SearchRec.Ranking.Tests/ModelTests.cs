@@ -180,6 +180,20 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void A_saved_card_gives_back_its_importance_by_column_and_a_damaged_card_is_refused_naming_the_file()
+    {
+        using var dir = new TempDir();
+        Assert.Null(ModelCard.Read(dir.Path));
+        new ModelCard { Kind = "lambdamart", Importance = [new("b", 0.5), new("a", 1.0)] }.Save(dir.Path);
+        var card = ModelCard.Read(dir.Path)!;
+        Assert.Equal([1.0, 0.0, 0.5], card.ImportanceFor(["a", "c", "b"])!);
+        Assert.Null(card.ImportanceFor(["x"]));
+        dir.Write("model-card.json", "{ broken");
+        var e = Assert.Throws<InvalidDataException>(() => ModelCard.Read(dir.Path));
+        Assert.Contains("model-card.json", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Folds_split_queries_so_none_is_in_two_folds()
     {
         var folds = RankerTrainer.Folds(23, 5, seed: 1);

@@ -208,7 +208,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
         public IEvalRanker Train(EvalContext context, IReadOnlyList<EvalQuery> trainQueries)
         {
             var state = RankingEvalState.For(context, Ext);
-            if (state.SavedModel is { } saved) return new PipelineEvalRanker("fused", state, saved, null);
+            if (state.SavedModel is { } saved) return state.SavedRanker ??= new PipelineEvalRanker("fused", state, saved, state.SavedImportance, FromCard: true);
             var data = state.Dataset(trainQueries);
             var (model, importance) = RankerTrainer.Train(data, new RankerTrainingOptions { Kind = CombinerKind.LambdaMart, Seed = context.Seed });
             return new PipelineEvalRanker("fused", state, model, importance);
@@ -216,7 +216,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
     }
 
     /// <summary>Recall window → features → model; candidates past the window follow in recall order.</summary>
-    private sealed class PipelineEvalRanker(string name, RankingEvalState state, IRankerModel model, double[]? importance) : IEvalRanker, IReportSectionSource
+    private sealed class PipelineEvalRanker(string name, RankingEvalState state, IRankerModel model, double[]? importance, bool FromCard = false) : IEvalRanker, IReportSectionSource
     {
         public string Name => name;
 
@@ -250,7 +250,7 @@ public sealed class RankingEvalModule : IEvalRankerModule
                 sb.Append("<tr><td>").Append(WebUtility.HtmlEncode(f)).Append("</td><td>").Append((v / total).ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
             sb.Append("</table>");
             var kind = TowerAveragedRanker.In(model) is { } t ? $"{model.Kind}: mean of {t.Members.Count} lambdamart models, one per tower" : model.Kind;
-            return [new ReportSection("Feature importance (" + kind + ")", sb.ToString())];
+            return [new ReportSection("Feature importance (" + kind + (FromCard ? ", as its model card recorded it at training" : "") + ")", sb.ToString())];
         }
     }
 }
@@ -282,7 +282,21 @@ internal sealed class RankingEvalState
                 prior = QueryLogPrior.Load(priorFile);
                 context.Log?.Report($"ranking: query-log prior from {priorFile} ({prior.Queries:N0} queries, {prior.Products:N0} products)");
             }
-            if (!towers && ModelLocations.Ranker(dir) is { } r) saved = RankerStore.Read(r);
+            if (!towers && ModelLocations.Ranker(dir) is { } r)
+            {
+                saved = RankerStore.Read(r);
+                try
+                {
+                    // The report shows a saved ranker's importance as its card recorded it at training.
+                    var card = SearchRec.Ranking.Models.ModelCard.Read(r);
+                    IReadOnlyList<string> names = saved is IDerivedColumnsModel derived ? [.. saved.Schema.Names, .. derived.DerivedNames] : saved.Schema.Names;
+                    SavedImportance = card?.ImportanceFor(names);
+                }
+                catch (InvalidDataException e)
+                {
+                    context.Log?.Report($"ranking: {e.Message}; the report leaves out the saved ranker's importance");
+                }
+            }
             if (towers)
             {
                 if (ModelLocations.Deep(dir) is { } d && DenseModels.IsEnsemble(d))
@@ -353,6 +367,12 @@ internal sealed class RankingEvalState
     internal FeatureExtractor Extractor { get; }
 
     internal IRankerModel? SavedModel { get; }
+
+    /// <summary>The saved ranker's feature importance from its model card, in its columns' order, if the card has it.</summary>
+    internal double[]? SavedImportance { get; }
+
+    /// <summary>The saved ranker as <c>fused</c> evaluates it: one instance for every fold and seed.</summary>
+    internal IEvalRanker? SavedRanker { get; set; }
 
     /// <summary>The towers whose deep columns are computed one by one (the <c>towers</c> variant), else null.</summary>
     internal TowerSet? Towers { get; }

@@ -297,6 +297,41 @@ public sealed class ModelCard
     /// <summary>Feature importance of the final model (feature name to importance), largest first.</summary>
     public IList<KeyValuePair<string, double>> Importance { get; set; } = [];
 
+    /// <summary>
+    /// Reads <c>model-card.json</c> from <paramref name="directory"/>; null when there is none (rankers saved without a
+    /// card). Throws <see cref="InvalidDataException"/> naming the file when it is not a card.
+    /// </summary>
+    public static ModelCard? Read(string directory)
+    {
+        Guard.NotNull(directory);
+        var path = Path.Combine(directory, "model-card.json");
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty model card.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a model card: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The card's importance in the order of <paramref name="names"/> (0 for a name the card does not list), or null
+    /// when the card lists none of them.
+    /// </summary>
+    public double[]? ImportanceFor(IReadOnlyList<string> names)
+    {
+        Guard.NotNull(names);
+        var byName = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (f, v) in Importance) byName[f] = v;
+        var result = new double[names.Count];
+        var found = false;
+        for (var i = 0; i < names.Count; i++)
+            if (byName.TryGetValue(names[i], out var v)) { result[i] = v; found = true; }
+        return found ? result : null;
+    }
+
     /// <summary>Writes <c>model-card.json</c> and <c>model-card.md</c> into <paramref name="directory"/>.</summary>
     public void Save(string directory)
     {
