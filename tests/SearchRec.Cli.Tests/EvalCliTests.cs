@@ -552,6 +552,42 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_all_leaves_out_rankers_the_inputs_cannot_feed_and_a_named_one_is_refused_saying_what_it_needs()
+    {
+        string[] common = ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--report", _shop.File("all.html"), "--run-out", _shop.File("all.run"), "--limit", "40", "--json"];
+        var (code, stdout, stderr) = Run(new EvalCommand(), [.. common, "--ranker", "all"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("all: left out dense: needs --models DIR holding a text tower", stderr, StringComparison.Ordinal);
+        Assert.Contains("all: left out cf-repeat: needs --events", stderr, StringComparison.Ordinal);
+        var ran = stdout.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("ranker").GetString()).ToList();
+        Assert.Equal(["bm25-title", "bm25-bigram", "bm25", "weighted", "linear", "lambdamart", "fused"], ran);
+
+        (code, _, stderr) = Run(new EvalCommand(), [.. common, "--ranker", "bm25,dense"]);
+        Assert.Equal(2, code);
+        Assert.Contains("ranker 'dense' needs --models DIR holding a text tower", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("run bm25", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_ranks_by_each_collaborative_scorer_alone_for_the_querys_user_when_models_events_and_users_are_given()
+    {
+        var models = _shop.File("single-models");
+        var (trained, _, trainErr) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", Path.Combine(models, "collab"));
+        Assert.True(trained == 0, trainErr);
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--events", _shop.File("events.csv"), "--models", models, "--limit", "60",
+            "--ranker", "bm25,cf-repeat,cf-item-item,cf-als,cf-category,popularity", "--report", _shop.File("single.html"), "--run-out", _shop.File("single.run"), "--json");
+        Assert.True(code == 0, stderr);
+        var rows = stdout.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(6, rows.Count);
+        // Each re-orders BM25's window by its own score, so it differs from BM25 and from the others.
+        var ndcg = rows.Select(r => r.GetProperty("metrics").GetProperty("ndcg@10").GetDouble()).ToList();
+        Assert.True(ndcg.Skip(1).Distinct().Count() >= 4, string.Join(", ", ndcg));
+        Assert.All(ndcg.Skip(1), v => Assert.NotEqual(ndcg[0], v, 9));
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),

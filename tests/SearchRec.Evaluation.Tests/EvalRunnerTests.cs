@@ -137,6 +137,21 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void All_leaves_out_a_ranker_its_inputs_cannot_feed_and_naming_it_is_refused_with_what_it_needs()
+    {
+        var (context, _) = Shop.Tiny(6);
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.Register("needs-models", _ => new FixedRanker("needs-models", _ => []), unavailable: c => c.ModelsDirectory is null ? "needs --models" : null);
+        var skipped = new List<string>();
+        Assert.Equal(["bm25-title", "bm25-bigram", "bm25"], registry.Resolve("all", context, skipped.Add));
+        Assert.Equal(["needs-models: needs --models"], skipped);
+        var e = Assert.Throws<ArgumentException>(() => registry.Resolve("bm25,needs-models", context));
+        Assert.Equal("ranker 'needs-models' needs --models", e.Message);
+        var withModels = new EvalContext(context.Index, context.Catalog, context.Queries, context.Qrels) { ModelsDirectory = "m" };
+        Assert.Equal(["bm25-title", "bm25-bigram", "bm25", "needs-models"], registry.Resolve("all", withModels));
+    }
+
+    [Fact]
     public void The_registry_resolves_lists_and_all_and_names_known_rankers_when_one_is_unknown()
     {
         var registry = EvalRankerRegistry.CreateWithBuiltIns();

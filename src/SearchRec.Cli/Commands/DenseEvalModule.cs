@@ -23,9 +23,9 @@ public sealed class DeepEvalRankerModule : IEvalRankerModule
     public void Register(EvalRankerRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        registry.Register("dense", c => new DenseRanker(DenseEvalModule.Scorer(c)), "Deep text tower: exact dense recall over item vectors (needs --models)");
-        registry.Register(new FusionFactory("bm25+dense", RecallFields.All, (c, _) => DenseEvalModule.Scorer(c)), "BM25 (all fields) + deep cosine, fixed weight chosen on training folds (needs --models)");
-        registry.Register(new FusionFactory("bm25-bigram+dense", RecallFields.Bigram, (c, _) => DenseEvalModule.Scorer(c)), "BM25 on title bigrams + deep cosine, fixed weight chosen on training folds (needs --models)");
+        registry.Register("dense", c => new DenseRanker(DenseEvalModule.Scorer(c)), "Deep text tower: exact dense recall over item vectors (needs --models)", DenseEvalModule.Unavailable);
+        registry.Register(new FusionFactory("bm25+dense", RecallFields.All, (c, _) => DenseEvalModule.Scorer(c)), "BM25 (all fields) + deep cosine, fixed weight chosen on training folds (needs --models)", DenseEvalModule.Unavailable);
+        registry.Register(new FusionFactory("bm25-bigram+dense", RecallFields.Bigram, (c, _) => DenseEvalModule.Scorer(c)), "BM25 on title bigrams + deep cosine, fixed weight chosen on training folds (needs --models)", DenseEvalModule.Unavailable);
         registry.RegisterExperimental(new TowerDenseFactory("dense-distilled", (c, train) => DistillState.For(c).Tower(train)), "Text tower distilled per fold from a LambdaMART teacher over the query log: exact dense recall (needs --models DIR/distill.json)");
         registry.RegisterExperimental(new FusionFactory("bm25+dense-distilled", RecallFields.All, (c, train) => DistillState.For(c).Tower(train)),
             "BM25 (all fields) + cosine of the per-fold distilled tower, fixed weight chosen on training folds (needs --models DIR/distill.json)");
@@ -185,6 +185,12 @@ internal static class DenseEvalModule
 
     /// <summary>Candidate lists of one query: ids with their normalised BM25 and dense scores.</summary>
     internal sealed record QueryCandidates(string Qid, string[] Ids, float[] Bm25, float[] Dense, IReadOnlyDictionary<string, int> Grades);
+
+    /// <summary>Why the dense rankers cannot run on an evaluation's inputs, or null when --models holds a text tower.</summary>
+    internal static string? Unavailable(EvalContext c) =>
+        c.ModelsDirectory is not { } dir ? "needs --models DIR holding a text tower (trained by 'searchrec train-deep')"
+        : DenseModels.Exists(dir) ? null
+        : $"needs a text tower in --models, but {dir} holds no {SearchRec.Deep.DeepModelManifest.FileName} or {DenseModels.EnsembleFile} (train one with 'searchrec train-deep')";
 
     internal static IDenseScorer Scorer(EvalContext c)
     {

@@ -139,7 +139,7 @@ public sealed class EvalCommand : ICliCommand
 
         var registry = EvalRankerRegistry.Default;
         registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
-        var names = registry.Resolve(a.Ranker);
+        registry.Resolve(a.Ranker); // unknown names are refused before any file is read
 
         IReadOnlyList<EvalQuery> queryList;
         Qrels judgments;
@@ -169,6 +169,8 @@ public sealed class EvalCommand : ICliCommand
             Log = new SyncProgress<string>(line => err.MarkupLineInterpolated($"[grey]{line}[/]")),
         };
 
+        var names = registry.Resolve(a.Ranker, context, skipped => err.MarkupLineInterpolated($"[yellow]all: left out {skipped}[/]"));
+        if (names.Count == 0) throw new ArgumentException($"no ranker of '{a.Ranker}' can run on these inputs");
         EvalOutcome outcome = null!;
         err.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())

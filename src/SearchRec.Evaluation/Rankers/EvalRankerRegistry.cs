@@ -34,19 +34,23 @@ public sealed class EvalRankerRegistry
         get { lock (_lock) return [.. _order]; }
     }
 
-    /// <summary>Registers a ranker that needs no training. A name registered twice is an error.</summary>
-    public void Register(string name, Func<EvalContext, IEvalRanker> create, string? description = null)
+    /// <summary>
+    /// Registers a ranker that needs no training. A name registered twice is an error. <paramref name="unavailable"/>
+    /// says why the ranker cannot run on an evaluation's inputs (null when it can): <c>all</c> then leaves it out,
+    /// and naming it is refused before anything runs.
+    /// </summary>
+    public void Register(string name, Func<EvalContext, IEvalRanker> create, string? description = null, Func<EvalContext, string?>? unavailable = null)
     {
         Guard.NotNull(name);
         Guard.NotNull(create);
-        Add(new Entry(name, description ?? "", create, null));
+        Add(new Entry(name, description ?? "", create, null, Unavailable: unavailable));
     }
 
-    /// <summary>Registers a ranker that is trained per cross-validation fold.</summary>
-    public void Register(ICrossValidatedRankerFactory factory, string? description = null)
+    /// <summary>Registers a ranker that is trained per cross-validation fold (<paramref name="unavailable"/> as for the other overload).</summary>
+    public void Register(ICrossValidatedRankerFactory factory, string? description = null, Func<EvalContext, string?>? unavailable = null)
     {
         Guard.NotNull(factory);
-        Add(new Entry(factory.Name, description ?? "", null, factory));
+        Add(new Entry(factory.Name, description ?? "", null, factory, Unavailable: unavailable));
     }
 
     /// <summary>
@@ -97,12 +101,31 @@ public sealed class EvalRankerRegistry
         var names = new List<string>();
         foreach (var raw in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Contains(raw)) throw new ArgumentException($"unknown ranker '{raw}'; known: {string.Join(", ", Names)}", nameof(spec));
+            if (!Contains(raw)) throw new ArgumentException($"unknown ranker '{raw}'; known: {string.Join(", ", Names)}");
             var canonical = Get(raw).Name;
             if (!names.Contains(canonical, StringComparer.Ordinal)) names.Add(canonical);
         }
-        if (names.Count == 0) throw new ArgumentException("no ranker named; known: " + string.Join(", ", Names), nameof(spec));
+        if (names.Count == 0) throw new ArgumentException("no ranker named; known: " + string.Join(", ", Names));
         return names;
+    }
+
+    /// <summary>
+    /// Resolves a <c>--ranker</c> value for an evaluation's inputs: <c>all</c> keeps the rankers that can run on them
+    /// and reports each one left out, with why, to <paramref name="skipped"/>; a named ranker that cannot run is
+    /// refused with an <see cref="ArgumentException"/> saying what it needs, before any ranker runs.
+    /// </summary>
+    public IReadOnlyList<string> Resolve(string spec, EvalContext context, Action<string>? skipped = null)
+    {
+        Guard.NotNull(context);
+        var all = spec.Trim().Equals("all", StringComparison.OrdinalIgnoreCase);
+        var result = new List<string>();
+        foreach (var name in Resolve(spec))
+        {
+            if (Get(name).Unavailable?.Invoke(context) is not { } why) result.Add(name);
+            else if (all) skipped?.Invoke($"{name}: {why}");
+            else throw new ArgumentException($"ranker '{name}' {why}");
+        }
+        return result;
     }
 
     /// <summary>
@@ -168,5 +191,6 @@ public sealed class EvalRankerRegistry
         }
     }
 
-    private sealed record Entry(string Name, string Description, Func<EvalContext, IEvalRanker>? Create, ICrossValidatedRankerFactory? Factory, bool Experimental = false);
+    private sealed record Entry(string Name, string Description, Func<EvalContext, IEvalRanker>? Create, ICrossValidatedRankerFactory? Factory, bool Experimental = false,
+        Func<EvalContext, string?>? Unavailable = null);
 }

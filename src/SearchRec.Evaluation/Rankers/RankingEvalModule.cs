@@ -42,6 +42,11 @@ public sealed class RankingEvalModule : IEvalRankerModule
         registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-noidf", CombinerKind.LambdaMart, ["idf"]), "lambdamart-ext without the idf (IDF-weighted coverage) group");
         registry.RegisterExperimental(new CombinerFactory("linear-ext-noprior", CombinerKind.Linear, ["prior"]), "linear-ext without the query-log prior");
         registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
+        // Each collaborative scorer alone, re-ranking BM25's window for the query's user: the single models the fusions are measured against.
+        foreach (var (name, column) in CollabSingles)
+            registry.Register(name, c => new ColumnEvalRanker(name, RankingEvalState.For(c, Ext), column),
+                $"BM25's window re-ranked by the collaborative {column} score for the query's user alone (needs users, --events and collaborative models in --models)",
+                c => CollabUnavailable(c, column));
         // Issue #4, round 5: variance (query bagging) and data (out-of-domain QBQTC groups), on the standard groups.
         registry.RegisterExperimental(new BagFactory("lambdamart-bag", null), "Query-bagged LambdaMART: 10 members × 100 trees on bootstrap samples of the training queries, raw scores averaged");
         // Post-hoc diagnostics of the bag (chosen after seeing it lose): its member settings without bagging, and the bag with the default settings.
@@ -170,6 +175,59 @@ public sealed class RankingEvalModule : IEvalRankerModule
 
     /// <summary>The groups the standard rankers leave out.</summary>
     private static readonly string[] Ext = ["list", "head", "idf", "prior"];
+
+    private static readonly (string Name, string Column)[] CollabSingles =
+        [("cf-repeat", "cf_repeat"), ("cf-item-item", "cf_item_item"), ("cf-als", "cf_als"), ("cf-category", "cf_category_affinity"), ("popularity", "item_popularity")];
+
+    // Why a collaborative single cannot run on these inputs, or null when the features it reads are computed.
+    private static string? CollabUnavailable(EvalContext c, string column)
+    {
+        if (!c.Queries.Any(q => q.UserId is not null)) return "needs queries with users (queries-users.tsv beside the queries, or --query-users)";
+        if (c.EventFiles.Count == 0) return "needs --events with the users' histories";
+        if (c.ModelsDirectory is null || ModelLocations.Collab(c.ModelsDirectory) is null) return "needs collaborative models in --models (trained by 'searchrec train-cf')";
+        return RankingEvalState.For(c, Ext).Extractor.Schema.IndexOf(column) >= 0 ? null
+            : $"needs the {column} feature, which the ranker saved in --models does not read";
+    }
+
+    /// <summary>BM25's window re-ranked by one feature column (NaN last, ties in recall order); the rest follow in recall order.</summary>
+    private sealed class ColumnEvalRanker : IEvalRanker
+    {
+        private readonly RankingEvalState _state;
+        private readonly int _column;
+
+        public ColumnEvalRanker(string name, RankingEvalState state, string column)
+        {
+            Name = name;
+            _state = state;
+            _column = state.Extractor.Schema.IndexOf(column);
+            if (_column < 0) throw new ArgumentException($"ranker '{name}' needs the {column} feature, which this evaluation does not compute (collaborative models in --models, --events and users).");
+        }
+
+        public string Name { get; }
+
+        public IReadOnlyList<(string DocId, float Score)> Rank(string queryId, string query, int depth)
+        {
+            var q = _state.Candidates(queryId, query, depth);
+            var n = q.WindowCount;
+            var dim = _state.Extractor.Schema.Count;
+            var scores = new float[n];
+            for (var i = 0; i < n; i++)
+            {
+                var v = q.Features[i * dim + _column];
+                scores[i] = float.IsNaN(v) ? float.NegativeInfinity : v;
+            }
+            var order = Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
+            var result = new List<(string, float)>(Math.Min(depth, q.Ids.Length));
+            // Run-file scores must fall with rank: the window's by position, the rest below it.
+            foreach (var i in order)
+            {
+                if (result.Count >= depth) break;
+                result.Add((q.Ids[i], q.Ids.Length - result.Count));
+            }
+            for (var i = n; i < q.Ids.Length && result.Count < depth; i++) result.Add((q.Ids[i], q.Ids.Length - result.Count));
+            return result;
+        }
+    }
 
     private sealed class CombinerFactory(string name, CombinerKind kind, string[] without, LambdaMartOptions? lambdaMart = null) : ICrossValidatedRankerFactory
     {
