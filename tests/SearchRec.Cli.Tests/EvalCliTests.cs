@@ -588,6 +588,20 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Similar_for_an_item_nobody_knows_says_where_it_looked()
+    {
+        var models = _shop.File("similar-collab");
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", models).Code);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", _shop.File("similar-index")).Code);
+        var (code, stdout, _) = Run(new SimilarCommand(), "--item", "999999999", "--models", models, "--index", _shop.File("similar-index"));
+        Assert.Equal(0, code);
+        Assert.Contains("no similar items for 999999999 (unknown to the behaviour models and not in the index)", stdout, StringComparison.Ordinal);
+        (code, stdout, _) = Run(new SimilarCommand(), "--item", "999999999", "--models", models);
+        Assert.Equal(0, code);
+        Assert.Contains("no content index given (--index)", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),

@@ -29,7 +29,8 @@ public sealed class SimilarCommand : ICliCommand
             using var content = pr.GetValue(index) is string ix ? SearchRec.Index.ProductIndex.Open(ix) : null;
             var similar = new SimilarItems(models, content, store);
             var results = similar.Find(pr.GetValue(item), pr.GetValue(user), pr.GetValue(k));
-            if (results.Count == 0) Console.WriteLine($"no similar items for {pr.GetValue(item)} (unknown item and no content index)");
+            if (results.Count == 0)
+                Console.WriteLine($"no similar items for {pr.GetValue(item)} ({(content is null ? "unknown to the behaviour models, and no content index given (--index)" : "unknown to the behaviour models and not in the index")})");
             int rank = 1;
             foreach (var r in results) Console.WriteLine($"{rank++,3}  {r.ItemId,12}  {r.Score,8:F4}  {r.SourceNames}");
             return 0;
