@@ -602,6 +602,25 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_rec_with_a_cut_after_the_data_or_a_missing_user_file_and_index_of_a_missing_catalog_exit_2_saying_why()
+    {
+        var users = _shop.File("cut-users.txt");
+        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "1", "--out", users).Code);
+        var (code, _, stderr) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "2099-01-01T00:00:00Z", "--test-users-from", users, "--model", "repeat");
+        Assert.Equal(2, code);
+        Assert.Contains("has an event after the cut 2099-01-01 00:00Z (the events end at", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "2099-01-01T00:00:00Z", "--test-users-from", _shop.File("no-users.txt"), "--model", "repeat");
+        Assert.Equal(2, code);
+        Assert.Contains($"--test-users-from: {_shop.File("no-users.txt")}: file not found", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run(new IndexCommand(), "--catalog", _shop.File("no-catalog.jsonl"), "--index", _shop.File("no-index"));
+        Assert.Equal(2, code);
+        Assert.Contains($"index: --catalog {_shop.File("no-catalog.jsonl")}: file not found", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_shop.File("no-index")));
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
@@ -982,7 +1001,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     [InlineData("--queries", "missing.tsv", "--queries: ")]
     [InlineData("--exclude-queries", "missing.tsv", "--exclude-queries: ")]
     [InlineData("--models", "nowhere", "--models: ")]
-    public void Hubness_with_a_bad_option_exits_1_naming_it(string option, string value, string message)
+    public void Hubness_with_a_bad_option_exits_2_naming_it(string option, string value, string message)
     {
         using var dir = new TempDir();
         var tower = TinyTower(dir, "m");
@@ -992,7 +1011,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 
         var (code, _, stderr) = Run(new HubnessCommand(), [.. args.SelectMany(a => new[] { a.Key, a.Value })]);
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("hubness: " + message, stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(tower, SearchRec.Deep.Scoring.HubnessCorrection.FileName)));
     }

@@ -34,7 +34,7 @@ public sealed class BenchDeepCommand : IBenchCommand
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
             {
                 Console.Error.WriteLine($"bench deep: {e.Message}");
-                return 1;
+                return 2;
             }
         });
         return cmd;

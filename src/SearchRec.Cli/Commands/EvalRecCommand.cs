@@ -33,10 +33,18 @@ public sealed class EvalRecCommand : ICliCommand
                 if (names.Contains("all")) names = [.. CollabModels.ScorerNames];
                 foreach (var n in names) if (!CollabModels.ScorerNames.Contains(n) && n != DeepRecEval.Name) throw new ArgumentException($"--model: unknown model '{n}'; expected {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name} or all.");
                 long cutTs = EventFiles.ParseTime(pr.GetValue(cut)!);
-                var testUsers = RecEvaluator.ReadUserIds(pr.GetValue(users)!);
+                var usersFile = pr.GetValue(users)!;
+                if (!File.Exists(usersFile)) throw new FileNotFoundException($"--test-users-from: {usersFile}: file not found", usersFile);
+                var testUsers = RecEvaluator.ReadUserIds(usersFile);
                 var all = EventFiles.Read(pr.GetValue(events)!);
                 var split = RecSplit.Create(all, cutTs, testUsers);
                 Console.Error.WriteLine($"{split.Train.Count:N0} training events; {testUsers.Count} test users listed, {split.Test.Count} with events after the cut");
+                if (split.Test.Count == 0)
+                {
+                    var last = all.Count > 0 ? all.Max(e => e.Timestamp) : 0;
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"none of the {testUsers.Count} test users in {usersFile} has an event after the cut {DateTimeOffset.FromUnixTimeSeconds(cutTs):yyyy-MM-dd HH:mm}Z (the events end at {DateTimeOffset.FromUnixTimeSeconds(last):yyyy-MM-dd HH:mm}Z), so there is nothing to evaluate"));
+                }
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") },
                     new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));

@@ -37,7 +37,7 @@ public sealed class HubnessCommand : ICliCommand
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or FormatException)
             {
                 Console.Error.WriteLine($"hubness: {e.Message}");
-                return 1;
+                return 2;
             }
         });
         return cmd;

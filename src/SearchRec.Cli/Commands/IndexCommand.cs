@@ -47,6 +47,12 @@ public sealed class IndexCommand : ICliCommand
             return 2;
         }
 
+        foreach (var f in files)
+            if (!File.Exists(f))
+            {
+                Console.Error.WriteLine($"index: --catalog {f}: file not found");
+                return 2;
+            }
         var sw = Stopwatch.StartNew();
         var import = CatalogReader.ReadFiles(files);
         for (var i = 0; i < import.Problems.Count && i < MaxProblemsShown; i++)
@@ -56,7 +62,7 @@ public sealed class IndexCommand : ICliCommand
         if (import.NothingRead)
         {
             Console.Error.WriteLine("error: nothing could be read from " + string.Join(", ", files));
-            return 1;
+            return 2;
         }
         Console.Error.WriteLine($"imported: {import.Summary} ({sw.Elapsed.TotalSeconds:F1} s)");
 
@@ -79,7 +85,7 @@ public sealed class IndexCommand : ICliCommand
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            return 2;
         }
         return 0;
     }

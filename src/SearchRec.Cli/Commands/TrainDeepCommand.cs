@@ -68,7 +68,7 @@ public sealed class TrainDeepCommand : ICliCommand
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"train-deep: {e.Message}");
-                return 1;
+                return 2;
             }
         });
         return cmd;
