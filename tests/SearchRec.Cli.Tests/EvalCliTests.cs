@@ -621,6 +621,21 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Search_names_a_bad_k_or_window_option()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("ranker");
+        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), ranker);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--k", "0", "连衣裙");
+        Assert.Equal(2, code);
+        Assert.Contains("search: --k must be between 1 and 1,000 (was 0)", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--window", "20000", "连衣裙");
+        Assert.Equal(2, code);
+        Assert.Contains("search: --window must be between 1 and 10,000 (was 20000)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),

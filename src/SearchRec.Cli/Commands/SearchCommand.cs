@@ -35,6 +35,8 @@ public sealed class SearchCommand : ICliCommand
             {
                 var repeats = pr.GetValue(repeat);
                 if (repeats < 0) throw new ArgumentException("--repeat must not be negative.");
+                if (pr.GetValue(k) is < 1 or > 1_000) throw new ArgumentException($"--k must be between 1 and 1,000 (was {pr.GetValue(k)}).");
+                if (pr.GetValue(window) is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {pr.GetValue(window)}).");
                 if (repeats > 0 && pr.GetValue(featureLog) is not null) throw new ArgumentException("--repeat would log every repetition: leave out --feature-log.");
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
                 var dir = pr.GetValue(models)!;
