@@ -635,6 +635,22 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains("search: --window must be between 1 and 10,000 (was 20000)", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--folds", "1", "--folds must be 0 (no cross-validation) or at least 2 (was 1)")]
+    [InlineData("--trees", "0", "--trees must be at least 1 (was 0)")]
+    [InlineData("--leaves", "1", "--leaves must be at least 2 (was 1)")]
+    [InlineData("--min-leaf", "0", "--min-leaf must be at least 1 (was 0)")]
+    [InlineData("--learning-rate", "5", "--learning-rate must be in (0, 1] (was 5)")]
+    public void Train_ranker_names_a_bad_setting_by_its_option_before_reading_anything(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new TrainRankerCommand(), "--ood-train", OutsidePairs(dir), "--models", dir.File("ranker"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains("train-ranker: " + message, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("outside judgments:", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker")));
+    }
+
     [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {

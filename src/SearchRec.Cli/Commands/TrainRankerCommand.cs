@@ -73,6 +73,13 @@ public sealed class TrainRankerCommand : ICliCommand
         {
             try
             {
+                // The settings are checked by the options objects too; here they are named as the user typed them.
+                if (pr.GetValue(folds) is < 0 or 1) throw new ArgumentException($"--folds must be 0 (no cross-validation) or at least 2 (was {pr.GetValue(folds)}).");
+                if (pr.GetValue(trees) < 1) throw new ArgumentException($"--trees must be at least 1 (was {pr.GetValue(trees)}).");
+                if (pr.GetValue(leaves) < 2) throw new ArgumentException($"--leaves must be at least 2 (was {pr.GetValue(leaves)}).");
+                if (pr.GetValue(minLeaf) < 1) throw new ArgumentException($"--min-leaf must be at least 1 (was {pr.GetValue(minLeaf)}).");
+                if (!(pr.GetValue(lr) is > 0 and <= 1)) throw new ArgumentException($"--learning-rate must be in (0, 1] (was {pr.GetValue(lr).ToString(CultureInfo.InvariantCulture)}).");
+                if (pr.GetValue(bagTrees) < 1) throw new ArgumentException($"--bag-trees must be at least 1 (was {pr.GetValue(bagTrees)}).");
                 var options = new RankerTrainingOptions
                 {
                     Kind = RankerTrainingOptions.ParseKind(pr.GetValue(combiner)!),
