@@ -55,9 +55,9 @@ for pair in "r0:$R0:all" "p0:$W/p-ranker:ranker" "p:$W/p-all:all"; do
   stop
 done
 # The same comparisons with the project's own command over the TREC runs of the held-out searches.
-$S compare "$W/heldout-r0.run" "$W/heldout-p.run" --qrels "$W/heldout-qrels.tsv"
-$S compare "$W/heldout-p0.run" "$W/heldout-p.run" --qrels "$W/heldout-qrels.tsv"
-$S compare "$W/heldout-r0.run" "$W/heldout-p0.run" --qrels "$W/heldout-qrels.tsv"
+$S compare "$W/heldout-r0.run" "$W/heldout-p.run" --qrels "$W/heldout-qrels.tsv" --report "$W/compare-r0-p.html"
+$S compare "$W/heldout-p0.run" "$W/heldout-p.run" --qrels "$W/heldout-qrels.tsv" --report "$W/compare-p0-p.html"
+$S compare "$W/heldout-r0.run" "$W/heldout-p0.run" --qrels "$W/heldout-qrels.tsv" --report "$W/compare-r0-p0.html"
 $D compare "$W/heldout-p.tsv" "$W/heldout-r0.tsv"
 $D compare "$W/heldout-p.tsv" "$W/heldout-p0.tsv"
 $D compare "$W/heldout-p0.tsv" "$W/heldout-r0.tsv"

@@ -177,7 +177,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25", "--run-out", run, "--report", _shop.File("cmp/report.html"), "--depth", "50");
         Assert.True(code == 0, stderr);
 
-        var (code2, stdout, stderr2) = Run(new CompareCommand(), run, run, "--qrels", _shop.File("qrels.tsv"), "--json");
+        var (code2, stdout, stderr2) = Run(new CompareCommand(), run, run, "--qrels", _shop.File("qrels.tsv"), "--json", "--report", _shop.File("cmp/self.html"));
         Assert.True(code2 == 0, stderr2);
         using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
         foreach (var m in json.RootElement.GetProperty("metrics").EnumerateObject())
@@ -185,6 +185,29 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             Assert.Equal(0, m.Value.GetProperty("delta").GetDouble());
             Assert.Equal(1, m.Value.GetProperty("p").GetDouble());
         }
+    }
+
+    [Fact]
+    public void Compare_writes_a_side_by_side_report_of_the_two_runs_with_the_same_figures_as_its_table()
+    {
+        var runs = _shop.File("cmp2/run.run");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25,bm25-title", "--run-out", runs, "--report", _shop.File("cmp2/eval.html"), "--depth", "50");
+        Assert.True(code == 0, stderr);
+        var (a, b) = (_shop.File("cmp2/run.bm25.run"), _shop.File("cmp2/run.bm25-title.run"));
+
+        (code, var stdout, stderr) = Run(new CompareCommand(), a, b, "--qrels", _shop.File("qrels.tsv"), "--json", "--report", _shop.File("cmp2/compare.html"));
+
+        Assert.True(code == 0, stderr);
+        var ndcg = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]).RootElement.GetProperty("metrics").GetProperty("ndcg@10");
+        var html = File.ReadAllText(_shop.File("cmp2/compare.html"));
+        Assert.Contains($"Run A (the reference of the p-values and wins): {a}", html, StringComparison.Ordinal);
+        Assert.Contains("<td>A: bm25</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>B: bm25-title</td>", html, StringComparison.Ordinal);
+        Assert.Contains(ndcg.GetProperty("b").GetDouble().ToString("F4", CultureInfo.InvariantCulture), html, StringComparison.Ordinal);
+        Assert.Contains($"p={ndcg.GetProperty("p").GetDouble().ToString("F4", CultureInfo.InvariantCulture)}", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>B: bm25-title</td><td class=\"win\">{ndcg.GetProperty("wins").GetInt32()}</td>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<th>seconds</th>", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,10 +21,11 @@ public sealed class CompareCommand : ICliCommand
         var permutations = new Option<int>("--permutations") { Description = "Permutations of the paired randomization test.", DefaultValueFactory = _ => SignificanceTests.DefaultPermutations };
         var seed = new Option<int>("--seed") { Description = "Seed of the permutation test.", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "End the output with one JSON object." };
+        var report = new Option<string>("--report") { Description = "HTML report to write: both runs side by side with intervals, p-values, charts and per-query wins and losses.", DefaultValueFactory = _ => "out/compare-report.html" };
         var cmd = new Command("compare", "Compare two TREC runs on qrels: both side by side, per-metric deltas, paired randomization test p-values.");
         cmd.Arguments.Add(runA);
         cmd.Arguments.Add(runB);
-        foreach (var o in new Option[] { qrels, permutations, seed, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { qrels, permutations, seed, json, report }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -36,10 +37,17 @@ public sealed class CompareCommand : ICliCommand
                 var c = RunComparison.Compare(a, b, judgments, pr.GetValue(permutations), pr.GetValue(seed));
                 if (c.Queries == 0) throw new ArgumentException($"{pr.GetValue(qrels)} has no query with a relevant document");
                 Print(c, pr.GetValue(runA)!, pr.GetValue(runB)!);
+                var reportPath = Path.GetFullPath(pr.GetValue(report)!);
+                SearchRec.Evaluation.Reports.EvalReport.Write(RunComparison.AsOutcome(a, b, judgments, pr.GetValue(permutations), pr.GetValue(seed)), reportPath,
+                    new SearchRec.Evaluation.Reports.EvalReportInfo("", pr.GetValue(qrels)!, "")
+                    {
+                        Source = $"Run A (the reference of the p-values and wins): {pr.GetValue(runA)}; run B: {pr.GetValue(runB)}.",
+                    });
+                Console.Error.WriteLine($"report: {reportPath}");
                 if (pr.GetValue(json)) Console.WriteLine(ToJson(c, a.Name, b.Name));
                 return 0;
             }
-            catch (Exception e) when (e is JudgmentFormatException or FileNotFoundException or ArgumentException)
+            catch (Exception e) when (e is JudgmentFormatException or IOException or UnauthorizedAccessException or ArgumentException)
             {
                 Console.Error.WriteLine($"compare: {e.Message}");
                 return 2;

@@ -15,6 +15,9 @@ public sealed record EvalReportInfo(string Queries, string Qrels, string Catalog
 {
     /// <summary>The saved ranker folder <c>fused</c> scored (<c>eval --models</c>), if any: it is the same at every fold.</summary>
     public string? SavedRanker { get; init; }
+
+    /// <summary>Says where the rankings came from instead of the queries / qrels / catalog sentence (<c>compare</c>'s run files).</summary>
+    public string? Source { get; init; }
 }
 
 /// <summary>
@@ -38,11 +41,14 @@ public static class EvalReport
         Guard.NotNull(info);
         var h = Html.Begin("SearchRec evaluation");
         h.Append("<h1>SearchRec evaluation</h1><p>")
-         .Append(Enc($"{outcome.QueryIds.Count} queries with a relevant judgment ({outcome.SkippedQueries} without were skipped); {outcome.Folds} folds for trained rankers"
-             + (outcome.FoldSeeds.Count > 1 ? $", cross-validated at fold seeds {string.Join(", ", outcome.FoldSeeds)} with each query's metrics averaged over them (the run files are seed {outcome.FoldSeeds[0]}'s). " : ". ")))
-         .Append("Queries: <code>").Append(Enc(info.Queries)).Append("</code>, qrels: <code>").Append(Enc(info.Qrels))
-         .Append("</code>, catalog: <code>").Append(Enc(info.Catalog)).Append("</code>. Generated ")
-         .Append(Enc(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture))).Append(".</p>");
+         .Append(Enc($"{outcome.QueryIds.Count} queries with a relevant judgment ({outcome.SkippedQueries} without were skipped)"
+             + (outcome.Folds > 0 ? $"; {outcome.Folds} folds for trained rankers" : "")
+             + (outcome.FoldSeeds.Count > 1 ? $", cross-validated at fold seeds {string.Join(", ", outcome.FoldSeeds)} with each query's metrics averaged over them (the run files are seed {outcome.FoldSeeds[0]}'s). " : ". ")));
+        if (info.Source is { } source) h.Append(Enc(source)).Append(" Qrels: <code>").Append(Enc(info.Qrels)).Append("</code>. Generated ");
+        else
+            h.Append("Queries: <code>").Append(Enc(info.Queries)).Append("</code>, qrels: <code>").Append(Enc(info.Qrels))
+             .Append("</code>, catalog: <code>").Append(Enc(info.Catalog)).Append("</code>. Generated ");
+        h.Append(Enc(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture))).Append(".</p>");
         if (info.SavedRanker is { } saved && outcome.Rankers.Any(r => r.Name == "fused"))
             h.Append("<p><b>fused</b> is the saved ranker in <code>").Append(Enc(saved))
              .Append("</code>, scored as it was trained and the same at every fold: it is held out from these queries only if it never saw their judgments.</p>");
@@ -51,7 +57,8 @@ public static class EvalReport
          .Append(outcome.Rankers.Count > 1 ? Enc($", p = two-sided paired randomization test against {outcome.Rankers[0].Name}") : "")
          .Append(".</p><table><tr><th>ranker</th>");
         foreach (var m in RunMetrics.Names) h.Append("<th>").Append(Enc(m)).Append("</th>");
-        h.Append("<th>seconds</th></tr>");
+        var timed = outcome.Rankers.Any(r => r.Elapsed > TimeSpan.Zero); // runs read from files (compare) have no time
+        h.Append(timed ? "<th>seconds</th></tr>" : "</tr>");
         foreach (var r in outcome.Rankers)
         {
             h.Append("<tr><td>").Append(Enc(r.Name)).Append("</td>");
@@ -63,7 +70,7 @@ public static class EvalReport
                     h.Append(p < 0.05 ? " <span class=\"sig\">" : " <span class=\"ns\">").Append("p=").Append(F(p, 4)).Append("</span>");
                 h.Append("</td>");
             }
-            h.Append("<td>").Append(F(r.Elapsed.TotalSeconds, 1)).Append("</td></tr>");
+            h.Append(timed ? "<td>" + F(r.Elapsed.TotalSeconds, 1) + "</td></tr>" : "</tr>");
         }
         h.Append("</table>");
 

@@ -48,4 +48,32 @@ public sealed record RunComparison(int Queries, IReadOnlyList<MetricComparison> 
         }
         return new RunComparison(ids.Count, result);
     }
+
+    /// <summary>
+    /// The two runs as an evaluation outcome (A first, so B's p-values are against A), for <see cref="Reports.EvalReport"/>:
+    /// metrics with bootstrap intervals, paired tests, charts and per-query wins and losses, side by side.
+    /// </summary>
+    public static EvalOutcome AsOutcome(TrecRun a, TrecRun b, Qrels qrels, int permutations = SignificanceTests.DefaultPermutations, int seed = 1)
+    {
+        Guard.NotNull(a);
+        Guard.NotNull(b);
+        Guard.NotNull(qrels);
+        var ids = new List<string>(RunMetrics.JudgedQueries(qrels.QueryIds, qrels));
+        ids.Sort(StringComparer.Ordinal);
+        var results = new List<RankerResult>(2);
+        foreach (var (label, run) in new[] { ("A", a), ("B", b) })
+        {
+            var metrics = RunMetrics.Evaluate(run, qrels, ids);
+            var ci = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+            var p = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var m in RunMetrics.Names)
+            {
+                ci[m] = SignificanceTests.BootstrapCi(metrics.PerQuery(m), SignificanceTests.DefaultResamples, seed);
+                if (results.Count > 0) p[m] = SignificanceTests.PairedRandomization(metrics.PerQuery(m), results[0].Metrics.PerQuery(m), permutations, seed);
+            }
+            // Labelled, since two runs often carry the same tag.
+            results.Add(new RankerResult($"{label}: {run.Name}", run, metrics, ci, p, [], TimeSpan.Zero));
+        }
+        return new EvalOutcome(ids, results, 0, 0);
+    }
 }
