@@ -56,6 +56,28 @@ public sealed class NextItemTests
         Assert.Equal(0f, At(other, "user_views"));
         Assert.True(float.IsNaN(At(301, "deep_user_item"))); // no tower given
         Assert.Equal(0f, At(301, "has_deep_user"));
+        // Each item was touched once a day on three days; the views of 102 and 200 share a session, the cart is hours later.
+        Assert.Equal(3f, At(301, "days_touched"));
+        Assert.Equal(3f, At(301, "sessions_touched"));
+        Assert.Equal(3f, At(102, "sessions_touched"));
+        Assert.Equal(0f, At(other, "days_touched"));
+    }
+
+    [Fact]
+    public void Touches_in_one_session_count_as_one_day_and_one_session()
+    {
+        var events = Events();
+        var cut = T0 + 3 * Day;
+        // User 7 also views item 102 three more times right after its first view on the last day.
+        var last = T0 + 2 * Day + 7 * 60;
+        events.AddRange([new UserEvent(7, 102, 1, Behavior.View, last + 30), new UserEvent(7, 102, 1, Behavior.View, last + 60), new UserEvent(7, 102, 1, Behavior.View, last + 90)]);
+        var hist = events.Where(e => e.UserId == 7 && e.Timestamp < cut).OrderByDescending(e => e.Timestamp).ToArray();
+        var (items, f) = NextItemRanking.Candidates(SourcesAt(events, cut), new Collab.Models.UserHistory(7, hist, cut), 5);
+        var s = NextItemRanking.Schema;
+        float At(long item, string col) => f[Array.IndexOf(items, item) * s.Count + s.IndexOf(col)];
+        Assert.Equal(6f, At(102, "user_views"));
+        Assert.Equal(3f, At(102, "days_touched"));
+        Assert.Equal(3f, At(102, "sessions_touched"));
     }
 
     [Fact]

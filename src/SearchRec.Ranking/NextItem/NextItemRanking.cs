@@ -26,7 +26,10 @@ public static class NextItemRanking
     /// <summary>The sources candidates are pooled from.</summary>
     public static readonly string[] Sources = ["repeat", "item-item", "als", "category", "popularity", "blend"];
 
-    /// <summary>The feature columns (version 2: blend, recency, session, item trend, category and tower features added).</summary>
+    /// <summary>
+    /// The feature columns (version 2: blend, recency, session, item trend, category and tower features added;
+    /// version 3: on how many distinct days and sessions the user touched the item).
+    /// </summary>
     public static readonly FeatureSchema Schema = new(
     [
         "cf_repeat", "cf_item_item", "cf_als", "cf_category_affinity", "cf_blend", "item_popularity",
@@ -37,7 +40,8 @@ public static class NextItemRanking
         "category_share", "category_is_latest", "category_session_share",
         "history_len", "user_events_last_day", "user_hours_since_last", "session_len",
         "deep_user_item", "has_deep_user",
-    ], 2);
+        "days_touched", "sessions_touched",
+    ], 3);
 
     private const long SessionGap = 30 * 60;
 
@@ -89,17 +93,23 @@ public static class NextItemRanking
         var catSession = new Dictionary<long, int>();
         var userLastDay = 0;
         var distinct = 0;
+        var sessionIndex = 0;
         for (var j = 0; j < events.Length; j++)
         {
             var e = events[j];
             var inSession = j == 0 || (sessionLen == j && events[j - 1].Timestamp - e.Timestamp <= SessionGap);
+            if (j > 0 && events[j - 1].Timestamp - e.Timestamp > SessionGap) sessionIndex++;
+            var dayIndex = (int)(Math.Max(0, asOf - e.Timestamp) / 86_400);
             if (inSession) sessionLen = j + 1;
             var lastDay = asOf - e.Timestamp <= 86_400;
             if (lastDay) userLastDay++;
             catCounts[e.CategoryId] = catCounts.GetValueOrDefault(e.CategoryId) + 1;
             if (inSession) catSession[e.CategoryId] = catSession.GetValueOrDefault(e.CategoryId) + 1;
             if (!touched.TryGetValue(e.ItemId, out var t))
-                t = new Touch { LastTime = e.Timestamp, LastPos = j, LastBehaviour = (int)e.Behavior, RecencyRank = distinct++ };
+                t = new Touch { LastTime = e.Timestamp, LastPos = j, LastBehaviour = (int)e.Behavior, RecencyRank = distinct++, DayIndex = -1, SessionIndex = -1 };
+            // Events come most recent first, so day and session indexes only grow: a change is a new one.
+            if (t.DayIndex != dayIndex) { t.Days++; t.DayIndex = dayIndex; }
+            if (t.SessionIndex != sessionIndex) { t.Sessions++; t.SessionIndex = sessionIndex; }
             switch (e.Behavior)
             {
                 case Behavior.View: t.V++; break;
@@ -153,12 +163,15 @@ public static class NextItemRanking
                 row[20] = MathF.Log2(2 + u.RecencyRank);
                 row[21] = u.Session;
                 row[22] = u.Day;
+                row[37] = u.Days;
+                row[38] = u.Sessions;
             }
             else
             {
                 row[13] = row[14] = row[15] = row[16] = 0;
                 row[17] = row[18] = row[19] = row[20] = float.NaN;
                 row[21] = row[22] = 0;
+                row[37] = row[38] = 0;
             }
             row[23] = lastNeighbours is null ? float.NaN : lastNeighbours.GetValueOrDefault(item);
             var (sinceLast, age, day, total) = act.At(item, asOf);
@@ -267,7 +280,7 @@ public static class NextItemRanking
 
     private struct Touch
     {
-        public int V, F, C, B, Session, Day, LastPos, LastBehaviour, RecencyRank;
+        public int V, F, C, B, Session, Day, LastPos, LastBehaviour, RecencyRank, Days, DayIndex, Sessions, SessionIndex;
         public long LastTime;
     }
 }
