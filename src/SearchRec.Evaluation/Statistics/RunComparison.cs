@@ -26,11 +26,7 @@ public sealed record RunComparison(int Queries, IReadOnlyList<MetricComparison> 
     /// <summary>Compares run B with run A on <paramref name="qrels"/>.</summary>
     public static RunComparison Compare(TrecRun a, TrecRun b, Qrels qrels, int permutations = SignificanceTests.DefaultPermutations, int seed = 1)
     {
-        Guard.NotNull(a);
-        Guard.NotNull(b);
-        Guard.NotNull(qrels);
-        var ids = new List<string>(RunMetrics.JudgedQueries(qrels.QueryIds, qrels));
-        ids.Sort(StringComparer.Ordinal);
+        var ids = JudgedIds(a, b, qrels);
         var ma = RunMetrics.Evaluate(a, qrels, ids);
         var mb = RunMetrics.Evaluate(b, qrels, ids);
         var result = new List<MetricComparison>();
@@ -55,11 +51,7 @@ public sealed record RunComparison(int Queries, IReadOnlyList<MetricComparison> 
     /// </summary>
     public static EvalOutcome AsOutcome(TrecRun a, TrecRun b, Qrels qrels, int permutations = SignificanceTests.DefaultPermutations, int seed = 1)
     {
-        Guard.NotNull(a);
-        Guard.NotNull(b);
-        Guard.NotNull(qrels);
-        var ids = new List<string>(RunMetrics.JudgedQueries(qrels.QueryIds, qrels));
-        ids.Sort(StringComparer.Ordinal);
+        var ids = JudgedIds(a, b, qrels);
         var results = new List<RankerResult>(2);
         foreach (var (label, run) in new[] { ("A", a), ("B", b) })
         {
@@ -75,5 +67,16 @@ public sealed record RunComparison(int Queries, IReadOnlyList<MetricComparison> 
             results.Add(new RankerResult($"{label}: {run.Name}", run, metrics, ci, p, [], TimeSpan.Zero));
         }
         return new EvalOutcome(ids, results, 0, 0);
+    }
+
+    // Every qrels query with a relevant document, in order: a run lacking one scores 0 on it.
+    private static List<string> JudgedIds(TrecRun a, TrecRun b, Qrels qrels)
+    {
+        Guard.NotNull(a);
+        Guard.NotNull(b);
+        Guard.NotNull(qrels);
+        var ids = new List<string>(RunMetrics.JudgedQueries(qrels.QueryIds, qrels));
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
     }
 }
