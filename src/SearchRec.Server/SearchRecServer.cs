@@ -40,6 +40,9 @@ public static class SearchRecServer
         o.Validate();
 
         var first = await loader.LoadAsync(new ReloadRequest(false), loadProgress, cancellationToken).ConfigureAwait(false);
+        // The second cache level connects lazily and fails quietly; say at start whether it is there.
+        if (o.RedisConnectionString is { } redisAddress && loadProgress is not null)
+            loadProgress.Report(await DescribeRedisAsync(redisAddress).ConfigureAwait(false));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -152,6 +155,25 @@ public static class SearchRecServer
             cache.SetupDistributedCache(l2, new JsonCacheSerializer());
         }
         return cache;
+    }
+
+    /// <summary>One line on whether the Redis at <paramref name="connection"/> answers (two seconds at most).</summary>
+    internal static async Task<string> DescribeRedisAsync(string connection)
+    {
+        try
+        {
+            var config = StackExchange.Redis.ConfigurationOptions.Parse(connection);
+            config.AbortOnConnectFail = false;
+            config.ConnectTimeout = 2_000;
+            config.ConnectRetry = 1;
+            using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+            if (mux.IsConnected) return $"redis {connection}: connected, the second cache level";
+        }
+        catch (Exception e) when (e is ArgumentException or StackExchange.Redis.RedisException)
+        {
+            return $"redis {connection}: {e.Message}; answers are cached in this process's memory only";
+        }
+        return $"redis {connection}: not reachable; answers are cached in this process's memory only until it answers";
     }
 
     private static async Task WriteErrorAsync(HttpContext ctx, int status, ApiError error)

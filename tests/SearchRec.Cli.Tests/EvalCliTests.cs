@@ -955,6 +955,21 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains("some", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--retrain-every", "0", "--retrain-every must be at least 1 second (was 0)")]
+    [InlineData("--feature-log-depth", "0", "--feature-log-depth must be between 1 and 10,000 (was 0)")]
+    [InlineData("--urls", "notaurl", "--urls: 'notaurl' is not an http(s) address")]
+    public void Serve_names_a_bad_setting_by_its_option_before_it_opens_anything(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("index"));
+        Directory.CreateDirectory(dir.File("collab"));
+        var (code, _, stderr) = Run(new ServeCommand(), "--index", dir.File("index"), "--collab", dir.File("collab"), "--events", dir.File("events.db"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains("serve: " + message, stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("events.db")));
+    }
+
     [Fact]
     public void Serve_refuses_a_product_cache_of_zero_naming_the_setting_before_it_opens_anything()
     {
@@ -965,7 +980,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             "--events", dir.File("events.db"), "--product-cache", "0");
 
         Assert.Equal(2, code);
-        Assert.Contains("ProductCacheSize must be in [1, 20000000] (is 0)", stderr, StringComparison.Ordinal);
+        Assert.Contains("serve: --product-cache must be between 1 and 20,000,000 (was 0)", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(dir.File("events.db")), "the event store is not created for a refused start");
     }
 

@@ -30,6 +30,19 @@ public sealed class RedisCacheTests
         Assert.Equal(similarA.GetProperty("results").ToString(), similarB.GetProperty("results").ToString());
     }
 
+    [ExternalFact("redis-server")]
+    public async Task Start_up_says_whether_the_redis_level_answers()
+    {
+        using var redis = RedisProcess.Start();
+        Assert.Equal($"redis {redis.ConnectionString}: connected, the second cache level", await SearchRecServer.DescribeRedisAsync(redis.ConnectionString));
+        // A port nothing listens on: the service still serves, from memory, and says so.
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        Assert.Contains("not reachable; answers are cached in this process's memory only", await SearchRecServer.DescribeRedisAsync($"127.0.0.1:{port}"), StringComparison.Ordinal);
+    }
+
     /// <summary>A throw-away redis-server on a free loopback port, without persistence.</summary>
     private sealed class RedisProcess : IDisposable
     {

@@ -102,6 +102,13 @@ public sealed class ServeCommand : ICliCommand
         SearchRec.Ranking.Logging.JsonlFeatureLogger? featureLogger = null;
         try
         {
+            // Named as typed; the options objects check the same again under their own names.
+            if (s.RetrainSeconds is < 1) throw new ArgumentException($"--retrain-every must be at least 1 second (was {s.RetrainSeconds}).");
+            if (s.FeatureLogDepth is < 1 or > 10_000) throw new ArgumentException($"--feature-log-depth must be between 1 and 10,000 (was {s.FeatureLogDepth}).");
+            if (s.ProductCacheSize is < 1 or > 20_000_000) throw new ArgumentException($"--product-cache must be between 1 and 20,000,000 (was {s.ProductCacheSize}).");
+            foreach (var address in s.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                if (!Uri.TryCreate(address, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
+                    throw new ArgumentException($"--urls: '{address}' is not an http(s) address such as http://127.0.0.1:5080.");
             if (s.FeatureLogPath is not null)
             {
                 if (s.RankerPath is null) throw new ArgumentException("--feature-log logs the ranker's features: give --ranker as well.");
