@@ -24,7 +24,7 @@ catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedA
 {
     var command = parsed.CommandResult.Command;
     var name = command == root ? "searchrec" : command.Parents.OfType<Command>().Any(p => p == bench) ? "bench " + command.Name : command.Name;
-    Console.Error.WriteLine($"{name}: {e.Message}");
+    Console.Error.WriteLine($"{name}: {CliErrors.Message(e)}");
     if (Environment.GetEnvironmentVariable("SEARCHREC_TRACE") is "1" or "true") Console.Error.WriteLine(e);
     return 2;
 }

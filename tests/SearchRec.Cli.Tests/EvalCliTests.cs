@@ -675,6 +675,17 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Refusals_print_the_message_without_dotnets_parameter_suffixes()
+    {
+        var (code, _, stderr) = Run(new GenerateCommand(), "--products", "0", "--out", _shop.File("g0"));
+        Assert.Equal(2, code);
+        Assert.Equal("generate: ShopOptions.Products must be between 100 and 10,000,000 (was 0).", stderr.Trim());
+        (code, _, stderr) = Run(new SearchCommand(), "--index", _shop.File("no-index"), "--models", _shop.File("no-models"), "--window", "0", "x");
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("(Parameter", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_with_an_unknown_ranker_exits_2_listing_the_known_ones()
     {
         var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),

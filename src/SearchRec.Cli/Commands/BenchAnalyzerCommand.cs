@@ -89,7 +89,7 @@ public sealed class BenchAnalyzerCommand : IBenchCommand
             }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
                 return 2;
             }
             using (analyzer)

@@ -33,7 +33,7 @@ public sealed class BenchDeepCommand : IBenchCommand
             try { return Run(pr.GetValue(models)!, pr.GetValue(queries), Math.Max(100, pr.GetValue(iterations)), pr.GetValue(ensemble) ?? []); }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
             {
-                Console.Error.WriteLine($"bench deep: {e.Message}");
+                Console.Error.WriteLine($"bench deep: {CliErrors.Message(e)}");
                 return 2;
             }
         });

@@ -24,7 +24,7 @@ public sealed class BenchGenerateCommand : IBenchCommand
             var n = pr.GetValue(repeat);
             if (n is < 1 or > 100) { Console.Error.WriteLine($"bench generate: --repeat must be between 1 and 100 (was {n})"); return 2; }
             try { options.Validate(); }
-            catch (ArgumentException e) { Console.Error.WriteLine($"bench generate: {e.Message}"); return 2; }
+            catch (ArgumentException e) { Console.Error.WriteLine($"bench generate: {CliErrors.Message(e)}"); return 2; }
 
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; timings on a shared machine are noisy");
             var enumerate = new List<double>();

@@ -81,7 +81,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         }
         catch (HttpRequestException ex)
         {
-            Console.Error.WriteLine($"bench http: cannot reach {baseUri}: {ex.Message} (start it with `searchrec serve` or `searchrec demo`)");
+            Console.Error.WriteLine($"bench http: cannot reach {baseUri}: {CliErrors.Message(ex)} (start it with `searchrec serve` or `searchrec demo`)");
             return 2;
         }
         var queries = samples.GetProperty("queries").EnumerateArray().Select(q => q.GetString()!).ToArray();

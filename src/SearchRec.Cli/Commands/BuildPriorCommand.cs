@@ -49,7 +49,7 @@ public sealed class BuildPriorCommand : ICliCommand
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidDataException)
             {
-                Console.Error.WriteLine($"build-prior: {ex.Message}");
+                Console.Error.WriteLine($"build-prior: {CliErrors.Message(ex)}");
                 return 2;
             }
         });

@@ -49,7 +49,7 @@ public sealed class CompareCommand : ICliCommand
             }
             catch (Exception e) when (e is JudgmentFormatException or IOException or UnauthorizedAccessException or ArgumentException)
             {
-                Console.Error.WriteLine($"compare: {e.Message}");
+                Console.Error.WriteLine($"compare: {CliErrors.Message(e)}");
                 return 2;
             }
         });

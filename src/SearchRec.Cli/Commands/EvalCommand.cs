@@ -106,7 +106,7 @@ public sealed class EvalCommand : ICliCommand
         }
         catch (Exception e) when (e is JudgmentFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
         {
-            Console.Error.WriteLine($"eval: {e.Message}");
+            Console.Error.WriteLine($"eval: {CliErrors.Message(e)}");
             return 2;
         }
     }

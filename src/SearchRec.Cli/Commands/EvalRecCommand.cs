@@ -79,7 +79,7 @@ public sealed class EvalRecCommand : ICliCommand
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidDataException)
             {
-                Console.Error.WriteLine($"eval-rec: {ex.Message}");
+                Console.Error.WriteLine($"eval-rec: {CliErrors.Message(ex)}");
                 return 2;
             }
         });

@@ -35,7 +35,7 @@ public sealed class GenerateCommand : ICliCommand
             try { generator = new ShopGenerator(options); }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine($"generate: {e.Message}");
+                Console.Error.WriteLine($"generate: {CliErrors.Message(e)}");
                 return Task.FromResult(2);
             }
             var dir = pr.GetValue(output)!;

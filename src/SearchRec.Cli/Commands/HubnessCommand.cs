@@ -36,7 +36,7 @@ public sealed class HubnessCommand : ICliCommand
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or FormatException)
             {
-                Console.Error.WriteLine($"hubness: {e.Message}");
+                Console.Error.WriteLine($"hubness: {CliErrors.Message(e)}");
                 return 2;
             }
         });

@@ -43,7 +43,7 @@ public sealed class IndexCommand : ICliCommand
         }
         catch (ArgumentException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
             return 2;
         }
 
@@ -84,7 +84,7 @@ public sealed class IndexCommand : ICliCommand
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
             return 2;
         }
         return 0;

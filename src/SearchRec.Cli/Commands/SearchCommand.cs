@@ -83,7 +83,7 @@ public sealed class SearchCommand : ICliCommand
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException)
             {
-                Console.Error.WriteLine($"search: {ex.Message}");
+                Console.Error.WriteLine($"search: {CliErrors.Message(ex)}");
                 return 2;
             }
         });

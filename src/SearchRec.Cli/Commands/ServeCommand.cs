@@ -151,7 +151,7 @@ public sealed class ServeCommand : ICliCommand
         }
         catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or IOException or InvalidDataException)
         {
-            Console.Error.WriteLine($"serve: {ex.Message}");
+            Console.Error.WriteLine($"serve: {CliErrors.Message(ex)}");
             return 2;
         }
         finally

@@ -24,7 +24,7 @@ public sealed class SimilarCommand : ICliCommand
             if (pr.GetValue(k) <= 0) { Console.Error.WriteLine("similar: --k must be positive."); return 2; }
             CollabModels models;
             try { models = CollabModels.Load(pr.GetValue(dir)!); }
-            catch (InvalidDataException ex) { Console.Error.WriteLine($"similar: {ex.Message}"); return 2; }
+            catch (InvalidDataException ex) { Console.Error.WriteLine($"similar: {CliErrors.Message(ex)}"); return 2; }
             using var store = pr.GetValue(db) is string path ? new SqliteEventStore(path) : null;
             using var content = pr.GetValue(index) is string ix ? SearchRec.Index.ProductIndex.Open(ix) : null;
             var similar = new SimilarItems(models, content, store);

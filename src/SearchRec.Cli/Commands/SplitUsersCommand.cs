@@ -29,7 +29,7 @@ public sealed class SplitUsersCommand : ICliCommand
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"split-users: {ex.Message}");
+                Console.Error.WriteLine($"split-users: {CliErrors.Message(ex)}");
                 return 2;
             }
         });

@@ -58,7 +58,7 @@ public sealed class TrainCfCommand : ICliCommand
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidDataException)
             {
-                Console.Error.WriteLine($"train-cf: {ex.Message}");
+                Console.Error.WriteLine($"train-cf: {CliErrors.Message(ex)}");
                 return 2;
             }
         });

@@ -67,7 +67,7 @@ public sealed class TrainDeepCommand : ICliCommand
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"train-deep: {e.Message}");
+                Console.Error.WriteLine($"train-deep: {CliErrors.Message(e)}");
                 return 2;
             }
         });

@@ -258,7 +258,7 @@ public sealed class TrainRankerCommand : ICliCommand
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidDataException or InvalidOperationException)
             {
-                Console.Error.WriteLine($"train-ranker: {ex.Message}");
+                Console.Error.WriteLine($"train-ranker: {CliErrors.Message(ex)}");
                 return 2;
             }
         });

@@ -1,0 +1,21 @@
+using System.Text.RegularExpressions;
+
+namespace SearchRec.Cli;
+
+/// <summary>How the commands print an exception they refuse bad input with: one line, without .NET's parameter suffixes.</summary>
+internal static partial class CliErrors
+{
+    /// <summary>
+    /// <paramref name="e"/>'s message without the <c>(Parameter 'x')</c> and <c>Actual value was y.</c> that
+    /// <see cref="ArgumentException"/> adds: the message already names the setting, as the user would type it or as
+    /// the options object calls it.
+    /// </summary>
+    public static string Message(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e is ArgumentException ? Suffixes().Replace(e.Message, "").Trim() : e.Message;
+    }
+
+    [GeneratedRegex(@"\s*\(Parameter '[^']*'\)|\s*Actual value was [^\r\n]*")]
+    private static partial Regex Suffixes();
+}
