@@ -106,6 +106,54 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_rec_fused_scores_a_saved_next_item_ranker_as_train_ranker_scored_the_same_users()
+    {
+        using var outDir = new TempDir();
+        var users = HalfOfTheUsers(outDir);
+        var models = Path.Combine(outDir.Path, "next");
+        var (code, _, err) = Run(new TrainRankerCommand(), ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
+            "--models", models, "--inner-cuts", "3", "--tower-epochs", "1", "--no-grid"]);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(models, SearchRec.Ranking.NextItem.NextItemRecommender.TowerFolder, "deep-model.json")), "the tower is saved beside the ranker");
+        var trained = SearchRec.Ranking.Models.ModelCard.Read(models)!.Metrics["fused-lambdamart"]["ndcg@20"];
+
+        (code, var output, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users,
+            "--model", "repeat,fused", "--ranker", models, "--json");
+        Assert.True(code == 0, err);
+        using var line = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal("fused", line.RootElement.GetProperty("model").GetString());
+        // The collaborative models and the tower are retrained on the pre-cut events, as train-ranker built them.
+        Assert.Equal(trained, line.RootElement.GetProperty("metrics").GetProperty("ndcg@20").GetDouble(), 9);
+
+        // Evaluated before its own cut, the ranker would be scored on behaviour it learned from.
+        (code, _, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512144000", "--test-users-from", users,
+            "--model", "fused", "--ranker", models);
+        Assert.Equal(2, code);
+        Assert.Contains("learned from behaviour up to", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_rec_fused_is_refused_without_a_next_item_ranker()
+    {
+        using var outDir = new TempDir();
+        var users = HalfOfTheUsers(outDir);
+        var (code, _, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--model", "fused");
+        Assert.Equal(2, code);
+        Assert.Contains("--ranker", err, StringComparison.Ordinal);
+
+        var search = outDir.File("search-ranker");
+        var schema = SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema;
+        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(schema, ["bm25"], [1f]), search);
+        (code, _, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--model", "fused", "--ranker", search);
+        Assert.Equal(2, code);
+        Assert.Contains(SearchRec.Ranking.NextItem.NextItemRanking.Schema.ToString(), err, StringComparison.Ordinal);
+
+        (code, _, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--model", "repeat", "--ranker", search);
+        Assert.Equal(2, code);
+        Assert.Contains("--model fused", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_rec_with_report_writes_every_model_tested_against_repeat()
     {
         using var outDir = new TempDir();
@@ -970,6 +1018,8 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     [InlineData("--retrain-every", "0", "--retrain-every must be at least 1 second (was 0)")]
     [InlineData("--feature-log-depth", "0", "--feature-log-depth must be between 1 and 10,000 (was 0)")]
     [InlineData("--urls", "notaurl", "--urls: 'notaurl' is not an http(s) address")]
+    [InlineData("--feed-ranker", "no-such-folder", "--feed-ranker: ranker folder 'no-such-folder' does not exist")]
+    [InlineData("--ranker", "no-such-folder", "--ranker: ranker folder 'no-such-folder' does not exist")]
     public void Serve_names_a_bad_setting_by_its_option_before_it_opens_anything(string option, string value, string message)
     {
         using var dir = new TempDir();

@@ -102,4 +102,59 @@ public sealed class NextItemTests
         var byHistory = new Models.LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0);
         Assert.Equal(1.0, NextItemRanking.MeanNdcg(byHistory, data, 20), 6);
     }
+
+    [Fact]
+    public void The_recommender_ranks_the_pool_by_the_rankers_score_best_first_ties_by_item_id()
+    {
+        var events = Events();
+        var cut = T0 + 3 * Day;
+        var src = SourcesAt(events, cut);
+        var s = NextItemRanking.Schema;
+        var w = new float[s.Count];
+        w[s.IndexOf("user_views")] = 1; // the viewed items first; the rest tie at 0 and go by item id
+        var ones = Enumerable.Repeat(1f, s.Count).ToArray();
+        var recommender = new NextItemRecommender(new Models.LinearRanker(s, new float[s.Count], ones, w, 0), src, 5);
+        var hist = new Collab.Models.UserHistory(7, events.Where(e => e.UserId == 7 && e.Timestamp < cut), cut);
+
+        var top = recommender.Recommend(hist, 4);
+
+        Assert.Equal([102L, 200L], top.Take(2).Select(x => x.ItemId).ToArray()); // 3 views each: the tie goes by item id
+        Assert.Equal(3f, top[0].Score);
+        Assert.True(top[2].Score == 0 && top[3].Score == 0 && top[2].ItemId < top[3].ItemId);
+        // A user with no history gets the pool of the sources that need none (popularity), ranked the same way: all
+        // tie at 0 here, so by item id.
+        var cold = recommender.Recommend(Collab.Models.UserHistory.Empty(null, cut), 4);
+        Assert.Equal(4, cold.Count);
+        Assert.All(cold, x => Assert.Equal(0f, x.Score));
+        Assert.Equal(cold.Select(x => x.ItemId).Order(), cold.Select(x => x.ItemId));
+        var popular = src.Models.Popularity.TopK(Collab.Models.UserHistory.Empty(null, cut), 50).Select(x => x.ItemId).ToHashSet();
+        Assert.Contains(cold, x => popular.Contains(x.ItemId));
+    }
+
+    [Fact]
+    public void The_recommender_refuses_a_ranker_of_another_schema_naming_both()
+    {
+        var events = Events();
+        var other = new FeatureSchema(["bm25", "bm25_title"], 1);
+        var ranker = new Models.WeightedRanker(other, ["bm25"], [1f]);
+        var e = Assert.Throws<Models.RankerSchemaMismatchException>(() => new NextItemRecommender(ranker, SourcesAt(events, T0 + Day), 5));
+        Assert.Contains(other.ToString(), e.Message, StringComparison.Ordinal);
+        Assert.Contains(NextItemRanking.Schema.ToString(), e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void What_the_card_says_of_a_next_item_ranker_round_trips_and_a_bad_value_is_refused_naming_its_key()
+    {
+        var card = new Models.ModelCard();
+        Assert.Equal(NextItemRankerInfo.Defaults, NextItemRankerInfo.Read(card));
+        Assert.Equal(NextItemRankerInfo.Defaults, NextItemRankerInfo.Read(null));
+        new NextItemRankerInfo(20, 0, 1_512_230_400).WriteTo(card);
+        Assert.Equal(new NextItemRankerInfo(20, 0, 1_512_230_400), NextItemRankerInfo.Read(card));
+        card.Options["next_item.tower_epochs"] = "two";
+        var e = Assert.Throws<InvalidDataException>(() => NextItemRankerInfo.Read(card));
+        Assert.Contains("next_item.tower_epochs", e.Message, StringComparison.Ordinal);
+        card.Options["next_item.tower_epochs"] = "0";
+        card.Options["next_item.per_source"] = "0";
+        Assert.Contains("next_item.per_source", Assert.Throws<InvalidDataException>(() => NextItemRankerInfo.Read(card)).Message, StringComparison.Ordinal);
+    }
 }

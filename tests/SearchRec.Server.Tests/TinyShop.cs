@@ -56,7 +56,7 @@ public sealed class TinyShop : IDisposable
 
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
     internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false,
-        SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null)
+        SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null, string? feedRankerPath = null)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -72,6 +72,7 @@ public sealed class TinyShop : IDisposable
             WarmUp = TimeSpan.FromMilliseconds(100), // through the warm-up path, briefly (GenerationWarmUpTests pin what it does)
             FeatureLogger = featureLogger,
             LogAllFeatures = logAllFeatures,
+            FeedRankerPath = feedRankerPath,
         }, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);

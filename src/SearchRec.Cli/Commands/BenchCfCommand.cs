@@ -4,6 +4,8 @@ using SearchRec.Collab;
 using SearchRec.Collab.Events;
 using SearchRec.Collab.Models;
 using SearchRec.Core.Events;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.NextItem;
 using SearchRec.Synthetic;
 
 namespace SearchRec.Cli.Commands;
@@ -74,8 +76,9 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
         var requests = new Option<int>("--requests") { Description = "Requests timed per scorer.", DefaultValueFactory = _ => 2000 };
         var candidates = new Option<int>("--candidates") { Description = "Candidates per request.", DefaultValueFactory = _ => 200 };
         var dump = new Option<string?>("--dump") { Description = "Also write every score and similar-items list to this file, so two builds can be compared for identical results." };
+        var feedRanker = new Option<string?>("--feed-ranker") { Description = "Also time a user's feed from this next-item ranker (train-ranker --events … --cut …) over the benchmark's models: pool, features, behaviour tower, ranker, top 10." };
         var cmd = new Command("cf-latency", "Latency (p50/p95/p99, wall and thread CPU), allocations and GCs of scoring candidates from a user's history, per scorer, and of similar items (behaviour + content + category).");
-        foreach (var o in new Option[] { events, requests, candidates, dump }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { events, requests, candidates, dump, feedRanker }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             int products = 20_000;
@@ -115,6 +118,25 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                         dumpFile.WriteLine($"{name} {r} " + string.Join(' ', scores.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
                 }
                 Report($"score {name,-10}", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
+            }
+            if (pr.GetValue(feedRanker) is { } feedDir)
+            {
+                using var feed = NextItemRecommender.Open(feedDir, models, ItemActivity.Build(list));
+                int g0 = GC.CollectionCount(0);
+                long bytes = 0, pool = 0;
+                for (int r = -200; r < n; r++)
+                {
+                    var evs = byUser[rng.Next(byUser.Length)];
+                    long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    double c0 = ThreadCpu.Milliseconds();
+                    long t0 = Stopwatch.GetTimestamp();
+                    var top = feed.Recommend(new UserHistory(evs[0].UserId, evs), 10);
+                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
+                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; pool += evs.Length; }
+                    if (dumpFile is not null && r >= 0 && r < 200)
+                        dumpFile.WriteLine($"feed {r} " + string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")));
+                }
+                Report($"feed from {feedDir} (top 10 of {feed.PerSource} per source; {(feed.Sources.Tower is null ? "no tower" : "behaviour tower")}; {pool / (double)n:F0} history events per user)", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
             }
             var counted = new CountingRecall(index);
             var similar = new SimilarItems(models, counted);

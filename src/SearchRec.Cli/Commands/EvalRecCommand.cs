@@ -16,13 +16,14 @@ public sealed class EvalRecCommand : ICliCommand
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s), or a service's event store (events.db); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
         var cut = new Option<string>("--cut") { Description = "Cut time: Unix seconds or ISO 8601 (Taobao: 2017-12-03T00:00:00+08:00).", Required = true };
         var users = new Option<string>("--test-users-from") { Description = "File whose lines start with a test user id (split-users output or an events CSV).", Required = true };
-        var model = new Option<string[]>("--model") { Description = $"Model name(s): {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name} (the deep behaviour tower, trained on the pre-cut events), or 'all'.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var model = new Option<string[]>("--model") { Description = $"Model name(s): {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name} (the deep behaviour tower, trained on the pre-cut events), {FusedRecEval.Name} (the next-item ranker given by --ranker), or 'all' (every collaborative model, and {FusedRecEval.Name} when --ranker is given).", Required = true, AllowMultipleArgumentsPerToken = true };
         var ks = new Option<string>("--k") { Description = "Cut-offs, comma-separated.", DefaultValueFactory = _ => "10,20" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line per model." };
         var blend = new Option<string?>("--blend-weights") { Description = "Weights of the blend: repeat,item-item,als,category,popularity (default 1,0.05,0.9,0.01,0.01, chosen on a validation cut of 2017-12-02 over the non-test users)." };
         var report = new Option<string?>("--report") { Description = "Also write an HTML report: each model's metrics with 95% bootstrap intervals over users, paired tests against repeat (or the first model) and a chart per metric." };
+        var ranker = new Option<string?>("--ranker") { Description = $"For --model {FusedRecEval.Name}: a next-item ranker saved by `train-ranker --events … --cut …`; the models it reads are retrained on the pre-cut events." };
         var cmd = new Command("eval-rec", "Evaluate recommendation models: HR@K, Recall@K, NDCG@K and coverage on held-out users after a time cut.");
-        foreach (var o in new Option[] { events, cut, users, model, ks, json, blend, report }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { events, cut, users, model, ranker, ks, json, blend, report }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -30,9 +31,15 @@ public sealed class EvalRecCommand : ICliCommand
                 var kList = pr.GetValue(ks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k > 0 ? k : throw new FormatException($"--k: '{s}' is not a positive whole number.")).ToArray();
                 var names = pr.GetValue(model)!.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
-                if (names.Contains("all")) names = [.. CollabModels.ScorerNames];
-                foreach (var n in names) if (!CollabModels.ScorerNames.Contains(n) && n != DeepRecEval.Name) throw new ArgumentException($"--model: unknown model '{n}'; expected {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name} or all.");
+                var rankerDir = pr.GetValue(ranker);
+                if (names.Contains("all")) names = [.. CollabModels.ScorerNames, .. rankerDir is null ? Array.Empty<string>() : [FusedRecEval.Name]];
+                foreach (var n in names)
+                    if (!CollabModels.ScorerNames.Contains(n) && n != DeepRecEval.Name && n != FusedRecEval.Name)
+                        throw new ArgumentException($"--model: unknown model '{n}'; expected {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name}, {FusedRecEval.Name} or all.");
+                if (names.Contains(FusedRecEval.Name) && rankerDir is null) throw new ArgumentException($"--model {FusedRecEval.Name} needs --ranker DIR (a next-item ranker from `train-ranker --events … --cut …`).");
+                if (rankerDir is not null && !names.Contains(FusedRecEval.Name)) throw new ArgumentException($"--ranker is read only by --model {FusedRecEval.Name} (or all).");
                 long cutTs = EventFiles.ParseTime(pr.GetValue(cut)!);
+                var fused = rankerDir is null ? default : FusedRecEval.Load(rankerDir, cutTs);
                 var usersFile = pr.GetValue(users)!;
                 if (!File.Exists(usersFile)) throw new FileNotFoundException($"--test-users-from: {usersFile}: file not found", usersFile);
                 var testUsers = RecEvaluator.ReadUserIds(usersFile);
@@ -46,7 +53,7 @@ public sealed class EvalRecCommand : ICliCommand
                         $"none of the {testUsers.Count} test users in {usersFile} has an event after the cut {DateTimeOffset.FromUnixTimeSeconds(cutTs):yyyy-MM-dd HH:mm}Z (the events end at {DateTimeOffset.FromUnixTimeSeconds(last):yyyy-MM-dd HH:mm}Z), so there is nothing to evaluate"));
                 }
                 var sw = System.Diagnostics.Stopwatch.StartNew();
-                var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") },
+                var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") && !names.Contains(FusedRecEval.Name) },
                     new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
                 if (pr.GetValue(blend) is string bw)
                 {
@@ -56,9 +63,12 @@ public sealed class EvalRecCommand : ICliCommand
                 }
                 var results = new List<RecEvalResult>();
                 foreach (var name in names)
-                    results.Add(name == DeepRecEval.Name
-                        ? DeepRecEval.Evaluate(split, kList, models.ItemCount, m => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] deep: {m}"))
-                        : RecEvaluator.Evaluate(models, split, name, kList));
+                    results.Add(name switch
+                    {
+                        DeepRecEval.Name => DeepRecEval.Evaluate(split, kList, models.ItemCount, m => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] deep: {m}")),
+                        FusedRecEval.Name => FusedRecEval.Evaluate(split, models, fused.Model, fused.Info, kList, m => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] fused: {m}")),
+                        _ => RecEvaluator.Evaluate(models, split, name, kList),
+                    });
                 var cols = kList.SelectMany(k => new[] { $"hr@{k}", $"recall@{k}", $"ndcg@{k}", $"coverage@{k}" }).ToArray();
                 Console.WriteLine($"{"model",-12} {"users",6} " + string.Join(" ", cols.Select(c => $"{c,11}")));
                 foreach (var r in results)

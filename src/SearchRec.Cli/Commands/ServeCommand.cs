@@ -12,6 +12,7 @@ namespace SearchRec.Cli.Commands;
 internal sealed record ServeSettings(string IndexPath, string CollabPath, string EventsPath, string? RankerPath, string? QueriesPath)
 {
     public string? DeepPath { get; init; }
+    public string? FeedRankerPath { get; init; }
     public SearchRec.Deep.Scoring.ExecutionProvider ExecutionProvider { get; init; }
     public string Urls { get; init; } = "http://127.0.0.1:5080";
     public string? ApiKey { get; init; }
@@ -36,6 +37,7 @@ public sealed class ServeCommand : ICliCommand
         var collab = new Option<string>("--collab") { Description = "Collaborative models folder (from train-cf); a retrain writes here.", Required = true };
         var events = new Option<string>("--events") { Description = "SQLite event store (created if missing); POST /events appends here.", Required = true };
         var ranker = new Option<string?>("--ranker") { Description = "Ranker folder (from train-ranker). Without it: BM25 fused with the collaborative blend." };
+        var feedRanker = new Option<string?>("--feed-ranker") { Description = "Next-item ranker folder (from train-ranker --events … --cut …) that orders each user's recommendations. Without it: the collaborative blend." };
         var deep = new Option<string?>("--deep") { Description = "Deep models folder (from train-deep), needed when the ranker uses deep features." };
         var queries = new Option<string?>("--queries") { Description = "qid<TAB>query file offered as examples on the page." };
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, as ASP.NET does.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
@@ -70,12 +72,13 @@ public sealed class ServeCommand : ICliCommand
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, productCache, featureLog, featureLogMb, featureLogDepth, logFeatures }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, productCache, featureLog, featureLogMb, featureLogDepth, logFeatures }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
             {
                 DeepPath = pr.GetValue(deep),
+                FeedRankerPath = pr.GetValue(feedRanker),
                 ExecutionProvider = pr.GetValue(provider),
                 Urls = pr.GetValue(urls)!,
                 ApiKey = pr.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SEARCHREC_API_KEY"),
@@ -92,6 +95,17 @@ public sealed class ServeCommand : ICliCommand
         });
         return cmd;
     }
+
+    private static string? OptionOf(string loaderProperty) => loaderProperty switch
+    {
+        nameof(ShopLoaderOptions.IndexPath) => "--index",
+        nameof(ShopLoaderOptions.CollabModelsPath) => "--collab",
+        nameof(ShopLoaderOptions.RankerPath) => "--ranker",
+        nameof(ShopLoaderOptions.FeedRankerPath) => "--feed-ranker",
+        nameof(ShopLoaderOptions.DeepModelsPath) => "--deep",
+        nameof(ShopLoaderOptions.QueriesPath) => "--queries",
+        _ => null,
+    };
 
     /// <summary>Starts the service, prints its address and keys, and runs until Ctrl+C. Used by <c>serve</c> and <c>demo</c>.</summary>
     internal static async Task<int> RunAsync(ServeSettings s, CancellationToken ct)
@@ -117,11 +131,16 @@ public sealed class ServeCommand : ICliCommand
             else if (s.LogFeatures == "all") throw new ArgumentException("--log-features all says what the feature log holds: give --feature-log as well.");
             var loaderOptions = new ShopLoaderOptions
             {
-                IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath,
+                IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath, FeedRankerPath = s.FeedRankerPath,
                 DeepRuntime = new SearchRec.Deep.Scoring.DeepScorerOptions { ExecutionProvider = s.ExecutionProvider },
                 QueriesPath = s.QueriesPath, ProductCacheSize = s.ProductCacheSize, FeatureLogDepth = s.FeatureLogDepth,
             };
-            loaderOptions.Validate();
+            try { loaderOptions.Validate(); }
+            catch (ArgumentException e) when (e.ParamName is { } name && OptionOf(name) is { } flag)
+            {
+                // Named as typed: the options object names its own properties.
+                throw new ArgumentException(e.Message.Replace($"ShopLoaderOptions.{name}", flag, StringComparison.Ordinal), e);
+            }
             if (s.FeatureLogPath is not null)
             {
                 loaderOptions.FeatureLogger = featureLogger = new SearchRec.Ranking.Logging.JsonlFeatureLogger(s.FeatureLogPath, (long)s.FeatureLogMegabytes << 20);

@@ -344,6 +344,13 @@ public sealed class TrainRankerCommand : ICliCommand
         _ => kind.ToString().ToLowerInvariant(),
     };
 
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        foreach (var dir in Directory.GetDirectories(from)) CopyFolder(dir, Path.Combine(to, Path.GetFileName(dir)));
+    }
+
     private static int NextItem(string[] eventFiles, long cut, string testUsersFile, NextItemSettings settings, RankerTrainingOptions options, string outDir)
     {
         if (eventFiles.Length == 0) throw new ArgumentException("Next-item mode needs --events.");
@@ -511,13 +518,19 @@ public sealed class TrainRankerCommand : ICliCommand
             card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(NextItemRanking.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
             foreach (var (name, r) in results)
                 card.Metrics[name] = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["hr@20"] = r[2] / users, ["ndcg@20"] = r[4] / users, ["ndcg@10"] = r[1] / users };
+            new NextItemRankerInfo(perSource, settings.TowerEpochs, cut).WriteTo(card);
             RankerStore.Save(combiners["lambdamart"], outDir, card);
+            // The tower the test users were scored with (events before the cut) goes beside the ranker: the feed
+            // (`serve --feed-ranker`) reads it; a ranker without one must not find an older run's.
+            var towerDir = Path.Combine(outDir, NextItemRecommender.TowerFolder);
+            if (Directory.Exists(towerDir)) Directory.Delete(towerDir, recursive: true);
+            if (settings.TowerEpochs > 0) CopyFolder(Path.Combine(tempRoot, "cut"), towerDir);
             var reportPath = Path.Combine(outDir, "next-item-report.html");
             RecReport.Write(reportPath, "SearchRec next-item ranking", [
                 string.Create(CultureInfo.InvariantCulture, $"Events: {string.Join(", ", eventFiles)}; cut {DateTimeOffset.FromUnixTimeSeconds(cut):yyyy-MM-dd HH:mm}Z; {split.Test.Count} test users from {testUsersFile}; truth: every item a test user touches in the {horizon / 3600.0:F1} h after the cut."),
                 string.Create(CultureInfo.InvariantCulture, $"Candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items); {poolTruths / Math.Max(1, allTruths):P1} of the test truths are in the pool. fused-*: combiners trained on {settings.InnerCuts} inner cuts before the cut ({(settings.AverageGrid ? $"the mean of {grid.Length} LambdaMART settings' models" : $"LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}, chosen on the latest inner cut")}). oracle-pool: the pool's truths first, the bound of any re-ranking of this pool."),
             ], runs, bestSingle, metricNames);
-            Log($"saved next-item LambdaMART to {outDir}; report {reportPath}");
+            Log($"saved next-item LambdaMART{(settings.TowerEpochs > 0 ? " and its behaviour tower" : "")} to {outDir}; report {reportPath}; evaluate it with `searchrec eval-rec --model fused --ranker {outDir}`, serve it as the feed with `searchrec serve … --feed-ranker {outDir}`");
             return 0;
         }
         finally

@@ -6,6 +6,7 @@ using SearchRec.Core;
 using SearchRec.Deep.Scoring;
 using SearchRec.Index;
 using SearchRec.Ranking;
+using SearchRec.Ranking.NextItem;
 using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.Models;
@@ -24,6 +25,16 @@ public sealed class ShopLoaderOptions
 
     /// <summary>The ranker folder (from <c>searchrec train-ranker</c>). Default null: BM25 fused with the collaborative blend.</summary>
     public string? RankerPath { get; set; }
+
+    /// <summary>
+    /// A next-item ranker folder (from <c>searchrec train-ranker --events … --cut …</c>) that orders the users'
+    /// recommendations: candidates from the collaborative sources for the user's live history, scored by the ranker.
+    /// Default null: the collaborative blend. Users with no history get popular items either way.
+    /// </summary>
+    public string? FeedRankerPath { get; set; }
+
+    /// <summary>Most recent events of a user that the feed ranker reads. Default 1,000.</summary>
+    public int FeedHistory { get; set; } = 1_000;
 
     /// <summary>The deep models folder (from <c>searchrec train-deep</c>), needed when the ranker uses deep features. Default null.</summary>
     public string? DeepModelsPath { get; set; }
@@ -91,6 +102,9 @@ public sealed class ShopLoaderOptions
             throw new ArgumentException($"ShopLoaderOptions.CollabModelsPath: models folder '{CollabModelsPath}' does not exist (train with `searchrec train-cf`).", nameof(CollabModelsPath));
         if (RankerPath is not null && !Directory.Exists(RankerPath))
             throw new ArgumentException($"ShopLoaderOptions.RankerPath: ranker folder '{RankerPath}' does not exist.", nameof(RankerPath));
+        if (FeedRankerPath is not null && !Directory.Exists(FeedRankerPath))
+            throw new ArgumentException($"ShopLoaderOptions.FeedRankerPath: ranker folder '{FeedRankerPath}' does not exist.", nameof(FeedRankerPath));
+        if (FeedHistory is < 1 or > 1_000_000) throw new ArgumentException($"ShopLoaderOptions.FeedHistory must be in [1, 1000000] (is {FeedHistory}).", nameof(FeedHistory));
         if (DeepModelsPath is not null && !Directory.Exists(DeepModelsPath))
             throw new ArgumentException($"ShopLoaderOptions.DeepModelsPath: folder '{DeepModelsPath}' does not exist.", nameof(DeepModelsPath));
         if (QueriesPath is not null && !File.Exists(QueriesPath))
@@ -229,7 +243,16 @@ public sealed class ShopLoader : IGenerationLoader
             }
             var search = new IndexSearchBackend(memo, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight);
             var similar = new CollabSimilarBackend(new SimilarItems(models, index, _events.Store));
-            var recs = new CollabRecommendationBackend(models, _events.Store);
+            IRecommendationBackend recs;
+            if (_options.FeedRankerPath is { } feedPath)
+            {
+                // Item activity is read from the events stored at load time, as the search ranker's is; a reload or retrain refreshes it.
+                var feed = NextItemRecommender.Open(feedPath, models, ItemActivity.Build(_events.Store.ReadAll()), _options.DeepRuntime);
+                owned.Add(feed);
+                recs = new FeedRecommendationBackend(feed, models, _events.Store, _options.FeedHistory);
+                progress?.Report($"feed: next-item ranker {feedPath} ({feed.PerSource} candidates per source{(feed.Sources.Tower is null ? "" : ", behaviour tower")})");
+            }
+            else recs = new CollabRecommendationBackend(models, _events.Store);
             // Named by the files it was loaded from: replicas serving the same files share Redis entries, and a
             // retrain (new model files) or a new index gets a new name, so no cache entry outlives its generation.
             string id = GenerationId(_options);
@@ -257,7 +280,7 @@ public sealed class ShopLoader : IGenerationLoader
     private static string GenerationId(ShopLoaderOptions o)
     {
         var sb = new System.Text.StringBuilder();
-        foreach (var dir in new[] { o.IndexPath, o.CollabModelsPath, o.RankerPath, o.DeepModelsPath })
+        foreach (var dir in new[] { o.IndexPath, o.CollabModelsPath, o.RankerPath, o.DeepModelsPath, o.FeedRankerPath })
         {
             if (dir is not null) sb.Append(FilesStamp(dir));
         }

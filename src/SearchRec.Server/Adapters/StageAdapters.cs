@@ -7,6 +7,7 @@ using SearchRec.Core;
 using SearchRec.Core.Events;
 using SearchRec.Index;
 using SearchRec.Ranking;
+using SearchRec.Ranking.NextItem;
 
 namespace SearchRec.Server.Adapters;
 
@@ -262,6 +263,23 @@ internal sealed class CollabRecommendationBackend(CollabModels models, IEventSto
         var history = new UserHistory(userId, events.GetHistory(userId, 200), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var (scorer, source) = history.Count > 0 ? (models.Blend, "blend") : (models.Popularity, "popularity");
         var top = scorer.TopK(history, k);
+        var list = new ScoredItem[top.Count];
+        for (int i = 0; i < list.Length; i++)
+            list[i] = new ScoredItem(top[i].ItemId.ToString(CultureInfo.InvariantCulture), top[i].Score, source);
+        return list;
+    }
+}
+
+/// <summary>
+/// The feed from a learned next-item ranker over the user's live history (read from the event store per request, so
+/// the user's latest event counts at once); popular items for a user with no history.
+/// </summary>
+internal sealed class FeedRecommendationBackend(NextItemRecommender feed, CollabModels models, IEventStore events, int historyDepth) : IRecommendationBackend
+{
+    public IReadOnlyList<ScoredItem> Recommend(long userId, int k)
+    {
+        var history = new UserHistory(userId, events.GetHistory(userId, historyDepth), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var (top, source) = history.Count > 0 ? (feed.Recommend(history, k), "fused") : (models.Popularity.TopK(history, k), "popularity");
         var list = new ScoredItem[top.Count];
         for (int i = 0; i < list.Length; i++)
             list[i] = new ScoredItem(top[i].ItemId.ToString(CultureInfo.InvariantCulture), top[i].Score, source);
