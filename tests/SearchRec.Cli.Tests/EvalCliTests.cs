@@ -133,6 +133,49 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Recommend_lists_a_users_feed_in_the_feed_rankers_order_and_explains_each_item()
+    {
+        using var outDir = new TempDir();
+        var users = HalfOfTheUsers(outDir);
+        var ranker = Path.Combine(outDir.Path, "next");
+        var collab = Path.Combine(outDir.Path, "collab");
+        Assert.Equal(0, NextItem(users, ranker, "--no-grid").Code);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", collab).Code);
+        var user = File.ReadLines(users).First().Split(',')[0];
+        string[] args = ["--user", user, "--events", _shop.File("events.csv"), "--collab", collab, "--feed-ranker", ranker, "--at", "1512230400", "--k", "4"];
+
+        var (code, plain, err) = Run(new RecommendCommand(), args);
+        Assert.True(code == 0, err);
+        var items = plain.Split('\n').Where(l => l.EndsWith("fused", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).ToList();
+        Assert.Equal(4, items.Count);
+
+        (code, var explained, err) = Run(new RecommendCommand(), [.. args, "--explain"]);
+        Assert.True(code == 0, err);
+        // The same items in the same order, each followed by its largest contributions, named by feature.
+        Assert.Equal(items, explained.Split('\n').Where(l => l.EndsWith("fused", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
+        Assert.Contains(explained.Split('\n'), l => SearchRec.Ranking.NextItem.NextItemRanking.Schema.Names.Any(f => l.TrimStart().StartsWith(f + " ", StringComparison.Ordinal)));
+
+        // Without the ranker: the blend, as the service answers; a user with no events: popular items.
+        Assert.Contains("blend", Run(new RecommendCommand(), "--user", user, "--events", _shop.File("events.csv"), "--collab", collab).Out, StringComparison.Ordinal);
+        Assert.Contains("popularity", Run(new RecommendCommand(), "--user", "987654321", "--events", _shop.File("events.csv"), "--collab", collab, "--feed-ranker", ranker).Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--k", "0", "--k must be positive")]
+    [InlineData("--explain", null, "--explain explains a ranker's scores: give --feed-ranker")]
+    [InlineData("--feed-ranker", "no-such-folder", "--feed-ranker: no-such-folder: no such folder")]
+    [InlineData("--at", "yesterday", "--at: 'yesterday' is neither Unix seconds nor an ISO 8601 time")]
+    public void Recommend_refuses_bad_options_naming_them(string option, string? value, string message)
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("collab"));
+        string[] args = ["--user", "1", "--events", _shop.File("events.csv"), "--collab", dir.File("collab"), option, .. value is null ? Array.Empty<string>() : [value]];
+        var (code, _, err) = Run(new RecommendCommand(), args);
+        Assert.Equal(2, code);
+        Assert.Contains("recommend: " + message, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_rec_fused_is_refused_without_a_next_item_ranker()
     {
         using var outDir = new TempDir();

@@ -121,6 +121,12 @@ public sealed class NextItemTests
         Assert.Equal([102L, 200L], top.Take(2).Select(x => x.ItemId).ToArray()); // 3 views each: the tie goes by item id
         Assert.Equal(3f, top[0].Score);
         Assert.True(top[2].Score == 0 && top[3].Score == 0 && top[2].ItemId < top[3].ItemId);
+        // Explained: the same items in the same order; all contributions and the unexplained part add up to the score.
+        var explained = recommender.Explain(hist, 4, features: s.Count);
+        Assert.Equal(top.Select(x => x.ItemId), explained.Select(x => x.ItemId));
+        Assert.All(explained, x => Assert.Equal(x.Score, x.Top.Sum(c => c.Contribution) + x.Unexplained, 4));
+        Assert.Equal("user_views", recommender.Explain(hist, 1, features: 1)[0].Top[0].Feature);
+
         // A user with no history gets the pool of the sources that need none (popularity), ranked the same way: all
         // tie at 0 here, so by item id.
         var cold = recommender.Recommend(Collab.Models.UserHistory.Empty(null, cut), 4);

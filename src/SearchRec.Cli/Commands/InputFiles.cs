@@ -63,10 +63,10 @@ internal static class EventFiles
     }
 
     /// <summary>Unix seconds or an ISO 8601 time with offset.</summary>
-    public static long ParseTime(string text)
+    public static long ParseTime(string text, string option = "--cut")
     {
         if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var s)) return s;
         if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return t.ToUnixTimeSeconds();
-        throw new FormatException($"--cut: '{text}' is neither Unix seconds nor an ISO 8601 time (e.g. 2017-12-03T00:00:00+08:00).");
+        throw new FormatException($"{option}: '{text}' is neither Unix seconds nor an ISO 8601 time (e.g. 2017-12-03T00:00:00+08:00).");
     }
 }

@@ -57,6 +57,13 @@ public sealed record NextItemRankerInfo(int PerSource, int TowerEpochs, long? Cu
         : throw new InvalidDataException($"model card: {key} '{s}' is not a whole number.");
 }
 
+/// <summary>One recommended item with the features that moved its score most.</summary>
+/// <param name="ItemId">The item.</param>
+/// <param name="Score">The ranker's score.</param>
+/// <param name="Top">The largest contributions by size, with the feature's value (NaN: unknown for this item).</param>
+/// <param name="Unexplained">The part of the score no feature explains (the model's base).</param>
+public sealed record NextItemExplanation(long ItemId, float Score, IReadOnlyList<FeatureContribution> Top, float Unexplained);
+
 /// <summary>
 /// A user's feed from a learned next-item ranker: candidates pooled from the collaborative sources for the user's
 /// history (<see cref="NextItemRanking.Candidates"/>), scored by the ranker, best first. This is what
@@ -127,19 +134,49 @@ public sealed class NextItemRecommender : IDisposable
     /// </summary>
     public IReadOnlyList<ScoredItem> Recommend(UserHistory history, int k)
     {
+        var (items, _, scores, order) = Rank(history, k);
+        var top = new ScoredItem[order.Length];
+        for (var r = 0; r < top.Length; r++) top[r] = new ScoredItem(items[order[r]], scores[order[r]]);
+        return top;
+    }
+
+    /// <summary>
+    /// As <see cref="Recommend"/>, with each item's <paramref name="features"/> largest feature contributions (by
+    /// size) and the part of its score no feature explains.
+    /// </summary>
+    public IReadOnlyList<NextItemExplanation> Explain(UserHistory history, int k, int features = 5)
+    {
+        Guard.Positive(features);
+        var (items, matrix, scores, order) = Rank(history, k);
+        var schema = NextItemRanking.Schema;
+        var contributions = new float[schema.Count];
+        var result = new NextItemExplanation[order.Length];
+        for (var r = 0; r < order.Length; r++)
+        {
+            var row = order[r];
+            var rest = _model.Explain(matrix, items.Length, row, contributions);
+            var top = Enumerable.Range(0, schema.Count).OrderByDescending(f => MathF.Abs(contributions[f])).ThenBy(f => f).Take(features)
+                .Select(f => new FeatureContribution(schema.Names[f], matrix[row * schema.Count + f], contributions[f])).ToArray();
+            result[r] = new NextItemExplanation(items[row], scores[row], top, rest);
+        }
+        return result;
+    }
+
+    // The pool, its features and scores, and the rows of the best k: highest score first, ties by item id (candidates
+    // come sorted by id), NaN last, the order training's evaluation uses.
+    private (long[] Items, float[] Features, float[] Scores, int[] Top) Rank(UserHistory history, int k)
+    {
         Guard.NotNull(history);
         Guard.Positive(k);
         var (items, features) = NextItemRanking.Candidates(Sources, history, PerSource);
-        if (items.Length == 0) return [];
         var scores = new float[items.Length];
-        _model.Score(features, items.Length, scores);
-        // Best first, ties by item id (candidates come sorted by id), NaN last: the order training's evaluation uses.
+        if (items.Length > 0) _model.Score(features, items.Length, scores);
         var order = new (float Key, int Index)[items.Length];
         for (var i = 0; i < order.Length; i++) order[i] = (float.IsNaN(scores[i]) ? float.PositiveInfinity : -scores[i], i);
         Array.Sort(order, static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Index.CompareTo(b.Index));
-        var top = new ScoredItem[Math.Min(k, items.Length)];
-        for (var r = 0; r < top.Length; r++) top[r] = new ScoredItem(items[order[r].Index], scores[order[r].Index]);
-        return top;
+        var top = new int[Math.Min(k, items.Length)];
+        for (var r = 0; r < top.Length; r++) top[r] = order[r].Index;
+        return (items, features, scores, top);
     }
 
     /// <summary>Closes the behaviour tower <see cref="Open"/> opened.</summary>
