@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs SearchRec's whole test suite. Installs what the tests use from outside .NET when it can
-# (as root on Debian: redis-server, chromium, python3-onnx; playwright-core from npm), then `dotnet test`.
+# (as root on Debian: redis-server, chromium, python3-onnx, python3-jieba; playwright-core from npm), then `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +10,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # Chinese glyphs for the page screenshots the browser test keeps.
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
+# The analyzer's agreement test cuts titles with Python jieba.
+/usr/bin/python3 -c 'import jieba' >/dev/null 2>&1 || need+=(python3-jieba)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${need[*]}"
