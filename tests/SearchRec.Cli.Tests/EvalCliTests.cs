@@ -735,6 +735,26 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Search_and_eval_given_a_next_item_ranker_say_what_it_is_and_where_it_goes()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("feed");
+        var schema = SearchRec.Ranking.NextItem.NextItemRanking.Schema;
+        var ones = Enumerable.Repeat(1f, schema.Count).ToArray();
+        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.LinearRanker(schema, new float[schema.Count], ones, ones, 0), ranker);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+
+        var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "连衣裙");
+        Assert.Equal(2, code);
+        Assert.Contains("is a next-item ranker", stderr, StringComparison.Ordinal);
+        Assert.Contains("--feed-ranker", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run(new EvalCommand(), "--index", dir.File("index"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"), "--ranker", "fused", "--models", ranker);
+        Assert.Equal(2, code);
+        Assert.Contains("is a next-item ranker", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Search_names_a_bad_k_or_window_option()
     {
         using var dir = new TempDir();

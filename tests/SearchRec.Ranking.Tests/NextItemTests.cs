@@ -163,4 +163,13 @@ public sealed class NextItemTests
         card.Options["next_item.per_source"] = "0";
         Assert.Contains("next_item.per_source", Assert.Throws<InvalidDataException>(() => NextItemRankerInfo.Read(card)).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_next_item_schema_is_refused_as_a_search_ranker_saying_what_it_is()
+    {
+        var e = Assert.Throws<Models.RankerSchemaMismatchException>(() => StandardFeatures.ForSchema(NextItemRanking.Schema, new FeatureSources()));
+        Assert.Contains("next-item ranker", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--feed-ranker", e.Message, StringComparison.Ordinal);
+        Assert.False(NextItemRanking.IsNextItemSchema(StandardFeatures.ForSearch().Schema));
+    }
 }

@@ -104,7 +104,7 @@ public sealed class EvalCommand : ICliCommand
         {
             return Run(a, err, ct);
         }
-        catch (Exception e) when (e is JudgmentFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is JudgmentFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or SearchRec.Ranking.Models.RankerSchemaMismatchException)
         {
             Console.Error.WriteLine($"eval: {CliErrors.Message(e)}");
             return 2;

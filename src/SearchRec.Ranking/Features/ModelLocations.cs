@@ -34,6 +34,7 @@ public static class ModelLocations
         DeepScorerOptions? options = null)
     {
         Guard.NotNull(schema);
+        RefuseNextItem(schema, rankerDir);
         TowerSet? towers = null;
         IDenseScorer? text = null;
         try
@@ -92,6 +93,7 @@ public static class ModelLocations
         Guard.NotNull(dir);
         Guard.NotNull(schema);
         Guard.NotNull(products);
+        RefuseNextItem(schema, dir);
         CollabModels? collab = null;
         if (schema.IndexOf("cf_item_item") >= 0)
         {
@@ -122,6 +124,14 @@ public static class ModelLocations
             }
         }
         return sources;
+    }
+
+    // A next-item ranker reads none of the search features: say what it is, not which search source is missing.
+    internal static void RefuseNextItem(FeatureSchema schema, string? rankerDir)
+    {
+        if (NextItem.NextItemRanking.IsNextItemSchema(schema))
+            throw new RankerSchemaMismatchException(
+                $"The ranker{(rankerDir is null ? "" : " in " + rankerDir)} is a next-item ranker (feature schema {schema}): it orders a user's recommendations, not search results. Serve it with `searchrec serve … --feed-ranker`, evaluate it with `searchrec eval-rec --model fused --ranker`, or look at one user's feed with `searchrec recommend`.");
     }
 
     // The nearest folder holding either marker (dir, then dir/sub, then dir/../sub).

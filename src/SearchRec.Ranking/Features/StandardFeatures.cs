@@ -69,6 +69,7 @@ public static class StandardFeatures
     {
         Guard.NotNull(schema);
         Guard.NotNull(sources);
+        ModelLocations.RefuseNextItem(schema, null);
         var groups = new List<IFeatureGroup> { new RecallFeatures(), new TextFeatures() };
         // Rankers saved before the list, head, idf and prior groups existed read none of them; they still load.
         if (schema.IndexOf("list_cov_gap") >= 0) groups.Add(new ListFeatures());

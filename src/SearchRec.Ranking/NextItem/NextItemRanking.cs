@@ -43,6 +43,16 @@ public static class NextItemRanking
         "days_touched", "sessions_touched",
     ], 3);
 
+    /// <summary>
+    /// True for a next-item schema of any version (it reads what a user did with a candidate, by source rank), so
+    /// that a search command given a next-item ranker can say what it is instead of which search features are missing.
+    /// </summary>
+    public static bool IsNextItemSchema(FeatureSchema schema)
+    {
+        Guard.NotNull(schema);
+        return schema.IndexOf("rank_repeat") >= 0 && schema.IndexOf("user_views") >= 0;
+    }
+
     private const long SessionGap = 30 * 60;
 
     /// <summary>
