@@ -22,7 +22,7 @@ public sealed class RecommendCommand : ICliCommand
         var feedRanker = new Option<string?>("--feed-ranker") { Description = "Next-item ranker folder (from train-ranker --events … --cut …). Without it: the collaborative blend, as the service answers without one." };
         var at = new Option<string?>("--at") { Description = "Read the history (and item activity) as of this time: Unix seconds or ISO 8601. Default: just after the last event." };
         var k = new Option<int>("--k") { Description = "How many items.", DefaultValueFactory = _ => 10 };
-        var explain = new Option<bool>("--explain") { Description = "With --feed-ranker: each item's largest feature contributions." };
+        var explain = new Option<bool>("--explain") { Description = "With --feed-ranker: each item's largest feature contributions (FastTree's: the score minus what the other branch at each split would give; the remainder makes the parts add up)." };
         var cmd = new Command("recommend", "One user's recommendations: a next-item ranker's order of the collaborative candidates, or the blend, with explanations.");
         foreach (var o in new Option[] { user, events, collab, feedRanker, at, k, explain }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
@@ -68,7 +68,8 @@ public sealed class RecommendCommand : ICliCommand
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rank++,3}  {x.ItemId,12}  {x.Score,9:F4}  fused"));
                     foreach (var c in x.Top)
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {c.Feature,-24} {c.Value,10:G4}  {c.Contribution,+9:+0.0000;-0.0000}"));
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {"(base and the rest)",-24} {"",10}  {x.Score - x.Top.Sum(c => c.Contribution),+9:+0.0000;-0.0000}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {"(the other features)",-24} {"",10}  {x.Score - x.Unexplained - x.Top.Sum(c => c.Contribution),+9:+0.0000;-0.0000}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {"(remainder)",-24} {"",10}  {x.Unexplained,+9:+0.0000;-0.0000}"));
                 }
                 return 0;
             }
