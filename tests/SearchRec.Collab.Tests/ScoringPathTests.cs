@@ -39,6 +39,24 @@ public class ScoringPathTests
     }
 
     [Fact]
+    public void Als_top_lists_asked_again_of_one_history_match_a_fresh_computation_at_every_length()
+    {
+        var events = LongHistory(13, 80, 7);
+        var shared = new UserHistory(13, events);
+        int third = Models.ItemCount / 3;
+        Assert.True(third >= 5, $"the fixture has {Models.ItemCount} items");
+        var first = Models.Als.TopK(shared, third);
+        Assert.Equal(third, first.Count);
+        // Shorter, equal and longer lists from the same history (the kept list serves the first two), the blend that
+        // asks for one inside, and one without history items: each as a history seen for the first time gives it.
+        foreach (var k in new[] { 2, third, 2 * third })
+            Assert.Equal(Models.Als.TopK(new UserHistory(13, events), k), Models.Als.TopK(shared, k));
+        Assert.Equal(Models.Blend.TopK(new UserHistory(13, events), 20), Models.Blend.TopK(shared, 20));
+        Assert.Equal(Models.Als.TopK(new UserHistory(13, events), 10, excludeHistory: true), Models.Als.TopK(shared, 10, excludeHistory: true));
+        Assert.Equal(first, Models.Als.TopK(shared, third));
+    }
+
+    [Fact]
     public void Category_score_follows_the_users_share_of_decayed_weight_in_that_category()
     {
         // two equal-age views in category 1 and one in category 2: category-1 items score higher at equal popularity

@@ -28,11 +28,30 @@ internal sealed class Profile
     private volatile bool _iiMaxDone, _alsDone;
     private float _iiMax;
     private float[]? _als;
+    private ScoredItem[]? _alsTop;                   // the ALS top list with history items, for the largest k asked
+    private int _alsTopK;
     private CollabModels _m = null!;
     [ThreadStatic] private static float[]? t_acc;    // dense per-thread scratch: Score allocates nothing per item
     [ThreadStatic] private static int[]? t_touched;
     [ThreadStatic] private static Scratch? t_scratch;
     [ThreadStatic] private static float[]? t_solve;
+
+    /// <summary>
+    /// The ALS top <paramref name="k"/> (history items included) when a list for at least k was kept: the blend's
+    /// top k asks for it again, and at a million items each scan reads ~200 MB of factors.
+    /// </summary>
+    public IReadOnlyList<ScoredItem>? AlsTop(int k)
+    {
+        lock (_lazyLock)
+            return _alsTop is null || _alsTopK < k ? null : _alsTop.Length <= k ? _alsTop : _alsTop[..k];
+    }
+
+    /// <summary>Keeps the ALS top list computed for <paramref name="k"/>.</summary>
+    public void KeepAlsTop(int k, ScoredItem[] top)
+    {
+        lock (_lazyLock)
+            if (_alsTop is null || k > _alsTopK) (_alsTop, _alsTopK) = (top, k);
+    }
 
     /// <summary>Number of distinct history items.</summary>
     public int RepeatCount => RepeatItems.Length;
@@ -323,7 +342,7 @@ internal abstract class ScorerBase(CollabModels m) : IRecScorer
     }
 
     /// <summary>Keeps the best k of (index, score) candidates, skipping history items when asked.</summary>
-    protected IReadOnlyList<ScoredItem> Select(IEnumerable<(long Item, float Score)> candidates, int k, Profile? exclude)
+    protected ScoredItem[] Select(IEnumerable<(long Item, float Score)> candidates, int k, Profile? exclude)
     {
         var heap = new PriorityQueue<long, (float, long)>(k + 1, Comparer<(float S, long I)>.Create((a, b) =>
             a.S != b.S ? a.S.CompareTo(b.S) : b.I.CompareTo(a.I)));
@@ -426,6 +445,7 @@ internal sealed class AlsScorer(CollabModels m) : ScorerBase(m)
         CheckK(history, k);
         var p = Profile.Of(M, history);
         if (p.Als is null) return [];
+        if (!excludeHistory && p.AlsTop(k) is { } kept) return kept;
         int f = M.Factors, n = M.ItemIds.Length;
         // pooled: a catalog-sized array per request would land on the large-object heap
         var all = System.Buffers.ArrayPool<float>.Shared.Rent(n);
@@ -433,7 +453,9 @@ internal sealed class AlsScorer(CollabModels m) : ScorerBase(m)
         {
             var x = p.Als;
             for (int i = 0; i < n; i++) all[i] = TensorPrimitives.Dot(x, M.ItemFactors.AsSpan(i * f, f));
-            return Select(Enumerable.Range(0, n).Select(i => (M.ItemIds[i], all[i])), k, excludeHistory ? p : null);
+            var top = Select(Enumerable.Range(0, n).Select(i => (M.ItemIds[i], all[i])), k, excludeHistory ? p : null);
+            if (!excludeHistory) p.KeepAlsTop(k, top);
+            return top;
         }
         finally { System.Buffers.ArrayPool<float>.Shared.Return(all); }
     }
