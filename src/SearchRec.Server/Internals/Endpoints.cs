@@ -38,7 +38,7 @@ internal static class Endpoints
             .WithName("similar").WithSummary("Items similar to this one (the widget), with the source of each.")
             .Produces<ItemsResponse>().Produces<ApiError>(400).Produces<ApiError>(404);
         app.MapGet("/users/{id}/recommendations", RecommendAsync)
-            .WithName("recommendations").WithSummary("A home-page feed for a user from the collaborative sources.")
+            .WithName("recommendations").WithSummary("A home-page feed for a user from the collaborative sources: the blend, or their pool ordered by the next-item ranker (serve --feed-ranker); popular items for a user with no history.")
             .Produces<ItemsResponse>().Produces<ApiError>(400);
         app.MapPost("/events", EventsAsync)
             .WithName("events").WithSummary("Store one event or a batch durably, then apply it to the user's history. Needs X-Api-Key.")
