@@ -449,6 +449,7 @@ internal sealed class ServeStep : IDemoStep
         context.Console.MarkupLineInterpolated($"  API: {url}/openapi/v1.json · metrics {url}/metrics · admin key (X-Api-Key): [yellow]{_apiKey}[/]");
         context.Console.MarkupLineInterpolated($"  load test: searchrec bench http --url {url} --api-key {_apiKey}");
         context.Console.MarkupLineInterpolated($"  feature log: {_featureLogPath}; after some searches and purchases on the page, learn from them: searchrec train-ranker --feature-log {_featureLogPath} --labels-from-events {_store!.Path} --models DIR");
+        context.Console.MarkupLineInterpolated($"  one user's feed from the command line: searchrec recommend --user 1 --events {_store!.Path} --collab {Path.GetFullPath((string)context.Items[DemoPaths.Collab])}");
         context.Console.MarkupLine("  Ctrl+C stops the service.");
         try { _app.WaitForShutdownAsync(_ct).GetAwaiter().GetResult(); }
         catch (OperationCanceledException) { }
