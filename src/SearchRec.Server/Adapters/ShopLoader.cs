@@ -249,7 +249,7 @@ public sealed class ShopLoader : IGenerationLoader
                 // Item activity is read from the events stored at load time, as the search ranker's is; a reload or retrain refreshes it.
                 var feed = NextItemRecommender.Open(feedPath, models, ItemActivity.Build(_events.Store.ReadAll()), _options.DeepRuntime);
                 owned.Add(feed);
-                recs = new FeedRecommendationBackend(feed, models, _events.Store, _options.FeedHistory);
+                recs = new CollabRecommendationBackend(models, _events.Store, feed, _options.FeedHistory);
                 progress?.Report($"feed: next-item ranker {feedPath} ({feed.PerSource} candidates per source{(feed.Sources.Tower is null ? "" : ", behaviour tower")})");
             }
             else recs = new CollabRecommendationBackend(models, _events.Store);

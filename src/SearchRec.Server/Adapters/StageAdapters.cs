@@ -255,31 +255,19 @@ internal sealed class CollabSimilarBackend(SimilarItems similar) : ISimilarBacke
     }
 }
 
-/// <summary>The home-page feed: the <c>blend</c> scorer over the user's history; popular items for a cold user.</summary>
-internal sealed class CollabRecommendationBackend(CollabModels models, IEventStore events) : IRecommendationBackend
-{
-    public IReadOnlyList<ScoredItem> Recommend(long userId, int k)
-    {
-        var history = new UserHistory(userId, events.GetHistory(userId, 200), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        var (scorer, source) = history.Count > 0 ? (models.Blend, "blend") : (models.Popularity, "popularity");
-        var top = scorer.TopK(history, k);
-        var list = new ScoredItem[top.Count];
-        for (int i = 0; i < list.Length; i++)
-            list[i] = new ScoredItem(top[i].ItemId.ToString(CultureInfo.InvariantCulture), top[i].Score, source);
-        return list;
-    }
-}
-
 /// <summary>
-/// The feed from a learned next-item ranker over the user's live history (read from the event store per request, so
-/// the user's latest event counts at once); popular items for a user with no history.
+/// The home-page feed over the user's live history (read from the event store per request, so the user's latest event
+/// counts at once): the <c>blend</c> scorer, or with a next-item ranker its order of the collaborative pool
+/// (<c>fused</c>); popular items for a user with no history either way.
 /// </summary>
-internal sealed class FeedRecommendationBackend(NextItemRecommender feed, CollabModels models, IEventStore events, int historyDepth) : IRecommendationBackend
+internal sealed class CollabRecommendationBackend(CollabModels models, IEventStore events, NextItemRecommender? feed = null, int historyDepth = 200) : IRecommendationBackend
 {
     public IReadOnlyList<ScoredItem> Recommend(long userId, int k)
     {
         var history = new UserHistory(userId, events.GetHistory(userId, historyDepth), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        var (top, source) = history.Count > 0 ? (feed.Recommend(history, k), "fused") : (models.Popularity.TopK(history, k), "popularity");
+        var (top, source) = history.Count == 0 ? (models.Popularity.TopK(history, k), "popularity")
+            : feed is null ? (models.Blend.TopK(history, k), "blend")
+            : (feed.Recommend(history, k), "fused");
         var list = new ScoredItem[top.Count];
         for (int i = 0; i < list.Length; i++)
             list[i] = new ScoredItem(top[i].ItemId.ToString(CultureInfo.InvariantCulture), top[i].Score, source);
