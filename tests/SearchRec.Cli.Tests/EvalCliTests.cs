@@ -769,6 +769,31 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains("search: --window must be between 1 and 10,000 (was 20000)", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Search_says_when_the_ranker_was_trained_on_another_window_than_it_re_ranks()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("ranker");
+        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), ranker);
+        var card = new SearchRec.Ranking.Models.ModelCard { Kind = "weighted" };
+        card.Data["window"] = "50";
+        card.Save(ranker);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+
+        var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "连衣裙");
+        Assert.Equal(0, code);
+        Assert.Contains("note: the ranker was trained on a recall window of 50 and re-ranks 200 here (--window 50 matches it)", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--window", "50", "连衣裙");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("note: the ranker was trained", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run(new EvalCommand(), "--index", dir.File("index"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "bm25,fused", "--models", ranker, "--window", "100", "--run-out", dir.File("runs"), "--report", dir.File("report.html"));
+        Assert.Equal(0, code);
+        Assert.Contains("note: the ranker was trained on a recall window of 50 and re-ranks 100 here", stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--folds", "1", "--folds must be 0 (no cross-validation) or at least 2 (was 1)")]
     [InlineData("--trees", "0", "--trees must be at least 1 (was 0)")]
@@ -1080,6 +1105,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     [Theory]
     [InlineData("--retrain-every", "0", "--retrain-every must be at least 1 second (was 0)")]
     [InlineData("--feature-log-depth", "0", "--feature-log-depth must be between 1 and 10,000 (was 0)")]
+    [InlineData("--window", "0", "--window must be between 1 and 10,000 (was 0)")]
     [InlineData("--urls", "notaurl", "--urls: 'notaurl' is not an http(s) address")]
     [InlineData("--feed-ranker", "no-such-folder", "--feed-ranker: ranker folder 'no-such-folder' does not exist")]
     [InlineData("--ranker", "no-such-folder", "--ranker: ranker folder 'no-such-folder' does not exist")]

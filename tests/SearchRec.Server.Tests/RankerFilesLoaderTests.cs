@@ -65,6 +65,25 @@ public sealed class RankerFilesLoaderTests(TinyShop shop) : IClassFixture<TinySh
     }
 
     [Fact]
+    public async Task The_loader_recalls_and_re_ranks_only_its_window()
+    {
+        using var store = new SqliteEventStore(_dir.File("events.db"));
+        var query = new SearchQuery(shop.Queries[0], null, null, null, null);
+        var loader = new ShopLoader(new ShopLoaderOptions
+        {
+            IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath, RankerPath = shop.RankerPath, RecallWindow = 3,
+        }, new EventStoreLog(store));
+        using var generation = await loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+        using var wide = await Loader(shop.RankerPath, store).LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+        Assert.True(wide.Search.Recall(query).Count > 3, "the query recalls more than the window, or the test proves nothing");
+
+        var recalled = generation.Search.Recall(query);
+        var ranked = generation.Search.Rank(query, recalled, null, 10, explain: false);
+        Assert.Equal(3, recalled.Count);
+        Assert.Equal(3, ranked.Hits.Count);
+    }
+
+    [Fact]
     public async Task A_ranker_whose_prior_file_is_missing_is_refused_naming_the_file()
     {
         var ranker = SaveRanker();

@@ -140,6 +140,8 @@ public sealed class EvalCommand : ICliCommand
         var registry = EvalRankerRegistry.Default;
         registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
         registry.Resolve(a.Ranker); // unknown names are refused before any file is read
+        if (a.Models is not null && a.Ranker.Split(',', StringSplitOptions.TrimEntries) is var named && (named.Contains("fused") || named.Contains("all"))
+            && RankerNotes.Window(a.Models, a.Window) is { } note) err.WriteLine(note);
 
         IReadOnlyList<EvalQuery> queryList;
         Qrels judgments;

@@ -41,6 +41,7 @@ public sealed class SearchCommand : ICliCommand
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
                 var dir = pr.GetValue(models)!;
                 var saved = RankerStore.Read(ModelLocations.Ranker(dir) ?? dir);
+                if (RankerNotes.Window(dir, pr.GetValue(window)) is { } note) Console.Error.WriteLine(note);
                 var sources = ModelLocations.LoadSources(dir, saved, idx.GetProduct);
                 var all = pr.GetValue(events) is { Length: > 0 } files ? UserHistories.ReadCsv(files) : null;
                 var histories = all is null ? null : new UserHistories(all);

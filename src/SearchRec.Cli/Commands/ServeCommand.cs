@@ -23,6 +23,7 @@ internal sealed record ServeSettings(string IndexPath, string CollabPath, string
     public string? FeatureLogPath { get; init; }
     public int FeatureLogMegabytes { get; init; } = 64;
     public int FeatureLogDepth { get; init; } = new ShopLoaderOptions().FeatureLogDepth;
+    public int RecallWindow { get; init; } = new ShopLoaderOptions().RecallWindow;
     public string LogFeatures { get; init; } = "ranker";
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 }
@@ -45,6 +46,11 @@ public sealed class ServeCommand : ICliCommand
         var eventsKey = new Option<string?>("--events-key") { Description = "Events-only key handed to the web page. Default: a random key." };
         var redis = new Option<string?>("--redis") { Description = "Redis connection string for the second cache level (e.g. 127.0.0.1:6379)." };
         var retrain = new Option<int?>("--retrain-every") { Description = "Retrain the collaborative models from the event store every N seconds." };
+        var window = new Option<int>("--window")
+        {
+            Description = "Candidates recalled per query and re-ranked (the rescore window). A ranker's model card says which window it was trained on.",
+            DefaultValueFactory = _ => new ShopLoaderOptions().RecallWindow,
+        };
         var productCache = new Option<int>("--product-cache")
         {
             Description = "Products held in memory; a catalog of at most this many is read in at start and at each reload, before it serves.",
@@ -72,7 +78,7 @@ public sealed class ServeCommand : ICliCommand
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, productCache, featureLog, featureLogMb, featureLogDepth, logFeatures }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, window, productCache, featureLog, featureLogMb, featureLogDepth, logFeatures }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
@@ -86,6 +92,7 @@ public sealed class ServeCommand : ICliCommand
                 Redis = pr.GetValue(redis),
                 RetrainSeconds = pr.GetValue(retrain),
                 ProductCacheSize = pr.GetValue(productCache),
+                RecallWindow = pr.GetValue(window),
                 FeatureLogPath = pr.GetValue(featureLog),
                 FeatureLogMegabytes = pr.GetValue(featureLogMb),
                 FeatureLogDepth = pr.GetValue(featureLogDepth),
@@ -104,6 +111,7 @@ public sealed class ServeCommand : ICliCommand
         nameof(ShopLoaderOptions.FeedRankerPath) => "--feed-ranker",
         nameof(ShopLoaderOptions.DeepModelsPath) => "--deep",
         nameof(ShopLoaderOptions.QueriesPath) => "--queries",
+        nameof(ShopLoaderOptions.RecallWindow) => "--window",
         _ => null,
     };
 
@@ -119,6 +127,7 @@ public sealed class ServeCommand : ICliCommand
             // Named as typed; the options objects check the same again under their own names.
             if (s.RetrainSeconds is < 1) throw new ArgumentException($"--retrain-every must be at least 1 second (was {s.RetrainSeconds}).");
             if (s.FeatureLogDepth is < 1 or > 10_000) throw new ArgumentException($"--feature-log-depth must be between 1 and 10,000 (was {s.FeatureLogDepth}).");
+            if (s.RecallWindow is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {s.RecallWindow}).");
             if (s.ProductCacheSize is < 1 or > 20_000_000) throw new ArgumentException($"--product-cache must be between 1 and 20,000,000 (was {s.ProductCacheSize}).");
             foreach (var address in s.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (!Uri.TryCreate(address, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
@@ -133,7 +142,7 @@ public sealed class ServeCommand : ICliCommand
             {
                 IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath, FeedRankerPath = s.FeedRankerPath,
                 DeepRuntime = new SearchRec.Deep.Scoring.DeepScorerOptions { ExecutionProvider = s.ExecutionProvider },
-                QueriesPath = s.QueriesPath, ProductCacheSize = s.ProductCacheSize, FeatureLogDepth = s.FeatureLogDepth,
+                QueriesPath = s.QueriesPath, ProductCacheSize = s.ProductCacheSize, FeatureLogDepth = s.FeatureLogDepth, RecallWindow = s.RecallWindow,
             };
             try { loaderOptions.Validate(); }
             catch (ArgumentException e) when (e.ParamName is { } name && OptionOf(name) is { } flag)
@@ -154,6 +163,7 @@ public sealed class ServeCommand : ICliCommand
                 RetrainInterval = s.RetrainSeconds is { } sec ? TimeSpan.FromSeconds(sec) : null,
             };
             Console.Error.WriteLine($"serve: loading index {s.IndexPath} and models {s.CollabPath} ({log.Count:N0} events in {s.EventsPath})");
+            if (s.RankerPath is not null && RankerNotes.Window(s.RankerPath, s.RecallWindow) is { } note) Console.Error.WriteLine($"serve: {note}");
             var app = await SearchRecServer.BuildAsync(options, new ShopLoader(loaderOptions, log), log, s.LogLevel, ct,
                 new SyncProgress<string>(m => Console.Error.WriteLine($"serve: {m}")));
             await app.StartAsync(ct);

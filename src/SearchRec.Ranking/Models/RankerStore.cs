@@ -316,6 +316,10 @@ public sealed class ModelCard
         }
     }
 
+    /// <summary>The recall window the ranker was trained on (the card's <c>window</c>), or null when it records none.</summary>
+    public int? TrainingWindow() =>
+        Data.TryGetValue("window", out var w) && int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null;
+
     /// <summary>
     /// The card's importance in the order of <paramref name="names"/> (0 for a name the card does not list), or null
     /// when the card lists none of them.
