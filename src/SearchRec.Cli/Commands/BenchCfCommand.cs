@@ -77,11 +77,16 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
         var candidates = new Option<int>("--candidates") { Description = "Candidates per request.", DefaultValueFactory = _ => 200 };
         var dump = new Option<string?>("--dump") { Description = "Also write every score and similar-items list to this file, so two builds can be compared for identical results." };
         var feedRanker = new Option<string?>("--feed-ranker") { Description = "Also time a user's feed from this next-item ranker (train-ranker --events … --cut …) over the benchmark's models: pool, features, behaviour tower, ranker, top 10." };
+        var productsOption = new Option<int>("--products") { Description = "Products in the synthetic shop (the top-k lists scan every item with factors).", DefaultValueFactory = _ => 20_000 };
+        var topK = new Option<int>("--top-k") { Description = "Length of the timed top-k lists (the feed's sources ask for 50).", DefaultValueFactory = _ => 50 };
         var cmd = new Command("cf-latency", "Latency (p50/p95/p99, wall and thread CPU), allocations and GCs of scoring candidates from a user's history, per scorer, and of similar items (behaviour + content + category).");
-        foreach (var o in new Option[] { events, requests, candidates, dump, feedRanker }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { events, requests, candidates, dump, feedRanker, productsOption, topK }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            int products = 20_000;
+            int products = pr.GetValue(productsOption), listK = pr.GetValue(topK);
+            string? bad = products < 100 ? $"--products must be at least 100 (was {products})."
+                : listK is < 1 or > 10_000 ? $"--top-k must be between 1 and 10,000 (was {listK})." : null;
+            if (bad is not null) { Console.Error.WriteLine($"bench cf-latency: {bad}"); return 2; }
             var (shop, list) = BenchData.Shop(pr.GetValue(events), products);
             var models = CollabModels.Train(list, new CollabOptions { AlsIterations = 5 });
             using var index = SearchRec.Index.ProductIndex.Build(shop.Products(), new SearchRec.Index.IndexOptions());
@@ -118,6 +123,27 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                         dumpFile.WriteLine($"{name} {r} " + string.Join(' ', scores.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
                 }
                 Report($"score {name,-10}", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
+            }
+            foreach (var name in CollabModels.ScorerNames)
+            {
+                // a fresh history per request, so nothing kept on an earlier one's profile is reused
+                var scorer = models.Scorer(name);
+                int g0 = GC.CollectionCount(0);
+                long bytes = 0;
+                for (int r = -200; r < n; r++)
+                {
+                    var evs = byUser[rng.Next(byUser.Length)];
+                    var src = evs.Length > 200 ? evs[^200..] : evs;
+                    long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    double c0 = ThreadCpu.Milliseconds();
+                    long t0 = Stopwatch.GetTimestamp();
+                    var top = scorer.TopK(new UserHistory(evs[0].UserId, src), listK);
+                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
+                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; }
+                    if (dumpFile is not null && r >= 0 && r < 200)
+                        dumpFile.WriteLine($"top {name} {r} " + string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")));
+                }
+                Report($"top {listK} {name,-10}", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
             }
             if (pr.GetValue(feedRanker) is { } feedDir)
             {
