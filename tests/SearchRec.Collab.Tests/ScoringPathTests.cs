@@ -57,6 +57,36 @@ public class ScoringPathTests
     }
 
     [Fact]
+    public void Als_top_lists_are_the_best_items_over_every_item_although_the_scan_stops_early()
+    {
+        // 2,000 items with skewed popularity, so factor norms spread and the norm-ordered scan has something to skip
+        var rng = new Random(11);
+        var events = new List<UserEvent>();
+        for (long u = 1; u <= 300; u++)
+            for (int j = 0; j < 20; j++)
+            {
+                long item = 1 + (long)(2000 * Math.Pow(rng.NextDouble(), 3));
+                events.Add(new UserEvent(u, item, 1 + item % 20, (Behavior)rng.Next(4), Fixture.T0 + u * 100 + j));
+            }
+        var models = CollabModels.Train(events, new CollabOptions { Factors = 16, AlsIterations = 5, Threads = 2 });
+        var all = events.Select(e => e.ItemId).Distinct().ToArray();
+        var scores = new float[all.Length];
+        foreach (var user in new long[] { 3, 77, 150, 299 })
+        {
+            var history = events.Where(e => e.UserId == user).ToList();
+            models.Als.Score(new UserHistory(user, history), all, scores);
+            var ranked = all.Select((item, j) => (item, s: scores[j])).OrderByDescending(x => x.s).ThenBy(x => x.item).ToArray();
+            var own = history.Select(e => e.ItemId).ToHashSet();
+            foreach (var k in new[] { 1, 10, 50, all.Length })
+            {
+                Assert.Equal(ranked.Take(k).Select(x => new ScoredItem(x.item, x.s)), models.Als.TopK(new UserHistory(user, history), k));
+                Assert.Equal(ranked.Where(x => !own.Contains(x.item)).Take(k).Select(x => new ScoredItem(x.item, x.s)),
+                    models.Als.TopK(new UserHistory(user, history), k, excludeHistory: true));
+            }
+        }
+    }
+
+    [Fact]
     public void Category_score_follows_the_users_share_of_decayed_weight_in_that_category()
     {
         // two equal-age views in category 1 and one in category 2: category-1 items score higher at equal popularity

@@ -29,7 +29,7 @@ public sealed partial class CollabModels
     internal int[] NbrItem = [];
     internal float[] NbrSim = [];
     internal int Factors;
-    internal float[] ItemFactors = [];
+    internal ItemFactorTable ItemFactors = ItemFactorTable.Empty;
     internal float[] Gram = [];
     internal readonly ConcurrentDictionary<long, float> LivePop = new();
     internal readonly ConcurrentDictionary<long, long> LiveCategory = new();

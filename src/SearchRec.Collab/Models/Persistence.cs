@@ -58,7 +58,7 @@ public sealed partial class CollabModels
             Write(w, NbrItem);
             Write(w, NbrSim);
             w.Write(Factors);
-            Write(w, ItemFactors);
+            Write(w, ItemFactors.ToIndexOrder());
             Write(w, Gram);
         }
         File.Move(tmp, Path.Combine(dir, DataFile), overwrite: true);
@@ -87,7 +87,10 @@ public sealed partial class CollabModels
             m.NbrItem = ReadInts(r);
             m.NbrSim = ReadFloats(r);
             m.Factors = r.ReadInt32();
-            m.ItemFactors = ReadFloats(r);
+            var factors = ReadFloats(r);
+            if (m.Factors < 0 || (m.Factors == 0 ? factors.Length != 0 : factors.Length != (long)m.ItemIds.Length * m.Factors))
+                throw new InvalidDataException($"{path}: {factors.Length} item factors for {m.ItemIds.Length} items of {m.Factors}.");
+            m.ItemFactors = new ItemFactorTable(factors, m.Factors);
             m.Gram = ReadFloats(r);
         }
         var cardPath = Path.Combine(dir, CardFile);

@@ -38,7 +38,7 @@ internal sealed class Profile
 
     /// <summary>
     /// The ALS top <paramref name="k"/> (history items included) when a list for at least k was kept: the blend's
-    /// top k asks for it again, and at a million items each scan reads ~200 MB of factors.
+    /// top k asks for it again, and at a million items a scan still reads a good part of the factors.
     /// </summary>
     public IReadOnlyList<ScoredItem>? AlsTop(int k)
     {
@@ -99,7 +99,7 @@ internal sealed class Profile
                 lock (_lazyLock)
                     if (!_alsDone)
                     {
-                        if (Known.Length > 0 && _m.ItemFactors.Length > 0) _als = FoldIn(_m, Known, KnownRaw);
+                        if (Known.Length > 0 && _m.ItemFactors.Count > 0) _als = FoldIn(_m, Known, KnownRaw);
                         _alsDone = true;
                     }
             return _als;
@@ -252,8 +252,10 @@ internal sealed class Profile
         var x = new float[f];
         Span<float> conf = items.Length <= 512 ? stackalloc float[items.Length] : new float[items.Length];
         for (int k = 0; k < conf.Length; k++) conf[k] = 1f + m.Options.Alpha * rawWeights[k];
+        Span<int> rows = items.Length <= 512 ? stackalloc int[items.Length] : new int[items.Length];
+        for (int k = 0; k < rows.Length; k++) rows[k] = m.ItemFactors.RowOf[items[k]];
         var scratch = t_solve is { } s && s.Length >= 3 * f ? s : (t_solve = new float[3 * f]);
-        AlsTrainer.Solve(x, m.ItemFactors, m.Gram, items, conf, f, Math.Max(8, m.Options.CgSteps * 3), scratch);
+        AlsTrainer.Solve(x, m.ItemFactors.Rows, m.Gram, rows, conf, f, Math.Max(8, m.Options.CgSteps * 3), scratch);
         return x;
     }
 
@@ -342,23 +344,47 @@ internal abstract class ScorerBase(CollabModels m) : IRecScorer
     }
 
     /// <summary>Keeps the best k of (index, score) candidates, skipping history items when asked.</summary>
-    protected ScoredItem[] Select(IEnumerable<(long Item, float Score)> candidates, int k, Profile? exclude)
+    protected static ScoredItem[] Select(IEnumerable<(long Item, float Score)> candidates, int k, Profile? exclude)
     {
-        var heap = new PriorityQueue<long, (float, long)>(k + 1, Comparer<(float S, long I)>.Create((a, b) =>
-            a.S != b.S ? a.S.CompareTo(b.S) : b.I.CompareTo(a.I)));
+        var best = new TopList(k);
         foreach (var (item, s) in candidates)
+            if (exclude is null || !exclude.InHistory(item)) best.Offer(item, s);
+        return best.ToArray();
+    }
+
+    /// <summary>
+    /// The best k items by score, ties to the smaller id, NaN never kept: the same list whatever order the items are
+    /// offered in, which lets a scan stop early.
+    /// </summary>
+    protected sealed class TopList(int k)
+    {
+        private static readonly Comparer<(float S, long I)> Worst = Comparer<(float S, long I)>.Create((a, b) =>
+            a.S != b.S ? a.S.CompareTo(b.S) : b.I.CompareTo(a.I));
+        private readonly PriorityQueue<long, (float, long)> _heap = new(k + 1, Worst);
+
+        /// <summary>Whether k items are kept.</summary>
+        public bool Full => _heap.Count >= k;
+
+        /// <summary>The lowest kept score (only meaningful when <see cref="Full"/>).</summary>
+        public float Threshold => _heap.TryPeek(out _, out var min) ? min.Item1 : float.NegativeInfinity;
+
+        public void Offer(long item, float s)
         {
-            if (float.IsNaN(s) || (exclude is not null && exclude.InHistory(item))) continue;
-            if (heap.Count < k) heap.Enqueue(item, (s, item));
-            else if (heap.TryPeek(out _, out var min) && (s > min.Item1 || (s == min.Item1 && item < min.Item2)))
+            if (float.IsNaN(s)) return;
+            if (_heap.Count < k) _heap.Enqueue(item, (s, item));
+            else if (_heap.TryPeek(out _, out var min) && (s > min.Item1 || (s == min.Item1 && item < min.Item2)))
             {
-                heap.Dequeue();
-                heap.Enqueue(item, (s, item));
+                _heap.Dequeue();
+                _heap.Enqueue(item, (s, item));
             }
         }
-        var result = new ScoredItem[heap.Count];
-        for (int r = result.Length - 1; r >= 0; r--) { heap.TryDequeue(out var item, out var pr); result[r] = new ScoredItem(item, pr.Item1); }
-        return result;
+
+        public ScoredItem[] ToArray()
+        {
+            var result = new ScoredItem[_heap.Count];
+            for (int r = result.Length - 1; r >= 0; r--) { _heap.TryDequeue(out var item, out var pr); result[r] = new ScoredItem(item, pr.Item1); }
+            return result;
+        }
     }
 }
 
@@ -436,7 +462,7 @@ internal sealed class AlsScorer(CollabModels m) : ScorerBase(m)
         int f = M.Factors;
         for (int k = 0; k < items.Length; k++)
             scores[k] = x is not null && M.ItemIndex.TryGetValue(items[k], out var idx)
-                ? TensorPrimitives.Dot(x, M.ItemFactors.AsSpan(idx * f, f))
+                ? TensorPrimitives.Dot(x, M.ItemFactors.Of(idx))
                 : float.NaN;
     }
 
@@ -446,20 +472,26 @@ internal sealed class AlsScorer(CollabModels m) : ScorerBase(m)
         var p = Profile.Of(M, history);
         if (p.Als is null) return [];
         if (!excludeHistory && p.AlsTop(k) is { } kept) return kept;
-        int f = M.Factors, n = M.ItemIds.Length;
-        // pooled: a catalog-sized array per request would land on the large-object heap
-        var all = System.Buffers.ArrayPool<float>.Shared.Rent(n);
-        try
+        // Exact top k without scoring every item: rows come in decreasing factor norm, and the scan stops once
+        // |x|·|row| (with room for float rounding) is below the k-th score kept.
+        var t = M.ItemFactors;
+        var x = p.Als;
+        int f = t.Factors;
+        float nx = TensorPrimitives.Norm(x) * (1f + 1e-4f);
+        var best = new TopList(k);
+        for (int r = 0; r < t.Count; r++)
         {
-            var x = p.Als;
-            for (int i = 0; i < n; i++) all[i] = TensorPrimitives.Dot(x, M.ItemFactors.AsSpan(i * f, f));
-            var top = Select(Enumerable.Range(0, n).Select(i => (M.ItemIds[i], all[i])), k, excludeHistory ? p : null);
-            if (!excludeHistory) p.KeepAlsTop(k, top);
-            return top;
+            if (best.Full && nx * t.Norms[r] < best.Threshold) break;
+            long item = M.ItemIds[t.Order[r]];
+            if (excludeHistory && p.InHistory(item)) continue;
+            best.Offer(item, TensorPrimitives.Dot(x, t.Rows.AsSpan(r * f, f)));
         }
-        finally { System.Buffers.ArrayPool<float>.Shared.Return(all); }
+        var top = best.ToArray();
+        if (!excludeHistory) p.KeepAlsTop(k, top);
+        return top;
     }
 }
+
 
 internal sealed class CategoryScorer(CollabModels m) : ScorerBase(m)
 {
@@ -526,7 +558,7 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         if (known && iiMax > 0) s += WItemItem * (iiAcc is not null ? iiAcc[idx] : p.ItemItem(M, idx)) / iiMax;
         var als = p.Als;
         if (known && als is not null && alsMax > 0)
-            s += WAls * Math.Max(0f, TensorPrimitives.Dot(als, M.ItemFactors.AsSpan(idx * M.Factors, M.Factors))) / alsMax;
+            s += WAls * Math.Max(0f, TensorPrimitives.Dot(als, M.ItemFactors.Of(idx))) / alsMax;
         // one index and one live-popularity lookup per candidate, shared by the category and popularity parts
         float pop = known ? M.Pop[idx] + (M.LivePop.TryGetValue(item, out var live) ? live : 0f) : M.PopularityOf(item);
         if (p.CategoryMax > 0)
@@ -543,7 +575,7 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
         if (p.Als is null) return 0f;
         // the user's own items bound the scale well enough and cost |history| dots
         float max = 0f;
-        foreach (var i in p.Known) max = Math.Max(max, TensorPrimitives.Dot(p.Als, M.ItemFactors.AsSpan(i * M.Factors, M.Factors)));
+        foreach (var i in p.Known) max = Math.Max(max, TensorPrimitives.Dot(p.Als, M.ItemFactors.Of(i)));
         return max;
     }
 

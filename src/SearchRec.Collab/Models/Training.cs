@@ -177,7 +177,7 @@ internal static class AlsTrainer
         }
         timings["als_s_per_iteration"] = sw.Elapsed.TotalSeconds / o.AlsIterations;
         m.Factors = f;
-        m.ItemFactors = Y;
+        m.ItemFactors = new ItemFactorTable(Y, f);
         m.Gram = Gram(Y, nI, f, o.Regularization, opts);
     }
 
