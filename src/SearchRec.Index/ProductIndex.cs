@@ -43,6 +43,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     private readonly IList<AtomicReaderContext> _leaves;
     private readonly bool _productValues; // the index keeps each product as a binary doc value (IndexOptions.ProductDocValues)
     private readonly MaxScoreEvaluator _evaluator;
+    private readonly MaxScoreEvaluator _sumEvaluator; // fields summed: MoreLikeThis's query
 
     private ProductIndex(LuceneDirectory directory, Analyzer analyzer, IndexOptions options, string? path, bool fresh)
     {
@@ -69,6 +70,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             ResidentSeconds = sw.Elapsed.TotalSeconds;
             _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker, Resident);
             _evaluator.Parallelism = options.RecallParallelism;
+            _sumEvaluator = _evaluator.WithTieBreaker(1f);
             LongQueryWords = options.LongQueryWords;
         }
         catch
@@ -92,6 +94,9 @@ public sealed class ProductIndex : IProductRecall, IDisposable
 
     /// <summary>Seconds the build spent computing <see cref="Bounds"/> (0 when they were loaded or are lazy).</summary>
     internal double BoundsSeconds { get; private set; }
+
+    /// <summary>Postings read and skips made by the calling thread's last pruned <see cref="MoreLikeThis"/>.</summary>
+    internal RecallWork LastMoreLikeThisWork => _sumEvaluator.LastWork;
 
     /// <summary>Postings read and skips made by the calling thread's last <see cref="Recall"/>.</summary>
     internal RecallWork LastRecallWork => _evaluator.LastWork;
@@ -394,15 +399,28 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         Guard.Positive(k);
         var doc = FindDoc(productId);
         if (doc < 0) return [];
-        var mlt = new MoreLikeThis(_reader)
-        {
-            Analyzer = _analyzer,
-            FieldNames = [IndexFields.Title, IndexFields.Brand, IndexFields.Category],
-            MinTermFreq = 1,
-            MinDocFreq = 1,
-            MaxQueryTerms = 25,
-        };
+        var mlt = NewMoreLikeThis();
         var query = mlt.Like(doc);
+        var n = Math.Min(k + 1, Math.Max(1, _reader.MaxDoc));
+        if (query is BooleanQuery bq && TermsOf(bq, _sumEvaluator.Start()) is { } terms)
+        {
+            // The same query, pruned: a BooleanQuery of single terms over the scored fields is their summed BM25.
+            var found = _sumEvaluator.Run(terms, new RecallRequest(string.Empty) { TopN = n }) ?? [];
+            var kept = new List<(string, float)>(Math.Min(k, found.Count));
+            foreach (var c in found)
+            {
+                if (c.ProductId == productId) continue;
+                if (kept.Count == k) break;
+                kept.Add((c.ProductId, c.Score));
+            }
+            return kept;
+        }
+        return MoreLikeThisByLucene(query, doc, k);
+    }
+
+    /// <summary>MoreLikeThis's query run by Lucene itself, every posting scored (the reference the pruned path is tested against).</summary>
+    internal IReadOnlyList<(string ProductId, float Score)> MoreLikeThisByLucene(Query query, int doc, int k)
+    {
         var top = _searcher.Search(query, null, Math.Min(k + 1, Math.Max(1, _reader.MaxDoc)), ScoreThenInputOrder, doDocScores: true, doMaxScore: false);
         var result = new List<(string, float)>(Math.Min(k, top.ScoreDocs.Length));
         foreach (var sd in top.ScoreDocs)
@@ -413,6 +431,36 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         }
         return result;
     }
+
+    /// <summary>MoreLikeThis's query for <paramref name="productId"/> as Lucene would run it, and the product's doc (-1 when unknown).</summary>
+    internal (Query? Query, int Doc) MoreLikeThisQuery(string productId)
+    {
+        var doc = FindDoc(productId);
+        return doc < 0 ? (null, -1) : (NewMoreLikeThis().Like(doc), doc);
+    }
+
+    // The clauses of a BooleanQuery of unboosted optional terms over the scored fields, added to s; null for any other query.
+    private static MaxScoreEvaluator.Scratch? TermsOf(BooleanQuery query, MaxScoreEvaluator.Scratch s)
+    {
+        if (query.Boost != 1f || query.MinimumNumberShouldMatch > 0) return null;
+        foreach (var c in query.Clauses)
+        {
+            if (c.Occur != Occur.SHOULD || c.Query is not TermQuery { Boost: 1f } tq) return null;
+            var field = Array.IndexOf(IndexFields.Scored, tq.Term.Field);
+            if (field < 0) return null;
+            s.Add(field, tq.Term.Text, 1);
+        }
+        return s;
+    }
+
+    private MoreLikeThis NewMoreLikeThis() => new(_reader)
+    {
+        Analyzer = _analyzer,
+        FieldNames = [IndexFields.Title, IndexFields.Brand, IndexFields.Category],
+        MinTermFreq = 1,
+        MinDocFreq = 1,
+        MaxQueryTerms = 25,
+    };
 
     /// <summary>All stored products, in index order (for training data and vectors).</summary>
     public IEnumerable<Product> Products()
@@ -430,6 +478,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     public void Dispose()
     {
         _evaluator.Dispose();
+        _sumEvaluator.Dispose();
         _reader.Dispose();
         _analyzer.Dispose();
         _directory.Dispose();

@@ -148,6 +148,29 @@ internal sealed class MaxScoreEvaluator : IDisposable
         }
     }
 
+    private MaxScoreEvaluator(MaxScoreEvaluator other, float tieBreaker)
+    {
+        _reader = other._reader;
+        _resident = other._resident;
+        _leaves = other._leaves;
+        _fields = other._fields;
+        _bounds = other._bounds;
+        _lengths = other._lengths;
+        _ords = other._ords;
+        _tie = tieBreaker;
+        _scratch = new ThreadLocal<Scratch>(() => new Scratch(_leaves.Count));
+    }
+
+    /// <summary>
+    /// An evaluator over the same postings, lengths and bounds that combines the fields with another tie-breaker
+    /// (1: their sum, as one BooleanQuery over all fields scores); its queries and settings are its own.
+    /// </summary>
+    public MaxScoreEvaluator WithTieBreaker(float tieBreaker)
+    {
+        if (!(tieBreaker >= 0f && tieBreaker <= 1f)) throw new ArgumentOutOfRangeException(nameof(tieBreaker), tieBreaker, "The tie-breaker must be in [0, 1].");
+        return new MaxScoreEvaluator(this, tieBreaker);
+    }
+
     /// <summary>The calling thread's query under construction (cleared).</summary>
     public Scratch Start()
     {
