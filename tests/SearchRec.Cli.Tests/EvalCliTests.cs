@@ -605,6 +605,24 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Bench_cf_latency_writes_a_page_of_every_timed_call_beside_the_printed_lines()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Run(new BenchCfLatencyCommand(), "--events", "3000", "--products", "500", "--requests", "30", "--report", dir.File("out/cf.html"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("top 50 als", stdout, StringComparison.Ordinal);
+        var html = File.ReadAllText(dir.File("out/cf.html"));
+        foreach (var name in new[] { "score repeat", "top 50 als", "top 50 blend", "similar items (k 10, with user; uniform items" })
+            Assert.Contains($"<td>{name}", html, StringComparison.Ordinal);
+        Assert.Contains("<td>30</td>", html, StringComparison.Ordinal);
+        Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
+
+        (code, _, stderr) = Run(new BenchCfLatencyCommand(), "--requests", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("bench cf-latency: --requests must be at least 1 (was 0).", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_SEARCHREC_TRACE_the_program_also_prints_the_stack_trace_of_bad_input()
     {
         var (code, stderr) = RunProgram(trace: true, "bench", "search", "--products", "0");

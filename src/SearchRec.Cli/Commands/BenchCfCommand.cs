@@ -79,13 +79,17 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
         var feedRanker = new Option<string?>("--feed-ranker") { Description = "Also time a user's feed from this next-item ranker (train-ranker --events … --cut …) over the benchmark's models: pool, features, behaviour tower, ranker, top 10." };
         var productsOption = new Option<int>("--products") { Description = "Products in the synthetic shop (the top-k lists scan every item with factors).", DefaultValueFactory = _ => 20_000 };
         var topK = new Option<int>("--top-k") { Description = "Length of the timed top-k lists (the feed's sources ask for 50).", DefaultValueFactory = _ => 50 };
+        var report = new Option<string>("--report") { Description = "HTML page of the latency distributions (percentile table, cumulative distribution and percentile charts).", DefaultValueFactory = _ => "out/bench-cf-latency.html" };
         var cmd = new Command("cf-latency", "Latency (p50/p95/p99, wall and thread CPU), allocations and GCs of scoring candidates from a user's history, per scorer, and of similar items (behaviour + content + category).");
-        foreach (var o in new Option[] { events, requests, candidates, dump, feedRanker, productsOption, topK }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { events, requests, candidates, dump, feedRanker, productsOption, topK, report }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             int products = pr.GetValue(productsOption), listK = pr.GetValue(topK);
             string? bad = products < 100 ? $"--products must be at least 100 (was {products})."
-                : listK is < 1 or > 10_000 ? $"--top-k must be between 1 and 10,000 (was {listK})." : null;
+                : listK is < 1 or > 10_000 ? $"--top-k must be between 1 and 10,000 (was {listK})."
+                : pr.GetValue(requests) < 1 ? $"--requests must be at least 1 (was {pr.GetValue(requests)})."
+                : pr.GetValue(candidates) < 1 ? $"--candidates must be at least 1 (was {pr.GetValue(candidates)})."
+                : pr.GetValue(events) < 1 ? $"--events must be at least 1 (was {pr.GetValue(events)})." : null;
             if (bad is not null) { Console.Error.WriteLine($"bench cf-latency: {bad}"); return 2; }
             var (shop, list) = BenchData.Shop(pr.GetValue(events), products);
             var models = CollabModels.Train(list, new CollabOptions { AlsIterations = 5 });
@@ -94,14 +98,24 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
             var rng = new Random(1);
             int n = pr.GetValue(requests), c = pr.GetValue(candidates);
             using var dumpFile = pr.GetValue(dump) is string dumpPath ? new StreamWriter(dumpPath) : null;
-            Console.WriteLine($"machine: {BenchData.Machine()}");
-            Console.WriteLine($"models: {models.Card.Events:N0} events, {models.ItemCount:N0} items; {c} candidates per request, {n} requests (+1000 warm-up); history built per request");
-            if (File.Exists("/proc/loadavg")) Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()} (wall p99 on a shared machine includes time descheduled; cpu = this thread's CPU time)");
+            var series = new List<SearchRec.Evaluation.Reports.LatencySeries>();
+            var wall = new double[n];
+            var cpu = new double[n];
+            List<string> notes =
+            [
+                $"machine: {BenchData.Machine()}",
+                $"models: {models.Card.Events:N0} events, {models.ItemCount:N0} items, {products:N0} products; {c} candidates per request, {n} requests (+1000 warm-up); history built per request",
+            ];
+            if (File.Exists("/proc/loadavg")) notes.Add($"load average: {File.ReadAllText("/proc/loadavg").Trim()} (wall p99 on a shared machine includes time descheduled; cpu = this thread's CPU time)");
+            foreach (var line in notes) Console.WriteLine(line);
+            void Report(string what, double bytesPerCall, int gcs)
+            {
+                series.Add(new(what, (double[])wall.Clone()));
+                ReportLine(what, wall, cpu, bytesPerCall, gcs);
+            }
             int gc0 = GC.CollectionCount(0);
             var items = new long[c];
             var scores = new float[c];
-            var wall = new double[n];
-            var cpu = new double[n];
             foreach (var name in CollabModels.ScorerNames)
             {
                 var scorer = models.Scorer(name);
@@ -122,7 +136,7 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                     if (dumpFile is not null && r >= 0 && r < 200)
                         dumpFile.WriteLine($"{name} {r} " + string.Join(' ', scores.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
                 }
-                Report($"score {name,-10}", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
+                Report($"score {name,-10}", bytes / (double)n, GC.CollectionCount(0) - g0);
             }
             foreach (var name in CollabModels.ScorerNames)
             {
@@ -143,7 +157,7 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                     if (dumpFile is not null && r >= 0 && r < 200)
                         dumpFile.WriteLine($"top {name} {r} " + string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")));
                 }
-                Report($"top {listK} {name,-10}", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
+                Report($"top {listK} {name,-10}", bytes / (double)n, GC.CollectionCount(0) - g0);
             }
             if (pr.GetValue(feedRanker) is { } feedDir)
             {
@@ -162,7 +176,7 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                     if (dumpFile is not null && r >= 0 && r < 200)
                         dumpFile.WriteLine($"feed {r} " + string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")));
                 }
-                Report($"feed from {feedDir} (top 10 of {feed.PerSource} per source; {(feed.Sources.Tower is null ? "no tower" : "behaviour tower")}; {pool / (double)n:F0} history events per user)", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
+                Report($"feed from {feedDir} (top 10 of {feed.PerSource} per source; {(feed.Sources.Tower is null ? "no tower" : "behaviour tower")}; {pool / (double)n:F0} history events per user)", bytes / (double)n, GC.CollectionCount(0) - g0);
             }
             var counted = new CountingRecall(index);
             var similar = new SimilarItems(models, counted);
@@ -186,9 +200,12 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                     if (dumpFile is not null && r >= 0 && r < 200)
                         dumpFile.WriteLine($"similar {r} {item} " + string.Join(' ', found.Select(f => $"{f.ItemId}:{f.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}:{f.SourceNames}")));
                 }
-                Report($"similar items (k 10, with user; {traffic}; content cache hits {1 - (counted.Calls - mlt0) / (double)(n + 1000):P0})", wall, cpu, bytes / (double)n, GC.CollectionCount(0) - g0);
+                Report($"similar items (k 10, with user; {traffic}; content cache hits {1 - (counted.Calls - mlt0) / (double)(n + 1000):P0})", bytes / (double)n, GC.CollectionCount(0) - g0);
             }
             Console.WriteLine($"gen-0 collections during timing: {GC.CollectionCount(0) - gc0}");
+            var reportPath = Path.GetFullPath(pr.GetValue(report)!);
+            SearchRec.Evaluation.Reports.LatencyReport.Write(reportPath, "bench cf-latency: collaborative scoring, top-k lists, feed and similar items", notes, series);
+            Console.Error.WriteLine($"report: {reportPath}");
             return 0;
         });
         return cmd;
@@ -208,7 +225,7 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
         }
     }
 
-    private static void Report(string what, double[] wall, double[] cpu, double bytesPerCall, int gcs)
+    private static void ReportLine(string what, double[] wall, double[] cpu, double bytesPerCall, int gcs)
     {
         var w = wall.ToList(); w.Sort();
         var c = cpu.ToList(); c.Sort();
