@@ -605,6 +605,20 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Bench_recall_writes_a_page_of_the_mix_and_each_query_kind()
+    {
+        using var dir = new TempDir();
+        var (code, stderr) = RunProgram(trace: false, "bench", "recall", "--products", "1500", "--queries", "120",
+            "--index", dir.File("index"), "--report", dir.File("out/recall.html"));
+        Assert.True(code == 0, stderr);
+        var html = File.ReadAllText(dir.File("out/recall.html"));
+        Assert.Contains("<td>all queries</td><td>120</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>long queries</td><td>100</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>brand</td>", html, StringComparison.Ordinal);
+        Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
+    }
+
+    [Fact]
     public void Bench_cf_latency_writes_a_page_of_every_timed_call_beside_the_printed_lines()
     {
         using var dir = new TempDir();

@@ -118,14 +118,17 @@ public sealed class BenchRecallCommand : IBenchCommand
         cmd.Options.Add(clients);
         cmd.Options.Add(cutoff);
         cmd.Options.Add(order);
+        var report = new Option<string>("--report") { Description = "HTML page of the latency distributions (the whole mix and each query kind; percentile table and charts).", DefaultValueFactory = _ => "out/bench-recall.html" };
+        cmd.Options.Add(report);
         var primeClauses = new Option<string>("--prime-clauses") { Description = "Most active clauses of a primed segment: a number, or a comma list timed interleaved (e.g. 16,32).", DefaultValueFactory = _ => "16" };
         cmd.Options.Add(primeClauses);
-        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients), pr.GetValue(cutoff)!, pr.GetValue(order)!, pr.GetValue(primeClauses)!));
+        cmd.SetAction(pr => Run(pr.GetValue(products), pr.GetValue(queries), pr.GetValue(dir), pr.GetValue(engine)!, pr.GetValue(priming)!, pr.GetValue(threads)!, pr.GetValue(clients), pr.GetValue(cutoff)!, pr.GetValue(order)!, pr.GetValue(primeClauses)!, pr.GetValue(report)!));
         return cmd;
     }
 
-    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff, string order, string primeClauses)
+    private static int Run(int n, int m, string? dir, string engine, string priming, string threads, int clients, string cutoff, string order, string primeClauses, string report)
     {
+        var series = new List<SearchRec.Evaluation.Reports.LatencySeries>();
         var primeModes = new List<int>();
         foreach (var part in primeClauses.Split(','))
         {
@@ -195,10 +198,10 @@ public sealed class BenchRecallCommand : IBenchCommand
             }
             Console.WriteLine($"catalog {n:N0} products, {m:N0} timed queries (after 500 warm-up), top-200, one client, {threads} thread(s) per recall;");
             Console.WriteLine($"  headline mix (query lengths like the ecom-search query log; characters: {Summary(lengths, "")}):");
-            Time(indexes, mix.AsSpan(500), byKind: true, lucene, priming, threadModes, cutoffModes, primeModes);
+            Time(indexes, mix.AsSpan(500), byKind: true, lucene, priming, threadModes, cutoffModes, primeModes, series, "");
             var longCount = Math.Max(100, m / 10);
             Console.WriteLine($"  long queries only (a whole title plus 4-8 characters), {longCount:N0} queries:");
-            Time(indexes, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes, cutoffModes, primeModes);
+            Time(indexes, QueryMix.MakeLong(catalog, longCount, seed: 11), byKind: false, lucene, priming, threadModes, cutoffModes, primeModes, series, "long queries");
             // Throughput with the last cutoff mode (the default's in "ab").
             foreach (var ix in indexes) ix.LongQueryWords = cutoffModes[^1];
             if (clients > 0)
@@ -209,6 +212,13 @@ public sealed class BenchRecallCommand : IBenchCommand
                     Throughput(ix, mix.AsSpan(500).ToArray(), clients, threadModes, lucene);
                 }
             }
+            var reportPath = Path.GetFullPath(report);
+            SearchRec.Evaluation.Reports.LatencyReport.Write(reportPath, "bench recall: top-200 BM25 recall latency",
+            [
+                $"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}",
+                $"catalog: {n:N0} synthetic products; {m:N0} timed queries (query lengths like the ecom-search query log) and {Math.Max(100, m / 10):N0} long ones; engine {engine}, {threads} thread(s) per recall, one client",
+            ], series);
+            Console.Error.WriteLine($"report: {reportPath}");
         }
         finally
         {
@@ -247,7 +257,8 @@ public sealed class BenchRecallCommand : IBenchCommand
     private static IReadOnlyList<RecallCandidate> Recall(ProductIndex index, RecallRequest r, bool lucene) =>
         lucene ? index.RecallWithLucene(r) : index.Recall(r);
 
-    private static void Time(List<ProductIndex> indexes, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes, int[] cutoffModes, List<int> primeModes)
+    private static void Time(List<ProductIndex> indexes, ReadOnlySpan<QueryMix.Query> queries, bool byKind, bool lucene, string priming, int[] threadModes, int[] cutoffModes, List<int> primeModes,
+        List<SearchRec.Evaluation.Reports.LatencySeries> series, string label)
     {
         // "ab" runs every query in each mode in turn, so all modes see the same moments of contention.
         bool[] primings = priming switch { "off" => [false], "ab" => [false, true], _ => [true] };
@@ -323,6 +334,8 @@ public sealed class BenchRecallCommand : IBenchCommand
         {
             if (modes.Count > 1) Console.WriteLine($"   doc order {modes[x].Index.Options.DocOrder} ({modes[x].Index.Reader.Leaves.Count} segment(s)), priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s) per recall, cutoff {(modes[x].LongWords > 0 ? $"above {modes[x].LongWords} words" : "off")}, priming up to {modes[x].PrimeClauses} clauses (interleaved with the other modes):");
             stats[x].Print(m, byKind, lucene);
+            var mode = modes.Count > 1 ? $" ({modes[x].Index.Options.DocOrder}, priming {(modes[x].Priming ? "on" : "off")}, {modes[x].Threads} thread(s), cutoff {(modes[x].LongWords > 0 ? "on" : "off")}, {modes[x].PrimeClauses} prime clauses)" : "";
+            series.AddRange(stats[x].Series(label, mode, byKind));
             if (x > 0 && compared[x] > 0) Console.WriteLine($"    the first mode's top 10 found in this mode's top N: mean {overlap[x] / compared[x]:P1} over {compared[x]:N0} queries");
         }
     }
@@ -410,6 +423,14 @@ public sealed class BenchRecallCommand : IBenchCommand
         private int _ratioCount;
         private long _candidates;
         private readonly Dictionary<string, (List<double> Wall, List<double> Cpu, List<double> Work, List<double> Ratio)> _kinds = [];
+
+        /// <summary>The wall times of every query (named <paramref name="label"/>, or "all") and, with <paramref name="byKind"/>, of each kind.</summary>
+        public IEnumerable<SearchRec.Evaluation.Reports.LatencySeries> Series(string label, string mode, bool byKind)
+        {
+            yield return new((label.Length > 0 ? label : "all queries") + mode, (double[])_times.Clone());
+            if (!byKind) yield break;
+            foreach (var (kind, lists) in _kinds.OrderBy(k => k.Key, StringComparer.Ordinal)) yield return new(kind + mode, [.. lists.Wall]);
+        }
 
         public void Add(int i, string kind, double ms, double cpu, int hits, RecallWork w, bool lucene)
         {
