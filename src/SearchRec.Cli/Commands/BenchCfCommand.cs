@@ -114,93 +114,76 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                 ReportLine(what, wall, cpu, bytesPerCall, gcs);
             }
             int gc0 = GC.CollectionCount(0);
+            static string Listed(IEnumerable<ScoredItem> top) =>
+                string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
+            // Times n calls after warmUp untimed ones: prepare draws a request (untimed) and returns the call to time
+            // and what the --dump file gets of its answer.
+            void Time<T>(Func<string> label, int warmUp, Func<int, (Func<T> Run, Func<T, string> Dump)> prepare)
+            {
+                int g0 = GC.CollectionCount(0);
+                long bytes = 0;
+                for (int r = -warmUp; r < n; r++)
+                {
+                    var (run, dump) = prepare(r);
+                    long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    double c0 = ThreadCpu.Milliseconds();
+                    long t0 = Stopwatch.GetTimestamp();
+                    var answer = run();
+                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
+                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; }
+                    if (dumpFile is not null && r >= 0 && r < 200) dumpFile.WriteLine(dump(answer));
+                }
+                Report(label(), bytes / (double)n, GC.CollectionCount(0) - g0);
+            }
             var items = new long[c];
             var scores = new float[c];
             foreach (var name in CollabModels.ScorerNames)
             {
                 var scorer = models.Scorer(name);
-                int g0 = GC.CollectionCount(0);
-                long bytes = 0;
-                for (int r = -1000; r < n; r++)
+                Time<float[]>(() => $"score {name,-10}", 1000, r =>
                 {
                     var evs = byUser[rng.Next(byUser.Length)];
                     for (int j = 0; j < c; j++) items[j] = rng.Next(1, products + 1);
                     var src = evs.Length > 200 ? evs[^200..] : evs; // the caller's copy, not timed
-                    long a0 = GC.GetAllocatedBytesForCurrentThread();
-                    double c0 = ThreadCpu.Milliseconds();
-                    long t0 = Stopwatch.GetTimestamp();
-                    var h = new UserHistory(evs[0].UserId, src);
-                    scorer.Score(h, items, scores);
-                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
-                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; }
-                    if (dumpFile is not null && r >= 0 && r < 200)
-                        dumpFile.WriteLine($"{name} {r} " + string.Join(' ', scores.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
-                }
-                Report($"score {name,-10}", bytes / (double)n, GC.CollectionCount(0) - g0);
+                    return (() => { scorer.Score(new UserHistory(evs[0].UserId, src), items, scores); return scores; },
+                        s => $"{name} {r} " + string.Join(' ', s.Select(x => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
+                });
             }
             foreach (var name in CollabModels.ScorerNames)
             {
                 // a fresh history per request, so nothing kept on an earlier one's profile is reused
                 var scorer = models.Scorer(name);
-                int g0 = GC.CollectionCount(0);
-                long bytes = 0;
-                for (int r = -200; r < n; r++)
+                Time<IReadOnlyList<ScoredItem>>(() => $"top {listK} {name,-10}", 200, r =>
                 {
                     var evs = byUser[rng.Next(byUser.Length)];
                     var src = evs.Length > 200 ? evs[^200..] : evs;
-                    long a0 = GC.GetAllocatedBytesForCurrentThread();
-                    double c0 = ThreadCpu.Milliseconds();
-                    long t0 = Stopwatch.GetTimestamp();
-                    var top = scorer.TopK(new UserHistory(evs[0].UserId, src), listK);
-                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
-                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; }
-                    if (dumpFile is not null && r >= 0 && r < 200)
-                        dumpFile.WriteLine($"top {name} {r} " + string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")));
-                }
-                Report($"top {listK} {name,-10}", bytes / (double)n, GC.CollectionCount(0) - g0);
+                    return (() => scorer.TopK(new UserHistory(evs[0].UserId, src), listK), top => $"top {name} {r} " + Listed(top));
+                });
             }
             if (pr.GetValue(feedRanker) is { } feedDir)
             {
                 using var feed = NextItemRecommender.Open(feedDir, models, ItemActivity.Build(list));
-                int g0 = GC.CollectionCount(0);
-                long bytes = 0, pool = 0;
-                for (int r = -200; r < n; r++)
+                long pool = 0;
+                Time<IReadOnlyList<ScoredItem>>(() => $"feed from {feedDir} (top 10 of {feed.PerSource} per source; {(feed.Sources.Tower is null ? "no tower" : "behaviour tower")}; {pool / (double)n:F0} history events per user)", 200, r =>
                 {
                     var evs = byUser[rng.Next(byUser.Length)];
-                    long a0 = GC.GetAllocatedBytesForCurrentThread();
-                    double c0 = ThreadCpu.Milliseconds();
-                    long t0 = Stopwatch.GetTimestamp();
-                    var top = feed.Recommend(new UserHistory(evs[0].UserId, evs), 10);
-                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
-                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; pool += evs.Length; }
-                    if (dumpFile is not null && r >= 0 && r < 200)
-                        dumpFile.WriteLine($"feed {r} " + string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")));
-                }
-                Report($"feed from {feedDir} (top 10 of {feed.PerSource} per source; {(feed.Sources.Tower is null ? "no tower" : "behaviour tower")}; {pool / (double)n:F0} history events per user)", bytes / (double)n, GC.CollectionCount(0) - g0);
+                    if (r >= 0) pool += evs.Length;
+                    return (() => feed.Recommend(new UserHistory(evs[0].UserId, evs), 10), top => $"feed {r} " + Listed(top));
+                });
             }
             var counted = new CountingRecall(index);
             var similar = new SimilarItems(models, counted);
             foreach (var traffic in new[] { "uniform items", "items drawn by event share", "items drawn by event share, 2nd pass" })
             {
-                int g0 = GC.CollectionCount(0);
                 int mlt0 = counted.Calls;
-                long bytes = 0;
-                for (int r = -1000; r < n; r++)
+                Time<IReadOnlyList<SimilarItem>>(() => $"similar items (k 10, with user; {traffic}; content cache hits {1 - (counted.Calls - mlt0) / (double)(n + 1000):P0})", 1000, r =>
                 {
                     var evs = byUser[rng.Next(byUser.Length)];
                     // uniform: mostly items seen for the first time; by event share: popular items come back, as in real traffic
                     long item = traffic[0] == 'u' ? rng.Next(1, products + 1) : list[rng.Next(list.Count)].ItemId;
-                    long a0 = GC.GetAllocatedBytesForCurrentThread();
-                    double c0 = ThreadCpu.Milliseconds();
-                    long t0 = Stopwatch.GetTimestamp();
-                    var h = new UserHistory(evs[0].UserId, evs);
-                    var found = similar.Find(item, h, 10);
-                    double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
-                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; }
-                    if (dumpFile is not null && r >= 0 && r < 200)
-                        dumpFile.WriteLine($"similar {r} {item} " + string.Join(' ', found.Select(f => $"{f.ItemId}:{f.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}:{f.SourceNames}")));
-                }
-                Report($"similar items (k 10, with user; {traffic}; content cache hits {1 - (counted.Calls - mlt0) / (double)(n + 1000):P0})", bytes / (double)n, GC.CollectionCount(0) - g0);
+                    return (() => similar.Find(item, new UserHistory(evs[0].UserId, evs), 10),
+                        found => $"similar {r} {item} " + string.Join(' ', found.Select(f => $"{f.ItemId}:{f.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}:{f.SourceNames}")));
+                });
             }
             Console.WriteLine($"gen-0 collections during timing: {GC.CollectionCount(0) - gc0}");
             var reportPath = Path.GetFullPath(pr.GetValue(report)!);
