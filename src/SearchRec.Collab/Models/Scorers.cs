@@ -492,7 +492,6 @@ internal sealed class AlsScorer(CollabModels m) : ScorerBase(m)
     }
 }
 
-
 internal sealed class CategoryScorer(CollabModels m) : ScorerBase(m)
 {
     public override string Name => "category";
