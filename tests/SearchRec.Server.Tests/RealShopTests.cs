@@ -30,6 +30,26 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
         Assert.True(samples.GetProperty("queries").GetArrayLength() > 0);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_requests_window_re_ranks_only_that_many_of_bm25s_best(bool withRanker)
+    {
+        var (s, store) = await shop.StartAsync(withRanker: withRanker);
+        await using var _ = s;
+        using var __ = store;
+        var q = Uri.EscapeDataString(shop.Queries[0]);
+        var whole = await s.GetJsonAsync($"/search?q={q}&k=10");
+        Assert.True(whole.GetProperty("window").GetInt32() > 3, whole.ToString());
+        Assert.Equal(10, whole.GetProperty("results").GetArrayLength());
+
+        var narrow = await s.GetJsonAsync($"/search?q={q}&k=10&window=3");
+        Assert.Equal(3, narrow.GetProperty("window").GetInt32());
+        using var index = SearchRec.Index.ProductIndex.Open(shop.IndexPath);
+        var best3 = index.Recall(new SearchRec.Index.RecallRequest(shop.Queries[0]) { TopN = 3 }).Select(c => c.ProductId).Order();
+        Assert.Equal(best3, Ids(narrow).Order());
+    }
+
     [Fact]
     public async Task A_ranker_with_deep_features_scores_with_the_onnx_text_tower()
     {

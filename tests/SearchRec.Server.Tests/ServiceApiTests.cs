@@ -60,6 +60,9 @@ public sealed class ServiceApiTests
     [InlineData("/search?q=a&priceMax=NaN", "priceMax")]
     [InlineData("/search?q=a&explain=maybe", "explain")]
     [InlineData("/search?q=a&kk=3", "kk")]
+    [InlineData("/search?q=a&window=0", "window")]
+    [InlineData("/search?q=a&window=many", "window")]
+    [InlineData("/search?q=a&window=10001", "window")]
     [InlineData("/items/1/similar?k=0", "k")]
     [InlineData("/users/abc/recommendations", "id")]
     public async Task Bad_parameters_get_400_naming_the_parameter(string path, string field)

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SearchRec.Core.Events;
+using SearchRec.Index;
 
 namespace SearchRec.Server.Internals;
 
@@ -15,7 +16,11 @@ internal sealed record ItemResult(string Id, string Title, string? Brand, double
     string? Source = null, IReadOnlyList<FeatureContribution>? Explain = null);
 
 internal sealed record SearchResponse(string Query, long? User, int K, string Generation, double TookMs,
-    IReadOnlyList<ItemResult> Results, IReadOnlyDictionary<string, double> StagesMs, string? RequestId = null);
+    IReadOnlyList<ItemResult> Results, IReadOnlyDictionary<string, double> StagesMs, string? RequestId = null)
+{
+    /// <summary>How many recalled candidates were re-ranked (the request's window, or the whole recall).</summary>
+    public int Window { get; init; }
+}
 
 internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
 
@@ -30,7 +35,7 @@ internal static class Endpoints
     {
         app.MapGet("/search", SearchAsync)
             .WithName("search").WithSummary("Search products; personalised when `user` is given.")
-            .WithDescription("q: text (required); user: user id; k: 1..MaxK; category, brand, priceMin, priceMax: filters; explain: true for feature contributions.")
+            .WithDescription("q: text (required); user: user id; k: 1..MaxK; category, brand, priceMin, priceMax: filters; explain: true for feature contributions; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks).")
             .Produces<SearchResponse>().Produces<ApiError>(400);
         app.MapGet("/items/{id}", ItemAsync)
             .WithName("item").WithSummary("One product.").Produces<ItemResult>().Produces<ApiError>(404);
@@ -70,16 +75,17 @@ internal static class Endpoints
 
     private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
         [FromQuery] string? q, [FromQuery] string? user, [FromQuery] string? k, [FromQuery] string? category, [FromQuery] string? brand,
-        [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain)
+        [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain, [FromQuery] string? window)
     {
         long t0 = Stopwatch.GetTimestamp();
-        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "category", "brand", "priceMin", "priceMax", "explain");
+        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "category", "brand", "priceMin", "priceMax", "explain", "window");
         string text = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
         long? userId = QueryParams.User(user);
         int topK = QueryParams.K(k, o);
         double? min = QueryParams.Price(priceMin, "priceMin"), max = QueryParams.Price(priceMax, "priceMax");
         if (min > max) throw new BadParameterException("priceMin", $"priceMin ({min}) is above priceMax ({max})");
         bool wantExplain = QueryParams.Flag(explain, "explain");
+        int? rescore = QueryParams.Window(window);
         var query = new SearchQuery(text, QueryParams.Filter(category, "category", o.MaxQueryLength),
             QueryParams.Filter(brand, "brand", o.MaxQueryLength), min, max);
 
@@ -91,6 +97,8 @@ internal static class Endpoints
         stages["recall"] = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
 
         long t2 = Stopwatch.GetTimestamp();
+        // The recall is BM25's best first, so its first w are what a recall of w would return: one cached recall serves every window.
+        if (rescore < candidates.Count) candidates = candidates is RecallCandidate[] all ? new ArraySegment<RecallCandidate>(all, 0, rescore.Value) : [.. candidates.Take(rescore.Value)];
         var ranked = gen.Search.Rank(query, candidates, userId, topK, wantExplain);
         double rankSeconds = Stopwatch.GetElapsedTime(t2).TotalSeconds;
         metrics.Stage("rank", rankSeconds);
@@ -112,7 +120,7 @@ internal static class Endpoints
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
         metrics.Stage("enrich", enrich);
         stages["enrich"] = enrich * 1000;
-        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId));
+        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId) { Window = candidates.Count });
     }
 
     private static async Task<IResult> ItemAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache)

@@ -44,6 +44,15 @@ internal static class QueryParams
         return u;
     }
 
+    /// <summary>The rescore window a request asks for (null: the service's whole recall).</summary>
+    public static int? Window(string? raw)
+    {
+        if (raw is null) return null;
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int w) || w < 1 || w > 10_000)
+            throw new BadParameterException("window", $"window must be an integer between 1 and 10,000 (got '{Clip(raw)}')");
+        return w;
+    }
+
     public static double? Price(string? raw, string field)
     {
         if (string.IsNullOrEmpty(raw)) return null;
