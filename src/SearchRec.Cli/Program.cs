@@ -12,7 +12,22 @@ foreach (var type in typeof(ICliCommand).Assembly.GetTypes().OrderBy(t => t.Name
         bench.Subcommands.Add(((IBenchCommand)Activator.CreateInstance(type)!).Build());
 }
 if (bench.Subcommands.Count > 0) root.Subcommands.Add(bench);
+if (args.Length == 0)
+{
+    await root.Parse(["--help"]).InvokeAsync();
+    return 2;
+}
 var parsed = root.Parse(args);
+string CommandName(Command command) =>
+    command == root ? "searchrec" : command.Parents.OfType<Command>().Any(p => p == bench) ? "bench " + command.Name : command.Name;
+if (parsed.Errors.Count > 0)
+{
+    // Bad options are bad input as well: one line each and exit 2, not the whole help page.
+    var name = CommandName(parsed.CommandResult.Command);
+    foreach (var error in parsed.Errors) Console.Error.WriteLine($"{name}: {error.Message}");
+    Console.Error.WriteLine($"(`{(name == "searchrec" ? "searchrec" : "searchrec " + name)} --help` lists the options)");
+    return 2;
+}
 try
 {
     return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -22,9 +37,7 @@ try
 // the trace here too, for a bug that throws one of these types.
 catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
 {
-    var command = parsed.CommandResult.Command;
-    var name = command == root ? "searchrec" : command.Parents.OfType<Command>().Any(p => p == bench) ? "bench " + command.Name : command.Name;
-    Console.Error.WriteLine($"{name}: {CliErrors.Message(e)}");
+    Console.Error.WriteLine($"{CommandName(parsed.CommandResult.Command)}: {CliErrors.Message(e)}");
     if (Environment.GetEnvironmentVariable("SEARCHREC_TRACE") is "1" or "true") Console.Error.WriteLine(e);
     return 2;
 }

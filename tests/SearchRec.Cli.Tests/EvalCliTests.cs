@@ -580,6 +580,30 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Unknown_or_missing_options_are_bad_input_named_in_one_line_each_with_exit_2()
+    {
+        var (code, stderr) = RunProgram(trace: false, "import-events", "--filez", "x.csv");
+        Assert.Equal(2, code);
+        Assert.Contains("import-events: Unrecognized command or argument '--filez'.", stderr, StringComparison.Ordinal);
+        Assert.Contains("import-events: Option '--file' is required.", stderr, StringComparison.Ordinal);
+        Assert.Contains("`searchrec import-events --help` lists the options", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Usage:", stderr, StringComparison.Ordinal);
+
+        (code, _) = RunProgram(trace: false);
+        Assert.Equal(2, code);
+    }
+
+    [Fact]
+    public void Import_events_takes_the_names_the_other_commands_use_for_event_files_and_the_store()
+    {
+        using var dir = new TempDir();
+        var csv = dir.Write("e.csv", "1,10,5,pv,1511544070\n1,11,5,buy,1511544080\n");
+        var (code, stdout, stderr) = Run(new ImportEventsCommand(), "--events", csv, "--store", dir.File("store.db"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("holds 2 events", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_searchrec_program_answers_bad_input_no_command_caught_in_one_line_with_exit_2()
     {
         // Through the real entry point: System.CommandLine's default handler would print a stack trace.

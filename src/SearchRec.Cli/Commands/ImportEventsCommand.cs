@@ -9,8 +9,9 @@ public sealed class ImportEventsCommand : ICliCommand
     /// <inheritdoc />
     public Command Build()
     {
-        var files = new Option<string[]>("--file") { Description = "Event CSV file(s); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
-        var db = new Option<string>("--db") { Description = "SQLite event store file.", DefaultValueFactory = _ => "data/events.db" };
+        // --events and --store as well: train-cf and eval-rec call the CSV files --events, and the store is what serve reads.
+        var files = new Option<string[]>("--file", "--events") { Description = "Event CSV file(s); may be repeated.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var db = new Option<string>("--db", "--store") { Description = "SQLite event store file (serve --events reads it).", DefaultValueFactory = _ => "data/events.db" };
         var cmd = new Command("import-events", "Import behaviour events (user_id,item_id,category_id,behavior,timestamp) into the event store; bad lines are reported and skipped, re-imports do not double-count.");
         cmd.Options.Add(files); cmd.Options.Add(db);
         cmd.SetAction(pr =>
