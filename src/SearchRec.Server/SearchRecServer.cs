@@ -53,6 +53,9 @@ public static class SearchRecServer
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(c => c.SingleLine = true);
         builder.Logging.SetMinimumLevel(logLevel);
+        // ASP.NET's own per-request lines (request started / endpoint / finished) only when asked for Debug or below:
+        // at Information they cost two console lines per request under load.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", logLevel <= LogLevel.Debug ? logLevel : (LogLevel)Math.Max((int)logLevel, (int)LogLevel.Warning));
         builder.WebHost.UseUrls(o.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k =>
         {

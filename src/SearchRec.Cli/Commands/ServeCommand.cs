@@ -72,13 +72,18 @@ public sealed class ServeCommand : ICliCommand
             DefaultValueFactory = _ => "ranker",
         };
         logFeatures.AcceptOnlyFromAmong("ranker", "all");
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "Lowest level the service logs to the console: Information (reloads, retrains, warnings) by default; Debug adds a line per request.",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
         var provider = new Option<SearchRec.Deep.Scoring.ExecutionProvider>("--execution-provider")
         {
             Description = "Where ONNX Runtime runs the deep towers: Cpu or Cuda (Cuda needs a build with -p:OnnxRuntimeGpu=true; otherwise it falls back to CPU with one log line).",
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, window, productCache, featureLog, featureLogMb, featureLogDepth, logFeatures }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, window, productCache, featureLog, featureLogMb, featureLogDepth, logFeatures, logLevel }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
@@ -97,6 +102,7 @@ public sealed class ServeCommand : ICliCommand
                 FeatureLogMegabytes = pr.GetValue(featureLogMb),
                 FeatureLogDepth = pr.GetValue(featureLogDepth),
                 LogFeatures = pr.GetValue(logFeatures)!,
+                LogLevel = pr.GetValue(logLevel),
             };
             return await RunAsync(settings, ct);
         });
