@@ -16,6 +16,6 @@ internal static class RankerNotes
         var dir = ModelLocations.Ranker(modelsDir) ?? modelsDir;
         if (!Directory.Exists(dir) || ModelCard.Read(dir)?.TrainingWindow() is not { } trained || trained == window) return null;
         return string.Create(CultureInfo.InvariantCulture,
-            $"note: the ranker was trained on a recall window of {trained:N0} and re-ranks {window:N0} here (--window {trained} matches it)");
+            $"note: the ranker was trained on a recall window of {trained:N0} and re-ranks {window:N0} here (--window sets it)");
     }
 }

@@ -838,7 +838,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 
         var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "连衣裙");
         Assert.Equal(0, code);
-        Assert.Contains("note: the ranker was trained on a recall window of 50 and re-ranks 200 here (--window 50 matches it)", stderr, StringComparison.Ordinal);
+        Assert.Contains("note: the ranker was trained on a recall window of 50 and re-ranks 200 here (--window sets it)", stderr, StringComparison.Ordinal);
 
         (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--window", "50", "连衣裙");
         Assert.Equal(0, code);
