@@ -847,7 +847,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         (code, _, stderr) = Run(new EvalCommand(), "--index", dir.File("index"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
             "--ranker", "bm25,fused", "--models", ranker, "--window", "100", "--run-out", dir.File("runs"), "--report", dir.File("report.html"));
         Assert.Equal(0, code);
-        Assert.Contains("note: the ranker was trained on a recall window of 50 and re-ranks 100 here", stderr, StringComparison.Ordinal);
+        Assert.Contains("note: the ranker was trained on a recall window of 50 and re-ranks 100 here (--window sets it)", stderr, StringComparison.Ordinal);
     }
 
     [Theory]

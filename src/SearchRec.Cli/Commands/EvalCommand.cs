@@ -141,7 +141,7 @@ public sealed class EvalCommand : ICliCommand
         registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
         registry.Resolve(a.Ranker); // unknown names are refused before any file is read
         if (a.Models is not null && a.Ranker.Split(',', StringSplitOptions.TrimEntries) is var named && (named.Contains("fused") || named.Contains("all"))
-            && RankerNotes.Window(a.Models, a.Window) is { } note) err.WriteLine(note);
+            && RankerNotes.Window(a.Models, a.Window) is { } note) Console.Error.WriteLine(note); // one line, unwrapped
 
         IReadOnlyList<EvalQuery> queryList;
         Qrels judgments;
