@@ -35,7 +35,7 @@ public sealed class ServeCommand : ICliCommand
     public Command Build()
     {
         var index = new Option<string>("--index") { Description = "Lucene index folder.", Required = true };
-        var collab = new Option<string>("--collab") { Description = "Collaborative models folder (from train-cf); a retrain writes here.", Required = true };
+        var collab = new Option<string>("--collab") { Description = "Collaborative models folder (from train-cf); a retrain writes here. A new or empty folder gets models trained from --events at start.", Required = true };
         var events = new Option<string>("--events") { Description = "SQLite event store (created if missing); POST /events appends here.", Required = true };
         var ranker = new Option<string?>("--ranker") { Description = "Ranker folder (from train-ranker). Without it: BM25 fused with the collaborative blend." };
         var feedRanker = new Option<string?>("--feed-ranker") { Description = "Next-item ranker folder (from train-ranker --events … --cut …) that orders each user's recommendations. Without it: the collaborative blend." };

@@ -65,6 +65,9 @@ public sealed partial class CollabModels
         File.WriteAllText(Path.Combine(dir, CardFile), JsonSerializer.Serialize(Card, CardJson));
     }
 
+    /// <summary>Whether <paramref name="dir"/> holds models saved by <see cref="Save"/>.</summary>
+    public static bool Exists(string dir) => File.Exists(Path.Combine(Guard.NotNull(dir), DataFile));
+
     /// <summary>Loads models saved by <see cref="Save"/>.</summary>
     /// <exception cref="InvalidDataException">The folder holds no models or a different format.</exception>
     public static CollabModels Load(string dir)

@@ -20,7 +20,11 @@ public sealed class ShopLoaderOptions
     /// <summary>The Lucene index folder (from <c>searchrec index</c> or the demo). Required.</summary>
     public string IndexPath { get; set; } = "";
 
-    /// <summary>The collaborative models folder (from <c>searchrec train-cf</c>). Required; a retrain writes here.</summary>
+    /// <summary>
+    /// The collaborative models folder (from <c>searchrec train-cf</c>). Required; a retrain writes here. A folder that
+    /// does not exist yet, or is empty, gets models trained from the event store at the first load (with no events:
+    /// popularity-free models that a later retrain fills), so a catalog with no behaviour yet can be served.
+    /// </summary>
     public string CollabModelsPath { get; set; } = "";
 
     /// <summary>The ranker folder (from <c>searchrec train-ranker</c>). Default null: BM25 fused with the collaborative blend.</summary>
@@ -98,8 +102,11 @@ public sealed class ShopLoaderOptions
             throw new ArgumentException($"ShopLoaderOptions.IndexPath: index folder '{IndexPath}' does not exist (build one with the demo or `searchrec index`).", nameof(IndexPath));
         if (string.IsNullOrWhiteSpace(CollabModelsPath))
             throw new ArgumentException("ShopLoaderOptions.CollabModelsPath must be set.", nameof(CollabModelsPath));
-        if (!Directory.Exists(CollabModelsPath))
-            throw new ArgumentException($"ShopLoaderOptions.CollabModelsPath: models folder '{CollabModelsPath}' does not exist (train with `searchrec train-cf`).", nameof(CollabModelsPath));
+        if (File.Exists(CollabModelsPath))
+            throw new ArgumentException($"ShopLoaderOptions.CollabModelsPath: '{CollabModelsPath}' is a file; give a models folder (from `searchrec train-cf`), or a new one to train from the event store.", nameof(CollabModelsPath));
+        // Training into it replaces the folder, so never one that holds something other than collaborative models.
+        if (Directory.Exists(CollabModelsPath) && !CollabModels.Exists(CollabModelsPath) && Directory.EnumerateFileSystemEntries(CollabModelsPath).Any())
+            throw new ArgumentException($"ShopLoaderOptions.CollabModelsPath: '{CollabModelsPath}' holds no collaborative models (no collab.bin) but is not empty; give a folder from `searchrec train-cf`, or an empty or new one to train from the event store.", nameof(CollabModelsPath));
         if (RankerPath is not null && !Directory.Exists(RankerPath))
             throw new ArgumentException($"ShopLoaderOptions.RankerPath: ranker folder '{RankerPath}' does not exist.", nameof(RankerPath));
         if (FeedRankerPath is not null && !Directory.Exists(FeedRankerPath))
@@ -182,10 +189,13 @@ public sealed class ShopLoader : IGenerationLoader
             ct.ThrowIfCancellationRequested();
             long seen = _events.Count;
             CollabModels models;
-            if (retrain)
+            var saved = CollabModels.Exists(_options.CollabModelsPath);
+            if (retrain || !saved)
             {
-                var trainOptions = _options.RetrainOptions ?? CollabModels.Load(_options.CollabModelsPath).TrainedOptions;
-                progress?.Report($"retraining collaborative models on {seen:N0} events");
+                var trainOptions = _options.RetrainOptions ?? (saved ? CollabModels.Load(_options.CollabModelsPath).TrainedOptions : new CollabOptions());
+                progress?.Report(saved
+                    ? $"retraining collaborative models on {seen:N0} events"
+                    : $"no collaborative models in {_options.CollabModelsPath}: training them on the store's {seen:N0} events");
                 models = CollabModels.Train(_events.Store.ReadAll(), trainOptions);
                 SaveAtomically(models, _options.CollabModelsPath);
             }
@@ -304,6 +314,11 @@ public sealed class ShopLoader : IGenerationLoader
         if (Directory.Exists(fresh)) Directory.Delete(fresh, true);
         models.Save(fresh);
         if (Directory.Exists(old)) Directory.Delete(old, true);
+        if (!Directory.Exists(full))
+        {
+            Directory.Move(fresh, full);
+            return;
+        }
         Directory.Move(full, old);
         Directory.Move(fresh, full);
         Directory.Delete(old, true);
