@@ -23,8 +23,14 @@ string CommandName(Command command) =>
 if (parsed.Errors.Count > 0)
 {
     // Bad options are bad input as well: one line each and exit 2, not the whole help page.
-    var name = CommandName(parsed.CommandResult.Command);
-    foreach (var error in parsed.Errors) Console.Error.WriteLine($"{name}: {error.Message}");
+    var command = parsed.CommandResult.Command;
+    var name = CommandName(command);
+    // The parser says "Required argument missing" once per missing argument without naming it: name them instead.
+    var missing = command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parsed.GetResult(a) is not { Tokens.Count: > 0 })
+        .Select(a => $"missing argument {a.HelpName ?? a.Name}").ToList();
+    var lines = parsed.Errors.Select(e => missing.Count > 0 && e.Message.StartsWith("Required argument missing", StringComparison.Ordinal) ? null : e.Message)
+        .OfType<string>().Concat(missing).Distinct(StringComparer.Ordinal);
+    foreach (var line in lines) Console.Error.WriteLine($"{name}: {line}");
     Console.Error.WriteLine($"(`{(name == "searchrec" ? "searchrec" : "searchrec " + name)} --help` lists the options)");
     return 2;
 }

@@ -594,6 +594,23 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Missing_arguments_are_named_once_each()
+    {
+        var (code, stderr) = RunProgram(trace: false, "compare", "a.run");
+        Assert.Equal(2, code);
+        Assert.Contains("compare: missing argument RUN_B", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("RUN_A", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required argument missing", stderr, StringComparison.Ordinal);
+
+        (code, stderr) = RunProgram(trace: false, "compare");
+        Assert.Equal(2, code);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(1, lines.Count(l => l == "compare: missing argument RUN_A"));
+        Assert.Equal(1, lines.Count(l => l == "compare: missing argument RUN_B"));
+        Assert.Equal(lines.Length, lines.Distinct().Count());
+    }
+
+    [Fact]
     public void Import_events_takes_the_names_the_other_commands_use_for_event_files_and_the_store()
     {
         using var dir = new TempDir();
