@@ -808,6 +808,23 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Index_of_a_file_whose_every_line_is_rejected_exits_2_and_keeps_the_index_that_was_there()
+    {
+        using var dir = new TempDir();
+        var index = dir.File("index");
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", index).Code);
+        var before = Directory.GetFiles(index).Select(f => (Path.GetFileName(f), File.GetLastWriteTimeUtc(f))).Order().ToList();
+        var notCatalog = dir.Write("passwd", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n");
+
+        var (code, _, stderr) = Run(new IndexCommand(), "--catalog", notCatalog, "--index", index);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{notCatalog}:1: no tab", stderr, StringComparison.Ordinal);
+        Assert.Contains($"index: no product could be read from {notCatalog} (read 2 lines, accepted 0, rejected 2;", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, Directory.GetFiles(index).Select(f => (Path.GetFileName(f), File.GetLastWriteTimeUtc(f))).Order().ToList());
+    }
+
+    [Fact]
     public void Search_and_eval_given_a_next_item_ranker_say_what_it_is_and_where_it_goes()
     {
         using var dir = new TempDir();

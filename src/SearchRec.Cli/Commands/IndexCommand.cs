@@ -43,7 +43,7 @@ public sealed class IndexCommand : ICliCommand
         }
         catch (ArgumentException e)
         {
-            Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
+            Console.Error.WriteLine($"index: {CliErrors.Message(e)}");
             return 2;
         }
 
@@ -61,7 +61,13 @@ public sealed class IndexCommand : ICliCommand
             Console.Error.WriteLine($"... and {import.Problems.Count - MaxProblemsShown:N0} more rejected lines");
         if (import.NothingRead)
         {
-            Console.Error.WriteLine("error: nothing could be read from " + string.Join(", ", files));
+            Console.Error.WriteLine("index: nothing could be read from " + string.Join(", ", files));
+            return 2;
+        }
+        // An index of nothing is a wrong file or format, not a catalog: say so and leave any index there as it was.
+        if (import.Products.Count == 0)
+        {
+            Console.Error.WriteLine($"index: no product could be read from {string.Join(", ", files)} ({import.Summary}; a catalog is TSV id<TAB>title or JSON Lines with id and title); no index was written");
             return 2;
         }
         Console.Error.WriteLine($"imported: {import.Summary} ({sw.Elapsed.TotalSeconds:F1} s)");
@@ -84,7 +90,7 @@ public sealed class IndexCommand : ICliCommand
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
+            Console.Error.WriteLine($"index: {CliErrors.Message(e)}");
             return 2;
         }
         return 0;
