@@ -16,6 +16,19 @@ internal static partial class CliErrors
         return e is ArgumentException ? Suffixes().Replace(e.Message, "").Trim() : e.Message;
     }
 
+    /// <summary>
+    /// <paramref name="e"/>'s message, with an options object's property (<c>ShopOptions.Products</c>) written as the
+    /// command's flag (<c>--products</c>) when <paramref name="flagOf"/> knows the exception's parameter.
+    /// </summary>
+    public static string Message(Exception e, string optionsType, Func<string, string?> flagOf)
+    {
+        ArgumentNullException.ThrowIfNull(flagOf);
+        var message = Message(e);
+        return e is ArgumentException { ParamName: { } name } && flagOf(name) is { } flag
+            ? message.Replace($"{optionsType}.{name}", flag, StringComparison.Ordinal)
+            : message;
+    }
+
     [GeneratedRegex(@"\s*\(Parameter '[^']*'\)|\s*Actual value was [^\r\n]*")]
     private static partial Regex Suffixes();
 }

@@ -905,7 +905,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     {
         var (code, _, stderr) = Run(new GenerateCommand(), "--products", "0", "--out", _shop.File("g0"));
         Assert.Equal(2, code);
-        Assert.Equal("generate: ShopOptions.Products must be between 100 and 10,000,000 (was 0).", stderr.Trim());
+        Assert.Equal("generate: --products must be between 100 and 10,000,000 (was 0).", stderr.Trim());
         (code, _, stderr) = Run(new SearchCommand(), "--index", _shop.File("no-index"), "--models", _shop.File("no-models"), "--window", "0", "x");
         Assert.Equal(2, code);
         Assert.DoesNotContain("(Parameter", stderr, StringComparison.Ordinal);

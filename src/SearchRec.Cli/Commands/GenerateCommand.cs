@@ -35,7 +35,13 @@ public sealed class GenerateCommand : ICliCommand
             try { generator = new ShopGenerator(options); }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine($"generate: {CliErrors.Message(e)}");
+                Console.Error.WriteLine($"generate: {CliErrors.Message(e, nameof(ShopOptions), p => p switch
+                {
+                    nameof(ShopOptions.Products) => "--products",
+                    nameof(ShopOptions.Users) => "--users",
+                    nameof(ShopOptions.SessionsPerUser) => "--sessions",
+                    _ => null,
+                })}");
                 return Task.FromResult(2);
             }
             var dir = pr.GetValue(output)!;

@@ -151,10 +151,10 @@ public sealed class ServeCommand : ICliCommand
                 QueriesPath = s.QueriesPath, ProductCacheSize = s.ProductCacheSize, FeatureLogDepth = s.FeatureLogDepth, RecallWindow = s.RecallWindow,
             };
             try { loaderOptions.Validate(); }
-            catch (ArgumentException e) when (e.ParamName is { } name && OptionOf(name) is { } flag)
+            catch (ArgumentException e) when (e.ParamName is { } name && OptionOf(name) is not null)
             {
                 // Named as typed: the options object names its own properties.
-                throw new ArgumentException(e.Message.Replace($"ShopLoaderOptions.{name}", flag, StringComparison.Ordinal), e);
+                throw new ArgumentException(CliErrors.Message(e, nameof(ShopLoaderOptions), OptionOf), e);
             }
             if (s.FeatureLogPath is not null)
             {
