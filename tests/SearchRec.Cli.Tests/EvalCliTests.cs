@@ -789,6 +789,28 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Similar_takes_the_names_serve_uses_for_the_models_and_the_event_store()
+    {
+        using var dir = new TempDir();
+        var models = dir.File("collab");
+        var store = dir.File("events.db");
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", models).Code);
+        Assert.Equal(0, Run(new ImportEventsCommand(), "--events", _shop.File("events.csv"), "--store", store).Code);
+        // The most touched item, and a user who touched it.
+        var rows = File.ReadLines(_shop.File("events.csv")).Select(l => l.Split(',')).ToList();
+        var item = rows.GroupBy(r => r[1]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First();
+        string[] first = [item.First()[0], item.Key];
+
+        var (code, byOldNames, _) = Run(new SimilarCommand(), "--item", first[1], "--user", first[0], "--models", models, "--db", store);
+        var (code2, byServeNames, _) = Run(new SimilarCommand(), "--item", first[1], "--user", first[0], "--collab", models, "--events", store);
+
+        Assert.Equal(0, code);
+        Assert.Equal(0, code2);
+        Assert.DoesNotContain("no similar items", byOldNames, StringComparison.Ordinal);
+        Assert.Equal(byOldNames, byServeNames);
+    }
+
+    [Fact]
     public void Eval_rec_with_a_cut_after_the_data_or_a_missing_user_file_and_index_of_a_missing_catalog_exit_2_saying_why()
     {
         var users = _shop.File("cut-users.txt");

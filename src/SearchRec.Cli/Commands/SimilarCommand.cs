@@ -14,8 +14,8 @@ public sealed class SimilarCommand : ICliCommand
         var item = new Option<long>("--item") { Description = "The item id.", Required = true };
         var user = new Option<long?>("--user") { Description = "Lean towards this user's tastes (needs --db)." };
         var k = new Option<int>("--k") { Description = "How many items.", DefaultValueFactory = _ => 10 };
-        var dir = new Option<string>("--models") { Description = "Folder of models saved by train-cf.", DefaultValueFactory = _ => "models/collab" };
-        var db = new Option<string?>("--db") { Description = "SQLite event store for user histories." };
+        var dir = new Option<string>("--models", "--collab") { Description = "Folder of models saved by train-cf (--collab as serve and recommend call it).", DefaultValueFactory = _ => "models/collab" };
+        var db = new Option<string?>("--db", "--events") { Description = "SQLite event store for user histories (serve --events writes it)." };
         var index = new Option<string?>("--index") { Description = "Lucene product index for content neighbours." };
         var cmd = new Command("similar", "Items similar to an item: behavioural neighbours fused with content (MoreLikeThis) and category neighbours.");
         foreach (var o in new Option[] { item, user, k, dir, db, index }) cmd.Options.Add(o);
