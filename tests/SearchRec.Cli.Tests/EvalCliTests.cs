@@ -944,6 +944,19 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_ranker_list_describes_every_ranker_without_any_input_files()
+    {
+        var (code, stdout, _) = Run(new EvalCommand(), "--ranker", "list");
+
+        Assert.Equal(0, code);
+        var experimental = stdout.IndexOf("experimental (run only when named):", StringComparison.Ordinal);
+        Assert.True(experimental > 0, stdout);
+        Assert.InRange(stdout.IndexOf("  bm25-title ", StringComparison.Ordinal), 0, experimental);
+        Assert.Contains("BM25 on the segmented title", stdout, StringComparison.Ordinal);
+        Assert.True(stdout.IndexOf("  lambdamart-towers-transfer ", StringComparison.Ordinal) > experimental, stdout);
+    }
+
+    [Fact]
     public void Distilled_fusion_trains_one_tower_per_fold_from_the_query_log_and_writes_a_run()
     {
         using var models = new TempDir();

@@ -174,6 +174,22 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void An_unknown_ranker_gets_the_nearest_name_and_the_main_rankers_and_only_a_count_of_the_experimental_ones()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.RegisterExperimental(new RecordingFactory(), "ablation");
+
+        var typo = Assert.Throws<ArgumentException>(() => registry.Resolve("bm52-title"));
+        Assert.Equal("unknown ranker 'bm52-title' (did you mean 'bm25-title'?); known: bm25-title, bm25-bigram, bm25, and 1 experimental one ('--ranker list' describes them all)", typo.Message);
+        Assert.True(registry.IsExperimental("learned"));
+        Assert.False(registry.IsExperimental("bm25"));
+
+        var far = Assert.Throws<ArgumentException>(() => registry.Resolve("word2vec"));
+        Assert.DoesNotContain("did you mean", far.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("learned", far.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Modules_in_an_assembly_register_their_rankers_once()
     {
         var registry = EvalRankerRegistry.CreateWithBuiltIns();

@@ -30,7 +30,7 @@ public sealed class EvalCommand : ICliCommand
         var qrels = new Option<string?>("--qrels") { Description = "TREC qrels 'qid 0 docid grade' (or give --pairs)." };
         var pairs = new Option<string?>("--pairs") { Description = "Instead of --catalog, --queries and --qrels: graded query–title JSON Lines (QBQTC's {query, title, label}); every query with a relevant title is evaluated over the pairs' titles." };
         var pairsCatalog = new Option<string[]>("--pairs-catalog") { Description = "With --pairs: more graded-pair JSON Lines whose titles join the catalog, unjudged (e.g. QBQTC dev.jsonl beside test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
-        var ranker = new Option<string>("--ranker") { Description = "Ranker name, a comma-separated list, or 'all'.", DefaultValueFactory = _ => "bm25" };
+        var ranker = new Option<string>("--ranker") { Description = "Ranker name, a comma-separated list, or 'all'; 'list' describes every ranker and what it needs.", DefaultValueFactory = _ => "bm25" };
         var index = new Option<string?>("--index") { Description = "Open this index instead of indexing the catalog in memory." };
         var runOut = new Option<string?>("--run-out") { Description = "TREC run file to write (with several rankers, the ranker name is added before the extension). Default out/runs/RANKER.run." };
         var perQuery = new Option<bool>("--per-query") { Description = "Also print every query's metrics." };
@@ -97,6 +97,21 @@ public sealed class EvalCommand : ICliCommand
         return result;
     }
 
+    // Every registered ranker with its description: those 'all' runs (when the inputs can feed them), then the experimental ones.
+    private static int ListRankers()
+    {
+        var registry = EvalRankerRegistry.Default;
+        registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
+        foreach (var experimental in new[] { false, true })
+        {
+            Console.WriteLine(experimental ? "\nexperimental (run only when named):" : "rankers ('all' runs those its inputs can feed):");
+            foreach (var name in registry.Names)
+                if (registry.IsExperimental(name) == experimental)
+                    Console.WriteLine($"  {name,-32} {registry.Describe(name)}");
+        }
+        return 0;
+    }
+
     internal static int Execute(Args a, CancellationToken ct)
     {
         var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -113,6 +128,7 @@ public sealed class EvalCommand : ICliCommand
 
     private static int Run(Args a, IAnsiConsole err, CancellationToken ct)
     {
+        if (a.Ranker.Trim().Equals("list", StringComparison.OrdinalIgnoreCase)) return ListRankers();
         if (a.Folds < 2) throw new ArgumentException($"--folds must be at least 2 (was {a.Folds})");
         if (a.Limit < 0) throw new ArgumentException($"--limit must not be negative (was {a.Limit})");
         if (a.Window is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {a.Window})");

@@ -69,6 +69,9 @@ public sealed class EvalRankerRegistry
     /// <summary>A registered ranker's description (empty when none was given).</summary>
     public string Describe(string name) => Get(name).Description;
 
+    /// <summary>True when the ranker is experimental (an ablation or diagnostic): it runs only when named, never in <c>all</c>.</summary>
+    public bool IsExperimental(string name) => Get(name).Experimental;
+
     /// <summary>True when the ranker is trained per fold.</summary>
     public bool IsCrossValidated(string name) => Get(name).Factory is not null;
 
@@ -101,12 +104,45 @@ public sealed class EvalRankerRegistry
         var names = new List<string>();
         foreach (var raw in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Contains(raw)) throw new ArgumentException($"unknown ranker '{raw}'; known: {string.Join(", ", Names)}");
+            if (!Contains(raw)) throw new ArgumentException(Unknown(raw));
             var canonical = Get(raw).Name;
             if (!names.Contains(canonical, StringComparer.Ordinal)) names.Add(canonical);
         }
         if (names.Count == 0) throw new ArgumentException("no ranker named; known: " + string.Join(", ", Names));
         return names;
+    }
+
+    // The main rankers by name, the nearest name when the spelling is close, and where the experimental ones are listed.
+    private string Unknown(string name)
+    {
+        string[] main, all;
+        lock (_lock)
+        {
+            all = [.. _order];
+            main = [.. _order.Where(n => !_entries[n].Experimental)];
+        }
+        var nearest = all.Select(n => (Name: n, Distance: EditDistance(name.ToLowerInvariant(), n.ToLowerInvariant())))
+            .Where(c => c.Distance <= Math.Max(1, Math.Min(3, name.Length / 3))).OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Name).FirstOrDefault();
+        var experimental = all.Length - main.Length;
+        return $"unknown ranker '{name}'{(nearest is null ? "" : $" (did you mean '{nearest}'?)")}; known: {string.Join(", ", main)}"
+            + (experimental > 0 ? $", and {experimental} experimental {(experimental == 1 ? "one" : "ones")} ('--ranker list' describes them all)" : "");
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var row = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) row[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0], left = row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var up = row[j];
+                left = row[j] = Math.Min(Math.Min(up, left) + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = up;
+            }
+        }
+        return row[b.Length];
     }
 
     /// <summary>
