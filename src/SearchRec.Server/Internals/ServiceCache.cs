@@ -70,6 +70,31 @@ internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, Se
         return result;
     }
 
+    /// <summary>
+    /// Runs the look-up paths (miss, hit, tagged entries, removal by tag) on throwaway keys before the service
+    /// listens. The generation's own warm-up calls the stages directly, so before this the first searches paid for
+    /// FusionCache's first calls: 15 and 9 ms of a 21 and 11 ms answer on the ecom-search index, whose recall took
+    /// under 0.5 ms. Nothing is counted in the metrics.
+    /// </summary>
+    public async ValueTask WarmUpAsync(int rounds, CancellationToken ct)
+    {
+        string[] tags = ["warm-up"];
+        // Memory only: a Redis level that is down would make every warm-up call wait for its timeout.
+        var local = _entry.Duplicate().SetSkipDistributedCache(true, true).SetSkipBackplaneNotifications(true);
+        for (int i = 0; i < rounds; i++)
+        {
+            string key = string.Create(CultureInfo.InvariantCulture, $"warm-up:{i}:");
+            for (int pass = 0; pass < 2; pass++) // a miss, then a hit
+            {
+                await cache.GetOrSetAsync<RecallCandidate[]>(key + "r", (_, _) => Task.FromResult(Array.Empty<RecallCandidate>()), default, local, null, ct).ConfigureAwait(false);
+                await cache.GetOrSetAsync<ItemView?>(key + "i", (_, _) => Task.FromResult<ItemView?>(null), default, local, tags, ct).ConfigureAwait(false);
+                await cache.GetOrSetAsync<ScoredItem[]>(key + "s", (_, _) => Task.FromResult(Array.Empty<ScoredItem>()), default, local, tags, ct).ConfigureAwait(false);
+            }
+            await cache.RemoveAsync(key + "r", local, ct).ConfigureAwait(false);
+        }
+        await cache.RemoveByTagAsync(tags, local, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Drops what the events make stale: that user's personal entries and the items' similar lists and records.</summary>
     public async ValueTask InvalidateAsync(IReadOnlyList<SearchRec.Core.Events.UserEvent> events, CancellationToken ct)
     {
