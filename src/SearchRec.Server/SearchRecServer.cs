@@ -58,7 +58,10 @@ public static class SearchRecServer
         builder.Logging.SetMinimumLevel(logLevel);
         // ASP.NET's own per-request lines (request started / endpoint / finished) only when asked for Debug or below:
         // at Information they cost two console lines per request under load.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", logLevel <= LogLevel.Debug ? logLevel : (LogLevel)Math.Max((int)logLevel, (int)LogLevel.Warning));
+        var quiet = logLevel <= LogLevel.Debug ? logLevel : (LogLevel)Math.Max((int)logLevel, (int)LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", quiet);
+        // FusionCache logs two lines per cache call at Information (about 30 per search): the same rule.
+        builder.Logging.AddFilter("ZiggyCreatures.Caching.Fusion", quiet);
         builder.WebHost.UseUrls(o.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k =>
         {
