@@ -830,6 +830,71 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public async Task Bench_http_measures_a_service_without_a_queries_file_on_what_its_mix_asks_for()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
+        Assert.Equal(0, Run(new ImportEventsCommand(), "--events", _shop.File("events.csv"), "--store", dir.File("events.db")).Code);
+        using var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));
+        var log = new SearchRec.Server.Adapters.EventStoreLog(store);
+        var loader = new SearchRec.Server.Adapters.ShopLoader(new SearchRec.Server.Adapters.ShopLoaderOptions
+        {
+            IndexPath = dir.File("index"), CollabModelsPath = dir.File("collab"), WarmUp = TimeSpan.Zero,
+        }, log);
+        var app = await SearchRec.Server.SearchRecServer.BuildAsync(new SearchRec.Server.ServerOptions { Urls = "http://127.0.0.1:0", ApiKey = "bench-http-test-admin-key" }, loader, log,
+            Microsoft.Extensions.Logging.LogLevel.Warning);
+        await app.StartAsync();
+        try
+        {
+            var url = SearchRec.Server.SearchRecServer.Addresses(app)[0];
+            var (code, _, stderr) = Run(new BenchHttpCommand(), "--url", url, "--requests", "10", "--mix", "1,0,0,0", "--report", dir.File("searches.html"));
+            Assert.Equal(2, code);
+            Assert.Contains("offers no sample queries (start `serve` with --queries FILE, or leave searches out of --mix)", stderr, StringComparison.Ordinal);
+
+            (code, _, stderr) = Run(new BenchHttpCommand(), "--url", url, "--requests", "20", "--clients", "2", "--mix", "0,0.5,0,0.5",
+                "--json", dir.File("feeds.json"), "--report", dir.File("feeds.html"));
+            Assert.True(code == 0, stderr);
+            var figures = JsonDocument.Parse(File.ReadAllText(dir.File("feeds.json"))).RootElement;
+            Assert.Equal(0, figures.GetProperty("errors").GetInt32());
+            var served = figures.GetProperty("endpoints").EnumerateArray().ToDictionary(e => e.GetProperty("endpoint").GetString()!, e => e.GetProperty("requests").GetInt32());
+            Assert.Equal(20, served.GetValueOrDefault("similar") + served.GetValueOrDefault("recommend"));
+            Assert.Equal(0, served.GetValueOrDefault("search"));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void Index_from_an_event_log_holds_one_product_per_item_titled_by_its_id_and_category()
+    {
+        using var dir = new TempDir();
+        var events = _shop.File("events.csv");
+        var items = File.ReadLines(events).Select(l => l.Split(',')[1]).Distinct().Count();
+
+        var (code, stdout, _) = Run(new IndexCommand(), "--events", events, "--index", dir.File("index"));
+
+        Assert.Equal(0, code);
+        Assert.Contains($"indexed {items:N0} items as products, rejected 0 lines", stdout, StringComparison.Ordinal);
+        using (var index = SearchRec.Index.ProductIndex.Open(dir.File("index")))
+        {
+            Assert.Equal(items, index.Count);
+            var first = File.ReadLines(events).First().Split(',');
+            Assert.Equal($"商品 {first[1]}（类目 {first[2]}）", index.GetProduct(first[1])!.Title);
+        }
+
+        (code, _, var stderr) = Run(new IndexCommand(), "--events", events, "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("both"));
+        Assert.Equal(2, code);
+        Assert.Contains("give --catalog FILE (product records) or --events FILE", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = Run(new IndexCommand(), "--events", dir.File("no-events.csv"), "--index", dir.File("none"));
+        Assert.Equal(2, code);
+        Assert.Contains($"index: --events {dir.File("no-events.csv")}: file not found", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Index_of_a_file_whose_every_line_is_rejected_exits_2_and_keeps_the_index_that_was_there()
     {
         using var dir = new TempDir();

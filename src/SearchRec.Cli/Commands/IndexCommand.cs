@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using SearchRec.Core;
 using SearchRec.Core.Catalog;
 using SearchRec.Index;
 
@@ -16,7 +17,11 @@ public sealed class IndexCommand : ICliCommand
         var catalog = new Option<string[]>("--catalog")
         {
             Description = "Catalog files (TSV id<TAB>title, or JSON Lines); several may be given.",
-            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var events = new Option<string[]>("--events")
+        {
+            Description = "Instead of --catalog, for a shop with behaviour logs but no product records (Taobao UserBehavior): one product per item of these event CSVs, titled by its id and filed under its category id, so that the service can serve recommendations and similar items.",
             AllowMultipleArgumentsPerToken = true,
         };
         var index = new Option<string>("--index") { Description = "Index directory (replaced).", DefaultValueFactory = _ => "index-data/default" };
@@ -25,16 +30,22 @@ public sealed class IndexCommand : ICliCommand
         var synonyms = new Option<string?>("--synonyms") { Description = "Synonyms file for the title analyzer." };
         var cmd = new Command("index", "Import catalog files and build the product index.");
         cmd.Options.Add(catalog);
+        cmd.Options.Add(events);
         cmd.Options.Add(index);
         cmd.Options.Add(analyzer);
         cmd.Options.Add(userDict);
         cmd.Options.Add(synonyms);
-        cmd.SetAction(pr => Run(pr.GetValue(catalog)!, pr.GetValue(index)!, pr.GetValue(analyzer), pr.GetValue(userDict), pr.GetValue(synonyms)));
+        cmd.SetAction(pr => Run(pr.GetValue(catalog) ?? [], pr.GetValue(events) ?? [], pr.GetValue(index)!, pr.GetValue(analyzer), pr.GetValue(userDict), pr.GetValue(synonyms)));
         return cmd;
     }
 
-    private static int Run(string[] files, string indexDir, string? analyzer, string? userDict, string? synonyms)
+    private static int Run(string[] files, string[] eventFiles, string indexDir, string? analyzer, string? userDict, string? synonyms)
     {
+        if ((files.Length == 0) == (eventFiles.Length == 0))
+        {
+            Console.Error.WriteLine("index: give --catalog FILE (product records) or --events FILE (behaviour logs without records), not both");
+            return 2;
+        }
         var options = new IndexOptions { UserDictionaryPath = userDict, SynonymsPath = synonyms };
         if (analyzer is not null) options.TitleAnalyzer = analyzer;
         try
@@ -47,13 +58,14 @@ public sealed class IndexCommand : ICliCommand
             return 2;
         }
 
-        foreach (var f in files)
+        foreach (var (flag, f) in files.Select(f => ("--catalog", f)).Concat(eventFiles.Select(f => ("--events", f))))
             if (!File.Exists(f))
             {
-                Console.Error.WriteLine($"index: --catalog {f}: file not found");
+                Console.Error.WriteLine($"index: {flag} {f}: file not found");
                 return 2;
             }
         var sw = Stopwatch.StartNew();
+        if (eventFiles.Length > 0) return IndexEvents(eventFiles, indexDir, options, sw);
         var import = CatalogReader.ReadFiles(files);
         for (var i = 0; i < import.Problems.Count && i < MaxProblemsShown; i++)
             Console.Error.WriteLine(import.Problems[i].ToString());
@@ -71,8 +83,35 @@ public sealed class IndexCommand : ICliCommand
             return 2;
         }
         Console.Error.WriteLine($"imported: {import.Summary} ({sw.Elapsed.TotalSeconds:F1} s)");
+        sw.Restart();
+        return Build(import.Products, options, indexDir, sw, n => $"read {import.LinesRead:N0} lines, indexed {n:N0} products, rejected {import.Problems.Count:N0} lines");
+    }
 
-        var total = import.Products.Count;
+    // The products of an event log without product records: one per item, titled by its id.
+    private static int IndexEvents(string[] eventFiles, string indexDir, IndexOptions options, Stopwatch sw)
+    {
+        var problems = 0;
+        var events = new List<SearchRec.Core.Events.UserEvent>();
+        foreach (var f in eventFiles)
+            events.AddRange(SearchRec.Core.Events.EventCsvReader.ReadFile(f, p =>
+            {
+                if (problems++ < MaxProblemsShown) Console.Error.WriteLine(p.ToString());
+            }));
+        if (problems > MaxProblemsShown) Console.Error.WriteLine($"... and {problems - MaxProblemsShown:N0} more rejected lines");
+        if (events.Count == 0)
+        {
+            Console.Error.WriteLine($"index: no event could be read from {string.Join(", ", eventFiles)} ({problems:N0} lines rejected); no index was written");
+            return 2;
+        }
+        var products = EventCatalog.Build(events);
+        Console.Error.WriteLine($"imported: {events.Count:N0} events, {products.Count:N0} items, rejected {problems:N0} lines ({sw.Elapsed.TotalSeconds:F1} s); each item becomes a product titled by its id in its category");
+        sw.Restart();
+        return Build(products, options, indexDir, sw, n => $"read {events.Count:N0} events, indexed {n:N0} items as products, rejected {problems:N0} lines");
+    }
+
+    private static int Build(IReadOnlyList<Product> products, IndexOptions options, string indexDir, Stopwatch sw, Func<int, string> summary)
+    {
+        var total = products.Count;
         var last = Stopwatch.StartNew();
         var progress = new SyncProgress(n =>
         {
@@ -80,12 +119,11 @@ public sealed class IndexCommand : ICliCommand
             last.Restart();
             Console.Error.WriteLine($"indexing: {n:N0} / {total:N0} products ({100.0 * n / Math.Max(1, total):F0}%)");
         });
-        sw.Restart();
         try
         {
-            using var built = ProductIndex.Build(import.Products, options, indexDir, progress);
+            using var built = ProductIndex.Build(products, options, indexDir, progress);
             var seconds = sw.Elapsed.TotalSeconds;
-            Console.WriteLine($"read {import.LinesRead:N0} lines, indexed {built.Count:N0} products, rejected {import.Problems.Count:N0} lines");
+            Console.WriteLine(summary(built.Count));
             Console.WriteLine($"index: {Path.GetFullPath(indexDir)} ({DirectorySize(indexDir) / 1048576.0:F1} MiB, {seconds:F1} s, {built.Count / Math.Max(seconds, 1e-9):N0} products/s)");
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
