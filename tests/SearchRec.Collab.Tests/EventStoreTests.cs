@@ -56,6 +56,30 @@ public class EventStoreTests
     }
 
     [Fact]
+    public void A_file_that_is_not_an_event_store_is_refused_naming_it_and_left_as_it_was()
+    {
+        using var dir = new TempDir();
+        var text = dir.Write("notes.db", "not a database\n");
+        var other = dir.File("other.db");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE events (a INTEGER, b TEXT);";
+            cmd.ExecuteNonQuery();
+        }
+        var otherBytes = File.ReadAllBytes(other);
+
+        var e1 = Assert.Throws<InvalidDataException>(() => new SqliteEventStore(text));
+        var e2 = Assert.Throws<InvalidDataException>(() => new SqliteEventStore(other));
+
+        Assert.StartsWith($"{text} is not a SearchRec event store (", e1.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{other} is not a SearchRec event store (", e2.Message, StringComparison.Ordinal);
+        Assert.Equal("not a database\n", File.ReadAllText(text));
+        Assert.Equal(otherBytes, File.ReadAllBytes(other));
+    }
+
+    [Fact]
     public void A_store_is_read_read_only_while_its_writer_is_open_and_a_csv_file_is_not_taken_for_one()
     {
         using var dir = new TempDir();

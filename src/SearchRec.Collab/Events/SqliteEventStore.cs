@@ -34,24 +34,41 @@ public sealed class SqliteEventStore : IEventStore
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         _writer = new SqliteConnection(_connectionString);
-        _writer.Open();
-        Exec(_writer, "PRAGMA journal_mode=WAL;");
-        Exec(_writer, options.SynchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
-        Exec(_writer, "PRAGMA busy_timeout=30000;");
-        Exec(_writer, "PRAGMA cache_size=-65536;");
-        Exec(_writer, """
-            CREATE TABLE IF NOT EXISTS events (
-              user_id INTEGER NOT NULL, ts INTEGER NOT NULL, item_id INTEGER NOT NULL, behavior INTEGER NOT NULL,
-              category_id INTEGER NOT NULL,
-              PRIMARY KEY (user_id, ts, item_id, behavior)) WITHOUT ROWID;
-            """);
-        _insert = _writer.CreateCommand();
-        _insert.CommandText = "INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ($u, $t, $i, $b, $c);";
-        foreach (var name in new[] { "$u", "$t", "$i", "$b", "$c" }) _insert.Parameters.Add(new SqliteParameter(name, SqliteType.Integer));
-        _insert.Prepare();
-        var sql = new System.Text.StringBuilder("INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ");
-        for (int r = 0; r < ManyRows; r++) sql.Append(r > 0 ? ",(?,?,?,?,?)" : "(?,?,?,?,?)");
-        Check(raw.sqlite3_prepare_v2(_writer.Handle, sql.Append(';').ToString(), out _insertMany), "prepare bulk insert");
+        try
+        {
+            _writer.Open();
+            // Checked before anything is written, so another program's database is left exactly as it was.
+            using (var shape = _writer.CreateCommand())
+            {
+                shape.CommandText = "SELECT group_concat(name, ',') FROM pragma_table_info('events');";
+                if (shape.ExecuteScalar() is string columns && columns != "user_id,ts,item_id,behavior,category_id")
+                    throw new SqliteException($"its table 'events' has the columns {columns.Replace(",", ", ", StringComparison.Ordinal)}", 1);
+            }
+            Exec(_writer, "PRAGMA journal_mode=WAL;");
+            Exec(_writer, options.SynchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+            Exec(_writer, "PRAGMA busy_timeout=30000;");
+            Exec(_writer, "PRAGMA cache_size=-65536;");
+            Exec(_writer, """
+                CREATE TABLE IF NOT EXISTS events (
+                  user_id INTEGER NOT NULL, ts INTEGER NOT NULL, item_id INTEGER NOT NULL, behavior INTEGER NOT NULL,
+                  category_id INTEGER NOT NULL,
+                  PRIMARY KEY (user_id, ts, item_id, behavior)) WITHOUT ROWID;
+                """);
+            _insert = _writer.CreateCommand();
+            _insert.CommandText = "INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ($u, $t, $i, $b, $c);";
+            foreach (var name in new[] { "$u", "$t", "$i", "$b", "$c" }) _insert.Parameters.Add(new SqliteParameter(name, SqliteType.Integer));
+            _insert.Prepare();
+            var sql = new System.Text.StringBuilder("INSERT OR IGNORE INTO events(user_id, ts, item_id, behavior, category_id) VALUES ");
+            for (int r = 0; r < ManyRows; r++) sql.Append(r > 0 ? ",(?,?,?,?,?)" : "(?,?,?,?,?)");
+            Check(raw.sqlite3_prepare_v2(_writer.Handle, sql.Append(';').ToString(), out _insertMany), "prepare bulk insert");
+        }
+        catch (SqliteException e)
+        {
+            // Another file, or another program's database, where a store belongs: say which, not a stack trace.
+            _insert?.Dispose();
+            _writer.Dispose();
+            throw new InvalidDataException($"{path} is not a SearchRec event store ({e.Message.TrimEnd('.')}); give a new file or one that `searchrec import-events` or `serve` wrote.", e);
+        }
         Path = path;
     }
 
