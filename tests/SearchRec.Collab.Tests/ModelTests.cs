@@ -184,6 +184,26 @@ public class ModelTests
     }
 
     [Fact]
+    public void A_truncated_or_damaged_model_file_is_refused_naming_it()
+    {
+        using var dir = new TempDir();
+        Models.Save(dir.Path);
+        var path = dir.File("collab.bin");
+        var whole = File.ReadAllBytes(path);
+
+        File.WriteAllBytes(path, whole[..(whole.Length / 2)]);
+        var truncated = Assert.Throws<InvalidDataException>(() => CollabModels.Load(dir.Path));
+
+        var damaged = (byte[])whole.Clone();
+        BitConverter.GetBytes(int.MaxValue).CopyTo(damaged, 1 + 8 + 4 + 8); // the first array's length
+        File.WriteAllBytes(path, damaged);
+        var huge = Assert.Throws<InvalidDataException>(() => CollabModels.Load(dir.Path));
+
+        Assert.All(new[] { truncated, huge }, e => Assert.StartsWith($"{path} is truncated or damaged (", e.Message, StringComparison.Ordinal));
+        Assert.Contains("2147483647 values", huge.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Observe_makes_a_new_item_known_to_popularity_and_category()
     {
         var m = Fixture.Train();

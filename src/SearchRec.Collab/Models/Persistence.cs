@@ -68,6 +68,28 @@ public sealed partial class CollabModels
     /// <summary>Whether <paramref name="dir"/> holds models saved by <see cref="Save"/>.</summary>
     public static bool Exists(string dir) => File.Exists(Path.Combine(Guard.NotNull(dir), DataFile));
 
+    private static void ReadData(CollabModels m, string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        if (r.ReadString() != "SRCOLLAB") throw new InvalidDataException($"{path} is not a SearchRec collaborative model file.");
+        int v = r.ReadInt32();
+        if (v != FormatVersion) throw new InvalidDataException($"{path} has format version {v}; this build reads {FormatVersion}.");
+        m.ReferenceTime = r.ReadInt64();
+        m.ItemIds = ReadLongs(r);
+        m.ItemCat = ReadInts(r);
+        m.CatIds = ReadLongs(r);
+        m.Pop = ReadFloats(r);
+        m.NbrStart = ReadInts(r);
+        m.NbrItem = ReadInts(r);
+        m.NbrSim = ReadFloats(r);
+        m.Factors = r.ReadInt32();
+        var factors = ReadFloats(r);
+        if (m.Factors < 0 || (m.Factors == 0 ? factors.Length != 0 : factors.Length != (long)m.ItemIds.Length * m.Factors))
+            throw new InvalidDataException($"{path}: {factors.Length} item factors for {m.ItemIds.Length} items of {m.Factors}.");
+        m.ItemFactors = new ItemFactorTable(factors, m.Factors);
+        m.Gram = ReadFloats(r);
+    }
+
     /// <summary>Loads models saved by <see cref="Save"/>.</summary>
     /// <exception cref="InvalidDataException">The folder holds no models or a different format.</exception>
     public static CollabModels Load(string dir)
@@ -76,26 +98,15 @@ public sealed partial class CollabModels
         var path = Path.Combine(dir, DataFile);
         if (!File.Exists(path)) throw new InvalidDataException($"No collaborative models in '{dir}' (missing {DataFile}); run 'searchrec train-cf' first.");
         var m = new CollabModels();
-        using (var r = new BinaryReader(File.OpenRead(path)))
+        try
         {
-            if (r.ReadString() != "SRCOLLAB") throw new InvalidDataException($"{path} is not a SearchRec collaborative model file.");
-            int v = r.ReadInt32();
-            if (v != FormatVersion) throw new InvalidDataException($"{path} has format version {v}; this build reads {FormatVersion}.");
-            m.ReferenceTime = r.ReadInt64();
-            m.ItemIds = ReadLongs(r);
-            m.ItemCat = ReadInts(r);
-            m.CatIds = ReadLongs(r);
-            m.Pop = ReadFloats(r);
-            m.NbrStart = ReadInts(r);
-            m.NbrItem = ReadInts(r);
-            m.NbrSim = ReadFloats(r);
-            m.Factors = r.ReadInt32();
-            var factors = ReadFloats(r);
-            if (m.Factors < 0 || (m.Factors == 0 ? factors.Length != 0 : factors.Length != (long)m.ItemIds.Length * m.Factors))
-                throw new InvalidDataException($"{path}: {factors.Length} item factors for {m.ItemIds.Length} items of {m.Factors}.");
-            m.ItemFactors = new ItemFactorTable(factors, m.Factors);
-            m.Gram = ReadFloats(r);
+            ReadData(m, path);
         }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{path} is truncated or damaged ({e.Message.TrimEnd('.')}); train the models again with 'searchrec train-cf'.", e);
+        }
+
         var cardPath = Path.Combine(dir, CardFile);
         if (File.Exists(cardPath)) m.Card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(cardPath), CardJson) ?? new ModelCard();
         m.Options = Clone(m.Card.Options).Validate();
@@ -111,23 +122,33 @@ public sealed partial class CollabModels
     private static void Write(BinaryWriter w, int[] a) { w.Write(a.Length); w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan())); }
     private static void Write(BinaryWriter w, float[] a) { w.Write(a.Length); w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan())); }
 
+    // An array's length, checked against what is left of the file, so a damaged length reads as a damaged file
+    // rather than an overflow or an attempt to allocate gigabytes.
+    private static int Count(BinaryReader r, int size)
+    {
+        var n = r.ReadInt32();
+        if (n < 0 || (long)n * size > r.BaseStream.Length - r.BaseStream.Position)
+            throw new EndOfStreamException($"an array of {n} values of {size} bytes at byte {r.BaseStream.Position - 4} does not fit in the file");
+        return n;
+    }
+
     private static long[] ReadLongs(BinaryReader r)
     {
-        var a = new long[r.ReadInt32()];
+        var a = new long[Count(r, sizeof(long))];
         for (int i = 0; i < a.Length; i++) a[i] = r.ReadInt64();
         return a;
     }
 
     private static int[] ReadInts(BinaryReader r)
     {
-        var a = new int[r.ReadInt32()];
+        var a = new int[Count(r, sizeof(int))];
         r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
         return a;
     }
 
     private static float[] ReadFloats(BinaryReader r)
     {
-        var a = new float[r.ReadInt32()];
+        var a = new float[Count(r, sizeof(float))];
         r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
         return a;
     }
