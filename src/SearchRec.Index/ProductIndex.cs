@@ -257,11 +257,12 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         {
             return new ProductIndex(dir, analyzer, opts, path, fresh: false);
         }
-        catch (Exception e) when (e is IndexNotFoundException or CorruptIndexException)
+        catch (Exception e) when (e is IndexNotFoundException or CorruptIndexException or EndOfStreamException)
         {
             analyzer.Dispose();
             dir.Dispose();
-            throw new InvalidDataException($"'{path}': {e.Message}", e);
+            // A file cut short (a copy or a disk that ran out) reads as "seek past EOF"; say what to do about it.
+            throw new InvalidDataException($"'{path}' holds a damaged or incomplete index ({e.Message}); build it again with `searchrec index`", e);
         }
     }
 

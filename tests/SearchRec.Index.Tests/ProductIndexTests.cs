@@ -297,6 +297,21 @@ public sealed class ProductIndexTests : IDisposable
     }
 
     [Fact]
+    public void An_index_with_a_file_cut_short_is_refused_as_damaged_with_what_to_do()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("idx");
+        ProductIndex.Build(Fixture.Products, new IndexOptions(), path).Dispose();
+        var terms = Directory.GetFiles(path, "*.tim").Single();
+        using (var f = new FileStream(terms, FileMode.Open)) f.SetLength(f.Length / 4);
+
+        var e = Assert.Throws<InvalidDataException>(() => ProductIndex.Open(path));
+
+        Assert.StartsWith($"'{path}' holds a damaged or incomplete index (", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("build it again with `searchrec index`", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Duplicate_ids_are_rejected_with_the_id_named()
     {
         Product[] products = [Product.Of("a", "红色 苹果"), Product.Of("b", "香蕉"), Product.Of("a", "青苹果")];
