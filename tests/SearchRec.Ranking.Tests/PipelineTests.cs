@@ -228,12 +228,41 @@ public sealed class FeatureLogJoinTests
     }
 
     [Fact]
-    public void A_malformed_feature_log_line_is_refused_naming_the_line()
+    public void A_log_of_nothing_but_malformed_lines_is_refused_and_each_line_named()
     {
         using var dir = new TempDir();
-        var path = dir.Write("f.jsonl", "{\"request_id\":\"x\"}\n");
-        var e = Assert.Throws<InvalidDataException>(() => Logging.FeatureLogJoin.Join([path], [], TimeSpan.FromMinutes(30)));
-        Assert.Contains("f.jsonl:1", e.Message);
+        var path = dir.Write("f.jsonl", "{\"request_id\":\"x\"}\nnot json\n");
+        var named = new List<string>();
+        var e = Assert.Throws<InvalidDataException>(() => Logging.FeatureLogJoin.Join([path], [], TimeSpan.FromMinutes(30), named.Add));
+        Assert.Contains("2 lines are not feature-log records", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, named.Count);
+        Assert.StartsWith($"{path}:1: not a feature-log record", named[0], StringComparison.Ordinal);
+        Assert.StartsWith($"{path}:2: not a feature-log record", named[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_last_line_cut_short_by_a_killed_writer_is_skipped_and_the_records_before_it_are_kept()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("f.jsonl");
+        var fx = Fixtures.Extractor();
+        using (var logger = new JsonlFeatureLogger(path))
+        {
+            var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25"], [1f]), logger: logger);
+            p.Search(new SearchRequest("华为 手机") { RequestId = "a", UserId = 7 });
+            p.Search(new SearchRequest("华为 手机") { RequestId = "b", UserId = 7 });
+        }
+        var lines = File.ReadAllLines(path);
+        File.WriteAllText(path, lines[0] + "\n" + lines[1][..(lines[1].Length / 2)]);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var named = new List<string>();
+
+        var (data, report) = Logging.FeatureLogJoin.Join([path], [new(7, 2, 1, SearchRec.Core.Events.Behavior.Buy, now + 60)], TimeSpan.FromMinutes(30), named.Add);
+
+        Assert.Equal(1, report.Requests);
+        Assert.Equal(1, report.Malformed);
+        Assert.Equal("a", Assert.Single(data.Groups).QueryId);
+        Assert.StartsWith($"{path}:2: not a feature-log record", Assert.Single(named), StringComparison.Ordinal);
     }
 }
 

@@ -135,8 +135,10 @@ public sealed class TrainRankerCommand : ICliCommand
                 {
                     var labelFiles = pr.GetValue(labelEvents) is { Length: > 0 } lf ? lf : throw new ArgumentException("--feature-log needs --labels-from-events.");
                     if (pr.GetValue(joinMinutes) <= 0) throw new ArgumentException("--join-minutes must be positive.");
-                    var (logged, report) = FeatureLogJoin.Join(logs, EventFiles.Read(labelFiles), TimeSpan.FromMinutes(pr.GetValue(joinMinutes)));
-                    Console.Error.WriteLine($"feature logs: {report.Requests} requests, {report.Groups} with a labelled candidate; skipped {report.Anonymous} anonymous, {report.NoPositive} without later events, {report.OtherSchema} with another schema");
+                    var shown = 0;
+                    var (logged, report) = FeatureLogJoin.Join(logs, EventFiles.Read(labelFiles), TimeSpan.FromMinutes(pr.GetValue(joinMinutes)),
+                        line => { if (shown++ < 20) Console.Error.WriteLine(line); });
+                    Console.Error.WriteLine($"feature logs: {report.Requests} requests, {report.Groups} with a labelled candidate; skipped {report.Anonymous} anonymous, {report.NoPositive} without later events, {report.OtherSchema} with another schema, {report.Malformed} lines that are not records");
                     var logCard = new ModelCard { Kind = KindName(options.Kind), Schema = logged.Schema.ToString(), Features = logged.Schema.Names.ToList() };
                     logCard.Data["feature_logs"] = string.Join(", ", logs);
                     logCard.Data["labels"] = $"{string.Join(", ", labelFiles)} (same user and item within {pr.GetValue(joinMinutes)} min)";

@@ -10,8 +10,9 @@ namespace SearchRec.Ranking.Logging;
 /// <summary>
 /// Assembles training data from logged traffic: each logged request (see <see cref="JsonlFeatureLogger"/>) becomes a
 /// query group; a candidate's label is the strongest behaviour (pv 1, fav 2, cart 3, buy 4) of the same user on the
-/// same item within <c>window</c> after the request. Anonymous requests, requests whose candidates all stay at 0, and
-/// requests logged with another schema than the first one read are skipped (counted in the report).
+/// same item within <c>window</c> after the request. Anonymous requests, requests whose candidates all stay at 0,
+/// requests logged with another schema than the first one read, and lines that are not a record (the last line of a
+/// log whose writer was killed mid-line) are skipped and counted in the report.
 /// </summary>
 public static class FeatureLogJoin
 {
@@ -21,10 +22,15 @@ public static class FeatureLogJoin
     /// <param name="Anonymous">Requests without a user.</param>
     /// <param name="NoPositive">Requests no later event touched.</param>
     /// <param name="OtherSchema">Requests logged with a different feature schema.</param>
-    public sealed record Report(int Requests, int Groups, int Anonymous, int NoPositive, int OtherSchema);
+    /// <param name="Malformed">Lines that are not a feature-log record.</param>
+    public sealed record Report(int Requests, int Groups, int Anonymous, int NoPositive, int OtherSchema, int Malformed = 0);
 
-    /// <summary>Joins the feature logs with events; throws naming the file and line of a malformed record.</summary>
-    public static (RankingDataset Data, Report Report) Join(IEnumerable<string> featureLogs, IReadOnlyList<UserEvent> events, TimeSpan window)
+    /// <summary>
+    /// Joins the feature logs with events. Each line that is not a record goes to <paramref name="onMalformed"/> as
+    /// <c>file:line: reason</c> and is skipped; when no request at all could be read, throws saying so.
+    /// </summary>
+    public static (RankingDataset Data, Report Report) Join(IEnumerable<string> featureLogs, IReadOnlyList<UserEvent> events, TimeSpan window,
+        Action<string>? onMalformed = null)
     {
         Guard.NotNull(featureLogs);
         Guard.NotNull(events);
@@ -37,7 +43,7 @@ public static class FeatureLogJoin
         }
         FeatureSchema? schema = null;
         RankingDatasetBuilder? builder = null;
-        int requests = 0, anonymous = 0, none = 0, other = 0;
+        int requests = 0, anonymous = 0, none = 0, other = 0, malformed = 0;
         foreach (var path in featureLogs)
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"Feature log not found: {path}", path);
@@ -85,12 +91,15 @@ public static class FeatureLogJoin
                 }
                 catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or IndexOutOfRangeException)
                 {
-                    throw new InvalidDataException($"{path}:{no}: not a feature-log record ({e.Message})", e);
+                    requests--;
+                    malformed++;
+                    onMalformed?.Invoke($"{path}:{no}: not a feature-log record ({e.Message})");
                 }
             }
         }
-        if (builder is null) throw new InvalidDataException("The feature logs hold no request with candidates.");
+        if (builder is null)
+            throw new InvalidDataException("The feature logs hold no request with candidates" + (malformed > 0 ? $" ({malformed:N0} lines are not feature-log records)." : "."));
         var data = builder.Build();
-        return (data, new Report(requests, data.Groups.Count, anonymous, none, other));
+        return (data, new Report(requests, data.Groups.Count, anonymous, none, other, malformed));
     }
 }
