@@ -228,6 +228,26 @@ public sealed class FeatureLogJoinTests
     }
 
     [Fact]
+    public void A_logger_reopening_a_log_cut_mid_line_starts_its_records_on_a_line_of_their_own()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("f.jsonl", "{\"request_id\":\"cut");
+        var fx = Fixtures.Extractor();
+        using (var logger = new JsonlFeatureLogger(path))
+        {
+            var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25"], [1f]), logger: logger);
+            p.Search(new SearchRequest("华为 手机") { RequestId = "a", UserId = 7 });
+        }
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        var (data, report) = Logging.FeatureLogJoin.Join([path], [new(7, 2, 1, SearchRec.Core.Events.Behavior.Buy, now + 60)], TimeSpan.FromMinutes(30));
+
+        Assert.Equal(2, File.ReadAllLines(path).Length);
+        Assert.Equal(1, report.Malformed);
+        Assert.Equal("a", Assert.Single(data.Groups).QueryId);
+    }
+
+    [Fact]
     public void A_log_of_nothing_but_malformed_lines_is_refused_and_each_line_named()
     {
         using var dir = new TempDir();

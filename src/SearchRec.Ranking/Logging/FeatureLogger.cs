@@ -58,12 +58,29 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
         try
         {
             if (dir is not null) Directory.CreateDirectory(dir);
+            var cutShort = !EndsALine(_path);
             _stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            // A writer killed mid-record left half a line: end it, so the next record is a line of its own.
+            if (cutShort)
+            {
+                _stream.WriteByte((byte)'\n');
+                _stream.Flush();
+            }
         }
         catch (UnauthorizedAccessException e)
         {
             throw new IOException($"feature log {path}: {e.Message}", e);
         }
+    }
+
+    // True for a missing or empty file and for one whose last byte is a newline.
+    private static bool EndsALine(string path)
+    {
+        if (!File.Exists(path)) return true;
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (f.Length == 0) return true;
+        f.Seek(-1, SeekOrigin.End);
+        return f.ReadByte() == '\n';
     }
 
     /// <summary>Records that failed to be written (disk errors); the request went on.</summary>
