@@ -1,6 +1,7 @@
 using SearchRec.Evaluation;
 using SearchRec.Evaluation.Rankers;
 using SearchRec.Evaluation.Trec;
+using SearchRec.Testing;
 using Xunit;
 
 namespace SearchRec.Ranking.Tests;
@@ -86,13 +87,5 @@ public sealed class EvalModuleTests
         var outcome = EvalRunner.Run(registry, ctx, ["bm25", "lambdamart-qbqtc-only"], new EvalRunOptions { Depth = 10, Parallelism = 1, FoldSeeds = [1, 2] });
         Assert.Equal(30, outcome.Rankers.Single(r => r.Name == "lambdamart-qbqtc-only").Run.QueryIds.Count);
         Assert.Single(log, l => l.StartsWith("transfer model:", StringComparison.Ordinal));
-    }
-
-    private sealed class ListProgress(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value)
-        {
-            lock (lines) lines.Add(value);
-        }
     }
 }

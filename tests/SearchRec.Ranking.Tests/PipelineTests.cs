@@ -193,19 +193,22 @@ public sealed class PipelineTests
 
 public sealed class FeatureLogJoinTests
 {
+    // Logs one ranked search per (request id, user, query) to `path` through the pipeline, as the service does.
+    private static FeatureExtractor Log(string path, params (string Id, long? User, string Query)[] searches)
+    {
+        var fx = Fixtures.Extractor();
+        using var logger = new JsonlFeatureLogger(path);
+        var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25"], [1f]), logger: logger);
+        foreach (var (id, user, query) in searches) p.Search(new SearchRequest(query) { RequestId = id, UserId = user });
+        return fx;
+    }
+
     [Fact]
     public void Logged_features_joined_with_later_events_become_graded_training_groups()
     {
         using var dir = new TempDir();
         var path = dir.File("f.jsonl");
-        var fx = Fixtures.Extractor();
-        using (var logger = new JsonlFeatureLogger(path))
-        {
-            var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25"], [1f]), logger: logger);
-            p.Search(new SearchRequest("华为 手机") { RequestId = "a", UserId = 7 });
-            p.Search(new SearchRequest("连衣裙") { RequestId = "b", UserId = 8 });
-            p.Search(new SearchRequest("手机") { RequestId = "c" });
-        }
+        var fx = Log(path, ("a", 7, "华为 手机"), ("b", 8, "连衣裙"), ("c", null, "手机"));
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var events = new List<SearchRec.Core.Events.UserEvent>
         {
@@ -232,12 +235,7 @@ public sealed class FeatureLogJoinTests
     {
         using var dir = new TempDir();
         var path = dir.Write("f.jsonl", "{\"request_id\":\"cut");
-        var fx = Fixtures.Extractor();
-        using (var logger = new JsonlFeatureLogger(path))
-        {
-            var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25"], [1f]), logger: logger);
-            p.Search(new SearchRequest("华为 手机") { RequestId = "a", UserId = 7 });
-        }
+        Log(path, ("a", 7, "华为 手机"));
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         var (data, report) = Logging.FeatureLogJoin.Join([path], [new(7, 2, 1, SearchRec.Core.Events.Behavior.Buy, now + 60)], TimeSpan.FromMinutes(30));
@@ -265,13 +263,7 @@ public sealed class FeatureLogJoinTests
     {
         using var dir = new TempDir();
         var path = dir.File("f.jsonl");
-        var fx = Fixtures.Extractor();
-        using (var logger = new JsonlFeatureLogger(path))
-        {
-            var p = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, new Models.WeightedRanker(fx.Schema, ["bm25"], [1f]), logger: logger);
-            p.Search(new SearchRequest("华为 手机") { RequestId = "a", UserId = 7 });
-            p.Search(new SearchRequest("华为 手机") { RequestId = "b", UserId = 7 });
-        }
+        Log(path, ("a", 7, "华为 手机"), ("b", 7, "华为 手机"));
         var lines = File.ReadAllLines(path);
         File.WriteAllText(path, lines[0] + "\n" + lines[1][..(lines[1].Length / 2)]);
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

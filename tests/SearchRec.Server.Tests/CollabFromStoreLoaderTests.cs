@@ -18,7 +18,7 @@ public sealed class CollabFromStoreLoaderTests(TinyShop shop) : IClassFixture<Ti
     {
         var progress = new List<string>();
         var loader = new ShopLoader(new ShopLoaderOptions { IndexPath = shop.IndexPath, CollabModelsPath = collab, WarmUp = TimeSpan.Zero }, new EventStoreLog(store));
-        var generation = await loader.LoadAsync(new ReloadRequest(false), new Progress(progress), CancellationToken.None);
+        var generation = await loader.LoadAsync(new ReloadRequest(false), new ListProgress(progress), CancellationToken.None);
         return (generation, progress);
     }
 
@@ -71,10 +71,5 @@ public sealed class CollabFromStoreLoaderTests(TinyShop shop) : IClassFixture<Ti
         var e = Assert.Throws<ArgumentException>(options.Validate);
         Assert.Contains($"'{folder}' holds no collaborative models", e.Message, StringComparison.Ordinal);
         Assert.Equal("mine", File.ReadAllText(Path.Combine(folder, "notes.txt")));
-    }
-
-    private sealed class Progress(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value) { lock (lines) lines.Add(value); }
     }
 }

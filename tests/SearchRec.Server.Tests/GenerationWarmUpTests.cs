@@ -137,9 +137,4 @@ public sealed class GenerationWarmUpTests(TinyShop shop) : IClassFixture<TinySho
         var e = Assert.Throws<ArgumentException>(options.Validate);
         Assert.Contains(name, e.Message, StringComparison.Ordinal);
     }
-
-    private sealed class ListProgress(List<string> lines) : IProgress<string>
-    {
-        public void Report(string value) { lock (lines) lines.Add(value); }
-    }
 }
