@@ -21,7 +21,7 @@ public sealed class IndexCommand : ICliCommand
         };
         var events = new Option<string[]>("--events")
         {
-            Description = "Instead of --catalog, for a shop with behaviour logs but no product records (Taobao UserBehavior): one product per item of these event CSVs, titled by its id and filed under its category id, so that the service can serve recommendations and similar items.",
+            Description = "Instead of --catalog, for a shop with behaviour logs but no product records (Taobao UserBehavior): one product per item of these event CSVs (or a service's events.db), titled by its id and filed under its category id, so that the service can serve recommendations and similar items.",
             AllowMultipleArgumentsPerToken = true,
         };
         var index = new Option<string>("--index") { Description = "Index directory (replaced).", DefaultValueFactory = _ => "index-data/default" };
@@ -90,23 +90,25 @@ public sealed class IndexCommand : ICliCommand
     // The products of an event log without product records: one per item, titled by its id.
     private static int IndexEvents(string[] eventFiles, string indexDir, IndexOptions options, Stopwatch sw)
     {
-        var problems = 0;
-        var events = new List<SearchRec.Core.Events.UserEvent>();
-        foreach (var f in eventFiles)
-            events.AddRange(SearchRec.Core.Events.EventCsvReader.ReadFile(f, p =>
-            {
-                if (problems++ < MaxProblemsShown) Console.Error.WriteLine(p.ToString());
-            }));
-        if (problems > MaxProblemsShown) Console.Error.WriteLine($"... and {problems - MaxProblemsShown:N0} more rejected lines");
+        List<SearchRec.Core.Events.UserEvent> events;
+        try
+        {
+            events = EventFiles.Read(eventFiles); // CSV logs or a service's event store; bad lines are named there
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"index: {e.Message} No index was written.");
+            return 2;
+        }
         if (events.Count == 0)
         {
-            Console.Error.WriteLine($"index: no event could be read from {string.Join(", ", eventFiles)} ({problems:N0} lines rejected); no index was written");
+            Console.Error.WriteLine($"index: {string.Join(", ", eventFiles)} hold no event; no index was written");
             return 2;
         }
         var products = EventCatalog.Build(events);
-        Console.Error.WriteLine($"imported: {events.Count:N0} events, {products.Count:N0} items, rejected {problems:N0} lines ({sw.Elapsed.TotalSeconds:F1} s); each item becomes a product titled by its id in its category");
+        Console.Error.WriteLine($"imported: {events.Count:N0} events, {products.Count:N0} items ({sw.Elapsed.TotalSeconds:F1} s); each item becomes a product titled by its id in its category");
         sw.Restart();
-        return Build(products, options, indexDir, sw, n => $"read {events.Count:N0} events, indexed {n:N0} items as products, rejected {problems:N0} lines");
+        return Build(products, options, indexDir, sw, n => $"read {events.Count:N0} events, indexed {n:N0} items as products");
     }
 
     private static int Build(IReadOnlyList<Product> products, IndexOptions options, string indexDir, Stopwatch sw, Func<int, string> summary)
