@@ -830,10 +830,11 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
-    public async Task Bench_http_measures_a_service_without_a_queries_file_on_what_its_mix_asks_for()
+    public async Task Bench_http_measures_a_service_without_sample_queries_on_what_its_mix_asks_for()
     {
         using var dir = new TempDir();
-        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        // An index of the log's items: no queries file and no category names to offer as queries.
+        Assert.Equal(0, Run(new IndexCommand(), "--events", _shop.File("events.csv"), "--index", dir.File("index")).Code);
         Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
         Assert.Equal(0, Run(new ImportEventsCommand(), "--events", _shop.File("events.csv"), "--store", dir.File("events.db")).Code);
         using var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));

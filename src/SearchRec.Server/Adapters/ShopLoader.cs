@@ -46,7 +46,10 @@ public sealed class ShopLoaderOptions
     /// <summary>How ONNX Runtime runs the deep towers (CPU by default; CUDA falls back to CPU with one log line when the GPU build is absent).</summary>
     public DeepScorerOptions DeepRuntime { get; set; } = new();
 
-    /// <summary>A <c>qid&lt;TAB&gt;query</c> file whose queries the page offers as examples. Default null: none.</summary>
+    /// <summary>
+    /// A <c>qid&lt;TAB&gt;query</c> file whose queries the page offers as examples. Default null: the catalog's most
+    /// common leaf categories instead (none for a catalog without categories).
+    /// </summary>
     public string? QueriesPath { get; set; }
 
     /// <summary>Candidates recalled per query (the re-ranker's window). Default 200.</summary>
@@ -268,7 +271,7 @@ public sealed class ShopLoader : IGenerationLoader
             string id = GenerationId(_options);
             progress?.Report($"generation {id} loaded in {sw.Elapsed.TotalSeconds:F1} s ({index.Count:N0} products, ranker: {(search.HasRanker ? "yes" : "no")})");
             var generation = new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
-                new ShopSamples(_queries.Value, itemIds, users), owned);
+                new ShopSamples(_options.QueriesPath is null ? CategoryQueries(index) : _queries.Value, itemIds, users), owned);
             if (_options.WarmUp > TimeSpan.Zero)
             {
                 int rounds = Interlocked.Increment(ref _loads) == 1 ? WarmUpRounds : ReloadWarmUpRounds;
@@ -322,6 +325,24 @@ public sealed class ShopLoader : IGenerationLoader
         Directory.Move(full, old);
         Directory.Move(fresh, full);
         Directory.Delete(old, true);
+    }
+
+    // Without a queries file, the catalog's most common leaf categories (连衣裙, 充电宝) are what a shopper would
+    // type: the page offers them as examples, and the warm-up and `bench http` search them. Numeric ones (a catalog
+    // built from an event log) and catalogs without categories give none.
+    internal static IReadOnlyList<string> CategoryQueries(ProductIndex index, int products = 100_000, int take = 50)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var read = 0;
+        foreach (var p in index.Products())
+        {
+            if (read++ == products) break;
+            if (p.Category.Count == 0) continue;
+            var leaf = p.Category[^1].Trim();
+            if (leaf.Length is 0 or > 20 || leaf.All(char.IsAsciiDigit)) continue;
+            counts[leaf] = counts.GetValueOrDefault(leaf) + 1;
+        }
+        return [.. counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(take).Select(kv => kv.Key)];
     }
 
     private static IReadOnlyList<string> ReadQueries(string? path)

@@ -1,0 +1,36 @@
+using SearchRec.Core;
+using SearchRec.Core.Catalog;
+using SearchRec.Core.Events;
+using SearchRec.Index;
+using SearchRec.Server.Adapters;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+/// <summary>The example queries a service offers when it was given no queries file.</summary>
+public sealed class SampleQueriesTests
+{
+    private static Product P(string id, params string[] category) =>
+        new(id, "标题 " + id, null, category, new Dictionary<string, IReadOnlyList<string>>(), null);
+
+    [Fact]
+    public void Without_a_queries_file_the_samples_are_the_most_common_leaf_categories()
+    {
+        using var index = ProductIndex.Build(
+            [P("1", "女装", "连衣裙"), P("2", "女装", "连衣裙"), P("3", "数码", "充电宝"), P("4", "女装", "连衣裙"), P("5", "数码", "充电宝"), P("6", "数码", "耳机"), P("7")],
+            new IndexOptions());
+
+        Assert.Equal(["连衣裙", "充电宝", "耳机"], ShopLoader.CategoryQueries(index));
+        Assert.Equal(["连衣裙"], ShopLoader.CategoryQueries(index, take: 1));
+    }
+
+    [Fact]
+    public void A_catalog_built_from_an_event_log_or_without_categories_offers_none()
+    {
+        using var fromEvents = ProductIndex.Build(EventCatalog.Build([new UserEvent(1, 10, 4756105, Behavior.View, 100)]), new IndexOptions());
+        using var titlesOnly = ProductIndex.Build([Product.Of("1", "连衣裙 夏")], new IndexOptions());
+
+        Assert.Empty(ShopLoader.CategoryQueries(fromEvents));
+        Assert.Empty(ShopLoader.CategoryQueries(titlesOnly));
+    }
+}
