@@ -8,8 +8,27 @@ using Xunit;
 namespace SearchRec.Server.Tests;
 
 /// <summary>The example queries a service offers when it was given no queries file.</summary>
-public sealed class SampleQueriesTests
+public sealed class SampleQueriesTests(TinyShop shop) : IClassFixture<TinyShop>
 {
+    [Fact]
+    public async Task A_service_given_no_queries_file_offers_its_catalogs_leaf_categories_and_one_given_a_file_its_queries()
+    {
+        using var dir = new SearchRec.Testing.TempDir();
+        using var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));
+        async Task<IReadOnlyList<string>> Samples(string? queries)
+        {
+            var loader = new ShopLoader(new ShopLoaderOptions { IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath, QueriesPath = queries, WarmUp = TimeSpan.Zero }, new EventStoreLog(store));
+            using var g = await loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+            return g.Samples.Queries;
+        }
+
+        using var index = ProductIndex.Open(shop.IndexPath);
+        var categories = await Samples(null);
+        Assert.NotEmpty(categories);
+        Assert.Equal(ShopLoader.CategoryQueries(index.Products()), categories);
+        Assert.Equal(shop.Queries.Take(5), (await Samples(shop.Files.Queries)).Take(5));
+    }
+
     private static Product P(string id, params string[] category) =>
         new(id, "标题 " + id, null, category, new Dictionary<string, IReadOnlyList<string>>(), null);
 
@@ -20,8 +39,8 @@ public sealed class SampleQueriesTests
             [P("1", "女装", "连衣裙"), P("2", "女装", "连衣裙"), P("3", "数码", "充电宝"), P("4", "女装", "连衣裙"), P("5", "数码", "充电宝"), P("6", "数码", "耳机"), P("7")],
             new IndexOptions());
 
-        Assert.Equal(["连衣裙", "充电宝", "耳机"], ShopLoader.CategoryQueries(index));
-        Assert.Equal(["连衣裙"], ShopLoader.CategoryQueries(index, take: 1));
+        Assert.Equal(["连衣裙", "充电宝", "耳机"], ShopLoader.CategoryQueries(index.Products()));
+        Assert.Equal(["连衣裙"], ShopLoader.CategoryQueries(index.Products(), take: 1));
     }
 
     [Fact]
@@ -30,7 +49,7 @@ public sealed class SampleQueriesTests
         using var fromEvents = ProductIndex.Build(EventCatalog.Build([new UserEvent(1, 10, 4756105, Behavior.View, 100)]), new IndexOptions());
         using var titlesOnly = ProductIndex.Build([Product.Of("1", "连衣裙 夏")], new IndexOptions());
 
-        Assert.Empty(ShopLoader.CategoryQueries(fromEvents));
-        Assert.Empty(ShopLoader.CategoryQueries(titlesOnly));
+        Assert.Empty(ShopLoader.CategoryQueries(fromEvents.Products()));
+        Assert.Empty(ShopLoader.CategoryQueries(titlesOnly.Products()));
     }
 }

@@ -271,7 +271,7 @@ public sealed class ShopLoader : IGenerationLoader
             string id = GenerationId(_options);
             progress?.Report($"generation {id} loaded in {sw.Elapsed.TotalSeconds:F1} s ({index.Count:N0} products, ranker: {(search.HasRanker ? "yes" : "no")})");
             var generation = new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
-                new ShopSamples(_options.QueriesPath is null ? CategoryQueries(index) : _queries.Value, itemIds, users), owned);
+                new ShopSamples(_options.QueriesPath is null ? SampleCategories(index, memo) : _queries.Value, itemIds, users), owned);
             if (_options.WarmUp > TimeSpan.Zero)
             {
                 int rounds = Interlocked.Increment(ref _loads) == 1 ? WarmUpRounds : ReloadWarmUpRounds;
@@ -330,11 +330,15 @@ public sealed class ShopLoader : IGenerationLoader
     // Without a queries file, the catalog's most common leaf categories (连衣裙, 充电宝) are what a shopper would
     // type: the page offers them as examples, and the warm-up and `bench http` search them. Numeric ones (a catalog
     // built from an event log) and catalogs without categories give none.
-    internal static IReadOnlyList<string> CategoryQueries(ProductIndex index, int products = 100_000, int take = 50)
+    // From the products in memory when the whole catalog is there, else from the index's first 100,000.
+    private static IReadOnlyList<string> SampleCategories(ProductIndex index, ProductCache memo) =>
+        memo.Cached == index.Count ? CategoryQueries(memo.Held) : CategoryQueries(index.Products(), 100_000);
+
+    internal static IReadOnlyList<string> CategoryQueries(IEnumerable<Product> catalog, int products = int.MaxValue, int take = 50)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var read = 0;
-        foreach (var p in index.Products())
+        foreach (var p in catalog)
         {
             if (read++ == products) break;
             if (p.Category.Count == 0) continue;
