@@ -889,7 +889,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 
         (code, _, var stderr) = Run(new IndexCommand(), "--events", events, "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("both"));
         Assert.Equal(2, code);
-        Assert.Contains("give --catalog FILE (product records) or --events FILE", stderr, StringComparison.Ordinal);
+        Assert.Contains("give either --catalog FILE (product records) or --events FILE", stderr, StringComparison.Ordinal);
         (code, _, stderr) = Run(new IndexCommand(), "--events", dir.File("no-events.csv"), "--index", dir.File("none"));
         Assert.Equal(2, code);
         Assert.Contains($"index: --events {dir.File("no-events.csv")}: file not found", stderr, StringComparison.Ordinal);

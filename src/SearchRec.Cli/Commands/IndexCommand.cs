@@ -43,7 +43,7 @@ public sealed class IndexCommand : ICliCommand
     {
         if ((files.Length == 0) == (eventFiles.Length == 0))
         {
-            Console.Error.WriteLine("index: give --catalog FILE (product records) or --events FILE (behaviour logs without records), not both");
+            Console.Error.WriteLine("index: give either --catalog FILE (product records) or --events FILE (behaviour logs without records)");
             return 2;
         }
         var options = new IndexOptions { UserDictionaryPath = userDict, SynonymsPath = synonyms };
@@ -102,7 +102,7 @@ public sealed class IndexCommand : ICliCommand
         }
         if (events.Count == 0)
         {
-            Console.Error.WriteLine($"index: {string.Join(", ", eventFiles)} hold no event; no index was written");
+            Console.Error.WriteLine($"index: no event in {string.Join(", ", eventFiles)}; no index was written");
             return 2;
         }
         var products = EventCatalog.Build(events);
