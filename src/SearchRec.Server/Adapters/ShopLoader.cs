@@ -22,8 +22,8 @@ public sealed class ShopLoaderOptions
 
     /// <summary>
     /// The collaborative models folder (from <c>searchrec train-cf</c>). Required; a retrain writes here. A folder that
-    /// does not exist yet, or is empty, gets models trained from the event store at the first load (with no events:
-    /// popularity-free models that a later retrain fills), so a catalog with no behaviour yet can be served.
+    /// does not exist yet, or is empty, gets models trained from the event store at the first load (with no events yet: empty
+    /// models, which a retrain fills later), so a catalog with no behaviour yet can be served.
     /// </summary>
     public string CollabModelsPath { get; set; } = "";
 
