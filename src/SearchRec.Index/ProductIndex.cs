@@ -464,11 +464,18 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     };
 
     /// <summary>All stored products, in index order (for training data and vectors).</summary>
-    public IEnumerable<Product> Products()
+    public IEnumerable<Product> Products() => Products(1);
+
+    /// <summary>
+    /// Every <paramref name="every"/>-th stored product, in index order: a sample spread over the whole catalog,
+    /// where the first products of an index sorted by category would all be of one category.
+    /// </summary>
+    public IEnumerable<Product> Products(int every)
     {
+        Guard.Positive(every);
         var max = _reader.MaxDoc;
         var live = MultiFields.GetLiveDocs(_reader);
-        for (var d = 0; d < max; d++)
+        for (var d = 0; d < max; d += every)
         {
             if (live is not null && !live.Get(d)) continue;
             yield return ReadProduct(d);

@@ -312,6 +312,16 @@ public sealed class ProductIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_spread_sample_of_products_takes_every_kth_in_index_order()
+    {
+        var all = _index.Products().Select(p => p.Id).ToList();
+
+        Assert.Equal(all.Where((_, i) => i % 3 == 0), _index.Products(3).Select(p => p.Id));
+        Assert.Equal(all, _index.Products(1).Select(p => p.Id));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _index.Products(0).ToList());
+    }
+
+    [Fact]
     public void Duplicate_ids_are_rejected_with_the_id_named()
     {
         Product[] products = [Product.Of("a", "红色 苹果"), Product.Of("b", "香蕉"), Product.Of("a", "青苹果")];

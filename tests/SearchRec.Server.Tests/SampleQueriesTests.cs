@@ -15,18 +15,24 @@ public sealed class SampleQueriesTests(TinyShop shop) : IClassFixture<TinyShop>
     {
         using var dir = new SearchRec.Testing.TempDir();
         using var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));
+        ShopSamples? last = null;
         async Task<IReadOnlyList<string>> Samples(string? queries)
         {
             var loader = new ShopLoader(new ShopLoaderOptions { IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath, QueriesPath = queries, WarmUp = TimeSpan.Zero }, new EventStoreLog(store));
             using var g = await loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+            last = g.Samples;
             return g.Samples.Queries;
         }
 
         using var index = ProductIndex.Open(shop.IndexPath);
-        var categories = await Samples(null);
+        var categories = (await Samples(null)).ToList();
         Assert.NotEmpty(categories);
         Assert.Equal(ShopLoader.CategoryQueries(index.Products()), categories);
         Assert.Equal(shop.Queries.Take(5), (await Samples(shop.Files.Queries)).Take(5));
+        // Sample items are spread over the catalog, which the index keeps sorted by category.
+        var sampledCategories = last!.ItemIds.Select(id => index.GetProduct(id)!.CategoryPath).Distinct().Count();
+        var firstCategories = index.Products().Take(last.ItemIds.Count).Select(p => p.CategoryPath).Distinct().Count();
+        Assert.True(sampledCategories > firstCategories, $"{sampledCategories} categories among the sample items, {firstCategories} among the first ones");
     }
 
     private static Product P(string id, params string[] category) =>

@@ -208,8 +208,9 @@ public sealed class ShopLoader : IGenerationLoader
             }
             ct.ThrowIfCancellationRequested();
 
+            // Spread over the catalog: an index sorted by category starts with 200 products of one category.
             var itemIds = new List<string>(200);
-            foreach (var p in index.Products())
+            foreach (var p in index.Products(Math.Max(1, index.Count / 200)))
             {
                 itemIds.Add(p.Id);
                 if (itemIds.Count == 200) break;
@@ -330,9 +331,10 @@ public sealed class ShopLoader : IGenerationLoader
     // Without a queries file, the catalog's most common leaf categories (连衣裙, 充电宝) are what a shopper would
     // type: the page offers them as examples, and the warm-up and `bench http` search them. Numeric ones (a catalog
     // built from an event log) and catalogs without categories give none.
-    // From the products in memory when the whole catalog is there, else from the index's first 100,000.
+    // From the products in memory when the whole catalog is there, else from about 100,000 spread over the index
+    // (an index sorted by category starts with one category).
     private static IReadOnlyList<string> SampleCategories(ProductIndex index, ProductCache memo) =>
-        memo.Cached == index.Count ? CategoryQueries(memo.Held) : CategoryQueries(index.Products(), 100_000);
+        memo.Cached == index.Count ? CategoryQueries(memo.Held) : CategoryQueries(index.Products(Math.Max(1, index.Count / 100_000)));
 
     internal static IReadOnlyList<string> CategoryQueries(IEnumerable<Product> catalog, int products = int.MaxValue, int take = 50)
     {
