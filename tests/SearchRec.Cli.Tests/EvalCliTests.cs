@@ -569,6 +569,20 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Train_deep_refuses_zero_epochs_instead_of_saving_untrained_towers()
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--models", dir.File("text"), "--text-epochs", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--text-epochs must be at least 1 with --catalog", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = Run(new TrainDeepCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("behaviour"), "--behaviour-epochs", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--behaviour-epochs must be at least 1 with --events", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("text")) && Directory.EnumerateFiles(dir.File("text")).Any());
+        Assert.False(Directory.Exists(dir.File("behaviour")) && Directory.EnumerateFiles(dir.File("behaviour")).Any());
+    }
+
+    [Fact]
     public void Train_deep_refuses_a_pairs_file_whose_products_are_not_in_the_catalog_naming_the_line()
     {
         var pairs = _shop.Dir.Write("bad-pairs.tsv", "连衣裙\tno-such-product\n");

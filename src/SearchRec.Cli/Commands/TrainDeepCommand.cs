@@ -96,6 +96,17 @@ public sealed class TrainDeepCommand : ICliCommand
             options.ExcludeQueries = new HashSet<string>(queries.Values, QueryTextComparer.Instance);
         }
         options.Validate();
+        // The library allows 0 to go on from a loaded tower; from the command line it would save an untrained one.
+        if (catalogs.Length > 0 && options.TextEpochs == 0)
+        {
+            Console.Error.WriteLine("train-deep: --text-epochs must be at least 1 with --catalog: with 0 the text tower would be saved untrained, ranking at random.");
+            return 2;
+        }
+        if (eventFiles.Length > 0 && options.BehaviourEpochs == 0)
+        {
+            Console.Error.WriteLine("train-deep: --behaviour-epochs must be at least 1 with --events: with 0 the behaviour towers would be saved untrained.");
+            return 2;
+        }
         if (catalogs.Length > 0)
         {
             var products = ReadCatalogs(catalogs);
