@@ -1314,6 +1314,8 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     [InlineData("--urls", "notaurl", "--urls: 'notaurl' is not an http(s) address")]
     [InlineData("--feed-ranker", "no-such-folder", "--feed-ranker: ranker folder 'no-such-folder' does not exist")]
     [InlineData("--ranker", "no-such-folder", "--ranker: ranker folder 'no-such-folder' does not exist")]
+    [InlineData("--api-key", "short", "--api-key (or $SEARCHREC_API_KEY) must be at least 16 characters long (was 5)")]
+    [InlineData("--events-key", "short", "--events-key must be at least 16 characters long (was 5)")]
     public void Serve_names_a_bad_setting_by_its_option_before_it_opens_anything(string option, string value, string message)
     {
         using var dir = new TempDir();

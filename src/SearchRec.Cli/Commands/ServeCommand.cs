@@ -135,6 +135,10 @@ public sealed class ServeCommand : ICliCommand
             if (s.FeatureLogDepth is < 1 or > 10_000) throw new ArgumentException($"--feature-log-depth must be between 1 and 10,000 (was {s.FeatureLogDepth}).");
             if (s.RecallWindow is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {s.RecallWindow}).");
             if (s.ProductCacheSize is < 1 or > 20_000_000) throw new ArgumentException($"--product-cache must be between 1 and 20,000,000 (was {s.ProductCacheSize}).");
+            if (s.ApiKey is { Length: < 16 })
+                throw new ArgumentException($"--api-key (or $SEARCHREC_API_KEY) must be at least 16 characters long (was {s.ApiKey.Length}); leave it out and serve makes one.");
+            if (s.EventsKey is { Length: < 16 })
+                throw new ArgumentException($"--events-key must be at least 16 characters long (was {s.EventsKey.Length}); leave it out and serve makes one.");
             foreach (var address in s.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (!Uri.TryCreate(address, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
                     throw new ArgumentException($"--urls: '{address}' is not an http(s) address such as http://127.0.0.1:5080.");
