@@ -962,6 +962,23 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Search_names_the_ranker_it_found_beside_the_models_folder_it_was_given()
+    {
+        using var dir = new TempDir();
+        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), dir.File("ranker"));
+        Directory.CreateDirectory(dir.File("collab"));
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+
+        var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("collab"), "连衣裙");
+        Assert.Equal(0, code);
+        Assert.Contains($"ranker: {dir.File("ranker")} (found from --models {dir.File("collab")})", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "连衣裙");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("found from --models", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Search_says_when_the_ranker_was_trained_on_another_window_than_it_re_ranks()
     {
         using var dir = new TempDir();

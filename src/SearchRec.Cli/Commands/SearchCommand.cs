@@ -40,7 +40,10 @@ public sealed class SearchCommand : ICliCommand
                 if (repeats > 0 && pr.GetValue(featureLog) is not null) throw new ArgumentException("--repeat would log every repetition: leave out --feature-log.");
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
                 var dir = pr.GetValue(models)!;
-                var saved = RankerStore.Read(ModelLocations.Ranker(dir) ?? dir);
+                var rankerDir = ModelLocations.Ranker(dir) ?? dir;
+                // The ranker may be found in dir/ranker or a sibling ranker folder: say so, so the wrong one is not used unseen.
+                if (Path.GetFullPath(rankerDir) != Path.GetFullPath(dir)) Console.Error.WriteLine($"ranker: {rankerDir} (found from --models {dir})");
+                var saved = RankerStore.Read(rankerDir);
                 if (RankerNotes.Window(dir, pr.GetValue(window)) is { } note) Console.Error.WriteLine(note);
                 var sources = ModelLocations.LoadSources(dir, saved, idx.GetProduct);
                 var all = pr.GetValue(events) is { Length: > 0 } files ? UserHistories.ReadCsv(files) : null;
