@@ -979,6 +979,30 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_says_which_saved_ranker_fused_is_and_warns_when_it_was_trained_on_the_queries_it_is_scored_on()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("ranker");
+        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), ranker);
+        var card = new SearchRec.Ranking.Models.ModelCard { Kind = "weighted" };
+        card.Data["queries"] = _shop.File("queries.tsv") + " (40 judged)";
+        card.Save(ranker);
+        Directory.CreateDirectory(dir.File("collab"));
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        string[] Eval(string models, string queries) => Run(new EvalCommand(), "--index", dir.File("index"), "--queries", queries, "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "fused", "--models", models, "--run-out", dir.File("runs"), "--report", dir.File("report.html")).Err.Split('\n');
+
+        var seen = Eval(dir.File("collab"), _shop.File("queries.tsv"));
+        Assert.Contains($"fused: the saved ranker in {ranker} (found from --models {dir.File("collab")})", seen);
+        Assert.Contains(seen, l => l.StartsWith("warning: that ranker was trained on these queries (", StringComparison.Ordinal));
+
+        var other = dir.Write("other-queries.tsv", File.ReadAllText(_shop.File("queries.tsv")));
+        var unseen = Eval(ranker, other);
+        Assert.Contains($"fused: the saved ranker in {ranker}", unseen);
+        Assert.DoesNotContain(unseen, l => l.StartsWith("warning:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Search_says_when_the_ranker_was_trained_on_another_window_than_it_re_ranks()
     {
         using var dir = new TempDir();

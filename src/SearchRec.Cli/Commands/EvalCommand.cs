@@ -156,8 +156,12 @@ public sealed class EvalCommand : ICliCommand
         var registry = EvalRankerRegistry.Default;
         registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
         registry.Resolve(a.Ranker); // unknown names are refused before any file is read
-        if (a.Models is not null && a.Ranker.Split(',', StringSplitOptions.TrimEntries) is var named && (named.Contains("fused") || named.Contains("all"))
-            && RankerNotes.Window(a.Models, a.Window) is { } note) Console.Error.WriteLine(note); // one line, unwrapped
+        if (a.Models is not null && a.Ranker.Split(',', StringSplitOptions.TrimEntries) is var named && (named.Contains("fused") || named.Contains("all")))
+        {
+            // Plain lines on stderr, unwrapped: which ranker `fused` is, whether it saw these judgments, its window.
+            foreach (var line in RankerNotes.Source(a.Models, a.Queries, a.Qrels)) Console.Error.WriteLine(line);
+            if (RankerNotes.Window(a.Models, a.Window) is { } note) Console.Error.WriteLine(note);
+        }
 
         IReadOnlyList<EvalQuery> queryList;
         Qrels judgments;
