@@ -56,6 +56,16 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         }
     }
 
+    // A ranker of BM25 alone (weighted, one column) saved to `folder`, with a card holding the given data entries.
+    private static void SaveBm25Ranker(string folder, params (string Key, string Value)[] card)
+    {
+        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), folder);
+        if (card.Length == 0) return;
+        var saved = new SearchRec.Ranking.Models.ModelCard { Kind = "weighted" };
+        foreach (var (key, value) in card) saved.Data[key] = value;
+        saved.Save(folder);
+    }
+
     private string HalfOfTheUsers(TempDir dir)
     {
         var users = dir.File("users.txt");
@@ -951,7 +961,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     {
         using var dir = new TempDir();
         var ranker = dir.File("ranker");
-        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), ranker);
+        SaveBm25Ranker(ranker);
         Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
         var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--k", "0", "连衣裙");
         Assert.Equal(2, code);
@@ -965,7 +975,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     public void Search_names_the_ranker_it_found_beside_the_models_folder_it_was_given()
     {
         using var dir = new TempDir();
-        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), dir.File("ranker"));
+        SaveBm25Ranker(dir.File("ranker"));
         Directory.CreateDirectory(dir.File("collab"));
         Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
 
@@ -983,10 +993,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     {
         using var dir = new TempDir();
         var ranker = dir.File("ranker");
-        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), ranker);
-        var card = new SearchRec.Ranking.Models.ModelCard { Kind = "weighted" };
-        card.Data["queries"] = _shop.File("queries.tsv") + " (40 judged)";
-        card.Save(ranker);
+        SaveBm25Ranker(ranker, ("queries", _shop.File("queries.tsv") + " (40 judged)"));
         Directory.CreateDirectory(dir.File("collab"));
         Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
         string[] Eval(string models, string queries) => Run(new EvalCommand(), "--index", dir.File("index"), "--queries", queries, "--qrels", _shop.File("qrels.tsv"),
@@ -1007,10 +1014,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     {
         using var dir = new TempDir();
         var ranker = dir.File("ranker");
-        SearchRec.Ranking.Models.RankerStore.Save(new SearchRec.Ranking.Models.WeightedRanker(SearchRec.Ranking.Features.StandardFeatures.ForSearch().Schema, ["bm25"], [1f]), ranker);
-        var card = new SearchRec.Ranking.Models.ModelCard { Kind = "weighted" };
-        card.Data["window"] = "50";
-        card.Save(ranker);
+        SaveBm25Ranker(ranker, ("window", "50"));
         Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
 
         var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "连衣裙");
