@@ -635,6 +635,22 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Import_events_of_a_file_whose_every_line_is_bad_exits_2_and_a_file_with_some_good_lines_exits_0()
+    {
+        using var dir = new TempDir();
+        var wrong = dir.Write("users.txt", "abc\n100030\n");
+        var mixed = dir.Write("mixed.csv", "1,10,5,pv,1511544070\nnot an event\n");
+
+        var (code, _, stderr) = Run(new ImportEventsCommand(), "--events", wrong, "--store", dir.File("events.db"));
+        Assert.Equal(2, code);
+        Assert.Contains($"import-events: no event could be read from {wrong} (2 bad lines)", stderr, StringComparison.Ordinal);
+
+        (code, var stdout, _) = Run(new ImportEventsCommand(), "--events", mixed, "--store", dir.File("events.db"));
+        Assert.Equal(0, code);
+        Assert.Contains("1 events parsed, 1 new", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Import_events_takes_the_names_the_other_commands_use_for_event_files_and_the_store()
     {
         using var dir = new TempDir();

@@ -61,11 +61,17 @@ public class RecEvaluationTests
     }
 
     [Fact]
-    public void Test_users_are_read_from_an_id_list_or_an_events_csv()
+    public void Test_users_are_read_from_an_id_list_or_an_events_csv_and_a_line_that_is_no_user_id_is_named()
     {
         using var dir = new TempDir();
         Assert.Equal(new HashSet<long> { 5, 7 }, RecEvaluator.ReadUserIds(dir.Write("u.txt", "5\n7\n\n")));
         Assert.Equal(new HashSet<long> { 1, 2 }, RecEvaluator.ReadUserIds(dir.Write("e.csv", "user_id,item_id\n1,10,100,pv,1\n2,10,100,pv,1\n1,3,4,buy,5\n")));
+        var skipped = new List<string>();
+        var path = dir.Write("users.txt", "abc\n100030\n\n7 x\n");
+        Assert.Equal(new HashSet<long> { 100030, 7 }, RecEvaluator.ReadUserIds(path, skipped.Add));
+        Assert.Equal([$"{path}:1: 'abc' is not a user id; line skipped"], skipped);
+        var none = Assert.Throws<InvalidDataException>(() => RecEvaluator.ReadUserIds(dir.Write("none.txt", "abc\n\n")));
+        Assert.StartsWith($"{dir.File("none.txt")} lists no user id", none.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class EvalRecCommand : ICliCommand
                 var fused = rankerDir is null ? default : FusedRecEval.Load(rankerDir, cutTs);
                 var usersFile = pr.GetValue(users)!;
                 if (!File.Exists(usersFile)) throw new FileNotFoundException($"--test-users-from: {usersFile}: file not found", usersFile);
-                var testUsers = RecEvaluator.ReadUserIds(usersFile);
+                var testUsers = EventFiles.ReadUsers(usersFile);
                 var all = EventFiles.Read(pr.GetValue(events)!);
                 var split = RecSplit.Create(all, cutTs, testUsers);
                 Console.Error.WriteLine($"{split.Train.Count:N0} training events; {testUsers.Count} test users listed, {split.Test.Count} with events after the cut");

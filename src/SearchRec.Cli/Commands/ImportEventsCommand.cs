@@ -25,6 +25,12 @@ public sealed class ImportEventsCommand : ICliCommand
                 foreach (var p in report.Problems.Take(20)) Console.Error.WriteLine($"skipped {p}");
                 if (report.Problems.Count > 20) Console.Error.WriteLine($"... and {report.Problems.Count - 20} more bad lines");
                 Console.WriteLine($"{file}: {report.Parsed:N0} events parsed, {report.Inserted:N0} new, {report.Duplicates:N0} already stored, {report.Problems.Count} bad lines; {report.EventsPerSecond:N0} events/s");
+                // Every line bad is a wrong file, not a log with a few bad rows: say so in the exit code too.
+                if (report.Parsed == 0 && report.Problems.Count > 0)
+                {
+                    Console.Error.WriteLine($"import-events: no event could be read from {file} ({report.Problems.Count:N0} bad lines): expected lines 'user_id,item_id,category_id,behavior,timestamp'");
+                    rc = 2;
+                }
             }
             Console.WriteLine($"store {pr.GetValue(db)} holds {store.Count:N0} events");
             return rc;

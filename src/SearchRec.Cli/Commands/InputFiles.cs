@@ -62,6 +62,14 @@ internal static class EventFiles
         return all;
     }
 
+    /// <summary>The user ids of a <c>--test-users-from</c> file, naming on stderr the first lines that are not one.</summary>
+    public static HashSet<long> ReadUsers(string path, string option = "--test-users-from")
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{option}: {path}: file not found", path);
+        var shown = 0;
+        return SearchRec.Evaluation.Recommendation.RecEvaluator.ReadUserIds(path, line => { if (shown++ < 10) Console.Error.WriteLine(line); });
+    }
+
     /// <summary>Unix seconds or an ISO 8601 time with offset.</summary>
     public static long ParseTime(string text, string option = "--cut")
     {

@@ -37,7 +37,7 @@ public sealed class TrainCfCommand : ICliCommand
                 if (pr.GetValue(cut) is string cutText)
                 {
                     var testFile = pr.GetValue(users) ?? throw new ArgumentException("--eval-cut needs --test-users-from.");
-                    var split = RecSplit.Create(all, EventFiles.ParseTime(cutText), RecEvaluator.ReadUserIds(testFile));
+                    var split = RecSplit.Create(all, EventFiles.ParseTime(cutText), EventFiles.ReadUsers(testFile));
                     Console.Error.WriteLine($"evaluating at the cut: {split.Train.Count:N0} training events, {split.Test.Count} test users");
                     var heldOut = CollabModels.Train(split.Train, options, progress);
                     foreach (var name in CollabModels.ScorerNames)

@@ -129,7 +129,7 @@ public sealed class TrainDeepCommand : ICliCommand
             var train = cut is { } c ? all.Where(e => e.Timestamp < c).ToList() : all;
             var report = DeepTraining.TrainBehaviour(train, modelsDir, options, Log);
             Print(report);
-            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, evalUsers is null ? null : ReadUserIds(evalUsers));
+            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, evalUsers is null ? null : EventFiles.ReadUsers(evalUsers, "--eval-users"));
         }
         WriteCard(modelsDir, options);
         return 0;
@@ -302,18 +302,6 @@ public sealed class TrainDeepCommand : ICliCommand
         return pairs;
     }
 
-    private static HashSet<long> ReadUserIds(string path)
-    {
-        var set = new HashSet<long>();
-        foreach (var line in File.ReadLines(path))
-        {
-            var end = 0;
-            while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
-            if (end > 0 && long.TryParse(line.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture, out var u)) set.Add(u);
-        }
-        if (set.Count == 0) throw new InvalidDataException($"'{path}' lists no user id.");
-        return set;
-    }
 
     private static void EvaluateBehaviour(string modelsDir, List<UserEvent> all, long cut, IReadOnlySet<long>? users)
     {

@@ -363,7 +363,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var sw = Stopwatch.StartNew();
         void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
         var events = UserHistories.ReadCsv(eventFiles);
-        var test = RecEvaluator.ReadUserIds(testUsersFile);
+        var test = EventFiles.ReadUsers(testUsersFile);
         // The eval-rec truth is every item a test user touches from the cut to the end of the data: combiner labels
         // use the same window length after each inner cut, binary, any behaviour.
         var horizon = events.Max(e => e.Timestamp) + 1 - cut;

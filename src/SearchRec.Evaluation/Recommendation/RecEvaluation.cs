@@ -122,19 +122,26 @@ public static class RecEvaluator
 
     /// <summary>
     /// Reads test user ids: each line starts with a user id (followed by nothing, a comma, a tab or a space), so
-    /// both a <c>split-users</c> file and an events CSV work. Lines that do not start with a number are skipped.
+    /// both a <c>split-users</c> file and an events CSV work. Blank lines are skipped; a line that does not start with
+    /// a user id is skipped and named to <paramref name="onSkipped"/> (<c>file:line: …</c>; an events CSV's header
+    /// is one). Throws <see cref="InvalidDataException"/> when the file lists no user id at all.
     /// </summary>
-    public static HashSet<long> ReadUserIds(string path)
+    public static HashSet<long> ReadUserIds(string path, Action<string>? onSkipped = null)
     {
         Guard.NotNull(path);
         var set = new HashSet<long>();
+        var no = 0;
         foreach (var line in File.ReadLines(path))
         {
+            no++;
             var span = line.AsSpan().Trim();
+            if (span.IsEmpty) continue;
             int end = span.IndexOfAny(',', '\t', ' ');
-            if (end >= 0) span = span[..end];
-            if (long.TryParse(span, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) set.Add(id);
+            var head = end >= 0 ? span[..end] : span;
+            if (long.TryParse(head, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) set.Add(id);
+            else onSkipped?.Invoke($"{path}:{no}: '{head.ToString()}' is not a user id; line skipped");
         }
+        if (set.Count == 0) throw new InvalidDataException($"{path} lists no user id (one per line, as `searchrec split-users` writes).");
         return set;
     }
 
