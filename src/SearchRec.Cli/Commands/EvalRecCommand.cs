@@ -41,7 +41,6 @@ public sealed class EvalRecCommand : ICliCommand
                 long cutTs = EventFiles.ParseTime(pr.GetValue(cut)!);
                 var fused = rankerDir is null ? default : FusedRecEval.Load(rankerDir, cutTs);
                 var usersFile = pr.GetValue(users)!;
-                if (!File.Exists(usersFile)) throw new FileNotFoundException($"--test-users-from: {usersFile}: file not found", usersFile);
                 var testUsers = EventFiles.ReadUsers(usersFile);
                 var all = EventFiles.Read(pr.GetValue(events)!);
                 var split = RecSplit.Create(all, cutTs, testUsers);

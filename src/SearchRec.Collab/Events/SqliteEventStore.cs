@@ -42,7 +42,7 @@ public sealed class SqliteEventStore : IEventStore
             {
                 shape.CommandText = "SELECT group_concat(name, ',') FROM pragma_table_info('events');";
                 if (shape.ExecuteScalar() is string columns && columns != "user_id,ts,item_id,behavior,category_id")
-                    throw new SqliteException($"its table 'events' has the columns {columns.Replace(",", ", ", StringComparison.Ordinal)}", 1);
+                    throw new InvalidDataException($"its table 'events' has the columns {columns.Replace(",", ", ", StringComparison.Ordinal)}");
             }
             Exec(_writer, "PRAGMA journal_mode=WAL;");
             Exec(_writer, options.SynchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
@@ -62,7 +62,7 @@ public sealed class SqliteEventStore : IEventStore
             for (int r = 0; r < ManyRows; r++) sql.Append(r > 0 ? ",(?,?,?,?,?)" : "(?,?,?,?,?)");
             Check(raw.sqlite3_prepare_v2(_writer.Handle, sql.Append(';').ToString(), out _insertMany), "prepare bulk insert");
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or InvalidDataException)
         {
             // Another file, or another program's database, where a store belongs: say which, not a stack trace.
             _insert?.Dispose();
