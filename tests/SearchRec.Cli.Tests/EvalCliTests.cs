@@ -988,6 +988,35 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Search_without_models_lists_the_bm25_recall_order_and_refuses_options_that_need_a_ranker()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        string[] expected;
+        using (var idx = SearchRec.Index.ProductIndex.Open(dir.File("index")))
+            expected = idx.Recall(new SearchRec.Index.RecallRequest("连衣裙") { TopN = 5 }).Select(c => c.ProductId).ToArray();
+        Assert.Equal(5, expected.Length);
+
+        var (code, stdout, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--k", "5", "连衣裙");
+        Assert.Equal(0, code);
+        var shown = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).ToArray();
+        Assert.Equal(expected, shown);
+        Assert.Contains("BM25 order: no --models given", stderr, StringComparison.Ordinal);
+
+        (code, stdout, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "zzzqqq");
+        Assert.Equal(0, code);
+        Assert.Equal("", stdout.Trim());
+        Assert.Contains("No product matched \"zzzqqq\".", stderr, StringComparison.Ordinal);
+
+        foreach (var option in new[] { new[] { "--explain" }, new[] { "--user", "7" }, new[] { "--events", _shop.File("events.csv") } })
+        {
+            (code, _, stderr) = Run(new SearchCommand(), ["--index", dir.File("index"), "连衣裙", .. option]);
+            Assert.Equal(2, code);
+            Assert.Contains($"search: {option[0]} needs a ranker: give --models DIR", stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Search_names_the_ranker_it_found_beside_the_models_folder_it_was_given()
     {
         using var dir = new TempDir();

@@ -16,7 +16,7 @@ public sealed class SearchCommand : ICliCommand
     public Command Build()
     {
         var index = new Option<string>("--index") { Description = "Index directory.", Required = true };
-        var models = new Option<string>("--models") { Description = "Folder holding ranker.json (from train-ranker).", Required = true };
+        var models = new Option<string?>("--models") { Description = "Folder holding ranker.json (from train-ranker); left out, the BM25 recall order is shown." };
         var user = new Option<long?>("--user") { Description = "The user searching (personal features); anonymous when left out." };
         var k = new Option<int>("--k") { Description = "Results to show.", DefaultValueFactory = _ => 10 };
         var window = new Option<int>("--window") { Description = "Recall window re-ranked.", DefaultValueFactory = _ => 200 };
@@ -26,7 +26,7 @@ public sealed class SearchCommand : ICliCommand
         var explain = new Option<bool>("--explain") { Description = "Show each result's feature values and contributions." };
         var repeat = new Option<int>("--repeat") { Description = "Then run the query this many more times and print the median time per stage (warm; the first request includes start-up costs).", DefaultValueFactory = _ => 0 };
         var query = new Argument<string>("query") { Description = "The query text." };
-        var cmd = new Command("search", "Search the index and re-rank with a trained ranker.");
+        var cmd = new Command("search", "Search the index and re-rank with a trained ranker (BM25 alone without --models).");
         foreach (var o in new Option[] { index, models, user, k, window, explain, events, featureLog, requestId, repeat }) cmd.Options.Add(o);
         cmd.Arguments.Add(query);
         cmd.SetAction(pr =>
@@ -38,6 +38,15 @@ public sealed class SearchCommand : ICliCommand
                 if (pr.GetValue(k) is < 1 or > 1_000) throw new ArgumentException($"--k must be between 1 and 1,000 (was {pr.GetValue(k)}).");
                 if (pr.GetValue(window) is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {pr.GetValue(window)}).");
                 if (repeats > 0 && pr.GetValue(featureLog) is not null) throw new ArgumentException("--repeat would log every repetition: leave out --feature-log.");
+                if (pr.GetValue(models) is null)
+                {
+                    // Without a ranker only recall runs: refuse what needs one rather than ignore it.
+                    string? needsRanker = pr.GetValue(explain) ? "--explain" : pr.GetValue(user) is not null ? "--user"
+                        : pr.GetValue(events) is { Length: > 0 } ? "--events" : pr.GetValue(featureLog) is not null ? "--feature-log" : null;
+                    if (needsRanker is not null) throw new ArgumentException($"{needsRanker} needs a ranker: give --models DIR (from train-ranker).");
+                    using var bm25Index = ProductIndex.Open(pr.GetValue(index)!);
+                    return Bm25Only(bm25Index, pr.GetValue(query)!, pr.GetValue(k), repeats);
+                }
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
                 var dir = pr.GetValue(models)!;
                 var rankerDir = ModelLocations.Ranker(dir) ?? dir;
@@ -75,11 +84,7 @@ public sealed class SearchCommand : ICliCommand
                     var runs = new StageTimings[repeats];
                     var again = new SearchRequest(pr.GetValue(query)!) { UserId = pr.GetValue(user) };
                     for (var i = 0; i < repeats; i++) runs[i] = pipeline.Search(again).Timings;
-                    double Median(Func<StageTimings, double> f)
-                    {
-                        var v = runs.Select(f).Order().ToArray();
-                        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-                    }
+                    double Median(Func<StageTimings, double> f) => MedianOf(runs.Select(f));
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"median of {repeats} more: {Median(x => x.TotalMs):F2} ms = recall {Median(x => x.RecallMs):F2} + fetch {Median(x => x.FetchMs):F2} + features {Median(x => x.FeaturesMs):F2} + {saved.Kind} {Median(x => x.ScoreMs):F2} + top-k {Median(x => x.TopKMs):F2}"));
                 }
@@ -92,5 +97,33 @@ public sealed class SearchCommand : ICliCommand
             }
         });
         return cmd;
+    }
+
+    private static int Bm25Only(ProductIndex idx, string query, int k, int repeats)
+    {
+        var request = new RecallRequest(query) { TopN = k };
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var hits = idx.Recall(request);
+        double recallMs = sw.Elapsed.TotalMilliseconds;
+        foreach (var hit in hits)
+        {
+            var title = idx.GetProduct(hit.ProductId)?.Title ?? "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hit.Rank + 1,3}. {hit.ProductId,-10} {hit.Score,8:F4}  (bm25)  {title}"));
+        }
+        if (hits.Count == 0) Console.Error.WriteLine($"No product matched \"{query}\".");
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hits.Count} shown; recall {recallMs:F2} ms (BM25 order: no --models given)"));
+        if (repeats > 0)
+        {
+            var ms = new double[repeats];
+            for (int i = 0; i < repeats; i++) { sw.Restart(); idx.Recall(request); ms[i] = sw.Elapsed.TotalMilliseconds; }
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median of {repeats} more: recall {MedianOf(ms):F2} ms"));
+        }
+        return 0;
+    }
+
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 }
