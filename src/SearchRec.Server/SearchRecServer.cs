@@ -140,6 +140,31 @@ public static class SearchRecServer
         return app;
     }
 
+    /// <summary>
+    /// The first of <paramref name="urls"/> (semicolon-separated, as <see cref="ServerOptions.Urls"/>) whose port another
+    /// program already listens on, or null. A quick check before the slow load, so a busy port is named at once; the
+    /// bind at start still decides.
+    /// </summary>
+    public static string? AddressInUse(string urls)
+    {
+        Guard.NotNull(urls);
+        foreach (var address in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Port <= 0) continue;
+            var host = uri.Host.Trim('[', ']');
+            // Kestrel binds a host name other than localhost on every address.
+            var ip = System.Net.IPAddress.TryParse(host, out var parsed) ? parsed
+                : host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Any;
+            using var socket = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            // As Kestrel binds: a port left in TIME_WAIT by a stopped service is free.
+            socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+            try { socket.Bind(new System.Net.IPEndPoint(ip, uri.Port)); }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse) { return address; }
+            catch (System.Net.Sockets.SocketException) { }   // not this check's to judge (an address this machine lacks): the bind says
+        }
+        return null;
+    }
+
     /// <summary>The addresses the started service listens on (with the real port when port 0 was asked for).</summary>
     public static IReadOnlyList<string> Addresses(WebApplication app)
     {

@@ -1017,6 +1017,29 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Serve_and_demo_name_a_port_another_program_listens_on_before_loading_or_training_anything()
+    {
+        using var dir = new TempDir();
+        using var other = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        other.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)other.LocalEndpoint).Port}";
+
+        // The index does not exist: a refusal naming it would mean the port was checked after loading began.
+        var (code, _, stderr) = Run(new ServeCommand(), "--index", dir.File("no-index"), "--collab", dir.File("collab"), "--events", dir.File("events.db"), "--urls", url);
+        Assert.Equal(2, code);
+        Assert.Contains($"serve: --urls: {url} is already in use by another program", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("events.db")));
+
+        (code, _, stderr) = Run(new DemoCommand(), "--products", "400", "--out", dir.File("demo"), "--index", dir.File("index"), "--urls", url);
+        Assert.Equal(2, code);
+        Assert.Contains($"demo: --urls: {url} is already in use by another program", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("demo")));
+
+        other.Stop();
+        Assert.Null(SearchRec.Server.SearchRecServer.AddressInUse(url));
+    }
+
+    [Fact]
     public void Search_names_the_ranker_it_found_beside_the_models_folder_it_was_given()
     {
         using var dir = new TempDir();

@@ -106,6 +106,12 @@ public sealed class DemoCommand : ICliCommand
                 Console.Error.WriteLine($"demo: --products must be between 100 and 10,000,000 (was {n})");
                 return Task.FromResult(2);
             }
+            // Said before the steps, not after a minute of training.
+            if (!pr.GetValue(noServe) && SearchRecServer.AddressInUse(pr.GetValue(urls)!) is { } busy)
+            {
+                Console.Error.WriteLine($"demo: {ServeCommand.BusyMessage(busy)}");
+                return Task.FromResult(2);
+            }
             var context = new DemoContext(n, pr.GetValue(output)!, pr.GetValue(index)!, AnsiConsole.Console);
             context.Items[DemoPaths.Urls] = pr.GetValue(urls)!;
             if (pr.GetValue(noServe)) context.Items[DemoPaths.NoServe] = true;

@@ -142,6 +142,7 @@ public sealed class ServeCommand : ICliCommand
             foreach (var address in s.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (!Uri.TryCreate(address, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
                     throw new ArgumentException($"--urls: '{address}' is not an http(s) address such as http://127.0.0.1:5080.");
+            if (SearchRecServer.AddressInUse(s.Urls) is { } busy) throw new IOException(BusyMessage(busy));
             if (s.FeatureLogPath is not null)
             {
                 if (s.RankerPath is null) throw new ArgumentException("--feature-log logs the ranker's features: give --ranker as well.");
@@ -200,6 +201,10 @@ public sealed class ServeCommand : ICliCommand
             featureLogger?.Dispose();
         }
     }
+
+    /// <summary>The refusal for an address another program listens on.</summary>
+    internal static string BusyMessage(string address) =>
+        $"--urls: {address} is already in use by another program (a SearchRec service started before?); stop it or give another port, such as --urls http://127.0.0.1:5081.";
 
     private static string RandomKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }
