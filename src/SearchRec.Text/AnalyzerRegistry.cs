@@ -92,6 +92,7 @@ public sealed class AnalyzerRegistry
         var parser = new SolrSynonymParser(dedup: true, expand: true, ruleAnalyzer);
         try
         {
+            SearchRec.Core.TextFiles.CheckUtf8(path);
             using var reader = new StreamReader(path);
             parser.Parse(reader);
             return parser.Build();

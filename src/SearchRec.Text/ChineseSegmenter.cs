@@ -126,7 +126,7 @@ public sealed class ChineseSegmenter
         if (!File.Exists(path)) throw new FileNotFoundException($"User dictionary '{path}' not found.", path);
         var entries = new List<(string Word, long Freq)>();
         int lineNo = 0;
-        foreach (string line in File.ReadLines(path))
+        foreach (string line in SearchRec.Core.TextFiles.ReadLines(path))
         {
             lineNo++;
             string trimmed = line.Trim();

@@ -171,7 +171,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Theory]
-    [InlineData("--k", "0", "--k must be positive")]
+    [InlineData("--k", "0", "--k must be between 1 and 1,000 (was 0)")]
     [InlineData("--explain", null, "--explain explains a ranker's scores: give --feed-ranker")]
     [InlineData("--feed-ranker", "no-such-folder", "--feed-ranker: no-such-folder: no such folder")]
     [InlineData("--at", "yesterday", "--at: 'yesterday' is neither Unix seconds nor an ISO 8601 time")]
@@ -1037,6 +1037,119 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 
         other.Stop();
         Assert.Null(SearchRec.Server.SearchRecServer.AddressInUse(url));
+    }
+
+    [Fact]
+    public void Train_cf_refuses_an_empty_events_file_and_leaves_the_saved_models_as_they_were()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
+        var before = File.ReadAllBytes(Path.Combine(dir.File("collab"), "collab.bin"));
+        foreach (var content in new[] { "", "user_id,item_id,category_id,behavior,timestamp\n" })
+        {
+            var (code, _, err) = Run(new TrainCfCommand(), "--events", dir.Write("new.csv", content), "--models", dir.File("collab"));
+            Assert.Equal(2, code);
+            Assert.Contains($"train-cf: No events in {dir.File("new.csv")}: nothing to learn from or evaluate.", err, StringComparison.Ordinal);
+        }
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir.File("collab"), "collab.bin")));
+    }
+
+    [Fact]
+    public void Events_given_twice_are_counted_once()
+    {
+        using var dir = new TempDir();
+        var (code, once, _) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("a"), "--skip-als");
+        Assert.Equal(0, code);
+        var copy = dir.File("copy.csv");
+        File.Copy(_shop.File("events.csv"), copy);
+        (code, var twice, var err) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--events", copy, "--models", dir.File("b"), "--skip-als");
+        Assert.Equal(0, code);
+        Assert.Contains("already read from an earlier file, left out", err, StringComparison.Ordinal);
+        static string Trained(string output) => output[..output.IndexOf(" in ", StringComparison.Ordinal)];
+        Assert.Equal(Trained(once), Trained(twice));
+    }
+
+    [Fact]
+    public void A_cut_that_leaves_no_training_events_or_no_test_user_is_refused_instead_of_scored_as_zero()
+    {
+        using var dir = new TempDir();
+        var users = dir.File("users.txt");
+        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", users).Code);
+        var (code, _, err) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab"), "--eval-cut", "0", "--test-users-from", users);
+        Assert.Equal(2, code);
+        Assert.Contains("train-cf: no event is before the cut 1970-01-01 00:00Z", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("collab")));
+        (code, _, err) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab"), "--eval-cut", "4000000000", "--test-users-from", users);
+        Assert.Equal(2, code);
+        Assert.Contains("has an event after the cut", err, StringComparison.Ordinal);
+        (code, _, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "0", "--test-users-from", users, "--model", "repeat");
+        Assert.Equal(2, code);
+        Assert.Contains("eval-rec: no event is before the cut", err, StringComparison.Ordinal);
+        (code, _, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400000", "--test-users-from", users, "--model", "repeat");
+        Assert.Equal(2, code);
+        Assert.Contains("--cut: 1512230400000 is not a time in Unix seconds (milliseconds? In seconds it is 1512230400).", err, StringComparison.Ordinal);
+        (code, _, err) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--model", "blend", "--blend-weights", "0,0,0,0,0");
+        Assert.Equal(2, code);
+        Assert.Contains("--blend-weights must be finite numbers of at least 0, and at least one above 0.", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sizes_past_what_fits_in_memory_are_refused_naming_the_option()
+    {
+        using var dir = new TempDir();
+        var events = _shop.File("events.csv");
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", events, "--models", dir.File("collab"), "--skip-als").Code);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        (string[] Args, ICliCommand Command, string Message)[] cases =
+        [
+            (["--events", events, "--models", dir.File("big"), "--factors", "100000"], new TrainCfCommand(), "train-cf: --factors must be at most 1,024 (was 100,000)."),
+            (["--catalog", _shop.File("catalog.jsonl"), "--models", dir.File("deep"), "--hidden", "2000000000"], new TrainDeepCommand(), "train-deep: --hidden must be from 1 to 4,096."),
+            (["--user", "1", "--events", events, "--collab", dir.File("collab"), "--k", "2000000000"], new RecommendCommand(), "recommend: --k must be between 1 and 1,000 (was 2000000000)."),
+            (["--index", dir.File("index"), "--repeat", "2000000000", "连衣裙"], new SearchCommand(), "search: --repeat must be between 0 and 1,000,000 (was 2000000000)."),
+            (["--events", events, "--cut", "1512230400", "--test-users-from", events, "--model", "repeat", "--k", "100000000"], new EvalRecCommand(), "eval-rec: --k: '100000000' is not a whole number from 1 to 1,000."),
+        ];
+        foreach (var (args, command, message) in cases)
+        {
+            var (code, _, err) = Run(command, args);
+            Assert.Equal(2, code);
+            Assert.Contains(message, err, StringComparison.Ordinal);
+        }
+        Assert.False(Directory.Exists(dir.File("big")));
+    }
+
+    [Fact]
+    public void Compare_names_judged_queries_a_run_lacks_and_refuses_runs_with_none_or_no_lines()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "bm25", "--run-out", dir.File("full.run"), "--report", dir.File("r.html")).Code);
+        var lines = File.ReadAllLines(dir.File("full.run"));
+        var firstQuery = lines[0].Split(' ', '\t')[0];
+        File.WriteAllLines(dir.File("part.run"), lines.Where(l => l.Split(' ', '\t')[0] == firstQuery));
+        var (code, _, err) = Run(new CompareCommand(), dir.File("full.run"), dir.File("part.run"), "--qrels", _shop.File("qrels.tsv"), "--report", dir.File("c.html"));
+        Assert.Equal(0, code);
+        Assert.Contains($"note: {dir.File("part.run")} has no results for", err, StringComparison.Ordinal);
+        Assert.DoesNotContain($"note: {dir.File("full.run")}", err, StringComparison.Ordinal);
+
+        File.WriteAllLines(dir.File("other.run"), lines.Select(l => "x" + l));
+        (code, _, err) = Run(new CompareCommand(), dir.File("full.run"), dir.File("other.run"), "--qrels", _shop.File("qrels.tsv"), "--report", dir.File("c.html"));
+        Assert.Equal(2, code);
+        Assert.Contains($"is in {dir.File("other.run")} (its first query id is 'x{firstQuery}'): do the query ids match?", err, StringComparison.Ordinal);
+
+        (code, _, err) = Run(new CompareCommand(), dir.File("full.run"), dir.Write("empty.run", ""), "--qrels", _shop.File("qrels.tsv"), "--report", dir.File("c.html"));
+        Assert.Equal(2, code);
+        Assert.Contains($"{dir.File("empty.run")} holds no run line", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ranker_refuses_a_catalog_that_holds_none_of_the_judged_products()
+    {
+        using var dir = new TempDir();
+        var catalog = dir.Write("other.tsv", string.Concat(Enumerable.Range(0, 50).Select(i => $"other-{i}\t连衣裙 红色 {i}\n")));
+        var (code, _, err) = Run(new TrainRankerCommand(), "--catalog", catalog, "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"), "--models", dir.File("ranker"));
+        Assert.Equal(2, code);
+        Assert.Contains("is in the catalog (" + catalog + "): do the product ids of the qrels and the catalog match?", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker")));
     }
 
     [Fact]

@@ -195,4 +195,15 @@ public sealed class BaggingAndMixedDataTests
             b.Add(prefix + g.QueryId, d.Features.AsSpan(g.Start * d.Schema.Count, g.Count * d.Schema.Count), d.Labels.AsSpan(g.Start, g.Count), d.Items.AsSpan(g.Start, g.Count), g.Judgments);
         return b.Build();
     }
+
+    [Fact]
+    public void A_graded_pair_line_without_a_field_is_refused_naming_the_line_and_the_field()
+    {
+        using var dir = new SearchRec.Testing.TempDir();
+        var path = dir.Write("pairs.jsonl", "{\"query\":\"连衣裙\",\"title\":\"红色连衣裙\",\"label\":2}\n{\"query\":\"手机\",\"title\":\"iphone\"}\n");
+        var e = Assert.Throws<InvalidDataException>(() => JudgmentFiles.ReadGradedPairs(path));
+        Assert.Equal($"{path}:2: field 'label' is missing", e.Message);
+        path = dir.Write("array.jsonl", "[1, 2]\n");
+        Assert.Equal($"{path}:1: expected a JSON object {{query, title, label}}", Assert.Throws<InvalidDataException>(() => JudgmentFiles.ReadGradedPairs(path)).Message);
+    }
 }

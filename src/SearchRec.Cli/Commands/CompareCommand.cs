@@ -34,6 +34,7 @@ public sealed class CompareCommand : ICliCommand
                 var a = TrecFiles.ReadRun(pr.GetValue(runA)!);
                 var b = TrecFiles.ReadRun(pr.GetValue(runB)!);
                 var judgments = TrecFiles.ReadQrels(pr.GetValue(qrels)!);
+                CheckCoverage(judgments, pr.GetValue(qrels)!, (pr.GetValue(runA)!, a), (pr.GetValue(runB)!, b));
                 var c = RunComparison.Compare(a, b, judgments, pr.GetValue(permutations), pr.GetValue(seed));
                 if (c.Queries == 0) throw new ArgumentException($"{pr.GetValue(qrels)} has no query with a relevant document");
                 Print(c, pr.GetValue(runA)!, pr.GetValue(runB)!);
@@ -54,6 +55,24 @@ public sealed class CompareCommand : ICliCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Refuses a run with no line, or with none of the judged queries (ids from another collection); names the judged
+    /// queries a run lacks, which count as 0 for it, so a partial run is not read as a worse one.
+    /// </summary>
+    internal static void CheckCoverage(Qrels judgments, string qrelsPath, params (string Path, TrecRun Run)[] runs)
+    {
+        var judged = judgments.QueryIds.Where(judgments.HasRelevant).ToHashSet(StringComparer.Ordinal);
+        foreach (var (path, run) in runs)
+        {
+            if (run.QueryIds.Count == 0) throw new ArgumentException($"{path} holds no run line ('qid Q0 docid rank score tag').");
+            var held = run.QueryIds.Count(judged.Contains);
+            if (held == 0)
+                throw new ArgumentException($"none of the {judged.Count:N0} judged queries of {qrelsPath} is in {path} (its first query id is '{run.QueryIds[0]}'): do the query ids match?");
+            if (held < judged.Count)
+                Console.Error.WriteLine($"note: {path} has no results for {judged.Count - held:N0} of the {judged.Count:N0} judged queries; they count as 0 for it.");
+        }
     }
 
     private static void Print(RunComparison c, string a, string b)

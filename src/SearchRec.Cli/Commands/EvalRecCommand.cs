@@ -29,8 +29,8 @@ public sealed class EvalRecCommand : ICliCommand
             try
             {
                 var kList = pr.GetValue(ks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k > 0 ? k : throw new FormatException($"--k: '{s}' is not a positive whole number.")).ToArray();
-                var names = pr.GetValue(model)!.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+                    .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k is > 0 and <= 1_000 ? k : throw new FormatException($"--k: '{s}' is not a whole number from 1 to 1,000.")).ToArray();
+                var names = pr.GetValue(model)!.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
                 var rankerDir = pr.GetValue(ranker);
                 if (names.Contains("all")) names = [.. CollabModels.ScorerNames, .. rankerDir is null ? Array.Empty<string>() : [FusedRecEval.Name]];
                 foreach (var n in names)
@@ -43,14 +43,7 @@ public sealed class EvalRecCommand : ICliCommand
                 var usersFile = pr.GetValue(users)!;
                 var testUsers = EventFiles.ReadUsers(usersFile);
                 var all = EventFiles.Read(pr.GetValue(events)!);
-                var split = RecSplit.Create(all, cutTs, testUsers);
-                Console.Error.WriteLine($"{split.Train.Count:N0} training events; {testUsers.Count} test users listed, {split.Test.Count} with events after the cut");
-                if (split.Test.Count == 0)
-                {
-                    var last = all.Count > 0 ? all.Max(e => e.Timestamp) : 0;
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                        $"none of the {testUsers.Count} test users in {usersFile} has an event after the cut {DateTimeOffset.FromUnixTimeSeconds(cutTs):yyyy-MM-dd HH:mm}Z (the events end at {DateTimeOffset.FromUnixTimeSeconds(last):yyyy-MM-dd HH:mm}Z), so there is nothing to evaluate"));
-                }
+                var split = EventFiles.Split(all, cutTs, testUsers, usersFile);
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") && !names.Contains(FusedRecEval.Name) },
                     new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
@@ -58,6 +51,7 @@ public sealed class EvalRecCommand : ICliCommand
                 {
                     var w = bw.Split(',').Select(x => float.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--blend-weights: '{x}' is not a number.")).ToArray();
                     if (w.Length != 5) throw new FormatException("--blend-weights needs 5 numbers: repeat,item-item,als,category,popularity.");
+                    if (w.Any(x => !(x >= 0) || float.IsInfinity(x)) || w.Sum() <= 0) throw new FormatException("--blend-weights must be finite numbers of at least 0, and at least one above 0.");
                     models.SetBlendWeights(w[0], w[1], w[2], w[3], w[4]);
                 }
                 var results = new List<RecEvalResult>();

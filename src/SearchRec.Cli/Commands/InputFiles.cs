@@ -1,5 +1,6 @@
 using SearchRec.Core.Catalog;
 using SearchRec.Core.Events;
+using SearchRec.Evaluation.Recommendation;
 
 namespace SearchRec.Cli.Commands;
 
@@ -34,7 +35,7 @@ internal static class EventFiles
 {
     public static List<UserEvent> Read(IEnumerable<string> paths)
     {
-        var all = new List<UserEvent>();
+        var merge = new EventSourceMerge();
         var bad = 0;
         foreach (var path in paths)
         {
@@ -42,24 +43,27 @@ internal static class EventFiles
             if (SearchRec.Collab.Events.SqliteEventStore.IsDatabase(path))
             {
                 var stored = SearchRec.Collab.Events.SqliteEventStore.ReadFile(path);
-                all.AddRange(stored);
-                Console.Error.WriteLine($"{path}: {stored.Count:N0} events from the event store");
+                Console.Error.WriteLine($"{path}: {stored.Count:N0} events from the event store{Repeated(merge.Add(stored))}");
                 continue;
             }
             int problems = 0;
-            int before = all.Count;
+            var read = new List<UserEvent>();
             foreach (var e in EventCsvReader.ReadFile(path, p => { if (problems++ < 10) Console.Error.WriteLine($"skipped {p}"); }))
             {
-                all.Add(e);
-                if (all.Count % 1_000_000 == 0) Console.Error.WriteLine($"read {all.Count:N0} events ...");
+                read.Add(e);
+                if ((merge.Events.Count + read.Count) % 1_000_000 == 0) Console.Error.WriteLine($"read {merge.Events.Count + read.Count:N0} events ...");
             }
-            Console.Error.WriteLine($"{path}: {all.Count - before:N0} events, {problems} bad lines skipped");
+            Console.Error.WriteLine($"{path}: {read.Count:N0} events, {problems} bad lines skipped{Repeated(merge.Add(read))}");
             bad += problems;
         }
-        // Every line bad is a wrong file, not a shop without events: models trained on nothing would be saved as real.
-        if (all.Count == 0 && bad > 0)
-            throw new InvalidDataException($"No event could be read from {string.Join(", ", paths)} ({bad:N0} bad lines): expected lines 'user_id,item_id,category_id,behavior,timestamp'.");
-        return all;
+        // Models trained on nothing would be saved as real, over the ones there.
+        if (merge.Events.Count == 0)
+            throw new InvalidDataException(bad > 0
+                ? $"No event could be read from {string.Join(", ", paths)} ({bad:N0} bad lines): expected lines 'user_id,item_id,category_id,behavior,timestamp'."
+                : $"No events in {string.Join(", ", paths)}: nothing to learn from or evaluate.");
+        return merge.Events;
+
+        static string Repeated(long n) => n > 0 ? $"; {n:N0} of them already read from an earlier file, left out" : "";
     }
 
     /// <summary>The user ids of a <c>--test-users-from</c> file, naming on stderr the first lines that are not one.</summary>
@@ -70,10 +74,32 @@ internal static class EventFiles
         return SearchRec.Evaluation.Recommendation.RecEvaluator.ReadUserIds(path, line => { if (shown++ < 10) Console.Error.WriteLine(line); });
     }
 
+    /// <summary>
+    /// The eval-rec split at <paramref name="cut"/>, refused when it leaves nothing to train on or no test user with
+    /// events after it: figures of zero would read as measured.
+    /// </summary>
+    public static RecSplit Split(List<UserEvent> all, long cut, HashSet<long> testUsers, string usersFile)
+    {
+        var split = RecSplit.Create(all, cut, testUsers);
+        Console.Error.WriteLine($"{split.Train.Count:N0} training events; {testUsers.Count} test users listed, {split.Test.Count} with events after the cut");
+        string At(long ts) => DateTimeOffset.FromUnixTimeSeconds(ts).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + "Z";
+        if (split.Train.Count == 0)
+            throw new ArgumentException($"no event is before the cut {At(cut)} (the events start at {At(all.Min(e => e.Timestamp))}), so there is nothing to train on");
+        if (split.Test.Count == 0)
+            throw new ArgumentException($"none of the {testUsers.Count} test users in {usersFile} has an event after the cut {At(cut)} (the events end at {At(all.Max(e => e.Timestamp))}), so there is nothing to evaluate");
+        return split;
+    }
+
     /// <summary>Unix seconds or an ISO 8601 time with offset.</summary>
     public static long ParseTime(string text, string option = "--cut")
     {
-        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var s)) return s;
+        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var s))
+        {
+            const long LastSecond = 253_402_300_799;   // 9999-12-31, the last time DateTimeOffset holds
+            if (s is >= 0 and <= LastSecond) return s;
+            throw new FormatException($"{option}: {text} is not a time in Unix seconds"
+                + (s > LastSecond && s / 1000 <= LastSecond ? $" (milliseconds? In seconds it is {s / 1000})." : "."));
+        }
         if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return t.ToUnixTimeSeconds();
         throw new FormatException($"{option}: '{text}' is neither Unix seconds nor an ISO 8601 time (e.g. 2017-12-03T00:00:00+08:00).");
     }

@@ -30,7 +30,7 @@ public sealed class RecommendCommand : ICliCommand
             try
             {
                 var top = pr.GetValue(k);
-                if (top <= 0) throw new ArgumentException($"--k must be positive (was {top}).");
+                if (top is < 1 or > 1_000) throw new ArgumentException($"--k must be between 1 and 1,000 (was {top}).");
                 var rankerDir = pr.GetValue(feedRanker);
                 if (pr.GetValue(explain) && rankerDir is null) throw new ArgumentException("--explain explains a ranker's scores: give --feed-ranker as well.");
                 if (rankerDir is not null && !Directory.Exists(rankerDir)) throw new DirectoryNotFoundException($"--feed-ranker: {rankerDir}: no such folder");

@@ -20,7 +20,8 @@ public sealed class SearchCommand : ICliCommand
         var user = new Option<long?>("--user") { Description = "The user searching (personal features); anonymous when left out." };
         var k = new Option<int>("--k") { Description = "Results to show.", DefaultValueFactory = _ => 10 };
         var window = new Option<int>("--window") { Description = "Recall window re-ranked.", DefaultValueFactory = _ => 200 };
-        var events = new Option<string[]>("--events") { Description = "Event CSV file(s) holding users' histories (personal features).", AllowMultipleArgumentsPerToken = true };
+        // One file per --events, so the query after it is not read as a second file.
+        var events = new Option<string[]>("--events") { Description = "Event CSV file holding users' histories (personal features); repeat the option for more files." };
         var featureLog = new Option<string?>("--feature-log") { Description = "Append the ranked candidates' features to this JSON Lines log (for train-ranker --feature-log)." };
         var requestId = new Option<string?>("--request-id") { Description = "Request id written to the feature log (a new one when left out)." };
         var explain = new Option<bool>("--explain") { Description = "Show each result's feature values and contributions." };
@@ -34,7 +35,7 @@ public sealed class SearchCommand : ICliCommand
             try
             {
                 var repeats = pr.GetValue(repeat);
-                if (repeats < 0) throw new ArgumentException("--repeat must not be negative.");
+                if (repeats is < 0 or > 1_000_000) throw new ArgumentException($"--repeat must be between 0 and 1,000,000 (was {repeats}).");
                 if (pr.GetValue(k) is < 1 or > 1_000) throw new ArgumentException($"--k must be between 1 and 1,000 (was {pr.GetValue(k)}).");
                 if (pr.GetValue(window) is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {pr.GetValue(window)}).");
                 if (repeats > 0 && pr.GetValue(featureLog) is not null) throw new ArgumentException("--repeat would log every repetition: leave out --feature-log.");

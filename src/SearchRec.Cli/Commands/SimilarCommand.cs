@@ -21,7 +21,7 @@ public sealed class SimilarCommand : ICliCommand
         foreach (var o in new Option[] { item, user, k, dir, db, index }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            if (pr.GetValue(k) <= 0) { Console.Error.WriteLine("similar: --k must be positive."); return 2; }
+            if (pr.GetValue(k) is < 1 or > 1_000) { Console.Error.WriteLine($"similar: --k must be between 1 and 1,000 (was {pr.GetValue(k)})."); return 2; }
             CollabModels models;
             try { models = CollabModels.Load(pr.GetValue(dir)!); }
             catch (InvalidDataException ex) { Console.Error.WriteLine($"similar: {CliErrors.Message(ex)}"); return 2; }

@@ -37,8 +37,8 @@ public sealed class TrainCfCommand : ICliCommand
                 if (pr.GetValue(cut) is string cutText)
                 {
                     var testFile = pr.GetValue(users) ?? throw new ArgumentException("--eval-cut needs --test-users-from.");
-                    var split = RecSplit.Create(all, EventFiles.ParseTime(cutText), EventFiles.ReadUsers(testFile));
-                    Console.Error.WriteLine($"evaluating at the cut: {split.Train.Count:N0} training events, {split.Test.Count} test users");
+                    Console.Error.Write("evaluating at the cut: ");
+                    var split = EventFiles.Split(all, EventFiles.ParseTime(cutText, "--eval-cut"), EventFiles.ReadUsers(testFile), testFile);
                     var heldOut = CollabModels.Train(split.Train, options, progress);
                     foreach (var name in CollabModels.ScorerNames)
                     {
@@ -58,10 +58,18 @@ public sealed class TrainCfCommand : ICliCommand
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or InvalidDataException)
             {
-                Console.Error.WriteLine($"train-cf: {CliErrors.Message(ex)}");
+                Console.Error.WriteLine($"train-cf: {CliErrors.Message(ex, nameof(CollabOptions), FlagOf)}");
                 return 2;
             }
         });
         return cmd;
     }
+
+    private static string? FlagOf(string property) => property switch
+    {
+        nameof(CollabOptions.Factors) => "--factors",
+        nameof(CollabOptions.AlsIterations) => "--iterations",
+        nameof(CollabOptions.Neighbours) => "--neighbours",
+        _ => null,
+    };
 }

@@ -46,7 +46,7 @@ public sealed class TrainDeepCommand : ICliCommand
         var idfOpt = new Option<bool>("--idf") { Description = "Weight each text-tower input id by its catalog IDF (default: all weigh 1)." };
         var hardNeg = new Option<bool>("--hard-negatives") { Description = "--query-log: add each pseudo-pair's BM25 runner-up title as a hard negative." };
         var pooling = new Option<string>("--pooling") { Description = "Text tower pooling: mean, attention (learned weights over the bag), sqrt (sum / √n) or max.", DefaultValueFactory = _ => "mean" };
-        var cut = new Option<long?>("--eval-cut") { Description = "Unix time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
+        var cut = new Option<string?>("--eval-cut") { Description = "Unix seconds or an ISO 8601 time: train the behaviour towers on events before it and evaluate next items after it (Taobao protocol: 1512230400)." };
         var cmd = new Command("train-deep", "Train the deep two-tower models in C#, export them to ONNX and store item vectors.");
         foreach (var o in new Option[] { catalog, events, pairs, models, seed, threads, textEpochs, behaviourEpochs, evalQueries, evalQrels, cut, queryLog, noWords, evalUsers, separate, spans, pseudoRatio, textDim, hidden, dim, noItemText, idfOpt, hardNeg, pooling }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
@@ -63,16 +63,28 @@ public sealed class TrainDeepCommand : ICliCommand
                         Hidden = pr.GetValue(hidden), OutputDim = pr.GetValue(dim), UseItemText = !pr.GetValue(noItemText), IdfWeights = pr.GetValue(idfOpt),
                         TextPooling = ParsePooling(pr.GetValue(pooling)),
                     },
-                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut), pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio), pr.GetValue(hardNeg));
+                    pr.GetValue(evalQueries), pr.GetValue(evalQrels), pr.GetValue(cut) is string cutText ? EventFiles.ParseTime(cutText, "--eval-cut") : null, pr.GetValue(queryLog), !pr.GetValue(noWords), pr.GetValue(evalUsers), pr.GetValue(pseudoRatio), pr.GetValue(hardNeg));
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or FormatException)
             {
-                Console.Error.WriteLine($"train-deep: {CliErrors.Message(e)}");
+                Console.Error.WriteLine($"train-deep: {CliErrors.Message(e, nameof(DeepTrainingOptions), FlagOf)}");
                 return 2;
             }
         });
         return cmd;
     }
+
+    private static string? FlagOf(string property) => property switch
+    {
+        nameof(DeepTrainingOptions.Threads) => "--threads",
+        nameof(DeepTrainingOptions.TextEmbeddingDim) => "--text-dim",
+        nameof(DeepTrainingOptions.Hidden) => "--hidden",
+        nameof(DeepTrainingOptions.OutputDim) => "--dim",
+        nameof(DeepTrainingOptions.TextEpochs) => "--text-epochs",
+        nameof(DeepTrainingOptions.BehaviourEpochs) => "--behaviour-epochs",
+        nameof(DeepTrainingOptions.SpansPerTitle) => "--spans-per-title",
+        _ => null,
+    };
 
     private static BagPooling ParsePooling(string? s) =>
         Enum.TryParse<BagPooling>(s, ignoreCase: true, out var p) && Enum.IsDefined(p) && !int.TryParse(s, out _)
@@ -215,7 +227,7 @@ public sealed class TrainDeepCommand : ICliCommand
     {
         var list = new List<(string, string, int)>();
         var n = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
         {
             n++;
             if (line.Length == 0) continue;
@@ -260,7 +272,7 @@ public sealed class TrainDeepCommand : ICliCommand
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"events '{path}' do not exist.", path);
             var n = 0; var bad = 0;
-            foreach (var line in File.ReadLines(path))
+            foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
             {
                 n++;
                 var f = line.Split(',');

@@ -35,7 +35,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var catalog = new Option<string[]>("--catalog") { Description = "Catalog file(s) (TSV id<TAB>title or JSON Lines).", AllowMultipleArgumentsPerToken = true };
         var queries = new Option<string?>("--queries") { Description = "Queries TSV: qid<TAB>query." };
         var qrels = new Option<string?>("--qrels") { Description = "TREC qrels: qid 0 docid grade (graded labels 0/1/2... supported)." };
-        var cut = new Option<long?>("--cut") { Description = "Next-item mode (no catalog): Unix time of the eval-rec cut (Taobao 1512230400); trains on behaviour after an inner cut one day earlier." };
+        var cut = new Option<string?>("--cut") { Description = "Next-item mode (no catalog): Unix seconds or an ISO 8601 time of the eval-rec cut (Taobao 1512230400); trains on behaviour after an inner cut one day earlier." };
         var testUsers = new Option<string?>("--test-users-from") { Description = "Next-item mode: file whose lines start with a test user id (split-users output)." };
         var deepDir = new Option<string?>("--deep") { Description = "A deep model folder (train-deep, or one holding ensemble.json that names several) whose query–item score becomes a feature; search finds it again as deep/ beside the ranker." };
         var featureLog = new Option<string[]>("--feature-log") { Description = "Traffic mode: feature log file(s) written by the search pipeline (JSON Lines).", AllowMultipleArgumentsPerToken = true };
@@ -128,8 +128,8 @@ public sealed class TrainRankerCommand : ICliCommand
                     }
                 }
                 if (pr.GetValue(pickBest) && pr.GetValue(noGrid)) throw new ArgumentException("--pick-best chooses among the grid's settings; leave out --no-grid.");
-                if (pr.GetValue(cut) is { } cutTime)
-                    return NextItem(pr.GetValue(events) ?? [], cutTime, pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
+                if (pr.GetValue(cut) is { } cutText)
+                    return NextItem(pr.GetValue(events) ?? [], EventFiles.ParseTime(cutText), pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
                         new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours), AverageGrid: !pr.GetValue(noGrid) && !pr.GetValue(pickBest)), options, pr.GetValue(models)!);
                 if (pr.GetValue(featureLog) is { Length: > 0 } logs)
                 {
@@ -178,6 +178,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 var users = pr.GetValue(queryUsers) is string qu ? JudgmentReader.ReadQueryUsers(qu) : null;
                 var judged = JudgmentFiles.ReadQueries(pr.GetValue(queries)!, users);
                 var labels = JudgmentReader.ReadQrels(pr.GetValue(qrels)!);
+                CheckJudgedProducts(judged, labels, import.Products, pr.GetValue(qrels)!, pr.GetValue(catalog)!, Log);
                 UserHistories? histories = null;
                 CollabModels? collabModels = null;
                 ItemActivity? activity = null;
@@ -268,6 +269,29 @@ public sealed class TrainRankerCommand : ICliCommand
     }
 
     // Cross-validates the combiners and single features onto the card (when asked), then trains the chosen one on all queries.
+    /// <summary>
+    /// Refuses judgments none of whose relevant products are in the catalog (another collection's ids), and names the
+    /// judged queries whose relevant products are all missing: they teach the ranker nothing.
+    /// </summary>
+    internal static void CheckJudgedProducts(IReadOnlyList<JudgedQuery> judged, Dictionary<string, Dictionary<string, int>> labels,
+        IReadOnlyList<Product> products, string qrelsPath, string[] catalogPaths, Action<string> log)
+    {
+        var ids = new HashSet<string>(products.Count, StringComparer.Ordinal);
+        foreach (var p in products) ids.Add(p.Id);
+        int withRelevant = 0, found = 0;
+        foreach (var q in judged)
+        {
+            if (!labels.TryGetValue(q.QueryId, out var grades) || !grades.Any(g => g.Value > 0)) continue;
+            withRelevant++;
+            if (grades.Any(g => g.Value > 0 && ids.Contains(g.Key))) found++;
+        }
+        if (withRelevant == 0) return;   // no query matches the qrels: the dataset step says so
+        if (found == 0)
+            throw new ArgumentException($"none of the relevant products of the {withRelevant:N0} judged queries in {qrelsPath} is in the catalog ({string.Join(", ", catalogPaths)}): do the product ids of the qrels and the catalog match?");
+        if (found < withRelevant)
+            log($"note: {withRelevant - found:N0} of {withRelevant:N0} judged queries have no relevant product in the catalog; they teach the ranker nothing");
+    }
+
     private static IRankerModel CompareThenTrain(RankingDataset data, RankerTrainingOptions options, ModelCard card, bool crossValidate, Action<string> log)
     {
         if (crossValidate)

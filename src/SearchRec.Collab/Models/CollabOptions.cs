@@ -94,7 +94,20 @@ public sealed class CollabOptions
         NonNegative(BlendAls, nameof(BlendAls));
         NonNegative(BlendCategory, nameof(BlendCategory));
         NonNegative(BlendPopularity, nameof(BlendPopularity));
+        // Upper bounds: past them a model no longer fits in memory, or an array size overflows.
+        AtMost(Factors, 1024, nameof(Factors));
+        AtMost(Neighbours, 10_000, nameof(Neighbours));
+        AtMost(AlsIterations, 1_000, nameof(AlsIterations));
+        AtMost(CgSteps, 100, nameof(CgSteps));
+        AtMost(Threads, 1_024, nameof(Threads));
+        if (BlendRepeat + BlendItemItem + BlendAls + BlendCategory + BlendPopularity <= 0)
+            throw new ArgumentException("CollabOptions.BlendRepeat, BlendItemItem, BlendAls, BlendCategory and BlendPopularity are all 0: give at least one blend weight above 0.", nameof(BlendRepeat));
         return this;
+    }
+
+    private static void AtMost(int value, int max, string name)
+    {
+        if (value > max) throw new ArgumentException($"CollabOptions.{name} must be at most {max:N0} (was {value:N0}).", name);
     }
 
     private static void NonNegative(double value, string name)

@@ -29,6 +29,7 @@ public static class CatalogReader
                 import.Problems.Add(new ImportProblem(path, 0, "file not found"));
                 continue;
             }
+            TextFiles.CheckUtf8(path);
             using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
             Read(reader, path, IsJsonLines(path) ? CatalogFormat.JsonLines : CatalogFormat.Tsv, import, seen);
         }

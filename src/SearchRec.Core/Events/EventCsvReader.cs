@@ -18,6 +18,7 @@ public static class EventCsvReader
     {
         Guard.NotNull(path);
         Guard.NotNull(onProblem);
+        TextFiles.CheckUtf8(path);
         return ReadFileIterator(path, onProblem);
     }
 

@@ -103,6 +103,7 @@ public static class JudgmentReader
     {
         Guard.NotNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        TextFiles.CheckUtf8(path);
         return Read(path);
 
         static IEnumerable<(long, string)> Read(string path)

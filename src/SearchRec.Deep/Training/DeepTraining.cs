@@ -99,8 +99,12 @@ public sealed class DeepTrainingOptions
     /// <summary>Throws naming the first bad field.</summary>
     public void Validate()
     {
-        void Positive(int v, string name) { if (v < 1) throw new ArgumentOutOfRangeException(name, v, $"DeepTrainingOptions.{name} must be positive."); }
-        Positive(Threads, nameof(Threads)); Positive(BatchSize, nameof(BatchSize)); Positive(TextEmbeddingDim, nameof(TextEmbeddingDim));
+        // The upper bounds keep the towers' weight arrays within what an array and the machine hold.
+        void Positive(int v, string name, int max = 4_096)
+        {
+            if (v < 1 || v > max) throw new ArgumentOutOfRangeException(name, v, $"DeepTrainingOptions.{name} must be from 1 to {max:N0}.");
+        }
+        Positive(Threads, nameof(Threads), 1_024); Positive(BatchSize, nameof(BatchSize), 65_536); Positive(TextEmbeddingDim, nameof(TextEmbeddingDim));
         Positive(Hidden, nameof(Hidden)); Positive(OutputDim, nameof(OutputDim)); Positive(BehaviourEmbeddingDim, nameof(BehaviourEmbeddingDim));
         if (TextEpochs < 0) throw new ArgumentOutOfRangeException(nameof(TextEpochs), TextEpochs, "DeepTrainingOptions.TextEpochs must be non-negative.");
         if (BehaviourEpochs < 0) throw new ArgumentOutOfRangeException(nameof(BehaviourEpochs), BehaviourEpochs, "DeepTrainingOptions.BehaviourEpochs must be non-negative.");

@@ -131,7 +131,7 @@ public static class RecEvaluator
         Guard.NotNull(path);
         var set = new HashSet<long>();
         var no = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
         {
             no++;
             var span = line.AsSpan().Trim();

@@ -75,7 +75,7 @@ public sealed class QueryLogPrior
         Guard.NotNull(path);
         var counts = new Dictionary<string, (int Hits, int First)>(StringComparer.Ordinal);
         int queries = -1, depth = -1, lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
         {
             lineNo++;
             var parts = line.Split('\t');

@@ -63,16 +63,20 @@ public sealed class UserHistories
         return new UserHistory(userId, recent, asOf ?? (end > 0 ? all[end - 1].Timestamp : 0));
     }
 
-    /// <summary>Reads Taobao-format CSV files (<c>user,item,category,behavior,timestamp</c>); a bad line throws naming file and line.</summary>
+    /// <summary>
+    /// Reads Taobao-format CSV files (<c>user,item,category,behavior,timestamp</c>); a bad line throws naming file and
+    /// line. Events a file shares with an earlier one are read once (<see cref="EventSourceMerge"/>).
+    /// </summary>
     public static List<UserEvent> ReadCsv(IEnumerable<string> paths)
     {
         Guard.NotNull(paths);
-        var result = new List<UserEvent>();
+        var merge = new EventSourceMerge();   // the same file given twice is read once
         foreach (var path in paths)
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"Event file not found: {path}", path);
+            var result = new List<UserEvent>();
             long no = 0;
-            foreach (var line in File.ReadLines(path))
+            foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
             {
                 no++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
@@ -89,7 +93,8 @@ public sealed class UserHistories
                 }
                 result.Add(new UserEvent(user, item, cat, behavior, ts));
             }
+            merge.Add(result);
         }
-        return result;
+        return merge.Events;
     }
 }

@@ -52,15 +52,17 @@ public static class JudgmentFiles
             {
                 using var doc = JsonDocument.Parse(line);
                 var root = doc.RootElement;
-                var label = root.GetProperty("label");
+                if (root.ValueKind != JsonValueKind.Object) throw Bad(path, no, "expected a JSON object {query, title, label}");
+                JsonElement Field(string name) => root.TryGetProperty(name, out var v) ? v : throw Bad(path, no, $"field '{name}' is missing");
+                var label = Field("label");
                 var grade = label.ValueKind == JsonValueKind.String
                     ? int.Parse(label.GetString()!, NumberStyles.Integer, CultureInfo.InvariantCulture)
                     : label.GetInt32();
                 if (grade is < JudgmentReader.MinGrade or > JudgmentReader.MaxGrade)
                     throw Bad(path, no, $"field 'label' is out of range [{JudgmentReader.MinGrade}, {JudgmentReader.MaxGrade}]: {grade}");
-                var query = root.GetProperty("query").GetString();
+                var query = Field("query").GetString();
                 if (string.IsNullOrWhiteSpace(query)) throw Bad(path, no, "field 'query' is empty");
-                var title = root.GetProperty("title").GetString();
+                var title = Field("title").GetString();
                 if (string.IsNullOrWhiteSpace(title)) throw Bad(path, no, "field 'title' is empty");
                 result.Add(new GradedPair(query, title, grade));
             }

@@ -356,7 +356,7 @@ public sealed class ShopLoader : IGenerationLoader
         if (path is null) return [];
         var list = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
         {
             int tab = line.IndexOf('\t', StringComparison.Ordinal);
             string q = (tab >= 0 ? line[(tab + 1)..] : line).Trim();
