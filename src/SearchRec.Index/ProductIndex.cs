@@ -230,6 +230,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
     public static ProductIndex Open(string path)
     {
         Guard.NotNull(path);
+        if (System.IO.File.Exists(path)) throw new DirectoryNotFoundException($"'{path}' is a file; an index is a folder made by `searchrec index`");
         if (!System.IO.Directory.Exists(path)) throw new DirectoryNotFoundException($"index directory '{path}' does not exist");
         var optionsFile = System.IO.Path.Combine(path, OptionsFileName);
         if (!File.Exists(optionsFile)) throw new InvalidDataException($"'{path}' holds no SearchRec index ({OptionsFileName} is missing)");

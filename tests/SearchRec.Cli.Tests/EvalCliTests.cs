@@ -1153,6 +1153,45 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Output_paths_that_are_folders_are_refused_before_the_work_and_missing_folders_are_made()
+    {
+        using var dir = new TempDir();
+        var eval = new[] { "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25" };
+        var (code, _, err) = Run(new EvalCommand(), [.. eval, "--report", dir.Path]);
+        Assert.Equal(2, code);
+        Assert.Contains($"eval: --report: {dir.Path} is a folder; give the path of a file to write.", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("bm25", err, StringComparison.Ordinal);   // refused before any ranker ran
+        (code, _, err) = Run(new EvalCommand(), [.. eval, "--report", dir.File("r.html"), "--run-out", dir.Path]);
+        Assert.Contains($"eval: --run-out: {dir.Path} is a folder", err, StringComparison.Ordinal);
+        (code, _, err) = Run(new EvalCommand(), [.. eval, "--report", dir.File("r.html"), "--depth", "0"]);
+        Assert.Contains("eval: --depth must be between 1 and 100,000 (was 0).", err, StringComparison.Ordinal);
+
+        (code, _, err) = Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", dir.Path);
+        Assert.Equal(2, code);
+        Assert.Contains($"split-users: --out: {dir.Path} is a folder", err, StringComparison.Ordinal);
+        Assert.Equal(0, Run(new SplitUsersCommand(), "--events", _shop.File("events.csv"), "--fraction", "0.5", "--out", Path.Combine(dir.Path, "new", "users.txt")).Code);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "new", "users.txt")));
+
+        (code, _, err) = Run(new SearchCommand(), "--index", _shop.File("catalog.jsonl"), "连衣裙");
+        Assert.Equal(2, code);
+        Assert.Contains($"'{_shop.File("catalog.jsonl")}' is a file; an index is a folder made by `searchrec index`", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_names_judged_queries_the_queries_file_leaves_out()
+    {
+        using var dir = new TempDir();
+        var queries = File.ReadAllLines(_shop.File("queries.tsv"));
+        var judged = File.ReadAllLines(_shop.File("qrels.tsv")).Select(l => l.Split(' ', '\t')[0]).ToHashSet();
+        var kept = queries.Where(l => judged.Contains(l.Split('\t')[0])).ToArray();
+        File.WriteAllLines(dir.File("q.tsv"), kept.Skip(2));
+        var (code, _, err) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", dir.File("q.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "bm25", "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+        Assert.Equal(0, code);
+        Assert.Contains($"2 queries judged in {_shop.File("qrels.tsv")} are not in {dir.File("q.tsv")} and were not evaluated", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Search_names_the_ranker_it_found_beside_the_models_folder_it_was_given()
     {
         using var dir = new TempDir();

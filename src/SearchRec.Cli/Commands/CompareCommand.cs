@@ -31,6 +31,7 @@ public sealed class CompareCommand : ICliCommand
             try
             {
                 if (pr.GetValue(permutations) is < 100 or > 1_000_000) throw new ArgumentException($"--permutations must be between 100 and 1,000,000 (was {pr.GetValue(permutations)})");
+                OutputFiles.Check(pr.GetValue(report)!, "--report");
                 var a = TrecFiles.ReadRun(pr.GetValue(runA)!);
                 var b = TrecFiles.ReadRun(pr.GetValue(runB)!);
                 var judgments = TrecFiles.ReadQrels(pr.GetValue(qrels)!);

@@ -132,6 +132,8 @@ public sealed class EvalCommand : ICliCommand
         if (a.Folds < 2) throw new ArgumentException($"--folds must be at least 2 (was {a.Folds})");
         if (a.Limit < 0) throw new ArgumentException($"--limit must not be negative (was {a.Limit})");
         if (a.Window is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {a.Window})");
+        OutputFiles.Check(a.Report, "--report");
+        if (a.RunOut is not null) OutputFiles.Check(a.RunOut, "--run-out");
         if (a.Pairs is not null)
         {
             if (a.Catalog.Length > 0 || a.Queries is not null || a.Qrels is not null || a.Index is not null)
@@ -151,7 +153,11 @@ public sealed class EvalCommand : ICliCommand
         if (a.Models is not null && !Directory.Exists(a.Models)) throw new DirectoryNotFoundException($"--models: {a.Models}: directory not found");
         var foldSeeds = ParseSeeds(a.Seeds);
         var runOptions = new EvalRunOptions { Depth = a.Depth, FoldSeeds = foldSeeds };
-        runOptions.Validate();
+        try { runOptions.Validate(); }
+        catch (ArgumentException e) when (e.ParamName == nameof(EvalRunOptions.Depth))
+        {
+            throw new ArgumentException(CliErrors.Message(e, nameof(EvalRunOptions), _ => "--depth"), e);
+        }
 
         var registry = EvalRankerRegistry.Default;
         registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
@@ -174,6 +180,10 @@ public sealed class EvalCommand : ICliCommand
             var usersFile = a.QueryUsers ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(a.Queries!)) ?? ".", "queries-users.tsv");
             if (a.QueryUsers is not null || File.Exists(usersFile)) queryList = TrecFiles.WithUsers(queryList, usersFile);
             judgments = TrecFiles.ReadQrels(a.Qrels!);
+            var asked = queryList.Select(q => q.Id).ToHashSet(StringComparer.Ordinal);
+            var unasked = judgments.QueryIds.Count(q => judgments.HasRelevant(q) && !asked.Contains(q));
+            if (unasked > 0)
+                Console.Error.WriteLine($"note: {unasked} queries judged in {a.Qrels} are not in {a.Queries} and were not evaluated");   // unwrapped: it names paths
         }
         if (a.Limit > 0 && queryList.Count > a.Limit) queryList = [.. queryList.Take(a.Limit)];
 

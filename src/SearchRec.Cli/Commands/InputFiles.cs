@@ -104,3 +104,16 @@ internal static class EventFiles
         throw new FormatException($"{option}: '{text}' is neither Unix seconds nor an ISO 8601 time (e.g. 2017-12-03T00:00:00+08:00).");
     }
 }
+
+/// <summary>Output files named by options, checked before a long job rather than when it ends.</summary>
+internal static class OutputFiles
+{
+    /// <summary>Refuses a folder given as the file, naming the option, and creates the file's folder; returns the path.</summary>
+    public static string Check(string path, string option)
+    {
+        if (Directory.Exists(path)) throw new ArgumentException($"{option}: {path} is a folder; give the path of a file to write.");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        return path;
+    }
+}

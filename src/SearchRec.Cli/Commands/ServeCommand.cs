@@ -146,6 +146,7 @@ public sealed class ServeCommand : ICliCommand
             if (s.FeatureLogPath is not null)
             {
                 if (s.RankerPath is null) throw new ArgumentException("--feature-log logs the ranker's features: give --ranker as well.");
+                OutputFiles.Check(s.FeatureLogPath, "--feature-log");
                 if (s.FeatureLogMegabytes is < 1 or > 100_000) throw new ArgumentException($"--feature-log-mb must be in [1, 100000] (is {s.FeatureLogMegabytes}).");
             }
             else if (s.LogFeatures == "all") throw new ArgumentException("--log-features all says what the feature log holds: give --feature-log as well.");

@@ -21,13 +21,14 @@ public sealed class SplitUsersCommand : ICliCommand
             if (!(f > 0 && f <= 1)) { Console.Error.WriteLine($"--fraction must be in (0, 1], was {f}."); return 2; }
             try
             {
+                OutputFiles.Check(pr.GetValue(output)!, "--out");
                 var users = EventFiles.Read(pr.GetValue(events)!).Select(e => e.UserId);
                 var pick = RecEvaluator.SplitUsers(users, f, pr.GetValue(seed));
                 File.WriteAllLines(pr.GetValue(output)!, pick.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 Console.WriteLine($"{pick.Count} users written to {pr.GetValue(output)} (fraction {f}, seed {pr.GetValue(seed)})");
                 return 0;
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
             {
                 Console.Error.WriteLine($"split-users: {CliErrors.Message(ex)}");
                 return 2;
