@@ -115,6 +115,28 @@ public class EventStoreTests
     }
 
     [Fact]
+    public void The_count_includes_rows_another_writer_commits_to_the_same_file()
+    {
+        // The store keeps its count between its own appends; another writer (import-events beside a service) must show.
+        using var dir = new TempDir();
+        var path = dir.File("events.db");
+        using var served = new SqliteEventStore(path, new SqliteEventStoreOptions { SynchronousFull = false });
+        served.AppendBatch([new UserEvent(1, 10, 100, Behavior.View, 1000), new UserEvent(1, 11, 100, Behavior.Buy, 1001)]);
+        Assert.Equal(2, served.Count);
+        using (var other = new SqliteEventStore(path, new SqliteEventStoreOptions { SynchronousFull = false }))
+        {
+            other.AppendBatch([.. Enumerable.Range(0, 300).Select(i => new UserEvent(2, i, 100, Behavior.View, 2000 + i))]);
+            Assert.Equal(302, served.Count);
+            other.Append(new UserEvent(3, 1, 100, Behavior.Cart, 3000));
+        }
+        // The other write lands between two of this store's own appends: the count after them still adds up.
+        served.Append(new UserEvent(1, 12, 100, Behavior.Cart, 1002));
+        served.Append(new UserEvent(1, 12, 100, Behavior.Cart, 1002));   // a duplicate adds nothing
+        Assert.Equal(304, served.Count);
+        Assert.Equal(served.ReadAll().LongCount(), served.Count);
+    }
+
+    [Fact]
     public void Negative_ids_are_refused_with_the_field_named()
     {
         using var dir = new TempDir();
