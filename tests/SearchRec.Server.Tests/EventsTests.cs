@@ -50,6 +50,28 @@ public sealed class EventsTests
         Assert.Equal(200, (int)(await s.PostEventsAsync("""{"user":5,"item":"1","behavior":"cart"}""")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")]   // what `curl -d` sends
+    [InlineData("text/plain")]
+    public async Task A_body_that_is_not_sent_as_json_gets_415_with_a_json_error_naming_content_type(string type)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new ByteArrayContent("""{"user":5,"item":"1","behavior":"cart"}"""u8.ToArray()) };
+        req.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(type);
+        req.Headers.Add("X-Api-Key", TestServer.ApiKey);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.SendAsync(req));
+        Assert.Equal(415, status);
+        Assert.Equal("Content-Type", body.GetProperty("field").GetString());
+        Assert.Contains("Content-Type: application/json", body.GetProperty("error").GetString());
+        Assert.Contains(type, body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
+
+        // A body without any Content-Type is read as JSON, as before.
+        using var untyped = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new ByteArrayContent("""{"user":5,"item":"1","behavior":"cart"}"""u8.ToArray()) };
+        untyped.Headers.Add("X-Api-Key", TestServer.ApiKey);
+        Assert.Equal(200, (int)(await s.Client.SendAsync(untyped)).StatusCode);
+    }
+
     [Fact]
     public async Task A_batch_over_the_limit_is_refused()
     {
