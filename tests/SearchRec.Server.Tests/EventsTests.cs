@@ -72,6 +72,19 @@ public sealed class EventsTests
         Assert.Equal(200, (int)(await s.Client.SendAsync(untyped)).StatusCode);
     }
 
+    [Theory]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"user\":2}", "event.user: given more than once")]
+    [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"},{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"behavior\":\"buy\"}]", "events[1].behavior: given more than once")]
+    [InlineData("{\"events\":[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"}],\"events\":[]}", "events: given more than once")]
+    public async Task A_repeated_field_is_refused_naming_it_instead_of_the_last_value_winning(string json, string expected)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync(json));
+        Assert.Equal(400, status);
+        Assert.Contains(expected, body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
+    }
+
     [Fact]
     public async Task A_batch_over_the_limit_is_refused()
     {
