@@ -25,6 +25,20 @@ public class EventStoreTests
     }
 
     [Fact]
+    public void Import_skips_the_timestamps_the_service_refuses_naming_the_file_and_line()
+    {
+        using var dir = new TempDir();
+        long tomorrow = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3_600;   // within the day of clock skew allowed
+        var csv = dir.Write("slice.csv", $"1,10,100,pv,1511544070\n1,11,100,pv,-1\n1,12,100,buy,99999999999999\n1,13,100,cart,{tomorrow}\n1,14,100,pv,0\n");
+        using var store = new SqliteEventStore(dir.File("events.db"));
+        var report = store.Import(csv);
+        Assert.Equal(3, report.Parsed);
+        Assert.Equal(["slice.csv:2: timestamp: -1 is negative (Unix seconds expected)",
+            "slice.csv:3: timestamp: 99999999999999 is more than a day in the future (Unix seconds expected)"], report.Problems.Select(p => p.ToString()));
+        Assert.Equal(new long[] { 13, 10, 14 }, store.GetHistory(1, 10).Select(e => e.ItemId));
+    }
+
+    [Fact]
     public void History_is_the_users_most_recent_events_first_and_capped()
     {
         using var dir = new TempDir();

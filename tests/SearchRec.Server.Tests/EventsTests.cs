@@ -39,6 +39,8 @@ public sealed class EventsTests
     [InlineData("[]", "empty")]
     [InlineData("42", "must be an event object")]
     [InlineData("{\"user\":1.5,\"item\":\"3\",\"behavior\":\"pv\"}", "event.user: must be a non-negative integer, not the number 1.5")]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"timestamp\":-1}", "event.timestamp: -1 is negative (Unix seconds expected)")]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"timestamp\":99999999999999}", "event.timestamp: 99999999999999 is more than a day in the future")]
     public async Task Bad_events_get_400_naming_the_row_and_field_and_nothing_is_stored(string json, string expected)
     {
         await using var s = await TestServer.StartFakeAsync(out _, out var log);

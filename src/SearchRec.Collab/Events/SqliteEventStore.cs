@@ -191,7 +191,8 @@ public sealed class SqliteEventStore : IEventStore
             try
             {
                 var chunk = new List<UserEvent>(ImportChunk);
-                foreach (var e in EventCsvReader.ReadFile(path, problems.Add))
+                // The timestamps POST /events would refuse are refused here too, so both ways into the store agree.
+                foreach (var e in EventCsvReader.ReadFile(path, problems.Add, DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
                 {
                     chunk.Add(e);
                     if (chunk.Count == ImportChunk)

@@ -111,8 +111,10 @@ internal static class EventParser
                     category = NonNegativeInteger(p.Value, $"{at}.category", errors);
                     break;
                 case "timestamp":
-                    timestamp = NonNegativeInteger(p.Value, $"{at}.timestamp", errors);
-                    if (timestamp > now + 86_400) Add(errors, $"{at}.timestamp: {timestamp} is more than a day in the future (Unix seconds expected)");
+                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt64(out long ts))
+                        Add(errors, $"{at}.timestamp: must be a non-negative integer (Unix seconds), not {Kind(p.Value)}");
+                    else if (EventTimestamps.Problem(ts, now) is { } problem) Add(errors, $"{at}.timestamp: {problem}");
+                    else timestamp = ts;
                     break;
                 default:
                     Add(errors, $"{at}: unknown field '{Clip(p.Name)}' (allowed: user, item, behavior, category, timestamp)");
