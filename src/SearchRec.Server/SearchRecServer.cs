@@ -102,6 +102,9 @@ public static class SearchRecServer
             try
             {
                 await next(ctx).ConfigureAwait(false);
+                // Routing's own 415 (a body type the endpoint's Accepts does not list) has no body; every refusal gets one.
+                if (ctx.Response.StatusCode == 415 && !ctx.Response.HasStarted && ctx.Response.ContentType is null)
+                    await WriteErrorAsync(ctx, 415, Endpoints.NotJson(ctx.Request.ContentType)).ConfigureAwait(false);
             }
             catch (BadParameterException ex)
             {

@@ -25,6 +25,20 @@ public class EventStoreTests
     }
 
     [Fact]
+    public void Import_skips_the_timestamps_the_service_refuses_naming_the_file_and_line()
+    {
+        using var dir = new TempDir();
+        long tomorrow = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3_600;   // within the day of clock skew allowed
+        var csv = dir.Write("slice.csv", $"1,10,100,pv,1511544070\n1,11,100,pv,-1\n1,12,100,buy,99999999999999\n1,13,100,cart,{tomorrow}\n1,14,100,pv,0\n");
+        using var store = new SqliteEventStore(dir.File("events.db"));
+        var report = store.Import(csv);
+        Assert.Equal(3, report.Parsed);
+        Assert.Equal(["slice.csv:2: timestamp: -1 is negative (Unix seconds expected)",
+            "slice.csv:3: timestamp: 99999999999999 is more than a day in the future (Unix seconds expected)"], report.Problems.Select(p => p.ToString()));
+        Assert.Equal(new long[] { 13, 10, 14 }, store.GetHistory(1, 10).Select(e => e.ItemId));
+    }
+
+    [Fact]
     public void History_is_the_users_most_recent_events_first_and_capped()
     {
         using var dir = new TempDir();
@@ -112,6 +126,28 @@ public class EventStoreTests
         Assert.Equal(4 * perWriter, accepted);
         Assert.Equal(4 * perWriter, store.Count);
         for (int w = 0; w < 4; w++) Assert.Equal(perWriter, store.GetHistory(w, 10_000).Count);
+    }
+
+    [Fact]
+    public void The_count_includes_rows_another_writer_commits_to_the_same_file()
+    {
+        // The store keeps its count between its own appends; another writer (import-events beside a service) must show.
+        using var dir = new TempDir();
+        var path = dir.File("events.db");
+        using var served = new SqliteEventStore(path, new SqliteEventStoreOptions { SynchronousFull = false });
+        served.AppendBatch([new UserEvent(1, 10, 100, Behavior.View, 1000), new UserEvent(1, 11, 100, Behavior.Buy, 1001)]);
+        Assert.Equal(2, served.Count);
+        using (var other = new SqliteEventStore(path, new SqliteEventStoreOptions { SynchronousFull = false }))
+        {
+            other.AppendBatch([.. Enumerable.Range(0, 300).Select(i => new UserEvent(2, i, 100, Behavior.View, 2000 + i))]);
+            Assert.Equal(302, served.Count);
+            other.Append(new UserEvent(3, 1, 100, Behavior.Cart, 3000));
+        }
+        // The other write lands between two of this store's own appends: the count after them still adds up.
+        served.Append(new UserEvent(1, 12, 100, Behavior.Cart, 1002));
+        served.Append(new UserEvent(1, 12, 100, Behavior.Cart, 1002));   // a duplicate adds nothing
+        Assert.Equal(304, served.Count);
+        Assert.Equal(served.ReadAll().LongCount(), served.Count);
     }
 
     [Fact]

@@ -39,6 +39,8 @@ public sealed class EventsTests
     [InlineData("[]", "empty")]
     [InlineData("42", "must be an event object")]
     [InlineData("{\"user\":1.5,\"item\":\"3\",\"behavior\":\"pv\"}", "event.user: must be a non-negative integer, not the number 1.5")]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"timestamp\":-1}", "event.timestamp: -1 is negative (Unix seconds expected)")]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"timestamp\":99999999999999}", "event.timestamp: 99999999999999 is more than a day in the future")]
     public async Task Bad_events_get_400_naming_the_row_and_field_and_nothing_is_stored(string json, string expected)
     {
         await using var s = await TestServer.StartFakeAsync(out _, out var log);
@@ -48,6 +50,41 @@ public sealed class EventsTests
         Assert.Contains(expected, all);
         Assert.Equal(0, log.Count);
         Assert.Equal(200, (int)(await s.PostEventsAsync("""{"user":5,"item":"1","behavior":"cart"}""")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")]   // what `curl -d` sends
+    [InlineData("text/plain")]
+    public async Task A_body_that_is_not_sent_as_json_gets_415_with_a_json_error_naming_content_type(string type)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new ByteArrayContent("""{"user":5,"item":"1","behavior":"cart"}"""u8.ToArray()) };
+        req.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(type);
+        req.Headers.Add("X-Api-Key", TestServer.ApiKey);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.SendAsync(req));
+        Assert.Equal(415, status);
+        Assert.Equal("Content-Type", body.GetProperty("field").GetString());
+        Assert.Contains("Content-Type: application/json", body.GetProperty("error").GetString());
+        Assert.Contains(type, body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
+
+        // A body without any Content-Type is read as JSON, as before.
+        using var untyped = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new ByteArrayContent("""{"user":5,"item":"1","behavior":"cart"}"""u8.ToArray()) };
+        untyped.Headers.Add("X-Api-Key", TestServer.ApiKey);
+        Assert.Equal(200, (int)(await s.Client.SendAsync(untyped)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"user\":2}", "event.user: given more than once")]
+    [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"},{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"behavior\":\"buy\"}]", "events[1].behavior: given more than once")]
+    [InlineData("{\"events\":[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"}],\"events\":[]}", "events: given more than once")]
+    public async Task A_repeated_field_is_refused_naming_it_instead_of_the_last_value_winning(string json, string expected)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync(json));
+        Assert.Equal(400, status);
+        Assert.Contains(expected, body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
     }
 
     [Fact]

@@ -140,6 +140,36 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
         Assert.NotEmpty(Ids(await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}")));
     }
 
+    [Fact]
+    public async Task The_event_count_includes_events_another_program_wrote_into_the_store()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var _ = s;
+        using var __ = store;
+        long start = await EventCountAsync(s);
+        Assert.Equal(start, store.Count);
+
+        // As `searchrec import-events --store` into the served file does: its own connection, its own commits.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        using (var importer = new SearchRec.Collab.Events.SqliteEventStore(store.Path))
+            importer.AppendBatch([.. Enumerable.Range(0, 500).Select(i => new SearchRec.Core.Events.UserEvent(900_000 + i % 7, 1 + i % 50, 0, SearchRec.Core.Events.Behavior.View, now - i))]);
+        Assert.Equal(start + 500, await EventCountAsync(s));
+
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync("""{"user":5,"item":"1","behavior":"buy"}"""));
+        Assert.Equal(200, status);
+        Assert.Equal(start + 501, body.GetProperty("stored").GetInt64());
+        Assert.Equal(200, (int)(await s.ReloadAsync(retrain: true)).StatusCode);
+        Assert.Equal(start + 501, await EventCountAsync(s));
+    }
+
+    private static async Task<long> EventCountAsync(TestServer s)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, "/admin/events/count");
+        req.Headers.Add("X-Api-Key", TestServer.ApiKey);
+        using var r = await s.Client.SendAsync(req);
+        return JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("count").GetInt64();
+    }
+
     [ExternalFact("chromium")]
     public async Task The_page_works_in_a_real_browser_over_a_generated_shop()
     {

@@ -18,7 +18,10 @@ public interface IEventStore : IDisposable
     /// <returns>How many were new (the rest were duplicates).</returns>
     int AppendBatch(IEnumerable<UserEvent> events);
 
-    /// <summary>Imports a CSV file of the Taobao format; bad lines are reported and skipped, the rest stored.</summary>
+    /// <summary>
+    /// Imports a CSV file of the Taobao format; bad lines, and lines whose timestamp <c>POST /events</c> would refuse
+    /// (<see cref="EventTimestamps"/>), are reported and skipped, the rest stored.
+    /// </summary>
     EventImportReport Import(string path, IProgress<long>? progress = null);
 
     /// <summary>The user's most recent events, most recent first (by timestamp), at most <paramref name="max"/>.</summary>

@@ -14,18 +14,27 @@ public static class EventCsvReader
     /// <summary>Reads a file; problems go to <paramref name="onProblem"/> as they are found.</summary>
     /// <param name="path">The CSV file.</param>
     /// <param name="onProblem">Called once per rejected line.</param>
-    public static IEnumerable<UserEvent> ReadFile(string path, Action<ImportProblem> onProblem)
+    public static IEnumerable<UserEvent> ReadFile(string path, Action<ImportProblem> onProblem) => ReadFile(path, onProblem, storedAt: null);
+
+    /// <summary>
+    /// Reads a file for the event store: besides the format, each timestamp must pass <see cref="EventTimestamps"/>
+    /// at <paramref name="storedAt"/> (the rule <c>POST /events</c> applies); a line that fails is reported and skipped.
+    /// </summary>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="onProblem">Called once per rejected line.</param>
+    /// <param name="storedAt">The clock (Unix seconds) the timestamps are checked against; null checks only the format.</param>
+    public static IEnumerable<UserEvent> ReadFile(string path, Action<ImportProblem> onProblem, long? storedAt)
     {
         Guard.NotNull(path);
         Guard.NotNull(onProblem);
         TextFiles.CheckUtf8(path);
-        return ReadFileIterator(path, onProblem);
+        return ReadFileIterator(path, onProblem, storedAt);
     }
 
-    private static IEnumerable<UserEvent> ReadFileIterator(string path, Action<ImportProblem> onProblem)
+    private static IEnumerable<UserEvent> ReadFileIterator(string path, Action<ImportProblem> onProblem, long? storedAt)
     {
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        foreach (var e in Read(reader, Path.GetFileName(path), onProblem)) yield return e;
+        foreach (var e in ReadIterator(reader, Path.GetFileName(path), onProblem, storedAt)) yield return e;
     }
 
     /// <summary>Reads events from a text reader; problems go to <paramref name="onProblem"/> as they are found.</summary>
@@ -37,10 +46,10 @@ public static class EventCsvReader
         Guard.NotNull(reader);
         Guard.NotNull(fileName);
         Guard.NotNull(onProblem);
-        return ReadIterator(reader, fileName, onProblem);
+        return ReadIterator(reader, fileName, onProblem, storedAt: null);
     }
 
-    private static IEnumerable<UserEvent> ReadIterator(TextReader reader, string fileName, Action<ImportProblem> onProblem)
+    private static IEnumerable<UserEvent> ReadIterator(TextReader reader, string fileName, Action<ImportProblem> onProblem, long? storedAt)
     {
         var buffer = new char[1 << 16];
         var line = new char[256];
@@ -56,7 +65,7 @@ public static class EventCsvReader
                 Append(ref line, ref lineLength, buffer.AsSpan(start, i - start));
                 start = i + 1;
                 lineNo++;
-                if (Handle(line.AsSpan(0, lineLength), lineNo, complete: true, fileName, onProblem, out var ev)) yield return ev;
+                if (Handle(line.AsSpan(0, lineLength), lineNo, complete: true, fileName, onProblem, storedAt, out var ev)) yield return ev;
                 lineLength = 0;
             }
             Append(ref line, ref lineLength, buffer.AsSpan(start, read - start));
@@ -64,7 +73,7 @@ public static class EventCsvReader
         if (lineLength > 0)
         {
             lineNo++;
-            if (Handle(line.AsSpan(0, lineLength), lineNo, complete: false, fileName, onProblem, out var ev)) yield return ev;
+            if (Handle(line.AsSpan(0, lineLength), lineNo, complete: false, fileName, onProblem, storedAt, out var ev)) yield return ev;
         }
     }
 
@@ -76,10 +85,15 @@ public static class EventCsvReader
         length += part.Length;
     }
 
-    private static bool Handle(ReadOnlySpan<char> line, long lineNo, bool complete, string fileName, Action<ImportProblem> onProblem, out UserEvent ev)
+    private static bool Handle(ReadOnlySpan<char> line, long lineNo, bool complete, string fileName, Action<ImportProblem> onProblem, long? storedAt, out UserEvent ev)
     {
         if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
-        if (TryParseLine(line, out ev, out var reason)) return true;
+        if (TryParseLine(line, out ev, out var reason))
+        {
+            if (storedAt is not { } now || EventTimestamps.Problem(ev.Timestamp, now) is not { } problem) return true;
+            onProblem(new ImportProblem(fileName, lineNo, "timestamp: " + problem));
+            return false;
+        }
         if (lineNo == 1 && line.StartsWith("user_id", StringComparison.Ordinal)) return false;
         onProblem(new ImportProblem(fileName, lineNo, complete ? reason : "truncated last line (no newline): " + reason));
         return false;

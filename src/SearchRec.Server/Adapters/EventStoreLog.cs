@@ -5,22 +5,18 @@ using SearchRec.Core.Events;
 namespace SearchRec.Server.Adapters;
 
 /// <summary>
-/// <see cref="IEventLog"/> over the collaborative stage's durable store (SQLite, fsync per batch). Keeps the count
-/// itself so an append does not run <c>COUNT(*)</c>. The store drops exact duplicates (same user, item, behaviour
+/// <see cref="IEventLog"/> over the collaborative stage's durable store (SQLite, fsync per batch). The count is the
+/// store's own, so rows another program wrote into the same file (<c>searchrec import-events</c>) are in it; the
+/// store keeps it without a <c>COUNT(*)</c> per append. The store drops exact duplicates (same user, item, behaviour
 /// and second), which the count reflects.
 /// </summary>
 public sealed class EventStoreLog : IEventLog
 {
     private readonly IEventStore _store;
     private readonly Lock _sync = new();
-    private long _count;
 
     /// <summary>Wraps an open store.</summary>
-    public EventStoreLog(IEventStore store)
-    {
-        _store = Guard.NotNull(store);
-        _count = store.Count;
-    }
+    public EventStoreLog(IEventStore store) => _store = Guard.NotNull(store);
 
     /// <summary>The wrapped store (histories are read from it).</summary>
     public IEventStore Store => _store;
@@ -29,14 +25,14 @@ public sealed class EventStoreLog : IEventLog
     public EventAppendResult Append(IReadOnlyList<UserEvent> events)
     {
         Guard.NotNull(events);
+        // One append and its count at a time, so the count answered is the one right after this batch.
         lock (_sync)
         {
             int inserted = _store.AppendBatch(events);
-            _count += inserted;
-            return new EventAppendResult(inserted, _count);
+            return new EventAppendResult(inserted, _store.Count);
         }
     }
 
     /// <inheritdoc />
-    public long Count { get { lock (_sync) return _count; } }
+    public long Count => _store.Count;
 }

@@ -25,8 +25,13 @@ internal static class EventParser
         if (root.ValueKind == JsonValueKind.Array) rows = root;
         else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var inner))
         {
+            int wrappers = 0;
             foreach (var p in root.EnumerateObject())
+            {
                 if (p.Name != "events") errors.Add($"unknown field '{p.Name}' next to 'events' (only 'events' is allowed there)");
+                else if (++wrappers == 2) errors.Add("events: given more than once (send one 'events' array)");
+            }
+            if (wrappers > 1) return new Result(events, errors);
             if (inner.ValueKind != JsonValueKind.Array)
             {
                 errors.Add($"'events' must be an array of event objects, not {Kind(inner)}");
@@ -74,8 +79,17 @@ internal static class EventParser
         long? user = null, category = null, timestamp = null;
         string? item = null;
         Behavior? behavior = null;
+        int seen = 0;
         foreach (var p in row.EnumerateObject())
         {
+            // JSON parsers let the last of a repeated name win; an event with two users is a client's mistake, so it is named.
+            int field = p.Name switch { "user" => 1, "item" => 2, "behavior" => 4, "category" => 8, "timestamp" => 16, _ => 0 };
+            if ((seen & field) != 0)
+            {
+                Add(errors, $"{at}.{p.Name}: given more than once (each field may appear once)");
+                continue;
+            }
+            seen |= field;
             switch (p.Name)
             {
                 case "user":
@@ -97,8 +111,10 @@ internal static class EventParser
                     category = NonNegativeInteger(p.Value, $"{at}.category", errors);
                     break;
                 case "timestamp":
-                    timestamp = NonNegativeInteger(p.Value, $"{at}.timestamp", errors);
-                    if (timestamp > now + 86_400) Add(errors, $"{at}.timestamp: {timestamp} is more than a day in the future (Unix seconds expected)");
+                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt64(out long ts))
+                        Add(errors, $"{at}.timestamp: must be a non-negative integer (Unix seconds), not {Kind(p.Value)}");
+                    else if (EventTimestamps.Problem(ts, now) is { } problem) Add(errors, $"{at}.timestamp: {problem}");
+                    else timestamp = ts;
                     break;
                 default:
                     Add(errors, $"{at}: unknown field '{Clip(p.Name)}' (allowed: user, item, behavior, category, timestamp)");
