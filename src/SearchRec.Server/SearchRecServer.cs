@@ -103,8 +103,9 @@ public static class SearchRecServer
             {
                 await next(ctx).ConfigureAwait(false);
                 // Routing's own 415 (a body type the endpoint's Accepts does not list) has no body; every refusal gets one.
-                if (ctx.Response.StatusCode == 415 && !ctx.Response.HasStarted && ctx.Response.ContentType is null)
-                    await WriteErrorAsync(ctx, 415, Endpoints.NotJson(ctx.Request.ContentType)).ConfigureAwait(false);
+                if (!ctx.Response.HasStarted && ctx.Response.ContentType is null && ctx.Response.ContentLength is null or 0
+                    && NoRouteError(ctx) is { } noRoute)
+                    await WriteErrorAsync(ctx, ctx.Response.StatusCode, noRoute).ConfigureAwait(false);
             }
             catch (BadParameterException ex)
             {
@@ -142,6 +143,16 @@ public static class SearchRecServer
         });
         return app;
     }
+
+    // Routing's own refusals come without a body; every refusal gets one.
+    private static Internals.ApiError? NoRouteError(HttpContext ctx) => ctx.Response.StatusCode switch
+    {
+        415 => Endpoints.NotJson(ctx.Request.ContentType),
+        404 when ctx.GetEndpoint() is null => new($"no endpoint at {QueryParams.Clip(ctx.Request.Path.Value ?? "/")}; the API is listed at /openapi/v1.json", "path"),
+        405 => new($"{ctx.Request.Method} is not allowed on {QueryParams.Clip(ctx.Request.Path.Value ?? "/")}"
+            + (ctx.Response.Headers.Allow.Count > 0 ? $"; use {string.Join(" or ", ctx.Response.Headers.Allow.ToArray())}" : ""), "method"),
+        _ => null,
+    };
 
     /// <summary>
     /// The first of <paramref name="urls"/> (semicolon-separated, as <see cref="ServerOptions.Urls"/>) whose port another

@@ -74,6 +74,26 @@ public sealed class EventsTests
         Assert.Equal(200, (int)(await s.Client.SendAsync(untyped)).StatusCode);
     }
 
+    [Fact]
+    public async Task An_unknown_path_or_a_wrong_method_gets_a_json_error_as_every_refusal_does()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/nope"));
+        Assert.Equal(404, status);
+        Assert.Equal("path", body.GetProperty("field").GetString());
+        Assert.Equal("no endpoint at /nope; the API is listed at /openapi/v1.json", body.GetProperty("error").GetString());
+
+        (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/events"));
+        Assert.Equal(405, status);
+        Assert.Equal("method", body.GetProperty("field").GetString());
+        Assert.StartsWith("GET is not allowed on /events", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // An endpoint's own 404 keeps its own answer.
+        (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/items/no-such-item/similar"));
+        Assert.Equal(404, status);
+        Assert.Equal("id", body.GetProperty("field").GetString());
+    }
+
     [Theory]
     [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"user\":2}", "event.user: given more than once")]
     [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"},{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"behavior\":\"buy\"}]", "events[1].behavior: given more than once")]
