@@ -1205,6 +1205,18 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Import_events_reports_each_chunk_once_in_order_before_its_summary()
+    {
+        using var dir = new TempDir();
+        var csv = dir.Write("e.csv", string.Concat(Enumerable.Range(0, 120_000).Select(i => $"{i % 500},{i},{i % 30},pv,{1512000000 + i}\n")));
+        var (code, stdout, err) = Run(new ImportEventsCommand(), "--events", csv, "--store", dir.File("e.db"));
+        Assert.Equal(0, code);
+        var progress = err.Split('\n').Where(l => l.EndsWith("events read ...", StringComparison.Ordinal)).ToArray();
+        Assert.Equal([$"{csv}: 50,000 events read ...", $"{csv}: 100,000 events read ...", $"{csv}: 120,000 events read ..."], progress);
+        Assert.Contains("120,000 events parsed, 120,000 new", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Search_names_the_ranker_it_found_beside_the_models_folder_it_was_given()
     {
         using var dir = new TempDir();

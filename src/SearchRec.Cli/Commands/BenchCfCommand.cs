@@ -53,7 +53,7 @@ public sealed class BenchAlsCommand : IBenchCommand
             var (_, list) = BenchData.Shop(pr.GetValue(events), pr.GetValue(products));
             var sw = Stopwatch.StartNew();
             var models = CollabModels.Train(list, new CollabOptions { Factors = pr.GetValue(factors), AlsIterations = pr.GetValue(iterations), Threads = pr.GetValue(threads) },
-                new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
+                new SyncProgress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
             var t = models.Card.TimingsSeconds;
             Console.WriteLine($"machine: {BenchData.Machine()}");
             Console.WriteLine($"log: {models.Card.Events:N0} events, {models.Card.Users:N0} users, {models.Card.Items:N0} items");

@@ -54,7 +54,7 @@ public sealed class BenchSearchCommand : IBenchCommand
             }
             else
             {
-                index = ProductIndex.Build(shop.Products(), new IndexOptions(), dir, new Progress<long>(c => { if (c % 100_000 == 0) Log($"indexed {c:N0}"); }));
+                index = ProductIndex.Build(shop.Products(), new IndexOptions(), dir, new SyncProgress<long>(c => { if (c % 100_000 == 0) Log($"indexed {c:N0}"); }));
                 Log($"built {dir}: {index.Count:N0} products");
             }
             using var _ = index;

@@ -40,7 +40,7 @@ public sealed class BuildPriorCommand : ICliCommand
                 var all = JudgmentReader.ReadQueries(pr.GetValue(log)!);
                 var kept = all.Select(q => q.Text.Trim()).Where(t => !excluded.Contains(t)).ToList();
                 Log($"query log: {all.Count:N0} queries, {all.Count - kept.Count:N0} equal to an excluded query (or its traditional / full-width / spacing twin) and skipped");
-                var prior = QueryLogPrior.Build(index, kept, pr.GetValue(depth), new Progress<int>(n => Log($"{n:N0} queries run")));
+                var prior = QueryLogPrior.Build(index, kept, pr.GetValue(depth), new SyncProgress<int>(n => Log($"{n:N0} queries run")));
                 Directory.CreateDirectory(pr.GetValue(models)!);
                 var path = Path.Combine(pr.GetValue(models)!, QueryLogPrior.FileName);
                 prior.Save(path);

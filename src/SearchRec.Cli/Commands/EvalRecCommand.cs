@@ -46,7 +46,7 @@ public sealed class EvalRecCommand : ICliCommand
                 var split = EventFiles.Split(all, cutTs, testUsers, usersFile);
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") && !names.Contains(FusedRecEval.Name) },
-                    new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
+                    new SyncProgress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
                 if (pr.GetValue(blend) is string bw)
                 {
                     var w = bw.Split(',').Select(x => float.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--blend-weights: '{x}' is not a number.")).ToArray();

@@ -75,10 +75,18 @@ public sealed class GenerateCommand : ICliCommand
     }
 }
 
-/// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+/// <summary>
+/// An <see cref="IProgress{T}"/> that reports on the calling thread, one report at a time: Progress&lt;T&gt; posts to the
+/// thread pool, which prints lines late, out of order and after the command's own summary.
+/// </summary>
 internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
 {
-    public void Report(T value) => report(value);
+    private readonly Lock _lock = new();
+
+    public void Report(T value)
+    {
+        lock (_lock) report(value);
+    }
 }
 
 /// <summary>Consoles for the evaluation commands' tables.</summary>

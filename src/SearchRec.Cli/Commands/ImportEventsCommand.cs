@@ -21,7 +21,7 @@ public sealed class ImportEventsCommand : ICliCommand
             foreach (var file in pr.GetValue(files)!)
             {
                 if (!File.Exists(file)) { Console.Error.WriteLine($"import-events: file not found: {file}"); rc = 2; continue; }
-                var report = store.Import(file, new Progress<long>(n => Console.Error.WriteLine($"{file}: {n:N0} events read ...")));
+                var report = store.Import(file, new SyncProgress<long>(n => Console.Error.WriteLine($"{file}: {n:N0} events read ...")));
                 foreach (var p in report.Problems.Take(20)) Console.Error.WriteLine($"skipped {p}");
                 if (report.Problems.Count > 20) Console.Error.WriteLine($"... and {report.Problems.Count - 20} more bad lines");
                 Console.WriteLine($"{file}: {report.Parsed:N0} events parsed, {report.Inserted:N0} new, {report.Duplicates:N0} already stored, {report.Problems.Count} bad lines; {report.EventsPerSecond:N0} events/s");

@@ -115,7 +115,7 @@ public sealed class IndexCommand : ICliCommand
     {
         var total = products.Count;
         var last = Stopwatch.StartNew();
-        var progress = new SyncProgress(n =>
+        var progress = new SyncProgress<long>(n =>
         {
             if (last.ElapsedMilliseconds < 2000 && n < total) return;
             last.Restart();
@@ -141,16 +141,5 @@ public sealed class IndexCommand : ICliCommand
         long size = 0;
         foreach (var f in new DirectoryInfo(dir).EnumerateFiles()) size += f.Length;
         return size;
-    }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class SyncProgress(Action<long> report) : IProgress<long>
-    {
-        private readonly Lock _lock = new();
-
-        public void Report(long value)
-        {
-            lock (_lock) report(value);
-        }
     }
 }

@@ -32,7 +32,7 @@ public sealed class TrainCfCommand : ICliCommand
                 var files = pr.GetValue(events)!;
                 var all = EventFiles.Read(files);
                 var sw = System.Diagnostics.Stopwatch.StartNew();
-                var progress = new Progress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage} {p.Fraction,4:P0}: {p.Message}"));
+                var progress = new SyncProgress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage} {p.Fraction,4:P0}: {p.Message}"));
                 var metrics = new Dictionary<string, double>();
                 if (pr.GetValue(cut) is string cutText)
                 {

@@ -174,7 +174,7 @@ public sealed class TrainRankerCommand : ICliCommand
 
                 var import = CatalogFiles.Read(pr.GetValue(catalog)!, Log);
                 using var index = ProductIndex.Build(import.Products, new IndexOptions(), path: pr.GetValue(saveIndex),
-                    new Progress<long>(n => Log($"indexed {n:N0} products")));
+                    new SyncProgress<long>(n => Log($"indexed {n:N0} products")));
                 var users = pr.GetValue(queryUsers) is string qu ? JudgmentReader.ReadQueryUsers(qu) : null;
                 var judged = JudgmentFiles.ReadQueries(pr.GetValue(queries)!, users);
                 var labels = JudgmentReader.ReadQrels(pr.GetValue(qrels)!);
@@ -213,13 +213,13 @@ public sealed class TrainRankerCommand : ICliCommand
                 {
                     // The transfer model reads the same features over its own domain's titles, and never these judgments.
                     var (ood, summary) = OutOfDomainData.Build(pr.GetValue(oodTrain)!, pr.GetValue(oodCatalog) ?? [], pr.GetValue(oodQueries) ?? TransferQueries, tokenizer, extractor, win,
-                        new Progress<int>(n => { if (n % 250 == 0) Log($"transfer data: features for {n:N0} queries"); }));
+                        new SyncProgress<int>(n => { if (n % 250 == 0) Log($"transfer data: features for {n:N0} queries"); }));
                     Log($"transfer data: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows");
                     options.Transfer = LambdaMartTrainer.Train(ood, options.LambdaMart).Model;
                     transferNote = $"{string.Join(", ", pr.GetValue(oodTrain)!)} (first {summary.Queries:N0} queries with a relevant title, {summary.Titles:N0} titles, {summary.Rows:N0} rows); one LambdaMART with the ranker's settings, trained once";
                 }
                 var data = SearchTrainingData.Build(index, tokenizer, extractor, judged, labels, win,
-                    progress: new Progress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }), histories: histories);
+                    progress: new SyncProgress<int>(n => { if (n % 25 == 0) Log($"features for {n} queries"); }), histories: histories);
                 Log($"dataset: {data.Groups.Count} judged queries, {data.Rows:N0} rows, {extractor.Schema}");
                 if (data.Groups.Count == 0) throw new ArgumentException("No query has judgments in the qrels file; check that the query ids match.");
 
@@ -324,7 +324,7 @@ public sealed class TrainRankerCommand : ICliCommand
         void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
         var extractor = StandardFeatures.ForSearch(new FeatureSources());
         var (data, summary) = OutOfDomainData.Build(trainingFiles, catalogFiles, maxQueries, new ChineseTokenizer(), extractor, window,
-            new Progress<int>(n => { if (n % 1000 == 0) Log($"features for {n:N0} queries"); }));
+            new SyncProgress<int>(n => { if (n % 1000 == 0) Log($"features for {n:N0} queries"); }));
         Log($"outside judgments: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows, {extractor.Schema}");
         var files = string.Join(", ", trainingFiles);
         if (summary.Queries == 0) throw new ArgumentException($"--ood-train {files}: no query has a title graded 1 or more.");

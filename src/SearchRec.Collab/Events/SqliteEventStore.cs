@@ -222,7 +222,6 @@ public sealed class SqliteEventStore : IEventStore
             while (!reader.IsCompleted) { while (chunks.TryTake(out _)) { } ((IAsyncResult)reader).AsyncWaitHandle.WaitOne(10); } // a non-throwing wait: the read error is rethrown below
         }
         reader.GetAwaiter().GetResult(); // rethrows a read error (e.g. missing file)
-        progress?.Report(parsed);
         return new EventImportReport(path, parsed, inserted, parsed - inserted, problems, sw.Elapsed);
     }
 
