@@ -1216,6 +1216,18 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains("120,000 events parsed, 120,000 new", stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--user-dict", "no-dict.txt", "index: --user-dict 'no-dict.txt' does not exist.")]
+    [InlineData("--synonyms", "no-synonyms.txt", "index: --synonyms 'no-synonyms.txt' does not exist.")]
+    [InlineData("--analyzer", "nope", "index: --analyzer 'nope' is unknown; known:")]
+    public void Index_names_a_bad_analyzer_option_by_its_flag(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Search_names_the_ranker_it_found_beside_the_models_folder_it_was_given()
     {

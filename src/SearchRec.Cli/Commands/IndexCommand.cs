@@ -54,7 +54,13 @@ public sealed class IndexCommand : ICliCommand
         }
         catch (ArgumentException e)
         {
-            Console.Error.WriteLine($"index: {CliErrors.Message(e)}");
+            Console.Error.WriteLine($"index: {CliErrors.Message(e, nameof(IndexOptions), p => p switch
+            {
+                nameof(IndexOptions.UserDictionaryPath) => "--user-dict",
+                nameof(IndexOptions.SynonymsPath) => "--synonyms",
+                nameof(IndexOptions.TitleAnalyzer) => "--analyzer",
+                _ => null,
+            })}");
             return 2;
         }
 
