@@ -190,21 +190,47 @@ public static class SearchRecServer
     internal static FusionCache CreateCache(ServerOptions o, ILoggerFactory loggers)
     {
         var memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = 500_000 });
+        var log = loggers.CreateLogger<FusionCache>();
         var cache = new FusionCache(new FusionCacheOptions
         {
             CacheName = "searchrec",
             // Cache keys start with the generation id; L2 entries from another process with the same id are valid.
             CacheKeyPrefix = "searchrec:",
-            // The memory level is size-bounded, so every entry (FusionCache's own tag markers too) needs a size.
-            DefaultEntryOptions = new FusionCacheEntryOptions { Size = 1 },
-        }, memory, loggers.CreateLogger<FusionCache>());
+            // A Redis that stops answering is left alone for a while, not waited for on every call; each error's
+            // stack trace is a Debug line, and the breaker's changes one Warning line each (below).
+            DistributedCacheCircuitBreakerDuration = RedisBreak,
+            DistributedCacheErrorsLogLevel = LogLevel.Debug,
+            DistributedCacheSyntheticTimeoutsLogLevel = LogLevel.Debug,
+            DefaultEntryOptions = new FusionCacheEntryOptions
+            {
+                // The memory level is size-bounded, so every entry (FusionCache's own tag markers too) needs a size.
+                Size = 1,
+                // The second level is a shortcut, never worth more waiting than recomputing an answer costs.
+                DistributedCacheHardTimeout = RedisTimeout,
+                AllowBackgroundDistributedCacheOperations = true,
+            },
+        }, memory, log);
         if (o.RedisConnectionString is { } redis)
         {
-            var l2 = new RedisCache(new RedisCacheOptions { Configuration = redis });
+            var config = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+            config.AbortOnConnectFail = false;
+            config.ConnectTimeout = (int)RedisTimeout.TotalMilliseconds;
+            config.SyncTimeout = config.AsyncTimeout = (int)RedisTimeout.TotalMilliseconds;
+            var l2 = new RedisCache(new RedisCacheOptions { ConfigurationOptions = config });
             cache.SetupDistributedCache(l2, new JsonCacheSerializer());
+            cache.Events.Distributed.CircuitBreakerChange += (_, e) =>
+            {
+                // Closed again means the pause is over, not that Redis answers: the next call finds out.
+                if (e.IsClosed) log.LogWarning("redis {Redis}: trying the second cache level again", redis);
+                else log.LogWarning("redis {Redis} does not answer: answers are cached in memory only, trying it again in {Seconds} s", redis, RedisBreak.TotalSeconds);
+            };
         }
         return cache;
     }
+
+    // How long a Redis call may take, and how long a failing Redis is left alone.
+    internal static readonly TimeSpan RedisTimeout = TimeSpan.FromMilliseconds(500);
+    internal static readonly TimeSpan RedisBreak = TimeSpan.FromSeconds(10);
 
     /// <summary>One line on whether the Redis at <paramref name="connection"/> answers (two seconds at most).</summary>
     internal static async Task<string> DescribeRedisAsync(string connection)

@@ -43,6 +43,26 @@ public sealed class RedisCacheTests
         Assert.Contains("not reachable; answers are cached in this process's memory only", await SearchRecServer.DescribeRedisAsync($"127.0.0.1:{port}"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_redis_that_does_not_answer_leaves_searches_served_from_memory_without_waiting_on_it()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var log = new MemoryEventLog();
+        var loader = new FakeLoader(log);
+        await using var s = await TestServer.StartAsync(loader, log, o => o.RedisConnectionString = $"127.0.0.1:{port}");
+        // Each call used to wait out Redis's 5 s timeout two or three times; the breaker and the 0.5 s hard timeout
+        // leave it at most one wait in ten seconds.
+        var watch = Stopwatch.StartNew();
+        string[] queries = ["手机壳", "连衣裙", "耳机", "手机壳", "连衣裙", "耳机", "手机", "裙子"];
+        foreach (var q in queries)
+            Assert.True((await s.GetJsonAsync($"/search?q={q}&k=3")).GetProperty("results").GetArrayLength() >= 0);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"{queries.Length} searches took {watch.Elapsed.TotalSeconds:F1} s with a dead redis");
+        Assert.Equal(5, loader.Latest.Recalls);   // the repeats came from the memory level
+    }
+
     /// <summary>A throw-away redis-server on a free loopback port, without persistence.</summary>
     private sealed class RedisProcess : IDisposable
     {
