@@ -162,6 +162,65 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
         Assert.Equal(start + 501, await EventCountAsync(s));
     }
 
+    [Fact]
+    public async Task A_reload_that_fails_on_bad_files_names_them_and_the_old_generation_keeps_serving()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("ranker");
+        Directory.CreateDirectory(ranker);
+        foreach (var f in Directory.GetFiles(shop.RankerPath)) File.Copy(f, Path.Combine(ranker, Path.GetFileName(f)));
+        var (s, store) = await shop.StartAsync(rankerPath: ranker);
+        await using var _ = s;
+        using var __ = store;
+        var query = $"/search?q={Uri.EscapeDataString(shop.Queries[0])}";
+        var generation = (await s.GetJsonAsync(query)).GetProperty("generation").GetString();
+
+        var json = File.ReadAllText(Path.Combine(ranker, "ranker.json"));
+        File.WriteAllText(Path.Combine(ranker, "ranker.json"), json[..(json.Length / 2)]);
+        var (status, body) = await TestServer.ReadAsync(await s.ReloadAsync(retrain: false));
+        Assert.Equal(500, status);
+        var error = body.GetProperty("error").GetString()!;
+        Assert.StartsWith($"reload failed, still serving generation {generation}: ", error, StringComparison.Ordinal);
+        Assert.Contains("ranker.json", error, StringComparison.Ordinal);
+        Assert.Equal(generation, (await s.GetJsonAsync(query)).GetProperty("generation").GetString());
+    }
+
+    [Fact]
+    public async Task A_retrain_refuses_a_store_holding_fewer_events_than_the_models_learnt_from_and_leaves_them_alone()
+    {
+        string collab = "";
+        var (s, store) = await shop.StartAsync(collabCopied: c => collab = c);
+        await using var _ = s;
+        using var __ = store;
+        var before = File.ReadAllBytes(Path.Combine(collab, "collab.bin"));
+        // As a new or mistyped --events would be: far fewer events than the models were trained on.
+        using (var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.Path}"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "DELETE FROM events WHERE ts % 2 = 0;";
+            cmd.ExecuteNonQuery();
+        }
+        var (status, body) = await TestServer.ReadAsync(await s.ReloadAsync(retrain: true));
+        Assert.Equal(500, status);
+        Assert.Contains($"the models in {collab} were trained on, so they were not retrained", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(collab, "collab.bin")));
+    }
+
+    [Fact]
+    public async Task A_retrain_mends_collaborative_models_whose_file_was_damaged()
+    {
+        string collab = "";
+        var (s, store) = await shop.StartAsync(collabCopied: c => collab = c);
+        await using var _ = s;
+        using var __ = store;
+        File.WriteAllBytes(Path.Combine(collab, "collab.bin"), [1, 2, 3, 4, 5, 6, 7, 8]);
+        Assert.Equal(500, (int)(await s.ReloadAsync(retrain: false)).StatusCode);
+        var (status, _) = await TestServer.ReadAsync(await s.ReloadAsync(retrain: true));
+        Assert.Equal(200, status);
+        Assert.True(SearchRec.Collab.Models.CollabModels.Load(collab).Card.Events > 0);
+    }
+
     private static async Task<long> EventCountAsync(TestServer s)
     {
         using var req = new HttpRequestMessage(HttpMethod.Get, "/admin/events/count");

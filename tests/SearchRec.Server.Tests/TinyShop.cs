@@ -56,7 +56,8 @@ public sealed class TinyShop : IDisposable
 
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
     internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false,
-        SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null, string? feedRankerPath = null)
+        SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null, string? feedRankerPath = null,
+        Action<string>? collabCopied = null)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -65,6 +66,7 @@ public sealed class TinyShop : IDisposable
         var collabCopy = _dir.File($"collab-{Guid.NewGuid():N}");
         Directory.CreateDirectory(collabCopy);
         foreach (var f in Directory.GetFiles(CollabPath)) File.Copy(f, Path.Combine(collabCopy, Path.GetFileName(f)));
+        collabCopied?.Invoke(collabCopy);
         var loader = new ShopLoader(new ShopLoaderOptions
         {
             IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = rankerPath ?? (withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null),

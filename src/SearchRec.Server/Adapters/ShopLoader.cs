@@ -195,7 +195,24 @@ public sealed class ShopLoader : IGenerationLoader
             var saved = CollabModels.Exists(_options.CollabModelsPath);
             if (retrain || !saved)
             {
-                var trainOptions = _options.RetrainOptions ?? (saved ? CollabModels.Load(_options.CollabModelsPath).TrainedOptions : new CollabOptions());
+                CollabModels? old = null;
+                if (saved)
+                {
+                    // A damaged file is what a retrain mends: its settings are then the defaults.
+                    try { old = CollabModels.Load(_options.CollabModelsPath); }
+                    catch (Exception e) when (e is InvalidDataException or IOException)
+                    {
+                        progress?.Report($"the saved collaborative models could not be read ({e.Message}); retraining them with the default settings");
+                    }
+                }
+                // The store holding fewer events than the models learnt from is another store (a new or mistyped
+                // --events, or models trained by train-cf from files): retraining would replace them with less.
+                if (old is not null && seen < old.Card.Events)
+                {
+                    string store = _events.Store is SearchRec.Collab.Events.SqliteEventStore sqlite ? sqlite.Path : "STORE";
+                    throw new InvalidDataException($"the event store {store} holds {seen:N0} events, fewer than the {old.Card.Events:N0} the models in {_options.CollabModelsPath} were trained on, so they were not retrained; import those events into the store first (searchrec import-events --store {store}), or retrain with searchrec train-cf");
+                }
+                var trainOptions = _options.RetrainOptions ?? old?.TrainedOptions ?? new CollabOptions();
                 progress?.Report(saved
                     ? $"retraining collaborative models on {seen:N0} events"
                     : $"no collaborative models in {_options.CollabModelsPath}: training them on the store's {seen:N0} events");

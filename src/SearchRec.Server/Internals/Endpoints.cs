@@ -214,7 +214,16 @@ internal static class Endpoints
         if (RequireKey(ctx, o, allowEventsKey: false) is { } denied) return denied;
         QueryParams.OnlyKnown(ctx.Request, "retrain");
         bool doRetrain = QueryParams.Flag(retrain, "retrain");
-        var outcome = await reloader.ReloadAsync(doRetrain, ctx.RequestAborted).ConfigureAwait(false);
+        Reloader.Outcome outcome;
+        try
+        {
+            outcome = await reloader.ReloadAsync(doRetrain, ctx.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Reloader.IsBadFiles(e))
+        {
+            // The files on disk are wrong, not the service: say what, as serve says it at start.
+            return Results.Json(new ApiError($"reload failed, still serving generation {reloader.Current}: {e.Message}"), statusCode: 500);
+        }
         if (!outcome.Started) return Results.Json(new ApiError("a reload is already running; try again when it has finished"), statusCode: 409);
         return Results.Json(new { generation = outcome.Generation, previous = outcome.Previous, ms = Math.Round(outcome.Ms, 1), retrained = doRetrain });
     }

@@ -12,6 +12,16 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
 
     public long Reloads => Interlocked.Read(ref _reloads);
 
+    /// <summary>The generation being served.</summary>
+    public string Current => state.Peek.Id;
+
+    /// <summary>
+    /// Whether a reload failed on the files it read (missing, damaged or mismatched models, index or events), which
+    /// the answer and the log name in one line, rather than on a fault of the service.
+    /// </summary>
+    public static bool IsBadFiles(Exception e) => e is IOException or InvalidDataException or UnauthorizedAccessException
+        or ArgumentException or FormatException or System.Text.Json.JsonException or SearchRec.Ranking.Models.RankerSchemaMismatchException;
+
     public sealed record Outcome(bool Started, string Generation, string? Previous, double Ms);
 
     /// <summary>Runs a reload, or returns <c>Started = false</c> at once when another is running.</summary>
@@ -30,9 +40,10 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
                 // Off the request thread: loading may read an index and models for seconds.
                 next = await Task.Run(() => loader.LoadAsync(new ReloadRequest(retrain), new LogProgress(log), ct), ct).ConfigureAwait(false);
             }
-            catch
+            catch (Exception e)
             {
                 state.AbortReload();
+                if (IsBadFiles(e)) log.LogError("Reload failed, still serving generation {Previous}: {Message}", previous, e.Message);
                 throw;
             }
             state.Swap(next);
@@ -69,6 +80,7 @@ internal sealed class RetrainSchedule(ServerOptions options, Reloader reloader, 
                 if (!o.Started) log.LogInformation("Scheduled retrain skipped: a reload is already running");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception ex) when (Reloader.IsBadFiles(ex)) { }   // the reloader named it in one line; the next tick tries again
             catch (Exception ex)
             {
                 // The old generation keeps serving; the next tick tries again.
