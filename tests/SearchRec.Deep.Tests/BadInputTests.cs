@@ -144,4 +144,20 @@ public sealed class BadInputTests
         var e = Assert.Throws<FileNotFoundException>(() => DeepScorer.Open(dir.Path));
         Assert.Contains("train-deep", e.Message);
     }
+
+    [Fact]
+    public void A_text_tower_is_checked_against_the_catalog_it_scores_by_the_titles_it_encoded()
+    {
+        using var dir = new TempDir();
+        using var scorer = DeepScorer.Open(TinyModel(dir));
+        var own = new Dictionary<string, string> { ["1"] = "红色连衣裙 夏季", ["2"] = "蓝牙耳机 无线", ["3"] = "不锈钢保温杯" };
+        Assert.Null(DenseModels.CatalogMismatch(scorer, id => own.GetValueOrDefault(id), "deep"));
+        // A grown catalog: items the tower never saw do not count against it, nor does one it lacks.
+        Assert.Null(DenseModels.CatalogMismatch(scorer, id => id == "3" ? null : own.GetValueOrDefault(id), "deep"));
+
+        var other = new Dictionary<string, string> { ["1"] = "手环 智能", ["2"] = "蓝牙耳机 无线", ["3"] = "运动鞋" };
+        var message = DenseModels.CatalogMismatch(scorer, id => other.GetValueOrDefault(id), "deep");
+        Assert.StartsWith("the text tower in deep was trained on another catalog: of 3 of its items in this one, 1 carry the title it encoded (item 1 is '红色连衣裙 夏季' in the tower and '手环 智能' in the catalog)", message, StringComparison.Ordinal);
+        Assert.StartsWith("the text tower in deep was trained on another catalog: none of 3 of its items is in this one.", DenseModels.CatalogMismatch(scorer, _ => null, "deep"), StringComparison.Ordinal);
+    }
 }

@@ -115,7 +115,7 @@ public sealed class TowerEnsembleFeatureTests : IDisposable
     public void A_single_tower_folder_still_opens_as_one_tower()
     {
         var tower = Tower("deep-s1", 1);
-        var sources = ModelLocations.LoadSources(tower, DeepSchema(tower), _ => null);
+        var sources = ModelLocations.LoadSources(tower, DeepSchema(tower), id => Fixtures.Catalog.FirstOrDefault(p => p.Id == id));
         using var one = Assert.IsType<DeepScorer>(sources.DeepText);
         Assert.StartsWith("one tower", DenseModels.Describe(one), StringComparison.Ordinal);
     }

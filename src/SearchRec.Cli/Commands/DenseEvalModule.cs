@@ -196,7 +196,9 @@ internal static class DenseEvalModule
     {
         var dir = c.ModelsDirectory ?? throw new ArgumentException("the dense rankers need --models DIR (trained by 'searchrec train-deep').");
         // One scorer per models directory for the whole run (its ORT session is reused by every fold and thread).
-        return Scorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<IDenseScorer>(() => DenseModels.Open(d))).Value;
+        var scorer = Scorers.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<IDenseScorer>(() => DenseModels.Open(d))).Value;
+        if (DenseModels.CatalogMismatch(scorer, id => c.Index.GetProduct(id)?.Title, dir) is { } mismatch) throw new InvalidDataException(mismatch);
+        return scorer;
     }
 
     private static readonly ConcurrentDictionary<string, Lazy<TermMatchScorer>> TermScorers = new(StringComparer.Ordinal);

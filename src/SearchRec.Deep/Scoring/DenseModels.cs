@@ -53,6 +53,40 @@ public static class DenseModels
     }
 
     /// <summary>
+    /// Null when the text tower behind <paramref name="scorer"/> was trained on this catalog, else why not. Of up to
+    /// 200 of its items spread over the item vectors, those the catalog holds must mostly carry the title the tower
+    /// encoded: a tower of another catalog scores item ids that now name other products (nDCG near 0) without an error.
+    /// </summary>
+    /// <param name="scorer">An opened text tower or ensemble.</param>
+    /// <param name="titleOf">The catalog's title of a product id; null when it does not hold the id.</param>
+    /// <param name="name">The tower's folder, for the message.</param>
+    public static string? CatalogMismatch(IDenseScorer scorer, Func<string, string?> titleOf, string name)
+    {
+        Guard.NotNull(titleOf);
+        var items = Guard.NotNull(scorer) switch
+        {
+            DeepScorer d => d.Items,
+            TowerEnsemble e => e.Items,
+            _ => null,
+        };
+        if (items is null || items.Count == 0) return null;
+        int step = Math.Max(1, items.Count / 200), held = 0, same = 0;
+        string? example = null;
+        for (var i = 0; i < items.Count; i += step)
+        {
+            if (titleOf(items.Ids[i]) is not { } title) continue;
+            held++;
+            if (string.Equals(title.Trim(), items.Texts[i].Trim(), StringComparison.Ordinal)) same++;
+            else example ??= $"item {items.Ids[i]} is '{items.Texts[i]}' in the tower and '{title}' in the catalog";
+        }
+        int sampled = (items.Count + step - 1) / step;
+        if (held == 0)
+            return $"the text tower in {name} was trained on another catalog: none of {sampled} of its items is in this one. Train it on this catalog (searchrec train-deep --catalog FILE).";
+        return same * 2 >= held ? null
+            : $"the text tower in {name} was trained on another catalog: of {held} of its items in this one, {same} carry the title it encoded ({example}). Train it on this catalog (searchrec train-deep --catalog FILE).";
+    }
+
+    /// <summary>
     /// The members' folders (full paths, in file order) of the ensemble in <paramref name="dir"/>. Throws
     /// <see cref="InvalidDataException"/> naming the file or the member when the list is malformed, a member is listed
     /// twice or a member folder has no <c>deep-model.json</c>.

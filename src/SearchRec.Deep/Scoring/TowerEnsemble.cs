@@ -17,6 +17,9 @@ public sealed class TowerEnsemble : IDenseScorer, IDisposable
 {
     private readonly DeepScorer[] _members;
     private readonly ItemVectors _items;
+
+    /// <summary>The members' items with their titles (the same items in every member).</summary>
+    internal ItemVectors Items => _items;
     private readonly float _scale;
     private readonly string[] _names;
 

@@ -101,6 +101,12 @@ public static class ModelLocations
             collab = CollabModels.Load(c);
         }
         var (text, towers, behaviour) = LoadDeep(Deep(dir), schema, dir);
+        if (text is not null && DenseModels.CatalogMismatch(text, id => products(id)?.Title, Deep(dir)!) is { } mismatch)
+        {
+            (text as IDisposable)?.Dispose();
+            towers?.Dispose();
+            throw new InvalidDataException(mismatch);
+        }
         var (stats, prior) = LoadRankerFiles(dir, schema);
         return new FeatureSources { Collab = collab, Products = products, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, TitleStats = stats, Prior = prior };
     }

@@ -254,6 +254,8 @@ public sealed class ShopLoader : IGenerationLoader
                 if (text is IDisposable d) owned.Add(d);
                 if (behaviour is not null) owned.Add(behaviour);
                 if (TowerAveragedRanker.In(model) is { } averaged) towers!.CheckFor(averaged);
+                if (text is not null && DenseModels.CatalogMismatch(text, id => memo.GetProduct(id)?.Title, _options.DeepModelsPath ?? ModelLocations.Deep(rankerPath)!) is { } mismatch)
+                    throw new InvalidDataException(mismatch);
                 // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
                 var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 || _options.LogAllFeatures ? ItemActivity.Build(store.ReadAll()) : null;
                 // train-ranker --idf / --prior write these beside ranker.json.
