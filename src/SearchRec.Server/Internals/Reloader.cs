@@ -66,18 +66,27 @@ internal sealed class LogProgress(ILogger log) : IProgress<string>
 }
 
 /// <summary>Retrains on <see cref="ServerOptions.RetrainInterval"/> in the background.</summary>
-internal sealed class RetrainSchedule(ServerOptions options, Reloader reloader, ILogger<RetrainSchedule> log) : BackgroundService
+internal sealed class RetrainSchedule(ServerOptions options, Reloader reloader, IEventLog events, ILogger<RetrainSchedule> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.RetrainInterval is not { } every) return;
         using var timer = new PeriodicTimer(every);
+        long trainedOn = events.Count;   // the first generation's models saw the store as it was at start
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try
             {
+                // The same events give the same models: a retrain would only swap generations and empty the caches.
+                long now = events.Count;
+                if (now == trainedOn)
+                {
+                    log.LogInformation("Scheduled retrain skipped: no new events since the last one ({Count:N0})", now);
+                    continue;
+                }
                 var o = await reloader.ReloadAsync(retrain: true, stoppingToken).ConfigureAwait(false);
                 if (!o.Started) log.LogInformation("Scheduled retrain skipped: a reload is already running");
+                else trainedOn = now;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
             catch (Exception ex) when (Reloader.IsBadFiles(ex)) { }   // the reloader named it in one line; the next tick tries again
