@@ -1560,6 +1560,45 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.True(File.Exists(dir.File("traffic/ranker.json")));
     }
 
+    // The tiny shop's query users with every query at `time` (or with no time column when null).
+    private string QueryUsersAt(TempDir dir, long? time) => dir.Write("query-users.tsv", string.Join('\n',
+        File.ReadLines(_shop.File("queries-users.tsv")).Select(l => l.Split('\t')).Select(f => time is long t ? $"{f[0]}\t{f[1]}\t{t}" : $"{f[0]}\t{f[1]}")) + "\n");
+
+    [Fact]
+    public void Train_ranker_trains_the_collaborative_models_on_events_before_the_first_judged_query_and_records_it_in_the_card()
+    {
+        using var dir = new TempDir();
+        var times = File.ReadLines(_shop.File("events.csv")).Select(l => long.Parse(l.Split(',')[4], CultureInfo.InvariantCulture)).Order().ToList();
+        var first = times[times.Count / 2];
+        var before = times.Count(t => t < first);
+        var (code, _, err) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--query-users", QueryUsersAt(dir, first), "--events", _shop.File("events.csv"), "--folds", "0", "--trees", "10", "--models", dir.File("ranker"));
+
+        Assert.True(code == 0, err);
+        var said = $"from {before:N0} events before the first judged query at {DateTimeOffset.FromUnixTimeSeconds(first):yyyy-MM-dd HH:mm:ss}Z ({first}); {times.Count - before:N0} later events left out";
+        Assert.Contains(said, err, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("avoid leakage", err, StringComparison.Ordinal);
+        Assert.Contains(said, File.ReadAllText(dir.File("ranker/model-card.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ranker_warns_that_all_events_were_used_only_when_the_judged_queries_carry_no_time()
+    {
+        using var dir = new TempDir();
+        string[] args = ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--query-users", QueryUsersAt(dir, null), "--folds", "0", "--trees", "10"];
+        var (code, _, err) = Run(new TrainRankerCommand(), [.. args, "--events", _shop.File("events.csv"), "--models", dir.File("untimed")]);
+        Assert.True(code == 0, err);
+        Assert.Contains("warning: collaborative models from all", err, StringComparison.Ordinal);
+        Assert.Contains("the cross-validated figures may be inflated", File.ReadAllText(dir.File("untimed/model-card.md")), StringComparison.Ordinal);
+
+        (code, _, err) = Run(new TrainRankerCommand(), [.. args, "--models", dir.File("no-events")]);
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("warning", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("events", File.ReadAllText(dir.File("no-events/model-card.md")), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Labels_from_an_sqlite_file_that_is_not_an_event_store_are_refused_naming_the_file()
     {

@@ -182,13 +182,37 @@ public sealed class TrainRankerCommand : ICliCommand
                 UserHistories? histories = null;
                 CollabModels? collabModels = null;
                 ItemActivity? activity = null;
+                string? eventsNote = null;
                 if (pr.GetValue(events) is { Length: > 0 } eventFiles)
                 {
                     var all = UserHistories.ReadCsv(eventFiles);
+                    // Each query's personal history stops at its own time (SearchTrainingData); the models cannot, so
+                    // they learn only from the events before the first judged query: a purchase a query is labelled
+                    // with, or anything after it, would otherwise score the query's candidates in cross-validation.
                     histories = new UserHistories(all);
-                    collabModels = CollabModels.Train(all, new CollabOptions());
-                    activity = ItemActivity.Build(all); // read as of each judged query's time, where the query users file gives one
-                    Log($"collaborative models from {all.Count:N0} events ({histories.Users:N0} users); pass only events before the judged queries to avoid leakage");
+                    var labelled = judged.Where(q => labels.ContainsKey(q.QueryId)).ToList();
+                    var untimed = labelled.Count(q => q.Timestamp is null);
+                    if (BehaviourCut.First(labelled) is long first)
+                    {
+                        var (before, later) = BehaviourCut.Split(all, first);
+                        collabModels = CollabModels.Train(before, new CollabOptions());
+                        activity = ItemActivity.Build(before);
+                        eventsNote = $"collaborative models and item activity from {before.Count:N0} events before the first judged query at {DateTimeOffset.FromUnixTimeSeconds(first):yyyy-MM-dd HH:mm:ss}Z ({first}); {later:N0} later events left out; personal histories cut at each query's time";
+                        Log(eventsNote);
+                        if (before.Count == 0) Log("note: no event precedes the first judged query, so the collaborative features are empty; give events that start before the judged queries");
+                        if (untimed > 0)
+                        {
+                            eventsNote += $"; {untimed:N0} judged queries without a time read their users' whole histories";
+                            Log($"warning: {untimed:N0} of {labelled.Count:N0} judged queries carry no time in {pr.GetValue(queryUsers)}: their users' histories are read in full, behaviour after the query included");
+                        }
+                    }
+                    else
+                    {
+                        collabModels = CollabModels.Train(all, new CollabOptions());
+                        activity = ItemActivity.Build(all);
+                        eventsNote = $"collaborative models, item activity and personal histories from all {all.Count:N0} events: the judged queries carry no time, so behaviour after them is included and the cross-validated figures may be inflated";
+                        Log($"warning: collaborative models from all {all.Count:N0} events ({histories.Users:N0} users): the judged queries carry no time (a third column of --query-users), so the models, and the users' histories, hold behaviour after the queries and the cross-validated figures may be inflated; pass only events before the judged queries");
+                    }
                 }
                 string? transferNote = null;
                 IDenseScorer? deepScorer = null;
@@ -232,6 +256,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 card.Data["queries"] = $"{pr.GetValue(queries)} ({data.Groups.Count} judged)";
                 card.Data["qrels"] = pr.GetValue(qrels)!;
                 card.Data["window"] = win.ToString(CultureInfo.InvariantCulture);
+                if (eventsNote is not null) card.Data["events"] = $"{string.Join(", ", pr.GetValue(events)!)}: {eventsNote}";
                 if (deepScorer is not null) card.Data["deep"] = $"{pr.GetValue(deepDir)}: {DenseModels.Describe(deepScorer)}";
                 if (towerSet is not null)
                 {
