@@ -1599,6 +1599,63 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.DoesNotContain("events", File.ReadAllText(dir.File("no-events/model-card.md")), StringComparison.Ordinal);
     }
 
+    // A feature log of `requests` searches, one per user, three candidates each holding `columns`, and an event file in
+    // which each user buys the second candidate ten minutes after the search.
+    private static (string Log, string Events) LoggedTraffic(TempDir dir, int requests, params string[] columns)
+    {
+        var (log, events) = (new System.Text.StringBuilder(), new System.Text.StringBuilder());
+        for (var r = 0; r < requests; r++)
+        {
+            var ts = 1_512_000_000L + r * 3600;
+            var candidates = string.Join(",", Enumerable.Range(0, 3).Select(c =>
+                $$"""{"id": "{{100 + c}}", "rank": {{c + 1}}, "features": {""" + string.Join(", ", columns.Select((name, k) => $"\"{name}\": {(c * 7 + k + r) % 5}")) + "}}"));
+            log.Append(CultureInfo.InvariantCulture, $$"""{"request_id": "r{{r}}", "ts": "{{DateTimeOffset.FromUnixTimeSeconds(ts):yyyy-MM-ddTHH:mm:ssZ}}", "query": "q", "user": {{r + 1}}, "schema_version": 4, "candidates": [{{candidates}}]}""").Append('\n');
+            events.Append(CultureInfo.InvariantCulture, $"{r + 1},101,1,buy,{ts + 600}\n");
+        }
+        return (dir.Write("features.jsonl", log.ToString()), dir.Write("events.csv", events.ToString()));
+    }
+
+    [Fact]
+    public void Traffic_mode_refuses_fewer_labelled_requests_than_its_minimum_naming_both_counts()
+    {
+        using var dir = new TempDir();
+        var (log, events) = LoggedTraffic(dir, 4, "bm25", "title_chars");
+        var (code, _, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--models", dir.File("ranker"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("4 of the 4 logged requests have a candidate", err, StringComparison.Ordinal);
+        Assert.Contains("a ranker needs at least 5", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker")));
+    }
+
+    [Fact]
+    public void Traffic_mode_says_when_too_few_labelled_requests_skip_cross_validation_and_records_it_in_the_card()
+    {
+        using var dir = new TempDir();
+        var (log, events) = LoggedTraffic(dir, 6, "bm25", "title_chars");
+        var (code, stdout, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--folds", "10", "--models", dir.File("ranker"));
+
+        Assert.True(code == 0, err);
+        Assert.Contains("cross-validation skipped: 6 labelled requests are too few for --folds 10", err, StringComparison.Ordinal);
+        Assert.Contains("cross_validation: skipped", File.ReadAllText(dir.File("ranker/model-card.md")), StringComparison.Ordinal);
+        Assert.DoesNotContain("the ranker reads", stdout, StringComparison.Ordinal);   // text columns alone need no other folder
+    }
+
+    [Fact]
+    public void Traffic_mode_names_the_collaborative_and_deep_folders_search_and_serve_need_for_the_logged_columns()
+    {
+        using var dir = new TempDir();
+        var (log, events) = LoggedTraffic(dir, 6, "bm25", "cf_item_item", "deep_query_item");
+        var (code, stdout, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--folds", "0", "--models", dir.File("ranker"));
+
+        Assert.True(code == 0, err);
+        Assert.Contains($"the ranker reads collaborative features: `search --models {dir.File("ranker")}` needs collab/collab.bin", stdout, StringComparison.Ordinal);
+        Assert.Contains("`serve` reads its --collab folder", stdout, StringComparison.Ordinal);
+        Assert.Contains("the ranker reads deep features", stdout, StringComparison.Ordinal);
+        Assert.Contains("none there now", stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker/collab")));   // named, not copied
+    }
+
     [Fact]
     public void Labels_from_an_sqlite_file_that_is_not_an_event_store_are_refused_naming_the_file()
     {

@@ -139,6 +139,8 @@ public sealed class TrainRankerCommand : ICliCommand
                     var (logged, report) = FeatureLogJoin.Join(logs, EventFiles.Read(labelFiles), TimeSpan.FromMinutes(pr.GetValue(joinMinutes)),
                         line => { if (shown++ < 20) Console.Error.WriteLine(line); });
                     Console.Error.WriteLine($"feature logs: {report.Requests} requests, {report.Groups} with a labelled candidate; skipped {report.Anonymous} anonymous, {report.NoPositive} without later events, {report.OtherSchema} with another schema, {report.Malformed} lines that are not records");
+                    if (logged.Groups.Count < MinTrafficRequests)
+                        throw new ArgumentException($"{logged.Groups.Count} of the {report.Requests} logged requests have a candidate that later events label (same user and item within {pr.GetValue(joinMinutes)} min); a ranker needs at least {MinTrafficRequests}: log more searches with their clicks and purchases, or widen --join-minutes.");
                     var logCard = new ModelCard { Kind = KindName(options.Kind), Schema = logged.Schema.ToString(), Features = logged.Schema.Names.ToList() };
                     logCard.Data["feature_logs"] = string.Join(", ", logs);
                     logCard.Data["labels"] = $"{string.Join(", ", labelFiles)} (same user and item within {pr.GetValue(joinMinutes)} min)";
@@ -148,6 +150,13 @@ public sealed class TrainRankerCommand : ICliCommand
                         RankerComparison.AddTo(logCard, runs);
                         PrintComparison(runs, options.Folds);
                         logCard.Folds = options.Folds;
+                    }
+                    else if (pr.GetValue(folds) >= 2)
+                    {
+                        // Each fold holds out at least one request; with fewer the comparison cannot run, so say so rather than save a card without it unseen.
+                        var skipped = $"skipped: {logged.Groups.Count} labelled requests are too few for --folds {options.Folds} (one request per fold at least)";
+                        Console.Error.WriteLine($"cross-validation {skipped}; the ranker is trained on all of them without cross-validated figures");
+                        logCard.Data["cross_validation"] = skipped;
                     }
                     if (options.UsesTowers)
                     {
@@ -163,6 +172,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     RankerStore.Save(logModel, pr.GetValue(models)!, logCard);
                     if (options.Towers is { } loggedInfo) NameTowersBeside(pr.GetValue(models)!, loggedInfo.Select(t => t.Name).ToList(), m => Console.Error.WriteLine(m));
                     Console.WriteLine($"saved {logModel.Kind} ranker ({logged.Schema}) trained on logged traffic to {pr.GetValue(models)}");
+                    foreach (var need in ServingNeeds(logged.Schema, pr.GetValue(models)!)) Console.WriteLine(need);
                     return 0;
                 }
                 if (pr.GetValue(catalog) is not { Length: > 0 } || pr.GetValue(queries) is null || pr.GetValue(qrels) is null)
@@ -329,6 +339,25 @@ public sealed class TrainRankerCommand : ICliCommand
         var (model, importance) = RankerTrainer.Train(data, options);
         card.Importance = ImportanceOf(model, importance);
         return model;
+    }
+
+    /// <summary>Fewer requests with a labelled candidate than this are refused in traffic mode: a ranker learned from so few is noise.</summary>
+    internal const int MinTrafficRequests = 5;
+
+    // A log holds whatever columns the logging service computed (with --log-features all, the collaborative group), but
+    // traffic mode opens none of their sources: name the folders `search` and `serve` will need for this schema.
+    internal static IEnumerable<string> ServingNeeds(FeatureSchema schema, string outDir)
+    {
+        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(outDir)) is { Length: > 0 } p ? p : ".";
+        string Found(string? dir) => dir is null ? "none there now" : "found now: " + dir;
+        if (schema.IndexOf("cf_item_item") >= 0)
+            yield return $"the ranker reads collaborative features: `search --models {outDir}` needs collab/collab.bin (train-cf) in {outDir}, {Path.Combine(outDir, "collab")} or {Path.Combine(parent, "collab")} ({Found(ModelLocations.Collab(outDir))}); `serve` reads its --collab folder";
+        if (schema.IndexOf("deep_query_item") >= 0 || schema.IndexOf("deep_user_item") >= 0 || TowerDeepFeatures.TowerCount(schema) > 0)
+            yield return $"the ranker reads deep features: `search --models {outDir}` and `serve` without --deep need the deep models the logging service used (deep-model.json or {DenseModels.EnsembleFile}) in {outDir}, {Path.Combine(outDir, "deep")} or {Path.Combine(parent, "deep")} ({Found(ModelLocations.Deep(outDir))}); or give `serve --deep FOLDER`";
+        if (schema.IndexOf("idf_coverage") >= 0)
+            yield return $"the ranker reads idf features: `search` and `serve` need {TitleBigramStats.FileName} beside its ranker.json in {outDir} (the logging ranker's folder holds one)";
+        if (schema.IndexOf("prior_hits") >= 0)
+            yield return $"the ranker reads the query-log prior: `search` and `serve` need {QueryLogPrior.FileName} in or beside {outDir} (build-prior)";
     }
 
     /// <summary>The transfer model's training queries when --ood-queries is left out (rounds 13–14, docs/ranking.md).</summary>
