@@ -96,7 +96,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
-    public void Next_item_mode_averages_every_grid_setting_by_default_and_refuses_pick_best_without_the_grid()
+    public void Next_item_mode_averages_every_grid_setting_by_default_logging_each_one_and_refuses_pick_best_without_the_grid()
     {
         using var outDir = new TempDir();
         var users = HalfOfTheUsers(outDir);
@@ -104,6 +104,10 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var (code, _, err) = NextItem(users, models);
         Assert.True(code == 0, err);
         Assert.Contains("settings' models averaged", err, StringComparison.Ordinal);
+        // The training line says what is trained (not the one setting it used to name), and each setting says when it is done.
+        var training = err.Split('\n').Single(l => l.Contains("training on all inner cuts", StringComparison.Ordinal));
+        Assert.EndsWith("LambdaMART 7 settings, averaged", training.TrimEnd(), StringComparison.Ordinal);
+        for (var k = 1; k <= 7; k++) Assert.Contains($"trained setting {k}/7 on all inner cuts: engine", err, StringComparison.Ordinal);
         using var ranker = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "ranker.json")));
         Assert.Equal("lambdamart-bag", ranker.RootElement.GetProperty("kind").GetString());
         Assert.Equal(7, ranker.RootElement.GetProperty("members").GetArrayLength());
@@ -113,6 +117,20 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Equal(2, code);
         Assert.Contains("--pick-best", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(outDir.Path, "bad")));
+    }
+
+    [Fact]
+    public void Next_item_mode_warns_when_the_saved_ranker_loses_to_the_blend_on_validation_and_saves_it_anyway()
+    {
+        using var outDir = new TempDir();
+        var models = Path.Combine(outDir.Path, "weak");
+        // On the tiny shop the given settings' LambdaMART (0.36 on the validation cut) is below cf_blend alone (0.37).
+        var (code, _, err) = NextItem(HalfOfTheUsers(outDir), models, "--no-grid");
+
+        Assert.True(code == 0, err);
+        Assert.Contains("is below the collaborative blend alone", err, StringComparison.Ordinal);
+        Assert.Contains("`serve` would do better with the blend (leave out --feed-ranker)", err, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(models, "ranker.json")));
     }
 
     [Fact]

@@ -501,15 +501,21 @@ public sealed class TrainRankerCommand : ICliCommand
             var averagedNdcg = grid.Length > 1 ? NextItemRanking.MeanNdcg(new BaggedRanker(NextItemRanking.Schema, validationModels), perCut[1], 20) : double.NaN;
             if (grid.Length > 1)
                 Log(string.Create(CultureInfo.InvariantCulture, $"validation: the {grid.Length} settings' models averaged: nDCG@20 {averagedNdcg:F6} (best single {bestNdcg:F6})"));
-            foreach (var single in new[] { "cf_blend", "cf_repeat" })
+            // Every single source re-ranks the pool alone; the blend and repeat are logged, all of them are checked against the ranker below.
+            var singles = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var single in NextItemRanking.SingleColumns)
             {
                 var col = NextItemRanking.Schema.IndexOf(single);
                 var w = new float[NextItemRanking.Schema.Count];
                 w[col] = 1;
-                Log(string.Create(CultureInfo.InvariantCulture, $"validation: {single} alone nDCG@20 {NextItemRanking.MeanNdcg(new LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0), perCut[1], 20):F4}"));
+                singles[single] = NextItemRanking.MeanNdcg(new LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0), perCut[1], 20);
             }
+            foreach (var single in new[] { "cf_blend", "cf_repeat" })
+                Log(string.Create(CultureInfo.InvariantCulture, $"validation: {single} alone nDCG@20 {singles[single]:F4}"));
+            var validationWarning = NextItemRanking.ValidationWarning(settings.AverageGrid ? averagedNdcg : bestNdcg, singles);
             var data = Concat(perCut.Skip(1).ToArray());
-            Log($"training on all inner cuts: {data.Groups.Count} groups, {data.Rows:N0} candidates; LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}");
+            string Settings(LambdaMartOptions g) => string.Join(", ", g.Describe().Select(kv => kv.Key + " " + kv.Value));
+            Log($"training on all inner cuts: {data.Groups.Count} groups, {data.Rows:N0} candidates; LambdaMART {(settings.AverageGrid ? $"{grid.Length} settings, averaged" : Settings(chosen))}");
             IRankerModel lambda;
             double[] importance;
             if (settings.AverageGrid)
@@ -521,6 +527,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     var (m, imp) = LambdaMartTrainer.Train(data, g);
                     members.Add(m);
                     for (var f = 0; f < imp.Length; f++) importance[f] += imp[f] / grid.Length;
+                    Log($"trained setting {members.Count}/{grid.Length} on all inner cuts: {Settings(g)}");
                 }
                 lambda = new BaggedRanker(NextItemRanking.Schema, members);
                 Log($"averaging the {grid.Length} settings' models (--pick-best keeps the best one instead)");
@@ -610,6 +617,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 string.Create(CultureInfo.InvariantCulture, $"Events: {string.Join(", ", eventFiles)}; cut {DateTimeOffset.FromUnixTimeSeconds(cut):yyyy-MM-dd HH:mm}Z; {split.Test.Count} test users from {testUsersFile}; truth: every item a test user touches in the {horizon / 3600.0:F1} h after the cut."),
                 string.Create(CultureInfo.InvariantCulture, $"Candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items); {poolTruths / Math.Max(1, allTruths):P1} of the test truths are in the pool. fused-*: combiners trained on {settings.InnerCuts} inner cuts before the cut ({(settings.AverageGrid ? $"the mean of {grid.Length} LambdaMART settings' models" : $"LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}, chosen on the latest inner cut")}). oracle-pool: the pool's truths first, the bound of any re-ranking of this pool."),
             ], runs, bestSingle, metricNames);
+            if (validationWarning is not null) Log(validationWarning);
             Log($"saved next-item LambdaMART{(settings.TowerEpochs > 0 ? " and its behaviour tower" : "")} to {outDir}; report {reportPath}; evaluate it with `searchrec eval-rec --model fused --ranker {outDir}`, serve it as the feed with `searchrec serve … --feed-ranker {outDir}`");
             return 0;
         }
