@@ -783,6 +783,22 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Build_prior_refuses_a_log_whose_every_query_is_excluded_naming_the_counts_before_indexing()
+    {
+        using var dir = new TempDir();
+        var log = dir.Write("log.tsv", "1\t連衣裙\n2\t手机 壳\n");
+        var excluded = dir.Write("exclude.tsv", "q1\t连衣裙\nq2\t手机壳\nq3\t耳机\n");
+        var (code, _, stderr) = Run(new BuildPriorCommand(), "--catalog", _shop.File("catalog.jsonl"), "--query-log", log,
+            "--exclude-queries", excluded, "--models", dir.File("prior"));
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--query-log {log}: 2 of its 2 queries equal one of the 3 excluded queries (--exclude-queries {excluded})", stderr, StringComparison.Ordinal);
+        Assert.Contains("the prior would be empty", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("catalog: read", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("prior")));
+    }
+
+    [Fact]
     public void Eval_with_several_fold_seeds_prints_each_seeds_figure_for_trained_rankers()
     {
         var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
