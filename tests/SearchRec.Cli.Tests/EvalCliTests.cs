@@ -1020,6 +1020,31 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_rec_recommend_and_serve_given_a_search_ranker_say_what_it_is_and_where_it_goes()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("search-ranker");
+        SaveBm25Ranker(ranker);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var users = HalfOfTheUsers(dir);
+
+        foreach (var (command, args) in new (ICliCommand, string[])[]
+        {
+            (new EvalRecCommand(), ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--model", "fused", "--ranker", ranker]),
+            (new RecommendCommand(), ["--user", "1", "--events", _shop.File("events.csv"), "--collab", dir.File("collab"), "--feed-ranker", ranker]),
+            (new ServeCommand(), ["--index", dir.File("index"), "--collab", dir.File("collab"), "--events", dir.File("events.db"), "--feed-ranker", ranker]),
+        })
+        {
+            var (code, _, stderr) = Run(command, args);
+            Assert.Equal(2, code);
+            Assert.Contains($"The ranker in {ranker} is a search ranker", stderr, StringComparison.Ordinal);
+            Assert.Contains("`searchrec serve … --ranker`", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Retrain it", stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Search_names_a_bad_k_or_window_option()
     {
         using var dir = new TempDir();
