@@ -96,7 +96,7 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
-    public void Next_item_mode_averages_every_grid_setting_by_default_and_refuses_pick_best_without_the_grid()
+    public void Next_item_mode_averages_every_grid_setting_by_default_logging_each_one_and_refuses_pick_best_without_the_grid()
     {
         using var outDir = new TempDir();
         var users = HalfOfTheUsers(outDir);
@@ -104,6 +104,10 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var (code, _, err) = NextItem(users, models);
         Assert.True(code == 0, err);
         Assert.Contains("settings' models averaged", err, StringComparison.Ordinal);
+        // The training line says what is trained (not the one setting it used to name), and each setting says when it is done.
+        var training = err.Split('\n').Single(l => l.Contains("training on all inner cuts", StringComparison.Ordinal));
+        Assert.EndsWith("LambdaMART 7 settings, averaged", training.TrimEnd(), StringComparison.Ordinal);
+        for (var k = 1; k <= 7; k++) Assert.Contains($"trained setting {k}/7 on all inner cuts: engine", err, StringComparison.Ordinal);
         using var ranker = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "ranker.json")));
         Assert.Equal("lambdamart-bag", ranker.RootElement.GetProperty("kind").GetString());
         Assert.Equal(7, ranker.RootElement.GetProperty("members").GetArrayLength());
@@ -113,6 +117,20 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Equal(2, code);
         Assert.Contains("--pick-best", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(outDir.Path, "bad")));
+    }
+
+    [Fact]
+    public void Next_item_mode_warns_when_the_saved_ranker_loses_to_the_blend_on_validation_and_saves_it_anyway()
+    {
+        using var outDir = new TempDir();
+        var models = Path.Combine(outDir.Path, "weak");
+        // On the tiny shop the given settings' LambdaMART (0.36 on the validation cut) is below cf_blend alone (0.37).
+        var (code, _, err) = NextItem(HalfOfTheUsers(outDir), models, "--no-grid");
+
+        Assert.True(code == 0, err);
+        Assert.Contains("is below the collaborative blend alone", err, StringComparison.Ordinal);
+        Assert.Contains("`serve` would do better with the blend (leave out --feed-ranker)", err, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(models, "ranker.json")));
     }
 
     [Fact]
@@ -765,6 +783,22 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Build_prior_refuses_a_log_whose_every_query_is_excluded_naming_the_counts_before_indexing()
+    {
+        using var dir = new TempDir();
+        var log = dir.Write("log.tsv", "1\t連衣裙\n2\t手机 壳\n");
+        var excluded = dir.Write("exclude.tsv", "q1\t连衣裙\nq2\t手机壳\nq3\t耳机\n");
+        var (code, _, stderr) = Run(new BuildPriorCommand(), "--catalog", _shop.File("catalog.jsonl"), "--query-log", log,
+            "--exclude-queries", excluded, "--models", dir.File("prior"));
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--query-log {log}: 2 of its 2 queries equal one of the 3 excluded queries (--exclude-queries {excluded})", stderr, StringComparison.Ordinal);
+        Assert.Contains("the prior would be empty", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("catalog: read", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("prior")));
+    }
+
+    [Fact]
     public void Eval_with_several_fold_seeds_prints_each_seeds_figure_for_trained_rankers()
     {
         var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
@@ -983,6 +1017,31 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         (code, _, stderr) = Run(new EvalCommand(), "--index", dir.File("index"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"), "--ranker", "fused", "--models", ranker);
         Assert.Equal(2, code);
         Assert.Contains("is a next-item ranker", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_rec_recommend_and_serve_given_a_search_ranker_say_what_it_is_and_where_it_goes()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("search-ranker");
+        SaveBm25Ranker(ranker);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var users = HalfOfTheUsers(dir);
+
+        foreach (var (command, args) in new (ICliCommand, string[])[]
+        {
+            (new EvalRecCommand(), ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--model", "fused", "--ranker", ranker]),
+            (new RecommendCommand(), ["--user", "1", "--events", _shop.File("events.csv"), "--collab", dir.File("collab"), "--feed-ranker", ranker]),
+            (new ServeCommand(), ["--index", dir.File("index"), "--collab", dir.File("collab"), "--events", dir.File("events.db"), "--feed-ranker", ranker]),
+        })
+        {
+            var (code, _, stderr) = Run(command, args);
+            Assert.Equal(2, code);
+            Assert.Contains($"The ranker in {ranker} is a search ranker", stderr, StringComparison.Ordinal);
+            Assert.Contains("`searchrec serve … --ranker`", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Retrain it", stderr, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -1558,6 +1617,102 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Contains($"feature logs: {queries.Count} requests, {queries.Count} with a labelled candidate", err, StringComparison.Ordinal);
         Assert.Contains("trained on logged traffic", stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(dir.File("traffic/ranker.json")));
+    }
+
+    // The tiny shop's query users with every query at `time` (or with no time column when null).
+    private string QueryUsersAt(TempDir dir, long? time) => dir.Write("query-users.tsv", string.Join('\n',
+        File.ReadLines(_shop.File("queries-users.tsv")).Select(l => l.Split('\t')).Select(f => time is long t ? $"{f[0]}\t{f[1]}\t{t}" : $"{f[0]}\t{f[1]}")) + "\n");
+
+    [Fact]
+    public void Train_ranker_trains_the_collaborative_models_on_events_before_the_first_judged_query_and_records_it_in_the_card()
+    {
+        using var dir = new TempDir();
+        var times = File.ReadLines(_shop.File("events.csv")).Select(l => long.Parse(l.Split(',')[4], CultureInfo.InvariantCulture)).Order().ToList();
+        var first = times[times.Count / 2];
+        var before = times.Count(t => t < first);
+        var (code, _, err) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--query-users", QueryUsersAt(dir, first), "--events", _shop.File("events.csv"), "--folds", "0", "--trees", "10", "--models", dir.File("ranker"));
+
+        Assert.True(code == 0, err);
+        var said = $"from {before:N0} events before the first judged query at {DateTimeOffset.FromUnixTimeSeconds(first):yyyy-MM-dd HH:mm:ss}Z ({first}); {times.Count - before:N0} later events left out";
+        Assert.Contains(said, err, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("avoid leakage", err, StringComparison.Ordinal);
+        Assert.Contains(said, File.ReadAllText(dir.File("ranker/model-card.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ranker_warns_that_all_events_were_used_only_when_the_judged_queries_carry_no_time()
+    {
+        using var dir = new TempDir();
+        string[] args = ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--query-users", QueryUsersAt(dir, null), "--folds", "0", "--trees", "10"];
+        var (code, _, err) = Run(new TrainRankerCommand(), [.. args, "--events", _shop.File("events.csv"), "--models", dir.File("untimed")]);
+        Assert.True(code == 0, err);
+        Assert.Contains("warning: collaborative models from all", err, StringComparison.Ordinal);
+        Assert.Contains("the cross-validated figures may be inflated", File.ReadAllText(dir.File("untimed/model-card.md")), StringComparison.Ordinal);
+
+        (code, _, err) = Run(new TrainRankerCommand(), [.. args, "--models", dir.File("no-events")]);
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("warning", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("events", File.ReadAllText(dir.File("no-events/model-card.md")), StringComparison.Ordinal);
+    }
+
+    // A feature log of `requests` searches, one per user, three candidates each holding `columns`, and an event file in
+    // which each user buys the second candidate ten minutes after the search.
+    private static (string Log, string Events) LoggedTraffic(TempDir dir, int requests, params string[] columns)
+    {
+        var (log, events) = (new System.Text.StringBuilder(), new System.Text.StringBuilder());
+        for (var r = 0; r < requests; r++)
+        {
+            var ts = 1_512_000_000L + r * 3600;
+            var candidates = string.Join(",", Enumerable.Range(0, 3).Select(c =>
+                $$"""{"id": "{{100 + c}}", "rank": {{c + 1}}, "features": {""" + string.Join(", ", columns.Select((name, k) => $"\"{name}\": {(c * 7 + k + r) % 5}")) + "}}"));
+            log.Append(CultureInfo.InvariantCulture, $$"""{"request_id": "r{{r}}", "ts": "{{DateTimeOffset.FromUnixTimeSeconds(ts):yyyy-MM-ddTHH:mm:ssZ}}", "query": "q", "user": {{r + 1}}, "schema_version": 4, "candidates": [{{candidates}}]}""").Append('\n');
+            events.Append(CultureInfo.InvariantCulture, $"{r + 1},101,1,buy,{ts + 600}\n");
+        }
+        return (dir.Write("features.jsonl", log.ToString()), dir.Write("events.csv", events.ToString()));
+    }
+
+    [Fact]
+    public void Traffic_mode_refuses_fewer_labelled_requests_than_its_minimum_naming_both_counts()
+    {
+        using var dir = new TempDir();
+        var (log, events) = LoggedTraffic(dir, 4, "bm25", "title_chars");
+        var (code, _, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--models", dir.File("ranker"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("4 of the 4 logged requests have a candidate", err, StringComparison.Ordinal);
+        Assert.Contains("a ranker needs at least 5", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker")));
+    }
+
+    [Fact]
+    public void Traffic_mode_says_when_too_few_labelled_requests_skip_cross_validation_and_records_it_in_the_card()
+    {
+        using var dir = new TempDir();
+        var (log, events) = LoggedTraffic(dir, 6, "bm25", "title_chars");
+        var (code, stdout, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--folds", "10", "--models", dir.File("ranker"));
+
+        Assert.True(code == 0, err);
+        Assert.Contains("cross-validation skipped: 6 labelled requests are too few for --folds 10", err, StringComparison.Ordinal);
+        Assert.Contains("cross_validation: skipped", File.ReadAllText(dir.File("ranker/model-card.md")), StringComparison.Ordinal);
+        Assert.DoesNotContain("the ranker reads", stdout, StringComparison.Ordinal);   // text columns alone need no other folder
+    }
+
+    [Fact]
+    public void Traffic_mode_names_the_collaborative_and_deep_folders_search_and_serve_need_for_the_logged_columns()
+    {
+        using var dir = new TempDir();
+        var (log, events) = LoggedTraffic(dir, 6, "bm25", "cf_item_item", "deep_query_item");
+        var (code, stdout, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--folds", "0", "--models", dir.File("ranker"));
+
+        Assert.True(code == 0, err);
+        Assert.Contains($"the ranker reads collaborative features: `search --models {dir.File("ranker")}` needs collab/collab.bin", stdout, StringComparison.Ordinal);
+        Assert.Contains("`serve` reads its --collab folder", stdout, StringComparison.Ordinal);
+        Assert.Contains("the ranker reads deep features", stdout, StringComparison.Ordinal);
+        Assert.Contains("none there now", stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker/collab")));   // named, not copied
     }
 
     [Fact]

@@ -172,4 +172,21 @@ public sealed class NextItemTests
         Assert.Contains("--feed-ranker", e.Message, StringComparison.Ordinal);
         Assert.False(NextItemRanking.IsNextItemSchema(StandardFeatures.ForSearch().Schema));
     }
+
+    [Fact]
+    public void Validation_warning_says_the_blend_would_serve_better_when_it_beats_the_ranker_and_names_a_better_single_source_otherwise()
+    {
+        var singles = new Dictionary<string, double> { ["cf_blend"] = 0.20, ["cf_repeat"] = 0.18, ["cf_als"] = 0.22 };
+
+        var belowBlend = NextItemRanking.ValidationWarning(0.19, singles);
+        Assert.NotNull(belowBlend);
+        Assert.Contains("0.1900 is below the collaborative blend alone (0.2000; best single source cf_als 0.2200)", belowBlend, StringComparison.Ordinal);
+        Assert.Contains("`serve` would do better with the blend", belowBlend, StringComparison.Ordinal);
+
+        var belowSingle = NextItemRanking.ValidationWarning(0.21, singles);
+        Assert.NotNull(belowSingle);
+        Assert.Contains("below cf_als alone (0.2200), though above the blend (0.2000)", belowSingle, StringComparison.Ordinal);
+
+        Assert.Null(NextItemRanking.ValidationWarning(0.23, singles));
+    }
 }

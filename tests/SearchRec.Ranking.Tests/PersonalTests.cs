@@ -149,4 +149,18 @@ public sealed class PersonalTests
         Assert.Equal(2, cache.Cached);
         Assert.Null(cache.GetProduct("404"));
     }
+
+    [Fact]
+    public void Behaviour_cut_keeps_the_events_strictly_before_the_first_timed_query_and_counts_the_rest()
+    {
+        JudgedQuery[] queries = [new("a", "x", 1) { Timestamp = T0 + 50 }, new("b", "x", 1), new("c", "x", 2) { Timestamp = T0 + 20 }, new("d", "x", 2) { Timestamp = T0 + 90 }];
+        UserEvent[] events = [new(1, 1, 1, Behavior.View, T0), new(1, 2, 1, Behavior.Buy, T0 + 20), new(2, 3, 1, Behavior.View, T0 + 19), new(2, 4, 1, Behavior.Buy, T0 + 60)];
+
+        Assert.Equal(T0 + 20, BehaviourCut.First(queries));
+        Assert.Equal(T0 + 50, BehaviourCut.Median(queries));
+        Assert.Null(BehaviourCut.First([new JudgedQuery("b", "x", 1)]));
+        var (before, leftOut) = BehaviourCut.Split(events, T0 + 20);
+        Assert.Equal([1L, 3L], before.Select(e => e.ItemId));
+        Assert.Equal(2, leftOut);
+    }
 }

@@ -32,14 +32,17 @@ public sealed class BuildPriorCommand : ICliCommand
                 if (pr.GetValue(depth) < 1) throw new ArgumentException("--depth must be positive.");
                 var sw = Stopwatch.StartNew();
                 void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
-                var import = CatalogFiles.Read(pr.GetValue(catalog)!, Log);
-                using var index = ProductIndex.Build(import.Products, new IndexOptions());
                 var excluded = new HashSet<string>(QueryTextComparer.Instance);
                 foreach (var f in pr.GetValue(exclude) ?? [])
                     foreach (var (_, text) in JudgmentReader.ReadQueries(f)) excluded.Add(text.Trim());
                 var all = JudgmentReader.ReadQueries(pr.GetValue(log)!);
                 var kept = all.Select(q => q.Text.Trim()).Where(t => !excluded.Contains(t)).ToList();
                 Log($"query log: {all.Count:N0} queries, {all.Count - kept.Count:N0} equal to an excluded query (or its traditional / full-width / spacing twin) and skipped");
+                // Checked before indexing: a prior of no query is all zeros, a feature that says nothing.
+                if (kept.All(string.IsNullOrWhiteSpace))
+                    throw new ArgumentException(kept.Count == all.Count ? $"--query-log {pr.GetValue(log)} holds no query: the prior would be empty." : $"--query-log {pr.GetValue(log)}: {all.Count - kept.Count:N0} of its {all.Count:N0} queries equal one of the {excluded.Count:N0} excluded queries (--exclude-queries {string.Join(", ", pr.GetValue(exclude) ?? [])}) and none other is left: the prior would be empty. Give a log of other queries.");
+                var import = CatalogFiles.Read(pr.GetValue(catalog)!, Log);
+                using var index = ProductIndex.Build(import.Products, new IndexOptions());
                 var prior = QueryLogPrior.Build(index, kept, pr.GetValue(depth), new SyncProgress<int>(n => Log($"{n:N0} queries run")));
                 Directory.CreateDirectory(pr.GetValue(models)!);
                 var path = Path.Combine(pr.GetValue(models)!, QueryLogPrior.FileName);

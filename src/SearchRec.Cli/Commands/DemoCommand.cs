@@ -384,11 +384,10 @@ internal sealed class TrainRankerStep : IDemoStep
         // anything after it) is never inside the models; personal features read each user's history as of the
         // query's time, and so does item recency. The service later uses the models trained on all events.
         var all = JudgmentFiles.ReadQueries(shop.Queries, JudgmentReader.ReadQueryUsers(shop.QueryUsers));
-        var times = all.Where(q => q.Timestamp is not null).Select(q => q.Timestamp!.Value).Order().ToList();
-        _cut = times.Count > 0 ? times[times.Count / 2] : null;
+        _cut = BehaviourCut.Median(all);
         var queries = (_cut is long c ? all.Where(q => q.Timestamp >= c) : all).Take(MaxQueries).ToList();
         var collab = _cut is long cut
-            ? CollabModels.Train(events.Where(e => e.Timestamp < cut), new CollabOptions(), new SyncProgress<TrainProgress>(p => progress.Report(0.2 * p.Fraction)))
+            ? CollabModels.Train(BehaviourCut.Split(events, cut).Before, new CollabOptions(), new SyncProgress<TrainProgress>(p => progress.Report(0.2 * p.Fraction)))
             : CollabModels.Load((string)context.Items[DemoPaths.Collab]);
         var extractor = StandardFeatures.ForSearch(new FeatureSources { Collab = collab, Products = context.Index!.GetProduct, DeepText = deep, Activity = ItemActivity.Build(events) });
         _data = SearchTrainingData.Build(context.Index!, new ChineseTokenizer(), extractor, queries, JudgmentReader.ReadQrels(shop.Qrels), 100,

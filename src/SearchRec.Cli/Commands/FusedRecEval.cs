@@ -24,7 +24,7 @@ internal static class FusedRecEval
     internal static (IRankerModel Model, NextItemRankerInfo Info) Load(string dir, long cut)
     {
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--ranker: {dir}: no such folder");
-        var model = RankerStore.Load(dir, NextItemRanking.Schema);
+        var model = NextItemRecommender.ReadRanker(dir);
         var info = NextItemRankerInfo.Read(ModelCard.Read(dir));
         if (info.Cut is { } trained && cut < trained)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,

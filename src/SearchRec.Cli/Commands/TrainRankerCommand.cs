@@ -139,6 +139,8 @@ public sealed class TrainRankerCommand : ICliCommand
                     var (logged, report) = FeatureLogJoin.Join(logs, EventFiles.Read(labelFiles), TimeSpan.FromMinutes(pr.GetValue(joinMinutes)),
                         line => { if (shown++ < 20) Console.Error.WriteLine(line); });
                     Console.Error.WriteLine($"feature logs: {report.Requests} requests, {report.Groups} with a labelled candidate; skipped {report.Anonymous} anonymous, {report.NoPositive} without later events, {report.OtherSchema} with another schema, {report.Malformed} lines that are not records");
+                    if (logged.Groups.Count < MinTrafficRequests)
+                        throw new ArgumentException($"{logged.Groups.Count} of the {report.Requests} logged requests have a candidate that later events label (same user and item within {pr.GetValue(joinMinutes)} min); a ranker needs at least {MinTrafficRequests}: log more searches with their clicks and purchases, or widen --join-minutes.");
                     var logCard = new ModelCard { Kind = KindName(options.Kind), Schema = logged.Schema.ToString(), Features = logged.Schema.Names.ToList() };
                     logCard.Data["feature_logs"] = string.Join(", ", logs);
                     logCard.Data["labels"] = $"{string.Join(", ", labelFiles)} (same user and item within {pr.GetValue(joinMinutes)} min)";
@@ -148,6 +150,13 @@ public sealed class TrainRankerCommand : ICliCommand
                         RankerComparison.AddTo(logCard, runs);
                         PrintComparison(runs, options.Folds);
                         logCard.Folds = options.Folds;
+                    }
+                    else if (pr.GetValue(folds) >= 2)
+                    {
+                        // Each fold holds out at least one request; with fewer the comparison cannot run, so say so rather than save a card without it unseen.
+                        var skipped = $"skipped: {logged.Groups.Count} labelled requests are too few for --folds {options.Folds} (one request per fold at least)";
+                        Console.Error.WriteLine($"cross-validation {skipped}; the ranker is trained on all of them without cross-validated figures");
+                        logCard.Data["cross_validation"] = skipped;
                     }
                     if (options.UsesTowers)
                     {
@@ -163,6 +172,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     RankerStore.Save(logModel, pr.GetValue(models)!, logCard);
                     if (options.Towers is { } loggedInfo) NameTowersBeside(pr.GetValue(models)!, loggedInfo.Select(t => t.Name).ToList(), m => Console.Error.WriteLine(m));
                     Console.WriteLine($"saved {logModel.Kind} ranker ({logged.Schema}) trained on logged traffic to {pr.GetValue(models)}");
+                    foreach (var need in ServingNeeds(logged.Schema, pr.GetValue(models)!)) Console.WriteLine(need);
                     return 0;
                 }
                 if (pr.GetValue(catalog) is not { Length: > 0 } || pr.GetValue(queries) is null || pr.GetValue(qrels) is null)
@@ -182,13 +192,37 @@ public sealed class TrainRankerCommand : ICliCommand
                 UserHistories? histories = null;
                 CollabModels? collabModels = null;
                 ItemActivity? activity = null;
+                string? eventsNote = null;
                 if (pr.GetValue(events) is { Length: > 0 } eventFiles)
                 {
                     var all = UserHistories.ReadCsv(eventFiles);
+                    // Each query's personal history stops at its own time (SearchTrainingData); the models cannot, so
+                    // they learn only from the events before the first judged query: a purchase a query is labelled
+                    // with, or anything after it, would otherwise score the query's candidates in cross-validation.
                     histories = new UserHistories(all);
-                    collabModels = CollabModels.Train(all, new CollabOptions());
-                    activity = ItemActivity.Build(all); // read as of each judged query's time, where the query users file gives one
-                    Log($"collaborative models from {all.Count:N0} events ({histories.Users:N0} users); pass only events before the judged queries to avoid leakage");
+                    var labelled = judged.Where(q => labels.ContainsKey(q.QueryId)).ToList();
+                    var untimed = labelled.Count(q => q.Timestamp is null);
+                    if (BehaviourCut.First(labelled) is long first)
+                    {
+                        var (before, later) = BehaviourCut.Split(all, first);
+                        collabModels = CollabModels.Train(before, new CollabOptions());
+                        activity = ItemActivity.Build(before);
+                        eventsNote = $"collaborative models and item activity from {before.Count:N0} events before the first judged query at {DateTimeOffset.FromUnixTimeSeconds(first):yyyy-MM-dd HH:mm:ss}Z ({first}); {later:N0} later events left out; personal histories cut at each query's time";
+                        Log(eventsNote);
+                        if (before.Count == 0) Log("note: no event precedes the first judged query, so the collaborative features are empty; give events that start before the judged queries");
+                        if (untimed > 0)
+                        {
+                            eventsNote += $"; {untimed:N0} judged queries without a time read their users' whole histories";
+                            Log($"warning: {untimed:N0} of {labelled.Count:N0} judged queries carry no time in {pr.GetValue(queryUsers)}: their users' histories are read in full, behaviour after the query included");
+                        }
+                    }
+                    else
+                    {
+                        collabModels = CollabModels.Train(all, new CollabOptions());
+                        activity = ItemActivity.Build(all);
+                        eventsNote = $"collaborative models, item activity and personal histories from all {all.Count:N0} events: the judged queries carry no time, so behaviour after them is included and the cross-validated figures may be inflated";
+                        Log($"warning: collaborative models from all {all.Count:N0} events ({histories.Users:N0} users): the judged queries carry no time (a third column of --query-users), so the models, and the users' histories, hold behaviour after the queries and the cross-validated figures may be inflated; pass only events before the judged queries");
+                    }
                 }
                 string? transferNote = null;
                 IDenseScorer? deepScorer = null;
@@ -232,6 +266,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 card.Data["queries"] = $"{pr.GetValue(queries)} ({data.Groups.Count} judged)";
                 card.Data["qrels"] = pr.GetValue(qrels)!;
                 card.Data["window"] = win.ToString(CultureInfo.InvariantCulture);
+                if (eventsNote is not null) card.Data["events"] = $"{string.Join(", ", pr.GetValue(events)!)}: {eventsNote}";
                 if (deepScorer is not null) card.Data["deep"] = $"{pr.GetValue(deepDir)}: {DenseModels.Describe(deepScorer)}";
                 if (towerSet is not null)
                 {
@@ -304,6 +339,25 @@ public sealed class TrainRankerCommand : ICliCommand
         var (model, importance) = RankerTrainer.Train(data, options);
         card.Importance = ImportanceOf(model, importance);
         return model;
+    }
+
+    /// <summary>Fewer requests with a labelled candidate than this are refused in traffic mode: a ranker learned from so few is noise.</summary>
+    internal const int MinTrafficRequests = 5;
+
+    // A log holds whatever columns the logging service computed (with --log-features all, the collaborative group), but
+    // traffic mode opens none of their sources: name the folders `search` and `serve` will need for this schema.
+    internal static IEnumerable<string> ServingNeeds(FeatureSchema schema, string outDir)
+    {
+        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(outDir)) is { Length: > 0 } p ? p : ".";
+        string Found(string? dir) => dir is null ? "none there now" : "found now: " + dir;
+        if (schema.IndexOf("cf_item_item") >= 0)
+            yield return $"the ranker reads collaborative features: `search --models {outDir}` needs collab/collab.bin (train-cf) in {outDir}, {Path.Combine(outDir, "collab")} or {Path.Combine(parent, "collab")} ({Found(ModelLocations.Collab(outDir))}); `serve` reads its --collab folder";
+        if (schema.IndexOf("deep_query_item") >= 0 || schema.IndexOf("deep_user_item") >= 0 || TowerDeepFeatures.TowerCount(schema) > 0)
+            yield return $"the ranker reads deep features: `search --models {outDir}` and `serve` without --deep need the deep models the logging service used (deep-model.json or {DenseModels.EnsembleFile}) in {outDir}, {Path.Combine(outDir, "deep")} or {Path.Combine(parent, "deep")} ({Found(ModelLocations.Deep(outDir))}); or give `serve --deep FOLDER`";
+        if (schema.IndexOf("idf_coverage") >= 0)
+            yield return $"the ranker reads idf features: `search` and `serve` need {TitleBigramStats.FileName} beside its ranker.json in {outDir} (the logging ranker's folder holds one)";
+        if (schema.IndexOf("prior_hits") >= 0)
+            yield return $"the ranker reads the query-log prior: `search` and `serve` need {QueryLogPrior.FileName} in or beside {outDir} (build-prior)";
     }
 
     /// <summary>The transfer model's training queries when --ood-queries is left out (rounds 13–14, docs/ranking.md).</summary>
@@ -447,15 +501,21 @@ public sealed class TrainRankerCommand : ICliCommand
             var averagedNdcg = grid.Length > 1 ? NextItemRanking.MeanNdcg(new BaggedRanker(NextItemRanking.Schema, validationModels), perCut[1], 20) : double.NaN;
             if (grid.Length > 1)
                 Log(string.Create(CultureInfo.InvariantCulture, $"validation: the {grid.Length} settings' models averaged: nDCG@20 {averagedNdcg:F6} (best single {bestNdcg:F6})"));
-            foreach (var single in new[] { "cf_blend", "cf_repeat" })
+            // Every single source re-ranks the pool alone; the blend and repeat are logged, all of them are checked against the ranker below.
+            var singles = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var single in NextItemRanking.SingleColumns)
             {
                 var col = NextItemRanking.Schema.IndexOf(single);
                 var w = new float[NextItemRanking.Schema.Count];
                 w[col] = 1;
-                Log(string.Create(CultureInfo.InvariantCulture, $"validation: {single} alone nDCG@20 {NextItemRanking.MeanNdcg(new LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0), perCut[1], 20):F4}"));
+                singles[single] = NextItemRanking.MeanNdcg(new LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0), perCut[1], 20);
             }
+            foreach (var single in new[] { "cf_blend", "cf_repeat" })
+                Log(string.Create(CultureInfo.InvariantCulture, $"validation: {single} alone nDCG@20 {singles[single]:F4}"));
+            var validationWarning = NextItemRanking.ValidationWarning(settings.AverageGrid ? averagedNdcg : bestNdcg, singles);
             var data = Concat(perCut.Skip(1).ToArray());
-            Log($"training on all inner cuts: {data.Groups.Count} groups, {data.Rows:N0} candidates; LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}");
+            string Settings(LambdaMartOptions g) => string.Join(", ", g.Describe().Select(kv => kv.Key + " " + kv.Value));
+            Log($"training on all inner cuts: {data.Groups.Count} groups, {data.Rows:N0} candidates; LambdaMART {(settings.AverageGrid ? $"{grid.Length} settings, averaged" : Settings(chosen))}");
             IRankerModel lambda;
             double[] importance;
             if (settings.AverageGrid)
@@ -467,6 +527,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     var (m, imp) = LambdaMartTrainer.Train(data, g);
                     members.Add(m);
                     for (var f = 0; f < imp.Length; f++) importance[f] += imp[f] / grid.Length;
+                    Log($"trained setting {members.Count}/{grid.Length} on all inner cuts: {Settings(g)}");
                 }
                 lambda = new BaggedRanker(NextItemRanking.Schema, members);
                 Log($"averaging the {grid.Length} settings' models (--pick-best keeps the best one instead)");
@@ -556,6 +617,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 string.Create(CultureInfo.InvariantCulture, $"Events: {string.Join(", ", eventFiles)}; cut {DateTimeOffset.FromUnixTimeSeconds(cut):yyyy-MM-dd HH:mm}Z; {split.Test.Count} test users from {testUsersFile}; truth: every item a test user touches in the {horizon / 3600.0:F1} h after the cut."),
                 string.Create(CultureInfo.InvariantCulture, $"Candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items); {poolTruths / Math.Max(1, allTruths):P1} of the test truths are in the pool. fused-*: combiners trained on {settings.InnerCuts} inner cuts before the cut ({(settings.AverageGrid ? $"the mean of {grid.Length} LambdaMART settings' models" : $"LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}, chosen on the latest inner cut")}). oracle-pool: the pool's truths first, the bound of any re-ranking of this pool."),
             ], runs, bestSingle, metricNames);
+            if (validationWarning is not null) Log(validationWarning);
             Log($"saved next-item LambdaMART{(settings.TowerEpochs > 0 ? " and its behaviour tower" : "")} to {outDir}; report {reportPath}; evaluate it with `searchrec eval-rec --model fused --ranker {outDir}`, serve it as the feed with `searchrec serve … --feed-ranker {outDir}`");
             return 0;
         }

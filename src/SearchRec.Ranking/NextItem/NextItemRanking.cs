@@ -263,6 +263,29 @@ public static class NextItemRanking
         }
     }
 
+    /// <summary>The score columns of the single collaborative sources, each of which re-ranks the pool alone on validation; <c>cf_blend</c> is what the feed serves without a ranker.</summary>
+    public static readonly string[] SingleColumns = ["cf_repeat", "cf_item_item", "cf_als", "cf_category_affinity", "item_popularity", "cf_blend"];
+
+    /// <summary>
+    /// The warning for a saved combiner whose validation nDCG@20 (<paramref name="ranker"/>) is below the blend's or
+    /// the best single source's (<paramref name="singles"/>: column → nDCG@20, <c>cf_blend</c> among them); null when
+    /// it beats them all. Only the blend can replace it in the feed (<c>serve</c> without <c>--feed-ranker</c>).
+    /// </summary>
+    public static string? ValidationWarning(double ranker, IReadOnlyDictionary<string, double> singles)
+    {
+        Guard.NotNull(singles);
+        var blend = singles.TryGetValue("cf_blend", out var b) ? b : double.NaN;
+        var (best, bestNdcg) = singles.Where(kv => kv.Key != "cf_blend").OrderByDescending(kv => kv.Value).Select(kv => (kv.Key, kv.Value)).FirstOrDefault();
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"warning: on validation (the latest inner cut) the saved ranker's nDCG@20 {ranker:F4} is below");
+        if (blend > ranker)
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{prefix} the collaborative blend alone ({blend:F4}{(bestNdcg > ranker ? $"; best single source {best} {bestNdcg:F4}" : "")}): `serve` would do better with the blend (leave out --feed-ranker); saved anyway");
+        if (best is not null && bestNdcg > ranker)
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{prefix} {best} alone ({bestNdcg:F4}), though above the blend ({blend:F4}) that `serve` uses without --feed-ranker; saved anyway");
+        return null;
+    }
+
     /// <summary>
     /// Mean binary nDCG@<paramref name="k"/> of a combiner over a dataset's groups, the ideal list counting every
     /// judged item (also those outside the candidate pool), as the eval-rec protocol does.

@@ -89,11 +89,28 @@ public sealed class NextItemRecommender : IDisposable
         _model = model;
     }
 
-    private static void CheckSchema(IRankerModel model)
+    private static void CheckSchema(IRankerModel model, string? rankerDir = null)
     {
+        // A search ranker differs in every column: say what it is and where it goes, not which columns are missing
+        // (the reverse of what the search commands say of a next-item ranker, ModelLocations.RefuseNextItem).
+        if (!NextItemRanking.IsNextItemSchema(model.Schema))
+            throw new RankerSchemaMismatchException(
+                $"The ranker{(rankerDir is null ? "" : " in " + rankerDir)} is a search ranker (feature schema {model.Schema}): it re-ranks search results, not a user's recommendations. Use it with `searchrec search --models`, `searchrec serve … --ranker` or `searchrec eval --ranker fused --models`; recommendations need a next-item ranker ({NextItemRanking.Schema}) trained by `searchrec train-ranker --events … --cut … --test-users-from …`.");
         if (NextItemRanking.Schema.DescribeDifference(model.Schema) is { } diff)
             throw new RankerSchemaMismatchException(
-                $"The ranker reads feature schema {model.Schema}, not the next-item schema {NextItemRanking.Schema} ({diff}); a feed needs a ranker trained by `searchrec train-ranker --events … --cut … --test-users-from …`.");
+                $"The ranker{(rankerDir is null ? "" : " in " + rankerDir)} reads feature schema {model.Schema}, not the next-item schema {NextItemRanking.Schema} ({diff}); a feed needs a ranker trained by `searchrec train-ranker --events … --cut … --test-users-from …`.");
+    }
+
+    /// <summary>
+    /// Reads the next-item ranker saved in <paramref name="rankerDir"/>; throws <see cref="RankerSchemaMismatchException"/>
+    /// saying so when it is a search ranker, or naming the difference when it is a next-item ranker of another schema.
+    /// </summary>
+    public static IRankerModel ReadRanker(string rankerDir)
+    {
+        Guard.NotNull(rankerDir);
+        var model = RankerStore.Read(rankerDir);
+        CheckSchema(model, rankerDir);
+        return model;
     }
 
     /// <summary>
@@ -107,8 +124,7 @@ public sealed class NextItemRecommender : IDisposable
         Guard.NotNull(rankerDir);
         Guard.NotNull(models);
         Guard.NotNull(activity);
-        var model = RankerStore.Read(rankerDir);
-        CheckSchema(model);
+        var model = ReadRanker(rankerDir);
         var info = NextItemRankerInfo.Read(ModelCard.Read(rankerDir));
         BehaviourScorer? tower = null;
         if (info.TowerEpochs > 0)
