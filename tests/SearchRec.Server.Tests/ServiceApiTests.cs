@@ -89,6 +89,26 @@ public sealed class ServiceApiTests
     }
 
     [Fact]
+    public async Task An_unknown_path_or_a_wrong_method_gets_a_json_error_as_every_refusal_does()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/nope"));
+        Assert.Equal(404, status);
+        Assert.Equal("path", body.GetProperty("field").GetString());
+        Assert.Equal("no endpoint at /nope; the API is listed at /openapi/v1.json", body.GetProperty("error").GetString());
+
+        (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/events"));
+        Assert.Equal(405, status);
+        Assert.Equal("method", body.GetProperty("field").GetString());
+        Assert.StartsWith("GET is not allowed on /events", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // An endpoint's own 404 keeps its own answer.
+        (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/items/no-such-item/similar"));
+        Assert.Equal(404, status);
+        Assert.Equal("id", body.GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Unknown_item_ids_get_404_with_the_id()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);
