@@ -31,16 +31,31 @@ public sealed class DeepModelManifest
     {
         var path = Path.Combine(modelsDir, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist; train a model with 'searchrec train-deep' first.", path);
+        DeepModelManifest manifest;
         try
         {
-            return JsonSerializer.Deserialize<DeepModelManifest>(File.ReadAllText(path), Json)
+            manifest = JsonSerializer.Deserialize<DeepModelManifest>(File.ReadAllText(path), Json)
                 ?? throw new InvalidDataException($"'{path}' is empty.");
         }
         catch (JsonException e) { throw new InvalidDataException($"'{path}' is not a valid deep-model manifest: {e.Message}", e); }
+        // A tower reads its input as it was trained: settings edited by hand would change every score without an error.
+        if (manifest.Text is { Settings: { } text } t && text != t.SettingsHash())
+            throw new InvalidDataException($"'{path}': the text tower's settings (buckets, maxChars, maxIds, bucketWeights, pooling, foldTraditional, words, dim) are not those it was trained with; put them back as train-deep wrote them, or retrain it.");
+        if (manifest.Behaviour is { Settings: { } behaviour } b && behaviour != b.SettingsHash())
+            throw new InvalidDataException($"'{path}': the behaviour towers' settings (itemBuckets, categoryBuckets, historyLength, halfLife, dim, itemTextDim) are not those they were trained with; put them back as train-deep wrote them, or retrain them.");
+        return manifest;
     }
 
     /// <summary>Writes the manifest into a models directory.</summary>
-    public void Write(string modelsDir) => File.WriteAllText(Path.Combine(modelsDir, FileName), JsonSerializer.Serialize(this, Json));
+    public void Write(string modelsDir)
+    {
+        if (Text is not null) Text.Settings = Text.SettingsHash();
+        if (Behaviour is not null) Behaviour.Settings = Behaviour.SettingsHash();
+        File.WriteAllText(Path.Combine(modelsDir, FileName), JsonSerializer.Serialize(this, Json));
+    }
+
+    internal static string Hash(string settings) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(settings)))[..16];
 }
 
 /// <summary>The text two-tower model (one tower shared by queries and titles).</summary>
@@ -75,6 +90,15 @@ public sealed class TextModelInfo
     public int Dim { get; set; }
     /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
     public double TrainSeconds { get; set; }
+
+    /// <summary>
+    /// A hash of the settings that shape the tower's input and output, written by <see cref="DeepModelManifest.Write"/>
+    /// and checked by <see cref="DeepModelManifest.Read"/>; null in files written before it.
+    /// </summary>
+    public string? Settings { get; set; }
+
+    internal string SettingsHash() => DeepModelManifest.Hash(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"text|{Buckets}|{MaxChars}|{MaxIds}|{BucketWeights}|{Pooling}|{FoldTraditional}|{Words}|{Dim}"));
 }
 
 /// <summary>The behaviour two-tower model (user tower over recent history, item tower over id and category).</summary>
@@ -103,4 +127,10 @@ public sealed class BehaviourModelInfo
     public int ItemTextDim { get; set; }
     /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
     public double TrainSeconds { get; set; }
+
+    /// <summary>A hash of the settings that shape the towers' inputs and outputs, as <see cref="TextModelInfo.Settings"/>.</summary>
+    public string? Settings { get; set; }
+
+    internal string SettingsHash() => DeepModelManifest.Hash(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"behaviour|{ItemBuckets}|{CategoryBuckets}|{HistoryLength}|{HalfLife}|{Dim}|{ItemTextDim}"));
 }

@@ -160,4 +160,35 @@ public sealed class BadInputTests
         Assert.StartsWith("the text tower in deep was trained on another catalog: of 3 of its items in this one, 1 carry the title it encoded (item 1 is '红色连衣裙 夏季' in the tower and '手环 智能' in the catalog)", message, StringComparison.Ordinal);
         Assert.StartsWith("the text tower in deep was trained on another catalog: none of 3 of its items is in this one.", DenseModels.CatalogMismatch(scorer, _ => null, "deep"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Text_tower_settings_edited_by_hand_in_the_manifest_are_refused_and_a_manifest_from_before_the_check_still_opens()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(TinyModel(dir), DeepModelManifest.FileName);
+        var written = File.ReadAllText(path);
+        Assert.Contains("\"settings\"", written, StringComparison.Ordinal);
+        using (DeepScorer.Open(dir.Path)) { }
+
+        foreach (var edit in new Action<System.Text.Json.Nodes.JsonObject>[]
+        {
+            t => t["buckets"] = t["buckets"]!.GetValue<int>() - 24,
+            t => t["words"] = !t["words"]!.GetValue<bool>(),
+            t => t["dim"] = 32,
+        })
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(written)!;
+            edit(node["text"]!.AsObject());
+            File.WriteAllText(path, node.ToJsonString());
+            var e = Assert.Throws<InvalidDataException>(() => DeepScorer.Open(dir.Path));
+            Assert.Contains("the text tower's settings", e.Message, StringComparison.Ordinal);
+            Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        }
+
+        // Written before the settings hash existed: nothing to check against.
+        var old = System.Text.Json.Nodes.JsonNode.Parse(written)!;
+        old["text"]!.AsObject().Remove("settings");
+        File.WriteAllText(path, old.ToJsonString());
+        using (DeepScorer.Open(dir.Path)) { }
+    }
 }
