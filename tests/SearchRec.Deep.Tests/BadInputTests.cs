@@ -120,11 +120,15 @@ public sealed class BadInputTests
         using var dir = new TempDir();
         var models = TinyModel(dir);
         var logs = new List<string>();
-        using var scorer = DeepScorer.Open(models, new DeepScorerOptions { ExecutionProvider = ExecutionProvider.Cuda, Log = logs.Add });
+        var options = new DeepScorerOptions { ExecutionProvider = ExecutionProvider.Cuda, Log = logs.Add };
+        using var scorer = DeepScorer.Open(models, options);
         var line = Assert.Single(logs);
         Assert.Contains("CUDA", line);
         Assert.Contains("CPU", line);
         Assert.Equal(scorer.Dimension, scorer.EncodeQuery("耳机").Length);
+        // The same options opening towers again, as a service's reload does: said once, not each time.
+        using var again = DeepScorer.Open(models, options);
+        Assert.Single(logs);
     }
 
     [Fact]

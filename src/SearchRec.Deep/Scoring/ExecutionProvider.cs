@@ -18,6 +18,9 @@ public sealed class DeepScorerOptions
     /// <summary>CUDA device index when <see cref="ExecutionProvider"/> is CUDA. Default 0.</summary>
     public int CudaDevice { get; set; }
 
+    // 1 once the CPU fallback of the CUDA option has been logged for these options.
+    internal int CudaFallbackSaid;
+
     /// <summary>Threads ONNX Runtime uses inside one run. Default 1: the towers are small, so one request per core scales better.</summary>
     public int IntraOpThreads { get; set; } = 1;
 

@@ -55,7 +55,10 @@ internal sealed class TowerSession : IDisposable
         try { so.AppendExecutionProvider_CUDA(options.CudaDevice); }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
-            options.Log($"deep: CUDA execution provider unavailable ({FirstLine(e.Message)}); running on CPU. Build with -p:OnnxRuntimeGpu=true on a machine with CUDA to use the GPU.");
+            // The build lacks CUDA for every session: said once per options (a service keeps one for its life), not
+            // for each tower opened at start and at every reload.
+            if (Interlocked.Exchange(ref options.CudaFallbackSaid, 1) == 0)
+                options.Log($"deep: CUDA execution provider unavailable ({FirstLine(e.Message)}); running on CPU. Build with -p:OnnxRuntimeGpu=true on a machine with CUDA to use the GPU.");
         }
     }
 
