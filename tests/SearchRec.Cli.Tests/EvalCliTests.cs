@@ -1576,6 +1576,12 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.True(File.Exists(dir.File("demo/deep/deep-model.json")), "deep model manifest");
         Assert.NotEmpty(Directory.GetFiles(dir.File("demo/deep"), "*.onnx"));
         Assert.True(File.Exists(dir.File("demo/ranker/ranker.json")), "LambdaMART ranker");
+        // Its card says what it learnt from, as train-ranker's does: eval warns on those queries, serve reads the window.
+        var card = SearchRec.Ranking.Models.ModelCard.Read(dir.File("demo/ranker"))!;
+        Assert.Equal(dir.File("demo/shop/qrels.tsv"), card.Data["qrels"]);
+        Assert.StartsWith(dir.File("demo/shop/queries.tsv"), card.Data["queries"], StringComparison.Ordinal);
+        Assert.Equal(100, card.TrainingWindow());
+        Assert.NotEmpty(card.Importance);
         Assert.Equal(400, File.ReadLines(dir.File("demo/shop/catalog.jsonl")).Count());
         Assert.True(File.Exists(dir.File("index/searchrec-index.json")));
         Assert.Contains("data:image/png;base64,", File.ReadAllText(dir.File("demo/eval-report.html")), StringComparison.Ordinal);

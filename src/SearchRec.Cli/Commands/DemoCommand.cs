@@ -394,9 +394,20 @@ internal sealed class TrainRankerStep : IDemoStep
             progress: new SyncProgress<int>(n => progress.Report(0.2 + 0.5 * n / queries.Count)), histories: new UserHistories(events));
         var options = new RankerTrainingOptions { LambdaMart = new LambdaMartOptions { Trees = 100 } }.Validate();
         var (model, importance) = RankerTrainer.Train(_data, options);
-        _importance = importance.Select((v, i) => new KeyValuePair<string, double>(extractor.Schema.Names[i], v))
-            .Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).Take(5).ToList();
-        RankerStore.Save(model, dir, new SearchRec.Ranking.Models.ModelCard { Kind = "lambdamart", Schema = extractor.Schema.ToString(), Features = [.. extractor.Schema.Names] });
+        var ranked = importance.Select((v, i) => new KeyValuePair<string, double>(extractor.Schema.Names[i], v))
+            .Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
+        _importance = ranked.Take(5).ToList();
+        // What it learnt from, as train-ranker's card says it: eval and serve read it (judged queries, window).
+        var card = new SearchRec.Ranking.Models.ModelCard { Kind = "lambdamart", Schema = extractor.Schema.ToString(), Features = [.. extractor.Schema.Names], Importance = ranked };
+        card.Data["catalog"] = shop.Catalog;
+        card.Data["queries"] = $"{shop.Queries} ({_data.Groups.Count} judged, issued after the median query time)";
+        card.Data["qrels"] = shop.Qrels;
+        card.Data["window"] = "100";
+        card.Data["events"] = _cut is long at
+            ? $"{context.Items[DemoPaths.Events]}: collaborative models from the events before {DateTimeOffset.FromUnixTimeSeconds(at):yyyy-MM-dd HH:mm}Z (the median query time)"
+            : $"{context.Items[DemoPaths.Events]}: the saved collaborative models (the queries carry no times)";
+        card.Options["trees"] = "100";
+        RankerStore.Save(model, dir, card);
     }
 
     public void Show(DemoContext context) =>
