@@ -138,6 +138,37 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void A_saved_ensemble_without_trees_is_refused_naming_the_file()
+    {
+        using var dir = new TempDir();
+        var (model, _) = LambdaMartTrainer.Train(SyntheticData.Make(10, 10, 3), Small);
+        RankerStore.Save(model, dir.Path);
+        var path = dir.File(RankerStore.ModelFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json["trees"] = new System.Text.Json.Nodes.JsonArray();
+        File.WriteAllText(path, json.ToJsonString());
+        // With no tree every candidate scores the bias: the ranker would silently keep recall's order.
+        var e = Assert.Throws<InvalidDataException>(() => RankerStore.Read(dir.Path));
+        Assert.Contains(RankerStore.ModelFile, e.Message, StringComparison.Ordinal);
+        Assert.Contains("no trees", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Training_on_labels_that_give_no_order_is_refused_rather_than_saving_an_empty_model()
+    {
+        var b = new RankingDatasetBuilder(SyntheticData.Schema);
+        var rng = new Random(5);
+        for (var q = 0; q < 10; q++)
+        {
+            var f = new float[10 * SyntheticData.Schema.Count];
+            for (var i = 0; i < f.Length; i++) f[i] = (float)rng.NextDouble();
+            b.Add($"q{q}", f, new float[10], Enumerable.Range(0, 10).Select(i => $"q{q}-i{i}").ToArray(), new Dictionary<string, int>());
+        }
+        var e = Assert.ThrowsAny<Exception>(() => LambdaMartTrainer.Train(b.Build(), Small));
+        Assert.Contains("label", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Scores_are_the_floats_a_row_by_row_walk_of_the_trees_gives_across_blocks_NaNs_and_single_leaf_trees()
     {
         var data = SyntheticData.Make(30, 25, seed: 16);

@@ -175,10 +175,13 @@ public static class RankerStore
     private static TreeDto[] TreesOf(TreeEnsembleRanker t) =>
         t.Trees.Select(x => new TreeDto { Feature = x.Feature, Threshold = x.Threshold, Left = x.Left, Right = x.Right, Leaf = x.Leaf, Weight = x.Weight }).ToArray();
 
-    private static TreeEnsembleRanker Ensemble(FeatureSchema schema, TreeDto[]? trees, double bias, string path, string where) =>
-        new(schema, (trees ?? throw new InvalidDataException($"{path}: {where}trees are missing."))
-            .Select((t, i) => new TreeEnsembleRanker.Tree(Req(t.Feature, path, i), Req(t.Threshold, path, i), Req(t.Left, path, i), Req(t.Right, path, i), Req(t.Leaf, path, i), t.Weight)).ToArray(),
-            bias);
+    private static TreeEnsembleRanker Ensemble(FeatureSchema schema, TreeDto[]? trees, double bias, string path, string where)
+    {
+        var parsed = (trees ?? throw new InvalidDataException($"{path}: {where}trees are missing."))
+            .Select((t, i) => new TreeEnsembleRanker.Tree(Req(t.Feature, path, i), Req(t.Threshold, path, i), Req(t.Left, path, i), Req(t.Right, path, i), Req(t.Leaf, path, i), t.Weight)).ToArray();
+        try { return new TreeEnsembleRanker(schema, parsed, bias); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {where}{e.Message}", e); }
+    }
 
     private static BaggedRanker Bag(FeatureSchema schema, MemberDto[]? members, string path)
     {

@@ -35,6 +35,8 @@ public sealed class TreeEnsembleRanker : IRankerModel
     {
         Schema = Guard.NotNull(schema);
         Guard.NotNull(trees);
+        // With no tree every candidate scores the bias, which silently keeps recall's order.
+        if (trees.Count == 0) throw new InvalidDataException("The ensemble holds no trees, so it would score every candidate the same; train it again with `searchrec train-ranker`.");
         Trees = trees;
         _bias = (float)bias;
         _entry = new int[trees.Count];
