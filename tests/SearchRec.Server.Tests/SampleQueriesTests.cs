@@ -35,6 +35,19 @@ public sealed class SampleQueriesTests(TinyShop shop) : IClassFixture<TinyShop>
         Assert.True(sampledCategories > firstCategories, $"{sampledCategories} categories among the sample items, {firstCategories} among the first ones");
     }
 
+    [Fact]
+    public async Task A_qrels_file_given_as_the_queries_file_is_refused_naming_its_line()
+    {
+        using var dir = new SearchRec.Testing.TempDir();
+        using var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));
+        var qrels = dir.Write("qrels.tsv", "# judged\n200000 0 9198 1\n200000 0 3882 0\n");
+        var loader = new ShopLoader(new ShopLoaderOptions { IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath, QueriesPath = qrels, WarmUp = TimeSpan.Zero }, new EventStoreLog(store));
+
+        var e = await Assert.ThrowsAsync<SearchRec.Core.Judgments.JudgmentFormatException>(() => loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None));
+        Assert.Equal(2, e.Line);
+        Assert.Contains("qid<TAB>query", e.Message, StringComparison.Ordinal);
+    }
+
     private static Product P(string id, params string[] category) =>
         new(id, "标题 " + id, null, category, new Dictionary<string, IReadOnlyList<string>>(), null);
 

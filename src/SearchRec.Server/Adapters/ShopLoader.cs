@@ -373,13 +373,12 @@ public sealed class ShopLoader : IGenerationLoader
     private static IReadOnlyList<string> ReadQueries(string? path)
     {
         if (path is null) return [];
+        // The strict reader: a qrels or run file given by mistake is refused naming its line, not offered as queries.
         var list = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
+        foreach (var (_, text) in SearchRec.Core.Judgments.JudgmentReader.ReadQueries(path))
         {
-            int tab = line.IndexOf('\t', StringComparison.Ordinal);
-            string q = (tab >= 0 ? line[(tab + 1)..] : line).Trim();
-            if (q.Length > 0 && seen.Add(q)) list.Add(q);
+            if (seen.Add(text)) list.Add(text);
             if (list.Count == 500) break;
         }
         return list;
