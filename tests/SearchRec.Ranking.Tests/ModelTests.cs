@@ -154,8 +154,9 @@ public sealed class ModelTests
     }
 
     [Fact]
-    public void Training_on_labels_that_give_no_order_is_refused_rather_than_saving_an_empty_model()
+    public void Training_on_labels_that_give_no_order_saves_rankers_that_keep_recalls_order_and_load_again()
     {
+        // As eval --window 1 does: one candidate per query, so no pair to learn from.
         var b = new RankingDatasetBuilder(SyntheticData.Schema);
         var rng = new Random(5);
         for (var q = 0; q < 10; q++)
@@ -164,8 +165,59 @@ public sealed class ModelTests
             for (var i = 0; i < f.Length; i++) f[i] = (float)rng.NextDouble();
             b.Add($"q{q}", f, new float[10], Enumerable.Range(0, 10).Select(i => $"q{q}-i{i}").ToArray(), new Dictionary<string, int>());
         }
-        var e = Assert.ThrowsAny<Exception>(() => LambdaMartTrainer.Train(b.Build(), Small));
-        Assert.Contains("label", e.Message, StringComparison.OrdinalIgnoreCase);
+        var data = b.Build();
+        using var dir = new TempDir();
+        foreach (var model in new IRankerModel[] { LambdaMartTrainer.Train(data, Small).Model, LinearTrainer.Train(data, new LinearOptions()) })
+        {
+            RankerStore.Save(model, dir.Path);
+            var loaded = RankerStore.Read(dir.Path);
+            var scores = new float[data.Rows];
+            loaded.Score(data.Features, data.Rows, scores);
+            Assert.All(scores, s => Assert.Equal(scores[0], s));
+        }
+    }
+
+    [Theory]
+    [InlineData("leaf", "NaN", "leaf 0: value NaN")]
+    [InlineData("weight", "Infinity", "Tree 0: weight")]
+    [InlineData("threshold", "NaN", "node 0: threshold is NaN")]
+    [InlineData("bias", "NaN", "bias NaN")]
+    public void A_saved_ensemble_with_a_value_that_is_not_a_finite_number_is_refused_naming_it(string field, string value, string expected)
+    {
+        using var dir = new TempDir();
+        var (model, _) = LambdaMartTrainer.Train(SyntheticData.Make(10, 10, 3), Small);
+        RankerStore.Save(model, dir.Path);
+        var path = dir.File(RankerStore.ModelFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        var tree = json["trees"]![0]!;
+        // NaN and infinities are written as strings: the store allows named floating-point literals.
+        switch (field)
+        {
+            case "leaf": tree["leaf"]![0] = value; break;
+            case "threshold": tree["threshold"]![0] = value; break;
+            case "weight": tree["weight"] = value; break;
+            default: json["bias"] = value; break;
+        }
+        File.WriteAllText(path, json.ToJsonString());
+
+        var e = Assert.Throws<InvalidDataException>(() => RankerStore.Read(dir.Path));
+        Assert.Contains(RankerStore.ModelFile, e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_saved_linear_ranker_with_a_NaN_weight_is_refused_naming_the_feature()
+    {
+        using var dir = new TempDir();
+        RankerStore.Save(LinearTrainer.Train(SyntheticData.Make(10, 10, 3), new LinearOptions()), dir.Path);
+        var path = dir.File(RankerStore.ModelFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json["weights"]![1] = "NaN";
+        File.WriteAllText(path, json.ToJsonString());
+
+        var e = Assert.Throws<InvalidDataException>(() => RankerStore.Read(dir.Path));
+        Assert.Contains(RankerStore.ModelFile, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"weight of feature '{SyntheticData.Schema.Names[1]}'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

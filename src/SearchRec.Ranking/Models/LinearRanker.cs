@@ -21,7 +21,12 @@ public sealed class LinearRanker : IRankerModel
         _scale = Check(scale, schema.Count, nameof(scale));
         _weights = Check(weights, schema.Count, nameof(weights));
         for (var i = 0; i < _scale.Length; i++)
-            if (!(_scale[i] > 0)) throw new InvalidDataException($"scale of feature '{schema.Names[i]}' must be positive, not {_scale[i]}.");
+        {
+            if (!(_scale[i] > 0) || !float.IsFinite(_scale[i])) throw new InvalidDataException($"scale of feature '{schema.Names[i]}' must be positive and finite, not {_scale[i]}.");
+            if (!float.IsFinite(_mean[i])) throw new InvalidDataException($"mean of feature '{schema.Names[i]}' must be a finite number, not {_mean[i]}.");
+            if (!float.IsFinite(_weights[i])) throw new InvalidDataException($"weight of feature '{schema.Names[i]}' must be a finite number, not {_weights[i]}.");
+        }
+        if (!float.IsFinite(bias)) throw new InvalidDataException($"bias {bias} is not a finite number.");
         Bias = bias;
     }
 

@@ -94,8 +94,8 @@ public static class RankerStore
             "lambdamart" => Ensemble(schema, dto.Trees, dto.Bias, path, where),
             BaggedRanker.KindName => Bag(schema, dto.Members, path),
             TowerAveragedRanker.KindName => Towers(schema, dto.Members, path),
-            "linear" => new LinearRanker(schema, Req(dto.Mean, path, -1), Req(dto.Scale, path, -1), Req(dto.Weights, path, -1), (float)dto.Bias),
-            "weighted" => new WeightedRanker(schema, Req(dto.Features, path, -1), Req(dto.Weights, path, -1)),
+            "linear" => Named(() => new LinearRanker(schema, Req(dto.Mean, path, -1), Req(dto.Scale, path, -1), Req(dto.Weights, path, -1), (float)dto.Bias), path, where),
+            "weighted" => Named(() => new WeightedRanker(schema, Req(dto.Features, path, -1), Req(dto.Weights, path, -1)), path, where),
             _ => throw new InvalidDataException($"{path}: {where}unknown ranker kind '{dto.Kind}' (expected lambdamart, lambdamart-bag, lambdamart-towers, linear, weighted, or one of the first three followed by {StackColumns.Linear.KindSuffix} or {StackColumns.Transfer.KindSuffix})."),
         };
     }
@@ -179,8 +179,14 @@ public static class RankerStore
     {
         var parsed = (trees ?? throw new InvalidDataException($"{path}: {where}trees are missing."))
             .Select((t, i) => new TreeEnsembleRanker.Tree(Req(t.Feature, path, i), Req(t.Threshold, path, i), Req(t.Left, path, i), Req(t.Right, path, i), Req(t.Leaf, path, i), t.Weight)).ToArray();
-        try { return new TreeEnsembleRanker(schema, parsed, bias); }
-        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {where}{e.Message}", e); }
+        return Named(() => new TreeEnsembleRanker(schema, parsed, bias), path, where);
+    }
+
+    // A model's own checks do not know the file: name it.
+    private static T Named<T>(Func<T> build, string path, string where)
+    {
+        try { return build(); }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal)) { throw new InvalidDataException($"{path}: {where}{e.Message}", e); }
     }
 
     private static BaggedRanker Bag(FeatureSchema schema, MemberDto[]? members, string path)

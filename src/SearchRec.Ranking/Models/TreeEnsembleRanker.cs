@@ -37,6 +37,7 @@ public sealed class TreeEnsembleRanker : IRankerModel
         Guard.NotNull(trees);
         // With no tree every candidate scores the bias, which silently keeps recall's order.
         if (trees.Count == 0) throw new InvalidDataException("The ensemble holds no trees, so it would score every candidate the same; train it again with `searchrec train-ranker`.");
+        if (!double.IsFinite(bias)) throw new InvalidDataException($"The ensemble's bias {bias} is not a finite number.");
         Trees = trees;
         _bias = (float)bias;
         _entry = new int[trees.Count];
@@ -83,6 +84,12 @@ public sealed class TreeEnsembleRanker : IRankerModel
             if (Threshold.Length != n || Left.Length != n || Right.Length != n)
                 throw new InvalidDataException($"Tree {index}: node arrays differ in length.");
             if (Leaf.Length != n + 1) throw new InvalidDataException($"Tree {index}: {n} split nodes need {n + 1} leaves, not {Leaf.Length}.");
+            // A NaN or infinite value would make every score it reaches NaN or infinite, and the order arbitrary.
+            if (!double.IsFinite(Weight)) throw new InvalidDataException($"Tree {index}: weight {Weight} is not a finite number.");
+            for (var i = 0; i < Leaf.Length; i++)
+                if (!double.IsFinite(Leaf[i])) throw new InvalidDataException($"Tree {index}, leaf {i}: value {Leaf[i]} is not a finite number.");
+            for (var i = 0; i < n; i++)
+                if (double.IsNaN(Threshold[i])) throw new InvalidDataException($"Tree {index}, node {i}: threshold is NaN.");
             // Each node but the root and each leaf must have exactly one parent: then no walk from the root can loop,
             // which scoring relies on (it does not bound-check its walks).
             if (n == 0) return;

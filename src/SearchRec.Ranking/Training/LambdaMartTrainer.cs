@@ -77,10 +77,6 @@ public static class LambdaMartTrainer
         Guard.NotNull(data);
         Guard.NotNull(options).Validate();
         if (data.Groups.Count == 0) throw new ArgumentException("No query groups to train on.", nameof(data));
-        if (!HasOrder(data))
-            throw new ArgumentException(
-                $"None of the {data.Groups.Count} query groups has candidates with different labels, so LambdaMART has no order to learn; check that the judgments name the catalog's ids.",
-                nameof(data));
         var gains = Gains(data.Labels);
         var (ml, view) = ToDataView(data, options.Seed);
         TreeEnsembleModelParametersBasedOnRegressionTree parameters;
@@ -173,14 +169,6 @@ public static class LambdaMartTrainer
         def[nameof(MlRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dim);
         def[nameof(MlRow.GroupId)].ColumnType = new KeyDataViewType(typeof(uint), Math.Max(1, data.Groups.Count));
         return (ml, ml.Data.LoadFromEnumerable(rows, def));
-    }
-
-    private static bool HasOrder(RankingDataset data)
-    {
-        foreach (var group in data.Groups)
-            for (var r = group.Start + 1; r < group.Start + group.Count; r++)
-                if (data.Labels[r] != data.Labels[group.Start]) return true;
-        return false;
     }
 
     internal static TreeEnsembleRanker Extract(Features.FeatureSchema schema, TreeEnsemble<RegressionTree> ensemble)
