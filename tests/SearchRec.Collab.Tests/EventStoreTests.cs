@@ -55,6 +55,29 @@ public class EventStoreTests
     }
 
     [Fact]
+    public void Events_after_a_time_are_read_oldest_first_with_the_count_of_the_same_snapshot()
+    {
+        using var dir = new TempDir();
+        using var store = new SqliteEventStore(dir.File("events.db"));
+        store.AppendBatch([
+            new UserEvent(2, 12, 100, Behavior.View, 5000),
+            new UserEvent(1, 10, 100, Behavior.View, 1000),
+            new UserEvent(1, 11, 100, Behavior.Buy, 3000),
+            new UserEvent(1, 13, 100, Behavior.Cart, 2000),
+        ]);
+        var seen = new List<long>();
+        // An event stored while the read runs belongs to the next snapshot: neither read nor counted.
+        var count = store.ReadAfter(2000, e =>
+        {
+            seen.Add(e.Timestamp);
+            store.Append(new UserEvent(3, 14, 100, Behavior.View, 9000 + e.Timestamp));
+        });
+        Assert.Equal([3000L, 5000L], seen);
+        Assert.Equal(4, count);
+        Assert.Equal(6, store.Count);
+    }
+
+    [Fact]
     public void Appended_events_survive_reopening_the_store()
     {
         using var dir = new TempDir();

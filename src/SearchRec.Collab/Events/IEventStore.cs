@@ -32,6 +32,12 @@ public interface IEventStore : IDisposable
 
     /// <summary>Number of stored events.</summary>
     long Count { get; }
+
+    /// <summary>
+    /// Passes each event stored with a timestamp after <paramref name="timestamp"/> to <paramref name="visit"/>, oldest
+    /// first, and returns the store's event count, both read from one snapshot: an event stored meanwhile is in neither.
+    /// </summary>
+    long ReadAfter(long timestamp, Action<UserEvent> visit);
 }
 
 /// <summary>The outcome of importing one file.</summary>

@@ -253,6 +253,28 @@ public sealed class SqliteEventStore : IEventStore
     }
 
     /// <inheritdoc />
+    public long ReadAfter(long timestamp, Action<UserEvent> visit)
+    {
+        Guard.NotNull(visit);
+        using var conn = OpenReader();
+        // In WAL mode a read transaction sees one snapshot from its first read to its end.
+        using var tx = conn.BeginTransaction(deferred: true);
+        using var count = conn.CreateCommand();
+        count.Transaction = tx;
+        count.CommandText = "SELECT COUNT(*) FROM events;";
+        long total = (long)count.ExecuteScalar()!;
+        using var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT user_id, item_id, category_id, behavior, ts FROM events WHERE ts > $t ORDER BY ts, user_id;";
+        cmd.Parameters.AddWithValue("$t", timestamp);
+        using (var r = cmd.ExecuteReader())
+            while (r.Read())
+                visit(new UserEvent(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (Behavior)r.GetInt64(3), r.GetInt64(4)));
+        tx.Commit();
+        return total;
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// Includes rows other connections and processes committed; cheap unless one has written since the last call.
     /// </remarks>

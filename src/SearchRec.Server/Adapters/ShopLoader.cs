@@ -222,6 +222,15 @@ public sealed class ShopLoader : IGenerationLoader
             else
             {
                 models = CollabModels.Load(_options.CollabModelsPath);
+                // Events stored after the models were trained reached only the live counts of the process that took
+                // them (or none, when imported since): apply them again, or a restart or reload would forget them.
+                int later = 0;
+                seen = _events.Store.ReadAfter(models.Card.LastTimestamp, e =>
+                {
+                    models.Observe(e);
+                    later++;
+                });
+                if (later > 0) progress?.Report($"applied {later:N0} stored events newer than the collaborative models ({DateTimeOffset.FromUnixTimeSeconds(models.Card.LastTimestamp):u}) to them");
             }
             ct.ThrowIfCancellationRequested();
 
