@@ -38,17 +38,21 @@ public class EventStoreTests
         Assert.Equal(new long[] { 13, 10, 14 }, store.GetHistory(1, 10).Select(e => e.ItemId));
     }
 
+    // Stored out of time order.
+    private static readonly UserEvent[] TwoUsers =
+    [
+        new UserEvent(1, 10, 100, Behavior.View, 1000),
+        new UserEvent(1, 11, 100, Behavior.Buy, 3000),
+        new UserEvent(2, 12, 100, Behavior.View, 5000),
+        new UserEvent(1, 13, 100, Behavior.Cart, 2000),
+    ];
+
     [Fact]
     public void History_is_the_users_most_recent_events_first_and_capped()
     {
         using var dir = new TempDir();
         using var store = new SqliteEventStore(dir.File("events.db"));
-        store.AppendBatch([
-            new UserEvent(1, 10, 100, Behavior.View, 1000),
-            new UserEvent(1, 11, 100, Behavior.Buy, 3000),
-            new UserEvent(2, 12, 100, Behavior.View, 5000),
-            new UserEvent(1, 13, 100, Behavior.Cart, 2000),
-        ]);
+        store.AppendBatch(TwoUsers);
         var h = store.GetHistory(1, 2);
         Assert.Equal(new long[] { 11, 13 }, h.Select(e => e.ItemId));
         Assert.Empty(store.GetHistory(99, 5));
@@ -59,12 +63,7 @@ public class EventStoreTests
     {
         using var dir = new TempDir();
         using var store = new SqliteEventStore(dir.File("events.db"));
-        store.AppendBatch([
-            new UserEvent(2, 12, 100, Behavior.View, 5000),
-            new UserEvent(1, 10, 100, Behavior.View, 1000),
-            new UserEvent(1, 11, 100, Behavior.Buy, 3000),
-            new UserEvent(1, 13, 100, Behavior.Cart, 2000),
-        ]);
+        store.AppendBatch(TwoUsers);
         var seen = new List<long>();
         // An event stored while the read runs belongs to the next snapshot: neither read nor counted.
         var count = store.ReadAfter(2000, e =>
