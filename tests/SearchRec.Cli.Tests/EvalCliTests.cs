@@ -330,6 +330,24 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_of_a_catalog_whose_ids_hold_spaces_prints_its_metrics_and_writes_no_run_that_would_read_back_wrong()
+    {
+        using var dir = new TempDir();
+        var catalog = dir.Write("catalog.jsonl", "{\"id\": \"sku 1\", \"title\": \"红色 连衣裙\"}\n{\"id\": \"sku2\", \"title\": \"红色 衬衫\"}\n");
+        var queries = dir.Write("queries.tsv", "1\t连衣裙\n2\t红色\n");
+        var qrels = dir.Write("qrels.tsv", "2 0 sku2 1\n");
+        var run = dir.Write("bm25.run", "stale 0 x 1 1 old\n");
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", catalog, "--queries", queries, "--qrels", qrels, "--ranker", "bm25",
+            "--json", "--run-out", run, "--report", dir.File("report.html"));
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(1, json.RootElement.GetProperty("metrics").GetProperty("recall@100").GetDouble());
+        Assert.Contains("document id 'sku 1'", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(run));
+    }
+
+    [Fact]
     public void Eval_with_a_broken_qrels_line_exits_2_naming_the_file_and_line()
     {
         var bad = _shop.Dir.Write("bad-qrels.tsv", "1 0 5 1\n2 0 7\n");

@@ -227,8 +227,19 @@ public sealed class EvalCommand : ICliCommand
         foreach (var r in outcome.Rankers)
         {
             var path = RunPath(a.RunOut, r.Name, outcome.Rankers.Count);
-            TrecFiles.WriteRun(r.Run, path);
-            err.MarkupLineInterpolated($"[grey]run {r.Name}: {path}[/]");
+            try
+            {
+                TrecFiles.WriteRun(r.Run, path);
+                err.MarkupLineInterpolated($"[grey]run {r.Name}: {path}[/]");
+            }
+            catch (ArgumentException e)
+            {
+                // The metrics below stand (they are computed on the ranking itself); only the file cannot hold it,
+                // and an older run left at the path would be taken for this one.
+                var stale = File.Exists(path);
+                if (stale) File.Delete(path);
+                err.MarkupLineInterpolated($"[yellow]run {r.Name}: not written to {path}{(stale ? " (the older file there was removed)" : "")}: {e.Message}[/]");
+            }
         }
 
         PrintTable(outcome, a.Models);
