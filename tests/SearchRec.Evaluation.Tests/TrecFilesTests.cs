@@ -121,7 +121,7 @@ public sealed class TrecFilesTests
     }
 
     [Fact]
-    public void A_run_is_ordered_by_score_then_rank_as_trec_eval_does()
+    public void A_run_is_ordered_by_score_and_tied_scores_by_rank_not_by_document_id_as_trec_eval()
     {
         using var dir = new TempDir();
         var path = dir.Write("run.trec", "1 Q0 a 1 0.5 r\n1 Q0 b 2 0.9 r\n1 Q0 c 3 0.5 r\n1 Q0 d 0 0.5 r\n");

@@ -40,8 +40,13 @@ public static class TrecFiles
         return qrels;
     }
 
-    /// <summary>Reads a TREC run <c>qid Q0 docid rank score tag</c>. Each query's documents are ordered by score
-    /// (highest first, ties by rank), as trec_eval does; a document repeated within a query is an error.</summary>
+    /// <summary>
+    /// Reads a TREC run <c>qid Q0 docid rank score tag</c> (fields separated by spaces or tabs; scores in any
+    /// invariant notation, e.g. <c>1.5e-3</c>). Each query's documents are ordered by score, highest first, as trec_eval
+    /// does; tied scores keep the order of the rank column, which is the order the ranker returned and the one
+    /// <c>eval</c> measures. (trec_eval orders tied scores by document id, descending, so it can differ where scores
+    /// tie.) A document repeated within a query is an error naming the file and line.
+    /// </summary>
     public static TrecRun ReadRun(string path)
     {
         Guard.NotNull(path);
