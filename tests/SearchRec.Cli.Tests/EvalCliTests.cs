@@ -347,6 +347,25 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.False(File.Exists(run));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("1 0 5 0\n2 0 7 -1\n")]
+    public void Compare_and_eval_with_qrels_that_grade_nothing_relevant_say_so_and_exit_2(string content)
+    {
+        using var dir = new TempDir();
+        var qrels = dir.Write("qrels.tsv", content);
+        var run = dir.Write("a.run", "1 Q0 5 1 2 a\n2 Q0 7 1 2 a\n");
+        var (code, _, stderr) = Run(new CompareCommand(), run, run, "--qrels", qrels, "--report", dir.File("c.html"));
+        Assert.Equal(2, code);
+        Assert.Contains($"{qrels} has no document graded above 0", stderr, StringComparison.Ordinal);
+
+        // eval says it before indexing the catalog (a missing one would be named first otherwise).
+        (code, _, stderr) = Run(new EvalCommand(), "--catalog", dir.File("absent.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", qrels, "--ranker", "bm25", "--report", dir.File("e.html"));
+        Assert.Equal(2, code);
+        Assert.Contains($"{qrels} has no document graded above 0", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Eval_with_a_broken_qrels_line_exits_2_naming_the_file_and_line()
     {

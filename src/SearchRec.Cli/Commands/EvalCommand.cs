@@ -186,6 +186,11 @@ public sealed class EvalCommand : ICliCommand
                 Console.Error.WriteLine($"note: {unasked} queries judged in {a.Qrels} are not in {a.Queries} and were not evaluated");   // unwrapped: it names paths
         }
         if (a.Limit > 0 && queryList.Count > a.Limit) queryList = [.. queryList.Take(a.Limit)];
+        // Refused before any indexing or training: every figure would be over no query.
+        if (a.Pairs is null && !queryList.Any(q => judgments.HasRelevant(q.Id)))
+            throw new ArgumentException(!judgments.QueryIds.Any(judgments.HasRelevant)
+                ? $"{a.Qrels} has no document graded above 0, so there is nothing to evaluate"
+                : $"none of the {queryList.Count} queries {(a.Limit > 0 ? $"(--limit {a.Limit}) " : "")}in {a.Queries} has a relevant judgment in {a.Qrels} (do the query ids match?)");
 
         using var index = pairTitles is null ? OpenOrBuild(a, err, out var products) : BuildInMemory(pairTitles, err, out products);
         var context = new EvalContext(index, products, queryList, judgments)
