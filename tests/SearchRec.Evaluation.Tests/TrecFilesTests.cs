@@ -128,6 +128,16 @@ public sealed class TrecFilesTests
         Assert.Equal(["b", "d", "a", "c"], TrecFiles.ReadRun(path).DocIds("1"));
     }
 
+    [Fact]
+    public void Lines_tied_in_both_score_and_rank_keep_their_file_order()
+    {
+        // Some tools write one rank (0 or 1) on every line; a tie on both must not be left to an unstable sort.
+        using var dir = new TempDir();
+        var docs = Enumerable.Range(0, 100).Select(i => "d" + i).ToList();
+        var path = dir.Write("run.trec", string.Concat(docs.Select(d => $"1 Q0 {d} 0 1.0 r\n")));
+        Assert.Equal(docs, TrecFiles.ReadRun(path).DocIds("1"));
+    }
+
     [Theory]
     [InlineData("1 Q0 a 1 0.5\n", "expected 6 fields")]
     [InlineData("1 Q0 a one 0.5 r\n", "'rank' is not an integer")]

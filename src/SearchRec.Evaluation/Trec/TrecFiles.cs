@@ -44,13 +44,13 @@ public static class TrecFiles
     /// Reads a TREC run <c>qid Q0 docid rank score tag</c> (fields separated by spaces or tabs; scores in any
     /// invariant notation, e.g. <c>1.5e-3</c>). Each query's documents are ordered by score, highest first, as trec_eval
     /// does; tied scores keep the order of the rank column, which is the order the ranker returned and the one
-    /// <c>eval</c> measures. (trec_eval orders tied scores by document id, descending, so it can differ where scores
-    /// tie.) A document repeated within a query is an error naming the file and line.
+    /// <c>eval</c> measures, and then the file's order. (trec_eval orders tied scores by document id, descending, so
+    /// it can differ where scores tie.) A document repeated within a query is an error naming the file and line.
     /// </summary>
     public static TrecRun ReadRun(string path)
     {
         Guard.NotNull(path);
-        var rows = new Dictionary<string, List<(string Doc, int Rank, double Score)>>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, List<(string Doc, int Rank, double Score, long Line)>>(StringComparer.Ordinal);
         var order = new List<string>();
         var seen = new HashSet<(string, string)>();
         string? tag = null;
@@ -69,14 +69,15 @@ public static class TrecFiles
                 rows[f[0]] = list = [];
                 order.Add(f[0]);
             }
-            list.Add((f[2], rank, score));
+            list.Add((f[2], rank, score, lineNo));
             tag ??= f[5];
         }
         var run = new TrecRun(tag ?? Path.GetFileNameWithoutExtension(path));
         foreach (var qid in order)
         {
             var list = rows[qid];
-            list.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Rank.CompareTo(b.Rank));
+            // List.Sort is unstable: a tie on score and rank (tools that write one rank on every line) keeps file order.
+            list.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Rank != b.Rank ? a.Rank.CompareTo(b.Rank) : a.Line.CompareTo(b.Line));
             var ranked = new List<(string, float)>(list.Count);
             foreach (var r in list) ranked.Add((r.Doc, (float)r.Score));
             run.Set(qid, ranked);
