@@ -330,6 +330,61 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_of_a_catalog_whose_ids_hold_spaces_prints_its_metrics_and_writes_no_run_that_would_read_back_wrong()
+    {
+        using var dir = new TempDir();
+        var catalog = dir.Write("catalog.jsonl", "{\"id\": \"sku 1\", \"title\": \"红色 连衣裙\"}\n{\"id\": \"sku2\", \"title\": \"红色 衬衫\"}\n");
+        var queries = dir.Write("queries.tsv", "1\t连衣裙\n2\t红色\n");
+        var qrels = dir.Write("qrels.tsv", "2 0 sku2 1\n");
+        var run = dir.Write("bm25.run", "stale 0 x 1 1 old\n");
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", catalog, "--queries", queries, "--qrels", qrels, "--ranker", "bm25",
+            "--json", "--run-out", run, "--report", dir.File("report.html"));
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(1, json.RootElement.GetProperty("metrics").GetProperty("recall@100").GetDouble());
+        Assert.Contains("document id 'sku 1'", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(run));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("1 0 5 0\n2 0 7 -1\n")]
+    public void Compare_and_eval_with_qrels_that_grade_nothing_relevant_say_so_and_exit_2(string content)
+    {
+        using var dir = new TempDir();
+        var qrels = dir.Write("qrels.tsv", content);
+        var run = dir.Write("a.run", "1 Q0 5 1 2 a\n2 Q0 7 1 2 a\n");
+        var (code, _, stderr) = Run(new CompareCommand(), run, run, "--qrels", qrels, "--report", dir.File("c.html"));
+        Assert.Equal(2, code);
+        Assert.Contains($"{qrels} has no document graded above 0", stderr, StringComparison.Ordinal);
+
+        // eval says it before indexing the catalog (a missing one would be named first otherwise).
+        (code, _, stderr) = Run(new EvalCommand(), "--catalog", dir.File("absent.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", qrels, "--ranker", "bm25", "--report", dir.File("e.html"));
+        Assert.Equal(2, code);
+        Assert.Contains($"{qrels} has no document graded above 0", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_notes_relevant_judgments_the_catalog_lacks_and_a_depth_below_the_recall_cut_off()
+    {
+        using var dir = new TempDir();
+        var catalog = dir.Write("catalog.tsv", "d1\t红色 连衣裙\nd2\t红色 衬衫\n");
+        var queries = dir.Write("queries.tsv", "1\t连衣裙\n2\t衬衫\n");
+        var qrels = dir.Write("qrels.tsv", "1 0 d1 1\n1 0 gone 2\n1 0 d2 0\n2 0 d2 1\n2 0 lost 0\n");
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", catalog, "--queries", queries, "--qrels", qrels, "--ranker", "bm25",
+            "--json", "--depth", "50", "--run-out", dir.File("bm25.run"), "--report", dir.File("report.html"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("note: 1 of the 3 relevant judgments of the evaluated queries (1 query) name a document the catalog lacks (first: 'gone' of query '1')", stderr, StringComparison.Ordinal);
+        Assert.Contains("note: --depth 50 ranks at most 50 documents per query, so recall@1000 and recall@100 are recall@50", stderr, StringComparison.Ordinal);
+        // The judgment still counts: query 1 finds one of its two relevant documents.
+        using var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(0.75, json.RootElement.GetProperty("metrics").GetProperty("recall@100").GetDouble(), 6);
+    }
+
+    [Fact]
     public void Eval_with_a_broken_qrels_line_exits_2_naming_the_file_and_line()
     {
         var bad = _shop.Dir.Write("bad-qrels.tsv", "1 0 5 1\n2 0 7\n");

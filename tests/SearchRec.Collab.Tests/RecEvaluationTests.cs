@@ -41,6 +41,18 @@ public class RecEvaluationTests
     }
 
     [Fact]
+    public void A_list_repeating_a_true_item_scores_it_once_so_recall_and_ndcg_stay_at_most_one()
+    {
+        UserEvent E(long u, long i, long t) => new(u, i, 1, Behavior.View, t);
+        var split = RecSplit.Create([E(1, 10, 100), E(1, 12, 300), E(1, 13, 300)], 250, new HashSet<long> { 1 });
+        // Truth {12, 13}; the list finds 12 twice and never 13.
+        var r = RecEvaluator.Score("lists", split, [[12, 12, 10]], [3], catalogItems: 3);
+        Assert.Equal(0.5, r.Metrics["recall@3"], 12);
+        Assert.Equal(1 / (1 + 1 / Math.Log2(3)), r.Metrics["ndcg@3"], 12);
+        Assert.Equal(2.0 / 3, r.Metrics["coverage@3"], 12);
+    }
+
+    [Fact]
     public void Repeat_scores_a_perfect_hit_when_users_come_back_to_their_only_item()
     {
         var events = new List<UserEvent>();

@@ -49,4 +49,17 @@ public sealed class RankingMetricsTests
         Assert.Equal(1, RankingMetrics.HitRate(["x", "z"], Grades, 2));
         Assert.Equal(0, RankingMetrics.HitRate(["x", "z"], Grades, 1));
     }
+
+    [Fact]
+    public void A_list_repeating_a_relevant_item_earns_for_it_once_so_no_metric_exceeds_one()
+    {
+        // c is relevant (grade 1) alone among these; the repeat keeps its slot but earns nothing.
+        var grades = new Dictionary<string, int> { ["c"] = 1 };
+        Assert.Equal(1, RankingMetrics.Hits(["c", "c", "c"], grades, 10));
+        Assert.Equal(1, RankingMetrics.Recall(["c", "c"], grades, 10), 12);
+        Assert.Equal(1, RankingMetrics.Ndcg(["c", "c"], grades, 10), 12);
+        // b (grade 2) then a repeat of b, then z (grade 1): DCG = 3 + 1/log2(4); ideal = 3 + 1/log2(3) + 1/log2(4).
+        Assert.Equal((3 + 0.5) / (3 + 1 / Math.Log2(3) + 0.5), RankingMetrics.Ndcg(["b", "b", "z"], Grades, 10), 12);
+        Assert.Equal(2.0 / 3, RankingMetrics.Recall(["b", "b", "z"], Grades, 10), 12);
+    }
 }

@@ -76,12 +76,66 @@ public sealed class TrecFilesTests
         Assert.Equal(0.3333333f, back["q1"][0].Score);
     }
 
+    [Theory]
+    [InlineData("q1", "d 1", 2f, 1f, "document id 'd 1' is empty or holds a space")]
+    [InlineData("q1", "d\t1", 2f, 1f, "holds a space, tab or line break")]
+    [InlineData("q 1", "d1", 2f, 1f, "query id 'q 1' is empty or holds a space")]
+    [InlineData("q1", "d1", 2f, float.NaN, "query 'q1', rank 2: document 'd2' has the score NaN")]
+    [InlineData("q1", "d1", 2f, float.NegativeInfinity, "rank 2: document 'd2' has the score -Infinity")]
+    [InlineData("q1", "d1", 1f, 2f, "query 'q1', rank 2: document 'd2' scores 2, above the 1 of rank 1")]
+    public void A_run_that_would_not_read_back_as_ranked_is_refused_naming_the_query_and_rank_and_leaves_no_file(
+        string qid, string doc, float first, float second, string reason)
+    {
+        using var dir = new TempDir();
+        var run = new TrecRun("r");
+        run.Set("q0", [("d9", 5f)]);
+        run.Set(qid, [(doc, first), ("d2", second)]);
+        var path = dir.File("run.trec");
+        var e = Assert.Throws<ArgumentException>(() => TrecFiles.WriteRun(run, path));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
     [Fact]
-    public void A_run_is_ordered_by_score_then_rank_as_trec_eval_does()
+    public void Tied_scores_are_written_and_read_back_in_rank_order()
+    {
+        using var dir = new TempDir();
+        var run = new TrecRun("r");
+        run.Set("q", [("b", 1f), ("c", 1f), ("a", 1f), ("d", 0.5f)]);
+        var path = dir.File("run.trec");
+        TrecFiles.WriteRun(run, path);
+        Assert.Equal(["b", "c", "a", "d"], TrecFiles.ReadRun(path).DocIds("q"));
+    }
+
+    [Theory]
+    [InlineData("my run", "my_run")]
+    [InlineData("a\tb\nc", "a_b_c")]
+    [InlineData("", "run")]
+    public void The_run_tag_is_written_as_one_field(string name, string tag)
+    {
+        var run = new TrecRun(name);
+        run.Set("q", [("d", 1f)]);
+        var writer = new StringWriter();
+        TrecFiles.WriteRun(run, writer);
+        Assert.Equal($"q Q0 d 1 1 {tag}\n", writer.ToString());
+    }
+
+    [Fact]
+    public void A_run_is_ordered_by_score_and_tied_scores_by_rank_not_by_document_id_as_trec_eval()
     {
         using var dir = new TempDir();
         var path = dir.Write("run.trec", "1 Q0 a 1 0.5 r\n1 Q0 b 2 0.9 r\n1 Q0 c 3 0.5 r\n1 Q0 d 0 0.5 r\n");
         Assert.Equal(["b", "d", "a", "c"], TrecFiles.ReadRun(path).DocIds("1"));
+    }
+
+    [Fact]
+    public void Lines_tied_in_both_score_and_rank_keep_their_file_order()
+    {
+        // Some tools write one rank (0 or 1) on every line; a tie on both must not be left to an unstable sort.
+        using var dir = new TempDir();
+        var docs = Enumerable.Range(0, 100).Select(i => "d" + i).ToList();
+        var path = dir.Write("run.trec", string.Concat(docs.Select(d => $"1 Q0 {d} 0 1.0 r\n")));
+        Assert.Equal(docs, TrecFiles.ReadRun(path).DocIds("1"));
     }
 
     [Theory]

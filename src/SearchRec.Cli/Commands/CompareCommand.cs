@@ -59,12 +59,14 @@ public sealed class CompareCommand : ICliCommand
     }
 
     /// <summary>
-    /// Refuses a run with no line, or with none of the judged queries (ids from another collection); names the judged
-    /// queries a run lacks, which count as 0 for it, so a partial run is not read as a worse one.
+    /// Refuses qrels with no relevant document, a run with no line, or a run with none of the judged queries (ids from
+    /// another collection); names the judged queries a run lacks, which count as 0 for it, so a partial run is not read
+    /// as a worse one.
     /// </summary>
     internal static void CheckCoverage(Qrels judgments, string qrelsPath, params (string Path, TrecRun Run)[] runs)
     {
         var judged = judgments.QueryIds.Where(judgments.HasRelevant).ToHashSet(StringComparer.Ordinal);
+        if (judged.Count == 0) throw new ArgumentException($"{qrelsPath} has no document graded above 0, so there is nothing to compare");
         foreach (var (path, run) in runs)
         {
             if (run.QueryIds.Count == 0) throw new ArgumentException($"{path} holds no run line ('qid Q0 docid rank score tag').");

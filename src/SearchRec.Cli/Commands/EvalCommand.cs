@@ -186,8 +186,18 @@ public sealed class EvalCommand : ICliCommand
                 Console.Error.WriteLine($"note: {unasked} queries judged in {a.Qrels} are not in {a.Queries} and were not evaluated");   // unwrapped: it names paths
         }
         if (a.Limit > 0 && queryList.Count > a.Limit) queryList = [.. queryList.Take(a.Limit)];
+        // Refused before any indexing or training: every figure would be over no query.
+        if (a.Pairs is null && !queryList.Any(q => judgments.HasRelevant(q.Id)))
+            throw new ArgumentException(!judgments.QueryIds.Any(judgments.HasRelevant)
+                ? $"{a.Qrels} has no document graded above 0, so there is nothing to evaluate"
+                : $"none of the {queryList.Count} queries {(a.Limit > 0 ? $"(--limit {a.Limit}) " : "")}in {a.Queries} has a relevant judgment in {a.Qrels} (do the query ids match?)");
+
+        if (a.Depth < 1_000)   // unwrapped notes, as the one above
+            Console.Error.WriteLine($"note: --depth {a.Depth} ranks at most {a.Depth} documents per query, so recall@1000"
+                + (a.Depth < 100 ? " and recall@100 are" : " is") + $" recall@{a.Depth}");
 
         using var index = pairTitles is null ? OpenOrBuild(a, err, out var products) : BuildInMemory(pairTitles, err, out products);
+        if (pairTitles is null && UnfindableJudgments(queryList, judgments, products) is { } unfindable) Console.Error.WriteLine(unfindable);
         var context = new EvalContext(index, products, queryList, judgments)
         {
             ModelsDirectory = a.Models,
@@ -227,8 +237,19 @@ public sealed class EvalCommand : ICliCommand
         foreach (var r in outcome.Rankers)
         {
             var path = RunPath(a.RunOut, r.Name, outcome.Rankers.Count);
-            TrecFiles.WriteRun(r.Run, path);
-            err.MarkupLineInterpolated($"[grey]run {r.Name}: {path}[/]");
+            try
+            {
+                TrecFiles.WriteRun(r.Run, path);
+                err.MarkupLineInterpolated($"[grey]run {r.Name}: {path}[/]");
+            }
+            catch (ArgumentException e)
+            {
+                // The metrics below stand (they are computed on the ranking itself); only the file cannot hold it,
+                // and an older run left at the path would be taken for this one.
+                var stale = File.Exists(path);
+                if (stale) File.Delete(path);
+                err.MarkupLineInterpolated($"[yellow]run {r.Name}: not written to {path}{(stale ? " (the older file there was removed)" : "")}: {e.Message}[/]");
+            }
         }
 
         PrintTable(outcome, a.Models);
@@ -243,6 +264,32 @@ public sealed class EvalCommand : ICliCommand
         if (a.Json)
             foreach (var r in outcome.Rankers) Console.WriteLine(ToJson(r, outcome.QueryIds.Count));
         return 0;
+    }
+
+    /// <summary>
+    /// A note naming the relevant judgments of the evaluated queries whose documents are not in the catalog (no ranker
+    /// can find them, so they cap recall), or null when there is none.
+    /// </summary>
+    internal static string? UnfindableJudgments(IReadOnlyList<EvalQuery> queries, Qrels judgments, IReadOnlyList<Product> products)
+    {
+        var ids = products.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        int relevant = 0, missing = 0, queriesHit = 0;
+        string? first = null;
+        foreach (var q in queries)
+        {
+            var before = missing;
+            foreach (var (doc, grade) in judgments.For(q.Id))
+            {
+                if (grade <= 0) continue;
+                relevant++;
+                if (ids.Contains(doc)) continue;
+                missing++;
+                first ??= $"'{doc}' of query '{q.Id}'";
+            }
+            if (missing > before) queriesHit++;
+        }
+        return missing == 0 ? null
+            : $"note: {missing} of the {relevant} relevant judgments of the evaluated queries ({queriesHit} {(queriesHit == 1 ? "query" : "queries")}) name a document the catalog lacks (first: {first}); no ranker can find them, so they cap recall";
     }
 
     private static ProductIndex OpenOrBuild(Args a, IAnsiConsole err, out IReadOnlyList<Product> products)

@@ -2,7 +2,10 @@ namespace SearchRec.Evaluation.Metrics;
 
 /// <summary>
 /// Per-query ranking metrics over a ranked list and graded judgments (grade &gt; 0 is relevant).
-/// nDCG uses the exponential gain 2^grade − 1 and log2 discounts, as trec_eval's ndcg_cut.
+/// nDCG uses the exponential gain 2^grade − 1 (Burges et al., as LambdaMART trains on) and log2 discounts; trec_eval's
+/// ndcg_cut uses the grade itself as the gain, which gives the same values on binary judgments only.
+/// A list that repeats an item earns for it once, at its first position (the repeat keeps its slot), so recall and
+/// nDCG never exceed 1.
 /// </summary>
 public static class RankingMetrics
 {
@@ -11,8 +14,9 @@ public static class RankingMetrics
     {
         double dcg = 0;
         var n = Math.Min(k, ranked.Count);
+        HashSet<T>? earned = null;
         for (var i = 0; i < n; i++)
-            if (grades.TryGetValue(ranked[i], out var g) && g > 0)
+            if (grades.TryGetValue(ranked[i], out var g) && g > 0 && (earned ??= []).Add(ranked[i]))
                 dcg += (Math.Pow(2, g) - 1) / Math.Log2(i + 2);
         var ideal = IdealDcg(grades, k);
         return ideal > 0 ? dcg / ideal : 0;
@@ -40,14 +44,14 @@ public static class RankingMetrics
     public static double HitRate<T>(IReadOnlyList<T> ranked, IReadOnlyDictionary<T, int> grades, int k) where T : notnull =>
         Hits(ranked, grades, k) > 0 ? 1 : 0;
 
-    /// <summary>Relevant items in the top k (a ranked list may repeat an item; each position counts once).</summary>
+    /// <summary>Distinct relevant items in the top k (an item the list repeats counts once).</summary>
     public static int Hits<T>(IReadOnlyList<T> ranked, IReadOnlyDictionary<T, int> grades, int k) where T : notnull
     {
         var n = Math.Min(k, ranked.Count);
-        var hits = 0;
+        HashSet<T>? found = null;
         for (var i = 0; i < n; i++)
-            if (grades.TryGetValue(ranked[i], out var g) && g > 0) hits++;
-        return hits;
+            if (grades.TryGetValue(ranked[i], out var g) && g > 0) (found ??= []).Add(ranked[i]);
+        return found?.Count ?? 0;
     }
 
     private static double IdealDcg<T>(IReadOnlyDictionary<T, int> grades, int k) where T : notnull
