@@ -88,7 +88,8 @@ public static class SearchRecServer
         builder.Services.AddSingleton<Reloader>();
         builder.Services.AddSingleton(sp => new ServiceCache(sp.GetRequiredService<IFusionCache>(), metrics, o));
         builder.Services.AddHostedService<RetrainSchedule>();
-        builder.Services.AddSingleton<IFusionCache>(sp => CreateCache(o, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(_ => CreateMemoryCache(o));
+        builder.Services.AddSingleton<IFusionCache>(sp => CreateCache(o, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MemoryCache>()));
         builder.Services.AddOpenApi();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(ServerMetrics.MeterName, SearchRec.Ranking.Logging.JsonlFeatureLogger.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
@@ -187,9 +188,13 @@ public static class SearchRecServer
         return feature is null ? [.. app.Urls] : [.. feature.Addresses];
     }
 
-    internal static FusionCache CreateCache(ServerOptions o, ILoggerFactory loggers)
+    // Entry sizes are estimated bytes (ServiceCache.Bytes), so the limit is one of memory, not of entries.
+    internal static MemoryCache CreateMemoryCache(ServerOptions o) =>
+        new(new MemoryCacheOptions { SizeLimit = o.CacheMemoryBytes, TrackStatistics = true });
+
+    internal static FusionCache CreateCache(ServerOptions o, ILoggerFactory loggers, MemoryCache? memory = null)
     {
-        var memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = 500_000 });
+        memory ??= CreateMemoryCache(o);
         var log = loggers.CreateLogger<FusionCache>();
         var cache = new FusionCache(new FusionCacheOptions
         {
@@ -203,8 +208,9 @@ public static class SearchRecServer
             DistributedCacheSyntheticTimeoutsLogLevel = LogLevel.Debug,
             DefaultEntryOptions = new FusionCacheEntryOptions
             {
-                // The memory level is size-bounded, so every entry (FusionCache's own tag markers too) needs a size.
-                Size = 1,
+                // The memory level is bounded in bytes, so every entry needs a size: this one is for FusionCache's own
+                // small entries (tag markers); ServiceCache sizes its answers.
+                Size = ServiceCache.SmallEntryBytes,
                 // The second level is a shortcut, never worth more waiting than recomputing an answer costs.
                 DistributedCacheHardTimeout = RedisTimeout,
                 AllowBackgroundDistributedCacheOperations = true,

@@ -47,6 +47,13 @@ public sealed class ServerOptions : IOptions<ServerOptions>
     /// <summary>How long a stale entry may still be served when recomputing it fails (fail-safe). Default 1 hour.</summary>
     public TimeSpan CacheFailSafeMaxDuration { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The most memory the cache's entries may hold, in estimated bytes (recall lists, item records, similar-items
+    /// lists); the least recently used go first beyond it. Default 256 MiB. Without a bound in bytes, a shop's long tail
+    /// of distinct queries kept a recall list of about 20 KB each for the fail-safe hour.
+    /// </summary>
+    public long CacheMemoryBytes { get; set; } = 256L << 20;
+
     /// <summary>Redis connection string for the optional second cache level (e.g. <c>127.0.0.1:6379</c>). Default null: memory only.</summary>
     public string? RedisConnectionString { get; set; }
 
@@ -81,6 +88,7 @@ public sealed class ServerOptions : IOptions<ServerOptions>
         if (MaxBodyBytes is < 1024 or > 1L << 30) errors.Add($"MaxBodyBytes must be in [1024, 1 GiB] (is {MaxBodyBytes}).");
         if (MaxRequestLineBytes is < 1024 or > 64 << 20) errors.Add($"MaxRequestLineBytes must be in [1024, 64 MiB] (is {MaxRequestLineBytes}).");
         if (CacheDuration <= TimeSpan.Zero) errors.Add($"CacheDuration must be positive (is {CacheDuration}).");
+        if (CacheMemoryBytes is < 1L << 20 or > 64L << 30) errors.Add($"CacheMemoryBytes must be in [1 MiB, 64 GiB] (is {CacheMemoryBytes}).");
         if (CacheFailSafeMaxDuration < CacheDuration) errors.Add($"CacheFailSafeMaxDuration must be at least CacheDuration (is {CacheFailSafeMaxDuration}).");
         if (RedisConnectionString is not null && string.IsNullOrWhiteSpace(RedisConnectionString))
             errors.Add("RedisConnectionString, when set, must not be blank (e.g. 127.0.0.1:6379).");

@@ -1845,17 +1845,19 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.False(File.Exists(dir.File("events.db")));
     }
 
-    [Fact]
-    public void Serve_refuses_a_product_cache_of_zero_naming_the_setting_before_it_opens_anything()
+    [Theory]
+    [InlineData("--product-cache", "0", "--product-cache must be between 1 and 20,000,000 (was 0)")]
+    [InlineData("--cache-mb", "0", "--cache-mb must be between 1 and 65,536 (was 0)")]
+    public void Serve_refuses_a_cache_size_out_of_range_naming_the_setting_before_it_opens_anything(string flag, string value, string message)
     {
         using var dir = new TempDir();
         Directory.CreateDirectory(dir.File("index"));
         Directory.CreateDirectory(dir.File("collab"));
         var (code, _, stderr) = Run(new ServeCommand(), "--index", dir.File("index"), "--collab", dir.File("collab"),
-            "--events", dir.File("events.db"), "--product-cache", "0");
+            "--events", dir.File("events.db"), flag, value);
 
         Assert.Equal(2, code);
-        Assert.Contains("serve: --product-cache must be between 1 and 20,000,000 (was 0)", stderr, StringComparison.Ordinal);
+        Assert.Contains("serve: " + message, stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(dir.File("events.db")), "the event store is not created for a refused start");
     }
 

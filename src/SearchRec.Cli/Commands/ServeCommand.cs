@@ -20,6 +20,7 @@ internal sealed record ServeSettings(string IndexPath, string CollabPath, string
     public string? Redis { get; init; }
     public int? RetrainSeconds { get; init; }
     public int ProductCacheSize { get; init; } = new ShopLoaderOptions().ProductCacheSize;
+    public int CacheMegabytes { get; init; } = (int)(new ServerOptions().CacheMemoryBytes >> 20);
     public string? FeatureLogPath { get; init; }
     public int FeatureLogMegabytes { get; init; } = 64;
     public int FeatureLogDepth { get; init; } = new ShopLoaderOptions().FeatureLogDepth;
@@ -56,6 +57,11 @@ public sealed class ServeCommand : ICliCommand
             Description = "Products held in memory; a catalog of at most this many is read in at start and at each reload, before it serves.",
             DefaultValueFactory = _ => new ShopLoaderOptions().ProductCacheSize,
         };
+        var cacheMb = new Option<int>("--cache-mb")
+        {
+            Description = "Memory for cached answers (recall lists, item records, similar items), in MiB; the least recently used go first beyond it.",
+            DefaultValueFactory = _ => (int)(new ServerOptions().CacheMemoryBytes >> 20),
+        };
         var featureLog = new Option<string?>("--feature-log")
         {
             Description = "Write every ranked search's candidate features here (JSON Lines with the response's requestId), for train-ranker --feature-log F --labels-from-events EVENTS.db.",
@@ -83,7 +89,7 @@ public sealed class ServeCommand : ICliCommand
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, window, productCache, featureLog, featureLogMb, featureLogDepth, logFeatures, logLevel }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, window, productCache, cacheMb, featureLog, featureLogMb, featureLogDepth, logFeatures, logLevel }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
@@ -97,6 +103,7 @@ public sealed class ServeCommand : ICliCommand
                 Redis = pr.GetValue(redis),
                 RetrainSeconds = pr.GetValue(retrain),
                 ProductCacheSize = pr.GetValue(productCache),
+                CacheMegabytes = pr.GetValue(cacheMb),
                 RecallWindow = pr.GetValue(window),
                 FeatureLogPath = pr.GetValue(featureLog),
                 FeatureLogMegabytes = pr.GetValue(featureLogMb),
@@ -135,6 +142,7 @@ public sealed class ServeCommand : ICliCommand
             if (s.FeatureLogDepth is < 1 or > 10_000) throw new ArgumentException($"--feature-log-depth must be between 1 and 10,000 (was {s.FeatureLogDepth}).");
             if (s.RecallWindow is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {s.RecallWindow}).");
             if (s.ProductCacheSize is < 1 or > 20_000_000) throw new ArgumentException($"--product-cache must be between 1 and 20,000,000 (was {s.ProductCacheSize}).");
+            if (s.CacheMegabytes is < 1 or > 65_536) throw new ArgumentException($"--cache-mb must be between 1 and 65,536 (was {s.CacheMegabytes}).");
             if (s.ApiKey is { Length: < 16 })
                 throw new ArgumentException($"--api-key (or $SEARCHREC_API_KEY) must be at least 16 characters long (was {s.ApiKey.Length}); leave it out and serve makes one.");
             if (s.EventsKey is { Length: < 16 })
@@ -171,7 +179,7 @@ public sealed class ServeCommand : ICliCommand
             var log = new EventStoreLog(store);
             var options = new ServerOptions
             {
-                Urls = s.Urls, ApiKey = apiKey, EventsKey = eventsKey, RedisConnectionString = s.Redis,
+                Urls = s.Urls, ApiKey = apiKey, EventsKey = eventsKey, RedisConnectionString = s.Redis, CacheMemoryBytes = (long)s.CacheMegabytes << 20,
                 RetrainInterval = s.RetrainSeconds is { } sec ? TimeSpan.FromSeconds(sec) : null,
             };
             Console.Error.WriteLine($"serve: loading index {s.IndexPath} and models {s.CollabPath} ({log.Count:N0} events in {s.EventsPath})");

@@ -16,10 +16,41 @@ internal sealed record ItemView(string Id, string Title, string? Brand, double? 
 /// </summary>
 internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, ServerOptions options)
 {
-    private readonly FusionCacheEntryOptions _entry = new FusionCacheEntryOptions(options.CacheDuration)
+    /// <summary>The size of an entry whose value is not measured: FusionCache's own small entries.</summary>
+    internal const long SmallEntryBytes = 256;
+
+    // What an entry costs beside its value: its key, FusionCache's and MemoryCache's records of it.
+    private const long EntryOverheadBytes = 400;
+
+    // Sizes before the value is known (an answer read from Redis keeps them): a window of 200 candidates, a record, a list of 10.
+    private readonly FusionCacheEntryOptions _entry = Entry(options, SmallEntryBytes);
+    private readonly FusionCacheEntryOptions _recallEntry = Entry(options, EntryOverheadBytes + 200 * 130);
+    private readonly FusionCacheEntryOptions _itemEntry = Entry(options, EntryOverheadBytes + 600);
+    private readonly FusionCacheEntryOptions _similarEntry = Entry(options, EntryOverheadBytes + 10 * 110);
+
+    private static FusionCacheEntryOptions Entry(ServerOptions options, long bytes) => new FusionCacheEntryOptions(options.CacheDuration)
         .SetFailSafe(true, options.CacheFailSafeMaxDuration)
         .SetFactoryTimeouts(TimeSpan.FromSeconds(2))
-        .SetSize(1);
+        .SetSize(bytes);
+
+    // Estimated bytes of an entry, for the memory level's bound: object headers, references and UTF-16 strings.
+    internal static long Bytes(string key, RecallCandidate[] list)
+    {
+        long bytes = EntryOverheadBytes + 2L * key.Length + 24 + 8L * list.Length;
+        foreach (var c in list) bytes += 56 + 22 + 2L * c.ProductId.Length;
+        return bytes;
+    }
+
+    internal static long Bytes(string key, ItemView? view) =>
+        EntryOverheadBytes + 2L * key.Length + (view is null ? 0
+            : 80 + 2L * (view.Id.Length + view.Title.Length + (view.Brand?.Length ?? 0) + view.Category.Length) + 4 * 22);
+
+    internal static long Bytes(string key, ScoredItem[] list)
+    {
+        long bytes = EntryOverheadBytes + 2L * key.Length + 24 + 8L * list.Length;
+        foreach (var s in list) bytes += 48 + 22 + 2L * s.ProductId.Length;
+        return bytes;
+    }
 
     public IFusionCache Inner => cache;
 
@@ -28,14 +59,16 @@ internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, Se
         string key = string.Create(CultureInfo.InvariantCulture,
             $"{gen.Id}:r:{q.Text}\u0001{q.Category}\u0001{q.Brand}\u0001{q.PriceMin}\u0001{q.PriceMax}");
         bool miss = false;
-        var result = await cache.GetOrSetAsync<RecallCandidate[]>(key, (_, _) =>
+        var result = await cache.GetOrSetAsync<RecallCandidate[]>(key, (ctx, _) =>
         {
             miss = true;
             long t0 = Stopwatch.GetTimestamp();
             var list = gen.Search.Recall(q);
             metrics.Stage("recall", Stopwatch.GetElapsedTime(t0).TotalSeconds);
-            return Task.FromResult(list as RecallCandidate[] ?? [.. list]);
-        }, default, _entry, null, ct).ConfigureAwait(false);
+            var array = list as RecallCandidate[] ?? [.. list];
+            ctx.Options.Size = Bytes(key, array);
+            return Task.FromResult(array);
+        }, default, _recallEntry, null, ct).ConfigureAwait(false);
         metrics.CacheLookup("recall", !miss);
         return result;
     }
@@ -43,12 +76,15 @@ internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, Se
     public async ValueTask<ItemView?> ItemAsync(ServiceGeneration gen, string id, CancellationToken ct)
     {
         bool miss = false;
-        var view = await cache.GetOrSetAsync<ItemView?>($"{gen.Id}:i:{id}", (_, _) =>
+        string key = $"{gen.Id}:i:{id}";
+        var view = await cache.GetOrSetAsync<ItemView?>(key, (ctx, _) =>
         {
             miss = true;
             var p = gen.Catalog.Get(id);
-            return Task.FromResult(p is null ? null : ToView(gen.Catalog, p));
-        }, default, _entry, ItemTags(id), ct).ConfigureAwait(false);
+            var v = p is null ? null : ToView(gen.Catalog, p);
+            ctx.Options.Size = Bytes(key, v);
+            return Task.FromResult(v);
+        }, default, _itemEntry, ItemTags(id), ct).ConfigureAwait(false);
         metrics.CacheLookup("item", !miss);
         return view;
     }
@@ -58,14 +94,16 @@ internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, Se
         string key = string.Create(CultureInfo.InvariantCulture, $"{gen.Id}:s:{id}:{user?.ToString(CultureInfo.InvariantCulture) ?? "-"}:{k}");
         string[] tags = user is { } u ? [ItemTag(id), UserTag(u)] : [ItemTag(id)];
         bool miss = false;
-        var result = await cache.GetOrSetAsync<ScoredItem[]>(key, (_, _) =>
+        var result = await cache.GetOrSetAsync<ScoredItem[]>(key, (ctx, _) =>
         {
             miss = true;
             long t0 = Stopwatch.GetTimestamp();
             var list = gen.Similar.Similar(id, user, k);
             metrics.Stage("similar", Stopwatch.GetElapsedTime(t0).TotalSeconds);
-            return Task.FromResult(list as ScoredItem[] ?? [.. list]);
-        }, default, _entry, tags, ct).ConfigureAwait(false);
+            var array = list as ScoredItem[] ?? [.. list];
+            ctx.Options.Size = Bytes(key, array);
+            return Task.FromResult(array);
+        }, default, _similarEntry, tags, ct).ConfigureAwait(false);
         metrics.CacheLookup("similar", !miss);
         return result;
     }
