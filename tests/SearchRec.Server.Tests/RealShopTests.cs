@@ -31,6 +31,34 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
     }
 
     [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task Pages_of_results_are_slices_of_one_ranking(bool withRanker, bool personal)
+    {
+        var (s, store) = await shop.StartAsync(withRanker: withRanker);
+        await using var _ = s;
+        using var __ = store;
+        var user = personal ? $"&user={(await s.GetJsonAsync("/samples")).GetProperty("userIds")[0].GetInt64()}" : "";
+        var q = Uri.EscapeDataString(shop.Queries[0]);
+        var ten = Ids(await s.GetJsonAsync($"/search?q={q}&k=10{user}"));
+        Assert.Equal(10, ten.Count);
+
+        var first = await s.GetJsonAsync($"/search?q={q}&k=5{user}");
+        var second = await s.GetJsonAsync($"/search?q={q}&k=5&offset=5{user}");
+        Assert.Equal(ten.Take(5), Ids(first));
+        Assert.Equal(ten.Skip(5), Ids(second));
+        Assert.Equal(5, second.GetProperty("offset").GetInt32());
+        // Past the re-ranked candidates a page is empty, not an error.
+        var window = second.GetProperty("window").GetInt32();
+        Assert.Empty(Ids(await s.GetJsonAsync($"/search?q={q}&k=5&offset={window}{user}")));
+
+        using var bad = await s.Client.GetAsync($"/search?q={q}&k=5&offset=-1");
+        Assert.Equal(400, (int)bad.StatusCode);
+        Assert.Equal("offset", JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("field").GetString());
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_requests_window_re_ranks_only_that_many_of_bm25s_best(bool withRanker)

@@ -18,6 +18,9 @@ internal sealed record ItemResult(string Id, string Title, string? Brand, double
 internal sealed record SearchResponse(string Query, long? User, int K, string Generation, double TookMs,
     IReadOnlyList<ItemResult> Results, IReadOnlyDictionary<string, double> StagesMs, string? RequestId = null)
 {
+    /// <summary>How many ranked results came before these (a later page); 0 for the first.</summary>
+    public int Offset { get; init; }
+
     /// <summary>How many recalled candidates were re-ranked (the request's window, or the whole recall).</summary>
     public int Window { get; init; }
 }
@@ -35,7 +38,7 @@ internal static class Endpoints
     {
         app.MapGet("/search", SearchAsync)
             .WithName("search").WithSummary("Search products; personalised when `user` is given.")
-            .WithDescription("q: text (required); user: user id; k: 1..MaxK; category, brand, priceMin, priceMax: filters; explain: true for feature contributions; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks).")
+            .WithDescription("q: text (required); user: user id; k: 1..MaxK; offset: skip that many ranked results (the next page: offset=k); category, brand, priceMin, priceMax: filters; explain: true for feature contributions; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks).")
             .Produces<SearchResponse>().Produces<ApiError>(400);
         app.MapGet("/items/{id}", ItemAsync)
             .WithName("item").WithSummary("One product.").Produces<ItemResult>().Produces<ApiError>(404);
@@ -75,13 +78,14 @@ internal static class Endpoints
 
     private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
         [FromQuery] string? q, [FromQuery] string? user, [FromQuery] string? k, [FromQuery] string? category, [FromQuery] string? brand,
-        [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain, [FromQuery] string? window)
+        [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain, [FromQuery] string? window, [FromQuery] string? offset)
     {
         long t0 = Stopwatch.GetTimestamp();
-        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "category", "brand", "priceMin", "priceMax", "explain", "window");
+        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "offset", "category", "brand", "priceMin", "priceMax", "explain", "window");
         string text = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
         long? userId = QueryParams.User(user);
         int topK = QueryParams.K(k, o);
+        int skip = QueryParams.Offset(offset, topK);
         double? min = QueryParams.Price(priceMin, "priceMin"), max = QueryParams.Price(priceMax, "priceMax");
         if (min > max) throw new BadParameterException("priceMin", $"priceMin ({min}) is above priceMax ({max})");
         bool wantExplain = QueryParams.Flag(explain, "explain");
@@ -99,7 +103,8 @@ internal static class Endpoints
         long t2 = Stopwatch.GetTimestamp();
         // The recall is BM25's best first, so its first w are what a recall of w would return: one cached recall serves every window.
         if (rescore < candidates.Count) candidates = candidates is RecallCandidate[] all ? new ArraySegment<RecallCandidate>(all, 0, rescore.Value) : [.. candidates.Take(rescore.Value)];
-        var ranked = gen.Search.Rank(query, candidates, userId, topK, wantExplain);
+        // A later page ranks the earlier ones too: the ranking is per user and not cached, so a page is a slice of it.
+        var ranked = gen.Search.Rank(query, candidates, userId, skip + topK, wantExplain);
         double rankSeconds = Stopwatch.GetElapsedTime(t2).TotalSeconds;
         metrics.Stage("rank", rankSeconds);
         stages["rank"] = rankSeconds * 1000;
@@ -110,9 +115,10 @@ internal static class Endpoints
         }
 
         long t3 = Stopwatch.GetTimestamp();
-        var results = new List<ItemResult>(ranked.Hits.Count);
-        foreach (var hit in ranked.Hits)
+        var results = new List<ItemResult>(Math.Max(0, ranked.Hits.Count - skip));
+        for (int h = skip; h < ranked.Hits.Count; h++)
         {
+            var hit = ranked.Hits[h];
             var view = await cache.ItemAsync(gen, hit.ProductId, ctx.RequestAborted).ConfigureAwait(false);
             if (view is null) continue;
             results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, hit.Score, null, hit.Explain));
@@ -120,7 +126,7 @@ internal static class Endpoints
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
         metrics.Stage("enrich", enrich);
         stages["enrich"] = enrich * 1000;
-        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId) { Window = candidates.Count });
+        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId) { Window = candidates.Count, Offset = skip });
     }
 
     private static async Task<IResult> ItemAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache)

@@ -44,6 +44,15 @@ internal static class QueryParams
         return u;
     }
 
+    /// <summary>How many ranked results a request skips (a results page after the first); 0 when absent.</summary>
+    public static int Offset(string? raw, int k)
+    {
+        if (raw is null) return 0;
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int offset) || offset < 0 || offset > 10_000 - k)
+            throw new BadParameterException("offset", $"offset must be an integer between 0 and {10_000 - k} (10,000 minus k; got '{Clip(raw)}')");
+        return offset;
+    }
+
     /// <summary>The rescore window a request asks for (null: the service's whole recall).</summary>
     public static int? Window(string? raw)
     {
