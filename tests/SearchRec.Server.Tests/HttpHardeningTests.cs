@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.Json;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+/// <summary>What a public service owes every client: safe headers, HEAD, and refusals of broken query strings.</summary>
+public sealed class HttpHardeningTests
+{
+    [Fact]
+    public async Task Every_answer_says_nosniff_and_forbids_framing_errors_included()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+        var answers = new List<HttpResponseMessage>
+        {
+            await s.Client.GetAsync("/"),
+            await s.Client.GetAsync("/app.js"),
+            await s.Client.GetAsync("/search?q=新款"),
+            await s.Client.GetAsync("/search?q=<script>alert(1)</script>&kk=1"),   // 400 echoing the input
+            await s.Client.GetAsync("/no/such/page"),                              // 404
+            await s.Client.DeleteAsync("/search"),                                 // 405
+            await s.Client.SendAsync(post),                                        // 401
+            await s.Client.GetAsync("/metrics"),
+        };
+        foreach (var r in answers)
+        {
+            string what = $"{r.RequestMessage!.Method} {r.RequestMessage.RequestUri} -> {(int)r.StatusCode}";
+            Assert.True(r.Headers.TryGetValues("X-Content-Type-Options", out var nosniff) && nosniff.Single() == "nosniff", what);
+            Assert.True(r.Headers.TryGetValues("X-Frame-Options", out var frame) && frame.Single() == "DENY", what);
+            Assert.True(r.Headers.TryGetValues("Content-Security-Policy", out var csp) && csp.Single().Contains("frame-ancestors 'none'"), what);
+            Assert.True(r.Headers.TryGetValues("Referrer-Policy", out var referrer) && referrer.Single() == "no-referrer", what);
+            Assert.Contains("charset=utf-8", r.Content.Headers.ContentType!.ToString());
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, answers[3].StatusCode);
+        Assert.Equal("application/json", answers[3].Content.Headers.ContentType!.MediaType);
+        Assert.Contains("default-src 'self'", answers[0].Headers.GetValues("Content-Security-Policy").Single());
+        foreach (var r in answers) r.Dispose();
+    }
+
+    [Fact]
+    public async Task Head_answers_like_get_with_no_body()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        foreach (var path in new[] { "/", "/favicon.svg", "/healthz", "/samples", "/search?q=新款", "/items/1", "/items/1/similar?k=3", "/users/1/recommendations", "/page/config" })
+        {
+            using var get = await s.Client.GetAsync(path);
+            using var head = await s.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {path} -> {(int)head.StatusCode}");
+            Assert.Equal(get.Content.Headers.ContentType?.ToString(), head.Content.Headers.ContentType?.ToString());
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
+        using var page = await s.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/"));
+        Assert.Equal((await s.Client.GetByteArrayAsync("/")).Length, page.Content.Headers.ContentLength);
+        using var bad = await s.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/search?k=0"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        // The HEAD routes stay out of the API description.
+        Assert.DoesNotContain("\"head\"", await s.Client.GetStringAsync("/openapi/v1.json"));
+    }
+
+    [Theory]
+    [InlineData("/search?q=%E4%B8", "q")]            // a character cut short: ASP.NET kept '%E4%B8' and searched for it
+    [InlineData("/search?q=%C0%AF", "q")]            // an over-long encoding of '/'
+    [InlineData("/search?q=%ZZ", "q")]
+    [InlineData("/search?q=100%", "q")]
+    [InlineData("/search?q=%E6%96%B0&brand=%FF", "brand")]
+    [InlineData("/items/1/similar?user=%E4", "user")]
+    [InlineData("/search?q=x&=1", "")]
+    public async Task Broken_percent_encoding_is_refused_naming_the_parameter(string path, string field)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        // As sent: System.Uri would otherwise mend '%ZZ' into '%25ZZ' before it leaves.
+        var raw = new Uri(s.Url + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var r = await s.Client.GetAsync(raw);
+        var (status, body) = await TestServer.ReadAsync(r);
+        Assert.True(status == 400, $"{path} -> {status}");
+        Assert.Equal(field, body.GetProperty("field").GetString());
+        Assert.Equal("application/json", r.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Well_encoded_text_still_searches()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var r = await s.GetJsonAsync("/search?q=%E6%96%B0%E6%AC%BE+%E6%89%8B%E6%9C%BA%E5%A3%B3&k=%2B3");
+        Assert.Equal("新款 手机壳", r.GetProperty("query").GetString());
+        Assert.Equal(3, r.GetProperty("results").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Page_config_is_never_cached_and_gives_the_query_limit()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _, o => o.MaxQueryLength = 50);
+        using var r = await s.Client.GetAsync("/page/config");
+        Assert.Contains("no-store", r.Headers.CacheControl!.ToString());
+        var body = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(50, body.GetProperty("maxQueryLength").GetInt32());
+        Assert.True(body.GetProperty("requestTimeoutMs").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task A_clipped_name_in_an_error_keeps_its_last_character_whole()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        string name = new string('a', 39) + "😀😀";   // the 40th UTF-16 unit is half an emoji
+        using var r = await s.Client.GetAsync($"/search?q=x&{Uri.EscapeDataString(name)}=1");
+        var (status, body) = await TestServer.ReadAsync(r);
+        Assert.Equal(400, status);
+        string field = body.GetProperty("field").GetString()!;
+        Assert.DoesNotContain('\uFFFD', field);
+        Assert.StartsWith(new string('a', 39), field);
+    }
+}
