@@ -1,10 +1,24 @@
 // SearchRec demo page: search, similar items, user picker, and events sent back on click and purchase.
+// Every text from the service goes in through textContent (never innerHTML), each in its own <bdi>, so markup in a
+// title cannot run and a right-to-left override in a brand cannot reverse the price beside it.
 'use strict';
 const $ = (id) => document.getElementById(id);
-let config = { eventsKey: null, defaultK: 10 };
+let config = { eventsKey: null, defaultK: 10, maxQueryLength: 200, requestTimeoutMs: 10000 };
 
+// A fetch that gives up after config.requestTimeoutMs and says in words what went wrong.
 async function getJson(url) {
-  const r = await fetch(url);
+  const ms = config.requestTimeoutMs || 10000;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  let r;
+  try {
+    r = await fetch(url, { signal: abort.signal });
+  } catch (e) {
+    if (abort.signal.aborted) throw new Error(`the service did not answer within ${ms / 1000} s`);
+    throw new Error(`the service is not answering (${e.message}); is it running?`);
+  } finally {
+    clearTimeout(timer);
+  }
   const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
   if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
   return body;
@@ -20,81 +34,108 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
+// Text from the catalog, isolated from its neighbours' direction.
+const text = (s) => el('bdi', { textContent: s });
+
 function meta(item) {
   const parts = [];
-  if (item.brand) parts.push(item.brand);
-  if (item.price != null) parts.push(`¥${item.price.toFixed(2)}`);
-  if (item.category) parts.push(item.category);
-  parts.push(`score ${typeof item.score === 'number' ? item.score.toFixed(3) : item.score}`);
-  return parts.join(' · ');
+  if (item.brand) parts.push(text(item.brand));
+  if (item.price != null) parts.push(text(`¥${item.price.toFixed(2)}`));
+  if (item.category) parts.push(text(item.category));
+  parts.push(text(`score ${typeof item.score === 'number' ? item.score.toFixed(3) : item.score}`));
+  const m = el('div', { className: 'meta' });
+  parts.forEach((p, i) => { if (i) m.append(' · '); m.append(p); });
+  return m;
 }
 
 async function sendEvent(itemId, behavior) {
   const user = currentUser();
-  if (!config.eventsKey || user === '') return false;
+  if (!config.eventsKey) { status('read-only page: the service has no events key, so clicks and purchases are not sent'); return false; }
+  if (user === '') return false;
   const r = await fetch('/events', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Api-Key': config.eventsKey },
     body: JSON.stringify({ user: Number(user), item: itemId, behavior }),
-  });
+  }).catch(e => ({ ok: false, status: e.message, json: async () => ({}) }));
   if (!r.ok) { const b = await r.json().catch(() => ({})); status(`event not stored: ${b.error || r.status}`); return false; }
   return true;
 }
 
+// Only the latest search may fill the list: an earlier, slower answer is dropped.
+let searchSeq = 0;
+
 async function search() {
   const q = $('q').value.trim();
   if (!q) return;
+  const seq = ++searchSeq;
   const params = new URLSearchParams({ q, k: String(config.defaultK) });
   if (currentUser() !== '') params.set('user', currentUser());
   if ($('explain').checked) params.set('explain', 'true');
   status('searching…');
+  const list = $('results');
+  let res;
   try {
-    const res = await getJson(`/search?${params}`);
-    $('took').textContent = `${res.results.length} in ${res.tookMs.toFixed(1)} ms`;
-    const list = $('results');
+    res = await getJson(`/search?${params}`);
+  } catch (e) {
+    if (seq !== searchSeq) return;
     list.replaceChildren();
-    for (const item of res.results) {
-      const title = el('span', { className: 'title', textContent: item.title });
-      title.dataset.id = item.id;
-      title.addEventListener('click', () => openItem(item));
-      const buy = el('button', { className: 'buy', textContent: '购买 buy' });
-      buy.addEventListener('click', async () => {
-        if (await sendEvent(item.id, 'buy')) {
-          await search();
-          await loadRecs();
-          status(`purchase of ${item.id} sent as user ${currentUser()}; results updated`);
-        }
-      });
-      const m = el('div', { className: 'meta', textContent: meta(item) }, buy);
-      const li = el('li', {}, title, m);
-      if (item.explain) {
-        const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : String(x));
-        li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${num(f.value, 2)} (${f.contribution >= 0 ? '+' : ''}${num(f.contribution, 3)})`).join('  ') }));
+    $('took').textContent = '';
+    status(`search failed: ${e.message}`);
+    return;
+  }
+  if (seq !== searchSeq) return;
+  $('took').textContent = `${res.results.length} in ${res.tookMs.toFixed(1)} ms`;
+  list.replaceChildren();
+  for (const item of res.results) {
+    const title = el('button', { type: 'button', className: 'title' }, text(item.title));
+    title.dataset.id = item.id;
+    title.addEventListener('click', () => openItem(item));
+    const buy = el('button', { type: 'button', className: 'buy', textContent: '购买 buy' });
+    buy.addEventListener('click', async () => {
+      if (currentUser() === '') { status('pick a user (用户) to buy as: anonymous visits send no events'); return; }
+      if (await sendEvent(item.id, 'buy')) {
+        await search();
+        await loadRecs();
+        status(`purchase of ${item.id} sent as user ${currentUser()}; results updated`);
       }
-      list.append(li);
+    });
+    const m = meta(item);
+    m.append(buy);
+    const li = el('li', {}, title, m);
+    if (item.explain) {
+      const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+      li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${num(f.value, 2)} (${f.contribution >= 0 ? '+' : ''}${num(f.contribution, 3)})`).join('  ') }));
     }
-    status(res.results.length ? `generation ${res.generation}` : 'no results');
-  } catch (e) { status(`search failed: ${e.message}`); }
+    list.append(li);
+  }
+  status(res.results.length ? `generation ${res.generation}` : `no results for "${q}"`);
 }
 
+// A card opens with a click, or with Enter or Space when it has the keyboard focus.
 function card(item, onClick) {
-  const c = el('div', { className: 'card' }, el('div', { textContent: item.title }),
-    el('div', { className: 'meta', textContent: item.price != null ? `¥${item.price.toFixed(2)}` : '' }));
+  const c = el('div', { className: 'card', tabIndex: 0 }, el('div', {}, text(item.title)),
+    el('div', { className: 'meta' }, text(item.price != null ? `¥${item.price.toFixed(2)}` : '')));
+  c.setAttribute('role', 'button');
   if (item.source) c.append(el('span', { className: 'source', textContent: item.source }));
   c.dataset.id = item.id;
   c.addEventListener('click', () => onClick(item));
+  c.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onClick(item); }
+  });
   return c;
 }
 
 async function openItem(item) {
-  await sendEvent(item.id, 'pv');
+  if (currentUser() !== '') await sendEvent(item.id, 'pv');
   const params = new URLSearchParams({ k: '8' });
   if (currentUser() !== '') params.set('user', currentUser());
   try {
     const res = await getJson(`/items/${encodeURIComponent(item.id)}/similar?${params}`);
-    $('similar-title').textContent = item.title;
+    $('similar-title').replaceChildren(text(item.title));
     $('similar').replaceChildren(...res.results.map(s => card(s, openItem)));
     $('similar-section').hidden = false;
+    // On a phone the row is below ten results: bring it to the reader.
+    $('similar-section').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     status(`${res.results.length} similar items for ${item.id}`);
   } catch (e) { status(`similar failed: ${e.message}`); }
 }
@@ -103,26 +144,29 @@ async function loadRecs() {
   const user = currentUser();
   if (user === '') { $('recs-section').hidden = true; return; }
   try {
-    const res = await getJson(`/users/${user}/recommendations?k=8`);
+    const res = await getJson(`/users/${encodeURIComponent(user)}/recommendations?k=8`);
     $('recs').replaceChildren(...res.results.map(s => card(s, openItem)));
     $('recs-section').hidden = false;
   } catch (e) { status(`recommendations failed: ${e.message}`); }
 }
 
 async function init() {
-  try { config = await getJson('/page/config'); } catch { /* defaults */ }
+  let problem = null;
+  try { config = { ...config, ...(await getJson('/page/config')) }; } catch (e) { problem = e.message; }
+  $('q').maxLength = config.maxQueryLength;
   try {
     const s = await getJson('/samples');
     for (const u of s.userIds.slice(0, 20)) $('user').append(el('option', { value: String(u), textContent: `user ${u}` }));
     const p = $('samples');
     p.append('try: ');
     for (const q of s.queries.slice(0, 8)) {
-      const a = el('a', { textContent: q });
+      const a = el('button', { type: 'button', className: 'sample' }, text(q));
       a.addEventListener('click', () => { $('q').value = q; search(); });
       p.append(a);
     }
-  } catch (e) { status(`could not load samples: ${e.message}`); }
-  if (!config.eventsKey) status('read-only page: the service has no EventsKey, so clicks are not sent');
+  } catch (e) { problem = problem || e.message; }
+  if (problem) status(`the page could not load its settings: ${problem}`);
+  else if (!config.eventsKey) status('read-only page: the service has no events key, so clicks and purchases are not sent');
   $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });
   $('user').addEventListener('change', () => { loadRecs(); search(); });
   $('explain').addEventListener('change', search);

@@ -1,0 +1,192 @@
+// Drives the SearchRec page in headless Chromium the way a demanding user and an attacker would, over a shop whose
+// products carry markup, quotes and a right-to-left override in their text (HostileShop in SearchRec.Server.Tests).
+// Usage: node page-hostile.test.mjs <url> <screenshot.png>
+// Prints one "ok ..." line per check, or "FAIL ..." and exits 1.
+import { chromium } from 'playwright-core';
+
+const [url, shot] = process.argv.slice(2);
+if (!url || !shot) { console.error('usage: node page-hostile.test.mjs <url> <screenshot.png>'); process.exit(2); }
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+const failures = [];
+function check(ok, what) {
+  if (ok) console.log(`ok ${what}`);
+  else { console.log(`FAIL ${what}`); failures.push(what); }
+}
+const status = (page) => page.textContent('#status');
+const titles = (page) => page.$$eval('#results li .title', els => els.map(e => e.textContent));
+
+async function search(page, text) {
+  await page.fill('#q', text);
+  await page.press('#q', 'Enter');
+  await page.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent), null, { timeout: 20000 });
+}
+
+async function open(page, width = 1200) {
+  const p = await page.context().newPage();
+  await p.setViewportSize({ width, height: 800 });
+  return p;
+}
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  const dialogs = [];
+  page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', e => consoleErrors.push(String(e)));
+  context.on('dialog', d => { dialogs.push(d.message()); d.dismiss(); });
+
+  // 1. The page loads with nothing on the console (not even a missing favicon).
+  await page.goto(url, { waitUntil: 'networkidle' });
+  await page.waitForFunction(() => document.querySelectorAll('#user option').length > 1);
+  check(consoleErrors.length === 0, `the page loads with no console errors (${JSON.stringify(consoleErrors)})`);
+
+  // 2. Markup in titles, brands, categories and sample queries is shown as text and never runs.
+  const samples = await (await page.request.get(new URL('/samples', url).href)).json();
+  const user = String(samples.userIds[0]);
+  await page.selectOption('#user', user);
+  const sampleLinks = await page.$$('#samples .sample');
+  for (const a of sampleLinks) { await a.click(); await page.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent)); }
+  check(sampleLinks.length === Math.min(8, samples.queries.length) && sampleLinks.length > 0, `every sample query is offered (${sampleLinks.length})`);
+  await search(page, '连衣裙');
+  await page.check('#explain');
+  await page.waitForFunction(() => document.querySelector('#results .explain-list'));
+  const shown = await titles(page);
+  const ids = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+  let exact = ids.length > 0;
+  for (let i = 0; i < ids.length; i++) {
+    const item = await (await page.request.get(new URL(`/items/${ids[i]}`, url).href)).json();
+    if (item.title !== shown[i]) exact = false;
+  }
+  check(exact && ids.length >= 5, `${ids.length} hostile titles are shown exactly as the catalog has them`);
+  for (let i = 1; i <= ids.length; i++) {
+    await page.click(`#results li:nth-child(${i}) .title`);
+    await page.waitForSelector('#similar .card');
+  }
+  await page.click('#results li:first-child button.buy');
+  await page.waitForFunction(() => /purchase of .* sent/.test(document.querySelector('#status').textContent), null, { timeout: 20000 });
+  await page.waitForSelector('#recs .card');
+  const foreign = await page.$$eval('script, img, svg, iframe, b, h1', els => els.map(e => e.outerHTML.slice(0, 60)));
+  check(dialogs.length === 0, `no script from the data ran (dialogs: ${JSON.stringify(dialogs)})`);
+  check(foreign.length === 2, `no element from the data entered the page (${JSON.stringify(foreign)})`);
+  check(await page.title() === 'SearchRec', 'a </title> in the data leaves the document title alone');
+  check(consoleErrors.length === 0, `no console errors while searching, clicking and buying (${JSON.stringify(consoleErrors)})`);
+
+  // 3. A right-to-left override in a brand stays inside the brand: the price after it still reads ¥20.00.
+  const priceOrder = await page.evaluate(() => {
+    for (const li of document.querySelectorAll('#results li')) {
+      const walker = document.createTreeWalker(li.querySelector('.meta'), NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const at = n.textContent.indexOf('¥20.00');
+        if (at < 0) continue;
+        const rect = (i) => { const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1); return r.getBoundingClientRect().left; };
+        return { yen: rect(at), two: rect(at + 1), last: rect(at + 5) };
+      }
+    }
+    return null;
+  });
+  check(priceOrder !== null && priceOrder.yen < priceOrder.two && priceOrder.two < priceOrder.last,
+    `a brand with a right-to-left override does not reverse the price shown after it (${JSON.stringify(priceOrder)})`);
+
+  // 4. Keyboard: result titles, sample queries and cards are reachable and open with Enter.
+  await page.selectOption('#user', '');
+  await page.evaluate(() => { document.querySelector('#similar-section').hidden = true; });
+  await page.focus('#results li:first-child .title');
+  await page.keyboard.press('Enter');
+  const byKeyboard = await page.waitForFunction(() => !document.querySelector('#similar-section').hidden, null, { timeout: 5000 }).then(() => true, () => false);
+  check(byKeyboard, 'Enter on a focused result title opens its similar items');
+  const firstCard = await page.$eval('#similar .card', c => c.dataset.id).catch(() => null);
+  if (firstCard) {
+    await page.focus('#similar .card');
+    await page.keyboard.press('Enter');
+    const cardOpened = await page.waitForFunction((id) => /similar items for (\S+)/.exec(document.querySelector('#status').textContent)?.[1] === id, firstCard, { timeout: 5000 }).then(() => true, () => false);
+    check(cardOpened, 'Enter on a focused card opens that item');
+  } else check(false, 'the similar row has cards to focus');
+  await page.focus('#samples .sample').catch(() => {});
+  const focusedSample = await page.evaluate(() => document.activeElement?.classList.contains('sample'));
+  check(focusedSample, 'sample queries can take the keyboard focus');
+
+  // 5. An anonymous purchase says why nothing was sent.
+  await search(page, '连衣裙');
+  await page.click('#results li:first-child button.buy');
+  await page.waitForTimeout(300);
+  check(/pick a user/.test(await status(page)), `buying anonymously says to pick a user ("${await status(page)}")`);
+
+  // 6. A query longer than the service takes cannot be typed.
+  await page.fill('#q', '');
+  await page.focus('#q');
+  await page.keyboard.insertText('连'.repeat(300));
+  const typed = (await page.inputValue('#q')).length;
+  check(typed === 200, `the search box stops at the service's 200 characters (held ${typed})`);
+
+  // 7. Answers that come back out of order: the last query typed wins.
+  await page.selectOption('#user', '');
+  let first = true;
+  await page.route('**/search?*', async route => {
+    if (first) { first = false; await new Promise(r => setTimeout(r, 1500)); }
+    await route.continue();
+  });
+  await page.fill('#q', '恶意');
+  await page.press('#q', 'Enter');
+  await page.waitForTimeout(100);
+  await page.fill('#q', '红色');
+  await page.press('#q', 'Enter');
+  await page.waitForTimeout(2500);
+  const afterRace = await titles(page);
+  check(afterRace.length > 0 && afterRace.every(t => t.includes('红色')), `a slow earlier answer does not replace the later one (${JSON.stringify(afterRace)})`);
+  await page.unroute('**/search?*');
+
+  // 8. A refused search, a service that is down and one that does not answer: a clear message, no stale results.
+  await search(page, '连衣裙');
+  await page.route('**/search?*', route => route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: 'q is refused', field: 'q' }) }));
+  await search(page, '连衣裙 红色');
+  check((await titles(page)).length === 0 && /q is refused/.test(await status(page)), `a refused search shows the reason and no stale results ("${await status(page)}")`);
+  await page.unroute('**/search?*');
+  await search(page, '连衣裙');
+  await page.route('**/search?*', route => route.abort('connectionrefused'));
+  await search(page, '连衣裙 红色');
+  check((await titles(page)).length === 0 && /not answering/.test(await status(page)), `a service that is down is named ("${await status(page)}")`);
+  await page.unroute('**/search?*');
+
+  const slow = await open(page);
+  await slow.route('**/page/config', async route => {
+    const r = await route.fetch();
+    route.fulfill({ response: r, json: { ...(await r.json()), requestTimeoutMs: 1000 } });
+  });
+  await slow.goto(url, { waitUntil: 'networkidle' });
+  await slow.route('**/search?*', () => { /* never answered */ });
+  await slow.fill('#q', '连衣裙');
+  await slow.press('#q', 'Enter');
+  const gaveUp = await slow.waitForFunction(() => /did not answer/.test(document.querySelector('#status').textContent), null, { timeout: 5000 }).then(() => true, () => false);
+  check(gaveUp, `a search the service never answers ends with a message, not a stuck "searching…" ("${await status(slow)}")`);
+  await slow.close();
+
+  // 9. Phone width: nothing scrolls sideways, and a clicked result's similar items come into view.
+  const phone = await open(page, 360);
+  await phone.goto(url, { waitUntil: 'networkidle' });
+  await search(phone, '连衣裙');
+  const widths = await phone.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  check(widths[0] <= widths[1], `no sideways scrolling at 360 px (${widths})`);
+  await phone.click('#results li:first-child .title');
+  await phone.waitForSelector('#similar .card');
+  await phone.waitForTimeout(800);
+  const visible = await phone.evaluate(() => { const r = document.querySelector('#similar-section').getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; });
+  check(visible, 'at phone width the similar items come into view after a click');
+  await phone.screenshot({ path: shot.replace(/\.png$/, '-phone.png'), fullPage: false });
+  await phone.close();
+
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`ok screenshot ${shot}`);
+} catch (e) {
+  failures.push(e.message);
+  console.log(`FAIL ${e.message}`);
+} finally {
+  await browser.close();
+}
+process.exit(failures.length ? 1 : 0);
