@@ -110,4 +110,31 @@ public sealed class HttpHardeningTests
         Assert.DoesNotContain('\uFFFD', field);
         Assert.StartsWith(new string('a', 39), field);
     }
+
+    [Fact]
+    public async Task A_loopback_service_refuses_requests_addressed_to_another_host_name()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        foreach (var host in new[] { "attacker.example", "attacker.example:80", "192.168.1.10" })
+        {
+            // A DNS-rebound page: same origin with the service in the browser's eyes, but its own host name.
+            using var req = new HttpRequestMessage(HttpMethod.Get, "/page/config");
+            req.Headers.Host = host;
+            using var r = await s.Client.SendAsync(req);
+            var (status, body) = await TestServer.ReadAsync(r);
+            Assert.True(status == 400, $"Host {host} -> {status}");
+            Assert.Equal("Host", body.GetProperty("field").GetString());
+            Assert.DoesNotContain("eventsKey", body.ToString());
+        }
+        foreach (var host in new[] { "localhost", "127.0.0.1", "[::1]:5080", "app.localhost" })
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+            req.Headers.Host = host;
+            using var r = await s.Client.SendAsync(req);
+            Assert.True(r.IsSuccessStatusCode, $"Host {host} -> {(int)r.StatusCode}");
+        }
+        Assert.False(SearchRecServer.ListensOnLoopbackOnly("http://0.0.0.0:5080"));
+        Assert.False(SearchRecServer.ListensOnLoopbackOnly("http://127.0.0.1:5080;http://shop.example:80"));
+        Assert.True(SearchRecServer.ListensOnLoopbackOnly("http://localhost:5080;http://[::1]:5080"));
+    }
 }
