@@ -142,6 +142,36 @@ try {
   check(afterRace.length > 0 && afterRace.every(t => t.includes('红色')), `a slow earlier answer does not replace the later one (${JSON.stringify(afterRace)})`);
   await page.unroute('**/search?*');
 
+  // ... and so does the last item clicked, and the last user picked.
+  await search(page, '连衣裙');
+  const slowFirst = (pattern) => {
+    let held = true;
+    return page.route(pattern, async route => {
+      if (held) { held = false; await new Promise(r => setTimeout(r, 1500)); }
+      await route.continue();
+    });
+  };
+  await slowFirst('**/items/*/similar?*');
+  const clicked = await titles(page);
+  await page.click('#results li:nth-child(1) .title');
+  await page.click('#results li:nth-child(2) .title');
+  await page.waitForTimeout(2500);
+  const similarOf = await page.textContent('#similar-title');
+  check(similarOf === clicked[1], `the similar row is for the last item clicked ("${similarOf}", clicked "${clicked[1]}")`);
+  await page.unroute('**/items/*/similar?*');
+  const users = samples.userIds.map(String);
+  await slowFirst('**/users/*/recommendations?*');
+  await page.selectOption('#user', users[0]);
+  await page.selectOption('#user', users[1]);
+  await page.waitForTimeout(2500);
+  const shownRecs = await page.$$eval('#recs .card', els => els.map(e => e.dataset.id));
+  const wanted = (await (await page.request.get(new URL(`/users/${users[1]}/recommendations?k=8`, url).href)).json()).results.map(r => r.id);
+  const other = (await (await page.request.get(new URL(`/users/${users[0]}/recommendations?k=8`, url).href)).json()).results.map(r => r.id);
+  check(JSON.stringify(wanted) !== JSON.stringify(other), `the two users' feeds differ, so the check below can tell them apart (${JSON.stringify(other)} / ${JSON.stringify(wanted)})`);
+  check(JSON.stringify(shownRecs) === JSON.stringify(wanted), `the feed shown is the last user's (${JSON.stringify(shownRecs)}, want ${JSON.stringify(wanted)})`);
+  await page.unroute('**/users/*/recommendations?*');
+  await page.selectOption('#user', '');
+
   // 8. A refused search, a service that is down and one that does not answer: a clear message, no stale results.
   await search(page, '连衣裙');
   await page.route('**/search?*', route => route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: 'q is refused', field: 'q' }) }));

@@ -61,13 +61,15 @@ async function sendEvent(itemId, behavior) {
   return true;
 }
 
-// Only the latest search may fill the list: an earlier, slower answer is dropped.
-let searchSeq = 0;
+// Only the latest request of each kind may fill its part of the page: an earlier, slower answer is dropped.
+// turn() starts a request and returns a function that says whether it is still the latest.
+function turns() { let n = 0; return () => { const mine = ++n; return () => mine === n; }; }
+const searchTurn = turns(), similarTurn = turns(), recsTurn = turns();
 
 async function search() {
   const q = $('q').value.trim();
   if (!q) return;
-  const seq = ++searchSeq;
+  const latest = searchTurn();
   const params = new URLSearchParams({ q, k: String(config.defaultK) });
   if (currentUser() !== '') params.set('user', currentUser());
   if ($('explain').checked) params.set('explain', 'true');
@@ -77,13 +79,13 @@ async function search() {
   try {
     res = await getJson(`/search?${params}`);
   } catch (e) {
-    if (seq !== searchSeq) return;
+    if (!latest()) return;
     list.replaceChildren();
     $('took').textContent = '';
     status(`search failed: ${e.message}`);
     return;
   }
-  if (seq !== searchSeq) return;
+  if (!latest()) return;
   $('took').textContent = `${res.results.length} in ${res.tookMs.toFixed(1)} ms`;
   list.replaceChildren();
   for (const item of res.results) {
@@ -126,28 +128,32 @@ function card(item, onClick) {
 }
 
 async function openItem(item) {
+  const latest = similarTurn();
   if (currentUser() !== '') await sendEvent(item.id, 'pv');
   const params = new URLSearchParams({ k: '8' });
   if (currentUser() !== '') params.set('user', currentUser());
   try {
     const res = await getJson(`/items/${encodeURIComponent(item.id)}/similar?${params}`);
+    if (!latest()) return;
     $('similar-title').replaceChildren(text(item.title));
     $('similar').replaceChildren(...res.results.map(s => card(s, openItem)));
     $('similar-section').hidden = false;
     // On a phone the row is below ten results: bring it to the reader.
     $('similar-section').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     status(`${res.results.length} similar items for ${item.id}`);
-  } catch (e) { status(`similar failed: ${e.message}`); }
+  } catch (e) { if (latest()) status(`similar failed: ${e.message}`); }
 }
 
 async function loadRecs() {
+  const latest = recsTurn();
   const user = currentUser();
   if (user === '') { $('recs-section').hidden = true; return; }
   try {
     const res = await getJson(`/users/${encodeURIComponent(user)}/recommendations?k=8`);
+    if (!latest()) return;
     $('recs').replaceChildren(...res.results.map(s => card(s, openItem)));
     $('recs-section').hidden = false;
-  } catch (e) { status(`recommendations failed: ${e.message}`); }
+  } catch (e) { if (latest()) status(`recommendations failed: ${e.message}`); }
 }
 
 async function init() {
