@@ -197,6 +197,21 @@ try {
   check(gaveUp, `a search the service never answers ends with a message, not a stuck "searching…" ("${await status(slow)}")`);
   await slow.close();
 
+  // Enter pressed while the page still loads its settings searches in place (it reloaded the page as /?q=…).
+  const early = await open(page);
+  await early.route('**/page/config', async route => { await new Promise(r => setTimeout(r, 1500)); await route.continue(); });
+  await early.goto(url, { waitUntil: 'domcontentloaded' });
+  await early.fill('#q', '连衣裙');
+  await early.press('#q', 'Enter');
+  const earlyResults = await early.waitForSelector('#results li .title', { timeout: 10000 }).then(() => true, () => false);
+  check(earlyResults && !early.url().includes('?q='), `Enter before the page has its settings searches in place (at ${early.url()})`);
+  await early.close();
+  const linked = await open(page);
+  await linked.goto(new URL('/?q=' + encodeURIComponent('红色'), url).href, { waitUntil: 'networkidle' });
+  const linkedTitles = await linked.waitForSelector('#results li .title', { timeout: 10000 }).then(() => titles(linked), () => []);
+  check(linkedTitles.length > 0 && linkedTitles.every(t => t.includes('红色')), `a link to /?q=红色 opens with that search (${JSON.stringify(linkedTitles)})`);
+  await linked.close();
+
   // 9. Phone width: nothing scrolls sideways, and a clicked result's similar items come into view.
   const phone = await open(page, 360);
   await phone.goto(url, { waitUntil: 'networkidle' });

@@ -157,6 +157,11 @@ async function loadRecs() {
 }
 
 async function init() {
+  // Listen before the first await: Enter pressed while the settings load would otherwise submit the form the
+  // browser's way (a page load of /?q=…, the text lost).
+  $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });
+  $('user').addEventListener('change', () => { loadRecs(); search(); });
+  $('explain').addEventListener('change', search);
   let problem = null;
   try { config = { ...config, ...(await getJson('/page/config')) }; } catch (e) { problem = e.message; }
   $('q').maxLength = config.maxQueryLength;
@@ -173,8 +178,8 @@ async function init() {
   } catch (e) { problem = problem || e.message; }
   if (problem) status(`the page could not load its settings: ${problem}`);
   else if (!config.eventsKey) status('read-only page: the service has no events key, so clicks and purchases are not sent');
-  $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });
-  $('user').addEventListener('change', () => { loadRecs(); search(); });
-  $('explain').addEventListener('change', search);
+  // A link to /?q=… (the form's own address without script) opens with that search.
+  const linked = new URLSearchParams(location.search).get('q');
+  if (linked && !$('q').value) { $('q').value = linked.slice(0, config.maxQueryLength); search(); }
 }
 init();
