@@ -212,6 +212,24 @@ try {
   check(linkedTitles.length > 0 && linkedTitles.every(t => t.includes('红色')), `a link to /?q=红色 opens with that search (${JSON.stringify(linkedTitles)})`);
   await linked.close();
 
+  // A page opened before the service restarted holds the events key of the earlier start: a purchase still goes through.
+  const stale = await open(page);
+  let firstConfig = true;
+  await stale.route('**/page/config', async route => {
+    if (!firstConfig) return route.continue();
+    firstConfig = false;
+    const r = await route.fetch();
+    await route.fulfill({ response: r, json: { ...(await r.json()), eventsKey: 'key-of-an-earlier-start-0123456789' } });
+  });
+  await stale.goto(url, { waitUntil: 'networkidle' });
+  await stale.waitForFunction(() => document.querySelectorAll('#user option').length > 1);
+  await stale.selectOption('#user', user);
+  await search(stale, '连衣裙');
+  await stale.click('#results li:first-child button.buy');
+  const bought = await stale.waitForFunction(() => /purchase of .* sent/.test(document.querySelector('#status').textContent), null, { timeout: 10000 }).then(() => true, () => false);
+  check(bought, `a purchase from a page that holds an earlier start's events key is stored ("${await status(stale)}")`);
+  await stale.close();
+
   // 9. Phone width: nothing scrolls sideways, and a clicked result's similar items come into view.
   const phone = await open(page, 360);
   await phone.goto(url, { waitUntil: 'networkidle' });

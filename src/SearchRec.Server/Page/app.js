@@ -52,11 +52,20 @@ async function sendEvent(itemId, behavior) {
   const user = currentUser();
   if (!config.eventsKey) { status('read-only page: the service has no events key, so clicks and purchases are not sent'); return false; }
   if (user === '') return false;
-  const r = await fetch('/events', {
+  const post = () => fetch('/events', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Api-Key': config.eventsKey },
     body: JSON.stringify({ user: Number(user), item: itemId, behavior }),
   }).catch(e => ({ ok: false, status: e.message, json: async () => ({}) }));
+  let r = await post();
+  if (r.status === 403) {
+    // The service restarted since the page loaded and made a new events key: fetch it and send once more.
+    const fresh = await getJson('/page/config').catch(() => null);
+    if (fresh && fresh.eventsKey && fresh.eventsKey !== config.eventsKey) {
+      config = { ...config, ...fresh };
+      r = await post();
+    }
+  }
   if (!r.ok) { const b = await r.json().catch(() => ({})); status(`event not stored: ${b.error || r.status}`); return false; }
   return true;
 }
