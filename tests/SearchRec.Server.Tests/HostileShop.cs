@@ -27,6 +27,9 @@ public sealed class HostileShop : IDisposable
         new("5", "{{constructor.constructor('alert(5)')()}} 连衣裙 ${alert(5)}", "\u202Eevil", ["女装", "连衣裙"], None, 20),
     ];
 
+    /// <summary>A user id past 2^53, which a JavaScript Number cannot hold (it becomes ...992); the third sample user.</summary>
+    public const long BigUser = 9007199254740993;
+
     /// <summary>Example queries the page offers: markup again.</summary>
     public static readonly string[] Queries = ["<script>alert('q')</script>", "连衣裙", "\"><img src=x onerror=alert('q2')>"];
 
@@ -37,7 +40,8 @@ public sealed class HostileShop : IDisposable
         QueriesPath = _dir.File("queries.tsv");
         File.WriteAllLines(QueriesPath, Queries.Select((q, i) => $"{i + 1}\t{q}"));
         var csv = _dir.File("events.csv");
-        File.WriteAllLines(csv, ["1,1,0,buy,1700000000", "2,3,0,pv,1700000001", "2,2,0,buy,1700000002", "1,5,0,pv,1700000003"]);
+        File.WriteAllLines(csv, ["1,1,0,buy,1700000000", "2,3,0,pv,1700000001", "2,2,0,buy,1700000002", "1,5,0,pv,1700000003",
+            $"{BigUser},4,0,pv,1700000004"]);
         EventsPath = _dir.File("events.db");
         CollabPath = _dir.File("collab");
         using (var store = new SqliteEventStore(EventsPath, new SqliteEventStoreOptions { SynchronousFull = false }))

@@ -78,6 +78,7 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
             Assert.DoesNotContain("FAIL", text);
             Assert.Contains("ok a brand with a right-to-left override does not reverse the price", text);
             Assert.True(store.Count > before, "the purchase on the hostile shop was stored");
+            Assert.Contains(store.GetHistory(HostileShop.BigUser, 100), e => e.Behavior == SearchRec.Core.Events.Behavior.Buy);
         }
     }
 }

@@ -230,6 +230,21 @@ try {
   check(bought, `a purchase from a page that holds an earlier start's events key is stored ("${await status(stale)}")`);
   await stale.close();
 
+  // A user id past 2^53 stays exact: the page searches, reads the feed and buys as that user, not a neighbour.
+  const bigUser = '9007199254740993';
+  const options = await page.$$eval('#user option', os => os.map(o => o.value));
+  check(options.includes(bigUser), `the user ${bigUser} is offered as written (${JSON.stringify(options)})`);
+  if (options.includes(bigUser)) {
+    const feedUrls = [];
+    page.on('request', r => { if (r.url().includes('/recommendations')) feedUrls.push(r.url()); });
+    await page.selectOption('#user', bigUser);
+    await search(page, '连衣裙');
+    await page.click('#results li:first-child button.buy');
+    const boughtBig = await page.waitForFunction((u) => document.querySelector('#status').textContent.includes(`sent as user ${u}`), bigUser, { timeout: 10000 }).then(() => true, () => false);
+    check(boughtBig && feedUrls.every(u => u.includes(`/users/${bigUser}/`)), `a purchase as user ${bigUser} is sent as that user (${await status(page)}; ${feedUrls.length} feed requests)`);
+    await page.selectOption('#user', '');
+  }
+
   // 9. Phone width: nothing scrolls sideways, and a clicked result's similar items come into view.
   const phone = await open(page, 360);
   await phone.goto(url, { waitUntil: 'networkidle' });

@@ -5,8 +5,8 @@
 const $ = (id) => document.getElementById(id);
 let config = { eventsKey: null, defaultK: 10, maxQueryLength: 200, requestTimeoutMs: 10000 };
 
-// A fetch that gives up after config.requestTimeoutMs and says in words what went wrong.
-async function getJson(url) {
+// A fetch that gives up after config.requestTimeoutMs and says in words what went wrong; the body as text.
+async function getText(url) {
   const ms = config.requestTimeoutMs || 10000;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), ms);
@@ -19,9 +19,22 @@ async function getJson(url) {
   } finally {
     clearTimeout(timer);
   }
-  const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
-  if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
-  return body;
+  const text = await r.text();
+  if (!r.ok) {
+    let error = null;
+    try { error = JSON.parse(text).error; } catch { /* not JSON: a proxy's page */ }
+    throw new Error(error || `HTTP ${r.status}`);
+  }
+  return text;
+}
+
+async function getJson(url) { return JSON.parse(await getText(url)); }
+
+// User ids are 64-bit integers. JSON.parse turns one past 2^53 into a neighbour (9007199254740993 becomes
+// ...992), so the page keeps them as the digits the service wrote and never makes them a Number.
+function userIdsOf(samplesText) {
+  const list = /"userIds":\[([^\]]*)\]/.exec(samplesText);
+  return list ? list[1].split(',').map(x => x.trim()).filter(x => /^\d+$/.test(x)) : [];
 }
 
 function status(text) { $('status').textContent = text; }
@@ -51,11 +64,11 @@ function meta(item) {
 async function sendEvent(itemId, behavior) {
   const user = currentUser();
   if (!config.eventsKey) { status('read-only page: the service has no events key, so clicks and purchases are not sent'); return false; }
-  if (user === '') return false;
+  if (!/^\d+$/.test(user)) return false;
   const post = () => fetch('/events', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Api-Key': config.eventsKey },
-    body: JSON.stringify({ user: Number(user), item: itemId, behavior }),
+    body: `{"user":${user},"item":${JSON.stringify(itemId)},"behavior":${JSON.stringify(behavior)}}`,
   }).catch(e => ({ ok: false, status: e.message, json: async () => ({}) }));
   let r = await post();
   if (r.status === 403) {
@@ -175,8 +188,9 @@ async function init() {
   try { config = { ...config, ...(await getJson('/page/config')) }; } catch (e) { problem = e.message; }
   $('q').maxLength = config.maxQueryLength;
   try {
-    const s = await getJson('/samples');
-    for (const u of s.userIds.slice(0, 20)) $('user').append(el('option', { value: String(u), textContent: `user ${u}` }));
+    const raw = await getText('/samples');
+    const s = JSON.parse(raw);
+    for (const u of userIdsOf(raw).slice(0, 20)) $('user').append(el('option', { value: u, textContent: `user ${u}` }));
     const p = $('samples');
     p.append('try: ');
     for (const q of s.queries.slice(0, 8)) {
