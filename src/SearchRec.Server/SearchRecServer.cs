@@ -106,7 +106,8 @@ public static class SearchRecServer
             AddSecurityHeaders(ctx.Response);
             try
             {
-                if (loopbackOnly && !IsLoopbackHost(ctx.Request.Host.Host))
+                // No Host at all (an HTTP/1.0 probe) is no browser's request: answered.
+                if (loopbackOnly && ctx.Request.Host.HasValue && !IsLoopbackHost(ctx.Request.Host.Host))
                 {
                     await WriteErrorAsync(ctx, 400, new ApiError(
                         $"this service listens on this machine only and answers requests for localhost, not for '{QueryParams.Clip(ctx.Request.Host.Value ?? "")}'", "Host")).ConfigureAwait(false);

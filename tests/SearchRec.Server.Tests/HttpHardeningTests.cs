@@ -133,6 +133,16 @@ public sealed class HttpHardeningTests
             using var r = await s.Client.SendAsync(req);
             Assert.True(r.IsSuccessStatusCode, $"Host {host} -> {(int)r.StatusCode}");
         }
+        // An HTTP/1.0 probe without a Host (a health check by hand) is not a browser's request: answered.
+        var address = new Uri(s.Url);
+        using (var socket = new System.Net.Sockets.TcpClient())
+        {
+            await socket.ConnectAsync(address.Host, address.Port);
+            var stream = socket.GetStream();
+            await stream.WriteAsync("GET /healthz HTTP/1.0\r\n\r\n"u8.ToArray());
+            using var reader = new StreamReader(stream);
+            Assert.StartsWith("HTTP/1.1 200", await reader.ReadLineAsync());
+        }
         Assert.False(SearchRecServer.ListensOnLoopbackOnly("http://0.0.0.0:5080"));
         Assert.False(SearchRecServer.ListensOnLoopbackOnly("http://127.0.0.1:5080;http://shop.example:80"));
         Assert.True(SearchRecServer.ListensOnLoopbackOnly("http://localhost:5080;http://[::1]:5080"));
