@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace SearchRec.Server.Tests;
@@ -146,5 +147,23 @@ public sealed class HttpHardeningTests
         Assert.False(SearchRecServer.ListensOnLoopbackOnly("http://0.0.0.0:5080"));
         Assert.False(SearchRecServer.ListensOnLoopbackOnly("http://127.0.0.1:5080;http://shop.example:80"));
         Assert.True(SearchRecServer.ListensOnLoopbackOnly("http://localhost:5080;http://[::1]:5080"));
+    }
+
+    [Fact]
+    public async Task An_unknown_item_id_longer_than_any_real_one_is_answered_404_and_not_kept_in_the_cache()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var cache = s.App.Services.GetRequiredService<ZiggyCreatures.Caching.Fusion.IFusionCache>();
+        string generation = (await s.GetJsonAsync("/healthz")).GetProperty("generation").GetString()!;
+        string shortId = "no-such-item", longId = new string('9', 200_000);
+        foreach (var path in new[] { $"/items/{shortId}", $"/items/{longId}", $"/items/{longId}/similar" })
+        {
+            using var r = await s.Client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        }
+        // The short miss is cached (the check can see entries); the long one, which held its key for the
+        // fail-safe hour (300 such requests held 2 GB), is not.
+        Assert.True((await cache.TryGetAsync<object?>($"{generation}:i:{shortId}")).HasValue);
+        Assert.False((await cache.TryGetAsync<object?>($"{generation}:i:{longId}")).HasValue);
     }
 }

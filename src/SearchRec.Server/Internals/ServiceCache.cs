@@ -40,8 +40,14 @@ internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, Se
         return result;
     }
 
+    /// <summary>Longest item id whose record (or absence) is cached; longer ones are looked up each time.</summary>
+    internal const int MaxCachedIdLength = 128;
+
     public async ValueTask<ItemView?> ItemAsync(ServiceGeneration gen, string id, CancellationToken ct)
     {
+        // A URL can carry a megabyte of id, and every unknown one was kept, key and all, for the fail-safe hour:
+        // 300 requests of /items/<1 MB> held 2 GB. No real id is that long; such a one skips the cache.
+        if (id.Length > MaxCachedIdLength) return gen.Catalog.Get(id) is { } product ? ToView(gen.Catalog, product) : null;
         bool miss = false;
         var view = await cache.GetOrSetAsync<ItemView?>($"{gen.Id}:i:{id}", (_, _) =>
         {
