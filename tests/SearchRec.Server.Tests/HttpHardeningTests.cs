@@ -166,4 +166,23 @@ public sealed class HttpHardeningTests
         Assert.True((await cache.TryGetAsync<object?>($"{generation}:i:{shortId}")).HasValue);
         Assert.False((await cache.TryGetAsync<object?>($"{generation}:i:{longId}")).HasValue);
     }
+
+    [Fact]
+    public async Task An_unknown_item_id_is_remembered_briefly_and_not_kept_for_the_fail_safe_hour()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var cache = s.App.Services.GetRequiredService<ZiggyCreatures.Caching.Fusion.IFusionCache>();
+        string generation = (await s.GetJsonAsync("/healthz")).GetProperty("generation").GetString()!;
+        using (var r = await s.Client.GetAsync("/items/made-up-id"))
+            Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        using (var r = await s.Client.GetAsync("/items/1"))
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        // Stale entries count too: fail-safe kept every miss in memory for an hour (and under the entry limit, a
+        // flood of made-up ids pushed real answers out).
+        var stale = new ZiggyCreatures.Caching.Fusion.FusionCacheEntryOptions { AllowStaleOnReadOnly = true };
+        Assert.True((await cache.TryGetAsync<object?>($"{generation}:i:made-up-id", stale)).HasValue);
+        await Task.Delay(Internals.ServiceCache.UnknownItemDuration + TimeSpan.FromMilliseconds(700));
+        Assert.False((await cache.TryGetAsync<object?>($"{generation}:i:made-up-id", stale)).HasValue);
+        Assert.True((await cache.TryGetAsync<object?>($"{generation}:i:1", stale)).HasValue);   // a real item stays
+    }
 }

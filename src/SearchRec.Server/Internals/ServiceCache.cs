@@ -40,6 +40,9 @@ internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, Se
         return result;
     }
 
+    /// <summary>How long the absence of an unknown item id is remembered.</summary>
+    internal static readonly TimeSpan UnknownItemDuration = TimeSpan.FromSeconds(2);
+
     /// <summary>Longest item id whose record (or absence) is cached; longer ones are looked up each time.</summary>
     internal const int MaxCachedIdLength = 128;
 
@@ -49,11 +52,19 @@ internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, Se
         // 300 requests of /items/<1 MB> held 2 GB. No real id is that long; such a one skips the cache.
         if (id.Length > MaxCachedIdLength) return gen.Catalog.Get(id) is { } product ? ToView(gen.Catalog, product) : null;
         bool miss = false;
-        var view = await cache.GetOrSetAsync<ItemView?>($"{gen.Id}:i:{id}", (_, _) =>
+        var view = await cache.GetOrSetAsync<ItemView?>($"{gen.Id}:i:{id}", (ctx, _) =>
         {
             miss = true;
             var p = gen.Catalog.Get(id);
-            return Task.FromResult(p is null ? null : ToView(gen.Catalog, p));
+            if (p is null)
+            {
+                // Anyone can ask for made-up ids: a miss is remembered briefly and never kept as a fail-safe
+                // fallback, so a flood of them neither holds memory for the hour nor pushes real answers out.
+                ctx.Options.Duration = UnknownItemDuration;
+                ctx.Options.IsFailSafeEnabled = false;
+                return Task.FromResult<ItemView?>(null);
+            }
+            return Task.FromResult<ItemView?>(ToView(gen.Catalog, p));
         }, default, _entry, ItemTags(id), ct).ConfigureAwait(false);
         metrics.CacheLookup("item", !miss);
         return view;
