@@ -47,6 +47,13 @@ public sealed class ServerOptions : IOptions<ServerOptions>
     /// <summary>How long a stale entry may still be served when recomputing it fails (fail-safe). Default 1 hour.</summary>
     public TimeSpan CacheFailSafeMaxDuration { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// About how much memory the answer caches' memory level may hold, in MiB. Default 256. Entries are weighed by
+    /// size (a recall of 200 candidates, about 20 KB, weighs 21 units of about 1 KB; an item record 1), so the bound
+    /// is on memory, not on the number of entries.
+    /// </summary>
+    public int CacheMemoryMegabytes { get; set; } = 256;
+
     /// <summary>Redis connection string for the optional second cache level (e.g. <c>127.0.0.1:6379</c>). Default null: memory only.</summary>
     public string? RedisConnectionString { get; set; }
 
@@ -80,6 +87,7 @@ public sealed class ServerOptions : IOptions<ServerOptions>
         if (MaxEventsPerRequest is < 1 or > 1_000_000) errors.Add($"MaxEventsPerRequest must be in [1, 1000000] (is {MaxEventsPerRequest}).");
         if (MaxBodyBytes is < 1024 or > 1L << 30) errors.Add($"MaxBodyBytes must be in [1024, 1 GiB] (is {MaxBodyBytes}).");
         if (MaxRequestLineBytes is < 1024 or > 64 << 20) errors.Add($"MaxRequestLineBytes must be in [1024, 64 MiB] (is {MaxRequestLineBytes}).");
+        if (CacheMemoryMegabytes is < 1 or > 1_000_000) errors.Add($"CacheMemoryMegabytes must be in [1, 1000000] (is {CacheMemoryMegabytes}).");
         if (CacheDuration <= TimeSpan.Zero) errors.Add($"CacheDuration must be positive (is {CacheDuration}).");
         if (CacheFailSafeMaxDuration < CacheDuration) errors.Add($"CacheFailSafeMaxDuration must be at least CacheDuration (is {CacheFailSafeMaxDuration}).");
         if (RedisConnectionString is not null && string.IsNullOrWhiteSpace(RedisConnectionString))

@@ -185,4 +185,19 @@ public sealed class HttpHardeningTests
         Assert.False((await cache.TryGetAsync<object?>($"{generation}:i:made-up-id", stale)).HasValue);
         Assert.True((await cache.TryGetAsync<object?>($"{generation}:i:1", stale)).HasValue);   // a real item stays
     }
+
+    [Fact]
+    public async Task A_cached_recall_weighs_its_candidates_so_the_cache_limit_bounds_memory()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var memory = (Microsoft.Extensions.Caching.Memory.MemoryCache)s.App.Services.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>();
+        await s.GetJsonAsync("/search?q=新款&k=10");   // recalls all 40 products; their records are cached now
+        long before = memory.GetCurrentStatistics()!.CurrentEstimatedSize!.Value;
+        var r = await s.GetJsonAsync("/search?q=新款%20新款&k=10");   // another key, the same 40 candidates and 10 records
+        Assert.Equal(40, r.GetProperty("window").GetInt32());
+        long after = memory.GetCurrentStatistics()!.CurrentEstimatedSize!.Value;
+        // Every entry weighed 1: 60,000 different queries (about 20 KB of candidates each) took a service to 1.4 GB
+        // while the limit of 500,000 "entries" was nowhere near.
+        Assert.Equal(1 + 40 / Internals.ServiceCache.RecallCandidatesPerUnit, after - before);
+    }
 }
