@@ -29,8 +29,6 @@ internal static class QueryParams
             if (request.Query[key].Count > 1) throw new BadParameterException(key, $"parameter '{key}' is given {request.Query[key].Count} times; give it once");
     }
 
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
-
     /// <summary>
     /// Refuses a query string whose percent-escapes are broken ('%ZZ', a lone '%') or decode to bytes that are not
     /// UTF-8 ('%E4%B8', a character cut short): ASP.NET keeps such text as it came, so 'q=%E4%B8' searched for the
@@ -54,15 +52,20 @@ internal static class QueryParams
             var bytes = new List<byte>(raw.Length);
             for (int i = 0; i < raw.Length; i++)
             {
-                if (raw[i] != '%') { bytes.AddRange(Encoding.UTF8.GetBytes(raw[i].ToString())); continue; }
+                if (raw[i] != '%')
+                {
+                    // Kestrel lets only ASCII into the request line; anything else is taken as its UTF-8.
+                    if (raw[i] < 0x80) bytes.Add((byte)raw[i]);
+                    else bytes.AddRange(Encoding.UTF8.GetBytes(raw[i].ToString()));
+                    continue;
+                }
                 if (i + 2 >= raw.Length || !Uri.IsHexDigit(raw[i + 1]) || !Uri.IsHexDigit(raw[i + 2]))
                     return $"'{Clip(raw[i..Math.Min(raw.Length, i + 3)])}' is not a percent-escape (% and two hex digits)";
                 bytes.Add(Convert.ToByte(raw.Substring(i + 1, 2), 16));
                 i += 2;
             }
-            try { StrictUtf8.GetString(bytes.ToArray()); }
-            catch (DecoderFallbackException) { return $"'{Clip(raw)}' decodes to bytes that are not UTF-8"; }
-            return null;
+            return System.Text.Unicode.Utf8.IsValid(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes))
+                ? null : $"'{Clip(raw)}' decodes to bytes that are not UTF-8";
         }
 
         static string Lenient(string raw)
