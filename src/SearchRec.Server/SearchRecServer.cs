@@ -78,6 +78,10 @@ public static class SearchRecServer
             j.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
 
+        // A service on loopback alone answers only requests addressed to loopback: a web page whose host name an
+        // attacker re-points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with the page, read its
+        // events key from /page/config and post events, or read answers.
+        bool loopbackOnly = ListensOnLoopbackOnly(o.Urls);
         var metrics = new ServerMetrics();
         var state = new ServiceState(first);
         builder.Services.AddSingleton(o);
@@ -100,8 +104,16 @@ public static class SearchRecServer
         app.Use(async (ctx, next) =>
         {
             long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            AddSecurityHeaders(ctx.Response);
             try
             {
+                // No Host at all (an HTTP/1.0 probe) is no browser's request: answered.
+                if (loopbackOnly && ctx.Request.Host.HasValue && !IsLoopbackHost(ctx.Request.Host.Host))
+                {
+                    await WriteErrorAsync(ctx, 400, new ApiError(
+                        $"this service listens on this machine only and answers requests for localhost, not for '{QueryParams.Clip(ctx.Request.Host.Value ?? "")}'", "Host")).ConfigureAwait(false);
+                    return;
+                }
                 await next(ctx).ConfigureAwait(false);
                 // Routing's own 415 (a body type the endpoint's Accepts does not list) has no body; every refusal gets one.
                 if (!ctx.Response.HasStarted && ctx.Response.ContentType is null && ctx.Response.ContentLength is null or 0
@@ -178,6 +190,23 @@ public static class SearchRecServer
             catch (System.Net.Sockets.SocketException) { }   // not this check's to judge (an address this machine lacks): the bind says
         }
         return null;
+    }
+
+    /// <summary>True when every address of <paramref name="urls"/> is a loopback one (localhost, 127.x.x.x, [::1]).</summary>
+    internal static bool ListensOnLoopbackOnly(string urls)
+    {
+        foreach (var address in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || !IsLoopbackHost(uri.Host)) return false;
+        }
+        return true;
+    }
+
+    private static bool IsLoopbackHost(string host)
+    {
+        host = host.Trim('[', ']');
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        return System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip);
     }
 
     /// <summary>The addresses the started service listens on (with the real port when port 0 was asked for).</summary>
@@ -257,10 +286,25 @@ public static class SearchRecServer
         return $"redis {connection}: not reachable; answers are cached in this process's memory only until it answers";
     }
 
+    // The page loads only its own files and is never framed (it holds the events key); no answer is sniffed as
+    // another type than it says (a JSON body echoing '<script>' stays JSON); links do not leak the query to other sites.
+    internal const string ContentSecurityPolicy =
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private static void AddSecurityHeaders(HttpResponse response)
+    {
+        var h = response.Headers;
+        h.XContentTypeOptions = "nosniff";
+        h.ContentSecurityPolicy = ContentSecurityPolicy;
+        h.XFrameOptions = "DENY";
+        h["Referrer-Policy"] = "no-referrer";
+    }
+
     private static async Task WriteErrorAsync(HttpContext ctx, int status, ApiError error)
     {
         if (ctx.Response.HasStarted) return;
-        ctx.Response.Clear();
+        ctx.Response.Clear();   // clears the headers too
+        AddSecurityHeaders(ctx.Response);
         ctx.Response.StatusCode = status;
         await ctx.Response.WriteAsJsonAsync(error, JsonOptions).ConfigureAwait(false);
     }

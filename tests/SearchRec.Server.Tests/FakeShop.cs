@@ -99,7 +99,24 @@ internal sealed class FakeShop : ICatalog, ISearchBackend, ISimilarBackend, IRec
             else if (p.Category[0] == source.Category[0]) list.Add(new ScoredItem(p.Id, 1.0 / int.Parse(p.Id, CultureInfo.InvariantCulture), "content"));
         }
         list.Sort((a, b) => b.Score.CompareTo(a.Score));
-        return list.Take(k).ToList();
+        var answer = list.Take(k).ToList();
+        // A test may hold a computed answer back, as a slow similar-items call would be, while events land.
+        if (Interlocked.Exchange(ref HoldNextSimilar, null) is { } hold)
+        {
+            hold.Computed.Set();
+            hold.Release.Wait(TimeSpan.FromSeconds(30));
+        }
+        return answer;
+    }
+
+    /// <summary>Set by a test: the next <see cref="Similar"/> computes its answer, signals, and waits before returning it.</summary>
+    public Hold? HoldNextSimilar;
+
+    /// <summary>The two signals of <see cref="HoldNextSimilar"/>.</summary>
+    public sealed class Hold
+    {
+        public ManualResetEventSlim Computed { get; } = new();
+        public ManualResetEventSlim Release { get; } = new();
     }
 
     public IReadOnlyList<ScoredItem> Recommend(long userId, int k)

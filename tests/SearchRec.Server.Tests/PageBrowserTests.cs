@@ -18,7 +18,8 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
         throw new DirectoryNotFoundException("tests/e2e/page.test.mjs not found above " + AppContext.BaseDirectory);
     }
 
-    internal static async Task<(int Exit, string Output)> RunPageTestAsync(string url, string screenshot, ITestOutputHelper output)
+    internal static async Task<(int Exit, string Output)> RunPageTestAsync(string url, string screenshot, ITestOutputHelper output,
+        string script = "page.test.mjs")
     {
         var e2e = E2eDir();
         if (!Directory.Exists(Path.Combine(e2e, "node_modules", "playwright-core")))
@@ -29,7 +30,7 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        psi.ArgumentList.Add("page.test.mjs");
+        psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(url);
         psi.ArgumentList.Add(screenshot);
         using var p = Process.Start(psi)!;
@@ -60,5 +61,24 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
         Assert.True(File.Exists(shot));
         output.WriteLine("screenshot: " + shot);
         Assert.True(log.Count >= 2);   // the click (pv) and the purchase (buy)
+    }
+
+    [ExternalFact("chromium")]
+    public async Task The_page_shows_hostile_catalog_text_as_text_and_stays_usable_by_keyboard_on_a_phone_and_when_the_service_fails()
+    {
+        using var shop = new HostileShop();
+        var (s, store) = await shop.StartAsync();
+        await using (s)
+        using (store)
+        {
+            long before = store.Count;
+            var shot = ScreenshotPath("page-hostile-shop.png");
+            var (exit, text) = await RunPageTestAsync(s.Url + "/", shot, output, "page-hostile.test.mjs");
+            Assert.True(exit == 0, text);
+            Assert.DoesNotContain("FAIL", text);
+            Assert.Contains("ok a brand with a right-to-left override does not reverse the price", text);
+            Assert.True(store.Count > before, "the purchase on the hostile shop was stored");
+            Assert.Contains(store.GetHistory(HostileShop.BigUser, 100), e => e.Behavior == SearchRec.Core.Events.Behavior.Buy);
+        }
     }
 }

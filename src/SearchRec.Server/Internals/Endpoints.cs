@@ -36,16 +36,16 @@ internal static class Endpoints
 {
     public static void Map(WebApplication app, ServerOptions o)
     {
-        app.MapGet("/search", SearchAsync)
+        MapGetAndHead(app, "/search", SearchAsync)
             .WithName("search").WithSummary("Search products; personalised when `user` is given.")
             .WithDescription("q: text (required); user: user id; k: 1..MaxK; offset: skip that many ranked results (the next page: offset=k); category, brand, priceMin, priceMax: filters; explain: true for feature contributions; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks).")
             .Produces<SearchResponse>().Produces<ApiError>(400);
-        app.MapGet("/items/{id}", ItemAsync)
+        MapGetAndHead(app, "/items/{id}", ItemAsync)
             .WithName("item").WithSummary("One product.").Produces<ItemResult>().Produces<ApiError>(404);
-        app.MapGet("/items/{id}/similar", SimilarAsync)
+        MapGetAndHead(app, "/items/{id}/similar", SimilarAsync)
             .WithName("similar").WithSummary("Items similar to this one (the widget), with the source of each.")
             .Produces<ItemsResponse>().Produces<ApiError>(400).Produces<ApiError>(404);
-        app.MapGet("/users/{id}/recommendations", RecommendAsync)
+        MapGetAndHead(app, "/users/{id}/recommendations", RecommendAsync)
             .WithName("recommendations").WithSummary("A home-page feed for a user from the collaborative sources: the blend, or their pool ordered by the next-item ranker (serve --feed-ranker); popular items for a user with no history.")
             .Produces<ItemsResponse>().Produces<ApiError>(400);
         app.MapPost("/events", EventsAsync)
@@ -53,25 +53,43 @@ internal static class Endpoints
             .Accepts<JsonElement>("application/json").Produces<EventsResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(413);
         app.MapPost("/admin/reload", ReloadAsync)
             .WithName("reload").WithSummary("Swap in a newly loaded (or, with retrain=true, retrained) generation without dropping requests. Needs X-Api-Key.");
-        app.MapGet("/admin/events/count", (HttpContext ctx, ServiceState state, IEventLog log) =>
+        MapGetAndHead(app, "/admin/events/count", (HttpContext ctx, ServiceState state, IEventLog log) =>
             RequireKey(ctx, o, allowEventsKey: false) ?? Results.Json(new { count = log.Count, generation = state.Peek.Id }))
             .WithName("events-count").WithSummary("Number of events in the store. Needs X-Api-Key.");
-        app.MapGet("/healthz", (ServiceState state) =>
+        MapGetAndHead(app, "/healthz", (ServiceState state) =>
         {
             var g = state.Peek;
             return Results.Json(new { status = "ok", generation = g.Id, products = g.Catalog.Count });
         }).WithName("healthz");
-        app.MapGet("/samples", (ServiceState state) =>
+        MapGetAndHead(app, "/samples", (ServiceState state) =>
         {
             var s = state.Peek.Samples;
             return Results.Json(new ShopSamples(Take(s.Queries, 200), Take(s.ItemIds, 200), Take(s.UserIds, 50)));
         }).WithName("samples").WithSummary("Example queries, items and users of the loaded shop (for the page and the load test).");
         if (o.ServePage)
         {
-            app.MapGet("/page/config", () => Results.Json(new { eventsKey = o.EventsKey, defaultK = o.DefaultK, maxK = o.MaxK }))
-                .ExcludeFromDescription();
+            MapGetAndHead(app, "/page/config", (HttpContext ctx) =>
+            {
+                // The events key changes at every start: a browser must not keep an old one.
+                ctx.Response.Headers.CacheControl = "no-store";
+                return Results.Json(new { eventsKey = o.EventsKey, defaultK = o.DefaultK, maxK = o.MaxK, maxQueryLength = o.MaxQueryLength, requestTimeoutMs = PageRequestTimeoutMs });
+            }).ExcludeFromDescription();
             PageAssets.Map(app);
         }
+    }
+
+    /// <summary>How long the page waits for an answer before it says the service did not answer.</summary>
+    internal const int PageRequestTimeoutMs = 10_000;
+
+    /// <summary>
+    /// Maps a GET endpoint that answers HEAD as well (monitors and <c>curl -I</c> ask with HEAD; HTTP wants every GET
+    /// resource to take it). Kestrel sends the headers of the GET answer and no body. The HEAD route stays out of the
+    /// OpenAPI document.
+    /// </summary>
+    internal static RouteHandlerBuilder MapGetAndHead(WebApplication app, string pattern, Delegate handler)
+    {
+        app.MapMethods(pattern, [HttpMethods.Head], handler).ExcludeFromDescription();
+        return app.MapGet(pattern, handler);
     }
 
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> list, int n) => list.Count <= n ? list : list.Take(n).ToArray();

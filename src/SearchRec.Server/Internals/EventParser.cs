@@ -164,5 +164,5 @@ internal static class EventParser
         _ => v.ValueKind.ToString(),
     };
 
-    private static string Clip(string? s) => s is null ? "" : s.Length <= 40 ? s : s[..40] + "…";
+    private static string Clip(string? s) => s is null ? "" : QueryParams.Clip(s);
 }

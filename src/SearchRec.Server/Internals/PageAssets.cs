@@ -11,6 +11,8 @@ internal static class PageAssets
         ("/", "page/index.html", "text/html; charset=utf-8"),
         ("/app.js", "page/app.js", "text/javascript; charset=utf-8"),
         ("/style.css", "page/style.css", "text/css; charset=utf-8"),
+        // Linked from the page, so the browser asks for no /favicon.ico (a 404 on the console otherwise).
+        ("/favicon.svg", "page/favicon.svg", "image/svg+xml"),
     ];
 
     public static void Map(WebApplication app)
@@ -18,7 +20,7 @@ internal static class PageAssets
         foreach (var (path, resource, type) in Files)
         {
             byte[] bytes = Load(resource);
-            app.MapGet(path, () => Results.Bytes(bytes, type)).ExcludeFromDescription();
+            Endpoints.MapGetAndHead(app, path, () => Results.Bytes(bytes, type)).ExcludeFromDescription();
         }
     }
 

@@ -16,8 +16,10 @@ internal static class QueryParams
     /// <summary>Refuses parameters the endpoint does not know (typos like <c>?kk=5</c> would otherwise be silently ignored).</summary>
     public static void OnlyKnown(HttpRequest request, params ReadOnlySpan<string> known)
     {
+        WellEncoded(request.QueryString.Value);
         foreach (var key in request.Query.Keys)
         {
+            if (key.Length == 0) throw new BadParameterException("", "a parameter without a name (as in '?=1' or '?q=a&=b'); give each value a name");
             bool ok = false;
             foreach (var k in known) if (string.Equals(k, key, StringComparison.Ordinal)) { ok = true; break; }
             if (!ok)
@@ -25,6 +27,52 @@ internal static class QueryParams
         }
         foreach (var key in request.Query.Keys)
             if (request.Query[key].Count > 1) throw new BadParameterException(key, $"parameter '{key}' is given {request.Query[key].Count} times; give it once");
+    }
+
+    /// <summary>
+    /// Refuses a query string whose percent-escapes are broken ('%ZZ', a lone '%') or decode to bytes that are not
+    /// UTF-8 ('%E4%B8', a character cut short): ASP.NET keeps such text as it came, so 'q=%E4%B8' searched for the
+    /// letters '%e4%b8' and answered 200 with unrelated products.
+    /// </summary>
+    internal static void WellEncoded(string? query)
+    {
+        if (string.IsNullOrEmpty(query)) return;
+        foreach (var pair in query.TrimStart('?').Split('&'))
+        {
+            if (pair.IndexOf('%') < 0) continue;
+            int eq = pair.IndexOf('=');
+            string name = eq < 0 ? pair : pair[..eq];
+            if (Problem(name) is { } bad) throw new BadParameterException(Clip(Lenient(name)), $"a parameter name is not valid percent-encoded UTF-8: {bad}");
+            if (eq >= 0 && Problem(pair[(eq + 1)..]) is { } badValue)
+                throw new BadParameterException(Clip(Lenient(name)), $"parameter '{Clip(Lenient(name))}' is not valid percent-encoded UTF-8: {badValue}; encode the text as UTF-8 and write '%' itself as %25");
+        }
+
+        static string? Problem(string raw)
+        {
+            var bytes = new List<byte>(raw.Length);
+            for (int i = 0; i < raw.Length; i++)
+            {
+                if (raw[i] != '%')
+                {
+                    // Kestrel lets only ASCII into the request line; anything else is taken as its UTF-8.
+                    if (raw[i] < 0x80) bytes.Add((byte)raw[i]);
+                    else bytes.AddRange(Encoding.UTF8.GetBytes(raw[i].ToString()));
+                    continue;
+                }
+                if (i + 2 >= raw.Length || !Uri.IsHexDigit(raw[i + 1]) || !Uri.IsHexDigit(raw[i + 2]))
+                    return $"'{Clip(raw[i..Math.Min(raw.Length, i + 3)])}' is not a percent-escape (% and two hex digits)";
+                bytes.Add(Convert.ToByte(raw.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            return System.Text.Unicode.Utf8.IsValid(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes))
+                ? null : $"'{Clip(raw)}' decodes to bytes that are not UTF-8";
+        }
+
+        static string Lenient(string raw)
+        {
+            try { return Uri.UnescapeDataString(raw.Replace('+', ' ')); }
+            catch (UriFormatException) { return raw; }
+        }
     }
 
     public static int K(string? raw, ServerOptions o)
@@ -106,5 +154,7 @@ internal static class QueryParams
         return sb.ToString();
     }
 
-    public static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    /// <summary>At most 40 characters of <paramref name="s"/> for a message, never half of a surrogate pair (an emoji).</summary>
+    public static string Clip(string s) =>
+        s.Length <= 40 ? s : s[..(char.IsHighSurrogate(s[39]) ? 39 : 40)] + "…";
 }

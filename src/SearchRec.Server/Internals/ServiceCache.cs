@@ -73,17 +73,35 @@ internal sealed class ServiceCache(IFusionCache cache, ServerMetrics metrics, Se
         return result;
     }
 
+    /// <summary>How long the absence of an unknown item id is remembered.</summary>
+    internal static readonly TimeSpan UnknownItemDuration = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest item id whose record (or absence) is cached; longer ones are looked up each time.</summary>
+    internal const int MaxCachedIdLength = 128;
+
     public async ValueTask<ItemView?> ItemAsync(ServiceGeneration gen, string id, CancellationToken ct)
     {
+        // A URL can carry a megabyte of id, and every unknown one was kept, key and all, for the fail-safe hour:
+        // 300 requests of /items/<1 MB> held 2 GB. No real id is that long; such a one skips the cache.
+        if (id.Length > MaxCachedIdLength) return gen.Catalog.Get(id) is { } product ? ToView(gen.Catalog, product) : null;
         bool miss = false;
         string key = $"{gen.Id}:i:{id}";
         var view = await cache.GetOrSetAsync<ItemView?>(key, (ctx, _) =>
         {
             miss = true;
             var p = gen.Catalog.Get(id);
-            var v = p is null ? null : ToView(gen.Catalog, p);
+            if (p is null)
+            {
+                // Anyone can ask for made-up ids: a miss is remembered briefly and never kept as a fail-safe
+                // fallback, so a flood of them neither holds memory for the hour nor pushes real answers out.
+                ctx.Options.Duration = UnknownItemDuration;
+                ctx.Options.IsFailSafeEnabled = false;
+                ctx.Options.Size = Bytes(key, (ItemView?)null);
+                return Task.FromResult<ItemView?>(null);
+            }
+            var v = ToView(gen.Catalog, p);
             ctx.Options.Size = Bytes(key, v);
-            return Task.FromResult(v);
+            return Task.FromResult<ItemView?>(v);
         }, default, _itemEntry, ItemTags(id), ct).ConfigureAwait(false);
         metrics.CacheLookup("item", !miss);
         return view;

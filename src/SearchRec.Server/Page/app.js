@@ -1,13 +1,40 @@
 // SearchRec demo page: search, similar items, user picker, and events sent back on click and purchase.
+// Every text from the service goes in through textContent (never innerHTML), each in its own <bdi>, so markup in a
+// title cannot run and a right-to-left override in a brand cannot reverse the price beside it.
 'use strict';
 const $ = (id) => document.getElementById(id);
-let config = { eventsKey: null, defaultK: 10 };
+let config = { eventsKey: null, defaultK: 10, maxQueryLength: 200, requestTimeoutMs: 10000 };
 
-async function getJson(url) {
-  const r = await fetch(url);
-  const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
-  if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
-  return body;
+// A fetch that gives up after config.requestTimeoutMs and says in words what went wrong; the body as text.
+async function getText(url) {
+  const ms = config.requestTimeoutMs || 10000;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  let r;
+  try {
+    r = await fetch(url, { signal: abort.signal });
+  } catch (e) {
+    if (abort.signal.aborted) throw new Error(`the service did not answer within ${ms / 1000} s`);
+    throw new Error(`the service is not answering (${e.message}); is it running?`);
+  } finally {
+    clearTimeout(timer);
+  }
+  const text = await r.text();
+  if (!r.ok) {
+    let error = null;
+    try { error = JSON.parse(text).error; } catch { /* not JSON: a proxy's page */ }
+    throw new Error(error || `HTTP ${r.status}`);
+  }
+  return text;
+}
+
+async function getJson(url) { return JSON.parse(await getText(url)); }
+
+// User ids are 64-bit integers. JSON.parse turns one past 2^53 into a neighbour (9007199254740993 becomes
+// ...992), so the page keeps them as the digits the service wrote and never makes them a Number.
+function userIdsOf(samplesText) {
+  const list = /"userIds":\[([^\]]*)\]/.exec(samplesText);
+  return list ? list[1].split(',').map(x => x.trim()).filter(x => /^\d+$/.test(x)) : [];
 }
 
 function status(text) { $('status').textContent = text; }
@@ -20,111 +47,162 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
+// Text from the catalog, isolated from its neighbours' direction.
+const text = (s) => el('bdi', { textContent: s });
+
 function meta(item) {
   const parts = [];
-  if (item.brand) parts.push(item.brand);
-  if (item.price != null) parts.push(`¥${item.price.toFixed(2)}`);
-  if (item.category) parts.push(item.category);
-  parts.push(`score ${typeof item.score === 'number' ? item.score.toFixed(3) : item.score}`);
-  return parts.join(' · ');
+  if (item.brand) parts.push(text(item.brand));
+  if (item.price != null) parts.push(text(`¥${item.price.toFixed(2)}`));
+  if (item.category) parts.push(text(item.category));
+  parts.push(text(`score ${typeof item.score === 'number' ? item.score.toFixed(3) : item.score}`));
+  const m = el('div', { className: 'meta' });
+  parts.forEach((p, i) => { if (i) m.append(' · '); m.append(p); });
+  return m;
 }
 
 async function sendEvent(itemId, behavior) {
   const user = currentUser();
-  if (!config.eventsKey || user === '') return false;
-  const r = await fetch('/events', {
+  if (!config.eventsKey) { status('read-only page: the service has no events key, so clicks and purchases are not sent'); return false; }
+  if (!/^\d+$/.test(user)) return false;
+  const post = () => fetch('/events', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Api-Key': config.eventsKey },
-    body: JSON.stringify({ user: Number(user), item: itemId, behavior }),
-  });
+    body: `{"user":${user},"item":${JSON.stringify(itemId)},"behavior":${JSON.stringify(behavior)}}`,
+  }).catch(e => ({ ok: false, status: e.message, json: async () => ({}) }));
+  let r = await post();
+  if (r.status === 403) {
+    // The service restarted since the page loaded and made a new events key: fetch it and send once more.
+    const fresh = await getJson('/page/config').catch(() => null);
+    if (fresh && fresh.eventsKey && fresh.eventsKey !== config.eventsKey) {
+      config = { ...config, ...fresh };
+      r = await post();
+    }
+  }
   if (!r.ok) { const b = await r.json().catch(() => ({})); status(`event not stored: ${b.error || r.status}`); return false; }
   return true;
 }
 
+// Only the latest request of each kind may fill its part of the page: an earlier, slower answer is dropped.
+// turn() starts a request and returns a function that says whether it is still the latest.
+function turns() { let n = 0; return () => { const mine = ++n; return () => mine === n; }; }
+const searchTurn = turns(), similarTurn = turns(), recsTurn = turns();
+
 async function search() {
   const q = $('q').value.trim();
   if (!q) return;
+  const latest = searchTurn();
   const params = new URLSearchParams({ q, k: String(config.defaultK) });
   if (currentUser() !== '') params.set('user', currentUser());
   if ($('explain').checked) params.set('explain', 'true');
   status('searching…');
+  const list = $('results');
+  let res;
   try {
-    const res = await getJson(`/search?${params}`);
-    $('took').textContent = `${res.results.length} in ${res.tookMs.toFixed(1)} ms`;
-    const list = $('results');
+    res = await getJson(`/search?${params}`);
+  } catch (e) {
+    if (!latest()) return;
     list.replaceChildren();
-    for (const item of res.results) {
-      const title = el('span', { className: 'title', textContent: item.title });
-      title.dataset.id = item.id;
-      title.addEventListener('click', () => openItem(item));
-      const buy = el('button', { className: 'buy', textContent: '购买 buy' });
-      buy.addEventListener('click', async () => {
-        if (await sendEvent(item.id, 'buy')) {
-          await search();
-          await loadRecs();
-          status(`purchase of ${item.id} sent as user ${currentUser()}; results updated`);
-        }
-      });
-      const m = el('div', { className: 'meta', textContent: meta(item) }, buy);
-      const li = el('li', {}, title, m);
-      if (item.explain) {
-        const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : String(x));
-        li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${num(f.value, 2)} (${f.contribution >= 0 ? '+' : ''}${num(f.contribution, 3)})`).join('  ') }));
+    $('took').textContent = '';
+    status(`search failed: ${e.message}`);
+    return;
+  }
+  if (!latest()) return;
+  $('took').textContent = `${res.results.length} in ${res.tookMs.toFixed(1)} ms`;
+  list.replaceChildren();
+  for (const item of res.results) {
+    const title = el('button', { type: 'button', className: 'title' }, text(item.title));
+    title.dataset.id = item.id;
+    title.addEventListener('click', () => openItem(item));
+    const buy = el('button', { type: 'button', className: 'buy', textContent: '购买 buy' });
+    buy.addEventListener('click', async () => {
+      if (currentUser() === '') { status('pick a user (用户) to buy as: anonymous visits send no events'); return; }
+      if (await sendEvent(item.id, 'buy')) {
+        await search();
+        await loadRecs();
+        status(`purchase of ${item.id} sent as user ${currentUser()}; results updated`);
       }
-      list.append(li);
+    });
+    const m = meta(item);
+    m.append(buy);
+    const li = el('li', {}, title, m);
+    if (item.explain) {
+      const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+      li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${num(f.value, 2)} (${f.contribution >= 0 ? '+' : ''}${num(f.contribution, 3)})`).join('  ') }));
     }
-    status(res.results.length ? `generation ${res.generation}` : 'no results');
-  } catch (e) { status(`search failed: ${e.message}`); }
+    list.append(li);
+  }
+  status(res.results.length ? `generation ${res.generation}` : `no results for "${q}"`);
 }
 
+// A card opens with a click, or with Enter or Space when it has the keyboard focus.
 function card(item, onClick) {
-  const c = el('div', { className: 'card' }, el('div', { textContent: item.title }),
-    el('div', { className: 'meta', textContent: item.price != null ? `¥${item.price.toFixed(2)}` : '' }));
+  const c = el('div', { className: 'card', tabIndex: 0 }, el('div', {}, text(item.title)),
+    el('div', { className: 'meta' }, text(item.price != null ? `¥${item.price.toFixed(2)}` : '')));
+  c.setAttribute('role', 'button');
   if (item.source) c.append(el('span', { className: 'source', textContent: item.source }));
   c.dataset.id = item.id;
   c.addEventListener('click', () => onClick(item));
+  c.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); onClick(item); }
+  });
   return c;
 }
 
 async function openItem(item) {
-  await sendEvent(item.id, 'pv');
+  const latest = similarTurn();
+  if (currentUser() !== '') await sendEvent(item.id, 'pv');
   const params = new URLSearchParams({ k: '8' });
   if (currentUser() !== '') params.set('user', currentUser());
   try {
     const res = await getJson(`/items/${encodeURIComponent(item.id)}/similar?${params}`);
-    $('similar-title').textContent = item.title;
+    if (!latest()) return;
+    $('similar-title').replaceChildren(text(item.title));
     $('similar').replaceChildren(...res.results.map(s => card(s, openItem)));
     $('similar-section').hidden = false;
+    // On a phone the row is below ten results: bring it to the reader.
+    $('similar-section').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     status(`${res.results.length} similar items for ${item.id}`);
-  } catch (e) { status(`similar failed: ${e.message}`); }
+  } catch (e) { if (latest()) status(`similar failed: ${e.message}`); }
 }
 
 async function loadRecs() {
+  const latest = recsTurn();
   const user = currentUser();
   if (user === '') { $('recs-section').hidden = true; return; }
   try {
-    const res = await getJson(`/users/${user}/recommendations?k=8`);
+    const res = await getJson(`/users/${encodeURIComponent(user)}/recommendations?k=8`);
+    if (!latest()) return;
     $('recs').replaceChildren(...res.results.map(s => card(s, openItem)));
     $('recs-section').hidden = false;
-  } catch (e) { status(`recommendations failed: ${e.message}`); }
+  } catch (e) { if (latest()) status(`recommendations failed: ${e.message}`); }
 }
 
 async function init() {
-  try { config = await getJson('/page/config'); } catch { /* defaults */ }
-  try {
-    const s = await getJson('/samples');
-    for (const u of s.userIds.slice(0, 20)) $('user').append(el('option', { value: String(u), textContent: `user ${u}` }));
-    const p = $('samples');
-    p.append('try: ');
-    for (const q of s.queries.slice(0, 8)) {
-      const a = el('a', { textContent: q });
-      a.addEventListener('click', () => { $('q').value = q; search(); });
-      p.append(a);
-    }
-  } catch (e) { status(`could not load samples: ${e.message}`); }
-  if (!config.eventsKey) status('read-only page: the service has no EventsKey, so clicks are not sent');
+  // Listen before the first await: Enter pressed while the settings load would otherwise submit the form the
+  // browser's way (a page load of /?q=…, the text lost).
   $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });
   $('user').addEventListener('change', () => { loadRecs(); search(); });
   $('explain').addEventListener('change', search);
+  let problem = null;
+  try { config = { ...config, ...(await getJson('/page/config')) }; } catch (e) { problem = e.message; }
+  $('q').maxLength = config.maxQueryLength;
+  try {
+    const raw = await getText('/samples');
+    const s = JSON.parse(raw);
+    for (const u of userIdsOf(raw).slice(0, 20)) $('user').append(el('option', { value: u, textContent: `user ${u}` }));
+    const p = $('samples');
+    p.append('try: ');
+    for (const q of s.queries.slice(0, 8)) {
+      const a = el('button', { type: 'button', className: 'sample' }, text(q));
+      a.addEventListener('click', () => { $('q').value = q; search(); });
+      p.append(a);
+    }
+  } catch (e) { problem = problem || e.message; }
+  if (problem) status(`the page could not load its settings: ${problem}`);
+  else if (!config.eventsKey) status('read-only page: the service has no events key, so clicks and purchases are not sent');
+  // A link to /?q=… (the form's own address without script) opens with that search.
+  const linked = new URLSearchParams(location.search).get('q');
+  if (linked && !$('q').value) { $('q').value = linked.slice(0, config.maxQueryLength); search(); }
 }
 init();
