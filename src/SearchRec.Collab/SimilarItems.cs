@@ -49,6 +49,12 @@ public sealed class SimilarItemsOptions
     /// <summary>History events read for the user. Default 200.</summary>
     public int MaxHistory { get; set; } = 200;
     /// <summary>
+    /// Candidates taken from each source before fusing, at least (three times k when that is more). A list of up
+    /// to a third of this many is then the start of any longer one: with the depth following k, an item deep in
+    /// one source joined the pool only for larger k and changed the order of the first results. Default 60.
+    /// </summary>
+    public int SourceDepth { get; set; } = 60;
+    /// <summary>
     /// Items whose content neighbours (MoreLikeThis, which does not depend on the user) are kept in a bounded
     /// cache; 0 disables it. The cache assumes the content source does not change while this service lives.
     /// Default 8192.
@@ -62,6 +68,7 @@ public sealed class SimilarItemsOptions
         if (!(ContentWeight >= 0)) throw new ArgumentException($"SimilarItemsOptions.ContentWeight must be >= 0 (was {ContentWeight}).", nameof(ContentWeight));
         if (!(CategoryWeight >= 0)) throw new ArgumentException($"SimilarItemsOptions.CategoryWeight must be >= 0 (was {CategoryWeight}).", nameof(CategoryWeight));
         if (!(UserLean >= 0)) throw new ArgumentException($"SimilarItemsOptions.UserLean must be >= 0 (was {UserLean}).", nameof(UserLean));
+        if (SourceDepth is < 1 or > 10_000) throw new ArgumentException($"SimilarItemsOptions.SourceDepth must be between 1 and 10000 (was {SourceDepth}).", nameof(SourceDepth));
         if (MaxHistory <= 0) throw new ArgumentException($"SimilarItemsOptions.MaxHistory must be positive (was {MaxHistory}).", nameof(MaxHistory));
         if (ContentCacheSize < 0 || ContentCacheSize > 1 << 24) throw new ArgumentException($"SimilarItemsOptions.ContentCacheSize must be between 0 and 16777216 (was {ContentCacheSize}).", nameof(ContentCacheSize));
         return this;
@@ -136,7 +143,7 @@ public sealed class SimilarItems
     {
         Guard.Positive(k);
         var pool = new Dictionary<long, (float Score, SimilarSource Src)>();
-        int fetch = k * 3;
+        int fetch = Math.Max(_options.SourceDepth, k * 3);
 
         var behaviour = _models.Neighbours(itemId, fetch);
         Add(pool, itemId, behaviour, _options.BehaviourWeight, SimilarSource.Behaviour);

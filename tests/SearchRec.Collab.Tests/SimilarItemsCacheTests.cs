@@ -53,9 +53,11 @@ public class SimilarItemsCacheTests
         var content = new CountingRecall(Many);
         var similar = new SimilarItems(Models, content);
         similar.Find(424242, (UserHistory?)null, 3);
-        var more = similar.Find(424242, (UserHistory?)null, 12);
+        Assert.Equal(12, similar.Find(424242, (UserHistory?)null, 12).Count);
+        Assert.Equal(1, content.Calls); // both within the source depth (60): one fetch serves them
+        var more = similar.Find(424242, (UserHistory?)null, 25);   // 75 from each source
         Assert.Equal(2, content.Calls);
-        Assert.Equal(12, more.Count);
+        Assert.Equal(25, more.Count);
     }
 
     [Fact]

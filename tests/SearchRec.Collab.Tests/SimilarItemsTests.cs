@@ -36,6 +36,19 @@ public class SimilarItemsTests
     }
 
     [Fact]
+    public void The_first_items_of_a_similar_list_do_not_depend_on_how_many_are_asked_for()
+    {
+        // 101, the behavioural neighbour, is also the 21st content neighbour: a list of 8 reached it, one of 5 did not.
+        var neighbours = Enumerable.Range(0, 20).Select(i => ((2000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), 10f - i * 0.1f))
+            .Append(("101", 0.5f)).ToArray();
+        var similar = new SimilarItems(Models, new FakeRecall(new() { ["100"] = neighbours }));
+
+        var five = similar.Find(100, (UserHistory?)null, 5);
+        foreach (var k in new[] { 8, 12, 20 })
+            Assert.Equal(five, similar.Find(100, (UserHistory?)null, k).Take(5));
+    }
+
+    [Fact]
     public void An_item_with_no_events_gets_content_neighbours()
     {
         var content = new FakeRecall(new() { ["424242"] = [("105", 3f), ("106", 2f)] });
