@@ -170,6 +170,8 @@ public sealed class ShopLoader : IGenerationLoader
     private ServiceGeneration Load(bool retrain, IProgress<string>? progress, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
+        // A queries file that is not one is refused before the index and models are read, not after.
+        _ = _queries.Value;
         string indexStamp = FilesStamp(_options.IndexPath);
         var index = ProductIndex.Open(_options.IndexPath);
         var owned = new List<IDisposable> { index };
