@@ -306,6 +306,33 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void Cross_validation_never_scores_a_query_whose_text_it_trained_on_under_another_id()
+    {
+        // 24 judged queries cycling through 3 texts, as a shop's repeated searches or one query filed under two ids.
+        var (queries, qrels) = TinyCatalog.Repeat(24);
+        var data = SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), StandardFeatures.ForSearch(new FeatureSources()),
+            queries.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList(), qrels, 50);
+        var textOf = queries.ToDictionary(q => q.Id, q => q.Text);
+        var trainedTexts = new List<HashSet<string>>();
+        var scoredTexts = new List<HashSet<string>>();
+
+        RankerTrainer.CrossValidate("probe", data, train =>
+        {
+            trainedTexts.Add(train.Groups.Select(g => textOf[g.QueryId]).ToHashSet());
+            // Every group left out of this training set is the fold it will score.
+            scoredTexts.Add(data.Groups.Select(g => g.QueryId).Except(train.Groups.Select(g => g.QueryId)).Select(id => textOf[id]).ToHashSet());
+            return LinearTrainer.Train(train, new LinearOptions { Iterations = 5 });
+        }, folds: 3, seed: 4);
+
+        Assert.Equal(3, trainedTexts.Count);
+        for (var f = 0; f < 3; f++)
+        {
+            Assert.NotEmpty(scoredTexts[f]);
+            Assert.Empty(scoredTexts[f].Intersect(trainedTexts[f]));
+        }
+    }
+
+    [Fact]
     public void Training_options_name_the_bad_field()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMartOptions { Leaves = 1 }.Validate());

@@ -524,7 +524,7 @@ internal sealed class RankingEvalState
             var n = c.WindowCount;
             var labels = new float[n];
             for (var i = 0; i < n; i++) labels[i] = judged.TryGetValue(c.Ids[i], out var g) ? Math.Max(0, g) : 0;
-            b.Add(q.Id, c.Features.AsSpan(0, n * Extractor.Schema.Count), labels, c.Ids.AsSpan(0, n), judged);
+            b.Add(q.Id, c.Features.AsSpan(0, n * Extractor.Schema.Count), labels, c.Ids.AsSpan(0, n), judged, 1f, q.Text);
         }
         if (b.GroupCount == 0) throw new ArgumentException("No training query has judgments.");
         return b.Build();
