@@ -333,6 +333,21 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void A_card_counts_the_evaluated_texts_it_learnt_from_through_twins_and_keeps_no_text()
+    {
+        using var dir = new TempDir();
+        var card = new ModelCard { Kind = "lambdamart" }.RecordTrainingQueries(["华为 手机", "连衣裙", "连衣裙", "polo衫"]);
+        card.Save(dir.Path);
+        var read = ModelCard.Read(dir.Path)!;
+
+        Assert.Equal(3, read.TrainingQueries.Count);
+        Assert.DoesNotContain("连衣裙", File.ReadAllText(Path.Combine(dir.Path, "model-card.json")), StringComparison.Ordinal);
+        // Traditional, full-width and differently spaced twins count; another text does not.
+        Assert.Equal(3, read.CountTrainedOn(["華為手機", " 连衣裙 ", "ＰＯＬＯ衫", "运动鞋"]));
+        Assert.Equal(0, new ModelCard().CountTrainedOn(["连衣裙"]));
+    }
+
+    [Fact]
     public void Training_options_name_the_bad_field()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMartOptions { Leaves = 1 }.Validate());
