@@ -916,6 +916,30 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var ndcg = rows.Select(r => r.GetProperty("metrics").GetProperty("ndcg@10").GetDouble()).ToList();
         Assert.True(ndcg.Skip(1).Distinct().Count() >= 4, string.Join(", ", ndcg));
         Assert.All(ndcg.Skip(1), v => Assert.NotEqual(ndcg[0], v, 9));
+        // These models learnt from every event, the purchases the judgments come from included: eval says so.
+        Assert.Contains("warning: the collaborative models in", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_warns_when_the_collaborative_models_hold_behaviour_after_the_evaluated_queries_and_not_when_they_stop_before()
+    {
+        using var dir = new TempDir();
+        var first = File.ReadAllLines(_shop.File("queries-users.tsv")).Take(60).Min(l => long.Parse(l.Split('\t')[2], System.Globalization.CultureInfo.InvariantCulture));
+        var before = dir.Write("before.csv", string.Join('\n', File.ReadAllLines(_shop.File("events.csv"))
+            .Where(l => long.Parse(l.Split(',')[4], System.Globalization.CultureInfo.InvariantCulture) < first)) + "\n");
+        string Eval(string events)
+        {
+            var models = dir.File("models-" + Path.GetFileNameWithoutExtension(events));
+            Assert.Equal(0, Run(new TrainCfCommand(), "--events", events, "--models", Path.Combine(models, "collab")).Code);
+            var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+                "--qrels", _shop.File("qrels.tsv"), "--events", _shop.File("events.csv"), "--models", models, "--limit", "60",
+                "--ranker", "cf-repeat", "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+            Assert.True(code == 0, stderr);
+            return stderr;
+        }
+
+        Assert.Contains("warning: the collaborative models in", Eval(_shop.File("events.csv")), StringComparison.Ordinal);
+        Assert.DoesNotContain("warning: the collaborative models in", Eval(before), StringComparison.Ordinal);
     }
 
     [Fact]
