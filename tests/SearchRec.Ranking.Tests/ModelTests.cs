@@ -333,6 +333,26 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void Cross_validated_figures_count_only_queries_with_a_relevant_judgment_as_eval_does()
+    {
+        var (queries, qrels) = TinyCatalog.Repeat(24);
+        // Six queries judged, but every judged title not relevant: eval leaves them out; so must the card.
+        foreach (var q in queries.Take(6)) qrels[q.Id] = qrels[q.Id].ToDictionary(kv => kv.Key, _ => 0);
+        var data = SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), StandardFeatures.ForSearch(new FeatureSources()),
+            queries.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList(), qrels, 50);
+        Assert.Equal(24, data.Groups.Count);   // still trained on
+
+        var single = RankerTrainer.SingleFeature("bm25", data, "bm25");
+        var learned = RankerTrainer.CrossValidate("linear", data, d => LinearTrainer.Train(d, new LinearOptions { Iterations = 5 }), folds: 3, seed: 4);
+
+        foreach (var run in new[] { single, learned })
+        {
+            Assert.Equal(18, run.PerQuery.Length);
+            Assert.DoesNotContain(run.PerQuery, m => queries.Take(6).Any(q => q.Id == m.QueryId));
+        }
+    }
+
+    [Fact]
     public void A_card_counts_the_evaluated_texts_it_learnt_from_through_twins_and_keeps_no_text()
     {
         using var dir = new TempDir();

@@ -90,7 +90,7 @@ public sealed class RankerTrainingOptions
 /// <summary>Out-of-fold scores of a combiner: every row scored by a model that never saw its query.</summary>
 /// <param name="Name">The ranker's name.</param>
 /// <param name="Scores">One score per dataset row.</param>
-/// <param name="PerQuery">Metrics per query group.</param>
+/// <param name="PerQuery">Metrics per query group with a judgment above 0 (as <c>eval</c> counts queries), in group order.</param>
 public sealed record CrossValidatedRun(string Name, float[] Scores, QueryMetrics[] PerQuery)
 {
     /// <summary>Mean nDCG@10 over queries.</summary>
@@ -219,7 +219,7 @@ public static class RankerTrainer
             var model = train(data.Subset(trainGroups));
             ScoreGroups(model, data, assignment[f], scores);
         }
-        return new CrossValidatedRun(name, scores, DatasetMetrics.PerQuery(data, scores));
+        return new CrossValidatedRun(name, scores, Counted(data, scores));
     }
 
     /// <summary>The run of a single feature used as the ranking score (a "single ranker" baseline); NaN ranks last. Negate for rank-like features.</summary>
@@ -234,7 +234,15 @@ public static class RankerTrainer
             var v = data.Features[r * data.Schema.Count + col];
             scores[r] = float.IsNaN(v) ? float.NegativeInfinity : higherIsBetter ? v : -v;
         }
-        return new CrossValidatedRun(name, scores, DatasetMetrics.PerQuery(data, scores));
+        return new CrossValidatedRun(name, scores, Counted(data, scores));
+    }
+
+    // As in eval and compare, a query counts when it has a judgment above 0: one judged all-irrelevant would score 0
+    // for every ranker and pull every figure on the card below eval's for the same queries.
+    private static QueryMetrics[] Counted(RankingDataset data, float[] scores)
+    {
+        var all = DatasetMetrics.PerQuery(data, scores);
+        return all.Where((_, g) => data.Groups[g].Judgments.Values.Any(v => v > 0)).ToArray();
     }
 
     /// <summary>Scores the given groups of <paramref name="data"/> with <paramref name="model"/> into <paramref name="scores"/>.</summary>
