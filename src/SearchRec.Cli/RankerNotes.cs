@@ -20,9 +20,9 @@ internal static class RankerNotes
     }
 
     /// <summary>
-    /// Where the ranker that <c>eval --ranker fused</c> scores was found, and a warning when its card says it was
-    /// trained on the very queries or judgments being evaluated: its figures are then not held out. Empty when
-    /// <paramref name="modelsDir"/> holds no ranker.
+    /// Where the ranker that <c>eval --ranker fused</c> scores was found, and, for a card written before training query
+    /// texts were fingerprinted, a warning when it names the very query or qrels files being evaluated (the paths alone;
+    /// <see cref="TrainedOn"/> checks the texts of newer cards). Empty when <paramref name="modelsDir"/> holds no ranker.
     /// </summary>
     public static IReadOnlyList<string> Source(string modelsDir, string? queries, string? qrels)
     {
@@ -32,6 +32,7 @@ internal static class RankerNotes
             ? $"fused: the saved ranker in {dir}"
             : $"fused: the saved ranker in {dir} (found from --models {modelsDir})");
         var card = ModelCard.Read(dir);
+        if (card is { TrainingQueries.Count: > 0 }) return lines;
         foreach (var (key, given) in new[] { ("queries", queries), ("qrels", qrels) })
         {
             // The card records the path as typed at training, with a count after it: "queries.tsv (125 judged)".
@@ -44,5 +45,20 @@ internal static class RankerNotes
             }
         }
         return lines;
+    }
+
+    /// <summary>
+    /// A warning when some of the evaluated queries' <paramref name="texts"/> are among the judged queries the saved
+    /// ranker in <paramref name="modelsDir"/> learnt from (its card's fingerprints: the same texts under any file,
+    /// path or id, a superset of them, a traditional or differently spaced twin); null when none is, or when the card
+    /// records no texts.
+    /// </summary>
+    public static string? TrainedOn(string modelsDir, IReadOnlyCollection<string> texts)
+    {
+        if (ModelLocations.Ranker(modelsDir) is not { } dir || ModelCard.Read(dir) is not { TrainingQueries.Count: > 0 } card) return null;
+        var seen = card.CountTrainedOn(texts);
+        if (seen == 0) return null;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"warning: {seen:N0} of the {texts.Count:N0} evaluated queries are among the {card.TrainingQueries.Count:N0} query texts that ranker was trained on: its fused figures on {(seen == texts.Count ? "them" : "those")} are not held out (--ranker lambdamart cross-validates instead)");
     }
 }

@@ -3,6 +3,7 @@ using SearchRec.Core.Statistics;
 using SearchRec.Evaluation.Metrics;
 using SearchRec.Evaluation.Rankers;
 using SearchRec.Evaluation.Trec;
+using SearchRec.Text;
 using System.Diagnostics;
 
 namespace SearchRec.Evaluation;
@@ -157,7 +158,7 @@ public static class EvalRunner
         List<string> ids, EvalRunOptions options, IProgress<EvalProgress>? progress, string label, List<ReportSection>? sections,
         CancellationToken cancellationToken)
     {
-        var folds = AssignFolds(ids.Count, context.Folds, context.Seed);
+        var folds = AssignFolds(judged.ConvertAll(q => q.Text), context.Folds, context.Seed);
         var ranked = new IReadOnlyList<(string DocId, float Score)>[judged.Count];
         var trained = new List<(int Fold, IEvalRanker Ranker)>();
         for (var f = 0; f < context.Folds; f++)
@@ -167,6 +168,8 @@ public static class EvalRunner
             for (var i = 0; i < judged.Count; i++)
                 if (folds[i] == f) test.Add(i); else train.Add(judged[i]);
             if (test.Count == 0) continue;
+            if (train.Count == 0)
+                throw new ArgumentException($"the {judged.Count} evaluated queries share one text, so a trained ranker has no query of another text to learn from in cross-validation.");
             progress?.Report(new EvalProgress(name, $"{label}train fold {f + 1}/{context.Folds}", f, context.Folds));
             var ranker = registry.Train(name, context, train);
             trained.Add((f, ranker));
@@ -196,6 +199,29 @@ public static class EvalRunner
         new Random(seed).Shuffle(order);
         var fold = new int[count];
         for (var k = 0; k < count; k++) fold[order[k]] = k % folds;
+        return fold;
+    }
+
+    /// <summary>
+    /// The fold of each query of <paramref name="texts"/>, dealing distinct texts (as <see cref="QueryTextComparer"/>
+    /// sees them) rather than queries: the same text under two ids, or a shop's many searches for one text, share a
+    /// fold, so no text is trained on and scored in one cross-validation. With every text distinct the folds are those
+    /// of <see cref="AssignFolds(int, int, int)"/> over the same count.
+    /// </summary>
+    public static int[] AssignFolds(IReadOnlyList<string> texts, int folds, int seed)
+    {
+        Guard.NotNull(texts);
+        var keyOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var queryKey = new int[texts.Count];
+        for (var i = 0; i < queryKey.Length; i++)
+        {
+            var key = QueryTextComparer.Key(texts[i]);
+            if (!keyOf.TryGetValue(key, out var k)) keyOf[key] = k = keyOf.Count;
+            queryKey[i] = k;
+        }
+        var foldOfKey = AssignFolds(keyOf.Count, folds, seed);
+        var fold = new int[queryKey.Length];
+        for (var i = 0; i < fold.Length; i++) fold[i] = foldOfKey[queryKey[i]];
         return fold;
     }
 

@@ -455,6 +455,8 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 
         Assert.True(code == 0, stderr);
         Assert.Contains($"{OutsideTopics.Length * 3} in {test}; 25 titles, {OutsideTopics.Length} queries", stderr, StringComparison.Ordinal);
+        // Trained on these very pairs: the card's query fingerprints say so, though no query file is named.
+        Assert.Contains($"warning: {OutsideTopics.Length} of the {OutsideTopics.Length} evaluated queries are among the {OutsideTopics.Length} query texts that ranker was trained on", stderr, StringComparison.Ordinal);
         var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["bm25", "fused"], rows.Select(r => r.GetProperty("ranker").GetString()));
         Assert.All(rows, r => Assert.Equal(OutsideTopics.Length, r.GetProperty("queries").GetInt32()));
@@ -914,6 +916,30 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var ndcg = rows.Select(r => r.GetProperty("metrics").GetProperty("ndcg@10").GetDouble()).ToList();
         Assert.True(ndcg.Skip(1).Distinct().Count() >= 4, string.Join(", ", ndcg));
         Assert.All(ndcg.Skip(1), v => Assert.NotEqual(ndcg[0], v, 9));
+        // These models learnt from every event, the purchases the judgments come from included: eval says so.
+        Assert.Contains("warning: the collaborative models in", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_warns_when_the_collaborative_models_hold_behaviour_after_the_evaluated_queries_and_not_when_they_stop_before()
+    {
+        using var dir = new TempDir();
+        var first = File.ReadAllLines(_shop.File("queries-users.tsv")).Take(60).Min(l => long.Parse(l.Split('\t')[2], System.Globalization.CultureInfo.InvariantCulture));
+        var before = dir.Write("before.csv", string.Join('\n', File.ReadAllLines(_shop.File("events.csv"))
+            .Where(l => long.Parse(l.Split(',')[4], System.Globalization.CultureInfo.InvariantCulture) < first)) + "\n");
+        string Eval(string events)
+        {
+            var models = dir.File("models-" + Path.GetFileNameWithoutExtension(events));
+            Assert.Equal(0, Run(new TrainCfCommand(), "--events", events, "--models", Path.Combine(models, "collab")).Code);
+            var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+                "--qrels", _shop.File("qrels.tsv"), "--events", _shop.File("events.csv"), "--models", models, "--limit", "60",
+                "--ranker", "cf-repeat", "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+            Assert.True(code == 0, stderr);
+            return stderr;
+        }
+
+        Assert.Contains("warning: the collaborative models in", Eval(_shop.File("events.csv")), StringComparison.Ordinal);
+        Assert.DoesNotContain("warning: the collaborative models in", Eval(before), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -1378,6 +1404,28 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var unseen = Eval(ranker, other);
         Assert.Contains($"fused: the saved ranker in {ranker}", unseen);
         Assert.DoesNotContain(unseen, l => l.StartsWith("warning:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Eval_warns_when_a_saved_ranker_learnt_from_the_evaluated_query_texts_under_another_file_a_subset_or_an_index_of_its_own()
+    {
+        using var dir = new TempDir();
+        var (trained, _, trainErr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--models", dir.File("ranker"), "--folds", "0", "--trees", "20", "--save-index", dir.File("index"));
+        Assert.True(trained == 0, trainErr);
+        var lines = File.ReadAllLines(_shop.File("queries.tsv"));
+        string[] Eval(string queries) => Run(new EvalCommand(), "--index", dir.File("index"), "--queries", queries, "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "bm25,fused", "--models", dir.File("ranker"), "--run-out", dir.File("runs"), "--report", dir.File("report.html")).Err.Split('\n');
+        bool Warned(string[] err) => err.Any(l => l.StartsWith("warning:", StringComparison.Ordinal) && l.Contains("evaluated queries are among the", StringComparison.Ordinal));
+
+        // The same queries copied under another name (the card's path is not the one given), and the first ten of them.
+        Assert.True(Warned(Eval(dir.Write("copy.tsv", string.Join('\n', lines) + "\n"))));
+        var subset = Eval(dir.Write("first-ten.tsv", string.Join('\n', lines.Take(10)) + "\n"));
+        Assert.True(Warned(subset));
+        Assert.Contains(subset, l => l.StartsWith("warning: 10 of the 10 evaluated queries", StringComparison.Ordinal));
+        // The same ids and judgments under texts the ranker never saw: nothing to warn about.
+        var unseen = lines.Select((l, i) => l.Split('\t')[0] + "\t未见过的查询 " + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.False(Warned(Eval(dir.Write("unseen.tsv", string.Join('\n', unseen) + "\n"))));
     }
 
     [Fact]

@@ -88,6 +88,39 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void Queries_of_one_text_under_several_ids_share_a_fold_so_none_is_ranked_by_a_ranker_trained_on_its_text()
+    {
+        // 24 ids over 8 texts, each text written three ways (as typed, full-width with spaces, traditional where it has
+        // such characters): a shop's repeated searches, or one query filed twice.
+        string[] texts = ["连衣裙", "华为 手机", "运动鞋", "羽绒服", "无线耳机", "保温杯", "书包", "电风扇"];
+        string[] Variants(string t) => [t, " " + t.Replace(" ", "　", StringComparison.Ordinal) + " ", t.Replace("华", "華", StringComparison.Ordinal).Replace("线", "線", StringComparison.Ordinal).Replace("风", "風", StringComparison.Ordinal)];
+        var queries = texts.SelectMany(Variants).Select((t, i) => new SearchRec.Evaluation.Trec.EvalQuery("q" + (i + 1), t)).ToList();
+        var products = queries.Select((_, i) => SearchRec.Core.Product.Of("d" + (i + 1), "item")).ToList();
+        var qrels = new Qrels();
+        for (var i = 1; i <= queries.Count; i++) qrels.Set("q" + i, "d" + i, 1);
+        var context = new EvalContext(new FakeRecall(products), products, queries, qrels) { Folds = 5, Seed = 3 };
+        var factory = new RecordingFactory();
+        var registry = new EvalRankerRegistry();
+        registry.Register(factory);
+
+        EvalRunner.Run(registry, context, ["learned"], new EvalRunOptions { Permutations = 200, Resamples = 200 });
+
+        var textOf = queries.ToDictionary(q => q.Id, q => SearchRec.Text.QueryTextComparer.Key(q.Text));
+        Assert.Equal(8, textOf.Values.Distinct().Count());
+        Assert.Equal(24, factory.RankedBy.Count);
+        foreach (var (query, trainedOn) in factory.RankedBy)
+            Assert.DoesNotContain(textOf[query], trainedOn.Select(t => textOf[t]));
+    }
+
+    [Fact]
+    public void Folds_of_distinct_texts_are_those_of_the_count_so_a_set_without_repeats_keeps_its_folds()
+    {
+        Assert.Equal(EvalRunner.AssignFolds(103, 5, 42), EvalRunner.AssignFolds(Enumerable.Range(0, 103).Select(i => "query " + i).ToList(), 5, 42));
+        var withRepeats = EvalRunner.AssignFolds(["鞋", "鞋 ", "包", "帽", "衣", "裤"], 5, 42);
+        Assert.Equal(withRepeats[0], withRepeats[1]);
+    }
+
+    [Fact]
     public void With_several_fold_seeds_a_trained_ranker_is_cross_validated_at_each_and_every_query_averaged()
     {
         var (context, _) = Shop.Tiny(20);

@@ -306,6 +306,68 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void Cross_validation_never_scores_a_query_whose_text_it_trained_on_under_another_id()
+    {
+        // 24 judged queries cycling through 3 texts, as a shop's repeated searches or one query filed under two ids.
+        var (queries, qrels) = TinyCatalog.Repeat(24);
+        var data = SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), StandardFeatures.ForSearch(new FeatureSources()),
+            queries.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList(), qrels, 50);
+        var textOf = queries.ToDictionary(q => q.Id, q => q.Text);
+        var trainedTexts = new List<HashSet<string>>();
+        var scoredTexts = new List<HashSet<string>>();
+
+        RankerTrainer.CrossValidate("probe", data, train =>
+        {
+            trainedTexts.Add(train.Groups.Select(g => textOf[g.QueryId]).ToHashSet());
+            // Every group left out of this training set is the fold it will score.
+            scoredTexts.Add(data.Groups.Select(g => g.QueryId).Except(train.Groups.Select(g => g.QueryId)).Select(id => textOf[id]).ToHashSet());
+            return LinearTrainer.Train(train, new LinearOptions { Iterations = 5 });
+        }, folds: 3, seed: 4);
+
+        Assert.Equal(3, trainedTexts.Count);
+        for (var f = 0; f < 3; f++)
+        {
+            Assert.NotEmpty(scoredTexts[f]);
+            Assert.Empty(scoredTexts[f].Intersect(trainedTexts[f]));
+        }
+    }
+
+    [Fact]
+    public void Cross_validated_figures_count_only_queries_with_a_relevant_judgment_as_eval_does()
+    {
+        var (queries, qrels) = TinyCatalog.Repeat(24);
+        // Six queries judged, but every judged title not relevant: eval leaves them out; so must the card.
+        foreach (var q in queries.Take(6)) qrels[q.Id] = qrels[q.Id].ToDictionary(kv => kv.Key, _ => 0);
+        var data = SearchTrainingData.Build(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), StandardFeatures.ForSearch(new FeatureSources()),
+            queries.Select(q => new JudgedQuery(q.Id, q.Text, null)).ToList(), qrels, 50);
+        Assert.Equal(24, data.Groups.Count);   // still trained on
+
+        var single = RankerTrainer.SingleFeature("bm25", data, "bm25");
+        var learned = RankerTrainer.CrossValidate("linear", data, d => LinearTrainer.Train(d, new LinearOptions { Iterations = 5 }), folds: 3, seed: 4);
+
+        foreach (var run in new[] { single, learned })
+        {
+            Assert.Equal(18, run.PerQuery.Length);
+            Assert.DoesNotContain(run.PerQuery, m => queries.Take(6).Any(q => q.Id == m.QueryId));
+        }
+    }
+
+    [Fact]
+    public void A_card_counts_the_evaluated_texts_it_learnt_from_through_twins_and_keeps_no_text()
+    {
+        using var dir = new TempDir();
+        var card = new ModelCard { Kind = "lambdamart" }.RecordTrainingQueries(["华为 手机", "连衣裙", "连衣裙", "polo衫"]);
+        card.Save(dir.Path);
+        var read = ModelCard.Read(dir.Path)!;
+
+        Assert.Equal(3, read.TrainingQueries.Count);
+        Assert.DoesNotContain("连衣裙", File.ReadAllText(Path.Combine(dir.Path, "model-card.json")), StringComparison.Ordinal);
+        // Traditional, full-width and differently spaced twins count; another text does not.
+        Assert.Equal(3, read.CountTrainedOn(["華為手機", " 连衣裙 ", "ＰＯＬＯ衫", "运动鞋"]));
+        Assert.Equal(0, new ModelCard().CountTrainedOn(["连衣裙"]));
+    }
+
+    [Fact]
     public void Training_options_name_the_bad_field()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaMartOptions { Leaves = 1 }.Validate());

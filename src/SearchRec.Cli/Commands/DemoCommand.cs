@@ -403,6 +403,7 @@ internal sealed class TrainRankerStep : IDemoStep
         card.Data["queries"] = $"{shop.Queries} ({_data.Groups.Count} judged, issued after the median query time)";
         card.Data["qrels"] = shop.Qrels;
         card.Data["window"] = "100";
+        card.RecordTrainingQueries(TrainRankerCommand.TextsOf(_data));
         card.Data["events"] = _cut is long at
             ? $"{context.Items[DemoPaths.Events]}: collaborative models from the events before {DateTimeOffset.FromUnixTimeSeconds(at):yyyy-MM-dd HH:mm}Z (the median query time)"
             : $"{context.Items[DemoPaths.Events]}: the saved collaborative models (the queries carry no times)";

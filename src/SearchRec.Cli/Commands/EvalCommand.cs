@@ -186,6 +186,9 @@ public sealed class EvalCommand : ICliCommand
                 Console.Error.WriteLine($"note: {unasked} queries judged in {a.Qrels} are not in {a.Queries} and were not evaluated");   // unwrapped: it names paths
         }
         if (a.Limit > 0 && queryList.Count > a.Limit) queryList = [.. queryList.Take(a.Limit)];
+        if (a.Models is not null && a.Ranker.Split(',', StringSplitOptions.TrimEntries) is var scored && (scored.Contains("fused") || scored.Contains("all"))
+            && RankerNotes.TrainedOn(a.Models, queryList.Where(q => judgments.HasRelevant(q.Id)).Select(q => q.Text).ToList()) is { } trainedOn)
+            Console.Error.WriteLine(trainedOn);   // unwrapped, as the notes above
         // Refused before any indexing or training: every figure would be over no query.
         if (a.Pairs is null && !queryList.Any(q => judgments.HasRelevant(q.Id)))
             throw new ArgumentException(!judgments.QueryIds.Any(judgments.HasRelevant)

@@ -144,6 +144,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     var logCard = new ModelCard { Kind = KindName(options.Kind), Schema = logged.Schema.ToString(), Features = logged.Schema.Names.ToList() };
                     logCard.Data["feature_logs"] = string.Join(", ", logs);
                     logCard.Data["labels"] = $"{string.Join(", ", labelFiles)} (same user and item within {pr.GetValue(joinMinutes)} min)";
+                    logCard.RecordTrainingQueries(TextsOf(logged));
                     if (pr.GetValue(folds) >= 2 && logged.Groups.Count >= options.Folds)
                     {
                         var runs = RankerComparison.Run(logged, options, m => Console.Error.WriteLine(m));
@@ -225,6 +226,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     }
                 }
                 string? transferNote = null;
+                RankingDataset? transferData = null;
                 IDenseScorer? deepScorer = null;
                 TowerSet? towerSet = null;
                 if (options.UsesTowers)
@@ -250,6 +252,7 @@ public sealed class TrainRankerCommand : ICliCommand
                         new SyncProgress<int>(n => { if (n % 250 == 0) Log($"transfer data: features for {n:N0} queries"); }));
                     Log($"transfer data: {summary.Titles:N0} titles, {summary.Queries:N0} queries ({summary.WithRelevant:N0} with a relevant title in the window), {summary.Rows:N0} rows");
                     options.Transfer = LambdaMartTrainer.Train(ood, options.LambdaMart).Model;
+                    transferData = ood;
                     transferNote = $"{string.Join(", ", pr.GetValue(oodTrain)!)} (first {summary.Queries:N0} queries with a relevant title, {summary.Titles:N0} titles, {summary.Rows:N0} rows); one LambdaMART with the ranker's settings, trained once";
                 }
                 var data = SearchTrainingData.Build(index, tokenizer, extractor, judged, labels, win,
@@ -266,6 +269,8 @@ public sealed class TrainRankerCommand : ICliCommand
                 card.Data["queries"] = $"{pr.GetValue(queries)} ({data.Groups.Count} judged)";
                 card.Data["qrels"] = pr.GetValue(qrels)!;
                 card.Data["window"] = win.ToString(CultureInfo.InvariantCulture);
+                // Every judged query it learnt from, the transfer model's too: eval warns on any of them, under any file or id.
+                card.RecordTrainingQueries([.. TextsOf(data), .. transferData is null ? [] : TextsOf(transferData)]);
                 if (eventsNote is not null) card.Data["events"] = $"{string.Join(", ", pr.GetValue(events)!)}: {eventsNote}";
                 if (deepScorer is not null) card.Data["deep"] = $"{pr.GetValue(deepDir)}: {DenseModels.Describe(deepScorer)}";
                 if (towerSet is not null)
@@ -392,12 +397,16 @@ public sealed class TrainRankerCommand : ICliCommand
         card.Data["judgments"] = $"{files} alone (first {summary.Queries:N0} queries with a relevant title, {summary.Rows:N0} rows); no judgment of the catalog it serves";
         card.Data["catalog"] = $"the judged titles{(catalogFiles.Length > 0 ? " and those of " + string.Join(", ", catalogFiles) : "")} ({summary.Titles:N0}), indexed in memory";
         card.Data["window"] = window.ToString(CultureInfo.InvariantCulture);
+        card.RecordTrainingQueries(TextsOf(data));
         foreach (var (k, v) in options.LambdaMart.Describe()) card.Options["lambdamart." + k] = v;
         var model = CompareThenTrain(data, options, card, crossValidate, Log);
         RankerStore.Save(model, outDir, card);
         Console.WriteLine($"saved {model.Kind} ranker ({extractor.Schema}) trained on outside judgments only to {outDir} in {sw.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
+
+    // The texts of a dataset's query groups (those that carry one), for the card's fingerprints.
+    internal static IEnumerable<string> TextsOf(RankingDataset data) => data.Groups.Select(g => g.Text).OfType<string>();
 
     // search / serve find the ranker's text towers as deep/ beside it: name them there, unless a deep folder is
     // already there (DIR/deep or a sibling).

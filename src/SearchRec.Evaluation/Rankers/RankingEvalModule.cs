@@ -381,7 +381,10 @@ internal sealed class RankingEvalState
             }
             var hasUsers = context.Queries.Any(q => q.UserId is not null) && context.EventFiles.Count > 0;
             if (hasUsers && ModelLocations.Collab(dir) is { } c && (saved is null || saved.Schema.IndexOf("cf_item_item") >= 0))
+            {
                 collab = CollabModels.Load(c);
+                if (LaterBehaviourWarning(c, collab.Card.LastTimestamp, context) is { } warning) context.Log?.Report(warning);
+            }
             if (hasUsers && deep is not null && ModelLocations.Deep(dir) is { } db && (saved is null || saved.Schema.IndexOf("deep_user_item") >= 0))
             {
                 try { behaviour = BehaviourScorer.Open(db); }
@@ -420,6 +423,25 @@ internal sealed class RankingEvalState
         }
         SavedModel = saved;
         context.Log?.Report($"ranking features: {Extractor.Schema} — {string.Join(", ", Extractor.Groups.Select(g => g.Name))}");
+    }
+
+    /// <summary>
+    /// A warning when the collaborative models in <paramref name="dir"/>, whose newest event is at <paramref name="last"/>,
+    /// may hold behaviour from or after the evaluated queries with users (the purchases their judgments come from, in a
+    /// shop's logs): histories and item activity stop at each query's time, but saved models cannot; null when they end
+    /// before the first such query.
+    /// </summary>
+    internal static string? LaterBehaviourWarning(string dir, long last, EvalContext context)
+    {
+        var personal = context.Queries.Where(q => q.UserId is not null && context.Qrels.HasRelevant(q.Id)).ToList();
+        if (personal.Count == 0) return null;
+        var untimed = personal.Count(q => q.Timestamp is null);
+        if (untimed > 0)
+            return $"warning: {untimed:N0} of the {personal.Count:N0} evaluated queries with users carry no time, so the collaborative models in {dir} may hold behaviour after them (the purchases their judgments come from): the collaborative features, and the figures, may be inflated";
+        var first = personal.Min(q => q.Timestamp!.Value);
+        if (last < first) return null;
+        return FormattableString.Invariant(
+            $"warning: the collaborative models in {dir} learnt from events up to {DateTimeOffset.FromUnixTimeSeconds(last):yyyy-MM-dd HH:mm:ss}Z, at or after the first evaluated query ({DateTimeOffset.FromUnixTimeSeconds(first):yyyy-MM-dd HH:mm:ss}Z): behaviour after the queries, perhaps the purchases their judgments come from, feeds the collaborative features and the figures may be inflated; train them (train-cf) on the events before the first query");
     }
 
     internal FeatureExtractor Extractor { get; }
@@ -524,7 +546,7 @@ internal sealed class RankingEvalState
             var n = c.WindowCount;
             var labels = new float[n];
             for (var i = 0; i < n; i++) labels[i] = judged.TryGetValue(c.Ids[i], out var g) ? Math.Max(0, g) : 0;
-            b.Add(q.Id, c.Features.AsSpan(0, n * Extractor.Schema.Count), labels, c.Ids.AsSpan(0, n), judged);
+            b.Add(q.Id, c.Features.AsSpan(0, n * Extractor.Schema.Count), labels, c.Ids.AsSpan(0, n), judged, 1f, q.Text);
         }
         if (b.GroupCount == 0) throw new ArgumentException("No training query has judgments.");
         return b.Build();

@@ -87,7 +87,9 @@ public static class FeatureLogJoin
                         i++;
                     }
                     if (judged.Count == 0) { none++; continue; }
-                    builder!.Add(root.GetProperty("request_id").GetString()!, f, y, ids, judged);
+                    // The search's text: cross-validation keeps repeated searches in one fold, and the card fingerprints it.
+                    var text = root.TryGetProperty("query", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString() : null;
+                    builder!.Add(root.GetProperty("request_id").GetString()!, f, y, ids, judged, 1f, text);
                 }
                 catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or IndexOutOfRangeException)
                 {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SearchRec.Core;
 using SearchRec.Ranking.Features;
+using SearchRec.Text;
 
 namespace SearchRec.Ranking.Models;
 
@@ -307,6 +308,36 @@ public sealed class ModelCard
     public IList<KeyValuePair<string, double>> Importance { get; set; } = [];
 
     /// <summary>
+    /// Fingerprints (<see cref="QueryFingerprint"/>) of the texts of every judged query the ranker learnt from, sorted
+    /// and distinct; empty on cards written before they were recorded. <c>eval --ranker fused</c> counts the evaluated
+    /// queries among them, whatever file, path or id they come under.
+    /// </summary>
+    public IList<string> TrainingQueries { get; set; } = [];
+
+    /// <summary>
+    /// A query text's fingerprint: the first 8 bytes of the SHA-256 of its <see cref="QueryTextComparer.Key"/>, in
+    /// hex, so a traditional, full-width or differently spaced twin has the same one and the card holds no query text.
+    /// </summary>
+    public static string QueryFingerprint(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(QueryTextComparer.Key(Guard.NotNull(text)))).AsSpan(0, 8));
+
+    /// <summary>Records the texts of the judged queries the ranker learnt from (<see cref="TrainingQueries"/>).</summary>
+    public ModelCard RecordTrainingQueries(IEnumerable<string> texts)
+    {
+        Guard.NotNull(texts);
+        TrainingQueries = texts.Select(QueryFingerprint).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return this;
+    }
+
+    /// <summary>How many of <paramref name="texts"/> (as <see cref="QueryTextComparer"/> sees them) the ranker learnt from.</summary>
+    public int CountTrainedOn(IEnumerable<string> texts)
+    {
+        Guard.NotNull(texts);
+        var trained = new HashSet<string>(TrainingQueries, StringComparer.Ordinal);
+        return texts.Count(t => trained.Contains(QueryFingerprint(t)));
+    }
+
+    /// <summary>
     /// Reads <c>model-card.json</c> from <paramref name="directory"/>; null when there is none (rankers saved without a
     /// card). Throws <see cref="InvalidDataException"/> naming the file when it is not a card.
     /// </summary>
@@ -365,6 +396,7 @@ public sealed class ModelCard
         sb.AppendLine(ci, $"- cross-validation: {(Folds > 0 ? $"{Folds} folds by query" : "none")}");
         foreach (var (k, v) in Data) sb.AppendLine(ci, $"- data {k}: {v}");
         foreach (var (k, v) in Options) sb.AppendLine(ci, $"- option {k}: {v}");
+        if (TrainingQueries.Count > 0) sb.AppendLine(ci, $"- training queries: {TrainingQueries.Count:N0} distinct texts, fingerprinted in model-card.json");
         if (Metrics.Count > 0)
         {
             var names = Metrics.Values.SelectMany(m => m.Keys).Distinct().Order(StringComparer.Ordinal).ToList();

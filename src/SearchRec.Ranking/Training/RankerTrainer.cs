@@ -1,5 +1,6 @@
 using SearchRec.Core;
 using SearchRec.Ranking.Models;
+using SearchRec.Text;
 
 namespace SearchRec.Ranking.Training;
 
@@ -89,7 +90,7 @@ public sealed class RankerTrainingOptions
 /// <summary>Out-of-fold scores of a combiner: every row scored by a model that never saw its query.</summary>
 /// <param name="Name">The ranker's name.</param>
 /// <param name="Scores">One score per dataset row.</param>
-/// <param name="PerQuery">Metrics per query group.</param>
+/// <param name="PerQuery">Metrics per query group with a judgment above 0 (as <c>eval</c> counts queries), in group order.</param>
 public sealed record CrossValidatedRun(string Name, float[] Scores, QueryMetrics[] PerQuery)
 {
     /// <summary>Mean nDCG@10 over queries.</summary>
@@ -165,7 +166,43 @@ public static class RankerTrainer
     }
 
     /// <summary>
-    /// Cross-validates a combiner: for each fold, trains on the other folds' queries and scores the fold's.
+    /// The groups of <paramref name="data"/> in each fold, dealing query texts instead of groups: groups of the same
+    /// <see cref="QueryGroup.Text"/> (as <see cref="QueryTextComparer"/> sees it: the same query under two ids, or a
+    /// shop's many searches for one text) share a fold, so no text is trained on and scored in one cross-validation;
+    /// a group without a text is its own. With every text distinct the folds are those of <see cref="Folds(int, int, int)"/>;
+    /// with fewer distinct texts than <paramref name="folds"/> (but at least two), one fold per text.
+    /// </summary>
+    public static int[][] Folds(RankingDataset data, int folds, int seed)
+    {
+        Guard.NotNull(data);
+        var keyOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groupKey = new int[data.Groups.Count];
+        for (var g = 0; g < groupKey.Length; g++)
+        {
+            var group = data.Groups[g];
+            var key = group.Text is { } text ? "t:" + QueryTextComparer.Key(text) : "id:" + group.QueryId;
+            if (!keyOf.TryGetValue(key, out var k)) keyOf[key] = k = keyOf.Count;
+            groupKey[g] = k;
+        }
+        // Fewer distinct texts than folds (a tiny set of repeated searches): one fold per text, as long as there are two.
+        if (keyOf.Count < folds && keyOf.Count < groupKey.Length)
+        {
+            if (keyOf.Count < 2) throw new ArgumentException($"{groupKey.Length} queries of one text cannot be cross-validated: no fold would hold another text to learn from.", nameof(data));
+            folds = keyOf.Count;
+        }
+        var foldOfKey = new int[keyOf.Count];
+        var byKey = Folds(keyOf.Count, folds, seed);
+        for (var f = 0; f < byKey.Length; f++)
+            foreach (var k in byKey[f]) foldOfKey[k] = f;
+        var result = new List<int>[byKey.Length];
+        for (var f = 0; f < result.Length; f++) result[f] = [];
+        for (var g = 0; g < groupKey.Length; g++) result[foldOfKey[groupKey[g]]].Add(g);
+        return result.Select(f => f.ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// Cross-validates a combiner: for each fold, trains on the other folds' queries and scores the fold's; queries of
+    /// one text share a fold (<see cref="Folds(RankingDataset, int, int)"/>).
     /// <paramref name="progress"/> hears "fold i/k".
     /// </summary>
     public static CrossValidatedRun CrossValidate(string name, RankingDataset data, Func<RankingDataset, IRankerModel> train, int folds, int seed,
@@ -174,7 +211,7 @@ public static class RankerTrainer
         Guard.NotNull(data);
         Guard.NotNull(train);
         var scores = new float[data.Rows];
-        var assignment = Folds(data.Groups.Count, folds, seed);
+        var assignment = Folds(data, folds, seed);
         for (var f = 0; f < assignment.Length; f++)
         {
             progress?.Invoke($"{name}: fold {f + 1}/{assignment.Length}");
@@ -182,7 +219,7 @@ public static class RankerTrainer
             var model = train(data.Subset(trainGroups));
             ScoreGroups(model, data, assignment[f], scores);
         }
-        return new CrossValidatedRun(name, scores, DatasetMetrics.PerQuery(data, scores));
+        return new CrossValidatedRun(name, scores, Counted(data, scores));
     }
 
     /// <summary>The run of a single feature used as the ranking score (a "single ranker" baseline); NaN ranks last. Negate for rank-like features.</summary>
@@ -197,7 +234,15 @@ public static class RankerTrainer
             var v = data.Features[r * data.Schema.Count + col];
             scores[r] = float.IsNaN(v) ? float.NegativeInfinity : higherIsBetter ? v : -v;
         }
-        return new CrossValidatedRun(name, scores, DatasetMetrics.PerQuery(data, scores));
+        return new CrossValidatedRun(name, scores, Counted(data, scores));
+    }
+
+    // As in eval and compare, a query counts when it has a judgment above 0: one judged all-irrelevant would score 0
+    // for every ranker and pull every figure on the card below eval's for the same queries.
+    private static QueryMetrics[] Counted(RankingDataset data, float[] scores)
+    {
+        var all = DatasetMetrics.PerQuery(data, scores);
+        return all.Where((_, g) => data.Groups[g].Judgments.Values.Any(v => v > 0)).ToArray();
     }
 
     /// <summary>Scores the given groups of <paramref name="data"/> with <paramref name="model"/> into <paramref name="scores"/>.</summary>

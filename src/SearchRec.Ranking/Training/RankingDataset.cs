@@ -9,7 +9,9 @@ namespace SearchRec.Ranking.Training;
 /// <param name="Count">Number of rows (candidates).</param>
 /// <param name="Judgments">Every judged item of the query and its grade, recalled or not (for honest nDCG and recall).</param>
 /// <param name="Weight">The example weight of the group's rows in training (1 unless mixing data sets).</param>
-public sealed record QueryGroup(string QueryId, int Start, int Count, IReadOnlyDictionary<string, int> Judgments, float Weight = 1f);
+/// <param name="Text">The query's text when known: cross-validation keeps groups of the same text (as
+/// <see cref="SearchRec.Text.QueryTextComparer"/> sees it) in one fold, and model cards fingerprint it.</param>
+public sealed record QueryGroup(string QueryId, int Start, int Count, IReadOnlyDictionary<string, int> Judgments, float Weight = 1f, string? Text = null);
 
 /// <summary>
 /// Learning-to-rank data: feature rows grouped by query, a graded label per row, and the item id of each row.
@@ -59,7 +61,7 @@ public sealed class RankingDataset
         {
             var group = Groups[g];
             b.Add(group.QueryId, Features.AsSpan(group.Start * Schema.Count, group.Count * Schema.Count), Labels.AsSpan(group.Start, group.Count),
-                Items.AsSpan(group.Start, group.Count), group.Judgments, group.Weight);
+                Items.AsSpan(group.Start, group.Count), group.Judgments, group.Weight, group.Text);
         }
         return b.Build();
     }
@@ -87,7 +89,7 @@ public sealed class RankingDataset
         var dim = first.Schema.Count;
         foreach (var (data, scale) in new[] { (first, firstWeight), (second, secondWeight) })
             foreach (var g in data.Groups)
-                b.Add(g.QueryId, data.Features.AsSpan(g.Start * dim, g.Count * dim), data.Labels.AsSpan(g.Start, g.Count), data.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight * scale);
+                b.Add(g.QueryId, data.Features.AsSpan(g.Start * dim, g.Count * dim), data.Labels.AsSpan(g.Start, g.Count), data.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight * scale, g.Text);
         return b.Build();
     }
 }
@@ -113,7 +115,11 @@ public sealed class RankingDatasetBuilder
 
     /// <summary>As the other overload, with an example weight for the group's rows (positive).</summary>
     public RankingDatasetBuilder Add(string queryId, ReadOnlySpan<float> features, ReadOnlySpan<float> labels, ReadOnlySpan<string> items,
-        IReadOnlyDictionary<string, int> judgments, float weight)
+        IReadOnlyDictionary<string, int> judgments, float weight) => Add(queryId, features, labels, items, judgments, weight, null);
+
+    /// <summary>As the other overloads, with the query's text (<see cref="QueryGroup.Text"/>; null when unknown).</summary>
+    public RankingDatasetBuilder Add(string queryId, ReadOnlySpan<float> features, ReadOnlySpan<float> labels, ReadOnlySpan<string> items,
+        IReadOnlyDictionary<string, int> judgments, float weight, string? text)
     {
         if (!(weight > 0) || float.IsInfinity(weight)) throw new ArgumentOutOfRangeException(nameof(weight), weight, $"Query {queryId}: weight must be positive and finite.");
         Guard.NotNull(queryId);
@@ -124,7 +130,7 @@ public sealed class RankingDatasetBuilder
         for (var i = 0; i < n; i++)
             if (!(labels[i] >= 0) || labels[i] > RankingDataset.MaxLabel)
                 throw new ArgumentException($"Query {queryId}, item {items[i]}: grade {labels[i]} is outside [0, {RankingDataset.MaxLabel}], the grades LambdaMART's gains reach: rescale the judgments.");
-        _groups.Add(new QueryGroup(queryId, _labels.Count, n, judgments, weight));
+        _groups.Add(new QueryGroup(queryId, _labels.Count, n, judgments, weight, text));
         foreach (var v in features) _features.Add(v);
         foreach (var v in labels) _labels.Add(v);
         foreach (var v in items) _items.Add(v);

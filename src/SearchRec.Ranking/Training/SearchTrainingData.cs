@@ -45,7 +45,7 @@ public static class SearchTrainingData
                 items[i] = candidates[i].Recall.ProductId;
                 labels[i] = judged.TryGetValue(items[i], out var g) ? Math.Max(0, g) : 0; // grade -1 (spam) is not relevant
             }
-            builder.Add(q.QueryId, matrix, labels, items, judged);
+            builder.Add(q.QueryId, matrix, labels, items, judged, 1f, q.Text);
             progress?.Report(++done);
         }
         return builder.Build();

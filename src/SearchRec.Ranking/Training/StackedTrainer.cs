@@ -12,7 +12,7 @@ public static class StackedTrainer
 {
     /// <summary>
     /// Trains the linear stacker with <paramref name="linear"/> out of fold over <paramref name="innerFolds"/> folds of
-    /// <paramref name="data"/>'s queries (<see cref="RankerTrainer.Folds"/> at <paramref name="seed"/>), trains
+    /// <paramref name="data"/>'s queries (<see cref="RankerTrainer.Folds(RankingDataset, int, int)"/> at <paramref name="seed"/>), trains
     /// <paramref name="upper"/> on the widened data, and the final linear stacker on all of it. The importance is the
     /// upper model's, per widened column (the stack columns last).
     /// </summary>
@@ -64,7 +64,7 @@ public static class StackedTrainer
     public static float[] OutOfFoldScores(RankingDataset data, LinearOptions linear, int innerFolds, int seed)
     {
         Guard.NotNull(data);
-        var folds = RankerTrainer.Folds(data.Groups.Count, innerFolds, seed);
+        var folds = RankerTrainer.Folds(data, innerFolds, seed);
         var scores = new float[data.Rows];
         var dim = data.Schema.Count;
         for (var f = 0; f < folds.Length; f++)
@@ -97,7 +97,7 @@ public static class StackedTrainer
         {
             var rows = new float[g.Count * width];
             StackedRanker.Widen(data.Features.AsSpan(g.Start * dim, g.Count * dim), g.Count, dim, linearScores.AsSpan(g.Start, g.Count), rows);
-            b.Add(g.QueryId, rows, data.Labels.AsSpan(g.Start, g.Count), data.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight);
+            b.Add(g.QueryId, rows, data.Labels.AsSpan(g.Start, g.Count), data.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight, g.Text);
         }
         return b.Build();
     }

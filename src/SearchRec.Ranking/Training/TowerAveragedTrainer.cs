@@ -33,7 +33,7 @@ public static class TowerAveragedTrainer
                 var src = data.Features.AsSpan((g.Start + r) * dim, dim);
                 for (var c = 0; c < width; c++) rows[r * width + c] = src[columns[c]];
             }
-            b.Add(g.QueryId, rows, data.Labels.AsSpan(g.Start, g.Count), data.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight);
+            b.Add(g.QueryId, rows, data.Labels.AsSpan(g.Start, g.Count), data.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight, g.Text);
         }
         return b.Build();
     }
