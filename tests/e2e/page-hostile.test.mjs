@@ -2,17 +2,11 @@
 // products carry markup, quotes and a right-to-left override in their text (HostileShop in SearchRec.Server.Tests).
 // Usage: node page-hostile.test.mjs <url> <screenshot.png>
 // Prints one "ok ..." line per check, or "FAIL ..." and exits 1.
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 
 const [url, shot] = process.argv.slice(2);
 if (!url || !shot) { console.error('usage: node page-hostile.test.mjs <url> <screenshot.png>'); process.exit(2); }
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const browser = await launch();
 const failures = [];
 function check(ok, what) {
   if (ok) console.log(`ok ${what}`);

@@ -1,18 +1,11 @@
 // Drives the SearchRec page in headless Chromium: type a query, see results, click one, see the similar row,
 // buy it as a chosen user, and keep a screenshot. Usage: node page.test.mjs <url> <screenshot.png> [query]
 // Exit code 0 on success; prints one "ok ..." line per check, or "FAIL ..." and exits 1.
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 
 const [url, shot, queryArg] = process.argv.slice(2);
 if (!url || !shot) { console.error('usage: node page.test.mjs <url> <screenshot.png> [query]'); process.exit(2); }
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const browser = await launch();
 let failed = false;
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
