@@ -248,6 +248,9 @@ public sealed class EvalRunnerTests
         Assert.Contains("<h2>learned: weights (fold 1)</h2><p>w</p>", html, StringComparison.Ordinal);
         Assert.Contains("wins", html, StringComparison.Ordinal);
         Assert.DoesNotContain("saved ranker", html, StringComparison.Ordinal);
+        // Nothing was skipped (compare's reports never skip): no "0 without were skipped".
+        Assert.Equal(0, outcome.SkippedQueries);
+        Assert.DoesNotContain("without were skipped", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -48,7 +48,8 @@ internal static class Charts
         whiskers.Color = Colors.Black;
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         plot.Axes.Margins(bottom: 0);
-        plot.Axes.SetLimitsY(0, Math.Max(0.05, high.Select((h, i) => ys[i] + h).DefaultIfEmpty(0).Max() * 1.15));
+        // Every metric charted is at most 1: room above the highest whisker, but no axis past 1.
+        plot.Axes.SetLimitsY(0, Math.Min(1.0, Math.Max(0.05, high.Select((h, i) => ys[i] + h).DefaultIfEmpty(0).Max() * 1.15)));
         plot.Title(metric);
         plot.YLabel(metric);
         return plot.GetImageBytes(Math.Max(360, 120 * n + 160), 360, ImageFormat.Png);

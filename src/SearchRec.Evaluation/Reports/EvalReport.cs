@@ -41,7 +41,8 @@ public static class EvalReport
         Guard.NotNull(info);
         var h = Html.Begin("SearchRec evaluation");
         h.Append("<h1>SearchRec evaluation</h1><p>")
-         .Append(Enc($"{outcome.QueryIds.Count} queries with a relevant judgment ({outcome.SkippedQueries} without were skipped)"
+         .Append(Enc($"{outcome.QueryIds.Count} queries with a relevant judgment"
+             + (outcome.SkippedQueries > 0 ? $" ({outcome.SkippedQueries} without were skipped)" : "")
              + (outcome.Folds > 0 ? $"; {outcome.Folds} folds for trained rankers" : "")
              + (outcome.FoldSeeds.Count > 1 ? $", cross-validated at fold seeds {string.Join(", ", outcome.FoldSeeds)} with each query's metrics averaged over them (the run files are seed {outcome.FoldSeeds[0]}'s). " : ". ")));
         if (info.Source is { } source) h.Append(Enc(source)).Append(" Qrels: <code>").Append(Enc(info.Qrels)).Append("</code>. Generated ");
