@@ -467,6 +467,12 @@ public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var html = File.ReadAllText(dir.File("report.html"));
         Assert.Contains("<b>fused</b> is the saved ranker in", html, StringComparison.Ordinal);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "fused: Feature importance \\(lambdamart, as its model card recorded it at training\\)</h2>"));
+        // The judgments made from the pairs are written beside the runs, so compare can score them later.
+        var qrels = dir.File("run.pairs.qrels");
+        Assert.Contains(qrels, stderr, StringComparison.Ordinal);
+        var (compared, compareOut, compareErr) = Run(new CompareCommand(), dir.File("run.bm25.run"), dir.File("run.fused.run"), "--qrels", qrels, "--report", dir.File("compare.html"));
+        Assert.True(compared == 0, compareErr);
+        Assert.Contains($"{OutsideTopics.Length} judged queries", compareOut + compareErr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,6 +32,25 @@ public sealed class TrecFilesTests
     }
 
     [Fact]
+    public void Written_qrels_read_back_the_same_and_an_id_with_a_space_is_refused_leaving_no_file()
+    {
+        using var dir = new TempDir();
+        var qrels = new Qrels();
+        qrels.Set("q1", "t0", 2);
+        qrels.Set("q1", "t1", 0);
+        qrels.Set("q2", "t7", 1);
+        TrecFiles.WriteQrels(qrels, dir.File("a/pairs.qrels"));
+        var back = TrecFiles.ReadQrels(dir.File("a/pairs.qrels"));
+        Assert.Equal(qrels.QueryIds, back.QueryIds);
+        Assert.All(qrels.QueryIds, q => Assert.Equal(qrels.For(q), back.For(q)));
+
+        qrels.Set("q3", "two words", 1);
+        var e = Assert.Throws<ArgumentException>(() => TrecFiles.WriteQrels(qrels, dir.File("b.qrels")));
+        Assert.Contains("'two words'", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("b.qrels")));
+    }
+
+    [Fact]
     public void Qrels_are_read_with_spaces_or_tabs_and_a_later_grade_wins()
     {
         using var dir = new TempDir();

@@ -255,6 +255,18 @@ public sealed class EvalCommand : ICliCommand
             }
         }
 
+        if (a.Pairs is not null)
+        {
+            // The judgments were made in memory from the pairs: without them on disk the runs could not be compared later.
+            var qrelsPath = Path.ChangeExtension(RunPath(a.RunOut, "pairs", 2), ".qrels");
+            try
+            {
+                TrecFiles.WriteQrels(judgments, qrelsPath);
+                err.MarkupLineInterpolated($"[grey]qrels of the pairs: {qrelsPath} (compare RUN_A RUN_B --qrels {qrelsPath})[/]");
+            }
+            catch (ArgumentException e) { err.MarkupLineInterpolated($"[yellow]qrels of the pairs: not written to {qrelsPath}: {e.Message}[/]"); }
+        }
+
         PrintTable(outcome, a.Models);
         if (a.PerQuery) PrintPerQuery(outcome);
 

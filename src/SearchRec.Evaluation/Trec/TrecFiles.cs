@@ -31,6 +31,29 @@ public static class TrecFiles
         return result;
     }
 
+    /// <summary>
+    /// Writes qrels as <c>qid 0 docid grade</c> lines, in the order they were set, so that runs scored on judgments
+    /// made in memory (<c>eval --pairs</c>) can be compared later.
+    /// </summary>
+    /// <exception cref="ArgumentException">An id is empty or holds a space, tab or line break, which a line cannot hold.</exception>
+    public static void WriteQrels(Qrels qrels, string path)
+    {
+        Guard.NotNull(qrels);
+        Guard.NotNull(path);
+        foreach (var qid in qrels.QueryIds)
+        {
+            if (!IsField(qid)) throw new ArgumentException($"query id '{qid}' is empty or holds a space, tab or line break, which a qrels line cannot hold");
+            foreach (var doc in qrels.For(qid).Keys)
+                if (!IsField(doc)) throw new ArgumentException($"query '{qid}': document id '{doc}' is empty or holds a space, tab or line break, which a qrels line cannot hold");
+        }
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        using var writer = new StreamWriter(path, false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
+        foreach (var qid in qrels.QueryIds)
+            foreach (var (doc, grade) in qrels.For(qid))
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{qid} 0 {doc} {grade}"));
+    }
+
     /// <summary>Reads TREC qrels <c>qid 0 docid grade</c> (spaces or tabs).</summary>
     public static Qrels ReadQrels(string path)
     {
