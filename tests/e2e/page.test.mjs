@@ -30,6 +30,21 @@ try {
   if (titles.length === 0) throw new Error('no results');
   console.log(`ok search "${query}" shows ${titles.length} results; first: ${titles[0]}`);
 
+  // "more" appends the next page of the same ranking while a full page leaves re-ranked candidates over.
+  const firstPage = await (await page.request.get(new URL(`/search?q=${encodeURIComponent(query)}&k=${titles.length}&user=${user}`, url).href)).json();
+  const moreShown = await page.$eval('#more', b => !b.hidden);
+  if (moreShown !== (firstPage.window > titles.length)) throw new Error(`"more" shown: ${moreShown}, with ${titles.length} of ${firstPage.window} re-ranked candidates`);
+  if (moreShown) {
+    const ids = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    await page.click('#more');
+    await page.waitForFunction(n => document.querySelectorAll('#results li').length > n, ids.length, { timeout: 20000 });
+    const all = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    const secondPage = await (await page.request.get(new URL(`/search?q=${encodeURIComponent(query)}&k=${ids.length}&offset=${ids.length}&user=${user}`, url).href)).json();
+    const expected = [...ids, ...secondPage.results.map(r => r.id)];
+    if (JSON.stringify(all) !== JSON.stringify(expected)) throw new Error(`after "more": ${all.join(',')}; expected ${expected.join(',')}`);
+    console.log(`ok "more" appended ${all.length - ids.length} results, the next page of the same ranking`);
+  }
+
   await page.click('#results li:first-child .title');
   await page.waitForSelector('#similar .card', { timeout: 20000 });
   const similar = await page.$$eval('#similar .card', els => els.map(e => e.dataset.id));

@@ -88,51 +88,70 @@ async function sendEvent(itemId, behavior) {
 function turns() { let n = 0; return () => { const mine = ++n; return () => mine === n; }; }
 const searchTurn = turns(), similarTurn = turns(), recsTurn = turns();
 
-async function search() {
-  const q = $('q').value.trim();
+// The last search's parameters and how many of its results the list shows, for "more".
+let lastSearch = null, shown = 0;
+
+async function search(more = false) {
+  if (more && !lastSearch) return;
+  const q = more ? lastSearch.get('q') : $('q').value.trim();
   if (!q) return;
   const latest = searchTurn();
-  const params = new URLSearchParams({ q, k: String(config.defaultK) });
-  if (currentUser() !== '') params.set('user', currentUser());
-  if ($('explain').checked) params.set('explain', 'true');
-  status('searching…');
+  const params = more ? new URLSearchParams(lastSearch) : new URLSearchParams({ q, k: String(config.defaultK) });
+  if (!more) {
+    if (currentUser() !== '') params.set('user', currentUser());
+    if ($('explain').checked) params.set('explain', 'true');
+  } else params.set('offset', String(shown));
+  status(more ? 'more…' : 'searching…');
   const list = $('results');
   let res;
   try {
     res = await getJson(`/search?${params}`);
   } catch (e) {
     if (!latest()) return;
-    list.replaceChildren();
-    $('took').textContent = '';
+    if (!more) {
+      list.replaceChildren();
+      $('took').textContent = '';
+      $('more').hidden = true;
+    }
     status(`search failed: ${e.message}`);
     return;
   }
   if (!latest()) return;
-  $('took').textContent = `${res.results.length} in ${res.tookMs.toFixed(1)} ms`;
-  list.replaceChildren();
-  for (const item of res.results) {
-    const title = el('button', { type: 'button', className: 'title' }, text(item.title));
-    title.dataset.id = item.id;
-    title.addEventListener('click', () => openItem(item));
-    const buy = el('button', { type: 'button', className: 'buy', textContent: '购买 buy' });
-    buy.addEventListener('click', async () => {
-      if (currentUser() === '') { status('pick a user (用户) to buy as: anonymous visits send no events'); return; }
-      if (await sendEvent(item.id, 'buy')) {
-        await search();
-        await loadRecs();
-        status(`purchase of ${item.id} sent as user ${currentUser()}; results updated`);
-      }
-    });
-    const m = meta(item);
-    m.append(buy);
-    const li = el('li', {}, title, m);
-    if (item.explain) {
-      const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : String(x));
-      li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${num(f.value, 2)} (${f.contribution >= 0 ? '+' : ''}${num(f.contribution, 3)})`).join('  ') }));
-    }
-    list.append(li);
+  if (!more) {
+    list.replaceChildren();
+    shown = 0;
+    params.delete('offset');
+    lastSearch = params;
   }
-  status(res.results.length ? `generation ${res.generation}` : `no results for "${q}"`);
+  for (const item of res.results) list.append(resultItem(item));
+  shown += res.results.length;
+  $('took').textContent = `${shown} in ${res.tookMs.toFixed(1)} ms`;
+  // Another page exists while this one was full and the re-ranked candidates go on.
+  $('more').hidden = !(res.results.length === res.k && shown < res.window);
+  status(shown ? `generation ${res.generation}` : `no results for "${q}"`);
+}
+
+function resultItem(item) {
+  const title = el('button', { type: 'button', className: 'title' }, text(item.title));
+  title.dataset.id = item.id;
+  title.addEventListener('click', () => openItem(item));
+  const buy = el('button', { type: 'button', className: 'buy', textContent: '购买 buy' });
+  buy.addEventListener('click', async () => {
+    if (currentUser() === '') { status('pick a user (用户) to buy as: anonymous visits send no events'); return; }
+    if (await sendEvent(item.id, 'buy')) {
+      await search();
+      await loadRecs();
+      status(`purchase of ${item.id} sent as user ${currentUser()}; results updated`);
+    }
+  });
+  const m = meta(item);
+  m.append(buy);
+  const li = el('li', {}, title, m);
+  if (item.explain) {
+    const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+    li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${num(f.value, 2)} (${f.contribution >= 0 ? '+' : ''}${num(f.contribution, 3)})`).join('  ') }));
+  }
+  return li;
 }
 
 // A card opens with a click, or with Enter or Space when it has the keyboard focus.
@@ -182,8 +201,9 @@ async function init() {
   // Listen before the first await: Enter pressed while the settings load would otherwise submit the form the
   // browser's way (a page load of /?q=…, the text lost).
   $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });
+  $('more').addEventListener('click', () => search(true));
   $('user').addEventListener('change', () => { loadRecs(); search(); });
-  $('explain').addEventListener('change', search);
+  $('explain').addEventListener('change', () => search());
   let problem = null;
   try { config = { ...config, ...(await getJson('/page/config')) }; } catch (e) { problem = e.message; }
   $('q').maxLength = config.maxQueryLength;
