@@ -258,6 +258,7 @@ public sealed class EvalCommand : ICliCommand
         if (a.Pairs is not null)
         {
             // The judgments were made in memory from the pairs: without them on disk the runs could not be compared later.
+            // Named as a run among several ("run.pairs.qrels" beside "run.bm25.run"), whatever the count of rankers.
             var qrelsPath = Path.ChangeExtension(RunPath(a.RunOut, "pairs", 2), ".qrels");
             try
             {
