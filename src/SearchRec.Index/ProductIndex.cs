@@ -20,9 +20,10 @@ namespace SearchRec.Index;
 
 /// <summary>
 /// A Lucene index of products with BM25 recall (per-field scores kept per candidate), filters on category, brand
-/// and price, stored products and MoreLikeThis neighbours. Immutable once built; every member is thread-safe.
+/// and price, stored products and MoreLikeThis neighbours. An instance reads one commit of the index and never
+/// changes; every member is thread-safe. <see cref="Update"/> writes a new commit that the next <see cref="Open"/> sees.
 /// </summary>
-public sealed class ProductIndex : IProductRecall, IDisposable
+public sealed partial class ProductIndex : IProductRecall, IDisposable
 {
     /// <summary>The file beside the Lucene files that holds the build options.</summary>
     internal const string OptionsFileName = "searchrec-index.json";
@@ -58,12 +59,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             _searcher = new IndexSearcher(_reader) { Similarity = new ExactBm25Similarity(options.K1, options.B, sums) };
             _leaves = _reader.Leaves;
             _productValues = MultiFields.GetMergedFieldInfos(_reader).FieldInfo(IndexFields.ProductValue)?.DocValuesType == DocValuesType.BINARY;
-            var fields = new FieldBm25[IndexFields.Scored.Length];
-            for (var f = 0; f < fields.Length; f++)
-            {
-                var name = IndexFields.Scored[f];
-                fields[f] = new FieldBm25(name, options.K1, options.B, FieldBm25.Average(_reader, name, sums[name]));
-            }
+            var fields = FieldsOf(_reader, options, sums);
             Bounds = LoadOrComputeBounds(fields, path, fresh);
             var sw = System.Diagnostics.Stopwatch.StartNew();
             Resident = ResidentPostings.Load(_reader, IndexFields.Scored);
@@ -140,15 +136,27 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         set => _evaluator.ParallelMinPostings = value;
     }
 
+    // Each scored field's BM25 parameters over this reader's documents.
+    private static FieldBm25[] FieldsOf(IndexReader reader, IndexOptions options, IReadOnlyDictionary<string, long> sums)
+    {
+        var fields = new FieldBm25[IndexFields.Scored.Length];
+        for (var f = 0; f < fields.Length; f++)
+        {
+            var name = IndexFields.Scored[f];
+            fields[f] = new FieldBm25(name, options.K1, options.B, FieldBm25.Average(reader, name, sums[name]));
+        }
+        return fields;
+    }
+
     private TermBounds LoadOrComputeBounds(FieldBm25[] fields, string? path, bool fresh)
     {
         var file = path is null ? null : System.IO.Path.Combine(path, TermBounds.FileName);
-        if (!fresh && file is not null && TermBounds.Load(file, fields) is { } loaded) return loaded;
+        if (!fresh && file is not null && TermBounds.Load(file, fields, _reader.IndexCommit.Generation) is { } loaded) return loaded;
         // An index from before the side file (or with other settings): bounds per term on first use.
         if (!fresh) return TermBounds.Lazy(_reader, fields);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var bounds = TermBounds.Compute(_reader, fields);
-        if (file is not null) bounds.Save(file);
+        if (file is not null) bounds.Save(file, _reader.IndexCommit.Generation);
         BoundsSeconds = sw.Elapsed.TotalSeconds;
         return bounds;
     }
@@ -232,6 +240,25 @@ public sealed class ProductIndex : IProductRecall, IDisposable
         Guard.NotNull(path);
         if (System.IO.File.Exists(path)) throw new DirectoryNotFoundException($"'{path}' is a file; an index is a folder made by `searchrec index`");
         if (!System.IO.Directory.Exists(path)) throw new DirectoryNotFoundException($"index directory '{path}' does not exist");
+        var opts = ReadOptions(path);
+        var dir = FSDirectory.Open(path);
+        var analyzer = CreateAnalyzer(opts);
+        try
+        {
+            return new ProductIndex(dir, analyzer, opts, path, fresh: false);
+        }
+        catch (Exception e) when (e is IndexNotFoundException or CorruptIndexException or EndOfStreamException)
+        {
+            analyzer.Dispose();
+            dir.Dispose();
+            // A file cut short (a copy or a disk that ran out) reads as "seek past EOF"; say what to do about it.
+            throw new InvalidDataException($"'{path}' holds a damaged or incomplete index ({e.Message}); build it again with `searchrec index`", e);
+        }
+    }
+
+    // The build options saved beside an index (InvalidDataException naming the file when missing or broken).
+    private static IndexOptions ReadOptions(string path)
+    {
         var optionsFile = System.IO.Path.Combine(path, OptionsFileName);
         if (!File.Exists(optionsFile)) throw new InvalidDataException($"'{path}' holds no SearchRec index ({OptionsFileName} is missing)");
         IndexOptions opts;
@@ -252,19 +279,7 @@ public sealed class ProductIndex : IProductRecall, IDisposable
             throw new InvalidDataException($"{optionsFile}: {e.Message}", e);
         }
         opts.Validate();
-        var dir = FSDirectory.Open(path);
-        var analyzer = CreateAnalyzer(opts);
-        try
-        {
-            return new ProductIndex(dir, analyzer, opts, path, fresh: false);
-        }
-        catch (Exception e) when (e is IndexNotFoundException or CorruptIndexException or EndOfStreamException)
-        {
-            analyzer.Dispose();
-            dir.Dispose();
-            // A file cut short (a copy or a disk that ran out) reads as "seek past EOF"; say what to do about it.
-            throw new InvalidDataException($"'{path}' holds a damaged or incomplete index ({e.Message}); build it again with `searchrec index`", e);
-        }
+        return opts;
     }
 
     /// <inheritdoc />

@@ -333,7 +333,7 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
     /// Same length, scores rank by rank within 1e-5, and the same ids in the same order except among products whose
     /// scores differ by less than float rounding (the two evaluations add the same terms in different orders).
     /// </summary>
-    private static void AssertSameTopN(IReadOnlyList<RecallCandidate> expected, IReadOnlyList<RecallCandidate> actual, RecallRequest r)
+    internal static void AssertSameTopN(IReadOnlyList<RecallCandidate> expected, IReadOnlyList<RecallCandidate> actual, RecallRequest r)
     {
         Assert.True(expected.Count == actual.Count, $"{expected.Count} vs {actual.Count} candidates for {r}");
         for (var i = 0; i < expected.Count; i++)

@@ -26,7 +26,8 @@ internal sealed class TermBounds
     public const int ExactFrom = 32;
 
     private const int Magic = 0x534D5253; // "SRMS"
-    private const int Version = 2;
+    private const int Version = 3; // 3 records the Lucene commit the bounds were computed on
+    private const int UntaggedVersion = 2;
 
     private readonly Dictionary<string, TermBound>?[] _stored;
     private readonly ConcurrentDictionary<string, TermBound>[]? _lazy;
@@ -131,14 +132,20 @@ internal sealed class TermBounds
 
     /// <summary>Loads the side file, or returns null when it is missing or was written for other BM25 settings.</summary>
     /// <exception cref="InvalidDataException">The file is truncated or not a bounds file.</exception>
-    public static TermBounds? Load(string path, FieldBm25[] fields)
+    /// <param name="path">The side file.</param>
+    /// <param name="fields">The fields' BM25 parameters as the index opens them.</param>
+    /// <param name="generation">The generation of the commit the reader opened: bounds of another commit are not used.</param>
+    public static TermBounds? Load(string path, FieldBm25[] fields, long generation)
     {
         if (!File.Exists(path)) return null;
         try
         {
             using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
             if (r.ReadInt32() != Magic) throw new InvalidDataException($"{path}: not a SearchRec bounds file");
-            if (r.ReadInt32() != Version) return null;
+            var version = r.ReadInt32();
+            // Untagged files come from indexes built before updates existed; an update deletes them before it commits.
+            if (version != Version && version != UntaggedVersion) return null;
+            if (version == Version && r.ReadInt64() != generation) return null;
             var count = r.ReadInt32();
             if (count != fields.Length) return null;
             var stored = new Dictionary<string, TermBound>?[fields.Length];
@@ -170,7 +177,7 @@ internal sealed class TermBounds
     }
 
     /// <summary>Writes the side file (precomputed bounds only).</summary>
-    public void Save(string path)
+    public void Save(string path, long generation)
     {
         if (_lazy is not null) throw new InvalidOperationException("lazy bounds are not saved");
         var tmp = path + ".tmp";
@@ -178,6 +185,7 @@ internal sealed class TermBounds
         {
             w.Write(Magic);
             w.Write(Version);
+            w.Write(generation);
             w.Write(_fields.Length);
             for (var f = 0; f < _fields.Length; f++)
             {
