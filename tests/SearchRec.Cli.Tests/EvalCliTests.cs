@@ -8,7 +8,7 @@ using Xunit;
 namespace SearchRec.Cli.Tests;
 
 /// <summary>Runs the evaluation commands in-process on a tiny generated shop. One class: the tests swap Console.Out.</summary>
-public sealed class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
+public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
 {
     private readonly TinyShop _shop;
 

@@ -28,15 +28,112 @@ public sealed class IndexCommand : ICliCommand
         var analyzer = new Option<string?>("--analyzer") { Description = "Title analyzer name (default: searchrec)." };
         var userDict = new Option<string?>("--user-dict") { Description = "User dictionary for the title analyzer." };
         var synonyms = new Option<string?>("--synonyms") { Description = "Synonyms file for the title analyzer." };
-        var cmd = new Command("index", "Import catalog files and build the product index.");
+        var update = new Option<bool>("--update") { Description = "Change the index at --index instead of replacing it: each --catalog product replaces the product with its id or is added; the ids in --delete are removed. One commit: a service reading the index picks the change up at its next reload." };
+        var delete = new Option<string[]>("--delete") { Description = "With --update: files of product ids to remove, one per line.", AllowMultipleArgumentsPerToken = true };
+        var merge = new Option<bool>("--merge") { Description = "With --update: merge the index into one segment afterwards, so that BM25's statistics no longer count replaced or removed products (scores then equal a fresh build's)." };
+        var cmd = new Command("index", "Import catalog files and build the product index, or change one (--update).");
         cmd.Options.Add(catalog);
         cmd.Options.Add(events);
         cmd.Options.Add(index);
         cmd.Options.Add(analyzer);
         cmd.Options.Add(userDict);
         cmd.Options.Add(synonyms);
-        cmd.SetAction(pr => Run(pr.GetValue(catalog) ?? [], pr.GetValue(events) ?? [], pr.GetValue(index)!, pr.GetValue(analyzer), pr.GetValue(userDict), pr.GetValue(synonyms)));
+        cmd.Options.Add(update);
+        cmd.Options.Add(delete);
+        cmd.Options.Add(merge);
+        cmd.SetAction(pr =>
+        {
+            string[] files = pr.GetValue(catalog) ?? [], deletes = pr.GetValue(delete) ?? [];
+            if (pr.GetValue(update))
+            {
+                // The index keeps the analysis it was built with: other settings would make its terms unreachable.
+                foreach (var (flag, given) in new[] { ("--events", (pr.GetValue(events) ?? []).Length > 0), ("--analyzer", pr.GetValue(analyzer) is not null), ("--user-dict", pr.GetValue(userDict) is not null), ("--synonyms", pr.GetValue(synonyms) is not null) })
+                    if (given)
+                    {
+                        Console.Error.WriteLine($"index: {flag} does not go with --update (an update keeps the index's own analysis settings; build the index again to change them)");
+                        return 2;
+                    }
+                return RunUpdate(files, deletes, pr.GetValue(index)!, pr.GetValue(merge));
+            }
+            foreach (var (flag, given) in new[] { ("--delete", deletes.Length > 0), ("--merge", pr.GetValue(merge)) })
+                if (given)
+                {
+                    Console.Error.WriteLine($"index: {flag} goes only with --update");
+                    return 2;
+                }
+            return Run(files, pr.GetValue(events) ?? [], pr.GetValue(index)!, pr.GetValue(analyzer), pr.GetValue(userDict), pr.GetValue(synonyms));
+        });
         return cmd;
+    }
+
+    private static int RunUpdate(string[] files, string[] deleteFiles, string indexDir, bool merge)
+    {
+        if (files.Length == 0 && deleteFiles.Length == 0)
+        {
+            Console.Error.WriteLine("index: --update needs --catalog FILE (products to add or replace) or --delete FILE (ids to remove)");
+            return 2;
+        }
+        foreach (var (flag, f) in files.Select(f => ("--catalog", f)).Concat(deleteFiles.Select(f => ("--delete", f))))
+            if (!File.Exists(f))
+            {
+                Console.Error.WriteLine($"index: {flag} {f}: file not found");
+                return 2;
+            }
+        if (!Directory.Exists(indexDir))
+        {
+            Console.Error.WriteLine($"index: --index {indexDir}: no index to update (build one first: searchrec index --catalog FILE --index {indexDir})");
+            return 2;
+        }
+        var sw = Stopwatch.StartNew();
+        var upserts = new List<Product>();
+        if (files.Length > 0)
+        {
+            var import = CatalogReader.ReadFiles(files);
+            ReportProblems(import);
+            if (import.Products.Count == 0)
+            {
+                Console.Error.WriteLine($"index: no product could be read from {string.Join(", ", files)} ({import.Summary}); the index was not changed");
+                return 2;
+            }
+            upserts = import.Products;
+            Console.Error.WriteLine($"imported: {import.Summary}");
+        }
+        var deletes = new List<string>();
+        foreach (var file in deleteFiles)
+        {
+            try
+            {
+                foreach (var line in TextFiles.ReadLines(file))
+                    if (line.Trim() is { Length: > 0 } id) deletes.Add(id);
+            }
+            catch (InvalidDataException e)
+            {
+                Console.Error.WriteLine($"index: --delete {e.Message}; the index was not changed");
+                return 2;
+            }
+        }
+        try
+        {
+            var change = ProductIndex.Update(indexDir, upserts, deletes, merge);
+            Console.WriteLine($"update: added {change.Added:N0}, replaced {change.Replaced:N0}, removed {change.Deleted:N0} products; the index holds {change.Count:N0} ({sw.Elapsed.TotalSeconds:F1} s{(merge ? ", merged" : "")})");
+            if (change.NotFound.Count > 0)
+                Console.Error.WriteLine($"update: {change.NotFound.Count:N0} ids to remove were not in the index: {string.Join(", ", change.NotFound.Take(10))}{(change.NotFound.Count > 10 ? ", ..." : "")}");
+            Console.WriteLine($"index: {Path.GetFullPath(indexDir)}; a running service picks the change up at POST /admin/reload");
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"index: {CliErrors.Message(e)}; the index was not changed");
+            return 2;
+        }
+    }
+
+    private static void ReportProblems(CatalogImport import)
+    {
+        for (var i = 0; i < import.Problems.Count && i < MaxProblemsShown; i++)
+            Console.Error.WriteLine(import.Problems[i].ToString());
+        if (import.Problems.Count > MaxProblemsShown)
+            Console.Error.WriteLine($"... and {import.Problems.Count - MaxProblemsShown:N0} more rejected lines");
     }
 
     private static int Run(string[] files, string[] eventFiles, string indexDir, string? analyzer, string? userDict, string? synonyms)
@@ -73,10 +170,7 @@ public sealed class IndexCommand : ICliCommand
         var sw = Stopwatch.StartNew();
         if (eventFiles.Length > 0) return IndexEvents(eventFiles, indexDir, options, sw);
         var import = CatalogReader.ReadFiles(files);
-        for (var i = 0; i < import.Problems.Count && i < MaxProblemsShown; i++)
-            Console.Error.WriteLine(import.Problems[i].ToString());
-        if (import.Problems.Count > MaxProblemsShown)
-            Console.Error.WriteLine($"... and {import.Problems.Count - MaxProblemsShown:N0} more rejected lines");
+        ReportProblems(import);
         if (import.NothingRead)
         {
             Console.Error.WriteLine("index: nothing could be read from " + string.Join(", ", files));
