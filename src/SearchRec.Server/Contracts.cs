@@ -173,6 +173,24 @@ public sealed class ServiceGeneration : IDisposable
 /// <param name="Retrain">True to retrain the collaborative models from the event store before loading.</param>
 public sealed record ReloadRequest(bool Retrain);
 
+/// <summary>A change to the catalog: products to add or replace (by id), and ids of products to remove.</summary>
+/// <param name="Upserts">Products to add, or to replace the product with the same id.</param>
+/// <param name="Deletes">Ids of products to remove.</param>
+public sealed record CatalogUpdate(IReadOnlyList<Product> Upserts, IReadOnlyList<string> Deletes);
+
+/// <summary>
+/// A loader whose catalog can be changed while serving (<c>POST /admin/products</c>): the change is written where the
+/// next generation loads it from, and the host then reloads.
+/// </summary>
+public interface ICatalogUpdater
+{
+    /// <summary>
+    /// Writes the change for the next load; a change it refuses (an invalid product, an id given twice) throws an
+    /// <see cref="ArgumentException"/> and writes nothing.
+    /// </summary>
+    CatalogChange Apply(CatalogUpdate update);
+}
+
 /// <summary>Loads a new generation (from disk, or by retraining). Called at start-up, on <c>POST /admin/reload</c> and on the retrain schedule.</summary>
 public interface IGenerationLoader
 {

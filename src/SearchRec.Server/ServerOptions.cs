@@ -32,6 +32,9 @@ public sealed class ServerOptions : IOptions<ServerOptions>
     /// <summary>Most events in one <c>POST /events</c>. Default 1000.</summary>
     public int MaxEventsPerRequest { get; set; } = 1000;
 
+    /// <summary>Most products (upserted and deleted together) in one <c>POST /admin/products</c>. Default 1000.</summary>
+    public int MaxProductsPerRequest { get; set; } = 1000;
+
     /// <summary>Largest request body in bytes. Default 1 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 1 << 20;
 
@@ -85,6 +88,7 @@ public sealed class ServerOptions : IOptions<ServerOptions>
         if (MaxK is < 1 or > 10_000) errors.Add($"MaxK must be in [1, 10000] (is {MaxK}).");
         if (DefaultK < 1 || DefaultK > MaxK) errors.Add($"DefaultK must be in [1, MaxK={MaxK}] (is {DefaultK}).");
         if (MaxEventsPerRequest is < 1 or > 1_000_000) errors.Add($"MaxEventsPerRequest must be in [1, 1000000] (is {MaxEventsPerRequest}).");
+        if (MaxProductsPerRequest is < 1 or > 1_000_000) errors.Add($"MaxProductsPerRequest must be in [1, 1000000] (is {MaxProductsPerRequest}).");
         if (MaxBodyBytes is < 1024 or > 1L << 30) errors.Add($"MaxBodyBytes must be in [1024, 1 GiB] (is {MaxBodyBytes}).");
         if (MaxRequestLineBytes is < 1024 or > 64 << 20) errors.Add($"MaxRequestLineBytes must be in [1024, 64 MiB] (is {MaxRequestLineBytes}).");
         if (CacheDuration <= TimeSpan.Zero) errors.Add($"CacheDuration must be positive (is {CacheDuration}).");

@@ -57,7 +57,7 @@ public sealed class TinyShop : IDisposable
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
     internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false,
         SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null, string? feedRankerPath = null,
-        Action<string>? collabCopied = null)
+        Action<string>? collabCopied = null, string? indexPath = null)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -69,7 +69,7 @@ public sealed class TinyShop : IDisposable
         collabCopied?.Invoke(collabCopy);
         var loader = new ShopLoader(new ShopLoaderOptions
         {
-            IndexPath = IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = rankerPath ?? (withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null),
+            IndexPath = indexPath ?? IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = rankerPath ?? (withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null),
             DeepModelsPath = withDeepRanker ? DeepPath : null,
             WarmUp = TimeSpan.FromMilliseconds(100), // through the warm-up path, briefly (GenerationWarmUpTests pin what it does)
             FeatureLogger = featureLogger,
@@ -78,6 +78,15 @@ public sealed class TinyShop : IDisposable
         }, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);
+    }
+
+    /// <summary>A private copy of the index, for tests that change it.</summary>
+    public string CopyIndex()
+    {
+        var copy = _dir.File($"index-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(copy);
+        foreach (var f in Directory.GetFiles(IndexPath)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+        return copy;
     }
 
     public void Dispose() => _dir.Dispose();

@@ -55,7 +55,8 @@ public sealed class SearchCommand : ICliCommand
                 if (Path.GetFullPath(rankerDir) != Path.GetFullPath(dir)) Console.Error.WriteLine($"ranker: {rankerDir} (found from --models {dir})");
                 var saved = RankerStore.Read(rankerDir);
                 if (RankerNotes.Window(dir, pr.GetValue(window)) is { } note) Console.Error.WriteLine(note);
-                var sources = ModelLocations.LoadSources(dir, saved, idx.GetProduct);
+                // Products added or retitled since train-deep (index --update) get vectors from the tower, as the service's do.
+                var sources = ModelLocations.LoadSources(dir, saved, idx.GetProduct, new SearchRec.Deep.Scoring.DeepScorerOptions().Covering(() => idx.Products().Select(p => KeyValuePair.Create(p.Id, p.Title))));
                 var all = pr.GetValue(events) is { Length: > 0 } files ? UserHistories.ReadCsv(files) : null;
                 var histories = all is null ? null : new UserHistories(all);
                 if (all is not null) // item recency: as of the newest event given

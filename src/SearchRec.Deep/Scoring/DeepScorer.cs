@@ -69,6 +69,7 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
                 TensorPrimitives.Multiply(r, hubness.Factor, r);
                 items = items.WithPenalty(r);
             }
+            if (options.CoverCatalog is { } catalog) items = Cover(tower, featurizer, items, catalog(), options.Log, modelsDir);
             return new DeepScorer(tower, items, featurizer, hubness);
         }
         catch
@@ -169,6 +170,32 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
         BitConverter.TryWriteBytes(bytes.AsSpan(8), weights.Length);
         Buffer.BlockCopy(weights, 0, bytes, 12, 4 * weights.Length);
         File.WriteAllBytes(path, bytes);
+    }
+
+    // Encodes the catalog's products the stored vectors lack or hold under another title (see DeepScorerOptions.CoverCatalog).
+    private static ItemVectors Cover(TowerSession tower, TextFeaturizer featurizer, ItemVectors items, IEnumerable<KeyValuePair<string, string>> catalog, Action<string> log, string modelsDir)
+    {
+        var ids = new List<string>();
+        var texts = new List<string>();
+        int held = 0, same = 0, added = 0;
+        foreach (var (id, title) in catalog)
+        {
+            var text = ItemVectors.StoredText(title);
+            if (items.Index.TryGetValue(id, out var row))
+            {
+                held++;
+                if (string.Equals(items.Texts[row].Trim(), text, StringComparison.Ordinal)) { same++; continue; }
+            }
+            else added++;
+            ids.Add(id);
+            texts.Add(text);
+        }
+        // A tower of another catalog: encoding its "changes" would hide that from the check that refuses it.
+        if (ids.Count == 0 || held == 0 || same * 2 < held) return items;
+        var data = new float[(long)ids.Count * tower.Dim];
+        EncodeTexts(tower, featurizer, texts, data);
+        log($"deep: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelsDir)))}: encoded {ids.Count:N0} products the tower was not trained on ({added:N0} new, {ids.Count - added:N0} retitled since train-deep)");
+        return items.With(ids, texts, data);
     }
 
     private static ItemVectors Recompute(TowerSession tower, TextFeaturizer featurizer, ItemVectors old)

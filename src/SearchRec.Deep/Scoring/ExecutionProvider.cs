@@ -31,6 +31,22 @@ public sealed class DeepScorerOptions
     /// </summary>
     public string? TextTowerPath { get; set; }
 
+    /// <summary>
+    /// The catalog the text towers' item vectors must cover, as (product id, title) pairs; null (the default) keeps the
+    /// stored vectors as they are. At open, a product the tower has no vector for, or has one for another title (a
+    /// catalog changed since <c>train-deep</c>, e.g. by <c>index --update</c>), is encoded by the tower, as a query
+    /// is. When most of the products the tower knows carry other titles, the tower belongs to another catalog and
+    /// nothing is encoded (<c>DenseModels.CatalogMismatch</c> then names it).
+    /// </summary>
+    public Func<IEnumerable<KeyValuePair<string, string>>>? CoverCatalog { get; set; }
+
+    /// <summary>A copy of these options whose towers cover <paramref name="catalog"/> (see <see cref="CoverCatalog"/>).</summary>
+    public DeepScorerOptions Covering(Func<IEnumerable<KeyValuePair<string, string>>>? catalog) => new()
+    {
+        ExecutionProvider = ExecutionProvider, CudaDevice = CudaDevice, IntraOpThreads = IntraOpThreads, TextTowerPath = TextTowerPath,
+        Log = Log, CudaFallbackSaid = Volatile.Read(ref CudaFallbackSaid), CoverCatalog = catalog,
+    };
+
     /// <summary>Where the one-line notices go (e.g. the CUDA fallback). Default: standard error.</summary>
     public Action<string> Log { get; set; } = static m => Console.Error.WriteLine(m);
 

@@ -100,6 +100,38 @@ internal sealed class ItemVectors
     }
 
     /// <summary>
+    /// These vectors with rows replaced or added: row i of <paramref name="data"/> is the vector of
+    /// <paramref name="ids"/>[i], whose stored text becomes <paramref name="texts"/>[i]. An added row has no penalty.
+    /// </summary>
+    public ItemVectors With(IReadOnlyList<string> ids, IReadOnlyList<string> texts, ReadOnlySpan<float> data)
+    {
+        var added = 0;
+        for (var i = 0; i < ids.Count; i++) if (!Index.ContainsKey(ids[i])) added++;
+        var allIds = new string[Count + added];
+        var allTexts = new string[Count + added];
+        var all = new float[(long)(Count + added) * Dim];
+        Ids.CopyTo(allIds, 0);
+        Texts.CopyTo(allTexts, 0);
+        Data.CopyTo(all, 0);
+        var next = Count;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var row = Index.TryGetValue(ids[i], out var r) ? r : next++;
+            allIds[row] = ids[i];
+            allTexts[row] = texts[i];
+            data.Slice(i * Dim, Dim).CopyTo(all.AsSpan(row * Dim, Dim));
+        }
+        var result = new ItemVectors(allIds, allTexts, all, Dim);
+        if (Penalty is null) return result;
+        var penalty = new float[allIds.Length];
+        Penalty.CopyTo(penalty, 0);
+        return result.WithPenalty(penalty);
+    }
+
+    /// <summary>A title as the text file stores it (tabs and line breaks become spaces), trimmed.</summary>
+    public static string StoredText(string title) => title.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ').Trim();
+
+    /// <summary>
     /// Inner product of the query with each candidate's vector, less the item's <see cref="Penalty"/>; 0 for an id
     /// without a vector (checked spans).
     /// </summary>

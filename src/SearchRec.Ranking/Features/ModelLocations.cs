@@ -86,9 +86,10 @@ public static class ModelLocations
 
     /// <summary>
     /// Loads what a ranker with <paramref name="schema"/> needs from the folders next to <paramref name="dir"/>;
-    /// throws naming what is missing.
+    /// throws naming what is missing. <paramref name="deep"/> says how the deep towers run (and which catalog their
+    /// item vectors must cover: <see cref="DeepScorerOptions.CoverCatalog"/>).
     /// </summary>
-    public static FeatureSources LoadSources(string dir, FeatureSchema schema, Func<string, Product?> products)
+    public static FeatureSources LoadSources(string dir, FeatureSchema schema, Func<string, Product?> products, DeepScorerOptions? deep = null)
     {
         Guard.NotNull(dir);
         Guard.NotNull(schema);
@@ -100,7 +101,7 @@ public static class ModelLocations
             var c = Collab(dir) ?? throw new FileNotFoundException($"The ranker uses collaborative features but no collaborative models were found beside {dir} (expected collab/collab.bin; train with `searchrec train-cf`).");
             collab = CollabModels.Load(c);
         }
-        var (text, towers, behaviour) = LoadDeep(Deep(dir), schema, dir);
+        var (text, towers, behaviour) = LoadDeep(Deep(dir), schema, dir, deep);
         if (text is not null && DenseModels.CatalogMismatch(text, id => products(id)?.Title, Deep(dir)!) is { } mismatch)
         {
             (text as IDisposable)?.Dispose();
@@ -112,14 +113,14 @@ public static class ModelLocations
     }
 
     /// <summary>
-    /// As <see cref="LoadSources(string, FeatureSchema, Func{string, Product?})"/> for a loaded ranker; a
+    /// As <see cref="LoadSources(string, FeatureSchema, Func{string, Product?}, DeepScorerOptions?)"/> for a loaded ranker; a
     /// <see cref="TowerAveragedRanker"/> (alone or under a <see cref="StackedRanker"/>) is also checked against the towers found (count, then each tower's
     /// fingerprint in order), throwing <see cref="RankerSchemaMismatchException"/> naming the first that differs.
     /// </summary>
-    public static FeatureSources LoadSources(string dir, IRankerModel ranker, Func<string, Product?> products)
+    public static FeatureSources LoadSources(string dir, IRankerModel ranker, Func<string, Product?> products, DeepScorerOptions? deep = null)
     {
         Guard.NotNull(ranker);
-        var sources = LoadSources(dir, ranker.Schema, products);
+        var sources = LoadSources(dir, ranker.Schema, products, deep);
         if (TowerAveragedRanker.In(ranker) is { } averaged && sources.DeepTowers is { } towers)
         {
             try { towers.CheckFor(averaged); }

@@ -131,9 +131,10 @@ public sealed class ShopLoaderOptions
 
 /// <summary>
 /// Loads a generation from a shop's files: opens the index, loads (or, on a retrain, trains from the event store
-/// and saves) the collaborative models, and wires the stages behind the host's interfaces.
+/// and saves) the collaborative models, and wires the stages behind the host's interfaces. Catalog changes are
+/// written to the index (<see cref="ProductIndex.Update"/>), which the next load opens.
 /// </summary>
-public sealed class ShopLoader : IGenerationLoader
+public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
 {
     private readonly ShopLoaderOptions _options;
     private readonly EventStoreLog _events;
@@ -158,6 +159,13 @@ public sealed class ShopLoader : IGenerationLoader
         _options = options;
         _events = Guard.NotNull(events);
         _queries = new(() => ReadQueries(options.QueriesPath));
+    }
+
+    /// <inheritdoc />
+    public CatalogChange Apply(CatalogUpdate update)
+    {
+        Guard.NotNull(update);
+        return ProductIndex.Update(_options.IndexPath, update.Upserts, update.Deletes);
     }
 
     /// <inheritdoc />
@@ -260,7 +268,9 @@ public sealed class ShopLoader : IGenerationLoader
                 var model = RankerStore.Read(rankerPath);
                 var store = _events.Store;
                 // As `search` does: without DeepModelsPath, the deep folder beside the ranker (train-ranker names it there).
-                var (text, towers, behaviour) = ModelLocations.LoadDeep(_options.DeepModelsPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, _options.DeepRuntime);
+                // Products added or retitled since train-deep (index --update, POST /admin/products) get vectors from the tower.
+                var deepRuntime = _options.DeepRuntime.Covering(() => index.Products().Select(p => KeyValuePair.Create(p.Id, p.Title)));
+                var (text, towers, behaviour) = ModelLocations.LoadDeep(_options.DeepModelsPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, deepRuntime);
                 if (towers is not null) owned.Add(towers);
                 if (text is IDisposable d) owned.Add(d);
                 if (behaviour is not null) owned.Add(behaviour);

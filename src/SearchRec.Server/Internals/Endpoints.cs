@@ -29,6 +29,9 @@ internal sealed record ItemsResponse(string? Item, long? User, int K, string Gen
 
 internal sealed record EventsResponse(int Accepted, int Duplicates, long Stored);
 
+internal sealed record ProductsResponse(int Added, int Replaced, int Deleted, IReadOnlyList<string> NotFound, int Products,
+    string Generation, string? Previous, double Ms);
+
 internal sealed record ApiError(string Error, string? Field = null, IReadOnlyList<string>? Problems = null);
 
 /// <summary>The HTTP endpoints. Every handler rents the current generation for the whole request.</summary>
@@ -53,6 +56,11 @@ internal static class Endpoints
             .Accepts<JsonElement>("application/json").Produces<EventsResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(413);
         app.MapPost("/admin/reload", ReloadAsync)
             .WithName("reload").WithSummary("Swap in a newly loaded (or, with retrain=true, retrained) generation without dropping requests. Needs X-Api-Key.");
+        if (app.Services.GetService(typeof(IGenerationLoader)) is ICatalogUpdater)
+            app.MapPost("/admin/products", ProductsAsync)
+                .WithName("products").WithSummary("Add, replace (by id) or remove products, then swap in a generation that serves them, without dropping requests. Needs X-Api-Key.")
+                .WithDescription("Body: {\"upsert\": [products as in a catalog's JSON Lines], \"delete\": [ids]}; at most MaxProductsPerRequest (1000) in all. A body with any problem changes nothing.")
+                .Accepts<JsonElement>("application/json").Produces<ProductsResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(409).Produces<ApiError>(413);
         MapGetAndHead(app, "/admin/events/count", (HttpContext ctx, ServiceState state, IEventLog log) =>
             RequireKey(ctx, o, allowEventsKey: false) ?? Results.Json(new { count = log.Count, generation = state.Peek.Id }))
             .WithName("events-count").WithSummary("Number of events in the store. Needs X-Api-Key.");
@@ -250,6 +258,44 @@ internal static class Endpoints
         }
         if (!outcome.Started) return Results.Json(new ApiError("a reload is already running; try again when it has finished"), statusCode: 409);
         return Results.Json(new { generation = outcome.Generation, previous = outcome.Previous, ms = Math.Round(outcome.Ms, 1), retrained = doRetrain });
+    }
+
+    private static async Task<IResult> ProductsAsync(HttpContext ctx, Reloader reloader, IGenerationLoader loader, ServerOptions o)
+    {
+        if (RequireKey(ctx, o, allowEventsKey: false) is { } denied) return denied;
+        QueryParams.OnlyKnown(ctx.Request);
+        if (ctx.Request.ContentLength > o.MaxBodyBytes) return TooLarge(o);
+        ProductChangeParser.Result parsed;
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(ctx.Request.Body, new JsonDocumentOptions { MaxDepth = 8 }, ctx.RequestAborted).ConfigureAwait(false);
+            parsed = ProductChangeParser.Parse(doc, o.MaxProductsPerRequest);
+        }
+        catch (JsonException ex)
+        {
+            return Results.Json(new ApiError($"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)}", "body"), statusCode: 400);
+        }
+        if (parsed.Update is not { } update)
+        {
+            var msg = parsed.Errors.Count == 1 ? parsed.Errors[0] + "; nothing was changed" : $"{parsed.Errors.Count} problems in the request; nothing was changed";
+            return Results.Json(new ApiError(msg, "body", parsed.Errors), statusCode: 400);
+        }
+        Reloader.Outcome outcome;
+        try
+        {
+            outcome = await reloader.UpdateCatalogAsync((ICatalogUpdater)loader, update, ctx.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            return Results.Json(new ApiError(e.Message + "; nothing was changed", "body"), statusCode: 400);
+        }
+        catch (Exception e) when (Reloader.IsBadFiles(e))
+        {
+            return Results.Json(new ApiError($"reload failed, still serving generation {reloader.Current}: {e.Message}"), statusCode: 500);
+        }
+        if (!outcome.Started) return Results.Json(new ApiError("a reload is already running; nothing was changed; try again when it has finished"), statusCode: 409);
+        var c = outcome.Change!;
+        return Results.Json(new ProductsResponse(c.Added, c.Replaced, c.Deleted, c.NotFound, c.Count, outcome.Generation, outcome.Previous, Math.Round(outcome.Ms, 1)));
     }
 
     /// <summary>

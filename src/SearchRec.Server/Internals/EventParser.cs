@@ -147,13 +147,13 @@ internal static class EventParser
 
     private static bool HasField(JsonElement row, string name) => row.TryGetProperty(name, out _);
 
-    private static void Add(List<string> errors, string message)
+    internal static void Add(List<string> errors, string message)
     {
         if (errors.Count < MaxReported) errors.Add(message);
         else if (errors.Count == MaxReported) errors.Add("... more problems not shown");
     }
 
-    private static string Kind(JsonElement v) => v.ValueKind switch
+    internal static string Kind(JsonElement v) => v.ValueKind switch
     {
         JsonValueKind.String => $"the string \"{Clip(v.GetString())}\"",
         JsonValueKind.Number => $"the number {Clip(v.GetRawText())}",

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SearchRec.Index;
 
 namespace SearchRec.Server.Internals;
 
@@ -22,10 +23,22 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
     public static bool IsBadFiles(Exception e) => e is IOException or InvalidDataException or UnauthorizedAccessException
         or ArgumentException or FormatException or System.Text.Json.JsonException or SearchRec.Ranking.Models.RankerSchemaMismatchException;
 
-    public sealed record Outcome(bool Started, string Generation, string? Previous, double Ms);
+    /// <summary>What a reload did; <see cref="Change"/> is the catalog change written before it, if any.</summary>
+    public sealed record Outcome(bool Started, string Generation, string? Previous, double Ms, CatalogChange? Change = null);
 
     /// <summary>Runs a reload, or returns <c>Started = false</c> at once when another is running.</summary>
-    public async Task<Outcome> ReloadAsync(bool retrain, CancellationToken ct)
+    public Task<Outcome> ReloadAsync(bool retrain, CancellationToken ct) => RunAsync(retrain, null, ct);
+
+    /// <summary>
+    /// Writes a catalog change through <paramref name="updater"/>, then loads the generation that serves it; returns
+    /// <c>Started = false</c> at once, writing nothing, when a reload is running. A change the updater refuses throws
+    /// its <see cref="ArgumentException"/> with nothing written; a load that fails after the change was written throws
+    /// an <see cref="InvalidDataException"/> that says so.
+    /// </summary>
+    public Task<Outcome> UpdateCatalogAsync(ICatalogUpdater updater, CatalogUpdate update, CancellationToken ct) =>
+        RunAsync(false, () => updater.Apply(update), ct);
+
+    private async Task<Outcome> RunAsync(bool retrain, Func<CatalogChange>? change, CancellationToken ct)
     {
         if (!await _gate.WaitAsync(0, ct).ConfigureAwait(false))
             return new Outcome(false, state.Peek.Id, null, 0);
@@ -33,6 +46,8 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
         {
             long t0 = Stopwatch.GetTimestamp();
             string previous = state.Peek.Id;
+            // Under the gate: a reload running now would load the index half way through the change's commit.
+            CatalogChange? written = change is null ? null : await Task.Run(change, ct).ConfigureAwait(false);
             state.BeginReload();
             ServiceGeneration next;
             try
@@ -43,20 +58,30 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
             catch (Exception e)
             {
                 state.AbortReload();
+                if (written is not null && IsBadFiles(e))
+                {
+                    var told = new InvalidDataException($"the catalog change was written to the index ({Describe(written)}), but loading it failed: {e.Message}", e);
+                    log.LogError("Reload failed, still serving generation {Previous}: {Message}", previous, told.Message);
+                    throw told;
+                }
                 if (IsBadFiles(e)) log.LogError("Reload failed, still serving generation {Previous}: {Message}", previous, e.Message);
                 throw;
             }
             state.Swap(next);
             Interlocked.Increment(ref _reloads);
             double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            log.LogInformation("Reloaded generation {Previous} -> {Next} in {Ms:F0} ms (retrain={Retrain})", previous, next.Id, ms, retrain);
-            return new Outcome(true, next.Id, previous, ms);
+            if (written is null) log.LogInformation("Reloaded generation {Previous} -> {Next} in {Ms:F0} ms (retrain={Retrain})", previous, next.Id, ms, retrain);
+            else log.LogInformation("Catalog changed ({Change}) and generation {Previous} -> {Next} loaded in {Ms:F0} ms", Describe(written), previous, next.Id, ms);
+            return new Outcome(true, next.Id, previous, ms, written);
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    internal static string Describe(CatalogChange c) =>
+        $"added {c.Added:N0}, replaced {c.Replaced:N0}, removed {c.Deleted:N0}, {c.Count:N0} products now";
 }
 
 /// <summary>A reload's loading steps, as information lines in the service log.</summary>

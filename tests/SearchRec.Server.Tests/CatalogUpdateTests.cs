@@ -1,0 +1,110 @@
+using System.Text.Json;
+using SearchRec.Core.Catalog;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
+{
+    private static async Task<(int Status, JsonElement Body)> PostProductsAsync(TestServer s, string json, string? key = TestServer.ApiKey)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/admin/products") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        if (key is not null) req.Headers.Add("X-Api-Key", key);
+        return await TestServer.ReadAsync(await s.Client.SendAsync(req));
+    }
+
+    private static string Q(string text) => Uri.EscapeDataString(text);
+
+    private static List<string> Ids(JsonElement answer) =>
+        answer.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).ToList();
+
+    [Fact]
+    public async Task Posted_products_are_added_replaced_and_removed_and_the_next_answers_serve_them()
+    {
+        var index = shop.CopyIndex();
+        var (s, store) = await shop.StartAsync(withDeepRanker: true, indexPath: index);
+        await using var server = s;
+        using var _ = store;
+        var catalog = File.ReadLines(shop.Files.Catalog).Select(l => CatalogReader.ParseJson(l, out var _)!).ToList();
+        var (changed, gone) = (catalog[3], catalog[5]);
+        var products = (await s.GetJsonAsync("/healthz")).GetProperty("products").GetInt32();
+        // Answers cached before the change must not outlive it.
+        Assert.Contains(gone.Id, Ids(await s.GetJsonAsync($"/search?q={Q(gone.Title)}&k=20")));
+        Assert.Equal(changed.Title, (await s.GetJsonAsync($"/items/{changed.Id}")).GetProperty("title").GetString());
+
+        var (status, body) = await PostProductsAsync(s, $$"""
+            {"upsert": [
+                {"id": "900001", "title": "量子隐形斗篷 测试款 防水", "brand": "测试牌", "category": "服装/外套", "price": 88},
+                {"id": "{{changed.Id}}", "title": "{{changed.Title}} 升级版", "price": 1.5}
+             ],
+             "delete": ["{{gone.Id}}", "no-such-item"]}
+            """);
+
+        Assert.True(status == 200, body.ToString());
+        Assert.Equal((1, 1, 1, products), (body.GetProperty("added").GetInt32(), body.GetProperty("replaced").GetInt32(), body.GetProperty("deleted").GetInt32(), body.GetProperty("products").GetInt32()));
+        Assert.Equal(["no-such-item"], body.GetProperty("notFound").EnumerateArray().Select(e => e.GetString()));
+        Assert.NotEqual(body.GetProperty("previous").GetString(), body.GetProperty("generation").GetString());
+        Assert.Equal("900001", Ids(await s.GetJsonAsync($"/search?q={Q("量子隐形斗篷")}"))[0]);
+        Assert.Equal("900001", Ids(await s.GetJsonAsync($"/search?q={Q("隐形斗篷")}&user=1&explain=true"))[0]);
+        var item = await s.GetJsonAsync($"/items/{changed.Id}");
+        Assert.Equal(changed.Title + " 升级版", item.GetProperty("title").GetString());
+        Assert.Equal(1.5, item.GetProperty("price").GetDouble());
+        Assert.DoesNotContain(gone.Id, Ids(await s.GetJsonAsync($"/search?q={Q(gone.Title)}&k=20")));
+        Assert.Equal(404, (int)(await s.Client.GetAsync($"/items/{gone.Id}")).StatusCode);
+        // The new product takes events, and has neighbours.
+        Assert.Equal(200, (int)(await s.PostEventsAsync("""{"user":1,"item":"900001","behavior":"buy"}""")).StatusCode);
+        Assert.Equal(200, (int)(await s.Client.GetAsync("/items/900001/similar?user=1")).StatusCode);
+        Assert.Equal(products, (await s.GetJsonAsync("/healthz")).GetProperty("products").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_bad_product_change_is_refused_naming_what_is_wrong_and_changes_nothing()
+    {
+        var index = shop.CopyIndex();
+        var files = Directory.GetFiles(index).ToDictionary(f => f, File.ReadAllBytes);
+        var (s, store) = await shop.StartAsync(indexPath: index);
+        await using var server = s;
+        using var _ = store;
+        var generation = (await s.GetJsonAsync("/healthz")).GetProperty("generation").GetString();
+        var many = string.Join(',', Enumerable.Range(0, 1001).Select(i => $"\"{i}\""));
+
+        (string Body, string Problem)[] cases =
+        [
+            ("""{"upsert": [{"id": "a", "title": "好"}, {"id": "b", "title": ""}]}""", "upsert[1]: field 'title' is empty"),
+            ("""{"upsert": [{"id": "a", "title": "好"}, {"id": "a", "title": "坏"}]}""", "upsert[1]: product 'a' is given twice"),
+            ("""{"upsert": [{"id": "a", "title": "好"}], "delete": ["a"]}""", "delete[0]: product 'a' is also in 'upsert'"),
+            ("""{"upsert": [{"id": "a", "title": "好", "price": -3}]}""", "upsert[0]: field 'price' must be a finite non-negative number"),
+            ("""{"delete": ["x", ""]}""", "delete[1]: the id is empty"),
+            ("""{"delete": [true]}""", "delete[0]: must be a product id"),
+            ("""{"upsert": [{"id": "a", "title": "好"}], "products": []}""", "unknown field 'products'"),
+            ("""{"delete": ["x"], "delete": ["y"]}""", "delete: given more than once"),
+            ("""{"upsert": {"id": "a", "title": "好"}}""", "'upsert' must be an array"),
+            ("""{}""", "nothing to change"),
+            ("""[{"id": "a", "title": "好"}]""", "the body must be {\"upsert\""),
+            ($$"""{"delete": [{{many}}]}""", "at most 1000 are accepted per request"),
+            ("""{"upsert": [""", "malformed JSON at line 1"),
+        ];
+        foreach (var (json, problem) in cases)
+        {
+            var (status, body) = await PostProductsAsync(s, json);
+            Assert.True(status == 400, $"{json[..Math.Min(60, json.Length)]} -> {status} {body}");
+            var said = body.GetProperty("error").GetString() + "\n" + string.Join("\n", body.TryGetProperty("problems", out var p) && p.ValueKind == JsonValueKind.Array ? p.EnumerateArray().Select(e => e.GetString()) : []);
+            Assert.Contains(problem, said, StringComparison.Ordinal);
+        }
+        Assert.Equal(401, (await PostProductsAsync(s, """{"delete": ["1"]}""", key: null)).Status);
+        Assert.Equal(403, (await PostProductsAsync(s, """{"delete": ["1"]}""", key: TestServer.EventsKey)).Status);
+
+        Assert.Equal(generation, (await s.GetJsonAsync("/healthz")).GetProperty("generation").GetString());
+        Assert.Equal(files.Keys.Order(), Directory.GetFiles(index).Where(f => !f.EndsWith("write.lock", StringComparison.Ordinal)).Order());
+        foreach (var (file, bytes) in files) Assert.Equal(bytes, File.ReadAllBytes(file));
+    }
+
+    [Fact]
+    public async Task A_service_whose_loader_cannot_change_its_catalog_has_no_products_endpoint()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var (status, body) = await PostProductsAsync(s, """{"delete": ["1"]}""");
+        Assert.Equal(404, status);
+        Assert.Equal("path", body.GetProperty("field").GetString());
+    }
+}
