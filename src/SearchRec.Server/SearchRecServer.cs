@@ -146,7 +146,7 @@ public static class SearchRecServer
                 metrics.Request(endpoint, ctx.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
             }
         });
-        app.MapOpenApi();
+        Endpoints.AnswerHeadToo(app.MapOpenApi());
         app.MapPrometheusScrapingEndpoint("/metrics");
         Endpoints.Map(app, o);
         app.Lifetime.ApplicationStopped.Register(() =>

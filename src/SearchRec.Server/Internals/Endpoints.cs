@@ -92,6 +92,14 @@ internal static class Endpoints
         return app.MapGet(pattern, handler);
     }
 
+    /// <summary>
+    /// Lets an endpoint mapped by a library take GET and HEAD: <c>MapOpenApi</c> maps GET alone, so HEAD got 405 where
+    /// every other GET endpoint answers it. Kestrel sends the GET answer's headers and no body; the method list replaces
+    /// the endpoint's own (the last one is the one routing reads).
+    /// </summary>
+    internal static TBuilder AnswerHeadToo<TBuilder>(TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
+
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> list, int n) => list.Count <= n ? list : list.Take(n).ToArray();
 
     private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
