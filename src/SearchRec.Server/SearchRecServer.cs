@@ -147,7 +147,7 @@ public static class SearchRecServer
             }
         });
         Endpoints.AnswerHeadToo(app.MapOpenApi());
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        Endpoints.AnswerHeadToo(app.MapPrometheusScrapingEndpoint("/metrics"));
         Endpoints.Map(app, o);
         app.Lifetime.ApplicationStopped.Register(() =>
         {

@@ -60,6 +60,22 @@ public sealed class HttpHardeningTests
     }
 
     [Theory]
+    [InlineData("/metrics")]
+    [InlineData("/openapi/v1.json")]
+    public async Task Metrics_and_the_openapi_document_refuse_methods_other_than_get_and_head_with_405(string path)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Delete, HttpMethod.Options })
+        {
+            using var r = await s.Client.SendAsync(new HttpRequestMessage(method, path));
+            Assert.True(r.StatusCode == HttpStatusCode.MethodNotAllowed, $"{method} {path} -> {(int)r.StatusCode}");
+            var (_, body) = await TestServer.ReadAsync(r);
+            Assert.Equal("method", body.GetProperty("field").GetString());
+            Assert.Equal($"{method} is not allowed on {path}; use GET, HEAD", body.GetProperty("error").GetString());
+        }
+    }
+
+    [Theory]
     [InlineData("/search?q=%E4%B8", "q")]            // a character cut short: ASP.NET kept '%E4%B8' and searched for it
     [InlineData("/search?q=%C0%AF", "q")]            // an over-long encoding of '/'
     [InlineData("/search?q=%ZZ", "q")]
