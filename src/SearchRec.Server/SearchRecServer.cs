@@ -146,8 +146,8 @@ public static class SearchRecServer
                 metrics.Request(endpoint, ctx.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
             }
         });
-        app.MapOpenApi();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        Endpoints.AnswerHeadToo(app.MapOpenApi());
+        Endpoints.AnswerHeadToo(app.MapPrometheusScrapingEndpoint("/metrics"));
         Endpoints.Map(app, o);
         app.Lifetime.ApplicationStopped.Register(() =>
         {

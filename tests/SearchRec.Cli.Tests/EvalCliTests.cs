@@ -949,6 +949,31 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_warns_when_untimed_queries_feed_their_users_whole_histories_to_the_behaviour_tower_and_not_when_they_carry_times()
+    {
+        using var dir = new TempDir();
+        // A text and a behaviour tower, no collaborative models: the behaviour tower alone reads the users' histories.
+        var (trained, _, trainErr) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--events", _shop.File("events.csv"),
+            "--models", dir.File("models/deep"), "--text-epochs", "1", "--behaviour-epochs", "1", "--text-dim", "8", "--hidden", "8", "--dim", "8");
+        Assert.True(trained == 0, trainErr);
+        string Eval(string queryUsers)
+        {
+            var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+                "--qrels", _shop.File("qrels.tsv"), "--events", _shop.File("events.csv"), "--query-users", queryUsers, "--models", dir.File("models"),
+                "--limit", "40", "--folds", "2", "--ranker", "weighted", "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+            Assert.True(code == 0, stderr);
+            var flat = System.Text.RegularExpressions.Regex.Replace(stderr, @"\s+", " "); // the console wraps long lines
+            Assert.DoesNotContain("warning: the collaborative models in", flat, StringComparison.Ordinal);
+            return flat;
+        }
+
+        var untimed = Eval(QueryUsersAt(dir, null));
+        Assert.Matches(@"warning: [\d,]+ of the [\d,]+ evaluated queries with users carry no time, so their users' whole histories, behaviour after the queries included", untimed);
+        Assert.Contains("feed the behaviour tower's user–item scores", untimed, StringComparison.Ordinal);
+        Assert.DoesNotContain("carry no time", Eval(_shop.File("queries-users.tsv")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Similar_for_an_item_nobody_knows_says_where_it_looked()
     {
         var models = _shop.File("similar-collab");

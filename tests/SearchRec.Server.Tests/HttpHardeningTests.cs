@@ -43,7 +43,7 @@ public sealed class HttpHardeningTests
     public async Task Head_answers_like_get_with_no_body()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);
-        foreach (var path in new[] { "/", "/favicon.svg", "/healthz", "/samples", "/search?q=新款", "/items/1", "/items/1/similar?k=3", "/users/1/recommendations", "/page/config" })
+        foreach (var path in new[] { "/", "/favicon.svg", "/healthz", "/samples", "/search?q=新款", "/items/1", "/items/1/similar?k=3", "/users/1/recommendations", "/page/config", "/metrics", "/openapi/v1.json" })
         {
             using var get = await s.Client.GetAsync(path);
             using var head = await s.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
@@ -57,6 +57,22 @@ public sealed class HttpHardeningTests
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         // The HEAD routes stay out of the API description.
         Assert.DoesNotContain("\"head\"", await s.Client.GetStringAsync("/openapi/v1.json"));
+    }
+
+    [Theory]
+    [InlineData("/metrics")]
+    [InlineData("/openapi/v1.json")]
+    public async Task Metrics_and_the_openapi_document_refuse_methods_other_than_get_and_head_with_405(string path)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Delete, HttpMethod.Options })
+        {
+            using var r = await s.Client.SendAsync(new HttpRequestMessage(method, path));
+            Assert.True(r.StatusCode == HttpStatusCode.MethodNotAllowed, $"{method} {path} -> {(int)r.StatusCode}");
+            var (_, body) = await TestServer.ReadAsync(r);
+            Assert.Equal("method", body.GetProperty("field").GetString());
+            Assert.Equal($"{method} is not allowed on {path}; use GET, HEAD", body.GetProperty("error").GetString());
+        }
     }
 
     [Theory]

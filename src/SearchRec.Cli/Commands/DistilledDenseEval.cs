@@ -6,6 +6,7 @@ using SearchRec.Core;
 using SearchRec.Core.Judgments;
 using SearchRec.Deep.Scoring;
 using SearchRec.Deep.Training;
+using SearchRec.Evaluation;
 using SearchRec.Evaluation.Rankers;
 using SearchRec.Evaluation.Trec;
 using SearchRec.Index;
@@ -169,7 +170,7 @@ internal sealed class DistillState
 
     /// <summary>
     /// The fusion weight of the residual ensemble chosen on queries its teacher did not see: the training queries are
-    /// split into halves A / B (fixed shuffle, seed <see cref="HalfSeed"/>); a teacher on one half labels the lists,
+    /// split into halves A / B by text (<see cref="NestedHalves"/>); a teacher on one half labels the lists,
     /// an ensemble is trained from them and its fusion scored on the other half; the weight with the best mean nDCG@10
     /// over both halves' queries wins (computed once per training set).
     /// </summary>
@@ -353,11 +354,8 @@ internal sealed class DistillState
     {
         var sw = Stopwatch.StartNew();
         var (_, fold) = Teacher(train);
-        var order = train.OrderBy(q => q.Id, StringComparer.Ordinal).ToArray();
-        new Random(HalfSeed).Shuffle(order);
-        var half = (order.Length + 1) / 2;
-        EvalQuery[][] halves = [order[..half], order[half..]];
-        var scored = new List<DenseEvalModule.QueryCandidates>(order.Length);
+        var halves = NestedHalves(train);
+        var scored = new List<DenseEvalModule.QueryCandidates>(train.Count);
         for (var h = 0; h < 2; h++)
         {
             var (seen, unseen, name) = (halves[h], halves[1 - h], h == 0 ? "A" : "B");
@@ -371,6 +369,24 @@ internal sealed class DistillState
         var weight = DenseEvalModule.BestWeight(scored);
         Report($"fold {fold}: nested weight {weight:0.###}, scored on {scored.Count} training queries by ensembles whose teacher did not see them ({sw.Elapsed.TotalSeconds:F0} s)");
         return weight;
+    }
+
+    /// <summary>
+    /// Halves A and B of the nested split of <paramref name="train"/>: its distinct texts (as
+    /// <see cref="QueryTextComparer"/> sees them) dealt to two folds as eval deals its folds
+    /// (<see cref="EvalRunner.AssignFolds(IReadOnlyList{string}, int, int)"/>, seed <see cref="HalfSeed"/>), so the same
+    /// text under two ids is never taught by one half's teacher and scored in the other.
+    /// </summary>
+    /// <exception cref="ArgumentException">The training queries share one text: one half would be empty.</exception>
+    internal static EvalQuery[][] NestedHalves(IReadOnlyList<EvalQuery> train)
+    {
+        // In id order, so the halves do not depend on the order the fold hands the queries over.
+        var order = train.OrderBy(q => q.Id, StringComparer.Ordinal).ToArray();
+        var half = EvalRunner.AssignFolds(Array.ConvertAll(order, q => q.Text), 2, HalfSeed);
+        EvalQuery[][] halves = [.. Enumerable.Range(0, 2).Select(h => order.Where((_, i) => half[i] == h).ToArray())];
+        if (Array.Exists(halves, h => h.Length == 0))
+            throw new ArgumentException($"the nested fusion weight needs training queries of two texts or more: the {order.Length} training queries share one text.");
+        return halves;
     }
 
     /// <summary>

@@ -389,6 +389,7 @@ internal sealed class RankingEvalState
             {
                 try { behaviour = BehaviourScorer.Open(db); }
                 catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { context.Log?.Report($"ranking: no behaviour tower ({e.Message})"); }
+                if (behaviour is not null && WholeHistoryWarning(db, context) is { } warning) context.Log?.Report(warning);
             }
         }
         if (towers && Towers is null)
@@ -433,7 +434,7 @@ internal sealed class RankingEvalState
     /// </summary>
     internal static string? LaterBehaviourWarning(string dir, long last, EvalContext context)
     {
-        var personal = context.Queries.Where(q => q.UserId is not null && context.Qrels.HasRelevant(q.Id)).ToList();
+        var personal = EvaluatedWithUsers(context);
         if (personal.Count == 0) return null;
         var untimed = personal.Count(q => q.Timestamp is null);
         if (untimed > 0)
@@ -443,6 +444,23 @@ internal sealed class RankingEvalState
         return FormattableString.Invariant(
             $"warning: the collaborative models in {dir} learnt from events up to {DateTimeOffset.FromUnixTimeSeconds(last):yyyy-MM-dd HH:mm:ss}Z, at or after the first evaluated query ({DateTimeOffset.FromUnixTimeSeconds(first):yyyy-MM-dd HH:mm:ss}Z): behaviour after the queries, perhaps the purchases their judgments come from, feeds the collaborative features and the figures may be inflated; train them (train-cf) on the events before the first query");
     }
+
+    /// <summary>
+    /// A warning when evaluated queries with users carry no time while the behaviour tower in <paramref name="dir"/>
+    /// scores users from their histories: the history of such a query is the user's whole one, behaviour after the query
+    /// (the purchases its judgments come from, in a shop's logs) included; null when every such query carries a time.
+    /// </summary>
+    internal static string? WholeHistoryWarning(string dir, EvalContext context)
+    {
+        var personal = EvaluatedWithUsers(context);
+        var untimed = personal.Count(q => q.Timestamp is null);
+        if (untimed == 0) return null;
+        return $"warning: {untimed:N0} of the {personal.Count:N0} evaluated queries with users carry no time, so their users' whole histories, behaviour after the queries included (perhaps the purchases their judgments come from), feed the behaviour tower's user–item scores ({dir}): the deep user–item features, and the figures, may be inflated; give the queries times (a third column of --query-users)";
+    }
+
+    // The queries eval scores (a judgment above 0) that name a user.
+    private static List<EvalQuery> EvaluatedWithUsers(EvalContext context) =>
+        context.Queries.Where(q => q.UserId is not null && context.Qrels.HasRelevant(q.Id)).ToList();
 
     internal FeatureExtractor Extractor { get; }
 

@@ -100,6 +100,15 @@ internal static class Endpoints
         return app.MapGet(pattern, handler);
     }
 
+    /// <summary>
+    /// Lets an endpoint mapped by a library take GET and HEAD and no other method, as the endpoints of
+    /// <see cref="MapGetAndHead"/>: <c>MapOpenApi</c> maps GET alone (HEAD got 405), the Prometheus endpoint every
+    /// method (POST or DELETE got the metrics). Kestrel sends the GET answer's headers and no body; the method list
+    /// replaces the endpoint's own (the last one is the one routing reads).
+    /// </summary>
+    internal static TBuilder AnswerHeadToo<TBuilder>(TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
+
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> list, int n) => list.Count <= n ? list : list.Take(n).ToArray();
 
     private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
