@@ -44,7 +44,7 @@ public sealed class CatalogCoverTests
             Assert.Equal(1f, covered.Score(title, [id])[0], 4);
         Assert.NotEqual(stored.Score("智能手表 运动", ["2"])[0], covered.Score("智能手表 运动", ["2"])[0]);
         Assert.Equal(stored.Score("连衣裙", ["1", "3", "4", "5"]), covered.Score("连衣裙", ["1", "3", "4", "5"]));
-        Assert.Equal(["deep: " + Path.GetFileName(models) + ": encoded 2 products the tower was not trained on (1 new, 1 retitled since train-deep)"], logged);
+        Assert.Equal([$"deep: the tower in {models} encoded 2 products it was not trained on (1 new, 1 retitled since train-deep)"], logged);
     }
 
     [Fact]

@@ -45,7 +45,8 @@ public sealed class BenchSearchCommand : IBenchCommand
             if (File.Exists(Path.Combine(dir, "searchrec-index.json")))
             {
                 index = ProductIndex.Open(dir);
-                Log($"opened {dir}: {index.Count:N0} products, doc order {index.Options.DocOrder}, one segment {index.Options.MergeToOneSegment}");
+                // An index changed by `index --update` since it was built may hold more segments than its options say.
+                Log($"opened {dir}: {index.Count:N0} products, doc order {index.Options.DocOrder}, built as one segment {index.Options.MergeToOneSegment}, {Directory.GetFiles(dir, "*.si").Length} segments now");
                 // A reused index keeps the settings it was built with, so it may not measure today's defaults.
                 var defaults = new IndexOptions();
                 if (index.Options.DocOrder != defaults.DocOrder || index.Options.MergeToOneSegment != defaults.MergeToOneSegment

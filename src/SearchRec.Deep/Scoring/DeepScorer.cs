@@ -194,7 +194,7 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
         if (ids.Count == 0 || held == 0 || same * 2 < held) return items;
         var data = new float[(long)ids.Count * tower.Dim];
         EncodeTexts(tower, featurizer, texts, data);
-        log($"deep: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelsDir)))}: encoded {ids.Count:N0} products the tower was not trained on ({added:N0} new, {ids.Count - added:N0} retitled since train-deep)");
+        log($"deep: the tower in {modelsDir} encoded {ids.Count:N0} products it was not trained on ({added:N0} new, {ids.Count - added:N0} retitled since train-deep)");
         return items.With(ids, texts, data);
     }
 
