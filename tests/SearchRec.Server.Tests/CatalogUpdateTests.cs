@@ -58,6 +58,32 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
     }
 
     [Fact]
+    public async Task Products_taken_off_sale_leave_feeds_and_similar_items_and_the_lists_stay_full()
+    {
+        var (s, store) = await shop.StartAsync(indexPath: shop.CopyIndex());
+        await using var server = s;
+        using var _ = store;
+        var feed = Ids(await s.GetJsonAsync("/users/1/recommendations?k=10"));
+        var source = feed[^1];
+        var similar = Ids(await s.GetJsonAsync($"/items/{source}/similar?k=10"));
+        Assert.Equal(10, feed.Count);
+        Assert.Equal(10, similar.Count);
+        // The collaborative models still hold these: only the catalog lost them.
+        var gone = feed.Take(3).Concat(similar.Take(3)).Where(id => id != source).Distinct().ToList();
+
+        var (status, body) = await PostProductsAsync(s, JsonSerializer.Serialize(new { delete = gone }));
+
+        Assert.True(status == 200, body.ToString());
+        var feedAfter = Ids(await s.GetJsonAsync("/users/1/recommendations?k=10"));
+        var similarAfter = Ids(await s.GetJsonAsync($"/items/{source}/similar?k=10"));
+        Assert.Equal(10, feedAfter.Count);
+        Assert.Equal(10, similarAfter.Count);
+        Assert.Empty(feedAfter.Intersect(gone));
+        Assert.Empty(similarAfter.Intersect(gone));
+        Assert.Equal(feed.Except(gone), feedAfter.Take(feed.Except(gone).Count()));
+    }
+
+    [Fact]
     public async Task A_bad_product_change_is_refused_naming_what_is_wrong_and_changes_nothing()
     {
         var index = shop.CopyIndex();

@@ -182,8 +182,8 @@ internal static class Endpoints
         using var lease = state.Rent();
         var gen = lease.Generation;
         if (await cache.ItemAsync(gen, id, ctx.RequestAborted).ConfigureAwait(false) is null) return UnknownItem(id);
-        var items = await cache.SimilarAsync(gen, id, userId, topK, ctx.RequestAborted).ConfigureAwait(false);
-        var results = await EnrichAsync(gen, cache, items, ctx.RequestAborted).ConfigureAwait(false);
+        var items = await cache.SimilarAsync(gen, id, userId, WithSpares(topK), ctx.RequestAborted).ConfigureAwait(false);
+        var results = await EnrichAsync(gen, cache, items, topK, ctx.RequestAborted).ConfigureAwait(false);
         return Results.Json(new ItemsResponse(id, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results));
     }
 
@@ -198,17 +198,26 @@ internal static class Endpoints
         var gen = lease.Generation;
         // Personal by nature: computed per request, never cached.
         long t1 = Stopwatch.GetTimestamp();
-        var items = gen.Recommendations.Recommend(userId, topK);
+        var items = gen.Recommendations.Recommend(userId, WithSpares(topK));
         metrics.Stage("recommend", Stopwatch.GetElapsedTime(t1).TotalSeconds);
-        var results = await EnrichAsync(gen, cache, items, ctx.RequestAborted).ConfigureAwait(false);
+        var results = await EnrichAsync(gen, cache, items, topK, ctx.RequestAborted).ConfigureAwait(false);
         return Results.Json(new ItemsResponse(null, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results));
     }
 
-    private static async Task<List<ItemResult>> EnrichAsync(ServiceGeneration gen, ServiceCache cache, IReadOnlyList<ScoredItem> items, CancellationToken ct)
+    /// <summary>
+    /// How many items to ask the collaborative sources for when <paramref name="k"/> are wanted. Their models and the
+    /// event store still hold products removed from the catalog (<c>POST /admin/products</c>), which are dropped
+    /// here, so a few spares keep the list at k.
+    /// </summary>
+    internal static int WithSpares(int k) => k + Math.Max(5, k / 2);
+
+    // The first k items the served catalog holds, with their display fields.
+    private static async Task<List<ItemResult>> EnrichAsync(ServiceGeneration gen, ServiceCache cache, IReadOnlyList<ScoredItem> items, int k, CancellationToken ct)
     {
-        var results = new List<ItemResult>(items.Count);
+        var results = new List<ItemResult>(Math.Min(k, items.Count));
         foreach (var it in items)
         {
+            if (results.Count == k) break;
             var view = await cache.ItemAsync(gen, it.ProductId, ct).ConfigureAwait(false);
             if (view is null) continue;
             results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, it.Score, it.Source));
