@@ -382,6 +382,21 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         return Assemble(hits, fieldQueries, scratch);
     }
 
+    /// <summary>
+    /// The fewest products whose titles hold one of the words of <paramref name="text"/> as the title analyzer splits
+    /// it: 0 when some word is in no title (or the text has none), else an upper bound of the products holding them
+    /// all, the query the index can answer in full.
+    /// </summary>
+    internal long RarestWordProducts(string text)
+    {
+        var scratch = t_scratch ??= new QueryScratch();
+        if (CollectTerms(IndexFields.Title, text, scratch) == 0) return 0;
+        long fewest = long.MaxValue;
+        for (var i = 0; i < scratch.Terms.Count && fewest > 0; i++)
+            fewest = Math.Min(fewest, _reader.DocFreq(new Term(IndexFields.Title, scratch.Terms[i])));
+        return fewest;
+    }
+
     /// <summary>True when the index keeps each product as a binary doc value (read fast; else from stored fields).</summary>
     internal bool HasProductDocValues => _productValues;
 

@@ -158,6 +158,8 @@ public sealed class ServiceGeneration : IDisposable
     public long EventsSeen { get; }
     /// <summary>Example queries, items and users.</summary>
     public ShopSamples Samples { get; }
+    /// <summary>Search-bar completions (<c>GET /suggest</c>); null when the loader built none.</summary>
+    public QuerySuggester? Suggester { get; init; }
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 

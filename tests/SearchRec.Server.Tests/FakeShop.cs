@@ -181,6 +181,9 @@ internal sealed class FakeLoader(MemoryEventLog log, TimeSpan? delay = null) : I
         if (delay is { } d) await Task.Delay(d, ct);
         lock (Shops) Shops.Add(shop);
         var samples = new ShopSamples(["新款", "连衣裙", "手机壳"], shop.Products.Select(p => p.Id).ToList(), [1, 2, 3]);
-        return new ServiceGeneration($"fake{n}", shop, shop, shop, shop, shop, seen.Count, samples, [shop]);
+        // Real completions of the fake catalog, so the page's search bar has something to offer.
+        QuerySuggester suggester;
+        using (var index = ProductIndex.Build(shop.Products, new IndexOptions())) suggester = QuerySuggester.Build(shop.Products, index, samples.Queries);
+        return new ServiceGeneration($"fake{n}", shop, shop, shop, shop, shop, seen.Count, samples, [shop]) { Suggester = suggester };
     }
 }

@@ -57,7 +57,7 @@ public sealed class TinyShop : IDisposable
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
     internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false,
         SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null, string? feedRankerPath = null,
-        Action<string>? collabCopied = null, string? indexPath = null)
+        Action<string>? collabCopied = null, string? indexPath = null, string? suggestLogPath = null)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -69,7 +69,7 @@ public sealed class TinyShop : IDisposable
         collabCopied?.Invoke(collabCopy);
         var loader = new ShopLoader(new ShopLoaderOptions
         {
-            IndexPath = indexPath ?? IndexPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = rankerPath ?? (withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null),
+            IndexPath = indexPath ?? IndexPath, SuggestLogPath = suggestLogPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = rankerPath ?? (withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null),
             DeepModelsPath = withDeepRanker ? DeepPath : null,
             WarmUp = TimeSpan.FromMilliseconds(100), // through the warm-up path, briefly (GenerationWarmUpTests pin what it does)
             FeatureLogger = featureLogger,

@@ -23,6 +23,17 @@ try {
   const user = await page.$eval('#user option:nth-child(2)', o => o.value);
   await page.selectOption('#user', user);
 
+  // Typing offers completions from GET /suggest in the box's list.
+  const typed = query.slice(0, 1);
+  const expected = (await (await page.request.get(new URL(`/suggest?q=${encodeURIComponent(typed)}&k=8`, url).href)).json()).suggestions.map(s => s.text);
+  if (expected.length === 0) throw new Error(`no completions of "${typed}"`);
+  await page.fill('#q', '');
+  await page.type('#q', typed);
+  await page.waitForFunction(n => document.querySelectorAll('#completions option').length === n, expected.length, { timeout: 20000 });
+  const offered = await page.$$eval('#completions option', os => os.map(o => o.value));
+  if (JSON.stringify(offered) !== JSON.stringify(expected)) throw new Error(`completions of "${typed}": ${offered.join(',')}; expected ${expected.join(',')}`);
+  console.log(`ok typing "${typed}" offers ${offered.length} completions: ${offered.slice(0, 3).join(', ')}, ...`);
+
   await page.fill('#q', query);
   await page.press('#q', 'Enter');
   await page.waitForSelector('#results li .title', { timeout: 20000 });

@@ -12,6 +12,7 @@ namespace SearchRec.Cli.Commands;
 internal sealed record ServeSettings(string IndexPath, string CollabPath, string EventsPath, string? RankerPath, string? QueriesPath)
 {
     public string? DeepPath { get; init; }
+    public string? SuggestLogPath { get; init; }
     public string? FeedRankerPath { get; init; }
     public SearchRec.Deep.Scoring.ExecutionProvider ExecutionProvider { get; init; }
     public string Urls { get; init; } = "http://127.0.0.1:5080";
@@ -42,6 +43,7 @@ public sealed class ServeCommand : ICliCommand
         var feedRanker = new Option<string?>("--feed-ranker") { Description = "Next-item ranker folder (from train-ranker --events … --cut …) that orders each user's recommendations. Without it: the collaborative blend." };
         var deep = new Option<string?>("--deep") { Description = "Deep models folder (from train-deep), needed when the ranker uses deep features." };
         var queries = new Option<string?>("--queries") { Description = "qid<TAB>query file offered as examples on the page." };
+        var suggestLog = new Option<string?>("--suggest-log") { Description = "Query log the search bar completes to (GET /suggest), besides the catalog's categories and brands: one query per line or qid<TAB>query; repeats count; only queries whose every word the index holds. Default: the --queries file." };
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, as ASP.NET does.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var apiKey = new Option<string?>("--api-key") { Description = "Key for POST /events and /admin/* (X-Api-Key). Default: $SEARCHREC_API_KEY, else a random key printed at start." };
         var eventsKey = new Option<string?>("--events-key") { Description = "Events-only key handed to the web page. Default: a random key." };
@@ -89,12 +91,13 @@ public sealed class ServeCommand : ICliCommand
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, urls, apiKey, eventsKey, redis, retrain, window, productCache, cacheMb, featureLog, featureLogMb, featureLogDepth, logFeatures, logLevel }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, suggestLog, urls, apiKey, eventsKey, redis, retrain, window, productCache, cacheMb, featureLog, featureLogMb, featureLogDepth, logFeatures, logLevel }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
             {
                 DeepPath = pr.GetValue(deep),
+                SuggestLogPath = pr.GetValue(suggestLog),
                 FeedRankerPath = pr.GetValue(feedRanker),
                 ExecutionProvider = pr.GetValue(provider),
                 Urls = pr.GetValue(urls)!,
@@ -124,6 +127,7 @@ public sealed class ServeCommand : ICliCommand
         nameof(ShopLoaderOptions.FeedRankerPath) => "--feed-ranker",
         nameof(ShopLoaderOptions.DeepModelsPath) => "--deep",
         nameof(ShopLoaderOptions.QueriesPath) => "--queries",
+        nameof(ShopLoaderOptions.SuggestLogPath) => "--suggest-log",
         nameof(ShopLoaderOptions.RecallWindow) => "--window",
         _ => null,
     };
@@ -162,7 +166,7 @@ public sealed class ServeCommand : ICliCommand
             {
                 IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath, FeedRankerPath = s.FeedRankerPath,
                 DeepRuntime = new SearchRec.Deep.Scoring.DeepScorerOptions { ExecutionProvider = s.ExecutionProvider },
-                QueriesPath = s.QueriesPath, ProductCacheSize = s.ProductCacheSize, FeatureLogDepth = s.FeatureLogDepth, RecallWindow = s.RecallWindow,
+                QueriesPath = s.QueriesPath, SuggestLogPath = s.SuggestLogPath, ProductCacheSize = s.ProductCacheSize, FeatureLogDepth = s.FeatureLogDepth, RecallWindow = s.RecallWindow,
             };
             try { loaderOptions.Validate(); }
             catch (ArgumentException e) when (e.ParamName is { } name && OptionOf(name) is not null)

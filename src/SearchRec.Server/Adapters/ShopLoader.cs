@@ -52,6 +52,13 @@ public sealed class ShopLoaderOptions
     /// </summary>
     public string? QueriesPath { get; set; }
 
+    /// <summary>
+    /// A query log whose queries the search bar completes to (<c>GET /suggest</c>), besides the catalog's categories
+    /// and brands: one query per line, or <c>qid&lt;TAB&gt;query</c> (further columns ignored); repeats count. Default
+    /// null: the queries of <see cref="QueriesPath"/>, if any.
+    /// </summary>
+    public string? SuggestLogPath { get; set; }
+
     /// <summary>Candidates recalled per query (the re-ranker's window). Default 200.</summary>
     public int RecallWindow { get; set; } = 200;
 
@@ -119,6 +126,8 @@ public sealed class ShopLoaderOptions
             throw new ArgumentException($"ShopLoaderOptions.DeepModelsPath: folder '{DeepModelsPath}' does not exist.", nameof(DeepModelsPath));
         if (QueriesPath is not null && !File.Exists(QueriesPath))
             throw new ArgumentException($"ShopLoaderOptions.QueriesPath: file '{QueriesPath}' does not exist.", nameof(QueriesPath));
+        if (SuggestLogPath is not null && !File.Exists(SuggestLogPath))
+            throw new ArgumentException($"ShopLoaderOptions.SuggestLogPath: file '{SuggestLogPath}' does not exist.", nameof(SuggestLogPath));
         if (RecallWindow is < 1 or > 10_000) throw new ArgumentException($"ShopLoaderOptions.RecallWindow must be in [1, 10000] (is {RecallWindow}).", nameof(RecallWindow));
         if (FeatureLogDepth is < 1 or > 10_000) throw new ArgumentException($"ShopLoaderOptions.FeatureLogDepth must be in [1, 10000] (is {FeatureLogDepth}).", nameof(FeatureLogDepth));
         if (ProductCacheSize is < 1 or > 20_000_000) throw new ArgumentException($"ShopLoaderOptions.ProductCacheSize must be in [1, 20000000] (is {ProductCacheSize}).", nameof(ProductCacheSize));
@@ -139,6 +148,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
     private readonly ShopLoaderOptions _options;
     private readonly EventStoreLog _events;
     private readonly Lazy<IReadOnlyList<string>> _queries;
+    private readonly Lazy<IReadOnlyList<string>> _suggestLog;
 
     // The last generation's products and the index files they came from: a reload over the same index takes them over.
     private (string IndexStamp, ProductCache Products)? _lastProducts;
@@ -159,6 +169,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         _options = options;
         _events = Guard.NotNull(events);
         _queries = new(() => ReadQueries(options.QueriesPath));
+        _suggestLog = new(() => options.SuggestLogPath is { } log ? ReadQueryLog(log) : _queries.Value);
     }
 
     /// <inheritdoc />
@@ -180,6 +191,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         var sw = Stopwatch.StartNew();
         // A queries file that is not one is refused before the index and models are read, not after.
         _ = _queries.Value;
+        _ = _suggestLog.Value;
         string indexStamp = FilesStamp(_options.IndexPath);
         var index = ProductIndex.Open(_options.IndexPath);
         var owned = new List<IDisposable> { index };
@@ -311,8 +323,11 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             // retrain (new model files) or a new index gets a new name, so no cache entry outlives its generation.
             string id = GenerationId(_options);
             progress?.Report($"generation {id} loaded in {sw.Elapsed.TotalSeconds:F1} s ({index.Count:N0} products, ranker: {(search.HasRanker ? "yes" : "no")})");
+            var suggestWatch = System.Diagnostics.Stopwatch.StartNew();
+            var suggester = QuerySuggester.Build(CompletionProducts(memo.Cached == index.Count ? memo.Held : index.Products()), index, _suggestLog.Value);
+            progress?.Report($"suggest: {suggester.Count:N0} completions from the catalog and {_suggestLog.Value.Count:N0} log queries in {suggestWatch.Elapsed.TotalSeconds:F1} s");
             var generation = new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
-                new ShopSamples(_options.QueriesPath is null ? SampleCategories(index, memo) : _queries.Value, itemIds, users), owned);
+                new ShopSamples(_options.QueriesPath is null ? SampleCategories(index, memo) : _queries.Value, itemIds, users), owned) { Suggester = suggester };
             if (_options.WarmUp > TimeSpan.Zero)
             {
                 int rounds = Interlocked.Increment(ref _loads) == 1 ? WarmUpRounds : ReloadWarmUpRounds;
@@ -389,6 +404,31 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             counts[leaf] = counts.GetValueOrDefault(leaf) + 1;
         }
         return [.. counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(take).Select(kv => kv.Key)];
+    }
+
+    // A catalog built from an event log files its items under category ids: numbers are no completions.
+    private static IEnumerable<Product> CompletionProducts(IEnumerable<Product> catalog)
+    {
+        foreach (var p in catalog)
+            yield return p.Category.Count > 0 && (p.Category[^1].Length > 20 || p.Category[^1].All(char.IsAsciiDigit)) ? p with { Category = [] } : p;
+    }
+
+    // One query per line, or qid<TAB>query with further columns ignored.
+    private static IReadOnlyList<string> ReadQueryLog(string path)
+    {
+        var list = new List<string>();
+        foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
+        {
+            var text = line;
+            var tab = line.IndexOf('\t');
+            if (tab >= 0)
+            {
+                var end = line.IndexOf('\t', tab + 1);
+                text = end < 0 ? line[(tab + 1)..] : line[(tab + 1)..end];
+            }
+            if (!string.IsNullOrWhiteSpace(text)) list.Add(text.Trim());
+        }
+        return list;
     }
 
     private static IReadOnlyList<string> ReadQueries(string? path)

@@ -27,6 +27,8 @@ internal sealed record SearchResponse(string Query, long? User, int K, string Ge
 
 internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
 
+internal sealed record SuggestResponse(string Query, double TookMs, IReadOnlyList<Suggestion> Suggestions);
+
 internal sealed record EventsResponse(int Accepted, int Duplicates, long Stored);
 
 internal sealed record ProductsResponse(int Added, int Replaced, int Deleted, IReadOnlyList<string> NotFound, int Products,
@@ -43,6 +45,10 @@ internal static class Endpoints
             .WithName("search").WithSummary("Search products; personalised when `user` is given.")
             .WithDescription("q: text (required); user: user id; k: 1..MaxK; offset: skip that many ranked results (the next page: offset=k); category, brand, priceMin, priceMax: filters; explain: true for feature contributions; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks).")
             .Produces<SearchResponse>().Produces<ApiError>(400);
+        MapGetAndHead(app, "/suggest", Suggest)
+            .WithName("suggest").WithSummary("Completions of what a shopper has typed: the catalog's categories, brands and brand + category pairs, and log queries that find products.")
+            .WithDescription("q: the text typed so far (required); k: 1..20 completions (default 8). Matching ignores case, width, traditional characters, spaces and punctuation.")
+            .Produces<SuggestResponse>().Produces<ApiError>(400);
         MapGetAndHead(app, "/items/{id}", ItemAsync)
             .WithName("item").WithSummary("One product.").Produces<ItemResult>().Produces<ApiError>(404);
         MapGetAndHead(app, "/items/{id}/similar", SimilarAsync)
@@ -110,6 +116,22 @@ internal static class Endpoints
         builder.WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
 
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> list, int n) => list.Count <= n ? list : list.Take(n).ToArray();
+
+    /// <summary>Completions a request asks for by default.</summary>
+    internal const int DefaultSuggestions = 8;
+
+    private static IResult Suggest(HttpContext ctx, ServiceState state, ServerOptions o, [FromQuery] string? q, [FromQuery] string? k)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        QueryParams.OnlyKnown(ctx.Request, "q", "k");
+        var typed = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
+        int n = DefaultSuggestions;
+        if (k is not null && (!int.TryParse(k, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out n) || n < 1 || n > QuerySuggester.MaxK))
+            throw new BadParameterException("k", $"k must be an integer between 1 and {QuerySuggester.MaxK} (got '{QueryParams.Clip(k)}')");
+        using var lease = state.Rent();
+        var found = lease.Generation.Suggester?.Suggest(typed, n) ?? [];
+        return Results.Json(new SuggestResponse(typed, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, found));
+    }
 
     private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
         [FromQuery] string? q, [FromQuery] string? user, [FromQuery] string? k, [FromQuery] string? category, [FromQuery] string? brand,

@@ -197,11 +197,26 @@ async function loadRecs() {
   } catch (e) { if (latest()) status(`recommendations failed: ${e.message}`); }
 }
 
+// Completions of what the shopper types (GET /suggest) in the box's list, a moment after the last key; the last
+// request wins. A failed one leaves the list as it was: completions are a convenience, the search still works.
+const suggestTurn = turns();
+let suggestTimer = null;
+async function suggest() {
+  const q = $('q').value.trim();
+  const latest = suggestTurn();
+  if (!q) { $('completions').replaceChildren(); return; }
+  try {
+    const res = await getJson('/suggest?' + new URLSearchParams({ q, k: '8' }));
+    if (latest()) $('completions').replaceChildren(...res.suggestions.map(s => el('option', { value: s.text })));
+  } catch { /* see above */ }
+}
+
 async function init() {
   // Listen before the first await: Enter pressed while the settings load would otherwise submit the form the
   // browser's way (a page load of /?q=…, the text lost).
   $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });
   $('more').addEventListener('click', () => search(true));
+  $('q').addEventListener('input', () => { clearTimeout(suggestTimer); suggestTimer = setTimeout(suggest, 120); });
   $('user').addEventListener('change', () => { loadRecs(); search(); });
   $('explain').addEventListener('change', () => search());
   let problem = null;

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using SearchRec.Core.Catalog;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+public sealed class SuggestTests(TinyShop shop) : IClassFixture<TinyShop>
+{
+    private static string Q(string text) => Uri.EscapeDataString(text);
+
+    private static List<string> Texts(JsonElement answer) =>
+        answer.GetProperty("suggestions").EnumerateArray().Select(s => s.GetProperty("text").GetString()!).ToList();
+
+    [Fact]
+    public async Task The_search_bar_completes_to_the_catalogs_categories_and_brands_and_each_completion_finds_products()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var server = s;
+        using var _ = store;
+        var catalog = File.ReadLines(shop.Files.Catalog).Select(l => CatalogReader.ParseJson(l, out var _)!).ToList();
+        var leaf = catalog.GroupBy(p => p.Category[^1]).OrderByDescending(g => g.Count()).First().Key;
+        var brand = catalog.First(p => p.Brand is not null).Brand!;
+
+        var byCategory = await s.GetJsonAsync($"/suggest?q={Q(leaf[..1])}&k=20");
+        var byBrand = await s.GetJsonAsync($"/suggest?q={Q(brand)}");
+
+        Assert.Contains(leaf, Texts(byCategory));
+        Assert.Equal(brand, Texts(byBrand)[0]);
+        Assert.True(Texts(byBrand).Count is > 1 and <= 8, string.Join(", ", Texts(byBrand)));
+        Assert.All(Texts(byBrand).Skip(1), t => Assert.StartsWith(brand + " ", t, StringComparison.Ordinal));
+        foreach (var text in Texts(byCategory).Concat(Texts(byBrand)))
+            Assert.NotEmpty((await s.GetJsonAsync($"/search?q={Q(text)}&k=1")).GetProperty("results").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_query_log_adds_the_queries_the_index_can_answer_and_a_catalog_change_reaches_the_completions()
+    {
+        using var dir = new TempDir();
+        var log = dir.Write("log.tsv", "1\t量子 斗篷\n2\t蓝牙 外星人超能\n3\tzzqx\n");
+        var (s, store) = await shop.StartAsync(indexPath: shop.CopyIndex(), suggestLogPath: log);
+        await using var server = s;
+        using var _ = store;
+        Assert.Empty(Texts(await s.GetJsonAsync($"/suggest?q={Q("量子")}")));
+
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/admin/products")
+        {
+            Content = new StringContent("""{"upsert": [{"id": "900001", "title": "量子 隐形 斗篷", "brand": "量子牌", "category": "服装/斗篷"}]}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        req.Headers.Add("X-Api-Key", TestServer.ApiKey);
+        Assert.Equal(200, (int)(await s.Client.SendAsync(req)).StatusCode);
+
+        // The log query now finds a product; the brand and its pair come from the catalog.
+        Assert.Equal(["量子牌", "量子 斗篷", "量子牌 斗篷"], Texts(await s.GetJsonAsync($"/suggest?q={Q("量子")}")));
+        Assert.Empty(Texts(await s.GetJsonAsync("/suggest?q=zzq")));
+    }
+
+    [Theory]
+    [InlineData("", "q")]
+    [InlineData("?q=%20", "q")]
+    [InlineData("?q=a&k=0", "k")]
+    [InlineData("?q=a&k=21", "k")]
+    [InlineData("?q=a&k=x", "k")]
+    [InlineData("?q=a&user=1", "user")]
+    public async Task A_bad_suggest_request_is_refused_naming_the_parameter(string query, string field)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync("/suggest" + query));
+        Assert.Equal(400, status);
+        Assert.Equal(field, body.GetProperty("field").GetString());
+    }
+}
