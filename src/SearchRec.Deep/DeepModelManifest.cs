@@ -128,6 +128,12 @@ public sealed class BehaviourModelInfo
     /// <summary>Seconds the training took (featurizing, epochs, export).</summary>
     public double TrainSeconds { get; set; }
 
+    /// <summary>
+    /// The newest event the towers learnt from (Unix seconds), so an evaluation can tell whether they saw behaviour
+    /// after its queries; null for towers trained before it was recorded.
+    /// </summary>
+    public long? LastTimestamp { get; set; }
+
     /// <summary>A hash of the settings that shape the towers' inputs and outputs, as <see cref="TextModelInfo.Settings"/>.</summary>
     public string? Settings { get; set; }
 

@@ -144,6 +144,8 @@ public sealed class TrainingTests
         var report = DeepTraining.TrainBehaviour(events, dir.Path, options);
         Assert.True(report.EpochLoss[^1] < report.EpochLoss[0]);
         using var scorer = BehaviourScorer.Open(dir.Path);
+        // The newest event learnt from is recorded, for eval's check against its queries' times.
+        Assert.Equal(events.Max(e => e.Timestamp), scorer.LastTimestamp);
         UserEvent[] history = [new(999, 20, 2, Behavior.View, 1), new(999, 21, 2, Behavior.View, 2)];
         Assert.Equal("22", scorer.Nearest(scorer.EncodeUser(history), 1)[0].ItemId);
         UserEvent[] other = [new(998, 11, 1, Behavior.View, 1), new(998, 12, 1, Behavior.View, 2)];

@@ -39,4 +39,17 @@ public sealed class WholeHistoryWarningTests
     {
         Assert.Null(RankingEvalState.WholeHistoryWarning("models/deep", Context(firstQueryTime: 1_511_000_000)));
     }
+
+    [Fact]
+    public void Later_tower_warning_names_a_tower_that_learnt_from_events_at_or_after_the_first_timed_evaluated_query()
+    {
+        var context = Context(firstQueryTime: 1_511_000_000);
+        var warning = RankingEvalState.LaterTowerWarning("models/deep", 1_511_000_000, context);
+        Assert.NotNull(warning);
+        Assert.StartsWith("warning: the behaviour tower in models/deep learnt from events up to 2017-11-18 10:13:20Z, at or after the first evaluated query (2017-11-18 10:13:20Z)", warning, StringComparison.Ordinal);
+        Assert.Null(RankingEvalState.LaterTowerWarning("models/deep", 1_510_999_999, context));
+        // Untimed queries are the whole-history warning's: only q2's time counts here.
+        Assert.Null(RankingEvalState.LaterTowerWarning("models/deep", 1_511_500_000, Context(firstQueryTime: null)));
+        Assert.NotNull(RankingEvalState.LaterTowerWarning("models/deep", 1_512_000_000, Context(firstQueryTime: null)));
+    }
 }

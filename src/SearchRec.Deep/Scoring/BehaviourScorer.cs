@@ -17,10 +17,13 @@ public sealed class BehaviourScorer : IDisposable
     private readonly ItemVectors _items;
     private readonly BehaviourFeaturizer _featurizer;
 
-    private BehaviourScorer(TowerSession user, ItemVectors items, BehaviourFeaturizer featurizer)
+    private BehaviourScorer(TowerSession user, ItemVectors items, BehaviourFeaturizer featurizer, long? lastTimestamp)
     {
-        _user = user; _items = items; _featurizer = featurizer;
+        _user = user; _items = items; _featurizer = featurizer; LastTimestamp = lastTimestamp;
     }
+
+    /// <summary>The newest event the towers learnt from (Unix seconds); null for towers trained before it was recorded.</summary>
+    public long? LastTimestamp { get; }
 
     /// <summary>Opens the behaviour model of a models directory.</summary>
     public static BehaviourScorer Open(string modelsDir, DeepScorerOptions? options = null)
@@ -37,7 +40,7 @@ public sealed class BehaviourScorer : IDisposable
             ItemBuckets = info.ItemBuckets, CategoryBuckets = info.CategoryBuckets, HistoryLength = info.HistoryLength, HalfLife = info.HalfLife,
         });
         var user = TowerSession.Open(Path.Combine(modelsDir, info.UserTower), options, items.Dim);
-        return new BehaviourScorer(user, items, featurizer);
+        return new BehaviourScorer(user, items, featurizer, info.LastTimestamp);
     }
 
     /// <summary>Output dimension.</summary>

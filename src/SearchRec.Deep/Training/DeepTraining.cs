@@ -272,6 +272,13 @@ public static class DeepTraining
         return new DeepTrainingReport("text", examples.Count, losses, sw.Elapsed, files);
     }
 
+    private static long LastTimestamp(IReadOnlyList<UserEvent> events)
+    {
+        long last = long.MinValue;
+        foreach (var e in events) last = Math.Max(last, e.Timestamp);
+        return last;
+    }
+
     /// <summary>
     /// Trains the behaviour towers by next-item prediction over each user's events (sorted by time; repeats of
     /// the same item in a row collapsed), then writes <c>user-tower.onnx</c>, <c>item-tower.onnx</c> and the item
@@ -345,7 +352,7 @@ public static class DeepTraining
         {
             ItemBuckets = options.Behaviour.ItemBuckets, CategoryBuckets = options.Behaviour.CategoryBuckets,
             HistoryLength = options.Behaviour.HistoryLength, HalfLife = options.Behaviour.HalfLife, Dim = options.OutputDim,
-            ItemTextDim = textDim,
+            ItemTextDim = textDim, LastTimestamp = LastTimestamp(events),
         };
         var userPath = Path.Combine(modelsDir, info.UserTower);
         var itemPath = Path.Combine(modelsDir, info.ItemTower);

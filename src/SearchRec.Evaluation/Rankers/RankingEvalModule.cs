@@ -390,6 +390,7 @@ internal sealed class RankingEvalState
                 try { behaviour = BehaviourScorer.Open(db); }
                 catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { context.Log?.Report($"ranking: no behaviour tower ({e.Message})"); }
                 if (behaviour is not null && WholeHistoryWarning(db, context) is { } warning) context.Log?.Report(warning);
+                if (behaviour?.LastTimestamp is { } towerLast && LaterTowerWarning(db, towerLast, context) is { } later) context.Log?.Report(later);
             }
         }
         if (towers && Towers is null)
@@ -443,6 +444,22 @@ internal sealed class RankingEvalState
         if (last < first) return null;
         return FormattableString.Invariant(
             $"warning: the collaborative models in {dir} learnt from events up to {DateTimeOffset.FromUnixTimeSeconds(last):yyyy-MM-dd HH:mm:ss}Z, at or after the first evaluated query ({DateTimeOffset.FromUnixTimeSeconds(first):yyyy-MM-dd HH:mm:ss}Z): behaviour after the queries, perhaps the purchases their judgments come from, feeds the collaborative features and the figures may be inflated; train them (train-cf) on the events before the first query");
+    }
+
+    /// <summary>
+    /// A warning when the behaviour tower in <paramref name="dir"/>, whose newest training event is at
+    /// <paramref name="last"/>, learnt from behaviour at or after the first timed evaluated query with a user: its user
+    /// and item vectors hold what the judgments come from, which histories cut at the query's time cannot undo; null
+    /// when it ends before (untimed queries are <see cref="WholeHistoryWarning"/>'s).
+    /// </summary>
+    internal static string? LaterTowerWarning(string dir, long last, EvalContext context)
+    {
+        long first = long.MaxValue;
+        foreach (var q in EvaluatedWithUsers(context))
+            if (q.Timestamp is { } t) first = Math.Min(first, t);
+        if (first == long.MaxValue || last < first) return null;
+        return FormattableString.Invariant(
+            $"warning: the behaviour tower in {dir} learnt from events up to {DateTimeOffset.FromUnixTimeSeconds(last):yyyy-MM-dd HH:mm:ss}Z, at or after the first evaluated query ({DateTimeOffset.FromUnixTimeSeconds(first):yyyy-MM-dd HH:mm:ss}Z): behaviour after the queries, perhaps the purchases their judgments come from, feeds the deep user–item features and the figures may be inflated; train it (train-deep --events) on the events before the first query");
     }
 
     /// <summary>
