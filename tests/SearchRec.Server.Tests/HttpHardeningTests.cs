@@ -43,7 +43,7 @@ public sealed class HttpHardeningTests
     public async Task Head_answers_like_get_with_no_body()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);
-        foreach (var path in new[] { "/", "/favicon.svg", "/healthz", "/samples", "/search?q=新款", "/items/1", "/items/1/similar?k=3", "/users/1/recommendations", "/page/config", "/metrics", "/openapi/v1.json" })
+        foreach (var path in new[] { "/", "/favicon.svg", "/healthz", "/samples", "/search?q=新款", "/search?q=新款&facets=true", "/items/1", "/items/1/similar?k=3", "/users/1/recommendations", "/page/config", "/metrics", "/openapi/v1.json" })
         {
             using var get = await s.Client.GetAsync(path);
             using var head = await s.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));

@@ -78,6 +78,68 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
         Assert.Equal(best3, Ids(narrow).Order());
     }
 
+    private static List<(string, int)> FacetPairs(JsonElement facet) =>
+        facet.EnumerateArray().Select(v => (v.GetProperty("value").GetString()!, v.GetProperty("count").GetInt32())).ToList();
+
+    // The facets computed here from the index's own recall, as the docs define them.
+    private static void AssertFacetsOf(SearchRec.Index.ProductIndex index, SearchRec.Index.RecallRequest request, JsonElement answer)
+    {
+        var products = index.Recall(request).Select(c => index.GetProduct(c.ProductId)!).ToList();
+        Assert.Equal(products.Count, answer.GetProperty("window").GetInt32());
+        static List<(string, int)> Top(IEnumerable<string?> values) => values.Where(v => !string.IsNullOrWhiteSpace(v)).GroupBy(v => v!, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count())).OrderByDescending(p => p.Item2).ThenBy(p => p.Key, StringComparer.Ordinal).Take(10).ToList();
+        var facets = answer.GetProperty("facets");
+        Assert.Equal(Top(products.Select(p => p.Category.Count > 0 ? p.Category[^1] : null)), FacetPairs(facets.GetProperty("category")));
+        Assert.Equal(Top(products.Select(p => p.Brand)), FacetPairs(facets.GetProperty("brand")));
+        var prices = products.Where(p => p.Price is not null).Select(p => p.Price!.Value).ToList();
+        Assert.Equal(prices.Min(), facets.GetProperty("price").GetProperty("min").GetDouble());
+        Assert.Equal(prices.Max(), facets.GetProperty("price").GetProperty("max").GetDouble());
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task Facets_count_the_leaf_categories_brands_and_prices_of_the_recall_window_after_the_filters(bool withRanker, bool personal)
+    {
+        var (s, store) = await shop.StartAsync(withRanker: withRanker);
+        await using var _ = s;
+        using var __ = store;
+        var user = personal ? $"&user={(await s.GetJsonAsync("/samples")).GetProperty("userIds")[0].GetInt64()}" : "";
+        using var index = SearchRec.Index.ProductIndex.Open(shop.IndexPath);
+        var q = Uri.EscapeDataString(shop.Queries[0]);
+
+        var whole = await s.GetJsonAsync($"/search?q={q}&k=5&facets=true{user}");
+        string text = whole.GetProperty("query").GetString()!;
+        AssertFacetsOf(index, new SearchRec.Index.RecallRequest(text) { TopN = 200 }, whole);
+        var categories = FacetPairs(whole.GetProperty("facets").GetProperty("category"));
+        Assert.True(categories.Count > 1, $"the query should recall several categories: {whole}");
+
+        // A chip's filter: the leaf category as the request's category; its counts are over the filtered window.
+        string leaf = categories[1].Item1;
+        var filtered = await s.GetJsonAsync($"/search?q={q}&k=20&category={Uri.EscapeDataString(leaf)}&facets=true{user}");
+        AssertFacetsOf(index, new SearchRec.Index.RecallRequest(text) { TopN = 200, Category = leaf }, filtered);
+        Assert.Contains((leaf, categories[1].Item2), FacetPairs(filtered.GetProperty("facets").GetProperty("category")));
+        Assert.All(filtered.GetProperty("results").EnumerateArray(), r => Assert.Contains(leaf, r.GetProperty("category").GetString()!.Split('/')));
+
+        var narrow = await s.GetJsonAsync($"/search?q={q}&k=5&window=30&facets=true{user}");
+        AssertFacetsOf(index, new SearchRec.Index.RecallRequest(text) { TopN = 30 }, narrow);
+    }
+
+    [Fact]
+    public async Task A_search_with_a_bad_facets_value_gets_400_naming_facets()
+    {
+        var (s, store) = await shop.StartAsync(withRanker: true);
+        await using var _ = s;
+        using var __ = store;
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}&facets=maybe"));
+        Assert.Equal(400, status);
+        Assert.Equal("facets", body.GetProperty("field").GetString());
+        // Refused for its value, as explain=maybe is, not as an unknown parameter.
+        Assert.Equal("facets must be true or false (got 'maybe')", body.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task A_ranker_with_deep_features_scores_with_the_onnx_text_tower()
     {

@@ -59,6 +59,7 @@ public sealed class ServiceApiTests
     [InlineData("/search?q=a&priceMin=9&priceMax=2", "priceMin")]
     [InlineData("/search?q=a&priceMax=NaN", "priceMax")]
     [InlineData("/search?q=a&explain=maybe", "explain")]
+    [InlineData("/search?q=a&facets=maybe", "facets")]
     [InlineData("/search?q=a&kk=3", "kk")]
     [InlineData("/search?q=a&window=0", "window")]
     [InlineData("/search?q=a&window=many", "window")]

@@ -88,6 +88,33 @@ try {
   check(priceOrder !== null && priceOrder.yen < priceOrder.two && priceOrder.two < priceOrder.last,
     `a brand with a right-to-left override does not reverse the price shown after it (${JSON.stringify(priceOrder)})`);
 
+  // 3b. Hostile brands and categories show as text in the filter chips, and a chip filters and unfilters by keyboard.
+  await search(page, '连衣裙');
+  await page.waitForSelector('#facets .chip');
+  const chipText = await page.$$eval('#facets .chip', els => els.map(e => `${e.dataset.kind}:${e.querySelector('bdi').textContent}`));
+  const wantChips = ['category:<b>连衣裙</b>', 'category:</title>', 'category:连衣裙', "brand:<img src=x onerror=alert('b1')>", 'brand:A&B "co"', 'brand:ONLY', 'brand:x', 'brand:\u202Eevil'];
+  check(wantChips.every(c => chipText.includes(c)), `hostile brands and categories show as text in the chips (${JSON.stringify(chipText)})`);
+  const chipForeign = await page.$$eval('script, img, svg, iframe, b, h1', els => els.length);
+  check(chipForeign === 2 && dialogs.length === 0, `no element or script from the data came in with the chips (${chipForeign} elements, dialogs ${JSON.stringify(dialogs)})`);
+  const evilOrder = await page.evaluate(() => {
+    const chip = [...document.querySelectorAll('#facets .chip')].find(c => c.dataset.value === '\u202Eevil');
+    return chip ? [chip.querySelector('bdi').getBoundingClientRect().right, chip.querySelector('.count').getBoundingClientRect().left] : null;
+  });
+  check(evilOrder !== null && evilOrder[0] <= evilOrder[1] + 0.5, `a brand with a right-to-left override keeps its count after it in the chip (${JSON.stringify(evilOrder)})`);
+  const markupChip = chipText.indexOf('category:<b>连衣裙</b>');
+  if (markupChip >= 0) {
+    await (await page.$$('#facets .chip'))[markupChip].focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#facets .chip.active', { timeout: 10000 }).catch(() => {});
+    const onlyIds = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    const activeText = await page.$eval('#facets .chip.active bdi', e => e.textContent).catch(() => null);
+    check(activeText === '<b>连衣裙</b>' && JSON.stringify(onlyIds) === '["1"]', `Enter on the chip "<b>连衣裙</b>" filters to that category (active "${activeText}", results ${JSON.stringify(onlyIds)})`);
+    await page.focus('#facets .chip.active');
+    await page.keyboard.press('Enter');
+    const removed = await page.waitForFunction(() => !document.querySelector('#facets .chip.active') && document.querySelectorAll('#results li').length === 5, null, { timeout: 10000 }).then(() => true, () => false);
+    check(removed, 'Enter on the active chip removes the filter');
+  }
+
   // 4. Keyboard: result titles, sample queries and cards are reachable and open with Enter.
   await page.selectOption('#user', '');
   await page.evaluate(() => { document.querySelector('#similar-section').hidden = true; });

@@ -56,6 +56,49 @@ try {
     console.log(`ok "more" appended ${all.length - ids.length} results, the next page of the same ranking`);
   }
 
+  // Facet chips: a category chip filters the results to that category, a brand chip to that brand, "more" keeps the
+  // filter, and removing the active chip brings the unfiltered results back.
+  const searches = [];
+  page.on('request', r => { if (r.url().includes('/search?')) searches.push(new URL(r.url()).searchParams); });
+  const counted = (await (await page.request.get(new URL(`/search?q=${encodeURIComponent(query)}&k=1&user=${user}&facets=true`, url).href)).json()).facets;
+  const unfiltered = firstPage.results.map(r => r.id);
+  async function filterBy(kind, choose) {
+    await page.waitForSelector(`#facets .chip[data-kind="${kind}"]`, { timeout: 20000 });
+    const chips = await page.$$eval(`#facets .chip[data-kind="${kind}"]`, els => els.map(e => ({ value: e.dataset.value, count: Number(e.querySelector('.count').textContent) })));
+    if (JSON.stringify(chips) !== JSON.stringify(counted[kind])) throw new Error(`${kind} chips ${JSON.stringify(chips)}; the service counts ${JSON.stringify(counted[kind])}`);
+    const pick = choose(chips);
+    const chosen = chips[pick].value;
+    await (await page.$$(`#facets .chip[data-kind="${kind}"]`))[pick].click();
+    await page.waitForSelector(`#facets .chip.active[data-kind="${kind}"]`, { timeout: 20000 });
+    const active = await page.$eval('#facets .chip.active', e => e.dataset.value);
+    if (active !== chosen) throw new Error(`active chip "${active}", clicked "${chosen}"`);
+    let ids = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    if (ids.length === 0) throw new Error(`no results for ${kind} "${chosen}"`);
+    let paged = false;
+    if (await page.$eval('#more', b => !b.hidden)) {
+      await page.click('#more');
+      await page.waitForFunction(n => document.querySelectorAll('#results li').length > n, ids.length, { timeout: 20000 });
+      if (searches[searches.length - 1].get(kind) !== chosen) throw new Error(`"more" asked for ${searches[searches.length - 1]}, without the filter`);
+      ids = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+      paged = true;
+    }
+    for (const id of ids) {
+      const item = await (await page.request.get(new URL(`/items/${encodeURIComponent(id)}`, url).href)).json();
+      const carried = kind === 'category' ? item.category.split('/').includes(chosen) : item.brand === chosen;
+      if (!carried) throw new Error(`result ${id} (${item.category}, ${item.brand}) is not of the chosen ${kind} "${chosen}"`);
+    }
+    console.log(`ok the ${kind} chip "${chosen}" (${chips[pick].count}) shows ${ids.length} results${paged ? ' over two pages' : ''}, all of that ${kind}`);
+    await page.click('#facets .chip.active');
+    await page.waitForFunction(k => !document.querySelector('#facets .chip.active') && document.querySelector(`#facets .chip[data-kind="${k}"]`), kind, { timeout: 20000 });
+    const restored = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    if (JSON.stringify(restored) !== JSON.stringify(unfiltered)) throw new Error(`after removing the filter: ${restored.join(',')}; expected ${unfiltered.join(',')}`);
+    if (searches[searches.length - 1].has(kind)) throw new Error(`the search after removing the filter still had it: ${searches[searches.length - 1]}`);
+    console.log(`ok removing the active ${kind} chip brings the unfiltered results back`);
+  }
+  // The least common category (a filter that changes the list); the most common brand (likely more than a page).
+  await filterBy('category', chips => chips.length - 1);
+  await filterBy('brand', () => 0);
+
   await page.click('#results li:first-child .title');
   await page.waitForSelector('#similar .card', { timeout: 20000 });
   const similar = await page.$$eval('#similar .card', els => els.map(e => e.dataset.id));

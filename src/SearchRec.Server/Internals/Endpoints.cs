@@ -23,6 +23,9 @@ internal sealed record SearchResponse(string Query, long? User, int K, string Ge
 
     /// <summary>How many recalled candidates were re-ranked (the request's window, or the whole recall).</summary>
     public int Window { get; init; }
+
+    /// <summary>Category and brand counts and the price range over the re-ranked candidates (<c>facets=true</c>); else null.</summary>
+    public SearchFacets? Facets { get; init; }
 }
 
 internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
@@ -43,7 +46,7 @@ internal static class Endpoints
     {
         MapGetAndHead(app, "/search", SearchAsync)
             .WithName("search").WithSummary("Search products; personalised when `user` is given.")
-            .WithDescription("q: text (required); user: user id; k: 1..MaxK; offset: skip that many ranked results (the next page: offset=k); category, brand, priceMin, priceMax: filters; explain: true for feature contributions; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks).")
+            .WithDescription("q: text (required); user: user id; k: 1..MaxK; offset: skip that many ranked results (the next page: offset=k); category, brand, priceMin, priceMax: filters; explain: true for feature contributions; facets: true for leaf-category and brand counts (at most 10 each) and the price range over the re-ranked candidates, after the filters; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks).")
             .Produces<SearchResponse>().Produces<ApiError>(400);
         MapGetAndHead(app, "/suggest", Suggest)
             .WithName("suggest").WithSummary("Completions of what a shopper has typed: the catalog's categories, brands and brand + category pairs, and log queries that find products.")
@@ -135,10 +138,11 @@ internal static class Endpoints
 
     private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
         [FromQuery] string? q, [FromQuery] string? user, [FromQuery] string? k, [FromQuery] string? category, [FromQuery] string? brand,
-        [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain, [FromQuery] string? window, [FromQuery] string? offset)
+        [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain, [FromQuery] string? window, [FromQuery] string? offset,
+        [FromQuery] string? facets)
     {
         long t0 = Stopwatch.GetTimestamp();
-        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "offset", "category", "brand", "priceMin", "priceMax", "explain", "window");
+        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "offset", "category", "brand", "priceMin", "priceMax", "explain", "window", "facets");
         string text = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
         long? userId = QueryParams.User(user);
         int topK = QueryParams.K(k, o);
@@ -146,6 +150,7 @@ internal static class Endpoints
         double? min = QueryParams.Price(priceMin, "priceMin"), max = QueryParams.Price(priceMax, "priceMax");
         if (min > max) throw new BadParameterException("priceMin", $"priceMin ({min}) is above priceMax ({max})");
         bool wantExplain = QueryParams.Flag(explain, "explain");
+        bool wantFacets = QueryParams.Flag(facets, "facets");
         int? rescore = QueryParams.Window(window);
         var query = new SearchQuery(text, QueryParams.Filter(category, "category", o.MaxQueryLength),
             QueryParams.Filter(brand, "brand", o.MaxQueryLength), min, max);
@@ -183,7 +188,19 @@ internal static class Endpoints
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
         metrics.Stage("enrich", enrich);
         stages["enrich"] = enrich * 1000;
-        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId) { Window = candidates.Count, Offset = skip });
+
+        SearchFacets? counted = null;
+        if (wantFacets)
+        {
+            // Over the candidates just re-ranked (the cached recall, sliced to the window), read from the catalog in memory.
+            long t4 = Stopwatch.GetTimestamp();
+            counted = SearchFacets.Count(gen.Catalog, candidates);
+            double facetSeconds = Stopwatch.GetElapsedTime(t4).TotalSeconds;
+            metrics.Stage("facets", facetSeconds);
+            stages["facets"] = facetSeconds * 1000;
+        }
+        return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId)
+            { Window = candidates.Count, Offset = skip, Facets = counted });
     }
 
     private static async Task<IResult> ItemAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache)

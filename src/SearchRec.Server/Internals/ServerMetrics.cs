@@ -21,7 +21,7 @@ internal sealed class ServerMetrics : IDisposable
         _requests = _meter.CreateCounter<long>("searchrec.requests", "{request}", "HTTP requests by endpoint and status code.");
         _requestSeconds = _meter.CreateHistogram<double>("searchrec.request.duration", "s", "Request latency by endpoint.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
-        _stageSeconds = _meter.CreateHistogram<double>("searchrec.stage.duration", "s", "Time in each stage of a request (recall, rank, enrich, similar, store).",
+        _stageSeconds = _meter.CreateHistogram<double>("searchrec.stage.duration", "s", "Time in each stage of a request (recall, rank, enrich, facets, similar, store).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
         _cache = _meter.CreateCounter<long>("searchrec.cache.lookups", "{lookup}", "Cache look-ups by cache and result (hit or miss).");
         _events = _meter.CreateCounter<long>("searchrec.events.stored", "{event}", "Events stored durably and acknowledged.");

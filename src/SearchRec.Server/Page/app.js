@@ -91,6 +91,10 @@ const searchTurn = turns(), similarTurn = turns(), recsTurn = turns();
 // The last search's parameters and how many of its results the list shows, for "more".
 let lastSearch = null, shown = 0;
 
+// The filters a chip set, and the query they belong to: a new query text starts without them.
+let filters = { category: '', brand: '' }, filtersQuery = null;
+const FACETS = [['category', '类目 category'], ['brand', '品牌 brand']];
+
 async function search(more = false) {
   if (more && !lastSearch) return;
   const q = more ? lastSearch.get('q') : $('q').value.trim();
@@ -100,7 +104,14 @@ async function search(more = false) {
   if (!more) {
     if (currentUser() !== '') params.set('user', currentUser());
     if ($('explain').checked) params.set('explain', 'true');
-  } else params.set('offset', String(shown));
+    if (q !== filtersQuery) { filters = { category: '', brand: '' }; filtersQuery = q; }
+    for (const [kind] of FACETS) if (filters[kind]) params.set(kind, filters[kind]);
+    params.set('facets', 'true');
+  } else {
+    // The next page keeps the filters (they are in lastSearch); its facets would be the first page's.
+    params.set('offset', String(shown));
+    params.delete('facets');
+  }
   status(more ? 'more…' : 'searching…');
   const list = $('results');
   let res;
@@ -112,6 +123,7 @@ async function search(more = false) {
       list.replaceChildren();
       $('took').textContent = '';
       $('more').hidden = true;
+      showFacets(params, null);
     }
     status(`search failed: ${e.message}`);
     return;
@@ -122,6 +134,7 @@ async function search(more = false) {
     shown = 0;
     params.delete('offset');
     lastSearch = params;
+    showFacets(params, res.facets);
   }
   for (const item of res.results) list.append(resultItem(item));
   shown += res.results.length;
@@ -129,6 +142,42 @@ async function search(more = false) {
   // Another page exists while this one was full and the re-ranked candidates go on.
   $('more').hidden = !(res.results.length === res.k && shown < res.window);
   status(shown ? `generation ${res.generation}` : `no results for "${q}"`);
+}
+
+// Chips under the search bar: per facet, the active filter (a click removes it) or the values of the re-ranked
+// candidates with their counts (a click filters by one). With facets null (a failed search) only active filters show.
+function showFacets(params, facets) {
+  const q = params.get('q');
+  const again = (kind, value) => {
+    filters = { ...filters, [kind]: value };
+    filtersQuery = q;
+    $('q').value = q;
+    search();
+  };
+  const rows = [];
+  for (const [kind, label] of FACETS) {
+    const chips = [];
+    const active = params.get(kind);
+    if (active) {
+      const chip = el('button', { type: 'button', className: 'chip active', title: 'remove this filter' }, text(active), el('span', { className: 'remove', textContent: ' ×' }));
+      chip.setAttribute('aria-pressed', 'true');
+      chip.dataset.kind = kind;
+      chip.dataset.value = active;
+      chip.addEventListener('click', () => again(kind, ''));
+      chips.push(chip);
+    } else {
+      for (const f of (facets && facets[kind]) || []) {
+        const chip = el('button', { type: 'button', className: 'chip' }, text(f.value), el('span', { className: 'count', textContent: String(f.count) }));
+        chip.dataset.kind = kind;
+        chip.dataset.value = f.value;
+        chip.addEventListener('click', () => again(kind, f.value));
+        chips.push(chip);
+      }
+    }
+    if (chips.length) rows.push(el('div', { className: 'facet' }, el('span', { className: 'facet-name', textContent: label }), ...chips));
+  }
+  $('facets').replaceChildren(...rows);
+  $('facets').hidden = rows.length === 0;
 }
 
 function resultItem(item) {
