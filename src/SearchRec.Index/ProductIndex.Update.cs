@@ -28,7 +28,7 @@ public sealed partial class ProductIndex
     /// <param name="merge">Merge the index into one segment after the change.</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="InvalidDataException">The directory holds no SearchRec index.</exception>
-    /// <exception cref="IOException">Another program is writing the index.</exception>
+    /// <exception cref="IndexBusyException">Another program is writing the index.</exception>
     public static CatalogChange Update(string path, IEnumerable<Product> upserts, IEnumerable<string> deletes, bool merge = false)
     {
         Guard.NotNull(path);
@@ -55,7 +55,7 @@ public sealed partial class ProductIndex
         }
         catch (LockObtainFailedException e)
         {
-            throw new IOException($"'{path}' is being written by another program (an index build or update); try again when it has finished", e);
+            throw new IndexBusyException(path, e);
         }
         catch (Exception e) when (e is IndexNotFoundException or CorruptIndexException or EndOfStreamException)
         {
@@ -152,6 +152,17 @@ public sealed partial class ProductIndex
         }
         return null;
     }
+}
+
+/// <summary>An index on disk is being written by another writer (a build or an update holds its lock).</summary>
+public sealed class IndexBusyException : IOException
+{
+    /// <summary>Creates the exception for the index at <paramref name="path"/>.</summary>
+    public IndexBusyException(string path, Exception? inner = null)
+        : base($"'{path}' is being written by another program (an index build or update); try again when it has finished", inner) => Path = path;
+
+    /// <summary>The index directory.</summary>
+    public string Path { get; }
 }
 
 /// <summary>What <see cref="ProductIndex.Update"/> changed.</summary>

@@ -205,7 +205,15 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
                 UseCompoundFile = false,
                 MergePolicy = new TieredMergePolicy { NoCFSRatio = 0.0 },
             };
-            var writer = new IndexWriter(dir, config);
+            IndexWriter writer;
+            try
+            {
+                writer = new IndexWriter(dir, config);
+            }
+            catch (LockObtainFailedException e) when (path is not null)
+            {
+                throw new IndexBusyException(path, e);
+            }
             try
             {
                 AddAll(writer, products, opts.DocOrder, opts.ProductDocValues, progress);

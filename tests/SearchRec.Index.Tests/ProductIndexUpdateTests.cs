@@ -163,7 +163,7 @@ public sealed class ProductIndexUpdateTests
     }
 
     [Fact]
-    public void An_update_while_another_program_writes_the_index_says_so()
+    public void An_update_or_a_build_while_another_program_writes_the_index_says_so()
     {
         using var dir = new TempDir();
         var path = dir.File("idx");
@@ -171,9 +171,11 @@ public sealed class ProductIndexUpdateTests
         using var lucene = FSDirectory.Open(path);
         using var other = new IndexWriter(lucene, new IndexWriterConfig(LuceneVersion.LUCENE_48, null) { OpenMode = OpenMode.APPEND });
 
-        var e = Assert.Throws<IOException>(() => ProductIndex.Update(path, [Product.Of("13", "戴森 吸尘器")], []));
+        var e = Assert.Throws<IndexBusyException>(() => ProductIndex.Update(path, [Product.Of("13", "戴森 吸尘器")], []));
+        var build = Assert.Throws<IndexBusyException>(() => ProductIndex.Build(Fixture.Products, new IndexOptions(), path));
 
         Assert.Contains("being written by another program", e.Message);
+        Assert.Equal(path, build.Path);
     }
 
     [Fact]

@@ -126,6 +126,27 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
     }
 
     [Fact]
+    public async Task A_change_while_another_program_writes_the_index_is_a_409_that_changes_nothing()
+    {
+        var index = shop.CopyIndex();
+        var (s, store) = await shop.StartAsync(indexPath: index);
+        await using var server = s;
+        using var _ = store;
+        var generation = (await s.GetJsonAsync("/healthz")).GetProperty("generation").GetString();
+        using (var lucene = Lucene.Net.Store.FSDirectory.Open(index))
+        using (new Lucene.Net.Index.IndexWriter(lucene, new Lucene.Net.Index.IndexWriterConfig(Lucene.Net.Util.LuceneVersion.LUCENE_48, null) { OpenMode = Lucene.Net.Index.OpenMode.APPEND }))
+        {
+            var (status, body) = await PostProductsAsync(s, """{"upsert": [{"id": "900001", "title": "量子 斗篷"}]}""");
+            Assert.Equal(409, status);
+            Assert.Contains("is being written by another program", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(generation, (await s.GetJsonAsync("/healthz")).GetProperty("generation").GetString());
+        Assert.DoesNotContain("900001", Ids(await s.GetJsonAsync($"/search?q={Q("量子斗篷")}")));
+        // Once the other writer is done, the same change goes through.
+        Assert.Equal(200, (await PostProductsAsync(s, """{"upsert": [{"id": "900001", "title": "量子 斗篷"}]}""")).Status);
+    }
+
+    [Fact]
     public async Task A_service_whose_loader_cannot_change_its_catalog_has_no_products_endpoint()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);

@@ -346,6 +346,10 @@ internal static class Endpoints
         {
             return Results.Json(new ApiError(e.Message + "; nothing was changed", "body"), statusCode: 400);
         }
+        catch (IndexBusyException e)
+        {
+            return Results.Json(new ApiError(e.Message + "; nothing was changed"), statusCode: 409);
+        }
         catch (Exception e) when (Reloader.IsBadFiles(e))
         {
             return Results.Json(new ApiError($"reload failed, still serving generation {reloader.Current}: {e.Message}"), statusCode: 500);
