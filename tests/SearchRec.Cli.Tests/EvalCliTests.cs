@@ -1060,6 +1060,50 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             var served = figures.GetProperty("endpoints").EnumerateArray().ToDictionary(e => e.GetProperty("endpoint").GetString()!, e => e.GetProperty("requests").GetInt32());
             Assert.Equal(20, served.GetValueOrDefault("similar") + served.GetValueOrDefault("recommend"));
             Assert.Equal(0, served.GetValueOrDefault("search"));
+
+            // Completions need sample queries too; a mix is four or five shares.
+            (code, _, stderr) = Run(new BenchHttpCommand(), "--url", url, "--requests", "10", "--mix", "0,0,0,0,1", "--report", dir.File("suggest.html"));
+            Assert.Equal(2, code);
+            Assert.Contains("offers no sample queries", stderr, StringComparison.Ordinal);
+            (code, _, stderr) = Run(new BenchHttpCommand(), "--url", url, "--requests", "10", "--mix", "1,1,1", "--report", dir.File("three.html"));
+            Assert.Equal(2, code);
+            Assert.Contains("--mix must be four or five non-negative numbers", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Bench_http_sends_search_bar_completions_when_its_mix_has_a_fifth_share()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
+        Assert.Equal(0, Run(new ImportEventsCommand(), "--events", _shop.File("events.csv"), "--store", dir.File("events.db")).Code);
+        using var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));
+        var log = new SearchRec.Server.Adapters.EventStoreLog(store);
+        var loader = new SearchRec.Server.Adapters.ShopLoader(new SearchRec.Server.Adapters.ShopLoaderOptions
+        {
+            IndexPath = dir.File("index"), CollabModelsPath = dir.File("collab"), QueriesPath = _shop.File("queries.tsv"), WarmUp = TimeSpan.Zero,
+        }, log);
+        var app = await SearchRec.Server.SearchRecServer.BuildAsync(new SearchRec.Server.ServerOptions { Urls = "http://127.0.0.1:0", ApiKey = "bench-http-test-admin-key" }, loader, log,
+            Microsoft.Extensions.Logging.LogLevel.Warning);
+        await app.StartAsync();
+        try
+        {
+            var url = SearchRec.Server.SearchRecServer.Addresses(app)[0];
+            var (code, stdout, stderr) = Run(new BenchHttpCommand(), "--url", url, "--requests", "40", "--clients", "2", "--mix", "0.5,0,0,0,0.5",
+                "--json", dir.File("suggest.json"), "--report", dir.File("suggest.html"));
+            Assert.True(code == 0, stderr);
+            Assert.Contains("mix search/similar/events/recommend/suggest = 50", stderr, StringComparison.Ordinal);
+            var figures = JsonDocument.Parse(File.ReadAllText(dir.File("suggest.json"))).RootElement;
+            Assert.Equal(0, figures.GetProperty("errors").GetInt32());
+            var served = figures.GetProperty("endpoints").EnumerateArray().ToDictionary(e => e.GetProperty("endpoint").GetString()!, e => e.GetProperty("requests").GetInt32());
+            Assert.Equal(40, served["search"] + served["suggest"]);
+            Assert.True(served["suggest"] > 5, stdout);
         }
         finally
         {

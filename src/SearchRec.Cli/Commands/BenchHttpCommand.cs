@@ -15,7 +15,7 @@ namespace SearchRec.Cli.Commands;
 /// </summary>
 public sealed class BenchHttpCommand : IBenchCommand
 {
-    private static readonly string[] Kinds = ["search", "similar", "events", "recommend"];
+    private static readonly string[] Kinds = ["search", "similar", "events", "recommend", "suggest"];
 
     /// <inheritdoc />
     public Command Build()
@@ -24,7 +24,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         var requests = new Option<int>("--requests") { Description = "Total requests to send.", DefaultValueFactory = _ => 5_000 };
         var clients = new Option<int>("--clients") { Description = "Concurrent clients.", DefaultValueFactory = _ => 8 };
         var repeat = new Option<double>("--repeat-rate") { Description = "Share of searches that repeat an earlier query (0: every query new, so recall is never cached).", DefaultValueFactory = _ => 0.3 };
-        var mix = new Option<string>("--mix") { Description = "Shares of search,similar,events,recommend.", DefaultValueFactory = _ => "0.7,0.15,0.1,0.05" };
+        var mix = new Option<string>("--mix") { Description = "Shares of search,similar,events,recommend[,suggest] (suggest: a search-bar completion of the first 1-3 characters of a sample query; 0 when left out).", DefaultValueFactory = _ => "0.7,0.15,0.1,0.05" };
         var anonymous = new Option<double>("--anonymous") { Description = "Share of searches without a user.", DefaultValueFactory = _ => 0.2 };
         var reload = new Option<bool>("--reload-during") { Description = "POST /admin/reload when a tenth of the requests are done (needs the API key)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Admin key (X-Api-Key) for events, counting and reload. Default: $SEARCHREC_API_KEY." };
@@ -37,7 +37,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         {
             var key = pr.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SEARCHREC_API_KEY");
             var shares = ParseMix(pr.GetValue(mix)!);
-            if (shares is null) { Console.Error.WriteLine("bench http: --mix must be four non-negative numbers with a positive sum, e.g. 0.7,0.15,0.1,0.05"); return 2; }
+            if (shares is null) { Console.Error.WriteLine("bench http: --mix must be four or five non-negative numbers (search,similar,events,recommend[,suggest]) with a positive sum, e.g. 0.7,0.15,0.1,0.05"); return 2; }
             int n = pr.GetValue(requests), c = pr.GetValue(clients);
             double rr = pr.GetValue(repeat), anon = pr.GetValue(anonymous);
             if (n < 1) { Console.Error.WriteLine("bench http: --requests must be positive"); return 2; }
@@ -55,9 +55,9 @@ public sealed class BenchHttpCommand : IBenchCommand
     private static double[]? ParseMix(string s)
     {
         var parts = s.Split(',');
-        if (parts.Length != 4) return null;
-        var v = new double[4];
-        for (int i = 0; i < 4; i++)
+        if (parts.Length is not (4 or 5)) return null;
+        var v = new double[5];
+        for (int i = 0; i < parts.Length; i++)
             if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || v[i] < 0) return null;
         double sum = v.Sum();
         return sum > 0 ? v.Select(x => x / sum).ToArray() : null;
@@ -89,7 +89,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         var users = samples.GetProperty("userIds").EnumerateArray().Select(q => q.GetInt64()).ToArray();
         // Only what the mix asks for: a shop with no queries file can still be measured on its feeds and similar items.
         var missing = new List<string>();
-        if (mix[0] > 0 && queries.Length == 0) missing.Add("queries (start `serve` with --queries FILE, or leave searches out of --mix)");
+        if ((mix[0] > 0 || mix[4] > 0) && queries.Length == 0) missing.Add("queries (start `serve` with --queries FILE, or leave searches out of --mix)");
         if (mix[1] + mix[2] > 0 && items.Length == 0) missing.Add("items (its index is empty)");
         if (users.Length == 0) missing.Add("users (its event store is empty)");
         if (missing.Count > 0)
@@ -108,7 +108,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         string reloadNote = "none";
         var reloadTask = Task.CompletedTask;
         int reloadStarted = 0;
-        Console.Error.WriteLine($"bench http: {n:N0} requests, {clients} clients, repeat rate {repeatRate:P0}, mix search/similar/events/recommend = {string.Join("/", mix.Select(m => m.ToString("P0", CultureInfo.InvariantCulture)))}, against {baseUri}");
+        Console.Error.WriteLine($"bench http: {n:N0} requests, {clients} clients, repeat rate {repeatRate:P0}, mix search/similar/events/recommend/suggest = {string.Join("/", mix.Select(m => m.ToString("P0", CultureInfo.InvariantCulture)))}, against {baseUri}");
         var wall = Stopwatch.StartNew();
         using var progressTimer = new Timer(_ => Console.Error.WriteLine($"  {Volatile.Read(ref done):N0}/{n:N0} requests, {Volatile.Read(ref done) / wall.Elapsed.TotalSeconds:F0}/s"), null, 2000, 2000);
 
@@ -188,7 +188,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         Console.Write(sb.ToString());
         // The page's notes: the printed lines other than the endpoint table, which the page shows as its own table.
         var printed = sb.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var notes = new List<string> { printed[0], string.Create(CultureInfo.InvariantCulture, $"repeat rate {repeatRate:P0}, mix search/similar/events/recommend = {string.Join("/", mix.Select(m => m.ToString("P0", CultureInfo.InvariantCulture)))}, against {baseUri}") };
+        var notes = new List<string> { printed[0], string.Create(CultureInfo.InvariantCulture, $"repeat rate {repeatRate:P0}, mix search/similar/events/recommend/suggest = {string.Join("/", mix.Select(m => m.ToString("P0", CultureInfo.InvariantCulture)))}, against {baseUri}") };
         notes.AddRange(printed.Skip(2 + rows.Count));
         var series = new List<LatencySeries>();
         for (int k = 0; k < Kinds.Length; k++) if (latencies[k].Count > 0) series.Add(new LatencySeries(Kinds[k], latencies[k]));
@@ -220,7 +220,9 @@ public sealed class BenchHttpCommand : IBenchCommand
         for (int i = 0; i < n; i++)
         {
             double r = rng.NextDouble();
-            int kind = r < mix[0] ? 0 : r < mix[0] + mix[1] ? 1 : r < mix[0] + mix[1] + mix[2] ? 2 : 3;
+            int kind = 0;
+            for (double edge = mix[0]; kind < mix.Length - 1 && r >= edge; edge += mix[++kind]) { }
+            while (mix[kind] == 0) kind--;   // rounding can leave r past the last positive share
             long user = users[rng.Next(users.Length)];
             switch (kind)
             {
@@ -253,9 +255,16 @@ public sealed class BenchHttpCommand : IBenchCommand
                     plan[i] = new Planned(2, "events", "[" + string.Join(",", rows) + "]", m);
                     break;
                 }
-                default:
+                case 3:
                     plan[i] = new Planned(3, $"users/{user}/recommendations?k=10", null, 0);
                     break;
+                default:
+                {
+                    // What a search box asks while the shopper types the start of a query.
+                    string q = queries[rng.Next(queries.Length)];
+                    plan[i] = new Planned(4, $"suggest?q={Uri.EscapeDataString(q[..Math.Min(q.Length, 1 + rng.Next(3))])}&k=8", null, 0);
+                    break;
+                }
             }
         }
         return plan;
