@@ -77,6 +77,13 @@ public interface ICatalog
 
     /// <summary>The numeric leaf category id that events carry for this product.</summary>
     long CategoryIdOf(Product product);
+
+    /// <summary>
+    /// The category id of an item the catalog no longer holds but behaviour has been recorded for (a product removed
+    /// by a catalog change), or null. Events for such an item are still stored: a purchase made on a page shown
+    /// before the removal is real behaviour.
+    /// </summary>
+    long? FormerCategoryOf(long itemId) => null;
 }
 
 /// <summary>Receives each stored event so a generation's collaborative counts stay current. Thread-safe.</summary>

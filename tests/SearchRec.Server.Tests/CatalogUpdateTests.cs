@@ -81,6 +81,11 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
         Assert.Empty(feedAfter.Intersect(gone));
         Assert.Empty(similarAfter.Intersect(gone));
         Assert.Equal(feed.Except(gone), feedAfter.Take(feed.Except(gone).Count()));
+        // A purchase on a page shown before the removal is still behaviour; an id never seen is still refused.
+        Assert.Equal(200, (int)(await s.PostEventsAsync($$"""{"user":1,"item":"{{gone[0]}}","behavior":"buy"}""")).StatusCode);
+        var (refused, why) = await TestServer.ReadAsync(await s.PostEventsAsync("""{"user":1,"item":"987654321","behavior":"buy"}"""));
+        Assert.Equal(400, refused);
+        Assert.Contains("unknown product id '987654321'", why.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,6 +24,8 @@ internal sealed class IndexCatalog(ProductCache products, CollabModels models) :
 
     public Product? Get(string productId) => products.GetProduct(productId);
 
+    public long? FormerCategoryOf(long itemId) => models.CategoryOf(itemId);
+
     public long CategoryIdOf(Product product)
     {
         string path = product.CategoryPath;

@@ -127,11 +127,11 @@ internal static class EventParser
         long cat = 0;
         if (item is not null)
         {
-            if (!long.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            if (!long.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out long itemId))
                 Add(errors, $"{at}.item: '{Clip(item)}' is not a numeric product id");
-            else if (catalog.Get(item) is not { } product)
-                Add(errors, $"{at}.item: unknown product id '{Clip(item)}'");
-            else cat = category ?? catalog.CategoryIdOf(product);
+            else if (catalog.Get(item) is { } product) cat = category ?? catalog.CategoryIdOf(product);
+            else if (catalog.FormerCategoryOf(itemId) is { } former) cat = category ?? former;   // removed, with behaviour on record
+            else Add(errors, $"{at}.item: unknown product id '{Clip(item)}'");
         }
         if (errors.Count > before || user is null || item is null || behavior is null) return false;
         ev = new UserEvent(user.Value, long.Parse(item, CultureInfo.InvariantCulture), cat, behavior.Value, timestamp ?? now);
