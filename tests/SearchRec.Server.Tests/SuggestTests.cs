@@ -55,6 +55,25 @@ public sealed class SuggestTests(TinyShop shop) : IClassFixture<TinyShop>
         Assert.Empty(Texts(await s.GetJsonAsync("/suggest?q=zzq")));
     }
 
+    [Fact]
+    public async Task A_reload_over_the_same_index_keeps_the_completions_and_a_changed_index_builds_them_again()
+    {
+        var index = shop.CopyIndex();
+        var (s, store) = await shop.StartAsync(indexPath: index);
+        await using var server = s;
+        using var _ = store;
+        var loader = (SearchRec.Server.Adapters.ShopLoader)s.Loader;
+
+        using var first = await loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+        using var same = await loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+        loader.Apply(new CatalogUpdate([SearchRec.Core.Product.Of("900001", "量子 斗篷")], []));
+        using var changed = await loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+
+        Assert.NotNull(first.Suggester);
+        Assert.Same(first.Suggester, same.Suggester);
+        Assert.NotSame(first.Suggester, changed.Suggester);
+    }
+
     [Theory]
     [InlineData("", "q")]
     [InlineData("?q=%20", "q")]

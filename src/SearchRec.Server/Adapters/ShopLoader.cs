@@ -153,6 +153,10 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
     // The last generation's products and the index files they came from: a reload over the same index takes them over.
     private (string IndexStamp, ProductCache Products)? _lastProducts;
 
+    // The last generation's completions and the index files they came from: the log is read once, so the same index
+    // gives the same completions (a retrain need not build them again).
+    private (string IndexStamp, QuerySuggester Suggester)? _lastSuggester;
+
     // Enough for the hot methods to be called well past .NET's threshold for optimising them.
     internal const int WarmUpRounds = 2_000;
 
@@ -323,9 +327,14 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             // retrain (new model files) or a new index gets a new name, so no cache entry outlives its generation.
             string id = GenerationId(_options);
             progress?.Report($"generation {id} loaded in {sw.Elapsed.TotalSeconds:F1} s ({index.Count:N0} products, ranker: {(search.HasRanker ? "yes" : "no")})");
-            var suggestWatch = System.Diagnostics.Stopwatch.StartNew();
-            var suggester = QuerySuggester.Build(CompletionProducts(memo.Cached == index.Count ? memo.Held : index.Products()), index, _suggestLog.Value);
-            progress?.Report($"suggest: {suggester.Count:N0} completions from the catalog and {_suggestLog.Value.Count:N0} log queries in {suggestWatch.Elapsed.TotalSeconds:F1} s");
+            QuerySuggester suggester;
+            if (_lastSuggester is { } kept && kept.IndexStamp == indexStamp) suggester = kept.Suggester;
+            else
+            {
+                var suggestWatch = System.Diagnostics.Stopwatch.StartNew();
+                suggester = QuerySuggester.Build(CompletionProducts(memo.Cached == index.Count ? memo.Held : index.Products()), index, _suggestLog.Value);
+                progress?.Report($"suggest: {suggester.Count:N0} completions from the catalog and {_suggestLog.Value.Count:N0} log queries in {suggestWatch.Elapsed.TotalSeconds:F1} s");
+            }
             var generation = new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
                 new ShopSamples(_options.QueriesPath is null ? SampleCategories(index, memo) : _queries.Value, itemIds, users), owned) { Suggester = suggester };
             if (_options.WarmUp > TimeSpan.Zero)
@@ -336,7 +345,9 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             }
             logGate?.Open();
             // Only when the files did not change while they were read, or the next reload could keep stale products.
-            _lastProducts = indexStamp == FilesStamp(_options.IndexPath) ? (indexStamp, memo) : null;
+            var unchanged = indexStamp == FilesStamp(_options.IndexPath);
+            _lastProducts = unchanged ? (indexStamp, memo) : null;
+            _lastSuggester = unchanged ? (indexStamp, suggester) : null;
             return generation;
         }
         catch
