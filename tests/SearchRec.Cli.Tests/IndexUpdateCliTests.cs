@@ -51,7 +51,9 @@ public sealed partial class EvalCliTests
 
         (string[] Args, string Message)[] cases =
         [
-            (["--update", "--catalog", both, "--delete", gone], "product '3' is both upserted and deleted"),
+            (["--update", "--catalog", both, "--delete", gone], $"--delete {gone}:1: product '3' is also in --catalog"),
+            (["--update", "--delete", dir.Write("twice.txt", "1\n\n3\n1\n")], $"--delete {dir.File("twice.txt")}:4: id '1' is given twice (first at {dir.File("twice.txt")}:1)"),
+            (["--update", "--delete", gone, "--delete", gone], $"--delete {gone}:1: id '3' is given twice (first at {gone}:1)"),
             (["--update"], "--update needs --catalog FILE"),
             (["--update", "--catalog", both, "--analyzer", "bigram"], "--analyzer does not go with --update"),
             (["--catalog", both, "--delete", gone], "--delete goes only with --update"),

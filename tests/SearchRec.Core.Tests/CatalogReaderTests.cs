@@ -41,6 +41,16 @@ public sealed class CatalogReaderTests
     }
 
     [Fact]
+    public void A_malformed_json_line_is_named_by_its_file_line_and_byte_without_the_json_readers_own_line_count()
+    {
+        var product = CatalogReader.ParseJson("""{"id": "2", "title": "坏的" "price": 5}""", out var error);
+
+        Assert.Null(product);
+        // Bytes are counted in UTF-8, as the reader reads the line: the quote that opens "price" is byte 31.
+        Assert.Equal("bad JSON at byte 31: '\"' is invalid after a value. Expected either ',', '}', or ']'.", error);
+    }
+
+    [Fact]
     public void Tsv_lines_without_a_tab_or_title_are_rejected_with_their_line_numbers()
     {
         using var dir = new TempDir();

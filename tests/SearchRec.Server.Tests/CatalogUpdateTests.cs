@@ -122,6 +122,15 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
             var said = body.GetProperty("error").GetString() + "\n" + string.Join("\n", body.TryGetProperty("problems", out var p) && p.ValueKind == JsonValueKind.Array ? p.EnumerateArray().Select(e => e.GetString()) : []);
             Assert.Contains(problem, said, StringComparison.Ordinal);
         }
+        // A title saved as GBK (中 is D6 D0): before, the parse passed and reading the title threw, a 500.
+        using (var gbk = new HttpRequestMessage(HttpMethod.Post, "/admin/products") { Content = new ByteArrayContent([.. """{"upsert": [{"id": "a", "title": """u8, (byte)'"', 0xD6, 0xD0, (byte)'"', .. "}]}"u8]) })
+        {
+            gbk.Content.Headers.ContentType = new("application/json");
+            gbk.Headers.Add("X-Api-Key", TestServer.ApiKey);
+            var (status, body) = await TestServer.ReadAsync(await s.Client.SendAsync(gbk));
+            Assert.True(status == 400, $"GBK title -> {status} {body}");
+            Assert.StartsWith("the body is not UTF-8 at line 1, byte 35", body.GetProperty("error").GetString());
+        }
         Assert.Equal(401, (await PostProductsAsync(s, """{"delete": ["1"]}""", key: null)).Status);
         Assert.Equal(403, (await PostProductsAsync(s, """{"delete": ["1"]}""", key: TestServer.EventsKey)).Status);
 

@@ -79,6 +79,32 @@ public sealed class EventsTests
     }
 
     [Fact]
+    public async Task A_body_that_is_not_utf8_gets_400_naming_its_line_and_byte_and_nothing_is_stored()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        async Task<(int Status, JsonElement Body)> PostBytes(byte[] bytes)
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new ByteArrayContent(bytes) };
+            req.Content.Headers.ContentType = new("application/json");
+            req.Headers.Add("X-Api-Key", TestServer.ApiKey);
+            return await TestServer.ReadAsync(await s.Client.SendAsync(req));
+        }
+
+        // An item id saved as GBK (中 is D6 D0), on the batch's second line: before, the parse passed and reading the
+        // string threw, a 500 "internal error".
+        byte[] gbk = [.. "[\n{\"user\":1,\"item\":\""u8, 0xD6, 0xD0, .. "\",\"behavior\":\"pv\"}]"u8];
+        var (status, body) = await PostBytes(gbk);
+
+        Assert.Equal(400, status);
+        Assert.Equal("body", body.GetProperty("field").GetString());
+        Assert.StartsWith("the body is not UTF-8 at line 2, byte 19", body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
+        // A UTF-8 body with a byte-order mark is still read, as it was.
+        Assert.Equal(200, (await PostBytes([0xEF, 0xBB, 0xBF, .. """{"user":5,"item":"1","behavior":"cart"}"""u8])).Status);
+        Assert.Equal(1, log.Count);
+    }
+
+    [Fact]
     public async Task A_batch_over_the_limit_is_refused()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out var log, o => o.MaxEventsPerRequest = 3);

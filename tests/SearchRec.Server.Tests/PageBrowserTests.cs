@@ -8,14 +8,30 @@ namespace SearchRec.Server.Tests;
 public sealed class PageBrowserTests(ITestOutputHelper output)
 {
     /// <summary>The repository's tests/e2e folder, found upwards from the test binary.</summary>
-    internal static string E2eDir()
+    internal static string E2eDir() =>
+        FindE2eDir() ?? throw new DirectoryNotFoundException("tests/e2e/page.test.mjs not found above " + AppContext.BaseDirectory);
+
+    /// <summary>The repository's tests/e2e folder, or null when there is none above the test binary.</summary>
+    internal static string? FindE2eDir()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "tests", "e2e");
             if (File.Exists(Path.Combine(candidate, "page.test.mjs"))) return candidate;
         }
-        throw new DirectoryNotFoundException("tests/e2e/page.test.mjs not found above " + AppContext.BaseDirectory);
+        return null;
+    }
+
+    [Fact]
+    public void Browser_tests_are_skipped_naming_npm_ci_where_playwright_core_is_not_installed()
+    {
+        using var dir = new TempDir();
+        Func<string, string?, bool> everything = (_, _) => true;
+
+        Assert.Equal($"needs playwright-core: run 'npm ci' in {dir.Path} (./test.sh does)", BrowserFactAttribute.MissingReason(dir.Path, everything));
+        Assert.Equal("needs 'node' (run ./test.sh as root to install it)", BrowserFactAttribute.MissingReason(dir.Path, (p, _) => p != "node"));
+        Directory.CreateDirectory(Path.Combine(dir.Path, "node_modules", "playwright-core"));
+        Assert.Null(BrowserFactAttribute.MissingReason(dir.Path, everything));
     }
 
     internal static async Task<(int Exit, string Output)> RunPageTestAsync(string url, string screenshot, ITestOutputHelper output,
@@ -50,7 +66,7 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
         return Path.Combine(dir, name);
     }
 
-    [ExternalFact("chromium")]
+    [BrowserFact]
     public async Task The_page_searches_shows_similar_items_and_sends_events_in_a_real_browser()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out var log);
@@ -63,7 +79,7 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
         Assert.True(log.Count >= 2);   // the click (pv) and the purchase (buy)
     }
 
-    [ExternalFact("chromium")]
+    [BrowserFact]
     public async Task The_page_shows_hostile_catalog_text_as_text_and_stays_usable_by_keyboard_on_a_phone_and_when_the_service_fails()
     {
         using var shop = new HostileShop();

@@ -319,7 +319,7 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
         return JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("count").GetInt64();
     }
 
-    [ExternalFact("chromium")]
+    [BrowserFact]
     public async Task The_page_works_in_a_real_browser_over_a_generated_shop()
     {
         var (s, store) = await shop.StartAsync();

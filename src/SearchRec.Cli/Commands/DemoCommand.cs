@@ -468,7 +468,7 @@ internal sealed class ServeStep : IDemoStep
         context.Console.MarkupLineInterpolated($"  feature log: {_featureLogPath}; after some searches and purchases on the page, learn from them: searchrec train-ranker --feature-log {_featureLogPath} --labels-from-events {_store!.Path} --models DIR");
         context.Console.MarkupLineInterpolated($"  one user's feed from the command line: searchrec recommend --user 1 --events {_store!.Path} --collab {Path.GetFullPath((string)context.Items[DemoPaths.Collab])}");
         // Plain text: the JSON's brackets would read as markup.
-        context.Console.WriteLine($"  change the catalog while it serves: curl -X POST {url}/admin/products -H 'X-Api-Key: {_apiKey}' -H 'Content-Type: application/json' -d '{{\"upsert\": [{{\"id\": \"900001\", \"title\": \"新品 碎花连衣裙\", \"category\": \"服装/连衣裙\", \"price\": 99}}]}}'");
+        context.Console.WriteLine($"  change the catalog while it serves: curl -X POST {url}/admin/products -H 'X-Api-Key: {_apiKey}' -H 'Content-Type: application/json' -d '{{\"upsert\": [{{\"id\": \"900001\", \"title\": \"新品 碎花连衣裙\", \"category\": \"女装/连衣裙\", \"price\": 99}}]}}'");
         context.Console.MarkupLine("  Ctrl+C stops the service.");
         try { _app.WaitForShutdownAsync(_ct).GetAwaiter().GetResult(); }
         catch (OperationCanceledException) { }

@@ -98,13 +98,34 @@ public sealed class IndexCommand : ICliCommand
             upserts = import.Products;
             Console.Error.WriteLine($"imported: {import.Summary}");
         }
+        // Where each id to remove came from, so that a repeated id or one also upserted is named by its file and line
+        // (ProductIndex.Update refuses both too, but knows no files: 'deletes: id '3' is given twice').
         var deletes = new List<string>();
+        var deletedAt = new Dictionary<string, string>(StringComparer.Ordinal);
+        var upserted = upserts.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var file in deleteFiles)
         {
             try
             {
+                long lineNo = 0;
                 foreach (var line in TextFiles.ReadLines(file))
-                    if (line.Trim() is { Length: > 0 } id) deletes.Add(id);
+                {
+                    lineNo++;
+                    if (line.Trim() is not { Length: > 0 } id) continue;
+                    var at = $"{file}:{lineNo}";
+                    if (deletedAt.TryGetValue(id, out var first))
+                    {
+                        Console.Error.WriteLine($"index: --delete {at}: id '{id}' is given twice (first at {first}); the index was not changed");
+                        return 2;
+                    }
+                    if (upserted.Contains(id))
+                    {
+                        Console.Error.WriteLine($"index: --delete {at}: product '{id}' is also in --catalog: it cannot be both upserted and deleted; the index was not changed");
+                        return 2;
+                    }
+                    deletedAt[id] = at;
+                    deletes.Add(id);
+                }
             }
             catch (InvalidDataException e)
             {

@@ -97,7 +97,7 @@ public static class CatalogReader
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(line); }
-        catch (JsonException e) { error = $"bad JSON: {e.Message}"; return null; }
+        catch (JsonException e) { error = BadJson(e); return null; }
         using (doc)
         {
             var root = doc.RootElement;
@@ -165,6 +165,16 @@ public static class CatalogReader
             error = null;
             return new Product(id, title, brand, category, attributes, price);
         }
+    }
+
+    // The reader's own position ("LineNumber: 0 | BytePositionInLine: 35.") counts lines within the record, from 0: beside
+    // the file's line number it read as a contradiction. The byte within the line is what helps.
+    private static string BadJson(JsonException e)
+    {
+        var message = e.Message;
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut > 0) message = message[..cut];
+        return $"bad JSON at byte {(e.BytePositionInLine ?? 0) + 1}: {message}";
     }
 
     private static bool TryStrings(JsonElement el, out IReadOnlyList<string> values)

@@ -271,15 +271,8 @@ internal static class Endpoints
         // Another Content-Type never gets here: routing refuses it by the endpoint's Accepts (see NotJson); none at all is read as JSON.
         if (ctx.Request.ContentLength > o.MaxBodyBytes) return TooLarge(o);
 
-        JsonDocument doc;
-        try
-        {
-            doc = await JsonDocument.ParseAsync(ctx.Request.Body, new JsonDocumentOptions { MaxDepth = 8 }, ctx.RequestAborted).ConfigureAwait(false);
-        }
-        catch (JsonException ex)
-        {
-            return Results.Json(new ApiError($"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)}", "body"), statusCode: 400);
-        }
+        var (doc, bad) = await JsonBody.ReadAsync(ctx).ConfigureAwait(false);
+        if (doc is null) return bad!;
         using var lease = state.Rent();
         EventParser.Result parsed;
         using (doc) parsed = EventParser.Parse(doc, lease.Generation.Catalog, o.MaxEventsPerRequest, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
@@ -322,16 +315,10 @@ internal static class Endpoints
         if (RequireKey(ctx, o, allowEventsKey: false) is { } denied) return denied;
         QueryParams.OnlyKnown(ctx.Request);
         if (ctx.Request.ContentLength > o.MaxBodyBytes) return TooLarge(o);
+        var (doc, bad) = await JsonBody.ReadAsync(ctx).ConfigureAwait(false);
+        if (doc is null) return bad!;
         ProductChangeParser.Result parsed;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(ctx.Request.Body, new JsonDocumentOptions { MaxDepth = 8 }, ctx.RequestAborted).ConfigureAwait(false);
-            parsed = ProductChangeParser.Parse(doc, o.MaxProductsPerRequest);
-        }
-        catch (JsonException ex)
-        {
-            return Results.Json(new ApiError($"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)}", "body"), statusCode: 400);
-        }
+        using (doc) parsed = ProductChangeParser.Parse(doc, o.MaxProductsPerRequest);
         if (parsed.Update is not { } update)
         {
             var msg = parsed.Errors.Count == 1 ? parsed.Errors[0] + "; nothing was changed" : $"{parsed.Errors.Count} problems in the request; nothing was changed";
@@ -383,10 +370,4 @@ internal static class Endpoints
 
     private static bool Same(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
-
-    private static string FirstSentence(string message)
-    {
-        int i = message.IndexOf(". ", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message;
-    }
 }
