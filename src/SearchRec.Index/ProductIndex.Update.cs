@@ -63,10 +63,11 @@ public sealed partial class ProductIndex
         }
         try
         {
-            int added = 0, replaced = 0, deleted = 0;
+            int added = 0, replaced = 0, deleted = 0, liveBefore;
             var notFound = new List<string>();
             using (var before = DirectoryReader.Open(writer, applyAllDeletes: true))
             {
+                liveBefore = before.NumDocs;
                 var next = MaxOrdinal(before) + 1;
                 var builder = new DocumentBuilder(opts.ProductDocValues);
                 foreach (var p in adds)
@@ -90,6 +91,12 @@ public sealed partial class ProductIndex
                     writer.DeleteDocuments(term);
                     deleted++;
                 }
+            }
+            // Nothing to write (every id to remove was unknown): leave the commit and the bounds file as they are.
+            if (added + replaced + deleted == 0 && !merge)
+            {
+                writer.Rollback();
+                return new CatalogChange(0, 0, 0, notFound, liveBefore);
             }
             if (merge) writer.ForceMerge(1);
             // No reader of the new commit may find bounds of the old one (they could be too low and lose products).

@@ -300,6 +300,7 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
     {
         Guard.NotNull(request);
         Guard.Positive(request.TopN);
+        request = CategoryAsLevel(request);
         if (string.IsNullOrWhiteSpace(request.Query) || _reader.MaxDoc == 0) return [];
         if (request.PriceMin is { } lo && request.PriceMax is { } hi && lo > hi) return [];
 
@@ -325,6 +326,20 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         return _evaluator.Run(q, request) ?? (IReadOnlyList<RecallCandidate>)[];
     }
 
+    private static readonly char[] PathSeparators = ['/', '>', '|'];
+
+    /// <summary>
+    /// A category filter given as a path (<c>女装/连衣裙</c>, as results show a product's category) that no level of any
+    /// product equals filters by its last level; a level that holds a separator itself is taken as it is.
+    /// </summary>
+    private RecallRequest CategoryAsLevel(RecallRequest r)
+    {
+        if (r.Category is not { } c || c.IndexOfAny(PathSeparators) < 0) return r;
+        if (_reader.DocFreq(new Term(IndexFields.CategoryKey, IndexFields.Key(c))) > 0) return r;
+        var levels = c.Split(PathSeparators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return levels.Length == 0 ? r : r with { Category = levels[^1] };
+    }
+
     /// <summary>
     /// The same query as <see cref="Recall"/> run by Lucene itself (a <see cref="DisjunctionMaxQuery"/> of per-field
     /// <see cref="BooleanQuery"/>s, every posting scored): the reference the pruned evaluator is tested against.
@@ -333,6 +348,7 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
     {
         Guard.NotNull(request);
         Guard.Positive(request.TopN);
+        request = CategoryAsLevel(request);
         if (string.IsNullOrWhiteSpace(request.Query) || _reader.MaxDoc == 0) return [];
         if (request.PriceMin is { } lo && request.PriceMax is { } hi && lo > hi) return [];
 

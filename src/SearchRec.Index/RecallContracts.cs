@@ -20,7 +20,10 @@ public sealed record RecallRequest(string Query)
     public int TopN { get; init; } = 200;
     /// <summary>Which fields to score. Default <see cref="RecallFields.All"/>.</summary>
     public RecallFields Fields { get; init; } = RecallFields.All;
-    /// <summary>Keep only products whose category path contains this category (any level).</summary>
+    /// <summary>
+    /// Keep only products whose category path contains this category (any level). A path (<c>a/b</c>, or with
+    /// <c>&gt;</c> or <c>|</c>) that is no product's level filters by its last level.
+    /// </summary>
     public string? Category { get; init; }
     /// <summary>Keep only products of this brand.</summary>
     public string? Brand { get; init; }

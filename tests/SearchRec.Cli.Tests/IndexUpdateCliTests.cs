@@ -59,6 +59,7 @@ public sealed partial class EvalCliTests
             (["--catalog", both, "--delete", gone], "--delete goes only with --update"),
             (["--update", "--delete", dir.File("missing.txt")], "file not found"),
             (["--update", "--catalog", dir.Write("bad.jsonl", "{\"id\":\"9\"}\n")], "no product could be read"),
+            (["--update", "--delete", dir.Write("empty.txt", "\n  \n")], "no id in"),
         ];
         foreach (var (args, message) in cases)
         {

@@ -277,6 +277,26 @@ public sealed class ProductIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_category_path_no_level_equals_filters_by_its_last_level_and_a_level_holding_a_slash_is_itself()
+    {
+        var products = new[]
+        {
+            new Product("a", "碎花 连衣裙", null, ["女装", "连衣裙"], new Dictionary<string, IReadOnlyList<string>>(), 99),
+            new Product("b", "碎花 衬衫", null, ["女装", "衬衫"], new Dictionary<string, IReadOnlyList<string>>(), 59),
+            new Product("c", "碎花 伞", null, ["雨具/伞"], new Dictionary<string, IReadOnlyList<string>>(), 29),
+        };
+        using var index = ProductIndex.Build(products, new IndexOptions());
+        List<string> Ids(string category) => [.. index.Recall(new RecallRequest("碎花") { Category = category }).Select(h => h.ProductId)];
+        List<string> LuceneIds(string category) => [.. index.RecallWithLucene(new RecallRequest("碎花") { Category = category }).Select(h => h.ProductId)];
+
+        Assert.Equal(["a"], Ids("女装/连衣裙"));
+        Assert.Equal(["a"], Ids("女装 > 连衣裙"));
+        Assert.Equal(["a"], LuceneIds("女装/连衣裙"));
+        Assert.Equal(["c"], Ids("雨具/伞"));
+        Assert.Empty(Ids("//"));
+    }
+
+    [Fact]
     public void Building_on_disk_replaces_the_previous_index()
     {
         using var dir = new TempDir();

@@ -117,6 +117,26 @@ public sealed class ProductIndexUpdateTests
     }
 
     [Fact]
+    public void A_change_of_only_unknown_ids_writes_nothing()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("idx");
+        ProductIndex.Build(Fixture.Products, new IndexOptions(), path).Dispose();
+        var files = Directory.GetFiles(path).ToDictionary(f => f, f => (File.ReadAllBytes(f), File.GetLastWriteTimeUtc(f)));
+
+        var change = ProductIndex.Update(path, [], ["nope", "nada"]);
+
+        Assert.Equal((0, 0, 0, Fixture.Products.Length), (change.Added, change.Replaced, change.Deleted, change.Count));
+        Assert.Equal(["nope", "nada"], change.NotFound);
+        Assert.Equal(files.Keys.Order(), Directory.GetFiles(path).Order());
+        foreach (var (file, (bytes, time)) in files)
+        {
+            Assert.Equal(bytes, File.ReadAllBytes(file));
+            Assert.Equal(time, File.GetLastWriteTimeUtc(file));
+        }
+    }
+
+    [Fact]
     public void A_reader_opened_before_an_update_keeps_the_catalog_it_opened()
     {
         using var dir = new TempDir();

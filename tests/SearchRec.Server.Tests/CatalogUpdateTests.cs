@@ -106,6 +106,7 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
             ("""{"upsert": [{"id": "a", "title": "好"}], "delete": ["a"]}""", "delete[0]: product 'a' is also in 'upsert'"),
             ("""{"upsert": [{"id": "a", "title": "好", "price": -3}]}""", "upsert[0]: field 'price' must be a finite non-negative number"),
             ("""{"delete": ["x", ""]}""", "delete[1]: the id is empty"),
+            ("""{"upsert": [{"id": "a", "title": "好", "price": 1, "price": 2}]}""", "upsert[0].price: given more than once"),
             ("""{"delete": [true]}""", "delete[0]: must be a product id"),
             ("""{"upsert": [{"id": "a", "title": "好"}], "products": []}""", "unknown field 'products'"),
             ("""{"delete": ["x"], "delete": ["y"]}""", "delete: given more than once"),
@@ -158,6 +159,23 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
         Assert.DoesNotContain("900001", Ids(await s.GetJsonAsync($"/search?q={Q("量子斗篷")}")));
         // Once the other writer is done, the same change goes through.
         Assert.Equal(200, (await PostProductsAsync(s, """{"upsert": [{"id": "900001", "title": "量子 斗篷"}]}""")).Status);
+    }
+
+    [Fact]
+    public async Task A_change_that_changes_nothing_keeps_the_generation_serving()
+    {
+        var (s, store) = await shop.StartAsync(indexPath: shop.CopyIndex());
+        await using var server = s;
+        using var _ = store;
+        var generation = (await s.GetJsonAsync("/healthz")).GetProperty("generation").GetString();
+
+        var (status, body) = await PostProductsAsync(s, """{"delete": ["987654321"]}""");
+
+        Assert.Equal(200, status);
+        Assert.Equal(["987654321"], body.GetProperty("notFound").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(0, body.GetProperty("deleted").GetInt32());
+        Assert.Equal(generation, body.GetProperty("generation").GetString());
+        Assert.Equal(generation, (await s.GetJsonAsync("/healthz")).GetProperty("generation").GetString());
     }
 
     [Fact]

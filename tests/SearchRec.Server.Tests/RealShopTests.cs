@@ -128,6 +128,25 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
     }
 
     [Fact]
+    public async Task A_category_path_as_the_results_show_it_filters_as_its_leaf()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var _ = s;
+        using var __ = store;
+        var q = Uri.EscapeDataString(shop.Queries[0]);
+        var path = (await s.GetJsonAsync($"/search?q={q}&k=1")).GetProperty("results")[0].GetProperty("category").GetString()!;
+        var leaf = path.Split('/')[^1];
+        Assert.Contains('/', path);
+
+        var byLeaf = await s.GetJsonAsync($"/search?q={q}&k=20&category={Uri.EscapeDataString(leaf)}");
+        var byPath = await s.GetJsonAsync($"/search?q={q}&k=20&category={Uri.EscapeDataString(path)}");
+
+        static List<string> Ids(System.Text.Json.JsonElement a) => a.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).ToList();
+        Assert.NotEmpty(Ids(byPath));
+        Assert.Equal(Ids(byLeaf), Ids(byPath));
+    }
+
+    [Fact]
     public async Task A_search_with_a_bad_facets_value_gets_400_naming_facets()
     {
         var (s, store) = await shop.StartAsync(withRanker: true);

@@ -133,6 +133,11 @@ public sealed class IndexCommand : ICliCommand
                 return 2;
             }
         }
+        if (upserts.Count == 0 && deletes.Count == 0 && !merge)
+        {
+            Console.Error.WriteLine($"index: no id in {string.Join(", ", deleteFiles)} (one product id per line); the index was not changed");
+            return 2;
+        }
         try
         {
             var change = ProductIndex.Update(indexDir, upserts, deletes, merge);

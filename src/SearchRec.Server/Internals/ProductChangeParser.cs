@@ -52,6 +52,7 @@ internal static class ProductChangeParser
             {
                 var at = $"upsert[{i++}]";
                 if (row.ValueKind != JsonValueKind.Object) { EventParser.Add(errors, $"{at}: must be a product object with id and title, not {EventParser.Kind(row)}"); continue; }
+                if (RepeatedField(row) is { } twice) { EventParser.Add(errors, $"{at}.{QueryParams.Clip(twice)}: given more than once (each field may appear once)"); continue; }
                 if (CatalogReader.ParseJson(row.GetRawText(), out var error) is not { } product) { EventParser.Add(errors, $"{at}: {error}"); continue; }
                 if (!ids.Add(product.Id)) { EventParser.Add(errors, $"{at}: product '{QueryParams.Clip(product.Id)}' is given twice"); continue; }
                 products.Add(product);
@@ -76,6 +77,15 @@ internal static class ProductChangeParser
                 deletes.Add(id);
             }
         return errors.Count > 0 ? new Result(null, errors) : new Result(new CatalogUpdate(products, deletes), errors);
+    }
+
+    // JSON parsers let the last of a repeated name win; a product with two prices is a client's mistake, so it is named.
+    private static string? RepeatedField(JsonElement product)
+    {
+        HashSet<string>? seen = null;
+        foreach (var p in product.EnumerateObject())
+            if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(p.Name)) return p.Name;
+        return null;
     }
 
     private static int Count(JsonElement? list, string name, List<string> errors)

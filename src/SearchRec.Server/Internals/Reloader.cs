@@ -48,6 +48,9 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
             string previous = state.Peek.Id;
             // Under the gate: a reload running now would load the index half way through the change's commit.
             CatalogChange? written = change is null ? null : await Task.Run(change, ct).ConfigureAwait(false);
+            // A change that changed nothing (every id to remove unknown) leaves the generation and its caches as they are.
+            if (written is { Added: 0, Replaced: 0, Deleted: 0 })
+                return new Outcome(true, previous, previous, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, written);
             state.BeginReload();
             ServiceGeneration next;
             try
