@@ -1028,23 +1028,31 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.False(Directory.Exists(_shop.File("no-index")));
     }
 
+    // A service over the tiny shop for bench http to measure: its index built from `indexFrom` (--catalog or --events FILE).
+    private async Task<(Microsoft.AspNetCore.Builder.WebApplication App, SearchRec.Collab.Events.SqliteEventStore Store)> StartBenchTargetAsync(TempDir dir, string[] indexFrom, string? queries)
+    {
+        Assert.Equal(0, Run(new IndexCommand(), [.. indexFrom, "--index", dir.File("index")]).Code);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
+        Assert.Equal(0, Run(new ImportEventsCommand(), "--events", _shop.File("events.csv"), "--store", dir.File("events.db")).Code);
+        var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));
+        var log = new SearchRec.Server.Adapters.EventStoreLog(store);
+        var loader = new SearchRec.Server.Adapters.ShopLoader(new SearchRec.Server.Adapters.ShopLoaderOptions
+        {
+            IndexPath = dir.File("index"), CollabModelsPath = dir.File("collab"), QueriesPath = queries, WarmUp = TimeSpan.Zero,
+        }, log);
+        var app = await SearchRec.Server.SearchRecServer.BuildAsync(new SearchRec.Server.ServerOptions { Urls = "http://127.0.0.1:0", ApiKey = "bench-http-test-admin-key" }, loader, log,
+            Microsoft.Extensions.Logging.LogLevel.Warning);
+        await app.StartAsync();
+        return (app, store);
+    }
+
     [Fact]
     public async Task Bench_http_measures_a_service_without_sample_queries_on_what_its_mix_asks_for()
     {
         using var dir = new TempDir();
         // An index of the log's items: no queries file and no category names to offer as queries.
-        Assert.Equal(0, Run(new IndexCommand(), "--events", _shop.File("events.csv"), "--index", dir.File("index")).Code);
-        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
-        Assert.Equal(0, Run(new ImportEventsCommand(), "--events", _shop.File("events.csv"), "--store", dir.File("events.db")).Code);
-        using var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));
-        var log = new SearchRec.Server.Adapters.EventStoreLog(store);
-        var loader = new SearchRec.Server.Adapters.ShopLoader(new SearchRec.Server.Adapters.ShopLoaderOptions
-        {
-            IndexPath = dir.File("index"), CollabModelsPath = dir.File("collab"), WarmUp = TimeSpan.Zero,
-        }, log);
-        var app = await SearchRec.Server.SearchRecServer.BuildAsync(new SearchRec.Server.ServerOptions { Urls = "http://127.0.0.1:0", ApiKey = "bench-http-test-admin-key" }, loader, log,
-            Microsoft.Extensions.Logging.LogLevel.Warning);
-        await app.StartAsync();
+        var (app, store) = await StartBenchTargetAsync(dir, ["--events", _shop.File("events.csv")], queries: null);
+        using var target = store;
         try
         {
             var url = SearchRec.Server.SearchRecServer.Addresses(app)[0];
@@ -1080,18 +1088,8 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     public async Task Bench_http_sends_search_bar_completions_when_its_mix_has_a_fifth_share()
     {
         using var dir = new TempDir();
-        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
-        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab")).Code);
-        Assert.Equal(0, Run(new ImportEventsCommand(), "--events", _shop.File("events.csv"), "--store", dir.File("events.db")).Code);
-        using var store = new SearchRec.Collab.Events.SqliteEventStore(dir.File("events.db"));
-        var log = new SearchRec.Server.Adapters.EventStoreLog(store);
-        var loader = new SearchRec.Server.Adapters.ShopLoader(new SearchRec.Server.Adapters.ShopLoaderOptions
-        {
-            IndexPath = dir.File("index"), CollabModelsPath = dir.File("collab"), QueriesPath = _shop.File("queries.tsv"), WarmUp = TimeSpan.Zero,
-        }, log);
-        var app = await SearchRec.Server.SearchRecServer.BuildAsync(new SearchRec.Server.ServerOptions { Urls = "http://127.0.0.1:0", ApiKey = "bench-http-test-admin-key" }, loader, log,
-            Microsoft.Extensions.Logging.LogLevel.Warning);
-        await app.StartAsync();
+        var (app, store) = await StartBenchTargetAsync(dir, ["--catalog", _shop.File("catalog.jsonl")], queries: _shop.File("queries.tsv"));
+        using var target = store;
         try
         {
             var url = SearchRec.Server.SearchRecServer.Addresses(app)[0];
