@@ -74,4 +74,26 @@ public sealed class CatalogCoverTests
         Assert.Equal(stored.Score("保温杯", ["1", "2", "3", "4", "5"]), covered.Score("保温杯", ["1", "2", "3", "4", "5"]));
         Assert.Equal(1f, covered.Score("陶瓷 马克杯", ["9"])[0], 4);
     }
+
+    [Fact]
+    public void An_ensemble_covers_the_catalog_through_each_of_its_towers()
+    {
+        using var dir = new TempDir();
+        foreach (var (name, seed) in new[] { ("t1", 1), ("t2", 2) })
+            DeepTraining.TrainText(Trained, [], dir.File(name), new DeepTrainingOptions { TextEpochs = 1, BatchSize = 4, Text = new TextFeaturizerOptions { Buckets = 1024 }, TextEmbeddingDim = 8, Hidden = 8, OutputDim = 4, Seed = seed });
+        var ens = dir.File("ens");
+        DenseModels.WriteEnsemble(ens, [dir.File("t1"), dir.File("t2")]);
+        var catalog = Catalog([.. Trained.Select(p => (p.Id, p.Title)), ("9", "蓝牙耳机 无线 降噪")]);
+
+        var covered = DenseModels.Open(ens, new DeepScorerOptions { Log = _ => { } }.Covering(catalog));
+        try
+        {
+            Assert.True(covered.Contains("9"));
+            Assert.Equal(1f, covered.Score("蓝牙耳机 无线 降噪", ["9"])[0], 4);
+        }
+        finally
+        {
+            (covered as IDisposable)?.Dispose();
+        }
+    }
 }
