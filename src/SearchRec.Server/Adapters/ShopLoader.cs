@@ -216,6 +216,8 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
                 progress?.Report($"read {memo.Cached:N0} products into memory in {warm.Elapsed.TotalSeconds:F1} s");
             }
             ct.ThrowIfCancellationRequested();
+            // The whole catalog, from memory when it was read in (the tower's cover and the completions walk it).
+            IEnumerable<Product> Catalog() => memo.Cached == index.Count ? memo.Held : index.Products();
             long seen = _events.Count;
             CollabModels models;
             var saved = CollabModels.Exists(_options.CollabModelsPath);
@@ -285,7 +287,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
                 var store = _events.Store;
                 // As `search` does: without DeepModelsPath, the deep folder beside the ranker (train-ranker names it there).
                 // Products added or retitled since train-deep (index --update, POST /admin/products) get vectors from the tower.
-                var deepRuntime = _options.DeepRuntime.Covering(() => index.Products().Select(p => KeyValuePair.Create(p.Id, p.Title)));
+                var deepRuntime = _options.DeepRuntime.Covering(() => Catalog().Select(p => KeyValuePair.Create(p.Id, p.Title)));
                 var (text, towers, behaviour) = ModelLocations.LoadDeep(_options.DeepModelsPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, deepRuntime);
                 if (towers is not null) owned.Add(towers);
                 if (text is IDisposable d) owned.Add(d);
@@ -332,7 +334,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             else
             {
                 var suggestWatch = System.Diagnostics.Stopwatch.StartNew();
-                suggester = QuerySuggester.Build(CompletionProducts(memo.Cached == index.Count ? memo.Held : index.Products()), index, _suggestLog.Value);
+                suggester = QuerySuggester.Build(CompletionProducts(Catalog()), index, _suggestLog.Value);
                 progress?.Report($"suggest: {suggester.Count:N0} completions from the catalog and {_suggestLog.Value.Count:N0} log queries in {suggestWatch.Elapsed.TotalSeconds:F1} s");
             }
             var generation = new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
