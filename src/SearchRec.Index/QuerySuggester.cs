@@ -13,8 +13,11 @@ public sealed record Suggestion(string Text, string Kind, long Weight);
 /// Completes a search-bar prefix with queries that find products: the catalog's leaf categories, brands and brand +
 /// category pairs, and the queries of a query log whose every word the index holds. Matching ignores case, width,
 /// traditional characters, spaces and punctuation (<see cref="QueryTextComparer"/>), so <c>荣耀充</c> completes to
-/// <c>荣耀 充电宝</c>. Completions rank by weight, then by the products they reach (a catalog phrase's own count; for a
-/// log query, the products holding its rarest word), then shorter first. Immutable and thread-safe once built.
+/// <c>荣耀 充电宝</c>. Typed Latin letters also match the pinyin of Chinese characters, whole or by initials
+/// (<see cref="Pinyin.MatchPrefix"/>: <c>lianyiq</c>, <c>lyq</c> and <c>连yq</c> complete to <c>连衣裙</c>); such
+/// completions follow the literal ones, those typing every reading whole before those typing initials. Completions
+/// rank by weight, then by the products they reach (a catalog phrase's own count; for a log query, the products
+/// holding its rarest word), then shorter first. Immutable and thread-safe once built.
 /// </summary>
 public sealed class QuerySuggester
 {
@@ -32,12 +35,17 @@ public sealed class QuerySuggester
     private readonly Suggestion[] _entries; // in key order
     private readonly long[] _reach;         // products each entry reaches, the tie-break after the weight
     private readonly Dictionary<string, int[]> _heavy;
+    // Entries whose key can begin with a letter or digit (its own, or the first letter of a reading), best first.
+    private readonly int[][] _byFirstLetter;
+    // Pinyin completions of short all-Latin prefixes, the ones scanning the most entries; bounded by 36^3 keys.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _pinyinShort = new(StringComparer.Ordinal);
 
     private QuerySuggester(string[] keys, Suggestion[] entries, long[] reach)
     {
         _keys = keys;
         _entries = entries;
         _reach = reach;
+        _byFirstLetter = FirstLetterLists();
         _heavy = new Dictionary<string, int[]>(StringComparer.Ordinal);
         for (var length = 1; length <= HeavyPrefixLength; length++)
         {
@@ -96,6 +104,8 @@ public sealed class QuerySuggester
         foreach (var p in products)
         {
             var leaf = p.Category.Count > 0 ? p.Category[^1].Trim() : "";
+            // A catalog built from an event log files its items under category ids: numbers are no completions.
+            if (leaf.Length > MaxQueryLength / 2 || leaf.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0) leaf = "";
             var brand = p.Brand?.Trim() ?? "";
             if (leaf.Length > 0) Increment(categories, leaf);
             if (brand.Length > 0) Increment(brands, brand);
@@ -143,9 +153,30 @@ public sealed class QuerySuggester
         return new QuerySuggester(keys, sortedEntries, sortedReach);
     }
 
+    /// <summary>Reads a query log for <see cref="Build"/>: one query per line, or <c>qid&lt;TAB&gt;query</c> with further columns ignored.</summary>
+    /// <exception cref="InvalidDataException">The file is not UTF-8 (naming its first bad line).</exception>
+    public static IReadOnlyList<string> ReadLog(string path)
+    {
+        Guard.NotNull(path);
+        var list = new List<string>();
+        foreach (var line in TextFiles.ReadLines(path))
+        {
+            var text = line;
+            var tab = line.IndexOf('\t');
+            if (tab >= 0)
+            {
+                var end = line.IndexOf('\t', tab + 1);
+                text = end < 0 ? line[(tab + 1)..] : line[(tab + 1)..end];
+            }
+            if (!string.IsNullOrWhiteSpace(text)) list.Add(text.Trim());
+        }
+        return list;
+    }
+
     /// <summary>
-    /// The best <paramref name="k"/> completions of <paramref name="typed"/> (at most <see cref="MaxK"/>), heaviest
-    /// first; empty when nothing completes it or it holds no letter or digit.
+    /// The best <paramref name="k"/> completions of <paramref name="typed"/> (at most <see cref="MaxK"/>): those
+    /// beginning with it, heaviest first, then, when it holds Latin letters, those whose pinyin it spells; empty when
+    /// nothing completes it or it holds no letter or digit.
     /// </summary>
     public IReadOnlyList<Suggestion> Suggest(string typed, int k)
     {
@@ -157,16 +188,108 @@ public sealed class QuerySuggester
         if (_heavy.TryGetValue(key, out var kept)) top = kept;
         else
         {
-            var start = LowerBound(key);
-            var end = start;
-            while (end < _keys.Length && _keys[end].StartsWith(key, StringComparison.Ordinal)) end++;
+            var (start, end) = Range(key);
             top = Top(start, end, k);
         }
         var n = Math.Min(k, top.Length);
-        var result = new Suggestion[n];
-        for (var j = 0; j < n; j++) result[j] = _entries[top[j]];
+        int[] spelled = n < k && key.AsSpan().IndexOfAnyInRange('a', 'z') >= 0 ? PinyinTop(key) : [];
+        var result = new List<Suggestion>(Math.Min(k, n + spelled.Length));
+        for (var j = 0; j < n; j++) result.Add(_entries[top[j]]);
+        foreach (var id in spelled)
+        {
+            if (result.Count == k) break;
+            if (Array.IndexOf(top, id, 0, n) < 0) result.Add(_entries[id]);
+        }
         return result;
     }
+
+    /// <summary>
+    /// The heaviest completion whose Chinese text <paramref name="typed"/> spells whole in pinyin (<c>lianyiqun</c> →
+    /// <c>连衣裙</c>), for a search of Latin letters that finds nothing; null when it holds no Latin letter or spells none.
+    /// </summary>
+    public string? Respell(string typed)
+    {
+        Guard.NotNull(typed);
+        var key = QueryTextComparer.Key(typed);
+        if (key.Length < 2 || key.AsSpan().IndexOfAnyInRange('a', 'z') < 0) return null;
+        var slot = LetterSlot(key[0]);
+        if (slot < 0) return null;
+        foreach (var id in _byFirstLetter[slot])
+            if (Pinyin.Spells(_keys[id], key) && _keys[id].AsSpan().IndexOfAnyInRange('a', 'z') < 0) return _entries[id].Text;
+        return null;
+    }
+
+    // Entries [start, end) whose keys begin with `key`.
+    private (int Start, int End) Range(string key)
+    {
+        var start = LowerBound(key);
+        var end = start;
+        while (end < _keys.Length && _keys[end].StartsWith(key, StringComparison.Ordinal)) end++;
+        return (start, end);
+    }
+
+    // The best MaxK entries whose pinyin `key` spells: every reading typed whole first, then by initials, each best first.
+    private int[] PinyinTop(string key)
+    {
+        var letter = key.AsSpan().IndexOfAnyInRange('a', 'z');
+        if (letter == 0 && key.Length <= HeavyPrefixLength && _pinyinShort.TryGetValue(key, out var cached)) return cached;
+        var full = new List<int>(MaxK);
+        var abbreviated = new List<int>(MaxK);
+        if (letter == 0)
+        {
+            // Scanned best first, so the first MaxK whole-reading matches are the best ones.
+            foreach (var id in _byFirstLetter[LetterSlot(key[0])])
+            {
+                var match = Pinyin.MatchPrefix(_keys[id], key);
+                if (match == PinyinMatch.Full) { full.Add(id); if (full.Count == MaxK) break; }
+                else if (match == PinyinMatch.Abbreviated && abbreviated.Count < MaxK) abbreviated.Add(id);
+            }
+        }
+        else
+        {
+            // Typed text before the first letter (Chinese, digits) matches only as itself: scan the keys it begins.
+            var (start, end) = Range(key[..letter]);
+            for (var id = start; id < end; id++)
+            {
+                var match = Pinyin.MatchPrefix(_keys[id], key);
+                if (match == PinyinMatch.Full) full.Add(id);
+                else if (match == PinyinMatch.Abbreviated) abbreviated.Add(id);
+            }
+            full.Sort(Rank);
+            abbreviated.Sort(Rank);
+        }
+        if (full.Count < MaxK) full.AddRange(abbreviated.GetRange(0, Math.Min(abbreviated.Count, MaxK - full.Count)));
+        var top = full.ToArray();
+        if (letter == 0 && key.Length <= HeavyPrefixLength) _pinyinShort.TryAdd(key, top);
+        return top;
+    }
+
+    // Per letter and digit, the entries whose key can begin with it, best first.
+    private int[][] FirstLetterLists()
+    {
+        var lists = new List<int>[36];
+        for (var slot = 0; slot < lists.Length; slot++) lists[slot] = [];
+        var order = new int[_keys.Length];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, Rank);
+        Span<bool> seen = stackalloc bool[36];
+        foreach (var id in order)
+        {
+            var first = _keys[id][0];
+            seen.Clear();
+            if (LetterSlot(first) is var own and >= 0) seen[own] = true;
+            foreach (var reading in Pinyin.ReadingsOf(first)) seen[LetterSlot(reading[0])] = true;
+            for (var slot = 0; slot < seen.Length; slot++)
+                if (seen[slot]) lists[slot].Add(id);
+        }
+        var result = new int[lists.Length][];
+        for (var slot = 0; slot < lists.Length; slot++) result[slot] = [.. lists[slot]];
+        return result;
+    }
+
+    private static int LetterSlot(char c) => c is >= 'a' and <= 'z' ? c - 'a' : c is >= '0' and <= '9' ? 26 + c - '0' : -1;
+
+    private int Rank(int a, int b) => a == b ? 0 : Better(a, b) ? -1 : 1;
 
     // The first index whose key is not below `key`.
     private int LowerBound(string key)

@@ -812,6 +812,25 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Bench_suggest_times_chinese_and_pinyin_typing_and_says_how_often_pinyin_reads_as_meant()
+    {
+        using var dir = new TempDir();
+        var products = new SearchRec.Synthetic.ShopGenerator(new SearchRec.Synthetic.ShopOptions { Products = 800, Users = 1, Seed = 3 }).Products().ToList();
+        using (SearchRec.Index.ProductIndex.Build(products, new SearchRec.Index.IndexOptions(), dir.File("index"))) { }
+        var log = dir.Write("log.tsv", string.Join("\n", products.Take(300).Select((p, i) => $"{i}\t{p.Title[..Math.Min(8, p.Title.Length)]}")) + "\n1000\tlianyiqun\n");
+
+        var (code, stdout, stderr) = Run(new BenchSuggestCommand(), "--index", dir.File("index"), "--log", log, "--typed", "100");
+
+        Assert.True(code == 0, stderr);
+        foreach (var line in new[] { "Chinese, first 1-3 characters of a log query: p50 ", "pinyin typed whole (first 2-4 characters, the last cut anywhere): p50 ",
+            "pinyin initials (first 2-4 characters): p50 ", "pinyin typed whole: the first completion is the one the spelled characters give for ", " all-Latin queries: " })
+            Assert.Contains(line, stdout, StringComparison.Ordinal);
+        (code, _, stderr) = Run(new BenchSuggestCommand(), "--index", dir.File("missing"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("bench suggest: ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_SEARCHREC_TRACE_the_program_also_prints_the_stack_trace_of_bad_input()
     {
         var (code, stderr) = RunProgram(trace: true, "bench", "search", "--products", "0");

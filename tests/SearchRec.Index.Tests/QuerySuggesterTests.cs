@@ -80,6 +80,51 @@ public sealed class QuerySuggesterTests
         Assert.Throws<ArgumentOutOfRangeException>(() => suggester.Suggest("华为", QuerySuggester.MaxK + 1));
     }
 
+    [Theory]
+    [InlineData("shouji", "手机")]
+    [InlineData("sj", "手机")]
+    [InlineData("huaweis", "华为 手机")]
+    [InlineData("hwsj", "华为 手机")]
+    [InlineData("华为sj", "华为 手机")]
+    [InlineData("HUAWEI", "华为")]
+    [InlineData("ｊｇ", "坚果")]
+    [InlineData("nvz", "女装")]
+    public void Typed_pinyin_completes_to_chinese_text_whole_or_by_initials(string typed, string expected)
+    {
+        Assert.Equal(expected, Build().Suggest(typed, 5)[0].Text);
+    }
+
+    [Fact]
+    public void Completions_beginning_with_the_typed_letters_come_before_pinyin_ones_and_whole_readings_before_initials()
+    {
+        // 沙鸥酒 is the heaviest, but "shouj" spells it only with an initial (sh- of sha, ou, j-); 手机 as shou + j-.
+        Product[] products =
+        [
+            Product.Of("1", "沙鸥酒 白酒") with { Category = ["沙鸥酒"] }, Product.Of("2", "沙鸥酒 礼盒") with { Category = ["沙鸥酒"] },
+            Product.Of("3", "沙鸥酒 小瓶") with { Category = ["沙鸥酒"] }, Product.Of("4", "智能 手机") with { Category = ["手机"] },
+            Product.Of("5", "Shoujia 茶杯") with { Brand = "Shoujia" },
+        ];
+        using var index = ProductIndex.Build(products, new IndexOptions());
+
+        var found = QuerySuggester.Build(products, index).Suggest("shouj", 5);
+
+        Assert.Equal(["Shoujia", "手机", "沙鸥酒"], Texts(found));
+    }
+
+    [Theory]
+    [InlineData("shouji", "手机")]
+    [InlineData("SHOU JI", "手机")]
+    [InlineData("jianguo", "坚果")]
+    [InlineData("huaweishouji", "华为 手机")]
+    [InlineData("shouj", null)]
+    [InlineData("sj", null)]
+    [InlineData("apple", null)]
+    [InlineData("手机", null)]
+    public void Latin_letters_are_respelled_as_the_heaviest_completion_they_spell_whole(string typed, string? expected)
+    {
+        Assert.Equal(expected, Build().Respell(typed));
+    }
+
     [Fact]
     public void Long_ranges_give_the_same_completions_as_a_full_scan()
     {
@@ -89,13 +134,39 @@ public sealed class QuerySuggesterTests
         var suggester = QuerySuggester.Build(products, index, log);
         Assert.True(suggester.Count > 1_000);
 
-        foreach (var typed in products.Take(200).Select(p => p.Title).SelectMany(t => new[] { t[..1], t[..Math.Min(2, t.Length)], t[..Math.Min(4, t.Length)] }).Distinct())
-        {
-            var key = SearchRec.Text.QueryTextComparer.Key(typed);
-            var expected = suggester.Entries().Where(e => e.Key.StartsWith(key, StringComparison.Ordinal))
-                .OrderByDescending(e => e.Entry.Weight).ThenByDescending(e => e.Reach).ThenBy(e => e.Key.Length).ThenBy(e => e.Key, StringComparer.Ordinal)
-                .Select(e => e.Entry.Text).Take(7).ToList();
-            Assert.Equal(expected, suggester.Suggest(typed, 7).Select(s => s.Text).ToList());
-        }
+        var typedTexts = products.Take(200).Select(p => p.Title).SelectMany(t => new[] { t[..1], t[..Math.Min(2, t.Length)], t[..Math.Min(4, t.Length)] })
+            .Concat(products.Take(300).SelectMany(p => Spellings(p.Title)))
+            .Distinct().ToList();
+        Assert.Contains(typedTexts, t => t.All(char.IsAsciiLetterLower) && t.Length > 3);
+        foreach (var typed in typedTexts)
+            foreach (var k in new[] { 7, QuerySuggester.MaxK })
+                Assert.Equal(FullScan(suggester, typed, k), suggester.Suggest(typed, k).Select(s => s.Text).ToList());
+    }
+
+    // What Suggest promises, by brute force: literal prefix matches, then pinyin ones typed whole, then by initials.
+    private static List<string> FullScan(QuerySuggester suggester, string typed, int k)
+    {
+        var key = SearchRec.Text.QueryTextComparer.Key(typed);
+        IEnumerable<(string Key, Suggestion Entry, long Reach)> Ranked(Func<string, bool> match) => suggester.Entries().Where(e => match(e.Key))
+            .OrderByDescending(e => e.Entry.Weight).ThenByDescending(e => e.Reach).ThenBy(e => e.Key.Length).ThenBy(e => e.Key, StringComparer.Ordinal);
+        var literal = Ranked(e => e.StartsWith(key, StringComparison.Ordinal)).Take(k);
+        if (!key.Any(char.IsAsciiLetterLower)) return literal.Select(e => e.Entry.Text).ToList();
+        var spelled = Ranked(e => SearchRec.Text.Pinyin.MatchPrefix(e, key) == SearchRec.Text.PinyinMatch.Full).Take(QuerySuggester.MaxK)
+            .Concat(Ranked(e => SearchRec.Text.Pinyin.MatchPrefix(e, key) == SearchRec.Text.PinyinMatch.Abbreviated)).Take(QuerySuggester.MaxK);
+        return literal.Concat(spelled.Where(e => !literal.Contains(e))).Take(k).Select(e => e.Entry.Text).ToList();
+    }
+
+    // A title's first characters typed in pinyin: whole readings, initials, and Chinese then initials.
+    private static IEnumerable<string> Spellings(string title)
+    {
+        var key = SearchRec.Text.QueryTextComparer.Key(title);
+        var han = key.TakeWhile(c => !SearchRec.Text.Pinyin.ReadingsOf(c).IsEmpty).Take(3).ToArray();
+        if (han.Length < 2) yield break;
+        var readings = han.Select(c => SearchRec.Text.Pinyin.ReadingsOf(c)[0]).ToArray();
+        yield return string.Concat(readings);
+        yield return string.Concat(readings.Select(r => r[0]));
+        yield return readings[0][..1];
+        yield return readings[0] + readings[1][..1];
+        yield return han[0] + string.Concat(readings.Skip(1).Select(r => r[0]));
     }
 }

@@ -34,6 +34,40 @@ public sealed class SuggestTests(TinyShop shop) : IClassFixture<TinyShop>
     }
 
     [Fact]
+    public async Task Pinyin_typed_without_an_input_method_completes_and_searches_as_the_chinese_it_spells()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var server = s;
+        using var _ = store;
+        var catalog = File.ReadLines(shop.Files.Catalog).Select(l => CatalogReader.ParseJson(l, out var _)!).ToList();
+        var leaf = catalog.GroupBy(p => p.Category[^1]).OrderByDescending(g => g.Count()).Select(g => g.Key)
+            .First(c => c.All(ch => !Text.Pinyin.ReadingsOf(ch).IsEmpty));
+        var spelled = string.Concat(leaf.Select(c => Text.Pinyin.ReadingsOf(c)[0]));
+        var initials = string.Concat(leaf.Select(c => Text.Pinyin.ReadingsOf(c)[0][0]));
+
+        Assert.Contains(leaf, Texts(await s.GetJsonAsync($"/suggest?q={spelled}&k=20")));
+        Assert.Contains(leaf, Texts(await s.GetJsonAsync($"/suggest?q={initials}&k=20")));
+
+        // No title is written in pinyin, so the search runs for the Chinese the letters spell, and says which.
+        var typed = await s.GetJsonAsync($"/search?q={spelled}&k=5");
+        var spelledAs = typed.GetProperty("spelledAs").GetString()!;
+        Assert.True(Text.Pinyin.Spells(Text.QueryTextComparer.Key(spelledAs), spelled), spelledAs);
+        Assert.Equal(spelled, typed.GetProperty("query").GetString());
+        var direct = await s.GetJsonAsync($"/search?q={Q(spelledAs)}&k=5");
+        Assert.False(direct.TryGetProperty("spelledAs", out var none1));
+        Assert.NotEmpty(Ids(direct));
+        Assert.Equal(Ids(direct), Ids(typed));
+
+        // Letters that spell nothing find nothing, as before.
+        var nothing = await s.GetJsonAsync("/search?q=qxzvq&k=5");
+        Assert.Empty(Ids(nothing));
+        Assert.False(nothing.TryGetProperty("spelledAs", out var none2));
+    }
+
+    private static List<string> Ids(JsonElement answer) =>
+        answer.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).ToList();
+
+    [Fact]
     public async Task A_query_log_adds_the_queries_the_index_can_answer_and_a_catalog_change_reaches_the_completions()
     {
         using var dir = new TempDir();

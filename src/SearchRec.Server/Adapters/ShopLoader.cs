@@ -173,7 +173,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         _options = options;
         _events = Guard.NotNull(events);
         _queries = new(() => ReadQueries(options.QueriesPath));
-        _suggestLog = new(() => options.SuggestLogPath is { } log ? ReadQueryLog(log) : _queries.Value);
+        _suggestLog = new(() => options.SuggestLogPath is { } log ? QuerySuggester.ReadLog(log) : _queries.Value);
     }
 
     /// <inheritdoc />
@@ -334,7 +334,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             else
             {
                 var suggestWatch = System.Diagnostics.Stopwatch.StartNew();
-                suggester = QuerySuggester.Build(CompletionProducts(Catalog()), index, _suggestLog.Value);
+                suggester = QuerySuggester.Build(Catalog(), index, _suggestLog.Value);
                 progress?.Report($"suggest: {suggester.Count:N0} completions from the catalog and {_suggestLog.Value.Count:N0} log queries in {suggestWatch.Elapsed.TotalSeconds:F1} s");
             }
             var generation = new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
@@ -417,31 +417,6 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             counts[leaf] = counts.GetValueOrDefault(leaf) + 1;
         }
         return [.. counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(take).Select(kv => kv.Key)];
-    }
-
-    // A catalog built from an event log files its items under category ids: numbers are no completions.
-    private static IEnumerable<Product> CompletionProducts(IEnumerable<Product> catalog)
-    {
-        foreach (var p in catalog)
-            yield return p.Category.Count > 0 && (p.Category[^1].Length > 20 || p.Category[^1].All(char.IsAsciiDigit)) ? p with { Category = [] } : p;
-    }
-
-    // One query per line, or qid<TAB>query with further columns ignored.
-    private static IReadOnlyList<string> ReadQueryLog(string path)
-    {
-        var list = new List<string>();
-        foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
-        {
-            var text = line;
-            var tab = line.IndexOf('\t');
-            if (tab >= 0)
-            {
-                var end = line.IndexOf('\t', tab + 1);
-                text = end < 0 ? line[(tab + 1)..] : line[(tab + 1)..end];
-            }
-            if (!string.IsNullOrWhiteSpace(text)) list.Add(text.Trim());
-        }
-        return list;
     }
 
     private static IReadOnlyList<string> ReadQueries(string? path)

@@ -26,6 +26,9 @@ internal sealed record SearchResponse(string Query, long? User, int K, string Ge
 
     /// <summary>Category and brand counts and the price range over the re-ranked candidates (<c>facets=true</c>); else null.</summary>
     public SearchFacets? Facets { get; init; }
+
+    /// <summary>The Chinese text searched instead when the typed Latin letters found nothing and spell it in pinyin (<c>lianyiqun</c> → <c>连衣裙</c>); else null.</summary>
+    public string? SpelledAs { get; init; }
 }
 
 internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
@@ -160,6 +163,14 @@ internal static class Endpoints
         var stages = new Dictionary<string, double>(4, StringComparer.Ordinal);
         long t1 = Stopwatch.GetTimestamp();
         var candidates = await cache.RecallAsync(gen, query, ctx.RequestAborted).ConfigureAwait(false);
+        // Pinyin typed without an input method finds no Chinese title: search what it spells, and say so.
+        string? spelledAs = null;
+        if (candidates.Count == 0 && gen.Suggester?.Respell(text) is { } respelled)
+        {
+            spelledAs = respelled;
+            query = query with { Text = respelled };
+            candidates = await cache.RecallAsync(gen, query, ctx.RequestAborted).ConfigureAwait(false);
+        }
         stages["recall"] = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
 
         long t2 = Stopwatch.GetTimestamp();
@@ -200,7 +211,7 @@ internal static class Endpoints
             stages["facets"] = facetSeconds * 1000;
         }
         return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId)
-            { Window = candidates.Count, Offset = skip, Facets = counted });
+            { Window = candidates.Count, Offset = skip, Facets = counted, SpelledAs = spelledAs });
     }
 
     private static async Task<IResult> ItemAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache)
