@@ -115,6 +115,37 @@ try {
     check(removed, 'Enter on the active chip removes the filter');
   }
 
+  // 3c. Completions of markup, quotes and a right-to-left override show as text, each in its own <bdi>, and the
+  // keyboard picks one as it is.
+  const completionsOf = async (q) => (await (await page.request.get(new URL(`/suggest?q=${encodeURIComponent(q)}&k=8`, url).href)).json()).suggestions.map(s => s.text);
+  async function typeCompletions(p, typed) {
+    const want = await completionsOf(typed);
+    await p.fill('#q', '');
+    await p.focus('#q');
+    await p.keyboard.insertText(typed);
+    const seen = await p.waitForFunction(w => {
+      const l = document.querySelector('#completions');
+      return !l.hidden && l.getClientRects().length > 0 && JSON.stringify([...l.querySelectorAll('[role="option"]')].map(o => o.textContent)) === w;
+    }, JSON.stringify(want), { timeout: 10000 }).then(() => true, () => false);
+    return { want, seen };
+  }
+  const dialogsBefore = dialogs.length;
+  for (const typed of ['<b', '<img', 'A&', '\u202E']) {
+    const { want, seen } = await typeCompletions(page, typed);
+    const shape = await page.$$eval('#completions [role="option"]', os => os.map(o => [...o.childNodes].map(n => n.nodeName).join('+')));
+    check(want.length > 0 && seen && shape.every(x => x === 'BDI'), `the completions of ${JSON.stringify(typed)} show as text, each in a <bdi> (${JSON.stringify(want)}; ${JSON.stringify(shape)})`);
+  }
+  const { want: imgWant } = await typeCompletions(page, '<img');
+  const markupInList = await page.$$eval('#completions *', els => els.filter(e => !['LI', 'BDI'].includes(e.nodeName)).map(e => e.outerHTML.slice(0, 60)));
+  const asked = page.waitForRequest(r => r.url().includes('/search?'), { timeout: 10000 }).then(r => new URL(r.url()).searchParams.get('q'), () => null);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  const pickedQ = await asked;
+  await page.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent), null, { timeout: 10000 });
+  check(markupInList.length === 0 && dialogs.length === dialogsBefore, `no element or script from the completions entered the page (${JSON.stringify(markupInList)}, dialogs ${JSON.stringify(dialogs)})`);
+  check(pickedQ === imgWant[0] && await page.inputValue('#q') === imgWant[0] && await page.$eval('#completions', l => l.hidden),
+    `ArrowDown and Enter search the completion ${JSON.stringify(imgWant[0])} as it is (searched ${JSON.stringify(pickedQ)})`);
+
   // 4. Keyboard: result titles, sample queries and cards are reachable and open with Enter.
   await page.selectOption('#user', '');
   await page.evaluate(() => { document.querySelector('#similar-section').hidden = true; });
@@ -269,6 +300,13 @@ try {
   // 9. Phone width: nothing scrolls sideways, and a clicked result's similar items come into view.
   const phone = await open(page, 360);
   await phone.goto(url, { waitUntil: 'networkidle' });
+  const phoneList = await typeCompletions(phone, '<img');
+  const listFits = await phone.evaluate(() => {
+    const r = document.querySelector('#completions').getBoundingClientRect();
+    return r.left >= 0 && r.right <= document.documentElement.clientWidth && document.documentElement.scrollWidth <= document.documentElement.clientWidth;
+  });
+  check(phoneList.seen && listFits, 'at 360 px the completions fit the width, long ones wrapped');
+  await phone.screenshot({ path: shot.replace(/\.png$/, '-phone-completions.png'), fullPage: false });
   await search(phone, '连衣裙');
   const widths = await phone.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
   check(widths[0] <= widths[1], `no sideways scrolling at 360 px (${widths})`);

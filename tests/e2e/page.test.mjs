@@ -23,16 +23,116 @@ try {
   const user = await page.$eval('#user option:nth-child(2)', o => o.value);
   await page.selectOption('#user', user);
 
-  // Typing offers completions from GET /suggest in the box's list.
+  // Typing offers completions from GET /suggest in the page's own list (a combobox), exactly as the service answers.
+  const suggestions = async (q) => (await (await page.request.get(new URL(`/suggest?q=${encodeURIComponent(q)}&k=8`, url).href)).json()).suggestions.map(s => s.text);
+  const listed = () => page.$$eval('#completions [role="option"]', os => os.map(o => o.textContent));
+  const listShown = () => page.$eval('#completions', l => !l.hidden && l.getClientRects().length > 0 && document.querySelector('#q').getAttribute('aria-expanded') === 'true');
+  async function typeAndSee(typed) {
+    const expected = await suggestions(typed);
+    if (expected.length === 0) throw new Error(`no completions of "${typed}"`);
+    await page.fill('#q', '');
+    await page.type('#q', typed);
+    const seen = await page.waitForFunction(want => {
+      const l = document.querySelector('#completions');
+      return !l.hidden && l.getClientRects().length > 0 && JSON.stringify([...l.querySelectorAll('[role="option"]')].map(o => o.textContent)) === want;
+    }, JSON.stringify(expected), { timeout: 20000 }).then(() => true, () => false);
+    if (!seen || !(await listShown())) throw new Error(`completions of "${typed}" shown: ${JSON.stringify(await listed())} (list visible: ${await listShown()}); the service answers ${JSON.stringify(expected)}`);
+    return expected;
+  }
   const typed = query.slice(0, 1);
-  const expected = (await (await page.request.get(new URL(`/suggest?q=${encodeURIComponent(typed)}&k=8`, url).href)).json()).suggestions.map(s => s.text);
-  if (expected.length === 0) throw new Error(`no completions of "${typed}"`);
+  const offered = await typeAndSee(typed);
+  console.log(`ok typing "${typed}" shows what the service completes it to, in its order (${offered.length}): ${offered.slice(0, 3).join(', ')}, ...`);
+
+  // A completion that does not hold the typed text (the service ignores spaces, punctuation, case and traditional
+  // characters) is shown too; a <datalist> hid it. Found through the service: a completion with its spaces and
+  // punctuation taken out, or in traditional characters.
+  const traditional = { 连: '連', 机: '機', 装: '裝', 运: '運', 动: '動', 壳: '殼', 华: '華', 为: '為', 电: '電', 脑: '腦', 鞋: '鞋', 视: '視', 发: '發', 长: '長', 衬: '襯', 红: '紅', 蓝: '藍', 绿: '綠', 色: '色' };
+  const seeds = [...new Set([...offered, ...samples.queries.slice(0, 8), ...(await Promise.all(samples.queries.slice(0, 8).map(q => suggestions(q.slice(0, 1))))).flat()])];
+  let hidden = null;
+  for (const seed of seeds) {
+    for (const typedForm of [seed.replace(/[\s\p{P}\p{S}]/gu, ''), [...seed].map(c => traditional[c] ?? c).join('')]) {
+      if (hidden || !typedForm || typedForm === seed) continue;
+      const completion = (await suggestions(typedForm)).find(t => !t.toLowerCase().includes(typedForm.toLowerCase()));
+      if (completion) hidden = { typed: typedForm, completion };
+    }
+    if (hidden) break;
+  }
+  if (!hidden) throw new Error(`no completion of this shop found that does not hold its typed text (tried ${seeds.length} completions)`);
+  const offeredHidden = await typeAndSee(hidden.typed);
+  if (!offeredHidden.includes(hidden.completion)) throw new Error(`"${hidden.completion}" not among ${JSON.stringify(offeredHidden)}`);
+  console.log(`ok typing "${hidden.typed}" shows "${hidden.completion}", which does not hold the typed text`);
+
+  // ArrowDown highlights the first completion and ArrowUp wraps to the last and back; Enter searches the highlighted one.
+  const lastSearchQ = () => page.waitForRequest(r => r.url().includes('/search?'), { timeout: 20000 }).then(r => new URL(r.url()).searchParams.get('q'));
+  const highlighted = () => page.evaluate(() => {
+    const id = document.querySelector('#q').getAttribute('aria-activedescendant');
+    const o = id && document.getElementById(id);
+    const selected = [...document.querySelectorAll('#completions [aria-selected="true"]')];
+    return o && selected.length === 1 && selected[0] === o ? o.textContent : null;
+  });
+  // The keys and the click are tried on the sample queries' first character with the most completions.
+  const firsts = [...new Set([typed, ...samples.queries.slice(0, 8).map(q => q.slice(0, 1))])];
+  const counts = await Promise.all(firsts.map(async f => (await suggestions(f)).length));
+  const several = firsts[counts.indexOf(Math.max(...counts))];
+  const picked = await typeAndSee(several);
+  const moves = [['ArrowDown', 0], ['ArrowUp', picked.length - 1], ['ArrowDown', 0], ['ArrowDown', 1 % picked.length]];
+  for (const [key, want] of moves) {
+    await page.keyboard.press(key);
+    if (await highlighted() !== picked[want]) throw new Error(`after ${moves.map(m => m[0]).join(', ')} up to ${key}: "${await highlighted()}" highlighted, not "${picked[want]}" of ${JSON.stringify(picked)}`);
+  }
+  const chosen = picked[1 % picked.length];
+  await page.screenshot({ path: shot.replace(/\.png$/, '-completions.png') });
+  let searched = lastSearchQ();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#results li .title', { timeout: 20000 });
+  if (await searched !== chosen || await page.inputValue('#q') !== chosen || await listShown())
+    throw new Error(`ArrowDown and Enter searched "${await searched}" with "${await page.inputValue('#q')}" in the box (list shown: ${await listShown()}); expected "${chosen}"`);
+  console.log(`ok ArrowDown and ArrowUp move the highlight over the ${picked.length} completions of "${several}", wrapping; Enter searches the highlighted "${chosen}" and closes the list`);
+
+  // Escape closes the list and keeps the text; leaving the box or emptying it closes it too.
+  await typeAndSee(several);
+  await page.keyboard.press('Escape');
+  if (await listShown() || await page.inputValue('#q') !== several) throw new Error(`after Escape the list is shown: ${await listShown()}, the box holds "${await page.inputValue('#q')}"`);
+  await typeAndSee(several);
+  await page.focus('#user');
+  if (await listShown()) throw new Error('the list stays open after the box lost the focus');
+  await typeAndSee(several);
+  await page.press('#q', 'Backspace');
+  if (await listShown() || await page.inputValue('#q') !== '') throw new Error(`the list stays open over an empty box ("${await page.inputValue('#q')}")`);
+  console.log('ok Escape, leaving the box and emptying it close the list');
+
+  // A click on a completion searches it.
+  const clickable = await typeAndSee(several);
+  const target = clickable[clickable.length - 1];
+  searched = lastSearchQ();
+  await page.click(`#completions [role="option"]:nth-child(${clickable.length})`);
+  const clickedQ = await searched;
+  await page.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent) && document.querySelector('#results li'), null, { timeout: 20000 });
+  if (clickedQ !== target || await page.inputValue('#q') !== target || await listShown())
+    throw new Error(`a click on "${target}" searched "${clickedQ}" with "${await page.inputValue('#q')}" in the box (list shown: ${await listShown()})`);
+  console.log(`ok a click on the completion "${target}" searches it`);
+
+  // A failed completion request leaves the list as it was; an answer still on its way when a search starts does not
+  // open the list over the results.
+  const before = await typeAndSee(several);
+  await page.route('**/suggest?*', route => route.abort('connectionrefused'));
+  const failed = page.waitForEvent('requestfailed', r => r.url().includes('/suggest?'), { timeout: 20000 });
+  await page.type('#q', 'x');
+  await failed;
+  await page.waitForTimeout(100);
+  if (!(await listShown()) || JSON.stringify(await listed()) !== JSON.stringify(before)) throw new Error(`after a failed request the list shows ${JSON.stringify(await listed())} (visible: ${await listShown()}), not ${JSON.stringify(before)}`);
+  await page.unroute('**/suggest?*');
+  await page.route('**/suggest?*', async route => { await new Promise(r => setTimeout(r, 600)); await route.continue(); });
   await page.fill('#q', '');
-  await page.type('#q', typed);
-  await page.waitForFunction(n => document.querySelectorAll('#completions option').length === n, expected.length, { timeout: 20000 });
-  const offered = await page.$$eval('#completions option', os => os.map(o => o.value));
-  if (JSON.stringify(offered) !== JSON.stringify(expected)) throw new Error(`completions of "${typed}": ${offered.join(',')}; expected ${expected.join(',')}`);
-  console.log(`ok typing "${typed}" offers ${offered.length} completions: ${offered.slice(0, 3).join(', ')}, ...`);
+  const late = page.waitForResponse(r => r.url().includes('/suggest?'), { timeout: 20000 });
+  await page.type('#q', several);
+  await page.waitForRequest(r => r.url().includes('/suggest?'), { timeout: 20000 });
+  await page.press('#q', 'Enter');
+  await late;
+  await page.waitForTimeout(100);
+  if (await listShown()) throw new Error('a completion answer that came after the search opened the list');
+  await page.unroute('**/suggest?*');
+  console.log('ok a failed completion request leaves the list as it was, and a late one does not reopen it after a search');
 
   await page.fill('#q', query);
   await page.press('#q', 'Enter');

@@ -97,6 +97,7 @@ const FACETS = [['category', '类目 category'], ['brand', '品牌 brand']];
 
 async function search(more = false) {
   if (more && !lastSearch) return;
+  if (!more) endCompletions();
   const q = more ? lastSearch.get('q') : $('q').value.trim();
   if (!q) return;
   const latest = searchTurn();
@@ -246,18 +247,90 @@ async function loadRecs() {
   } catch (e) { if (latest()) status(`recommendations failed: ${e.message}`); }
 }
 
-// Completions of what the shopper types (GET /suggest) in the box's list, a moment after the last key; the last
-// request wins. A failed one leaves the list as it was: completions are a convenience, the search still works.
+// Completions of what the shopper types (GET /suggest), a moment after the last key; the last request wins. A failed
+// one leaves the list as it was: completions are a convenience, the search still works. The page draws the list
+// itself (a WAI-ARIA combobox) rather than a <datalist>: the browser filters a datalist by what was typed, and the
+// service matches ignoring spaces, punctuation and traditional characters (連衣 completes to 连衣裙), so it hid those.
 const suggestTurn = turns();
 let suggestTimer = null;
+let completions = [], active = -1;
+// Escape closes the list until the next key (or ArrowDown), so focusing the box again does not reopen it.
+let dismissed = false;
+
+function showCompletions() {
+  const box = $('q');
+  const open = completions.length > 0 && !dismissed && document.activeElement === box && box.value.trim() !== '';
+  $('completions').hidden = !open;
+  box.setAttribute('aria-expanded', String(open));
+  if (!open) highlight(-1);
+}
+
+function highlight(i) {
+  const options = $('completions').children;
+  if (active >= 0 && options[active]) options[active].setAttribute('aria-selected', 'false');
+  active = i;
+  if (i < 0) { $('q').removeAttribute('aria-activedescendant'); return; }
+  options[i].setAttribute('aria-selected', 'true');
+  $('q').setAttribute('aria-activedescendant', options[i].id);
+  options[i].scrollIntoView({ block: 'nearest' });
+}
+
+function setCompletions(texts) {
+  active = -1;
+  $('q').removeAttribute('aria-activedescendant');
+  completions = texts;
+  $('completions').replaceChildren(...texts.map((t, i) => {
+    const o = el('li', { id: `completion-${i}` }, text(t));
+    o.setAttribute('role', 'option');
+    o.setAttribute('aria-selected', 'false');
+    return o;
+  }));
+  showCompletions();
+}
+
+// A search (or a pick) ends the completions: an answer still on its way must not open the list over the results.
+function endCompletions() {
+  clearTimeout(suggestTimer);
+  suggestTurn();
+  setCompletions([]);
+}
+
+function pick(i) {
+  $('q').value = completions[i];
+  search();
+}
+
 async function suggest() {
   const q = $('q').value.trim();
   const latest = suggestTurn();
-  if (!q) { $('completions').replaceChildren(); return; }
+  if (!q) { setCompletions([]); return; }
   try {
     const res = await getJson('/suggest?' + new URLSearchParams({ q, k: '8' }));
-    if (latest()) $('completions').replaceChildren(...res.suggestions.map(s => el('option', { value: s.text })));
+    if (latest()) setCompletions(res.suggestions.map(s => s.text));
   } catch { /* see above */ }
+}
+
+function completionKeys(ev) {
+  // While an input method composes (pinyin), its own keys choose and commit the characters.
+  if (ev.isComposing) return;
+  const n = completions.length;
+  const open = !$('completions').hidden;
+  if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+    if (n === 0) return;
+    ev.preventDefault();
+    if (!open) { dismissed = false; showCompletions(); }
+    // Wraps both ways; from no highlight, down starts at the first and up at the last.
+    const down = ev.key === 'ArrowDown';
+    highlight(active < 0 ? (down ? 0 : n - 1) : (active + (down ? 1 : n - 1)) % n);
+  } else if (ev.key === 'Enter' && open && active >= 0) {
+    ev.preventDefault();
+    pick(active);
+  } else if (ev.key === 'Escape' && open) {
+    // Only closes the list: without this the search box would also clear its text.
+    ev.preventDefault();
+    dismissed = true;
+    showCompletions();
+  }
 }
 
 async function init() {
@@ -265,7 +338,22 @@ async function init() {
   // browser's way (a page load of /?q=…, the text lost).
   $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });
   $('more').addEventListener('click', () => search(true));
-  $('q').addEventListener('input', () => { clearTimeout(suggestTimer); suggestTimer = setTimeout(suggest, 120); });
+  $('q').addEventListener('input', () => {
+    dismissed = false;
+    highlight(-1);
+    showCompletions();
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 120);
+  });
+  $('q').addEventListener('keydown', completionKeys);
+  $('q').addEventListener('focus', showCompletions);
+  $('q').addEventListener('blur', showCompletions);
+  // Keeps the focus in the box on a press, so the list is still there for the click (blur would hide it first).
+  $('completions').addEventListener('mousedown', (ev) => ev.preventDefault());
+  $('completions').addEventListener('click', (ev) => {
+    const option = ev.target.closest('[role="option"]');
+    if (option) pick([...$('completions').children].indexOf(option));
+  });
   $('user').addEventListener('change', () => { loadRecs(); search(); });
   $('explain').addEventListener('change', () => search());
   let problem = null;
