@@ -49,6 +49,8 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
         psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(url);
         psi.ArgumentList.Add(screenshot);
+        // The page test spells completions in pinyin with the service's own readings (one per character).
+        psi.Environment["PAGE_PINYIN_FILE"] = PinyinFile.Value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -58,6 +60,16 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
         output.WriteLine(text);
         return (p.ExitCode, text);
     }
+
+    private static readonly Lazy<string> PinyinFile = new(() =>
+    {
+        var readings = new Dictionary<string, string>();
+        for (var c = '\u4E00'; c < '\uA000'; c++)
+            if (SearchRec.Text.Pinyin.ReadingsOf(c) is { IsEmpty: false } r) readings[c.ToString()] = r[0];
+        var path = ScreenshotPath("pinyin.json");
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(readings));
+        return path;
+    });
 
     internal static string ScreenshotPath(string name)
     {

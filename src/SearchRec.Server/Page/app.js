@@ -122,6 +122,7 @@ async function search(more = false) {
     if (!latest()) return;
     if (!more) {
       list.replaceChildren();
+      $('spelled').hidden = true;
       $('took').textContent = '';
       $('more').hidden = true;
       showFacets(params, null);
@@ -136,6 +137,10 @@ async function search(more = false) {
     params.delete('offset');
     lastSearch = params;
     showFacets(params, res.facets);
+    // Latin letters that found nothing as typed were searched as the Chinese they spell in pinyin.
+    const spelled = $('spelled');
+    spelled.hidden = !res.spelledAs;
+    spelled.replaceChildren(...(res.spelledAs ? ['搜索的是 showing results for ', text(res.spelledAs), ' (', text(q), ' in pinyin)'] : []));
   }
   for (const item of res.results) list.append(resultItem(item));
   shown += res.results.length;
