@@ -78,6 +78,17 @@ public sealed class ServiceApiTests
     }
 
     [Fact]
+    public async Task A_k_that_is_no_number_and_one_out_of_range_get_the_same_kind_of_message()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var messages = new List<string>();
+        foreach (var k in new[] { "ten", "0", "100000" })
+            messages.Add((await TestServer.ReadAsync(await s.Client.GetAsync($"/search?q=a&k={k}"))).Body.GetProperty("error").GetString()!);
+        Assert.All(messages, m => Assert.StartsWith("k must be an integer between 1 and ", m, StringComparison.Ordinal));
+        Assert.EndsWith("(got '0')", messages[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_one_megabyte_query_gets_400_about_q_and_the_service_keeps_serving()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);

@@ -78,9 +78,8 @@ internal static class QueryParams
     public static int K(string? raw, ServerOptions o)
     {
         if (raw is null) return o.DefaultK;
-        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int k))
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int k) || k < 1 || k > o.MaxK)
             throw new BadParameterException("k", $"k must be an integer between 1 and {o.MaxK} (got '{Clip(raw)}')");
-        if (k < 1 || k > o.MaxK) throw new BadParameterException("k", $"k must be between 1 and {o.MaxK} (got {k})");
         return k;
     }
 
