@@ -60,6 +60,7 @@ public sealed class ServiceApiTests
     [InlineData("/search?q=a&priceMax=NaN", "priceMax")]
     [InlineData("/search?q=a&explain=maybe", "explain")]
     [InlineData("/search?q=a&facets=maybe", "facets")]
+    [InlineData("/search?q=a&highlight=maybe", "highlight")]
     [InlineData("/search?q=a&kk=3", "kk")]
     [InlineData("/search?q=a&window=0", "window")]
     [InlineData("/search?q=a&window=many", "window")]
@@ -75,6 +76,35 @@ public sealed class ServiceApiTests
         Assert.Contains(field, body.GetProperty("error").GetString());
         // The service keeps serving.
         Assert.NotEqual(0, (await s.GetJsonAsync("/search?q=连衣裙")).GetProperty("results").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Highlights_mark_where_the_search_words_occur_in_each_title_and_only_when_asked()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var words = SearchRec.Text.TextHighlighter.Words("连衣裙");
+
+        var marked = await s.GetJsonAsync("/search?q=连衣裙&k=5&highlight=true");
+        var plain = await s.GetJsonAsync("/search?q=连衣裙&k=5");
+
+        var results = marked.GetProperty("results").EnumerateArray().ToList();
+        Assert.NotEmpty(results);
+        var spans = 0;
+        foreach (var r in results)
+        {
+            var title = r.GetProperty("title").GetString()!;
+            var last = -1;
+            foreach (var h in r.GetProperty("highlights").EnumerateArray())
+            {
+                int start = h.GetProperty("start").GetInt32(), length = h.GetProperty("length").GetInt32();
+                Assert.True(start > last && length > 0 && start + length <= title.Length, $"{start}+{length} in {title}");
+                Assert.Contains(words, w => title.Substring(start, length).Contains(w, StringComparison.Ordinal));
+                last = start + length;
+                spans++;
+            }
+        }
+        Assert.True(spans > 0);
+        Assert.All(plain.GetProperty("results").EnumerateArray(), r => Assert.False(r.TryGetProperty("highlights", out var none)));
     }
 
     [Fact]

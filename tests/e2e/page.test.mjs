@@ -168,6 +168,16 @@ try {
   if (titles.length === 0) throw new Error('no results');
   console.log(`ok search "${query}" shows ${titles.length} results; first: ${titles[0]}`);
 
+  // The search's words are marked in the titles exactly where the service's highlights say.
+  const withMarks = await (await page.request.get(new URL(`/search?q=${encodeURIComponent(query)}&k=${titles.length}&user=${user}&highlight=true`, url).href)).json();
+  const marksShown = await page.$$eval('#results li .title', els => els.map(e => [...e.querySelectorAll('mark')].map(m => m.textContent)));
+  const marksMeant = withMarks.results.map(r => (r.highlights ?? []).map(h => r.title.slice(h.start, h.start + h.length)));
+  if (JSON.stringify(marksShown) !== JSON.stringify(marksMeant) || marksShown.flat().length === 0)
+    throw new Error(`marked in the titles: ${JSON.stringify(marksShown)}; the service's highlights: ${JSON.stringify(marksMeant)}`);
+  if (JSON.stringify(await page.$$eval('#results li .title', els => els.map(e => e.textContent))) !== JSON.stringify(withMarks.results.map(r => r.title)))
+    throw new Error('a marked title does not read as the title');
+  console.log(`ok the titles mark the search's words where the service says (${marksShown.flat().length} marks: ${marksShown.flat().slice(0, 4).join(', ')})`);
+
   // "more" appends the next page of the same ranking while a full page leaves re-ranked candidates over.
   const firstPage = await (await page.request.get(new URL(`/search?q=${encodeURIComponent(query)}&k=${titles.length}&user=${user}`, url).href)).json();
   const moreShown = await page.$eval('#more', b => !b.hidden);

@@ -13,7 +13,11 @@ namespace SearchRec.Server.Internals;
 
 /// <summary>An item in an answer: the product's display fields plus its score and, where known, its source.</summary>
 internal sealed record ItemResult(string Id, string Title, string? Brand, double? Price, string Category, double Score,
-    string? Source = null, IReadOnlyList<FeatureContribution>? Explain = null);
+    string? Source = null, IReadOnlyList<FeatureContribution>? Explain = null)
+{
+    /// <summary>Where the search's words occur in the title (<c>highlight=true</c>); else null.</summary>
+    public IReadOnlyList<SearchRec.Text.TextSpan>? Highlights { get; init; }
+}
 
 internal sealed record SearchResponse(string Query, long? User, int K, string Generation, double TookMs,
     IReadOnlyList<ItemResult> Results, IReadOnlyDictionary<string, double> StagesMs, string? RequestId = null)
@@ -142,10 +146,10 @@ internal static class Endpoints
     private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
         [FromQuery] string? q, [FromQuery] string? user, [FromQuery] string? k, [FromQuery] string? category, [FromQuery] string? brand,
         [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain, [FromQuery] string? window, [FromQuery] string? offset,
-        [FromQuery] string? facets)
+        [FromQuery] string? facets, [FromQuery] string? highlight)
     {
         long t0 = Stopwatch.GetTimestamp();
-        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "offset", "category", "brand", "priceMin", "priceMax", "explain", "window", "facets");
+        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "offset", "category", "brand", "priceMin", "priceMax", "explain", "window", "facets", "highlight");
         string text = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
         long? userId = QueryParams.User(user);
         int topK = QueryParams.K(k, o);
@@ -154,6 +158,7 @@ internal static class Endpoints
         if (min > max) throw new BadParameterException("priceMin", $"priceMin ({min}) is above priceMax ({max})");
         bool wantExplain = QueryParams.Flag(explain, "explain");
         bool wantFacets = QueryParams.Flag(facets, "facets");
+        bool wantHighlights = QueryParams.Flag(highlight, "highlight");
         int? rescore = QueryParams.Window(window);
         var query = new SearchQuery(text, QueryParams.Filter(category, "category", o.MaxQueryLength),
             QueryParams.Filter(brand, "brand", o.MaxQueryLength), min, max);
@@ -188,13 +193,15 @@ internal static class Endpoints
         }
 
         long t3 = Stopwatch.GetTimestamp();
+        var marks = wantHighlights ? SearchRec.Text.TextHighlighter.Words(query.Text) : null;
         var results = new List<ItemResult>(Math.Max(0, ranked.Hits.Count - skip));
         for (int h = skip; h < ranked.Hits.Count; h++)
         {
             var hit = ranked.Hits[h];
             var view = await cache.ItemAsync(gen, hit.ProductId, ctx.RequestAborted).ConfigureAwait(false);
             if (view is null) continue;
-            results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, hit.Score, null, hit.Explain));
+            results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, hit.Score, null, hit.Explain)
+                { Highlights = marks is null ? null : SearchRec.Text.TextHighlighter.Find(view.Title, marks) });
         }
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
         metrics.Stage("enrich", enrich);

@@ -108,6 +108,7 @@ async function search(more = false) {
     if (q !== filtersQuery) { filters = { category: '', brand: '' }; filtersQuery = q; }
     for (const [kind] of FACETS) if (filters[kind]) params.set(kind, filters[kind]);
     params.set('facets', 'true');
+    params.set('highlight', 'true');
   } else {
     // The next page keeps the filters (they are in lastSearch); its facets would be the first page's.
     params.set('offset', String(shown));
@@ -186,8 +187,23 @@ function showFacets(params, facets) {
   $('facets').hidden = rows.length === 0;
 }
 
+// A title with the search's words marked (the service's highlights: offsets into the title, as JavaScript counts them).
+function markedTitle(item) {
+  if (!item.highlights || item.highlights.length === 0) return text(item.title);
+  const b = el('bdi');
+  let at = 0;
+  for (const { start, length } of item.highlights) {
+    if (start < at || start + length > item.title.length) return text(item.title);
+    if (start > at) b.append(item.title.slice(at, start));
+    b.append(el('mark', { textContent: item.title.slice(start, start + length) }));
+    at = start + length;
+  }
+  if (at < item.title.length) b.append(item.title.slice(at));
+  return b;
+}
+
 function resultItem(item) {
-  const title = el('button', { type: 'button', className: 'title' }, text(item.title));
+  const title = el('button', { type: 'button', className: 'title' }, markedTitle(item));
   title.dataset.id = item.id;
   title.addEventListener('click', () => openItem(item));
   const buy = el('button', { type: 'button', className: 'buy', textContent: '购买 buy' });
