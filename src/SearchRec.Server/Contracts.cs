@@ -167,6 +167,11 @@ public sealed class ServiceGeneration : IDisposable
     public ShopSamples Samples { get; }
     /// <summary>Search-bar completions (<c>GET /suggest</c>); null when the loader built none.</summary>
     public QuerySuggester? Suggester { get; init; }
+    /// <summary>
+    /// A product's popularity for <c>sort=popular</c> (the collaborative models' decayed, live event weight; NaN when
+    /// no event names it); null when the loader has no behaviour, and popular then keeps the relevance order.
+    /// </summary>
+    public Func<string, float>? Popularity { get; init; }
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 

@@ -178,6 +178,19 @@ try {
     throw new Error('a marked title does not read as the title');
   console.log(`ok the titles mark the search's words where the service says (${marksShown.flat().length} marks: ${marksShown.flat().slice(0, 4).join(', ')})`);
 
+  // Sorting by price shows the service's price order; back to relevance, the first list returns.
+  const idsShown = () => page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+  const relevanceIds = await idsShown();
+  const byPrice = (await (await page.request.get(new URL(`/search?q=${encodeURIComponent(query)}&k=${titles.length}&user=${user}&sort=price_asc`, url).href)).json()).results;
+  await page.selectOption('#sort', 'price_asc');
+  await page.waitForFunction(want => JSON.stringify([...document.querySelectorAll('#results li .title')].map(e => e.dataset.id)) === want, JSON.stringify(byPrice.map(r => r.id)), { timeout: 20000 })
+    .catch(async () => { throw new Error(`sorted by price the page shows ${(await idsShown()).join(',')}; the service ${byPrice.map(r => r.id).join(',')}`); });
+  const prices = byPrice.filter(r => r.price != null).map(r => r.price);
+  if (prices.some((p, i) => i > 0 && p < prices[i - 1])) throw new Error(`price_asc is not ascending: ${prices.join(',')}`);
+  await page.selectOption('#sort', 'relevance');
+  await page.waitForFunction(want => JSON.stringify([...document.querySelectorAll('#results li .title')].map(e => e.dataset.id)) === want, JSON.stringify(relevanceIds), { timeout: 20000 });
+  console.log(`ok sorting by price shows ${byPrice.length} results cheapest first (¥${prices[0]} … ¥${prices[prices.length - 1]}), and relevance brings the ranking back`);
+
   // "more" appends the next page of the same ranking while a full page leaves re-ranked candidates over.
   const firstPage = await (await page.request.get(new URL(`/search?q=${encodeURIComponent(query)}&k=${titles.length}&user=${user}`, url).href)).json();
   const moreShown = await page.$eval('#more', b => !b.hidden);

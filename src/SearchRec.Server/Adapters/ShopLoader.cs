@@ -338,7 +338,11 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
                 progress?.Report($"suggest: {suggester.Count:N0} completions from the catalog and {_suggestLog.Value.Count:N0} log queries in {suggestWatch.Elapsed.TotalSeconds:F1} s");
             }
             var generation = new ServiceGeneration(id, new IndexCatalog(memo, models), search, similar, recs, new CollabObserver(models), seen,
-                new ShopSamples(_options.QueriesPath is null ? SampleCategories(index, memo) : _queries.Value, itemIds, users), owned) { Suggester = suggester };
+                new ShopSamples(_options.QueriesPath is null ? SampleCategories(index, memo) : _queries.Value, itemIds, users), owned)
+            {
+                Suggester = suggester,
+                Popularity = id => long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var item) ? models.PopularityOf(item) : float.NaN,
+            };
             if (_options.WarmUp > TimeSpan.Zero)
             {
                 int rounds = Interlocked.Increment(ref _loads) == 1 ? WarmUpRounds : ReloadWarmUpRounds;

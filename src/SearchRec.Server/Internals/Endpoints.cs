@@ -146,10 +146,10 @@ internal static class Endpoints
     private static async Task<IResult> SearchAsync(HttpContext ctx, ServiceState state, ServiceCache cache, ServerMetrics metrics, ServerOptions o,
         [FromQuery] string? q, [FromQuery] string? user, [FromQuery] string? k, [FromQuery] string? category, [FromQuery] string? brand,
         [FromQuery] string? priceMin, [FromQuery] string? priceMax, [FromQuery] string? explain, [FromQuery] string? window, [FromQuery] string? offset,
-        [FromQuery] string? facets, [FromQuery] string? highlight)
+        [FromQuery] string? facets, [FromQuery] string? highlight, [FromQuery] string? sort)
     {
         long t0 = Stopwatch.GetTimestamp();
-        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "offset", "category", "brand", "priceMin", "priceMax", "explain", "window", "facets", "highlight");
+        QueryParams.OnlyKnown(ctx.Request, "q", "user", "k", "offset", "category", "brand", "priceMin", "priceMax", "explain", "window", "facets", "highlight", "sort");
         string text = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
         long? userId = QueryParams.User(user);
         int topK = QueryParams.K(k, o);
@@ -159,6 +159,7 @@ internal static class Endpoints
         bool wantExplain = QueryParams.Flag(explain, "explain");
         bool wantFacets = QueryParams.Flag(facets, "facets");
         bool wantHighlights = QueryParams.Flag(highlight, "highlight");
+        var order = QueryParams.Sort(sort);
         int? rescore = QueryParams.Window(window);
         var query = new SearchQuery(text, QueryParams.Filter(category, "category", o.MaxQueryLength),
             QueryParams.Filter(brand, "brand", o.MaxQueryLength), min, max);
@@ -182,7 +183,9 @@ internal static class Endpoints
         // The recall is BM25's best first, so its first w are what a recall of w would return: one cached recall serves every window.
         if (rescore < candidates.Count) candidates = candidates is RecallCandidate[] all ? new ArraySegment<RecallCandidate>(all, 0, rescore.Value) : [.. candidates.Take(rescore.Value)];
         // A later page ranks the earlier ones too: the ranking is per user and not cached, so a page is a slice of it.
-        var ranked = gen.Search.Rank(query, candidates, userId, skip + topK, wantExplain);
+        // Another order sorts every re-ranked candidate (ties keep the ranker's order), then pages through them.
+        var ranked = gen.Search.Rank(query, candidates, userId, order == SearchSort.Relevance ? skip + topK : Math.Max(candidates.Count, 1), wantExplain);
+        var hits = order == SearchSort.Relevance ? ranked.Hits : Sorted(ranked.Hits, order, gen);
         double rankSeconds = Stopwatch.GetElapsedTime(t2).TotalSeconds;
         metrics.Stage("rank", rankSeconds);
         stages["rank"] = rankSeconds * 1000;
@@ -194,10 +197,11 @@ internal static class Endpoints
 
         long t3 = Stopwatch.GetTimestamp();
         var marks = wantHighlights ? SearchRec.Text.TextHighlighter.Words(query.Text) : null;
-        var results = new List<ItemResult>(Math.Max(0, ranked.Hits.Count - skip));
-        for (int h = skip; h < ranked.Hits.Count; h++)
+        int end = Math.Min(hits.Count, skip + topK);
+        var results = new List<ItemResult>(Math.Max(0, end - skip));
+        for (int h = skip; h < end; h++)
         {
-            var hit = ranked.Hits[h];
+            var hit = hits[h];
             var view = await cache.ItemAsync(gen, hit.ProductId, ctx.RequestAborted).ConfigureAwait(false);
             if (view is null) continue;
             results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, hit.Score, null, hit.Explain)
@@ -219,6 +223,33 @@ internal static class Endpoints
         }
         return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId)
             { Window = candidates.Count, Offset = skip, Facets = counted, SpelledAs = spelledAs });
+    }
+
+    // The hits by price or popularity; products without one last; ties, and those, in the ranker's order.
+    private static RankedHit[] Sorted(IReadOnlyList<RankedHit> hits, SearchSort order, ServiceGeneration gen)
+    {
+        var keys = new double[hits.Count];
+        var index = new int[hits.Count];
+        for (int i = 0; i < hits.Count; i++)
+        {
+            index[i] = i;
+            double key = order switch
+            {
+                SearchSort.Popular => gen.Popularity?.Invoke(hits[i].ProductId) is { } p && !float.IsNaN(p) ? -p : double.NaN,
+                _ => gen.Catalog.Get(hits[i].ProductId)?.Price is { } price ? (order == SearchSort.PriceDescending ? -price : price) : double.NaN,
+            };
+            keys[i] = key;
+        }
+        Array.Sort(index, (a, b) =>
+        {
+            bool na = double.IsNaN(keys[a]), nb = double.IsNaN(keys[b]);
+            if (na != nb) return na ? 1 : -1;
+            int c = na ? 0 : keys[a].CompareTo(keys[b]);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        var sorted = new RankedHit[hits.Count];
+        for (int i = 0; i < index.Length; i++) sorted[i] = hits[index[i]];
+        return sorted;
     }
 
     private static async Task<IResult> ItemAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache)

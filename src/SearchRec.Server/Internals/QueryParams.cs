@@ -117,6 +117,16 @@ internal static class QueryParams
         return v;
     }
 
+    /// <summary>The order a search's results are shown in (<c>sort</c>); relevance when absent.</summary>
+    public static SearchSort Sort(string? raw) => raw switch
+    {
+        null or "" or "relevance" => SearchSort.Relevance,
+        "price_asc" => SearchSort.PriceAscending,
+        "price_desc" => SearchSort.PriceDescending,
+        "popular" => SearchSort.Popular,
+        _ => throw new BadParameterException("sort", $"sort must be relevance, price_asc, price_desc or popular (got '{Clip(raw)}')"),
+    };
+
     public static bool Flag(string? raw, string field)
     {
         if (raw is null) return false;
@@ -156,4 +166,13 @@ internal static class QueryParams
     /// <summary>At most 40 characters of <paramref name="s"/> for a message, never half of a surrogate pair (an emoji).</summary>
     public static string Clip(string s) =>
         s.Length <= 40 ? s : s[..(char.IsHighSurrogate(s[39]) ? 39 : 40)] + "…";
+}
+
+/// <summary>How a search's results are ordered: by the ranker, or its re-ranked candidates by price or popularity.</summary>
+internal enum SearchSort
+{
+    Relevance,
+    PriceAscending,
+    PriceDescending,
+    Popular,
 }

@@ -105,6 +105,7 @@ async function search(more = false) {
   if (!more) {
     if (currentUser() !== '') params.set('user', currentUser());
     if ($('explain').checked) params.set('explain', 'true');
+    if ($('sort').value !== 'relevance') params.set('sort', $('sort').value);
     if (q !== filtersQuery) { filters = { category: '', brand: '' }; filtersQuery = q; }
     for (const [kind] of FACETS) if (filters[kind]) params.set(kind, filters[kind]);
     params.set('facets', 'true');
@@ -377,6 +378,7 @@ async function init() {
   });
   $('user').addEventListener('change', () => { loadRecs(); search(); });
   $('explain').addEventListener('change', () => search());
+  $('sort').addEventListener('change', () => search());
   let problem = null;
   try { config = { ...config, ...(await getJson('/page/config')) }; } catch (e) { problem = e.message; }
   $('q').maxLength = config.maxQueryLength;

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+public sealed class SortTests(TinyShop shop) : IClassFixture<TinyShop>
+{
+    private static List<(string Id, double? Price)> Results(JsonElement answer) =>
+        answer.GetProperty("results").EnumerateArray()
+            .Select(r => (r.GetProperty("id").GetString()!, r.TryGetProperty("price", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : (double?)null)).ToList();
+
+    private async Task<(string Query, int Window)> BusyQueryAsync(TestServer s)
+    {
+        foreach (var q in (await s.GetJsonAsync("/samples")).GetProperty("queries").EnumerateArray().Select(e => e.GetString()!))
+        {
+            var w = (await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(q)}&k=5")).GetProperty("window").GetInt32();
+            if (w >= 12) return (q, w);
+        }
+        throw new InvalidOperationException("no sample query recalls 12 products");
+    }
+
+    [Fact]
+    public async Task Price_sorts_every_re_ranked_candidate_across_pages_and_relevance_keeps_the_ranker_order()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var server = s;
+        using var _ = store;
+        var (query, window) = await BusyQueryAsync(s);
+        var q = Uri.EscapeDataString(query);
+
+        var relevance = Results(await s.GetJsonAsync($"/search?q={q}&k={window}"));
+        var ascending = new List<(string Id, double? Price)>();
+        for (var offset = 0; offset < window; offset += 5)
+            ascending.AddRange(Results(await s.GetJsonAsync($"/search?q={q}&k=5&offset={offset}&sort=price_asc")));
+        var descending = Results(await s.GetJsonAsync($"/search?q={q}&k={window}&sort=price_desc"));
+
+        Assert.Equal(relevance.Select(r => r.Id).Order(), ascending.Select(r => r.Id).Order());
+        var priced = ascending.TakeWhile(r => r.Price is not null).Select(r => r.Price!.Value).ToList();
+        Assert.True(priced.Count > 1);
+        Assert.Equal(priced.Order(), priced);
+        Assert.All(ascending.Skip(priced.Count), r => Assert.Null(r.Price));
+        Assert.Equal(priced.OrderDescending(), descending.TakeWhile(r => r.Price is not null).Select(r => r.Price!.Value));
+        Assert.Equal(relevance, Results(await s.GetJsonAsync($"/search?q={q}&k={window}&sort=relevance")));
+    }
+
+    [Fact]
+    public async Task Popular_puts_first_what_shoppers_just_bought()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var server = s;
+        using var _ = store;
+        var (query, window) = await BusyQueryAsync(s);
+        var q = Uri.EscapeDataString(query);
+        var before = Results(await s.GetJsonAsync($"/search?q={q}&k={window}&sort=popular"));
+        var last = before[^1].Id;
+
+        for (var user = 1; user <= 30; user++)
+            Assert.Equal(200, (int)(await s.PostEventsAsync($$"""{"user":{{user}},"item":"{{last}}","behavior":"buy"}""")).StatusCode);
+
+        var after = Results(await s.GetJsonAsync($"/search?q={q}&k=3&sort=popular"));
+        Assert.Equal(last, after[0].Id);
+    }
+
+    [Theory]
+    [InlineData("cheap")]
+    [InlineData("PRICE_ASC")]
+    public async Task An_unknown_sort_is_refused_naming_the_choices(string sort)
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var server = s;
+        using var _ = store;
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync($"/search?q=a&sort={sort}"));
+        Assert.Equal(400, status);
+        Assert.Equal("sort", body.GetProperty("field").GetString());
+        Assert.Contains("relevance, price_asc, price_desc or popular", body.GetProperty("error").GetString());
+    }
+}
