@@ -37,6 +37,8 @@ public sealed class QuerySuggester
     private readonly Dictionary<string, int[]> _heavy;
     // Entries whose key can begin with a letter or digit (its own, or the first letter of a reading), best first.
     private readonly int[][] _byFirstLetter;
+    // Entries whose key begins with a Chinese character, by key length and the first letter of each reading of that character, best first.
+    private readonly Dictionary<int, int[]> _bySound;
     // Pinyin completions of short all-Latin prefixes, the ones scanning the most entries; bounded by 36^3 keys.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _pinyinShort = new(StringComparer.Ordinal);
 
@@ -45,7 +47,11 @@ public sealed class QuerySuggester
         _keys = keys;
         _entries = entries;
         _reach = reach;
-        _byFirstLetter = FirstLetterLists();
+        var ranked = new int[keys.Length];
+        for (var i = 0; i < ranked.Length; i++) ranked[i] = i;
+        Array.Sort(ranked, Rank);
+        _byFirstLetter = FirstLetterLists(ranked);
+        _bySound = SoundLists(ranked);
         _heavy = new Dictionary<string, int[]>(StringComparer.Ordinal);
         for (var length = 1; length <= HeavyPrefixLength; length++)
         {
@@ -219,6 +225,34 @@ public sealed class QuerySuggester
         return null;
     }
 
+    /// <summary>
+    /// For a search that is no completion itself, the heaviest completion that reads alike
+    /// character for character, one or more of them homophones of the typed ones (<c>连衣群</c> → <c>连衣裙</c>;
+    /// <see cref="Pinyin.SoundsAlike"/>): the homophone a pinyin input method let the shopper pick by mistake. Null when
+    /// the search is a completion, does not begin with a Chinese character, or reads like none.
+    /// </summary>
+    public string? DidYouMean(string typed)
+    {
+        Guard.NotNull(typed);
+        var key = QueryTextComparer.Key(typed);
+        if (key.Length < 2 || key.Length > MaxQueryLength) return null;
+        var first = Pinyin.ReadingsOf(key[0]);
+        if (first.IsEmpty) return null;
+        var (start, end) = Range(key);
+        if (start < end && _keys[start].Length == key.Length) return null;
+        var best = -1;
+        foreach (var reading in first)
+        {
+            if (!_bySound.TryGetValue(SoundSlot(key.Length, reading[0]), out var list)) continue;
+            foreach (var id in list)
+            {
+                if (best >= 0 && !Better(id, best)) break;
+                if (Pinyin.SoundsAlike(_keys[id], key)) { best = id; break; }
+            }
+        }
+        return best < 0 ? null : _entries[best].Text;
+    }
+
     // Entries [start, end) whose keys begin with `key`.
     private (int Start, int End) Range(string key)
     {
@@ -265,15 +299,12 @@ public sealed class QuerySuggester
     }
 
     // Per letter and digit, the entries whose key can begin with it, best first.
-    private int[][] FirstLetterLists()
+    private int[][] FirstLetterLists(int[] ranked)
     {
         var lists = new List<int>[36];
         for (var slot = 0; slot < lists.Length; slot++) lists[slot] = [];
-        var order = new int[_keys.Length];
-        for (var i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, Rank);
         Span<bool> seen = stackalloc bool[36];
-        foreach (var id in order)
+        foreach (var id in ranked)
         {
             var first = _keys[id][0];
             seen.Clear();
@@ -286,6 +317,31 @@ public sealed class QuerySuggester
         for (var slot = 0; slot < lists.Length; slot++) result[slot] = [.. lists[slot]];
         return result;
     }
+
+    private Dictionary<int, int[]> SoundLists(int[] ranked)
+    {
+        var lists = new Dictionary<int, List<int>>();
+        foreach (var id in ranked)
+        {
+            var key = _keys[id];
+            if (key.Length < 2) continue;
+            var seen = 0;
+            foreach (var reading in Pinyin.ReadingsOf(key[0]))
+            {
+                var bit = 1 << LetterSlot(reading[0]);
+                if ((seen & bit) != 0) continue;
+                seen |= bit;
+                var slot = SoundSlot(key.Length, reading[0]);
+                if (!lists.TryGetValue(slot, out var list)) lists[slot] = list = [];
+                list.Add(id);
+            }
+        }
+        var result = new Dictionary<int, int[]>(lists.Count);
+        foreach (var (slot, list) in lists) result[slot] = [.. list];
+        return result;
+    }
+
+    private static int SoundSlot(int length, char firstLetter) => length * 64 + LetterSlot(firstLetter);
 
     private static int LetterSlot(char c) => c is >= 'a' and <= 'z' ? c - 'a' : c is >= '0' and <= '9' ? 26 + c - '0' : -1;
 

@@ -62,6 +62,31 @@ public static class Pinyin
     /// </summary>
     public static bool Spells(ReadOnlySpan<char> text, ReadOnlySpan<char> typed) => Match(text, typed, whole: true) == PinyinMatch.Full;
 
+    /// <summary>
+    /// Whether <paramref name="a"/> and <paramref name="b"/> read alike: as long as each other, and each character the
+    /// same or two Chinese characters sharing a reading (<c>连衣群</c> and <c>连衣裙</c>, both <c>qun</c>), the
+    /// homophones a pinyin input method lets a shopper pick by mistake. Normalised as for <see cref="MatchPrefix"/>.
+    /// </summary>
+    public static bool SoundsAlike(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    {
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (a[i] == b[i]) continue;
+            var ra = ReadingsOf(a[i]);
+            var rb = ReadingsOf(b[i]);
+            var shared = false;
+            foreach (var x in ra)
+            {
+                foreach (var y in rb)
+                    if (ReferenceEquals(x, y)) { shared = true; break; }
+                if (shared) break;
+            }
+            if (!shared) return false;
+        }
+        return true;
+    }
+
     private static PinyinMatch Match(ReadOnlySpan<char> text, ReadOnlySpan<char> typed, bool whole)
     {
         const int MaxTyped = 64;

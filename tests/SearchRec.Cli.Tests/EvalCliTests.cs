@@ -822,8 +822,9 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var (code, stdout, stderr) = Run(new BenchSuggestCommand(), "--index", dir.File("index"), "--log", log, "--typed", "100");
 
         Assert.True(code == 0, stderr);
-        foreach (var line in new[] { "Chinese, first 1-3 characters of a log query: p50 ", "pinyin typed whole (first 2-4 characters, the last cut anywhere): p50 ",
-            "pinyin initials (first 2-4 characters): p50 ", "pinyin typed whole: the first completion is the one the spelled characters give for ", " all-Latin queries: " })
+        foreach (var line in new[] { "Chinese, first 1-3 characters of a log query (k 8): p50 ", "pinyin typed whole (first 2-4 characters, the last cut anywhere) (k 8): p50 ",
+            "pinyin initials (first 2-4 characters) (k 8): p50 ", "pinyin typed whole: the first completion is the one the spelled characters give for ", " all-Latin queries: ",
+            "homophone typos of log queries the index answers: ", "did-you-mean, one call (log queries as typed): p50 " })
             Assert.Contains(line, stdout, StringComparison.Ordinal);
         (code, _, stderr) = Run(new BenchSuggestCommand(), "--index", dir.File("missing"));
         Assert.Equal(2, code);

@@ -125,6 +125,20 @@ public sealed class QuerySuggesterTests
         Assert.Equal(expected, Build().Respell(typed));
     }
 
+    [Theory]
+    [InlineData("首机", "手机")]
+    [InlineData("碎花连衣群", "碎花连衣裙")]
+    [InlineData("碎花 連衣群", "碎花连衣裙")]
+    [InlineData("手机", null)]
+    [InlineData("华为手", null)]
+    [InlineData("外星人", null)]
+    [InlineData("shouji", null)]
+    [InlineData("首", null)]
+    public void A_search_that_is_no_completion_gets_the_heaviest_completion_that_reads_alike(string typed, string? expected)
+    {
+        Assert.Equal(expected, Build("碎花连衣裙").DidYouMean(typed));
+    }
+
     [Fact]
     public void Long_ranges_give_the_same_completions_as_a_full_scan()
     {

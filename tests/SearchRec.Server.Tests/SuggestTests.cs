@@ -64,6 +64,29 @@ public sealed class SuggestTests(TinyShop shop) : IClassFixture<TinyShop>
         Assert.False(nothing.TryGetProperty("spelledAs", out var none2));
     }
 
+    [Fact]
+    public async Task A_search_with_a_homophone_picked_by_mistake_is_offered_the_completion_it_reads_like()
+    {
+        var (s, store) = await shop.StartAsync();
+        await using var server = s;
+        using var _ = store;
+        var catalog = File.ReadLines(shop.Files.Catalog).Select(l => CatalogReader.ParseJson(l, out var _)!).ToList();
+        var leaf = catalog.GroupBy(p => p.Category[^1]).OrderByDescending(g => g.Count()).Select(g => g.Key)
+            .First(c => c.Length >= 2 && c.All(ch => !Text.Pinyin.ReadingsOf(ch).IsEmpty));
+        // The last character swapped for another read alike (a common one: the first such in the basic block).
+        var alike = Enumerable.Range(0x4E00, 0x9FA5 - 0x4E00).Select(c => (char)c)
+            .First(c => c != leaf[^1] && Text.Pinyin.SoundsAlike(c.ToString(), leaf[^1].ToString()));
+        var typo = leaf[..^1] + alike;
+
+        var answer = await s.GetJsonAsync($"/search?q={Q(typo)}&k=5");
+        var meant = answer.GetProperty("didYouMean").GetString()!;
+
+        Assert.True(Text.Pinyin.SoundsAlike(Text.QueryTextComparer.Key(meant), Text.QueryTextComparer.Key(typo)), meant);
+        Assert.Equal(typo, answer.GetProperty("query").GetString());
+        Assert.False((await s.GetJsonAsync($"/search?q={Q(meant)}&k=5")).TryGetProperty("didYouMean", out var none));
+        Assert.False((await s.GetJsonAsync($"/search?q={Q(typo)}&k=5&offset=5")).TryGetProperty("didYouMean", out var later));
+    }
+
     private static List<string> Ids(JsonElement answer) =>
         answer.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).ToList();
 

@@ -74,6 +74,22 @@ public class PinyinTests
         Assert.Equal(expected, Pinyin.Spells(text, typed));
     }
 
+    [Theory]
+    [InlineData("连衣群", "连衣裙", true)]
+    [InlineData("首机", "手机", true)]
+    [InlineData("长裙", "常裙", true)]
+    [InlineData("涨裙", "长裙", true)]
+    [InlineData("iphone首机", "iphone手机", true)]
+    [InlineData("连衣裙", "连衣裙", true)]
+    [InlineData("连衣群", "连衣", false)]
+    [InlineData("连衣群", "连衣狗", false)]
+    [InlineData("iphone手机", "ipbone手机", false)]
+    public void Texts_read_alike_when_each_character_is_the_same_or_shares_a_reading(string a, string b, bool expected)
+    {
+        Assert.Equal(expected, Pinyin.SoundsAlike(a, b));
+        Assert.Equal(expected, Pinyin.SoundsAlike(b, a));
+    }
+
     [Fact]
     public void A_full_reading_is_preferred_where_the_typed_letters_also_split_into_initials()
     {

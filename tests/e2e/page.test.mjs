@@ -65,6 +65,7 @@ try {
 
   // Pinyin typed without an input method: its whole spelling lists the completion, and a search of it that finds
   // nothing as typed shows the results of the Chinese it spells, saying so. Readings come from the test driver.
+  const lastSearchQ = () => page.waitForRequest(r => r.url().includes('/search?'), { timeout: 20000 }).then(r => new URL(r.url()).searchParams.get('q'));
   if (process.env.PAGE_PINYIN_FILE) {
     const readings = JSON.parse(readFileSync(process.env.PAGE_PINYIN_FILE, 'utf8'));
     const chars = (t) => [...t.replace(/\s/g, '')];
@@ -79,7 +80,6 @@ try {
     const { defaultK } = await (await page.request.get(new URL('/page/config', url).href)).json();
     const api = await (await page.request.get(new URL(`/search?q=${spelled.whole}&k=${defaultK}&user=${user}`, url).href)).json();
     if (!api.spelledAs) throw new Error(`the service did not respell "${spelled.whole}": ${JSON.stringify(api).slice(0, 200)}`);
-    await page.keyboard.press('Escape');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => !document.querySelector('#spelled').hidden && document.querySelector('#results li .title'), null, { timeout: 20000 });
     const note = await page.$eval('#spelled', e => e.textContent);
@@ -87,10 +87,25 @@ try {
     if (!note.includes(api.spelledAs) || JSON.stringify(ids) !== JSON.stringify(api.results.map(r => r.id)))
       throw new Error(`searching "${spelled.whole}": note "${note}", results ${ids.join(',')}; the service searched "${api.spelledAs}": ${api.results.map(r => r.id).join(',')}`);
     console.log(`ok searching "${spelled.whole}" shows the results of "${api.spelledAs}" and says so: ${note}`);
+
+    // A homophone picked by mistake (a character swapped for another read alike): the page offers what it reads
+    // like, and a click searches that.
+    const alikeOf = (c) => Object.keys(readings).find(o => o !== c && readings[o] === readings[c]);
+    const typo = [...spelled.seed.replace(/\s/g, '')].map((c, i, all) => (i === all.length - 1 ? alikeOf(c) ?? c : c)).join('');
+    const offer = (await (await page.request.get(new URL(`/search?q=${encodeURIComponent(typo)}&k=${defaultK}&user=${user}`, url).href)).json()).didYouMean;
+    if (!offer) throw new Error(`the service offers nothing for "${typo}" (a homophone typo of "${spelled.seed}")`);
+    await page.fill('#q', typo);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(want => { const m = document.querySelector('#meant'); return !m.hidden && m.textContent.includes(want); }, offer, { timeout: 20000 })
+      .catch(async () => { throw new Error(`searching "${typo}" the page shows ${await page.$eval('#meant', m => m.outerHTML)}, status "${await page.$eval('#status', m => m.textContent)}", box "${await page.inputValue('#q')}"; the service offers "${offer}"`); });
+    const searchedOffer = lastSearchQ();
+    await page.click('#meant button');
+    if (await searchedOffer !== offer || await page.inputValue('#q') !== offer) throw new Error(`clicking the offer searched "${await searchedOffer}"; expected "${offer}"`);
+    await page.waitForFunction(() => document.querySelector('#meant').hidden, null, { timeout: 20000 });
+    console.log(`ok searching "${typo}" offers "${offer}", and a click searches it`);
   } else console.log('skip pinyin: PAGE_PINYIN_FILE is not set');
 
   // ArrowDown highlights the first completion and ArrowUp wraps to the last and back; Enter searches the highlighted one.
-  const lastSearchQ = () => page.waitForRequest(r => r.url().includes('/search?'), { timeout: 20000 }).then(r => new URL(r.url()).searchParams.get('q'));
   const highlighted = () => page.evaluate(() => {
     const id = document.querySelector('#q').getAttribute('aria-activedescendant');
     const o = id && document.getElementById(id);

@@ -70,6 +70,8 @@ public sealed class BenchSuggestCommand : IBenchCommand
         Read("pinyin typed whole", whole, suggester);
         Read("pinyin initials", initials, suggester);
 
+        if (log is not null) DidYouMean(log, suggester, perKind, rng);
+
         var latin = log?.Where(q => q.Length > 0 && q.All(c => char.IsAsciiLetter(c) || c == ' ')).Distinct(QueryTextComparer.Instance).ToList() ?? [];
         if (latin.Count > 0)
         {
@@ -82,20 +84,60 @@ public sealed class BenchSuggestCommand : IBenchCommand
         return 0;
     }
 
-    private static void Time(string name, IReadOnlyList<string> typed, QuerySuggester suggester)
+    // Homophone typos made from the log's own completions (one character swapped for a common one read alike), and
+    // how often a real log query gets a correction it did not ask for.
+    private static void DidYouMean(IReadOnlyList<string> log, QuerySuggester suggester, int perKind, Random rng)
+    {
+        var common = log.SelectMany(q => q).Where(c => !Pinyin.ReadingsOf(c).IsEmpty).GroupBy(c => c).Where(g => g.Count() >= 20).Select(g => g.Key).ToArray();
+        var byReading = common.SelectMany(c => Pinyin.ReadingsOf(c).ToArray().Select(r => (r, c))).GroupBy(x => x.r).ToDictionary(g => g.Key, g => g.Select(x => x.c).ToArray());
+        var queries = log.Distinct(QueryTextComparer.Instance).OrderBy(_ => rng.Next()).ToList();
+        int made = 0, recovered = 0, other = 0, none = 0, typoIsQuery = 0;
+        var examples = new List<string>();
+        foreach (var q in queries)
+        {
+            if (made == perKind) break;
+            var key = QueryTextComparer.Key(q);
+            if (key.Length < 2 || suggester.Suggest(q, 1) is not [var own, ..] || QueryTextComparer.Key(own.Text) != key ) continue;
+            var positions = Enumerable.Range(0, key.Length).Where(i => !Pinyin.ReadingsOf(key[i]).IsEmpty).ToArray();
+            if (positions.Length == 0 || Pinyin.ReadingsOf(key[0]).IsEmpty) continue;
+            var at = positions[rng.Next(positions.Length)];
+            var alike = Pinyin.ReadingsOf(key[at]).ToArray().SelectMany(r => byReading.GetValueOrDefault(r, [])).Where(c => c != key[at]).Distinct().ToArray();
+            if (alike.Length == 0) continue;
+            var typo = key[..at] + alike[rng.Next(alike.Length)] + key[(at + 1)..];
+            made++;
+            if (suggester.Suggest(typo, 1) is [var t, ..] && QueryTextComparer.Key(t.Text) == typo) { typoIsQuery++; continue; }
+            var fix = suggester.DidYouMean(typo);
+            if (fix is null) none++;
+            else if (fix == own.Text) recovered++;
+            else { other++; if (examples.Count < 6) examples.Add($"{typo} -> {fix} (meant {own.Text})"); }
+        }
+        if (made == 0) Console.WriteLine("did-you-mean, 0 homophone typos of log queries the index answers: the log's common characters read like none of its queries' characters");
+        else
+            Console.WriteLine($"did-you-mean, {made:N0} homophone typos of log queries the index answers: {100.0 * recovered / made:F1} % corrected to the query, {100.0 * other / made:F1} % to another, {100.0 * none / made:F1} % not corrected, {100.0 * typoIsQuery / made:F1} % were queries themselves{(examples.Count > 0 ? "; e.g. " + string.Join("; ", examples) : "")}");
+        var sample = queries.Take(perKind).ToList();
+        var fired = sample.Select(q => (q, Fix: suggester.DidYouMean(q))).Where(x => x.Fix is not null).ToList();
+        var notCompletions = sample.Count(q => !(suggester.Suggest(q, 1) is [var s, ..] && QueryTextComparer.Key(s.Text) == QueryTextComparer.Key(q)));
+        Console.WriteLine($"did-you-mean on {sample.Count:N0} log queries as typed ({notCompletions:N0} of them no completion, so open to one): offered for {fired.Count:N0}{(fired.Count > 0 ? "; e.g. " + string.Join("; ", fired.Take(10).Select(x => $"{x.q} -> {x.Fix}")) : "")}");
+        Time("did-you-mean, one call (log queries as typed)", sample, q => suggester.DidYouMean(q));
+    }
+
+    private static void Time(string name, IReadOnlyList<string> typed, QuerySuggester suggester) =>
+        Time(name + " (k 8)", typed, t => suggester.Suggest(t, 8));
+
+    private static void Time(string name, IReadOnlyList<string> typed, Action<string> call)
     {
         if (typed.Count == 0) return;
-        foreach (var t in typed.Take(200)) suggester.Suggest(t, 8);
+        foreach (var t in typed.Take(200)) call(t);
         var times = new double[typed.Count];
         for (var i = 0; i < typed.Count; i++)
         {
             var t0 = Stopwatch.GetTimestamp();
-            suggester.Suggest(typed[i], 8);
+            call(typed[i]);
             times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
         Array.Sort(times);
         string P(double q) => times[Math.Min(times.Length - 1, (int)(q * times.Length))].ToString("F3", CultureInfo.InvariantCulture);
-        Console.WriteLine($"{name}: p50 {P(0.50)} ms  p90 {P(0.90)} ms  p99 {P(0.99)} ms  max {P(1)} ms  ({times.Length:N0} texts, k 8; the first 200 also called once before)");
+        Console.WriteLine($"{name}: p50 {P(0.50)} ms  p90 {P(0.90)} ms  p99 {P(0.99)} ms  max {P(1)} ms  ({times.Length:N0} texts; the first 200 also called once before)");
     }
 
     // How often pinyin completes as typing the spelled characters does: the same first completion, or it among the 8.

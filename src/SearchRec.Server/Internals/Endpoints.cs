@@ -33,6 +33,9 @@ internal sealed record SearchResponse(string Query, long? User, int K, string Ge
 
     /// <summary>The Chinese text searched instead when the typed Latin letters found nothing and spell it in pinyin (<c>lianyiqun</c> → <c>连衣裙</c>); else null.</summary>
     public string? SpelledAs { get; init; }
+
+    /// <summary>A completion that reads like the search, one or more characters homophones of the typed ones (<c>连衣群</c> → <c>连衣裙</c>), when the search is no completion itself; else null. The results are still the search's own.</summary>
+    public string? DidYouMean { get; init; }
 }
 
 internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
@@ -222,7 +225,7 @@ internal static class Endpoints
             stages["facets"] = facetSeconds * 1000;
         }
         return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId)
-            { Window = candidates.Count, Offset = skip, Facets = counted, SpelledAs = spelledAs });
+            { Window = candidates.Count, Offset = skip, Facets = counted, SpelledAs = spelledAs, DidYouMean = spelledAs is null && skip == 0 ? gen.Suggester?.DidYouMean(text) : null });
     }
 
     // The hits by price or popularity; products without one last; ties, and those, in the ranker's order.

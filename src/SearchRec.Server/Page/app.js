@@ -125,6 +125,7 @@ async function search(more = false) {
     if (!more) {
       list.replaceChildren();
       $('spelled').hidden = true;
+      $('meant').hidden = true;
       $('took').textContent = '';
       $('more').hidden = true;
       showFacets(params, null);
@@ -143,6 +144,14 @@ async function search(more = false) {
     const spelled = $('spelled');
     spelled.hidden = !res.spelledAs;
     spelled.replaceChildren(...(res.spelledAs ? ['搜索的是 showing results for ', text(res.spelledAs), ' (', text(q), ' in pinyin)'] : []));
+    // A completion that reads like the search (a homophone picked by mistake): offered, not imposed.
+    const meant = $('meant');
+    meant.hidden = !res.didYouMean;
+    if (res.didYouMean) {
+      const link = el('button', { type: 'button', className: 'link' }, text(res.didYouMean));
+      link.addEventListener('click', () => { $('q').value = res.didYouMean; search(); });
+      meant.replaceChildren('您是不是要找 did you mean ', link, '?');
+    } else meant.replaceChildren();
   }
   for (const item of res.results) list.append(resultItem(item));
   shown += res.results.length;
