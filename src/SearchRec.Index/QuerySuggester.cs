@@ -31,6 +31,9 @@ public sealed class QuerySuggester
     private const int HeavyRange = 256;
     private const int HeavyPrefixLength = 3;
 
+    private static readonly System.Buffers.SearchValues<char> LettersAndDigits =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789");
+
     private readonly string[] _keys;      // sorted, ordinal
     private readonly Suggestion[] _entries; // in key order
     private readonly long[] _reach;         // products each entry reaches, the tie-break after the weight
@@ -39,7 +42,7 @@ public sealed class QuerySuggester
     private readonly int[][] _byFirstLetter;
     // Entries whose key begins with a Chinese character, by key length and the first letter of each reading of that character, best first.
     private readonly Dictionary<int, int[]> _bySound;
-    // Pinyin completions of short all-Latin prefixes, the ones scanning the most entries; bounded by 36^3 keys.
+    // Pinyin completions of short prefixes of letters and digits alone, the ones scanning the most entries; at most 36^3 keys.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _pinyinShort = new(StringComparer.Ordinal);
 
     private QuerySuggester(string[] keys, Suggestion[] entries, long[] reach)
@@ -70,6 +73,9 @@ public sealed class QuerySuggester
 
     /// <summary>Distinct completions held.</summary>
     public int Count => _keys.Length;
+
+    /// <summary>How many short pinyin prefixes have their completions cached (for tests).</summary>
+    internal int CachedPinyinPrefixes => _pinyinShort.Count;
 
     /// <summary>Every completion with its match key and the products it reaches, in key order (for tests).</summary>
     internal IEnumerable<(string Key, Suggestion Entry, long Reach)> Entries()
@@ -266,7 +272,10 @@ public sealed class QuerySuggester
     private int[] PinyinTop(string key)
     {
         var letter = key.AsSpan().IndexOfAnyInRange('a', 'z');
-        if (letter == 0 && key.Length <= HeavyPrefixLength && _pinyinShort.TryGetValue(key, out var cached)) return cached;
+        // Only a-z and 0-9 keep the cache bounded: any other character after the first letter (a Chinese one, say)
+        // would let the texts clients type grow it without end.
+        var cacheable = letter == 0 && key.Length <= HeavyPrefixLength && key.AsSpan().IndexOfAnyExcept(LettersAndDigits) < 0;
+        if (cacheable && _pinyinShort.TryGetValue(key, out var cached)) return cached;
         var full = new List<int>(MaxK);
         var abbreviated = new List<int>(MaxK);
         if (letter == 0)
@@ -294,7 +303,7 @@ public sealed class QuerySuggester
         }
         if (full.Count < MaxK) full.AddRange(abbreviated.GetRange(0, Math.Min(abbreviated.Count, MaxK - full.Count)));
         var top = full.ToArray();
-        if (letter == 0 && key.Length <= HeavyPrefixLength) _pinyinShort.TryAdd(key, top);
+        if (cacheable) _pinyinShort.TryAdd(key, top);
         return top;
     }
 

@@ -140,6 +140,26 @@ public sealed class QuerySuggesterTests
     }
 
     [Fact]
+    public void Only_short_all_letter_pinyin_prefixes_are_cached_so_typed_text_cannot_grow_the_cache_without_bound()
+    {
+        var suggester = Build();
+        Assert.Equal("手机", suggester.Suggest("sj", 5)[0].Text);
+        Assert.Equal(1, suggester.CachedPinyinPrefixes);
+
+        // A letter then any two characters (Chinese, emoji halves, other scripts): billions of texts a client can send.
+        var rng = new Random(3);
+        for (var i = 0; i < 2_000; i++)
+            suggester.Suggest("s" + (char)rng.Next(0x4E00, 0x9FA5) + (char)rng.Next(0x4E00, 0x9FA5), 5);
+        suggester.Suggest("s😀", 5);
+        suggester.Suggest("sй", 5);
+
+        Assert.Equal(1, suggester.CachedPinyinPrefixes);
+        Assert.Equal("华为 手机", suggester.Suggest("华为sj", 5)[0].Text);
+        Assert.Equal("华为", suggester.Suggest("hw", 5)[0].Text);
+        Assert.Equal(2, suggester.CachedPinyinPrefixes);
+    }
+
+    [Fact]
     public void Long_ranges_give_the_same_completions_as_a_full_scan()
     {
         var products = new ShopGenerator(new ShopOptions { Products = 5_000, Users = 1, Seed = 9 }).Products().ToList();

@@ -182,6 +182,20 @@ public sealed class ServiceApiTests
         Assert.Equal("popular", r.GetProperty("results")[0].GetProperty("source").GetString());
     }
 
+    [Theory]
+    [InlineData("/search")]
+    [InlineData("/suggest")]
+    public async Task The_openapi_description_of_an_endpoint_names_every_query_parameter_it_takes(string path)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var get = (await s.GetJsonAsync("/openapi/v1.json")).GetProperty("paths").GetProperty(path).GetProperty("get");
+        var description = get.GetProperty("description").GetString()!;
+        var names = get.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToList();
+
+        Assert.NotEmpty(names);
+        Assert.All(names, n => Assert.Matches($@"(^|[ ;,]){n}[:,]", description));
+    }
+
     [Fact]
     public async Task Health_openapi_metrics_and_page_are_served()
     {

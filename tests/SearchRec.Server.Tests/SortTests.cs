@@ -62,6 +62,34 @@ public sealed class SortTests(TinyShop shop) : IClassFixture<TinyShop>
         Assert.Equal(last, after[0].Id);
     }
 
+    [Fact]
+    public async Task With_a_ranker_a_sort_over_more_than_a_thousand_candidates_and_a_page_past_the_thousandth_answer_instead_of_failing()
+    {
+        // The ranker returns at most 1,000 hits; a window above that (serve --window) asked it for all of them.
+        using var dir = new TempDir();
+        var products = Enumerable.Range(1, 1_200).Select(i => SearchRec.Core.Product.Of(i.ToString(System.Globalization.CultureInfo.InvariantCulture), $"陶瓷 杯子 {i}") with { Price = 2_000 - i }).ToList();
+        var index = dir.File("index");
+        using (SearchRec.Index.ProductIndex.Build(products, new SearchRec.Index.IndexOptions(), index)) { }
+        var (s, store) = await shop.StartAsync(withRanker: true, indexPath: index, recallWindow: 2_000);
+        await using var server = s;
+        using var _ = store;
+        var q = Uri.EscapeDataString("杯子");
+
+        var sorted = await TestServer.ReadAsync(await s.Client.GetAsync($"/search?q={q}&k=5&sort=price_asc"));
+        var late = await TestServer.ReadAsync(await s.Client.GetAsync($"/search?q={q}&k=10&offset=995"));
+        var past = await TestServer.ReadAsync(await s.Client.GetAsync($"/search?q={q}&k=10&offset=1500&window=100"));
+
+        Assert.Equal(200, sorted.Status);
+        Assert.Equal(1_200, sorted.Body.GetProperty("window").GetInt32());
+        var prices = Results(sorted.Body).Select(r => r.Price!.Value).ToList();
+        Assert.Equal(5, prices.Count);
+        Assert.Equal(prices.Order(), prices);
+        Assert.Equal(200, late.Status);
+        Assert.Equal(5, late.Body.GetProperty("results").GetArrayLength());
+        Assert.Equal(200, past.Status);
+        Assert.Equal(0, past.Body.GetProperty("results").GetArrayLength());
+    }
+
     [Theory]
     [InlineData("cheap")]
     [InlineData("PRICE_ASC")]

@@ -57,7 +57,7 @@ public sealed class TinyShop : IDisposable
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
     internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false,
         SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null, string? feedRankerPath = null,
-        Action<string>? collabCopied = null, string? indexPath = null, string? suggestLogPath = null)
+        Action<string>? collabCopied = null, string? indexPath = null, string? suggestLogPath = null, int? recallWindow = null)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -75,6 +75,7 @@ public sealed class TinyShop : IDisposable
             FeatureLogger = featureLogger,
             LogAllFeatures = logAllFeatures,
             FeedRankerPath = feedRankerPath,
+            RecallWindow = recallWindow ?? new ShopLoaderOptions().RecallWindow,
         }, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);

@@ -176,9 +176,12 @@ try {
   await page.unroute('**/suggest?*');
   console.log('ok a failed completion request leaves the list as it was, and a late one does not reopen it after a search');
 
+  // The list may still hold the results of the search just before (the late completion's): wait for this one's.
+  const searchedQuery = lastSearchQ();
   await page.fill('#q', query);
   await page.press('#q', 'Enter');
-  await page.waitForSelector('#results li .title', { timeout: 20000 });
+  if (await searchedQuery !== query) throw new Error(`Enter on "${query}" searched "${await searchedQuery}"`);
+  await page.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent) && document.querySelector('#results li .title'), null, { timeout: 20000 });
   const titles = await page.$$eval('#results li .title', els => els.map(e => e.textContent));
   if (titles.length === 0) throw new Error('no results');
   console.log(`ok search "${query}" shows ${titles.length} results; first: ${titles[0]}`);

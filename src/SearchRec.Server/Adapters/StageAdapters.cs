@@ -79,6 +79,9 @@ internal sealed class IndexSearchBackend : ISearchBackend
 
     public bool HasRanker => _pipeline is not null;
 
+    /// <summary>Most hits a ranker returns (<see cref="SearchPipeline.Search"/> takes a TopK of at most 1,000).</summary>
+    internal const int MaxRanked = 1_000;
+
     public IReadOnlyList<RecallCandidate> Recall(SearchQuery query) => _products.Recall(new RecallRequest(query.Text)
     {
         TopN = _window, Category = query.Category, Brand = query.Brand, PriceMin = query.PriceMin, PriceMax = query.PriceMax,
@@ -105,7 +108,9 @@ internal sealed class IndexSearchBackend : ISearchBackend
         {
             response = _pipeline!.Search(new SearchRequest(query.Text)
             {
-                UserId = userId, TopK = history is null ? k : Math.Min(candidates.Count, 1000), Explain = explain,
+                // The pipeline returns at most MaxRanked hits: a sorted search (every candidate) or a page past the
+                // thousandth asked it for more and failed the request.
+                UserId = userId, TopK = Math.Min(history is null ? Math.Min(k, candidates.Count) : candidates.Count, MaxRanked), Explain = explain,
                 Category = query.Category, Brand = query.Brand,
             });
         }
