@@ -15,17 +15,63 @@ public readonly record struct TextSpan(int Start, int Length);
 public static class TextHighlighter
 {
     private static readonly ChineseTokenizer Tokenizer = new();
+    private static readonly ChineseTokenizer WholeWords = new(mode: SegmentMode.Accurate);
 
-    /// <summary>The words of <paramref name="query"/> to mark: the title field's words of it (search mode, so sub-words too), distinct, longest first.</summary>
+    // Function words a query may hold that would mark half of every title.
+    private static readonly System.Buffers.SearchValues<char> FunctionWords = System.Buffers.SearchValues.Create("的和与及了在是有也或之");
+
+    /// <summary>
+    /// The words of <paramref name="query"/> to mark: the title field's words of it (search mode, so sub-words too),
+    /// distinct, longest first; one-character function words (的, 和, 与 …) are left out.
+    /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
     public static string[] Words(string query)
     {
         ArgumentNullException.ThrowIfNull(query);
         var words = new List<string>();
         foreach (var w in Tokenizer.Tokenize(TraditionalChinese.ToSimplified(query)))
-            if (w.Length > 0 && !words.Contains(w)) words.Add(w);
+            if (w.Length > 0 && !(w.Length == 1 && FunctionWords.Contains(w[0])) && !words.Contains(w)) words.Add(w);
         words.Sort(static (a, b) => b.Length.CompareTo(a.Length));
         return [.. words];
+    }
+
+    /// <summary>
+    /// The whole words of <paramref name="query"/> (accurate mode: <c>碎花连衣裙</c> is <c>碎花</c>, <c>连衣裙</c>), distinct,
+    /// function words left out: what a text must hold all of to be about the whole query (<see cref="HoldsEvery"/>).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
+    public static string[] WholeWordsOf(string query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var words = new List<string>();
+        foreach (var w in WholeWords.Tokenize(TraditionalChinese.ToSimplified(query)))
+            if (w.Length > 0 && !(w.Length == 1 && FunctionWords.Contains(w[0])) && !words.Contains(w)) words.Add(w);
+        return [.. words];
+    }
+
+    /// <summary>Whether <paramref name="text"/> holds every one of <paramref name="words"/>, compared as <see cref="Find"/> does; true when there are none.</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static bool HoldsEvery(string text, IReadOnlyList<string> words)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(words);
+        var folded = TextNormalizer.Normalize(TraditionalChinese.ToSimplified(text));
+        foreach (var word in words)
+            if (word.Length > 0 && FirstOccurrence(folded, word, 0) < 0) return false;
+        return true;
+    }
+
+    // The first place from `from` where `word` occurs in `folded`, a Latin or digit word only whole; -1 when none.
+    private static int FirstOccurrence(string folded, string word, int from)
+    {
+        var whole = IsWordChar(word[0]) && word[0] < 0x80;
+        for (var at = folded.IndexOf(word, from, StringComparison.Ordinal); at >= 0; at = folded.IndexOf(word, at + 1, StringComparison.Ordinal))
+        {
+            var end = at + word.Length;
+            if (whole && ((at > 0 && IsAsciiWordChar(folded[at - 1])) || (end < folded.Length && IsAsciiWordChar(folded[end])))) continue;
+            return at;
+        }
+        return -1;
     }
 
     /// <summary>
@@ -45,12 +91,9 @@ public static class TextHighlighter
         foreach (var word in words)
         {
             if (word.Length == 0) continue;
-            var whole = IsWordChar(word[0]) && word[0] < 0x80;
-            for (var at = folded.IndexOf(word, StringComparison.Ordinal); at >= 0; at = folded.IndexOf(word, at + 1, StringComparison.Ordinal))
+            for (var at = FirstOccurrence(folded, word, 0); at >= 0; at = FirstOccurrence(folded, word, at + 1))
             {
-                var end = at + word.Length;
-                if (whole && ((at > 0 && IsAsciiWordChar(folded[at - 1])) || (end < folded.Length && IsAsciiWordChar(folded[end])))) continue;
-                marked[at..end].Fill(true);
+                marked[at..(at + word.Length)].Fill(true);
                 any = true;
             }
         }

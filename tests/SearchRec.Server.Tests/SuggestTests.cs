@@ -58,6 +58,11 @@ public sealed class SuggestTests(TinyShop shop) : IClassFixture<TinyShop>
         Assert.NotEmpty(Ids(direct));
         Assert.Equal(Ids(direct), Ids(typed));
 
+        // A filter that leaves the spelled search nothing too: nothing is found, and nothing is said to be spelled.
+        var filtered = await s.GetJsonAsync($"/search?q={spelled}&k=5&brand={Q("没有这个牌子")}");
+        Assert.Empty(Ids(filtered));
+        Assert.False(filtered.TryGetProperty("spelledAs", out var unsaid));
+
         // Letters that spell nothing find nothing, as before.
         var nothing = await s.GetJsonAsync("/search?q=qxzvq&k=5");
         Assert.Empty(Ids(nothing));

@@ -45,4 +45,21 @@ public class TextHighlighterTests
         Assert.Equal("笔记本电脑", words[0]);
         Assert.Contains("电脑", words);
     }
+
+    [Fact]
+    public void One_character_function_words_are_not_marked_but_other_single_characters_are()
+    {
+        Assert.Equal(["连衣裙"], Marked("春秋的连衣裙和外套", "连衣裙 的"));
+        Assert.Equal(["女"], Marked("碎花 女 裙子", "女"));
+    }
+
+    [Fact]
+    public void A_text_is_about_a_query_when_it_holds_every_whole_word_of_it()
+    {
+        Assert.Equal(["碎花", "连衣裙"], TextHighlighter.WholeWordsOf("碎花连衣裙的"));
+        Assert.True(TextHighlighter.HoldsEvery("夏季 碎花 雪纺连衣裙", TextHighlighter.WholeWordsOf("碎花连衣裙")));
+        Assert.False(TextHighlighter.HoldsEvery("美白洗面奶 白色", TextHighlighter.WholeWordsOf("白酒")));
+        Assert.False(TextHighlighter.HoldsEvery("iphone 15 pro", TextHighlighter.WholeWordsOf("ph")));
+        Assert.True(TextHighlighter.HoldsEvery("任何文字", []));
+    }
 }

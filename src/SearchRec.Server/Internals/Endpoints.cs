@@ -176,9 +176,10 @@ internal static class Endpoints
         string? spelledAs = null;
         if (candidates.Count == 0 && gen.Suggester?.Respell(text) is { } respelled)
         {
-            spelledAs = respelled;
-            query = query with { Text = respelled };
-            candidates = await cache.RecallAsync(gen, query, ctx.RequestAborted).ConfigureAwait(false);
+            var respelledQuery = query with { Text = respelled };
+            var found = await cache.RecallAsync(gen, respelledQuery, ctx.RequestAborted).ConfigureAwait(false);
+            // Said only when it finds something (filters may leave it nothing too).
+            if (found.Count > 0) (spelledAs, query, candidates) = (respelled, respelledQuery, found);
         }
         stages["recall"] = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
 
@@ -188,7 +189,7 @@ internal static class Endpoints
         // A later page ranks the earlier ones too: the ranking is per user and not cached, so a page is a slice of it.
         // Another order sorts every re-ranked candidate (ties keep the ranker's order), then pages through them.
         var ranked = gen.Search.Rank(query, candidates, userId, order == SearchSort.Relevance ? skip + topK : Math.Max(candidates.Count, 1), wantExplain);
-        var hits = order == SearchSort.Relevance ? ranked.Hits : Sorted(ranked.Hits, order, gen);
+        var hits = order == SearchSort.Relevance ? ranked.Hits : Sorted(AboutTheWholeQuery(ranked.Hits, query.Text, gen), order, gen);
         double rankSeconds = Stopwatch.GetElapsedTime(t2).TotalSeconds;
         metrics.Stage("rank", rankSeconds);
         stages["rank"] = rankSeconds * 1000;
@@ -226,6 +227,30 @@ internal static class Endpoints
         }
         return Results.Json(new SearchResponse(text, userId, topK, gen.Id, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, results, stages, ranked.RequestId)
             { Window = candidates.Count, Offset = skip, Facets = counted, SpelledAs = spelledAs, DidYouMean = spelledAs is null && skip == 0 ? gen.Suggester?.DidYouMean(text) : null });
+    }
+
+    // The hits whose product holds every word of the query (title, brand, category, attributes), or all of them when
+    // none does: BM25 recalls any word, and the cheapest partial match (美白洗面奶 for 白酒) would lead a price order.
+    private static IReadOnlyList<RankedHit> AboutTheWholeQuery(IReadOnlyList<RankedHit> hits, string query, ServiceGeneration gen)
+    {
+        var words = SearchRec.Text.TextHighlighter.WholeWordsOf(query);
+        if (words.Length == 0) return hits;
+        var kept = KeepHolding(hits, words, gen);
+        return kept.Count > 0 ? kept : hits;
+    }
+
+    private static List<RankedHit> KeepHolding(IReadOnlyList<RankedHit> hits, string[] words, ServiceGeneration gen)
+    {
+        var kept = new List<RankedHit>(hits.Count);
+        var text = new System.Text.StringBuilder();
+        foreach (var hit in hits)
+        {
+            if (gen.Catalog.Get(hit.ProductId) is not { } p) continue;
+            text.Clear().Append(p.Title).Append(' ').Append(p.Brand).Append(' ').AppendJoin(' ', p.Category);
+            foreach (var values in p.Attributes.Values) text.Append(' ').AppendJoin(' ', values);
+            if (SearchRec.Text.TextHighlighter.HoldsEvery(text.ToString(), words)) kept.Add(hit);
+        }
+        return kept;
     }
 
     // The hits by price or popularity; products without one last; ties, and those, in the ranker's order.
