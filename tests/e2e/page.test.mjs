@@ -267,6 +267,30 @@ try {
   await filterBy('category', chips => chips.length - 1);
   await filterBy('brand', () => 0);
 
+  // The price row: the results' range as placeholders; a range typed in filters every result to it, "more" keeps it,
+  // and its chip removes it.
+  if (counted.price) {
+    const { min, max } = counted.price;
+    const placeholders = await page.$$eval('#facets input.price', els => els.map(e => e.placeholder));
+    if (JSON.stringify(placeholders) !== JSON.stringify([min.toFixed(0), max.toFixed(0)])) throw new Error(`price placeholders ${placeholders}; the service's range ${min}–${max}`);
+    const lo = Math.floor(min), hi = Math.ceil((min + max) / 2);
+    await page.fill('#price-min', String(lo));
+    await page.fill('#price-max', String(hi));
+    await page.click('#price-apply');
+    await page.waitForSelector('#facets .chip.active[data-kind="price"]', { timeout: 20000 });
+    const asked = searches[searches.length - 1];
+    if (asked.get('priceMin') !== String(lo) || asked.get('priceMax') !== String(hi)) throw new Error(`the price filter asked for ${asked}`);
+    const api = (await (await page.request.get(new URL(`/search?${asked}`, url).href)).json()).results;
+    const shownIds = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    if (JSON.stringify(shownIds) !== JSON.stringify(api.map(r => r.id)) || api.some(r => r.price < lo || r.price > hi))
+      throw new Error(`filtered to ¥${lo}–¥${hi} the page shows ${shownIds.join(',')}; the service ${api.map(r => `${r.id}:${r.price}`).join(',')}`);
+    await page.click('#facets .chip.active[data-kind="price"]');
+    await page.waitForSelector('#facets input.price', { timeout: 20000 });
+    const back = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    if (JSON.stringify(back) !== JSON.stringify(unfiltered)) throw new Error(`after removing the price filter: ${back.join(',')}; expected ${unfiltered.join(',')}`);
+    console.log(`ok a price range ¥${lo}–¥${hi} shows ${api.length} results, all in it, and its chip removes it`);
+  }
+
   await page.click('#results li:first-child .title');
   await page.waitForSelector('#similar .card', { timeout: 20000 });
   const similar = await page.$$eval('#similar .card', els => els.map(e => e.dataset.id));

@@ -92,7 +92,7 @@ const searchTurn = turns(), similarTurn = turns(), recsTurn = turns();
 let lastSearch = null, shown = 0;
 
 // The filters a chip set, and the query they belong to: a new query text starts without them.
-let filters = { category: '', brand: '' }, filtersQuery = null;
+let filters = { category: '', brand: '', priceMin: '', priceMax: '' }, filtersQuery = null;
 const FACETS = [['category', '类目 category'], ['brand', '品牌 brand']];
 
 async function search(more = false) {
@@ -106,8 +106,8 @@ async function search(more = false) {
     if (currentUser() !== '') params.set('user', currentUser());
     if ($('explain').checked) params.set('explain', 'true');
     if ($('sort').value !== 'relevance') params.set('sort', $('sort').value);
-    if (q !== filtersQuery) { filters = { category: '', brand: '' }; filtersQuery = q; }
-    for (const [kind] of FACETS) if (filters[kind]) params.set(kind, filters[kind]);
+    if (q !== filtersQuery) { filters = { category: '', brand: '', priceMin: '', priceMax: '' }; filtersQuery = q; }
+    for (const kind of ['category', 'brand', 'priceMin', 'priceMax']) if (filters[kind]) params.set(kind, filters[kind]);
     params.set('facets', 'true');
     params.set('highlight', 'true');
   } else {
@@ -163,6 +163,35 @@ async function search(more = false) {
 
 // Chips under the search bar: per facet, the active filter (a click removes it) or the values of the re-ranked
 // candidates with their counts (a click filters by one). With facets null (a failed search) only active filters show.
+// The price row: the active range as a chip that removes it, or two boxes (the results' own range as placeholders)
+// and a button that filters by what they hold. Null when there is neither a range nor an active filter.
+function priceRow(params, range, apply) {
+  const min = params.get('priceMin') ?? '', max = params.get('priceMax') ?? '';
+  const label = el('span', { className: 'facet-name', textContent: '价格 price' });
+  if (min || max) {
+    const chip = el('button', { type: 'button', className: 'chip active', title: 'remove this filter' },
+      text(`¥${min || '0'} – ${max ? '¥' + max : '…'}`), el('span', { className: 'remove', textContent: ' ×' }));
+    chip.setAttribute('aria-pressed', 'true');
+    chip.dataset.kind = 'price';
+    chip.addEventListener('click', () => apply('', ''));
+    return el('div', { className: 'facet' }, label, chip);
+  }
+  if (!range) return null;
+  const box = (id, placeholder, name) => el('input', { id, type: 'number', min: '0', step: 'any', inputMode: 'decimal', className: 'price', placeholder, ariaLabel: name });
+  const lo = box('price-min', range.min.toFixed(0), 'lowest price');
+  const hi = box('price-max', range.max.toFixed(0), 'highest price');
+  const go = el('button', { type: 'button', className: 'apply', id: 'price-apply', textContent: '确定 apply' });
+  const submit = () => {
+    const a = lo.value.trim(), b = hi.value.trim();
+    if (!a && !b) return;
+    if ((a && !(Number(a) >= 0)) || (b && !(Number(b) >= 0)) || (a && b && Number(a) > Number(b))) { status('price: give a lowest and a highest price, 0 or more, the lowest not above the highest'); return; }
+    apply(a, b);
+  };
+  go.addEventListener('click', submit);
+  for (const b of [lo, hi]) b.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); submit(); } });
+  return el('div', { className: 'facet' }, label, '¥', lo, '–', '¥', hi, go);
+}
+
 function showFacets(params, facets) {
   const q = params.get('q');
   const again = (kind, value) => {
@@ -193,6 +222,8 @@ function showFacets(params, facets) {
     }
     if (chips.length) rows.push(el('div', { className: 'facet' }, el('span', { className: 'facet-name', textContent: label }), ...chips));
   }
+  const price = priceRow(params, facets && facets.price, (min, max) => { filters = { ...filters, priceMin: min, priceMax: max }; filtersQuery = q; $('q').value = q; search(); });
+  if (price) rows.push(price);
   $('facets').replaceChildren(...rows);
   $('facets').hidden = rows.length === 0;
 }
