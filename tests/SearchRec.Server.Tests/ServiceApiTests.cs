@@ -26,6 +26,19 @@ public sealed class ServiceApiTests
     }
 
     [Fact]
+    public async Task An_item_look_up_carries_the_product_and_no_score()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var id = (await s.GetJsonAsync("/search?q=连衣裙&k=1")).GetProperty("results")[0].GetProperty("id").GetString()!;
+
+        var item = await s.GetJsonAsync($"/items/{id}");
+
+        Assert.Equal(id, item.GetProperty("id").GetString());
+        Assert.False(string.IsNullOrEmpty(item.GetProperty("title").GetString()));
+        Assert.False(item.TryGetProperty("score", out var none), "a look-up ranks nothing, so it has no score (it said 0)");
+    }
+
+    [Fact]
     public async Task Search_with_explain_lists_feature_contributions()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);

@@ -11,8 +11,8 @@ using SearchRec.Index;
 
 namespace SearchRec.Server.Internals;
 
-/// <summary>An item in an answer: the product's display fields plus its score and, where known, its source.</summary>
-internal sealed record ItemResult(string Id, string Title, string? Brand, double? Price, string Category, double Score,
+/// <summary>An item in an answer: the product's display fields plus its score (none for a look-up) and, where known, its source.</summary>
+internal sealed record ItemResult(string Id, string Title, string? Brand, double? Price, string Category, double? Score,
     string? Source = null, IReadOnlyList<FeatureContribution>? Explain = null)
 {
     /// <summary>Where the search's words occur in the title (<c>highlight=true</c>); else null.</summary>
@@ -285,7 +285,7 @@ internal static class Endpoints
         QueryParams.OnlyKnown(ctx.Request);
         using var lease = state.Rent();
         var view = await cache.ItemAsync(lease.Generation, id, ctx.RequestAborted).ConfigureAwait(false);
-        return view is null ? UnknownItem(id) : Results.Json(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, 0));
+        return view is null ? UnknownItem(id) : Results.Json(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, null));
     }
 
     private static async Task<IResult> SimilarAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache, ServerOptions o,
