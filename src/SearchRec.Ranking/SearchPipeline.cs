@@ -51,6 +51,12 @@ public sealed record SearchRequest(string Query)
     /// <summary>Attach each result's feature values and contributions.</summary>
     public bool Explain { get; init; }
 
+    /// <summary>
+    /// False to leave this search out of the feature log: a view shown in another order than the ranking's (sorted by
+    /// price), whose clicks do not judge the ranking. True by default.
+    /// </summary>
+    public bool LogFeatures { get; init; } = true;
+
     /// <summary>The request id for feature logging and event joins; a new one is made when null.</summary>
     public string? RequestId { get; init; }
 
@@ -260,7 +266,7 @@ public sealed class SearchPipeline
             }
             var end = Stopwatch.GetTimestamp();
             // Feature logging is I/O for training, not a ranking stage: it is left out of the timings.
-            if (_logger is not null) LogFeatures(requestId, request, span, all, computed.Schema, scores, count);
+            if (_logger is not null && request.LogFeatures) LogFeatures(requestId, request, span, all, computed.Schema, scores, count);
             var timings = new StageTimings(
                 Stopwatch.GetElapsedTime(start, afterLucene).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterRecall, afterFeatures).TotalMilliseconds,

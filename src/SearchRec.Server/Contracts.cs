@@ -10,7 +10,14 @@ namespace SearchRec.Server;
 /// <param name="Brand">Keep only products of this brand.</param>
 /// <param name="PriceMin">Keep only products priced at least this.</param>
 /// <param name="PriceMax">Keep only products priced at most this.</param>
-public sealed record SearchQuery(string Text, string? Category, string? Brand, double? PriceMin, double? PriceMax);
+public sealed record SearchQuery(string Text, string? Category, string? Brand, double? PriceMin, double? PriceMax)
+{
+    /// <summary>
+    /// False when the results are shown in another order than the ranking's (<c>sort=price_asc</c>): the search is
+    /// then not feature-logged, since what shoppers click in it does not judge the ranking. True by default.
+    /// </summary>
+    public bool ShownInRankerOrder { get; init; } = true;
+}
 
 /// <summary>One feature's part in a result's score (for <c>explain</c>).</summary>
 /// <param name="Feature">The feature's name.</param>

@@ -30,6 +30,9 @@ public sealed class FeatureLoggingTests(TinyShop shop) : IClassFixture<TinyShop>
         var post = await s.PostEventsAsync($$"""[{"user":{{user}},"item":"{{bought}}","behavior":"buy"}]""");
         Assert.Equal(200, (int)post.StatusCode);
 
+        // A view sorted by price is not logged: its clicks follow the prices, not the ranking.
+        Assert.Equal(200, (int)(await s.Client.GetAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}&k=5&user={user}&sort=price_asc")).StatusCode);
+
         // One line per answered search: the warm-up's searches are not in the log.
         var lines = File.ReadAllLines(logPath);
         Assert.Equal(3, lines.Length);

@@ -110,7 +110,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
             {
                 // The pipeline returns at most MaxRanked hits: a sorted search (every candidate) or a page past the
                 // thousandth asked it for more and failed the request.
-                UserId = userId, TopK = Math.Min(history is null ? Math.Min(k, candidates.Count) : candidates.Count, MaxRanked), Explain = explain,
+                UserId = userId, LogFeatures = query.ShownInRankerOrder, TopK = Math.Min(history is null ? Math.Min(k, candidates.Count) : candidates.Count, MaxRanked), Explain = explain,
                 Category = query.Category, Brand = query.Brand,
             });
         }

@@ -186,6 +186,7 @@ internal static class Endpoints
         long t2 = Stopwatch.GetTimestamp();
         // The recall is BM25's best first, so its first w are what a recall of w would return: one cached recall serves every window.
         if (rescore < candidates.Count) candidates = candidates is RecallCandidate[] all ? new ArraySegment<RecallCandidate>(all, 0, rescore.Value) : [.. candidates.Take(rescore.Value)];
+        if (order != SearchSort.Relevance) query = query with { ShownInRankerOrder = false };
         // A later page ranks the earlier ones too: the ranking is per user and not cached, so a page is a slice of it.
         // Another order sorts every re-ranked candidate (ties keep the ranker's order), then pages through them.
         var ranked = gen.Search.Rank(query, candidates, userId, order == SearchSort.Relevance ? skip + topK : Math.Max(candidates.Count, 1), wantExplain);
