@@ -334,10 +334,10 @@ public sealed class QuerySuggester
         {
             var key = _keys[id];
             if (key.Length < 2) continue;
-            var seen = 0;
+            var seen = 0L;
             foreach (var reading in Pinyin.ReadingsOf(key[0]))
             {
-                var bit = 1 << LetterSlot(reading[0]);
+                var bit = 1L << LetterSlot(reading[0]);
                 if ((seen & bit) != 0) continue;
                 seen |= bit;
                 var slot = SoundSlot(key.Length, reading[0]);
