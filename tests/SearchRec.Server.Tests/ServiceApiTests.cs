@@ -39,6 +39,22 @@ public sealed class ServiceApiTests
     }
 
     [Fact]
+    public async Task The_openapi_answer_of_an_item_look_up_has_no_score()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var openapi = await s.GetJsonAsync("/openapi/v1.json");
+        var reference = openapi.GetProperty("paths").GetProperty("/items/{id}").GetProperty("get").GetProperty("responses")
+            .GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!;
+        var schema = openapi.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1]);
+
+        var properties = schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToList();
+        var required = schema.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()).ToList() : [];
+
+        Assert.Equal(["id", "title", "brand", "price", "category"], properties);
+        Assert.DoesNotContain("score", required);
+    }
+
+    [Fact]
     public async Task Search_with_explain_lists_feature_contributions()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);

@@ -224,6 +224,42 @@ try {
     console.log(`ok "more" appended ${all.length - ids.length} results, the next page of the same ranking`);
   }
 
+  // Sorted, the list pages through the candidates that hold every word of the query, often fewer than the window:
+  // "more" is offered exactly when the service has a next page in that order (it was offered after the last one too,
+  // and then added nothing). Sample queries joined in pairs make lists that end early.
+  {
+    const { defaultK: pageK } = await (await page.request.get(new URL('/page/config', url).href)).json();
+    const some = samples.queries.slice(0, 4);
+    const tried = [query, ...some.flatMap(a => some.filter(b => b !== a).map(b => `${a} ${b}`))];
+    const sortedPage = (q, offset) => page.request.get(new URL(`/search?q=${encodeURIComponent(q)}&k=${pageK}&offset=${offset}&user=${user}&sort=price_asc`, url).href).then(r => r.json());
+    const searchedIn = (q) => page.waitForResponse(r => r.url().includes('/search?') && new URL(r.url()).searchParams.get('q') === q, { timeout: 20000 });
+    let sorted = searchedIn(query);
+    await page.selectOption('#sort', 'price_asc');
+    await sorted;
+    let endsOnFullPage = 0;
+    for (const q of tried) {
+      const [first, next] = await Promise.all([sortedPage(q, 0), sortedPage(q, pageK)]);
+      if (q !== query) {
+        sorted = searchedIn(q);
+        await page.fill('#q', q);
+        await page.press('#q', 'Enter');
+        await sorted;
+      }
+      await page.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent), null, { timeout: 20000 });
+      const shownIds = await idsShown();
+      if (JSON.stringify(shownIds) !== JSON.stringify(first.results.map(r => r.id))) throw new Error(`sorted "${q}": the page shows ${shownIds.join(',')}; the service ${first.results.map(r => r.id).join(',')}`);
+      const more = await page.$eval('#more', b => !b.hidden);
+      if (more !== next.results.length > 0) throw new Error(`sorted by price, "${q}" shows ${shownIds.length} of ${first.window} re-ranked candidates and "more" ${more ? 'is' : 'is not'} offered, but the next page holds ${next.results.length}`);
+      if (first.results.length === pageK && next.results.length === 0 && first.window > pageK) endsOnFullPage++;
+    }
+    sorted = searchedIn(query);
+    await page.fill('#q', query);
+    await page.selectOption('#sort', 'relevance');
+    await sorted;
+    await page.waitForFunction(want => JSON.stringify([...document.querySelectorAll('#results li .title')].map(e => e.dataset.id)) === want, JSON.stringify(relevanceIds), { timeout: 20000 });
+    console.log(`ok sorted by price, "more" is offered exactly when a next page follows (${tried.length} searches, ${endsOnFullPage} of them ending on a full page)`);
+  }
+
   // Facet chips: a category chip filters the results to that category, a brand chip to that brand, "more" keeps the
   // filter, and removing the active chip brings the unfiltered results back.
   const searches = [];

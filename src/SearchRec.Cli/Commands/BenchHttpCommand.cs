@@ -24,7 +24,7 @@ public sealed class BenchHttpCommand : IBenchCommand
         var requests = new Option<int>("--requests") { Description = "Total requests to send.", DefaultValueFactory = _ => 5_000 };
         var clients = new Option<int>("--clients") { Description = "Concurrent clients.", DefaultValueFactory = _ => 8 };
         var repeat = new Option<double>("--repeat-rate") { Description = "Share of searches that repeat an earlier query (0: every query new, so recall is never cached).", DefaultValueFactory = _ => 0.3 };
-        var mix = new Option<string>("--mix") { Description = "Shares of search,similar,events,recommend[,suggest] (suggest: a search-bar completion of the first 1-3 characters of a sample query, half of those beginning in Chinese typed in pinyin, whole or as initials; 0 when left out).", DefaultValueFactory = _ => "0.7,0.15,0.1,0.05" };
+        var mix = new Option<string>("--mix") { Description = "Shares of search,similar,events,recommend[,suggest] (suggest: a search-bar completion of the first 1-3 characters of a sample query, half of those whose typed characters are all Chinese typed in pinyin instead, whole or as initials; 0 when left out).", DefaultValueFactory = _ => "0.7,0.15,0.1,0.05" };
         var anonymous = new Option<double>("--anonymous") { Description = "Share of searches without a user.", DefaultValueFactory = _ => 0.2 };
         var reload = new Option<bool>("--reload-during") { Description = "POST /admin/reload when a tenth of the requests are done (needs the API key)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Admin key (X-Api-Key) for events, counting and reload. Default: $SEARCHREC_API_KEY." };
@@ -261,7 +261,7 @@ public sealed class BenchHttpCommand : IBenchCommand
                 default:
                 {
                     // What a search box asks while the shopper types the start of a query; half of the time in
-                    // pinyin, whole or as initials, when the query begins in Chinese.
+                    // pinyin, whole or as initials, when every typed character is Chinese (a prefix holding a space or a letter stays as it is).
                     string q = queries[rng.Next(queries.Length)];
                     string typed = q[..Math.Min(q.Length, 1 + rng.Next(3))];
                     if (rng.Next(2) == 0 && typed.All(c => !SearchRec.Text.Pinyin.ReadingsOf(c).IsEmpty))

@@ -11,8 +11,8 @@ using SearchRec.Index;
 
 namespace SearchRec.Server.Internals;
 
-/// <summary>An item in an answer: the product's display fields plus its score (none for a look-up) and, where known, its source.</summary>
-internal sealed record ItemResult(string Id, string Title, string? Brand, double? Price, string Category, double? Score,
+/// <summary>An item in a ranked answer: the product's display fields plus its score and, where known, its source.</summary>
+internal sealed record ItemResult(string Id, string Title, string? Brand, double? Price, string Category, double Score,
     string? Source = null, IReadOnlyList<FeatureContribution>? Explain = null)
 {
     /// <summary>Where the search's words occur in the title (<c>highlight=true</c>); else null.</summary>
@@ -37,6 +37,9 @@ internal sealed record SearchResponse(string Query, long? User, int K, string Ge
     /// <summary>A completion that reads like the search, one or more characters homophones of the typed ones (<c>连衣群</c> → <c>连衣裙</c>), when the search is no completion itself; else null. The results are still the search's own.</summary>
     public string? DidYouMean { get; init; }
 }
+
+/// <summary>One product looked up by id (<c>GET /items/{id}</c>): its display fields, no score (a look-up ranks nothing).</summary>
+internal sealed record ProductResult(string Id, string Title, string? Brand, double? Price, string Category);
 
 internal sealed record ItemsResponse(string? Item, long? User, int K, string Generation, double TookMs, IReadOnlyList<ItemResult> Results);
 
@@ -63,7 +66,7 @@ internal static class Endpoints
             .WithDescription("q: the text typed so far (required); k: 1..20 completions (default 8). Matching ignores case, width, traditional characters, spaces and punctuation.")
             .Produces<SuggestResponse>().Produces<ApiError>(400);
         MapGetAndHead(app, "/items/{id}", ItemAsync)
-            .WithName("item").WithSummary("One product.").Produces<ItemResult>().Produces<ApiError>(404);
+            .WithName("item").WithSummary("One product (no score: a look-up ranks nothing).").Produces<ProductResult>().Produces<ApiError>(404);
         MapGetAndHead(app, "/items/{id}/similar", SimilarAsync)
             .WithName("similar").WithSummary("Items similar to this one (the widget), with the source of each.")
             .Produces<ItemsResponse>().Produces<ApiError>(400).Produces<ApiError>(404);
@@ -286,7 +289,7 @@ internal static class Endpoints
         QueryParams.OnlyKnown(ctx.Request);
         using var lease = state.Rent();
         var view = await cache.ItemAsync(lease.Generation, id, ctx.RequestAborted).ConfigureAwait(false);
-        return view is null ? UnknownItem(id) : Results.Json(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, null));
+        return view is null ? UnknownItem(id) : Results.Json(new ProductResult(view.Id, view.Title, view.Brand, view.Price, view.Category));
     }
 
     private static async Task<IResult> SimilarAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache, ServerOptions o,

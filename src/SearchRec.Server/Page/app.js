@@ -117,9 +117,15 @@ async function search(more = false) {
   }
   status(more ? 'more…' : 'searching…');
   const list = $('results');
+  // A sorted list holds only the candidates with every word of the query, often fewer than the window: ask for one
+  // result more than the page shows, so that "more" is offered only when a next page exists.
+  const k = Number(params.get('k'));
+  const peek = params.has('sort') && k < (config.maxK || 100);
+  const asked = new URLSearchParams(params);
+  if (peek) asked.set('k', String(k + 1));
   let res;
   try {
-    res = await getJson(`/search?${params}`);
+    res = await getJson(`/search?${asked}`);
   } catch (e) {
     if (!latest()) return;
     if (!more) {
@@ -153,11 +159,12 @@ async function search(more = false) {
       meant.replaceChildren('您是不是要找 did you mean ', link, '?');
     } else meant.replaceChildren();
   }
-  for (const item of res.results) list.append(resultItem(item));
-  shown += res.results.length;
+  const results = res.results.slice(0, k);
+  for (const item of results) list.append(resultItem(item));
+  shown += results.length;
   $('took').textContent = `${shown} in ${res.tookMs.toFixed(1)} ms`;
-  // Another page exists while this one was full and the re-ranked candidates go on.
-  $('more').hidden = !(res.results.length === res.k && shown < res.window);
+  // Another page exists while this one was full and the re-ranked candidates go on (sorted: when the extra one came).
+  $('more').hidden = !(peek ? res.results.length > k : results.length === k && shown < res.window);
   status(shown ? `generation ${res.generation}` : `no results for "${q}"`);
 }
 
