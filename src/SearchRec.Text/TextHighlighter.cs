@@ -28,9 +28,7 @@ public static class TextHighlighter
     public static string[] Words(string query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var words = new List<string>();
-        foreach (var w in Tokenizer.Tokenize(TraditionalChinese.ToSimplified(query)))
-            if (w.Length > 0 && !(w.Length == 1 && FunctionWords.Contains(w[0])) && !words.Contains(w)) words.Add(w);
+        var words = DistinctWords(Tokenizer, query);
         words.Sort(static (a, b) => b.Length.CompareTo(a.Length));
         return [.. words];
     }
@@ -43,10 +41,16 @@ public static class TextHighlighter
     public static string[] WholeWordsOf(string query)
     {
         ArgumentNullException.ThrowIfNull(query);
+        return [.. DistinctWords(WholeWords, query)];
+    }
+
+    // The query's words as `tokenizer` cuts it (traditional characters folded), in order, once each, function words left out.
+    private static List<string> DistinctWords(ChineseTokenizer tokenizer, string query)
+    {
         var words = new List<string>();
-        foreach (var w in WholeWords.Tokenize(TraditionalChinese.ToSimplified(query)))
+        foreach (var w in tokenizer.Tokenize(TraditionalChinese.ToSimplified(query)))
             if (w.Length > 0 && !(w.Length == 1 && FunctionWords.Contains(w[0])) && !words.Contains(w)) words.Add(w);
-        return [.. words];
+        return words;
     }
 
     /// <summary>Whether <paramref name="text"/> holds every one of <paramref name="words"/>, compared as <see cref="Find"/> does; true when there are none.</summary>

@@ -53,8 +53,7 @@ public sealed class SortTests(TinyShop shop) : IClassFixture<TinyShop>
         return Text.TextHighlighter.HoldsEvery(string.Join(' ', fields), Text.TextHighlighter.WholeWordsOf(query));
     }
 
-    private Dictionary<string, Core.Product> Catalog() =>
-        File.ReadLines(shop.Files.Catalog).Select(l => Core.Catalog.CatalogReader.ParseJson(l, out var _)!).ToDictionary(p => p.Id);
+    private Dictionary<string, Core.Product> Catalog() => shop.Products().ToDictionary(p => p.Id);
 
     [Fact]
     public async Task A_price_order_keeps_the_products_about_the_whole_query_not_the_cheapest_partial_match()

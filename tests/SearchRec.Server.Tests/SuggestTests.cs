@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SearchRec.Core.Catalog;
 using SearchRec.Testing;
 using Xunit;
 
@@ -18,7 +17,7 @@ public sealed class SuggestTests(TinyShop shop) : IClassFixture<TinyShop>
         var (s, store) = await shop.StartAsync();
         await using var server = s;
         using var _ = store;
-        var catalog = File.ReadLines(shop.Files.Catalog).Select(l => CatalogReader.ParseJson(l, out var _)!).ToList();
+        var catalog = shop.Products();
         var leaf = catalog.GroupBy(p => p.Category[^1]).OrderByDescending(g => g.Count()).First().Key;
         var brand = catalog.First(p => p.Brand is not null).Brand!;
 
@@ -39,9 +38,7 @@ public sealed class SuggestTests(TinyShop shop) : IClassFixture<TinyShop>
         var (s, store) = await shop.StartAsync();
         await using var server = s;
         using var _ = store;
-        var catalog = File.ReadLines(shop.Files.Catalog).Select(l => CatalogReader.ParseJson(l, out var _)!).ToList();
-        var leaf = catalog.GroupBy(p => p.Category[^1]).OrderByDescending(g => g.Count()).Select(g => g.Key)
-            .First(c => c.All(ch => !Text.Pinyin.ReadingsOf(ch).IsEmpty));
+        var leaf = shop.CommonChineseLeaf();
         var spelled = string.Concat(leaf.Select(c => Text.Pinyin.ReadingsOf(c)[0]));
         var initials = string.Concat(leaf.Select(c => Text.Pinyin.ReadingsOf(c)[0][0]));
 
@@ -75,9 +72,7 @@ public sealed class SuggestTests(TinyShop shop) : IClassFixture<TinyShop>
         var (s, store) = await shop.StartAsync();
         await using var server = s;
         using var _ = store;
-        var catalog = File.ReadLines(shop.Files.Catalog).Select(l => CatalogReader.ParseJson(l, out var _)!).ToList();
-        var leaf = catalog.GroupBy(p => p.Category[^1]).OrderByDescending(g => g.Count()).Select(g => g.Key)
-            .First(c => c.Length >= 2 && c.All(ch => !Text.Pinyin.ReadingsOf(ch).IsEmpty));
+        var leaf = shop.CommonChineseLeaf(minLength: 2);
         // The last character swapped for another read alike (a common one: the first such in the basic block).
         var alike = Enumerable.Range(0x4E00, 0x9FA5 - 0x4E00).Select(c => (char)c)
             .First(c => c != leaf[^1] && Text.Pinyin.SoundsAlike(c.ToString(), leaf[^1].ToString()));

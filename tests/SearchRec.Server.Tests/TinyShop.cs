@@ -46,6 +46,15 @@ public sealed class TinyShop : IDisposable
     }
 
     public ShopFiles Files { get; }
+
+    /// <summary>The shop's catalog as written (read anew each call, so a test may change its copy).</summary>
+    public List<Core.Product> Products() =>
+        File.ReadLines(Files.Catalog).Select(l => Core.Catalog.CatalogReader.ParseJson(l, out var _)!).ToList();
+
+    /// <summary>The most common leaf category all of whose characters have a pinyin reading, at least <paramref name="minLength"/> long.</summary>
+    public string CommonChineseLeaf(int minLength = 1) =>
+        Products().GroupBy(p => p.Category[^1]).OrderByDescending(g => g.Count()).Select(g => g.Key)
+            .First(c => c.Length >= minLength && c.All(ch => !Text.Pinyin.ReadingsOf(ch).IsEmpty));
     public string IndexPath { get; }
     public string EventsPath { get; }
     public string CollabPath { get; } = "";
