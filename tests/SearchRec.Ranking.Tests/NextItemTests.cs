@@ -104,6 +104,39 @@ public sealed class NextItemTests
     }
 
     [Fact]
+    public void Ideal_weights_divide_the_pooled_truths_ideal_dcg_by_that_of_all_truths_as_the_metric_does()
+    {
+        Assert.Equal(1 / (1 + 1 / Math.Log2(3) + 0.5), NextItemRanking.IdealWeight(1, 3, 20), 6);
+        Assert.Equal(1f, NextItemRanking.IdealWeight(2, 2, 20));
+        Assert.Equal(1f, NextItemRanking.IdealWeight(25, 30, 20)); // both ideal lists stop at 20
+        Assert.Equal(1f, NextItemRanking.IdealWeight(0, 5, 20)); // no gradient to weigh
+        Assert.Throws<ArgumentOutOfRangeException>(() => NextItemRanking.IdealWeight(4, 3, 20));
+    }
+
+    [Fact]
+    public void With_ideal_weights_a_user_whose_truths_lie_outside_the_pool_weighs_less_in_training()
+    {
+        var events = Events();
+        var innerCut = T0 + 2 * Day;
+        // User 7 also touches two items next day that nothing before the inner cut can propose.
+        events.AddRange([new UserEvent(7, 9001, 1, Behavior.View, innerCut + 3600), new UserEvent(7, 9002, 1, Behavior.View, innerCut + 7200)]);
+        var plain = new RankingDatasetBuilder(NextItemRanking.Schema);
+        var weighted = new RankingDatasetBuilder(NextItemRanking.Schema);
+        NextItemRanking.AddTrainingData(plain, SourcesAt(events, innerCut), events, innerCut, innerCut + Day, new HashSet<long>(), 5);
+        NextItemRanking.AddTrainingData(weighted, SourcesAt(events, innerCut), events, innerCut, innerCut + Day, new HashSet<long>(), 5, idealWeights: true);
+        var (p, w) = (plain.Build(), weighted.Build());
+
+        Assert.False(p.IsWeighted);
+        Assert.True(w.IsWeighted);
+        var g = w.Groups.First(x => x.QueryId.StartsWith("7@", StringComparison.Ordinal));
+        Assert.Equal(5, g.Judgments.Count);
+        Assert.Equal(NextItemRanking.IdealWeight(3, 5, 20), g.Weight);
+        Assert.True(g.Weight < 1f);
+        Assert.Equal(p.Labels, w.Labels);
+        Assert.Equal(p.Features, w.Features);
+    }
+
+    [Fact]
     public void The_recommender_ranks_the_pool_by_the_rankers_score_best_first_ties_by_item_id()
     {
         var events = Events();

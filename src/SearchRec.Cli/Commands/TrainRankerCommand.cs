@@ -46,6 +46,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var towerEpochs = new Option<int>("--tower-epochs") { Description = "Next-item mode: epochs of the behaviour tower trained at each (inner) cut for the user–item feature; 0 leaves it out.", DefaultValueFactory = _ => 2 };
         var stepHours = new Option<int>("--cut-step-hours") { Description = "Next-item mode: hours between inner cuts (label windows may overlap when shorter than the eval window; validation never trains on its own window).", DefaultValueFactory = _ => 24 };
         var noGrid = new Option<bool>("--no-grid") { Description = "Next-item mode: use the given LambdaMART settings instead of choosing among a few on the validation cut." };
+        var idealWeights = new Option<bool>("--ideal-weights") { Description = "Next-item mode: weigh each training user by the ideal DCG@20 of their pooled truths over that of all their truths, as the metric counts them (docs/ranking.md, twenty-first session's round)." };
         var pickBest = new Option<bool>("--pick-best") { Description = "Next-item mode: keep the one grid setting with the best validation figure instead of the mean of every setting's LambdaMART (the default)." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s) for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
@@ -68,7 +69,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var oodQueries = new Option<int?>("--ood-queries") { Description = $"--ood-train queries used (the file's first ones with a relevant title). Default: {TransferQueries:N0} for lambdamart-towers-transfer, all of them otherwise." };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, pickBest, stepHours, bagMembers, bagTrees, oodTrain, oodCatalog, oodQueries }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, pickBest, idealWeights, stepHours, bagMembers, bagTrees, oodTrain, oodCatalog, oodQueries }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -130,7 +131,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (pr.GetValue(pickBest) && pr.GetValue(noGrid)) throw new ArgumentException("--pick-best chooses among the grid's settings; leave out --no-grid.");
                 if (pr.GetValue(cut) is { } cutText)
                     return NextItem(pr.GetValue(events) ?? [], EventFiles.ParseTime(cutText), pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
-                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours), AverageGrid: !pr.GetValue(noGrid) && !pr.GetValue(pickBest)), options, pr.GetValue(models)!);
+                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours), AverageGrid: !pr.GetValue(noGrid) && !pr.GetValue(pickBest), IdealWeights: pr.GetValue(idealWeights)), options, pr.GetValue(models)!);
                 if (pr.GetValue(featureLog) is { Length: > 0 } logs)
                 {
                     var labelFiles = pr.GetValue(labelEvents) is { Length: > 0 } lf ? lf : throw new ArgumentException("--feature-log needs --labels-from-events.");
@@ -486,7 +487,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (innerCut <= events.Min(e => e.Timestamp)) throw new ArgumentException($"--inner-cuts {settings.InnerCuts} with --cut-step-hours {settings.StepHours} reaches before the first event.");
                 var src = SourcesAt(innerCut, "inner-" + d.ToString(CultureInfo.InvariantCulture));
                 var b = new RankingDatasetBuilder(NextItemRanking.Schema);
-                NextItemRanking.AddTrainingData(b, src, events, innerCut, Math.Min(cut, innerCut + horizon), new HashSet<long>(), perSource, Log);
+                NextItemRanking.AddTrainingData(b, src, events, innerCut, Math.Min(cut, innerCut + horizon), new HashSet<long>(), perSource, Log, idealWeights: settings.IdealWeights);
                 perCut[d] = b.Build();
                 Log($"inner cut {d} ({DateTimeOffset.FromUnixTimeSeconds(innerCut):yyyy-MM-dd HH:mm}Z): {perCut[d].Groups.Count} users with a positive candidate, {perCut[d].Rows:N0} candidates");
             }
@@ -609,6 +610,7 @@ public sealed class TrainRankerCommand : ICliCommand
             card.Data["events"] = string.Join(", ", eventFiles);
             card.Data["protocol"] = string.Create(CultureInfo.InvariantCulture,
                 $"cut {cut}; binary labels (any behaviour within {horizon / 3600.0:F1} h) after {settings.InnerCuts} inner cuts {settings.StepHours} h apart, the latest one's window ending at the cut (pre-cut events only); {(settings.AverageGrid ? $"the {grid.Length} settings' models averaged (validation nDCG@20 on the latest inner cut {averagedNdcg:F4}, best single {bestNdcg:F4})" : $"settings chosen on the latest inner cut (validation nDCG@20 {bestNdcg:F4})")}; {split.Test.Count} test users; behaviour tower {settings.TowerEpochs} epochs");
+            if (settings.IdealWeights) card.Options["next_item.ideal_weights"] = "true";
             if (settings.AverageGrid) card.Options["lambdamart.average_of"] = string.Join(" | ", grid.Select(g => string.Join(", ", g.Describe().Select(kv => kv.Key + " " + kv.Value))));
             else foreach (var (k, v) in chosen.Describe()) card.Options["lambdamart." + k] = v;
             card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(NextItemRanking.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
@@ -638,14 +640,14 @@ public sealed class TrainRankerCommand : ICliCommand
     }
 
     /// <summary>Next-item mode settings from the command line.</summary>
-    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid, int StepHours, bool AverageGrid);
+    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid, int StepHours, bool AverageGrid, bool IdealWeights);
 
     private static RankingDataset Concat(RankingDataset[] parts)
     {
         var b = new RankingDatasetBuilder(NextItemRanking.Schema);
         foreach (var p in parts)
             foreach (var g in p.Groups)
-                b.Add(g.QueryId, p.Features.AsSpan(g.Start * p.Schema.Count, g.Count * p.Schema.Count), p.Labels.AsSpan(g.Start, g.Count), p.Items.AsSpan(g.Start, g.Count), g.Judgments);
+                b.Add(g.QueryId, p.Features.AsSpan(g.Start * p.Schema.Count, g.Count * p.Schema.Count), p.Labels.AsSpan(g.Start, g.Count), p.Items.AsSpan(g.Start, g.Count), g.Judgments, g.Weight);
         return b.Build();
     }
 

@@ -222,10 +222,11 @@ public static class NextItemRanking
     /// with events before it, candidates from that history, labelled 1 when the user touched the item (any behaviour) in
     /// [<paramref name="innerCut"/>, <paramref name="labelEnd"/>) and 0 otherwise — the same truth as the eval-rec
     /// protocol. Groups are named <c>user@innerCut</c>; users without a positive candidate are skipped (they teach
-    /// LambdaMART nothing) unless <paramref name="keepEmpty"/>.
+    /// LambdaMART nothing) unless <paramref name="keepEmpty"/>. With <paramref name="idealWeights"/> each group weighs
+    /// <see cref="IdealWeight"/>, so users count in training as they count in the metric.
     /// </summary>
     public static void AddTrainingData(RankingDatasetBuilder b, NextItemSources sources, IReadOnlyList<UserEvent> events, long innerCut, long labelEnd,
-        IReadOnlySet<long> excludeUsers, int perSource, Action<string>? log = null, bool keepEmpty = false)
+        IReadOnlySet<long> excludeUsers, int perSource, Action<string>? log = null, bool keepEmpty = false, bool idealWeights = false)
     {
         Guard.NotNull(b);
         Guard.NotNull(sources);
@@ -258,9 +259,26 @@ public static class NextItemRanking
             for (var i = 0; i < items.Length; i++) ids[i] = items[i].ToString(CultureInfo.InvariantCulture);
             var judged = new Dictionary<string, int>(truth.Count, StringComparer.Ordinal);
             foreach (var t in truth) judged[t.ToString(CultureInfo.InvariantCulture)] = 1;
-            b.Add(user.ToString(CultureInfo.InvariantCulture) + "@" + innerCut.ToString(CultureInfo.InvariantCulture), f, y, ids, judged);
+            b.Add(user.ToString(CultureInfo.InvariantCulture) + "@" + innerCut.ToString(CultureInfo.InvariantCulture), f, y, ids, judged,
+                idealWeights ? IdealWeight(hits, truth.Count, MetricDepth) : 1f);
             if (++done % 200 == 0) log?.Invoke($"next-item training groups at {innerCut}: {done}");
         }
+    }
+
+    /// <summary>The depth of the next-item metric (nDCG@20) that validation and <see cref="IdealWeight"/> use.</summary>
+    public const int MetricDepth = 20;
+
+    /// <summary>
+    /// A training group's weight that matches the metric: the ideal DCG@<paramref name="k"/> of the
+    /// <paramref name="pooled"/> truths LambdaMART sees over that of all <paramref name="truths"/>, by which the
+    /// metric divides (most truths lie outside the pool). In (0, 1]; 1 when the pool holds every truth or none.
+    /// </summary>
+    public static float IdealWeight(int pooled, int truths, int k)
+    {
+        Guard.Positive(k);
+        if (pooled < 0 || truths < pooled) throw new ArgumentOutOfRangeException(nameof(pooled), pooled, $"pooled must lie in [0, truths = {truths}].");
+        if (pooled == 0) return 1f;
+        return (float)(IdealDcg(Math.Min(k, pooled)) / IdealDcg(Math.Min(k, truths)));
     }
 
     /// <summary>The score columns of the single collaborative sources, each of which re-ranks the pool alone on validation; <c>cf_blend</c> is what the feed serves without a ranker.</summary>
@@ -304,11 +322,18 @@ public static class NextItemRanking
             double dcg = 0;
             for (var r = 0; r < Math.Min(k, order.Length); r++)
                 if (data.Labels[g.Start + order[r]] > 0) dcg += 1 / Math.Log2(r + 2);
-            double ideal = 0;
-            for (var r = 0; r < Math.Min(k, g.Judgments.Count); r++) ideal += 1 / Math.Log2(r + 2);
+            var ideal = IdealDcg(Math.Min(k, g.Judgments.Count));
             sum += ideal > 0 ? dcg / ideal : 0;
         }
         return data.Groups.Count > 0 ? sum / data.Groups.Count : 0;
+    }
+
+    /// <summary>The binary DCG of <paramref name="n"/> relevant items in the first places.</summary>
+    private static double IdealDcg(int n)
+    {
+        double ideal = 0;
+        for (var r = 0; r < n; r++) ideal += 1 / Math.Log2(r + 2);
+        return ideal;
     }
 
     private struct Touch
