@@ -6,7 +6,8 @@ namespace SearchRec.Text;
 /// Toneless pinyin readings of Chinese characters (<c>连</c> → <c>lian</c>; <c>长</c> → <c>chang</c>, <c>zhang</c>),
 /// so text typed in pinyin can be matched against Chinese text: a shopper types <c>lyq</c> or <c>lianyiq</c> for
 /// <c>连衣裙</c>. The readings are the modern ones of the Unicode Han Database (every reading a heteronym has today);
-/// ü is written <c>v</c> (<c>nv</c> for <c>女</c>), and <c>lve</c>/<c>nve</c> are also given as <c>lue</c>/<c>nue</c>.
+/// ü is written <c>v</c> (<c>nv</c> for <c>女</c>), and <c>lve</c>/<c>nve</c> are also given as <c>lue</c>/<c>nue</c>;
+/// typed text may spell it <c>u</c> too (<c>nu</c> also matches <c>女</c>).
 /// BMP Han characters only. Thread-safe.
 /// </summary>
 public static class Pinyin
@@ -117,7 +118,7 @@ public static class Pinyin
                 {
                     // A reading is typed whole, as its initial (zh, ch, sh or one letter), or cut anywhere at the end.
                     int initial = s.Length > 2 && s[1] == 'h' && s[0] is 'z' or 'c' or 's' ? 2 : 1;
-                    for (int l = 1; l <= s.Length && j + l <= m && s[l - 1] == typed[j + l - 1]; l++)
+                    for (int l = 1; l <= s.Length && j + l <= m && Same(s[l - 1], typed[j + l - 1]); l++)
                     {
                         if (l == s.Length || (j + l == m && !whole)) next[j + l] = Math.Max(next[j + l], v);
                         else if (l <= initial && !whole) next[j + l] = Math.Max(next[j + l], Math.Min(v, (byte)PinyinMatch.Abbreviated));
@@ -130,6 +131,9 @@ public static class Pinyin
         }
         return whole ? (PinyinMatch)reach[n * (m + 1) + m] : best;
     }
+
+    // ü is v in the table; many shoppers type it as u (nu for 女), as j/q/x/y already write it.
+    private static bool Same(char reading, char typed) => reading == typed || (reading == 'v' && typed == 'u');
 
     private static (string[] Syllables, int[] Start, string[] Readings) Load()
     {

@@ -49,6 +49,10 @@ public class PinyinTests
     [InlineData("iphone手机壳", "iphonesjk", PinyinMatch.Abbreviated)]
     [InlineData("手机壳", "shjk", PinyinMatch.Abbreviated)]
     [InlineData("手机壳", "shojk", PinyinMatch.None)]
+    [InlineData("女装", "nvz", PinyinMatch.Full)]
+    [InlineData("女装", "nuz", PinyinMatch.Full)] // ü typed as u
+    [InlineData("绿色", "lus", PinyinMatch.Full)]
+    [InlineData("奴", "nv", PinyinMatch.None)] // but v never stands for u
     [InlineData("连衣裙", "liayq", PinyinMatch.None)]
     [InlineData("连衣裙", "lianyiqunz", PinyinMatch.None)]
     [InlineData("连衣裙", "yiqun", PinyinMatch.None)]
@@ -64,6 +68,8 @@ public class PinyinTests
     [InlineData("连衣裙", "lianyiqun", true)]
     [InlineData("长裙", "zhangqun", true)]
     [InlineData("iphone手机", "iphoneshouji", true)]
+    [InlineData("绿色", "lvse", true)]
+    [InlineData("绿色", "luse", true)]
     [InlineData("连衣裙", "lianyiq", false)]
     [InlineData("连衣裙", "lyq", false)]
     [InlineData("连衣裙", "lianyiqunnv", false)]
