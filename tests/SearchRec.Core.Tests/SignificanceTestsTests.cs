@@ -63,4 +63,28 @@ public sealed class SignificanceTestsTests
         Assert.Equal(0.7, clo, 12);
         Assert.Equal(0.7, chi, 12);
     }
+
+    [Theory]
+    [InlineData(0, 0, 1.0)]
+    [InlineData(5, 5, 1.0)]
+    [InlineData(10, 0, 0.001953125)]      // 2 · 2^-10
+    [InlineData(0, 10, 0.001953125)]
+    [InlineData(8, 2, 0.109375)]          // 2 · (1 + 10 + 45) / 1024
+    [InlineData(6, 5, 1.0)]               // any split of 11 this even
+    public void The_sign_test_gives_the_exact_two_sided_binomial_p_value(int wins, int losses, double expected)
+    {
+        Assert.Equal(expected, SignificanceTests.SignTest(wins, losses), 9);
+    }
+
+    [Fact]
+    public void The_sign_test_stays_finite_and_ordered_for_many_trials()
+    {
+        // 2^-5000 underflows a double; the log-space sum must not.
+        var near = SignificanceTests.SignTest(2_550, 2_450);
+        var far = SignificanceTests.SignTest(2_700, 2_300);
+        Assert.InRange(near, 0.15, 0.17); // z = 1.41
+        Assert.InRange(far, 1e-9, 1e-7);  // z = 5.66
+        Assert.Equal(0, SignificanceTests.SignTest(5_000, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SignificanceTests.SignTest(-1, 3));
+    }
 }

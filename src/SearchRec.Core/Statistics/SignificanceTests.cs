@@ -66,4 +66,28 @@ public static class SignificanceTests
         }
         return (extreme + 1.0) / (permutations + 1.0);
     }
+
+    /// <summary>
+    /// Two-sided p-value of the exact sign test: the chance that a fair coin splits <paramref name="wins"/> +
+    /// <paramref name="losses"/> trials at least as unevenly (ties left out beforehand). 1 when there are none.
+    /// </summary>
+    public static double SignTest(int wins, int losses)
+    {
+        if (wins < 0) throw new ArgumentOutOfRangeException(nameof(wins), wins, "wins must not be negative.");
+        if (losses < 0) throw new ArgumentOutOfRangeException(nameof(losses), losses, "losses must not be negative.");
+        var n = wins + losses;
+        if (n == 0) return 1;
+        var low = Math.Min(wins, losses);
+        if (2 * low == n) return 1;
+        // P(X <= low) for X ~ Binomial(n, 1/2), summed in log space: 2^-n underflows past n of about 1,000.
+        var logTerm = -n * Math.Log(2); // log P(X = 0)
+        var logSum = logTerm;
+        for (var i = 1; i <= low; i++)
+        {
+            logTerm += Math.Log((n - i + 1.0) / i);
+            var hi = Math.Max(logSum, logTerm);
+            logSum = hi + Math.Log(Math.Exp(logSum - hi) + Math.Exp(logTerm - hi));
+        }
+        return Math.Min(1, 2 * Math.Exp(logSum));
+    }
 }
