@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SearchRec.Core.Events;
 using SearchRec.Index;
+using SearchRec.Ranking.Interleaving;
 
 namespace SearchRec.Server.Internals;
 
@@ -17,6 +18,9 @@ internal sealed record ItemResult(string Id, string Title, string? Brand, double
 {
     /// <summary>Where the search's words occur in the title (<c>highlight=true</c>); else null.</summary>
     public IReadOnlyList<SearchRec.Text.TextSpan>? Highlights { get; init; }
+
+    /// <summary>In an interleaved answer, the ranker whose pick this is: <c>control</c> or <c>challenger</c>; else null (not written).</summary>
+    public string? Team { get; init; }
 }
 
 internal sealed record SearchResponse(string Query, long? User, int K, string Generation, double TookMs,
@@ -207,14 +211,19 @@ internal static class Endpoints
         var marks = wantHighlights ? SearchRec.Text.TextHighlighter.Words(query.Text) : null;
         int end = Math.Min(hits.Count, skip + topK);
         var results = new List<ItemResult>(Math.Max(0, end - skip));
+        // An interleaved page is logged as shown, for the report that credits the teams with the user's later events.
+        var shown = ranked.Interleaving is not null && gen.InterleavingLog is not null ? new List<InterleavedItem>(Math.Max(0, end - skip)) : null;
         for (int h = skip; h < end; h++)
         {
             var hit = hits[h];
             var view = await cache.ItemAsync(gen, hit.ProductId, ctx.RequestAborted).ConfigureAwait(false);
             if (view is null) continue;
             results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, hit.Score, null, hit.Explain)
-                { Highlights = marks is null ? null : SearchRec.Text.TextHighlighter.Find(view.Title, marks) });
+                { Highlights = marks is null ? null : SearchRec.Text.TextHighlighter.Find(view.Title, marks), Team = hit.Team is { } team ? JsonlInterleavingLog.NameOf(team) : null });
+            if (shown is not null && hit.Team is { } drafted) shown.Add(new InterleavedItem(view.Id, drafted));
         }
+        if (shown is { Count: > 0 })
+            gen.InterleavingLog!.Log(new InterleavingImpression(ranked.RequestId ?? "", DateTimeOffset.UtcNow, userId!.Value, query.Text, skip, shown, ranked.Interleaving!));
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
         metrics.Stage("enrich", enrich);
         stages["enrich"] = enrich * 1000;
