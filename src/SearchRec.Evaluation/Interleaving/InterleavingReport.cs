@@ -70,7 +70,7 @@ public static class InterleavingReport
     }
 
     /// <summary>Δ after each impression in time order (the first value after the earliest impression): how the preference settled as evidence came in.</summary>
-    public static double[] CumulativePreference(IReadOnlyList<CreditedImpression> credited)
+    internal static double[] CumulativePreference(IReadOnlyList<CreditedImpression> credited)
     {
         Guard.NotNull(credited);
         var ordered = credited.OrderBy(c => c.Impression.Timestamp).ToArray();
