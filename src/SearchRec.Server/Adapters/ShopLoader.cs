@@ -145,6 +145,8 @@ public sealed class ShopLoaderOptions
         {
             if (RankerPath is null)
                 throw new ArgumentException("ShopLoaderOptions.ChallengerPath is compared with the ranker in service: set RankerPath as well.", nameof(ChallengerPath));
+            if (PipelineFactory is not null)
+                throw new ArgumentException("ShopLoaderOptions.ChallengerPath is compared with the ranker of RankerPath, which PipelineFactory replaces: leave one of them out.", nameof(ChallengerPath));
             if (!Directory.Exists(ChallengerPath))
                 throw new ArgumentException($"ShopLoaderOptions.ChallengerPath: ranker folder '{ChallengerPath}' does not exist.", nameof(ChallengerPath));
             if (InterleavingLog is null)
