@@ -324,15 +324,15 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             Interleaver? interleaver = null;
             if (_options.ChallengerPath is { } challengerPath && control is not null)
             {
-                (Func<IProductRecall, SearchPipeline>, IRankerModel) loaded;
+                (Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model) loaded;
                 // Refused as the ranker is, saying which of the two it is; not feature-logged: the log is the control's.
                 try { loaded = RankerPipeline(challengerPath, null, null, false, memo, models, Catalog, owned); }
                 catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
                 {
                     throw new InvalidDataException($"challenger {challengerPath}: {e.Message}", e);
                 }
-                var rankers = new InterleavedRankers(NameOf(_options.RankerPath!), control.Kind, NameOf(challengerPath), loaded.Item2.Kind);
-                interleaver = new Interleaver(loaded.Item1, rankers, _options.InterleaveShare);
+                var rankers = new InterleavedRankers(NameOf(_options.RankerPath!), control.Kind, NameOf(challengerPath), loaded.Model.Kind);
+                interleaver = new Interleaver(loaded.Pipeline, rankers, _options.InterleaveShare);
                 progress?.Report($"interleaving: {rankers.ControlName} ({rankers.ControlKind}) against the challenger {rankers.ChallengerName} ({rankers.ChallengerKind}) on "
                     + (_options.InterleaveShare >= 1 ? "every search" : $"{_options.InterleaveShare.ToString("P0", CultureInfo.InvariantCulture)} of the searches") + " by a known user in relevance order");
             }
