@@ -29,7 +29,11 @@ public sealed record FeatureContribution(string Feature, double Value, double Co
 /// <param name="ProductId">The product.</param>
 /// <param name="Score">The ranker's score (higher is better).</param>
 /// <param name="Explain">Feature contributions, when asked for; otherwise null.</param>
-public sealed record RankedHit(string ProductId, double Score, IReadOnlyList<FeatureContribution>? Explain);
+public sealed record RankedHit(string ProductId, double Score, IReadOnlyList<FeatureContribution>? Explain)
+{
+    /// <summary>In an interleaved answer, the ranker that drafted this hit (its score and explanation are that ranker's); else null.</summary>
+    public SearchRec.Ranking.Interleaving.InterleavingTeam? Team { get; init; }
+}
 
 /// <summary>The ranked results of one search and the time each inner stage took.</summary>
 /// <param name="Hits">The results, best first, at most k.</param>
@@ -38,6 +42,12 @@ public sealed record RankResult(IReadOnlyList<RankedHit> Hits, IReadOnlyList<Key
 {
     /// <summary>The ranking request's id (the one its feature-log record carries), when a ranker ran; else null.</summary>
     public string? RequestId { get; init; }
+
+    /// <summary>
+    /// The rankers compared when the hits are a team-draft interleaving of two rankings (each hit's
+    /// <see cref="RankedHit.Team"/> says whose pick it was); null for one ranker's ranking.
+    /// </summary>
+    public SearchRec.Ranking.Interleaving.InterleavedRankers? Interleaving { get; init; }
 }
 
 /// <summary>An item suggested by a collaborative or content source.</summary>
@@ -179,6 +189,11 @@ public sealed class ServiceGeneration : IDisposable
     /// no event names it); null when the loader has no behaviour, and popular then keeps the relevance order.
     /// </summary>
     public Func<string, float>? Popularity { get; init; }
+    /// <summary>
+    /// Where the interleaved pages shown are logged (shared by the generations, owned by the loader's caller); null
+    /// when the generation interleaves nothing.
+    /// </summary>
+    public SearchRec.Ranking.Interleaving.IInterleavingLog? InterleavingLog { get; init; }
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 

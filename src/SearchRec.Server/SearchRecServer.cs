@@ -96,7 +96,7 @@ public static class SearchRecServer
         builder.Services.AddSingleton<IFusionCache>(sp => CreateCache(o, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<MemoryCache>()));
         builder.Services.AddOpenApi();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(ServerMetrics.MeterName, SearchRec.Ranking.Logging.JsonlFeatureLogger.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter(ServerMetrics.MeterName, SearchRec.Ranking.Logging.JsonlFeatureLogger.MeterName, SearchRec.Ranking.Interleaving.JsonlInterleavingLog.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
 
         var app = builder.Build();

@@ -66,7 +66,8 @@ public sealed class TinyShop : IDisposable
     /// <summary>Starts a service over a private copy of the event store (so tests do not see each other's events).</summary>
     internal async Task<(TestServer Server, SqliteEventStore Store)> StartAsync(Action<ServerOptions>? configure = null, bool withRanker = false, bool withDeepRanker = false,
         SearchRec.Ranking.Logging.IFeatureLogger? featureLogger = null, bool logAllFeatures = false, string? rankerPath = null, string? feedRankerPath = null,
-        Action<string>? collabCopied = null, string? indexPath = null, string? suggestLogPath = null, int? recallWindow = null)
+        Action<string>? collabCopied = null, string? indexPath = null, string? suggestLogPath = null, int? recallWindow = null,
+        Action<ShopLoaderOptions>? configureLoader = null)
     {
         var copy = _dir.File($"events-{Guid.NewGuid():N}.db");
         File.Copy(EventsPath, copy);
@@ -76,7 +77,7 @@ public sealed class TinyShop : IDisposable
         Directory.CreateDirectory(collabCopy);
         foreach (var f in Directory.GetFiles(CollabPath)) File.Copy(f, Path.Combine(collabCopy, Path.GetFileName(f)));
         collabCopied?.Invoke(collabCopy);
-        var loader = new ShopLoader(new ShopLoaderOptions
+        var loaderOptions = new ShopLoaderOptions
         {
             IndexPath = indexPath ?? IndexPath, SuggestLogPath = suggestLogPath, CollabModelsPath = collabCopy, QueriesPath = Files.Queries, RankerPath = rankerPath ?? (withDeepRanker ? DeepRankerPath : withRanker ? RankerPath : null),
             DeepModelsPath = withDeepRanker ? DeepPath : null,
@@ -85,7 +86,9 @@ public sealed class TinyShop : IDisposable
             LogAllFeatures = logAllFeatures,
             FeedRankerPath = feedRankerPath,
             RecallWindow = recallWindow ?? new ShopLoaderOptions().RecallWindow,
-        }, log);
+        };
+        configureLoader?.Invoke(loaderOptions);
+        var loader = new ShopLoader(loaderOptions, log);
         var server = await TestServer.StartAsync(loader, log, configure);
         return (server, store);
     }

@@ -27,6 +27,9 @@ internal sealed record ServeSettings(string IndexPath, string CollabPath, string
     public int FeatureLogDepth { get; init; } = new ShopLoaderOptions().FeatureLogDepth;
     public int RecallWindow { get; init; } = new ShopLoaderOptions().RecallWindow;
     public string LogFeatures { get; init; } = "ranker";
+    public string? ChallengerPath { get; init; }
+    public double InterleaveShare { get; init; } = 1;
+    public string? InterleaveLogPath { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 }
 
@@ -80,6 +83,19 @@ public sealed class ServeCommand : ICliCommand
             DefaultValueFactory = _ => "ranker",
         };
         logFeatures.AcceptOnlyFromAmong("ranker", "all");
+        var challenger = new Option<string?>("--challenger")
+        {
+            Description = "A second ranker folder (from train-ranker) compared online with --ranker by team-draft interleaving: searches by a known user in relevance order show both rankers' picks, each hit marked with its team. Needs --ranker and --interleave-log.",
+        };
+        var interleaveShare = new Option<double>("--interleave-share")
+        {
+            Description = "The fraction (0 < F <= 1) of eligible searches interleaved with --challenger; a user's query is always in or always out.",
+            DefaultValueFactory = _ => 1.0,
+        };
+        var interleaveLog = new Option<string?>("--interleave-log")
+        {
+            Description = "Write each interleaved page shown here (JSON Lines: request id, time, user, query, offset, items with their teams, the two rankers), for searchrec interleave-report.",
+        };
         var logLevel = new Option<LogLevel>("--log-level")
         {
             Description = "Lowest level the service logs to the console: Information (reloads, retrains, warnings) by default; Debug adds a line per request.",
@@ -91,7 +107,7 @@ public sealed class ServeCommand : ICliCommand
             DefaultValueFactory = _ => SearchRec.Deep.Scoring.ExecutionProvider.Cpu,
         };
         var cmd = new Command("serve", "Run the HTTP service (search, similar items, recommendations, events, web page) over an existing index and models.");
-        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, suggestLog, urls, apiKey, eventsKey, redis, retrain, window, productCache, cacheMb, featureLog, featureLogMb, featureLogDepth, logFeatures, logLevel }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, collab, events, ranker, feedRanker, deep, provider, queries, suggestLog, urls, apiKey, eventsKey, redis, retrain, window, productCache, cacheMb, featureLog, featureLogMb, featureLogDepth, logFeatures, challenger, interleaveShare, interleaveLog, logLevel }) cmd.Options.Add(o);
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var settings = new ServeSettings(pr.GetValue(index)!, pr.GetValue(collab)!, pr.GetValue(events)!, pr.GetValue(ranker), pr.GetValue(queries))
@@ -112,6 +128,9 @@ public sealed class ServeCommand : ICliCommand
                 FeatureLogMegabytes = pr.GetValue(featureLogMb),
                 FeatureLogDepth = pr.GetValue(featureLogDepth),
                 LogFeatures = pr.GetValue(logFeatures)!,
+                ChallengerPath = pr.GetValue(challenger),
+                InterleaveShare = pr.GetValue(interleaveShare),
+                InterleaveLogPath = pr.GetValue(interleaveLog),
                 LogLevel = pr.GetValue(logLevel),
             };
             return await RunAsync(settings, ct);
@@ -129,6 +148,9 @@ public sealed class ServeCommand : ICliCommand
         nameof(ShopLoaderOptions.QueriesPath) => "--queries",
         nameof(ShopLoaderOptions.SuggestLogPath) => "--suggest-log",
         nameof(ShopLoaderOptions.RecallWindow) => "--window",
+        nameof(ShopLoaderOptions.ChallengerPath) => "--challenger",
+        nameof(ShopLoaderOptions.InterleaveShare) => "--interleave-share",
+        nameof(ShopLoaderOptions.InterleavingLog) => "--interleave-log",
         _ => null,
     };
 
@@ -139,6 +161,7 @@ public sealed class ServeCommand : ICliCommand
         string eventsKey = s.EventsKey ?? RandomKey();
         SqliteEventStore? store = null;
         SearchRec.Ranking.Logging.JsonlFeatureLogger? featureLogger = null;
+        SearchRec.Ranking.Interleaving.JsonlInterleavingLog? interleavingLog = null;
         try
         {
             // Named as typed; the options objects check the same again under their own names.
@@ -162,11 +185,23 @@ public sealed class ServeCommand : ICliCommand
                 if (s.FeatureLogMegabytes is < 1 or > 100_000) throw new ArgumentException($"--feature-log-mb must be in [1, 100000] (is {s.FeatureLogMegabytes}).");
             }
             else if (s.LogFeatures == "all") throw new ArgumentException("--log-features all says what the feature log holds: give --feature-log as well.");
+            if (s.ChallengerPath is not null)
+            {
+                if (s.RankerPath is null) throw new ArgumentException("--challenger is compared with the ranker in service: give --ranker as well.");
+                // Interleaving costs a second ranking per search; without the log nobody can read what it found.
+                if (s.InterleaveLogPath is null) throw new ArgumentException("--challenger needs --interleave-log FILE: the interleaved pages shown are what interleave-report reads the comparison from.");
+                OutputFiles.Check(s.InterleaveLogPath, "--interleave-log");
+            }
+            else if (s.InterleaveLogPath is not null) throw new ArgumentException("--interleave-log logs interleaved pages: give --challenger as well.");
+            else if (s.InterleaveShare != 1) throw new ArgumentException("--interleave-share is the share of searches interleaved with --challenger: give --challenger as well.");
             var loaderOptions = new ShopLoaderOptions
             {
                 IndexPath = s.IndexPath, CollabModelsPath = s.CollabPath, RankerPath = s.RankerPath, DeepModelsPath = s.DeepPath, FeedRankerPath = s.FeedRankerPath,
                 DeepRuntime = new SearchRec.Deep.Scoring.DeepScorerOptions { ExecutionProvider = s.ExecutionProvider },
                 QueriesPath = s.QueriesPath, SuggestLogPath = s.SuggestLogPath, ProductCacheSize = s.ProductCacheSize, FeatureLogDepth = s.FeatureLogDepth, RecallWindow = s.RecallWindow,
+                ChallengerPath = s.ChallengerPath, InterleaveShare = s.InterleaveShare,
+                // Checked with a stand-in: the file is opened only once every setting has passed, as the feature log is.
+                InterleavingLog = s.ChallengerPath is null ? null : NoLog.Instance,
             };
             try { loaderOptions.Validate(); }
             catch (ArgumentException e) when (e.ParamName is { } name && OptionOf(name) is not null)
@@ -179,6 +214,8 @@ public sealed class ServeCommand : ICliCommand
                 loaderOptions.FeatureLogger = featureLogger = new SearchRec.Ranking.Logging.JsonlFeatureLogger(s.FeatureLogPath, (long)s.FeatureLogMegabytes << 20);
                 loaderOptions.LogAllFeatures = s.LogFeatures == "all";
             }
+            if (s.InterleaveLogPath is not null && s.ChallengerPath is not null)
+                loaderOptions.InterleavingLog = interleavingLog = new SearchRec.Ranking.Interleaving.JsonlInterleavingLog(s.InterleaveLogPath);
             store = new SqliteEventStore(s.EventsPath);
             var log = new EventStoreLog(store);
             var options = new ServerOptions
@@ -195,6 +232,7 @@ public sealed class ServeCommand : ICliCommand
             Console.WriteLine($"SearchRec is serving at {url}/  (OpenAPI {url}/openapi/v1.json, metrics {url}/metrics)");
             Console.WriteLine($"  admin key (X-Api-Key for /events, /admin/*): {(s.ApiKey is null ? apiKey : "(as given)")}");
             if (featureLogger is not null) Console.WriteLine($"  feature log: {s.FeatureLogPath} (train from it: searchrec train-ranker --feature-log {s.FeatureLogPath} --labels-from-events {s.EventsPath} --models DIR)");
+            if (interleavingLog is not null) Console.WriteLine($"  interleaving log: {s.InterleaveLogPath} (read it: searchrec interleave-report --log {s.InterleaveLogPath} --events {s.EventsPath})");
             Console.WriteLine("  Ctrl+C stops it.");
             // Returns on Ctrl+C or SIGTERM (the host's own handler) or when the command is cancelled.
             try { await app.WaitForShutdownAsync(ct); } catch (OperationCanceledException) { }
@@ -212,7 +250,15 @@ public sealed class ServeCommand : ICliCommand
             store?.Dispose();
             if (featureLogger is { Failures: > 0 } failing) Console.Error.WriteLine($"serve: {failing.Failures:N0} feature-log records could not be written to {s.FeatureLogPath}");
             featureLogger?.Dispose();
+            if (interleavingLog is { Failures: > 0 } failed) Console.Error.WriteLine($"serve: {failed.Failures:N0} interleaved pages could not be logged to {s.InterleaveLogPath}");
+            interleavingLog?.Dispose();
         }
+    }
+
+    private sealed class NoLog : SearchRec.Ranking.Interleaving.IInterleavingLog
+    {
+        public static readonly NoLog Instance = new();
+        public void Log(SearchRec.Ranking.Interleaving.InterleavingImpression impression) { }
     }
 
     /// <summary>The refusal for an address another program listens on.</summary>

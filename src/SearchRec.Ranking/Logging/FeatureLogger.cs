@@ -37,54 +37,18 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
     private static readonly System.Diagnostics.Metrics.Counter<long> Written = Meter.CreateCounter<long>("searchrec.feature_log.records", "{record}", "Feature-log records written.");
     private static readonly System.Diagnostics.Metrics.Counter<long> Failed = Meter.CreateCounter<long>("searchrec.feature_log.failures", "{record}", "Feature-log records that could not be written (the requests went on).");
 
-    private readonly string _path;
-    private readonly long _maxBytes;
-    private readonly int _keep;
-    private readonly object _gate = new();
-    private FileStream? _stream;
+    private readonly JsonLinesFile _file;
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// Opens (appends to) <paramref name="path"/> at once, so a path that cannot be written fails here rather than
     /// record by record; rotates at <paramref name="maxBytes"/>, keeping <paramref name="keep"/> old files.
     /// </summary>
-    public JsonlFeatureLogger(string path, long maxBytes = 64L << 20, int keep = 5)
-    {
-        _path = Guard.NotNull(path);
-        if (maxBytes < 1024) throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "maxBytes must be at least 1024.");
-        _maxBytes = maxBytes;
-        _keep = Guard.Positive(keep);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        try
-        {
-            if (dir is not null) Directory.CreateDirectory(dir);
-            var cutShort = !EndsALine(_path);
-            _stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
-            // A writer killed mid-record left half a line: end it, so the next record is a line of its own.
-            if (cutShort)
-            {
-                _stream.WriteByte((byte)'\n');
-                _stream.Flush();
-            }
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new IOException($"feature log {path}: {e.Message}", e);
-        }
-    }
-
-    // True for a missing or empty file and for one whose last byte is a newline.
-    private static bool EndsALine(string path)
-    {
-        if (!File.Exists(path)) return true;
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        if (f.Length == 0) return true;
-        f.Seek(-1, SeekOrigin.End);
-        return f.ReadByte() == '\n';
-    }
+    public JsonlFeatureLogger(string path, long maxBytes = 64L << 20, int keep = 5) =>
+        _file = new JsonLinesFile(Guard.NotNull(path), maxBytes, keep, "feature log");
 
     /// <summary>Records that failed to be written (disk errors); the request went on.</summary>
-    public long Failures { get; private set; }
+    public long Failures => _file.Failures;
 
     /// <inheritdoc />
     public void Log(FeatureLogRecord record)
@@ -120,50 +84,10 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
-        lock (_gate)
-        {
-            try
-            {
-                _stream ??= new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
-                if (_stream.Length > 0 && _stream.Length + buffer.Length > _maxBytes) Rotate();
-                buffer.Position = 0;
-                buffer.CopyTo(_stream!);
-                _stream!.Flush();
-                Written.Add(1);
-            }
-            catch (IOException)
-            {
-                Failures++;
-                Failed.Add(1);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                Failures++;
-                Failed.Add(1);
-            }
-        }
-    }
-
-    private void Rotate()
-    {
-        _stream?.Dispose();
-        _stream = null;
-        for (var i = _keep; i >= 1; i--)
-        {
-            var from = i == 1 ? _path : $"{_path}.{i - 1}";
-            var to = $"{_path}.{i}";
-            if (File.Exists(from)) File.Move(from, to, overwrite: true);
-        }
-        _stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        if (_file.Append(buffer)) Written.Add(1);
+        else Failed.Add(1);
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _stream?.Dispose();
-            _stream = null;
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }

@@ -6,6 +6,7 @@ using SearchRec.Core;
 using SearchRec.Deep.Scoring;
 using SearchRec.Index;
 using SearchRec.Ranking;
+using SearchRec.Ranking.Interleaving;
 using SearchRec.Ranking.NextItem;
 using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Logging;
@@ -29,6 +30,27 @@ public sealed class ShopLoaderOptions
 
     /// <summary>The ranker folder (from <c>searchrec train-ranker</c>). Default null: BM25 fused with the collaborative blend.</summary>
     public string? RankerPath { get; set; }
+
+    /// <summary>
+    /// A second ranker folder (from <c>searchrec train-ranker</c>) compared online with <see cref="RankerPath"/> by
+    /// team-draft interleaving: on a relevance-ordered search by a known user, both rank the same candidates and the
+    /// answer interleaves their lists, each hit marked with its team. Its deep towers and files are found beside it,
+    /// as the ranker's are. Needs <see cref="RankerPath"/> and <see cref="InterleavingLog"/>. Default null: no comparison.
+    /// </summary>
+    public string? ChallengerPath { get; set; }
+
+    /// <summary>
+    /// The fraction of eligible searches (relevance order, known user) interleaved when <see cref="ChallengerPath"/> is
+    /// set, in (0, 1]: chosen from the user and query alone, so a user's query is always in or always out. Default 1.
+    /// </summary>
+    public double InterleaveShare { get; set; } = 1;
+
+    /// <summary>
+    /// Where the interleaved pages shown go, for <c>searchrec interleave-report</c>. Required with
+    /// <see cref="ChallengerPath"/> (a comparison nobody can read is load for nothing); shared by every generation and
+    /// owned by the caller, who disposes it after the service stops. Default null.
+    /// </summary>
+    public IInterleavingLog? InterleavingLog { get; set; }
 
     /// <summary>
     /// A next-item ranker folder (from <c>searchrec train-ranker --events … --cut …</c>) that orders the users'
@@ -119,6 +141,21 @@ public sealed class ShopLoaderOptions
             throw new ArgumentException($"ShopLoaderOptions.CollabModelsPath: '{CollabModelsPath}' holds no collaborative models (no collab.bin) but is not empty; give a folder from `searchrec train-cf`, or an empty or new one to train from the event store.", nameof(CollabModelsPath));
         if (RankerPath is not null && !Directory.Exists(RankerPath))
             throw new ArgumentException($"ShopLoaderOptions.RankerPath: ranker folder '{RankerPath}' does not exist.", nameof(RankerPath));
+        if (ChallengerPath is not null)
+        {
+            if (RankerPath is null)
+                throw new ArgumentException("ShopLoaderOptions.ChallengerPath is compared with the ranker in service: set RankerPath as well.", nameof(ChallengerPath));
+            if (PipelineFactory is not null)
+                throw new ArgumentException("ShopLoaderOptions.ChallengerPath is compared with the ranker of RankerPath, which PipelineFactory replaces: leave one of them out.", nameof(ChallengerPath));
+            if (!Directory.Exists(ChallengerPath))
+                throw new ArgumentException($"ShopLoaderOptions.ChallengerPath: ranker folder '{ChallengerPath}' does not exist.", nameof(ChallengerPath));
+            if (InterleavingLog is null)
+                throw new ArgumentException("ShopLoaderOptions.ChallengerPath needs InterleavingLog: the interleaved pages shown are what the comparison is read from.", nameof(InterleavingLog));
+        }
+        else if (InterleavingLog is not null)
+            throw new ArgumentException("ShopLoaderOptions.InterleavingLog logs interleaved pages: set ChallengerPath as well.", nameof(InterleavingLog));
+        if (!(InterleaveShare > 0 && InterleaveShare <= 1))
+            throw new ArgumentException($"ShopLoaderOptions.InterleaveShare must be in (0, 1] (is {InterleaveShare.ToString(CultureInfo.InvariantCulture)}).", nameof(InterleaveShare));
         if (FeedRankerPath is not null && !Directory.Exists(FeedRankerPath))
             throw new ArgumentException($"ShopLoaderOptions.FeedRankerPath: ranker folder '{FeedRankerPath}' does not exist.", nameof(FeedRankerPath));
         if (FeedHistory is < 1 or > 1_000_000) throw new ArgumentException($"ShopLoaderOptions.FeedHistory must be in [1, 1000000] (is {FeedHistory}).", nameof(FeedHistory));
@@ -280,40 +317,26 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             // Closed until the warm-up is over, so the log holds only real requests.
             var logGate = _options.FeatureLogger is { } featureLogger ? new GatedFeatureLogger(featureLogger) : null;
             Func<IProductRecall, SearchPipeline>? pipeline = null;
+            IRankerModel? control = null;
             if (_options.PipelineFactory is { } factory) pipeline = recall => factory(recall, index, models);
             else if (_options.RankerPath is { } rankerPath)
+                (pipeline, control) = RankerPipeline(rankerPath, _options.DeepModelsPath, logGate, _options.LogAllFeatures, memo, models, Catalog, owned);
+            Interleaver? interleaver = null;
+            if (_options.ChallengerPath is { } challengerPath && control is not null)
             {
-                var model = RankerStore.Read(rankerPath);
-                var store = _events.Store;
-                // As `search` does: without DeepModelsPath, the deep folder beside the ranker (train-ranker names it there).
-                // Products added or retitled since train-deep (index --update, POST /admin/products) get vectors from the tower.
-                var deepRuntime = _options.DeepRuntime.Covering(() => Catalog().Select(p => KeyValuePair.Create(p.Id, p.Title)));
-                var (text, towers, behaviour) = ModelLocations.LoadDeep(_options.DeepModelsPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, deepRuntime);
-                if (towers is not null) owned.Add(towers);
-                if (text is IDisposable d) owned.Add(d);
-                if (behaviour is not null) owned.Add(behaviour);
-                if (TowerAveragedRanker.In(model) is { } averaged) towers!.CheckFor(averaged);
-                if (text is not null && DenseModels.CatalogMismatch(text, id => memo.GetProduct(id)?.Title, _options.DeepModelsPath ?? ModelLocations.Deep(rankerPath)!) is { } mismatch)
-                    throw new InvalidDataException(mismatch);
-                // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
-                var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 || _options.LogAllFeatures ? ItemActivity.Build(store.ReadAll()) : null;
-                // train-ranker --idf / --prior write these beside ranker.json.
-                var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
-                var sources = new FeatureSources
+                (Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model) loaded;
+                // Refused as the ranker is, saying which of the two it is; not feature-logged: the log is the control's.
+                try { loaded = RankerPipeline(challengerPath, null, null, false, memo, models, Catalog, owned); }
+                catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
                 {
-                    Collab = models, Products = memo.GetProduct, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = activity,
-                    TitleStats = titleStats, Prior = prior, ListAndHead = model.Schema.IndexOf("list_cov_gap") >= 0,
-                };
-                var features = StandardFeatures.ForSchema(model.Schema, sources);
-                var logged = _options.LogAllFeatures ? StandardFeatures.ForSearch(sources) : null;
-                pipeline = recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
-                    new SearchPipelineOptions { RecallWindow = _options.RecallWindow, FeatureLogDepth = _options.FeatureLogDepth }, logGate, history: user =>
-                    {
-                        var events = store.GetHistory(user, 200);
-                        return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-                    }, logged: logged);
+                    throw new InvalidDataException($"challenger {challengerPath}: {e.Message}", e);
+                }
+                var rankers = new InterleavedRankers(NameOf(_options.RankerPath!), control.Kind, NameOf(challengerPath), loaded.Model.Kind);
+                interleaver = new Interleaver(loaded.Pipeline, rankers, _options.InterleaveShare);
+                progress?.Report($"interleaving: {rankers.ControlName} ({rankers.ControlKind}) against the challenger {rankers.ChallengerName} ({rankers.ChallengerKind}) on "
+                    + (_options.InterleaveShare >= 1 ? "every search" : $"{_options.InterleaveShare.ToString("P0", CultureInfo.InvariantCulture)} of the searches") + " by a known user in relevance order");
             }
-            var search = new IndexSearchBackend(memo, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight);
+            var search = new IndexSearchBackend(memo, models, _events.Store, pipeline, _options.RecallWindow, _options.PersonalWeight, interleaver);
             var similar = new CollabSimilarBackend(new SimilarItems(models, index, _events.Store));
             IRecommendationBackend recs;
             if (_options.FeedRankerPath is { } feedPath)
@@ -341,6 +364,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
                 new ShopSamples(_options.QueriesPath is null ? SampleCategories(index, memo) : _queries.Value, itemIds, users), owned)
             {
                 Suggester = suggester,
+                InterleavingLog = interleaver is null ? null : _options.InterleavingLog,
                 Popularity = id => long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var item) ? models.PopularityOf(item) : float.NaN,
             };
             if (_options.WarmUp > TimeSpan.Zero)
@@ -363,10 +387,52 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         }
     }
 
+    /// <summary>
+    /// The ranking pipeline of the ranker in <paramref name="rankerPath"/> and its model: as <c>search</c> loads one, with
+    /// the deep towers of <paramref name="deepPath"/> or of the deep folder beside the ranker, and the files beside it.
+    /// What it opens goes to <paramref name="owned"/>.
+    /// </summary>
+    private (Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model) RankerPipeline(string rankerPath, string? deepPath, IFeatureLogger? log, bool logAll,
+        ProductCache memo, CollabModels models, Func<IEnumerable<Product>> catalog, List<IDisposable> owned)
+    {
+        var model = RankerStore.Read(rankerPath);
+        var store = _events.Store;
+        // As `search` does: without a deep folder given, the deep folder beside the ranker (train-ranker names it there).
+        // Products added or retitled since train-deep (index --update, POST /admin/products) get vectors from the tower.
+        var deepRuntime = _options.DeepRuntime.Covering(() => catalog().Select(p => KeyValuePair.Create(p.Id, p.Title)));
+        var (text, towers, behaviour) = ModelLocations.LoadDeep(deepPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, deepRuntime);
+        if (towers is not null) owned.Add(towers);
+        if (text is IDisposable d) owned.Add(d);
+        if (behaviour is not null) owned.Add(behaviour);
+        if (TowerAveragedRanker.In(model) is { } averaged) towers!.CheckFor(averaged);
+        if (text is not null && DenseModels.CatalogMismatch(text, id => memo.GetProduct(id)?.Title, deepPath ?? ModelLocations.Deep(rankerPath)!) is { } mismatch)
+            throw new InvalidDataException(mismatch);
+        // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
+        var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 || logAll ? ItemActivity.Build(store.ReadAll()) : null;
+        // train-ranker --idf / --prior write these beside ranker.json.
+        var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
+        var sources = new FeatureSources
+        {
+            Collab = models, Products = memo.GetProduct, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = activity,
+            TitleStats = titleStats, Prior = prior, ListAndHead = model.Schema.IndexOf("list_cov_gap") >= 0,
+        };
+        var features = StandardFeatures.ForSchema(model.Schema, sources);
+        var logged = logAll ? StandardFeatures.ForSearch(sources) : null;
+        return (recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
+            new SearchPipelineOptions { RecallWindow = _options.RecallWindow, FeatureLogDepth = _options.FeatureLogDepth }, log, history: user =>
+            {
+                var events = store.GetHistory(user, 200);
+                return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            }, logged: logged), model);
+    }
+
+    // A ranker as the impression log names it: its folder's name.
+    private static string NameOf(string rankerPath) => Path.GetFileName(Path.GetFullPath(rankerPath).TrimEnd(Path.DirectorySeparatorChar)) is { Length: > 0 } name ? name : rankerPath;
+
     private static string GenerationId(ShopLoaderOptions o)
     {
         var sb = new System.Text.StringBuilder();
-        foreach (var dir in new[] { o.IndexPath, o.CollabModelsPath, o.RankerPath, o.DeepModelsPath, o.FeedRankerPath })
+        foreach (var dir in new[] { o.IndexPath, o.CollabModelsPath, o.RankerPath, o.DeepModelsPath, o.FeedRankerPath, o.ChallengerPath })
         {
             if (dir is not null) sb.Append(FilesStamp(dir));
         }

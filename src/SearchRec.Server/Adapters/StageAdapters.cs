@@ -7,6 +7,7 @@ using SearchRec.Core;
 using SearchRec.Core.Events;
 using SearchRec.Index;
 using SearchRec.Ranking;
+using SearchRec.Ranking.Interleaving;
 using SearchRec.Ranking.NextItem;
 
 namespace SearchRec.Server.Adapters;
@@ -63,9 +64,12 @@ internal sealed class IndexSearchBackend : ISearchBackend
     [ThreadStatic] private static IReadOnlyList<RecallCandidate>? t_recalled;
 
     private readonly bool _rankerIsPersonal;
+    private readonly Interleaver? _interleaver;
+    private readonly SearchPipeline? _challenger;
+    private readonly bool _challengerIsPersonal;
 
     public IndexSearchBackend(ProductCache products, CollabModels? models, IEventStore? events,
-        Func<IProductRecall, SearchPipeline>? pipeline, int window, float personalWeight)
+        Func<IProductRecall, SearchPipeline>? pipeline, int window, float personalWeight, Interleaver? interleaver = null)
     {
         _products = products;
         _models = models;
@@ -73,9 +77,18 @@ internal sealed class IndexSearchBackend : ISearchBackend
         _window = window;
         _personalWeight = personalWeight;
         // The pipeline recalls through this shim, which hands it the host's cached candidates.
-        _pipeline = pipeline?.Invoke(new PrecomputedRecall(products));
-        _rankerIsPersonal = _pipeline is not null && _pipeline.Schema.IndexOf("cf_item_item") >= 0;
+        var recall = new PrecomputedRecall(products);
+        _pipeline = pipeline?.Invoke(recall);
+        _rankerIsPersonal = IsPersonal(_pipeline);
+        if (interleaver is not null && _pipeline is not null)
+        {
+            _interleaver = interleaver;
+            _challenger = interleaver.Challenger(recall);
+            _challengerIsPersonal = IsPersonal(_challenger);
+        }
     }
+
+    private static bool IsPersonal(SearchPipeline? pipeline) => pipeline is not null && pipeline.Schema.IndexOf("cf_item_item") >= 0;
 
     public bool HasRanker => _pipeline is not null;
 
@@ -90,14 +103,50 @@ internal sealed class IndexSearchBackend : ISearchBackend
     public RankResult Rank(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
     {
         if (candidates.Count == 0) return new RankResult([], []);
-        return _pipeline is not null ? RankWithPipeline(query, candidates, userId, k, explain) : RankFused(candidates, userId, k, explain);
+        if (_pipeline is null) return RankFused(candidates, userId, k, explain);
+        // Only a list shown in the rankers' order can be credited to them, and only a known user's events can credit it.
+        if (_interleaver is not null && query.ShownInRankerOrder && userId is { } user && _interleaver.Takes(user, query.Text, out ulong seed))
+            return RankInterleaved(query, candidates, user, k, explain, seed);
+        return RankWithPipeline(_pipeline, _rankerIsPersonal, query, candidates, userId, k, explain);
     }
 
-    private RankResult RankWithPipeline(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
+    // Both rankers rank the same candidates; the answer is their team draft. Each team's picks come from its own list in
+    // that list's order, so one pass with a pointer per list finds each pick's hit (its score and explanation).
+    private RankResult RankInterleaved(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long user, int k, bool explain, ulong seed)
+    {
+        var control = RankWithPipeline(_pipeline!, _rankerIsPersonal, query, candidates, user, k, explain);
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var challenger = RankWithPipeline(_challenger!, _challengerIsPersonal, query, candidates, user, k, explain);
+        // Each list's first k suffice: no team reads further into its list than the k items drafted.
+        var drafted = TeamDraft.Interleave(IdsOf(control.Hits), IdsOf(challenger.Hits), k, seed);
+        var hits = new RankedHit[drafted.Length];
+        int nextA = 0, nextB = 0;
+        for (int i = 0; i < drafted.Length; i++)
+        {
+            var pick = drafted[i];
+            var from = pick.Team == InterleavingTeam.Control ? control.Hits : challenger.Hits;
+            ref int next = ref pick.Team == InterleavingTeam.Control ? ref nextA : ref nextB;
+            while (from[next].ProductId != pick.ItemId) next++;
+            hits[i] = from[next++] with { Team = pick.Team };
+        }
+        var stages = new KeyValuePair<string, double>[control.Stages.Count + 1];
+        for (int i = 0; i < control.Stages.Count; i++) stages[i] = control.Stages[i];
+        stages[^1] = new("challenger", System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        return new RankResult(hits, stages) { RequestId = control.RequestId, Interleaving = _interleaver!.Rankers };
+    }
+
+    private static string[] IdsOf(IReadOnlyList<RankedHit> hits)
+    {
+        var ids = new string[hits.Count];
+        for (int i = 0; i < ids.Length; i++) ids[i] = hits[i].ProductId;
+        return ids;
+    }
+
+    private RankResult RankWithPipeline(SearchPipeline pipeline, bool rankerIsPersonal, SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
     {
         // A ranker without collaborative features is fused with the user's blend score, so search stays personal.
         UserHistory? history = null;
-        if (!_rankerIsPersonal && userId is { } u && _models is not null && _events is not null && _personalWeight > 0)
+        if (!rankerIsPersonal && userId is { } u && _models is not null && _events is not null && _personalWeight > 0)
         {
             history = new UserHistory(u, _events.GetHistory(u, 200), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             if (history.Count == 0) history = null;
@@ -106,7 +155,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
         t_recalled = candidates;
         try
         {
-            response = _pipeline!.Search(new SearchRequest(query.Text)
+            response = pipeline.Search(new SearchRequest(query.Text)
             {
                 // The pipeline returns at most MaxRanked hits: a sorted search (every candidate) or a page past the
                 // thousandth asked it for more and failed the request.
@@ -245,6 +294,37 @@ internal sealed class IndexSearchBackend : ISearchBackend
         public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => t_recalled ?? products.Recall(request);
         public Product? GetProduct(string productId) => products.GetProduct(productId);
         public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => products.MoreLikeThis(productId, k);
+    }
+}
+
+/// <summary>
+/// What an interleaving service compares: a challenger ranker beside the control, the share of eligible searches
+/// that are interleaved, and the names the impression log gives them.
+/// </summary>
+/// <param name="Challenger">Builds the challenger's pipeline over the backend's recall.</param>
+/// <param name="Rankers">The two rankers' names and kinds.</param>
+/// <param name="Share">The fraction of eligible searches interleaved, in (0, 1].</param>
+internal sealed record Interleaver(Func<IProductRecall, SearchPipeline> Challenger, InterleavedRankers Rankers, double Share)
+{
+    /// <summary>
+    /// The team-draft seed of a user's query, and whether that user and query are interleaved: both follow from the
+    /// user and the normalised text alone (no generation, no time), so every page and repeat of a search is drafted
+    /// alike and a user+query is always in or always out.
+    /// </summary>
+    public bool Takes(long user, string text, out ulong seed)
+    {
+        seed = TeamDraft.SeedOf(user.ToString(CultureInfo.InvariantCulture) + "\n" + text);
+        return Share >= 1 || Fraction(seed) < Share;
+    }
+
+    // A uniform [0, 1) from the seed, mixed first (SplitMix64's finaliser) so that it does not follow the draft's coin flips.
+    internal static double Fraction(ulong seed)
+    {
+        ulong z = seed ^ 0x5851F42D4C957F2DUL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53));
     }
 }
 

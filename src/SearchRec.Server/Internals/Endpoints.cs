@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SearchRec.Core.Events;
 using SearchRec.Index;
+using SearchRec.Ranking.Interleaving;
 
 namespace SearchRec.Server.Internals;
 
@@ -17,6 +18,9 @@ internal sealed record ItemResult(string Id, string Title, string? Brand, double
 {
     /// <summary>Where the search's words occur in the title (<c>highlight=true</c>); else null.</summary>
     public IReadOnlyList<SearchRec.Text.TextSpan>? Highlights { get; init; }
+
+    /// <summary>In an interleaved answer, the ranker whose pick this is: <c>control</c> or <c>challenger</c>; else null (not written).</summary>
+    public string? Team { get; init; }
 }
 
 internal sealed record SearchResponse(string Query, long? User, int K, string Generation, double TookMs,
@@ -59,7 +63,7 @@ internal static class Endpoints
     {
         MapGetAndHead(app, "/search", SearchAsync)
             .WithName("search").WithSummary("Search products; personalised when `user` is given.")
-            .WithDescription("q: text (required); user: user id; k: 1..MaxK; offset: skip that many ranked results (the next page: offset=k); category, brand, priceMin, priceMax: filters; explain: true for feature contributions; facets: true for leaf-category and brand counts (at most 10 each) and the price range over the re-ranked candidates, after the filters; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks); sort: relevance (the default), price_asc, price_desc or popular, ordering the re-ranked candidates that hold every word of q (all of them when none does) and paging through them; highlight: true for each title's highlights, where the search's words occur (start and length in UTF-16 units). A search of Latin letters that recalls nothing runs for the Chinese they spell in pinyin (spelledAs); a search that is no completion may get didYouMean.")
+            .WithDescription("q: text (required); user: user id; k: 1..MaxK; offset: skip that many ranked results (the next page: offset=k); category, brand, priceMin, priceMax: filters; explain: true for feature contributions; facets: true for leaf-category and brand counts (at most 10 each) and the price range over the re-ranked candidates, after the filters; window: re-rank only the best 1..10,000 of the recalled candidates (the rescore window; at most the service's --window, default 200, which is also what an absent window re-ranks); sort: relevance (the default), price_asc, price_desc or popular, ordering the re-ranked candidates that hold every word of q (all of them when none does) and paging through them; highlight: true for each title's highlights, where the search's words occur (start and length in UTF-16 units). A search of Latin letters that recalls nothing runs for the Chinese they spell in pinyin (spelledAs); a search that is no completion may get didYouMean. A service comparing two rankers (serve --challenger) answers a search by a known user in relevance order with a team-draft interleaving of both rankers' lists: each result then has team, control or challenger.")
             .Produces<SearchResponse>().Produces<ApiError>(400);
         MapGetAndHead(app, "/suggest", Suggest)
             .WithName("suggest").WithSummary("Completions of what a shopper has typed: the catalog's categories, brands and brand + category pairs, and log queries that find products.")
@@ -207,14 +211,19 @@ internal static class Endpoints
         var marks = wantHighlights ? SearchRec.Text.TextHighlighter.Words(query.Text) : null;
         int end = Math.Min(hits.Count, skip + topK);
         var results = new List<ItemResult>(Math.Max(0, end - skip));
+        // An interleaved page is logged as shown, for the report that credits the teams with the user's later events.
+        var shown = ranked.Interleaving is not null && gen.InterleavingLog is not null ? new List<InterleavedItem>(Math.Max(0, end - skip)) : null;
         for (int h = skip; h < end; h++)
         {
             var hit = hits[h];
             var view = await cache.ItemAsync(gen, hit.ProductId, ctx.RequestAborted).ConfigureAwait(false);
             if (view is null) continue;
             results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, hit.Score, null, hit.Explain)
-                { Highlights = marks is null ? null : SearchRec.Text.TextHighlighter.Find(view.Title, marks) });
+                { Highlights = marks is null ? null : SearchRec.Text.TextHighlighter.Find(view.Title, marks), Team = hit.Team is { } team ? JsonlInterleavingLog.NameOf(team) : null });
+            if (shown is not null && hit.Team is { } drafted) shown.Add(new InterleavedItem(view.Id, drafted));
         }
+        if (shown is { Count: > 0 })
+            gen.InterleavingLog!.Log(new InterleavingImpression(ranked.RequestId ?? "", DateTimeOffset.UtcNow, userId!.Value, query.Text, skip, shown, ranked.Interleaving!));
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
         metrics.Stage("enrich", enrich);
         stages["enrich"] = enrich * 1000;

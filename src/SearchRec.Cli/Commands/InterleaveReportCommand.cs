@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Globalization;
+using SearchRec.Evaluation.Interleaving;
+using SearchRec.Ranking.Interleaving;
+
+namespace SearchRec.Cli.Commands;
+
+/// <summary>
+/// <c>searchrec interleave-report --log FILE... --events FILE|events.db</c>: reads a <c>serve --challenger</c>
+/// comparison from its impression log and the users' later events.
+/// </summary>
+public sealed class InterleaveReportCommand : ICliCommand
+{
+    // Bad log lines named one by one up to this many, then counted.
+    private const int Shown = 20;
+
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var logs = new Option<string[]>("--log") { Description = "The interleaving log(s) serve --interleave-log wrote (pass the rotated FILE.1 … too).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var events = new Option<string[]>("--events") { Description = "Event CSV file(s), or the service's event store (events.db): the users' behaviour after the logged pages.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var joinMinutes = new Option<int>("--join-minutes") { Description = "How long after a page an event on one of its items still credits it.", DefaultValueFactory = _ => 30 };
+        var top = new Option<int>("--top") { Description = "How many of the most frequent queries get a line of their own.", DefaultValueFactory = _ => 20 };
+        var report = new Option<string?>("--report") { Description = "Also write an HTML page: the summary, the per-query table and the cumulative preference over time." };
+        var cmd = new Command("interleave-report",
+            "Which of two rankers users preferred: credits each interleaved page of serve --challenger with the same user's later events on its items (team draft), and prints wins, ties, the preference Δ and the sign test, overall and for the most frequent queries.");
+        foreach (var o in new Option[] { logs, events, joinMinutes, top, report }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                return Run(pr.GetValue(logs)!, pr.GetValue(events)!, pr.GetValue(joinMinutes), pr.GetValue(top), pr.GetValue(report));
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
+            {
+                Console.Error.WriteLine($"interleave-report: {CliErrors.Message(e)}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+
+    private static int Run(string[] logFiles, string[] eventFiles, int joinMinutes, int top, string? report)
+    {
+        if (joinMinutes <= 0) throw new ArgumentException($"--join-minutes must be positive (was {joinMinutes}).");
+        if (top < 0) throw new ArgumentException($"--top must not be negative (was {top}).");
+        if (report is { } path) OutputFiles.Check(path, "--report");
+        foreach (var f in logFiles)
+            if (!File.Exists(f)) throw new FileNotFoundException($"--log: {f}: file not found", f);
+        int malformed = 0;
+        var impressions = JsonlInterleavingLog.Read(logFiles, line =>
+        {
+            if (malformed++ < Shown) Console.Error.WriteLine($"skipped {line}");
+        }).ToList();
+        if (malformed > Shown) Console.Error.WriteLine($"... and {malformed - Shown:N0} more lines skipped");
+        if (impressions.Count == 0)
+            throw new InvalidDataException($"--log: no interleaved page could be read from {string.Join(", ", logFiles)}" + (malformed > 0 ? $" ({malformed:N0} lines are not records)." : "."));
+        var window = TimeSpan.FromMinutes(joinMinutes);
+        var credited = InterleavingReport.Credit(impressions, EventFiles.Read(eventFiles), window);
+        var all = InterleavingSummary.Of(credited.Select(c => c.Credit));
+        foreach (var pair in credited.Select(c => c.Impression.Rankers).Distinct())
+            Console.WriteLine($"control {pair.ControlName} ({pair.ControlKind}) against challenger {pair.ChallengerName} ({pair.ChallengerKind})");
+        Console.WriteLine($"{impressions.Count:N0} interleaved pages read, {malformed:N0} bad lines skipped; events up to {joinMinutes} min after each page credit it");
+        Console.WriteLine();
+        Console.WriteLine(Line("query", "impressions", "engaged", "control", "challenger", "ties", "Δ", "p"));
+        Console.WriteLine(Row("(all)", all));
+        var byQuery = InterleavingReport.ByQuery(credited, top);
+        foreach (var (query, summary) in byQuery) Console.WriteLine(Row(query, summary));
+        Console.WriteLine();
+        Console.WriteLine(all.Engaged == 0
+            ? "No page was engaged with: nothing to prefer either ranker by yet."
+            : $"Δ {Signed(all.Preference)}: {(all.Preference > 0 ? "users preferred the challenger" : all.Preference < 0 ? "users preferred the control" : "neither ranker preferred")} (sign test p {all.PValue.ToString("0.0000", CultureInfo.InvariantCulture)}: {all.ChallengerWins:N0} challenger wins against {all.ControlWins:N0} control wins, {all.Ties:N0} ties left out).");
+        if (report is { } html)
+        {
+            InterleavingReport.Write(html,
+                [$"Logs: {string.Join(", ", logFiles)}; events: {string.Join(", ", eventFiles)}; an event up to {joinMinutes} min after a page credits it.",
+                 $"{impressions.Count:N0} interleaved pages, {malformed:N0} bad log lines skipped."], credited, top);
+            Console.Error.WriteLine($"report: {Path.GetFullPath(html)}");
+        }
+        return 0;
+    }
+
+    private static string Signed(double v) => v.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
+
+    private static string Row(string query, InterleavingSummary s) =>
+        Line(query, s.Impressions.ToString("N0", CultureInfo.InvariantCulture), s.Engaged.ToString("N0", CultureInfo.InvariantCulture),
+            s.ControlWins.ToString("N0", CultureInfo.InvariantCulture), s.ChallengerWins.ToString("N0", CultureInfo.InvariantCulture),
+            s.Ties.ToString("N0", CultureInfo.InvariantCulture), Signed(s.Preference), s.PValue.ToString("0.0000", CultureInfo.InvariantCulture));
+
+    private static string Line(string query, string pages, string engaged, string control, string challenger, string ties, string delta, string p) =>
+        $"{query,-20} {pages,11} {engaged,8} {control,8} {challenger,10} {ties,6} {delta,7} {p,7}";
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using ScottPlot;
+using SearchRec.Core;
+using SearchRec.Core.Events;
+using SearchRec.Ranking.Interleaving;
+using static SearchRec.Evaluation.Reports.Html;
+
+namespace SearchRec.Evaluation.Interleaving;
+
+/// <summary>A logged interleaved page and what the user's later events credited each team with.</summary>
+/// <param name="Impression">The page shown.</param>
+/// <param name="Credit">Engaged items of each team's picks.</param>
+public sealed record CreditedImpression(InterleavingImpression Impression, InterleavingCredit Credit);
+
+/// <summary>
+/// Reads an interleaving comparison off the service's logs: each logged page (<see cref="JsonlInterleavingLog"/>) is
+/// joined with the same user's later events on its items, then summed up overall and per query text, and written as
+/// an HTML page with the cumulative preference over time.
+/// </summary>
+public static class InterleavingReport
+{
+    /// <summary>
+    /// Credits each impression with <see cref="TeamDraft.Credit"/>: an item is engaged when the impression's user has an
+    /// event of any behaviour on it no earlier than the request (to the second, as events carry whole seconds) and no
+    /// later than <paramref name="window"/> after it. Impressions come back in the order given.
+    /// </summary>
+    public static IReadOnlyList<CreditedImpression> Credit(IEnumerable<InterleavingImpression> impressions, IReadOnlyList<UserEvent> events, TimeSpan window)
+    {
+        Guard.NotNull(impressions);
+        Guard.NotNull(events);
+        if (window <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(window), window, "window must be positive.");
+        var byUserItem = new Dictionary<(long User, long Item), List<long>>();
+        foreach (var e in events)
+        {
+            if (!byUserItem.TryGetValue((e.UserId, e.ItemId), out var times)) byUserItem[(e.UserId, e.ItemId)] = times = [];
+            times.Add(e.Timestamp);
+        }
+        var credited = new List<CreditedImpression>();
+        var engaged = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var shown in impressions)
+        {
+            engaged.Clear();
+            long start = shown.Timestamp.ToUnixTimeSeconds(), end = start + (long)window.TotalSeconds;
+            foreach (var item in shown.Items)
+            {
+                if (!long.TryParse(item.ItemId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) || !byUserItem.TryGetValue((shown.UserId, id), out var times)) continue;
+                foreach (var t in times)
+                {
+                    if (t < start || t > end) continue;
+                    engaged.Add(item.ItemId);
+                    break;
+                }
+            }
+            credited.Add(new CreditedImpression(shown, TeamDraft.Credit(shown.Items, engaged)));
+        }
+        return credited;
+    }
+
+    /// <summary>
+    /// The summary of each of the <paramref name="top"/> most frequent query texts (by impressions; ties by text,
+    /// ordinal), most frequent first.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, InterleavingSummary>> ByQuery(IReadOnlyList<CreditedImpression> credited, int top = 20)
+    {
+        Guard.NotNull(credited);
+        return [.. credited.GroupBy(c => c.Impression.Query, StringComparer.Ordinal)
+            .Select(g => KeyValuePair.Create(g.Key, InterleavingSummary.Of(g.Select(c => c.Credit))))
+            .OrderByDescending(kv => kv.Value.Impressions).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Take(Math.Max(0, top))];
+    }
+
+    /// <summary>Δ after each impression in time order (the first value after the earliest impression): how the preference settled as evidence came in.</summary>
+    internal static double[] CumulativePreference(IReadOnlyList<CreditedImpression> credited)
+    {
+        Guard.NotNull(credited);
+        var ordered = credited.OrderBy(c => c.Impression.Timestamp).ToArray();
+        var deltas = new double[ordered.Length];
+        int engaged = 0, wins = 0, ties = 0;
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            var c = ordered[i].Credit;
+            if (c.Engaged)
+            {
+                engaged++;
+                if (c.Winner == InterleavingTeam.Challenger) wins++;
+                else if (c.Winner is null) ties++;
+            }
+            deltas[i] = new InterleavingSummary(i + 1, engaged, engaged - wins - ties, wins, ties).Preference;
+        }
+        return deltas;
+    }
+
+    /// <summary>Writes the HTML page to <paramref name="path"/> (creating its folder).</summary>
+    /// <param name="path">The HTML file.</param>
+    /// <param name="notes">Lines printed under the title: logs, events, window.</param>
+    /// <param name="credited">The credited impressions.</param>
+    /// <param name="top">How many of the most frequent queries get a row of their own.</param>
+    public static void Write(string path, IReadOnlyList<string> notes, IReadOnlyList<CreditedImpression> credited, int top = 20)
+    {
+        Guard.NotNull(path);
+        Save(path, Render(notes, credited, top));
+    }
+
+    /// <summary>The page as text: the overall summary, the rankers compared, the per-query table and the cumulative Δ chart.</summary>
+    public static string Render(IReadOnlyList<string> notes, IReadOnlyList<CreditedImpression> credited, int top = 20)
+    {
+        Guard.NotNull(notes);
+        Guard.NotNull(credited);
+        const string title = "Interleaving: control against challenger";
+        var h = Begin(title);
+        h.Append("<h1>").Append(Enc(title)).Append("</h1>");
+        foreach (var n in notes) h.Append("<p>").Append(Enc(n)).Append("</p>");
+        foreach (var pair in credited.Select(c => c.Impression.Rankers).Distinct())
+            h.Append("<p>control <b>").Append(Enc(pair.ControlName)).Append("</b> (").Append(Enc(pair.ControlKind)).Append(") against challenger <b>")
+                .Append(Enc(pair.ChallengerName)).Append("</b> (").Append(Enc(pair.ChallengerKind)).Append(")</p>");
+        h.Append("<p>Δ = (challenger wins + ties / 2) / engaged impressions − 1/2: positive when users preferred the challenger's picks; p is the two-sided sign test of the wins against the losses.</p>");
+        h.Append("<table><tr><th>query</th><th>impressions</th><th>engaged</th><th>control wins</th><th>challenger wins</th><th>ties</th><th>Δ</th><th>p</th></tr>");
+        Row(h, "all", InterleavingSummary.Of(credited.Select(c => c.Credit)));
+        foreach (var (query, summary) in ByQuery(credited, top)) Row(h, query, summary);
+        h.Append("</table>");
+        if (credited.Count > 0)
+            h.Append("<h2>Cumulative Δ over impressions, in time order</h2><img alt=\"cumulative preference\" src=\"data:image/png;base64,")
+                .Append(Convert.ToBase64String(Chart(CumulativePreference(credited)))).Append("\">");
+        h.Append("</body></html>");
+        return h.ToString();
+    }
+
+    private static void Row(System.Text.StringBuilder h, string query, InterleavingSummary s)
+    {
+        h.Append("<tr><td>").Append(Enc(query)).Append("</td>");
+        foreach (var n in new[] { s.Impressions, s.Engaged, s.ControlWins, s.ChallengerWins, s.Ties })
+            h.Append("<td>").Append(n.ToString("N0", CultureInfo.InvariantCulture)).Append("</td>");
+        h.Append("<td>").Append(s.Preference.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)).Append("</td><td class=\"")
+            .Append(s.PValue < 0.05 ? "sig" : "ns").Append("\">").Append(F(s.PValue, 4)).Append("</td></tr>");
+    }
+
+    private static byte[] Chart(double[] deltas)
+    {
+        var plot = new Plot();
+        var xs = new double[deltas.Length];
+        for (var i = 0; i < xs.Length; i++) xs[i] = i + 1;
+        var line = plot.Add.Scatter(xs, deltas);
+        line.MarkerSize = deltas.Length > 200 ? 0 : 4;
+        line.Color = Colors.SteelBlue;
+        var zero = plot.Add.HorizontalLine(0);
+        zero.Color = Colors.Gray;
+        zero.LinePattern = LinePattern.Dashed;
+        plot.Axes.SetLimitsY(-0.5, 0.5);
+        plot.XLabel("impressions");
+        plot.YLabel("Δ (challenger preferred > 0)");
+        return plot.GetImageBytes(720, 360, ImageFormat.Png);
+    }
+}

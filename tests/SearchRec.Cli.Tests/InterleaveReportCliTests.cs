@@ -1,0 +1,105 @@
+using SearchRec.Cli.Commands;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Cli.Tests;
+
+// In EvalCliTests' class: the commands write to the console, which one lock guards.
+public sealed partial class EvalCliTests
+{
+    private static readonly DateTimeOffset Shown = new(2025, 6, 1, 10, 0, 0, TimeSpan.Zero);
+
+    private static string Page(long user, string query, int offset, params (string Id, string Team)[] items) =>
+        $"{{\"request_id\":\"r{user}-{offset}\",\"ts\":\"{Shown.UtcDateTime:O}\",\"user\":{user},\"query\":\"{query}\",\"offset\":{offset},\"items\":["
+        + string.Join(",", items.Select(i => $"{{\"id\":\"{i.Id}\",\"team\":\"{i.Team}\"}}"))
+        + "],\"control\":{\"name\":\"ranker\",\"kind\":\"lambdamart\"},\"challenger\":{\"name\":\"ranker-b\",\"kind\":\"weighted\"}}";
+
+    private static string Event(long user, long item, string behavior, TimeSpan after) => $"{user},{item},1,{behavior},{(Shown + after).ToUnixTimeSeconds()}";
+
+    [Fact]
+    public void Interleave_report_credits_each_page_with_its_users_later_events_and_skips_bad_lines_and_earlier_events()
+    {
+        using var dir = new TempDir();
+        var log = dir.Write("interleave.jsonl", string.Join("\n",
+            // 1: the user views a challenger pick: challenger wins.
+            Page(1, "连衣裙", 0, ("101", "control"), ("102", "challenger"), ("103", "control"), ("104", "challenger")),
+            // 2: a purchase of the control's pick; the view of the challenger's pick came before the search and does not count: control wins.
+            Page(2, "连衣裙", 0, ("201", "challenger"), ("202", "control")),
+            // 3: a writer killed mid-line.
+            """{"request_id":"cut","ts":""",
+            // 4: one item of each team engaged: a tie.
+            Page(3, "手机", 0, ("301", "control"), ("302", "challenger")),
+            // 5: a cart past the window, and another user's view: not engaged.
+            Page(4, "手机", 0, ("401", "challenger"), ("402", "control")),
+            // 6: the first user's second page; a favourite of the challenger's pick: challenger wins.
+            Page(1, "连衣裙", 4, ("105", "challenger"), ("106", "control"))) + "\n");
+        var events = dir.Write("events.csv", string.Join("\n",
+            Event(1, 102, "pv", TimeSpan.FromMinutes(1)),
+            Event(2, 202, "buy", TimeSpan.FromMinutes(2)),
+            Event(2, 201, "pv", TimeSpan.FromMinutes(-1)),
+            Event(3, 301, "pv", TimeSpan.FromMinutes(3)),
+            Event(3, 302, "pv", TimeSpan.FromMinutes(4)),
+            Event(4, 401, "cart", TimeSpan.FromMinutes(40)),
+            Event(5, 402, "pv", TimeSpan.FromMinutes(1)),
+            Event(1, 105, "fav", TimeSpan.FromMinutes(5))) + "\n");
+        var html = dir.File("report/interleave.html");
+
+        var (code, stdout, stderr) = Run(new InterleaveReportCommand(), "--log", log, "--events", events, "--join-minutes", "30", "--report", html);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"{log}:3: not an interleaving record", stderr, StringComparison.Ordinal);
+        Assert.Contains("control ranker (lambdamart) against challenger ranker-b (weighted)", stdout, StringComparison.Ordinal);
+        string[] Row(string first) => stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(t => t.Length > 0 && t[0] == first);
+        // 5 pages, 4 engaged; control wins page 2, the challenger pages 1 and 6, page 4 ties: Δ = (2 + 1/2) / 4 − 1/2.
+        Assert.Equal(["(all)", "5", "4", "1", "2", "1", "+0.125", "1.0000"], Row("(all)"));
+        Assert.Equal(["连衣裙", "3", "3", "1", "2", "0", "+0.167", "1.0000"], Row("连衣裙"));
+        Assert.Equal(["手机", "2", "1", "0", "0", "1", "0.000", "1.0000"], Row("手机"));
+        var page = File.ReadAllText(html);
+        Assert.Contains("Cumulative Δ", page, StringComparison.Ordinal);
+        Assert.Contains("data:image/png;base64,", page, StringComparison.Ordinal);
+        Assert.Contains("连衣裙", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Interleave_report_refuses_a_log_with_no_record_and_a_missing_file()
+    {
+        using var dir = new TempDir();
+        var events = dir.Write("events.csv", Event(1, 1, "pv", TimeSpan.Zero) + "\n");
+        var (code, _, stderr) = Run(new InterleaveReportCommand(), "--log", dir.Write("bad.jsonl", "not json\n"), "--events", events);
+        Assert.Equal(2, code);
+        Assert.Contains("no interleaved page could be read", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = Run(new InterleaveReportCommand(), "--log", dir.File("none.jsonl"), "--events", events);
+        Assert.Equal(2, code);
+        Assert.Contains($"--log: {dir.File("none.jsonl")}: file not found", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_refuses_a_challenger_it_cannot_compare_before_it_writes_anything()
+    {
+        using var dir = new TempDir();
+        var index = dir.File("index");
+        var ranker = dir.File("ranker");
+        var challenger = dir.File("challenger");
+        foreach (var d in new[] { index, ranker, challenger }) Directory.CreateDirectory(d);
+        var log = dir.File("logs/interleave.jsonl");
+        string[] common = ["--index", index, "--collab", dir.File("collab"), "--events", dir.File("events.db"), "--urls", "http://127.0.0.1:0"];
+        (string[] Args, string Message)[] cases =
+        [
+            (["--challenger", challenger, "--interleave-log", log], "--challenger is compared with the ranker in service: give --ranker as well."),
+            (["--ranker", ranker, "--challenger", challenger], "--challenger needs --interleave-log FILE"),
+            (["--ranker", ranker, "--interleave-log", log], "--interleave-log logs interleaved pages: give --challenger as well."),
+            (["--ranker", ranker, "--interleave-share", "0.5"], "--interleave-share is the share of searches interleaved with --challenger: give --challenger as well."),
+            (["--ranker", ranker, "--challenger", challenger, "--interleave-log", log, "--interleave-share", "1.5"], "--interleave-share must be in (0, 1] (is 1.5)."),
+            (["--ranker", ranker, "--challenger", challenger, "--interleave-log", log, "--interleave-share", "0"], "--interleave-share must be in (0, 1] (is 0)."),
+            (["--ranker", ranker, "--challenger", dir.File("nowhere"), "--interleave-log", log], $"--challenger: ranker folder '{dir.File("nowhere")}' does not exist."),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var (code, _, stderr) = Run(new ServeCommand(), [.. common, .. args]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}: {stderr}");
+            Assert.Contains(message, stderr, StringComparison.Ordinal);
+        }
+        Assert.False(File.Exists(log));
+        Assert.False(File.Exists(dir.File("events.db")));
+    }
+}

@@ -1,0 +1,238 @@
+using System.Text.Json;
+using SearchRec.Collab.Events;
+using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Interleaving;
+using SearchRec.Ranking.Models;
+using SearchRec.Server.Adapters;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Server.Tests;
+
+/// <summary>
+/// <c>serve --challenger</c>: searches by a known user in relevance order show a team-draft interleaving of the served
+/// ranker's and the challenger's lists, each hit with its team, and the pages shown go to the impression log.
+/// </summary>
+public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    // A ranker of another kind that orders the window nearly the other way round from the shop's (BM25 and title BM25),
+    // so both teams have picks of their own to draft.
+    private string Challenger()
+    {
+        var dir = _dir.File("challenger-linear");
+        if (Directory.Exists(dir)) return dir;
+        var schema = StandardFeatures.ForSearch().Schema;
+        var w = new float[schema.Count];
+        w[schema.IndexOf("bm25")] = -1;
+        var ones = new float[schema.Count];
+        Array.Fill(ones, 1f);
+        RankerStore.Save(new LinearRanker(schema, new float[schema.Count], ones, w, 0), dir);
+        return dir;
+    }
+
+    private Task<(TestServer Server, SqliteEventStore Store)> StartInterleavingAsync(IInterleavingLog log, double share = 1) =>
+        shop.StartAsync(withRanker: true, configureLoader: o =>
+        {
+            o.ChallengerPath = Challenger();
+            o.InterleavingLog = log;
+            o.InterleaveShare = share;
+        });
+
+    private static string Q(string text) => Uri.EscapeDataString(text);
+
+    private static List<(string Id, string? Team)> Hits(JsonElement answer) =>
+        [.. answer.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("id").GetString()!, r.TryGetProperty("team", out var t) ? t.GetString() : null))];
+
+    // A user of the shop with a history, so the rankers are fused with their blend as in real traffic.
+    private const long User = 1;
+
+    [Fact]
+    public async Task Hits_carry_their_team_and_are_the_team_draft_of_the_two_rankers_lists_with_each_rankers_own_scores_and_explanations()
+    {
+        string query = shop.Queries[0];
+        string path = $"/search?q={Q(query)}&user={User}&k=10&explain=true";
+        JsonElement control, challenger, interleaved;
+        var (a, aStore) = await shop.StartAsync(withRanker: true);
+        await using (a) using (aStore) control = await a.GetJsonAsync(path);
+        var (b, bStore) = await shop.StartAsync(rankerPath: Challenger());
+        await using (b) using (bStore) challenger = await b.GetJsonAsync(path);
+        using (var log = new JsonlInterleavingLog(_dir.File("draft.jsonl")))
+        {
+            var (s, store) = await StartInterleavingAsync(log);
+            await using (s) using (store) interleaved = await s.GetJsonAsync(path);
+        }
+
+        var hits = Hits(interleaved);
+        Assert.Equal(10, hits.Count);
+        Assert.All(hits, h => Assert.Contains(h.Team, new[] { "control", "challenger" }));
+        // Team draft: the team with fewer picks goes next, so each pair of places holds one pick of each team.
+        for (int i = 0; i + 1 < hits.Count; i += 2) Assert.NotEqual(hits[i].Team, hits[i + 1].Team);
+        Assert.Contains(hits, h => h.Team == "challenger");
+
+        // The very list TeamDraft makes of the two rankers' own answers, with the seed of the user and the query.
+        var normalised = interleaved.GetProperty("query").GetString()!;
+        var expected = TeamDraft.Interleave([.. Hits(control).Select(h => h.Id)], [.. Hits(challenger).Select(h => h.Id)], 10, TeamDraft.SeedOf($"{User}\n{normalised}"));
+        Assert.Equal(expected.Select(e => (e.ItemId, (string?)JsonlInterleavingLog.NameOf(e.Team))), hits);
+
+        // Each hit's score and explanation are its own team's ranker's.
+        var own = new Dictionary<string, Dictionary<string, JsonElement>>
+        {
+            ["control"] = control.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!),
+            ["challenger"] = challenger.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!),
+        };
+        foreach (var r in interleaved.GetProperty("results").EnumerateArray())
+        {
+            var mine = own[r.GetProperty("team").GetString()!][r.GetProperty("id").GetString()!];
+            Assert.Equal(mine.GetProperty("score").GetDouble(), r.GetProperty("score").GetDouble());
+            Assert.Equal(mine.GetProperty("explain").GetRawText(), r.GetProperty("explain").GetRawText());
+        }
+        Assert.True(interleaved.GetProperty("stagesMs").TryGetProperty("rank.challenger", out _));
+    }
+
+    [Fact]
+    public async Task Page_two_continues_page_one_without_repeating_or_skipping_an_item_and_the_log_holds_each_page_as_shown()
+    {
+        var logPath = _dir.File("pages.jsonl");
+        string query = shop.Queries[1];
+        JsonElement first, second, whole;
+        using (var log = new JsonlInterleavingLog(logPath))
+        {
+            var (s, store) = await StartInterleavingAsync(log);
+            await using (s) using (store)
+            {
+                first = await s.GetJsonAsync($"/search?q={Q(query)}&user={User}&k=5");
+                second = await s.GetJsonAsync($"/search?q={Q(query)}&user={User}&k=5&offset=5");
+                whole = await s.GetJsonAsync($"/search?q={Q(query)}&user={User}&k=10");
+            }
+        }
+        var paged = Hits(first).Concat(Hits(second)).ToList();
+        Assert.Equal(Hits(whole), paged);
+        Assert.Equal(10, paged.Select(h => h.Id).Distinct().Count());
+
+        // One record per page shown, as shown, under the answer's request id.
+        var records = JsonlInterleavingLog.Read([logPath]).ToList();
+        Assert.Equal(3, records.Count);
+        var answers = new[] { (first, 0), (second, 5), (whole, 0) };
+        for (int i = 0; i < 3; i++)
+        {
+            var (answer, offset) = answers[i];
+            var r = records[i];
+            Assert.Equal(answer.GetProperty("requestId").GetString(), r.RequestId);
+            Assert.Equal(User, r.UserId);
+            Assert.Equal(answer.GetProperty("query").GetString(), r.Query);
+            Assert.Equal(offset, r.Offset);
+            Assert.Equal(Hits(answer), r.Items.Select(it => (it.ItemId, (string?)JsonlInterleavingLog.NameOf(it.Team))));
+            Assert.Equal(new InterleavedRankers("ranker", "weighted", "challenger-linear", "linear"), r.Rankers);
+            Assert.True(DateTimeOffset.UtcNow - r.Timestamp < TimeSpan.FromMinutes(5));
+        }
+    }
+
+    [Fact]
+    public async Task Sorted_and_anonymous_searches_are_not_interleaved_and_answer_as_the_ranker_alone_does()
+    {
+        string query = shop.Queries[2];
+        var paths = new[] { $"/search?q={Q(query)}&k=10", $"/search?q={Q(query)}&user={User}&k=10&sort=price_asc", $"/search?q={Q(query)}&user={User}&k=10&sort=popular" };
+        var alone = new List<string>();
+        var (a, aStore) = await shop.StartAsync(withRanker: true);
+        await using (a) using (aStore)
+            foreach (var p in paths) alone.Add((await a.GetJsonAsync(p)).GetProperty("results").GetRawText());
+        var logPath = _dir.File("not-interleaved.jsonl");
+        using (var log = new JsonlInterleavingLog(logPath))
+        {
+            var (s, store) = await StartInterleavingAsync(log);
+            await using (s) using (store)
+            {
+                for (int i = 0; i < paths.Length; i++)
+                {
+                    var answer = await s.GetJsonAsync(paths[i]);
+                    Assert.All(Hits(answer), h => Assert.Null(h.Team));
+                    Assert.Equal(alone[i], answer.GetProperty("results").GetRawText());
+                }
+                // The same search by a known user in relevance order is interleaved.
+                Assert.All(Hits(await s.GetJsonAsync($"/search?q={Q(query)}&user={User}&k=10")), h => Assert.NotNull(h.Team));
+            }
+        }
+        Assert.Single(File.ReadAllLines(logPath));
+    }
+
+    [Fact]
+    public async Task A_service_without_a_challenger_answers_byte_for_byte_as_one_whose_challenger_leaves_the_search_out()
+    {
+        // Share 0.3: find users whose query is out (the choice follows the user and query alone).
+        string query = shop.Queries[3];
+        var (s, store) = await shop.StartAsync(withRanker: true);
+        var plain = new Dictionary<long, string>();
+        await using (s) using (store)
+            for (long u = 1; u <= 30; u++)
+                plain[u] = (await s.GetJsonAsync($"/search?q={Q(query)}&user={u}&k=10&explain=true")).GetProperty("results").GetRawText();
+        Assert.All(plain.Values, raw => Assert.DoesNotContain("\"team\"", raw, StringComparison.Ordinal));
+
+        var logPath = _dir.File("share.jsonl");
+        int inside = 0, outside = 0;
+        using (var log = new JsonlInterleavingLog(logPath))
+        {
+            var (i, iStore) = await StartInterleavingAsync(log, share: 0.3);
+            await using (i) using (iStore)
+                for (long u = 1; u <= 30; u++)
+                {
+                    var first = (await i.GetJsonAsync($"/search?q={Q(query)}&user={u}&k=10&explain=true")).GetProperty("results").GetRawText();
+                    var again = (await i.GetJsonAsync($"/search?q={Q(query)}&user={u}&k=10&explain=true")).GetProperty("results").GetRawText();
+                    // A user's query is always in or always out.
+                    Assert.Equal(first, again);
+                    if (first.Contains("\"team\"", StringComparison.Ordinal)) inside++;
+                    else
+                    {
+                        outside++;
+                        Assert.Equal(plain[u], first);
+                    }
+                }
+        }
+        Assert.True(inside > 0 && outside > 0, $"{inside} interleaved, {outside} not");
+        Assert.Equal(2 * inside, File.ReadAllLines(logPath).Length);
+    }
+
+    [Fact]
+    public async Task Start_up_refuses_a_challenger_it_cannot_serve_and_says_why()
+    {
+        using var log = new JsonlInterleavingLog(_dir.File("refused.jsonl"));
+        ShopLoaderOptions Options(Action<ShopLoaderOptions> change)
+        {
+            var o = new ShopLoaderOptions { IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath, RankerPath = shop.RankerPath, ChallengerPath = Challenger(), InterleavingLog = log };
+            change(o);
+            return o;
+        }
+        (Action<ShopLoaderOptions> Change, string Message)[] cases =
+        [
+            (o => o.ChallengerPath = _dir.File("nowhere"), $"ShopLoaderOptions.ChallengerPath: ranker folder '{_dir.File("nowhere")}' does not exist."),
+            (o => o.RankerPath = null, "ShopLoaderOptions.ChallengerPath is compared with the ranker in service: set RankerPath as well."),
+            (o => o.InterleavingLog = null, "ShopLoaderOptions.ChallengerPath needs InterleavingLog"),
+            (o => o.PipelineFactory = (_, _, _) => throw new InvalidOperationException("not called"), "which PipelineFactory replaces: leave one of them out."),
+            (o => o.InterleaveShare = 0, "ShopLoaderOptions.InterleaveShare must be in (0, 1] (is 0)."),
+            (o => o.InterleaveShare = 1.5, "ShopLoaderOptions.InterleaveShare must be in (0, 1] (is 1.5)."),
+            (o => o.InterleaveShare = double.NaN, "ShopLoaderOptions.InterleaveShare must be in (0, 1] (is NaN)."),
+            (o => o.ChallengerPath = null, "ShopLoaderOptions.InterleavingLog logs interleaved pages: set ChallengerPath as well."),
+        ];
+        foreach (var (change, message) in cases)
+        {
+            var e = Assert.Throws<ArgumentException>(() => Options(change).Validate());
+            Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        }
+
+        // A challenger whose features cannot be computed (deep columns, no deep model beside it) is refused at load as
+        // the ranker would be, naming it as the challenger.
+        var copy = _dir.File("events-refused.db");
+        File.Copy(shop.EventsPath, copy);
+        using var store = new SqliteEventStore(copy, new SqliteEventStoreOptions { SynchronousFull = false });
+        var orphan = _dir.File("orphan/challenger-deep");
+        Directory.CreateDirectory(orphan);
+        foreach (var f in Directory.GetFiles(shop.DeepRankerPath)) File.Copy(f, Path.Combine(orphan, Path.GetFileName(f)));
+        var loader = new ShopLoader(Options(o => { o.ChallengerPath = orphan; o.WarmUp = TimeSpan.Zero; }), new EventStoreLog(store));
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None));
+        Assert.StartsWith($"challenger {orphan}: ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("deep", refused.Message, StringComparison.Ordinal);
+    }
+}
