@@ -49,6 +49,7 @@ public sealed partial class EvalCliTests
     [InlineData("--impressions", "5", "interleave-sim: --impressions must be between 10 and 10,000,000 (was 5).")]
     [InlineData("--trials", "0", "interleave-sim: --trials must be between 1 and 100,000 (was 0).")]
     [InlineData("--click-model", "dbn", "interleave-sim: --click-model must be pbm or cascade (was 'dbn')")]
+    [InlineData("--ab-metric", "ctr", "interleave-sim: --ab-metric must be clicks or rr (was 'ctr')")]
     public void Interleave_sim_refuses_a_bad_option_naming_it_before_reading_the_runs(string option, string value, string message)
     {
         using var dir = new TempDir();

@@ -47,6 +47,23 @@ public sealed class ClickSimulationTests
     }
 
     [Fact]
+    public void Under_the_cascade_model_the_first_clicks_reciprocal_rank_tells_the_arms_apart_sooner_than_clicks_per_impression()
+    {
+        var (a, b, qrels) = Runs();
+        ClickSimulationResult With(AbSplitMetric metric) => ClickSimulation.Run(a, b, qrels,
+            new ClickSimulationOptions { Impressions = 1_000, Trials = 100, ClickModel = ClickModelKind.Cascade, AbMetric = metric });
+        var clicks = With(AbSplitMetric.ClicksPerImpression);
+        var rr = With(AbSplitMetric.FirstClickReciprocalRank);
+
+        // Cascade shoppers scan until they click, so either list earns about as many clicks; only where they click differs.
+        Assert.InRange(clicks.ClicksPerImpressionB / clicks.ClicksPerImpressionA, 0.8, 1.25);
+        Assert.NotNull(rr.AbSplitImpressionsNeeded);
+        Assert.True(clicks.AbSplitImpressionsNeeded is null || clicks.AbSplitImpressionsNeeded > rr.AbSplitImpressionsNeeded,
+            $"clicks {clicks.AbSplitImpressionsNeeded}, rr {rr.AbSplitImpressionsNeeded}");
+        Assert.Equal(clicks.Points.Select(p => p.Interleaving), rr.Points.Select(p => p.Interleaving));
+    }
+
+    [Fact]
     public void Identical_runs_are_significant_about_as_often_as_the_nominal_rate_and_never_right()
     {
         var (a, b, qrels) = Runs(same: true);

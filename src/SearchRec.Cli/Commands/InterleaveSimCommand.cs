@@ -24,13 +24,14 @@ public sealed class InterleaveSimCommand : ICliCommand
         var k = new Option<int>("--k") { Description = "Results shown per impression, and the nDCG cut-off.", DefaultValueFactory = _ => defaults.K };
         var impressions = new Option<int>("--impressions") { Description = "Impressions per trial: the largest sample measured (grid 10, 20, 50, 100, … up to it).", DefaultValueFactory = _ => defaults.Impressions };
         var clickModel = new Option<string>("--click-model") { Description = "pbm (position-based: rank r examined with probability 1/r) or cascade (top-down, stop after a click).", DefaultValueFactory = _ => "pbm" };
+        var abMetric = new Option<string>("--ab-metric") { Description = "What the A/B split compares per impression: clicks (clicks per impression) or rr (reciprocal rank of the first click, 0 without one).", DefaultValueFactory = _ => "clicks" };
         var trials = new Option<int>("--trials") { Description = "Simulated experiments per sample size.", DefaultValueFactory = _ => defaults.Trials };
         var seed = new Option<int>("--seed") { Description = "Seed: the same inputs and seed give the same figures.", DefaultValueFactory = _ => defaults.Seed };
         var report = new Option<string?>("--report") { Description = "HTML page to write: the table and a chart of both curves." };
         var cmd = new Command("interleave-sim", "Simulate shoppers clicking two rankers' results: how many impressions team-draft interleaving and an A/B split need to pick the better one (the one with the higher offline nDCG).");
         cmd.Arguments.Add(runA);
         cmd.Arguments.Add(runB);
-        foreach (var o in new Option[] { qrels, k, impressions, clickModel, trials, seed, report }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { qrels, k, impressions, clickModel, abMetric, trials, seed, report }) cmd.Options.Add(o);
         cmd.SetAction((pr, ct) =>
         {
             ClickSimulationOptions options;
@@ -43,6 +44,7 @@ public sealed class InterleaveSimCommand : ICliCommand
                     Trials = pr.GetValue(trials),
                     Seed = pr.GetValue(seed),
                     ClickModel = ParseClickModel(pr.GetValue(clickModel)!),
+                    AbMetric = ParseAbMetric(pr.GetValue(abMetric)!),
                 };
                 options.Validate();
             }
@@ -91,6 +93,13 @@ public sealed class InterleaveSimCommand : ICliCommand
         "pbm" or "position-based" => ClickModelKind.PositionBased,
         "cascade" => ClickModelKind.Cascade,
         _ => throw new ArgumentException($"--click-model must be pbm or cascade (was '{value}')"),
+    };
+
+    internal static AbSplitMetric ParseAbMetric(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "clicks" => AbSplitMetric.ClicksPerImpression,
+        "rr" => AbSplitMetric.FirstClickReciprocalRank,
+        _ => throw new ArgumentException($"--ab-metric must be clicks or rr (was '{value}')"),
     };
 
     private static ClickSimulationResult Simulate(TrecRun a, TrecRun b, Qrels judgments, ClickSimulationOptions options, CancellationToken ct)

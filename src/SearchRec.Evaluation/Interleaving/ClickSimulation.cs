@@ -6,6 +6,16 @@ using SearchRec.Ranking.Interleaving;
 
 namespace SearchRec.Evaluation.Interleaving;
 
+/// <summary>What the A/B split compares between its arms, per impression.</summary>
+public enum AbSplitMetric
+{
+    /// <summary>Clicks per impression. Blind to order under the cascade model, whose shoppers scan until they click.</summary>
+    ClicksPerImpression = 0,
+
+    /// <summary>The reciprocal rank of the impression's first click, 0 without one (Chapelle et al., TOIS 2012, among their absolute metrics).</summary>
+    FirstClickReciprocalRank = 1,
+}
+
 /// <summary>Settings of <see cref="ClickSimulation.Run"/>. Checked by <see cref="Validate"/> before anything runs.</summary>
 public sealed class ClickSimulationOptions
 {
@@ -17,6 +27,9 @@ public sealed class ClickSimulationOptions
 
     /// <summary>How the simulated shoppers click. Default <see cref="ClickModelKind.PositionBased"/>.</summary>
     public ClickModelKind ClickModel { get; set; } = ClickModelKind.PositionBased;
+
+    /// <summary>What the A/B split compares. Default <see cref="AbSplitMetric.ClicksPerImpression"/>.</summary>
+    public AbSplitMetric AbMetric { get; set; } = AbSplitMetric.ClicksPerImpression;
 
     /// <summary>Independent simulated experiments (1 to 100,000). Default 200.</summary>
     public int Trials { get; set; } = 200;
@@ -31,6 +44,7 @@ public sealed class ClickSimulationOptions
         if (Impressions is < 10 or > 10_000_000) Fail(nameof(Impressions), Impressions, "must be between 10 and 10,000,000");
         if (Trials is < 1 or > 100_000) Fail(nameof(Trials), Trials, "must be between 1 and 100,000");
         if (!Enum.IsDefined(ClickModel)) Fail(nameof(ClickModel), ClickModel, "must be PositionBased or Cascade");
+        if (!Enum.IsDefined(AbMetric)) Fail(nameof(AbMetric), AbMetric, "must be ClicksPerImpression or FirstClickReciprocalRank");
     }
 
     internal ClickSimulationOptions Clone() => (ClickSimulationOptions)MemberwiseClone();
@@ -52,7 +66,7 @@ public readonly record struct SideShares(double SignificantRight, double Signifi
 /// <summary>Both tests at one number of impressions.</summary>
 /// <param name="Impressions">Impressions per trial, both arms together for the A/B split.</param>
 /// <param name="Interleaving">Team-draft interleaving, sign test over the lists with a winner.</param>
-/// <param name="AbSplit">Half the impressions A alone, half B alone, clicks per impression compared by Welch's t-test.</param>
+/// <param name="AbSplit">Half the impressions A alone, half B alone, the <see cref="ClickSimulationOptions.AbMetric"/> compared by Welch's t-test.</param>
 public sealed record SimulationPoint(int Impressions, SideShares Interleaving, SideShares AbSplit);
 
 /// <summary>What <see cref="ClickSimulation.Run"/> measured.</summary>
@@ -243,7 +257,8 @@ public static class ClickSimulation
 
         // A/B split: the same number of impressions, alternately A alone and B alone, each to a fresh shopper.
         random = new SimRandom(seed ^ 0x5DEECE66DUL);
-        long nA = 0, nB = 0, clicksA = 0, clicksB = 0, squaresA = 0, squaresB = 0;
+        long nA = 0, nB = 0, clicksA = 0, clicksB = 0;
+        double sumA = 0, sumB = 0, squaresA = 0, squaresB = 0;
         next = 0;
         for (var n = 1; n <= o.Impressions; n++)
         {
@@ -251,18 +266,25 @@ public static class ClickSimulation
             var q = lists[random.Next(lists.Length)];
             var showA = (n & 1) == 1;
             var shownGrades = showA ? q.GradesA : q.GradesB;
-            long c = model.Simulate(shownGrades, ref random, clicked);
-            if (showA) { nA++; clicksA += c; squaresA += c * c; }
-            else { nB++; clicksB += c; squaresB += c * c; }
+            var c = model.Simulate(shownGrades, ref random, clicked);
+            double value = o.AbMetric == AbSplitMetric.ClicksPerImpression ? c : FirstClickReciprocalRank(clicked.AsSpan(0, shownGrades.Length));
+            if (showA) { nA++; clicksA += c; sumA += value; squaresA += value * value; }
+            else { nB++; clicksB += c; sumB += value; squaresB += value * value; }
             if (n == grid[next])
             {
-                var p = WelchTest.PValue(nB, clicksB, squaresB, nA, clicksA, squaresA);
-                var diff = (nB > 0 ? (double)clicksB / nB : 0) - (nA > 0 ? (double)clicksA / nA : 0);
+                var p = WelchTest.PValue(nB, sumB, squaresB, nA, sumA, squaresA);
+                var diff = (nB > 0 ? sumB / nB : 0) - (nA > 0 ? sumA / nA : 0);
                 ab[next++] = new Verdict((sbyte)Math.Sign(diff), p < Alpha);
                 if (next == grid.Count) break;
             }
         }
         return new TrialOutcome(interleaving, ab, clicksA, clicksB, final.Engaged, final.Preference);
+    }
+
+    private static double FirstClickReciprocalRank(ReadOnlySpan<bool> clicked)
+    {
+        var first = clicked.IndexOf(true);
+        return first < 0 ? 0 : 1.0 / (first + 1);
     }
 
     private static SideShares Shares(TrialOutcome[] trials, Func<TrialOutcome, Verdict> verdict, int side)

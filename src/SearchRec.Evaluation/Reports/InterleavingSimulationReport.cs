@@ -36,7 +36,7 @@ public static class InterleavingSimulationReport
             + $"the side a test should pick: {SideName(result.OfflineSide)}.")).Append("</p>");
         h.Append("<p>").Append(Enc($"Smallest sample at which most trials are significant on that side: interleaving {Needed(result.InterleavingImpressionsNeeded)}, "
             + $"A/B split {Needed(result.AbSplitImpressionsNeeded)}.")).Append("</p>");
-        h.Append("<table><tr><th rowspan=\"2\">impressions</th><th colspan=\"3\">interleaving (team draft, sign test)</th><th colspan=\"3\">A/B split (clicks per impression, Welch t)</th></tr>")
+        h.Append("<table><tr><th rowspan=\"2\">impressions</th><th colspan=\"3\">interleaving (team draft, sign test)</th><th colspan=\"3\">A/B split (Welch t)</th></tr>")
          .Append("<tr><th>significant, right side</th><th>significant, wrong side</th><th>leans wrong</th><th>significant, right side</th><th>significant, wrong side</th><th>leans wrong</th></tr>");
         foreach (var p in result.Points)
         {
@@ -68,7 +68,7 @@ public static class InterleavingSimulationReport
             $"{o.Trials:N0} trials of up to {o.Impressions:N0} impressions each (seed {o.Seed}); each impression a shopper issues one of the {result.Queries:N0} judged queries, uniformly, "
             + $"sees {o.K} results and clicks under the {model}; attraction 0.05 at grade 0 (and unjudged) to 0.95 at grade {result.TopGrade}. "
             + $"Interleaving: team draft of both runs' top {o.K}, exact sign test over the impressions one team won. A/B split: the same impressions, half A alone and half B alone, "
-            + $"clicks per impression compared by Welch's two-sample t-test. Significant: p < {ClickSimulation.Alpha}. "
+            + $"{(o.AbMetric == AbSplitMetric.FirstClickReciprocalRank ? "the reciprocal rank of the first click (0 without a click)" : "clicks per impression")} compared by Welch's two-sample t-test. Significant: p < {ClickSimulation.Alpha}. "
             + $"Clicks per impression: A {result.ClicksPerImpressionA:F3}, B {result.ClicksPerImpressionB:F3}; interleaved lists clicked {result.InterleavingEngagedShare:P1}, mean preference Δ for B {result.InterleavingPreference:+0.000;-0.000;0.000}.");
     }
 
