@@ -95,6 +95,20 @@ public sealed class ClickSimulationTests
         Assert.NotEqual(first.ClicksPerImpressionA, other.ClicksPerImpressionA);
     }
 
+    [Fact]
+    public void Progress_is_told_of_every_finished_trial()
+    {
+        var (a, b, qrels) = Runs();
+        var reported = new System.Collections.Concurrent.ConcurrentBag<int>();
+        ClickSimulation.Run(a, b, qrels, new ClickSimulationOptions { Impressions = 20, Trials = 30 }, new Reporter(reported.Add));
+        Assert.Equal(Enumerable.Range(1, 30), reported.Order());
+    }
+
+    private sealed class Reporter(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+
     [Theory]
     [InlineData(ClickModelKind.PositionBased)]
     [InlineData(ClickModelKind.Cascade)]

@@ -111,7 +111,7 @@ public sealed class InterleaveSimCommand : ICliCommand
             .Start(ctx =>
             {
                 var task = ctx.AddTask($"{options.Trials:N0} trials × {options.Impressions:N0} impressions", maxValue: options.Trials);
-                result = ClickSimulation.Run(a, b, judgments, options, new SyncProgress<int>(n => task.Value = n), ct);
+                result = ClickSimulation.Run(a, b, judgments, options, new SyncProgress<int>(n => task.Value = Math.Max(task.Value, n)), ct);
             });
         return result;
     }
