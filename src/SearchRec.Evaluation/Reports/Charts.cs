@@ -54,4 +54,38 @@ internal static class Charts
         plot.YLabel(metric);
         return plot.GetImageBytes(Math.Max(360, 120 * n + 160), 360, ImageFormat.Png);
     }
+
+    /// <summary>One line of <see cref="LogXLines"/>: its legend, values, colour index (same index, same colour) and dash.</summary>
+    public sealed record Line(string Label, double[] Ys, int Color, bool Dashed);
+
+    /// <summary>Lines over x values on a log axis (sample sizes), y from 0 to 100, with a dotted guide at <paramref name="guideY"/>.</summary>
+    public static byte[] LogXLines(double[] xs, string xLabel, string yLabel, double guideY, IReadOnlyList<Line> lines)
+    {
+        var plot = new Plot();
+        var logXs = xs.Select(Math.Log10).ToArray();
+        var palette = new ScottPlot.Palettes.Category10();
+        foreach (var l in lines)
+        {
+            var line = plot.Add.ScatterLine(logXs, l.Ys);
+            line.LegendText = l.Label;
+            line.LineWidth = 2;
+            line.MarkerSize = 6;
+            line.Color = palette.GetColor(l.Color);
+            if (l.Dashed) line.LinePattern = LinePattern.Dashed;
+        }
+        var guide = plot.Add.HorizontalLine(guideY);
+        guide.Color = Colors.Gray;
+        guide.LinePattern = LinePattern.Dotted;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = v => Math.Pow(10, v).ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.Axes.SetLimitsY(0, 100);
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot.GetImageBytes(900, 440, ImageFormat.Png);
+    }
 }
