@@ -147,7 +147,13 @@ try {
     `ArrowDown and Enter search the completion ${JSON.stringify(imgWant[0])} as it is (searched ${JSON.stringify(pickedQ)})`);
 
   // 4. Keyboard: result titles, sample queries and cards are reachable and open with Enter.
-  await page.selectOption('#user', '');
+  // Changing the user searches again: wait until that answer is drawn, or it replaces the title focused below.
+  if (await page.inputValue('#user') !== '') {
+    const researched = page.waitForResponse(r => r.url().includes('/search?'), { timeout: 10000 }).catch(() => null);
+    await page.selectOption('#user', '');
+    await researched;
+    await page.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent), null, { timeout: 10000 });
+  }
   await page.evaluate(() => { document.querySelector('#similar-section').hidden = true; });
   await page.focus('#results li:first-child .title');
   await page.keyboard.press('Enter');
