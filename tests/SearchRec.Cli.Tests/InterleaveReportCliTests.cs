@@ -54,6 +54,9 @@ public sealed partial class EvalCliTests
         Assert.Equal(["(all)", "5", "4", "1", "2", "1", "+0.125", "1.0000"], Row("(all)"));
         Assert.Equal(["连衣裙", "3", "3", "1", "2", "0", "+0.167", "1.0000"], Row("连衣裙"));
         Assert.Equal(["手机", "2", "1", "0", "0", "1", "0.000", "1.0000"], Row("手机"));
+        // Chinese characters are two columns wide on a terminal: the query column is padded to 20 columns, not characters.
+        // "连衣裙" (6 columns) + 14 to reach 20, 1 between, 10 before the right-aligned "3" of the 11-wide column.
+        Assert.Matches(@"(?m)^连衣裙 {25}3 ", stdout);
         var page = File.ReadAllText(html);
         Assert.Contains("Cumulative Δ", page, StringComparison.Ordinal);
         Assert.Contains("data:image/png;base64,", page, StringComparison.Ordinal);

@@ -88,5 +88,17 @@ public sealed class InterleaveReportCommand : ICliCommand
             s.Ties.ToString("N0", CultureInfo.InvariantCulture), Signed(s.Preference), s.PValue.ToString("0.0000", CultureInfo.InvariantCulture));
 
     private static string Line(string query, string pages, string engaged, string control, string challenger, string ties, string delta, string p) =>
-        $"{query,-20} {pages,11} {engaged,8} {control,8} {challenger,10} {ties,6} {delta,7} {p,7}";
+        $"{PadColumns(query, 20)} {pages,11} {engaged,8} {control,8} {challenger,10} {ties,6} {delta,7} {p,7}";
+
+    // A terminal shows a Chinese character two columns wide: pad by columns, not characters, so the numbers line up.
+    private static string PadColumns(string text, int columns)
+    {
+        var width = 0;
+        foreach (var c in text) width += IsWide(c) ? 2 : 1;
+        return width >= columns ? text : text + new string(' ', columns - width);
+    }
+
+    private static bool IsWide(char c) =>
+        c is (>= '\u1100' and <= '\u115F') or (>= '\u2E80' and <= '\uA4CF') or (>= '\uAC00' and <= '\uD7A3')
+            or (>= '\uF900' and <= '\uFAFF') or (>= '\uFE30' and <= '\uFE4F') or (>= '\uFF00' and <= '\uFF60') or (>= '\uFFE0' and <= '\uFFE6');
 }
