@@ -4,7 +4,8 @@
 # the later purchase queries are played against `serve` with the outside-judgment ranker R0 (60 %: traffic, whose
 # searches are logged and whose purchases are posted as events), `train-ranker --feature-log` learns from the log,
 # and R0, P0 (learned from a log of R0's own columns) and P (from a log of every feature, --log-features all) answer
-# the other 40 %. Usage: bench/traffic/run.sh [QBQTC_DIR=../shared/data/qbqtc]; RANKER=DIR reuses a trained R0.
+# the other 40 %. Usage: bench/traffic/run.sh [QBQTC_DIR=../shared/data/qbqtc]; RANKER=DIR reuses a trained R0;
+# INTERLEAVE=1 then compares the three online too (bench/traffic/interleave.sh).
 # Work files go to out/bench-traffic/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,3 +44,4 @@ $S compare "$W/heldout-r0.run" "$W/heldout-p0.run" --qrels "$W/heldout-qrels.tsv
 $D compare "$W/heldout-p.tsv" "$W/heldout-r0.tsv"
 $D compare "$W/heldout-p.tsv" "$W/heldout-p0.tsv"
 $D compare "$W/heldout-p0.tsv" "$W/heldout-r0.tsv"
+if [ "${INTERLEAVE:-0}" = 1 ]; then bench/traffic/interleave.sh; fi
