@@ -6,6 +6,10 @@ split    --shop DIR --out DIR   events before the median query time, and the lat
 traffic  --url U --queries F --shop DIR   search as each query's user, then post what they bought (buy) and viewed (pv)
 heldout  --url U --queries F --shop DIR --out F   search as each user, write each query's nDCG@10 of its bought items
                                  (and the top 10 as a TREC run beside it, for `searchrec compare`)
+interleave --url U --queries F --shop DIR --out F   against `serve --challenger`: search as each user, then post a
+                                 buy of each shown item (top 10) the user bought, nothing else (a deterministic shopper);
+                                 credit each page's teams with those buys, write them per search, and print wins, ties,
+                                 the preference and after how many searches the sign test stays below 0.05
 compare  A B                     paired randomization test of two heldout files
 """
 import argparse, json, math, random, sys, time, urllib.parse, urllib.request, os
@@ -49,20 +53,26 @@ def queries(path):
         qid, user, text = line.rstrip("\n").split("\t", 2)
         yield qid, int(user), text
 
-def search(url, user, text):
+def hits(url, user, text):
     q = urllib.parse.urlencode({"q": text, "user": user, "k": 10})
     with urllib.request.urlopen(f"{url}/search?{q}", timeout=30) as r:
-        return [hit["id"] for hit in json.load(r)["results"]]
+        return json.load(r)["results"]
+
+def search(url, user, text):
+    return [hit["id"] for hit in hits(url, user, text)]
+
+def post(url, events):
+    req = urllib.request.Request(f"{url}/events", data=json.dumps(events).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", "X-Api-Key": os.environ["SEARCHREC_API_KEY"]})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        if r.status != 200: sys.exit(f"POST /events answered {r.status}")
 
 def traffic(a):
-    judged, key, posted, t0 = qrels(a.shop), os.environ["SEARCHREC_API_KEY"], 0, time.time()
+    judged, posted, t0 = qrels(a.shop), 0, time.time()
     for i, (qid, user, text) in enumerate(queries(a.queries)):
         search(a.url, user, text)
         events = [{"user": user, "item": doc, "behavior": "buy" if g == 2 else "pv"} for doc, g in judged.get(qid, {}).items() if g > 0]
-        req = urllib.request.Request(f"{a.url}/events", data=json.dumps(events).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "X-Api-Key": key})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            if r.status != 200: sys.exit(f"POST /events answered {r.status}")
+        post(a.url, events)
         posted += len(events)
         if (i + 1) % 500 == 0: print(f"  {i + 1} searches, {posted} events posted", file=sys.stderr)
     print(f"traffic: {i + 1} searches, {posted} events posted in {time.time() - t0:.0f} s")
@@ -82,6 +92,47 @@ def heldout(a):
         out.write("\n".join(run) + "\n")
     print(f"held out: {len(rows)} queries, nDCG@10 of bought items {sum(v for _, v in rows) / len(rows):.4f}")
 
+def sign_test(wins, losses):
+    """Two-sided exact sign test, as SignificanceTests.SignTest computes it (ties left out)."""
+    n, low = wins + losses, min(wins, losses)
+    if n == 0 or 2 * low == n: return 1.0
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(low + 1)) / 2 ** n)
+
+def pvalue(p):
+    return f"{p:.4f}" if p >= 0.0001 else f"{p:.1e}"
+
+def interleave(a):
+    judged, rows, t0 = qrels(a.shop), [], time.time()
+    control = challenger = ties = engaged = plain = 0
+    for i, (qid, user, text) in enumerate(queries(a.queries)):
+        shown = hits(a.url, user, text)
+        if any("team" not in h for h in shown): plain += 1
+        bought = [h for h in shown if judged[qid].get(h["id"]) == 2]
+        if bought: post(a.url, [{"user": user, "item": h["id"], "behavior": "buy"} for h in bought])
+        c = sum(h.get("team") == "control" for h in bought); b = sum(h.get("team") == "challenger" for h in bought)
+        rows.append((qid, user, len(shown), c, b))
+        if c + b:
+            engaged += 1
+            if c > b: control += 1
+            elif b > c: challenger += 1
+            else: ties += 1
+        if (i + 1) % 100 == 0:
+            print(f"  {i + 1} searches: {engaged} engaged, control {control} / challenger {challenger} / ties {ties}", file=sys.stderr)
+    with open(a.out, "w", encoding="utf-8") as out:
+        out.write("qid\tuser\tshown\tcontrol_bought\tchallenger_bought\n")
+        for r in rows: out.write("\t".join(map(str, r)) + "\n")
+    # After how many searches (in the order played, which is time order) the sign test first stays below 0.05 to the end.
+    w = l = 0; since = None
+    for n, (_, _, _, c, b) in enumerate(rows, 1):
+        w += b > c; l += c > b
+        if sign_test(w, l) < 0.05:
+            if since is None: since = (n, w, l)
+        else: since = None
+    delta = (challenger + ties / 2) / engaged - 0.5 if engaged else 0.0
+    print(f"interleave: {len(rows)} searches in {time.time() - t0:.0f} s ({plain} not interleaved), {engaged} with a shown item bought: "
+          f"control wins {control}, challenger wins {challenger}, ties {ties}; Δ {delta:+.3f}, sign test p {pvalue(sign_test(challenger, control))}")
+    print("  p < 0.05 from then on: " + (f"after {since[0]} searches ({since[1]} challenger / {since[2]} control wins)" if since else "never"))
+
 def compare(a):
     x = dict(l.split() for l in open(a.a)); y = dict(l.split() for l in open(a.b))
     d = [float(x[q]) - float(y[q]) for q in x]
@@ -95,9 +146,9 @@ def compare(a):
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 sub = p.add_subparsers(dest="cmd", required=True)
 s = sub.add_parser("split"); s.add_argument("--shop", required=True); s.add_argument("--out", required=True)
-for name in ("traffic", "heldout"):
+for name in ("traffic", "heldout", "interleave"):
     s = sub.add_parser(name); s.add_argument("--url", required=True); s.add_argument("--queries", required=True); s.add_argument("--shop", required=True)
-    if name == "heldout": s.add_argument("--out", required=True)
+    if name != "traffic": s.add_argument("--out", required=True)
 s = sub.add_parser("compare"); s.add_argument("a"); s.add_argument("b")
 args = p.parse_args()
-{"split": split, "traffic": traffic, "heldout": heldout, "compare": compare}[args.cmd](args)
+{"split": split, "traffic": traffic, "heldout": heldout, "interleave": interleave, "compare": compare}[args.cmd](args)

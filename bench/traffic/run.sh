@@ -4,38 +4,21 @@
 # the later purchase queries are played against `serve` with the outside-judgment ranker R0 (60 %: traffic, whose
 # searches are logged and whose purchases are posted as events), `train-ranker --feature-log` learns from the log,
 # and R0, P0 (learned from a log of R0's own columns) and P (from a log of every feature, --log-features all) answer
-# the other 40 %. Usage: bench/traffic/run.sh [QBQTC_DIR=../shared/data/qbqtc]; RANKER=DIR reuses a trained R0.
+# the other 40 %. Usage: bench/traffic/run.sh [QBQTC_DIR=../shared/data/qbqtc]; RANKER=DIR reuses a trained R0;
+# INTERLEAVE=1 then compares the three online too (bench/traffic/interleave.sh).
 # Work files go to out/bench-traffic/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 Q=${1:-../shared/data/qbqtc}
-W=out/bench-traffic
-PORT=${PORT:-5091}
-URL=http://127.0.0.1:$PORT
-export SEARCHREC_API_KEY=${SEARCHREC_API_KEY:-traffic-admin-key-0123456789}
-dotnet build src/SearchRec.Cli -c Release -v q -nologo >/dev/null
-S="dotnet src/SearchRec.Cli/bin/Release/net10.0/searchrec.dll"
-D="python3 bench/traffic/drive.py"
-mkdir -p "$W"
+. bench/traffic/common.sh
 [ -f "$W/shop/catalog.jsonl" ] || $S generate --products 20000 --users 1000 --seed 42 --out "$W/shop"
 [ -d "$W/index" ] || $S index --catalog "$W/shop/catalog.jsonl" --index "$W/index"
 $D split --shop "$W/shop" --out "$W"
 [ -d "$W/collab" ] || $S train-cf --events "$W/events-before.csv" --models "$W/collab"
 rm -f "$W/store.db"*
 $S import-events --file "$W/events-before.csv" --db "$W/store.db"
-R0=${RANKER:-$W/r0}
 [ -f "$R0/ranker.json" ] || $S train-ranker --ood-train "$Q/dev.jsonl" --ood-catalog "$Q/test_public.jsonl" \
   --window 50 --trees 1000 --leaves 64 --min-leaf 100 --folds 0 --models "$R0"
-
-SERVE=
-start() { # store ranker [serve options...]
-  $S serve --index "$W/index" --collab "$W/collab" --events "$1" --ranker "$2" --urls "$URL" "${@:3}" > "$W/serve.log" 2>&1 &
-  SERVE=$!
-  for _ in $(seq 120); do curl -sf "$URL/healthz" >/dev/null && return; sleep 1; done
-  echo "serve did not start; see $W/serve.log" >&2; exit 1
-}
-stop() { kill -TERM "$SERVE"; wait "$SERVE" || true; }
-trap '[ -n "$SERVE" ] && kill "$SERVE" 2>/dev/null || true' EXIT
 
 for mode in all ranker; do
   echo "== traffic, --log-features $mode"
@@ -61,3 +44,4 @@ $S compare "$W/heldout-r0.run" "$W/heldout-p0.run" --qrels "$W/heldout-qrels.tsv
 $D compare "$W/heldout-p.tsv" "$W/heldout-r0.tsv"
 $D compare "$W/heldout-p.tsv" "$W/heldout-p0.tsv"
 $D compare "$W/heldout-p0.tsv" "$W/heldout-r0.tsv"
+if [ "${INTERLEAVE:-0}" = 1 ]; then bench/traffic/interleave.sh; fi

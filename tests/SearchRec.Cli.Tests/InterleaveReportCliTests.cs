@@ -64,6 +64,28 @@ public sealed partial class EvalCliTests
     }
 
     [Fact]
+    public void Interleave_report_says_a_p_below_the_fourth_decimal_is_below_it_rather_than_zero()
+    {
+        using var dir = new TempDir();
+        // 20 pages, each won by the challenger: the sign test's p is 2 × 2^-20, about 1.9e-6, which "0.0000" misstates.
+        var users = Enumerable.Range(1, 20).ToArray();
+        var log = dir.Write("interleave.jsonl", string.Join("\n", users.Select(u => Page(u, "连衣裙", 0, ("1", "control"), ("2", "challenger")))) + "\n");
+        var events = dir.Write("events.csv", string.Join("\n", users.Select(u => Event(u, 2, "buy", TimeSpan.FromMinutes(1)))) + "\n");
+        var html = dir.File("interleave.html");
+
+        var (code, stdout, stderr) = Run(new InterleaveReportCommand(), "--log", log, "--events", events, "--report", html);
+
+        Assert.True(code == 0, stderr);
+        var all = stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(t => t.Length > 0 && t[0] == "(all)");
+        Assert.Equal(["(all)", "20", "20", "0", "20", "0", "+0.500", "<0.0001"], all);
+        Assert.Contains("(sign test p < 0.0001: 20 challenger wins against 0 control wins", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("0.0000", stdout, StringComparison.Ordinal);
+        var page = File.ReadAllText(html);
+        Assert.Contains("&lt; 0.0001</td>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("0.0000", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Interleave_report_refuses_a_log_with_no_record_and_a_missing_file()
     {
         using var dir = new TempDir();

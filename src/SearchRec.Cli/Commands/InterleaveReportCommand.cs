@@ -69,7 +69,7 @@ public sealed class InterleaveReportCommand : ICliCommand
         Console.WriteLine();
         Console.WriteLine(all.Engaged == 0
             ? "No page was engaged with: nothing to prefer either ranker by yet."
-            : $"Δ {Signed(all.Preference)}: {(all.Preference > 0 ? "users preferred the challenger" : all.Preference < 0 ? "users preferred the control" : "neither ranker preferred")} (sign test p {all.PValue.ToString("0.0000", CultureInfo.InvariantCulture)}: {all.ChallengerWins:N0} challenger wins against {all.ControlWins:N0} control wins, {all.Ties:N0} ties left out).");
+            : $"Δ {Signed(all.Preference)}: {(all.Preference > 0 ? "users preferred the challenger" : all.Preference < 0 ? "users preferred the control" : "neither ranker preferred")} (sign test p {PValue(all.PValue, " ")}: {all.ChallengerWins:N0} challenger wins against {all.ControlWins:N0} control wins, {all.Ties:N0} ties left out).");
         if (report is { } html)
         {
             InterleavingReport.Write(html,
@@ -80,12 +80,16 @@ public sealed class InterleaveReportCommand : ICliCommand
         return 0;
     }
 
+    // A p that rounds to 0.0000 is not zero: it is said to be below the fourth decimal ("<0.0001" in the table's column).
+    private static string PValue(double p, string space) =>
+        p < 0.00005 ? "<" + space + "0.0001" : p.ToString("0.0000", CultureInfo.InvariantCulture);
+
     private static string Signed(double v) => v.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
 
     private static string Row(string query, InterleavingSummary s) =>
         Line(query, s.Impressions.ToString("N0", CultureInfo.InvariantCulture), s.Engaged.ToString("N0", CultureInfo.InvariantCulture),
             s.ControlWins.ToString("N0", CultureInfo.InvariantCulture), s.ChallengerWins.ToString("N0", CultureInfo.InvariantCulture),
-            s.Ties.ToString("N0", CultureInfo.InvariantCulture), Signed(s.Preference), s.PValue.ToString("0.0000", CultureInfo.InvariantCulture));
+            s.Ties.ToString("N0", CultureInfo.InvariantCulture), Signed(s.Preference), PValue(s.PValue, ""));
 
     private static string Line(string query, string pages, string engaged, string control, string challenger, string ties, string delta, string p) =>
         $"{PadColumns(query, 20)} {pages,11} {engaged,8} {control,8} {challenger,10} {ties,6} {delta,7} {p,7}";

@@ -131,7 +131,9 @@ public static class InterleavingReport
         foreach (var n in new[] { s.Impressions, s.Engaged, s.ControlWins, s.ChallengerWins, s.Ties })
             h.Append("<td>").Append(n.ToString("N0", CultureInfo.InvariantCulture)).Append("</td>");
         h.Append("<td>").Append(s.Preference.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)).Append("</td><td class=\"")
-            .Append(s.PValue < 0.05 ? "sig" : "ns").Append("\">").Append(F(s.PValue, 4)).Append("</td></tr>");
+            .Append(s.PValue < 0.05 ? "sig" : "ns").Append("\">")
+            // A p that rounds to 0.0000 is not zero.
+            .Append(s.PValue < 0.00005 ? "&lt; 0.0001" : F(s.PValue, 4)).Append("</td></tr>");
     }
 
     private static byte[] Chart(double[] deltas)
