@@ -22,37 +22,50 @@ public static class InterleavingReport
     /// <summary>
     /// Credits each impression with <see cref="TeamDraft.Credit"/>: an item is engaged when the impression's user has an
     /// event of any behaviour on it no earlier than the request (to the second, as events carry whole seconds) and no
-    /// later than <paramref name="window"/> after it. Impressions come back in the order given.
+    /// later than <paramref name="window"/> after it, and that impression is the user's latest one showing the item at
+    /// or before the event. So one event credits one page: a search repeated or reloaded (the same draft shown again),
+    /// or an item shown on page 1 and then on page 2, does not turn one click into two wins. Impressions come back in
+    /// the order given.
     /// </summary>
     public static IReadOnlyList<CreditedImpression> Credit(IEnumerable<InterleavingImpression> impressions, IReadOnlyList<UserEvent> events, TimeSpan window)
     {
         Guard.NotNull(impressions);
         Guard.NotNull(events);
         if (window <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(window), window, "window must be positive.");
-        var byUserItem = new Dictionary<(long User, long Item), List<long>>();
+        var pages = impressions as IReadOnlyList<InterleavingImpression> ?? [.. impressions];
+        var starts = new long[pages.Count];
+        // Which pages showed each (user, item), indexed from the pages rather than the events: the events may be far
+        // more, and most are of users and items no page showed.
+        var showings = new Dictionary<(long User, long Item), List<(int Page, string Id)>>();
+        for (var p = 0; p < pages.Count; p++)
+        {
+            var page = pages[p];
+            starts[p] = page.Timestamp.ToUnixTimeSeconds();
+            foreach (var item in page.Items)
+            {
+                if (!long.TryParse(item.ItemId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)) continue;
+                if (!showings.TryGetValue((page.UserId, id), out var on)) showings[(page.UserId, id)] = on = [];
+                if (on.Count == 0 || on[^1].Page != p) on.Add((p, item.ItemId));
+            }
+        }
+        // Time order (to the second the events are compared at; log order among equals).
+        foreach (var on in showings.Values)
+            if (on.Count > 1) on.Sort((x, y) => starts[x.Page] != starts[y.Page] ? starts[x.Page].CompareTo(starts[y.Page]) : x.Page.CompareTo(y.Page));
+        var windowSeconds = (long)window.TotalSeconds;
+        var engaged = new HashSet<string>?[pages.Count];
         foreach (var e in events)
         {
-            if (!byUserItem.TryGetValue((e.UserId, e.ItemId), out var times)) byUserItem[(e.UserId, e.ItemId)] = times = [];
-            times.Add(e.Timestamp);
+            if (!showings.TryGetValue((e.UserId, e.ItemId), out var on)) continue;
+            // The latest showing at or before the event; if its window is over, every earlier one's is too.
+            var latest = -1;
+            for (var i = 0; i < on.Count && starts[on[i].Page] <= e.Timestamp; i++) latest = i;
+            if (latest < 0 || e.Timestamp > starts[on[latest].Page] + windowSeconds) continue;
+            (engaged[on[latest].Page] ??= new HashSet<string>(StringComparer.Ordinal)).Add(on[latest].Id);
         }
-        var credited = new List<CreditedImpression>();
-        var engaged = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var shown in impressions)
-        {
-            engaged.Clear();
-            long start = shown.Timestamp.ToUnixTimeSeconds(), end = start + (long)window.TotalSeconds;
-            foreach (var item in shown.Items)
-            {
-                if (!long.TryParse(item.ItemId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) || !byUserItem.TryGetValue((shown.UserId, id), out var times)) continue;
-                foreach (var t in times)
-                {
-                    if (t < start || t > end) continue;
-                    engaged.Add(item.ItemId);
-                    break;
-                }
-            }
-            credited.Add(new CreditedImpression(shown, TeamDraft.Credit(shown.Items, engaged)));
-        }
+        IReadOnlySet<string> none = new HashSet<string>();
+        var credited = new List<CreditedImpression>(pages.Count);
+        for (var p = 0; p < pages.Count; p++)
+            credited.Add(new CreditedImpression(pages[p], TeamDraft.Credit(pages[p].Items, (IReadOnlySet<string>?)engaged[p] ?? none)));
         return credited;
     }
 
