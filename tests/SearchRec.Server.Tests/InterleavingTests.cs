@@ -132,6 +132,25 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
     }
 
     [Fact]
+    public async Task A_head_request_shows_no_page_so_it_logs_no_impression()
+    {
+        var logPath = _dir.File("head.jsonl");
+        string path = $"/search?q={Q(shop.Queries[4])}&user={User}&k=10";
+        using (var log = new JsonlInterleavingLog(logPath))
+        {
+            var (s, store) = await StartInterleavingAsync(log);
+            await using (s) using (store)
+            {
+                using var head = await s.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+                Assert.Equal(System.Net.HttpStatusCode.OK, head.StatusCode);
+                Assert.All(Hits(await s.GetJsonAsync(path)), h => Assert.NotNull(h.Team));
+            }
+        }
+        // Only the GET's page: a HEAD (a monitor, a link checker) sends the headers and no results to anybody.
+        Assert.Single(File.ReadAllLines(logPath));
+    }
+
+    [Fact]
     public async Task Sorted_and_anonymous_searches_are_not_interleaved_and_answer_as_the_ranker_alone_does()
     {
         string query = shop.Queries[2];
