@@ -132,6 +132,36 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
     }
 
     [Fact]
+    public async Task Past_the_thousandth_place_an_interleaved_search_ends_where_the_rankers_lists_end()
+    {
+        // 1,200 candidates of titles of 7 lengths, which BM25 prefers short and the challenger long: each ranker returns
+        // its best 1,000, and their union is larger. A draft run past 1,000 places
+        // would go on with whichever team still had items (every pick one team's), where the ranker alone ends.
+        var products = Enumerable.Range(1, 1_200).Select(i => SearchRec.Core.Product.Of(i.ToString(System.Globalization.CultureInfo.InvariantCulture), $"陶瓷 杯子 {i}" + string.Concat(Enumerable.Repeat(" 白色 大号", i % 7))) with { Price = 2_000 - i }).ToList();
+        var index = _dir.File("index-1200");
+        using (SearchRec.Index.ProductIndex.Build(products, new SearchRec.Index.IndexOptions(), index)) { }
+        var logPath = _dir.File("past.jsonl");
+        string q = Q("杯子");
+        JsonElement late, past;
+        using (var log = new JsonlInterleavingLog(logPath))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, indexPath: index, recallWindow: 2_000, configureLoader: o =>
+            {
+                o.ChallengerPath = Challenger();
+                o.InterleavingLog = log;
+            });
+            await using (s) using (store)
+            {
+                late = await s.GetJsonAsync($"/search?q={q}&user={User}&k=10&offset=995");
+                past = await s.GetJsonAsync($"/search?q={q}&user={User}&k=10&offset=1000");
+            }
+        }
+        Assert.Equal(5, Hits(late).Count);
+        Assert.All(Hits(late), h => Assert.NotNull(h.Team));
+        Assert.Empty(Hits(past));
+    }
+
+    [Fact]
     public async Task A_head_request_shows_no_page_so_it_logs_no_impression()
     {
         var logPath = _dir.File("head.jsonl");
