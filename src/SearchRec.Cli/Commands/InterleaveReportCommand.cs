@@ -48,12 +48,22 @@ public sealed class InterleaveReportCommand : ICliCommand
         if (report is { } path) OutputFiles.Check(path, "--report");
         foreach (var f in logFiles)
             if (!File.Exists(f)) throw new FileNotFoundException($"--log: {f}: file not found", f);
-        int malformed = 0;
+        // A glob such as interleave.jsonl* may match a file also named on its own: each file is read once.
+        logFiles = [.. logFiles.DistinctBy(Path.GetFullPath, OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)];
+        int malformed = 0, duplicates = 0;
+        // A page is one request's: a record read again (a log copied into another) would count its clicks twice.
+        var seen = new HashSet<(string RequestId, int Offset)>();
         var impressions = JsonlInterleavingLog.Read(logFiles, line =>
         {
             if (malformed++ < Shown) Console.Error.WriteLine($"skipped {line}");
+        }).Where(i =>
+        {
+            if (i.RequestId.Length == 0 || seen.Add((i.RequestId, i.Offset))) return true;
+            duplicates++;
+            return false;
         }).ToList();
         if (malformed > Shown) Console.Error.WriteLine($"... and {malformed - Shown:N0} more lines skipped");
+        if (duplicates > 0) Console.Error.WriteLine($"skipped {duplicates:N0} duplicate record{(duplicates == 1 ? "" : "s")} (a request id and offset read before)");
         if (impressions.Count == 0)
             throw new InvalidDataException($"--log: no interleaved page could be read from {string.Join(", ", logFiles)}" + (malformed > 0 ? $" ({malformed:N0} lines are not records)." : "."));
         if (challenger is not null)
