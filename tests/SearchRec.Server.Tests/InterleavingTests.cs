@@ -162,6 +162,35 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
     }
 
     [Fact]
+    public async Task A_reload_loads_the_challenger_again_and_one_that_broke_keeps_the_old_generation_interleaving()
+    {
+        // A challenger folder of its own, so breaking it leaves the other tests' alone.
+        var challenger = _dir.File("reload/challenger-linear");
+        Directory.CreateDirectory(challenger);
+        foreach (var f in Directory.GetFiles(Challenger())) File.Copy(f, Path.Combine(challenger, Path.GetFileName(f)));
+        string path = $"/search?q={Q(shop.Queries[5])}&user={User}&k=10";
+        using var log = new JsonlInterleavingLog(_dir.File("reload.jsonl"));
+        var (s, store) = await shop.StartAsync(withRanker: true, configureLoader: o =>
+        {
+            o.ChallengerPath = challenger;
+            o.InterleavingLog = log;
+        });
+        await using (s) using (store)
+        {
+            var before = await s.GetJsonAsync(path);
+            string generation = before.GetProperty("generation").GetString()!;
+            File.WriteAllText(Path.Combine(challenger, RankerStore.ModelFile), "{ not a ranker");
+            var (status, body) = await TestServer.ReadAsync(await s.ReloadAsync());
+            Assert.NotEqual(200, status);
+            Assert.Contains("challenger", body.GetRawText(), StringComparison.Ordinal);
+            var after = await s.GetJsonAsync(path);
+            Assert.Equal(generation, after.GetProperty("generation").GetString());
+            Assert.Equal(Hits(before), Hits(after));
+            Assert.All(Hits(after), h => Assert.NotNull(h.Team));
+        }
+    }
+
+    [Fact]
     public async Task A_head_request_shows_no_page_so_it_logs_no_impression()
     {
         var logPath = _dir.File("head.jsonl");
