@@ -34,33 +34,45 @@ public static class InterleavingReport
         if (window <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(window), window, "window must be positive.");
         var pages = impressions as IReadOnlyList<InterleavingImpression> ?? [.. impressions];
         var starts = new long[pages.Count];
-        // Which pages showed each (user, item), indexed from the pages rather than the events: the events may be far
-        // more, and most are of users and items no page showed.
-        var showings = new Dictionary<(long User, long Item), List<(int Page, string Id)>>();
-        for (var p = 0; p < pages.Count; p++)
+        for (var p = 0; p < pages.Count; p++) starts[p] = pages[p].Timestamp.ToUnixTimeSeconds();
+        // Which pages showed each (user, item), indexed from the pages rather than the events (the events may be far
+        // more, and most are of users and items no page showed), as a chain per key in time order (to the second the
+        // events are compared at; log order among equals): a few machine words per item shown.
+        var order = new int[pages.Count];
+        for (var p = 0; p < order.Length; p++) order[p] = p;
+        Array.Sort(order, (x, y) => starts[x] != starts[y] ? starts[x].CompareTo(starts[y]) : x.CompareTo(y));
+        var chains = new Dictionary<(long User, long Item), (int Head, int Tail)>();
+        var showings = new List<(int Page, int Slot, int Next)>();
+        foreach (var p in order)
         {
             var page = pages[p];
-            starts[p] = page.Timestamp.ToUnixTimeSeconds();
-            foreach (var item in page.Items)
+            for (var slot = 0; slot < page.Items.Count; slot++)
             {
-                if (!long.TryParse(item.ItemId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)) continue;
-                if (!showings.TryGetValue((page.UserId, id), out var on)) showings[(page.UserId, id)] = on = [];
-                if (on.Count == 0 || on[^1].Page != p) on.Add((p, item.ItemId));
+                if (!long.TryParse(page.Items[slot].ItemId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)) continue;
+                var key = (page.UserId, id);
+                if (chains.TryGetValue(key, out var chain))
+                {
+                    var tail = showings[chain.Tail];
+                    if (tail.Page == p) continue; // the same item twice on one page
+                    showings[chain.Tail] = tail with { Next = showings.Count };
+                    chains[key] = (chain.Head, showings.Count);
+                }
+                else chains[key] = (showings.Count, showings.Count);
+                showings.Add((p, slot, -1));
             }
         }
-        // Time order (to the second the events are compared at; log order among equals).
-        foreach (var on in showings.Values)
-            if (on.Count > 1) on.Sort((x, y) => starts[x.Page] != starts[y.Page] ? starts[x.Page].CompareTo(starts[y.Page]) : x.Page.CompareTo(y.Page));
         var windowSeconds = (long)window.TotalSeconds;
         var engaged = new HashSet<string>?[pages.Count];
         foreach (var e in events)
         {
-            if (!showings.TryGetValue((e.UserId, e.ItemId), out var on)) continue;
+            if (!chains.TryGetValue((e.UserId, e.ItemId), out var chain)) continue;
             // The latest showing at or before the event; if its window is over, every earlier one's is too.
             var latest = -1;
-            for (var i = 0; i < on.Count && starts[on[i].Page] <= e.Timestamp; i++) latest = i;
-            if (latest < 0 || e.Timestamp > starts[on[latest].Page] + windowSeconds) continue;
-            (engaged[on[latest].Page] ??= new HashSet<string>(StringComparer.Ordinal)).Add(on[latest].Id);
+            for (var i = chain.Head; i >= 0 && starts[showings[i].Page] <= e.Timestamp; i = showings[i].Next) latest = i;
+            if (latest < 0) continue;
+            var (page, at, _) = showings[latest];
+            if (e.Timestamp > starts[page] + windowSeconds) continue;
+            (engaged[page] ??= new HashSet<string>(StringComparer.Ordinal)).Add(pages[page].Items[at].ItemId);
         }
         IReadOnlySet<string> none = new HashSet<string>();
         var credited = new List<CreditedImpression>(pages.Count);
