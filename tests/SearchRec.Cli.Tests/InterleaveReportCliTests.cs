@@ -86,6 +86,54 @@ public sealed partial class EvalCliTests
     }
 
     [Fact]
+    public void Interleave_report_refuses_to_add_up_two_comparisons_appended_to_one_log_and_reads_one_by_its_challenger()
+    {
+        using var dir = new TempDir();
+        // Two experiments written to the same --interleave-log: ranker against ranker-b, then ranker against ranker-c.
+        var log = dir.Write("interleave.jsonl", string.Join("\n",
+            Page(1, "连衣裙", 0, ("101", "control"), ("102", "challenger")),
+            Page(2, "连衣裙", 0, ("201", "control"), ("202", "challenger")).Replace("ranker-b", "ranker-c", StringComparison.Ordinal),
+            Page(3, "连衣裙", 0, ("301", "control"), ("302", "challenger")).Replace("ranker-b", "ranker-c", StringComparison.Ordinal)) + "\n");
+        var events = dir.Write("events.csv", string.Join("\n",
+            Event(1, 102, "pv", TimeSpan.FromMinutes(1)), Event(2, 201, "pv", TimeSpan.FromMinutes(1)), Event(3, 301, "pv", TimeSpan.FromMinutes(1))) + "\n");
+
+        var (code, stdout, stderr) = Run(new InterleaveReportCommand(), "--log", log, "--events", events);
+        Assert.True(code == 2, stdout + stderr);
+        Assert.Contains("2 comparisons", stderr, StringComparison.Ordinal);
+        Assert.Contains("control ranker (lambdamart) against challenger ranker-b (weighted): 1 page", stderr, StringComparison.Ordinal);
+        Assert.Contains("control ranker (lambdamart) against challenger ranker-c (weighted): 2 pages", stderr, StringComparison.Ordinal);
+        Assert.Contains("--challenger", stderr, StringComparison.Ordinal);
+
+        (code, stdout, stderr) = Run(new InterleaveReportCommand(), "--log", log, "--events", events, "--challenger", "ranker-c");
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("ranker-b", stdout, StringComparison.Ordinal);
+        Assert.Equal(["(all)", "2", "2", "2", "0", "0", "-0.500", "0.5000"],
+            stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(t => t.Length > 0 && t[0] == "(all)"));
+
+        (code, _, stderr) = Run(new InterleaveReportCommand(), "--log", log, "--events", events, "--challenger", "ranker-x");
+        Assert.Equal(2, code);
+        Assert.Contains("no page compares a challenger named ranker-x", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Interleave_report_reads_a_page_once_when_a_log_is_passed_twice_or_a_record_was_written_twice()
+    {
+        using var dir = new TempDir();
+        var first = Page(1, "连衣裙", 0, ("101", "control"), ("102", "challenger"));
+        // The same record twice (a log copied into itself, say), then another user's page.
+        var log = dir.Write("interleave.jsonl", string.Join("\n", first, first, Page(2, "连衣裙", 0, ("201", "control"), ("202", "challenger"))) + "\n");
+        var events = dir.Write("events.csv", string.Join("\n", Event(1, 102, "pv", TimeSpan.FromMinutes(1)), Event(2, 201, "pv", TimeSpan.FromMinutes(1))) + "\n");
+
+        // interleave.jsonl* may match a file also named on its own.
+        var (code, stdout, stderr) = Run(new InterleaveReportCommand(), "--log", log, log, "--events", events);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["(all)", "2", "2", "1", "1", "0", "0.000", "1.0000"],
+            stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(t => t.Length > 0 && t[0] == "(all)"));
+        Assert.Contains("1 duplicate", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Interleave_report_refuses_a_log_with_no_record_and_a_missing_file()
     {
         using var dir = new TempDir();

@@ -132,6 +132,84 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
     }
 
     [Fact]
+    public async Task Past_the_thousandth_place_an_interleaved_search_ends_where_the_rankers_lists_end()
+    {
+        // 1,200 candidates of titles of 7 lengths, which BM25 prefers short and the challenger long: each ranker returns
+        // its best 1,000, and their union is larger. A draft run past 1,000 places
+        // would go on with whichever team still had items (every pick one team's), where the ranker alone ends.
+        var products = Enumerable.Range(1, 1_200).Select(i => SearchRec.Core.Product.Of(i.ToString(System.Globalization.CultureInfo.InvariantCulture), $"陶瓷 杯子 {i}" + string.Concat(Enumerable.Repeat(" 白色 大号", i % 7))) with { Price = 2_000 - i }).ToList();
+        var index = _dir.File("index-1200");
+        using (SearchRec.Index.ProductIndex.Build(products, new SearchRec.Index.IndexOptions(), index)) { }
+        var logPath = _dir.File("past.jsonl");
+        string q = Q("杯子");
+        JsonElement late, past;
+        using (var log = new JsonlInterleavingLog(logPath))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, indexPath: index, recallWindow: 2_000, configureLoader: o =>
+            {
+                o.ChallengerPath = Challenger();
+                o.InterleavingLog = log;
+            });
+            await using (s) using (store)
+            {
+                late = await s.GetJsonAsync($"/search?q={q}&user={User}&k=10&offset=995");
+                past = await s.GetJsonAsync($"/search?q={q}&user={User}&k=10&offset=1000");
+            }
+        }
+        Assert.Equal(5, Hits(late).Count);
+        Assert.All(Hits(late), h => Assert.NotNull(h.Team));
+        Assert.Empty(Hits(past));
+    }
+
+    [Fact]
+    public async Task A_reload_loads_the_challenger_again_and_one_that_broke_keeps_the_old_generation_interleaving()
+    {
+        // A challenger folder of its own, so breaking it leaves the other tests' alone.
+        var challenger = _dir.File("reload/challenger-linear");
+        Directory.CreateDirectory(challenger);
+        foreach (var f in Directory.GetFiles(Challenger())) File.Copy(f, Path.Combine(challenger, Path.GetFileName(f)));
+        string path = $"/search?q={Q(shop.Queries[5])}&user={User}&k=10";
+        using var log = new JsonlInterleavingLog(_dir.File("reload.jsonl"));
+        var (s, store) = await shop.StartAsync(withRanker: true, configureLoader: o =>
+        {
+            o.ChallengerPath = challenger;
+            o.InterleavingLog = log;
+        });
+        await using (s) using (store)
+        {
+            var before = await s.GetJsonAsync(path);
+            string generation = before.GetProperty("generation").GetString()!;
+            File.WriteAllText(Path.Combine(challenger, RankerStore.ModelFile), "{ not a ranker");
+            var (status, body) = await TestServer.ReadAsync(await s.ReloadAsync());
+            Assert.NotEqual(200, status);
+            Assert.Contains("challenger", body.GetRawText(), StringComparison.Ordinal);
+            var after = await s.GetJsonAsync(path);
+            Assert.Equal(generation, after.GetProperty("generation").GetString());
+            Assert.Equal(Hits(before), Hits(after));
+            Assert.All(Hits(after), h => Assert.NotNull(h.Team));
+        }
+    }
+
+    [Fact]
+    public async Task A_head_request_shows_no_page_so_it_logs_no_impression()
+    {
+        var logPath = _dir.File("head.jsonl");
+        string path = $"/search?q={Q(shop.Queries[4])}&user={User}&k=10";
+        using (var log = new JsonlInterleavingLog(logPath))
+        {
+            var (s, store) = await StartInterleavingAsync(log);
+            await using (s) using (store)
+            {
+                using var head = await s.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+                Assert.Equal(System.Net.HttpStatusCode.OK, head.StatusCode);
+                Assert.All(Hits(await s.GetJsonAsync(path)), h => Assert.NotNull(h.Team));
+            }
+        }
+        // Only the GET's page: a HEAD (a monitor, a link checker) sends the headers and no results to anybody.
+        Assert.Single(File.ReadAllLines(logPath));
+    }
+
+    [Fact]
     public async Task Sorted_and_anonymous_searches_are_not_interleaved_and_answer_as_the_ranker_alone_does()
     {
         string query = shop.Queries[2];

@@ -21,15 +21,16 @@ public sealed class InterleaveReportCommand : ICliCommand
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s), or the service's event store (events.db): the users' behaviour after the logged pages.", Required = true, AllowMultipleArgumentsPerToken = true };
         var joinMinutes = new Option<int>("--join-minutes") { Description = "How long after a page an event on one of its items still credits it.", DefaultValueFactory = _ => 30 };
         var top = new Option<int>("--top") { Description = "How many of the most frequent queries get a line of their own.", DefaultValueFactory = _ => 20 };
+        var challenger = new Option<string?>("--challenger") { Description = "Read only the pages that compare a challenger of this name (its folder's name), when the logs hold more than one comparison." };
         var report = new Option<string?>("--report") { Description = "Also write an HTML page: the summary, the per-query table and the cumulative preference over time." };
         var cmd = new Command("interleave-report",
             "Which of two rankers users preferred: credits each interleaved page of serve --challenger with the same user's later events on its items (team draft), and prints wins, ties, the preference Δ and the sign test, overall and for the most frequent queries.");
-        foreach (var o in new Option[] { logs, events, joinMinutes, top, report }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { logs, events, joinMinutes, top, challenger, report }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
             {
-                return Run(pr.GetValue(logs)!, pr.GetValue(events)!, pr.GetValue(joinMinutes), pr.GetValue(top), pr.GetValue(report));
+                return Run(pr.GetValue(logs)!, pr.GetValue(events)!, pr.GetValue(joinMinutes), pr.GetValue(top), pr.GetValue(challenger), pr.GetValue(report));
             }
             catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
             {
@@ -40,21 +41,43 @@ public sealed class InterleaveReportCommand : ICliCommand
         return cmd;
     }
 
-    private static int Run(string[] logFiles, string[] eventFiles, int joinMinutes, int top, string? report)
+    private static int Run(string[] logFiles, string[] eventFiles, int joinMinutes, int top, string? challenger, string? report)
     {
         if (joinMinutes <= 0) throw new ArgumentException($"--join-minutes must be positive (was {joinMinutes}).");
         if (top < 0) throw new ArgumentException($"--top must not be negative (was {top}).");
         if (report is { } path) OutputFiles.Check(path, "--report");
         foreach (var f in logFiles)
             if (!File.Exists(f)) throw new FileNotFoundException($"--log: {f}: file not found", f);
-        int malformed = 0;
+        // A glob such as interleave.jsonl* may match a file also named on its own: each file is read once.
+        logFiles = [.. logFiles.DistinctBy(Path.GetFullPath, OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)];
+        int malformed = 0, duplicates = 0;
+        // A page is one request's: a record read again (a log copied into another) would count its clicks twice.
+        var seen = new HashSet<(string RequestId, int Offset)>();
         var impressions = JsonlInterleavingLog.Read(logFiles, line =>
         {
             if (malformed++ < Shown) Console.Error.WriteLine($"skipped {line}");
+        }).Where(i =>
+        {
+            if (i.RequestId.Length == 0 || seen.Add((i.RequestId, i.Offset))) return true;
+            duplicates++;
+            return false;
         }).ToList();
         if (malformed > Shown) Console.Error.WriteLine($"... and {malformed - Shown:N0} more lines skipped");
+        if (duplicates > 0) Console.Error.WriteLine($"skipped {duplicates:N0} duplicate record{(duplicates == 1 ? "" : "s")} (a request id and offset read before)");
         if (impressions.Count == 0)
             throw new InvalidDataException($"--log: no interleaved page could be read from {string.Join(", ", logFiles)}" + (malformed > 0 ? $" ({malformed:N0} lines are not records)." : "."));
+        if (challenger is not null)
+        {
+            var named = impressions.Where(i => i.Rankers.ChallengerName == challenger).ToList();
+            if (named.Count == 0)
+                throw new InvalidDataException($"--challenger: no page compares a challenger named {challenger}; the logs compare {Comparisons(impressions)}.");
+            impressions = named;
+        }
+        // Pages of two experiments (one log appended to by two serve runs) are two comparisons: adding them up would
+        // credit one challenger with the other's wins.
+        if (impressions.Select(i => i.Rankers).Distinct().Skip(1).Any())
+            throw new InvalidDataException($"--log: the pages hold {impressions.Select(i => i.Rankers).Distinct().Count()} comparisons, which are not added up: {Comparisons(impressions)}. "
+                + "Report one at a time with --challenger NAME (or pass the logs of one serve run).");
         var window = TimeSpan.FromMinutes(joinMinutes);
         var credited = InterleavingReport.Credit(impressions, EventFiles.Read(eventFiles), window);
         var all = InterleavingSummary.Of(credited.Select(c => c.Credit));
@@ -83,6 +106,10 @@ public sealed class InterleaveReportCommand : ICliCommand
     // A p that rounds to 0.0000 is not zero: it is said to be below the fourth decimal ("<0.0001" in the table's column).
     private static string PValue(double p, string space) =>
         p < 0.00005 ? "<" + space + "0.0001" : p.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    private static string Comparisons(IEnumerable<InterleavingImpression> impressions) =>
+        string.Join("; ", impressions.GroupBy(i => i.Rankers).Select(g =>
+            $"control {g.Key.ControlName} ({g.Key.ControlKind}) against challenger {g.Key.ChallengerName} ({g.Key.ChallengerKind}): {g.Count():N0} page{(g.Count() == 1 ? "" : "s")}"));
 
     private static string Signed(double v) => v.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
 

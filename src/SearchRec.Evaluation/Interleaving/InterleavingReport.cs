@@ -22,37 +22,62 @@ public static class InterleavingReport
     /// <summary>
     /// Credits each impression with <see cref="TeamDraft.Credit"/>: an item is engaged when the impression's user has an
     /// event of any behaviour on it no earlier than the request (to the second, as events carry whole seconds) and no
-    /// later than <paramref name="window"/> after it. Impressions come back in the order given.
+    /// later than <paramref name="window"/> after it, and that impression is the user's latest one showing the item at
+    /// or before the event. So one event credits one page: a search repeated or reloaded (the same draft shown again),
+    /// or an item shown on page 1 and then on page 2, does not turn one click into two wins. Impressions come back in
+    /// the order given.
     /// </summary>
     public static IReadOnlyList<CreditedImpression> Credit(IEnumerable<InterleavingImpression> impressions, IReadOnlyList<UserEvent> events, TimeSpan window)
     {
         Guard.NotNull(impressions);
         Guard.NotNull(events);
         if (window <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(window), window, "window must be positive.");
-        var byUserItem = new Dictionary<(long User, long Item), List<long>>();
+        var pages = impressions as IReadOnlyList<InterleavingImpression> ?? [.. impressions];
+        var starts = new long[pages.Count];
+        for (var p = 0; p < pages.Count; p++) starts[p] = pages[p].Timestamp.ToUnixTimeSeconds();
+        // Which pages showed each (user, item), indexed from the pages rather than the events (the events may be far
+        // more, and most are of users and items no page showed), as a chain per key in time order (to the second the
+        // events are compared at; log order among equals): a few machine words per item shown.
+        var order = new int[pages.Count];
+        for (var p = 0; p < order.Length; p++) order[p] = p;
+        Array.Sort(order, (x, y) => starts[x] != starts[y] ? starts[x].CompareTo(starts[y]) : x.CompareTo(y));
+        var chains = new Dictionary<(long User, long Item), (int Head, int Tail)>();
+        var showings = new List<(int Page, int Slot, int Next)>();
+        foreach (var p in order)
+        {
+            var page = pages[p];
+            for (var slot = 0; slot < page.Items.Count; slot++)
+            {
+                if (!long.TryParse(page.Items[slot].ItemId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)) continue;
+                var key = (page.UserId, id);
+                if (chains.TryGetValue(key, out var chain))
+                {
+                    var tail = showings[chain.Tail];
+                    if (tail.Page == p) continue; // the same item twice on one page
+                    showings[chain.Tail] = tail with { Next = showings.Count };
+                    chains[key] = (chain.Head, showings.Count);
+                }
+                else chains[key] = (showings.Count, showings.Count);
+                showings.Add((p, slot, -1));
+            }
+        }
+        var windowSeconds = (long)window.TotalSeconds;
+        var engaged = new HashSet<string>?[pages.Count];
         foreach (var e in events)
         {
-            if (!byUserItem.TryGetValue((e.UserId, e.ItemId), out var times)) byUserItem[(e.UserId, e.ItemId)] = times = [];
-            times.Add(e.Timestamp);
+            if (!chains.TryGetValue((e.UserId, e.ItemId), out var chain)) continue;
+            // The latest showing at or before the event; if its window is over, every earlier one's is too.
+            var latest = -1;
+            for (var i = chain.Head; i >= 0 && starts[showings[i].Page] <= e.Timestamp; i = showings[i].Next) latest = i;
+            if (latest < 0) continue;
+            var (page, at, _) = showings[latest];
+            if (e.Timestamp > starts[page] + windowSeconds) continue;
+            (engaged[page] ??= new HashSet<string>(StringComparer.Ordinal)).Add(pages[page].Items[at].ItemId);
         }
-        var credited = new List<CreditedImpression>();
-        var engaged = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var shown in impressions)
-        {
-            engaged.Clear();
-            long start = shown.Timestamp.ToUnixTimeSeconds(), end = start + (long)window.TotalSeconds;
-            foreach (var item in shown.Items)
-            {
-                if (!long.TryParse(item.ItemId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) || !byUserItem.TryGetValue((shown.UserId, id), out var times)) continue;
-                foreach (var t in times)
-                {
-                    if (t < start || t > end) continue;
-                    engaged.Add(item.ItemId);
-                    break;
-                }
-            }
-            credited.Add(new CreditedImpression(shown, TeamDraft.Credit(shown.Items, engaged)));
-        }
+        IReadOnlySet<string> none = new HashSet<string>();
+        var credited = new List<CreditedImpression>(pages.Count);
+        for (var p = 0; p < pages.Count; p++)
+            credited.Add(new CreditedImpression(pages[p], TeamDraft.Credit(pages[p].Items, (IReadOnlySet<string>?)engaged[p] ?? none)));
         return credited;
     }
 

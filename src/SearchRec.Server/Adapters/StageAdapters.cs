@@ -117,8 +117,10 @@ internal sealed class IndexSearchBackend : ISearchBackend
         var control = RankWithPipeline(_pipeline!, _rankerIsPersonal, query, candidates, user, k, explain);
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var challenger = RankWithPipeline(_challenger!, _challengerIsPersonal, query, candidates, user, k, explain);
-        // Each list's first k suffice: no team reads further into its list than the k items drafted.
-        var drafted = TeamDraft.Interleave(IdsOf(control.Hits), IdsOf(challenger.Hits), k, seed);
+        // Each list's first k suffice: no team reads further into its list than the k items drafted. A list shorter than
+        // k ends the draft there: both rank the same candidates, so it is short because the ranker returns at most
+        // MaxRanked of more candidates, and drafting on would give every later place to the team with items left.
+        var drafted = TeamDraft.Interleave(IdsOf(control.Hits), IdsOf(challenger.Hits), Math.Min(k, Math.Min(control.Hits.Count, challenger.Hits.Count)), seed);
         var hits = new RankedHit[drafted.Length];
         int nextA = 0, nextB = 0;
         for (int i = 0; i < drafted.Length; i++)

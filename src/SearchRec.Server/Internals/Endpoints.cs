@@ -211,8 +211,9 @@ internal static class Endpoints
         var marks = wantHighlights ? SearchRec.Text.TextHighlighter.Words(query.Text) : null;
         int end = Math.Min(hits.Count, skip + topK);
         var results = new List<ItemResult>(Math.Max(0, end - skip));
-        // An interleaved page is logged as shown, for the report that credits the teams with the user's later events.
-        var shown = ranked.Interleaving is not null && gen.InterleavingLog is not null ? new List<InterleavedItem>(Math.Max(0, end - skip)) : null;
+        // An interleaved page is logged as shown, for the report that credits the teams with the user's later events;
+        // a HEAD answer (a monitor, a link checker) shows nobody a page.
+        var shown = ranked.Interleaving is not null && gen.InterleavingLog is not null && !HttpMethods.IsHead(ctx.Request.Method) ? new List<InterleavedItem>(Math.Max(0, end - skip)) : null;
         for (int h = skip; h < end; h++)
         {
             var hit = hits[h];

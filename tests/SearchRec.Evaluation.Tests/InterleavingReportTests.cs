@@ -1,0 +1,63 @@
+using SearchRec.Core.Events;
+using SearchRec.Evaluation.Interleaving;
+using SearchRec.Ranking.Interleaving;
+using Xunit;
+
+namespace SearchRec.Evaluation.Tests;
+
+public sealed class InterleavingReportTests
+{
+    private static readonly DateTimeOffset T = new(2025, 6, 1, 10, 0, 0, TimeSpan.Zero);
+    private static readonly InterleavedRankers Pair = new("ranker", "lambdamart", "ranker-b", "weighted");
+
+    private static InterleavingImpression Page(long user, TimeSpan at, int offset, params (string Id, InterleavingTeam Team)[] items) =>
+        new($"r{user}-{at.TotalSeconds}-{offset}", T + at, user, "连衣裙", offset, [.. items.Select(i => new InterleavedItem(i.Id, i.Team))], Pair);
+
+    private static UserEvent View(long user, long item, TimeSpan at) => new(user, item, 1, Behavior.View, (T + at).ToUnixTimeSeconds());
+
+    [Fact]
+    public void One_event_credits_only_the_latest_page_that_showed_its_item_before_it_so_a_repeated_search_does_not_count_a_click_twice()
+    {
+        const InterleavingTeam A = InterleavingTeam.Control, B = InterleavingTeam.Challenger;
+        InterleavingImpression[] pages =
+        [
+            // The user searches, then searches again (or reloads) a minute later: the same draft twice.
+            Page(1, TimeSpan.Zero, 0, ("101", A), ("102", B)),
+            Page(1, TimeSpan.FromMinutes(1), 0, ("101", A), ("102", B)),
+            // Another user: page 1, then page 2, whose ranking moved 203 from page 1 to page 2.
+            Page(2, TimeSpan.Zero, 0, ("201", B), ("203", A)),
+            Page(2, TimeSpan.FromSeconds(10), 2, ("203", B), ("204", A)),
+        ];
+        UserEvent[] events =
+        [
+            View(1, 102, TimeSpan.FromMinutes(2)),
+            View(1, 102, TimeSpan.FromMinutes(2)),  // a duplicated event
+            View(2, 203, TimeSpan.FromSeconds(20)),
+            View(3, 101, TimeSpan.FromMinutes(2)),  // another user's
+        ];
+
+        var credited = InterleavingReport.Credit(pages, events, TimeSpan.FromMinutes(30));
+
+        Assert.Equal([new InterleavingCredit(0, 0), new InterleavingCredit(0, 1), new InterleavingCredit(0, 0), new InterleavingCredit(0, 1)],
+            credited.Select(c => c.Credit));
+        Assert.Equal(new InterleavingSummary(4, 2, 0, 2, 0), InterleavingSummary.Of(credited.Select(c => c.Credit)));
+    }
+
+    [Fact]
+    public void An_event_between_two_showings_credits_the_earlier_page_and_one_at_the_request_second_counts()
+    {
+        const InterleavingTeam A = InterleavingTeam.Control, B = InterleavingTeam.Challenger;
+        InterleavingImpression[] pages =
+        [
+            Page(1, TimeSpan.FromSeconds(0.4), 0, ("101", A), ("102", B)),
+            Page(1, TimeSpan.FromMinutes(5), 0, ("102", A), ("101", B)),
+        ];
+        UserEvent[] events = [View(1, 101, TimeSpan.Zero), View(1, 102, TimeSpan.FromMinutes(1)), View(1, 101, TimeSpan.FromMinutes(31))];
+
+        var credited = InterleavingReport.Credit(pages, events, TimeSpan.FromMinutes(30));
+
+        // 101 at the request's second and 102 a minute later credit the first page; the view of 101 at 31 min is
+        // past the first page's window (30 min) but within the second's (to 35 min).
+        Assert.Equal([new InterleavingCredit(1, 1), new InterleavingCredit(0, 1)], credited.Select(c => c.Credit));
+    }
+}
