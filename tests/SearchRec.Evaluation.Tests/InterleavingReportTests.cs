@@ -60,4 +60,33 @@ public sealed class InterleavingReportTests
         // past the first page's window (30 min) but within the second's (to 35 min).
         Assert.Equal([new InterleavingCredit(1, 1), new InterleavingCredit(0, 1)], credited.Select(c => c.Credit));
     }
+
+    [Fact]
+    public void The_page_refuses_to_add_up_two_comparisons()
+    {
+        var other = new InterleavedRankers("ranker", "lambdamart", "ranker-c", "linear");
+        var first = Page(1, TimeSpan.Zero, 0, ("101", InterleavingTeam.Control), ("102", InterleavingTeam.Challenger));
+        var second = Page(2, TimeSpan.Zero, 0, ("201", InterleavingTeam.Control), ("202", InterleavingTeam.Challenger)) with { Rankers = other };
+        var credited = InterleavingReport.Credit([first, second], [View(1, 102, TimeSpan.FromMinutes(1))], TimeSpan.FromMinutes(30));
+
+        var e = Assert.Throws<ArgumentException>(() => InterleavingReport.Render([], credited));
+        Assert.Contains("2 pairs of rankers", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ranker against ranker-c", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ranker-b", InterleavingReport.Render([], [credited[0]]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_chart_of_a_long_log_is_thinned_to_evenly_spaced_points_ending_with_the_final_preference()
+    {
+        var deltas = Enumerable.Range(0, 1_000_000).Select(i => i / 1e7).ToArray();
+        var (xs, ys) = InterleavingReport.ChartPoints(deltas);
+        Assert.Equal(InterleavingReport.MaxChartPoints, xs.Length);
+        Assert.Equal(1, xs[0]);
+        Assert.Equal(1_000_000, xs[^1]);
+        Assert.Equal(deltas[^1], ys[^1]);
+        Assert.True(xs.Zip(xs.Skip(1)).All(p => p.Second > p.First));
+
+        var (few, _) = InterleavingReport.ChartPoints([0.1, 0.2, 0.3]);
+        Assert.Equal([1.0, 2, 3], few);
+    }
 }

@@ -126,16 +126,22 @@ public static class InterleavingReport
         Save(path, Render(notes, credited, top));
     }
 
-    /// <summary>The page as text: the overall summary, the rankers compared, the per-query table and the cumulative Δ chart.</summary>
+    /// <summary>
+    /// The page as text: the overall summary, the rankers compared, the per-query table and the cumulative Δ chart.
+    /// Throws when the impressions compare more than one pair of rankers: two experiments' wins do not add up.
+    /// </summary>
     public static string Render(IReadOnlyList<string> notes, IReadOnlyList<CreditedImpression> credited, int top = 20)
     {
         Guard.NotNull(notes);
         Guard.NotNull(credited);
+        var pairs = credited.Select(c => c.Impression.Rankers).Distinct().ToList();
+        if (pairs.Count > 1)
+            throw new ArgumentException($"The impressions compare {pairs.Count} pairs of rankers ({string.Join("; ", pairs.Select(r => r.ControlName + " against " + r.ChallengerName))}); report one comparison at a time.", nameof(credited));
         const string title = "Interleaving: control against challenger";
         var h = Begin(title);
         h.Append("<h1>").Append(Enc(title)).Append("</h1>");
         foreach (var n in notes) h.Append("<p>").Append(Enc(n)).Append("</p>");
-        foreach (var pair in credited.Select(c => c.Impression.Rankers).Distinct())
+        foreach (var pair in pairs)
             h.Append("<p>control <b>").Append(Enc(pair.ControlName)).Append("</b> (").Append(Enc(pair.ControlKind)).Append(") against challenger <b>")
                 .Append(Enc(pair.ChallengerName)).Append("</b> (").Append(Enc(pair.ChallengerKind)).Append(")</p>");
         h.Append("<p>Δ = (challenger wins + ties / 2) / engaged impressions − 1/2: positive when users preferred the challenger's picks; p is the two-sided sign test of the wins against the losses.</p>");
@@ -161,12 +167,30 @@ public static class InterleavingReport
             .Append(s.PValue < 0.00005 ? "&lt; 0.0001" : F(s.PValue, 4)).Append("</td></tr>");
     }
 
+    /// <summary>Most points the chart draws: a log of millions of pages is thinned to evenly spaced ones, the last kept.</summary>
+    internal const int MaxChartPoints = 2_000;
+
+    /// <summary>The impression numbers (1-based) the chart plots and Δ after each: every one up to <see cref="MaxChartPoints"/>, else evenly spaced ones ending with the last.</summary>
+    internal static (double[] Xs, double[] Ys) ChartPoints(double[] deltas)
+    {
+        var n = Math.Min(deltas.Length, MaxChartPoints);
+        var xs = new double[n];
+        var ys = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            // Evenly spaced over the whole run, so the last point is the final Δ.
+            var at = n == deltas.Length ? i : (int)((long)i * (deltas.Length - 1) / (n - 1));
+            xs[i] = at + 1;
+            ys[i] = deltas[at];
+        }
+        return (xs, ys);
+    }
+
     private static byte[] Chart(double[] deltas)
     {
         var plot = new Plot();
-        var xs = new double[deltas.Length];
-        for (var i = 0; i < xs.Length; i++) xs[i] = i + 1;
-        var line = plot.Add.Scatter(xs, deltas);
+        var (xs, ys) = ChartPoints(deltas);
+        var line = plot.Add.Scatter(xs, ys);
         line.MarkerSize = deltas.Length > 200 ? 0 : 4;
         line.Color = Colors.SteelBlue;
         var zero = plot.Add.HorizontalLine(0);
