@@ -318,15 +318,17 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             var logGate = _options.FeatureLogger is { } featureLogger ? new GatedFeatureLogger(featureLogger) : null;
             Func<IProductRecall, SearchPipeline>? pipeline = null;
             IRankerModel? control = null;
+            // Item recency is read from the events stored at load time, once for the rankers and the feed; a reload or retrain refreshes it.
+            var activity = new Lazy<ItemActivity>(() => ItemActivity.Build(_events.Store.ReadAll()));
             if (_options.PipelineFactory is { } factory) pipeline = recall => factory(recall, index, models);
             else if (_options.RankerPath is { } rankerPath)
-                (pipeline, control) = RankerPipeline(rankerPath, _options.DeepModelsPath, logGate, _options.LogAllFeatures, memo, models, Catalog, owned);
+                (pipeline, control) = RankerPipeline(rankerPath, _options.DeepModelsPath, logGate, _options.LogAllFeatures, memo, models, activity, Catalog, owned);
             Interleaver? interleaver = null;
             if (_options.ChallengerPath is { } challengerPath && control is not null)
             {
                 (Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model) loaded;
                 // Refused as the ranker is, saying which of the two it is; not feature-logged: the log is the control's.
-                try { loaded = RankerPipeline(challengerPath, null, null, false, memo, models, Catalog, owned); }
+                try { loaded = RankerPipeline(challengerPath, null, null, false, memo, models, activity, Catalog, owned); }
                 catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
                 {
                     throw new InvalidDataException($"challenger {challengerPath}: {e.Message}", e);
@@ -341,8 +343,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             IRecommendationBackend recs;
             if (_options.FeedRankerPath is { } feedPath)
             {
-                // Item activity is read from the events stored at load time, as the search ranker's is; a reload or retrain refreshes it.
-                var feed = NextItemRecommender.Open(feedPath, models, ItemActivity.Build(_events.Store.ReadAll()), _options.DeepRuntime);
+                var feed = NextItemRecommender.Open(feedPath, models, activity.Value, _options.DeepRuntime);
                 owned.Add(feed);
                 recs = new CollabRecommendationBackend(models, _events.Store, feed, _options.FeedHistory);
                 progress?.Report($"feed: next-item ranker {feedPath} ({feed.PerSource} candidates per source{(feed.Sources.Tower is null ? "" : ", behaviour tower")})");
@@ -393,7 +394,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
     /// What it opens goes to <paramref name="owned"/>.
     /// </summary>
     private (Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model) RankerPipeline(string rankerPath, string? deepPath, IFeatureLogger? log, bool logAll,
-        ProductCache memo, CollabModels models, Func<IEnumerable<Product>> catalog, List<IDisposable> owned)
+        ProductCache memo, CollabModels models, Lazy<ItemActivity> activity, Func<IEnumerable<Product>> catalog, List<IDisposable> owned)
     {
         var model = RankerStore.Read(rankerPath);
         var store = _events.Store;
@@ -407,13 +408,12 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         if (TowerAveragedRanker.In(model) is { } averaged) towers!.CheckFor(averaged);
         if (text is not null && DenseModels.CatalogMismatch(text, id => memo.GetProduct(id)?.Title, deepPath ?? ModelLocations.Deep(rankerPath)!) is { } mismatch)
             throw new InvalidDataException(mismatch);
-        // Item recency is read from the events stored at load time; a reload or retrain refreshes it.
-        var activity = model.Schema.IndexOf("item_hours_since_event") >= 0 || logAll ? ItemActivity.Build(store.ReadAll()) : null;
+        var recency = model.Schema.IndexOf("item_hours_since_event") >= 0 || logAll ? activity.Value : null;
         // train-ranker --idf / --prior write these beside ranker.json.
         var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
         var sources = new FeatureSources
         {
-            Collab = models, Products = memo.GetProduct, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = activity,
+            Collab = models, Products = memo.GetProduct, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = recency,
             TitleStats = titleStats, Prior = prior, ListAndHead = model.Schema.IndexOf("list_cov_gap") >= 0,
         };
         var features = StandardFeatures.ForSchema(model.Schema, sources);
