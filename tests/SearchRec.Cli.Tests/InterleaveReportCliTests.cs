@@ -50,13 +50,15 @@ public sealed partial class EvalCliTests
         Assert.Contains($"{log}:3: not an interleaving record", stderr, StringComparison.Ordinal);
         Assert.Contains("control ranker (lambdamart) against challenger ranker-b (weighted)", stdout, StringComparison.Ordinal);
         string[] Row(string first) => stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(t => t.Length > 0 && t[0] == first);
-        // 5 pages, 4 engaged; control wins page 2, the challenger pages 1 and 6, page 4 ties: Δ = (2 + 1/2) / 4 − 1/2.
-        Assert.Equal(["(all)", "5", "4", "1", "2", "1", "+0.125", "1.0000"], Row("(all)"));
-        Assert.Equal(["连衣裙", "3", "3", "1", "2", "0", "+0.167", "1.0000"], Row("连衣裙"));
+        // 5 pages, 4 searches (page 6 continues page 1's), 3 engaged; control wins page 2, the challenger pages 1 and 6's
+        // search (one vote for its two clicks), page 4 ties: Δ = (1 + 1/2) / 3 − 1/2.
+        Assert.Contains("5 interleaved pages read as 4 searches", stdout, StringComparison.Ordinal);
+        Assert.Equal(["(all)", "4", "3", "1", "1", "1", "0.000", "1.0000"], Row("(all)"));
+        Assert.Equal(["连衣裙", "2", "2", "1", "1", "0", "0.000", "1.0000"], Row("连衣裙"));
         Assert.Equal(["手机", "2", "1", "0", "0", "1", "0.000", "1.0000"], Row("手机"));
         // Chinese characters are two columns wide on a terminal: the query column is padded to 20 columns, not characters.
-        // "连衣裙" (6 columns) + 14 to reach 20, 1 between, 10 before the right-aligned "3" of the 11-wide column.
-        Assert.Matches(@"(?m)^连衣裙 {25}3 ", stdout);
+        // "连衣裙" (6 columns) + 14 to reach 20, 1 between, 10 before the right-aligned "2" of the 11-wide column.
+        Assert.Matches(@"(?m)^连衣裙 {25}2 ", stdout);
         var page = File.ReadAllText(html);
         Assert.Contains("Cumulative Δ", page, StringComparison.Ordinal);
         Assert.Contains("data:image/png;base64,", page, StringComparison.Ordinal);

@@ -62,6 +62,63 @@ public sealed class InterleavingReportTests
     }
 
     [Fact]
+    public void A_searchs_later_pages_count_with_its_first_so_clicks_on_two_pages_cast_one_vote()
+    {
+        const InterleavingTeam A = InterleavingTeam.Control, B = InterleavingTeam.Challenger;
+        InterleavingImpression[] pages =
+        [
+            // User 1: page 1 and page 2 of one search, a click on a control pick on each.
+            Page(1, TimeSpan.Zero, 0, ("101", A), ("102", B)),
+            Page(1, TimeSpan.FromMinutes(1), 2, ("103", A), ("104", B)),
+            // User 2: a control pick on page 1, a challenger pick on page 2: one search, a tie.
+            Page(2, TimeSpan.Zero, 0, ("201", A), ("202", B)),
+            Page(2, TimeSpan.FromMinutes(1), 2, ("203", B), ("204", A)),
+            // User 3: the same query searched anew an hour apart is two searches; a page 2 shown past the window
+            // after its page 1 begins a search of its own.
+            Page(3, TimeSpan.Zero, 0, ("301", A), ("302", B)),
+            Page(3, TimeSpan.FromHours(1), 0, ("301", A), ("302", B)),
+            Page(3, TimeSpan.FromHours(2), 2, ("303", B), ("304", A)),
+        ];
+        UserEvent[] events =
+        [
+            View(1, 101, TimeSpan.FromMinutes(0.5)), View(1, 103, TimeSpan.FromMinutes(2)),
+            View(2, 201, TimeSpan.FromMinutes(0.5)), View(2, 203, TimeSpan.FromMinutes(2)),
+            View(3, 302, TimeSpan.FromMinutes(1)), View(3, 301, TimeSpan.FromMinutes(61)), View(3, 303, TimeSpan.FromMinutes(121)),
+        ];
+        var window = TimeSpan.FromMinutes(30);
+        var credited = InterleavingReport.Credit(pages, events, window);
+        // Page by page, user 1 would count twice for the control and user 2 once for each ranker.
+        Assert.Equal(new InterleavingSummary(7, 7, 4, 3, 0), InterleavingSummary.Of(credited.Select(c => c.Credit)));
+
+        var searches = InterleavingReport.Searches(credited, window);
+
+        Assert.Equal([new InterleavingCredit(2, 0), new InterleavingCredit(1, 1), new InterleavingCredit(0, 1), new InterleavingCredit(1, 0), new InterleavingCredit(0, 1)],
+            searches.Select(c => c.Credit));
+        Assert.Equal(["101", "102", "103", "104"], searches[0].Impression.Items.Select(i => i.ItemId));
+        Assert.Equal(pages[0].RequestId, searches[0].Impression.RequestId);
+        Assert.Equal(new InterleavingSummary(5, 5, 2, 2, 1), InterleavingSummary.Of(searches.Select(c => c.Credit)));
+    }
+
+    [Fact]
+    public void Pages_of_other_users_queries_or_comparisons_are_not_merged()
+    {
+        const InterleavingTeam A = InterleavingTeam.Control, B = InterleavingTeam.Challenger;
+        var first = Page(1, TimeSpan.Zero, 0, ("101", A), ("102", B));
+        InterleavingImpression[] pages =
+        [
+            first,
+            Page(2, TimeSpan.FromMinutes(1), 2, ("103", A), ("104", B)),
+            Page(1, TimeSpan.FromMinutes(1), 2, ("105", A), ("106", B)) with { Query = "手机" },
+            Page(1, TimeSpan.FromMinutes(1), 2, ("107", A), ("108", B)) with { Rankers = new InterleavedRankers("ranker", "lambdamart", "ranker-c", "linear") },
+        ];
+
+        var searches = InterleavingReport.Searches(InterleavingReport.Credit(pages, [], TimeSpan.FromMinutes(30)), TimeSpan.FromMinutes(30));
+
+        Assert.Equal(4, searches.Count);
+        Assert.Same(first, searches[0].Impression);
+    }
+
+    [Fact]
     public void The_page_refuses_to_add_up_two_comparisons()
     {
         var other = new InterleavedRankers("ranker", "lambdamart", "ranker-c", "linear");

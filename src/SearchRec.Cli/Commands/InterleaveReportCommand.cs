@@ -79,15 +79,16 @@ public sealed class InterleaveReportCommand : ICliCommand
             throw new InvalidDataException($"--log: the pages hold {impressions.Select(i => i.Rankers).Distinct().Count()} comparisons, which are not added up: {Comparisons(impressions)}. "
                 + "Report one at a time with --challenger NAME (or pass the logs of one serve run).");
         var window = TimeSpan.FromMinutes(joinMinutes);
-        var credited = InterleavingReport.Credit(impressions, EventFiles.Read(eventFiles), window);
-        var all = InterleavingSummary.Of(credited.Select(c => c.Credit));
-        foreach (var pair in credited.Select(c => c.Impression.Rankers).Distinct())
+        // A search's later pages count with its first: clicks on pages 1 and 2 are one shopper's one vote.
+        var searches = InterleavingReport.Searches(InterleavingReport.Credit(impressions, EventFiles.Read(eventFiles), window), window);
+        var all = InterleavingSummary.Of(searches.Select(c => c.Credit));
+        foreach (var pair in searches.Select(c => c.Impression.Rankers).Distinct())
             Console.WriteLine($"control {pair.ControlName} ({pair.ControlKind}) against challenger {pair.ChallengerName} ({pair.ChallengerKind})");
-        Console.WriteLine($"{impressions.Count:N0} interleaved pages read, {malformed:N0} bad lines skipped; events up to {joinMinutes} min after each page credit it");
+        Console.WriteLine($"{impressions.Count:N0} interleaved pages read as {searches.Count:N0} searches (a search's later pages count with its first), {malformed:N0} bad lines skipped; events up to {joinMinutes} min after each page credit it");
         Console.WriteLine();
-        Console.WriteLine(Line("query", "impressions", "engaged", "control", "challenger", "ties", "Δ", "p"));
+        Console.WriteLine(Line("query", "searches", "engaged", "control", "challenger", "ties", "Δ", "p"));
         Console.WriteLine(Row("(all)", all));
-        var byQuery = InterleavingReport.ByQuery(credited, top);
+        var byQuery = InterleavingReport.ByQuery(searches, top);
         foreach (var (query, summary) in byQuery) Console.WriteLine(Row(query, summary));
         Console.WriteLine();
         Console.WriteLine(all.Engaged == 0
@@ -97,7 +98,7 @@ public sealed class InterleaveReportCommand : ICliCommand
         {
             InterleavingReport.Write(html,
                 [$"Logs: {string.Join(", ", logFiles)}; events: {string.Join(", ", eventFiles)}; an event up to {joinMinutes} min after a page credits it.",
-                 $"{impressions.Count:N0} interleaved pages, {malformed:N0} bad log lines skipped."], credited, top);
+                 $"{impressions.Count:N0} interleaved pages read as {searches.Count:N0} searches: a search's later pages (within {joinMinutes} min of the one before) count with its first, so each search is one vote. {malformed:N0} bad log lines skipped."], searches, top);
             Console.Error.WriteLine($"report: {Path.GetFullPath(html)}");
         }
         return 0;
@@ -118,8 +119,8 @@ public sealed class InterleaveReportCommand : ICliCommand
             s.ControlWins.ToString("N0", CultureInfo.InvariantCulture), s.ChallengerWins.ToString("N0", CultureInfo.InvariantCulture),
             s.Ties.ToString("N0", CultureInfo.InvariantCulture), Signed(s.Preference), PValue(s.PValue, ""));
 
-    private static string Line(string query, string pages, string engaged, string control, string challenger, string ties, string delta, string p) =>
-        $"{PadColumns(query, 20)} {pages,11} {engaged,8} {control,8} {challenger,10} {ties,6} {delta,7} {p,7}";
+    private static string Line(string query, string searches, string engaged, string control, string challenger, string ties, string delta, string p) =>
+        $"{PadColumns(query, 20)} {searches,11} {engaged,8} {control,8} {challenger,10} {ties,6} {delta,7} {p,7}";
 
     // A terminal shows a Chinese character two columns wide: pad by columns, not characters, so the numbers line up.
     private static string PadColumns(string text, int columns)

@@ -82,6 +82,55 @@ public static class InterleavingReport
     }
 
     /// <summary>
+    /// Merges each search's pages into one impression, as interleaving counts a query's list, not its pages (Chapelle
+    /// et al., TOIS 2012): a page after the first (offset above 0) joins the same user's latest search of the same
+    /// query text and comparison when that search's previous page was shown at most <paramref name="window"/> before;
+    /// every first page, and a later page without such a search, begins one. The merged impression is the first page's
+    /// with every page's items in the order shown, and its credit adds up the pages' (an event credits one page only,
+    /// so nothing counts twice). So a shopper who clicks on page 1 and page 2 of one search casts one vote, not two
+    /// correlated ones that the sign test would read as independent. Searches come back in time order of their first
+    /// page.
+    /// </summary>
+    public static IReadOnlyList<CreditedImpression> Searches(IReadOnlyList<CreditedImpression> credited, TimeSpan window)
+    {
+        Guard.NotNull(credited);
+        if (window <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(window), window, "window must be positive.");
+        var order = new int[credited.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (x, y) =>
+        {
+            var byTime = credited[x].Impression.Timestamp.CompareTo(credited[y].Impression.Timestamp);
+            return byTime != 0 ? byTime : x.CompareTo(y);
+        });
+        var searches = new List<(CreditedImpression First, List<InterleavedItem>? Items, int Control, int Challenger)>(credited.Count);
+        var open = new Dictionary<(long User, string Query, InterleavedRankers Rankers), (int Search, DateTimeOffset Last)>();
+        foreach (var i in order)
+        {
+            var page = credited[i];
+            var p = page.Impression;
+            var key = (p.UserId, p.Query, p.Rankers);
+            if (p.Offset > 0 && open.TryGetValue(key, out var search) && p.Timestamp - search.Last <= window)
+            {
+                var s = searches[search.Search];
+                var items = s.Items ?? [.. s.First.Impression.Items];
+                items.AddRange(p.Items);
+                searches[search.Search] = (s.First, items, s.Control + page.Credit.Control, s.Challenger + page.Credit.Challenger);
+                open[key] = (search.Search, p.Timestamp);
+                continue;
+            }
+            open[key] = (searches.Count, p.Timestamp);
+            searches.Add((page, null, page.Credit.Control, page.Credit.Challenger));
+        }
+        var merged = new CreditedImpression[searches.Count];
+        for (var i = 0; i < merged.Length; i++)
+        {
+            var (first, items, control, challenger) = searches[i];
+            merged[i] = items is null ? first : new CreditedImpression(first.Impression with { Items = items }, new InterleavingCredit(control, challenger));
+        }
+        return merged;
+    }
+
+    /// <summary>
     /// The summary of each of the <paramref name="top"/> most frequent query texts (by impressions; ties by text,
     /// ordinal), most frequent first.
     /// </summary>
@@ -127,7 +176,8 @@ public static class InterleavingReport
     }
 
     /// <summary>
-    /// The page as text: the overall summary, the rankers compared, the per-query table and the cumulative Δ chart.
+    /// The page as text: the overall summary, the rankers compared, the per-query table and the cumulative Δ chart,
+    /// counting each entry of <paramref name="credited"/> as one search (pass <see cref="Searches"/>' merged pages).
     /// Throws when the impressions compare more than one pair of rankers: two experiments' wins do not add up.
     /// </summary>
     public static string Render(IReadOnlyList<string> notes, IReadOnlyList<CreditedImpression> credited, int top = 20)
@@ -144,13 +194,13 @@ public static class InterleavingReport
         foreach (var pair in pairs)
             h.Append("<p>control <b>").Append(Enc(pair.ControlName)).Append("</b> (").Append(Enc(pair.ControlKind)).Append(") against challenger <b>")
                 .Append(Enc(pair.ChallengerName)).Append("</b> (").Append(Enc(pair.ChallengerKind)).Append(")</p>");
-        h.Append("<p>Δ = (challenger wins + ties / 2) / engaged impressions − 1/2: positive when users preferred the challenger's picks; p is the two-sided sign test of the wins against the losses.</p>");
-        h.Append("<table><tr><th>query</th><th>impressions</th><th>engaged</th><th>control wins</th><th>challenger wins</th><th>ties</th><th>Δ</th><th>p</th></tr>");
+        h.Append("<p>Δ = (challenger wins + ties / 2) / engaged searches − 1/2: positive when users preferred the challenger's picks; p is the two-sided sign test of the wins against the losses.</p>");
+        h.Append("<table><tr><th>query</th><th>searches</th><th>engaged</th><th>control wins</th><th>challenger wins</th><th>ties</th><th>Δ</th><th>p</th></tr>");
         Row(h, "all", InterleavingSummary.Of(credited.Select(c => c.Credit)));
         foreach (var (query, summary) in ByQuery(credited, top)) Row(h, query, summary);
         h.Append("</table>");
         if (credited.Count > 0)
-            h.Append("<h2>Cumulative Δ over impressions, in time order</h2><img alt=\"cumulative preference\" src=\"data:image/png;base64,")
+            h.Append("<h2>Cumulative Δ over searches, in time order</h2><img alt=\"cumulative preference\" src=\"data:image/png;base64,")
                 .Append(Convert.ToBase64String(Chart(CumulativePreference(credited)))).Append("\">");
         h.Append("</body></html>");
         return h.ToString();
@@ -197,7 +247,7 @@ public static class InterleavingReport
         zero.Color = Colors.Gray;
         zero.LinePattern = LinePattern.Dashed;
         plot.Axes.SetLimitsY(-0.5, 0.5);
-        plot.XLabel("impressions");
+        plot.XLabel("searches");
         plot.YLabel("Δ (challenger preferred > 0)");
         return plot.GetImageBytes(720, 360, ImageFormat.Png);
     }
