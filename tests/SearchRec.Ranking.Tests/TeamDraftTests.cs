@@ -1,4 +1,5 @@
 using SearchRec.Ranking.Interleaving;
+using SearchRec.Testing;
 using Xunit;
 
 namespace SearchRec.Ranking.Tests;
@@ -90,5 +91,27 @@ public sealed class TeamDraftTests
         Assert.Equal(new InterleavingCredit(0, 2), credit);
         Assert.Equal(InterleavingTeam.Challenger, credit.Winner);
         Assert.False(TeamDraft.Credit(shown, new HashSet<string>()).Engaged);
+    }
+
+    [Fact]
+    public void A_log_read_back_holds_one_instance_of_each_item_id_query_and_comparison_however_many_pages_repeat_them()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("interleave.jsonl");
+        var rankers = new InterleavedRankers("ranker", "lambdamart", "ranker-b", "weighted");
+        using (var log = new JsonlInterleavingLog(path))
+            for (var page = 0; page < 3; page++)
+                log.Log(new InterleavingImpression($"r{page}", DateTimeOffset.UnixEpoch.AddSeconds(page), 7, "连衣裙", 0,
+                    [new("101", InterleavingTeam.Control), new("102", InterleavingTeam.Challenger)], rankers));
+
+        var read = JsonlInterleavingLog.Read([path]).ToList();
+
+        Assert.Equal(3, read.Count);
+        Assert.Equal(rankers, read[0].Rankers);
+        Assert.Equal(["101", "102"], read[2].Items.Select(i => i.ItemId));
+        // Millions of pages are held at once by interleave-report: repeated text is kept once.
+        Assert.Same(read[0].Rankers, read[2].Rankers);
+        Assert.Same(read[0].Query, read[2].Query);
+        Assert.Same(read[0].Items[1].ItemId, read[2].Items[1].ItemId);
     }
 }

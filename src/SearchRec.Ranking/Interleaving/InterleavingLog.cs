@@ -107,6 +107,9 @@ public sealed class JsonlInterleavingLog : IInterleavingLog, IDisposable
     public static IEnumerable<InterleavingImpression> Read(IEnumerable<string> paths, Action<string>? onMalformed = null)
     {
         Guard.NotNull(paths);
+        // A report holds every page: one string per distinct item id and query text, and one rankers record per
+        // comparison, rather than one of each per page, holds a log of millions of pages in far less memory.
+        var pool = new Pool();
         foreach (var path in paths)
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"interleaving log not found: {path}", path);
@@ -119,7 +122,7 @@ public sealed class JsonlInterleavingLog : IInterleavingLog, IDisposable
                 string? problem = null;
                 try
                 {
-                    read = Parse(line, out problem);
+                    read = Parse(line, pool, out problem);
                 }
                 catch (JsonException e)
                 {
@@ -135,7 +138,7 @@ public sealed class JsonlInterleavingLog : IInterleavingLog, IDisposable
         }
     }
 
-    private static InterleavingImpression? Parse(string line, out string? problem)
+    private static InterleavingImpression? Parse(string line, Pool pool, out string? problem)
     {
         using var doc = JsonDocument.Parse(line);
         var root = doc.RootElement;
@@ -147,6 +150,7 @@ public sealed class JsonlInterleavingLog : IInterleavingLog, IDisposable
         if (!root.TryGetProperty("user", out var u) || u.ValueKind != JsonValueKind.Number || !u.TryGetInt64(out var user))
             return Bad("no user id", out problem);
         if (Text(root, "query") is not { } query) return Bad("no query", out problem);
+        query = pool.Of(query);
         if (!root.TryGetProperty("offset", out var o) || o.ValueKind != JsonValueKind.Number || !o.TryGetInt32(out var offset) || offset < 0)
             return Bad("no offset", out problem);
         if (!root.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array) return Bad("no items", out problem);
@@ -162,12 +166,33 @@ public sealed class JsonlInterleavingLog : IInterleavingLog, IDisposable
                 case "challenger": team = InterleavingTeam.Challenger; break;
                 case var other: return Bad($"items[{i}].team is '{other}', not control or challenger", out problem);
             }
-            shown[i++] = new InterleavedItem(id, team);
+            shown[i++] = new InterleavedItem(pool.Of(id), team);
         }
         if (!root.TryGetProperty("control", out var a) || a.ValueKind != JsonValueKind.Object || !root.TryGetProperty("challenger", out var b) || b.ValueKind != JsonValueKind.Object)
             return Bad("no control or challenger", out problem);
-        var rankers = new InterleavedRankers(Text(a, "name") ?? "", Text(a, "kind") ?? "", Text(b, "name") ?? "", Text(b, "kind") ?? "");
+        var rankers = pool.Of(new InterleavedRankers(Text(a, "name") ?? "", Text(a, "kind") ?? "", Text(b, "name") ?? "", Text(b, "kind") ?? ""));
         return new InterleavingImpression(requestId, ts.ToUniversalTime(), user, query, offset, shown, rankers);
+    }
+
+    /// <summary>One instance of each distinct string and rankers record read.</summary>
+    private sealed class Pool
+    {
+        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<InterleavedRankers, InterleavedRankers> _rankers = [];
+
+        public string Of(string s)
+        {
+            if (_strings.TryGetValue(s, out var kept)) return kept;
+            _strings.Add(s, s);
+            return s;
+        }
+
+        public InterleavedRankers Of(InterleavedRankers r)
+        {
+            if (_rankers.TryGetValue(r, out var kept)) return kept;
+            _rankers.Add(r, r);
+            return r;
+        }
     }
 
     private static InterleavingImpression? Bad(string why, out string problem)
