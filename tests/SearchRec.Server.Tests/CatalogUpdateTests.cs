@@ -115,6 +115,9 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
             ("""[{"id": "a", "title": "好"}]""", "the body must be {\"upsert\""),
             ($$"""{"delete": [{{many}}]}""", "at most 1000 are accepted per request"),
             ("""{"upsert": [""", "malformed JSON at line 1"),
+            // An escaped lone surrogate passed the parse and reading the string threw: a 500.
+            ("""{"upsert": [{"id": "a", "title": "\ud800"}]}""", "the string at line 1, byte 34 has an escape that is no character"),
+            ("""{"delete": ["\udc00"]}""", "the string at line 1, byte 13 has an escape that is no character"),
         ];
         foreach (var (json, problem) in cases)
         {

@@ -104,6 +104,26 @@ public sealed class EventsTests
         Assert.Equal(1, log.Count);
     }
 
+    [Theory]
+    [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"},\n{\"user\":1,\"item\":\"\\ud800\",\"behavior\":\"pv\"}]", "line 2, byte 18")]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"\\udc00pv\"}", "line 1, byte 33")]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"\\ud83d\":1}", "line 1, byte 38")]
+    public async Task An_escaped_lone_surrogate_gets_400_naming_its_line_and_byte_and_nothing_is_stored(string json, string where)
+    {
+        // The parse accepts "\ud800" (half of a surrogate pair) and reading the string threw: a 500 "internal error".
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync(json));
+        Assert.Equal(400, status);
+        Assert.Equal("body", body.GetProperty("field").GetString());
+        Assert.StartsWith($"the string at {where} has an escape that is no character", body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
+        // A whole pair, escaped, is a character as any other.
+        var (_, pair) = await TestServer.ReadAsync(await s.PostEventsAsync("{\"user\":1,\"item\":\"3\",\"behavior\":\"\\ud83d\\ude00\"}"));
+        Assert.Contains("event.behavior: '\U0001F600' is not one of", pair.GetProperty("error").GetString());
+        Assert.Equal(200, (int)(await s.PostEventsAsync("{\"user\":1,\"item\":\"3\",\"behavior\":\"\\u0070v\"}")).StatusCode);
+        Assert.Equal(1, log.Count);
+    }
+
     [Fact]
     public async Task A_batch_over_the_limit_is_refused()
     {
