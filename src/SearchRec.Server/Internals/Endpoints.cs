@@ -376,7 +376,8 @@ internal static class Endpoints
         long t0 = Stopwatch.GetTimestamp();
         var appended = log.Append(parsed.Events);   // durable before we acknowledge
         metrics.Stage("store", Stopwatch.GetElapsedTime(t0).TotalSeconds);
-        state.Observe(parsed.Events, appended.Count);
+        // Only what the store took: a retried event it folded was applied when first stored, and positions count stored rows.
+        state.Observe(appended.Stored ?? parsed.Events, appended.Count);
         await cache.InvalidateAsync(parsed.Events, CancellationToken.None).ConfigureAwait(false);
         metrics.EventsAccepted(parsed.Events.Count);
         return Results.Json(new EventsResponse(parsed.Events.Count, parsed.Events.Count - appended.Inserted, appended.Count));
