@@ -36,6 +36,9 @@ public sealed class EventsTests
     [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"click\"}]", "events[0].behavior: 'click' is not one of")]
     [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"},{\"user\":1,\"item\":\"424242\",\"behavior\":\"pv\"}]", "events[1].item: unknown product id '424242'")]
     [InlineData("[{\"user\":1,\"behavior\":\"pv\"}]", "events[0].item: missing")]
+    // Not the catalog's id "3", though they parse as the number 3 (.NET's parse also skips trailing NULs).
+    [InlineData("[{\"user\":1,\"item\":\"03\",\"behavior\":\"pv\"}]", "events[0].item: unknown product id '03'")]
+    [InlineData("[{\"user\":1,\"item\":\"3\\u0000\",\"behavior\":\"pv\"}]", "events[0].item: unknown product id '3\u0000'")]
     [InlineData("[]", "empty")]
     [InlineData("42", "must be an event object")]
     [InlineData("{\"user\":1.5,\"item\":\"3\",\"behavior\":\"pv\"}", "event.user: must be a non-negative integer, not the number 1.5")]
