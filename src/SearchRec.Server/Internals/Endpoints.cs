@@ -146,7 +146,7 @@ internal static class Endpoints
         QueryParams.OnlyKnown(ctx.Request, "q", "k");
         var typed = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
         int n = DefaultSuggestions;
-        if (k is not null && (!int.TryParse(k, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out n) || n < 1 || n > QuerySuggester.MaxK))
+        if (k is not null && (!QueryParams.TryInt(k, out n) || n < 1 || n > QuerySuggester.MaxK))
             throw new BadParameterException("k", $"k must be an integer between 1 and {QuerySuggester.MaxK} (got '{QueryParams.Clip(k)}')");
         using var lease = state.Rent();
         var found = lease.Generation.Suggester?.Suggest(typed, n) ?? [];
