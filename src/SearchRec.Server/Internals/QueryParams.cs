@@ -23,7 +23,8 @@ internal static class QueryParams
             bool ok = false;
             foreach (var k in known) if (string.Equals(k, key, StringComparison.Ordinal)) { ok = true; break; }
             if (!ok)
-                throw new BadParameterException(Clip(key), $"unknown parameter '{Clip(key)}'; this endpoint takes: {string.Join(", ", known.ToArray())}");
+                throw new BadParameterException(Clip(key), $"unknown parameter '{Clip(key)}'; this endpoint takes"
+                    + (known.IsEmpty ? " no query parameters" : $": {string.Join(", ", known.ToArray())}"));
         }
         foreach (var key in request.Query.Keys)
             if (request.Query[key].Count > 1) throw new BadParameterException(key, $"parameter '{key}' is given {request.Query[key].Count} times; give it once");
