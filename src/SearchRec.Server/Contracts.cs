@@ -124,7 +124,14 @@ public interface IEventLog
 /// <summary>The outcome of <see cref="IEventLog.Append"/>.</summary>
 /// <param name="Inserted">Events that were new to the store.</param>
 /// <param name="Count">The store's event count after the append.</param>
-public readonly record struct EventAppendResult(int Inserted, long Count);
+public readonly record struct EventAppendResult(int Inserted, long Count)
+{
+    /// <summary>
+    /// The events that were new to the store, in the order given (the duplicates it folded left out); the host applies
+    /// these alone to the live models. Null when the log does not say: every event then counts as new.
+    /// </summary>
+    public IReadOnlyList<UserEvent>? Stored { get; init; }
+}
 
 /// <summary>Examples the page and the load test use: real queries, item ids and user ids of the loaded shop.</summary>
 /// <param name="Queries">Queries that find something.</param>

@@ -38,6 +38,22 @@ public class EventStoreTests
         Assert.Equal(new long[] { 13, 10, 14 }, store.GetHistory(1, 10).Select(e => e.ItemId));
     }
 
+    [Fact]
+    public void AppendNew_returns_the_events_that_were_new_in_order_and_stores_each_once()
+    {
+        using var dir = new TempDir();
+        using var store = new SqliteEventStore(dir.File("events.db"));
+        UserEvent a = new(1, 10, 100, Behavior.View, 1000), b = new(1, 11, 100, Behavior.Buy, 1001), c = new(2, 10, 100, Behavior.Cart, 1002);
+        Assert.Equal([a], store.AppendNew([a]));
+        // A stored one, a new one, the new one again: only its first time is new.
+        Assert.Equal([b, c], store.AppendNew([a, b, b with { CategoryId = 7 }, c]));
+        Assert.Empty(store.AppendNew([c, a]));
+        Assert.Equal(3, store.Count);
+        // All or nothing, as AppendBatch.
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.AppendNew([new UserEvent(3, 12, 100, Behavior.View, 1003), new UserEvent(3, 13, -1, Behavior.View, 1004)]));
+        Assert.Equal(3, store.Count);
+    }
+
     // Stored out of time order.
     private static readonly UserEvent[] TwoUsers =
     [

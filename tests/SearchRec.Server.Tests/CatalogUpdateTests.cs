@@ -115,6 +115,13 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
             ("""[{"id": "a", "title": "好"}]""", "the body must be {\"upsert\""),
             ($$"""{"delete": [{{many}}]}""", "at most 1000 are accepted per request"),
             ("""{"upsert": [""", "malformed JSON at line 1"),
+            // An escaped lone surrogate passed the parse and reading the string threw: a 500.
+            ("""{"upsert": [{"id": "a", "title": "\ud800"}]}""", "the string at line 1, byte 34 has an escape that is no character"),
+            ("""{"delete": ["\udc00"]}""", "the string at line 1, byte 13 has an escape that is no character"),
+            // Lucene refuses a term over 32,766 bytes: its message (the field 'brand_k', the analyzer) named no row.
+            ($$"""{"upsert": [{"id": "a", "title": "好"}, {"id": "b", "title": "好", "brand": "{{new string('b', 40_000)}}"}]}""", "upsert[1]: field 'brand' is 40,000 bytes in UTF-8; the index keeps at most 32,766"),
+            ($$"""{"upsert": [{"id": "{{new string('7', 40_000)}}", "title": "好"}]}""", "upsert[0]: field 'id' is 40,000 bytes in UTF-8"),
+            ($$"""{"upsert": [{"id": "a", "title": "好", "category": "女装/{{new string('连', 11_000)}}"}]}""", "upsert[0]: field 'category' has a level of 33,000 bytes in UTF-8"),
         ];
         foreach (var (json, problem) in cases)
         {

@@ -36,6 +36,9 @@ public sealed class EventsTests
     [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"click\"}]", "events[0].behavior: 'click' is not one of")]
     [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"},{\"user\":1,\"item\":\"424242\",\"behavior\":\"pv\"}]", "events[1].item: unknown product id '424242'")]
     [InlineData("[{\"user\":1,\"behavior\":\"pv\"}]", "events[0].item: missing")]
+    // Not the catalog's id "3", though they parse as the number 3 (.NET's parse also skips trailing NULs).
+    [InlineData("[{\"user\":1,\"item\":\"03\",\"behavior\":\"pv\"}]", "events[0].item: unknown product id '03'")]
+    [InlineData("[{\"user\":1,\"item\":\"3\\u0000\",\"behavior\":\"pv\"}]", "events[0].item: unknown product id '3\u0000'")]
     [InlineData("[]", "empty")]
     [InlineData("42", "must be an event object")]
     [InlineData("{\"user\":1.5,\"item\":\"3\",\"behavior\":\"pv\"}", "event.user: must be a non-negative integer, not the number 1.5")]
@@ -101,6 +104,26 @@ public sealed class EventsTests
         Assert.Equal(0, log.Count);
         // A UTF-8 body with a byte-order mark is still read, as it was.
         Assert.Equal(200, (await PostBytes([0xEF, 0xBB, 0xBF, .. """{"user":5,"item":"1","behavior":"cart"}"""u8])).Status);
+        Assert.Equal(1, log.Count);
+    }
+
+    [Theory]
+    [InlineData("[{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\"},\n{\"user\":1,\"item\":\"\\ud800\",\"behavior\":\"pv\"}]", "line 2, byte 18")]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"\\udc00pv\"}", "line 1, byte 33")]
+    [InlineData("{\"user\":1,\"item\":\"3\",\"behavior\":\"pv\",\"\\ud83d\":1}", "line 1, byte 38")]
+    public async Task An_escaped_lone_surrogate_gets_400_naming_its_line_and_byte_and_nothing_is_stored(string json, string where)
+    {
+        // The parse accepts "\ud800" (half of a surrogate pair) and reading the string threw: a 500 "internal error".
+        await using var s = await TestServer.StartFakeAsync(out _, out var log);
+        var (status, body) = await TestServer.ReadAsync(await s.PostEventsAsync(json));
+        Assert.Equal(400, status);
+        Assert.Equal("body", body.GetProperty("field").GetString());
+        Assert.StartsWith($"the string at {where} has an escape that is no character", body.GetProperty("error").GetString());
+        Assert.Equal(0, log.Count);
+        // A whole pair, escaped, is a character as any other.
+        var (_, pair) = await TestServer.ReadAsync(await s.PostEventsAsync("{\"user\":1,\"item\":\"3\",\"behavior\":\"\\ud83d\\ude00\"}"));
+        Assert.Contains("event.behavior: '\U0001F600' is not one of", pair.GetProperty("error").GetString());
+        Assert.Equal(200, (int)(await s.PostEventsAsync("{\"user\":1,\"item\":\"3\",\"behavior\":\"\\u0070v\"}")).StatusCode);
         Assert.Equal(1, log.Count);
     }
 

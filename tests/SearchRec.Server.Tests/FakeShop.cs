@@ -48,6 +48,9 @@ internal sealed class FakeShop : ICatalog, ISearchBackend, ISimilarBackend, IRec
 
     public long CategoryIdOf(Product product) => Array.IndexOf(Categories, product.Category[0]) + 100;
 
+    // As the real catalog: the models know a category for every item with behaviour, here every product.
+    public long? FormerCategoryOf(long itemId) => Get(itemId.ToString(CultureInfo.InvariantCulture)) is { } p ? CategoryIdOf(p) : null;
+
     public IReadOnlyList<RecallCandidate> Recall(SearchQuery query)
     {
         Interlocked.Increment(ref _recalls);

@@ -95,6 +95,19 @@ public sealed class HttpHardeningTests
         Assert.Equal("application/json", r.Content.Headers.ContentType!.MediaType);
     }
 
+    [Theory]
+    [InlineData("/items/1?x=1")]
+    [InlineData("/items/1?x")]
+    public async Task An_endpoint_that_takes_no_parameters_says_so_when_given_one(string path)
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var (status, body) = await TestServer.ReadAsync(await s.Client.GetAsync(path));
+        Assert.Equal(400, status);
+        Assert.Equal("x", body.GetProperty("field").GetString());
+        // Before: "unknown parameter 'x'; this endpoint takes: ", an empty list.
+        Assert.Equal("unknown parameter 'x'; this endpoint takes no query parameters", body.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task Well_encoded_text_still_searches()
     {

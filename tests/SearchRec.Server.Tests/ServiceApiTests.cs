@@ -96,6 +96,14 @@ public sealed class ServiceApiTests
     [InlineData("/search?q=a&window=10001", "window")]
     [InlineData("/items/1/similar?k=0", "k")]
     [InlineData("/users/abc/recommendations", "id")]
+    // .NET's number parse skips trailing NULs: these were read as 1, 2, 5 (a %01 was refused).
+    [InlineData("/search?q=a&k=1%00", "k")]
+    [InlineData("/search?q=a&user=1%00", "user")]
+    [InlineData("/search?q=a&offset=1%00", "offset")]
+    [InlineData("/search?q=a&window=5%00", "window")]
+    [InlineData("/search?q=a&priceMin=5%00", "priceMin")]
+    [InlineData("/suggest?q=a&k=2%00", "k")]
+    [InlineData("/items/1/similar?user=2%00", "user")]
     public async Task Bad_parameters_get_400_naming_the_parameter(string path, string field)
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);

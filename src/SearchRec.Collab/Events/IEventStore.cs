@@ -19,6 +19,13 @@ public interface IEventStore : IDisposable
     int AppendBatch(IEnumerable<UserEvent> events);
 
     /// <summary>
+    /// Stores events in one transaction, as <see cref="AppendBatch"/> does, and says which were new: for a caller that
+    /// applies each stored event once more elsewhere (the service's live models), which must skip the duplicates.
+    /// </summary>
+    /// <returns>The events that were new, in the order given (a duplicate of a stored event, or of an earlier one in the list, left out).</returns>
+    IReadOnlyList<UserEvent> AppendNew(IReadOnlyList<UserEvent> events);
+
+    /// <summary>
     /// Imports a CSV file of the Taobao format; bad lines, and lines whose timestamp <c>POST /events</c> would refuse
     /// (<see cref="EventTimestamps"/>), are reported and skipped, the rest stored.
     /// </summary>

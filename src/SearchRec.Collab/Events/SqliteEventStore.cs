@@ -149,6 +149,26 @@ public sealed class SqliteEventStore : IEventStore
         }
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<UserEvent> AppendNew(IReadOnlyList<UserEvent> events)
+    {
+        Guard.NotNull(events);
+        foreach (var e in events) Validate(e); // all or nothing: a bad event rolls nothing in
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var tx = _writer.BeginTransaction();
+            _insert.Transaction = tx;
+            // One row per statement: a multi-row insert tells how many rows were new, not which.
+            var fresh = new List<UserEvent>(events.Count);
+            foreach (var e in events) if (Insert(e)) fresh.Add(e);
+            tx.Commit();
+            _insert.Transaction = null;
+            Counted(fresh.Count);
+            return fresh;
+        }
+    }
+
     /// <summary>Inserts rows inside the caller's transaction, 100 per statement; returns how many were new.</summary>
     private int InsertRows(ReadOnlySpan<UserEvent> events)
     {

@@ -28,8 +28,8 @@ public sealed class EventStoreLog : IEventLog
         // One append and its count at a time, so the count answered is the one right after this batch.
         lock (_sync)
         {
-            int inserted = _store.AppendBatch(events);
-            return new EventAppendResult(inserted, _store.Count);
+            var stored = _store.AppendNew(events);
+            return new EventAppendResult(stored.Count, _store.Count) { Stored = stored };
         }
     }
 

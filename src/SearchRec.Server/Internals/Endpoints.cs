@@ -146,7 +146,7 @@ internal static class Endpoints
         QueryParams.OnlyKnown(ctx.Request, "q", "k");
         var typed = QueryParams.NormaliseQuery(q, o.MaxQueryLength);
         int n = DefaultSuggestions;
-        if (k is not null && (!int.TryParse(k, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out n) || n < 1 || n > QuerySuggester.MaxK))
+        if (k is not null && (!QueryParams.TryInt(k, out n) || n < 1 || n > QuerySuggester.MaxK))
             throw new BadParameterException("k", $"k must be an integer between 1 and {QuerySuggester.MaxK} (got '{QueryParams.Clip(k)}')");
         using var lease = state.Rent();
         var found = lease.Generation.Suggester?.Suggest(typed, n) ?? [];
@@ -376,7 +376,8 @@ internal static class Endpoints
         long t0 = Stopwatch.GetTimestamp();
         var appended = log.Append(parsed.Events);   // durable before we acknowledge
         metrics.Stage("store", Stopwatch.GetElapsedTime(t0).TotalSeconds);
-        state.Observe(parsed.Events, appended.Count);
+        // Only what the store took: a retried event it folded was applied when first stored, and positions count stored rows.
+        state.Observe(appended.Stored ?? parsed.Events, appended.Count);
         await cache.InvalidateAsync(parsed.Events, CancellationToken.None).ConfigureAwait(false);
         metrics.EventsAccepted(parsed.Events.Count);
         return Results.Json(new EventsResponse(parsed.Events.Count, parsed.Events.Count - appended.Inserted, appended.Count));

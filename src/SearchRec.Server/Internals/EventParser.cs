@@ -130,7 +130,8 @@ internal static class EventParser
             if (!long.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out long itemId))
                 Add(errors, $"{at}.item: '{Clip(item)}' is not a numeric product id");
             else if (catalog.Get(item) is { } product) cat = category ?? catalog.CategoryIdOf(product);
-            else if (catalog.FormerCategoryOf(itemId) is { } former) cat = category ?? former;   // removed, with behaviour on record
+            // Removed, with behaviour on record; only as the number is written ("03" and "3\0", which parse as 3, are no id).
+            else if (catalog.FormerCategoryOf(itemId) is { } former && item == itemId.ToString(CultureInfo.InvariantCulture)) cat = category ?? former;
             else Add(errors, $"{at}.item: unknown product id '{Clip(item)}'");
         }
         if (errors.Count > before || user is null || item is null || behavior is null) return false;

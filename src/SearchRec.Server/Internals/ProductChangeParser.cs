@@ -54,6 +54,7 @@ internal static class ProductChangeParser
                 if (row.ValueKind != JsonValueKind.Object) { EventParser.Add(errors, $"{at}: must be a product object with id and title, not {EventParser.Kind(row)}"); continue; }
                 if (RepeatedField(row) is { } twice) { EventParser.Add(errors, $"{at}.{QueryParams.Clip(twice)}: given more than once (each field may appear once)"); continue; }
                 if (CatalogReader.ParseJson(row.GetRawText(), out var error) is not { } product) { EventParser.Add(errors, $"{at}: {error}"); continue; }
+                if (TooLongForAnIndexTerm(product) is { } tooLong) { EventParser.Add(errors, $"{at}: {tooLong}"); continue; }
                 if (!ids.Add(product.Id)) { EventParser.Add(errors, $"{at}: product '{QueryParams.Clip(product.Id)}' is given twice"); continue; }
                 products.Add(product);
             }
@@ -77,6 +78,26 @@ internal static class ProductChangeParser
                 deletes.Add(id);
             }
         return errors.Count > 0 ? new Result(null, errors) : new Result(new CatalogUpdate(products, deletes), errors);
+    }
+
+    // The most UTF-8 bytes Lucene keeps in one term (IndexWriter.MAX_TERM_LENGTH).
+    private const int MaxTermBytes = 32_766;
+
+    // The id, the brand and each category level are indexed whole, as one term each: a longer one made Lucene refuse
+    // the change with its own message, naming its field ('brand_k') and the analyzer, not the row.
+    private static string? TooLongForAnIndexTerm(Product p)
+    {
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(p.Id);
+        if (bytes > MaxTermBytes) return TooLong("field 'id' is", bytes);
+        if (p.Brand is { } brand && (bytes = System.Text.Encoding.UTF8.GetByteCount(brand.Trim().ToLowerInvariant())) > MaxTermBytes)
+            return TooLong("field 'brand' is", bytes);
+        foreach (var level in p.Category)
+            if ((bytes = System.Text.Encoding.UTF8.GetByteCount(level.Trim().ToLowerInvariant())) > MaxTermBytes)
+                return TooLong("field 'category' has a level of", bytes);
+        return null;
+
+        static string TooLong(string what, int bytes) =>
+            string.Create(CultureInfo.InvariantCulture, $"{what} {bytes:N0} bytes in UTF-8; the index keeps at most {MaxTermBytes:N0}");
     }
 
     // JSON parsers let the last of a repeated name win; a product with two prices is a client's mistake, so it is named.

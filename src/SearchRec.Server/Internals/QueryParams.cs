@@ -23,7 +23,8 @@ internal static class QueryParams
             bool ok = false;
             foreach (var k in known) if (string.Equals(k, key, StringComparison.Ordinal)) { ok = true; break; }
             if (!ok)
-                throw new BadParameterException(Clip(key), $"unknown parameter '{Clip(key)}'; this endpoint takes: {string.Join(", ", known.ToArray())}");
+                throw new BadParameterException(Clip(key), $"unknown parameter '{Clip(key)}'; this endpoint takes"
+                    + (known.IsEmpty ? " no query parameters" : $": {string.Join(", ", known.ToArray())}"));
         }
         foreach (var key in request.Query.Keys)
             if (request.Query[key].Count > 1) throw new BadParameterException(key, $"parameter '{key}' is given {request.Query[key].Count} times; give it once");
@@ -75,10 +76,20 @@ internal static class QueryParams
         }
     }
 
+    /// <summary>
+    /// An integer written in ASCII digits with an optional sign. .NET's parse also skips trailing NULs, so '1%00' read
+    /// as 1 where '1%01' was refused; every numeric parameter is read without them.
+    /// </summary>
+    internal static bool TryInt(string raw, out int value)
+    {
+        value = 0;
+        return !raw.Contains('\0') && int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
     public static int K(string? raw, ServerOptions o)
     {
         if (raw is null) return o.DefaultK;
-        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int k) || k < 1 || k > o.MaxK)
+        if (!TryInt(raw, out int k) || k < 1 || k > o.MaxK)
             throw new BadParameterException("k", $"k must be an integer between 1 and {o.MaxK} (got '{Clip(raw)}')");
         return k;
     }
@@ -86,7 +97,7 @@ internal static class QueryParams
     public static long? User(string? raw, string field = "user")
     {
         if (string.IsNullOrEmpty(raw)) return null;
-        if (!long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out long u))
+        if (raw.Contains('\0') || !long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out long u))
             throw new BadParameterException(field, $"{field} must be a non-negative integer user id (got '{Clip(raw)}')");
         return u;
     }
@@ -95,7 +106,7 @@ internal static class QueryParams
     public static int Offset(string? raw, int k)
     {
         if (raw is null) return 0;
-        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int offset) || offset < 0 || offset > 10_000 - k)
+        if (!TryInt(raw, out int offset) || offset < 0 || offset > 10_000 - k)
             throw new BadParameterException("offset", $"offset must be an integer between 0 and {10_000 - k} (10,000 minus k; got '{Clip(raw)}')");
         return offset;
     }
@@ -104,7 +115,7 @@ internal static class QueryParams
     public static int? Window(string? raw)
     {
         if (raw is null) return null;
-        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int w) || w < 1 || w > 10_000)
+        if (!TryInt(raw, out int w) || w < 1 || w > 10_000)
             throw new BadParameterException("window", $"window must be an integer between 1 and 10,000 (got '{Clip(raw)}')");
         return w;
     }
@@ -112,7 +123,7 @@ internal static class QueryParams
     public static double? Price(string? raw, string field)
     {
         if (string.IsNullOrEmpty(raw)) return null;
-        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v < 0)
+        if (raw.Contains('\0') || !double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v < 0)
             throw new BadParameterException(field, $"{field} must be a non-negative number (got '{Clip(raw)}')");
         return v;
     }
