@@ -219,6 +219,56 @@ public sealed class ServiceApiTests
         Assert.Equal("popular", r.GetProperty("results")[0].GetProperty("source").GetString());
     }
 
+    [Fact]
+    public async Task Every_status_an_endpoint_answers_is_listed_in_the_openapi_document()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var paths = (await s.GetJsonAsync("/openapi/v1.json")).GetProperty("paths");
+        const string events = """{"user":1,"item":"1","behavior":"pv"}""";
+        (HttpMethod Method, string Url, string Route, string? Key, string? Body, string Type, int Status)[] requests =
+        [
+            (HttpMethod.Get, "/search?q=连衣裙", "/search", null, null, "", 200),
+            (HttpMethod.Get, "/search?q=连衣裙&k=abc", "/search", null, null, "", 400),
+            (HttpMethod.Get, "/suggest?q=连", "/suggest", null, null, "", 200),
+            (HttpMethod.Get, "/suggest?q=连&k=0", "/suggest", null, null, "", 400),
+            (HttpMethod.Get, "/items/1", "/items/{id}", null, null, "", 200),
+            (HttpMethod.Get, "/items/1?x=1", "/items/{id}", null, null, "", 400),
+            (HttpMethod.Get, "/items/no-such-item", "/items/{id}", null, null, "", 404),
+            (HttpMethod.Get, "/items/1/similar?k=3", "/items/{id}/similar", null, null, "", 200),
+            (HttpMethod.Get, "/items/1/similar?k=abc", "/items/{id}/similar", null, null, "", 400),
+            (HttpMethod.Get, "/items/no-such-item/similar", "/items/{id}/similar", null, null, "", 404),
+            (HttpMethod.Get, "/users/1/recommendations", "/users/{id}/recommendations", null, null, "", 200),
+            (HttpMethod.Get, "/users/1/recommendations?k=abc", "/users/{id}/recommendations", null, null, "", 400),
+            (HttpMethod.Post, "/events", "/events", TestServer.EventsKey, events, "application/json", 200),
+            (HttpMethod.Post, "/events", "/events", TestServer.EventsKey, "{", "application/json", 400),
+            (HttpMethod.Post, "/events", "/events", null, events, "application/json", 401),
+            (HttpMethod.Post, "/events", "/events", "not-the-key-0123456789", events, "application/json", 403),
+            (HttpMethod.Post, "/events", "/events", TestServer.EventsKey, events, "text/plain", 415),
+            (HttpMethod.Post, "/events", "/events", TestServer.EventsKey, "[" + string.Join(",", Enumerable.Repeat(events, 40_000)) + "]", "application/json", 413),
+            (HttpMethod.Post, "/admin/reload", "/admin/reload", TestServer.ApiKey, null, "", 200),
+            (HttpMethod.Post, "/admin/reload?retrain=maybe", "/admin/reload", TestServer.ApiKey, null, "", 400),
+            (HttpMethod.Post, "/admin/reload", "/admin/reload", null, null, "", 401),
+            (HttpMethod.Post, "/admin/reload", "/admin/reload", TestServer.EventsKey, null, "", 403),
+            (HttpMethod.Get, "/admin/events/count", "/admin/events/count", TestServer.ApiKey, null, "", 200),
+            (HttpMethod.Get, "/admin/events/count", "/admin/events/count", null, null, "", 401),
+            (HttpMethod.Get, "/admin/events/count", "/admin/events/count", TestServer.EventsKey, null, "", 403),
+            (HttpMethod.Get, "/healthz", "/healthz", null, null, "", 200),
+            (HttpMethod.Get, "/samples", "/samples", null, null, "", 200),
+        ];
+        foreach (var (method, url, route, key, body, type, status) in requests)
+        {
+            using var req = new HttpRequestMessage(method, url);
+            if (key is not null) req.Headers.Add("X-Api-Key", key);
+            if (body is not null) req.Content = new StringContent(body, System.Text.Encoding.UTF8, type);
+            using var r = await s.Client.SendAsync(req);
+            Assert.True(status == (int)r.StatusCode, $"{method} {url}: {(int)r.StatusCode}, expected {status}: {await r.Content.ReadAsStringAsync()}");
+            var responses = paths.GetProperty(route).GetProperty(method.Method.ToLowerInvariant()).GetProperty("responses");
+            Assert.True(responses.TryGetProperty(status.ToString(System.Globalization.CultureInfo.InvariantCulture), out var documented),
+                $"{method} {route} answers {status}, which the OpenAPI document does not list (it lists {string.Join(", ", responses.EnumerateObject().Select(p => p.Name))})");
+            if (status >= 400) Assert.True(documented.TryGetProperty("content", out _), $"{method} {route} {status}: no error body described");
+        }
+    }
+
     [Theory]
     [InlineData("/search")]
     [InlineData("/suggest")]

@@ -51,6 +51,10 @@ internal sealed record SuggestResponse(string Query, double TookMs, IReadOnlyLis
 
 internal sealed record EventsResponse(int Accepted, int Duplicates, long Stored);
 
+internal sealed record ReloadResponse(string Generation, string? Previous, double Ms, bool Retrained);
+
+internal sealed record EventCountResponse(long Count, string Generation);
+
 internal sealed record ProductsResponse(int Added, int Replaced, int Deleted, IReadOnlyList<string> NotFound, int Products,
     string Generation, string? Previous, double Ms);
 
@@ -70,7 +74,7 @@ internal static class Endpoints
             .WithDescription("q: the text typed so far (required); k: 1..20 completions (default 8). Matching ignores case, width, traditional characters, spaces and punctuation.")
             .Produces<SuggestResponse>().Produces<ApiError>(400);
         MapGetAndHead(app, "/items/{id}", ItemAsync)
-            .WithName("item").WithSummary("One product (no score: a look-up ranks nothing).").Produces<ProductResult>().Produces<ApiError>(404);
+            .WithName("item").WithSummary("One product (no score: a look-up ranks nothing).").Produces<ProductResult>().Produces<ApiError>(400).Produces<ApiError>(404);
         MapGetAndHead(app, "/items/{id}/similar", SimilarAsync)
             .WithName("similar").WithSummary("Items similar to this one (the widget), with the source of each.")
             .Produces<ItemsResponse>().Produces<ApiError>(400).Produces<ApiError>(404);
@@ -79,17 +83,21 @@ internal static class Endpoints
             .Produces<ItemsResponse>().Produces<ApiError>(400);
         app.MapPost("/events", EventsAsync)
             .WithName("events").WithSummary("Store one event or a batch durably, then apply it to the user's history. Needs X-Api-Key.")
-            .Accepts<JsonElement>("application/json").Produces<EventsResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(413);
+            .Accepts<JsonElement>("application/json").Produces<EventsResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(403)
+            .Produces<ApiError>(413).Produces<ApiError>(415);
         app.MapPost("/admin/reload", ReloadAsync)
-            .WithName("reload").WithSummary("Swap in a newly loaded (or, with retrain=true, retrained) generation without dropping requests. Needs X-Api-Key.");
+            .WithName("reload").WithSummary("Swap in a newly loaded (or, with retrain=true, retrained) generation without dropping requests. Needs X-Api-Key.")
+            .Produces<ReloadResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(403).Produces<ApiError>(409).Produces<ApiError>(500);
         if (app.Services.GetService(typeof(IGenerationLoader)) is ICatalogUpdater)
             app.MapPost("/admin/products", ProductsAsync)
                 .WithName("products").WithSummary("Add, replace (by id) or remove products, then swap in a generation that serves them, without dropping requests. Needs X-Api-Key.")
                 .WithDescription("Body: {\"upsert\": [products as in a catalog's JSON Lines], \"delete\": [ids]}; at most MaxProductsPerRequest (1000) in all. A body with any problem changes nothing.")
-                .Accepts<JsonElement>("application/json").Produces<ProductsResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(409).Produces<ApiError>(413);
+                .Accepts<JsonElement>("application/json").Produces<ProductsResponse>().Produces<ApiError>(400).Produces<ApiError>(401).Produces<ApiError>(403)
+                .Produces<ApiError>(409).Produces<ApiError>(413).Produces<ApiError>(415).Produces<ApiError>(500);
         MapGetAndHead(app, "/admin/events/count", (HttpContext ctx, ServiceState state, IEventLog log) =>
-            RequireKey(ctx, o, allowEventsKey: false) ?? Results.Json(new { count = log.Count, generation = state.Peek.Id }))
-            .WithName("events-count").WithSummary("Number of events in the store. Needs X-Api-Key.");
+            RequireKey(ctx, o, allowEventsKey: false) ?? Results.Json(new EventCountResponse(log.Count, state.Peek.Id)))
+            .WithName("events-count").WithSummary("Number of events in the store. Needs X-Api-Key.")
+            .Produces<EventCountResponse>().Produces<ApiError>(401).Produces<ApiError>(403);
         MapGetAndHead(app, "/healthz", (ServiceState state) =>
         {
             var g = state.Peek;
@@ -399,7 +407,7 @@ internal static class Endpoints
             return Results.Json(new ApiError($"reload failed, still serving generation {reloader.Current}: {e.Message}"), statusCode: 500);
         }
         if (!outcome.Started) return Results.Json(new ApiError("a reload is already running; try again when it has finished"), statusCode: 409);
-        return Results.Json(new { generation = outcome.Generation, previous = outcome.Previous, ms = Math.Round(outcome.Ms, 1), retrained = doRetrain });
+        return Results.Json(new ReloadResponse(outcome.Generation, outcome.Previous, Math.Round(outcome.Ms, 1), doRetrain));
     }
 
     private static async Task<IResult> ProductsAsync(HttpContext ctx, Reloader reloader, IGenerationLoader loader, ServerOptions o)
