@@ -58,6 +58,22 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
     }
 
     [Fact]
+    public async Task A_product_whose_id_holds_a_slash_is_looked_up_by_its_escaped_id()
+    {
+        var index = shop.CopyIndex();
+        var (s, store) = await shop.StartAsync(indexPath: index);
+        await using var server = s;
+        using var _ = store;
+        const string id = "SKU/2025/连衣裙";
+        var (status, body) = await PostProductsAsync(s, $$"""{"upsert": [{"id": "{{id}}", "title": "碎花连衣裙 测试款", "brand": "测试牌", "category": "服装/连衣裙", "price": 99}]}""");
+        Assert.True(status == 200, body.ToString());
+
+        // The page asks for /items/{encodeURIComponent(id)}; ASP.NET leaves %2F escaped in a route value.
+        Assert.Equal(id, (await s.GetJsonAsync($"/items/{Q(id)}")).GetProperty("id").GetString());
+        Assert.Equal(200, (int)(await s.Client.GetAsync($"/items/{Q(id)}/similar")).StatusCode);
+    }
+
+    [Fact]
     public async Task Products_taken_off_sale_leave_feeds_and_similar_items_and_the_lists_stay_full()
     {
         var (s, store) = await shop.StartAsync(indexPath: shop.CopyIndex());

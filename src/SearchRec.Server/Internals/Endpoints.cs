@@ -305,6 +305,7 @@ internal static class Endpoints
     private static async Task<IResult> ItemAsync(string id, HttpContext ctx, ServiceState state, ServiceCache cache)
     {
         QueryParams.OnlyKnown(ctx.Request);
+        id = QueryParams.ItemId(ctx, id);
         using var lease = state.Rent();
         var view = await cache.ItemAsync(lease.Generation, id, ctx.RequestAborted).ConfigureAwait(false);
         return view is null ? UnknownItem(id) : Results.Json(new ProductResult(view.Id, view.Title, view.Brand, view.Price, view.Category));
@@ -315,6 +316,7 @@ internal static class Endpoints
     {
         long t0 = Stopwatch.GetTimestamp();
         QueryParams.OnlyKnown(ctx.Request, "user", "k");
+        id = QueryParams.ItemId(ctx, id);
         long? userId = QueryParams.User(user);
         int topK = QueryParams.K(k, o);
         using var lease = state.Rent();

@@ -174,6 +174,29 @@ internal static class QueryParams
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The product id of an <c>/items/{id}…</c> request as the client escaped it. ASP.NET leaves <c>%2F</c> escaped in a
+    /// route value while it decodes <c>%25</c>, so an id holding '/' (<c>SKU/2025</c>) was not found and one holding
+    /// "%2F" could not be told from it: an id with a '%' in its routed form is decoded from the raw path instead.
+    /// </summary>
+    public static string ItemId(HttpContext ctx, string routed)
+    {
+        if (!routed.Contains('%', StringComparison.Ordinal)) return routed;
+        const string prefix = "/items/";
+        var raw = ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (raw is null || !raw.StartsWith(prefix, StringComparison.Ordinal)) return routed;
+        var end = raw.IndexOfAny(['/', '?'], prefix.Length);
+        var segment = end < 0 ? raw[prefix.Length..] : raw[prefix.Length..end];
+        try
+        {
+            return Uri.UnescapeDataString(segment);
+        }
+        catch (UriFormatException)
+        {
+            return routed;
+        }
+    }
+
     /// <summary>At most 40 characters of <paramref name="s"/> for a message, never half of a surrogate pair (an emoji).</summary>
     public static string Clip(string s) =>
         s.Length <= 40 ? s : s[..(char.IsHighSurrogate(s[39]) ? 39 : 40)] + "…";
