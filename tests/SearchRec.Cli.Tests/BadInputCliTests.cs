@@ -23,3 +23,46 @@ public sealed partial class EvalCliTests
         Assert.DoesNotContain("repeat", stdout, StringComparison.Ordinal);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("train-cf", "--models")]
+    [InlineData("train-ranker", "--models")]
+    [InlineData("train-ranker", "--save-index")]
+    [InlineData("train-deep", "--models")]
+    [InlineData("build-prior", "--models")]
+    [InlineData("generate", "--out")]
+    [InlineData("index", "--index")]
+    public void An_output_folder_given_as_an_existing_file_is_refused_naming_the_option_before_any_work(string command, string option)
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("taken.txt", "keep me\n");
+        string[] args = command switch
+        {
+            "train-cf" => ["--events", _shop.File("events.csv"), "--models", file],
+            "train-ranker" => ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"), "--folds", "0",
+                "--models", option == "--models" ? file : dir.File("ranker"), .. option == "--save-index" ? new[] { "--save-index", file } : []],
+            "train-deep" => ["--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1", "--models", file],
+            "build-prior" => ["--catalog", _shop.File("catalog.jsonl"), "--query-log", _shop.File("queries.tsv"), "--exclude-queries", dir.Write("none.tsv", "q\t不在日志里的查询\n"), "--models", file],
+            "generate" => ["--products", "100", "--users", "5", "--out", file],
+            _ => ["--catalog", _shop.File("catalog.jsonl"), "--index", file],
+        };
+        ICliCommand cmd = command switch
+        {
+            "train-cf" => new TrainCfCommand(),
+            "train-ranker" => new TrainRankerCommand(),
+            "train-deep" => new TrainDeepCommand(),
+            "build-prior" => new BuildPriorCommand(),
+            "generate" => new GenerateCommand(),
+            _ => new IndexCommand(),
+        };
+
+        var (code, _, stderr) = Run(cmd, args);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"{command}: {option}: {file} is a file; give a folder", stderr.Split('\n').First(l => l.StartsWith(command + ":", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.DoesNotContain("[", stderr, StringComparison.Ordinal); // no progress line: refused before training
+        Assert.Equal("keep me\n", File.ReadAllText(file));
+    }
+}

@@ -29,6 +29,7 @@ public sealed class TrainCfCommand : ICliCommand
                     Factors = pr.GetValue(factors), AlsIterations = pr.GetValue(iterations),
                     Neighbours = pr.GetValue(neighbours), SkipAls = pr.GetValue(skipAls),
                 }.Validate();
+                OutputFiles.CheckFolder(pr.GetValue(dir)!, "--models");
                 var files = pr.GetValue(events)!;
                 var all = EventFiles.Read(files);
                 var sw = System.Diagnostics.Stopwatch.StartNew();

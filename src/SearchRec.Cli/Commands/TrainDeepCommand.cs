@@ -53,7 +53,7 @@ public sealed class TrainDeepCommand : ICliCommand
         {
             try
             {
-                return Run(pr.GetValue(catalog) ?? [], pr.GetValue(events) ?? [], pr.GetValue(pairs), pr.GetValue(models)!,
+                return Run(pr.GetValue(catalog) ?? [], pr.GetValue(events) ?? [], pr.GetValue(pairs), OutputFiles.CheckFolder(pr.GetValue(models)!, "--models"),
                     new DeepTrainingOptions
                     {
                         Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),

@@ -81,6 +81,8 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (pr.GetValue(minLeaf) < 1) throw new ArgumentException($"--min-leaf must be at least 1 (was {pr.GetValue(minLeaf)}).");
                 if (!(pr.GetValue(lr) is > 0 and <= 1)) throw new ArgumentException($"--learning-rate must be in (0, 1] (was {pr.GetValue(lr).ToString(CultureInfo.InvariantCulture)}).");
                 if (pr.GetValue(bagTrees) < 1) throw new ArgumentException($"--bag-trees must be at least 1 (was {pr.GetValue(bagTrees)}).");
+                OutputFiles.CheckFolder(pr.GetValue(models)!, "--models");
+                if (pr.GetValue(saveIndex) is { } savedIndex) OutputFiles.CheckFolder(savedIndex, "--save-index");
                 var options = new RankerTrainingOptions
                 {
                     Kind = RankerTrainingOptions.ParseKind(pr.GetValue(combiner)!),
