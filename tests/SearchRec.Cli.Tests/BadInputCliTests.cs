@@ -66,3 +66,21 @@ public sealed partial class EvalCliTests
         Assert.Equal("keep me\n", File.ReadAllText(file));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("0.5")]
+    public void Train_deep_refuses_a_pseudo_ratio_that_is_not_a_finite_number_of_at_least_1(string ratio)
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1",
+            "--query-log", _shop.File("queries.tsv"), "--pseudo-ratio", ratio, "--models", dir.File("deep"));
+
+        Assert.Equal(2, code);
+        Assert.Contains($"train-deep: --pseudo-ratio must be a finite number of at least 1 (1 = always), not {ratio}", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("deep")));
+    }
+}

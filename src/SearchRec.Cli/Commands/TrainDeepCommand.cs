@@ -101,6 +101,12 @@ public sealed class TrainDeepCommand : ICliCommand
             Console.Error.WriteLine("train-deep: give --catalog (text model) and/or --events (behaviour model).");
             return 2;
         }
+        // NaN or infinity made every query fail "top ≥ ratio × second", so --query-log silently added nothing.
+        if (!(pseudoRatio >= 1 && double.IsFinite(pseudoRatio)))
+        {
+            Console.Error.WriteLine($"train-deep: --pseudo-ratio must be a finite number of at least 1 (1 = always), not {pseudoRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            return 2;
+        }
         Dictionary<string, string>? queries = null;
         if (evalQueries is not null)
         {
