@@ -195,4 +195,24 @@ public sealed class BadInputTests
         File.WriteAllText(path, old.ToJsonString());
         using (DeepScorer.Open(dir.Path)) { }
     }
+
+    [Fact]
+    public void A_manifest_of_another_format_version_is_refused_and_one_without_a_version_opens_as_1()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(TinyModel(dir), DeepModelManifest.FileName);
+        var written = File.ReadAllText(path);
+
+        var other = System.Text.Json.Nodes.JsonNode.Parse(written)!;
+        other["format"] = 2;
+        File.WriteAllText(path, other.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => DeepScorer.Open(dir.Path));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains("format 2", e.Message, StringComparison.Ordinal);
+
+        var none = System.Text.Json.Nodes.JsonNode.Parse(written)!;
+        none.AsObject().Remove("format");
+        File.WriteAllText(path, none.ToJsonString());
+        using (DeepScorer.Open(dir.Path)) { }
+    }
 }
