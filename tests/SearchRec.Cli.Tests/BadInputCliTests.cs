@@ -84,3 +84,33 @@ public sealed partial class EvalCliTests
         Assert.False(Directory.Exists(dir.File("deep")));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Train_ranker_refuses_the_inputs_of_another_mode_rather_than_ignore_them()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var log = dir.Write("log.jsonl", "{}\n");
+        string[] nextItem = ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users];
+        string[] traffic = ["--feature-log", log, "--labels-from-events", _shop.File("events.csv")];
+        (string[] Args, string Message)[] cases =
+        [
+            ([.. nextItem, .. traffic], "--cut trains a next-item ranker from --events; leave out --feature-log, --labels-from-events"),
+            ([.. nextItem, "--catalog", _shop.File("catalog.jsonl"), "--qrels", _shop.File("qrels.tsv")], "--cut trains a next-item ranker from --events; leave out --catalog, --qrels"),
+            ([.. nextItem, "--combiner", "linear"], "--cut trains a next-item LambdaMART; --combiner linear is for search rankers"),
+            ([.. traffic, "--catalog", _shop.File("catalog.jsonl"), "--test-users-from", users], "--feature-log trains on logged searches; leave out --catalog, --test-users-from"),
+            (["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"), "--test-users-from", users],
+                "--test-users-from is read by next-item mode (--cut) alone"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var models = dir.File("ranker");
+            var (code, _, stderr) = Run(new TrainRankerCommand(), [.. args, "--models", models]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}");
+            Assert.Contains(message, stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(models));
+        }
+    }
+}
