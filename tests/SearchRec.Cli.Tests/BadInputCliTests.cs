@@ -114,3 +114,21 @@ public sealed partial class EvalCliTests
         }
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Similar_refuses_an_event_store_that_does_not_exist_and_creates_none()
+    {
+        using var dir = new TempDir();
+        var models = dir.File("collab");
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", models).Code);
+        var typo = dir.File("evnets.db");
+
+        var (code, _, stderr) = Run(new SimilarCommand(), "--item", "1", "--user", "1", "--models", models, "--db", typo);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"similar: --db: {typo}: file not found", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(typo));
+    }
+}
