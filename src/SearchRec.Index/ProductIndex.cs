@@ -190,8 +190,6 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         else
         {
             System.IO.Directory.CreateDirectory(path);
-            // Bounds of the index being replaced would be wrong for the new one.
-            File.Delete(System.IO.Path.Combine(path, TermBounds.FileName));
             dir = FSDirectory.Open(path);
         }
         var analyzer = CreateAnalyzer(opts);
@@ -220,6 +218,9 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
                 if (opts.MergeToOneSegment) writer.ForceMerge(1);
                 using (var nrt = DirectoryReader.Open(writer, applyAllDeletes: false))
                     ThrowOnDuplicateId(nrt);
+                // Bounds of the index being replaced would be wrong for the new one; deleted only now, so a build that
+                // fails (bad synonyms, a repeated id, a busy index) leaves the old index whole.
+                if (path is not null) File.Delete(System.IO.Path.Combine(path, TermBounds.FileName));
                 writer.Commit();
             }
             catch
