@@ -132,3 +132,17 @@ public sealed partial class EvalCliTests
         Assert.False(File.Exists(typo));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Train_cf_refuses_test_users_without_the_cut_they_are_evaluated_at()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var (code, _, stderr) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab"), "--test-users-from", users);
+        Assert.Equal(2, code);
+        Assert.Contains("train-cf: --test-users-from is read with --eval-cut alone", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("collab")));
+    }
+}
