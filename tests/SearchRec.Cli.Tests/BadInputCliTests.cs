@@ -145,4 +145,25 @@ public sealed partial class EvalCliTests
         Assert.Contains("train-cf: --test-users-from is read with --eval-cut alone", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.File("collab")));
     }
+
+    [Theory]
+    [InlineData("--eval-qrels", "qrels.tsv", "--eval-qrels needs --eval-queries")]
+    [InlineData("--eval-users", "users", "--eval-users needs --eval-cut")]
+    [InlineData("--eval-cut", "1512230400", "--eval-cut needs --events")]
+    [InlineData("--hard-negatives", null, "--hard-negatives needs --query-log")]
+    public void Train_deep_refuses_an_option_whose_partner_is_missing(string option, string? value, string message)
+    {
+        using var dir = new TempDir();
+        string[] given = value switch
+        {
+            null => [option],
+            "qrels.tsv" => [option, _shop.File("qrels.tsv")],
+            "users" => [option, HalfOfTheUsers(dir)],
+            _ => [option, value],
+        };
+        var (code, _, stderr) = Run(new TrainDeepCommand(), ["--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1", "--models", dir.File("deep"), .. given]);
+        Assert.Equal(2, code);
+        Assert.Contains($"train-deep: {message}", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("deep")));
+    }
 }

@@ -101,6 +101,19 @@ public sealed class TrainDeepCommand : ICliCommand
             Console.Error.WriteLine("train-deep: give --catalog (text model) and/or --events (behaviour model).");
             return 2;
         }
+        // Each of these was ignored without its partner: the towers were saved without the evaluation or pairs asked for.
+        foreach (var (given, message) in new[]
+        {
+            (evalQrels is not null && evalQueries is null, "--eval-qrels needs --eval-queries (the queries they judge)"),
+            (evalUsers is not null && cut is null, "--eval-users needs --eval-cut (the cut the users are evaluated at)"),
+            (cut is not null && eventFiles.Length == 0, "--eval-cut needs --events (it evaluates the behaviour towers)"),
+            (hardNegatives && queryLog is null, "--hard-negatives needs --query-log (the pseudo-pairs whose runner-up titles they are)"),
+        })
+            if (given)
+            {
+                Console.Error.WriteLine($"train-deep: {message}.");
+                return 2;
+            }
         // NaN or infinity made every query fail "top ≥ ratio × second", so --query-log silently added nothing.
         if (!(pseudoRatio >= 1 && double.IsFinite(pseudoRatio)))
         {
