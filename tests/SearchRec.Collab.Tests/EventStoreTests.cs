@@ -134,6 +134,43 @@ public class EventStoreTests
     }
 
     [Fact]
+    public void Reading_a_damaged_store_or_another_programs_events_table_is_refused_naming_the_file()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("events.db");
+        using (var store = new SqliteEventStore(path))
+            store.AppendBatch(Enumerable.Range(0, 2000).Select(i => new UserEvent(i, 10 + i, 100, Behavior.View, 1000 + i)));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var bytes = File.ReadAllBytes(path);
+        var cut = dir.File("cut.db");
+        File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
+        var other = dir.File("other.db");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE events (a INTEGER, b TEXT); INSERT INTO events VALUES (1, 'x');";
+            cmd.ExecuteNonQuery();
+        }
+        var badBehaviour = dir.File("behaviour.db");
+        using (var store = new SqliteEventStore(badBehaviour)) store.Append(new UserEvent(1, 10, 100, Behavior.View, 1000));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={badBehaviour};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE events SET behavior = 9;";
+            cmd.ExecuteNonQuery();
+        }
+
+        foreach (var file in new[] { cut, other, badBehaviour })
+        {
+            var e = Assert.Throws<InvalidDataException>(() => SqliteEventStore.ReadFile(file));
+            Assert.StartsWith($"{file}: ", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Four_concurrent_writers_lose_no_event()
     {
         using var dir = new TempDir();

@@ -103,18 +103,33 @@ public sealed class SqliteEventStore : IEventStore
         Guard.NotNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Event store not found: {path}", path);
         var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
-        using var conn = new SqliteConnection(cs);
-        conn.Open();
-        using var check = conn.CreateCommand();
-        check.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events';";
-        if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
-            throw new InvalidDataException($"{path}: an SQLite database without an events table (not a SearchRec event store).");
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT user_id, item_id, category_id, behavior, ts FROM events ORDER BY user_id, ts;";
-        using var r = cmd.ExecuteReader();
-        var list = new List<UserEvent>();
-        while (r.Read()) list.Add(new UserEvent(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (Behavior)r.GetInt64(3), r.GetInt64(4)));
-        return list;
+        try
+        {
+            using var conn = new SqliteConnection(cs);
+            conn.Open();
+            using var check = conn.CreateCommand();
+            check.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events';";
+            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                throw new InvalidDataException($"{path}: an SQLite database without an events table (not a SearchRec event store).");
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "SELECT user_id, item_id, category_id, behavior, ts FROM events ORDER BY user_id, ts;";
+            using var r = cmd.ExecuteReader();
+            var list = new List<UserEvent>();
+            while (r.Read())
+            {
+                var behavior = r.GetInt64(3);
+                if (behavior is < (long)Behavior.View or > (long)Behavior.Buy)
+                    throw new InvalidDataException($"{path}: event {list.Count + 1} (user {r.GetInt64(0)}, item {r.GetInt64(1)}) has behavior {behavior}, not 0-3 (pv, fav, cart, buy).");
+                list.Add(new UserEvent(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (Behavior)behavior, r.GetInt64(4)));
+            }
+            return list;
+        }
+        // A damaged file ("database disk image is malformed") or another program's events table escaped as an
+        // SqliteException stack trace.
+        catch (SqliteException e)
+        {
+            throw new InvalidDataException($"{path}: not a readable SearchRec event store ({e.Message.TrimEnd('.')}).", e);
+        }
     }
 
     /// <inheritdoc />
