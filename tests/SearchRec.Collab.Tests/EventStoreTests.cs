@@ -105,14 +105,27 @@ public class EventStoreTests
             cmd.ExecuteNonQuery();
         }
         var otherBytes = File.ReadAllBytes(other);
+        // Another program's database without an events table at all.
+        var notes = dir.File("notes.sqlite");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={notes};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE notes (a INTEGER, b TEXT); INSERT INTO notes VALUES (1, 'keep');";
+            cmd.ExecuteNonQuery();
+        }
+        var notesBytes = File.ReadAllBytes(notes);
 
         var e1 = Assert.Throws<InvalidDataException>(() => new SqliteEventStore(text));
         var e2 = Assert.Throws<InvalidDataException>(() => new SqliteEventStore(other));
+        var e3 = Assert.Throws<InvalidDataException>(() => new SqliteEventStore(notes));
 
         Assert.StartsWith($"{text} is not a SearchRec event store (", e1.Message, StringComparison.Ordinal);
         Assert.StartsWith($"{other} is not a SearchRec event store (", e2.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{notes} is not a SearchRec event store (it holds notes and no events table", e3.Message, StringComparison.Ordinal);
         Assert.Equal("not a database\n", File.ReadAllText(text));
         Assert.Equal(otherBytes, File.ReadAllBytes(other));
+        Assert.Equal(notesBytes, File.ReadAllBytes(notes));
     }
 
     [Fact]

@@ -49,6 +49,11 @@ public sealed class SqliteEventStore : IEventStore
                 shape.CommandText = "SELECT group_concat(name, ',') FROM pragma_table_info('events');";
                 if (shape.ExecuteScalar() is string columns && columns != "user_id,ts,item_id,behavior,category_id")
                     throw new InvalidDataException($"its table 'events' has the columns {columns.Replace(",", ", ", StringComparison.Ordinal)}");
+                // A database of other tables alone got an events table (and WAL mode) added to it.
+                shape.CommandText = "SELECT (SELECT group_concat(name, ', ') FROM sqlite_master WHERE type = 'table'), (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events');";
+                using var tables = shape.ExecuteReader();
+                if (tables.Read() && !tables.IsDBNull(0) && tables.GetInt64(1) == 0)
+                    throw new InvalidDataException($"it holds {tables.GetString(0)} and no events table");
             }
             Exec(_writer, "PRAGMA journal_mode=WAL;");
             Exec(_writer, options.SynchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
