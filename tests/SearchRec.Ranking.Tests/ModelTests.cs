@@ -232,6 +232,29 @@ public sealed class ModelTests
         Assert.StartsWith($"{path}: ", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("kind")]
+    [InlineData("features")]
+    [InlineData("data")]
+    [InlineData("options")]
+    [InlineData("metrics")]
+    [InlineData("importance")]
+    [InlineData("training_queries")]
+    public void A_model_card_with_a_null_field_is_refused_naming_the_file_and_field(string field)
+    {
+        using var dir = new TempDir();
+        var card = new ModelCard { Kind = "weighted" };
+        card.Data["window"] = "200";
+        card.Save(dir.Path);
+        var path = dir.File("model-card.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json[field] = null;
+        File.WriteAllText(path, json.ToJsonString());
+
+        var e = Assert.Throws<InvalidDataException>(() => ModelCard.Read(dir.Path));
+        Assert.Equal($"{path}: not a model card: '{field}' is null.", e.Message);
+    }
+
     [Fact]
     public void A_saved_linear_ranker_with_a_NaN_weight_is_refused_naming_the_feature()
     {

@@ -348,14 +348,23 @@ public sealed class ModelCard
         Guard.NotNull(directory);
         var path = Path.Combine(directory, "model-card.json");
         if (!File.Exists(path)) return null;
+        ModelCard card;
         try
         {
-            return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty model card.");
+            card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty model card.");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: not a model card: {e.Message}", e);
         }
+        // JSON null replaces a field's empty default: the readers of the card (search, eval, serve) met a NullReferenceException.
+        foreach (var (field, value) in new (string, object?)[]
+        {
+            ("kind", card.Kind), ("schema", card.Schema), ("features", card.Features), ("data", card.Data), ("options", card.Options),
+            ("metrics", card.Metrics), ("importance", card.Importance), ("training_queries", card.TrainingQueries),
+        })
+            if (value is null) throw new InvalidDataException($"{path}: not a model card: '{field}' is null.");
+        return card;
     }
 
     /// <summary>The recall window the ranker was trained on (the card's <c>window</c>), or null when it records none.</summary>
