@@ -167,3 +167,28 @@ public sealed partial class EvalCliTests
         Assert.False(Directory.Exists(dir.File("deep")));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--events")]
+    [InlineData("--eval-qrels")]
+    [InlineData("--eval-users")]
+    public void Train_deep_reads_every_input_before_it_saves_a_tower(string option)
+    {
+        using var dir = new TempDir();
+        var models = dir.File("deep");
+        string[] args = option switch
+        {
+            "--events" => ["--events", dir.Write("events.csv", "")],
+            "--eval-qrels" => ["--eval-queries", _shop.File("queries.tsv"), "--eval-qrels", dir.Write("qrels.tsv", "1 0 5 NaN\n")],
+            _ => ["--events", _shop.File("events.csv"), "--eval-cut", "1512230400", "--eval-users", dir.File("no-users.txt")],
+        };
+
+        var (code, _, stderr) = Run(new TrainDeepCommand(), ["--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1", "--models", models, .. args]);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("train-deep: ", stderr.Split('\n').Last(l => l.Length > 0), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(models), "a failed run saved a text tower: " + stderr);
+    }
+}

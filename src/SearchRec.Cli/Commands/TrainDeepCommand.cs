@@ -138,6 +138,12 @@ public sealed class TrainDeepCommand : ICliCommand
             Console.Error.WriteLine("train-deep: --behaviour-epochs must be at least 1 with --events: with 0 the behaviour towers would be saved untrained.");
             return 2;
         }
+        // Every input is read before a tower is saved: one refused after the text tower (an events file, the qrels, the
+        // test users) left a new tower and manifest in --models and exit code 2.
+        var all = eventFiles.Length > 0 ? ReadEvents(eventFiles) : null;
+        if (all is { Count: 0 }) throw new InvalidDataException($"no event could be read from {string.Join(", ", eventFiles)}: expected lines 'user,item,category,pv|fav|cart|buy,timestamp'.");
+        var judgments = evalQrels is null ? null : JudgmentReader.ReadQrels(evalQrels);
+        var testUsers = evalUsers is null ? null : EventFiles.ReadUsers(evalUsers, "--eval-users");
         if (catalogs.Length > 0)
         {
             var products = ReadCatalogs(catalogs);
@@ -148,19 +154,18 @@ public sealed class TrainDeepCommand : ICliCommand
             var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries, pseudoRatio, negatives);
             var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak, hardNegatives ? negatives : null);
             Print(report);
-            if (queries is not null && evalQrels is not null)
+            if (queries is not null && judgments is not null)
             {
                 using var scorer = DeepScorer.Open(modelsDir, tokenizer: tokenizer);
-                Say(DenseEvalModule.Report(index!, scorer, queries, JudgmentReader.ReadQrels(evalQrels)).Line);
+                Say(DenseEvalModule.Report(index!, scorer, queries, judgments).Line);
             }
         }
-        if (eventFiles.Length > 0)
+        if (all is not null)
         {
-            var all = ReadEvents(eventFiles);
             var train = cut is { } c ? all.Where(e => e.Timestamp < c).ToList() : all;
             var report = DeepTraining.TrainBehaviour(train, modelsDir, options, Log);
             Print(report);
-            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, evalUsers is null ? null : EventFiles.ReadUsers(evalUsers, "--eval-users"));
+            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, testUsers);
         }
         WriteCard(modelsDir, options);
         return 0;
