@@ -33,8 +33,8 @@ public class EventStoreTests
         using var store = new SqliteEventStore(dir.File("events.db"));
         var report = store.Import(csv);
         Assert.Equal(3, report.Parsed);
-        Assert.Equal(["slice.csv:2: timestamp: -1 is negative (Unix seconds expected)",
-            "slice.csv:3: timestamp: 99999999999999 is more than a day in the future (Unix seconds expected)"], report.Problems.Select(p => p.ToString()));
+        Assert.Equal([$"{csv}:2: timestamp: -1 is negative (Unix seconds expected)",
+            $"{csv}:3: timestamp: 99999999999999 is more than a day in the future (Unix seconds expected)"], report.Problems.Select(p => p.ToString()));
         Assert.Equal(new long[] { 13, 10, 14 }, store.GetHistory(1, 10).Select(e => e.ItemId));
     }
 
