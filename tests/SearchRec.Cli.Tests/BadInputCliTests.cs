@@ -192,3 +192,30 @@ public sealed partial class EvalCliTests
         Assert.False(Directory.Exists(models), "a failed run saved a text tower: " + stderr);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void A_next_item_rankers_card_with_a_bad_setting_is_refused_naming_the_card()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var ranker = dir.File("next");
+        var collab = dir.File("collab");
+        Assert.Equal(0, NextItem(users, ranker, "--no-grid").Code);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", collab).Code);
+        var card = Path.Combine(ranker, "model-card.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(card))!;
+        json["options"]!["next_item.cut"] = "yesterday";
+        File.WriteAllText(card, json.ToJsonString());
+        var user = File.ReadLines(users).First().Split(',')[0];
+
+        var (code, _, recommendErr) = Run(new RecommendCommand(), "--user", user, "--events", _shop.File("events.csv"), "--collab", collab, "--feed-ranker", ranker);
+        var (code2, _, evalErr) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--model", "fused", "--ranker", ranker);
+
+        Assert.Equal(2, code);
+        Assert.Equal(2, code2);
+        Assert.Contains($"recommend: {card}: next_item.cut 'yesterday' is not a Unix time", recommendErr, StringComparison.Ordinal);
+        Assert.Contains($"eval-rec: {card}: next_item.cut 'yesterday' is not a Unix time", evalErr, StringComparison.Ordinal);
+    }
+}
