@@ -287,7 +287,14 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         {
             throw new InvalidDataException($"{optionsFile}: {e.Message}", e);
         }
-        opts.Validate();
+        // Saved settings out of range (an edited file, a dictionary moved away) said "IndexOptions.K1 must be ..."
+        // without naming the file they came from.
+        try { opts.Validate(); }
+        catch (ArgumentException e)
+        {
+            var message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new InvalidDataException($"{optionsFile}: {message}", e);
+        }
         return opts;
     }
 
