@@ -13,7 +13,10 @@ public sealed class DeepModelManifest
     public const string FileName = "deep-model.json";
 
     /// <summary>Format version (1).</summary>
-    public int Format { get; set; } = 1;
+    public int Format { get; set; } = CurrentFormat;
+
+    // The manifest format this build writes and reads.
+    private const int CurrentFormat = 1;
 
     /// <summary>ONNX opset of the exported towers.</summary>
     public int Opset { get; set; } = Onnx.TowerExporter.Opset;
@@ -38,6 +41,9 @@ public sealed class DeepModelManifest
                 ?? throw new InvalidDataException($"'{path}' is empty.");
         }
         catch (JsonException e) { throw new InvalidDataException($"'{path}' is not a valid deep-model manifest: {e.Message}", e); }
+        // A manifest of another format (a later build's) would be read as this one's without a word.
+        if (manifest.Format != CurrentFormat)
+            throw new InvalidDataException($"'{path}' is a deep-model manifest of format {manifest.Format}; this build reads format {CurrentFormat}. Retrain with this build's 'searchrec train-deep'.");
         // A tower reads its input as it was trained: settings edited by hand would change every score without an error.
         if (manifest.Text is { Settings: { } text } t && text != t.SettingsHash())
             throw new InvalidDataException($"'{path}': the text tower's settings (buckets, maxChars, maxIds, bucketWeights, pooling, foldTraditional, words, dim) are not those it was trained with; put them back as train-deep wrote them, or retrain it.");

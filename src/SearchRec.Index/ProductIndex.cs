@@ -190,8 +190,6 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         else
         {
             System.IO.Directory.CreateDirectory(path);
-            // Bounds of the index being replaced would be wrong for the new one.
-            File.Delete(System.IO.Path.Combine(path, TermBounds.FileName));
             dir = FSDirectory.Open(path);
         }
         var analyzer = CreateAnalyzer(opts);
@@ -220,6 +218,9 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
                 if (opts.MergeToOneSegment) writer.ForceMerge(1);
                 using (var nrt = DirectoryReader.Open(writer, applyAllDeletes: false))
                     ThrowOnDuplicateId(nrt);
+                // Bounds of the index being replaced would be wrong for the new one; deleted only now, so a build that
+                // fails (bad synonyms, a repeated id, a busy index) leaves the old index whole.
+                if (path is not null) File.Delete(System.IO.Path.Combine(path, TermBounds.FileName));
                 writer.Commit();
             }
             catch
@@ -286,7 +287,14 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         {
             throw new InvalidDataException($"{optionsFile}: {e.Message}", e);
         }
-        opts.Validate();
+        // Saved settings out of range (an edited file, a dictionary moved away) said "IndexOptions.K1 must be ..."
+        // without naming the file they came from.
+        try { opts.Validate(); }
+        catch (ArgumentException e)
+        {
+            var message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new InvalidDataException($"{optionsFile}: {message}", e);
+        }
         return opts;
     }
 

@@ -72,4 +72,19 @@ public class EventCsvReaderTests
         Assert.Single(problems);
         Assert.Equal(2, problems[0].Line);
     }
+
+    [Fact]
+    public void A_problem_in_a_file_names_the_file_as_given_so_two_files_of_one_name_are_told_apart()
+    {
+        using var dir = new SearchRec.Testing.TempDir();
+        Directory.CreateDirectory(dir.File("day1"));
+        Directory.CreateDirectory(dir.File("day2"));
+        var first = dir.Write("day1/events.csv", "1,10,100,pv,1000\n");
+        var second = dir.Write("day2/events.csv", "1,11,100,look,1001\n");
+        var problems = new List<ImportProblem>();
+
+        foreach (var path in new[] { first, second }) EventCsvReader.ReadFile(path, problems.Add, storedAt: null).ToList();
+
+        Assert.Equal($"{second}:1: ", Assert.Single(problems).ToString()[..($"{second}:1: ".Length)]);
+    }
 }

@@ -33,8 +33,8 @@ public class EventStoreTests
         using var store = new SqliteEventStore(dir.File("events.db"));
         var report = store.Import(csv);
         Assert.Equal(3, report.Parsed);
-        Assert.Equal(["slice.csv:2: timestamp: -1 is negative (Unix seconds expected)",
-            "slice.csv:3: timestamp: 99999999999999 is more than a day in the future (Unix seconds expected)"], report.Problems.Select(p => p.ToString()));
+        Assert.Equal([$"{csv}:2: timestamp: -1 is negative (Unix seconds expected)",
+            $"{csv}:3: timestamp: 99999999999999 is more than a day in the future (Unix seconds expected)"], report.Problems.Select(p => p.ToString()));
         Assert.Equal(new long[] { 13, 10, 14 }, store.GetHistory(1, 10).Select(e => e.ItemId));
     }
 
@@ -121,14 +121,27 @@ public class EventStoreTests
             cmd.ExecuteNonQuery();
         }
         var otherBytes = File.ReadAllBytes(other);
+        // Another program's database without an events table at all.
+        var notes = dir.File("notes.sqlite");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={notes};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE notes (a INTEGER, b TEXT); INSERT INTO notes VALUES (1, 'keep');";
+            cmd.ExecuteNonQuery();
+        }
+        var notesBytes = File.ReadAllBytes(notes);
 
         var e1 = Assert.Throws<InvalidDataException>(() => new SqliteEventStore(text));
         var e2 = Assert.Throws<InvalidDataException>(() => new SqliteEventStore(other));
+        var e3 = Assert.Throws<InvalidDataException>(() => new SqliteEventStore(notes));
 
         Assert.StartsWith($"{text} is not a SearchRec event store (", e1.Message, StringComparison.Ordinal);
         Assert.StartsWith($"{other} is not a SearchRec event store (", e2.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{notes} is not a SearchRec event store (it holds notes and no events table", e3.Message, StringComparison.Ordinal);
         Assert.Equal("not a database\n", File.ReadAllText(text));
         Assert.Equal(otherBytes, File.ReadAllBytes(other));
+        Assert.Equal(notesBytes, File.ReadAllBytes(notes));
     }
 
     [Fact]
@@ -147,6 +160,43 @@ public class EventStoreTests
         Assert.Equal(new long[] { 1, 2 }, read.Select(e => e.UserId));
         Assert.Equal(Behavior.Buy, read[1].Behavior);
         Assert.Equal(3, SqliteEventStore.ReadFile(path).Count);
+    }
+
+    [Fact]
+    public void Reading_a_damaged_store_or_another_programs_events_table_is_refused_naming_the_file()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("events.db");
+        using (var store = new SqliteEventStore(path))
+            store.AppendBatch(Enumerable.Range(0, 2000).Select(i => new UserEvent(i, 10 + i, 100, Behavior.View, 1000 + i)));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var bytes = File.ReadAllBytes(path);
+        var cut = dir.File("cut.db");
+        File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
+        var other = dir.File("other.db");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE events (a INTEGER, b TEXT); INSERT INTO events VALUES (1, 'x');";
+            cmd.ExecuteNonQuery();
+        }
+        var badBehaviour = dir.File("behaviour.db");
+        using (var store = new SqliteEventStore(badBehaviour)) store.Append(new UserEvent(1, 10, 100, Behavior.View, 1000));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={badBehaviour};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE events SET behavior = 9;";
+            cmd.ExecuteNonQuery();
+        }
+
+        foreach (var file in new[] { cut, other, badBehaviour })
+        {
+            var e = Assert.Throws<InvalidDataException>(() => SqliteEventStore.ReadFile(file));
+            Assert.StartsWith($"{file}: ", e.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -203,6 +203,22 @@ public class ModelTests
         Assert.Contains("2147483647 values", huge.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"Events\": ")]                       // cut short
+    [InlineData("[1, 2]")]                                // not an object
+    [InlineData("{\"Events\": \"many\"}")]              // a field of the wrong type
+    [InlineData("{\"Options\": null}")]                  // no options
+    [InlineData("{\"Options\": {\"Factors\": -1}}")]     // options no training would take
+    public void A_damaged_model_card_is_refused_naming_it(string card)
+    {
+        using var dir = new TempDir();
+        Models.Save(dir.Path);
+        var path = dir.File("model-card.json");
+        File.WriteAllText(path, card);
+        var ex = Assert.Throws<InvalidDataException>(() => CollabModels.Load(dir.Path));
+        Assert.StartsWith($"{path}: ", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Observe_makes_a_new_item_known_to_popularity_and_category()
     {

@@ -35,6 +35,16 @@ public sealed class JudgmentReaderTests
     }
 
     [Theory]
+    [InlineData("1\t7\n1\t8\n", "query '1' is given twice (first at line 1)")]   // which user typed it?
+    [InlineData("1\t7\n2\t8\t1512230400\textra\n", "expected 'qid<TAB>user_id[<TAB>timestamp]', found 4 fields")]
+    public void A_bad_query_user_line_is_refused_naming_file_and_line(string text, string why)
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<JudgmentFormatException>(() => JudgmentReader.ReadQueryUsers(dir.Write("u.tsv", text)));
+        Assert.EndsWith($"u.tsv:2: {why}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("1 0 a\n", "4 fields")]
     [InlineData("1 0 a x\n", "'grade' is not an integer")]
     [InlineData("1 0 a 101\n", "out of range")]

@@ -195,4 +195,39 @@ public sealed class BadInputTests
         File.WriteAllText(path, old.ToJsonString());
         using (DeepScorer.Open(dir.Path)) { }
     }
+
+    [Fact]
+    public void Text_settings_out_of_range_in_a_manifest_from_before_the_check_are_refused_naming_it()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(TinyModel(dir), DeepModelManifest.FileName);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        node["text"]!.AsObject().Remove("settings");
+        node["text"]!["buckets"] = 0;
+        File.WriteAllText(path, node.ToJsonString());
+
+        var e = Assert.Throws<InvalidDataException>(() => DeepScorer.Open(dir.Path));
+        Assert.StartsWith($"'{path}': ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Buckets", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_manifest_of_another_format_version_is_refused_and_one_without_a_version_opens_as_1()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(TinyModel(dir), DeepModelManifest.FileName);
+        var written = File.ReadAllText(path);
+
+        var other = System.Text.Json.Nodes.JsonNode.Parse(written)!;
+        other["format"] = 2;
+        File.WriteAllText(path, other.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => DeepScorer.Open(dir.Path));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains("format 2", e.Message, StringComparison.Ordinal);
+
+        var none = System.Text.Json.Nodes.JsonNode.Parse(written)!;
+        none.AsObject().Remove("format");
+        File.WriteAllText(path, none.ToJsonString());
+        using (DeepScorer.Open(dir.Path)) { }
+    }
 }

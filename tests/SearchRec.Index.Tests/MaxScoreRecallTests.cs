@@ -314,6 +314,25 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
     }
 
     [Fact]
+    public void A_rebuild_that_fails_leaves_the_old_index_its_bounds()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("idx");
+        var products = shop.Products.Take(500).ToList();
+        ProductIndex.Build(products, new IndexOptions(), path).Dispose();
+        var files = Directory.GetFiles(path).ToDictionary(f => f, File.ReadAllBytes);
+
+        var badSynonyms = new IndexOptions { SynonymsPath = dir.Write("synonyms.txt", "=>\n") };
+        Assert.ThrowsAny<Exception>(() => ProductIndex.Build(products, badSynonyms, path));
+        Assert.Throws<ArgumentException>(() => ProductIndex.Build([.. products, products[0]], new IndexOptions(), path));
+
+        Assert.Equal(files.Keys.Order(), Directory.GetFiles(path).Order());
+        foreach (var (file, bytes) in files) Assert.Equal(bytes, File.ReadAllBytes(file));
+        using var index = ProductIndex.Open(path);
+        Assert.True(index.Bounds.Precomputed);
+    }
+
+    [Fact]
     public void Bounds_of_a_rebuilt_index_replace_the_old_ones()
     {
         using var dir = new TempDir();

@@ -316,6 +316,24 @@ public sealed class ProductIndexTests : IDisposable
         Assert.Throws<DirectoryNotFoundException>(() => ProductIndex.Open(dir.File("missing")));
     }
 
+    [Theory]
+    [InlineData("\"K1\": 1.2", "\"K1\": -1")]
+    [InlineData("\"TitleAnalyzer\": \"searchrec\"", "\"TitleAnalyzer\": \"nope\"")]
+    [InlineData("\"SynonymsPath\": null", "\"SynonymsPath\": \"/nonexistent/synonyms.txt\"")]
+    public void An_index_whose_saved_options_are_out_of_range_is_refused_naming_the_options_file(string saved, string edited)
+    {
+        using var dir = new TempDir();
+        var path = dir.File("idx");
+        ProductIndex.Build(Fixture.Products, new IndexOptions(), path).Dispose();
+        var file = Path.Combine(path, "searchrec-index.json");
+        var json = File.ReadAllText(file);
+        Assert.Contains(saved, json, StringComparison.Ordinal);
+        File.WriteAllText(file, json.Replace(saved, edited, StringComparison.Ordinal));
+
+        var e = Assert.Throws<InvalidDataException>(() => ProductIndex.Open(path));
+        Assert.StartsWith($"{file}: ", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_index_with_a_file_cut_short_is_refused_as_damaged_with_what_to_do()
     {

@@ -206,4 +206,16 @@ public sealed class BaggingAndMixedDataTests
         path = dir.Write("array.jsonl", "[1, 2]\n");
         Assert.Equal($"{path}:1: expected a JSON object {{query, title, label}}", Assert.Throws<InvalidDataException>(() => JudgmentFiles.ReadGradedPairs(path)).Message);
     }
+
+    [Theory]
+    [InlineData("\"99999999999\"")]
+    [InlineData("99999999999")]
+    public void A_graded_pair_label_beyond_an_int_is_refused_naming_the_line(string label)
+    {
+        using var dir = new SearchRec.Testing.TempDir();
+        var path = dir.Write("pairs.jsonl", $"{{\"query\":\"手机\",\"title\":\"iphone\",\"label\":{label}}}\n");
+        var e = Assert.Throws<InvalidDataException>(() => JudgmentFiles.ReadGradedPairs(path));
+        Assert.StartsWith($"{path}:1: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("label", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -205,6 +205,56 @@ public sealed class ModelTests
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("lambdamart", "tree")]         // a tree written as null
+    [InlineData("lambdamart", "name")]         // a feature name written as null
+    [InlineData("lambdamart", "twice")]        // a feature name given twice
+    [InlineData("weighted", "feature")]        // a weighted ranker's feature written as null
+    public void A_saved_ranker_with_a_null_or_repeated_entry_is_refused_naming_the_file(string kind, string entry)
+    {
+        using var dir = new TempDir();
+        var model = kind == "weighted"
+            ? (IRankerModel)new WeightedRanker(SyntheticData.Schema, [SyntheticData.Schema.Names[0]], [1f])
+            : LambdaMartTrainer.Train(SyntheticData.Make(10, 10, 3), Small).Model;
+        RankerStore.Save(model, dir.Path);
+        var path = dir.File(RankerStore.ModelFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        switch (entry)
+        {
+            case "tree": json["trees"]![0] = null; break;
+            case "name": json["schema"]!["names"]![0] = null; break;
+            case "twice": json["schema"]!["names"]![1] = json["schema"]!["names"]![0]!.GetValue<string>(); break;
+            default: json["features"]![0] = null; break;
+        }
+        File.WriteAllText(path, json.ToJsonString());
+
+        var e = Assert.Throws<InvalidDataException>(() => RankerStore.Read(dir.Path));
+        Assert.StartsWith($"{path}: ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("kind")]
+    [InlineData("features")]
+    [InlineData("data")]
+    [InlineData("options")]
+    [InlineData("metrics")]
+    [InlineData("importance")]
+    [InlineData("training_queries")]
+    public void A_model_card_with_a_null_field_is_refused_naming_the_file_and_field(string field)
+    {
+        using var dir = new TempDir();
+        var card = new ModelCard { Kind = "weighted" };
+        card.Data["window"] = "200";
+        card.Save(dir.Path);
+        var path = dir.File("model-card.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json[field] = null;
+        File.WriteAllText(path, json.ToJsonString());
+
+        var e = Assert.Throws<InvalidDataException>(() => ModelCard.Read(dir.Path));
+        Assert.Equal($"{path}: not a model card: '{field}' is null.", e.Message);
+    }
+
     [Fact]
     public void A_saved_linear_ranker_with_a_NaN_weight_is_refused_naming_the_feature()
     {

@@ -276,6 +276,35 @@ public sealed class FeatureLogJoinTests
         Assert.Equal("a", Assert.Single(data.Groups).QueryId);
         Assert.StartsWith($"{path}:2: not a feature-log record", Assert.Single(named), StringComparison.Ordinal);
     }
+
+    // 2024-01-01T00:00:00Z, the time of the logged requests below.
+    private const long At = 1_704_067_200;
+
+    private static string Request(string id, string candidates) =>
+        $$"""{"request_id":"{{id}}","ts":"2024-01-01T00:00:00Z","query":"q","user":1,"schema_version":2,"candidates":[{{candidates}}]}""";
+
+    private static string Candidate(string id, string features) => $$$"""{"id":"{{{id}}}","rank":0,"features":{{{{features}}}}}""";
+
+    [Theory]
+    [InlineData("\"a\":1,\"c\":3")]            // a feature missing
+    [InlineData("\"a\":1,\"c\":3,\"b\":2")]    // the features in another order than the first candidate's
+    [InlineData("\"a\":1,\"b\":2,\"x\":3")]    // a feature the first candidate does not have
+    [InlineData("\"a\":1,\"b\":1e300,\"c\":3")] // a value no 32-bit float holds
+    public void A_candidate_whose_features_do_not_match_the_first_ones_is_named_not_read_by_position(string second)
+    {
+        using var dir = new TempDir();
+        var log = dir.Write("log.jsonl", string.Join('\n',
+            Request("r1", Candidate("10", "\"a\":1,\"b\":2,\"c\":3") + "," + Candidate("11", "\"a\":4,\"b\":5,\"c\":6")),
+            Request("r2", Candidate("10", "\"a\":1,\"b\":2,\"c\":3") + "," + Candidate("11", second))) + "\n");
+        SearchRec.Core.Events.UserEvent[] events = [new(1, 10, 1, SearchRec.Core.Events.Behavior.Buy, At + 60)];
+        var problems = new List<string>();
+
+        var (data, report) = Logging.FeatureLogJoin.Join([log], events, TimeSpan.FromMinutes(30), problems.Add);
+
+        Assert.Equal(1, report.Malformed);
+        Assert.StartsWith($"{log}:2: not a feature-log record (candidate '11'", Assert.Single(problems), StringComparison.Ordinal);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], data.Features);
+    }
 }
 
 public sealed class LongInputTests

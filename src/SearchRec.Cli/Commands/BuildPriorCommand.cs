@@ -30,6 +30,7 @@ public sealed class BuildPriorCommand : ICliCommand
             try
             {
                 if (pr.GetValue(depth) < 1) throw new ArgumentException("--depth must be positive.");
+                OutputFiles.CheckFolder(pr.GetValue(models)!, "--models");
                 var sw = Stopwatch.StartNew();
                 void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
                 var excluded = new HashSet<string>(QueryTextComparer.Instance);

@@ -38,6 +38,8 @@ public sealed class EvalRecCommand : ICliCommand
                         throw new ArgumentException($"--model: unknown model '{n}'; expected {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name}, {FusedRecEval.Name} or all.");
                 if (names.Contains(FusedRecEval.Name) && rankerDir is null) throw new ArgumentException($"--model {FusedRecEval.Name} needs --ranker DIR (a next-item ranker from `train-ranker --events … --cut …`).");
                 if (rankerDir is not null && !names.Contains(FusedRecEval.Name)) throw new ArgumentException($"--ranker is read only by --model {FusedRecEval.Name} (or all).");
+                // Before the evaluation, not once it is done: a folder given as the report failed only at the end.
+                if (pr.GetValue(report) is { } reportFile) OutputFiles.Check(reportFile, "--report");
                 long cutTs = EventFiles.ParseTime(pr.GetValue(cut)!);
                 var fused = rankerDir is null ? default : FusedRecEval.Load(rankerDir, cutTs);
                 var usersFile = pr.GetValue(users)!;

@@ -25,7 +25,13 @@ internal static class FusedRecEval
     {
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--ranker: {dir}: no such folder");
         var model = NextItemRecommender.ReadRanker(dir);
-        var info = NextItemRankerInfo.Read(ModelCard.Read(dir));
+        NextItemRankerInfo info;
+        try { info = NextItemRankerInfo.Read(ModelCard.Read(dir)); }
+        // Its messages name the card, not its file.
+        catch (InvalidDataException e) when (e.Message.StartsWith("model card: ", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{Path.Combine(dir, "model-card.json")}: {e.Message["model card: ".Length..]}", e);
+        }
         if (info.Cut is { } trained && cut < trained)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"--ranker {dir} learned from behaviour up to {DateTimeOffset.FromUnixTimeSeconds(trained):yyyy-MM-dd HH:mm}Z, after the cut {DateTimeOffset.FromUnixTimeSeconds(cut):yyyy-MM-dd HH:mm}Z: it would be scored on what it was trained on. Evaluate it at its own cut or later, or retrain it with --cut {cut}."));

@@ -45,6 +45,11 @@ public sealed class GenerateCommand : ICliCommand
                 return Task.FromResult(2);
             }
             var dir = pr.GetValue(output)!;
+            if (File.Exists(dir))
+            {
+                Console.Error.WriteLine($"generate: --out: {dir} is a file; give a folder to write into.");
+                return Task.FromResult(2);
+            }
             var watch = Stopwatch.StartNew();
             var files = Run(generator, dir, ct);
             Console.WriteLine($"wrote {files.ProductCount:N0} products, {files.EventCount:N0} events, {files.QueryCount:N0} queries to {Path.GetFullPath(dir)} in {watch.Elapsed.TotalSeconds:F1} s");

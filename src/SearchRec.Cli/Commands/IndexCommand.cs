@@ -193,6 +193,11 @@ public sealed class IndexCommand : ICliCommand
                 Console.Error.WriteLine($"index: {flag} {f}: file not found");
                 return 2;
             }
+        if (File.Exists(indexDir))
+        {
+            Console.Error.WriteLine($"index: --index: {indexDir} is a file; give a folder to write into.");
+            return 2;
+        }
         var sw = Stopwatch.StartNew();
         if (eventFiles.Length > 0) return IndexEvents(eventFiles, indexDir, options, sw);
         var import = CatalogReader.ReadFiles(files);

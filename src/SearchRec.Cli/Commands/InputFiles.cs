@@ -116,4 +116,14 @@ internal static class OutputFiles
         if (dir is not null) Directory.CreateDirectory(dir);
         return path;
     }
+
+    /// <summary>
+    /// Refuses an existing file given as the folder to write into, naming the option: the writer would otherwise fail
+    /// only once the work is done, with .NET's "The file ... already exists".
+    /// </summary>
+    public static string CheckFolder(string path, string option)
+    {
+        if (File.Exists(path)) throw new ArgumentException($"{option}: {path} is a file; give a folder to write into.");
+        return path;
+    }
 }

@@ -29,6 +29,10 @@ public sealed class TrainCfCommand : ICliCommand
                     Factors = pr.GetValue(factors), AlsIterations = pr.GetValue(iterations),
                     Neighbours = pr.GetValue(neighbours), SkipAls = pr.GetValue(skipAls),
                 }.Validate();
+                OutputFiles.CheckFolder(pr.GetValue(dir)!, "--models");
+                // Alone it was ignored: the models were saved without the metrics the users were given for.
+                if (pr.GetValue(users) is not null && pr.GetValue(cut) is null)
+                    throw new ArgumentException("--test-users-from is read with --eval-cut alone (the cut the users are evaluated at); give both or neither.");
                 var files = pr.GetValue(events)!;
                 var all = EventFiles.Read(files);
                 var sw = System.Diagnostics.Stopwatch.StartNew();

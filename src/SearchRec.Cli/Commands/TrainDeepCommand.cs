@@ -53,7 +53,7 @@ public sealed class TrainDeepCommand : ICliCommand
         {
             try
             {
-                return Run(pr.GetValue(catalog) ?? [], pr.GetValue(events) ?? [], pr.GetValue(pairs), pr.GetValue(models)!,
+                return Run(pr.GetValue(catalog) ?? [], pr.GetValue(events) ?? [], pr.GetValue(pairs), OutputFiles.CheckFolder(pr.GetValue(models)!, "--models"),
                     new DeepTrainingOptions
                     {
                         Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
@@ -101,6 +101,25 @@ public sealed class TrainDeepCommand : ICliCommand
             Console.Error.WriteLine("train-deep: give --catalog (text model) and/or --events (behaviour model).");
             return 2;
         }
+        // Each of these was ignored without its partner: the towers were saved without the evaluation or pairs asked for.
+        foreach (var (given, message) in new[]
+        {
+            (evalQrels is not null && evalQueries is null, "--eval-qrels needs --eval-queries (the queries they judge)"),
+            (evalUsers is not null && cut is null, "--eval-users needs --eval-cut (the cut the users are evaluated at)"),
+            (cut is not null && eventFiles.Length == 0, "--eval-cut needs --events (it evaluates the behaviour towers)"),
+            (hardNegatives && queryLog is null, "--hard-negatives needs --query-log (the pseudo-pairs whose runner-up titles they are)"),
+        })
+            if (given)
+            {
+                Console.Error.WriteLine($"train-deep: {message}.");
+                return 2;
+            }
+        // NaN or infinity made every query fail "top ≥ ratio × second", so --query-log silently added nothing.
+        if (!(pseudoRatio >= 1 && double.IsFinite(pseudoRatio)))
+        {
+            Console.Error.WriteLine($"train-deep: --pseudo-ratio must be a finite number of at least 1 (1 = always), not {pseudoRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            return 2;
+        }
         Dictionary<string, string>? queries = null;
         if (evalQueries is not null)
         {
@@ -119,6 +138,12 @@ public sealed class TrainDeepCommand : ICliCommand
             Console.Error.WriteLine("train-deep: --behaviour-epochs must be at least 1 with --events: with 0 the behaviour towers would be saved untrained.");
             return 2;
         }
+        // Every input is read before a tower is saved: one refused after the text tower (an events file, the qrels, the
+        // test users) left a new tower and manifest in --models and exit code 2.
+        var all = eventFiles.Length > 0 ? ReadEvents(eventFiles) : null;
+        if (all is { Count: 0 }) throw new InvalidDataException($"no event could be read from {string.Join(", ", eventFiles)}: expected lines 'user,item,category,pv|fav|cart|buy,timestamp'.");
+        var judgments = evalQrels is null ? null : JudgmentReader.ReadQrels(evalQrels);
+        var testUsers = evalUsers is null ? null : EventFiles.ReadUsers(evalUsers, "--eval-users");
         if (catalogs.Length > 0)
         {
             var products = ReadCatalogs(catalogs);
@@ -129,19 +154,18 @@ public sealed class TrainDeepCommand : ICliCommand
             var weak = queryLog is null ? [] : PseudoPairs(index!, ReadQueries(queryLog), options.ExcludeQueries, pseudoRatio, negatives);
             var report = DeepTraining.TrainText(products, judged, modelsDir, options, tokenizer, Log, weak, hardNegatives ? negatives : null);
             Print(report);
-            if (queries is not null && evalQrels is not null)
+            if (queries is not null && judgments is not null)
             {
                 using var scorer = DeepScorer.Open(modelsDir, tokenizer: tokenizer);
-                Say(DenseEvalModule.Report(index!, scorer, queries, JudgmentReader.ReadQrels(evalQrels)).Line);
+                Say(DenseEvalModule.Report(index!, scorer, queries, judgments).Line);
             }
         }
-        if (eventFiles.Length > 0)
+        if (all is not null)
         {
-            var all = ReadEvents(eventFiles);
             var train = cut is { } c ? all.Where(e => e.Timestamp < c).ToList() : all;
             var report = DeepTraining.TrainBehaviour(train, modelsDir, options, Log);
             Print(report);
-            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, evalUsers is null ? null : EventFiles.ReadUsers(evalUsers, "--eval-users"));
+            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, testUsers);
         }
         WriteCard(modelsDir, options);
         return 0;

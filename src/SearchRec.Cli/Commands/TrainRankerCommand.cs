@@ -81,6 +81,8 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (pr.GetValue(minLeaf) < 1) throw new ArgumentException($"--min-leaf must be at least 1 (was {pr.GetValue(minLeaf)}).");
                 if (!(pr.GetValue(lr) is > 0 and <= 1)) throw new ArgumentException($"--learning-rate must be in (0, 1] (was {pr.GetValue(lr).ToString(CultureInfo.InvariantCulture)}).");
                 if (pr.GetValue(bagTrees) < 1) throw new ArgumentException($"--bag-trees must be at least 1 (was {pr.GetValue(bagTrees)}).");
+                OutputFiles.CheckFolder(pr.GetValue(models)!, "--models");
+                if (pr.GetValue(saveIndex) is { } savedIndex) OutputFiles.CheckFolder(savedIndex, "--save-index");
                 var options = new RankerTrainingOptions
                 {
                     Kind = RankerTrainingOptions.ParseKind(pr.GetValue(combiner)!),
@@ -129,6 +131,27 @@ public sealed class TrainRankerCommand : ICliCommand
                     }
                 }
                 if (pr.GetValue(pickBest) && pr.GetValue(noGrid)) throw new ArgumentException("--pick-best chooses among the grid's settings; leave out --no-grid.");
+                // Each mode reads its own inputs: another mode's were ignored without a word (--feature-log beside --cut
+                // trained a next-item ranker, --combiner linear a LambdaMART), as --ood-train already refuses.
+                string Given(params (string Flag, bool Given)[] flags) => string.Join(", ", flags.Where(f => f.Given).Select(f => f.Flag));
+                bool hasLog = pr.GetValue(featureLog) is { Length: > 0 }, hasLabels = pr.GetValue(labelEvents) is { Length: > 0 }, hasCatalog = pr.GetValue(catalog) is { Length: > 0 },
+                    hasQueries = pr.GetValue(queries) is not null, hasQrels = pr.GetValue(qrels) is not null, hasQueryUsers = pr.GetValue(queryUsers) is not null,
+                    hasSaveIndex = pr.GetValue(saveIndex) is not null, hasEvents = pr.GetValue(events) is { Length: > 0 }, hasTestUsers = pr.GetValue(testUsers) is not null;
+                if (pr.GetValue(cut) is not null)
+                {
+                    var stray = Given(("--feature-log", hasLog), ("--labels-from-events", hasLabels), ("--catalog", hasCatalog), ("--queries", hasQueries), ("--qrels", hasQrels),
+                        ("--query-users", hasQueryUsers), ("--save-index", hasSaveIndex));
+                    if (stray.Length > 0) throw new ArgumentException($"--cut trains a next-item ranker from --events; leave out {stray} (inputs of the search ranking modes).");
+                    if (options.Kind != CombinerKind.LambdaMart) throw new ArgumentException($"--cut trains a next-item LambdaMART; --combiner {KindName(options.Kind)} is for search rankers.");
+                }
+                else if (hasLog)
+                {
+                    var stray = Given(("--catalog", hasCatalog), ("--queries", hasQueries), ("--qrels", hasQrels), ("--query-users", hasQueryUsers), ("--save-index", hasSaveIndex),
+                        ("--events", hasEvents), ("--test-users-from", hasTestUsers));
+                    if (stray.Length > 0) throw new ArgumentException($"--feature-log trains on logged searches; leave out {stray} (the labels come from --labels-from-events).");
+                }
+                else if (hasTestUsers || hasLabels)
+                    throw new ArgumentException(hasTestUsers ? "--test-users-from is read by next-item mode (--cut) alone." : "--labels-from-events is read by traffic mode (--feature-log) alone.");
                 if (pr.GetValue(cut) is { } cutText)
                     return NextItem(pr.GetValue(events) ?? [], EventFiles.ParseTime(cutText), pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
                         new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours), AverageGrid: !pr.GetValue(noGrid) && !pr.GetValue(pickBest), IdealWeights: pr.GetValue(idealWeights)), options, pr.GetValue(models)!);

@@ -49,6 +49,11 @@ public sealed class SqliteEventStore : IEventStore
                 shape.CommandText = "SELECT group_concat(name, ',') FROM pragma_table_info('events');";
                 if (shape.ExecuteScalar() is string columns && columns != "user_id,ts,item_id,behavior,category_id")
                     throw new InvalidDataException($"its table 'events' has the columns {columns.Replace(",", ", ", StringComparison.Ordinal)}");
+                // A database of other tables alone got an events table (and WAL mode) added to it.
+                shape.CommandText = "SELECT (SELECT group_concat(name, ', ') FROM sqlite_master WHERE type = 'table'), (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events');";
+                using var tables = shape.ExecuteReader();
+                if (tables.Read() && !tables.IsDBNull(0) && tables.GetInt64(1) == 0)
+                    throw new InvalidDataException($"it holds {tables.GetString(0)} and no events table");
             }
             Exec(_writer, "PRAGMA journal_mode=WAL;");
             Exec(_writer, options.SynchronousFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
@@ -103,18 +108,33 @@ public sealed class SqliteEventStore : IEventStore
         Guard.NotNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Event store not found: {path}", path);
         var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
-        using var conn = new SqliteConnection(cs);
-        conn.Open();
-        using var check = conn.CreateCommand();
-        check.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events';";
-        if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
-            throw new InvalidDataException($"{path}: an SQLite database without an events table (not a SearchRec event store).");
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT user_id, item_id, category_id, behavior, ts FROM events ORDER BY user_id, ts;";
-        using var r = cmd.ExecuteReader();
-        var list = new List<UserEvent>();
-        while (r.Read()) list.Add(new UserEvent(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (Behavior)r.GetInt64(3), r.GetInt64(4)));
-        return list;
+        try
+        {
+            using var conn = new SqliteConnection(cs);
+            conn.Open();
+            using var check = conn.CreateCommand();
+            check.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events';";
+            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                throw new InvalidDataException($"{path}: an SQLite database without an events table (not a SearchRec event store).");
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "SELECT user_id, item_id, category_id, behavior, ts FROM events ORDER BY user_id, ts;";
+            using var r = cmd.ExecuteReader();
+            var list = new List<UserEvent>();
+            while (r.Read())
+            {
+                var behavior = r.GetInt64(3);
+                if (behavior is < (long)Behavior.View or > (long)Behavior.Buy)
+                    throw new InvalidDataException($"{path}: event {list.Count + 1} (user {r.GetInt64(0)}, item {r.GetInt64(1)}) has behavior {behavior}, not 0-3 (pv, fav, cart, buy).");
+                list.Add(new UserEvent(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (Behavior)behavior, r.GetInt64(4)));
+            }
+            return list;
+        }
+        // A damaged file ("database disk image is malformed") or another program's events table escaped as an
+        // SqliteException stack trace.
+        catch (SqliteException e)
+        {
+            throw new InvalidDataException($"{path}: not a readable SearchRec event store ({e.Message.TrimEnd('.')}).", e);
+        }
     }
 
     /// <inheritdoc />

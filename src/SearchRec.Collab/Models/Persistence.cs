@@ -108,8 +108,18 @@ public sealed partial class CollabModels
         }
 
         var cardPath = Path.Combine(dir, CardFile);
-        if (File.Exists(cardPath)) m.Card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(cardPath), CardJson) ?? new ModelCard();
-        m.Options = Clone(m.Card.Options).Validate();
+        // The card holds the options the models were trained with: a damaged one is a damaged model folder, refused
+        // naming the file rather than escaping as a JSON or option error.
+        try
+        {
+            if (File.Exists(cardPath)) m.Card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(cardPath), CardJson) ?? new ModelCard();
+            if (m.Card.Options is null) throw new InvalidDataException("no Options");
+            m.Options = Clone(m.Card.Options).Validate();
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{cardPath}: not a model card of 'searchrec train-cf' ({e.Message.TrimEnd('.')}); train the models again.", e);
+        }
         m.ItemIndex = new Dictionary<long, int>(m.ItemIds.Length);
         for (int i = 0; i < m.ItemIds.Length; i++) m.ItemIndex[m.ItemIds[i]] = i;
         m.CatIndex = new Dictionary<long, int>(m.CatIds.Length);

@@ -34,7 +34,9 @@ public static class EventCsvReader
     private static IEnumerable<UserEvent> ReadFileIterator(string path, Action<ImportProblem> onProblem, long? storedAt)
     {
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        foreach (var e in ReadIterator(reader, Path.GetFileName(path), onProblem, storedAt)) yield return e;
+        // The path as given, as the catalog and judgment readers name theirs: the bare file name could not tell
+        // day1/events.csv from day2/events.csv.
+        foreach (var e in ReadIterator(reader, path, onProblem, storedAt)) yield return e;
     }
 
     /// <summary>Reads events from a text reader; problems go to <paramref name="onProblem"/> as they are found.</summary>

@@ -50,14 +50,22 @@ public static class JudgmentReader
         return queries;
     }
 
-    /// <summary>Reads <c>qid&lt;TAB&gt;user_id[&lt;TAB&gt;timestamp]</c> lines into qid → (user, Unix seconds or null).</summary>
+    /// <summary>
+    /// Reads <c>qid&lt;TAB&gt;user_id[&lt;TAB&gt;timestamp]</c> lines into qid → (user, Unix seconds or null); each qid
+    /// once.
+    /// </summary>
     public static Dictionary<string, (long User, long? Timestamp)> ReadQueryUsers(string path)
     {
         var users = new Dictionary<string, (long, long?)>(StringComparer.Ordinal);
+        var firstAt = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (lineNo, line) in Lines(path))
         {
             var f = line.Split('\t');
             if (f.Length < 2) throw new JudgmentFormatException(path, lineNo, "expected 'qid<TAB>user_id[<TAB>timestamp]'");
+            // A fourth field or a second line for a query gave no error: the later user or time silently replaced the first.
+            if (f.Length > 3) throw new JudgmentFormatException(path, lineNo, $"expected 'qid<TAB>user_id[<TAB>timestamp]', found {f.Length} fields");
+            var qid = f[0].Trim();
+            if (!firstAt.TryAdd(qid, lineNo)) throw new JudgmentFormatException(path, lineNo, $"query '{qid}' is given twice (first at line {firstAt[qid]})");
             if (!long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user))
                 throw new JudgmentFormatException(path, lineNo, $"field 'user_id' is not an integer: '{f[1]}'");
             long? time = null;
@@ -67,7 +75,7 @@ public static class JudgmentReader
                     throw new JudgmentFormatException(path, lineNo, $"field 'timestamp' is not an integer: '{f[2]}'");
                 time = t;
             }
-            users[f[0].Trim()] = (user, time);
+            users[qid] = (user, time);
         }
         return users;
     }

@@ -43,12 +43,21 @@ public sealed class DeepScorer : IDenseScorer, IDisposable
         var manifest = DeepModelManifest.Read(modelsDir);
         var text = manifest.Text ?? throw new InvalidDataException($"'{Path.Combine(modelsDir, DeepModelManifest.FileName)}' has no text model; train with --catalog.");
         // A model trained with words needs the same segmentation; the project's tokenizer is the default.
-        var featurizer = new TextFeaturizer(new TextFeaturizerOptions
-            {
-                Buckets = text.Buckets, MaxChars = text.MaxChars, MaxIds = text.MaxIds,
-                FoldTraditional = text.FoldTraditional ?? false,
-            },
-            text.Words ? tokenizer ?? DefaultTokenizer.Value : null, ReadBucketWeights(modelsDir, text));
+        TextFeaturizer featurizer;
+        try
+        {
+            featurizer = new TextFeaturizer(new TextFeaturizerOptions
+                {
+                    Buckets = text.Buckets, MaxChars = text.MaxChars, MaxIds = text.MaxIds,
+                    FoldTraditional = text.FoldTraditional ?? false,
+                },
+                text.Words ? tokenizer ?? DefaultTokenizer.Value : null, ReadBucketWeights(modelsDir, text));
+        }
+        // Settings out of range in a manifest the settings hash cannot check (written before it) named no file.
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{Path.Combine(modelsDir, DeepModelManifest.FileName)}': {e.Message}", e);
+        }
         var baseName = Path.Combine(modelsDir, text.ItemVectors);
         var items = ItemVectors.Read(baseName + ".bin", baseName + ".tsv");
         var custom = options.TextTowerPath is not null;

@@ -12,7 +12,8 @@ namespace SearchRec.Ranking.Logging;
 /// query group; a candidate's label is the strongest behaviour (pv 1, fav 2, cart 3, buy 4) of the same user on the
 /// same item within <c>window</c> after the request. Anonymous requests, requests whose candidates all stay at 0,
 /// requests logged with another schema than the first one read, and lines that are not a record (the last line of a
-/// log whose writer was killed mid-line) are skipped and counted in the report.
+/// log whose writer was killed mid-line, a candidate whose feature names differ from the first candidate's) are skipped
+/// and counted in the report.
 /// </summary>
 public static class FeatureLogJoin
 {
@@ -77,9 +78,19 @@ public static class FeatureLogJoin
                     foreach (var c in cands.EnumerateArray())
                     {
                         ids[i] = c.GetProperty("id").GetString()!;
+                        // Values are stored by position: a candidate whose names differ from the first one's (one
+                        // missing, added or moved) would shift its values into other features' columns.
                         var j = 0;
                         foreach (var p in c.GetProperty("features").EnumerateObject())
-                            f[i * dim + j++] = p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetSingle() : float.NaN;
+                        {
+                            if (j >= dim || !p.NameEquals(schema.Names[j]))
+                                throw new FormatException($"candidate '{ids[i]}' has feature '{p.Name}' where the first candidate has {(j < dim ? $"'{schema.Names[j]}'" : "no more")}");
+                            var v = p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetSingle() : float.NaN;
+                            // The logger writes a missing value (NaN) as null and never an infinity: a number too large for a float is damage.
+                            if (float.IsInfinity(v)) throw new FormatException($"candidate '{ids[i]}': feature '{p.Name}' is {p.Value.GetRawText()}, beyond a 32-bit float");
+                            f[i * dim + j++] = v;
+                        }
+                        if (j < dim) throw new FormatException($"candidate '{ids[i]}' lacks feature '{schema.Names[j]}' and {dim - j - 1} after it");
                         if (long.TryParse(ids[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var item) && byUserItem.TryGetValue((user, item), out var evs))
                             foreach (var (t, b) in evs)
                                 if (t >= ts && t <= end) y[i] = Math.Max(y[i], (int)b + 1);

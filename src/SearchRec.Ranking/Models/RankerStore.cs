@@ -86,7 +86,8 @@ public static class RankerStore
     private static IRankerModel FromDto(ModelDto dto, string path, string where)
     {
         if (dto.Schema?.Names is null) throw new InvalidDataException($"{path}: {where}the feature schema is missing.");
-        var schema = new FeatureSchema(dto.Schema.Names, dto.Schema.Version);
+        // FeatureSchema and the models check their arguments without knowing the file (a null or repeated name).
+        var schema = Named(() => new FeatureSchema(dto.Schema.Names, dto.Schema.Version), path, where);
         if (dto.Schema.Hash != schema.Hash) throw new InvalidDataException($"{path}: {where}schema hash {dto.Schema.Hash} does not match its feature names (expected {schema.Hash}); the file was edited or damaged.");
         if (dto.Kind is { } kind && StackColumns.ForKind(kind) is { } columns && where.Length == 0)
             return Stacked(dto, schema, path, columns);
@@ -179,7 +180,7 @@ public static class RankerStore
     private static TreeEnsembleRanker Ensemble(FeatureSchema schema, TreeDto[]? trees, double bias, string path, string where)
     {
         var parsed = (trees ?? throw new InvalidDataException($"{path}: {where}trees are missing."))
-            .Select((t, i) => new TreeEnsembleRanker.Tree(Req(t.Feature, path, i), Req(t.Threshold, path, i), Req(t.Left, path, i), Req(t.Right, path, i), Req(t.Leaf, path, i), t.Weight)).ToArray();
+            .Select((t, i) => Req(t, path, i)).Select((t, i) => new TreeEnsembleRanker.Tree(Req(t.Feature, path, i), Req(t.Threshold, path, i), Req(t.Left, path, i), Req(t.Right, path, i), Req(t.Leaf, path, i), t.Weight)).ToArray();
         return Named(() => new TreeEnsembleRanker(schema, parsed, bias), path, where);
     }
 
@@ -188,6 +189,7 @@ public static class RankerStore
     {
         try { return build(); }
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal)) { throw new InvalidDataException($"{path}: {where}{e.Message}", e); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {where}{e.Message}", e); }
     }
 
     private static BaggedRanker Bag(FeatureSchema schema, MemberDto[]? members, string path)
@@ -346,14 +348,23 @@ public sealed class ModelCard
         Guard.NotNull(directory);
         var path = Path.Combine(directory, "model-card.json");
         if (!File.Exists(path)) return null;
+        ModelCard card;
         try
         {
-            return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty model card.");
+            card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty model card.");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: not a model card: {e.Message}", e);
         }
+        // JSON null replaces a field's empty default: the readers of the card (search, eval, serve) met a NullReferenceException.
+        foreach (var (field, value) in new (string, object?)[]
+        {
+            ("kind", card.Kind), ("schema", card.Schema), ("features", card.Features), ("data", card.Data), ("options", card.Options),
+            ("metrics", card.Metrics), ("importance", card.Importance), ("training_queries", card.TrainingQueries),
+        })
+            if (value is null) throw new InvalidDataException($"{path}: not a model card: '{field}' is null.");
+        return card;
     }
 
     /// <summary>The recall window the ranker was trained on (the card's <c>window</c>), or null when it records none.</summary>

@@ -113,6 +113,16 @@ public sealed class NextItemRecommender : IDisposable
         return model;
     }
 
+    // The card's settings, a bad one named with the card's path (NextItemRankerInfo.Read knows the card, not its file).
+    internal static NextItemRankerInfo ReadInfo(string rankerDir)
+    {
+        try { return NextItemRankerInfo.Read(ModelCard.Read(rankerDir)); }
+        catch (InvalidDataException e) when (e.Message.StartsWith("model card: ", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{Path.Combine(rankerDir, "model-card.json")}: {e.Message["model card: ".Length..]}", e);
+        }
+    }
+
     /// <summary>
     /// Opens the next-item ranker saved in <paramref name="rankerDir"/> over <paramref name="models"/> and
     /// <paramref name="activity"/> (built from the events the feed is served from), with the behaviour tower saved
@@ -125,7 +135,7 @@ public sealed class NextItemRecommender : IDisposable
         Guard.NotNull(models);
         Guard.NotNull(activity);
         var model = ReadRanker(rankerDir);
-        var info = NextItemRankerInfo.Read(ModelCard.Read(rankerDir));
+        var info = ReadInfo(rankerDir);
         BehaviourScorer? tower = null;
         if (info.TowerEpochs > 0)
         {

@@ -55,9 +55,11 @@ public static class JudgmentFiles
                 if (root.ValueKind != JsonValueKind.Object) throw Bad(path, no, "expected a JSON object {query, title, label}");
                 JsonElement Field(string name) => root.TryGetProperty(name, out var v) ? v : throw Bad(path, no, $"field '{name}' is missing");
                 var label = Field("label");
-                var grade = label.ValueKind == JsonValueKind.String
-                    ? int.Parse(label.GetString()!, NumberStyles.Integer, CultureInfo.InvariantCulture)
-                    : label.GetInt32();
+                // TryParse: int.Parse throws OverflowException for a label beyond an int, which escaped as a crash.
+                var isGrade = label.ValueKind == JsonValueKind.String
+                    ? int.TryParse(label.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var grade)
+                    : label.TryGetInt32(out grade);
+                if (!isGrade) throw Bad(path, no, $"field 'label' is not a whole number: {label.GetRawText()}");
                 if (grade is < JudgmentReader.MinGrade or > JudgmentReader.MaxGrade)
                     throw Bad(path, no, $"field 'label' is out of range [{JudgmentReader.MinGrade}, {JudgmentReader.MaxGrade}]: {grade}");
                 var query = Field("query").GetString();

@@ -1,0 +1,221 @@
+using SearchRec.Cli.Commands;
+using SearchRec.Testing;
+using Xunit;
+
+namespace SearchRec.Cli.Tests;
+
+// Bad input files and options met by an audit of the commands (in EvalCliTests' class: the commands write to the
+// console, which one lock guards).
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Eval_rec_refuses_a_report_path_that_is_a_folder_before_evaluating()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var folder = Directory.CreateDirectory(dir.File("report")).FullName;
+
+        var (code, stdout, stderr) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400",
+            "--test-users-from", users, "--model", "repeat", "--report", folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"eval-rec: --report: {folder} is a folder", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("repeat", stdout, StringComparison.Ordinal);
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("train-cf", "--models")]
+    [InlineData("train-ranker", "--models")]
+    [InlineData("train-ranker", "--save-index")]
+    [InlineData("train-deep", "--models")]
+    [InlineData("build-prior", "--models")]
+    [InlineData("generate", "--out")]
+    [InlineData("index", "--index")]
+    public void An_output_folder_given_as_an_existing_file_is_refused_naming_the_option_before_any_work(string command, string option)
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("taken.txt", "keep me\n");
+        string[] args = command switch
+        {
+            "train-cf" => ["--events", _shop.File("events.csv"), "--models", file],
+            "train-ranker" => ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"), "--folds", "0",
+                "--models", option == "--models" ? file : dir.File("ranker"), .. option == "--save-index" ? new[] { "--save-index", file } : []],
+            "train-deep" => ["--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1", "--models", file],
+            "build-prior" => ["--catalog", _shop.File("catalog.jsonl"), "--query-log", _shop.File("queries.tsv"), "--exclude-queries", dir.Write("none.tsv", "q\t不在日志里的查询\n"), "--models", file],
+            "generate" => ["--products", "100", "--users", "5", "--out", file],
+            _ => ["--catalog", _shop.File("catalog.jsonl"), "--index", file],
+        };
+        ICliCommand cmd = command switch
+        {
+            "train-cf" => new TrainCfCommand(),
+            "train-ranker" => new TrainRankerCommand(),
+            "train-deep" => new TrainDeepCommand(),
+            "build-prior" => new BuildPriorCommand(),
+            "generate" => new GenerateCommand(),
+            _ => new IndexCommand(),
+        };
+
+        var (code, _, stderr) = Run(cmd, args);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"{command}: {option}: {file} is a file; give a folder", stderr.Split('\n').First(l => l.StartsWith(command + ":", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.DoesNotContain("[", stderr, StringComparison.Ordinal); // no progress line: refused before training
+        Assert.Equal("keep me\n", File.ReadAllText(file));
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("0.5")]
+    public void Train_deep_refuses_a_pseudo_ratio_that_is_not_a_finite_number_of_at_least_1(string ratio)
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1",
+            "--query-log", _shop.File("queries.tsv"), "--pseudo-ratio", ratio, "--models", dir.File("deep"));
+
+        Assert.Equal(2, code);
+        Assert.Contains($"train-deep: --pseudo-ratio must be a finite number of at least 1 (1 = always), not {ratio}", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("deep")));
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Train_ranker_refuses_the_inputs_of_another_mode_rather_than_ignore_them()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var log = dir.Write("log.jsonl", "{}\n");
+        string[] nextItem = ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users];
+        string[] traffic = ["--feature-log", log, "--labels-from-events", _shop.File("events.csv")];
+        (string[] Args, string Message)[] cases =
+        [
+            ([.. nextItem, .. traffic], "--cut trains a next-item ranker from --events; leave out --feature-log, --labels-from-events"),
+            ([.. nextItem, "--catalog", _shop.File("catalog.jsonl"), "--qrels", _shop.File("qrels.tsv")], "--cut trains a next-item ranker from --events; leave out --catalog, --qrels"),
+            ([.. nextItem, "--combiner", "linear"], "--cut trains a next-item LambdaMART; --combiner linear is for search rankers"),
+            ([.. traffic, "--catalog", _shop.File("catalog.jsonl"), "--test-users-from", users], "--feature-log trains on logged searches; leave out --catalog, --test-users-from"),
+            (["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"), "--test-users-from", users],
+                "--test-users-from is read by next-item mode (--cut) alone"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var models = dir.File("ranker");
+            var (code, _, stderr) = Run(new TrainRankerCommand(), [.. args, "--models", models]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}");
+            Assert.Contains(message, stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(models));
+        }
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Similar_refuses_an_event_store_that_does_not_exist_and_creates_none()
+    {
+        using var dir = new TempDir();
+        var models = dir.File("collab");
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", models).Code);
+        var typo = dir.File("evnets.db");
+
+        var (code, _, stderr) = Run(new SimilarCommand(), "--item", "1", "--user", "1", "--models", models, "--db", typo);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"similar: --db: {typo}: file not found", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(typo));
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Train_cf_refuses_test_users_without_the_cut_they_are_evaluated_at()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var (code, _, stderr) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab"), "--test-users-from", users);
+        Assert.Equal(2, code);
+        Assert.Contains("train-cf: --test-users-from is read with --eval-cut alone", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("collab")));
+    }
+
+    [Theory]
+    [InlineData("--eval-qrels", "qrels.tsv", "--eval-qrels needs --eval-queries")]
+    [InlineData("--eval-users", "users", "--eval-users needs --eval-cut")]
+    [InlineData("--eval-cut", "1512230400", "--eval-cut needs --events")]
+    [InlineData("--hard-negatives", null, "--hard-negatives needs --query-log")]
+    public void Train_deep_refuses_an_option_whose_partner_is_missing(string option, string? value, string message)
+    {
+        using var dir = new TempDir();
+        string[] given = value switch
+        {
+            null => [option],
+            "qrels.tsv" => [option, _shop.File("qrels.tsv")],
+            "users" => [option, HalfOfTheUsers(dir)],
+            _ => [option, value],
+        };
+        var (code, _, stderr) = Run(new TrainDeepCommand(), ["--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1", "--models", dir.File("deep"), .. given]);
+        Assert.Equal(2, code);
+        Assert.Contains($"train-deep: {message}", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("deep")));
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--events")]
+    [InlineData("--eval-qrels")]
+    [InlineData("--eval-users")]
+    public void Train_deep_reads_every_input_before_it_saves_a_tower(string option)
+    {
+        using var dir = new TempDir();
+        var models = dir.File("deep");
+        string[] args = option switch
+        {
+            "--events" => ["--events", dir.Write("events.csv", "")],
+            "--eval-qrels" => ["--eval-queries", _shop.File("queries.tsv"), "--eval-qrels", dir.Write("qrels.tsv", "1 0 5 NaN\n")],
+            _ => ["--events", _shop.File("events.csv"), "--eval-cut", "1512230400", "--eval-users", dir.File("no-users.txt")],
+        };
+
+        var (code, _, stderr) = Run(new TrainDeepCommand(), ["--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1", "--models", models, .. args]);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("train-deep: ", stderr.Split('\n').Last(l => l.Length > 0), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(models), "a failed run saved a text tower: " + stderr);
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void A_next_item_rankers_card_with_a_bad_setting_is_refused_naming_the_card()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var ranker = dir.File("next");
+        var collab = dir.File("collab");
+        Assert.Equal(0, NextItem(users, ranker, "--no-grid").Code);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", collab).Code);
+        var card = Path.Combine(ranker, "model-card.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(card))!;
+        json["options"]!["next_item.cut"] = "yesterday";
+        File.WriteAllText(card, json.ToJsonString());
+        var user = File.ReadLines(users).First().Split(',')[0];
+
+        var (code, _, recommendErr) = Run(new RecommendCommand(), "--user", user, "--events", _shop.File("events.csv"), "--collab", collab, "--feed-ranker", ranker);
+        var (code2, _, evalErr) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--model", "fused", "--ranker", ranker);
+
+        Assert.Equal(2, code);
+        Assert.Equal(2, code2);
+        Assert.Contains($"recommend: {card}: next_item.cut 'yesterday' is not a Unix time", recommendErr, StringComparison.Ordinal);
+        Assert.Contains($"eval-rec: {card}: next_item.cut 'yesterday' is not a Unix time", evalErr, StringComparison.Ordinal);
+    }
+}
