@@ -174,6 +174,7 @@ public sealed partial class EvalCliTests
     [InlineData("--events")]
     [InlineData("--eval-qrels")]
     [InlineData("--eval-users")]
+    [InlineData("one-sample")]
     public void Train_deep_reads_every_input_before_it_saves_a_tower(string option)
     {
         using var dir = new TempDir();
@@ -182,6 +183,8 @@ public sealed partial class EvalCliTests
         {
             "--events" => ["--events", dir.Write("events.csv", "")],
             "--eval-qrels" => ["--eval-queries", _shop.File("queries.tsv"), "--eval-qrels", dir.Write("qrels.tsv", "1 0 5 NaN\n")],
+            // Readable events that give the behaviour towers a single next-item sample.
+            "one-sample" => ["--events", dir.Write("events.csv", "1,5,1,pv,1512000000\n1,6,1,pv,1512000100\n2,5,1,pv,1512000200\n")],
             _ => ["--events", _shop.File("events.csv"), "--eval-cut", "1512230400", "--eval-users", dir.File("no-users.txt")],
         };
 

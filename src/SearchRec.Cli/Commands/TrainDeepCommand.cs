@@ -144,6 +144,9 @@ public sealed class TrainDeepCommand : ICliCommand
         if (all is { Count: 0 }) throw new InvalidDataException($"no event could be read from {string.Join(", ", eventFiles)}: expected lines 'user,item,category,pv|fav|cart|buy,timestamp'.");
         var judgments = evalQrels is null ? null : JudgmentReader.ReadQrels(evalQrels);
         var testUsers = evalUsers is null ? null : EventFiles.ReadUsers(evalUsers, "--eval-users");
+        var train = all is null ? null : cut is { } before ? all.Where(e => e.Timestamp < before).ToList() : all;
+        if (train is not null && DeepTraining.NextItemSamples(train) is var samples and < 2)
+            throw new InvalidDataException($"the events{(cut is null ? "" : " before --eval-cut")} give {samples} next-item samples; the behaviour towers need at least 2 (users with two or more distinct consecutive items).");
         if (catalogs.Length > 0)
         {
             var products = ReadCatalogs(catalogs);
@@ -160,12 +163,11 @@ public sealed class TrainDeepCommand : ICliCommand
                 Say(DenseEvalModule.Report(index!, scorer, queries, judgments).Line);
             }
         }
-        if (all is not null)
+        if (all is not null && train is not null)
         {
-            var train = cut is { } c ? all.Where(e => e.Timestamp < c).ToList() : all;
             var report = DeepTraining.TrainBehaviour(train, modelsDir, options, Log);
             Print(report);
-            if (cut is { } c2) EvaluateBehaviour(modelsDir, all, c2, testUsers);
+            if (cut is { } c) EvaluateBehaviour(modelsDir, all, c, testUsers);
         }
         WriteCard(modelsDir, options);
         return 0;

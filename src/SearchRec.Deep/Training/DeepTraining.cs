@@ -395,6 +395,19 @@ public static class DeepTraining
         return new DeepTrainingReport("behaviour", examples.Count, losses, sw.Elapsed, Sizes(userPath, itemPath, baseName + ".bin", baseName + ".tsv"));
     }
 
+    /// <summary>
+    /// How many next-item samples <see cref="TrainBehaviour"/> would learn from <paramref name="events"/>: each user's
+    /// events after their first, once consecutive repeats of one item are collapsed. It refuses fewer than 2, so a
+    /// caller that saves other models first can check before it writes anything.
+    /// </summary>
+    public static int NextItemSamples(IEnumerable<UserEvent> events)
+    {
+        Guard.NotNull(events);
+        var n = 0;
+        foreach (var h in Histories(events).Values) n += Math.Max(0, h.Count - 1);
+        return n;
+    }
+
     /// <summary>Each user's events sorted by time (stable), consecutive repeats of one item collapsed to the strongest.</summary>
     internal static Dictionary<long, List<UserEvent>> Histories(IEnumerable<UserEvent> events)
     {
