@@ -103,10 +103,13 @@ public sealed class EvalRunnerTests
         var registry = new EvalRankerRegistry();
         registry.Register(factory);
 
-        EvalRunner.Run(registry, context, ["learned"], new EvalRunOptions { Permutations = 200, Resamples = 200 });
+        var outcome = EvalRunner.Run(registry, context, ["learned"], new EvalRunOptions { Permutations = 200, Resamples = 200 });
 
         var textOf = queries.ToDictionary(q => q.Id, q => SearchRec.Text.QueryTextComparer.Key(q.Text));
         Assert.Equal(8, textOf.Values.Distinct().Count());
+        Assert.Equal(5, outcome.Folds);
+        // More folds than texts leave the extra ones empty: the outcome says how many were used, not how many were asked.
+        Assert.Equal(8, EvalRunner.Run(registry, new EvalContext(new FakeRecall(products), products, queries, qrels) { Folds = 20, Seed = 3 }, ["learned"], new EvalRunOptions { Permutations = 200, Resamples = 200 }).Folds);
         Assert.Equal(24, factory.RankedBy.Count);
         foreach (var (query, trainedOn) in factory.RankedBy)
             Assert.DoesNotContain(textOf[query], trainedOn.Select(t => textOf[t]));
