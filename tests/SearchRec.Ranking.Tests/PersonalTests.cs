@@ -139,6 +139,21 @@ public sealed class PersonalTests
     }
 
     [Fact]
+    public void Events_are_read_from_a_service_event_store_as_from_its_csv()
+    {
+        // search --events, eval --events and train-ranker --events read histories here; the demo's events.db (what
+        // recommend, eval-rec and train-cf take) was read as text and refused as "not valid UTF-8 ... GBK?".
+        using var dir = new TempDir();
+        var csv = dir.Write("e.csv", "1,2,3,buy,100\n1,4,3,pv,90\n");
+        var db = dir.File("events.db");
+        using (var store = new SearchRec.Collab.Events.SqliteEventStore(db))
+            store.AppendBatch([new UserEvent(1, 2, 3, Behavior.Buy, 100), new UserEvent(1, 4, 3, Behavior.View, 90)]);
+        var fromDb = UserHistories.ReadCsv([db]);
+        Assert.Equal(UserHistories.ReadCsv([csv]).OrderBy(e => e.Timestamp), fromDb.OrderBy(e => e.Timestamp));
+        Assert.Equal(2, UserHistories.ReadCsv([db, csv]).Count);   // the same events from both are read once
+    }
+
+    [Fact]
     public void Product_cache_serves_repeated_lookups_from_memory()
     {
         var recall = new FakeRecall(Shop);

@@ -37,7 +37,7 @@ public sealed class EvalCommand : ICliCommand
         var json = new Option<bool>("--json") { Description = "End the output with one JSON object per ranker (one line each)." };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds for trained rankers.", DefaultValueFactory = _ => 5 };
         var models = new Option<string?>("--models") { Description = "Directory of trained models, for rankers that load them." };
-        var events = new Option<string[]>("--events") { Description = "Behaviour event CSV file(s) for personalised rankers.", AllowMultipleArgumentsPerToken = true };
+        var events = new Option<string[]>("--events") { Description = "Behaviour event CSV file(s), or a service's event store (events.db), for personalised rankers.", AllowMultipleArgumentsPerToken = true };
         var queryUsers = new Option<string?>("--query-users") { Description = "'qid<TAB>user_id[<TAB>timestamp]' file. Default: queries-users.tsv beside the queries, if present." };
         var report = new Option<string>("--report") { Description = "HTML report to write.", DefaultValueFactory = _ => "out/eval-report.html" };
         var depth = new Option<int>("--depth") { Description = "Documents ranked per query.", DefaultValueFactory = _ => 1000 };

@@ -21,7 +21,7 @@ public sealed class SearchCommand : ICliCommand
         var k = new Option<int>("--k") { Description = "Results to show.", DefaultValueFactory = _ => 10 };
         var window = new Option<int>("--window") { Description = "Recall window re-ranked.", DefaultValueFactory = _ => 200 };
         // One file per --events, so the query after it is not read as a second file.
-        var events = new Option<string[]>("--events") { Description = "Event CSV file holding users' histories (personal features); repeat the option for more files." };
+        var events = new Option<string[]>("--events") { Description = "Event CSV file, or a service's event store (events.db), holding users' histories (personal features); repeat the option for more files." };
         var featureLog = new Option<string?>("--feature-log") { Description = "Append the ranked candidates' features to this JSON Lines log (for train-ranker --feature-log)." };
         var requestId = new Option<string?>("--request-id") { Description = "Request id written to the feature log (a new one when left out)." };
         var explain = new Option<bool>("--explain") { Description = "Show each result's feature values and contributions." };

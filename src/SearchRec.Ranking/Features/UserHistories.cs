@@ -65,7 +65,8 @@ public sealed class UserHistories
 
     /// <summary>
     /// Reads Taobao-format CSV files (<c>user,item,category,behavior,timestamp</c>); a bad line throws naming file and
-    /// line. Events a file shares with an earlier one are read once (<see cref="EventSourceMerge"/>).
+    /// line. A service's SQLite event store (<c>events.db</c>, told apart by its header) is read as the commands that
+    /// take CSV or a store read it. Events a file shares with an earlier one are read once (<see cref="EventSourceMerge"/>).
     /// </summary>
     public static List<UserEvent> ReadCsv(IEnumerable<string> paths)
     {
@@ -74,6 +75,11 @@ public sealed class UserHistories
         foreach (var path in paths)
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"Event file not found: {path}", path);
+            if (SearchRec.Collab.Events.SqliteEventStore.IsDatabase(path))
+            {
+                merge.Add(SearchRec.Collab.Events.SqliteEventStore.ReadFile(path));
+                continue;
+            }
             var result = new List<UserEvent>();
             long no = 0;
             foreach (var line in SearchRec.Core.TextFiles.ReadLines(path))
