@@ -1765,9 +1765,12 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     {
         Assert.Equal([10.0, 20, 30, 40], DemoCommand.Steps().Select(s => s.Order).Take(4));
         using var dir = new TempDir();
-        var (code, _, stderr) = Run(new DemoCommand(), "--products", "400", "--out", dir.File("demo"), "--index", dir.File("index"), "--no-serve");
+        var (code, stdout, stderr) = Run(new DemoCommand(), "--products", "400", "--out", dir.File("demo"), "--index", dir.File("index"), "--no-serve");
 
         Assert.True(code == 0, stderr);
+        // No service step is ticked off; the command that serves what was built is printed instead.
+        Assert.DoesNotContain("Start the service", stdout, StringComparison.Ordinal);
+        Assert.Contains($"searchrec serve --index {dir.File("index")} --collab ", stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(dir.File("demo/collab/collab.bin")), "collaborative models");
         Assert.True(File.Exists(dir.File("demo/deep/deep-model.json")), "deep model manifest");
         Assert.NotEmpty(Directory.GetFiles(dir.File("demo/deep"), "*.onnx"));

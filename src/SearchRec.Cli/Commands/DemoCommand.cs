@@ -134,6 +134,12 @@ public sealed class DemoCommand : ICliCommand
         {
             foreach (var step in Steps())
             {
+                // --no-serve: no service step to tick off, only the command that would start it.
+                if (step is ServeStep && context.Items.ContainsKey(DemoPaths.NoServe))
+                {
+                    step.Show(context);
+                    continue;
+                }
                 var watch = Stopwatch.StartNew();
                 console.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -458,7 +464,10 @@ internal sealed class ServeStep : IDemoStep
     {
         if (_app is null)
         {
-            context.Console.MarkupLine("  [grey]--no-serve: not started. Serve it with `searchrec serve` (see docs/service.md).[/]");
+            context.Console.MarkupLine("  [grey]--no-serve: the service was not started; serve what was built with (docs/service.md):[/]");
+            // Plain text: paths may hold brackets, which would read as markup.
+            context.Console.WriteLine($"  searchrec serve --index {context.IndexDirectory} --collab {context.Items[DemoPaths.Collab]} --events {context.Items[DemoPaths.Events]} "
+                + $"--ranker {context.Items[DemoPaths.Ranker]} --deep {context.Items[DemoPaths.Deep]} --feature-log {Path.Combine(context.OutDirectory, "feature-log.jsonl")}");
             return;
         }
         var url = SearchRecServer.Addresses(_app)[0];
