@@ -222,3 +222,32 @@ public sealed partial class EvalCliTests
         Assert.Contains($"eval-rec: {card}: next_item.cut 'yesterday' is not a Unix time", evalErr, StringComparison.Ordinal);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void A_ranker_refuses_a_deep_model_other_than_the_one_it_was_trained_with()
+    {
+        using var dir = new TempDir();
+        string[] Tower(string seed) => ["--catalog", _shop.File("catalog.jsonl"), "--models", dir.File("deep"), "--text-epochs", "1",
+            "--text-dim", "8", "--hidden", "8", "--dim", "8", "--seed", seed];
+        var (code, _, stderr) = Run(new TrainDeepCommand(), Tower("1"));
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--deep", dir.File("deep"), "--models", dir.File("ranker"), "--folds", "0", "--trees", "20",
+            "--save-index", dir.File("index"));
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "连衣裙");
+        Assert.True(code == 0, stderr);
+
+        // The same folder, retrained: its cosines are not the ones the trees split on.
+        (code, _, stderr) = Run(new TrainDeepCommand(), Tower("2"));
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "连衣裙");
+
+        Assert.NotEqual(0, code);
+        var flat = System.Text.RegularExpressions.Regex.Replace(stderr, @"\s+", " ");
+        Assert.Contains($"The deep model in {dir.File("deep")}", flat, StringComparison.Ordinal);
+        Assert.Contains("is not the one the ranker", flat, StringComparison.Ordinal);
+    }
+}

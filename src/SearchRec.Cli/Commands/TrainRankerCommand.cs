@@ -296,7 +296,12 @@ public sealed class TrainRankerCommand : ICliCommand
                 // Every judged query it learnt from, the transfer model's too: eval warns on any of them, under any file or id.
                 card.RecordTrainingQueries([.. TextsOf(data), .. transferData is null ? [] : TextsOf(transferData)]);
                 if (eventsNote is not null) card.Data["events"] = $"{string.Join(", ", pr.GetValue(events)!)}: {eventsNote}";
-                if (deepScorer is not null) card.Data["deep"] = $"{pr.GetValue(deepDir)}: {DenseModels.Describe(deepScorer)}";
+                if (deepScorer is not null && pr.GetValue(deepDir) is { } scoredWith)
+                {
+                    card.Data["deep"] = $"{scoredWith}: {DenseModels.Describe(deepScorer)}";
+                    // search and serve refuse another deep model in its place.
+                    card.Data[ModelLocations.DeepFingerprintEntry] = ModelLocations.DeepFingerprint(scoredWith);
+                }
                 if (towerSet is not null)
                 {
                     card.Data["deep"] = $"{pr.GetValue(deepDir)}: {towerSet.Count} towers, one LambdaMART each, raw scores averaged";

@@ -46,7 +46,11 @@ public static class ModelLocations
                     throw new RankerSchemaMismatchException($"The ranker reads the deep features of {k} towers, but {towers.Folder} names {towers.Count}; give it the ensemble it was trained with.");
             }
             if (schema.IndexOf("deep_query_item") >= 0)
-                text = DenseModels.Open(deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {rankerDir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`)."), options);
+            {
+                var dir = deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {rankerDir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`).");
+                CheckDeepFingerprint(dir, rankerDir);
+                text = DenseModels.Open(dir, options);
+            }
             BehaviourScorer? behaviour = null;
             if (schema.IndexOf("deep_user_item") >= 0)
                 behaviour = BehaviourScorer.Open(DenseModels.BehaviourFolder(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {rankerDir}.")), options);
@@ -58,6 +62,33 @@ public static class ModelLocations
             (text as IDisposable)?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The model-card entry that records which deep model a ranker's query–item scores came from.</summary>
+    public const string DeepFingerprintEntry = "deep_fingerprint";
+
+    /// <summary>
+    /// A short hash of what a deep model folder scores with (<see cref="TowerSet.Fingerprint"/>; for an ensemble,
+    /// its members' in order, joined by commas): a retrained or swapped tower gives another.
+    /// </summary>
+    public static string DeepFingerprint(string deepDir)
+    {
+        Guard.NotNull(deepDir);
+        return DenseModels.IsEnsemble(deepDir) ? string.Join(",", DenseModels.Members(deepDir).Select(TowerSet.Fingerprint)) : TowerSet.Fingerprint(deepDir);
+    }
+
+    // A ranker whose card records the deep model it learnt from refuses another: the trees split on that model's
+    // cosines, and another tower's (retrained, or a folder given by mistake) mean something else, silently.
+    private static void CheckDeepFingerprint(string deepDir, string rankerDir)
+    {
+        var card = Models.ModelCard.Read(Ranker(rankerDir) ?? rankerDir);
+        if (card is null || !card.Data.TryGetValue(DeepFingerprintEntry, out var recorded)) return;
+        var found = DeepFingerprint(deepDir);
+        if (string.Equals(found, recorded, StringComparison.Ordinal)) return;
+        throw new RankerSchemaMismatchException(
+            $"The deep model in {deepDir} (fingerprint {found}) is not the one the ranker in {rankerDir} was trained with (fingerprint {recorded}"
+            + (card.Data.TryGetValue("deep", out var was) ? $"; {was}" : "") + "): its query–item scores would not mean what the trees learnt. "
+            + "Give the ranker the deep model it was trained with (deep/ beside it, or serve --deep), or train the ranker again with this one.");
     }
 
     /// <summary>
