@@ -28,6 +28,12 @@ public sealed class SearchPipelineOptions
     /// </summary>
     public int FeatureLogDepth { get; set; }
 
+    /// <summary>
+    /// The fingerprint of the deep model the deep query–item scores come from (<see cref="Features.ModelLocations.DeepFingerprint"/>),
+    /// written with each feature-log record; null when the features hold none.
+    /// </summary>
+    public string? DeepFingerprint { get; set; }
+
     /// <summary>Throws naming the first bad field.</summary>
     public SearchPipelineOptions Validate()
     {
@@ -295,7 +301,7 @@ public sealed class SearchPipeline
             items[i] = candidates[order[i]].Recall.ProductId;
             matrix.AsSpan(order[i] * dim, dim).CopyTo(rows.AsSpan(i * dim, dim));
         }
-        _logger!.Log(new FeatureLogRecord(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows));
+        _logger!.Log(new FeatureLogRecord(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows) { DeepFingerprint = _options.DeepFingerprint });
     }
 
     /// <summary>Indexes of the <paramref name="k"/> best scores, best first; ties keep the lower index (recall order).</summary>

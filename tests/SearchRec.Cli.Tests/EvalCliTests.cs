@@ -1921,6 +1921,28 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Traffic_mode_records_the_deep_model_the_logged_searches_name_and_warns_when_they_name_two()
+    {
+        using var dir = new TempDir();
+        var (log, events) = LoggedTraffic(dir, 6, "bm25", "deep_query_item");
+        var lines = File.ReadAllLines(log);
+        string Named(int i, string print) => lines[i].Replace("\"schema_version\": 4,", $"\"schema_version\": 4, \"deep_fingerprint\": \"{print}\",", StringComparison.Ordinal);
+        File.WriteAllLines(log, lines.Select((_, i) => Named(i, "00112233aabbccdd")));
+
+        var (code, _, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--folds", "0", "--models", dir.File("ranker"));
+
+        Assert.True(code == 0, err);
+        Assert.Equal("00112233aabbccdd", SearchRec.Ranking.Models.ModelCard.Read(dir.File("ranker"))!.Data["deep_fingerprint"]);
+
+        // A log spanning a tower change: the column mixes two models, so neither is recorded and the user is told.
+        File.WriteAllLines(log, lines.Select((_, i) => Named(i, i < 3 ? "00112233aabbccdd" : "ffeeddccbbaa9988")));
+        (code, _, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--folds", "0", "--models", dir.File("ranker2"));
+        Assert.True(code == 0, err);
+        Assert.Contains("scored by 2 deep models", System.Text.RegularExpressions.Regex.Replace(err, @"\s+", " "), StringComparison.Ordinal);
+        Assert.False(SearchRec.Ranking.Models.ModelCard.Read(dir.File("ranker2"))!.Data.ContainsKey("deep_fingerprint"));
+    }
+
+    [Fact]
     public void Labels_from_an_sqlite_file_that_is_not_an_event_store_are_refused_naming_the_file()
     {
         using var dir = new TempDir();

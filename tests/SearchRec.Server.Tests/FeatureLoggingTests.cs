@@ -14,6 +14,23 @@ public sealed class FeatureLoggingTests(TinyShop shop) : IClassFixture<TinyShop>
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public async Task A_deep_rankers_logged_searches_name_the_deep_model_that_scored_them()
+    {
+        var logPath = _dir.File("deep-features.jsonl");
+        using (var logger = new JsonlFeatureLogger(logPath))
+        {
+            var (s, store) = await shop.StartAsync(withDeepRanker: true, featureLogger: logger);
+            await using var _ = s;
+            using var __ = store;
+            await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}&k=5&user=900102");
+        }
+
+        using var record = JsonDocument.Parse(File.ReadAllLines(logPath).Single());
+        // The fingerprint a ranker learnt from this log records, and that search and serve then check.
+        Assert.Equal(SearchRec.Ranking.Features.ModelLocations.DeepFingerprint(shop.DeepPath), record.RootElement.GetProperty("deep_fingerprint").GetString());
+    }
+
+    [Fact]
     public async Task Searches_are_logged_under_the_answers_request_id_and_a_later_purchase_labels_its_candidate()
     {
         var logPath = _dir.File("features.jsonl");

@@ -169,6 +169,13 @@ public sealed class TrainRankerCommand : ICliCommand
                     logCard.Data["feature_logs"] = string.Join(", ", logs);
                     logCard.Data["labels"] = $"{string.Join(", ", labelFiles)} (same user and item within {pr.GetValue(joinMinutes)} min)";
                     logCard.RecordTrainingQueries(TextsOf(logged));
+                    // The deep model that scored the logged deep column: search and serve refuse another in its place.
+                    if (logged.Schema.IndexOf("deep_query_item") >= 0)
+                    {
+                        if (report.DeepFingerprints.Count == 1) logCard.Data[ModelLocations.DeepFingerprintEntry] = report.DeepFingerprints[0];
+                        else if (report.DeepFingerprints.Count > 1)
+                            Console.Error.WriteLine($"warning: the logged searches were scored by {report.DeepFingerprints.Count} deep models ({string.Join(", ", report.DeepFingerprints)}), so the ranker's deep column mixes them; no one of them is recorded as its own. Log with one deep model to have it checked.");
+                    }
                     if (pr.GetValue(folds) >= 2 && logged.Groups.Count >= options.Folds)
                     {
                         var runs = RankerComparison.Run(logged, options, m => Console.Error.WriteLine(m));

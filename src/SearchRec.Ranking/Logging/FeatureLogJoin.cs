@@ -24,7 +24,11 @@ public static class FeatureLogJoin
     /// <param name="NoPositive">Requests no later event touched.</param>
     /// <param name="OtherSchema">Requests logged with a different feature schema.</param>
     /// <param name="Malformed">Lines that are not a feature-log record.</param>
-    public sealed record Report(int Requests, int Groups, int Anonymous, int NoPositive, int OtherSchema, int Malformed = 0);
+    public sealed record Report(int Requests, int Groups, int Anonymous, int NoPositive, int OtherSchema, int Malformed = 0)
+    {
+        /// <summary>The distinct deep-model fingerprints the joined requests were logged with, in the order met (empty when none says).</summary>
+        public IReadOnlyList<string> DeepFingerprints { get; init; } = [];
+    }
 
     /// <summary>
     /// Joins the feature logs with events. Each line that is not a record goes to <paramref name="onMalformed"/> as
@@ -45,6 +49,7 @@ public static class FeatureLogJoin
         FeatureSchema? schema = null;
         RankingDatasetBuilder? builder = null;
         int requests = 0, anonymous = 0, none = 0, other = 0, malformed = 0;
+        var deepPrints = new List<string>();
         foreach (var path in featureLogs)
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"Feature log not found: {path}", path);
@@ -101,6 +106,8 @@ public static class FeatureLogJoin
                     // The search's text: cross-validation keeps repeated searches in one fold, and the card fingerprints it.
                     var text = root.TryGetProperty("query", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString() : null;
                     builder!.Add(root.GetProperty("request_id").GetString()!, f, y, ids, judged, 1f, text);
+                    if (root.TryGetProperty("deep_fingerprint", out var fp) && fp.ValueKind == JsonValueKind.String && !deepPrints.Contains(fp.GetString()!))
+                        deepPrints.Add(fp.GetString()!);
                 }
                 catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or IndexOutOfRangeException)
                 {
@@ -113,6 +120,6 @@ public static class FeatureLogJoin
         if (builder is null)
             throw new InvalidDataException("The feature logs hold no request with candidates" + (malformed > 0 ? $" ({malformed:N0} lines are not feature-log records)." : "."));
         var data = builder.Build();
-        return (data, new Report(requests, data.Groups.Count, anonymous, none, other, malformed));
+        return (data, new Report(requests, data.Groups.Count, anonymous, none, other, malformed) { DeepFingerprints = deepPrints });
     }
 }

@@ -14,7 +14,14 @@ namespace SearchRec.Ranking.Logging;
 /// <param name="Items">Candidate ids in final rank order.</param>
 /// <param name="Features">Row-major features, in the same order as <paramref name="Items"/>.</param>
 public sealed record FeatureLogRecord(string RequestId, DateTimeOffset Timestamp, string Query, long? UserId, FeatureSchema Schema,
-    IReadOnlyList<string> Items, float[] Features);
+    IReadOnlyList<string> Items, float[] Features)
+{
+    /// <summary>
+    /// The fingerprint of the deep model whose query–item scores are among the features (<c>ModelLocations.DeepFingerprint</c>),
+    /// or null: a ranker learnt from the log records it, and refuses another model in its place.
+    /// </summary>
+    public string? DeepFingerprint { get; init; }
+}
 
 /// <summary>Receives ranked requests' features (as the Elasticsearch LTR plugin's feature logging). Thread-safe.</summary>
 public interface IFeatureLogger
@@ -25,7 +32,7 @@ public interface IFeatureLogger
 
 /// <summary>
 /// Writes <see cref="FeatureLogRecord"/>s as JSON Lines
-/// <c>{request_id, ts, query, user, schema_version, schema_hash, candidates: [{id, rank, features: {name: value}}]}</c>
+/// <c>{request_id, ts, query, user, schema_version, schema_hash, [deep_fingerprint,] candidates: [{id, rank, features: {name: value}}]}</c>
 /// (unknown values are <c>null</c>), rotating to <c>FILE.1</c> … <c>FILE.N</c> when the file passes a size.
 /// </summary>
 public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
@@ -64,6 +71,7 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
             if (record.UserId is { } u) w.WriteNumber("user", u); else w.WriteNull("user");
             w.WriteNumber("schema_version", record.Schema.Version);
             w.WriteString("schema_hash", record.Schema.Hash);
+            if (record.DeepFingerprint is { } deep) w.WriteString("deep_fingerprint", deep);
             w.WriteStartArray("candidates");
             var dim = record.Schema.Count;
             for (var i = 0; i < record.Items.Count; i++)

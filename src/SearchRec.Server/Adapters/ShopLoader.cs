@@ -408,6 +408,8 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         if (TowerAveragedRanker.In(model) is { } averaged) towers!.CheckFor(averaged);
         if (text is not null && DenseModels.CatalogMismatch(text, id => memo.GetProduct(id)?.Title, deepPath ?? ModelLocations.Deep(rankerPath)!) is { } mismatch)
             throw new InvalidDataException(mismatch);
+        // The feature log says which tower scored its deep columns, so a ranker learnt from it can refuse another.
+        var deepFingerprint = text is not null && log is not null ? ModelLocations.DeepFingerprint(deepPath ?? ModelLocations.Deep(rankerPath)!) : null;
         var recency = model.Schema.IndexOf("item_hours_since_event") >= 0 || logAll ? activity.Value : null;
         // train-ranker --idf / --prior write these beside ranker.json.
         var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
@@ -419,7 +421,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         var features = StandardFeatures.ForSchema(model.Schema, sources);
         var logged = logAll ? StandardFeatures.ForSearch(sources) : null;
         return (recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
-            new SearchPipelineOptions { RecallWindow = _options.RecallWindow, FeatureLogDepth = _options.FeatureLogDepth }, log, history: user =>
+            new SearchPipelineOptions { RecallWindow = _options.RecallWindow, FeatureLogDepth = _options.FeatureLogDepth, DeepFingerprint = deepFingerprint }, log, history: user =>
             {
                 var events = store.GetHistory(user, 200);
                 return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
