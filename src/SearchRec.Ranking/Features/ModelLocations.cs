@@ -28,15 +28,18 @@ public static class ModelLocations
     /// Opens the deep models a ranker with <paramref name="schema"/> reads from <paramref name="deepDir"/> (found
     /// beside the ranker in <paramref name="rankerDir"/>, or given): each tower's columns (<see cref="TowerSet"/>,
     /// checked to be as many as the schema's), the query–item scorer (one tower or an ensemble) and the behaviour
-    /// tower, each null when the schema does not use it. Throws naming what is missing; opens nothing on failure.
+    /// tower, each null when the schema does not use it; and the query–item model's fingerprint when it was checked
+    /// against the one the ranker's card records (<see cref="DeepFingerprintEntry"/>), else null. Throws naming what is
+    /// missing; opens nothing on failure.
     /// </summary>
-    public static (IDenseScorer? Text, TowerSet? Towers, BehaviourScorer? Behaviour) LoadDeep(string? deepDir, FeatureSchema schema, string rankerDir,
+    public static (IDenseScorer? Text, TowerSet? Towers, BehaviourScorer? Behaviour, string? CheckedFingerprint) LoadDeep(string? deepDir, FeatureSchema schema, string rankerDir,
         DeepScorerOptions? options = null)
     {
         Guard.NotNull(schema);
         RefuseNextItem(schema, rankerDir);
         TowerSet? towers = null;
         IDenseScorer? text = null;
+        string? fingerprint = null;
         try
         {
             if (TowerDeepFeatures.TowerCount(schema) is var k and > 0)
@@ -48,13 +51,13 @@ public static class ModelLocations
             if (schema.IndexOf("deep_query_item") >= 0)
             {
                 var dir = deepDir ?? throw new FileNotFoundException($"The ranker uses deep query–item features but no deep model was found beside {rankerDir} (expected deep/deep-model.json or deep/ensemble.json; train with `searchrec train-deep`).");
-                CheckDeepFingerprint(dir, rankerDir);
+                fingerprint = CheckDeepFingerprint(dir, rankerDir);
                 text = DenseModels.Open(dir, options);
             }
             BehaviourScorer? behaviour = null;
             if (schema.IndexOf("deep_user_item") >= 0)
                 behaviour = BehaviourScorer.Open(DenseModels.BehaviourFolder(deepDir ?? throw new FileNotFoundException($"The ranker uses deep user–item features but no deep model was found beside {rankerDir}.")), options);
-            return (text, towers, behaviour);
+            return (text, towers, behaviour, fingerprint);
         }
         catch
         {
@@ -79,12 +82,13 @@ public static class ModelLocations
 
     // A ranker whose card records the deep model it learnt from refuses another: the trees split on that model's
     // cosines, and another tower's (retrained, or a folder given by mistake) mean something else, silently.
-    private static void CheckDeepFingerprint(string deepDir, string rankerDir)
+    // Returns the fingerprint it computed (null when the card records none), so a caller that needs it does not hash the vectors again.
+    private static string? CheckDeepFingerprint(string deepDir, string rankerDir)
     {
         var card = Models.ModelCard.Read(Ranker(rankerDir) ?? rankerDir);
-        if (card is null || !card.Data.TryGetValue(DeepFingerprintEntry, out var recorded)) return;
+        if (card is null || !card.Data.TryGetValue(DeepFingerprintEntry, out var recorded)) return null;
         var found = DeepFingerprint(deepDir);
-        if (string.Equals(found, recorded, StringComparison.Ordinal)) return;
+        if (string.Equals(found, recorded, StringComparison.Ordinal)) return found;
         throw new RankerSchemaMismatchException(
             $"The deep model in {deepDir} (fingerprint {found}) is not the one the ranker in {rankerDir} was trained with (fingerprint {recorded}"
             + (card.Data.TryGetValue("deep", out var was) ? $"; {was}" : "") + "): its query–item scores would not mean what the trees learnt. "
@@ -132,7 +136,7 @@ public static class ModelLocations
             var c = Collab(dir) ?? throw new FileNotFoundException($"The ranker uses collaborative features but no collaborative models were found beside {dir} (expected collab/collab.bin; train with `searchrec train-cf`).");
             collab = CollabModels.Load(c);
         }
-        var (text, towers, behaviour) = LoadDeep(Deep(dir), schema, dir, deep);
+        var (text, towers, behaviour, _) = LoadDeep(Deep(dir), schema, dir, deep);
         if (text is not null && DenseModels.CatalogMismatch(text, id => products(id)?.Title, Deep(dir)!) is { } mismatch)
         {
             (text as IDisposable)?.Dispose();

@@ -401,7 +401,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         // As `search` does: without a deep folder given, the deep folder beside the ranker (train-ranker names it there).
         // Products added or retitled since train-deep (index --update, POST /admin/products) get vectors from the tower.
         var deepRuntime = _options.DeepRuntime.Covering(() => catalog().Select(p => KeyValuePair.Create(p.Id, p.Title)));
-        var (text, towers, behaviour) = ModelLocations.LoadDeep(deepPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, deepRuntime);
+        var (text, towers, behaviour, checkedFingerprint) = ModelLocations.LoadDeep(deepPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, deepRuntime);
         if (towers is not null) owned.Add(towers);
         if (text is IDisposable d) owned.Add(d);
         if (behaviour is not null) owned.Add(behaviour);
@@ -409,7 +409,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         if (text is not null && DenseModels.CatalogMismatch(text, id => memo.GetProduct(id)?.Title, deepPath ?? ModelLocations.Deep(rankerPath)!) is { } mismatch)
             throw new InvalidDataException(mismatch);
         // The feature log says which tower scored its deep columns, so a ranker learnt from it can refuse another.
-        var deepFingerprint = text is not null && log is not null ? ModelLocations.DeepFingerprint(deepPath ?? ModelLocations.Deep(rankerPath)!) : null;
+        var deepFingerprint = text is not null && log is not null ? checkedFingerprint ?? ModelLocations.DeepFingerprint(deepPath ?? ModelLocations.Deep(rankerPath)!) : null;
         var recency = model.Schema.IndexOf("item_hours_since_event") >= 0 || logAll ? activity.Value : null;
         // train-ranker --idf / --prior write these beside ranker.json.
         var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
