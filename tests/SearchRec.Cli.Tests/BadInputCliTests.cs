@@ -251,3 +251,41 @@ public sealed partial class EvalCliTests
         Assert.Contains("is not the one the ranker", flat, StringComparison.Ordinal);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Search_refuses_an_option_whose_partner_is_missing_and_takes_it_with_the_partner()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("ranker");
+        SaveBm25Ranker(ranker);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var log = dir.File("features.jsonl");
+        (string[] Args, string Message)[] alone =
+        [
+            (["--models", ranker, "--request-id", "r1"], "--request-id needs --feature-log"),
+            (["--request-id", "r1"], "--request-id needs --feature-log"),
+            (["--models", ranker, "--user", "7"], "--user needs --events"),
+            (["--window", "50"], "--window needs a ranker: give --models DIR"),
+        ];
+        foreach (var (args, message) in alone)
+        {
+            var (code, stdout, stderr) = Run(new SearchCommand(), ["--index", dir.File("index"), .. args, "连衣裙"]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}");
+            Assert.Contains($"search: {message}", stderr, StringComparison.Ordinal);
+            Assert.Equal("", stdout);
+        }
+        Assert.False(File.Exists(log));
+
+        // With their partners the same options are read: the id is the logged one, the user is logged with it.
+        var (ok, _, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--user", "7",
+            "--feature-log", log, "--request-id", "r1", "连衣裙");
+        Assert.True(ok == 0, err);
+        using var record = System.Text.Json.JsonDocument.Parse(File.ReadLines(log).Single());
+        Assert.Equal("r1", record.RootElement.GetProperty("request_id").GetString());
+        Assert.Equal(7, record.RootElement.GetProperty("user").GetInt64());
+        (ok, _, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--user", "7", "--events", _shop.File("events.csv"), "--window", "50", "连衣裙");
+        Assert.True(ok == 0, err);
+    }
+}

@@ -39,15 +39,22 @@ public sealed class SearchCommand : ICliCommand
                 if (pr.GetValue(k) is < 1 or > 1_000) throw new ArgumentException($"--k must be between 1 and 1,000 (was {pr.GetValue(k)}).");
                 if (pr.GetValue(window) is < 1 or > 10_000) throw new ArgumentException($"--window must be between 1 and 10,000 (was {pr.GetValue(window)}).");
                 if (repeats > 0 && pr.GetValue(featureLog) is not null) throw new ArgumentException("--repeat would log every repetition: leave out --feature-log.");
+                // Alone it was ignored: the id went to no log.
+                if (pr.GetValue(requestId) is not null && pr.GetValue(featureLog) is null)
+                    throw new ArgumentException("--request-id needs --feature-log (the log the id is written to).");
                 if (pr.GetValue(models) is null)
                 {
                     // Without a ranker only recall runs: refuse what needs one rather than ignore it.
                     string? needsRanker = pr.GetValue(explain) ? "--explain" : pr.GetValue(user) is not null ? "--user"
-                        : pr.GetValue(events) is { Length: > 0 } ? "--events" : pr.GetValue(featureLog) is not null ? "--feature-log" : null;
+                        : pr.GetValue(events) is { Length: > 0 } ? "--events" : pr.GetValue(featureLog) is not null ? "--feature-log"
+                        : pr.GetResult(window) is { Implicit: false } ? "--window" : null;
                     if (needsRanker is not null) throw new ArgumentException($"{needsRanker} needs a ranker: give --models DIR (from train-ranker).");
                     using var bm25Index = ProductIndex.Open(pr.GetValue(index)!);
                     return Bm25Only(bm25Index, pr.GetValue(query)!, pr.GetValue(k), repeats);
                 }
+                // Without a history or a log to record the user in, the results were the anonymous ones, unsaid.
+                if (pr.GetValue(user) is not null && pr.GetValue(events) is not { Length: > 0 } && pr.GetValue(featureLog) is null)
+                    throw new ArgumentException("--user needs --events (the user's history, which the personal features read) or --feature-log (which records the user).");
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
                 var dir = pr.GetValue(models)!;
                 var rankerDir = ModelLocations.Ranker(dir) ?? dir;
