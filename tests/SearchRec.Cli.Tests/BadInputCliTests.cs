@@ -289,3 +289,28 @@ public sealed partial class EvalCliTests
         Assert.True(ok == 0, err);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Eval_rec_refuses_blend_weights_when_the_blend_is_not_evaluated_and_a_bad_list_before_training()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        string[] common = ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users];
+
+        var (code, stdout, stderr) = Run(new EvalRecCommand(), [.. common, "--model", "repeat,als", "--blend-weights", "1,0,0,0,0"]);
+        Assert.Equal(2, code);
+        Assert.Contains("eval-rec: --blend-weights is read only by --model blend (or all).", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("repeat", stdout, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run(new EvalRecCommand(), [.. common, "--model", "blend", "--blend-weights", "1,x,0,0,0"]);
+        Assert.Equal(2, code);
+        Assert.Contains("eval-rec: --blend-weights: 'x' is not a number.", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("training events", stderr, StringComparison.Ordinal); // refused before the events were read
+
+        (code, stdout, stderr) = Run(new EvalRecCommand(), [.. common, "--model", "all", "--blend-weights", "1,0,0,0,0", "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"model\":\"blend\"", stdout, StringComparison.Ordinal);
+    }
+}

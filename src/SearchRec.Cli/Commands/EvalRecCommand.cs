@@ -19,7 +19,7 @@ public sealed class EvalRecCommand : ICliCommand
         var model = new Option<string[]>("--model") { Description = $"Model name(s): {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name} (the deep behaviour tower, trained on the pre-cut events), {FusedRecEval.Name} (the next-item ranker given by --ranker), or 'all' (every collaborative model, and {FusedRecEval.Name} when --ranker is given).", Required = true, AllowMultipleArgumentsPerToken = true };
         var ks = new Option<string>("--k") { Description = "Cut-offs, comma-separated.", DefaultValueFactory = _ => "10,20" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line per model." };
-        var blend = new Option<string?>("--blend-weights") { Description = "Weights of the blend: repeat,item-item,als,category,popularity (default 1,0.05,0.9,0.01,0.01, chosen on a validation cut of 2017-12-02 over the non-test users)." };
+        var blend = new Option<string?>("--blend-weights") { Description = "For --model blend: its weights, repeat,item-item,als,category,popularity (default 1,0.05,0.9,0.01,0.01, chosen on a validation cut of 2017-12-02 over the non-test users)." };
         var report = new Option<string?>("--report") { Description = "Also write an HTML report: each model's metrics with 95% bootstrap intervals over users, paired tests against repeat (or the first model) and a chart per metric." };
         var ranker = new Option<string?>("--ranker") { Description = $"For --model {FusedRecEval.Name}: a next-item ranker saved by `train-ranker --events … --cut …`; the models it reads are retrained on the pre-cut events." };
         var cmd = new Command("eval-rec", "Evaluate recommendation models: HR@K, Recall@K, NDCG@K and coverage on held-out users after a time cut.");
@@ -38,6 +38,9 @@ public sealed class EvalRecCommand : ICliCommand
                         throw new ArgumentException($"--model: unknown model '{n}'; expected {string.Join(", ", CollabModels.ScorerNames)}, {DeepRecEval.Name}, {FusedRecEval.Name} or all.");
                 if (names.Contains(FusedRecEval.Name) && rankerDir is null) throw new ArgumentException($"--model {FusedRecEval.Name} needs --ranker DIR (a next-item ranker from `train-ranker --events … --cut …`).");
                 if (rankerDir is not null && !names.Contains(FusedRecEval.Name)) throw new ArgumentException($"--ranker is read only by --model {FusedRecEval.Name} (or all).");
+                // Read before training, not after it: a bad list, or one no evaluated model reads, was found only once the models were trained, or never.
+                var blendWeights = pr.GetValue(blend) is string bw ? ParseBlendWeights(bw) : null;
+                if (blendWeights is not null && !names.Contains("blend")) throw new ArgumentException("--blend-weights is read only by --model blend (or all).");
                 // Before the evaluation, not once it is done: a folder given as the report failed only at the end.
                 if (pr.GetValue(report) is { } reportFile) OutputFiles.Check(reportFile, "--report");
                 long cutTs = EventFiles.ParseTime(pr.GetValue(cut)!);
@@ -49,13 +52,7 @@ public sealed class EvalRecCommand : ICliCommand
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") && !names.Contains(FusedRecEval.Name) },
                     new SyncProgress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
-                if (pr.GetValue(blend) is string bw)
-                {
-                    var w = bw.Split(',').Select(x => float.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--blend-weights: '{x}' is not a number.")).ToArray();
-                    if (w.Length != 5) throw new FormatException("--blend-weights needs 5 numbers: repeat,item-item,als,category,popularity.");
-                    if (w.Any(x => !(x >= 0) || float.IsInfinity(x)) || w.Sum() <= 0) throw new FormatException("--blend-weights must be finite numbers of at least 0, and at least one above 0.");
-                    models.SetBlendWeights(w[0], w[1], w[2], w[3], w[4]);
-                }
+                if (blendWeights is { } w) models.SetBlendWeights(w[0], w[1], w[2], w[3], w[4]);
                 var results = new List<RecEvalResult>();
                 foreach (var name in names)
                     results.Add(name switch
@@ -89,5 +86,13 @@ public sealed class EvalRecCommand : ICliCommand
             }
         });
         return cmd;
+    }
+
+    private static float[] ParseBlendWeights(string text)
+    {
+        var w = text.Split(',').Select(x => float.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"--blend-weights: '{x}' is not a number.")).ToArray();
+        if (w.Length != 5) throw new FormatException("--blend-weights needs 5 numbers: repeat,item-item,als,category,popularity.");
+        if (w.Any(x => !(x >= 0) || float.IsInfinity(x)) || w.Sum() <= 0) throw new FormatException("--blend-weights must be finite numbers of at least 0, and at least one above 0.");
+        return w;
     }
 }
