@@ -314,3 +314,30 @@ public sealed partial class EvalCliTests
         Assert.Contains("\"model\":\"blend\"", stdout, StringComparison.Ordinal);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Eval_rec_blend_weights_change_the_blend_alone_not_the_blend_column_the_next_item_ranker_learnt_from()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var ranker = dir.File("next");
+        var (trained, _, trainErr) = NextItem(users, ranker, "--no-grid");
+        Assert.True(trained == 0, trainErr);
+        string[] common = ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users, "--ranker", ranker, "--k", "10,20", "--json"];
+        Dictionary<string, string> Metrics(params string[] more)
+        {
+            var (code, stdout, stderr) = Run(new EvalRecCommand(), [.. common, .. more]);
+            Assert.True(code == 0, stderr);
+            return stdout.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+                .ToDictionary(r => r.GetProperty("model").GetString()!, r => r.GetProperty("metrics").ToString());
+        }
+
+        var plain = Metrics("--model", "blend,fused");
+        var weighted = Metrics("--model", "blend,fused", "--blend-weights", "0,0,0,0,1");
+
+        Assert.NotEqual(plain["blend"], weighted["blend"]);
+        Assert.Equal(plain["fused"], weighted["fused"]);
+    }
+}

@@ -52,13 +52,13 @@ public sealed class EvalRecCommand : ICliCommand
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 var models = CollabModels.Train(split.Train, new CollabOptions { SkipAls = !names.Contains("als") && !names.Contains("blend") && !names.Contains(FusedRecEval.Name) },
                     new SyncProgress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
-                if (blendWeights is { } w) models.SetBlendWeights(w[0], w[1], w[2], w[3], w[4]);
                 var results = new List<RecEvalResult>();
                 foreach (var name in names)
                     results.Add(name switch
                     {
                         DeepRecEval.Name => DeepRecEval.Evaluate(split, kList, models.ItemCount, m => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] deep: {m}")),
                         FusedRecEval.Name => FusedRecEval.Evaluate(split, models, fused.Model, fused.Info, kList, m => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] fused: {m}")),
+                        "blend" when blendWeights is not null => BlendWith(models, blendWeights, split, kList),
                         _ => RecEvaluator.Evaluate(models, split, name, kList),
                     });
                 var cols = kList.SelectMany(k => new[] { $"hr@{k}", $"recall@{k}", $"ndcg@{k}", $"coverage@{k}" }).ToArray();
@@ -94,5 +94,15 @@ public sealed class EvalRecCommand : ICliCommand
         if (w.Length != 5) throw new FormatException("--blend-weights needs 5 numbers: repeat,item-item,als,category,popularity.");
         if (w.Any(x => !(x >= 0) || float.IsInfinity(x)) || w.Sum() <= 0) throw new FormatException("--blend-weights must be finite numbers of at least 0, and at least one above 0.");
         return w;
+    }
+
+    // The blend under the given weights, and only the blend: the next-item ranker (fused) reads the blend's scores as
+    // a candidate source and a column, and learnt them under the trained weights.
+    private static RecEvalResult BlendWith(CollabModels models, float[] w, RecSplit split, IReadOnlyList<int> ks)
+    {
+        var trained = models.TrainedOptions;
+        models.SetBlendWeights(w[0], w[1], w[2], w[3], w[4]);
+        try { return RecEvaluator.Evaluate(models, split, "blend", ks); }
+        finally { models.SetBlendWeights(trained.BlendRepeat, trained.BlendItemItem, trained.BlendAls, trained.BlendCategory, trained.BlendPopularity); }
     }
 }
