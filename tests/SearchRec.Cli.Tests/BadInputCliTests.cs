@@ -341,3 +341,35 @@ public sealed partial class EvalCliTests
         Assert.Equal(plain["fused"], weighted["fused"]);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Eval_refuses_events_that_no_evaluated_ranker_would_read_naming_what_they_need()
+    {
+        using var dir = new TempDir();
+        var models = dir.File("models");
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", Path.Combine(models, "collab")).Code);
+        // The same queries without the queries-users.tsv that sits beside the shop's: no query has a user.
+        var anonymous = dir.Write("queries.tsv", File.ReadAllText(_shop.File("queries.tsv")));
+        string[] Eval(string queries, string ranker, params string[] more) =>
+            ["--catalog", _shop.File("catalog.jsonl"), "--queries", queries, "--qrels", _shop.File("qrels.tsv"), "--events", _shop.File("events.csv"),
+                "--ranker", ranker, "--limit", "40", "--report", dir.File("r.html"), "--run-out", dir.File("r.run"), .. more];
+        (string[] Args, string Message)[] cases =
+        [
+            (Eval(_shop.File("queries.tsv"), "bm25", "--models", models),
+                "eval: --events is read only by the rankers that use the users' histories (weighted, linear, lambdamart, fused, cf-repeat, cf-item-item, cf-als, cf-category, popularity); --ranker bm25 names none of them"),
+            (Eval(_shop.File("queries.tsv"), "bm25-title,bm25-bigram"), "--ranker bm25-title,bm25-bigram names none of them"),
+            (Eval(_shop.File("queries.tsv"), "bm25,lambdamart"), "eval: --events needs --models holding collaborative models (train-cf) or a behaviour tower (train-deep --events)"),
+            (Eval(anonymous, "lambdamart", "--models", models), $"eval: --events needs queries with users: none of the queries (--limit 40) in {anonymous} has one"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var (code, stdout, stderr) = Run(new EvalCommand(), args);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}");
+            Assert.Contains(message, stderr, StringComparison.Ordinal);
+            Assert.Equal("", stdout);
+            Assert.False(File.Exists(dir.File("r.html")));
+        }
+    }
+}

@@ -10,6 +10,7 @@ using SearchRec.Evaluation.Rankers;
 using SearchRec.Evaluation.Reports;
 using SearchRec.Evaluation.Trec;
 using SearchRec.Index;
+using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Training;
 using Spectre.Console;
 
@@ -112,6 +113,17 @@ public sealed class EvalCommand : ICliCommand
         return 0;
     }
 
+    // The rankers that never read --events: BM25's and the text tower's. The others (RankingEvalModule's) compute
+    // features from the users' histories when the queries have users and --models holds the models that read them.
+    private static readonly Lazy<HashSet<string>> WithoutEvents = new(() =>
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        new DeepEvalRankerModule().Register(registry);
+        return registry.Names.ToHashSet(StringComparer.OrdinalIgnoreCase);
+    });
+
+    private static bool ReadsEvents(string ranker) => !WithoutEvents.Value.Contains(ranker);
+
     internal static int Execute(Args a, CancellationToken ct)
     {
         var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -161,7 +173,16 @@ public sealed class EvalCommand : ICliCommand
 
         var registry = EvalRankerRegistry.Default;
         registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
-        registry.Resolve(a.Ranker); // unknown names are refused before any file is read
+        var resolved = registry.Resolve(a.Ranker); // unknown names are refused before any file is read
+        if (a.Events.Length > 0)
+        {
+            // Each was ignored: the histories feed only the collaborative and behaviour-tower features of these rankers.
+            var readers = registry.Names.Where(n => !registry.IsExperimental(n) && ReadsEvents(n)).ToList();
+            if (!resolved.Any(ReadsEvents))
+                throw new ArgumentException($"--events is read only by the rankers that use the users' histories ({string.Join(", ", readers)}); --ranker {a.Ranker} names none of them");
+            if (a.Models is null || (ModelLocations.Collab(a.Models) is null && ModelLocations.Deep(a.Models) is null))
+                throw new ArgumentException("--events needs --models holding collaborative models (train-cf) or a behaviour tower (train-deep --events): only their features read the users' histories");
+        }
         if (a.Models is not null && a.Ranker.Split(',', StringSplitOptions.TrimEntries) is var named && (named.Contains("fused") || named.Contains("all")))
         {
             // Plain lines on stderr, unwrapped: which ranker `fused` is, whether it saw these judgments, its window.
@@ -186,6 +207,10 @@ public sealed class EvalCommand : ICliCommand
                 Console.Error.WriteLine($"note: {unasked} queries judged in {a.Qrels} are not in {a.Queries} and were not evaluated");   // unwrapped: it names paths
         }
         if (a.Limit > 0 && queryList.Count > a.Limit) queryList = [.. queryList.Take(a.Limit)];
+        if (a.Events.Length > 0 && !queryList.Any(q => q.UserId is not null))
+            throw new ArgumentException(a.Pairs is not null
+                ? "--events needs queries with users, and --pairs gives none"
+                : $"--events needs queries with users: none of the queries {(a.Limit > 0 ? $"(--limit {a.Limit}) " : "")}in {a.Queries} has one (give --query-users FILE, 'qid<TAB>user_id[<TAB>timestamp]', or put queries-users.tsv beside the queries)");
         if (a.Models is not null && a.Ranker.Split(',', StringSplitOptions.TrimEntries) is var scored && (scored.Contains("fused") || scored.Contains("all"))
             && RankerNotes.TrainedOn(a.Models, queryList.Where(q => judgments.HasRelevant(q.Id)).Select(q => q.Text).ToList()) is { } trainedOn)
             Console.Error.WriteLine(trainedOn);   // unwrapped, as the notes above
