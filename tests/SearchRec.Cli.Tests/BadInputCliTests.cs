@@ -373,3 +373,31 @@ public sealed partial class EvalCliTests
         }
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--ood-catalog", "--ood-catalog needs --ood-train")]
+    [InlineData("--ood-queries", "--ood-queries needs --ood-train")]
+    [InlineData("--query-users", "--pairs gives the catalog, queries and judgments, and no user: leave out --catalog, --queries, --qrels, --query-users and --index")]
+    public void Eval_refuses_an_option_whose_partner_is_missing(string option, string message)
+    {
+        using var dir = new TempDir();
+        var pairs = dir.Write("pairs.jsonl", "{\"query\": \"连衣裙\", \"title\": \"红色 连衣裙\", \"label\": 2}\n{\"query\": \"连衣裙\", \"title\": \"红色 衬衫\", \"label\": 0}\n");
+        string[] given = option switch
+        {
+            "--ood-catalog" => [option, pairs],
+            "--ood-queries" => [option, "10"],
+            _ => [option, _shop.File("queries-users.tsv")],
+        };
+        string[] inputs = option == "--query-users"
+            ? ["--pairs", pairs]
+            : ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv")];
+
+        var (code, _, stderr) = Run(new EvalCommand(), [.. inputs, "--ranker", "bm25", "--report", dir.File("r.html"), "--run-out", dir.File("r.run"), .. given]);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"eval: {message}", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("r.html")));
+    }
+}

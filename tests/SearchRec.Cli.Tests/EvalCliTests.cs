@@ -504,7 +504,7 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         var test = OutsidePairs(dir);
         var (code, _, stderr) = Run(new EvalCommand(), "--pairs", test, "--queries", _shop.File("queries.tsv"));
         Assert.Equal(2, code);
-        Assert.Contains("leave out --catalog, --queries, --qrels and --index", stderr, StringComparison.Ordinal);
+        Assert.Contains("leave out --catalog, --queries, --qrels, --query-users and --index", stderr, StringComparison.Ordinal);
         (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"));
         Assert.Equal(2, code);
         Assert.Contains("give --queries FILE and --qrels FILE (or --pairs FILE)", stderr, StringComparison.Ordinal);

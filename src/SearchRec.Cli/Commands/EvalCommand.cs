@@ -61,6 +61,7 @@ public sealed class EvalCommand : ICliCommand
             OodTrain = pr.GetValue(oodTrain),
             OodCatalog = pr.GetValue(oodCatalog) ?? [],
             OodQueries = pr.GetValue(oodQueries),
+            OodQueriesGiven = pr.GetResult(oodQueries) is { Implicit: false },
             Seeds = pr.GetValue(seeds),
             Pairs = pr.GetValue(pairs),
             PairsCatalog = pr.GetValue(pairsCatalog) ?? [],
@@ -75,6 +76,7 @@ public sealed class EvalCommand : ICliCommand
         public string? OodTrain { get; init; }
         public string[] OodCatalog { get; init; } = [];
         public int OodQueries { get; init; } = 2_000;
+        public bool OodQueriesGiven { get; init; }
         public string? Seeds { get; init; }
         public string? Pairs { get; init; }
         public string[] PairsCatalog { get; init; } = [];
@@ -148,8 +150,8 @@ public sealed class EvalCommand : ICliCommand
         if (a.RunOut is not null) OutputFiles.Check(a.RunOut, "--run-out");
         if (a.Pairs is not null)
         {
-            if (a.Catalog.Length > 0 || a.Queries is not null || a.Qrels is not null || a.Index is not null)
-                throw new ArgumentException("--pairs gives the catalog, queries and judgments: leave out --catalog, --queries, --qrels and --index");
+            if (a.Catalog.Length > 0 || a.Queries is not null || a.Qrels is not null || a.Index is not null || a.QueryUsers is not null)
+                throw new ArgumentException("--pairs gives the catalog, queries and judgments, and no user: leave out --catalog, --queries, --qrels, --query-users and --index");
             foreach (var f in (string[])[a.Pairs, .. a.PairsCatalog]) if (!File.Exists(f)) throw new FileNotFoundException($"--pairs / --pairs-catalog: {f}: file not found", f);
         }
         else
@@ -158,6 +160,9 @@ public sealed class EvalCommand : ICliCommand
             if (a.Queries is null || a.Qrels is null) throw new ArgumentException("give --queries FILE and --qrels FILE (or --pairs FILE)");
             if (a.Index is null && a.Catalog.Length == 0) throw new ArgumentException("give --catalog FILE (indexed in memory) or --index DIR");
         }
+        // Without the training file they choose from, both were ignored.
+        if (a.OodTrain is null && (a.OodCatalog.Length > 0 || a.OodQueriesGiven))
+            throw new ArgumentException($"{(a.OodCatalog.Length > 0 ? "--ood-catalog" : "--ood-queries")} needs --ood-train (the out-of-domain judgments it goes with)");
         foreach (var f in a.Events) if (!File.Exists(f)) throw new FileNotFoundException($"--events: {f}: file not found", f);
         if (a.OodTrain is not null && !File.Exists(a.OodTrain)) throw new FileNotFoundException($"--ood-train: {a.OodTrain}: file not found", a.OodTrain);
         foreach (var f in a.OodCatalog) if (!File.Exists(f)) throw new FileNotFoundException($"--ood-catalog: {f}: file not found", f);
