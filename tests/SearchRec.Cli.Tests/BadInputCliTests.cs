@@ -401,3 +401,36 @@ public sealed partial class EvalCliTests
         Assert.False(File.Exists(dir.File("r.html")));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Index_of_a_tsv_catalog_skips_its_header_and_refuses_lines_with_more_columns_naming_them()
+    {
+        using var dir = new TempDir();
+        var catalog = dir.Write("corpus.tsv", "docid\ttitle\n1\t红色 连衣裙\n2\t蓝色 衬衫\t衬衫\t99\n3\t白色 衬衫\n");
+
+        var (code, _, stderr) = Run(new IndexCommand(), "--catalog", catalog, "--index", dir.File("index"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"{catalog}:3: 4 tab-separated fields: expected 2, 'id<TAB>title'", stderr, StringComparison.Ordinal);
+        Assert.Contains("read 3 lines, accepted 2, rejected 1; a header line skipped", stderr, StringComparison.Ordinal);
+        using (var index = SearchRec.Index.ProductIndex.Open(dir.File("index")))
+            Assert.Equal(["1", "3"], index.Products().Select(p => p.Id).Order(StringComparer.Ordinal));
+
+        // Every line with more columns: nothing is indexed, and the index already there is kept.
+        var wide = dir.Write("wide.tsv", "1\t红色 连衣裙\t服装\n2\t蓝色 衬衫\t服装\n");
+        (code, _, stderr) = Run(new IndexCommand(), "--catalog", wide, "--index", dir.File("index"));
+        Assert.Equal(2, code);
+        Assert.Contains($"{wide}:1: 3 tab-separated fields", stderr, StringComparison.Ordinal);
+        Assert.Contains("no index was written", stderr, StringComparison.Ordinal);
+        using (var index = SearchRec.Index.ProductIndex.Open(dir.File("index")))
+            Assert.Equal(2, index.Products().Count());
+
+        // A header alone is no catalog.
+        (code, _, stderr) = Run(new IndexCommand(), "--catalog", dir.Write("header.tsv", "id\ttitle\n"), "--index", dir.File("index2"));
+        Assert.Equal(2, code);
+        Assert.Contains("no product could be read", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("index2")));
+    }
+}

@@ -63,6 +63,49 @@ public sealed class CatalogReaderTests
         Assert.Equal("read 5 lines, accepted 2, rejected 3", import.Summary);
     }
 
+    [Theory]
+    [InlineData("id\ttitle")]
+    [InlineData("DocId\tTitle")]
+    [InlineData("\n docid \t title \r")]
+    public void A_tsv_header_line_is_skipped_not_indexed_as_a_product(string header)
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("c.tsv", header + "\n1\t纯棉手帕\n2\t钢笔字帖\n");
+
+        var import = CatalogReader.ReadFiles([path]);
+
+        Assert.Equal(["1", "2"], import.Products.Select(p => p.Id));
+        Assert.Empty(import.Problems);
+        Assert.Equal("read 2 lines, accepted 2, rejected 0; a header line skipped", import.Summary);
+    }
+
+    [Fact]
+    public void Only_a_tsv_files_first_line_is_taken_for_a_header_and_a_jsonl_has_none()
+    {
+        using var dir = new TempDir();
+        var tsv = dir.Write("c.tsv", "1\t纯棉手帕\nid\ttitle\n");
+        var jsonl = dir.Write("c.jsonl", "{\"id\": \"docid\", \"title\": \"title\"}\n");
+
+        var import = CatalogReader.ReadFiles([tsv, jsonl]);
+
+        Assert.Equal(["1", "id", "docid"], import.Products.Select(p => p.Id));
+        Assert.Equal("read 3 lines, accepted 3, rejected 0", import.Summary);
+    }
+
+    [Fact]
+    public void A_tsv_line_with_more_than_two_columns_is_refused_naming_its_line_and_the_others_kept()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("c.tsv", "1\t纯棉手帕\n2\t钢笔字帖\t晨光\t12.5\n3\t连衣裙\t\n4\t衬衫\n");
+
+        var import = CatalogReader.ReadFiles([path]);
+
+        Assert.Equal(["1", "4"], import.Products.Select(p => p.Id));
+        Assert.Equal([2L, 3L], import.Problems.Select(p => p.Line));
+        Assert.StartsWith("4 tab-separated fields: expected 2, 'id<TAB>title'", import.Problems[0].Reason, StringComparison.Ordinal);
+        Assert.StartsWith("3 tab-separated fields", import.Problems[1].Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Ner_spans_become_attributes_and_a_brand_attribute_supplies_the_brand()
     {

@@ -5,7 +5,8 @@ namespace SearchRec.Core.Catalog;
 
 /// <summary>
 /// Reads product catalogs from TSV (<c>id&lt;TAB&gt;title</c>) or JSON Lines. A broken line is recorded with
-/// its file, line number and reason and skipped; every good line is kept.
+/// its file, line number and reason and skipped; every good line is kept. A TSV file's first line may be a header
+/// (<c>id&lt;TAB&gt;title</c> or <c>docid&lt;TAB&gt;title</c>, in any case), which is skipped.
 /// </summary>
 /// <remarks>
 /// JSON Lines fields: <c>id</c> (string or integer), <c>title</c>, optional <c>brand</c> (string or list),
@@ -57,10 +58,19 @@ public static class CatalogReader
     {
         long lineNo = 0;
         string? line;
+        var first = true;
         while ((line = reader.ReadLine()) is not null)
         {
             lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
+            // A header was indexed as a product titled "title", found by any query that says title.
+            if (first && format == CatalogFormat.Tsv && IsTsvHeader(line))
+            {
+                import.HeaderLines++;
+                first = false;
+                continue;
+            }
+            first = false;
             import.LinesRead++;
             string? error;
             var product = format == CatalogFormat.JsonLines ? ParseJson(line, out error) : ParseTsv(line, out error);
@@ -78,18 +88,35 @@ public static class CatalogReader
         }
     }
 
-    /// <summary>Parses one TSV line <c>id&lt;TAB&gt;title</c>; further columns are ignored.</summary>
+    /// <summary>
+    /// Parses one TSV line <c>id&lt;TAB&gt;title</c>. A line with more columns is refused: they were once dropped
+    /// unread, a brand or price column as silently as the part of a title after a tab.
+    /// </summary>
     public static Product? ParseTsv(string line, out string? error)
     {
+        Guard.NotNull(line);
         var tab = line.IndexOf('\t');
         if (tab < 0) { error = "no tab: expected 'id<TAB>title'"; return null; }
         var id = line[..tab].Trim();
         if (id.Length == 0) { error = "field 'id' is empty"; return null; }
-        var end = line.IndexOf('\t', tab + 1);
-        var title = (end < 0 ? line[(tab + 1)..] : line[(tab + 1)..end]).Trim();
+        if (line.IndexOf('\t', tab + 1) >= 0)
+        {
+            error = $"{line.Count(c => c == '\t') + 1} tab-separated fields: expected 2, 'id<TAB>title' (a title holds no tab; brand, category, attributes and price are fields of a JSON Lines catalog)";
+            return null;
+        }
+        var title = line[(tab + 1)..].Trim();
         if (title.Length == 0) { error = "field 'title' is empty"; return null; }
         error = null;
         return Product.Of(id, title);
+    }
+
+    // id<TAB>title or docid<TAB>title, in any case (ecom-search's corpus documents its columns as docid<TAB>title).
+    private static bool IsTsvHeader(string line)
+    {
+        var fields = line.TrimStart('\uFEFF').Split('\t');
+        if (fields.Length != 2 || !fields[1].Trim().Equals("title", StringComparison.OrdinalIgnoreCase)) return false;
+        var id = fields[0].Trim();
+        return id.Equals("id", StringComparison.OrdinalIgnoreCase) || id.Equals("docid", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Parses one JSON Lines record.</summary>
