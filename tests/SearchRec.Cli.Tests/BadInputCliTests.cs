@@ -434,3 +434,28 @@ public sealed partial class EvalCliTests
         Assert.False(Directory.Exists(dir.File("index2")));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("", "it is empty or holds only blank lines")]
+    [InlineData("\n \r\n\n", "it is empty or holds only blank lines")]
+    [InlineData("user_id,item_id,category_id,behavior,timestamp\n", "it holds only a header line")]
+    public void Import_events_refuses_a_file_with_no_event_naming_it_and_still_imports_the_others(string text, string why)
+    {
+        using var dir = new TempDir();
+        var empty = dir.Write("empty.csv", text);
+        var store = dir.File("events.db");
+
+        var (code, _, stderr) = Run(new ImportEventsCommand(), "--events", empty, "--store", store);
+        Assert.Equal(2, code);
+        Assert.Contains($"import-events: no event in {empty}: {why}", stderr, StringComparison.Ordinal);
+        if (text.Length == 0 || text.Trim().Length == 0) Assert.False(File.Exists(store)); // no store made for nothing
+
+        var good = dir.Write("good.csv", "1,10,5,pv,1511544070\n");
+        (code, var stdout, stderr) = Run(new ImportEventsCommand(), "--events", empty, good, "--store", store);
+        Assert.Equal(2, code);
+        Assert.Contains($"import-events: no event in {empty}", stderr, StringComparison.Ordinal);
+        Assert.Contains("holds 1 events", stdout, StringComparison.Ordinal);
+    }
+}

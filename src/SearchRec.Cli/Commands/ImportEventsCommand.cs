@@ -16,11 +16,20 @@ public sealed class ImportEventsCommand : ICliCommand
         cmd.Options.Add(files); cmd.Options.Add(db);
         cmd.SetAction(pr =>
         {
-            using var store = new SqliteEventStore(pr.GetValue(db)!);
             int rc = 0;
+            var readable = new List<string>();
             foreach (var file in pr.GetValue(files)!)
             {
                 if (!File.Exists(file)) { Console.Error.WriteLine($"import-events: file not found: {file}"); rc = 2; continue; }
+                // It exited 0 saying "0 events parsed", as if a log had been imported: most likely a wrong or truncated file.
+                if (!HasText(file)) { Console.Error.WriteLine($"import-events: no event in {file}: it is empty or holds only blank lines"); rc = 2; continue; }
+                readable.Add(file);
+            }
+            // No store is created for files that hold nothing to put in it.
+            if (readable.Count == 0) return rc;
+            using var store = new SqliteEventStore(pr.GetValue(db)!);
+            foreach (var file in readable)
+            {
                 var report = store.Import(file, new SyncProgress<long>(n => Console.Error.WriteLine($"{file}: {n:N0} events read ...")));
                 foreach (var p in report.Problems.Take(20)) Console.Error.WriteLine($"skipped {p}");
                 if (report.Problems.Count > 20) Console.Error.WriteLine($"... and {report.Problems.Count - 20} more bad lines");
@@ -31,10 +40,23 @@ public sealed class ImportEventsCommand : ICliCommand
                     Console.Error.WriteLine($"import-events: no event could be read from {file} ({report.Problems.Count:N0} bad lines): expected lines 'user_id,item_id,category_id,behavior,timestamp'");
                     rc = 2;
                 }
+                else if (report.Parsed == 0)
+                {
+                    Console.Error.WriteLine($"import-events: no event in {file}: it holds only a header line");
+                    rc = 2;
+                }
             }
             Console.WriteLine($"store {pr.GetValue(db)} holds {store.Count:N0} events");
             return rc;
         });
         return cmd;
+    }
+
+    private static bool HasText(string file)
+    {
+        using var reader = new StreamReader(file);
+        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+            if (!string.IsNullOrWhiteSpace(line)) return true;
+        return false;
     }
 }
