@@ -268,6 +268,7 @@ public sealed partial class EvalCliTests
             (["--request-id", "r1"], "--request-id needs --feature-log"),
             (["--models", ranker, "--user", "7"], "--user needs --events"),
             (["--window", "50"], "--window needs a ranker: give --models DIR"),
+            (["--models", ranker, "--user", "7", "--events", _shop.File("events.csv")], $"--events is read only by a ranker with collaborative or behaviour-tower features, and the one in {ranker} has neither"),
         ];
         foreach (var (args, message) in alone)
         {
@@ -285,7 +286,15 @@ public sealed partial class EvalCliTests
         using var record = System.Text.Json.JsonDocument.Parse(File.ReadLines(log).Single());
         Assert.Equal("r1", record.RootElement.GetProperty("request_id").GetString());
         Assert.Equal(7, record.RootElement.GetProperty("user").GetInt64());
-        (ok, _, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--user", "7", "--events", _shop.File("events.csv"), "--window", "50", "连衣裙");
+        (ok, _, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--window", "50", "连衣裙");
+        Assert.True(ok == 0, err);
+        // A ranker with collaborative features reads the user's history from the events.
+        (ok, _, err) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--events", _shop.File("events.csv"), "--combiner", "linear", "--folds", "0", "--models", dir.File("personal"));
+        Assert.True(ok == 0, err);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", Path.Combine(dir.File("personal"), "collab")).Code);
+        var user = File.ReadLines(_shop.File("events.csv")).First().Split(',')[0];
+        (ok, _, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("personal"), "--user", user, "--events", _shop.File("events.csv"), "连衣裙");
         Assert.True(ok == 0, err);
     }
 }

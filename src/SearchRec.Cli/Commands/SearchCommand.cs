@@ -61,6 +61,9 @@ public sealed class SearchCommand : ICliCommand
                 // The ranker may be found in dir/ranker or a sibling ranker folder: say so, so the wrong one is not used unseen.
                 if (Path.GetFullPath(rankerDir) != Path.GetFullPath(dir)) Console.Error.WriteLine($"ranker: {rankerDir} (found from --models {dir})");
                 var saved = RankerStore.Read(rankerDir);
+                // Only these columns read a history (and item activity): to any other ranker the events were read for nothing.
+                if (pr.GetValue(events) is { Length: > 0 } && saved.Schema.IndexOf("cf_item_item") < 0 && saved.Schema.IndexOf("deep_user_item") < 0)
+                    throw new ArgumentException($"--events is read only by a ranker with collaborative or behaviour-tower features, and the one in {rankerDir} has neither: leave out --events (its results are the same for every user)");
                 if (RankerNotes.Window(dir, pr.GetValue(window)) is { } note) Console.Error.WriteLine(note);
                 // Products added or retitled since train-deep (index --update) get vectors from the tower, as the service's do.
                 var sources = ModelLocations.LoadSources(dir, saved, idx.GetProduct, new SearchRec.Deep.Scoring.DeepScorerOptions().Covering(() => idx.Products().Select(p => KeyValuePair.Create(p.Id, p.Title))));
