@@ -7,6 +7,32 @@ namespace SearchRec.Core.Tests;
 public sealed class CatalogReaderTests
 {
     [Fact]
+    public void An_id_holding_white_space_or_a_control_character_is_refused_naming_the_line_and_character()
+    {
+        using var dir = new TempDir();
+        var jsonl = dir.Write("cat.jsonl", string.Join('\n',
+            """{"id": "a b", "title": "空格"}""",
+            """{"id": "a\nb", "title": "换行"}""",
+            """{"id": "a\u0000", "title": "控制字符"}""",
+            """{"id": "a\u3000b", "title": "全角空格"}""",
+            """{"id": " SKU/2025 ", "title": "好的"}"""));
+        var tsv = dir.Write("cat.tsv", "a b\t空格\nc\u0007\t响铃\nSKU-1\t好的\n");
+
+        var fromJson = CatalogReader.ReadFiles([jsonl]);
+        var fromTsv = CatalogReader.ReadFiles([tsv]);
+
+        Assert.Equal(["SKU/2025"], fromJson.Products.Select(p => p.Id));
+        Assert.Equal([1, 2, 3, 4], fromJson.Problems.Select(p => p.Line));
+        Assert.Contains("field 'id' holds U+0020 (white space) at character 2", fromJson.Problems[0].Reason);
+        Assert.Contains("U+000A", fromJson.Problems[1].Reason);
+        Assert.Contains("U+0000 (a control character) at character 2", fromJson.Problems[2].Reason);
+        Assert.Contains("U+3000", fromJson.Problems[3].Reason);
+        Assert.Equal(["SKU-1"], fromTsv.Products.Select(p => p.Id));
+        Assert.Equal([1, 2], fromTsv.Problems.Select(p => p.Line));
+        Assert.Contains("U+0007 (a control character)", fromTsv.Problems[1].Reason);
+    }
+
+    [Fact]
     public void A_file_with_every_kind_of_broken_line_keeps_all_good_lines_and_names_each_bad_one()
     {
         using var dir = new TempDir();

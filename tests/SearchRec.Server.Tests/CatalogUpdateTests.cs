@@ -138,6 +138,9 @@ public sealed class CatalogUpdateTests(TinyShop shop) : IClassFixture<TinyShop>
             ($$"""{"upsert": [{"id": "a", "title": "好"}, {"id": "b", "title": "好", "brand": "{{new string('b', 40_000)}}"}]}""", "upsert[1]: field 'brand' is 40,000 bytes in UTF-8; the index keeps at most 32,766"),
             ($$"""{"upsert": [{"id": "{{new string('7', 40_000)}}", "title": "好"}]}""", "upsert[0]: field 'id' is 40,000 bytes in UTF-8"),
             ($$"""{"upsert": [{"id": "a", "title": "好", "category": "女装/{{new string('连', 11_000)}}"}]}""", "upsert[0]: field 'category' has a level of 33,000 bytes in UTF-8"),
+            // An id with a line break or a space would break the TREC run and TSV lines it is written into.
+            ("""{"upsert": [{"id": "a", "title": "好"}, {"id": "b\nc", "title": "好"}]}""", "upsert[1]: field 'id' holds U+000A"),
+            ("""{"upsert": [{"id": "b c", "title": "好"}]}""", "upsert[0]: field 'id' holds U+0020 (white space) at character 2"),
         ];
         foreach (var (json, problem) in cases)
         {

@@ -99,6 +99,7 @@ public static class CatalogReader
         if (tab < 0) { error = "no tab: expected 'id<TAB>title'"; return null; }
         var id = line[..tab].Trim();
         if (id.Length == 0) { error = "field 'id' is empty"; return null; }
+        if (IdProblem(id) is { } bad) { error = bad; return null; }
         if (line.IndexOf('\t', tab + 1) >= 0)
         {
             error = $"{line.Count(c => c == '\t') + 1} tab-separated fields: expected 2, 'id<TAB>title' (a title holds no tab; brand, category, attributes and price are fields of a JSON Lines catalog)";
@@ -108,6 +109,19 @@ public static class CatalogReader
         if (title.Length == 0) { error = "field 'title' is empty"; return null; }
         error = null;
         return Product.Of(id, title);
+    }
+
+    // An id is one token wherever it goes: a TREC run or qrels line, a TSV column, a URL path.
+    // A space, tab, line break or other control character in it would split or break those lines.
+    private static string? IdProblem(string id)
+    {
+        for (var i = 0; i < id.Length; i++)
+        {
+            var c = id[i];
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+                return $"field 'id' holds U+{(int)c:X4} ({(char.IsWhiteSpace(c) ? "white space" : "a control character")}) at character {i + 1}: an id is one token, with no white space or control characters, as TREC run and qrels files and TSV columns need";
+        }
+        return null;
     }
 
     // id<TAB>title or docid<TAB>title, in any case (ecom-search's corpus documents its columns as docid<TAB>title).
@@ -139,6 +153,7 @@ public static class CatalogReader
                 default: error = $"field 'id' has the wrong type ({idEl.ValueKind}); expected a string or an integer"; return null;
             }
             if (id.Length == 0) { error = "no id: field 'id' is empty"; return null; }
+            if (IdProblem(id) is { } bad) { error = bad; return null; }
 
             if (!root.TryGetProperty("title", out var titleEl)) { error = "field 'title' is missing"; return null; }
             if (titleEl.ValueKind != JsonValueKind.String) { error = $"field 'title' has the wrong type ({titleEl.ValueKind}); expected a string"; return null; }
