@@ -63,6 +63,13 @@ public sealed record SearchRequest(string Query)
     /// </summary>
     public bool LogFeatures { get; init; } = true;
 
+    /// <summary>
+    /// Hold the feature-log record back for the caller to write once the page shown is known
+    /// (<see cref="SearchResponse.FeatureLog"/>): an interleaved page is drafted from two rankings after both ran.
+    /// False by default: the record is written during the search.
+    /// </summary>
+    public bool HoldFeatureLog { get; init; }
+
     /// <summary>The request id for feature logging and event joins; a new one is made when null.</summary>
     public string? RequestId { get; init; }
 
@@ -108,7 +115,11 @@ public readonly record struct StageTimings(double RecallMs, double FeaturesMs, d
 /// <param name="Recalled">How many candidates recall returned.</param>
 /// <param name="Timings">Time per stage.</param>
 /// <param name="Notice">A sentence for the user when something was off (no match, unknown user); else null.</param>
-public sealed record SearchResponse(string RequestId, IReadOnlyList<SearchHit> Hits, int Recalled, StageTimings Timings, string? Notice);
+public sealed record SearchResponse(string RequestId, IReadOnlyList<SearchHit> Hits, int Recalled, StageTimings Timings, string? Notice)
+{
+    /// <summary>The feature-log record held back (<see cref="SearchRequest.HoldFeatureLog"/>), for the caller to write; else null.</summary>
+    public PendingFeatureLog? FeatureLog { get; init; }
+}
 
 /// <summary>
 /// Search as the service and the CLI run it: recall the window with BM25, compute features, score with the
@@ -228,6 +239,7 @@ public sealed class SearchPipeline
         var all = ArrayPool<float>.Shared.Rent(count * computedDim);
         var matrix = _logged is null ? all : ArrayPool<float>.Shared.Rent(count * dim);
         var scores = ArrayPool<float>.Shared.Rent(count);
+        var held = false;   // a pending feature-log record took `all` and `scores` over
         try
         {
             var query = RankingQuery.Create(request.Query, _tokenizer, request.UserId, history);
@@ -272,19 +284,32 @@ public sealed class SearchPipeline
             }
             var end = Stopwatch.GetTimestamp();
             // Feature logging is I/O for training, not a ranking stage: it is left out of the timings.
-            if (_logger is not null && request.LogFeatures) LogFeatures(requestId, request, span, all, computed.Schema, scores, count);
+            PendingFeatureLog? pending = null;
+            if (_logger is not null && request.LogFeatures)
+            {
+                if (request.HoldFeatureLog)
+                {
+                    // The pending record takes the window's features and scores over, and returns them to the pool.
+                    pending = new PendingFeatureLog(_logger, Record(requestId, request, computed.Schema, [], []), IdsOf(span), all, scores, count, _options.FeatureLogDepth);
+                    held = true;
+                }
+                else LogFeatures(requestId, request, span, all, computed.Schema, scores, count);
+            }
             var timings = new StageTimings(
                 Stopwatch.GetElapsedTime(start, afterLucene).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterRecall, afterFeatures).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterFeatures, afterScore).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterScore, end).TotalMilliseconds) { FetchMs = Stopwatch.GetElapsedTime(afterLucene, afterRecall).TotalMilliseconds };
-            return new SearchResponse(requestId, hits, n, timings, notice);
+            return new SearchResponse(requestId, hits, n, timings, notice) { FeatureLog = pending };
         }
         finally
         {
             if (!ReferenceEquals(matrix, all)) ArrayPool<float>.Shared.Return(matrix);
-            ArrayPool<float>.Shared.Return(all);
-            ArrayPool<float>.Shared.Return(scores);
+            if (!held)
+            {
+                ArrayPool<float>.Shared.Return(all);
+                ArrayPool<float>.Shared.Return(scores);
+            }
             ArrayPool<RankingCandidate>.Shared.Return(candidates, clearArray: true);
         }
     }
@@ -301,7 +326,17 @@ public sealed class SearchPipeline
             items[i] = candidates[order[i]].Recall.ProductId;
             matrix.AsSpan(order[i] * dim, dim).CopyTo(rows.AsSpan(i * dim, dim));
         }
-        _logger!.Log(new FeatureLogRecord(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows) { DeepFingerprint = _options.DeepFingerprint });
+        _logger!.Log(Record(requestId, request, schema, items, rows));
+    }
+
+    private FeatureLogRecord Record(string requestId, SearchRequest request, FeatureSchema schema, string[] items, float[] rows) =>
+        new(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows) { DeepFingerprint = _options.DeepFingerprint };
+
+    private static string[] IdsOf(ReadOnlySpan<RankingCandidate> candidates)
+    {
+        var ids = new string[candidates.Length];
+        for (var i = 0; i < ids.Length; i++) ids[i] = candidates[i].Recall.ProductId;
+        return ids;
     }
 
     /// <summary>Indexes of the <paramref name="k"/> best scores, best first; ties keep the lower index (recall order).</summary>

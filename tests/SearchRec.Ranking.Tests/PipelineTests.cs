@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Interleaving;
 using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.Models;
 using SearchRec.Testing;
@@ -159,6 +160,40 @@ public sealed class PipelineTests
         Assert.True(all.Count > 2, "the query should recall more than two products");
         Assert.Equal(all.Take(2), two);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SearchPipelineOptions { FeatureLogDepth = -1 }.Validate());
+    }
+
+    [Fact]
+    public void A_held_record_is_written_with_its_page_adding_the_items_ranked_below_the_depth_with_their_own_rank_place_and_team()
+    {
+        using var dir = new TempDir();
+        var fx = Fixtures.Extractor();
+        var model = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
+        SearchPipeline Make(IFeatureLogger logger, int depth) => new(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
+            new SearchPipelineOptions { RecallWindow = 50, TopK = 3, FeatureLogDepth = depth }, logger);
+        static JsonElement[] Candidates(string path) => [.. JsonDocument.Parse(File.ReadAllLines(path).Single()).RootElement.GetProperty("candidates").EnumerateArray()];
+        var wholePath = dir.File("whole.jsonl");
+        using (var logger = new JsonlFeatureLogger(wholePath)) Make(logger, 0).Search(new SearchRequest("华为 手机"));
+        var whole = Candidates(wholePath);
+        Assert.True(whole.Length > 3, "the query should recall more than three products");
+        string Id(int rank) => whole[rank].GetProperty("id").GetString()!;
+
+        var path = dir.File("held.jsonl");
+        using (var logger = new JsonlFeatureLogger(path))
+        {
+            var response = Make(logger, 2).Search(new SearchRequest("华为 手机") { RequestId = "held", HoldFeatureLog = true });
+            Assert.Equal("", File.ReadAllText(path));
+            // A page at places 4 and 5: the other team's pick of the ranker's fourth, then the ranker's first.
+            response.FeatureLog!.Write(4, [new(Id(3), InterleavingTeam.Challenger), new(Id(0), InterleavingTeam.Control)]);
+            response.FeatureLog.Write(4, []);
+        }
+        var held = Candidates(path);
+        Assert.Equal([Id(0), Id(1), Id(3)], held.Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal([0, 1, 3], held.Select(c => c.GetProperty("rank").GetInt32()));
+        Assert.Equal([(5, "control"), (-1, null), (4, "challenger")], held.Select(c =>
+            c.TryGetProperty("shown", out var s) ? (s.GetInt32(), c.GetProperty("team").GetString()) : (-1, (string?)null)));
+        for (var i = 0; i < held.Length; i++)
+            Assert.Equal(whole[held[i].GetProperty("rank").GetInt32()].GetProperty("features").GetRawText(), held[i].GetProperty("features").GetRawText());
+        Assert.Null(Pipeline().Search(new SearchRequest("华为 手机") { HoldFeatureLog = true }).FeatureLog);
     }
 
     [Fact]

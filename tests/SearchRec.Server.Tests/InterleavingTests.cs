@@ -2,6 +2,7 @@ using System.Text.Json;
 using SearchRec.Collab.Events;
 using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Interleaving;
+using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.Models;
 using SearchRec.Server.Adapters;
 using SearchRec.Testing;
@@ -129,6 +130,87 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
             Assert.Equal(new InterleavedRankers("ranker", "weighted", "challenger-linear", "linear"), r.Rankers);
             Assert.True(DateTimeOffset.UtcNow - r.Timestamp < TimeSpan.FromMinutes(5));
         }
+    }
+
+    [Fact]
+    public async Task The_feature_log_holds_every_item_of_an_interleaved_page_with_its_place_team_and_the_controls_features_so_a_purchase_of_a_challenger_pick_below_the_depth_labels_it()
+    {
+        string query = shop.Queries[6];
+        string Page(int offset) => $"/search?q={Q(query)}&user={User}&k=5&offset={offset}";
+        static JsonElement[] Candidates(string line) => [.. JsonDocument.Parse(line).RootElement.GetProperty("candidates").EnumerateArray()];
+
+        // The control's own ranking of the whole window and its features, from a service without a challenger.
+        var wholePath = _dir.File("whole-window.jsonl");
+        using (var whole = new JsonlFeatureLogger(wholePath))
+        {
+            var (a, aStore) = await shop.StartAsync(withRanker: true, featureLogger: whole, configureLoader: o => o.FeatureLogDepth = 10_000);
+            await using (a) using (aStore) await a.GetJsonAsync(Page(0));
+        }
+        var control = Candidates(File.ReadAllLines(wholePath).Single());
+        var controlRank = control.ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("rank").GetInt32());
+        var controlFeatures = control.ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("features").GetRawText());
+
+        const int depth = 3;
+        var logPath = _dir.File("interleaved-features.jsonl");
+        JsonElement[] pages;
+        string bought;
+        (SearchRec.Ranking.Training.RankingDataset Data, FeatureLogJoin.Report Report) joined;
+        using (var features = new JsonlFeatureLogger(logPath))
+        using (var log = new JsonlInterleavingLog(_dir.File("interleaved-pages.jsonl")))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: features, configureLoader: o =>
+            {
+                o.ChallengerPath = Challenger();
+                o.InterleavingLog = log;
+                o.FeatureLogDepth = depth;
+            });
+            await using (s) using (store)
+            {
+                pages = [await s.GetJsonAsync(Page(0)), await s.GetJsonAsync(Page(5))];
+                // A challenger pick on page 2 that the control ranks below the logged depth: the record used to lack it.
+                bought = Hits(pages[1]).First(h => h.Team == "challenger" && controlRank[h.Id] >= depth).Id;
+                var post = await s.PostEventsAsync($$"""[{"user":{{User}},"item":"{{bought}}","behavior":"buy"}]""");
+                Assert.Equal(200, (int)post.StatusCode);
+                joined = FeatureLogJoin.Join([logPath], SqliteEventStore.ReadFile(store.Path), TimeSpan.FromMinutes(30));
+            }
+        }
+
+        var lines = File.ReadAllLines(logPath);
+        Assert.Equal(2, lines.Length);
+        for (int p = 0; p < 2; p++)
+        {
+            using var record = JsonDocument.Parse(lines[p]);
+            Assert.Equal(pages[p].GetProperty("requestId").GetString(), record.RootElement.GetProperty("request_id").GetString());
+            var candidates = Candidates(lines[p]);
+            // The control's best-ranked first, as without a challenger; then the page's items it ranked lower.
+            Assert.Equal(control.Take(depth).Select(c => c.GetProperty("id").GetString()), candidates.Take(depth).Select(c => c.GetProperty("id").GetString()));
+            var byId = candidates.ToDictionary(c => c.GetProperty("id").GetString()!);
+            var page = Hits(pages[p]);
+            for (int i = 0; i < page.Count; i++)
+            {
+                var c = byId[page[i].Id];
+                Assert.Equal(5 * p + i, c.GetProperty("shown").GetInt32());
+                Assert.Equal(page[i].Team, c.GetProperty("team").GetString());
+            }
+            Assert.Equal(page.Count, candidates.Count(c => c.TryGetProperty("shown", out _)));
+            Assert.Equal(depth + page.Count(h => controlRank[h.Id] >= depth), candidates.Length);
+            foreach (var c in candidates)
+            {
+                // The control's features and its rank of each item, whichever team showed it.
+                string id = c.GetProperty("id").GetString()!;
+                Assert.Equal(controlRank[id], c.GetProperty("rank").GetInt32());
+                Assert.Equal(controlFeatures[id], c.GetProperty("features").GetRawText());
+            }
+        }
+
+        // train-ranker --labels-from-events now learns from the purchase.
+        var (data, report) = joined;
+        Assert.Equal(1, report.Groups);
+        var group = Assert.Single(data.Groups);
+        Assert.Equal(pages[1].GetProperty("requestId").GetString(), group.QueryId);
+        int row = Array.IndexOf(data.Items, bought, group.Start, group.Count);
+        Assert.True(row >= 0);
+        Assert.Equal(4, data.Labels[row]);
     }
 
     [Fact]

@@ -114,7 +114,8 @@ internal sealed class IndexSearchBackend : ISearchBackend
     // that list's order, so one pass with a pointer per list finds each pick's hit (its score and explanation).
     private RankResult RankInterleaved(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long user, int k, bool explain, ulong seed)
     {
-        var control = RankWithPipeline(_pipeline!, _rankerIsPersonal, query, candidates, user, k, explain);
+        // The control's feature-log record waits for the page: it must hold the challenger's picks too.
+        var control = RankWithPipeline(_pipeline!, _rankerIsPersonal, query, candidates, user, k, explain, holdFeatureLog: true);
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var challenger = RankWithPipeline(_challenger!, _challengerIsPersonal, query, candidates, user, k, explain);
         // Each list's first k suffice: no team reads further into its list than the k items drafted. A list shorter than
@@ -134,7 +135,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
         var stages = new KeyValuePair<string, double>[control.Stages.Count + 1];
         for (int i = 0; i < control.Stages.Count; i++) stages[i] = control.Stages[i];
         stages[^1] = new("challenger", System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-        return new RankResult(hits, stages) { RequestId = control.RequestId, Interleaving = _interleaver!.Rankers };
+        return new RankResult(hits, stages) { RequestId = control.RequestId, Interleaving = _interleaver!.Rankers, FeatureLog = control.FeatureLog };
     }
 
     private static string[] IdsOf(IReadOnlyList<RankedHit> hits)
@@ -144,7 +145,8 @@ internal sealed class IndexSearchBackend : ISearchBackend
         return ids;
     }
 
-    private RankResult RankWithPipeline(SearchPipeline pipeline, bool rankerIsPersonal, SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
+    private RankResult RankWithPipeline(SearchPipeline pipeline, bool rankerIsPersonal, SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain,
+        bool holdFeatureLog = false)
     {
         // A ranker without collaborative features is fused with the user's blend score, so search stays personal.
         UserHistory? history = null;
@@ -162,7 +164,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
                 // The pipeline returns at most MaxRanked hits: a sorted search (every candidate) or a page past the
                 // thousandth asked it for more and failed the request.
                 UserId = userId, LogFeatures = query.ShownInRankerOrder, TopK = Math.Min(history is null ? Math.Min(k, candidates.Count) : candidates.Count, MaxRanked), Explain = explain,
-                Category = query.Category, Brand = query.Brand,
+                Category = query.Category, Brand = query.Brand, HoldFeatureLog = holdFeatureLog,
             });
         }
         finally
@@ -216,7 +218,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
             }
             hits[r] = new RankedHit(h.Product.Id, final[i], ex);
         }
-        return new RankResult(hits, stages) { RequestId = response.RequestId };
+        return new RankResult(hits, stages) { RequestId = response.RequestId, FeatureLog = response.FeatureLog };
     }
 
     private RankResult RankFused(IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
