@@ -207,6 +207,9 @@ public sealed class ServiceGeneration : IDisposable
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    // What the generation disposes (tests count the deep models a load opened).
+    internal IReadOnlyList<IDisposable> Owned => _owned;
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -356,6 +356,71 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
     }
 
     [Fact]
+    public async Task A_challenger_on_the_same_deep_files_as_the_control_reads_its_loaded_towers_and_one_on_another_deep_model_loads_its_own()
+    {
+        static void Copy(string from, string to)
+        {
+            Directory.CreateDirectory(to);
+            foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+            foreach (var d in Directory.GetDirectories(from)) Copy(d, Path.Combine(to, Path.GetFileName(d)));
+        }
+        // Each ranker finds the deep folder beside it (DIR/../deep), as train-ranker leaves them.
+        string Ranker(string layout, string name, float deepWeight)
+        {
+            var dir = _dir.File($"{layout}/{name}");
+            using var deep = SearchRec.Deep.Scoring.DeepScorer.Open(shop.DeepPath);
+            var schema = StandardFeatures.ForSearch(new FeatureSources { DeepText = deep }).Schema;
+            RankerStore.Save(new WeightedRanker(schema, ["bm25", "deep_query_item"], [1f, deepWeight]), dir);
+            return dir;
+        }
+        Copy(shop.DeepPath, _dir.File("same/deep"));
+        var control = Ranker("same", "control", 1f);
+        var sameFolder = Ranker("same", "challenger", 3f);
+        Copy(shop.DeepPath, _dir.File("copy/deep"));
+        var copiedFolder = Ranker("copy", "challenger", 3f);
+        // Another model: the same towers but one item vector changed, so another fingerprint.
+        Copy(shop.DeepPath, _dir.File("other/deep"));
+        var vectors = Directory.GetFiles(_dir.File("other/deep"), "*.bin").Single(f => Path.GetFileName(f).StartsWith("text-item-vectors", StringComparison.Ordinal));
+        using (var fs = File.OpenWrite(vectors))
+        {
+            fs.Seek(-4, SeekOrigin.End);
+            fs.Write(BitConverter.GetBytes(0.5f));
+        }
+        var otherModel = Ranker("other", "challenger", 3f);
+        Assert.NotEqual(ModelLocations.DeepFingerprint(_dir.File("same/deep")), ModelLocations.DeepFingerprint(_dir.File("other/deep")));
+
+        using var log = new JsonlInterleavingLog(_dir.File("deep-shared.jsonl"));
+        async Task<int> DeepModelsLoaded(string challenger)
+        {
+            var events = _dir.File($"events-{Guid.NewGuid():N}.db");
+            File.Copy(shop.EventsPath, events);
+            using var store = new SqliteEventStore(events, new SqliteEventStoreOptions { SynchronousFull = false });
+            var loader = new ShopLoader(new ShopLoaderOptions
+            {
+                IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath, RankerPath = control, ChallengerPath = challenger, InterleavingLog = log, WarmUp = TimeSpan.Zero,
+            }, new EventStoreLog(store));
+            using var generation = await loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+            // Both rankers serve from it: the interleaved page holds picks of each.
+            var recalled = generation.Search.Recall(new SearchQuery(shop.Queries[0], null, null, null, null));
+            var ranked = generation.Search.Rank(new SearchQuery(shop.Queries[0], null, null, null, null), recalled, User, 10, false);
+            Assert.NotNull(ranked.Interleaving);
+            Assert.Contains(ranked.Hits, h => h.Team == InterleavingTeam.Challenger);
+            return generation.Owned.OfType<SearchRec.Deep.Scoring.IDenseScorer>().Count();
+        }
+
+        Assert.Equal(1, await DeepModelsLoaded(sameFolder));
+        Assert.Equal(1, await DeepModelsLoaded(copiedFolder));
+        Assert.Equal(2, await DeepModelsLoaded(otherModel));
+
+        // A challenger whose card records another deep model is refused on the shared copy as on its own.
+        var stale = Ranker("same", "stale", 3f);
+        File.WriteAllText(Path.Combine(stale, "model-card.json"), """{"kind": "weighted", "data": {"deep_fingerprint": "00112233aabbccdd"}}""");
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => DeepModelsLoaded(stale));
+        Assert.StartsWith($"challenger {stale}: ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("00112233aabbccdd", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_up_refuses_a_challenger_it_cannot_serve_and_says_why()
     {
         using var log = new JsonlInterleavingLog(_dir.File("refused.jsonl"));
