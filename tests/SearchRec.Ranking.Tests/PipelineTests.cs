@@ -196,6 +196,63 @@ public sealed class PipelineTests
         Assert.Null(Pipeline().Search(new SearchRequest("华为 手机") { HoldFeatureLog = true }).FeatureLog);
     }
 
+    // Counts the requests it computes features for.
+    private sealed class CountingGroup : IFeatureGroup
+    {
+        public int Calls;
+        public string Name => "counted";
+        public int Version => 1;
+        public IReadOnlyList<string> FeatureNames { get; } = ["counted_title_length"];
+
+        public void Compute(RankingQuery query, ReadOnlySpan<RankingCandidate> candidates, FeatureWriter output)
+        {
+            Interlocked.Increment(ref Calls);
+            for (var i = 0; i < candidates.Length; i++) output.Set(i, 0, candidates[i].Product.Title.Length);
+        }
+    }
+
+    [Fact]
+    public void Two_rankers_over_the_same_features_compute_them_once_and_answer_byte_for_byte_as_two_searches()
+    {
+        var counted = new CountingGroup();
+        var fx = new FeatureExtractor([new RecallFeatures(), new TextFeatures(), counted]);
+        var wide = new FeatureExtractor([new RecallFeatures(), new TextFeatures(), counted, new ListFeatures()]);
+        var n = fx.Schema.Count;
+        var control = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
+        var challenger = new LinearRanker(fx.Schema, new float[n], [.. Enumerable.Repeat(1f, n)], [.. Enumerable.Range(0, n).Select(i => (i % 3) - 1f)], 0.5f);
+        static string Answer(SearchResponse r) => string.Join("\n", r.Hits.Select(h =>
+            $"{h.Rank} {h.Product.Id} {BitConverter.SingleToInt32Bits(h.Score)} {BitConverter.SingleToInt32Bits(h.Unexplained)} "
+            + string.Join(",", h.Explanation!.Select(c => $"{c.Feature}={BitConverter.SingleToInt32Bits(c.Value)}/{BitConverter.SingleToInt32Bits(c.Contribution)}")))) + "|" + r.Notice + "|" + r.Recalled;
+        using var dir = new TempDir();
+        using var logger = new JsonlFeatureLogger(dir.File("features.jsonl"));
+        foreach (var logged in new FeatureExtractor?[] { null, wide })
+        {
+            var first = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, control, new SearchPipelineOptions { RecallWindow = 50 }, logger, _ => false, logged: logged);
+            var second = first.WithModel(challenger);
+            var request = new SearchRequest("华为 手机") { UserId = 7, TopK = 6, Explain = true, RequestId = "both" };
+
+            counted.Calls = 0;
+            var (a, b) = first.SearchBoth(request, second);
+            Assert.Equal(1, counted.Calls);
+            Assert.True(first.SharesFeaturesWith(second));
+
+            var alone = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, challenger, new SearchPipelineOptions { RecallWindow = 50 }, isKnownUser: _ => false);
+            Assert.Equal(Answer(first.Search(request)), Answer(a));
+            Assert.Equal(Answer(alone.Search(request)), Answer(b));
+            Assert.NotEqual(Answer(a), Answer(b));
+
+            // A pipeline built on its own computes its own features, as two searches do.
+            Assert.False(first.SharesFeaturesWith(alone));
+            counted.Calls = 0;
+            var (c, d) = first.SearchBoth(request, alone);
+            Assert.Equal(2, counted.Calls);
+            Assert.Equal(Answer(a), Answer(c));
+            Assert.Equal(Answer(b), Answer(d));
+        }
+        Assert.Throws<RankerSchemaMismatchException>(() => new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, control)
+            .WithModel(new WeightedRanker(Fixtures.Extractor().Schema, ["bm25"], [1f])));
+    }
+
     [Fact]
     public void Feature_log_rotates_when_the_file_grows_past_its_limit()
     {

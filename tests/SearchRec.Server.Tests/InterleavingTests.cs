@@ -48,6 +48,24 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
     private static List<(string Id, string? Team)> Hits(JsonElement answer) =>
         [.. answer.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("id").GetString()!, r.TryGetProperty("team", out var t) ? t.GetString() : null))];
 
+    private static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from)) Copy(d, Path.Combine(to, Path.GetFileName(d)));
+    }
+
+    // A ranker on BM25 and the shop's deep query–item score in layout/name; it finds the deep folder beside it
+    // (layout/deep), as train-ranker leaves them.
+    private string DeepRanker(string layout, string name, float deepWeight)
+    {
+        var dir = Path.Combine(layout, name);
+        using var deep = SearchRec.Deep.Scoring.DeepScorer.Open(shop.DeepPath);
+        var schema = StandardFeatures.ForSearch(new FeatureSources { DeepText = deep }).Schema;
+        RankerStore.Save(new WeightedRanker(schema, ["bm25", "deep_query_item"], [1f, deepWeight]), dir);
+        return dir;
+    }
+
     // A user of the shop with a history, so the rankers are fused with their blend as in real traffic.
     private const long User = 1;
 
@@ -132,8 +150,10 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
         }
     }
 
-    [Fact]
-    public async Task The_feature_log_holds_every_item_of_an_interleaved_page_with_its_place_team_and_the_controls_features_so_a_purchase_of_a_challenger_pick_below_the_depth_labels_it()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_feature_log_holds_every_item_of_an_interleaved_page_with_its_place_team_and_the_controls_features_so_a_purchase_of_a_challenger_pick_below_the_depth_labels_it(bool sharedFeatures)
     {
         string query = shop.Queries[6];
         string Page(int offset) => $"/search?q={Q(query)}&user={User}&k=5&offset={offset}";
@@ -163,6 +183,7 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
                 o.ChallengerPath = Challenger();
                 o.InterleavingLog = log;
                 o.FeatureLogDepth = depth;
+                o.ShareChallengerFeatures = sharedFeatures;
             });
             await using (s) using (store)
             {
@@ -356,23 +377,48 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
     }
 
     [Fact]
+    public async Task A_challenger_reading_the_controls_features_scores_the_controls_matrix_and_its_pages_are_byte_for_byte_those_of_two_computations()
+    {
+        // Text rankers fused with the user's blend (the shop's and the linear challenger), and deep rankers on the same
+        // tower (a copy of its folder beside the challenger): both pairs read one schema from the same sources.
+        var layout = _dir.File("features-shared");
+        Copy(shop.DeepPath, Path.Combine(layout, "deep"));
+        var pairs = new (string Control, string Challenger)[] { (shop.RankerPath, Challenger()), (DeepRanker(layout, "control", 0.05f), DeepRanker(layout, "challenger", 20f)) };
+        var paths = new List<string>();
+        foreach (long user in new long[] { User, 2, 900_101 })
+            foreach (var q in shop.Queries.Take(4))
+                foreach (int offset in new[] { 0, 5 })
+                    paths.Add($"/search?q={Q(q)}&user={user}&k=5&offset={offset}&explain=true");
+
+        foreach (var (control, challenger) in pairs)
+        {
+            var answers = new Dictionary<bool, List<string>>();
+            foreach (bool share in new[] { true, false })
+            {
+                using var log = new JsonlInterleavingLog(_dir.File($"share-{share}-{Guid.NewGuid():N}.jsonl"));
+                var (s, store) = await shop.StartAsync(rankerPath: control, configureLoader: o =>
+                {
+                    o.ChallengerPath = challenger;
+                    o.InterleavingLog = log;
+                    o.ShareChallengerFeatures = share;
+                });
+                await using (s) using (store)
+                {
+                    var state = (SearchRec.Server.Internals.ServiceState)s.App.Services.GetService(typeof(SearchRec.Server.Internals.ServiceState))!;
+                    Assert.Equal(share, ((IndexSearchBackend)state.Peek.Search).SharesFeatures);
+                    var list = answers[share] = [];
+                    foreach (var path in paths) list.Add((await s.GetJsonAsync(path)).GetProperty("results").GetRawText());
+                }
+            }
+            Assert.Contains(answers[true], raw => raw.Contains("\"team\":\"challenger\"", StringComparison.Ordinal));
+            Assert.Equal(answers[false], answers[true]);
+        }
+    }
+
+    [Fact]
     public async Task A_challenger_on_the_same_deep_files_as_the_control_reads_its_loaded_towers_and_one_on_another_deep_model_loads_its_own()
     {
-        static void Copy(string from, string to)
-        {
-            Directory.CreateDirectory(to);
-            foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-            foreach (var d in Directory.GetDirectories(from)) Copy(d, Path.Combine(to, Path.GetFileName(d)));
-        }
-        // Each ranker finds the deep folder beside it (DIR/../deep), as train-ranker leaves them.
-        string Ranker(string layout, string name, float deepWeight)
-        {
-            var dir = _dir.File($"{layout}/{name}");
-            using var deep = SearchRec.Deep.Scoring.DeepScorer.Open(shop.DeepPath);
-            var schema = StandardFeatures.ForSearch(new FeatureSources { DeepText = deep }).Schema;
-            RankerStore.Save(new WeightedRanker(schema, ["bm25", "deep_query_item"], [1f, deepWeight]), dir);
-            return dir;
-        }
+        string Ranker(string layout, string name, float deepWeight) => DeepRanker(_dir.File(layout), name, deepWeight);
         Copy(shop.DeepPath, _dir.File("same/deep"));
         var control = Ranker("same", "control", 1f);
         var sameFolder = Ranker("same", "challenger", 3f);

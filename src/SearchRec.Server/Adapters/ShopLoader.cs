@@ -124,6 +124,12 @@ public sealed class ShopLoaderOptions
     /// <summary>Parameters for retraining the collaborative models. Default: those the loaded models were trained with.</summary>
     public CollabOptions? RetrainOptions { get; set; }
 
+    /// <summary>
+    /// Whether a challenger that reads the control's features from the same sources scores the control's feature matrix
+    /// instead of computing its own (the same numbers). Off only to compare the two (tests). Default true.
+    /// </summary>
+    internal bool ShareChallengerFeatures { get; set; } = true;
+
     /// <summary>Builds the ranking pipeline over the given recall. Default null: one from the ranker in <see cref="RankerPath"/>.</summary>
     public Func<IProductRecall, ProductIndex, CollabModels, SearchPipeline>? PipelineFactory { get; set; }
 
@@ -332,13 +338,16 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
                 LoadedRanker loaded;
                 // Refused as the ranker is, saying which of the two it is; not feature-logged: the log is the control's.
                 // A deep model on the same files as the control's is read from the control's copy, not loaded twice.
-                try { loaded = RankerPipeline(challengerPath, null, null, false, memo, models, activity, Catalog, owned, control.Deep, progress); }
+                try { loaded = RankerPipeline(challengerPath, null, null, false, memo, models, activity, Catalog, owned, control, progress); }
                 catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
                 {
                     throw new InvalidDataException($"challenger {challengerPath}: {e.Message}", e);
                 }
                 var rankers = new InterleavedRankers(NameOf(_options.RankerPath!), control.Model.Kind, NameOf(challengerPath), loaded.Model.Kind);
-                interleaver = new Interleaver(loaded.Pipeline, rankers, _options.InterleaveShare);
+                // Reading the control's features from the same sources, the challenger scores the control's feature matrix.
+                var shares = loaded.ComputesControlFeatures && _options.ShareChallengerFeatures;
+                interleaver = new Interleaver(shares ? (_, pipeline) => pipeline.WithModel(loaded.Model) : (recall, _) => loaded.Pipeline(recall), rankers, _options.InterleaveShare);
+                if (shares) progress?.Report($"the challenger reads the control's features: an interleaved search computes them once for both");
                 progress?.Report($"interleaving: {rankers.ControlName} ({rankers.ControlKind}) against the challenger {rankers.ChallengerName} ({rankers.ChallengerKind}) on "
                     + (_options.InterleaveShare >= 1 ? "every search" : $"{_options.InterleaveShare.ToString("P0", CultureInfo.InvariantCulture)} of the searches") + " by a known user in relevance order");
             }
@@ -392,19 +401,24 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         }
     }
 
-    /// <summary>A loaded ranker: its pipeline over a recall, its model, and the deep models it opened (null when none).</summary>
-    private sealed record LoadedRanker(Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model, OpenedDeep? Deep);
+    /// <summary>
+    /// A loaded ranker: its pipeline over a recall, its model, the sources its features read, and the deep models it
+    /// opened (null when none); for a challenger, whether its features are the control's computation.
+    /// </summary>
+    private sealed record LoadedRanker(Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model, FeatureSources Sources, OpenedDeep? Deep,
+        bool ComputesControlFeatures);
 
     /// <summary>
     /// The ranking pipeline of the ranker in <paramref name="rankerPath"/> and its model: as <c>search</c> loads one, with
     /// the deep towers of <paramref name="deepPath"/> or of the deep folder beside the ranker, and the files beside it.
-    /// The deep models of <paramref name="shared"/> are read instead of opening a second copy when they are the same
-    /// files (<see cref="OpenedDeep.Lend"/>). What it opens goes to <paramref name="owned"/>.
+    /// For a challenger, the models and files of <paramref name="control"/> are read instead of loading a second copy when
+    /// they are the same files (<see cref="OpenedDeep.Lend"/>). What it opens goes to <paramref name="owned"/>.
     /// </summary>
     private LoadedRanker RankerPipeline(string rankerPath, string? deepPath, IFeatureLogger? log, bool logAll,
         ProductCache memo, CollabModels models, Lazy<ItemActivity> activity, Func<IEnumerable<Product>> catalog, List<IDisposable> owned,
-        OpenedDeep? shared, IProgress<string>? progress)
+        LoadedRanker? control, IProgress<string>? progress)
     {
+        var shared = control?.Deep;
         var model = RankerStore.Read(rankerPath);
         var store = _events.Store;
         // As `search` does: without a deep folder given, the deep folder beside the ranker (train-ranker names it there).
@@ -438,6 +452,14 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         var recency = model.Schema.IndexOf("item_hours_since_event") >= 0 || logAll ? activity.Value : null;
         // train-ranker --idf / --prior write these beside ranker.json.
         var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
+        if (control is not null)
+        {
+            // The control's statistics when the files are the same bytes, so that the features can be the same computation.
+            if (titleStats is not null && control.Sources.TitleStats is { } controlStats && SameBytes(TitleStatsFile(rankerPath), TitleStatsFile(_options.RankerPath!)))
+                titleStats = controlStats;
+            if (prior is not null && control.Sources.Prior is { } controlPrior && SameBytes(ModelLocations.Prior(rankerPath)!, ModelLocations.Prior(_options.RankerPath!)!))
+                prior = controlPrior;
+        }
         var sources = new FeatureSources
         {
             Collab = models, Products = memo.GetProduct, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = recency,
@@ -450,8 +472,25 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             {
                 var events = store.GetHistory(user, 200);
                 return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-            }, logged: logged), model, opened);
+            }, logged: logged), model, sources, opened, control is not null && SameFeatures(control, model.Schema, sources));
     }
+
+    // The same columns from the same loaded sources: ForSchema builds the same extractor, so its features are the same
+    // numbers. Products are the same ProductCache's look-up; item recency matters only to a schema that reads it.
+    private static bool SameFeatures(LoadedRanker control, FeatureSchema schema, FeatureSources sources)
+    {
+        var c = control.Sources;
+        return control.Model.Schema.Equals(schema) && ReferenceEquals(c.Collab, sources.Collab) && Equals(c.Products, sources.Products)
+            && ReferenceEquals(c.DeepText, sources.DeepText) && ReferenceEquals(c.DeepTowers, sources.DeepTowers) && ReferenceEquals(c.DeepTermTowers, sources.DeepTermTowers)
+            && ReferenceEquals(c.DeepBehaviour, sources.DeepBehaviour) && ReferenceEquals(c.TitleStats, sources.TitleStats) && ReferenceEquals(c.Prior, sources.Prior)
+            && c.ListAndHead == sources.ListAndHead && (schema.IndexOf("item_hours_since_event") < 0 || ReferenceEquals(c.Activity, sources.Activity));
+    }
+
+    private static string TitleStatsFile(string rankerPath) => Path.Combine(ModelLocations.Ranker(rankerPath) ?? rankerPath, TitleBigramStats.FileName);
+
+    private static bool SameBytes(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal)
+        || (new FileInfo(a).Length == new FileInfo(b).Length && File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b)));
 
     /// <summary>
     /// The deep models a ranker's pipeline opened from a folder, so that a second ranker on the same files (a
