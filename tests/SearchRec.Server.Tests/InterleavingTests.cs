@@ -434,6 +434,12 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
         }
         var otherModel = Ranker("other", "challenger", 3f);
         Assert.NotEqual(ModelLocations.DeepFingerprint(_dir.File("same/deep")), ModelLocations.DeepFingerprint(_dir.File("other/deep")));
+        // The same item vectors (so the same fingerprint) beside another query tower: not the same model either.
+        Copy(shop.DeepPath, _dir.File("query/deep"));
+        // (The text tower that encodes queries, with a doc string added: ONNX reads a field given again, the last one.)
+        using (var tower = File.Open(Path.Combine(_dir.File("query/deep"), "text-tower.onnx"), FileMode.Append)) tower.Write([0x32, 0x01, (byte)'x']);
+        var otherQueryTower = Ranker("query", "challenger", 3f);
+        Assert.Equal(ModelLocations.DeepFingerprint(_dir.File("same/deep")), ModelLocations.DeepFingerprint(_dir.File("query/deep")));
 
         using var log = new JsonlInterleavingLog(_dir.File("deep-shared.jsonl"));
         async Task<int> DeepModelsLoaded(string challenger)
@@ -457,6 +463,7 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
         Assert.Equal(1, await DeepModelsLoaded(sameFolder));
         Assert.Equal(1, await DeepModelsLoaded(copiedFolder));
         Assert.Equal(2, await DeepModelsLoaded(otherModel));
+        Assert.Equal(2, await DeepModelsLoaded(otherQueryTower));
 
         // A challenger whose card records another deep model is refused on the shared copy as on its own.
         var stale = Ranker("same", "stale", 3f);

@@ -526,14 +526,32 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             string? print = _fingerprint;
             if (Full(deepDir) != Dir)
             {
+                // The fingerprint covers the item vectors, not the query tower: a quick no, and the bytes say yes.
                 print = ModelLocations.DeepFingerprint(deepDir);
-                if (print != Fingerprint) return null;
+                if (print != Fingerprint || !SameFiles(Dir, Full(deepDir))) return null;
             }
             var checkedPrint = ModelLocations.CheckDeepFingerprint(deepDir, rankerDir, print);
             return (readsText ? text : null, towerCount > 0 ? towers : null, readsBehaviour ? behaviour : null, checkedPrint);
         }
 
         private static string Full(string path) => Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+
+        // Every file under the two folders, by relative path and bytes.
+        private static bool SameFiles(string a, string b)
+        {
+            var left = Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)).Order(StringComparer.Ordinal).ToList();
+            var right = Directory.GetFiles(b, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b, f)).Order(StringComparer.Ordinal).ToList();
+            if (!left.SequenceEqual(right, StringComparer.Ordinal)) return false;
+            foreach (var file in left)
+            {
+                string fa = Path.Combine(a, file), fb = Path.Combine(b, file);
+                if (new FileInfo(fa).Length != new FileInfo(fb).Length) return false;
+                using var sa = File.OpenRead(fa);
+                using var sb = File.OpenRead(fb);
+                if (!System.Security.Cryptography.SHA256.HashData(sa).AsSpan().SequenceEqual(System.Security.Cryptography.SHA256.HashData(sb))) return false;
+            }
+            return true;
+        }
     }
 
     // A ranker as the impression log names it: its folder's name.
