@@ -63,6 +63,13 @@ public sealed record SearchRequest(string Query)
     /// </summary>
     public bool LogFeatures { get; init; } = true;
 
+    /// <summary>
+    /// Hold the feature-log record back for the caller to write once the page shown is known
+    /// (<see cref="SearchResponse.FeatureLog"/>): an interleaved page is drafted from two rankings after both ran.
+    /// False by default: the record is written during the search.
+    /// </summary>
+    public bool HoldFeatureLog { get; init; }
+
     /// <summary>The request id for feature logging and event joins; a new one is made when null.</summary>
     public string? RequestId { get; init; }
 
@@ -108,7 +115,11 @@ public readonly record struct StageTimings(double RecallMs, double FeaturesMs, d
 /// <param name="Recalled">How many candidates recall returned.</param>
 /// <param name="Timings">Time per stage.</param>
 /// <param name="Notice">A sentence for the user when something was off (no match, unknown user); else null.</param>
-public sealed record SearchResponse(string RequestId, IReadOnlyList<SearchHit> Hits, int Recalled, StageTimings Timings, string? Notice);
+public sealed record SearchResponse(string RequestId, IReadOnlyList<SearchHit> Hits, int Recalled, StageTimings Timings, string? Notice)
+{
+    /// <summary>The feature-log record held back (<see cref="SearchRequest.HoldFeatureLog"/>), for the caller to write; else null.</summary>
+    public PendingFeatureLog? FeatureLog { get; init; }
+}
 
 /// <summary>
 /// Search as the service and the CLI run it: recall the window with BM25, compute features, score with the
@@ -182,10 +193,43 @@ public sealed class SearchPipeline
     public FeatureSchema LoggedSchema => (_logged ?? _features).Schema;
 
     /// <summary>Runs one search.</summary>
-    public SearchResponse Search(SearchRequest request)
+    public SearchResponse Search(SearchRequest request) => Run(request, null, out _);
+
+    /// <summary>
+    /// A pipeline that ranks with <paramref name="model"/> over this pipeline's recall, features, tokenizer and user
+    /// histories, without feature logging: <see cref="SearchBoth"/> computes the window's features once for the two.
+    /// Throws <see cref="RankerSchemaMismatchException"/> when the model reads other features than this pipeline's ranker.
+    /// </summary>
+    public SearchPipeline WithModel(IRankerModel model) =>
+        new(_recall, _tokenizer, _features, model, _options, logger: null, _isKnownUser, _history);
+
+    /// <summary>
+    /// Runs <paramref name="request"/> for this pipeline's ranker and for <paramref name="second"/>'s, as
+    /// <see cref="Search"/> on each would (the second not feature-logged). When <paramref name="second"/> comes from
+    /// <see cref="WithModel"/> of this pipeline, the same computation, the window is recalled and its features computed
+    /// once, and both rankers score them; otherwise each pipeline runs the whole search.
+    /// </summary>
+    public (SearchResponse First, SearchResponse Second) SearchBoth(SearchRequest request, SearchPipeline second)
+    {
+        Guard.NotNull(request);
+        Guard.NotNull(second);
+        if (!SharesFeaturesWith(second)) return (Search(request), second.Search(request with { LogFeatures = false, HoldFeatureLog = false }));
+        var first = Run(request, second, out var other);
+        return (first, other!);
+    }
+
+    /// <summary>True when <paramref name="other"/> recalls and computes features exactly as this pipeline does (one made by <see cref="WithModel"/>).</summary>
+    public bool SharesFeaturesWith(SearchPipeline other) =>
+        ReferenceEquals(Guard.NotNull(other)._features, _features) && ReferenceEquals(other._recall, _recall) && ReferenceEquals(other._tokenizer, _tokenizer)
+        && ReferenceEquals(other._history, _history) && ReferenceEquals(other._isKnownUser, _isKnownUser)
+        && other._options.RecallWindow == _options.RecallWindow && other._options.Fields == _options.Fields;
+
+    // One search for this pipeline's ranker and, when `second` shares its features, for second's ranker over the same matrix.
+    private SearchResponse Run(SearchRequest request, SearchPipeline? second, out SearchResponse? secondResponse)
     {
         Guard.NotNull(request);
         Guard.NotNull(request.Query, "request.Query");
+        secondResponse = null;
         var k = request.TopK ?? _options.TopK;
         if (k is < 1 or > 1_000) throw new ArgumentOutOfRangeException(nameof(request), k, "request.TopK must be in [1, 1000].");
         var requestId = request.RequestId ?? Guid.NewGuid().ToString("N");
@@ -218,8 +262,10 @@ public sealed class SearchPipeline
         {
             ArrayPool<RankingCandidate>.Shared.Return(candidates, clearArray: true);
             var t = Stopwatch.GetElapsedTime(start, afterLucene).TotalMilliseconds;
-            return new SearchResponse(requestId, [], 0, new StageTimings(t, 0, 0, 0) { FetchMs = Stopwatch.GetElapsedTime(afterLucene, afterRecall).TotalMilliseconds },
+            var empty = new SearchResponse(requestId, [], 0, new StageTimings(t, 0, 0, 0) { FetchMs = Stopwatch.GetElapsedTime(afterLucene, afterRecall).TotalMilliseconds },
                 Join(notice, $"No product matched \"{request.Query}\"."));
+            if (second is not null) secondResponse = empty;
+            return empty;
         }
 
         var dim = _features.Schema.Count;
@@ -228,6 +274,7 @@ public sealed class SearchPipeline
         var all = ArrayPool<float>.Shared.Rent(count * computedDim);
         var matrix = _logged is null ? all : ArrayPool<float>.Shared.Rent(count * dim);
         var scores = ArrayPool<float>.Shared.Rent(count);
+        var held = false;   // a pending feature-log record took `all` and `scores` over
         try
         {
             var query = RankingQuery.Create(request.Query, _tokenizer, request.UserId, history);
@@ -240,53 +287,91 @@ public sealed class SearchPipeline
 
             _model.Score(matrix.AsSpan(0, count * dim), count, scores.AsSpan(0, count));
             var afterScore = Stopwatch.GetTimestamp();
-
-            var top = Math.Min(k, count);
-            var order = TopK(scores.AsSpan(0, count), top);
-            var hits = new SearchHit[top];
-            float[]? contributions = request.Explain ? new float[dim] : null;
-            var derived = _model as IDerivedColumnsModel;
-            var extra = derived?.DerivedNames.Count ?? 0;
-            for (var i = 0; i < top; i++)
-            {
-                var row = order[i];
-                IReadOnlyList<FeatureContribution>? explanation = null;
-                var rest = 0f;
-                if (contributions is not null)
-                {
-                    var list = new FeatureContribution[dim + extra];
-                    if (derived is not null)
-                    {
-                        // Columns the model derives itself (a stacked ranker's linear rank and score) are listed by name too.
-                        var values = new float[extra];
-                        var parts = new float[extra];
-                        rest = derived.Explain(matrix.AsSpan(0, count * dim), count, row, contributions, values, parts);
-                        for (var d = 0; d < extra; d++) list[dim + d] = new FeatureContribution(derived.DerivedNames[d], values[d], parts[d]);
-                    }
-                    else rest = _model.Explain(matrix.AsSpan(0, count * dim), count, row, contributions);
-                    for (var f = 0; f < dim; f++) list[f] = new FeatureContribution(_features.Schema.Names[f], matrix[row * dim + f], contributions[f]);
-                    Array.Sort(list, (a, b) => Math.Abs(b.Contribution).CompareTo(Math.Abs(a.Contribution)));
-                    explanation = list;
-                }
-                hits[i] = new SearchHit(i, span[row].Product, scores[row], span[row].Recall, explanation, rest);
-            }
+            var hits = Hits(matrix, count, span, scores, Math.Min(k, count), request.Explain);
             var end = Stopwatch.GetTimestamp();
+
+            if (second is not null)
+            {
+                // The second ranker reads the same matrix: its model's schema is this pipeline's (WithModel checked it).
+                var secondScores = ArrayPool<float>.Shared.Rent(count);
+                try
+                {
+                    second._model.Score(matrix.AsSpan(0, count * dim), count, secondScores.AsSpan(0, count));
+                    var afterSecondScore = Stopwatch.GetTimestamp();
+                    var secondHits = second.Hits(matrix, count, span, secondScores, Math.Min(k, count), request.Explain);
+                    secondResponse = new SearchResponse(requestId, secondHits, n,
+                        new StageTimings(0, 0, Stopwatch.GetElapsedTime(end, afterSecondScore).TotalMilliseconds, Stopwatch.GetElapsedTime(afterSecondScore).TotalMilliseconds), notice);
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(secondScores);
+                }
+            }
+
             // Feature logging is I/O for training, not a ranking stage: it is left out of the timings.
-            if (_logger is not null && request.LogFeatures) LogFeatures(requestId, request, span, all, computed.Schema, scores, count);
+            PendingFeatureLog? pending = null;
+            if (_logger is not null && request.LogFeatures)
+            {
+                if (request.HoldFeatureLog)
+                {
+                    // The pending record takes the window's features and scores over, and returns them to the pool.
+                    pending = new PendingFeatureLog(_logger, Record(requestId, request, computed.Schema, [], []), IdsOf(span), all, scores, count, _options.FeatureLogDepth);
+                    held = true;
+                }
+                else LogFeatures(requestId, request, span, all, computed.Schema, scores, count);
+            }
             var timings = new StageTimings(
                 Stopwatch.GetElapsedTime(start, afterLucene).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterRecall, afterFeatures).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterFeatures, afterScore).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(afterScore, end).TotalMilliseconds) { FetchMs = Stopwatch.GetElapsedTime(afterLucene, afterRecall).TotalMilliseconds };
-            return new SearchResponse(requestId, hits, n, timings, notice);
+            return new SearchResponse(requestId, hits, n, timings, notice) { FeatureLog = pending };
         }
         finally
         {
             if (!ReferenceEquals(matrix, all)) ArrayPool<float>.Shared.Return(matrix);
-            ArrayPool<float>.Shared.Return(all);
-            ArrayPool<float>.Shared.Return(scores);
+            if (!held)
+            {
+                ArrayPool<float>.Shared.Return(all);
+                ArrayPool<float>.Shared.Return(scores);
+            }
             ArrayPool<RankingCandidate>.Shared.Return(candidates, clearArray: true);
         }
+    }
+
+    // The top hits by this pipeline's ranker's scores, explained when asked.
+    private SearchHit[] Hits(float[] matrix, int count, ReadOnlySpan<RankingCandidate> span, float[] scores, int top, bool explain)
+    {
+        var dim = _features.Schema.Count;
+        var order = TopK(scores.AsSpan(0, count), top);
+        var hits = new SearchHit[top];
+        float[]? contributions = explain ? new float[dim] : null;
+        var derived = _model as IDerivedColumnsModel;
+        var extra = derived?.DerivedNames.Count ?? 0;
+        for (var i = 0; i < top; i++)
+        {
+            var row = order[i];
+            IReadOnlyList<FeatureContribution>? explanation = null;
+            var rest = 0f;
+            if (contributions is not null)
+            {
+                var list = new FeatureContribution[dim + extra];
+                if (derived is not null)
+                {
+                    // Columns the model derives itself (a stacked ranker's linear rank and score) are listed by name too.
+                    var values = new float[extra];
+                    var parts = new float[extra];
+                    rest = derived.Explain(matrix.AsSpan(0, count * dim), count, row, contributions, values, parts);
+                    for (var d = 0; d < extra; d++) list[dim + d] = new FeatureContribution(derived.DerivedNames[d], values[d], parts[d]);
+                }
+                else rest = _model.Explain(matrix.AsSpan(0, count * dim), count, row, contributions);
+                for (var f = 0; f < dim; f++) list[f] = new FeatureContribution(_features.Schema.Names[f], matrix[row * dim + f], contributions[f]);
+                Array.Sort(list, (a, b) => Math.Abs(b.Contribution).CompareTo(Math.Abs(a.Contribution)));
+                explanation = list;
+            }
+            hits[i] = new SearchHit(i, span[row].Product, scores[row], span[row].Recall, explanation, rest);
+        }
+        return hits;
     }
 
     private void LogFeatures(string requestId, SearchRequest request, ReadOnlySpan<RankingCandidate> candidates, float[] matrix, FeatureSchema schema, float[] scores, int count)
@@ -301,7 +386,17 @@ public sealed class SearchPipeline
             items[i] = candidates[order[i]].Recall.ProductId;
             matrix.AsSpan(order[i] * dim, dim).CopyTo(rows.AsSpan(i * dim, dim));
         }
-        _logger!.Log(new FeatureLogRecord(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows) { DeepFingerprint = _options.DeepFingerprint });
+        _logger!.Log(Record(requestId, request, schema, items, rows));
+    }
+
+    private FeatureLogRecord Record(string requestId, SearchRequest request, FeatureSchema schema, string[] items, float[] rows) =>
+        new(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows) { DeepFingerprint = _options.DeepFingerprint };
+
+    private static string[] IdsOf(ReadOnlySpan<RankingCandidate> candidates)
+    {
+        var ids = new string[candidates.Length];
+        for (var i = 0; i < ids.Length; i++) ids[i] = candidates[i].Recall.ProductId;
+        return ids;
     }
 
     /// <summary>Indexes of the <paramref name="k"/> best scores, best first; ties keep the lower index (recall order).</summary>

@@ -48,6 +48,9 @@ public sealed record RankResult(IReadOnlyList<RankedHit> Hits, IReadOnlyList<Key
     /// <see cref="RankedHit.Team"/> says whose pick it was); null for one ranker's ranking.
     /// </summary>
     public SearchRec.Ranking.Interleaving.InterleavedRankers? Interleaving { get; init; }
+
+    // An interleaved search's feature-log record, for the host to write with the page it shows.
+    internal SearchRec.Ranking.Logging.PendingFeatureLog? FeatureLog { get; init; }
 }
 
 /// <summary>An item suggested by a collaborative or content source.</summary>
@@ -203,6 +206,9 @@ public sealed class ServiceGeneration : IDisposable
     public SearchRec.Ranking.Interleaving.IInterleavingLog? InterleavingLog { get; init; }
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    // What the generation disposes (tests count the deep models a load opened).
+    internal IReadOnlyList<IDisposable> Owned => _owned;
 
     /// <inheritdoc />
     public void Dispose()

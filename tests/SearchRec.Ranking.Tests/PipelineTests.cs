@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Interleaving;
 using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.Models;
 using SearchRec.Testing;
@@ -159,6 +160,97 @@ public sealed class PipelineTests
         Assert.True(all.Count > 2, "the query should recall more than two products");
         Assert.Equal(all.Take(2), two);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SearchPipelineOptions { FeatureLogDepth = -1 }.Validate());
+    }
+
+    [Fact]
+    public void A_held_record_is_written_with_its_page_adding_the_items_ranked_below_the_depth_with_their_own_rank_place_and_team()
+    {
+        using var dir = new TempDir();
+        var fx = Fixtures.Extractor();
+        var model = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
+        SearchPipeline Make(IFeatureLogger logger, int depth) => new(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
+            new SearchPipelineOptions { RecallWindow = 50, TopK = 3, FeatureLogDepth = depth }, logger);
+        static JsonElement[] Candidates(string path) => [.. JsonDocument.Parse(File.ReadAllLines(path).Single()).RootElement.GetProperty("candidates").EnumerateArray()];
+        var wholePath = dir.File("whole.jsonl");
+        using (var logger = new JsonlFeatureLogger(wholePath)) Make(logger, 0).Search(new SearchRequest("华为 手机"));
+        var whole = Candidates(wholePath);
+        Assert.True(whole.Length > 3, "the query should recall more than three products");
+        string Id(int rank) => whole[rank].GetProperty("id").GetString()!;
+
+        var path = dir.File("held.jsonl");
+        using (var logger = new JsonlFeatureLogger(path))
+        {
+            var response = Make(logger, 2).Search(new SearchRequest("华为 手机") { RequestId = "held", HoldFeatureLog = true });
+            Assert.Equal("", File.ReadAllText(path));
+            // A page at places 4 and 5: the other team's pick of the ranker's fourth, then the ranker's first.
+            response.FeatureLog!.Write(4, [new(Id(3), InterleavingTeam.Challenger), new(Id(0), InterleavingTeam.Control)]);
+            response.FeatureLog.Write(4, []);
+        }
+        var held = Candidates(path);
+        Assert.Equal([Id(0), Id(1), Id(3)], held.Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal([0, 1, 3], held.Select(c => c.GetProperty("rank").GetInt32()));
+        Assert.Equal([(5, "control"), (-1, null), (4, "challenger")], held.Select(c =>
+            c.TryGetProperty("shown", out var s) ? (s.GetInt32(), c.GetProperty("team").GetString()) : (-1, (string?)null)));
+        for (var i = 0; i < held.Length; i++)
+            Assert.Equal(whole[held[i].GetProperty("rank").GetInt32()].GetProperty("features").GetRawText(), held[i].GetProperty("features").GetRawText());
+        Assert.Null(Pipeline().Search(new SearchRequest("华为 手机") { HoldFeatureLog = true }).FeatureLog);
+    }
+
+    // Counts the requests it computes features for.
+    private sealed class CountingGroup : IFeatureGroup
+    {
+        public int Calls;
+        public string Name => "counted";
+        public int Version => 1;
+        public IReadOnlyList<string> FeatureNames { get; } = ["counted_title_length"];
+
+        public void Compute(RankingQuery query, ReadOnlySpan<RankingCandidate> candidates, FeatureWriter output)
+        {
+            Interlocked.Increment(ref Calls);
+            for (var i = 0; i < candidates.Length; i++) output.Set(i, 0, candidates[i].Product.Title.Length);
+        }
+    }
+
+    [Fact]
+    public void Two_rankers_over_the_same_features_compute_them_once_and_answer_byte_for_byte_as_two_searches()
+    {
+        var counted = new CountingGroup();
+        var fx = new FeatureExtractor([new RecallFeatures(), new TextFeatures(), counted]);
+        var wide = new FeatureExtractor([new RecallFeatures(), new TextFeatures(), counted, new ListFeatures()]);
+        var n = fx.Schema.Count;
+        var control = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
+        var challenger = new LinearRanker(fx.Schema, new float[n], [.. Enumerable.Repeat(1f, n)], [.. Enumerable.Range(0, n).Select(i => (i % 3) - 1f)], 0.5f);
+        static string Answer(SearchResponse r) => string.Join("\n", r.Hits.Select(h =>
+            $"{h.Rank} {h.Product.Id} {BitConverter.SingleToInt32Bits(h.Score)} {BitConverter.SingleToInt32Bits(h.Unexplained)} "
+            + string.Join(",", h.Explanation!.Select(c => $"{c.Feature}={BitConverter.SingleToInt32Bits(c.Value)}/{BitConverter.SingleToInt32Bits(c.Contribution)}")))) + "|" + r.Notice + "|" + r.Recalled;
+        using var dir = new TempDir();
+        using var logger = new JsonlFeatureLogger(dir.File("features.jsonl"));
+        foreach (var logged in new FeatureExtractor?[] { null, wide })
+        {
+            var first = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, control, new SearchPipelineOptions { RecallWindow = 50 }, logger, _ => false, logged: logged);
+            var second = first.WithModel(challenger);
+            var request = new SearchRequest("华为 手机") { UserId = 7, TopK = 6, Explain = true, RequestId = "both" };
+
+            counted.Calls = 0;
+            var (a, b) = first.SearchBoth(request, second);
+            Assert.Equal(1, counted.Calls);
+            Assert.True(first.SharesFeaturesWith(second));
+
+            var alone = new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, challenger, new SearchPipelineOptions { RecallWindow = 50 }, isKnownUser: _ => false);
+            Assert.Equal(Answer(first.Search(request)), Answer(a));
+            Assert.Equal(Answer(alone.Search(request)), Answer(b));
+            Assert.NotEqual(Answer(a), Answer(b));
+
+            // A pipeline built on its own computes its own features, as two searches do.
+            Assert.False(first.SharesFeaturesWith(alone));
+            counted.Calls = 0;
+            var (c, d) = first.SearchBoth(request, alone);
+            Assert.Equal(2, counted.Calls);
+            Assert.Equal(Answer(a), Answer(c));
+            Assert.Equal(Answer(b), Answer(d));
+        }
+        Assert.Throws<RankerSchemaMismatchException>(() => new SearchPipeline(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, control)
+            .WithModel(new WeightedRanker(Fixtures.Extractor().Schema, ["bm25"], [1f])));
     }
 
     [Fact]

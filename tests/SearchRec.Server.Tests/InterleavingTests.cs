@@ -2,6 +2,7 @@ using System.Text.Json;
 using SearchRec.Collab.Events;
 using SearchRec.Ranking.Features;
 using SearchRec.Ranking.Interleaving;
+using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.Models;
 using SearchRec.Server.Adapters;
 using SearchRec.Testing;
@@ -46,6 +47,24 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
 
     private static List<(string Id, string? Team)> Hits(JsonElement answer) =>
         [.. answer.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("id").GetString()!, r.TryGetProperty("team", out var t) ? t.GetString() : null))];
+
+    private static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from)) Copy(d, Path.Combine(to, Path.GetFileName(d)));
+    }
+
+    // A ranker on BM25 and the shop's deep query–item score in layout/name; it finds the deep folder beside it
+    // (layout/deep), as train-ranker leaves them.
+    private string DeepRanker(string layout, string name, float deepWeight)
+    {
+        var dir = Path.Combine(layout, name);
+        using var deep = SearchRec.Deep.Scoring.DeepScorer.Open(shop.DeepPath);
+        var schema = StandardFeatures.ForSearch(new FeatureSources { DeepText = deep }).Schema;
+        RankerStore.Save(new WeightedRanker(schema, ["bm25", "deep_query_item"], [1f, deepWeight]), dir);
+        return dir;
+    }
 
     // A user of the shop with a history, so the rankers are fused with their blend as in real traffic.
     private const long User = 1;
@@ -129,6 +148,90 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
             Assert.Equal(new InterleavedRankers("ranker", "weighted", "challenger-linear", "linear"), r.Rankers);
             Assert.True(DateTimeOffset.UtcNow - r.Timestamp < TimeSpan.FromMinutes(5));
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_feature_log_holds_every_item_of_an_interleaved_page_with_its_place_team_and_the_controls_features_so_a_purchase_of_a_challenger_pick_below_the_depth_labels_it(bool sharedFeatures)
+    {
+        string query = shop.Queries[6];
+        string Page(int offset) => $"/search?q={Q(query)}&user={User}&k=5&offset={offset}";
+        static JsonElement[] Candidates(string line) => [.. JsonDocument.Parse(line).RootElement.GetProperty("candidates").EnumerateArray()];
+
+        // The control's own ranking of the whole window and its features, from a service without a challenger.
+        var wholePath = _dir.File("whole-window.jsonl");
+        using (var whole = new JsonlFeatureLogger(wholePath))
+        {
+            var (a, aStore) = await shop.StartAsync(withRanker: true, featureLogger: whole, configureLoader: o => o.FeatureLogDepth = 10_000);
+            await using (a) using (aStore) await a.GetJsonAsync(Page(0));
+        }
+        var control = Candidates(File.ReadAllLines(wholePath).Single());
+        var controlRank = control.ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("rank").GetInt32());
+        var controlFeatures = control.ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("features").GetRawText());
+
+        const int depth = 3;
+        var logPath = _dir.File("interleaved-features.jsonl");
+        JsonElement[] pages;
+        string bought;
+        (SearchRec.Ranking.Training.RankingDataset Data, FeatureLogJoin.Report Report) joined;
+        using (var features = new JsonlFeatureLogger(logPath))
+        using (var log = new JsonlInterleavingLog(_dir.File("interleaved-pages.jsonl")))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: features, configureLoader: o =>
+            {
+                o.ChallengerPath = Challenger();
+                o.InterleavingLog = log;
+                o.FeatureLogDepth = depth;
+                o.ShareChallengerFeatures = sharedFeatures;
+            });
+            await using (s) using (store)
+            {
+                pages = [await s.GetJsonAsync(Page(0)), await s.GetJsonAsync(Page(5))];
+                // A challenger pick on page 2 that the control ranks below the logged depth: the record used to lack it.
+                bought = Hits(pages[1]).First(h => h.Team == "challenger" && controlRank[h.Id] >= depth).Id;
+                var post = await s.PostEventsAsync($$"""[{"user":{{User}},"item":"{{bought}}","behavior":"buy"}]""");
+                Assert.Equal(200, (int)post.StatusCode);
+                joined = FeatureLogJoin.Join([logPath], SqliteEventStore.ReadFile(store.Path), TimeSpan.FromMinutes(30));
+            }
+        }
+
+        var lines = File.ReadAllLines(logPath);
+        Assert.Equal(2, lines.Length);
+        for (int p = 0; p < 2; p++)
+        {
+            using var record = JsonDocument.Parse(lines[p]);
+            Assert.Equal(pages[p].GetProperty("requestId").GetString(), record.RootElement.GetProperty("request_id").GetString());
+            var candidates = Candidates(lines[p]);
+            // The control's best-ranked first, as without a challenger; then the page's items it ranked lower.
+            Assert.Equal(control.Take(depth).Select(c => c.GetProperty("id").GetString()), candidates.Take(depth).Select(c => c.GetProperty("id").GetString()));
+            var byId = candidates.ToDictionary(c => c.GetProperty("id").GetString()!);
+            var page = Hits(pages[p]);
+            for (int i = 0; i < page.Count; i++)
+            {
+                var c = byId[page[i].Id];
+                Assert.Equal(5 * p + i, c.GetProperty("shown").GetInt32());
+                Assert.Equal(page[i].Team, c.GetProperty("team").GetString());
+            }
+            Assert.Equal(page.Count, candidates.Count(c => c.TryGetProperty("shown", out _)));
+            Assert.Equal(depth + page.Count(h => controlRank[h.Id] >= depth), candidates.Length);
+            foreach (var c in candidates)
+            {
+                // The control's features and its rank of each item, whichever team showed it.
+                string id = c.GetProperty("id").GetString()!;
+                Assert.Equal(controlRank[id], c.GetProperty("rank").GetInt32());
+                Assert.Equal(controlFeatures[id], c.GetProperty("features").GetRawText());
+            }
+        }
+
+        // train-ranker --labels-from-events now learns from the purchase.
+        var (data, report) = joined;
+        Assert.Equal(1, report.Groups);
+        var group = Assert.Single(data.Groups);
+        Assert.Equal(pages[1].GetProperty("requestId").GetString(), group.QueryId);
+        int row = Array.IndexOf(data.Items, bought, group.Start, group.Count);
+        Assert.True(row >= 0);
+        Assert.Equal(4, data.Labels[row]);
     }
 
     [Fact]
@@ -271,6 +374,103 @@ public sealed class InterleavingTests(TinyShop shop) : IClassFixture<TinyShop>, 
         }
         Assert.True(inside > 0 && outside > 0, $"{inside} interleaved, {outside} not");
         Assert.Equal(2 * inside, File.ReadAllLines(logPath).Length);
+    }
+
+    [Fact]
+    public async Task A_challenger_reading_the_controls_features_scores_the_controls_matrix_and_its_pages_are_byte_for_byte_those_of_two_computations()
+    {
+        // Text rankers fused with the user's blend (the shop's and the linear challenger), and deep rankers on the same
+        // tower (a copy of its folder beside the challenger): both pairs read one schema from the same sources.
+        var layout = _dir.File("features-shared");
+        Copy(shop.DeepPath, Path.Combine(layout, "deep"));
+        var pairs = new (string Control, string Challenger)[] { (shop.RankerPath, Challenger()), (DeepRanker(layout, "control", 0.05f), DeepRanker(layout, "challenger", 20f)) };
+        var paths = new List<string>();
+        foreach (long user in new long[] { User, 2, 900_101 })
+            foreach (var q in shop.Queries.Take(4))
+                foreach (int offset in new[] { 0, 5 })
+                    paths.Add($"/search?q={Q(q)}&user={user}&k=5&offset={offset}&explain=true");
+
+        foreach (var (control, challenger) in pairs)
+        {
+            var answers = new Dictionary<bool, List<string>>();
+            foreach (bool share in new[] { true, false })
+            {
+                using var log = new JsonlInterleavingLog(_dir.File($"share-{share}-{Guid.NewGuid():N}.jsonl"));
+                var (s, store) = await shop.StartAsync(rankerPath: control, configureLoader: o =>
+                {
+                    o.ChallengerPath = challenger;
+                    o.InterleavingLog = log;
+                    o.ShareChallengerFeatures = share;
+                });
+                await using (s) using (store)
+                {
+                    var state = (SearchRec.Server.Internals.ServiceState)s.App.Services.GetService(typeof(SearchRec.Server.Internals.ServiceState))!;
+                    Assert.Equal(share, ((IndexSearchBackend)state.Peek.Search).SharesFeatures);
+                    var list = answers[share] = [];
+                    foreach (var path in paths) list.Add((await s.GetJsonAsync(path)).GetProperty("results").GetRawText());
+                }
+            }
+            Assert.Contains(answers[true], raw => raw.Contains("\"team\":\"challenger\"", StringComparison.Ordinal));
+            Assert.Equal(answers[false], answers[true]);
+        }
+    }
+
+    [Fact]
+    public async Task A_challenger_on_the_same_deep_files_as_the_control_reads_its_loaded_towers_and_one_on_another_deep_model_loads_its_own()
+    {
+        string Ranker(string layout, string name, float deepWeight) => DeepRanker(_dir.File(layout), name, deepWeight);
+        Copy(shop.DeepPath, _dir.File("same/deep"));
+        var control = Ranker("same", "control", 1f);
+        var sameFolder = Ranker("same", "challenger", 3f);
+        Copy(shop.DeepPath, _dir.File("copy/deep"));
+        var copiedFolder = Ranker("copy", "challenger", 3f);
+        // Another model: the same towers but one item vector changed, so another fingerprint.
+        Copy(shop.DeepPath, _dir.File("other/deep"));
+        var vectors = Directory.GetFiles(_dir.File("other/deep"), "*.bin").Single(f => Path.GetFileName(f).StartsWith("text-item-vectors", StringComparison.Ordinal));
+        using (var fs = File.OpenWrite(vectors))
+        {
+            fs.Seek(-4, SeekOrigin.End);
+            fs.Write(BitConverter.GetBytes(0.5f));
+        }
+        var otherModel = Ranker("other", "challenger", 3f);
+        Assert.NotEqual(ModelLocations.DeepFingerprint(_dir.File("same/deep")), ModelLocations.DeepFingerprint(_dir.File("other/deep")));
+        // The same item vectors (so the same fingerprint) beside another query tower: not the same model either.
+        Copy(shop.DeepPath, _dir.File("query/deep"));
+        // (The text tower that encodes queries, with a doc string added: ONNX reads a field given again, the last one.)
+        using (var tower = File.Open(Path.Combine(_dir.File("query/deep"), "text-tower.onnx"), FileMode.Append)) tower.Write([0x32, 0x01, (byte)'x']);
+        var otherQueryTower = Ranker("query", "challenger", 3f);
+        Assert.Equal(ModelLocations.DeepFingerprint(_dir.File("same/deep")), ModelLocations.DeepFingerprint(_dir.File("query/deep")));
+
+        using var log = new JsonlInterleavingLog(_dir.File("deep-shared.jsonl"));
+        async Task<int> DeepModelsLoaded(string challenger)
+        {
+            var events = _dir.File($"events-{Guid.NewGuid():N}.db");
+            File.Copy(shop.EventsPath, events);
+            using var store = new SqliteEventStore(events, new SqliteEventStoreOptions { SynchronousFull = false });
+            var loader = new ShopLoader(new ShopLoaderOptions
+            {
+                IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath, RankerPath = control, ChallengerPath = challenger, InterleavingLog = log, WarmUp = TimeSpan.Zero,
+            }, new EventStoreLog(store));
+            using var generation = await loader.LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+            // Both rankers serve from it: the interleaved page holds picks of each.
+            var recalled = generation.Search.Recall(new SearchQuery(shop.Queries[0], null, null, null, null));
+            var ranked = generation.Search.Rank(new SearchQuery(shop.Queries[0], null, null, null, null), recalled, User, 10, false);
+            Assert.NotNull(ranked.Interleaving);
+            Assert.Contains(ranked.Hits, h => h.Team == InterleavingTeam.Challenger);
+            return generation.Owned.OfType<SearchRec.Deep.Scoring.IDenseScorer>().Count();
+        }
+
+        Assert.Equal(1, await DeepModelsLoaded(sameFolder));
+        Assert.Equal(1, await DeepModelsLoaded(copiedFolder));
+        Assert.Equal(2, await DeepModelsLoaded(otherModel));
+        Assert.Equal(2, await DeepModelsLoaded(otherQueryTower));
+
+        // A challenger whose card records another deep model is refused on the shared copy as on its own.
+        var stale = Ranker("same", "stale", 3f);
+        File.WriteAllText(Path.Combine(stale, "model-card.json"), """{"kind": "weighted", "data": {"deep_fingerprint": "00112233aabbccdd"}}""");
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => DeepModelsLoaded(stale));
+        Assert.StartsWith($"challenger {stale}: ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("00112233aabbccdd", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

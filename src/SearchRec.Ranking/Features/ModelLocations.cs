@@ -80,14 +80,21 @@ public static class ModelLocations
         return DenseModels.IsEnsemble(deepDir) ? string.Join(",", DenseModels.Members(deepDir).Select(TowerSet.Fingerprint)) : TowerSet.Fingerprint(deepDir);
     }
 
-    // A ranker whose card records the deep model it learnt from refuses another: the trees split on that model's
-    // cosines, and another tower's (retrained, or a folder given by mistake) mean something else, silently.
-    // Returns the fingerprint it computed (null when the card records none), so a caller that needs it does not hash the vectors again.
-    private static string? CheckDeepFingerprint(string deepDir, string rankerDir)
+    /// <summary>
+    /// Throws <see cref="RankerSchemaMismatchException"/> when the ranker in <paramref name="rankerDir"/> records in its
+    /// card (<see cref="DeepFingerprintEntry"/>) another deep model than the one in <paramref name="deepDir"/>, as
+    /// <see cref="LoadDeep"/> does before it opens one; returns the fingerprint compared, or null when the card records
+    /// none. <paramref name="fingerprint"/> is the folder's when the caller has it, so its vectors are not hashed again.
+    /// </summary>
+    public static string? CheckDeepFingerprint(string deepDir, string rankerDir, string? fingerprint = null)
     {
+        // The trees split on the recorded model's cosines; another tower's (retrained, or a folder given by mistake)
+        // mean something else, silently.
+        Guard.NotNull(deepDir);
+        Guard.NotNull(rankerDir);
         var card = Models.ModelCard.Read(Ranker(rankerDir) ?? rankerDir);
         if (card is null || !card.Data.TryGetValue(DeepFingerprintEntry, out var recorded)) return null;
-        var found = DeepFingerprint(deepDir);
+        var found = fingerprint ?? DeepFingerprint(deepDir);
         if (string.Equals(found, recorded, StringComparison.Ordinal)) return found;
         throw new RankerSchemaMismatchException(
             $"The deep model in {deepDir} (fingerprint {found}) is not the one the ranker in {rankerDir} was trained with (fingerprint {recorded}"

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using SearchRec.Core;
 using SearchRec.Ranking.Features;
+using SearchRec.Ranking.Interleaving;
 
 namespace SearchRec.Ranking.Logging;
 
@@ -11,7 +12,7 @@ namespace SearchRec.Ranking.Logging;
 /// <param name="Query">The query text.</param>
 /// <param name="UserId">The user, or null.</param>
 /// <param name="Schema">The feature schema of the rows.</param>
-/// <param name="Items">Candidate ids in final rank order.</param>
+/// <param name="Items">Candidate ids in the ranker's order (then, in an interleaved record, the page's items it ranked lower; see <see cref="Shown"/>).</param>
 /// <param name="Features">Row-major features, in the same order as <paramref name="Items"/>.</param>
 public sealed record FeatureLogRecord(string RequestId, DateTimeOffset Timestamp, string Query, long? UserId, FeatureSchema Schema,
     IReadOnlyList<string> Items, float[] Features)
@@ -21,7 +22,21 @@ public sealed record FeatureLogRecord(string RequestId, DateTimeOffset Timestamp
     /// or null: a ranker learnt from the log records it, and refuses another model in its place.
     /// </summary>
     public string? DeepFingerprint { get; init; }
+
+    /// <summary>Each item's 0-based rank in the ranker's own order, as <see cref="Items"/>; null: its index in <see cref="Items"/>.</summary>
+    public IReadOnlyList<int>? Ranks { get; init; }
+
+    /// <summary>
+    /// Where each item was shown on an interleaved page, as <see cref="Items"/> (null for an item not on the page);
+    /// null for a search that was not interleaved.
+    /// </summary>
+    public IReadOnlyList<ShownPlace?>? Shown { get; init; }
 }
+
+/// <summary>Where a logged candidate was shown on an interleaved page.</summary>
+/// <param name="Place">Its 0-based place in the interleaved list (over all pages: the page's offset plus its place on the page).</param>
+/// <param name="Team">The ranker that drafted it.</param>
+public readonly record struct ShownPlace(int Place, InterleavingTeam Team);
 
 /// <summary>Receives ranked requests' features (as the Elasticsearch LTR plugin's feature logging). Thread-safe.</summary>
 public interface IFeatureLogger
@@ -32,8 +47,8 @@ public interface IFeatureLogger
 
 /// <summary>
 /// Writes <see cref="FeatureLogRecord"/>s as JSON Lines
-/// <c>{request_id, ts, query, user, schema_version, schema_hash, [deep_fingerprint,] candidates: [{id, rank, features: {name: value}}]}</c>
-/// (unknown values are <c>null</c>), rotating to <c>FILE.1</c> … <c>FILE.N</c> when the file passes a size.
+/// <c>{request_id, ts, query, user, schema_version, schema_hash, [deep_fingerprint,] candidates: [{id, rank, [shown, team,] features: {name: value}}]}</c>
+/// (unknown values are <c>null</c>; <c>shown</c> and <c>team</c> only on an interleaved page's items), rotating to <c>FILE.1</c> … <c>FILE.N</c> when the file passes a size.
 /// </summary>
 public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
 {
@@ -78,7 +93,12 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
             {
                 w.WriteStartObject();
                 w.WriteString("id", record.Items[i]);
-                w.WriteNumber("rank", i);
+                w.WriteNumber("rank", record.Ranks?[i] ?? i);
+                if (record.Shown?[i] is { } shown)
+                {
+                    w.WriteNumber("shown", shown.Place);
+                    w.WriteString("team", JsonlInterleavingLog.NameOf(shown.Team));
+                }
                 w.WriteStartObject("features");
                 for (var f = 0; f < dim; f++)
                 {

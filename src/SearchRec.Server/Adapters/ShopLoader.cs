@@ -124,6 +124,12 @@ public sealed class ShopLoaderOptions
     /// <summary>Parameters for retraining the collaborative models. Default: those the loaded models were trained with.</summary>
     public CollabOptions? RetrainOptions { get; set; }
 
+    /// <summary>
+    /// Whether a challenger that reads the control's features from the same sources scores the control's feature matrix
+    /// instead of computing its own (the same numbers). Off only to compare the two (tests). Default true.
+    /// </summary>
+    internal bool ShareChallengerFeatures { get; set; } = true;
+
     /// <summary>Builds the ranking pipeline over the given recall. Default null: one from the ranker in <see cref="RankerPath"/>.</summary>
     public Func<IProductRecall, ProductIndex, CollabModels, SearchPipeline>? PipelineFactory { get; set; }
 
@@ -317,24 +323,31 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
             // Closed until the warm-up is over, so the log holds only real requests.
             var logGate = _options.FeatureLogger is { } featureLogger ? new GatedFeatureLogger(featureLogger) : null;
             Func<IProductRecall, SearchPipeline>? pipeline = null;
-            IRankerModel? control = null;
+            LoadedRanker? control = null;
             // Item recency is read from the events stored at load time, once for the rankers and the feed; a reload or retrain refreshes it.
             var activity = new Lazy<ItemActivity>(() => ItemActivity.Build(_events.Store.ReadAll()));
             if (_options.PipelineFactory is { } factory) pipeline = recall => factory(recall, index, models);
             else if (_options.RankerPath is { } rankerPath)
-                (pipeline, control) = RankerPipeline(rankerPath, _options.DeepModelsPath, logGate, _options.LogAllFeatures, memo, models, activity, Catalog, owned);
+            {
+                control = RankerPipeline(rankerPath, _options.DeepModelsPath, logGate, _options.LogAllFeatures, memo, models, activity, Catalog, owned, null, progress);
+                pipeline = control.Pipeline;
+            }
             Interleaver? interleaver = null;
             if (_options.ChallengerPath is { } challengerPath && control is not null)
             {
-                (Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model) loaded;
+                LoadedRanker loaded;
                 // Refused as the ranker is, saying which of the two it is; not feature-logged: the log is the control's.
-                try { loaded = RankerPipeline(challengerPath, null, null, false, memo, models, activity, Catalog, owned); }
+                // A deep model on the same files as the control's is read from the control's copy, not loaded twice.
+                try { loaded = RankerPipeline(challengerPath, null, null, false, memo, models, activity, Catalog, owned, control, progress); }
                 catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
                 {
                     throw new InvalidDataException($"challenger {challengerPath}: {e.Message}", e);
                 }
-                var rankers = new InterleavedRankers(NameOf(_options.RankerPath!), control.Kind, NameOf(challengerPath), loaded.Model.Kind);
-                interleaver = new Interleaver(loaded.Pipeline, rankers, _options.InterleaveShare);
+                var rankers = new InterleavedRankers(NameOf(_options.RankerPath!), control.Model.Kind, NameOf(challengerPath), loaded.Model.Kind);
+                // Reading the control's features from the same sources, the challenger scores the control's feature matrix.
+                var shares = loaded.ComputesControlFeatures && _options.ShareChallengerFeatures;
+                interleaver = new Interleaver(shares ? (_, pipeline) => pipeline.WithModel(loaded.Model) : (recall, _) => loaded.Pipeline(recall), rankers, _options.InterleaveShare);
+                if (shares) progress?.Report($"the challenger reads the control's features: an interleaved search computes them once for both");
                 progress?.Report($"interleaving: {rankers.ControlName} ({rankers.ControlKind}) against the challenger {rankers.ChallengerName} ({rankers.ChallengerKind}) on "
                     + (_options.InterleaveShare >= 1 ? "every search" : $"{_options.InterleaveShare.ToString("P0", CultureInfo.InvariantCulture)} of the searches") + " by a known user in relevance order");
             }
@@ -389,30 +402,64 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
     }
 
     /// <summary>
+    /// A loaded ranker: its pipeline over a recall, its model, the sources its features read, and the deep models it
+    /// opened (null when none); for a challenger, whether its features are the control's computation.
+    /// </summary>
+    private sealed record LoadedRanker(Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model, FeatureSources Sources, OpenedDeep? Deep,
+        bool ComputesControlFeatures);
+
+    /// <summary>
     /// The ranking pipeline of the ranker in <paramref name="rankerPath"/> and its model: as <c>search</c> loads one, with
     /// the deep towers of <paramref name="deepPath"/> or of the deep folder beside the ranker, and the files beside it.
-    /// What it opens goes to <paramref name="owned"/>.
+    /// For a challenger, the models and files of <paramref name="control"/> are read instead of loading a second copy when
+    /// they are the same files (<see cref="OpenedDeep.Lend"/>). What it opens goes to <paramref name="owned"/>.
     /// </summary>
-    private (Func<IProductRecall, SearchPipeline> Pipeline, IRankerModel Model) RankerPipeline(string rankerPath, string? deepPath, IFeatureLogger? log, bool logAll,
-        ProductCache memo, CollabModels models, Lazy<ItemActivity> activity, Func<IEnumerable<Product>> catalog, List<IDisposable> owned)
+    private LoadedRanker RankerPipeline(string rankerPath, string? deepPath, IFeatureLogger? log, bool logAll,
+        ProductCache memo, CollabModels models, Lazy<ItemActivity> activity, Func<IEnumerable<Product>> catalog, List<IDisposable> owned,
+        LoadedRanker? control, IProgress<string>? progress)
     {
+        var shared = control?.Deep;
         var model = RankerStore.Read(rankerPath);
         var store = _events.Store;
         // As `search` does: without a deep folder given, the deep folder beside the ranker (train-ranker names it there).
-        // Products added or retitled since train-deep (index --update, POST /admin/products) get vectors from the tower.
-        var deepRuntime = _options.DeepRuntime.Covering(() => catalog().Select(p => KeyValuePair.Create(p.Id, p.Title)));
-        var (text, towers, behaviour, checkedFingerprint) = ModelLocations.LoadDeep(deepPath ?? ModelLocations.Deep(rankerPath), model.Schema, rankerPath, deepRuntime);
-        if (towers is not null) owned.Add(towers);
-        if (text is IDisposable d) owned.Add(d);
-        if (behaviour is not null) owned.Add(behaviour);
+        var deepDir = deepPath ?? ModelLocations.Deep(rankerPath);
+        IDenseScorer? text;
+        TowerSet? towers;
+        BehaviourScorer? behaviour;
+        string? checkedFingerprint;
+        OpenedDeep? opened = null;
+        if (shared?.Lend(deepDir, model.Schema, rankerPath) is { } lent)
+        {
+            (text, towers, behaviour, checkedFingerprint) = lent;
+            progress?.Report($"{rankerPath}: reads the deep model already loaded from {shared.Dir} (the same files), not a second copy");
+        }
+        else
+        {
+            // Products added or retitled since train-deep (index --update, POST /admin/products) get vectors from the tower.
+            var deepRuntime = _options.DeepRuntime.Covering(() => catalog().Select(p => KeyValuePair.Create(p.Id, p.Title)));
+            (text, towers, behaviour, checkedFingerprint) = ModelLocations.LoadDeep(deepDir, model.Schema, rankerPath, deepRuntime);
+            if (towers is not null) owned.Add(towers);
+            if (text is IDisposable d) owned.Add(d);
+            if (behaviour is not null) owned.Add(behaviour);
+            if (deepDir is not null && (text is not null || towers is not null || behaviour is not null))
+                opened = new OpenedDeep(deepDir, text, towers, behaviour, checkedFingerprint);
+        }
         if (TowerAveragedRanker.In(model) is { } averaged) towers!.CheckFor(averaged);
-        if (text is not null && DenseModels.CatalogMismatch(text, id => memo.GetProduct(id)?.Title, deepPath ?? ModelLocations.Deep(rankerPath)!) is { } mismatch)
+        if (text is not null && DenseModels.CatalogMismatch(text, id => memo.GetProduct(id)?.Title, deepDir!) is { } mismatch)
             throw new InvalidDataException(mismatch);
         // The feature log says which tower scored its deep columns, so a ranker learnt from it can refuse another.
-        var deepFingerprint = text is not null && log is not null ? checkedFingerprint ?? ModelLocations.DeepFingerprint(deepPath ?? ModelLocations.Deep(rankerPath)!) : null;
+        var deepFingerprint = text is not null && log is not null ? checkedFingerprint ?? opened?.Fingerprint ?? ModelLocations.DeepFingerprint(deepDir!) : null;
         var recency = model.Schema.IndexOf("item_hours_since_event") >= 0 || logAll ? activity.Value : null;
         // train-ranker --idf / --prior write these beside ranker.json.
         var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
+        if (control is not null)
+        {
+            // The control's statistics when the files are the same bytes, so that the features can be the same computation.
+            if (titleStats is not null && control.Sources.TitleStats is { } controlStats && SameBytes(TitleStatsFile(rankerPath), TitleStatsFile(_options.RankerPath!)))
+                titleStats = controlStats;
+            if (prior is not null && control.Sources.Prior is { } controlPrior && SameBytes(ModelLocations.Prior(rankerPath)!, ModelLocations.Prior(_options.RankerPath!)!))
+                prior = controlPrior;
+        }
         var sources = new FeatureSources
         {
             Collab = models, Products = memo.GetProduct, DeepText = text, DeepTowers = towers, DeepBehaviour = behaviour, Activity = recency,
@@ -420,12 +467,91 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         };
         var features = StandardFeatures.ForSchema(model.Schema, sources);
         var logged = logAll ? StandardFeatures.ForSearch(sources) : null;
-        return (recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
+        return new LoadedRanker(recall => new SearchPipeline(recall, new ChineseTokenizer(), features, model,
             new SearchPipelineOptions { RecallWindow = _options.RecallWindow, FeatureLogDepth = _options.FeatureLogDepth, DeepFingerprint = deepFingerprint }, log, history: user =>
             {
                 var events = store.GetHistory(user, 200);
                 return events.Count == 0 ? null : new UserHistory(user, events, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-            }, logged: logged), model);
+            }, logged: logged), model, sources, opened, control is not null && SameFeatures(control, model.Schema, sources));
+    }
+
+    // The same columns from the same loaded sources: ForSchema builds the same extractor, so its features are the same
+    // numbers. Products are the same ProductCache's look-up; item recency matters only to a schema that reads it.
+    private static bool SameFeatures(LoadedRanker control, FeatureSchema schema, FeatureSources sources)
+    {
+        var c = control.Sources;
+        return control.Model.Schema.Equals(schema) && ReferenceEquals(c.Collab, sources.Collab) && Equals(c.Products, sources.Products)
+            && ReferenceEquals(c.DeepText, sources.DeepText) && ReferenceEquals(c.DeepTowers, sources.DeepTowers) && ReferenceEquals(c.DeepTermTowers, sources.DeepTermTowers)
+            && ReferenceEquals(c.DeepBehaviour, sources.DeepBehaviour) && ReferenceEquals(c.TitleStats, sources.TitleStats) && ReferenceEquals(c.Prior, sources.Prior)
+            && c.ListAndHead == sources.ListAndHead && (schema.IndexOf("item_hours_since_event") < 0 || ReferenceEquals(c.Activity, sources.Activity));
+    }
+
+    private static string TitleStatsFile(string rankerPath) => Path.Combine(ModelLocations.Ranker(rankerPath) ?? rankerPath, TitleBigramStats.FileName);
+
+    private static bool SameBytes(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal)
+        || (new FileInfo(a).Length == new FileInfo(b).Length && File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b)));
+
+    /// <summary>
+    /// The deep models a ranker's pipeline opened from a folder, so that a second ranker on the same files (a
+    /// challenger) reads them instead of holding another copy of the towers and their item vectors.
+    /// </summary>
+    private sealed class OpenedDeep(string dir, IDenseScorer? text, TowerSet? towers, BehaviourScorer? behaviour, string? fingerprint)
+    {
+        private string? _fingerprint = fingerprint;
+
+        /// <summary>The folder they were opened from (full path).</summary>
+        public string Dir { get; } = Full(dir);
+
+        /// <summary>Its fingerprint (<see cref="ModelLocations.DeepFingerprint"/>), hashed when first asked for.</summary>
+        public string Fingerprint => _fingerprint ??= ModelLocations.DeepFingerprint(Dir);
+
+        /// <summary>
+        /// What <see cref="ModelLocations.LoadDeep"/> would open from <paramref name="deepDir"/> for a ranker with
+        /// <paramref name="schema"/>, taken from these models when they are the same files: the same folder, or one whose
+        /// fingerprint is the same (a copy, or an ensemble naming the same towers). Null when the files differ, when the
+        /// ranker reads a part not opened here or none at all, or when its behaviour tower is in another folder (the
+        /// fingerprint covers the text towers alone): the caller then loads its own. Checks the ranker's card as
+        /// LoadDeep does.
+        /// </summary>
+        public (IDenseScorer? Text, TowerSet? Towers, BehaviourScorer? Behaviour, string? CheckedFingerprint)? Lend(string? deepDir, FeatureSchema schema, string rankerDir)
+        {
+            // A next-item ranker or a folder without a model: LoadDeep refuses them, saying why.
+            if (deepDir is null || !DenseModels.Exists(deepDir) || SearchRec.Ranking.NextItem.NextItemRanking.IsNextItemSchema(schema)) return null;
+            bool readsText = schema.IndexOf("deep_query_item") >= 0, readsBehaviour = schema.IndexOf("deep_user_item") >= 0;
+            int towerCount = TowerDeepFeatures.TowerCount(schema);
+            if (!readsText && !readsBehaviour && towerCount == 0) return null;
+            if ((readsText && text is null) || (towerCount > 0 && towers?.Count != towerCount) || (readsBehaviour && behaviour is null)) return null;
+            if (readsBehaviour && Full(DenseModels.BehaviourFolder(deepDir)) != Full(DenseModels.BehaviourFolder(Dir))) return null;
+            string? print = _fingerprint;
+            if (Full(deepDir) != Dir)
+            {
+                // The fingerprint covers the item vectors, not the query tower: a quick no, and the bytes say yes.
+                print = ModelLocations.DeepFingerprint(deepDir);
+                if (print != Fingerprint || !SameFiles(Dir, Full(deepDir))) return null;
+            }
+            var checkedPrint = ModelLocations.CheckDeepFingerprint(deepDir, rankerDir, print);
+            return (readsText ? text : null, towerCount > 0 ? towers : null, readsBehaviour ? behaviour : null, checkedPrint);
+        }
+
+        private static string Full(string path) => Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+
+        // Every file under the two folders, by relative path and bytes.
+        private static bool SameFiles(string a, string b)
+        {
+            var left = Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)).Order(StringComparer.Ordinal).ToList();
+            var right = Directory.GetFiles(b, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b, f)).Order(StringComparer.Ordinal).ToList();
+            if (!left.SequenceEqual(right, StringComparer.Ordinal)) return false;
+            foreach (var file in left)
+            {
+                string fa = Path.Combine(a, file), fb = Path.Combine(b, file);
+                if (new FileInfo(fa).Length != new FileInfo(fb).Length) return false;
+                using var sa = File.OpenRead(fa);
+                using var sb = File.OpenRead(fb);
+                if (!System.Security.Cryptography.SHA256.HashData(sa).AsSpan().SequenceEqual(System.Security.Cryptography.SHA256.HashData(sb))) return false;
+            }
+            return true;
+        }
     }
 
     // A ranker as the impression log names it: its folder's name.

@@ -83,10 +83,14 @@ internal sealed class IndexSearchBackend : ISearchBackend
         if (interleaver is not null && _pipeline is not null)
         {
             _interleaver = interleaver;
-            _challenger = interleaver.Challenger(recall);
+            _challenger = interleaver.Challenger(recall, _pipeline);
             _challengerIsPersonal = IsPersonal(_challenger);
+            SharesFeatures = _pipeline.SharesFeaturesWith(_challenger);
         }
     }
+
+    /// <summary>True when the challenger reads the control's features, so an interleaved search computes them once for both.</summary>
+    internal bool SharesFeatures { get; }
 
     private static bool IsPersonal(SearchPipeline? pipeline) => pipeline is not null && pipeline.Schema.IndexOf("cf_item_item") >= 0;
 
@@ -114,9 +118,31 @@ internal sealed class IndexSearchBackend : ISearchBackend
     // that list's order, so one pass with a pointer per list finds each pick's hit (its score and explanation).
     private RankResult RankInterleaved(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long user, int k, bool explain, ulong seed)
     {
-        var control = RankWithPipeline(_pipeline!, _rankerIsPersonal, query, candidates, user, k, explain);
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        var challenger = RankWithPipeline(_challenger!, _challengerIsPersonal, query, candidates, user, k, explain);
+        RankResult control, challenger;
+        long t0;
+        double challengerInPipeline = 0;
+        if (SharesFeatures)
+        {
+            // One recall and one feature matrix, scored by both rankers; the same schema makes both personal or neither,
+            // so one fusion history serves both.
+            var history = FusionHistory(_rankerIsPersonal, user);
+            (SearchResponse First, SearchResponse Second) both;
+            t_recalled = candidates;
+            try { both = _pipeline!.SearchBoth(RequestFor(query, candidates, user, k, explain, history, holdFeatureLog: true), _challenger!); }
+            finally { t_recalled = null; }
+            control = Finish(both.First, history, k);
+            // The challenger's stage: its model and top k inside the pipeline, then the rest here.
+            challengerInPipeline = both.Second.Timings.ScoreMs + both.Second.Timings.TopKMs;
+            t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            challenger = Finish(both.Second, history, k);
+        }
+        else
+        {
+            // The control's feature-log record waits for the page: it must hold the challenger's picks too.
+            control = RankWithPipeline(_pipeline!, _rankerIsPersonal, query, candidates, user, k, explain, holdFeatureLog: true);
+            t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            challenger = RankWithPipeline(_challenger!, _challengerIsPersonal, query, candidates, user, k, explain);
+        }
         // Each list's first k suffice: no team reads further into its list than the k items drafted. A list shorter than
         // k ends the draft there: both rank the same candidates, so it is short because the ranker returns at most
         // MaxRanked of more candidates, and drafting on would give every later place to the team with items left.
@@ -133,8 +159,8 @@ internal sealed class IndexSearchBackend : ISearchBackend
         }
         var stages = new KeyValuePair<string, double>[control.Stages.Count + 1];
         for (int i = 0; i < control.Stages.Count; i++) stages[i] = control.Stages[i];
-        stages[^1] = new("challenger", System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-        return new RankResult(hits, stages) { RequestId = control.RequestId, Interleaving = _interleaver!.Rankers };
+        stages[^1] = new("challenger", challengerInPipeline + System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        return new RankResult(hits, stages) { RequestId = control.RequestId, Interleaving = _interleaver!.Rankers, FeatureLog = control.FeatureLog };
     }
 
     private static string[] IdsOf(IReadOnlyList<RankedHit> hits)
@@ -144,31 +170,43 @@ internal sealed class IndexSearchBackend : ISearchBackend
         return ids;
     }
 
-    private RankResult RankWithPipeline(SearchPipeline pipeline, bool rankerIsPersonal, SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
+    private RankResult RankWithPipeline(SearchPipeline pipeline, bool rankerIsPersonal, SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain,
+        bool holdFeatureLog = false)
     {
-        // A ranker without collaborative features is fused with the user's blend score, so search stays personal.
-        UserHistory? history = null;
-        if (!rankerIsPersonal && userId is { } u && _models is not null && _events is not null && _personalWeight > 0)
-        {
-            history = new UserHistory(u, _events.GetHistory(u, 200), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-            if (history.Count == 0) history = null;
-        }
+        var history = FusionHistory(rankerIsPersonal, userId);
         SearchResponse response;
         t_recalled = candidates;
         try
         {
-            response = pipeline.Search(new SearchRequest(query.Text)
-            {
-                // The pipeline returns at most MaxRanked hits: a sorted search (every candidate) or a page past the
-                // thousandth asked it for more and failed the request.
-                UserId = userId, LogFeatures = query.ShownInRankerOrder, TopK = Math.Min(history is null ? Math.Min(k, candidates.Count) : candidates.Count, MaxRanked), Explain = explain,
-                Category = query.Category, Brand = query.Brand,
-            });
+            response = pipeline.Search(RequestFor(query, candidates, userId, k, explain, history, holdFeatureLog));
         }
         finally
         {
             t_recalled = null;
         }
+        return Finish(response, history, k);
+    }
+
+    // A ranker without collaborative features is fused with the user's blend score, so search stays personal.
+    private UserHistory? FusionHistory(bool rankerIsPersonal, long? userId)
+    {
+        if (rankerIsPersonal || userId is not { } u || _models is null || _events is null || !(_personalWeight > 0)) return null;
+        var history = new UserHistory(u, _events.GetHistory(u, 200), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        return history.Count == 0 ? null : history;
+    }
+
+    private static SearchRequest RequestFor(SearchQuery query, IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain, UserHistory? history, bool holdFeatureLog) =>
+        new(query.Text)
+        {
+            // The pipeline returns at most MaxRanked hits: a sorted search (every candidate) or a page past the
+            // thousandth asked it for more and failed the request.
+            UserId = userId, LogFeatures = query.ShownInRankerOrder, TopK = Math.Min(history is null ? Math.Min(k, candidates.Count) : candidates.Count, MaxRanked), Explain = explain,
+            Category = query.Category, Brand = query.Brand, HoldFeatureLog = holdFeatureLog,
+        };
+
+    // The pipeline's hits as the host's, fused with the user's blend when there is a fusion history.
+    private RankResult Finish(SearchResponse response, UserHistory? history, int k)
+    {
         var t = response.Timings;
         var stages = new KeyValuePair<string, double>[] { new("load", t.RecallMs), new("features", t.FeaturesMs), new("model", t.ScoreMs), new("topk", t.TopKMs) };
         int n = response.Hits.Count;
@@ -216,7 +254,7 @@ internal sealed class IndexSearchBackend : ISearchBackend
             }
             hits[r] = new RankedHit(h.Product.Id, final[i], ex);
         }
-        return new RankResult(hits, stages) { RequestId = response.RequestId };
+        return new RankResult(hits, stages) { RequestId = response.RequestId, FeatureLog = response.FeatureLog };
     }
 
     private RankResult RankFused(IReadOnlyList<RecallCandidate> candidates, long? userId, int k, bool explain)
@@ -303,10 +341,10 @@ internal sealed class IndexSearchBackend : ISearchBackend
 /// What an interleaving service compares: a challenger ranker beside the control, the share of eligible searches
 /// that are interleaved, and the names the impression log gives them.
 /// </summary>
-/// <param name="Challenger">Builds the challenger's pipeline over the backend's recall.</param>
+/// <param name="Challenger">Builds the challenger's pipeline over the backend's recall, given the control's pipeline (whose features it may share).</param>
 /// <param name="Rankers">The two rankers' names and kinds.</param>
 /// <param name="Share">The fraction of eligible searches interleaved, in (0, 1].</param>
-internal sealed record Interleaver(Func<IProductRecall, SearchPipeline> Challenger, InterleavedRankers Rankers, double Share)
+internal sealed record Interleaver(Func<IProductRecall, SearchPipeline, SearchPipeline> Challenger, InterleavedRankers Rankers, double Share)
 {
     /// <summary>
     /// The team-draft seed of a user's query, and whether that user and query are interleaved: both follow from the

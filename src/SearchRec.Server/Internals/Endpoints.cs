@@ -219,9 +219,9 @@ internal static class Endpoints
         var marks = wantHighlights ? SearchRec.Text.TextHighlighter.Words(query.Text) : null;
         int end = Math.Min(hits.Count, skip + topK);
         var results = new List<ItemResult>(Math.Max(0, end - skip));
-        // An interleaved page is logged as shown, for the report that credits the teams with the user's later events;
-        // a HEAD answer (a monitor, a link checker) shows nobody a page.
-        var shown = ranked.Interleaving is not null && gen.InterleavingLog is not null && !HttpMethods.IsHead(ctx.Request.Method) ? new List<InterleavedItem>(Math.Max(0, end - skip)) : null;
+        // An interleaved page is logged as shown, for the report that credits the teams with the user's later events,
+        // and its feature-log record holds every item on it; a HEAD answer (a monitor, a link checker) shows nobody a page.
+        var shown = ranked.Interleaving is not null && !HttpMethods.IsHead(ctx.Request.Method) ? new List<InterleavedItem>(Math.Max(0, end - skip)) : null;
         for (int h = skip; h < end; h++)
         {
             var hit = hits[h];
@@ -231,8 +231,9 @@ internal static class Endpoints
                 { Highlights = marks is null ? null : SearchRec.Text.TextHighlighter.Find(view.Title, marks), Team = hit.Team is { } team ? JsonlInterleavingLog.NameOf(team) : null });
             if (shown is not null && hit.Team is { } drafted) shown.Add(new InterleavedItem(view.Id, drafted));
         }
-        if (shown is { Count: > 0 })
-            gen.InterleavingLog!.Log(new InterleavingImpression(ranked.RequestId ?? "", DateTimeOffset.UtcNow, userId!.Value, query.Text, skip, shown, ranked.Interleaving!));
+        ranked.FeatureLog?.Write(skip, shown ?? []);
+        if (shown is { Count: > 0 } && gen.InterleavingLog is not null)
+            gen.InterleavingLog.Log(new InterleavingImpression(ranked.RequestId ?? "", DateTimeOffset.UtcNow, userId!.Value, query.Text, skip, shown, ranked.Interleaving!));
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
         metrics.Stage("enrich", enrich);
         stages["enrich"] = enrich * 1000;
