@@ -186,6 +186,24 @@ try {
   if (titles.length === 0) throw new Error('no results');
   console.log(`ok search "${query}" shows ${titles.length} results; first: ${titles[0]}`);
 
+  // The address bar holds the search and the user, and that address opens the same results for the same user.
+  {
+    const address = new URL(page.url());
+    if (address.searchParams.get('q') !== query || address.searchParams.get('user') !== user)
+      throw new Error(`after searching "${query}" as user ${user} the address is ${address.search}`);
+    const shownIds = await page.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    const linked = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    linked.on('pageerror', e => errors.push(String(e)));
+    await linked.goto(address.href, { waitUntil: 'networkidle' });
+    await linked.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent) && document.querySelector('#results li .title'), null, { timeout: 20000 });
+    const linkedIds = await linked.$$eval('#results li .title', els => els.map(e => e.dataset.id));
+    const linkedUser = await linked.$eval('#user', s => s.value);
+    if (linkedUser !== user || JSON.stringify(linkedIds) !== JSON.stringify(shownIds))
+      throw new Error(`the address ${address.search} opened as user "${linkedUser}" with ${linkedIds.join(',')}; the page showed ${shownIds.join(',')} for user ${user}`);
+    await linked.close();
+    console.log(`ok the address ${decodeURIComponent(address.search)} opens the same ${linkedIds.length} results for user ${user}`);
+  }
+
   // The search's words are marked in the titles exactly where the service's highlights say.
   const withMarks = await (await page.request.get(new URL(`/search?q=${encodeURIComponent(query)}&k=${titles.length}&user=${user}&highlight=true`, url).href)).json();
   const marksShown = await page.$$eval('#results li .title', els => els.map(e => [...e.querySelectorAll('mark')].map(m => m.textContent)));

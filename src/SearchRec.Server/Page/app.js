@@ -95,6 +95,14 @@ let lastSearch = null, shown = 0;
 let filters = { category: '', brand: '', priceMin: '', priceMax: '' }, filtersQuery = null;
 const FACETS = [['category', '类目 category'], ['brand', '品牌 brand']];
 
+// The address bar holds the search, the user and the order, so a copied link opens the same results.
+function linkTo(q) {
+  const link = new URLSearchParams({ q });
+  if (currentUser() !== '') link.set('user', currentUser());
+  if ($('sort').value !== 'relevance') link.set('sort', $('sort').value);
+  history.replaceState(null, '', `${location.pathname}?${link}`);
+}
+
 async function search(more = false) {
   if (more && !lastSearch) return;
   if (!more) endCompletions();
@@ -110,6 +118,7 @@ async function search(more = false) {
     for (const kind of ['category', 'brand', 'priceMin', 'priceMax']) if (filters[kind]) params.set(kind, filters[kind]);
     params.set('facets', 'true');
     params.set('highlight', 'true');
+    linkTo(q);
   } else {
     // The next page keeps the filters (they are in lastSearch); its facets would be the first page's.
     params.set('offset', String(shown));
@@ -443,8 +452,17 @@ async function init() {
   } catch (e) { problem = problem || e.message; }
   if (problem) status(`the page could not load its settings: ${problem}`);
   else if (!config.eventsKey) status('read-only page: the service has no events key, so clicks and purchases are not sent');
-  // A link to /?q=… (the form's own address without script) opens with that search.
-  const linked = new URLSearchParams(location.search).get('q');
+  // A link to /?q=…[&user=…][&sort=…] (the form's own address without script, or one the page wrote) opens with
+  // that search; a user not among the samples is added to the picker, and the service judges the id.
+  const link = new URLSearchParams(location.search);
+  const linkedUser = (link.get('user') || '').trim();
+  if (linkedUser) {
+    if (![...$('user').options].some(o => o.value === linkedUser)) $('user').append(el('option', { value: linkedUser, textContent: `user ${linkedUser}` }));
+    $('user').value = linkedUser;
+    loadRecs();
+  }
+  if ([...$('sort').options].some(o => o.value === link.get('sort'))) $('sort').value = link.get('sort');
+  const linked = link.get('q');
   if (linked && !$('q').value) { $('q').value = linked.slice(0, config.maxQueryLength); search(); }
 }
 init();
