@@ -488,9 +488,21 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
 
     private static string TitleStatsFile(string rankerPath) => Path.Combine(ModelLocations.Ranker(rankerPath) ?? rankerPath, TitleBigramStats.FileName);
 
-    private static bool SameBytes(string a, string b) =>
-        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal)
-        || (new FileInfo(a).Length == new FileInfo(b).Length && File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b)));
+    // Read in blocks: a tower's item vectors are 512 MB at 1M products.
+    private static bool SameBytes(string a, string b)
+    {
+        if (string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal)) return true;
+        if (new FileInfo(a).Length != new FileInfo(b).Length) return false;
+        using var sa = File.OpenRead(a);
+        using var sb = File.OpenRead(b);
+        var (ba, bb) = (new byte[1 << 16], new byte[1 << 16]);
+        while (true)
+        {
+            int n = sa.ReadAtLeast(ba, ba.Length, throwOnEndOfStream: false);
+            if (sb.ReadAtLeast(bb, n, throwOnEndOfStream: false) != n || !ba.AsSpan(0, n).SequenceEqual(bb.AsSpan(0, n))) return false;
+            if (n < ba.Length) return true;
+        }
+    }
 
     /// <summary>
     /// The deep models a ranker's pipeline opened from a folder, so that a second ranker on the same files (a
@@ -541,16 +553,7 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         {
             var left = Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)).Order(StringComparer.Ordinal).ToList();
             var right = Directory.GetFiles(b, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b, f)).Order(StringComparer.Ordinal).ToList();
-            if (!left.SequenceEqual(right, StringComparer.Ordinal)) return false;
-            foreach (var file in left)
-            {
-                string fa = Path.Combine(a, file), fb = Path.Combine(b, file);
-                if (new FileInfo(fa).Length != new FileInfo(fb).Length) return false;
-                using var sa = File.OpenRead(fa);
-                using var sb = File.OpenRead(fb);
-                if (!System.Security.Cryptography.SHA256.HashData(sa).AsSpan().SequenceEqual(System.Security.Cryptography.SHA256.HashData(sb))) return false;
-            }
-            return true;
+            return left.SequenceEqual(right, StringComparer.Ordinal) && left.All(f => SameBytes(Path.Combine(a, f), Path.Combine(b, f)));
         }
     }
 
