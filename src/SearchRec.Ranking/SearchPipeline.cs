@@ -65,8 +65,9 @@ public sealed record SearchRequest(string Query)
 
     /// <summary>
     /// Hold the feature-log record back for the caller to write once the page shown is known
-    /// (<see cref="SearchResponse.FeatureLog"/>): an interleaved page is drafted from two rankings after both ran.
-    /// False by default: the record is written during the search.
+    /// (<see cref="SearchResponse.FeatureLog"/>), so that it holds every item of the page: an interleaved page is
+    /// drafted from two rankings after both ran, and a host may reorder the ranking (fused with the user's blend).
+    /// False by default: the record is written during the search, without its page.
     /// </summary>
     public bool HoldFeatureLog { get; init; }
 

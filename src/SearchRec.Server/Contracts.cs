@@ -17,6 +17,10 @@ public sealed record SearchQuery(string Text, string? Category, string? Brand, d
     /// then not feature-logged, since what shoppers click in it does not judge the ranking. True by default.
     /// </summary>
     public bool ShownInRankerOrder { get; init; } = true;
+
+    // Set by the HTTP host, which writes a held feature-log record (RankResult.FeatureLog) with the page it shows; for
+    // any other caller (the warm-up, a program calling the backend in process) the backend writes it with the hits returned.
+    internal bool HostWritesFeatureLog { get; init; }
 }
 
 /// <summary>One feature's part in a result's score (for <c>explain</c>).</summary>
@@ -49,7 +53,7 @@ public sealed record RankResult(IReadOnlyList<RankedHit> Hits, IReadOnlyList<Key
     /// </summary>
     public SearchRec.Ranking.Interleaving.InterleavedRankers? Interleaving { get; init; }
 
-    // An interleaved search's feature-log record, for the host to write with the page it shows.
+    // A ranked search's feature-log record, for the host to write with the page it shows (SearchQuery.HostWritesFeatureLog).
     internal SearchRec.Ranking.Logging.PendingFeatureLog? FeatureLog { get; init; }
 }
 

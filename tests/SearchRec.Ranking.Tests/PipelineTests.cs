@@ -196,6 +196,37 @@ public sealed class PipelineTests
         Assert.Null(Pipeline().Search(new SearchRequest("华为 手机") { HoldFeatureLog = true }).FeatureLog);
     }
 
+    [Fact]
+    public void A_held_record_written_with_a_page_of_one_ranking_marks_each_item_of_it_shown_without_a_team_and_adds_those_ranked_below_the_depth()
+    {
+        using var dir = new TempDir();
+        var fx = Fixtures.Extractor();
+        var model = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
+        SearchPipeline Make(IFeatureLogger logger, int depth) => new(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
+            new SearchPipelineOptions { RecallWindow = 50, TopK = 3, FeatureLogDepth = depth }, logger);
+        static JsonElement[] Candidates(string path) => [.. JsonDocument.Parse(File.ReadAllLines(path).Single()).RootElement.GetProperty("candidates").EnumerateArray()];
+        var wholePath = dir.File("whole.jsonl");
+        using (var logger = new JsonlFeatureLogger(wholePath)) Make(logger, 0).Search(new SearchRequest("华为 手机"));
+        var whole = Candidates(wholePath);
+        Assert.True(whole.Length > 3, "the query should recall more than three products");
+        string Id(int rank) => whole[rank].GetProperty("id").GetString()!;
+
+        var path = dir.File("page.jsonl");
+        using (var logger = new JsonlFeatureLogger(path))
+        {
+            var response = Make(logger, 2).Search(new SearchRequest("华为 手机") { HoldFeatureLog = true });
+            // Places 3 and 4 of a list reordered after the ranker (a blend lifting its fourth to the top of the page).
+            response.FeatureLog!.WritePlain(3, [Id(3), Id(0)]);
+        }
+        var held = Candidates(path);
+        Assert.Equal([Id(0), Id(1), Id(3)], held.Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal([0, 1, 3], held.Select(c => c.GetProperty("rank").GetInt32()));
+        Assert.Equal([4, -1, 3], held.Select(c => c.TryGetProperty("shown", out var shown) ? shown.GetInt32() : -1));
+        Assert.All(held, c => Assert.False(c.TryGetProperty("team", out _)));
+        for (var i = 0; i < held.Length; i++)
+            Assert.Equal(whole[held[i].GetProperty("rank").GetInt32()].GetProperty("features").GetRawText(), held[i].GetProperty("features").GetRawText());
+    }
+
     // Counts the requests it computes features for.
     private sealed class CountingGroup : IFeatureGroup
     {
@@ -376,6 +407,25 @@ public sealed class FeatureLogJoinTests
         $$"""{"request_id":"{{id}}","ts":"2024-01-01T00:00:00Z","query":"q","user":1,"schema_version":2,"candidates":[{{candidates}}]}""";
 
     private static string Candidate(string id, string features) => $$$"""{"id":"{{{id}}}","rank":0,"features":{{{{features}}}}}""";
+
+    [Fact]
+    public void Records_with_shown_places_with_or_without_a_team_join_as_older_records_without_them_do()
+    {
+        using var dir = new TempDir();
+        static string Marked(string id, int rank, string marks, string features) => $$$"""{"id":"{{{id}}}","rank":{{{rank}}},{{{marks}}}"features":{{{{features}}}}}""";
+        var log = dir.Write("log.jsonl", string.Join('\n',
+            Request("old", Candidate("10", "\"a\":1,\"b\":2") + "," + Candidate("11", "\"a\":3,\"b\":4")),
+            Request("plain", Marked("10", 0, "", "\"a\":1,\"b\":2") + "," + Marked("11", 73, "\"shown\":0,", "\"a\":3,\"b\":4")),
+            Request("interleaved", Marked("10", 0, "\"shown\":1,\"team\":\"control\",", "\"a\":1,\"b\":2") + "," + Marked("11", 73, "\"shown\":0,\"team\":\"challenger\",", "\"a\":3,\"b\":4"))) + "\n");
+        SearchRec.Core.Events.UserEvent[] events = [new(1, 11, 1, SearchRec.Core.Events.Behavior.Buy, At + 60)];
+
+        var (data, report) = Logging.FeatureLogJoin.Join([log], events, TimeSpan.FromMinutes(30));
+
+        Assert.Equal(0, report.Malformed);
+        Assert.Equal(["old", "plain", "interleaved"], data.Groups.Select(g => g.QueryId));
+        Assert.Equal([1f, 2f, 3f, 4f, 1f, 2f, 3f, 4f, 1f, 2f, 3f, 4f], data.Features);
+        Assert.Equal([0f, 4f, 0f, 4f, 0f, 4f], data.Labels);
+    }
 
     [Theory]
     [InlineData("\"a\":1,\"c\":3")]            // a feature missing

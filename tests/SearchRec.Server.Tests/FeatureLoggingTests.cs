@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SearchRec.Collab.Events;
 using SearchRec.Ranking.Logging;
+using SearchRec.Server.Adapters;
 using SearchRec.Testing;
 using Xunit;
 
@@ -118,6 +119,125 @@ public sealed class FeatureLoggingTests(TinyShop shop) : IClassFixture<TinyShop>
         Assert.Equal(plain, wide);
         var narrow = JsonDocument.Parse(File.ReadLines(_dir.File("ranker-features.jsonl")).Single()).RootElement;
         Assert.False(narrow.GetProperty("candidates")[0].GetProperty("features").TryGetProperty("cf_item_item", out _));
+    }
+
+    private static string Q(string text) => Uri.EscapeDataString(text);
+
+    private static JsonElement[] Candidates(string line) => [.. JsonDocument.Parse(line).RootElement.GetProperty("candidates").EnumerateArray()];
+
+    private static string[] Ids(JsonElement answer) => [.. answer.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!)];
+
+    [Fact]
+    public async Task A_known_users_page_holds_an_item_their_blend_lifted_from_below_the_depth_so_a_purchase_of_it_labels_it()
+    {
+        // A user of the shop with a history: the shop's ranker reads text alone, so it is fused with their blend after ranking.
+        const long user = 1;
+        const int depth = 5, k = 5;
+
+        // The ranker's own order of each query's whole window (its records' ranks) and the pages the fusion made of it.
+        var wholePath = _dir.File("whole-window.jsonl");
+        var answers = new List<(string Query, string RequestId, string[] Page)>();
+        using (var whole = new JsonlFeatureLogger(wholePath))
+        {
+            var (a, aStore) = await shop.StartAsync(withRanker: true, featureLogger: whole, configureLoader: o => o.FeatureLogDepth = 10_000);
+            await using (a) using (aStore)
+                foreach (var q in shop.Queries)
+                {
+                    var answer = await a.GetJsonAsync($"/search?q={Q(q)}&user={user}&k={k}");
+                    answers.Add((q, answer.GetProperty("requestId").GetString()!, Ids(answer)));
+                }
+        }
+        var byRequest = File.ReadAllLines(wholePath).ToDictionary(l => JsonDocument.Parse(l).RootElement.GetProperty("request_id").GetString()!, Candidates);
+        // A query whose first page shows an item the ranker placed below the depth.
+        var (query, wholeId, _) = answers.First(x => byRequest.TryGetValue(x.RequestId, out var c) && x.Page.Any(id => c.Single(e => e.GetProperty("id").GetString() == id).GetProperty("rank").GetInt32() >= depth));
+        var window = byRequest[wholeId];
+        var rank = window.ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("rank").GetInt32());
+        var features = window.ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("features").GetRawText());
+
+        var logPath = _dir.File("page-features.jsonl");
+        JsonElement[] pages;
+        string lifted;
+        (SearchRec.Ranking.Training.RankingDataset Data, FeatureLogJoin.Report Report) joined;
+        using (var logger = new JsonlFeatureLogger(logPath))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: logger, configureLoader: o => o.FeatureLogDepth = depth);
+            await using (s) using (store)
+            {
+                pages = [await s.GetJsonAsync($"/search?q={Q(query)}&user={user}&k={k}"), await s.GetJsonAsync($"/search?q={Q(query)}&user={user}&k={k}&offset={k}")];
+                lifted = Ids(pages[0]).First(id => rank[id] >= depth);
+                var post = await s.PostEventsAsync($$"""[{"user":{{user}},"item":"{{lifted}}","behavior":"buy"}]""");
+                Assert.Equal(200, (int)post.StatusCode);
+                joined = FeatureLogJoin.Join([logPath], SqliteEventStore.ReadFile(store.Path), TimeSpan.FromMinutes(30));
+            }
+        }
+
+        // train-ranker --labels-from-events learns from the purchase; the record used to stop at the depth and miss it.
+        var (data, report) = joined;
+        Assert.Equal(1, report.Groups);
+        var group = Assert.Single(data.Groups);
+        Assert.Equal(pages[0].GetProperty("requestId").GetString(), group.QueryId);
+        int row = Array.IndexOf(data.Items, lifted, group.Start, group.Count);
+        Assert.True(row >= 0, $"{lifted} is not in the joined group");
+        Assert.Equal(4, data.Labels[row]);
+
+        var lines = File.ReadAllLines(logPath);
+        Assert.Equal(2, lines.Length);
+        var top = rank.Where(r => r.Value < depth).OrderBy(r => r.Value).Select(r => r.Key).ToArray();
+        for (int p = 0; p < 2; p++)
+        {
+            Assert.Equal(pages[p].GetProperty("requestId").GetString(), JsonDocument.Parse(lines[p]).RootElement.GetProperty("request_id").GetString());
+            var candidates = Candidates(lines[p]);
+            var page = Ids(pages[p]);
+            // The ranker's best-ranked first, as before; then the page's items it ranked lower.
+            Assert.Equal(top, candidates.Take(depth).Select(c => c.GetProperty("id").GetString()));
+            Assert.Equal(depth + page.Count(id => rank[id] >= depth), candidates.Length);
+            var byId = candidates.ToDictionary(c => c.GetProperty("id").GetString()!);
+            for (int i = 0; i < page.Length; i++) Assert.Equal(k * p + i, byId[page[i]].GetProperty("shown").GetInt32());
+            Assert.Equal(page.Length, candidates.Count(c => c.TryGetProperty("shown", out _)));
+            foreach (var c in candidates)
+            {
+                // One ranking: no team. The ranker's own rank and features, wherever the page put the item.
+                Assert.False(c.TryGetProperty("team", out _));
+                string id = c.GetProperty("id").GetString()!;
+                Assert.Equal(rank[id], c.GetProperty("rank").GetInt32());
+                Assert.Equal(features[id], c.GetProperty("features").GetRawText());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_program_ranking_in_process_gets_the_record_written_with_the_hits_it_was_given_and_without_a_feature_log_nothing_is_held()
+    {
+        const long user = 1;
+        var events = _dir.File("in-process-events.db");
+        File.Copy(shop.EventsPath, events);
+        using var store = new SqliteEventStore(events);
+        ShopLoader Loader(IFeatureLogger? logger) => new(new ShopLoaderOptions
+        {
+            IndexPath = shop.IndexPath, CollabModelsPath = shop.CollabPath, RankerPath = shop.RankerPath, FeatureLogger = logger, FeatureLogDepth = 3,
+            WarmUp = TimeSpan.Zero,
+        }, new EventStoreLog(store));
+        var query = new SearchQuery(shop.Queries[0], null, null, null, null);
+
+        // Without a feature log there is no record to hold, so the host gathers no page for one.
+        using (var plain = await Loader(null).LoadAsync(new ReloadRequest(false), null, CancellationToken.None))
+            Assert.Null(plain.Search.Rank(query with { HostWritesFeatureLog = true }, plain.Search.Recall(query), user, 5, explain: false).FeatureLog);
+
+        var logPath = _dir.File("in-process.jsonl");
+        RankResult ranked;
+        using (var logger = new JsonlFeatureLogger(logPath))
+        using (var logged = await Loader(logger).LoadAsync(new ReloadRequest(false), null, CancellationToken.None))
+        {
+            Assert.NotNull(logged.Search.Rank(query with { HostWritesFeatureLog = true }, logged.Search.Recall(query), user, 5, explain: false).FeatureLog);
+            Assert.False(File.Exists(logPath) && File.ReadAllText(logPath).Length > 0, "the host's record waits for its page");
+            // A caller that does not write the record itself (examples/InProcess) has it written with the hits it asked for.
+            ranked = logged.Search.Rank(query, logged.Search.Recall(query), user, 5, explain: false);
+            Assert.Null(ranked.FeatureLog);
+        }
+        var candidates = Candidates(File.ReadAllLines(logPath).Single());
+        var byId = candidates.ToDictionary(c => c.GetProperty("id").GetString()!);
+        for (int i = 0; i < ranked.Hits.Count; i++) Assert.Equal(i, byId[ranked.Hits[i].ProductId].GetProperty("shown").GetInt32());
+        Assert.Equal(ranked.Hits.Count, candidates.Count(c => c.TryGetProperty("shown", out _)));
     }
 
     [Fact]

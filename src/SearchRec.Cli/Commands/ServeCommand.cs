@@ -74,7 +74,7 @@ public sealed class ServeCommand : ICliCommand
         var featureLogMb = new Option<int>("--feature-log-mb") { Description = "Rotate the feature log past this size (keeping 5 old files).", DefaultValueFactory = _ => 64 };
         var featureLogDepth = new Option<int>("--feature-log-depth")
         {
-            Description = "How many of each search's best-ranked candidates the feature log holds.",
+            Description = "How many of each search's best-ranked candidates the feature log holds (then the items of the page shown that the ranker placed below them).",
             DefaultValueFactory = _ => new ShopLoaderOptions().FeatureLogDepth,
         };
         var logFeatures = new Option<string>("--log-features")

@@ -12,7 +12,7 @@ namespace SearchRec.Ranking.Logging;
 /// <param name="Query">The query text.</param>
 /// <param name="UserId">The user, or null.</param>
 /// <param name="Schema">The feature schema of the rows.</param>
-/// <param name="Items">Candidate ids in the ranker's order (then, in an interleaved record, the page's items it ranked lower; see <see cref="Shown"/>).</param>
+/// <param name="Items">Candidate ids in the ranker's order (then, in a record written with its page, the page's items it ranked lower; see <see cref="Shown"/>).</param>
 /// <param name="Features">Row-major features, in the same order as <paramref name="Items"/>.</param>
 public sealed record FeatureLogRecord(string RequestId, DateTimeOffset Timestamp, string Query, long? UserId, FeatureSchema Schema,
     IReadOnlyList<string> Items, float[] Features)
@@ -27,16 +27,16 @@ public sealed record FeatureLogRecord(string RequestId, DateTimeOffset Timestamp
     public IReadOnlyList<int>? Ranks { get; init; }
 
     /// <summary>
-    /// Where each item was shown on an interleaved page, as <see cref="Items"/> (null for an item not on the page);
-    /// null for a search that was not interleaved.
+    /// Where each item was shown on the page, as <see cref="Items"/> (null for an item not on the page); null for a
+    /// record written without its page (<c>search --feature-log</c>, and logs written before the service held records).
     /// </summary>
     public IReadOnlyList<ShownPlace?>? Shown { get; init; }
 }
 
-/// <summary>Where a logged candidate was shown on an interleaved page.</summary>
-/// <param name="Place">Its 0-based place in the interleaved list (over all pages: the page's offset plus its place on the page).</param>
-/// <param name="Team">The ranker that drafted it.</param>
-public readonly record struct ShownPlace(int Place, InterleavingTeam Team);
+/// <summary>Where a logged candidate was shown.</summary>
+/// <param name="Place">Its 0-based place in the list shown (over all pages: the page's offset plus its place on the page).</param>
+/// <param name="Team">On an interleaved page, the ranker that drafted it; null on a page of one ranking.</param>
+public readonly record struct ShownPlace(int Place, InterleavingTeam? Team);
 
 /// <summary>Receives ranked requests' features (as the Elasticsearch LTR plugin's feature logging). Thread-safe.</summary>
 public interface IFeatureLogger
@@ -48,7 +48,7 @@ public interface IFeatureLogger
 /// <summary>
 /// Writes <see cref="FeatureLogRecord"/>s as JSON Lines
 /// <c>{request_id, ts, query, user, schema_version, schema_hash, [deep_fingerprint,] candidates: [{id, rank, [shown, team,] features: {name: value}}]}</c>
-/// (unknown values are <c>null</c>; <c>shown</c> and <c>team</c> only on an interleaved page's items), rotating to <c>FILE.1</c> … <c>FILE.N</c> when the file passes a size.
+/// (unknown values are <c>null</c>; <c>shown</c> only on the items of a page shown, <c>team</c> only on an interleaved page's), rotating to <c>FILE.1</c> … <c>FILE.N</c> when the file passes a size.
 /// </summary>
 public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
 {
@@ -97,7 +97,7 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
                 if (record.Shown?[i] is { } shown)
                 {
                     w.WriteNumber("shown", shown.Place);
-                    w.WriteString("team", JsonlInterleavingLog.NameOf(shown.Team));
+                    if (shown.Team is { } team) w.WriteString("team", JsonlInterleavingLog.NameOf(team));
                 }
                 w.WriteStartObject("features");
                 for (var f = 0; f < dim; f++)

@@ -5,8 +5,9 @@ namespace SearchRec.Ranking.Logging;
 
 /// <summary>
 /// A search's feature-log record held back until the page shown is known (<see cref="SearchRequest.HoldFeatureLog"/>):
-/// an interleaved page is drafted from two rankings after both ran, and may show items the ranker placed below the
-/// logged depth. It keeps the whole window's features until <see cref="Write"/>; one never written is dropped.
+/// the page may show items the ranker placed below the logged depth (an interleaved page drafted from two rankings, a
+/// ranking fused after the ranker with the user's collaborative blend, a page past the depth). It keeps the whole
+/// window's features until <see cref="Write"/> or <see cref="WritePlain"/>; one never written is dropped.
 /// </summary>
 public sealed class PendingFeatureLog
 {
@@ -31,15 +32,38 @@ public sealed class PendingFeatureLog
     }
 
     /// <summary>
-    /// Writes the record: the ranker's best-ranked candidates as an ordinary record holds them, then each item of the
-    /// page it ranked below them (with its own rank), every item of the page marked with its place and team. Only the
-    /// first call writes.
+    /// Writes the record of an interleaved page: the ranker's best-ranked candidates as an ordinary record holds them,
+    /// then each item of the page it ranked below them (with its own rank), every item of the page marked with its place
+    /// and team. Only the first <c>Write</c> or <see cref="WritePlain"/> writes.
     /// </summary>
     /// <param name="offset">The page's first place in the interleaved list (the request's offset).</param>
     /// <param name="page">The items shown, in order, each with the team that drafted it; empty when nothing was shown.</param>
     public void Write(int offset, IReadOnlyList<InterleavedItem> page)
     {
         ArgumentNullException.ThrowIfNull(page);
+        var ids = new string[page.Count];
+        var teams = new InterleavingTeam?[page.Count];
+        for (var p = 0; p < ids.Length; p++) (ids[p], teams[p]) = (page[p].ItemId, page[p].Team);
+        WriteRecord(offset, ids, teams);
+    }
+
+    /// <summary>
+    /// Writes the record of a plain (not interleaved) search's page, one ranking that the host may have reordered after
+    /// the ranker (fused with the user's blend): the ranker's best-ranked candidates as an ordinary record holds them,
+    /// then each item of the page it ranked below them (with its own rank), every item of the page marked with its place
+    /// and no team. Only the first <c>Write</c> or <c>WritePlain</c> writes.
+    /// </summary>
+    /// <param name="offset">The page's first place in the list shown (the request's offset).</param>
+    /// <param name="page">The ids of the items shown, in order; empty when nothing was shown.</param>
+    public void WritePlain(int offset, IReadOnlyList<string> page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        WriteRecord(offset, page, null);
+    }
+
+    // teams: each page item's team, as page; null for a page of one ranking.
+    private void WriteRecord(int offset, IReadOnlyList<string> page, InterleavingTeam?[]? teams)
+    {
         if (Interlocked.Exchange(ref _written, 1) != 0) return;
         try
         {
@@ -52,17 +76,18 @@ public sealed class PendingFeatureLog
             {
                 var at = -1;
                 for (var i = 0; i < rows.Count && at < 0; i++)
-                    if (string.Equals(_ids[rows[i]], page[p].ItemId, StringComparison.Ordinal)) at = i;
+                    if (string.Equals(_ids[rows[i]], page[p], StringComparison.Ordinal)) at = i;
                 if (at < 0)
                 {
-                    // Ranked below the depth by this ranker (the other team's pick): its row is in the window all the same.
-                    var row = Array.IndexOf(_ids, page[p].ItemId, 0, _count);
+                    // Ranked below the depth by this ranker (another team's pick, or lifted by what reordered the page):
+                    // its row is in the window all the same.
+                    var row = Array.IndexOf(_ids, page[p], 0, _count);
                     if (row < 0) continue;
                     at = rows.Count;
                     rows.Add(row);
                     shown.Add(null);
                 }
-                shown[at] = new ShownPlace(offset + p, page[p].Team);
+                shown[at] = new ShownPlace(offset + p, teams?[p]);
             }
             var dim = _record.Schema.Count;
             var items = new string[rows.Count];

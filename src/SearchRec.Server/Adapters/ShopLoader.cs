@@ -106,8 +106,9 @@ public sealed class ShopLoaderOptions
     public IFeatureLogger? FeatureLogger { get; set; }
 
     /// <summary>
-    /// How many of a search's best-ranked candidates the feature log holds. Default 50: the results people can see and
-    /// the next ones, at about 35 KB per search instead of 140 KB for a window of 200.
+    /// How many of a search's best-ranked candidates the feature log holds, before the items of the page shown that the
+    /// ranker placed below them. Default 50: the results people can see and the next ones, at about 35 KB per search
+    /// instead of 140 KB for a window of 200.
     /// </summary>
     public int FeatureLogDepth { get; set; } = 50;
 

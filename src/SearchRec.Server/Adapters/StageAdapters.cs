@@ -8,6 +8,7 @@ using SearchRec.Core.Events;
 using SearchRec.Index;
 using SearchRec.Ranking;
 using SearchRec.Ranking.Interleaving;
+using SearchRec.Ranking.Logging;
 using SearchRec.Ranking.NextItem;
 
 namespace SearchRec.Server.Adapters;
@@ -109,9 +110,30 @@ internal sealed class IndexSearchBackend : ISearchBackend
         if (candidates.Count == 0) return new RankResult([], []);
         if (_pipeline is null) return RankFused(candidates, userId, k, explain);
         // Only a list shown in the rankers' order can be credited to them, and only a known user's events can credit it.
-        if (_interleaver is not null && query.ShownInRankerOrder && userId is { } user && _interleaver.Takes(user, query.Text, out ulong seed))
-            return RankInterleaved(query, candidates, user, k, explain, seed);
-        return RankWithPipeline(_pipeline, _rankerIsPersonal, query, candidates, userId, k, explain);
+        // The feature-log record waits for the page either way: the blend fused after a ranker, or the challenger's
+        // picks, can show items the ranker placed below the logged depth.
+        var ranked = _interleaver is not null && query.ShownInRankerOrder && userId is { } user && _interleaver.Takes(user, query.Text, out ulong seed)
+            ? RankInterleaved(query, candidates, user, k, explain, seed)
+            : RankWithPipeline(_pipeline, _rankerIsPersonal, query, candidates, userId, k, explain, holdFeatureLog: true);
+        if (ranked.FeatureLog is { } pending && !query.HostWritesFeatureLog)
+        {
+            WritePage(pending, ranked);
+            ranked = ranked with { FeatureLog = null };
+        }
+        return ranked;
+    }
+
+    // The hits a caller in process asked for are its page.
+    private static void WritePage(PendingFeatureLog pending, RankResult ranked)
+    {
+        if (ranked.Interleaving is null)
+        {
+            pending.WritePlain(0, IdsOf(ranked.Hits));
+            return;
+        }
+        var page = new InterleavedItem[ranked.Hits.Count];
+        for (int i = 0; i < page.Length; i++) page[i] = new InterleavedItem(ranked.Hits[i].ProductId, ranked.Hits[i].Team ?? InterleavingTeam.Control);
+        pending.Write(0, page);
     }
 
     // Both rankers rank the same candidates; the answer is their team draft. Each team's picks come from its own list in

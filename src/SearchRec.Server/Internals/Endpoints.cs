@@ -180,7 +180,7 @@ internal static class Endpoints
         var order = QueryParams.Sort(sort);
         int? rescore = QueryParams.Window(window);
         var query = new SearchQuery(text, QueryParams.Filter(category, "category", o.MaxQueryLength),
-            QueryParams.Filter(brand, "brand", o.MaxQueryLength), min, max);
+            QueryParams.Filter(brand, "brand", o.MaxQueryLength), min, max) { HostWritesFeatureLog = true };   // with the page it shows, below
 
         using var lease = state.Rent();
         var gen = lease.Generation;
@@ -201,6 +201,7 @@ internal static class Endpoints
         long t2 = Stopwatch.GetTimestamp();
         // The recall is BM25's best first, so its first w are what a recall of w would return: one cached recall serves every window.
         if (rescore < candidates.Count) candidates = candidates is RecallCandidate[] all ? new ArraySegment<RecallCandidate>(all, 0, rescore.Value) : [.. candidates.Take(rescore.Value)];
+        // Another order is not feature-logged (docs/service.md, Feature logging).
         if (order != SearchSort.Relevance) query = query with { ShownInRankerOrder = false };
         // A later page ranks the earlier ones too: the ranking is per user and not cached, so a page is a slice of it.
         // Another order sorts every re-ranked candidate (ties keep the ranker's order), then pages through them.
@@ -219,9 +220,12 @@ internal static class Endpoints
         var marks = wantHighlights ? SearchRec.Text.TextHighlighter.Words(query.Text) : null;
         int end = Math.Min(hits.Count, skip + topK);
         var results = new List<ItemResult>(Math.Max(0, end - skip));
-        // An interleaved page is logged as shown, for the report that credits the teams with the user's later events,
-        // and its feature-log record holds every item on it; a HEAD answer (a monitor, a link checker) shows nobody a page.
-        var shown = ranked.Interleaving is not null && !HttpMethods.IsHead(ctx.Request.Method) ? new List<InterleavedItem>(Math.Max(0, end - skip)) : null;
+        // An interleaved page is logged as shown, for the report that credits the teams with the user's later events, and
+        // a feature-log record holds every item of the page, however far below its depth the ranker placed it (nothing
+        // is gathered without a record); a HEAD answer (a monitor, a link checker) shows nobody a page.
+        bool showsPage = !HttpMethods.IsHead(ctx.Request.Method);
+        var shown = ranked.Interleaving is not null && showsPage ? new List<InterleavedItem>(Math.Max(0, end - skip)) : null;
+        var shownIds = ranked.FeatureLog is not null && ranked.Interleaving is null && showsPage ? new List<string>(Math.Max(0, end - skip)) : null;
         for (int h = skip; h < end; h++)
         {
             var hit = hits[h];
@@ -230,8 +234,13 @@ internal static class Endpoints
             results.Add(new ItemResult(view.Id, view.Title, view.Brand, view.Price, view.Category, hit.Score, null, hit.Explain)
                 { Highlights = marks is null ? null : SearchRec.Text.TextHighlighter.Find(view.Title, marks), Team = hit.Team is { } team ? JsonlInterleavingLog.NameOf(team) : null });
             if (shown is not null && hit.Team is { } drafted) shown.Add(new InterleavedItem(view.Id, drafted));
+            shownIds?.Add(view.Id);
         }
-        ranked.FeatureLog?.Write(skip, shown ?? []);
+        if (ranked.FeatureLog is { } pending)
+        {
+            if (ranked.Interleaving is not null) pending.Write(skip, shown ?? []);
+            else pending.WritePlain(skip, shownIds ?? []);
+        }
         if (shown is { Count: > 0 } && gen.InterleavingLog is not null)
             gen.InterleavingLog.Log(new InterleavingImpression(ranked.RequestId ?? "", DateTimeOffset.UtcNow, userId!.Value, query.Text, skip, shown, ranked.Interleaving!));
         double enrich = Stopwatch.GetElapsedTime(t3).TotalSeconds;
