@@ -15,6 +15,26 @@ public sealed class FeatureLoggingTests(TinyShop shop) : IClassFixture<TinyShop>
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public async Task A_head_request_shows_nobody_a_page_and_writes_no_feature_log_record()
+    {
+        var logPath = _dir.File("head-features.jsonl");
+        string path = $"/search?q={Uri.EscapeDataString(shop.Queries[0])}&k=5&user=1";
+        string requestId;
+        using (var logger = new JsonlFeatureLogger(logPath))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: logger);
+            await using var _ = s;
+            using var __ = store;
+            using (var head = await s.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path)))
+                Assert.Equal(System.Net.HttpStatusCode.OK, head.StatusCode);
+            requestId = (await s.GetJsonAsync(path)).GetProperty("requestId").GetString()!;
+        }
+
+        using var record = JsonDocument.Parse(File.ReadAllLines(logPath).Single());
+        Assert.Equal(requestId, record.RootElement.GetProperty("request_id").GetString());
+    }
+
+    [Fact]
     public async Task A_deep_rankers_logged_searches_name_the_deep_model_that_scored_them()
     {
         var logPath = _dir.File("deep-features.jsonl");

@@ -61,6 +61,17 @@ public sealed class PendingFeatureLog
         WriteRecord(offset, page, null);
     }
 
+    /// <summary>
+    /// Drops the record unwritten (an answer nobody saw, such as a HEAD request's) and gives its buffers back. Only
+    /// the first <see cref="Write"/>, <see cref="WritePlain"/> or <c>Discard</c> counts.
+    /// </summary>
+    public void Discard()
+    {
+        if (Interlocked.Exchange(ref _written, 1) != 0) return;
+        ArrayPool<float>.Shared.Return(_features);
+        ArrayPool<float>.Shared.Return(_scores);
+    }
+
     // teams: each page item's team, as page; null for a page of one ranking.
     private void WriteRecord(int offset, IReadOnlyList<string> page, InterleavingTeam?[]? teams)
     {

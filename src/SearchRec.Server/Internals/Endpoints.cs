@@ -238,7 +238,9 @@ internal static class Endpoints
         }
         if (ranked.FeatureLog is { } pending)
         {
-            if (ranked.Interleaving is not null) pending.Write(skip, shown ?? []);
+            // A record of a page nobody saw would pass its candidates over for whatever the user does next.
+            if (!showsPage) pending.Discard();
+            else if (ranked.Interleaving is not null) pending.Write(skip, shown ?? []);
             else pending.WritePlain(skip, shownIds ?? []);
         }
         if (shown is { Count: > 0 } && gen.InterleavingLog is not null)
