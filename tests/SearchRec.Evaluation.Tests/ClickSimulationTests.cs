@@ -196,6 +196,7 @@ public sealed class ClickSimulationTests
         Assert.Contains("the side a test should pick: B", html, StringComparison.Ordinal);
         Assert.Contains("<tr><td>50</td>", html, StringComparison.Ordinal);
         Assert.Contains("position-based model", html, StringComparison.Ordinal);
+        HtmlFooterTests.AssertFooter(html);
         Assert.Contains("src=\"data:image/png;base64,", html, StringComparison.Ordinal);
     }
 }

@@ -254,6 +254,7 @@ public sealed class EvalRunnerTests
         // Nothing was skipped (compare's reports never skip): no "0 without were skipped".
         Assert.Equal(0, outcome.SkippedQueries);
         Assert.DoesNotContain("without were skipped", html, StringComparison.Ordinal);
+        HtmlFooterTests.AssertFooter(html);
     }
 
     [Fact]

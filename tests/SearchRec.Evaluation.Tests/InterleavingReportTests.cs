@@ -130,6 +130,7 @@ public sealed class InterleavingReportTests
         Assert.Contains("2 pairs of rankers", e.Message, StringComparison.Ordinal);
         Assert.Contains("ranker against ranker-c", e.Message, StringComparison.Ordinal);
         Assert.Contains("ranker-b", InterleavingReport.Render([], [credited[0]]), StringComparison.Ordinal);
+        HtmlFooterTests.AssertFooter(InterleavingReport.Render([], [credited[0]]));
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class LatencyReportTests
         Assert.Contains("<td>fetch</td><td>0</td><td colspan=\"6\">no samples</td>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("recall<x>", html, StringComparison.Ordinal);
         Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
+        HtmlFooterTests.AssertFooter(html);
     }
 
     [Fact]

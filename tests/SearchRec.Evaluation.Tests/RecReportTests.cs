@@ -46,5 +46,6 @@ public sealed class RecReportTests
         Assert.DoesNotContain("fused<x>", html, StringComparison.Ordinal);
         Assert.Contains("p=", html, StringComparison.Ordinal);
         Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
+        HtmlFooterTests.AssertFooter(html);
     }
 }

@@ -202,7 +202,7 @@ public static class InterleavingReport
         if (credited.Count > 0)
             h.Append("<h2>Cumulative Δ over searches, in time order</h2><img alt=\"cumulative preference\" src=\"data:image/png;base64,")
                 .Append(Convert.ToBase64String(Chart(CumulativePreference(credited)))).Append("\">");
-        h.Append("</body></html>");
+        End(h);
         return h.ToString();
     }
 

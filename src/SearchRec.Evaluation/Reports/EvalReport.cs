@@ -85,7 +85,7 @@ public static class EvalReport
             foreach (var s in r.Sections)
                 h.Append("<h2>").Append(Enc(r.Name)).Append(": ").Append(Enc(s.Title)).Append("</h2>").Append(s.Html);
 
-        h.Append("</body></html>\n");
+        End(h);
         return h.ToString();
     }
 

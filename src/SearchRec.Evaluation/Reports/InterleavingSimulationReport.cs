@@ -52,7 +52,7 @@ public static class InterleavingSimulationReport
         h.Append("</table>");
         h.Append("<h2>Share of trials significant on the right side</h2><img alt=\"power curves\" src=\"data:image/png;base64,")
          .Append(Convert.ToBase64String(Curves(result))).Append("\">");
-        h.Append("</body></html>\n");
+        End(h);
         return h.ToString();
     }
 

@@ -65,7 +65,7 @@ public static class LatencyReport
             h.Append("<h2>Percentiles</h2><img alt=\"percentiles\" src=\"data:image/png;base64,")
                 .Append(Convert.ToBase64String(PercentileBars(measured))).Append("\">");
         }
-        h.Append("</body></html>");
+        End(h);
         return h.ToString();
     }
 

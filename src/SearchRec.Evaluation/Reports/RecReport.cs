@@ -94,7 +94,7 @@ public static class RecReport
             var highs = names.Select(n => summary[n][m].High).ToArray();
             h.Append("<img alt=\"").Append(Enc(m)).Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(Charts.Bars(m, names, ys, lows, highs))).Append("\">");
         }
-        h.Append("</body></html>\n");
+        End(h);
         return h.ToString();
     }
 }
