@@ -48,4 +48,15 @@ public sealed class RecReportTests
         Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
         HtmlFooterTests.AssertFooter(html);
     }
+
+    [Fact]
+    public void A_metric_cell_wraps_between_mean_interval_and_p_value_but_never_inside_an_interval()
+    {
+        var html = RecReport.Render("t", [], [Run("repeat", 0.1, 0.3, 0.2), Run("item-item", 0.4, 0.2, 0.5)], "repeat", ["ndcg@20", "hr@20"]);
+        // Six metric columns of "0.0270 [0.000, 0.081] p=0.0009" do not fit the page's width: the browser wraps them,
+        // and must do it between the parts, not after "[0.000,"; nor after "item-" in the model's name.
+        Assert.Contains(".sig,.ns{white-space:nowrap}table.metrics td:first-child{white-space:nowrap}", html, StringComparison.Ordinal);
+        Assert.Contains("<table class=\"metrics\">", html, StringComparison.Ordinal);
+        Assert.Matches(@"<td>0\.3667 <span class=""ns"">\[0\.\d{3}, 0\.\d{3}\]</span> <span class=""ns"">p=", html);
+    }
 }

@@ -56,7 +56,7 @@ public static class EvalReport
 
         h.Append("<h2>Metrics</h2><p>Mean over queries, [95% bootstrap interval]")
          .Append(outcome.Rankers.Count > 1 ? Enc($", p = two-sided paired randomization test against {outcome.Rankers[0].Name}") : "")
-         .Append(".</p><table><tr><th>ranker</th>");
+         .Append(".</p><table class=\"metrics\"><tr><th>ranker</th>");
         foreach (var m in RunMetrics.Names) h.Append("<th>").Append(Enc(m)).Append("</th>");
         var timed = outcome.Rankers.Any(r => r.Elapsed > TimeSpan.Zero); // runs read from files (compare) have no time
         h.Append(timed ? "<th>seconds</th></tr>" : "</tr>");

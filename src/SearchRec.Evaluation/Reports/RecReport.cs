@@ -70,7 +70,7 @@ public static class RecReport
         var h = Html.Begin(title);
         h.Append("<h1>").Append(Enc(title)).Append("</h1>");
         foreach (var n in notes) h.Append("<p>").Append(Enc(n)).Append("</p>");
-        h.Append("<h2>Metrics</h2><p>").Append(Enc($"Mean over {users} test users, [95% bootstrap interval], p = two-sided paired randomisation test against {reference}.")).Append("</p><table><tr><th>model</th>");
+        h.Append("<h2>Metrics</h2><p>").Append(Enc($"Mean over {users} test users, [95% bootstrap interval], p = two-sided paired randomisation test against {reference}.")).Append("</p><table class=\"metrics\"><tr><th>model</th>");
         foreach (var m in metrics) h.Append("<th>").Append(Enc(m)).Append("</th>");
         h.Append("</tr>");
         foreach (var model in models)
