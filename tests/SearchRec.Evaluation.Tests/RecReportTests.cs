@@ -59,4 +59,21 @@ public sealed class RecReportTests
         Assert.Contains("<table class=\"metrics\">", html, StringComparison.Ordinal);
         Assert.Matches(@"<td>0\.3667 <span class=""ns"">\[0\.\d{3}, 0\.\d{3}\]</span> <span class=""ns"">p=", html);
     }
+
+    [Fact]
+    public void Many_models_give_charts_no_wider_than_the_page_with_their_names_slanted_below()
+    {
+        // eval --ranker all names up to twenty rankers: at 120 px each the chart was 1,600 px and more, shrunk on the
+        // 1,100 px page until its names were 8 px high.
+        string[] names = ["bm25-title", "bm25-bigram", "bm25", "dense", "bm25+dense", "bm25+dense-terms", "weighted", "linear", "lambdamart", "fused",
+            "cf-repeat", "cf-item-item", "cf-als", "cf-category", "popularity", "lambdamart-towers-transfer"];
+        var html = RecReport.Render("t", [], [.. names.Select((n, i) => Run(n, 0.1 * (i % 7), 0.3, 0.2))], "bm25", ["ndcg@20", "hr@20"]);
+        var sizes = SearchRec.Testing.HtmlPages.ChartSizes(html);
+        Assert.Equal(2, sizes.Count);
+        Assert.All(sizes, s => Assert.InRange(s.Width, 1, Charts.MaxWidth));
+        Assert.All(sizes, s => Assert.True(s.Height > 360, $"no room below the axis for slanted names: {s.Height} px"));
+        // Two short names fit upright: the chart keeps its height.
+        Assert.All(SearchRec.Testing.HtmlPages.ChartSizes(RecReport.Render("t", [], [Run("repeat", 0.1, 0.3), Run("als", 0.4, 0.2)], "repeat", ["ndcg@20"])),
+            s => Assert.Equal(360, s.Height));
+    }
 }

@@ -24,6 +24,9 @@ internal static class Charts
         return Bars(metric, names, ys, lows, highs);
     }
 
+    /// <summary>The widest chart the reports embed: their pages are at most this wide, and shrink a wider one, labels and all.</summary>
+    internal const int MaxWidth = 1100;
+
     /// <summary>One bar per name at its mean, whiskers from <paramref name="lows"/> to <paramref name="highs"/>.</summary>
     public static byte[] Bars(string metric, IReadOnlyList<string> names, double[] ys, double[] lows, double[] highs)
     {
@@ -52,7 +55,28 @@ internal static class Charts
         plot.Axes.SetLimitsY(0, Math.Min(1.0, Math.Max(0.05, high.Select((h, i) => ys[i] + h).DefaultIfEmpty(0).Max() * 1.15)));
         plot.Title(metric);
         plot.YLabel(metric);
-        return plot.GetImageBytes(Math.Max(360, 120 * n + 160), 360, ImageFormat.Png);
+        var width = Math.Clamp(120 * n + 160, 360, MaxWidth);
+        var below = SlantCrowdedLabels(plot.Axes.Bottom, names, (width - 120.0) / Math.Max(1, n));
+        return plot.GetImageBytes(width, 360 + below, ImageFormat.Png);
+    }
+
+    /// <summary>
+    /// Slants the tick labels of <paramref name="axis"/> when the widest of <paramref name="labels"/> does not fit the
+    /// <paramref name="slot"/> pixels each has (they would run into each other), and makes room for them below it;
+    /// returns the pixels added below the axis (0 when they fit upright).
+    /// </summary>
+    internal static int SlantCrowdedLabels(IXAxis axis, IReadOnlyList<string> labels, double slot)
+    {
+        if (labels.Count == 0) return 0;
+        using var paint = Paint.NewDisposablePaint();
+        var (_, widest) = axis.TickLabelStyle.MeasureWidestString([.. labels], paint);
+        if (widest.Length <= 0.9 * slot) return 0;
+        axis.TickLabelStyle.Rotation = -40;
+        axis.TickLabelStyle.Alignment = Alignment.UpperRight;
+        // sin 40° of the widest label, its height and the gap to the axis.
+        var depth = (int)Math.Ceiling(0.65 * widest.Length + 24);
+        axis.MinimumSize = depth;
+        return Math.Max(0, depth - 20);
     }
 
     /// <summary>One line of <see cref="LogXLines"/>: its legend, values, colour index (same index, same colour) and dash.</summary>
