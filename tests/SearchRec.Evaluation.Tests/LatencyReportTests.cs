@@ -38,4 +38,38 @@ public sealed class LatencyReportTests
         LatencyReport.Write(path, "t", ["n"], [new LatencySeries("total", [1.0, 2.0])]);
         Assert.StartsWith("<!doctype html>", File.ReadAllText(path), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_distribution_within_one_decade_still_has_numbers_on_its_latency_axis()
+    {
+        // HTTP latencies of 2–8 ms lie between two powers of ten: the axis ran from about 1.8 to 8.5 ms with no number.
+        var (lo, hi) = LatencyReport.Decades(2, 8);
+        Assert.Equal((0.0, 1.0), (lo, hi));
+        Assert.Equal(["1", "2", "5", "10"], LatencyReport.LogTicks(lo, hi).Where(t => t.IsMajor).Select(t => t.Label));
+        Assert.Equal([3.0, 4, 6, 7, 8, 9], LatencyReport.LogTicks(lo, hi).Where(t => !t.IsMajor).Select(t => Math.Round(Math.Pow(10, t.Position), 6)));
+        // Wide spans label the powers of ten alone; one value alone still gets a decade.
+        Assert.Equal(["0.001", "0.01", "0.1", "1", "10"], LatencyReport.LogTicks(-3, 1).Where(t => t.IsMajor).Select(t => t.Label));
+        Assert.Equal((0.0, 1.0), LatencyReport.Decades(1, 1));
+    }
+
+    [Fact]
+    public void Many_series_with_long_names_give_charts_no_wider_than_the_page()
+    {
+        // bench cf-latency times 15 series, some named "similar items (k 10, with user; items drawn by event share, 2nd
+        // pass; content cache hits 60 %)": the percentile chart was 2,260 px wide, shrunk on the page to unreadable
+        // labels that ran into each other.
+        var series = Enumerable.Range(0, 15).Select(i => new LatencySeries(i < 12 ? $"top 50 scorer {i}" : $"similar items (k 10, with user; items drawn by event share, pass {i}; content cache hits 60 %)",
+            Enumerable.Range(1, 50).Select(v => v * 0.01 * (i + 1)).ToList())).ToList();
+        var sizes = SearchRec.Testing.HtmlPages.ChartSizes(LatencyReport.Render("t", [], series));
+        Assert.Equal(2, sizes.Count);
+        Assert.All(sizes, s => Assert.InRange(s.Width, 1, Charts.MaxWidth));
+    }
+
+    [Fact]
+    public void A_long_series_name_is_wrapped_at_spaces_keeping_a_percentage_whole()
+    {
+        var wrapped = LatencyReport.Wrap("similar items (k 10, with user; uniform items; content cache hits 21 %)", 36);
+        Assert.Equal(["similar items (k 10, with user;", "uniform items; content cache hits", "21\u00a0%)"], wrapped.Split('\n'));
+        Assert.Equal("recall", LatencyReport.Wrap("recall", 36));
+    }
 }

@@ -78,8 +78,10 @@ public static class LatencyReport
     {
         var plot = new Plot();
         var floor = series.Min(s => s.Ms.FirstOrDefault(v => v > 0, 0.001));
-        foreach (var (name, ms) in series)
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var s = 0; s < series.Count; s++)
         {
+            var (name, ms) = series[s];
             var xs = new double[ms.Length];
             var ys = new double[ms.Length];
             for (var i = 0; i < ms.Length; i++)
@@ -90,20 +92,54 @@ public static class LatencyReport
             var line = plot.Add.ScatterLine(xs, ys);
             line.LegendText = name;
             line.LineWidth = 2;
+            // Ten colours, then the same ten dashed, then dotted: no two series look alike.
+            line.Color = palette.GetColor(s % 10);
+            line.LinePattern = (s / 10 % 3) switch { 0 => LinePattern.Solid, 1 => LinePattern.Dashed, _ => LinePattern.Dotted };
         }
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
-        };
+        // Whole decades, so at least two labelled ticks: samples within one decade (2–8 ms) left the axis without a number.
+        var (lo, hi) = Decades(series.Min(s => Math.Max(s.Ms[0], floor)), series.Max(s => Math.Max(s.Ms[^1], floor)));
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(LogTicks(lo, hi));
+        plot.Axes.SetLimitsX(lo, hi);
         plot.XLabel("latency, ms (log scale)");
         plot.YLabel("% of requests at or below");
         plot.Axes.SetLimitsY(0, 100);
-        plot.ShowLegend(Alignment.LowerRight);
-        return plot.GetImageBytes(900, 420, ImageFormat.Png);
+        // Below the chart, one series a line: inside, a long list covered the curves.
+        plot.ShowLegend(Edge.Bottom);
+        plot.Legend.Orientation = Orientation.Vertical;
+        plot.Legend.SymbolWidth = 40;
+        return plot.GetImageBytes(900, 420 + LegendRowHeight * series.Count, ImageFormat.Png);
     }
 
+    private const int LegendRowHeight = 19;
+
+    /// <summary>
+    /// The ticks of a log10 axis from decade <paramref name="lo"/> to <paramref name="hi"/>: every power of ten
+    /// labelled, 2 and 5 times it as well when the axis spans at most two decades (else the curves of one decade sit
+    /// between two numbers), and minor ticks at the other whole multiples.
+    /// </summary>
+    internal static Tick[] LogTicks(double lo, double hi)
+    {
+        var ticks = new List<Tick>();
+        var labelled = hi - lo <= 2 ? new[] { 1, 2, 5 } : [1];
+        for (var d = (int)lo; d <= (int)hi; d++)
+            for (var m = 1; m <= (d == (int)hi ? 1 : 9); m++)
+            {
+                var v = m * Math.Pow(10, d);
+                ticks.Add(labelled.Contains(m) ? Tick.Major(Math.Log10(v), v.ToString("G3", CultureInfo.InvariantCulture)) : Tick.Minor(Math.Log10(v)));
+            }
+        return [.. ticks];
+    }
+
+    /// <summary>The whole decades (as powers of ten) around <paramref name="min"/> and <paramref name="max"/>, at least one apart.</summary>
+    internal static (double Low, double High) Decades(double min, double max)
+    {
+        var lo = Math.Floor(Math.Log10(min));
+        var hi = Math.Ceiling(Math.Log10(max));
+        return (lo, Math.Max(hi, lo + 1));
+    }
+
+    // Bars across, one group per series from the top in the table's order: names as long as "similar items (k 10,
+    // with user; …)" fit on the left, where under upright bars they ran into each other.
     private static byte[] PercentileBars(List<(string Name, double[] Ms)> series)
     {
         var plot = new Plot();
@@ -111,20 +147,42 @@ public static class LatencyReport
         double[] qs = [0.50, 0.90, 0.99];
         var palette = new ScottPlot.Palettes.Category10();
         var ticks = new Tick[series.Count];
+        var step = qs.Length + 1;
         for (var s = 0; s < series.Count; s++)
         {
-            ticks[s] = new Tick(s * (qs.Length + 1) + 1, series[s].Name);
+            var top = (series.Count - 1 - s) * step + qs.Length - 1;
+            ticks[s] = new Tick(top - 1, Wrap(series[s].Name, 36));
             for (var j = 0; j < qs.Length; j++)
             {
-                var bar = plot.Add.Bar(position: s * (qs.Length + 1) + j, value: Quantile(series[s].Ms, qs[j]));
+                var bar = plot.Add.Bar(position: top - j, value: Quantile(series[s].Ms, qs[j]));
+                bar.Horizontal = true;
                 bar.Color = palette.GetColor(j);
                 if (s == 0) bar.LegendText = labels[j];
             }
         }
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
-        plot.Axes.Margins(bottom: 0);
-        plot.YLabel("ms");
-        plot.ShowLegend(Alignment.UpperLeft);
-        return plot.GetImageBytes(Math.Max(480, 140 * series.Count + 160), 380, ImageFormat.Png);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
+        plot.Axes.Margins(left: 0, right: 0.05, bottom: 0.02, top: 0.02);
+        // An axis from 0 even when every sample is 0 (the bars would float in a range around it).
+        plot.Axes.SetLimitsX(0, Math.Max(1e-3, series.Max(s => Quantile(s.Ms, qs[^1])) * 1.05));
+        plot.XLabel("ms");
+        plot.ShowLegend(Edge.Bottom);
+        plot.Legend.Orientation = Orientation.Horizontal;
+        return plot.GetImageBytes(900, Math.Max(240, 15 * step * series.Count + 90) + LegendRowHeight, ImageFormat.Png);
+    }
+
+    /// <summary><paramref name="text"/> broken into lines of at most <paramref name="width"/> characters at spaces (a longer word keeps its own line).</summary>
+    internal static string Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = new System.Text.StringBuilder();
+        // "21 %" stays on one line: the no-break space is not a space to split at.
+        foreach (var word in text.Replace(" %", "\u00a0%", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width) { lines.Add(line.ToString()); line.Clear(); }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(word);
+        }
+        lines.Add(line.ToString());
+        return string.Join('\n', lines);
     }
 }
