@@ -197,6 +197,8 @@ public sealed class ClickSimulationTests
         Assert.Contains("<tr><td>50</td>", html, StringComparison.Ordinal);
         Assert.Contains("position-based model", html, StringComparison.Ordinal);
         HtmlFooterTests.AssertFooter(html);
+        // The chart draws both sides; the wrong side's lines, at 0 % on a grid this easy, must not lie on its frame.
+        Assert.Contains("on the right side (solid lines) and on the wrong side (dashed)", html, StringComparison.Ordinal);
         Assert.Contains("src=\"data:image/png;base64,", html, StringComparison.Ordinal);
     }
 }

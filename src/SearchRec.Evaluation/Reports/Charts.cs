@@ -95,7 +95,12 @@ internal static class Charts
             line.LineWidth = 2;
             line.MarkerSize = 6;
             line.Color = palette.GetColor(l.Color);
-            if (l.Dashed) line.LinePattern = LinePattern.Dashed;
+            if (l.Dashed)
+            {
+                // Dashes alone did not tell the lines apart in the legend's short sample: open markers do.
+                line.LinePattern = LinePattern.Dashed;
+                line.MarkerShape = MarkerShape.OpenCircle;
+            }
         }
         var guide = plot.Add.HorizontalLine(guideY);
         guide.Color = Colors.Gray;
@@ -108,8 +113,12 @@ internal static class Charts
         };
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.Axes.SetLimitsY(0, 100);
-        plot.ShowLegend(Alignment.UpperLeft);
-        return plot.GetImageBytes(900, 440, ImageFormat.Png);
+        // A little past 0 and 100: a line at 0 % (no trial wrong) lay on the frame and could not be seen.
+        plot.Axes.SetLimitsY(-3, 103);
+        // Below the chart: in a corner it covered whichever curve passed there.
+        plot.ShowLegend(Edge.Bottom);
+        plot.Legend.Orientation = Orientation.Horizontal;
+        plot.Legend.SymbolWidth = 40;
+        return plot.GetImageBytes(900, 440 + 20 * (lines.Count + 1) / 2, ImageFormat.Png);
     }
 }

@@ -50,7 +50,7 @@ public static class InterleavingSimulationReport
             h.Append("</tr>");
         }
         h.Append("</table>");
-        h.Append("<h2>Share of trials significant on the right side</h2><img alt=\"power curves\" src=\"data:image/png;base64,")
+        h.Append("<h2>Share of trials significant on the right side (solid lines) and on the wrong side (dashed)</h2><img alt=\"power curves\" src=\"data:image/png;base64,")
          .Append(Convert.ToBase64String(Curves(result))).Append("\">");
         End(h);
         return h.ToString();
