@@ -147,4 +147,29 @@ public sealed class InterleavingReportTests
         var (few, _) = InterleavingReport.ChartPoints([0.1, 0.2, 0.3]);
         Assert.Equal([1.0, 2, 3], few);
     }
+
+    [Fact]
+    public void A_log_nobody_engaged_with_says_so_instead_of_a_flat_chart_and_a_p_of_one()
+    {
+        const InterleavingTeam A = InterleavingTeam.Control, B = InterleavingTeam.Challenger;
+        var pages = Enumerable.Range(1, 5).Select(u => Page(u, TimeSpan.FromMinutes(u), 0, ("101", A), ("102", B))).ToList();
+        var credited = InterleavingReport.Credit(pages, [View(9, 101, TimeSpan.FromMinutes(1))], TimeSpan.FromMinutes(30));
+
+        var html = InterleavingReport.Render([], credited);
+
+        Assert.Equal(0, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
+        Assert.Contains("<b>No search was engaged with</b>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>all</td><td>5</td><td>0</td><td>0</td><td>0</td><td>0</td><td>–</td><td class=\"ns\">–</td></tr>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("1.0000", html, StringComparison.Ordinal);
+        HtmlFooterTests.AssertFooter(html);
+
+        // One engaged search brings the chart back, and its row its Δ; the rows of queries nobody engaged with keep "–".
+        var engaged = InterleavingReport.Credit([.. pages, Page(6, TimeSpan.FromMinutes(6), 0, ("101", A), ("102", B)) with { Query = "手机" }],
+            [View(6, 102, TimeSpan.FromMinutes(7))], TimeSpan.FromMinutes(30));
+        html = InterleavingReport.Render([], engaged);
+        Assert.Equal(1, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
+        Assert.DoesNotContain("No search was engaged with", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>手机</td><td>1</td><td>1</td><td>0</td><td>1</td><td>0</td><td>+0.500</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>–</td><td class=\"ns\">–</td></tr>", html, StringComparison.Ordinal);
+    }
 }

@@ -199,9 +199,12 @@ public static class InterleavingReport
         Row(h, "all", InterleavingSummary.Of(credited.Select(c => c.Credit)));
         foreach (var (query, summary) in ByQuery(credited, top)) Row(h, query, summary);
         h.Append("</table>");
-        if (credited.Count > 0)
+        if (credited.Any(c => c.Credit.Engaged))
             h.Append("<h2>Cumulative Δ over searches, in time order</h2><img alt=\"cumulative preference\" src=\"data:image/png;base64,")
                 .Append(Convert.ToBase64String(Chart(CumulativePreference(credited)))).Append("\">");
+        else
+            // A flat line at 0 would read as a tie that evidence settled; there is no evidence at all.
+            h.Append("<p><b>No search was engaged with</b> (no later event of its user on an item it showed): nothing to prefer either ranker by yet, so no chart.</p>");
         End(h);
         return h.ToString();
     }
@@ -211,6 +214,8 @@ public static class InterleavingReport
         h.Append("<tr><td>").Append(Enc(query)).Append("</td>");
         foreach (var n in new[] { s.Impressions, s.Engaged, s.ControlWins, s.ChallengerWins, s.Ties })
             h.Append("<td>").Append(n.ToString("N0", CultureInfo.InvariantCulture)).Append("</td>");
+        // Without an engaged search there is no Δ, and a sign test of no wins says nothing: not "0.000" and "1.0000".
+        if (s.Engaged == 0) { h.Append("<td>–</td><td class=\"ns\">–</td></tr>"); return; }
         h.Append("<td>").Append(s.Preference.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)).Append("</td><td class=\"")
             .Append(s.PValue < 0.05 ? "sig" : "ns").Append("\">")
             // A p that rounds to 0.0000 is not zero.
@@ -247,6 +252,8 @@ public static class InterleavingReport
         zero.Color = Colors.Gray;
         zero.LinePattern = LinePattern.Dashed;
         plot.Axes.SetLimitsY(-0.5, 0.5);
+        // Searches are counted: no "2.4 searches" ticks on a short log.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.XLabel("searches");
         plot.YLabel("Δ (challenger preferred > 0)");
         return plot.GetImageBytes(720, 360, ImageFormat.Png);
