@@ -2045,6 +2045,23 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     private static readonly string[] OutsideTopics = ["连衣裙", "手机壳", "跑步鞋", "保温杯", "牛肉干", "蓝牙耳机", "书包", "台灯"];
 
     // Another domain's graded pairs, in QBQTC's format: 8 queries over 24 titles, each with a 2, a 1 and a 0.
+    [Fact]
+    public void Eval_calls_fused_the_saved_ranker_only_when_models_holds_one()
+    {
+        using var dir = new TempDir();
+        var test = OutsidePairs(dir);
+        // A --models folder with no ranker.json (say, collaborative models alone): fused is LambdaMART trained per fold,
+        // and the table and report said it was "the saved ranker in" that folder, the same at every fold.
+        Directory.CreateDirectory(dir.File("models"));
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--pairs", test, "--ranker", "bm25,fused", "--models", dir.File("models"), "--folds", "2",
+            "--report", dir.File("report.html"), "--run-out", dir.File("run.run"));
+
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("saved ranker", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("saved ranker", File.ReadAllText(dir.File("report.html")), StringComparison.Ordinal);
+    }
+
     private static string OutsidePairs(TempDir dir)
     {
         var pairs = new System.Text.StringBuilder();

@@ -298,13 +298,16 @@ public sealed class EvalCommand : ICliCommand
             catch (ArgumentException e) { err.MarkupLineInterpolated($"[yellow]qrels of the pairs: not written to {qrelsPath}: {e.Message}[/]"); }
         }
 
-        PrintTable(outcome, a.Models);
+        // fused is the saved ranker only when --models holds one; otherwise it was LambdaMART trained per fold, and
+        // the table and report must not name the folder as if it had scored the queries.
+        var savedRanker = a.Models is { } models ? ModelLocations.Ranker(models) : null;
+        PrintTable(outcome, savedRanker);
         if (a.PerQuery) PrintPerQuery(outcome);
 
         var reportPath = Path.GetFullPath(a.Report);
         EvalReport.Write(outcome, reportPath, (a.Pairs is not null
             ? new EvalReportInfo(a.Pairs, a.Pairs, string.Join(", ", [a.Pairs, .. a.PairsCatalog]))
-            : new EvalReportInfo(a.Queries!, a.Qrels!, a.Index ?? string.Join(", ", a.Catalog))) with { SavedRanker = a.Models });
+            : new EvalReportInfo(a.Queries!, a.Qrels!, a.Index ?? string.Join(", ", a.Catalog))) with { SavedRanker = savedRanker });
         err.MarkupLineInterpolated($"[grey]report: {reportPath}[/]");
 
         if (a.Json)
