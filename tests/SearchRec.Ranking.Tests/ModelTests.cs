@@ -116,6 +116,22 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void A_cards_metrics_are_headed_cross_validated_only_when_they_were()
+    {
+        var card = new ModelCard { Kind = "lambdamart-bag", Folds = 0 };
+        card.Data["protocol"] = "cut 1512230400; 37 test users";
+        card.Metrics["repeat"] = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["ndcg@20"] = 0.121 };
+        // The next-item ranker's card: scored on test users after the cut, and it said "Cross-validated metrics"
+        // under "cross-validation: none".
+        var md = card.ToMarkdown();
+        Assert.DoesNotContain("Cross-validated", md, StringComparison.Ordinal);
+        Assert.Contains("## Metrics\n\nNot cross-validated: measured as the data entries above describe.", md.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
+        card.Folds = 5;
+        Assert.Contains("## Cross-validated metrics", card.ToMarkdown(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_model_from_another_feature_version_is_refused_naming_the_difference()
     {
         using var dir = new TempDir();

@@ -303,7 +303,10 @@ public sealed class ModelCard
     /// <summary>Number of cross-validation folds (by query); 0 when not cross-validated.</summary>
     public int Folds { get; set; }
 
-    /// <summary>Cross-validated metrics per ranker (ranker name to metric name to mean).</summary>
+    /// <summary>
+    /// Metrics per ranker (ranker name to metric name to mean): cross-validated when <see cref="Folds"/> is above 0,
+    /// else measured as <see cref="Data"/> describes (a next-item ranker's: its test users after the cut).
+    /// </summary>
     public IDictionary<string, IDictionary<string, double>> Metrics { get; set; } = new SortedDictionary<string, IDictionary<string, double>>(StringComparer.Ordinal);
 
     /// <summary>Feature importance of the final model (feature name to importance), largest first.</summary>
@@ -411,7 +414,9 @@ public sealed class ModelCard
         if (Metrics.Count > 0)
         {
             var names = Metrics.Values.SelectMany(m => m.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
-            sb.AppendLine().AppendLine("## Cross-validated metrics").AppendLine();
+            // A next-item ranker is scored on held-out users after its cut, not cross-validated: the heading must not say it was.
+            sb.AppendLine().AppendLine(Folds > 0 ? "## Cross-validated metrics" : "## Metrics").AppendLine();
+            if (Folds == 0) sb.AppendLine("Not cross-validated: measured as the data entries above describe.").AppendLine();
             sb.AppendLine("| ranker | " + string.Join(" | ", names) + " |");
             sb.AppendLine("|---|" + string.Concat(names.Select(_ => "---:|")));
             foreach (var (ranker, m) in Metrics)
