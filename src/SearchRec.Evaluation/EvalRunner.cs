@@ -81,6 +81,9 @@ public sealed record EvalOutcome(IReadOnlyList<string> QueryIds, IReadOnlyList<R
 {
     /// <summary>The fold seeds cross-validated rankers were run with (one unless <see cref="EvalRunOptions.FoldSeeds"/> named several).</summary>
     public IReadOnlyList<int> FoldSeeds { get; init; } = [];
+
+    /// <summary>Each evaluated query's text, in the order of <see cref="QueryIds"/>; empty when the rankings came without them (run files).</summary>
+    public IReadOnlyList<string> QueryTexts { get; init; } = [];
 }
 
 /// <summary>Runs registered rankers over a query set and scores them; cross-validated rankers are trained per fold.</summary>
@@ -153,7 +156,7 @@ public static class EvalRunner
         // Folds are dealt by distinct text: with more folds than texts the extra ones are empty and it is leave-one-text-out.
         var texts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var q in judged) texts.Add(QueryTextComparer.Key(q.Text));
-        return new EvalOutcome(ids, results, Math.Min(context.Folds, texts.Count), context.Queries.Count - judged.Count) { FoldSeeds = seeds };
+        return new EvalOutcome(ids, results, Math.Min(context.Folds, texts.Count), context.Queries.Count - judged.Count) { FoldSeeds = seeds, QueryTexts = judged.ConvertAll(q => q.Text) };
     }
 
     // One cross-validation of a trained ranker at the context's seed: its run over every judged query.

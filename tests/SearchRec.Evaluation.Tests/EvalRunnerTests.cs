@@ -258,6 +258,32 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void The_largest_per_query_changes_name_each_query_by_its_text_as_well_as_its_id()
+    {
+        var products = new[] { SearchRec.Core.Product.Of("d1", "连衣裙 夏"), SearchRec.Core.Product.Of("d2", "手机") };
+        EvalQuery[] queries = [new("200030", "连衣裙 <夏季>"), new("200042", "手机")];
+        var qrels = new Qrels();
+        qrels.Set("200030", "d1", 1);
+        qrels.Set("200042", "d2", 1);
+        var context = new EvalContext(new FakeRecall(products), products, queries, qrels) { Folds = 2, Seed = 3 };
+        var registry = new EvalRankerRegistry();
+        registry.Register("a", _ => new FixedRanker("a", q => q == "200030" ? ["d2", "d1"] : ["d2"]));
+        registry.Register("b", _ => new FixedRanker("b", _ => ["d1", "d2"]));
+
+        var outcome = EvalRunner.Run(registry, context, ["a", "b"], new EvalRunOptions());
+        var html = EvalReport.Render(outcome, new EvalReportInfo("q.tsv", "qrels.tsv", "catalog.jsonl"));
+
+        Assert.Equal(["连衣裙 <夏季>", "手机"], outcome.QueryTexts);
+        // "200030" alone did not say which query moved.
+        Assert.Contains("<tr><td>200030</td><td class=\"text\">连衣裙 &lt;夏季&gt;</td><td>0.631</td><td>1.000</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>200042</td><td class=\"text\">手机</td><td>1.000</td><td>0.631</td>", html, StringComparison.Ordinal);
+        // Runs read from files (compare) have no texts: the table keeps its qid column alone.
+        var fromFiles = EvalReport.Render(outcome with { QueryTexts = [] }, new EvalReportInfo("q.tsv", "qrels.tsv", "catalog.jsonl"));
+        Assert.DoesNotContain("<th class=\"text\">query</th>", fromFiles, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>200030</td><td>0.631</td>", fromFiles, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_report_says_when_fused_is_a_saved_ranker_the_same_at_every_fold()
     {
         var (context, _) = Shop.Tiny(12);

@@ -115,12 +115,16 @@ public static class EvalReport
             var v = r.Metrics.PerQuery(metric);
             var order = Enumerable.Range(0, v.Count).Where(i => v[i] != baseline[i]).OrderByDescending(i => Math.Abs(v[i] - baseline[i])).Take(20).ToList();
             if (order.Count == 0) continue;
-            h.Append("<h3>").Append(Enc(r.Name)).Append(": largest per-query changes</h3><table><tr><th>qid</th><th>")
+            // A qid alone ("200030") does not say which query moved: its text does, where the evaluation had it.
+            var texts = outcome.QueryTexts.Count == outcome.QueryIds.Count ? outcome.QueryTexts : null;
+            h.Append("<h3>").Append(Enc(r.Name)).Append(": largest per-query changes</h3><table><tr><th>qid</th>").Append(texts is null ? "" : "<th class=\"text\">query</th>").Append("<th>")
              .Append(Enc(first.Name)).Append("</th><th>").Append(Enc(r.Name)).Append("</th><th>Δ</th></tr>");
             foreach (var i in order)
             {
                 var d = v[i] - baseline[i];
-                h.Append("<tr><td>").Append(Enc(outcome.QueryIds[i])).Append("</td><td>").Append(F(baseline[i], 3)).Append("</td><td>")
+                h.Append("<tr><td>").Append(Enc(outcome.QueryIds[i])).Append("</td>");
+                if (texts is not null) h.Append("<td class=\"text\">").Append(Enc(texts[i])).Append("</td>");
+                h.Append("<td>").Append(F(baseline[i], 3)).Append("</td><td>")
                  .Append(F(v[i], 3)).Append("</td><td class=\"").Append(d > 0 ? "win" : "loss").Append("\">").Append(d > 0 ? "+" : "").Append(F(d, 3)).Append("</td></tr>");
             }
             h.Append("</table>");

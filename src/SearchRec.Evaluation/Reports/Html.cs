@@ -17,7 +17,7 @@ internal static class Html
         // A metric cell wraps between its mean, interval and p-value, never inside one ("[0.000," over "0.081]"); a
         // ranker's name never breaks at its hyphen.
         .Append(".sig,.ns{white-space:nowrap}table.metrics td:first-child{white-space:nowrap}")
-        .Append("footer{margin-top:2em;color:#666;font-size:90%}</style></head><body>");
+        .Append("td.text,th.text{text-align:left}footer{margin-top:2em;color:#666;font-size:90%}</style></head><body>");
 
     /// <summary>Closes the page with <see cref="Footer"/> of this build, the time now and this process's command line.</summary>
     public static void End(StringBuilder h) =>
