@@ -145,6 +145,12 @@ public sealed class EvalRunnerTests
         for (var i = 0; i < outcome.QueryIds.Count; i++)
             Assert.Equal((alone[0].Metrics.PerQuery("mrr@10")[i] + alone[1].Metrics.PerQuery("mrr@10")[i]) / 2, r.Metrics.PerQuery("mrr@10")[i], 12);
         foreach (var q in outcome.QueryIds) Assert.Equal(alone[0].Run.DocIds(q), r.Run.DocIds(q));
+
+        // The report shows each seed's nDCG@10 beside the mean, as the console table does; it showed the mean alone.
+        var html = EvalReport.Render(outcome, new EvalReportInfo("q.tsv", "qrels.tsv", "catalog.jsonl"));
+        Assert.Contains("<th>ndcg@10 at seeds 3 / 8</th>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>{alone[0].Metrics.Mean("ndcg@10").ToString("F4", System.Globalization.CultureInfo.InvariantCulture)} / {alone[1].Metrics.Mean("ndcg@10").ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"ns\">(no training)</span>", html, StringComparison.Ordinal);
     }
 
     [Fact]

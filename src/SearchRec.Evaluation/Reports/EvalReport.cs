@@ -59,6 +59,9 @@ public static class EvalReport
          .Append(".</p><table class=\"metrics\"><tr><th>ranker</th>");
         foreach (var m in RunMetrics.Names) h.Append("<th>").Append(Enc(m)).Append("</th>");
         var timed = outcome.Rankers.Any(r => r.Elapsed > TimeSpan.Zero); // runs read from files (compare) have no time
+        // With several fold seeds the means are over them: each seed's own figure shows how far one split moves a ranker.
+        var seeded = outcome.FoldSeeds.Count > 1;
+        if (seeded) h.Append("<th>").Append(Enc($"ndcg@10 at seeds {string.Join(" / ", outcome.FoldSeeds)}")).Append("</th>");
         h.Append(timed ? "<th>seconds</th></tr>" : "</tr>");
         foreach (var r in outcome.Rankers)
         {
@@ -71,6 +74,8 @@ public static class EvalReport
                     h.Append(p < 0.05 ? " <span class=\"sig\">" : " <span class=\"ns\">").Append("p=").Append(F(p, 4)).Append("</span>");
                 h.Append("</td>");
             }
+            if (seeded)
+                h.Append("<td>").Append(r.BySeed.Count == 0 ? "<span class=\"ns\">(no training)</span>" : string.Join(" / ", r.BySeed.Select(b => F(b.Metrics.Mean("ndcg@10"), 4)))).Append("</td>");
             h.Append(timed ? "<td>" + F(r.Elapsed.TotalSeconds, 1) + "</td></tr>" : "</tr>");
         }
         h.Append("</table>");
