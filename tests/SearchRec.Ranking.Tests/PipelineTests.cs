@@ -166,27 +166,19 @@ public sealed class PipelineTests
     public void A_held_record_is_written_with_its_page_adding_the_items_ranked_below_the_depth_with_their_own_rank_place_and_team()
     {
         using var dir = new TempDir();
-        var fx = Fixtures.Extractor();
-        var model = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
-        SearchPipeline Make(IFeatureLogger logger, int depth) => new(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
-            new SearchPipelineOptions { RecallWindow = 50, TopK = 3, FeatureLogDepth = depth }, logger);
-        static JsonElement[] Candidates(string path) => [.. JsonDocument.Parse(File.ReadAllLines(path).Single()).RootElement.GetProperty("candidates").EnumerateArray()];
-        var wholePath = dir.File("whole.jsonl");
-        using (var logger = new JsonlFeatureLogger(wholePath)) Make(logger, 0).Search(new SearchRequest("华为 手机"));
-        var whole = Candidates(wholePath);
-        Assert.True(whole.Length > 3, "the query should recall more than three products");
+        var (whole, make) = WholeWindowLogged(dir);
         string Id(int rank) => whole[rank].GetProperty("id").GetString()!;
 
         var path = dir.File("held.jsonl");
         using (var logger = new JsonlFeatureLogger(path))
         {
-            var response = Make(logger, 2).Search(new SearchRequest("华为 手机") { RequestId = "held", HoldFeatureLog = true });
+            var response = make(logger, 2).Search(new SearchRequest("华为 手机") { RequestId = "held", HoldFeatureLog = true });
             Assert.Equal("", File.ReadAllText(path));
             // A page at places 4 and 5: the other team's pick of the ranker's fourth, then the ranker's first.
             response.FeatureLog!.Write(4, [new(Id(3), InterleavingTeam.Challenger), new(Id(0), InterleavingTeam.Control)]);
             response.FeatureLog.Write(4, []);
         }
-        var held = Candidates(path);
+        var held = LoggedCandidates(path);
         Assert.Equal([Id(0), Id(1), Id(3)], held.Select(c => c.GetProperty("id").GetString()));
         Assert.Equal([0, 1, 3], held.Select(c => c.GetProperty("rank").GetInt32()));
         Assert.Equal([(5, "control"), (-1, null), (4, "challenger")], held.Select(c =>
@@ -200,25 +192,17 @@ public sealed class PipelineTests
     public void A_held_record_written_with_a_page_of_one_ranking_marks_each_item_of_it_shown_without_a_team_and_adds_those_ranked_below_the_depth()
     {
         using var dir = new TempDir();
-        var fx = Fixtures.Extractor();
-        var model = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
-        SearchPipeline Make(IFeatureLogger logger, int depth) => new(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
-            new SearchPipelineOptions { RecallWindow = 50, TopK = 3, FeatureLogDepth = depth }, logger);
-        static JsonElement[] Candidates(string path) => [.. JsonDocument.Parse(File.ReadAllLines(path).Single()).RootElement.GetProperty("candidates").EnumerateArray()];
-        var wholePath = dir.File("whole.jsonl");
-        using (var logger = new JsonlFeatureLogger(wholePath)) Make(logger, 0).Search(new SearchRequest("华为 手机"));
-        var whole = Candidates(wholePath);
-        Assert.True(whole.Length > 3, "the query should recall more than three products");
+        var (whole, make) = WholeWindowLogged(dir);
         string Id(int rank) => whole[rank].GetProperty("id").GetString()!;
 
         var path = dir.File("page.jsonl");
         using (var logger = new JsonlFeatureLogger(path))
         {
-            var response = Make(logger, 2).Search(new SearchRequest("华为 手机") { HoldFeatureLog = true });
+            var response = make(logger, 2).Search(new SearchRequest("华为 手机") { HoldFeatureLog = true });
             // Places 3 and 4 of a list reordered after the ranker (a blend lifting its fourth to the top of the page).
             response.FeatureLog!.WritePlain(3, [Id(3), Id(0)]);
         }
-        var held = Candidates(path);
+        var held = LoggedCandidates(path);
         Assert.Equal([Id(0), Id(1), Id(3)], held.Select(c => c.GetProperty("id").GetString()));
         Assert.Equal([0, 1, 3], held.Select(c => c.GetProperty("rank").GetInt32()));
         Assert.Equal([4, -1, 3], held.Select(c => c.TryGetProperty("shown", out var shown) ? shown.GetInt32() : -1));
@@ -226,6 +210,24 @@ public sealed class PipelineTests
         for (var i = 0; i < held.Length; i++)
             Assert.Equal(whole[held[i].GetProperty("rank").GetInt32()].GetProperty("features").GetRawText(), held[i].GetProperty("features").GetRawText());
     }
+
+    // A pipeline over the fixtures' catalog logging at a given depth, and the record of the whole window it logs for
+    // 华为 手机 (every candidate's rank and features), which held records are checked against.
+    private static (JsonElement[] Whole, Func<IFeatureLogger, int, SearchPipeline> Make) WholeWindowLogged(TempDir dir)
+    {
+        var fx = Fixtures.Extractor();
+        var model = new WeightedRanker(fx.Schema, ["bm25", "term_coverage"], [0.2f, 1f]);
+        SearchPipeline Make(IFeatureLogger logger, int depth) => new(new FakeRecall(Fixtures.Catalog), new SpaceTokenizer(), fx, model,
+            new SearchPipelineOptions { RecallWindow = 50, TopK = 3, FeatureLogDepth = depth }, logger);
+        var wholePath = dir.File("whole.jsonl");
+        using (var logger = new JsonlFeatureLogger(wholePath)) Make(logger, 0).Search(new SearchRequest("华为 手机"));
+        var whole = LoggedCandidates(wholePath);
+        Assert.True(whole.Length > 3, "the query should recall more than three products");
+        return (whole, Make);
+    }
+
+    private static JsonElement[] LoggedCandidates(string path) =>
+        [.. JsonDocument.Parse(File.ReadAllLines(path).Single()).RootElement.GetProperty("candidates").EnumerateArray()];
 
     // Counts the requests it computes features for.
     private sealed class CountingGroup : IFeatureGroup
