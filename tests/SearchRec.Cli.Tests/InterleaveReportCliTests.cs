@@ -53,9 +53,10 @@ public sealed partial class EvalCliTests
         // 5 pages, 4 searches (page 6 continues page 1's), 3 engaged; control wins page 2, the challenger pages 1 and 6's
         // search (one vote for its two clicks), page 4 ties: Δ = (1 + 1/2) / 3 − 1/2.
         Assert.Contains("5 interleaved pages read as 4 searches", stdout, StringComparison.Ordinal);
-        Assert.Equal(["(all)", "4", "3", "1", "1", "1", "0.000", "1.0000"], Row("(all)"));
-        Assert.Equal(["连衣裙", "2", "2", "1", "1", "0", "0.000", "1.0000"], Row("连衣裙"));
-        Assert.Equal(["手机", "2", "1", "0", "0", "1", "0.000", "1.0000"], Row("手机"));
+        // The last column is p adjusted by Holm's method over the query rows with an engaged search (the all row's own p).
+        Assert.Equal(["(all)", "4", "3", "1", "1", "1", "0.000", "1.0000", "1.0000"], Row("(all)"));
+        Assert.Equal(["连衣裙", "2", "2", "1", "1", "0", "0.000", "1.0000", "1.0000"], Row("连衣裙"));
+        Assert.Equal(["手机", "2", "1", "0", "0", "1", "0.000", "1.0000", "1.0000"], Row("手机"));
         // Chinese characters are two columns wide on a terminal: the query column is padded to 20 columns, not characters.
         // "连衣裙" (6 columns) + 14 to reach 20, 1 between, 10 before the right-aligned "2" of the 11-wide column.
         Assert.Matches(@"(?m)^连衣裙 {25}2 ", stdout);
@@ -79,7 +80,7 @@ public sealed partial class EvalCliTests
 
         Assert.True(code == 0, stderr);
         var all = stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(t => t.Length > 0 && t[0] == "(all)");
-        Assert.Equal(["(all)", "20", "20", "0", "20", "0", "+0.500", "<0.0001"], all);
+        Assert.Equal(["(all)", "20", "20", "0", "20", "0", "+0.500", "<0.0001", "<0.0001"], all);
         Assert.Contains("(sign test p < 0.0001: 20 challenger wins against 0 control wins", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("0.0000", stdout, StringComparison.Ordinal);
         var page = File.ReadAllText(html);
@@ -109,7 +110,7 @@ public sealed partial class EvalCliTests
         (code, stdout, stderr) = Run(new InterleaveReportCommand(), "--log", log, "--events", events, "--challenger", "ranker-c");
         Assert.True(code == 0, stderr);
         Assert.DoesNotContain("ranker-b", stdout, StringComparison.Ordinal);
-        Assert.Equal(["(all)", "2", "2", "2", "0", "0", "-0.500", "0.5000"],
+        Assert.Equal(["(all)", "2", "2", "2", "0", "0", "-0.500", "0.5000", "0.5000"],
             stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(t => t.Length > 0 && t[0] == "(all)"));
 
         (code, _, stderr) = Run(new InterleaveReportCommand(), "--log", log, "--events", events, "--challenger", "ranker-x");
@@ -130,7 +131,7 @@ public sealed partial class EvalCliTests
         var (code, stdout, stderr) = Run(new InterleaveReportCommand(), "--log", log, log, "--events", events);
 
         Assert.True(code == 0, stderr);
-        Assert.Equal(["(all)", "2", "2", "1", "1", "0", "0.000", "1.0000"],
+        Assert.Equal(["(all)", "2", "2", "1", "1", "0", "0.000", "1.0000", "1.0000"],
             stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(t => t.Length > 0 && t[0] == "(all)"));
         Assert.Contains("1 duplicate", stderr, StringComparison.Ordinal);
     }

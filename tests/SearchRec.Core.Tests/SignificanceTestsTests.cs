@@ -87,4 +87,13 @@ public sealed class SignificanceTestsTests
         Assert.Equal(0, SignificanceTests.SignTest(5_000, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => SignificanceTests.SignTest(-1, 3));
     }
+
+    [Fact]
+    public void Holm_multiplies_the_ith_smallest_p_by_the_tests_left_keeps_the_order_monotone_and_caps_at_one()
+    {
+        Assert.Equal([0.04, 0.09, 0.09, 0.5], SignificanceTests.Holm([0.01, 0.04, 0.03, 0.5]));
+        Assert.Equal([1.0, 1.0], SignificanceTests.Holm([0.6, 0.7]));
+        Assert.Empty(SignificanceTests.Holm([]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SignificanceTests.Holm([0.1, double.NaN]));
+    }
 }

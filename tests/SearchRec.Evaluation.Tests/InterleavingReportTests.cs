@@ -149,6 +149,37 @@ public sealed class InterleavingReportTests
     }
 
     [Fact]
+    public void A_query_significant_alone_but_not_among_the_queries_read_at_once_is_not_coloured_significant()
+    {
+        const InterleavingTeam A = InterleavingTeam.Control, B = InterleavingTeam.Challenger;
+        // 连衣裙: 7 searches, every one won by the challenger (sign test p 0.0156); 手机, 耳机 and 鞋子: one tie each.
+        var pages = new List<InterleavingImpression>();
+        var events = new List<UserEvent>();
+        for (var u = 1; u <= 7; u++)
+        {
+            pages.Add(Page(u, TimeSpan.FromMinutes(u), 0, ("101", A), ("102", B)));
+            events.Add(View(u, 102, TimeSpan.FromMinutes(u + 1)));
+        }
+        foreach (var (u, q) in new[] { (20, "手机"), (21, "耳机"), (22, "鞋子") })
+        {
+            pages.Add(Page(u, TimeSpan.FromMinutes(u), 0, ("101", A), ("102", B)) with { Query = q });
+            events.Add(View(u, 101, TimeSpan.FromMinutes(u + 1)));
+            events.Add(View(u, 102, TimeSpan.FromMinutes(u + 1)));
+        }
+        var credited = InterleavingReport.Credit(pages, events, TimeSpan.FromMinutes(30));
+        var rows = InterleavingReport.ByQuery(credited);
+
+        var holm = InterleavingReport.HolmPerQuery(rows);
+        var html = InterleavingReport.Render([], credited);
+
+        Assert.Equal(0.015625, rows[0].Value.PValue, 9);
+        Assert.Equal(4 * 0.015625, holm[0], 12);
+        Assert.Equal([1.0, 1, 1], holm[1..]);
+        Assert.Contains("<tr><td>连衣裙</td><td>7</td><td>7</td><td>0</td><td>7</td><td>0</td><td>+0.500</td><td class=\"ns\">0.0156</td><td class=\"ns\">0.0625</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("4 tests read at once", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_log_nobody_engaged_with_says_so_instead_of_a_flat_chart_and_a_p_of_one()
     {
         const InterleavingTeam A = InterleavingTeam.Control, B = InterleavingTeam.Challenger;
@@ -159,7 +190,7 @@ public sealed class InterleavingReportTests
 
         Assert.Equal(0, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
         Assert.Contains("<b>No search was engaged with</b>", html, StringComparison.Ordinal);
-        Assert.Contains("<tr><td>all</td><td>5</td><td>0</td><td>0</td><td>0</td><td>0</td><td>–</td><td class=\"ns\">–</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>all</td><td>5</td><td>0</td><td>0</td><td>0</td><td>0</td><td>–</td><td class=\"ns\">–</td><td class=\"ns\">–</td></tr>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("1.0000", html, StringComparison.Ordinal);
         HtmlFooterTests.AssertFooter(html);
 
@@ -170,6 +201,6 @@ public sealed class InterleavingReportTests
         Assert.Equal(1, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
         Assert.DoesNotContain("No search was engaged with", html, StringComparison.Ordinal);
         Assert.Contains("<tr><td>手机</td><td>1</td><td>1</td><td>0</td><td>1</td><td>0</td><td>+0.500</td>", html, StringComparison.Ordinal);
-        Assert.Contains("<td>–</td><td class=\"ns\">–</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>–</td><td class=\"ns\">–</td><td class=\"ns\">–</td></tr>", html, StringComparison.Ordinal);
     }
 }

@@ -86,10 +86,12 @@ public sealed class InterleaveReportCommand : ICliCommand
             Console.WriteLine($"control {pair.ControlName} ({pair.ControlKind}) against challenger {pair.ChallengerName} ({pair.ChallengerKind})");
         Console.WriteLine($"{impressions.Count:N0} interleaved pages read as {searches.Count:N0} searches (a search's later pages count with its first), {malformed:N0} bad lines skipped; events up to {joinMinutes} min after each page credit it");
         Console.WriteLine();
-        Console.WriteLine(Line("query", "searches", "engaged", "control", "challenger", "ties", "Δ", "p"));
-        Console.WriteLine(Row("(all)", all));
+        Console.WriteLine(Line("query", "searches", "engaged", "control", "challenger", "ties", "Δ", "p", "p Holm"));
+        Console.WriteLine(Row("(all)", all, all.PValue));
         var byQuery = InterleavingReport.ByQuery(searches, top);
-        foreach (var (query, summary) in byQuery) Console.WriteLine(Row(query, summary));
+        // The query rows are many tests read at once: Holm's adjustment over them says which hold as a family.
+        var holm = InterleavingReport.HolmPerQuery(byQuery);
+        for (var i = 0; i < byQuery.Count; i++) Console.WriteLine(Row(byQuery[i].Key, byQuery[i].Value, holm[i]));
         Console.WriteLine();
         Console.WriteLine(all.Engaged == 0
             ? "No page was engaged with: nothing to prefer either ranker by yet."
@@ -114,13 +116,13 @@ public sealed class InterleaveReportCommand : ICliCommand
 
     private static string Signed(double v) => v.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
 
-    private static string Row(string query, InterleavingSummary s) =>
+    private static string Row(string query, InterleavingSummary s, double holm) =>
         Line(query, s.Impressions.ToString("N0", CultureInfo.InvariantCulture), s.Engaged.ToString("N0", CultureInfo.InvariantCulture),
             s.ControlWins.ToString("N0", CultureInfo.InvariantCulture), s.ChallengerWins.ToString("N0", CultureInfo.InvariantCulture),
-            s.Ties.ToString("N0", CultureInfo.InvariantCulture), Signed(s.Preference), PValue(s.PValue, ""));
+            s.Ties.ToString("N0", CultureInfo.InvariantCulture), Signed(s.Preference), PValue(s.PValue, ""), double.IsNaN(holm) ? "–" : PValue(holm, ""));
 
-    private static string Line(string query, string searches, string engaged, string control, string challenger, string ties, string delta, string p) =>
-        $"{PadColumns(query, 20)} {searches,11} {engaged,8} {control,8} {challenger,10} {ties,6} {delta,7} {p,7}";
+    private static string Line(string query, string searches, string engaged, string control, string challenger, string ties, string delta, string p, string holm) =>
+        $"{PadColumns(query, 20)} {searches,11} {engaged,8} {control,8} {challenger,10} {ties,6} {delta,7} {p,7} {holm,7}";
 
     // A terminal shows a Chinese character two columns wide: pad by columns, not characters, so the numbers line up.
     private static string PadColumns(string text, int columns)

@@ -68,6 +68,32 @@ public static class SignificanceTests
     }
 
     /// <summary>
+    /// Holm's step-down adjustment of <paramref name="pValues"/>, tests of one family read at once (Holm 1979): the
+    /// i-th smallest p times (m − i + 1), never below an adjusted smaller one, at most 1. Rejecting where the adjusted p
+    /// is below α keeps the chance of any false rejection in the family at most α. In the order given.
+    /// </summary>
+    public static double[] Holm(IReadOnlyList<double> pValues)
+    {
+        ArgumentNullException.ThrowIfNull(pValues);
+        var m = pValues.Count;
+        var order = new int[m];
+        for (var i = 0; i < m; i++)
+        {
+            if (!(pValues[i] is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(pValues), pValues[i], $"p-value {i} must be in [0, 1].");
+            order[i] = i;
+        }
+        Array.Sort(order, (a, b) => pValues[a] != pValues[b] ? pValues[a].CompareTo(pValues[b]) : a.CompareTo(b));
+        var adjusted = new double[m];
+        var running = 0.0;
+        for (var rank = 0; rank < m; rank++)
+        {
+            running = Math.Max(running, Math.Min(1, (m - rank) * pValues[order[rank]]));
+            adjusted[order[rank]] = running;
+        }
+        return adjusted;
+    }
+
+    /// <summary>
     /// Two-sided p-value of the exact sign test: the chance that a fair coin splits <paramref name="wins"/> +
     /// <paramref name="losses"/> trials at least as unevenly (ties left out beforehand). 1 when there are none.
     /// </summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using ScottPlot;
 using SearchRec.Core;
 using SearchRec.Core.Events;
+using SearchRec.Core.Statistics;
 using SearchRec.Ranking.Interleaving;
 using static SearchRec.Evaluation.Reports.Html;
 
@@ -143,6 +144,23 @@ public static class InterleavingReport
             .Take(Math.Max(0, top))];
     }
 
+    /// <summary>
+    /// Each row's sign-test p adjusted by Holm's method over the rows with an engaged search (NaN for the others): the
+    /// per-query rows are that many tests read at once, and the smallest of 20 raw p-values falls below 0.05 by chance
+    /// alone in about two comparisons of identical rankers out of three.
+    /// </summary>
+    public static double[] HolmPerQuery(IReadOnlyList<KeyValuePair<string, InterleavingSummary>> rows)
+    {
+        Guard.NotNull(rows);
+        var tested = new List<int>(rows.Count);
+        for (var i = 0; i < rows.Count; i++) if (rows[i].Value.Engaged > 0) tested.Add(i);
+        var adjusted = SignificanceTests.Holm(tested.ConvertAll(i => rows[i].Value.PValue));
+        var result = new double[rows.Count];
+        Array.Fill(result, double.NaN);
+        for (var t = 0; t < tested.Count; t++) result[tested[t]] = adjusted[t];
+        return result;
+    }
+
     /// <summary>Δ after each impression in time order (the first value after the earliest impression): how the preference settled as evidence came in.</summary>
     internal static double[] CumulativePreference(IReadOnlyList<CreditedImpression> credited)
     {
@@ -194,10 +212,15 @@ public static class InterleavingReport
         foreach (var pair in pairs)
             h.Append("<p>control <b>").Append(Enc(pair.ControlName)).Append("</b> (").Append(Enc(pair.ControlKind)).Append(") against challenger <b>")
                 .Append(Enc(pair.ChallengerName)).Append("</b> (").Append(Enc(pair.ChallengerKind)).Append(")</p>");
-        h.Append("<p>Δ = (challenger wins + ties / 2) / engaged searches − 1/2: positive when users preferred the challenger's picks; p is the two-sided sign test of the wins against the losses.</p>");
-        h.Append("<table><tr><th>query</th><th>searches</th><th>engaged</th><th>control wins</th><th>challenger wins</th><th>ties</th><th>Δ</th><th>p</th></tr>");
-        Row(h, "all", InterleavingSummary.Of(credited.Select(c => c.Credit)));
-        foreach (var (query, summary) in ByQuery(credited, top)) Row(h, query, summary);
+        var byQuery = ByQuery(credited, top);
+        var holm = HolmPerQuery(byQuery);
+        var tested = holm.Count(p => !double.IsNaN(p));
+        h.Append("<p>Δ = (challenger wins + ties / 2) / engaged searches − 1/2: positive when users preferred the challenger's picks; p is the two-sided sign test of the wins against the losses. ")
+            .Append("The per-query rows are ").Append(tested.ToString(CultureInfo.InvariantCulture)).Append(" tests read at once, so their colour follows p adjusted by Holm's method over them (p Holm); the all row is the one test planned.</p>");
+        h.Append("<table><tr><th>query</th><th>searches</th><th>engaged</th><th>control wins</th><th>challenger wins</th><th>ties</th><th>Δ</th><th>p</th><th>p Holm</th></tr>");
+        var all = InterleavingSummary.Of(credited.Select(c => c.Credit));
+        Row(h, "all", all, all.PValue);
+        for (var i = 0; i < byQuery.Count; i++) Row(h, byQuery[i].Key, byQuery[i].Value, holm[i]);
         h.Append("</table>");
         if (credited.Any(c => c.Credit.Engaged))
             h.Append("<h2>Cumulative Δ over searches, in time order</h2><img alt=\"cumulative preference\" src=\"data:image/png;base64,")
@@ -209,18 +232,21 @@ public static class InterleavingReport
         return h.ToString();
     }
 
-    private static void Row(System.Text.StringBuilder h, string query, InterleavingSummary s)
+    // judged: the p the row is judged by (Holm's for a query's row), which colours it.
+    private static void Row(System.Text.StringBuilder h, string query, InterleavingSummary s, double judged)
     {
         h.Append("<tr><td>").Append(Enc(query)).Append("</td>");
         foreach (var n in new[] { s.Impressions, s.Engaged, s.ControlWins, s.ChallengerWins, s.Ties })
             h.Append("<td>").Append(n.ToString("N0", CultureInfo.InvariantCulture)).Append("</td>");
         // Without an engaged search there is no Δ, and a sign test of no wins says nothing: not "0.000" and "1.0000".
-        if (s.Engaged == 0) { h.Append("<td>–</td><td class=\"ns\">–</td></tr>"); return; }
-        h.Append("<td>").Append(s.Preference.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)).Append("</td><td class=\"")
-            .Append(s.PValue < 0.05 ? "sig" : "ns").Append("\">")
-            // A p that rounds to 0.0000 is not zero.
-            .Append(s.PValue < 0.00005 ? "&lt; 0.0001" : F(s.PValue, 4)).Append("</td></tr>");
+        if (s.Engaged == 0) { h.Append("<td>–</td><td class=\"ns\">–</td><td class=\"ns\">–</td></tr>"); return; }
+        var css = judged < 0.05 ? "sig" : "ns";
+        h.Append("<td>").Append(s.Preference.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)).Append("</td><td class=\"").Append(css).Append("\">")
+            .Append(P(s.PValue)).Append("</td><td class=\"").Append(css).Append("\">").Append(P(judged)).Append("</td></tr>");
     }
+
+    // A p that rounds to 0.0000 is not zero.
+    private static string P(double p) => p < 0.00005 ? "&lt; 0.0001" : F(p, 4);
 
     /// <summary>Most points the chart draws: a log of millions of pages is thinned to evenly spaced ones, the last kept.</summary>
     internal const int MaxChartPoints = 2_000;
