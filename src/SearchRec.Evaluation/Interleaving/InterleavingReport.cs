@@ -147,7 +147,7 @@ public static class InterleavingReport
     /// <summary>
     /// Each row's sign-test p adjusted by Holm's method over the rows with an engaged search (NaN for the others): the
     /// per-query rows are that many tests read at once, and the smallest of 20 raw p-values falls below 0.05 by chance
-    /// alone in about two comparisons of identical rankers out of three.
+    /// alone in up to two comparisons of identical rankers out of three (1 − 0.95^20; fewer, as sign tests of few searches are coarse).
     /// </summary>
     public static double[] HolmPerQuery(IReadOnlyList<KeyValuePair<string, InterleavingSummary>> rows)
     {
