@@ -75,7 +75,7 @@ public sealed record RankerResult(
 /// <summary>The result of evaluating one or more rankers on the same queries and folds.</summary>
 /// <param name="QueryIds">The evaluated queries (those with a relevant judgment), in query-file order.</param>
 /// <param name="Rankers">The results, in the order asked; p-values compare each with the first.</param>
-/// <param name="Folds">Folds used for cross-validated rankers: the folds asked for, or the distinct query texts when fewer (leave one text out).</param>
+/// <param name="Folds">Folds used for cross-validated rankers: the folds asked for, or the distinct query texts when fewer (leave one text out); 0 when no ranker evaluated was cross-validated.</param>
 /// <param name="SkippedQueries">Queries in the query file without any relevant judgment (not evaluated).</param>
 public sealed record EvalOutcome(IReadOnlyList<string> QueryIds, IReadOnlyList<RankerResult> Rankers, int Folds, int SkippedQueries)
 {
@@ -156,7 +156,8 @@ public static class EvalRunner
         // Folds are dealt by distinct text: with more folds than texts the extra ones are empty and it is leave-one-text-out.
         var texts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var q in judged) texts.Add(QueryTextComparer.Key(q.Text));
-        return new EvalOutcome(ids, results, Math.Min(context.Folds, texts.Count), context.Queries.Count - judged.Count) { FoldSeeds = seeds, QueryTexts = judged.ConvertAll(q => q.Text) };
+        var folds = rankers.Any(registry.IsCrossValidated) ? Math.Min(context.Folds, texts.Count) : 0;
+        return new EvalOutcome(ids, results, folds, context.Queries.Count - judged.Count) { FoldSeeds = seeds, QueryTexts = judged.ConvertAll(q => q.Text) };
     }
 
     // One cross-validation of a trained ranker at the context's seed: its run over every judged query.

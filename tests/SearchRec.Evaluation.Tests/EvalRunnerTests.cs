@@ -88,6 +88,27 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void An_evaluation_without_a_trained_ranker_reports_no_folds()
+    {
+        var products = Enumerable.Range(1, 6).Select(i => SearchRec.Core.Product.Of("d" + i, "红色 连衣裙 " + i)).ToList();
+        var queries = Enumerable.Range(1, 6).Select(i => new SearchRec.Evaluation.Trec.EvalQuery("q" + i, "连衣裙 " + i)).ToList();
+        var qrels = new Qrels();
+        for (var i = 1; i <= 6; i++) qrels.Set("q" + i, "d" + i, 1);
+        var context = new EvalContext(new FakeRecall(products), products, queries, qrels) { Folds = 5, Seed = 3 };
+        var registry = new EvalRankerRegistry();
+        var factory = new RecordingFactory();
+        registry.Register(factory);
+        registry.Register("plain", _ => new FixedRanker("plain", q => ["d" + q[1..]]), "nothing trained");
+
+        var plain = EvalRunner.Run(registry, context, ["plain"], new EvalRunOptions { Permutations = 200, Resamples = 200 });
+        var both = EvalRunner.Run(registry, context, ["plain", "learned"], new EvalRunOptions { Permutations = 200, Resamples = 200 });
+
+        // The report's header said "5 folds for trained rankers" of a run that trained none.
+        Assert.Equal(0, plain.Folds);
+        Assert.Equal(5, both.Folds);
+    }
+
+    [Fact]
     public void Queries_of_one_text_under_several_ids_share_a_fold_so_none_is_ranked_by_a_ranker_trained_on_its_text()
     {
         // 24 ids over 8 texts, each text written three ways (as typed, full-width with spaces, traditional where it has
