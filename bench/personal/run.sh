@@ -39,9 +39,9 @@ print(f"{len(keep)} purchase queries after the cut")
 PY
 rm -rf "$W/collab"
 $S train-cf --events "$W/events-before.csv" --models "$W/collab"
-Q=(--catalog "$W/shop/catalog.jsonl" --queries "$W/queries.tsv" --qrels "$W/qrels.tsv" --query-users "$W/queries-users.tsv" --ranker bm25,lambdamart,linear)
+Q=(--catalog "$W/shop/catalog.jsonl" --queries "$W/queries.tsv" --qrels "$W/qrels.tsv" --ranker bm25,lambdamart,linear)
 echo "== without user features"
 $S eval "${Q[@]}" --report "$W/anonymous.html" --run-out "$W/anonymous/run.run"
 echo "== with the collaborative features (histories up to each query's time)"
-$S eval "${Q[@]}" --events "$W/shop/events.csv" --models "$W/collab" --report "$W/personal.html" --run-out "$W/personal/run.run"
+$S eval "${Q[@]}" --query-users "$W/queries-users.tsv" --events "$W/shop/events.csv" --models "$W/collab" --report "$W/personal.html" --run-out "$W/personal/run.run"
 $S compare "$W/anonymous/run.lambdamart.run" "$W/personal/run.lambdamart.run" --qrels "$W/qrels.tsv" --report "$W/compare.html"

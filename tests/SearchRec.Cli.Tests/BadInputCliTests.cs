@@ -389,6 +389,7 @@ public sealed partial class EvalCliTests
     [InlineData("--ood-catalog", "--ood-catalog needs --ood-train")]
     [InlineData("--ood-queries", "--ood-queries needs --ood-train")]
     [InlineData("--query-users", "--pairs gives the catalog, queries and judgments, and no user: leave out --catalog, --queries, --qrels, --query-users and --index")]
+    [InlineData("--query-users without --events", "--query-users needs --events (the users' histories, CSV files or a service's events.db): without them each query is ranked as an anonymous one")]
     public void Eval_refuses_an_option_whose_partner_is_missing(string option, string message)
     {
         using var dir = new TempDir();
@@ -397,7 +398,7 @@ public sealed partial class EvalCliTests
         {
             "--ood-catalog" => [option, pairs],
             "--ood-queries" => [option, "10"],
-            _ => [option, _shop.File("queries-users.tsv")],
+            _ => ["--query-users", _shop.File("queries-users.tsv")],
         };
         string[] inputs = option == "--query-users"
             ? ["--pairs", pairs]

@@ -163,6 +163,9 @@ public sealed class EvalCommand : ICliCommand
         // Without the training file they choose from, both were ignored.
         if (a.OodTrain is null && (a.OodCatalog.Length > 0 || a.OodQueriesGiven))
             throw new ArgumentException($"{(a.OodCatalog.Length > 0 ? "--ood-catalog" : "--ood-queries")} needs --ood-train (the out-of-domain judgments it goes with)");
+        // Only the users' histories make a query's user count; without them every query was ranked as an anonymous one.
+        if (a.QueryUsers is not null && a.Pairs is null && a.Events.Length == 0)
+            throw new ArgumentException("--query-users needs --events (the users' histories, CSV files or a service's events.db): without them each query is ranked as an anonymous one");
         foreach (var f in a.Events) if (!File.Exists(f)) throw new FileNotFoundException($"--events: {f}: file not found", f);
         if (a.OodTrain is not null && !File.Exists(a.OodTrain)) throw new FileNotFoundException($"--ood-train: {a.OodTrain}: file not found", a.OodTrain);
         foreach (var f in a.OodCatalog) if (!File.Exists(f)) throw new FileNotFoundException($"--ood-catalog: {f}: file not found", f);
