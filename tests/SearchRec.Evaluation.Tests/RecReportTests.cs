@@ -50,6 +50,20 @@ public sealed class RecReportTests
     }
 
     [Fact]
+    public void Catalog_coverage_has_a_table_of_its_own_without_intervals_and_none_when_no_run_gives_it()
+    {
+        var repeat = Run("repeat", 0.1, 0.3) with { Overall = new Dictionary<string, double> { ["coverage@20"] = 0.0125 } };
+        var als = Run("als", 0.4, 0.2) with { Overall = new Dictionary<string, double> { ["coverage@20"] = 0.25 } };
+
+        var html = RecReport.Render("t", [], [repeat, als, Run("fused", 0.2, 0.2)], "repeat", ["ndcg@20"]);
+
+        // eval-rec printed coverage@K on the console only: the page, the view people keep, left it out.
+        Assert.Contains("<h2>Catalog coverage</h2>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>repeat</td><td>0.0125</td></tr><tr><td>als</td><td>0.2500</td></tr><tr><td>fused</td><td>–</td></tr>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Catalog coverage", RecReport.Render("t", [], [Run("repeat", 0.1, 0.3)], "repeat", ["ndcg@20"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_metric_cell_wraps_between_mean_interval_and_p_value_but_never_inside_an_interval()
     {
         var html = RecReport.Render("t", [], [Run("repeat", 0.1, 0.3, 0.2), Run("item-item", 0.4, 0.2, 0.5)], "repeat", ["ndcg@20", "hr@20"]);

@@ -71,7 +71,7 @@ public sealed class EvalRecCommand : ICliCommand
                     var metricNames = kList.SelectMany(k => new[] { $"hr@{k}", $"recall@{k}", $"ndcg@{k}" }).ToArray();
                     RecReport.Write(reportPath, "SearchRec recommendation evaluation", [
                         string.Create(CultureInfo.InvariantCulture, $"Events: {string.Join(", ", pr.GetValue(events)!)}; cut {DateTimeOffset.FromUnixTimeSeconds(cutTs):yyyy-MM-dd HH:mm}Z; {split.Train.Count:N0} training events; {split.Test.Count} test users with events after the cut (from {pr.GetValue(users)}); truth: every item a test user touches after the cut."),
-                    ], results.Select(r => new RecModelRun(r.Model, r.PerUser)).ToList(), reference, metricNames);
+                    ], results.Select(r => new RecModelRun(r.Model, r.PerUser) { Overall = kList.ToDictionary(k => $"coverage@{k}", k => r.Metrics[$"coverage@{k}"]) }).ToList(), reference, metricNames);
                     Console.Error.WriteLine($"report: {reportPath}");
                 }
                 if (pr.GetValue(json))

@@ -7,7 +7,14 @@ namespace SearchRec.Evaluation.Reports;
 /// <summary>One recommender's value of each metric for every test user (the same users, in the same order, for every model).</summary>
 /// <param name="Name">The model's name.</param>
 /// <param name="PerUser">Metric name → one value per test user.</param>
-public sealed record RecModelRun(string Name, IReadOnlyDictionary<string, double[]> PerUser);
+public sealed record RecModelRun(string Name, IReadOnlyDictionary<string, double[]> PerUser)
+{
+    /// <summary>
+    /// Figures of the whole run rather than of each user (coverage@K: the share of the catalog recommended to any test
+    /// user), shown in a table of their own without intervals; empty when there are none.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Overall { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>A model's mean of one metric, its 95% bootstrap interval over users, and the paired test against the reference.</summary>
 /// <param name="Mean">Mean over users.</param>
@@ -85,7 +92,23 @@ public static class RecReport
             }
             h.Append("</tr>");
         }
-        h.Append("</table><h2>Charts</h2>");
+        h.Append("</table>");
+        // Coverage is one figure per run (the catalog's items recommended to anybody), so it has no interval over users.
+        var overall = models.SelectMany(m => m.Overall.Keys).Distinct(StringComparer.Ordinal).ToList();
+        if (overall.Count > 0)
+        {
+            h.Append("<h2>Catalog coverage</h2><p>").Append(Enc("The share of the catalog's items recommended to at least one test user in the first K: one figure per model, so no interval or test.")).Append("</p><table><tr><th>model</th>");
+            foreach (var m in overall) h.Append("<th>").Append(Enc(m)).Append("</th>");
+            h.Append("</tr>");
+            foreach (var model in models)
+            {
+                h.Append("<tr><td>").Append(Enc(model.Name)).Append("</td>");
+                foreach (var m in overall) h.Append("<td>").Append(model.Overall.TryGetValue(m, out var v) ? F(v, 4) : "–").Append("</td>");
+                h.Append("</tr>");
+            }
+            h.Append("</table>");
+        }
+        h.Append("<h2>Charts</h2>");
         var names = models.Select(m => m.Name).ToArray();
         foreach (var m in metrics)
         {
