@@ -120,6 +120,34 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Next_item_pointwise_trains_on_users_without_a_pooled_truth_averages_the_distinct_settings_and_says_so()
+    {
+        using var outDir = new TempDir();
+        var users = HalfOfTheUsers(outDir);
+        var models = Path.Combine(outDir.Path, "pointwise");
+        var (code, output, err) = NextItem(users, models, "--pointwise");
+        Assert.True(code == 0, err);
+        // Every user with events before an inner cut is a training group, not only those with a pooled truth.
+        var cutLine = err.Split('\n').First(l => l.Contains("inner cut 1 (", StringComparison.Ordinal));
+        var counts = System.Text.RegularExpressions.Regex.Match(cutLine, @"(\d+) users, (\d+) with a positive candidate");
+        Assert.True(counts.Success, cutLine);
+        Assert.True(int.Parse(counts.Groups[1].Value, CultureInfo.InvariantCulture) > int.Parse(counts.Groups[2].Value, CultureInfo.InvariantCulture), cutLine);
+        // The two truncation-20 settings are LambdaMART's alone: five distinct settings are averaged.
+        Assert.Contains("pointwise trees 5 settings, averaged", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("truncation", err, StringComparison.Ordinal);
+        Assert.Contains("fused-pointwise", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("fused-lambdamart", output, StringComparison.Ordinal);
+        Assert.Contains("next_item.loss", File.ReadAllText(Path.Combine(models, "model-card.md")), StringComparison.Ordinal);
+        using var ranker = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "ranker.json")));
+        Assert.Equal(5, ranker.RootElement.GetProperty("members").GetArrayLength());
+
+        (code, _, err) = NextItem(users, Path.Combine(outDir.Path, "bad"), "--pointwise", "--ideal-weights");
+        Assert.Equal(2, code);
+        Assert.Contains("--ideal-weights", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(outDir.Path, "bad")));
+    }
+
+    [Fact]
     public void Next_item_mode_warns_when_the_saved_ranker_loses_to_the_blend_on_validation_and_saves_it_anyway()
     {
         using var outDir = new TempDir();

@@ -47,6 +47,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var stepHours = new Option<int>("--cut-step-hours") { Description = "Next-item mode: hours between inner cuts (label windows may overlap when shorter than the eval window; validation never trains on its own window).", DefaultValueFactory = _ => 24 };
         var noGrid = new Option<bool>("--no-grid") { Description = "Next-item mode: use the given LambdaMART settings instead of choosing among a few on the validation cut." };
         var idealWeights = new Option<bool>("--ideal-weights") { Description = "Next-item mode: weigh each training user by the ideal DCG@20 of their pooled truths over that of all their truths, as the metric counts them (docs/ranking.md, twenty-first session's round)." };
+        var pointwise = new Option<bool>("--pointwise") { Description = "Next-item mode: fit each combiner model as a FastTree binary classifier (log-loss over every pooled candidate, users without a pooled truth included) instead of LambdaMART (docs/ranking.md, twenty-fourth session's round)." };
         var pickBest = new Option<bool>("--pick-best") { Description = "Next-item mode: keep the one grid setting with the best validation figure instead of the mean of every setting's LambdaMART (the default)." };
         var queryUsers = new Option<string?>("--query-users") { Description = "qid<TAB>user TSV for personalised sets." };
         var events = new Option<string[]>("--events") { Description = "Event CSV file(s), or a service's event store (events.db), for collaborative features (used when the collab models are available).", AllowMultipleArgumentsPerToken = true };
@@ -69,7 +70,7 @@ public sealed class TrainRankerCommand : ICliCommand
         var oodQueries = new Option<int?>("--ood-queries") { Description = $"--ood-train queries used (the file's first ones with a relevant title). Default: {TransferQueries:N0} for lambdamart-towers-transfer, all of them otherwise." };
         var saveIndex = new Option<string?>("--save-index") { Description = "Also keep the index built from the catalog in this directory (for `searchrec search`)." };
         var cmd = new Command("train-ranker", "Train the re-ranker (LambdaMART, linear stacking or weighted average) on judged queries, cross-validated by query.");
-        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, pickBest, idealWeights, stepHours, bagMembers, bagTrees, oodTrain, oodCatalog, oodQueries }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { catalog, queries, qrels, queryUsers, events, combiner, models, folds, window, engine, trees, leaves, lr, minLeaf, saveIndex, listHead, idf, priorFile, cut, testUsers, perSource, featureLog, labelEvents, joinMinutes, deepDir, innerCuts, towerEpochs, noGrid, pickBest, idealWeights, pointwise, stepHours, bagMembers, bagTrees, oodTrain, oodCatalog, oodQueries }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             try
@@ -130,6 +131,8 @@ public sealed class TrainRankerCommand : ICliCommand
                             pr.GetValue(folds) >= 2, pr.GetValue(models)!, conflicting);
                     }
                 }
+                if (pr.GetValue(pointwise) && pr.GetValue(cut) is null) throw new ArgumentException("--pointwise is read by next-item mode (--cut) alone.");
+                if (pr.GetValue(pointwise) && pr.GetValue(idealWeights)) throw new ArgumentException("--ideal-weights weighs LambdaMART's groups of users; --pointwise fits rows, not groups: give one of them.");
                 if (pr.GetValue(pickBest) && pr.GetValue(noGrid)) throw new ArgumentException("--pick-best chooses among the grid's settings; leave out --no-grid.");
                 // Each mode reads its own inputs: another mode's were ignored without a word (--feature-log beside --cut
                 // trained a next-item ranker, --combiner linear a LambdaMART), as --ood-train already refuses.
@@ -154,7 +157,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     throw new ArgumentException(hasTestUsers ? "--test-users-from is read by next-item mode (--cut) alone." : "--labels-from-events is read by traffic mode (--feature-log) alone.");
                 if (pr.GetValue(cut) is { } cutText)
                     return NextItem(pr.GetValue(events) ?? [], EventFiles.ParseTime(cutText), pr.GetValue(testUsers) ?? throw new ArgumentException("--cut needs --test-users-from."),
-                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours), AverageGrid: !pr.GetValue(noGrid) && !pr.GetValue(pickBest), IdealWeights: pr.GetValue(idealWeights)), options, pr.GetValue(models)!);
+                        new NextItemSettings(pr.GetValue(perSource), pr.GetValue(innerCuts), pr.GetValue(towerEpochs), !pr.GetValue(noGrid), pr.GetValue(stepHours), AverageGrid: !pr.GetValue(noGrid) && !pr.GetValue(pickBest), IdealWeights: pr.GetValue(idealWeights), Pointwise: pr.GetValue(pointwise)), options, pr.GetValue(models)!);
                 if (pr.GetValue(featureLog) is { Length: > 0 } logs)
                 {
                     var labelFiles = pr.GetValue(labelEvents) is { Length: > 0 } lf ? lf : throw new ArgumentException("--feature-log needs --labels-from-events.");
@@ -522,28 +525,36 @@ public sealed class TrainRankerCommand : ICliCommand
                 if (innerCut <= events.Min(e => e.Timestamp)) throw new ArgumentException($"--inner-cuts {settings.InnerCuts} with --cut-step-hours {settings.StepHours} reaches before the first event.");
                 var src = SourcesAt(innerCut, "inner-" + d.ToString(CultureInfo.InvariantCulture));
                 var b = new RankingDatasetBuilder(NextItemRanking.Schema);
-                NextItemRanking.AddTrainingData(b, src, events, innerCut, Math.Min(cut, innerCut + horizon), new HashSet<long>(), perSource, Log, idealWeights: settings.IdealWeights);
+                NextItemRanking.AddTrainingData(b, src, events, innerCut, Math.Min(cut, innerCut + horizon), new HashSet<long>(), perSource, Log, keepEmpty: settings.Pointwise, idealWeights: settings.IdealWeights);
                 perCut[d] = b.Build();
-                Log($"inner cut {d} ({DateTimeOffset.FromUnixTimeSeconds(innerCut):yyyy-MM-dd HH:mm}Z): {perCut[d].Groups.Count} users with a positive candidate, {perCut[d].Rows:N0} candidates");
+                Log($"inner cut {d} ({DateTimeOffset.FromUnixTimeSeconds(innerCut):yyyy-MM-dd HH:mm}Z): {(settings.Pointwise ? $"{perCut[d].Groups.Count} users, {Enumerable.Range(0, perCut[d].Groups.Count).Count(g => HasPositive(perCut[d], g))}" : $"{perCut[d].Groups.Count} users")} with a positive candidate, {perCut[d].Rows:N0} candidates");
             }
 
             // Choose LambdaMART settings on the last inner cut (trained on the earlier ones); the test users' truth is never seen.
             // Only inner cuts whose label window closes before the validation cut, so validation labels are never trained on.
+            // A classifier learns from users without a pooled truth too; validation scores the same users either way.
+            var validation = settings.Pointwise
+                ? perCut[1].Subset(Enumerable.Range(0, perCut[1].Groups.Count).Where(g => HasPositive(perCut[1], g)).ToArray())
+                : perCut[1];
+            var (combinerName, trees) = settings.Pointwise ? ("pointwise", "pointwise trees") : ("lambdamart", "LambdaMART");
+            var train = settings.Pointwise ? PointwiseTreeTrainer.Train : (Func<RankingDataset, LambdaMartOptions, (TreeEnsembleRanker, double[])>)LambdaMartTrainer.Train;
             var trainPart = Concat(Enumerable.Range(2, settings.InnerCuts - 1).Where(d => innerCuts[d] + horizon <= innerCuts[1]).Select(d => perCut[d]).ToArray());
             if (trainPart.Groups.Count == 0) throw new ArgumentException("No inner cut's label window closes before the validation cut; give more --inner-cuts.");
             var grid = settings.Grid ? LambdaGrid(options.LambdaMart) : [options.LambdaMart];
+            // Truncation only shapes LambdaMART's gradients: under log-loss the grid's truncation-20 settings repeat others.
+            if (settings.Pointwise) grid = grid.DistinctBy(g => (g.Engine, g.Trees, g.Leaves, g.LearningRate, g.MinRowsPerLeaf, g.FeatureFraction, g.Seed)).ToArray();
             var bestNdcg = double.NegativeInfinity;
             var chosen = options.LambdaMart;
             var validationModels = new List<TreeEnsembleRanker>();
             foreach (var g in grid)
             {
-                var (vm, _) = LambdaMartTrainer.Train(trainPart, g);
+                var (vm, _) = train(trainPart, g);
                 validationModels.Add(vm);
-                var v = NextItemRanking.MeanNdcg(vm, perCut[1], 20);
-                Log(string.Create(CultureInfo.InvariantCulture, $"validation (latest inner cut, {perCut[1].Groups.Count} users): trees {g.Trees}, leaves {g.Leaves}, lr {g.LearningRate}, min leaf {g.MinRowsPerLeaf}, nDCG truncation {g.NdcgTruncation}: nDCG@20 {v:F4} (users with a positive candidate)"));
+                var v = NextItemRanking.MeanNdcg(vm, validation, 20);
+                Log(string.Create(CultureInfo.InvariantCulture, $"validation (latest inner cut, {validation.Groups.Count} users): {(settings.Pointwise ? "pointwise, " : "")}trees {g.Trees}, leaves {g.Leaves}, lr {g.LearningRate}, min leaf {g.MinRowsPerLeaf}{(settings.Pointwise ? "" : $", nDCG truncation {g.NdcgTruncation}")}: nDCG@20 {v:F4} (users with a positive candidate)"));
                 if (v > bestNdcg) { bestNdcg = v; chosen = g; }
             }
-            var averagedNdcg = grid.Length > 1 ? NextItemRanking.MeanNdcg(new BaggedRanker(NextItemRanking.Schema, validationModels), perCut[1], 20) : double.NaN;
+            var averagedNdcg = grid.Length > 1 ? NextItemRanking.MeanNdcg(new BaggedRanker(NextItemRanking.Schema, validationModels), validation, 20) : double.NaN;
             if (grid.Length > 1)
                 Log(string.Create(CultureInfo.InvariantCulture, $"validation: the {grid.Length} settings' models averaged: nDCG@20 {averagedNdcg:F6} (best single {bestNdcg:F6})"));
             // Every single source re-ranks the pool alone; the blend and repeat are logged, all of them are checked against the ranker below.
@@ -553,14 +564,16 @@ public sealed class TrainRankerCommand : ICliCommand
                 var col = NextItemRanking.Schema.IndexOf(single);
                 var w = new float[NextItemRanking.Schema.Count];
                 w[col] = 1;
-                singles[single] = NextItemRanking.MeanNdcg(new LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0), perCut[1], 20);
+                singles[single] = NextItemRanking.MeanNdcg(new LinearRanker(NextItemRanking.Schema, new float[w.Length], Enumerable.Repeat(1f, w.Length).ToArray(), w, 0), validation, 20);
             }
             foreach (var single in new[] { "cf_blend", "cf_repeat" })
                 Log(string.Create(CultureInfo.InvariantCulture, $"validation: {single} alone nDCG@20 {singles[single]:F4}"));
             var validationWarning = NextItemRanking.ValidationWarning(settings.AverageGrid ? averagedNdcg : bestNdcg, singles);
             var data = Concat(perCut.Skip(1).ToArray());
-            string Settings(LambdaMartOptions g) => string.Join(", ", g.Describe().Select(kv => kv.Key + " " + kv.Value));
-            Log($"training on all inner cuts: {data.Groups.Count} groups, {data.Rows:N0} candidates; LambdaMART {(settings.AverageGrid ? $"{grid.Length} settings, averaged" : Settings(chosen))}");
+            // A classifier has no nDCG truncation: the pointwise settings leave it out.
+            IEnumerable<KeyValuePair<string, string>> Describe(LambdaMartOptions g) => g.Describe().Where(kv => !settings.Pointwise || kv.Key != "ndcg_truncation");
+            string Settings(LambdaMartOptions g) => string.Join(", ", Describe(g).Select(kv => kv.Key + " " + kv.Value));
+            Log($"training on all inner cuts: {data.Groups.Count} groups, {data.Rows:N0} candidates; {trees} {(settings.AverageGrid ? $"{grid.Length} settings, averaged" : Settings(chosen))}");
             IRankerModel lambda;
             double[] importance;
             if (settings.AverageGrid)
@@ -569,7 +582,7 @@ public sealed class TrainRankerCommand : ICliCommand
                 importance = new double[NextItemRanking.Schema.Count];
                 foreach (var g in grid)
                 {
-                    var (m, imp) = LambdaMartTrainer.Train(data, g);
+                    var (m, imp) = train(data, g);
                     members.Add(m);
                     for (var f = 0; f < imp.Length; f++) importance[f] += imp[f] / grid.Length;
                     Log($"trained setting {members.Count}/{grid.Length} on all inner cuts: {Settings(g)}");
@@ -577,10 +590,10 @@ public sealed class TrainRankerCommand : ICliCommand
                 lambda = new BaggedRanker(NextItemRanking.Schema, members);
                 Log($"averaging the {grid.Length} settings' models (--pick-best keeps the best one instead)");
             }
-            else (lambda, importance) = LambdaMartTrainer.Train(data, chosen);
+            else (lambda, importance) = train(data, chosen);
             var combiners = new Dictionary<string, IRankerModel>(StringComparer.Ordinal)
             {
-                ["lambdamart"] = lambda,
+                [combinerName] = lambda,
                 ["linear"] = LinearTrainer.Train(data, options.Linear),
             };
             var final = SourcesAt(cut, "cut");
@@ -629,15 +642,15 @@ public sealed class TrainRankerCommand : ICliCommand
             foreach (var (name, r) in results)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-20} {r[0] / users,7:F4} {r[1] / users,8:F4} {r[2] / users,7:F4} {r[3] / users,7:F4} {r[4] / users,8:F4}"));
             Console.WriteLine("(oracle-pool: the pool's truth items first, the most any re-ranking of this pool can reach)");
-            var fused = results["fused-lambdamart"][4];
+            var fused = results["fused-" + combinerName][4];
             var runs = results.Keys.Select(n => new RecModelRun(n, perUser[n])).ToList();
             var bestSingle = CollabModels.ScorerNames.Where(n => n != "blend").OrderByDescending(n => results[n][4]).First();
             foreach (var (label, names) in new[] { ("best single", CollabModels.ScorerNames.Where(n => n != "blend").ToArray()), ("best incl. blend", CollabModels.ScorerNames.ToArray()) })
             {
                 var best = names.OrderByDescending(n => results[n][4]).First();
-                var p = RecReport.Summarize(runs, best, ["ndcg@20"])["fused-lambdamart"]["ndcg@20"].PValue;
+                var p = RecReport.Summarize(runs, best, ["ndcg@20"])["fused-" + combinerName]["ndcg@20"].PValue;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"fused-lambdamart NDCG@20 {fused / users:F4} vs {label} ({best}) {results[best][4] / users:F4}: {(results[best][4] > 0 ? (fused / results[best][4] - 1) * 100 : 0):+0.0;-0.0}% (paired randomisation p = {p:F4})"));
+                    $"fused-{combinerName} NDCG@20 {fused / users:F4} vs {label} ({best}) {results[best][4] / users:F4}: {(results[best][4] > 0 ? (fused / results[best][4] - 1) * 100 : 0):+0.0;-0.0}% (paired randomisation p = {p:F4})"));
             }
             Console.WriteLine("feature importance (gain): " + string.Join(", ", importance.Select((v, i) => (v, i)).Where(x => x.v > 0).OrderByDescending(x => x.v).Take(12)
                 .Select(x => string.Create(CultureInfo.InvariantCulture, $"{NextItemRanking.Schema.Names[x.i]} {x.v:F2}"))));
@@ -646,13 +659,14 @@ public sealed class TrainRankerCommand : ICliCommand
             card.Data["protocol"] = string.Create(CultureInfo.InvariantCulture,
                 $"cut {cut}; binary labels (any behaviour within {horizon / 3600.0:F1} h) after {settings.InnerCuts} inner cuts {settings.StepHours} h apart, the latest one's window ending at the cut (pre-cut events only); {(settings.AverageGrid ? $"the {grid.Length} settings' models averaged (validation nDCG@20 on the latest inner cut {averagedNdcg:F4}, best single {bestNdcg:F4})" : $"settings chosen on the latest inner cut (validation nDCG@20 {bestNdcg:F4})")}; {split.Test.Count} test users; behaviour tower {settings.TowerEpochs} epochs");
             if (settings.IdealWeights) card.Options["next_item.ideal_weights"] = "true";
-            if (settings.AverageGrid) card.Options["lambdamart.average_of"] = string.Join(" | ", grid.Select(g => string.Join(", ", g.Describe().Select(kv => kv.Key + " " + kv.Value))));
-            else foreach (var (k, v) in chosen.Describe()) card.Options["lambdamart." + k] = v;
+            if (settings.Pointwise) card.Options["next_item.loss"] = "pointwise (FastTree binary log-loss over every pooled candidate)";
+            if (settings.AverageGrid) card.Options[$"{combinerName}.average_of"] = string.Join(" | ", grid.Select(Settings));
+            else foreach (var (k, v) in Describe(chosen)) card.Options[$"{combinerName}.{k}"] = v;
             card.Importance = importance.Select((v, i) => new KeyValuePair<string, double>(NextItemRanking.Schema.Names[i], v)).Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ToList();
             foreach (var (name, r) in results)
                 card.Metrics[name] = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["hr@20"] = r[2] / users, ["ndcg@20"] = r[4] / users, ["ndcg@10"] = r[1] / users };
             new NextItemRankerInfo(perSource, settings.TowerEpochs, cut).WriteTo(card);
-            RankerStore.Save(combiners["lambdamart"], outDir, card);
+            RankerStore.Save(combiners[combinerName], outDir, card);
             // The tower the test users were scored with (events before the cut) goes beside the ranker: the feed
             // (`serve --feed-ranker`) reads it; a ranker without one must not find an older run's.
             var towerDir = Path.Combine(outDir, NextItemRecommender.TowerFolder);
@@ -661,10 +675,10 @@ public sealed class TrainRankerCommand : ICliCommand
             var reportPath = Path.Combine(outDir, "next-item-report.html");
             RecReport.Write(reportPath, "SearchRec next-item ranking", [
                 string.Create(CultureInfo.InvariantCulture, $"Events: {string.Join(", ", eventFiles)}; cut {DateTimeOffset.FromUnixTimeSeconds(cut):yyyy-MM-dd HH:mm}Z; {split.Test.Count} test users from {testUsersFile}; truth: every item a test user touches in the {horizon / 3600.0:F1} h after the cut."),
-                string.Create(CultureInfo.InvariantCulture, $"Candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items); {poolTruths / Math.Max(1, allTruths):P1} of the test truths are in the pool. fused-*: combiners trained on {settings.InnerCuts} inner cuts before the cut ({(settings.AverageGrid ? $"the mean of {grid.Length} LambdaMART settings' models" : $"LambdaMART {string.Join(", ", chosen.Describe().Select(kv => kv.Key + " " + kv.Value))}, chosen on the latest inner cut")}). oracle-pool: the pool's truths first, the bound of any re-ranking of this pool."),
+                string.Create(CultureInfo.InvariantCulture, $"Candidates: top {perSource} of {string.Join(", ", NextItemRanking.Sources)} (mean pool {poolSize / users:F0} items); {poolTruths / Math.Max(1, allTruths):P1} of the test truths are in the pool. fused-*: combiners trained on {settings.InnerCuts} inner cuts before the cut ({(settings.AverageGrid ? $"the mean of {grid.Length} {trees} settings' models" : $"{trees} {Settings(chosen)}, chosen on the latest inner cut")}). oracle-pool: the pool's truths first, the bound of any re-ranking of this pool."),
             ], runs, bestSingle, metricNames);
             if (validationWarning is not null) Log(validationWarning);
-            Log($"saved next-item LambdaMART{(settings.TowerEpochs > 0 ? " and its behaviour tower" : "")} to {outDir}; report {reportPath}; evaluate it with `searchrec eval-rec --model fused --ranker {outDir}`, serve it as the feed with `searchrec serve … --feed-ranker {outDir}`");
+            Log($"saved next-item {trees}{(settings.TowerEpochs > 0 ? " and its behaviour tower" : "")} to {outDir}; report {reportPath}; evaluate it with `searchrec eval-rec --model fused --ranker {outDir}`, serve it as the feed with `searchrec serve … --feed-ranker {outDir}`");
             return 0;
         }
         finally
@@ -675,7 +689,15 @@ public sealed class TrainRankerCommand : ICliCommand
     }
 
     /// <summary>Next-item mode settings from the command line.</summary>
-    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid, int StepHours, bool AverageGrid, bool IdealWeights);
+    private sealed record NextItemSettings(int PerSource, int InnerCuts, int TowerEpochs, bool Grid, int StepHours, bool AverageGrid, bool IdealWeights, bool Pointwise = false);
+
+    private static bool HasPositive(RankingDataset data, int group)
+    {
+        var g = data.Groups[group];
+        for (var r = g.Start; r < g.Start + g.Count; r++)
+            if (data.Labels[r] > 0) return true;
+        return false;
+    }
 
     private static RankingDataset Concat(RankingDataset[] parts)
     {
