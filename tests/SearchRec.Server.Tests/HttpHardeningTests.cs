@@ -98,6 +98,7 @@ public sealed class HttpHardeningTests
     [Theory]
     [InlineData("/items/1?x=1")]
     [InlineData("/items/1?x")]
+    [InlineData("/samples?x=1")]
     public async Task An_endpoint_that_takes_no_parameters_says_so_when_given_one(string path)
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);
@@ -106,6 +107,17 @@ public sealed class HttpHardeningTests
         Assert.Equal("x", body.GetProperty("field").GetString());
         // Before: "unknown parameter 'x'; this endpoint takes: ", an empty list.
         Assert.Equal("unknown parameter 'x'; this endpoint takes no query parameters", body.GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData("/healthz?probe=1")]
+    [InlineData("/metrics?name[]=x")]
+    public async Task Health_checks_and_scrapes_answer_whatever_their_caller_appends(string path)
+    {
+        // Probes and scrapers add their own parameters (cache busters, Prometheus' params): refusing them would read as down.
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        using var r = await s.Client.GetAsync(path);
+        Assert.Equal(200, (int)r.StatusCode);
     }
 
     [Fact]

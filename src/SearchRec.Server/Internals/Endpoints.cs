@@ -103,11 +103,14 @@ internal static class Endpoints
             var g = state.Peek;
             return Results.Json(new { status = "ok", generation = g.Id, products = g.Catalog.Count });
         }).WithName("healthz");
-        MapGetAndHead(app, "/samples", (ServiceState state) =>
+        // /healthz (and Prometheus' /metrics) keep answering whatever a probe or scraper appends; /samples is API.
+        MapGetAndHead(app, "/samples", (HttpContext ctx, ServiceState state) =>
         {
+            QueryParams.OnlyKnown(ctx.Request);
             var s = state.Peek.Samples;
             return Results.Json(new ShopSamples(Take(s.Queries, 200), Take(s.ItemIds, 200), Take(s.UserIds, 50)));
-        }).WithName("samples").WithSummary("Example queries, items and users of the loaded shop (for the page and the load test).");
+        }).WithName("samples").WithSummary("Example queries, items and users of the loaded shop (for the page and the load test).")
+            .Produces<ShopSamples>().Produces<ApiError>(400);
         if (o.ServePage)
         {
             MapGetAndHead(app, "/page/config", (HttpContext ctx) =>
