@@ -79,6 +79,12 @@ public sealed record SearchRequest(string Query)
 
     /// <summary>Keep only this brand.</summary>
     public string? Brand { get; init; }
+
+    /// <summary>Keep only products priced at least this.</summary>
+    public double? PriceMin { get; init; }
+
+    /// <summary>Keep only products priced at most this.</summary>
+    public double? PriceMax { get; init; }
 }
 
 /// <summary>A feature's value for one result and its share of the score.</summary>
@@ -239,6 +245,7 @@ public sealed class SearchPipeline
         var recalled = _recall.Recall(new RecallRequest(request.Query)
         {
             TopN = _options.RecallWindow, Fields = _options.Fields, Category = request.Category, Brand = request.Brand,
+            PriceMin = request.PriceMin, PriceMax = request.PriceMax,
         });
         var n = recalled.Count;
         var afterLucene = Stopwatch.GetTimestamp();
@@ -316,10 +323,10 @@ public sealed class SearchPipeline
                 if (request.HoldFeatureLog)
                 {
                     // The pending record takes the window's features and scores over, and returns them to the pool.
-                    pending = new PendingFeatureLog(_logger, Record(requestId, request, computed.Schema, [], []), IdsOf(span), all, scores, count, _options.FeatureLogDepth);
+                    pending = new PendingFeatureLog(_logger, Record(requestId, request, computed.Schema, [], [], n), IdsOf(span), all, scores, count, _options.FeatureLogDepth);
                     held = true;
                 }
-                else LogFeatures(requestId, request, span, all, computed.Schema, scores, count);
+                else LogFeatures(requestId, request, span, all, computed.Schema, scores, count, n);
             }
             var timings = new StageTimings(
                 Stopwatch.GetElapsedTime(start, afterLucene).TotalMilliseconds,
@@ -375,7 +382,7 @@ public sealed class SearchPipeline
         return hits;
     }
 
-    private void LogFeatures(string requestId, SearchRequest request, ReadOnlySpan<RankingCandidate> candidates, float[] matrix, FeatureSchema schema, float[] scores, int count)
+    private void LogFeatures(string requestId, SearchRequest request, ReadOnlySpan<RankingCandidate> candidates, float[] matrix, FeatureSchema schema, float[] scores, int count, int window)
     {
         var dim = schema.Count;
         var logged = _options.FeatureLogDepth > 0 ? Math.Min(_options.FeatureLogDepth, count) : count;
@@ -387,11 +394,16 @@ public sealed class SearchPipeline
             items[i] = candidates[order[i]].Recall.ProductId;
             matrix.AsSpan(order[i] * dim, dim).CopyTo(rows.AsSpan(i * dim, dim));
         }
-        _logger!.Log(Record(requestId, request, schema, items, rows));
+        _logger!.Log(Record(requestId, request, schema, items, rows, window));
     }
 
-    private FeatureLogRecord Record(string requestId, SearchRequest request, FeatureSchema schema, string[] items, float[] rows) =>
-        new(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows) { DeepFingerprint = _options.DeepFingerprint };
+    // window: the candidates recalled for re-ranking, as the service's answer counts its window.
+    private FeatureLogRecord Record(string requestId, SearchRequest request, FeatureSchema schema, string[] items, float[] rows, int window) =>
+        new(requestId, DateTimeOffset.UtcNow, request.Query, request.UserId, schema, items, rows)
+        {
+            DeepFingerprint = _options.DeepFingerprint, Window = window,
+            Filters = FeatureLogFilters.Of(request.Category, request.Brand, request.PriceMin, request.PriceMax),
+        };
 
     private static string[] IdsOf(ReadOnlySpan<RankingCandidate> candidates)
     {

@@ -255,6 +255,25 @@ public sealed partial class EvalCliTests
 public sealed partial class EvalCliTests
 {
     [Fact]
+    public void Search_feature_log_records_name_the_window_re_ranked_and_no_filters()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("ranker");
+        SaveBm25Ranker(ranker);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var log = dir.File("features.jsonl");
+
+        var (code, _, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--window", "5", "--feature-log", log, "连衣裙");
+
+        Assert.True(code == 0, err);
+        using var record = System.Text.Json.JsonDocument.Parse(File.ReadLines(log).Single());
+        // search has no filter options: its records are of unfiltered searches, as the service writes those.
+        Assert.False(record.RootElement.TryGetProperty("filters", out _));
+        Assert.Equal(5, record.RootElement.GetProperty("window").GetInt32());
+        Assert.Equal(5, record.RootElement.GetProperty("candidates").GetArrayLength());
+    }
+
+    [Fact]
     public void Search_refuses_an_option_whose_partner_is_missing_and_takes_it_with_the_partner()
     {
         using var dir = new TempDir();

@@ -102,6 +102,46 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void A_logged_search_names_the_filters_it_recalled_with_and_its_window_and_an_unfiltered_one_names_none()
+    {
+        using var dir = new TempDir();
+        var recall = new RecordingRecall(new FakeRecall(Fixtures.Catalog));
+        var fx = Fixtures.Extractor();
+        SearchResponse filtered, plain;
+        using (var logger = new JsonlFeatureLogger(dir.File("features.jsonl")))
+        {
+            // Written during the search, as `search --feature-log` writes it.
+            var p = new SearchPipeline(recall, new SpaceTokenizer(), fx, new WeightedRanker(fx.Schema, ["bm25"], [1f]),
+                new SearchPipelineOptions { RecallWindow = 4, FeatureLogDepth = 2 }, logger);
+            filtered = p.Search(new SearchRequest("华为 手机") { Brand = "华为", PriceMin = 1000, PriceMax = 2999.5 });
+            plain = p.Search(new SearchRequest("华为 手机"));
+        }
+
+        // The price filters reach recall, as category and brand do.
+        Assert.Equal((1000d, 2999.5d), (recall.Asked[0].PriceMin, recall.Asked[0].PriceMax));
+        var lines = File.ReadAllLines(dir.File("features.jsonl"));
+        using var f = JsonDocument.Parse(lines[0]);
+        Assert.Equal("""{"brand":"华为","priceMin":1000,"priceMax":2999.5}""", f.RootElement.GetProperty("filters").GetRawText());
+        // The window is what was re-ranked, though the record holds only the depth's best.
+        Assert.Equal(filtered.Recalled, f.RootElement.GetProperty("window").GetInt32());
+        Assert.Equal(2, f.RootElement.GetProperty("candidates").GetArrayLength());
+        using var u = JsonDocument.Parse(lines[1]);
+        Assert.False(u.RootElement.TryGetProperty("filters", out _));
+        Assert.Equal(4, plain.Recalled);
+        Assert.Equal(plain.Recalled, u.RootElement.GetProperty("window").GetInt32());
+    }
+
+    // Notes each recall request, for tests of what the pipeline asks recall for.
+    private sealed class RecordingRecall(SearchRec.Index.IProductRecall inner) : SearchRec.Index.IProductRecall
+    {
+        public List<SearchRec.Index.RecallRequest> Asked { get; } = [];
+        public int Count => inner.Count;
+        public IReadOnlyList<SearchRec.Index.RecallCandidate> Recall(SearchRec.Index.RecallRequest request) { Asked.Add(request); return inner.Recall(request); }
+        public SearchRec.Core.Product? GetProduct(string productId) => inner.GetProduct(productId);
+        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => inner.MoreLikeThis(productId, k);
+    }
+
+    [Fact]
     public void A_wider_logged_feature_set_is_logged_while_the_ranker_scores_its_own_columns_as_before()
     {
         using var dir = new TempDir();
@@ -425,6 +465,27 @@ public sealed class FeatureLogJoinTests
 
         Assert.Equal(0, report.Malformed);
         Assert.Equal(["old", "plain", "interleaved"], data.Groups.Select(g => g.QueryId));
+        Assert.Equal([1f, 2f, 3f, 4f, 1f, 2f, 3f, 4f, 1f, 2f, 3f, 4f], data.Features);
+        Assert.Equal([0f, 4f, 0f, 4f, 0f, 4f], data.Labels);
+    }
+
+    [Fact]
+    public void Records_naming_filters_and_a_window_join_as_older_records_without_them_do()
+    {
+        using var dir = new TempDir();
+        var log = dir.Write("log.jsonl", Request("old", Candidate("10", "\"a\":1,\"b\":2") + "," + Candidate("11", "\"a\":3,\"b\":4")) + "\n");
+        // Today's records, as the logger writes them: one of a filtered search, one of an unfiltered one.
+        var schema = new FeatureSchema(["a", "b"], 2);
+        using (var logger = new JsonlFeatureLogger(log))
+            foreach (var (id, filters) in new[] { ("filtered", FeatureLogFilters.Of("女装/连衣裙", null, null, 200)), ("unfiltered", null) })
+                logger.Log(new FeatureLogRecord(id, DateTimeOffset.FromUnixTimeSeconds(At), "q", 1, schema, ["10", "11"], [1f, 2f, 3f, 4f]) { Filters = filters, Window = 2 });
+        Assert.Contains("\"filters\":{\"category\":\"女装/连衣裙\",\"priceMax\":200},\"window\":2,", File.ReadAllLines(log)[1], StringComparison.Ordinal);
+        SearchRec.Core.Events.UserEvent[] events = [new(1, 11, 1, SearchRec.Core.Events.Behavior.Buy, At + 60)];
+
+        var (data, report) = Logging.FeatureLogJoin.Join([log], events, TimeSpan.FromMinutes(30));
+
+        Assert.Equal((0, 0), (report.Malformed, report.OtherSchema));
+        Assert.Equal(["old", "filtered", "unfiltered"], data.Groups.Select(g => g.QueryId));
         Assert.Equal([1f, 2f, 3f, 4f, 1f, 2f, 3f, 4f, 1f, 2f, 3f, 4f], data.Features);
         Assert.Equal([0f, 4f, 0f, 4f, 0f, 4f], data.Labels);
     }

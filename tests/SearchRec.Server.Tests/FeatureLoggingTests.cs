@@ -35,6 +35,67 @@ public sealed class FeatureLoggingTests(TinyShop shop) : IClassFixture<TinyShop>
     }
 
     [Fact]
+    public async Task A_filtered_searchs_record_names_only_the_filters_given_and_the_window_its_answer_reports()
+    {
+        var logPath = _dir.File("filtered-features.jsonl");
+        string q = Uri.EscapeDataString(shop.Queries[0]);
+        JsonElement answer;
+        string leaf;
+        double price;
+        using (var logger = new JsonlFeatureLogger(logPath))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: logger);
+            await using var _ = s;
+            using var __ = store;
+            // Filters that keep at least one product: the category and price of a product the search finds.
+            var first = (await s.GetJsonAsync($"/search?q={q}&k=20&sort=price_asc")).GetProperty("results").EnumerateArray()
+                .First(r => r.GetProperty("price").ValueKind == JsonValueKind.Number);
+            (leaf, price) = (first.GetProperty("category").GetString()!.Split('/')[^1], first.GetProperty("price").GetDouble());
+            answer = await s.GetJsonAsync($"/search?q={q}&k=5&user=1&category={Uri.EscapeDataString(leaf)}&priceMax={price.ToString(System.Globalization.CultureInfo.InvariantCulture)}&window=30");
+        }
+
+        Assert.NotEmpty(answer.GetProperty("results").EnumerateArray());
+        using var record = JsonDocument.Parse(File.ReadAllLines(logPath).Single());   // the sorted search is not logged
+        var root = record.RootElement;
+        Assert.Equal(answer.GetProperty("requestId").GetString(), root.GetProperty("request_id").GetString());
+        // Only the filters given, under /search's names: no brand, no priceMin.
+        var filters = root.GetProperty("filters");
+        Assert.Equal(["category", "priceMax"], filters.EnumerateObject().Select(f => f.Name));
+        Assert.Equal(leaf, filters.GetProperty("category").GetString());
+        Assert.Equal(price, filters.GetProperty("priceMax").GetDouble());
+        Assert.Equal(answer.GetProperty("window").GetInt32(), root.GetProperty("window").GetInt32());
+        Assert.True(root.GetProperty("window").GetInt32() <= 30);
+    }
+
+    [Fact]
+    public async Task An_unfiltered_searchs_record_has_no_filters_and_the_window_its_answer_reports()
+    {
+        var logPath = _dir.File("unfiltered-features.jsonl");
+        string q = Uri.EscapeDataString(shop.Queries[0]);
+        var answers = new List<JsonElement>();
+        using (var logger = new JsonlFeatureLogger(logPath))
+        {
+            var (s, store) = await shop.StartAsync(withRanker: true, featureLogger: logger);
+            await using var _ = s;
+            using var __ = store;
+            // The service's whole window, and a smaller one the request asks for; anonymous and a known user.
+            answers.Add(await s.GetJsonAsync($"/search?q={q}&k=5"));
+            answers.Add(await s.GetJsonAsync($"/search?q={q}&k=5&user=1&window=3"));
+        }
+
+        var lines = File.ReadAllLines(logPath);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(3, answers[1].GetProperty("window").GetInt32());
+        Assert.True(answers[0].GetProperty("window").GetInt32() > 3);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            using var record = JsonDocument.Parse(lines[i]);
+            Assert.False(record.RootElement.TryGetProperty("filters", out _), lines[i][..Math.Min(200, lines[i].Length)]);
+            Assert.Equal(answers[i].GetProperty("window").GetInt32(), record.RootElement.GetProperty("window").GetInt32());
+        }
+    }
+
+    [Fact]
     public async Task A_deep_rankers_logged_searches_name_the_deep_model_that_scored_them()
     {
         var logPath = _dir.File("deep-features.jsonl");

@@ -31,6 +31,30 @@ public sealed record FeatureLogRecord(string RequestId, DateTimeOffset Timestamp
     /// record written without its page (<c>search --feature-log</c>, and logs written before the service held records).
     /// </summary>
     public IReadOnlyList<ShownPlace?>? Shown { get; init; }
+
+    /// <summary>
+    /// The filters the search applied before ranking, or null when it applied none (and in records written before
+    /// filters were logged): an audit, or a join that trains on unfiltered searches only, tells the two apart.
+    /// </summary>
+    public FeatureLogFilters? Filters { get; init; }
+
+    /// <summary>
+    /// How many recalled candidates the ranker re-ranked (the /search answer's <c>window</c>); null in records written
+    /// before the window was logged. <see cref="Items"/> holds the best of them, to the log's depth.
+    /// </summary>
+    public int? Window { get; init; }
+}
+
+/// <summary>The filters a logged search applied before ranking; each null when not given. Named as <c>/search</c>'s parameters.</summary>
+/// <param name="Category">Only products in this category (any level of the path).</param>
+/// <param name="Brand">Only products of this brand.</param>
+/// <param name="PriceMin">Only products priced at least this.</param>
+/// <param name="PriceMax">Only products priced at most this.</param>
+public sealed record FeatureLogFilters(string? Category, string? Brand, double? PriceMin, double? PriceMax)
+{
+    /// <summary>The filters given, or null when none is: a record of an unfiltered search has no <c>filters</c>.</summary>
+    public static FeatureLogFilters? Of(string? category, string? brand, double? priceMin, double? priceMax) =>
+        category is null && brand is null && priceMin is null && priceMax is null ? null : new(category, brand, priceMin, priceMax);
 }
 
 /// <summary>Where a logged candidate was shown.</summary>
@@ -47,8 +71,8 @@ public interface IFeatureLogger
 
 /// <summary>
 /// Writes <see cref="FeatureLogRecord"/>s as JSON Lines
-/// <c>{request_id, ts, query, user, schema_version, schema_hash, [deep_fingerprint,] candidates: [{id, rank, [shown, team,] features: {name: value}}]}</c>
-/// (unknown values are <c>null</c>; <c>shown</c> only on the items of a page shown, <c>team</c> only on an interleaved page's), rotating to <c>FILE.1</c> … <c>FILE.N</c> when the file passes a size.
+/// <c>{request_id, ts, query, user, [filters: {[category,] [brand,] [priceMin,] [priceMax]},] [window,] schema_version, schema_hash, [deep_fingerprint,] candidates: [{id, rank, [shown, team,] features: {name: value}}]}</c>
+/// (unknown values are <c>null</c>; <c>filters</c> only when the search applied one, holding the ones it applied; <c>shown</c> only on the items of a page shown, <c>team</c> only on an interleaved page's), rotating to <c>FILE.1</c> … <c>FILE.N</c> when the file passes a size.
 /// </summary>
 public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
 {
@@ -84,6 +108,8 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
             w.WriteString("ts", record.Timestamp.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             w.WriteString("query", record.Query);
             if (record.UserId is { } u) w.WriteNumber("user", u); else w.WriteNull("user");
+            if (record.Filters is { } filters and not { Category: null, Brand: null, PriceMin: null, PriceMax: null }) WriteFilters(w, filters);
+            if (record.Window is { } window) w.WriteNumber("window", window);
             w.WriteNumber("schema_version", record.Schema.Version);
             w.WriteString("schema_hash", record.Schema.Hash);
             if (record.DeepFingerprint is { } deep) w.WriteString("deep_fingerprint", deep);
@@ -114,6 +140,17 @@ public sealed class JsonlFeatureLogger : IFeatureLogger, IDisposable
         buffer.WriteByte((byte)'\n');
         if (_file.Append(buffer)) Written.Add(1);
         else Failed.Add(1);
+    }
+
+    // Only the filters given, under /search's parameter names.
+    private static void WriteFilters(Utf8JsonWriter w, FeatureLogFilters filters)
+    {
+        w.WriteStartObject("filters");
+        if (filters.Category is { } category) w.WriteString("category", category);
+        if (filters.Brand is { } brand) w.WriteString("brand", brand);
+        if (filters.PriceMin is { } min) w.WriteNumber("priceMin", min);
+        if (filters.PriceMax is { } max) w.WriteNumber("priceMax", max);
+        w.WriteEndObject();
     }
 
     /// <inheritdoc />

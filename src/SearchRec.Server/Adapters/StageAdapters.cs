@@ -223,7 +223,8 @@ internal sealed class IndexSearchBackend : ISearchBackend
             // The pipeline returns at most MaxRanked hits: a sorted search (every candidate) or a page past the
             // thousandth asked it for more and failed the request.
             UserId = userId, LogFeatures = query.ShownInRankerOrder, TopK = Math.Min(history is null ? Math.Min(k, candidates.Count) : candidates.Count, MaxRanked), Explain = explain,
-            Category = query.Category, Brand = query.Brand, HoldFeatureLog = holdFeatureLog,
+            // The filters the host recalled with: the pipeline re-ranks those candidates, and its feature-log record names them.
+            Category = query.Category, Brand = query.Brand, PriceMin = query.PriceMin, PriceMax = query.PriceMax, HoldFeatureLog = holdFeatureLog,
         };
 
     // The pipeline's hits as the host's, fused with the user's blend when there is a fusion history.
