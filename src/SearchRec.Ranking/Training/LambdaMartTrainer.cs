@@ -82,21 +82,7 @@ public static class LambdaMartTrainer
         TreeEnsembleModelParametersBasedOnRegressionTree parameters;
         if (options.Engine == LambdaMartEngine.FastTree)
         {
-            var fastTree = new FastTreeRankingTrainer.Options
-            {
-                LabelColumnName = "Label",
-                FeatureColumnName = "Features",
-                RowGroupColumnName = "GroupId",
-                NumberOfTrees = options.Trees,
-                NumberOfLeaves = options.Leaves,
-                MinimumExampleCountPerLeaf = options.MinRowsPerLeaf,
-                LearningRate = options.LearningRate,
-                FeatureFraction = options.FeatureFraction,
-                NdcgTruncationLevel = options.NdcgTruncation,
-                ExampleWeightColumnName = data.IsWeighted ? "Weight" : null,
-                Seed = options.Seed,
-                NumberOfThreads = 1,
-            };
+            var fastTree = WithTrees(new FastTreeRankingTrainer.Options { RowGroupColumnName = "GroupId", NdcgTruncationLevel = options.NdcgTruncation }, options, data.IsWeighted);
             if (gains is not null) fastTree.CustomGains = gains;
             parameters = ml.Ranking.Trainers.FastTree(fastTree).Fit(view).Model;
         }
@@ -119,10 +105,32 @@ public static class LambdaMartTrainer
             if (gains is not null) lightGbm.CustomGains = Array.ConvertAll(gains, g => (int)g);
             parameters = ml.Ranking.Trainers.LightGbm(lightGbm).Fit(view).Model;
         }
-        var model = Extract(data.Schema, parameters.TrainedTreeEnsemble);
+        return FromTrees(data.Schema, parameters);
+    }
+
+    /// <summary>FastTree's options (of LambdaMART or of the pointwise classifier) set from <paramref name="options"/>: one thread, so runs repeat.</summary>
+    internal static T WithTrees<T>(T fastTree, LambdaMartOptions options, bool weighted) where T : BoostedTreeOptions
+    {
+        fastTree.LabelColumnName = "Label";
+        fastTree.FeatureColumnName = "Features";
+        fastTree.NumberOfTrees = options.Trees;
+        fastTree.NumberOfLeaves = options.Leaves;
+        fastTree.MinimumExampleCountPerLeaf = options.MinRowsPerLeaf;
+        fastTree.LearningRate = options.LearningRate;
+        fastTree.FeatureFraction = options.FeatureFraction;
+        fastTree.ExampleWeightColumnName = weighted ? "Weight" : null;
+        fastTree.Seed = options.Seed;
+        fastTree.NumberOfThreads = 1;
+        return fastTree;
+    }
+
+    /// <summary>The trained trees as a <see cref="TreeEnsembleRanker"/>, with ML.NET's gain-based feature importance.</summary>
+    internal static (TreeEnsembleRanker Model, double[] Importance) FromTrees(Features.FeatureSchema schema, TreeEnsembleModelParametersBasedOnRegressionTree parameters)
+    {
+        var model = Extract(schema, parameters.TrainedTreeEnsemble);
         var weights = default(VBuffer<float>);
         parameters.GetFeatureWeights(ref weights);
-        var importance = new double[data.Schema.Count];
+        var importance = new double[schema.Count];
         var dense = weights.DenseValues().ToArray();
         for (var i = 0; i < Math.Min(dense.Length, importance.Length); i++) importance[i] = dense[i];
         return (model, importance);

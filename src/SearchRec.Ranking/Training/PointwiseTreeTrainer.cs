@@ -21,27 +21,8 @@ public static class PointwiseTreeTrainer
         Guard.NotNull(options).Validate();
         if (options.Engine != LambdaMartEngine.FastTree) throw new ArgumentException("Pointwise trees are grown by FastTree; leave out the LightGBM engine.", nameof(options));
         var (ml, view) = ToDataView(data, options.Seed);
-        var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
-        {
-            LabelColumnName = "Label",
-            FeatureColumnName = "Features",
-            NumberOfTrees = options.Trees,
-            NumberOfLeaves = options.Leaves,
-            MinimumExampleCountPerLeaf = options.MinRowsPerLeaf,
-            LearningRate = options.LearningRate,
-            FeatureFraction = options.FeatureFraction,
-            ExampleWeightColumnName = data.IsWeighted ? "Weight" : null,
-            Seed = options.Seed,
-            NumberOfThreads = 1,
-        });
-        var trees = trainer.Fit(view).Model.SubModel;
-        var model = LambdaMartTrainer.Extract(data.Schema, trees.TrainedTreeEnsemble);
-        var weights = default(VBuffer<float>);
-        trees.GetFeatureWeights(ref weights);
-        var importance = new double[data.Schema.Count];
-        var dense = weights.DenseValues().ToArray();
-        for (var i = 0; i < Math.Min(dense.Length, importance.Length); i++) importance[i] = dense[i];
-        return (model, importance);
+        var trees = ml.BinaryClassification.Trainers.FastTree(LambdaMartTrainer.WithTrees(new FastTreeBinaryTrainer.Options(), options, data.IsWeighted)).Fit(view).Model.SubModel;
+        return LambdaMartTrainer.FromTrees(data.Schema, trees);
     }
 
     /// <summary>The ML.NET view of the data for the classifier (NaN features as 0, as LambdaMART reads them), for training and parity checks.</summary>
