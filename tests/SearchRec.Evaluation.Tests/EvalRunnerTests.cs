@@ -253,6 +253,17 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void A_ranker_reads_the_optional_inputs_it_was_registered_with_and_none_by_default()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.Register("personal", _ => new FixedRanker("personal", _ => []), reads: EvalRankerInputs.Events);
+        registry.RegisterExperimental(new RecordingFactory(), "transfer", EvalRankerInputs.Events | EvalRankerInputs.OutOfDomainTraining);
+        Assert.Equal(EvalRankerInputs.None, registry.Reads("bm25"));
+        Assert.Equal(EvalRankerInputs.Events, registry.Reads("PERSONAL"));
+        Assert.Equal(EvalRankerInputs.Events | EvalRankerInputs.OutOfDomainTraining, registry.Reads("learned"));
+    }
+
+    [Fact]
     public void Modules_in_an_assembly_register_their_rankers_once()
     {
         var registry = EvalRankerRegistry.CreateWithBuiltIns();
