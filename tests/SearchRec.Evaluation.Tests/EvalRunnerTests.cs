@@ -296,6 +296,24 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void The_report_gives_each_later_ranker_its_signed_difference_from_the_first_and_a_lone_ranker_none()
+    {
+        var (context, _) = Shop.Tiny(10);
+        var registry = new EvalRankerRegistry();
+        registry.Register("perfect", _ => new FixedRanker("perfect", q => ["d" + q[1..]]));
+        registry.Register("nothing", _ => new FixedRanker("nothing", _ => ["none"]));
+        registry.Register("also-perfect", _ => new FixedRanker("also-perfect", q => ["d" + q[1..]]));
+        var info = new EvalReportInfo("q.tsv", "qrels.tsv", "catalog.jsonl");
+
+        var html = EvalReport.Render(EvalRunner.Run(registry, context, registry.Resolve("perfect,nothing,also-perfect"), new EvalRunOptions()), info);
+
+        Assert.Contains("<tr><td>nothing − perfect</td>" + string.Concat(Enumerable.Repeat("<td class=\"loss\">-1.0000</td>", 4)) + "</tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>also-perfect − perfect</td>" + string.Concat(Enumerable.Repeat("<td>0.0000</td>", 4)) + "</tr>", html, StringComparison.Ordinal);
+        var alone = EvalReport.Render(EvalRunner.Run(registry, context, ["perfect"], new EvalRunOptions()), info);
+        Assert.DoesNotContain("mean minus", alone, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_largest_per_query_changes_name_each_query_by_its_text_as_well_as_its_id()
     {
         var products = new[] { SearchRec.Core.Product.Of("d1", "连衣裙 夏"), SearchRec.Core.Product.Of("d2", "手机") };
