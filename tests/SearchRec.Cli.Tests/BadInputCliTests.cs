@@ -488,3 +488,42 @@ public sealed partial class EvalCliTests
         Assert.Contains("holds 1 events", stdout, StringComparison.Ordinal);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("bm25")]
+    [InlineData("all")]
+    [InlineData("bm25,lambdamart")]
+    public void Eval_refuses_ood_train_that_no_evaluated_ranker_would_read_naming_the_rankers_that_do_before_reading_the_catalog(string ranker)
+    {
+        using var dir = new TempDir();
+        var ood = dir.Write("dev.jsonl", "{\"query\": \"连衣裙\", \"title\": \"红色 连衣裙\", \"label\": 2}\n");
+        // The catalog is absent: the refusal comes before it would be read, let alone indexed.
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", dir.File("absent.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ood-train", ood, "--ranker", ranker, "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("eval: --ood-train is read only by the rankers that learn from out-of-domain judgments (lambdamart-qbqtc, lambdamart-qbqtc-only, "
+            + $"lambdamart-bag-qbqtc, lambdamart-towers-transfer); --ranker {ranker} names none of them", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+        Assert.False(File.Exists(dir.File("r.html")));
+    }
+
+    [Fact]
+    public void Eval_with_ood_train_runs_when_an_evaluated_ranker_reads_it()
+    {
+        using var dir = new TempDir();
+        var lines = Enumerable.Range(0, 12).Select(i =>
+            $"{{\"query\": \"{(i % 2 == 0 ? "黑色 手机" : "碎花 连衣裙")}{i}\", \"title\": \"{(i % 2 == 0 ? "黑色 手机 套" : "碎花 连衣裙 夏")}{i}\", \"label\": \"{1 + i % 2}\"}}");
+        var ood = dir.Write("dev.jsonl", string.Join('\n', lines) + "\n");
+
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ood-train", ood, "--ood-queries", "10", "--ranker", "bm25,lambdamart-qbqtc-only", "--limit", "30", "--depth", "50", "--json",
+            "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"ranker\":\"lambdamart-qbqtc-only\"", stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(dir.File("r.html")));
+    }
+}

@@ -358,6 +358,38 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Compare_report_gives_each_metric_the_same_B_minus_A_as_the_console_table_and_json()
+    {
+        var runs = _shop.File("cmp3/run.run");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25,bm25-title", "--run-out", runs, "--report", _shop.File("cmp3/eval.html"), "--depth", "50");
+        Assert.True(code == 0, stderr);
+
+        (code, var stdout, stderr) = Run(new CompareCommand(), _shop.File("cmp3/run.bm25.run"), _shop.File("cmp3/run.bm25-title.run"),
+            "--qrels", _shop.File("qrels.tsv"), "--json", "--report", _shop.File("cmp3/compare.html"));
+
+        Assert.True(code == 0, stderr);
+        var html = File.ReadAllText(_shop.File("cmp3/compare.html"));
+        var row = System.Text.RegularExpressions.Regex.Match(html, "<tr><td>B: bm25-title − A: bm25</td>(.*?)</tr>");
+        Assert.True(row.Success, "no B − A row in the report");
+        var cells = System.Text.RegularExpressions.Regex.Matches(row.Groups[1].Value, "<td[^>]*>([^<]*)</td>").Select(m => m.Groups[1].Value).ToList();
+        // The console's rows: metric │ A │ B │ B − A │ p │ wins/losses.
+        var console = stdout.Split('\n').Select(l => l.Split('│', StringSplitOptions.TrimEntries)).Where(c => c.Length == 8)
+            .ToDictionary(c => c[1], c => c[4], StringComparer.Ordinal);
+        var json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]).RootElement.GetProperty("metrics");
+        string[] metrics = ["mrr@10", "ndcg@10", "recall@100", "recall@1000"];
+        Assert.Equal(metrics.Length, cells.Count);
+        for (var i = 0; i < metrics.Length; i++)
+        {
+            Assert.Equal(console[metrics[i]], cells[i]);
+            var delta = json.GetProperty(metrics[i]).GetProperty("delta").GetDouble();
+            Assert.InRange(double.Parse(cells[i], CultureInfo.InvariantCulture) - delta, -0.00005001, 0.00005001);
+            Assert.True(delta == 0 || cells[i][0] == (delta > 0 ? '+' : '-'), $"{metrics[i]}: {cells[i]} against {delta}");
+        }
+        Assert.Contains(cells, c => c != "0.0000");   // the two runs differ, so the check is not of zeros alone
+    }
+
+    [Fact]
     public void Eval_of_a_catalog_whose_id_holds_a_space_names_that_line_and_writes_a_run_of_the_rest_that_reads_back()
     {
         // Such an id once reached eval, which could write no run for it; the catalog refuses it now, naming the line.

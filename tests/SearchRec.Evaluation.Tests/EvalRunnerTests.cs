@@ -253,6 +253,17 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void A_ranker_reads_the_optional_inputs_it_was_registered_with_and_none_by_default()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.Register("personal", _ => new FixedRanker("personal", _ => []), reads: EvalRankerInputs.Events);
+        registry.RegisterExperimental(new RecordingFactory(), "transfer", EvalRankerInputs.Events | EvalRankerInputs.OutOfDomainTraining);
+        Assert.Equal(EvalRankerInputs.None, registry.Reads("bm25"));
+        Assert.Equal(EvalRankerInputs.Events, registry.Reads("PERSONAL"));
+        Assert.Equal(EvalRankerInputs.Events | EvalRankerInputs.OutOfDomainTraining, registry.Reads("learned"));
+    }
+
+    [Fact]
     public void Modules_in_an_assembly_register_their_rankers_once()
     {
         var registry = EvalRankerRegistry.CreateWithBuiltIns();
@@ -282,6 +293,24 @@ public sealed class EvalRunnerTests
         Assert.Equal(0, outcome.SkippedQueries);
         Assert.DoesNotContain("without were skipped", html, StringComparison.Ordinal);
         HtmlFooterTests.AssertFooter(html);
+    }
+
+    [Fact]
+    public void The_report_gives_each_later_ranker_its_signed_difference_from_the_first_and_a_lone_ranker_none()
+    {
+        var (context, _) = Shop.Tiny(10);
+        var registry = new EvalRankerRegistry();
+        registry.Register("perfect", _ => new FixedRanker("perfect", q => ["d" + q[1..]]));
+        registry.Register("nothing", _ => new FixedRanker("nothing", _ => ["none"]));
+        registry.Register("also-perfect", _ => new FixedRanker("also-perfect", q => ["d" + q[1..]]));
+        var info = new EvalReportInfo("q.tsv", "qrels.tsv", "catalog.jsonl");
+
+        var html = EvalReport.Render(EvalRunner.Run(registry, context, registry.Resolve("perfect,nothing,also-perfect"), new EvalRunOptions()), info);
+
+        Assert.Contains("<tr><td>nothing − perfect</td>" + string.Concat(Enumerable.Repeat("<td class=\"loss\">-1.0000</td>", 4)) + "</tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>also-perfect − perfect</td>" + string.Concat(Enumerable.Repeat("<td>0.0000</td>", 4)) + "</tr>", html, StringComparison.Ordinal);
+        var alone = EvalReport.Render(EvalRunner.Run(registry, context, ["perfect"], new EvalRunOptions()), info);
+        Assert.DoesNotContain("mean minus", alone, StringComparison.Ordinal);
     }
 
     [Fact]

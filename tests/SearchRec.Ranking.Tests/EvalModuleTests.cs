@@ -69,6 +69,19 @@ public sealed class EvalModuleTests
     }
 
     [Fact]
+    public void Every_ranking_ranker_declares_it_reads_the_histories_and_only_the_transfer_ones_the_out_of_domain_judgments()
+    {
+        var registry = EvalRankerRegistry.CreateWithBuiltIns();
+        registry.AddModules([typeof(RankingEvalModule).Assembly]);
+        // eval refuses --events and --ood-train by these declarations, so a ranker that reads one must say so.
+        Assert.Equal(["lambdamart-qbqtc", "lambdamart-qbqtc-only", "lambdamart-bag-qbqtc", "lambdamart-towers-transfer"],
+            registry.Names.Where(n => (registry.Reads(n) & EvalRankerInputs.OutOfDomainTraining) != 0));
+        foreach (var name in registry.Names)
+            Assert.True(name.StartsWith("bm25", StringComparison.Ordinal) == (registry.Reads(name) == EvalRankerInputs.None), name);
+        Assert.All(registry.Names.Where(n => !n.StartsWith("bm25", StringComparison.Ordinal)), n => Assert.True((registry.Reads(n) & EvalRankerInputs.Events) != 0, n));
+    }
+
+    [Fact]
     public void The_transfer_only_ranker_is_trained_once_for_every_fold_and_seed()
     {
         var registry = EvalRankerRegistry.CreateWithBuiltIns();

@@ -21,7 +21,7 @@ public sealed class CompareCommand : ICliCommand
         var permutations = new Option<int>("--permutations") { Description = "Permutations of the paired randomization test.", DefaultValueFactory = _ => SignificanceTests.DefaultPermutations };
         var seed = new Option<int>("--seed") { Description = "Seed of the permutation test.", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "End the output with one JSON object." };
-        var report = new Option<string>("--report") { Description = "HTML report to write: both runs side by side with intervals, p-values, charts and per-query wins and losses.", DefaultValueFactory = _ => "out/compare-report.html" };
+        var report = new Option<string>("--report") { Description = "HTML report to write: both runs side by side with intervals, p-values, B − A per metric, charts and per-query wins and losses.", DefaultValueFactory = _ => "out/compare-report.html" };
         var cmd = new Command("compare", "Compare two TREC runs on qrels: both side by side, per-metric deltas, paired randomization test p-values.");
         cmd.Arguments.Add(runA);
         cmd.Arguments.Add(runB);

@@ -43,7 +43,7 @@ public sealed class EvalCommand : ICliCommand
         var report = new Option<string>("--report") { Description = "HTML report to write.", DefaultValueFactory = _ => "out/eval-report.html" };
         var depth = new Option<int>("--depth") { Description = "Documents ranked per query.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed of folds, bootstrap and permutation test.", DefaultValueFactory = _ => 42 };
-        var oodTrain = new Option<string?>("--ood-train") { Description = "Graded query–title JSON Lines (QBQTC dev.jsonl) giving extra, out-of-domain training groups to the *-qbqtc rankers." };
+        var oodTrain = new Option<string?>("--ood-train") { Description = "Graded query–title JSON Lines (QBQTC dev.jsonl) giving out-of-domain training groups to the *-qbqtc rankers and lambdamart-towers-transfer; refused when no ranker named reads it." };
         var oodCatalog = new Option<string[]>("--ood-catalog") { Description = "More graded-pair JSON Lines whose titles join the out-of-domain catalog (e.g. QBQTC test_public.jsonl).", AllowMultipleArgumentsPerToken = true };
         var oodQueries = new Option<int>("--ood-queries") { Description = "Out-of-domain training queries to use (the file's first ones with a relevant title).", DefaultValueFactory = _ => 2_000 };
         var seeds = new Option<string?>("--seeds") { Description = "Repeated cross-validation: comma-separated fold seeds (e.g. 42,1,2); trained rankers are cross-validated at each and every query's metrics averaged over them. The first also seeds the bootstrap and the test, and writes the runs. Overrides --seed." };
@@ -115,16 +115,19 @@ public sealed class EvalCommand : ICliCommand
         return 0;
     }
 
-    // The rankers that never read --events: BM25's and the text tower's. The others (RankingEvalModule's) compute
-    // features from the users' histories when the queries have users and --models holds the models that read them.
-    private static readonly Lazy<HashSet<string>> WithoutEvents = new(() =>
+    /// <summary>
+    /// Refuses an optional input (<paramref name="option"/>) that none of the <paramref name="resolved"/> rankers reads
+    /// (as registered: <see cref="EvalRankerRegistry.Reads"/>): it would be ignored, and the figures taken for ones
+    /// that used it. The message names the main rankers that read it, or the experimental ones when no main one does.
+    /// </summary>
+    private static void RefuseUnread(EvalRankerRegistry registry, IReadOnlyList<string> resolved, string rankerSpec, EvalRankerInputs input, string option, string readersAre)
     {
-        var registry = EvalRankerRegistry.CreateWithBuiltIns();
-        new DeepEvalRankerModule().Register(registry);
-        return registry.Names.ToHashSet(StringComparer.OrdinalIgnoreCase);
-    });
-
-    private static bool ReadsEvents(string ranker) => !WithoutEvents.Value.Contains(ranker);
+        bool Reads(string name) => (registry.Reads(name) & input) != 0;
+        if (resolved.Any(Reads)) return;
+        var readers = registry.Names.Where(Reads).ToList();
+        var main = readers.Where(n => !registry.IsExperimental(n)).ToList();
+        throw new ArgumentException($"{option} is read only by the rankers that {readersAre} ({string.Join(", ", main.Count > 0 ? main : readers)}); --ranker {rankerSpec} names none of them");
+    }
 
     internal static int Execute(Args a, CancellationToken ct)
     {
@@ -182,12 +185,13 @@ public sealed class EvalCommand : ICliCommand
         var registry = EvalRankerRegistry.Default;
         registry.AddModules(EvalRankerRegistry.SearchRecAssemblies(typeof(EvalCommand).Assembly));
         var resolved = registry.Resolve(a.Ranker); // unknown names are refused before any file is read
+        // Each was ignored by rankers that do not read it: the histories feed only the collaborative and behaviour-tower
+        // features, the out-of-domain judgments only the rankers trained on them.
+        if (a.OodTrain is not null)
+            RefuseUnread(registry, resolved, a.Ranker, EvalRankerInputs.OutOfDomainTraining, "--ood-train", "learn from out-of-domain judgments");
         if (a.Events.Length > 0)
         {
-            // Each was ignored: the histories feed only the collaborative and behaviour-tower features of these rankers.
-            var readers = registry.Names.Where(n => !registry.IsExperimental(n) && ReadsEvents(n)).ToList();
-            if (!resolved.Any(ReadsEvents))
-                throw new ArgumentException($"--events is read only by the rankers that use the users' histories ({string.Join(", ", readers)}); --ranker {a.Ranker} names none of them");
+            RefuseUnread(registry, resolved, a.Ranker, EvalRankerInputs.Events, "--events", "use the users' histories");
             if (a.Models is null || (ModelLocations.Collab(a.Models) is null && ModelLocations.Deep(a.Models) is null))
                 throw new ArgumentException("--events needs --models holding collaborative models (train-cf) or a behaviour tower (train-deep --events): only their features read the users' histories");
         }

@@ -37,30 +37,36 @@ public sealed class EvalRankerRegistry
     /// <summary>
     /// Registers a ranker that needs no training. A name registered twice is an error. <paramref name="unavailable"/>
     /// says why the ranker cannot run on an evaluation's inputs (null when it can): <c>all</c> then leaves it out,
-    /// and naming it is refused before anything runs.
+    /// and naming it is refused before anything runs. <paramref name="reads"/> names the optional inputs it reads
+    /// (<see cref="Reads"/>).
     /// </summary>
-    public void Register(string name, Func<EvalContext, IEvalRanker> create, string? description = null, Func<EvalContext, string?>? unavailable = null)
+    public void Register(string name, Func<EvalContext, IEvalRanker> create, string? description = null, Func<EvalContext, string?>? unavailable = null,
+        EvalRankerInputs reads = EvalRankerInputs.None)
     {
         Guard.NotNull(name);
         Guard.NotNull(create);
-        Add(new Entry(name, description ?? "", create, null, Unavailable: unavailable));
+        Add(new Entry(name, description ?? "", create, null, Unavailable: unavailable, Reads: reads));
     }
 
-    /// <summary>Registers a ranker that is trained per cross-validation fold (<paramref name="unavailable"/> as for the other overload).</summary>
-    public void Register(ICrossValidatedRankerFactory factory, string? description = null, Func<EvalContext, string?>? unavailable = null)
+    /// <summary>
+    /// Registers a ranker that is trained per cross-validation fold (<paramref name="unavailable"/> and
+    /// <paramref name="reads"/> as for the other overload).
+    /// </summary>
+    public void Register(ICrossValidatedRankerFactory factory, string? description = null, Func<EvalContext, string?>? unavailable = null,
+        EvalRankerInputs reads = EvalRankerInputs.None)
     {
         Guard.NotNull(factory);
-        Add(new Entry(factory.Name, description ?? "", null, factory, Unavailable: unavailable));
+        Add(new Entry(factory.Name, description ?? "", null, factory, Unavailable: unavailable, Reads: reads));
     }
 
     /// <summary>
     /// Registers an experimental (ablation or diagnostic) ranker trained per fold: it runs only when named, not as
-    /// part of <c>all</c>.
+    /// part of <c>all</c>. <paramref name="reads"/> names the optional inputs it reads (<see cref="Reads"/>).
     /// </summary>
-    public void RegisterExperimental(ICrossValidatedRankerFactory factory, string? description = null)
+    public void RegisterExperimental(ICrossValidatedRankerFactory factory, string? description = null, EvalRankerInputs reads = EvalRankerInputs.None)
     {
         Guard.NotNull(factory);
-        Add(new Entry(factory.Name, description ?? "", null, factory, Experimental: true));
+        Add(new Entry(factory.Name, description ?? "", null, factory, Experimental: true, Reads: reads));
     }
 
     /// <summary>True when the name is registered (case-insensitive).</summary>
@@ -71,6 +77,12 @@ public sealed class EvalRankerRegistry
 
     /// <summary>True when the ranker is experimental (an ablation or diagnostic): it runs only when named, never in <c>all</c>.</summary>
     public bool IsExperimental(string name) => Get(name).Experimental;
+
+    /// <summary>
+    /// The optional inputs the ranker reads, as registered: an evaluation that gives one (<c>eval --events</c>,
+    /// <c>--ood-train</c>) to rankers none of which reads it would ignore it.
+    /// </summary>
+    public EvalRankerInputs Reads(string name) => Get(name).Reads;
 
     /// <summary>True when the ranker is trained per fold.</summary>
     public bool IsCrossValidated(string name) => Get(name).Factory is not null;
@@ -228,5 +240,22 @@ public sealed class EvalRankerRegistry
     }
 
     private sealed record Entry(string Name, string Description, Func<EvalContext, IEvalRanker>? Create, ICrossValidatedRankerFactory? Factory, bool Experimental = false,
-        Func<EvalContext, string?>? Unavailable = null);
+        Func<EvalContext, string?>? Unavailable = null, EvalRankerInputs Reads = EvalRankerInputs.None);
+}
+
+/// <summary>
+/// Inputs of an evaluation that only some rankers read (beside the index, catalog, queries and judgments), declared
+/// when a ranker is registered (<see cref="EvalRankerRegistry.Reads"/>).
+/// </summary>
+[Flags]
+public enum EvalRankerInputs
+{
+    /// <summary>None of them.</summary>
+    None = 0,
+
+    /// <summary>The users' behaviour histories (<see cref="EvalContext.EventFiles"/>).</summary>
+    Events = 1,
+
+    /// <summary>Another domain's graded judgments to train on (<see cref="EvalContext.OutOfDomainTraining"/>).</summary>
+    OutOfDomainTraining = 2,
 }

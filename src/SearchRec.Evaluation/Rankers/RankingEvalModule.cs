@@ -29,50 +29,50 @@ public sealed class RankingEvalModule : IEvalRankerModule
         Guard.NotNull(registry);
         // The standard rankers use last round's groups (BM25, text, and collab/deep where given); the "-ext" ones add
         // the list, head, idf and prior groups, which did not help LambdaMART in CV on ecom-search (docs/ranking.md).
-        registry.Register(new CombinerFactory("weighted", CombinerKind.Weighted, Ext), "Weighted average of normalised scores, weights tuned on the training folds");
-        registry.Register(new CombinerFactory("linear", CombinerKind.Linear, Ext), "Stacking: regularised linear model over the ranking features");
-        registry.Register(new CombinerFactory("lambdamart", CombinerKind.LambdaMart, Ext), "LambdaMART (FastTree) over the ranking features");
-        registry.RegisterExperimental(new NestedFactory("lambdamart-nested", Ext), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid");
-        registry.RegisterExperimental(new CombinerFactory("linear-ext", CombinerKind.Linear, []), "Linear stacking with the list, head, idf and prior groups too");
-        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext", CombinerKind.LambdaMart, []), "LambdaMART with the list, head, idf and prior groups too");
-        registry.RegisterExperimental(new NestedFactory("lambdamart-ext-nested", []), "lambdamart-nested with the list, head, idf and prior groups too");
-        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-nohead", CombinerKind.LambdaMart, ["head"]), "lambdamart-ext without the head-word group");
-        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-noprior", CombinerKind.LambdaMart, ["prior"]), "lambdamart-ext without the query-log prior");
-        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-nolist", CombinerKind.LambdaMart, ["list"]), "lambdamart-ext without the list (window-relative) group");
-        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-noidf", CombinerKind.LambdaMart, ["idf"]), "lambdamart-ext without the idf (IDF-weighted coverage) group");
-        registry.RegisterExperimental(new CombinerFactory("linear-ext-noprior", CombinerKind.Linear, ["prior"]), "linear-ext without the query-log prior");
-        registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)");
+        registry.Register(new CombinerFactory("weighted", CombinerKind.Weighted, Ext), "Weighted average of normalised scores, weights tuned on the training folds", reads: Histories);
+        registry.Register(new CombinerFactory("linear", CombinerKind.Linear, Ext), "Stacking: regularised linear model over the ranking features", reads: Histories);
+        registry.Register(new CombinerFactory("lambdamart", CombinerKind.LambdaMart, Ext), "LambdaMART (FastTree) over the ranking features", reads: Histories);
+        registry.RegisterExperimental(new NestedFactory("lambdamart-nested", Ext), "LambdaMART with settings chosen by 3-fold CV inside each training fold (nested CV) among a fixed grid", reads: Histories);
+        registry.RegisterExperimental(new CombinerFactory("linear-ext", CombinerKind.Linear, []), "Linear stacking with the list, head, idf and prior groups too", reads: Histories);
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext", CombinerKind.LambdaMart, []), "LambdaMART with the list, head, idf and prior groups too", reads: Histories);
+        registry.RegisterExperimental(new NestedFactory("lambdamart-ext-nested", []), "lambdamart-nested with the list, head, idf and prior groups too", reads: Histories);
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-nohead", CombinerKind.LambdaMart, ["head"]), "lambdamart-ext without the head-word group", reads: Histories);
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-noprior", CombinerKind.LambdaMart, ["prior"]), "lambdamart-ext without the query-log prior", reads: Histories);
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-nolist", CombinerKind.LambdaMart, ["list"]), "lambdamart-ext without the list (window-relative) group", reads: Histories);
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-ext-noidf", CombinerKind.LambdaMart, ["idf"]), "lambdamart-ext without the idf (IDF-weighted coverage) group", reads: Histories);
+        registry.RegisterExperimental(new CombinerFactory("linear-ext-noprior", CombinerKind.Linear, ["prior"]), "linear-ext without the query-log prior", reads: Histories);
+        registry.Register(new FusedFactory(), "The trained ranker in --models (LambdaMART per fold when --models has none)", reads: Histories);
         // Each collaborative scorer alone, re-ranking BM25's window for the query's user: the single models the fusions are measured against.
         foreach (var (name, column) in CollabSingles)
             registry.Register(name, c => new ColumnEvalRanker(name, RankingEvalState.For(c, Ext), column),
                 $"BM25's window re-ranked by the collaborative {column} score for the query's user alone (needs users, --events and collaborative models in --models)",
-                c => CollabUnavailable(c, column));
+                c => CollabUnavailable(c, column), reads: Histories);
         // Issue #4, round 5: variance (query bagging) and data (out-of-domain QBQTC groups), on the standard groups.
-        registry.RegisterExperimental(new BagFactory("lambdamart-bag", null), "Query-bagged LambdaMART: 10 members × 100 trees on bootstrap samples of the training queries, raw scores averaged");
+        registry.RegisterExperimental(new BagFactory("lambdamart-bag", null), "Query-bagged LambdaMART: 10 members × 100 trees on bootstrap samples of the training queries, raw scores averaged", reads: Histories);
         // Post-hoc diagnostics of the bag (chosen after seeing it lose): its member settings without bagging, and the bag with the default settings.
-        registry.RegisterExperimental(new CombinerFactory("lambdamart-100t", CombinerKind.LambdaMart, Ext, new LambdaMartOptions { Trees = 100, LearningRate = 0.1 }), "Diagnostic: one LambdaMART with the bag members' settings (100 trees, learning rate 0.1)");
-        registry.RegisterExperimental(new BagFactory("lambdamart-bag300", new LambdaMartOptions()), "Diagnostic: lambdamart-bag with 300-tree members at learning rate 0.05 (the lambdamart defaults)");
-        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc", inDomain: true, bagged: false), "LambdaMART on the fold's queries plus --ood-train groups (QBQTC), in-domain groups weighted 5");
-        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc-only", inDomain: false, bagged: false), "LambdaMART on --ood-train groups only (pure transfer: no judgment of the evaluated set)");
-        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-bag-qbqtc", inDomain: true, bagged: true), "lambdamart-bag on the fold's queries plus --ood-train groups");
+        registry.RegisterExperimental(new CombinerFactory("lambdamart-100t", CombinerKind.LambdaMart, Ext, new LambdaMartOptions { Trees = 100, LearningRate = 0.1 }), "Diagnostic: one LambdaMART with the bag members' settings (100 trees, learning rate 0.1)", reads: Histories);
+        registry.RegisterExperimental(new BagFactory("lambdamart-bag300", new LambdaMartOptions()), "Diagnostic: lambdamart-bag with 300-tree members at learning rate 0.05 (the lambdamart defaults)", reads: Histories);
+        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc", inDomain: true, bagged: false), "LambdaMART on the fold's queries plus --ood-train groups (QBQTC), in-domain groups weighted 5", reads: HistoriesAndOutside);
+        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-qbqtc-only", inDomain: false, bagged: false), "LambdaMART on --ood-train groups only (pure transfer: no judgment of the evaluated set)", reads: HistoriesAndOutside);
+        registry.RegisterExperimental(new OutOfDomainFactory("lambdamart-bag-qbqtc", inDomain: true, bagged: true), "lambdamart-bag on the fold's queries plus --ood-train groups", reads: HistoriesAndOutside);
         // Issue #4, round 8 (adopted for ecom-search): the tower's seed moves LambdaMART by ~0.01, so average the models, not the cosines.
         registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers"),
-            "LambdaMART trained once per tower named by --models' ensemble.json, each with that tower's deep feature; raw scores averaged");
+            "LambdaMART trained once per tower named by --models' ensemble.json, each with that tower's deep feature; raw scores averaged", reads: Histories);
         // Round 9: the comparison round 8 left out, one LambdaMART over every tower's deep columns at once.
         // Round 10: each tower's term-level score (deep round ten) as one more per-tower column.
         registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers-terms", terms: true),
-            "lambdamart-towers with each tower's term-level score (deep_terms#k: mean over query words of the best cosine with a title word) as one more column");
+            "lambdamart-towers with each tower's term-level score (deep_terms#k: mean over query words of the best cosine with a title word) as one more column", reads: Histories);
         // Round 11: LambdaMART's gradients follow nDCG cut at the measured depth (10) instead of FastTree's default 100.
         registry.RegisterExperimental(new TowerAveragedFactory("lambdamart-towers-t10", options: new LambdaMartOptions { NdcgTruncation = 10 }),
-            "lambdamart-towers with FastTree's nDCG truncation at 10 (the measured depth) instead of 100");
+            "lambdamart-towers with FastTree's nDCG truncation at 10 (the measured depth) instead of 100", reads: Histories);
         // Round 12: the trees also read a linear stacker's rank and standardised score (out of fold in training).
         registry.RegisterExperimental(new StackedTowersFactory("lambdamart-towers-stack"),
-            "lambdamart-towers whose members also read a linear stacker's rank and standardised score within the window (out-of-fold in training)");
+            "lambdamart-towers whose members also read a linear stacker's rank and standardised score within the window (out-of-fold in training)", reads: Histories);
         // Round 13: the stacker is a LambdaMART trained on QBQTC (--ood-train) only, so its judgment comes from other people's labels.
         registry.RegisterExperimental(new StackedTowersFactory("lambdamart-towers-transfer", transfer: true),
-            "lambdamart-towers whose members also read the rank and standardised score of a LambdaMART trained on --ood-train (QBQTC) alone");
+            "lambdamart-towers whose members also read the rank and standardised score of a LambdaMART trained on --ood-train (QBQTC) alone", reads: HistoriesAndOutside);
         registry.RegisterExperimental(new TowerColumnsFactory("lambdamart-towercols"),
-            "One LambdaMART over the deep columns of every tower named by --models' ensemble.json (deep_query_item#1, #2, ...)");
+            "One LambdaMART over the deep columns of every tower named by --models' ensemble.json (deep_query_item#1, #2, ...)", reads: Histories);
     }
 
     /// <summary>
@@ -133,6 +133,11 @@ public sealed class RankingEvalModule : IEvalRankerModule
             return new PipelineEvalRanker(name, state, model, importance);
         }
     }
+
+    // Every ranker here computes its features through RankingEvalState, whose collaborative and behaviour-tower
+    // columns read the users' histories; the *-qbqtc ones and the transfer stack also learn from --ood-train.
+    private const EvalRankerInputs Histories = EvalRankerInputs.Events;
+    private const EvalRankerInputs HistoriesAndOutside = EvalRankerInputs.Events | EvalRankerInputs.OutOfDomainTraining;
 
     /// <summary>Example weight of in-domain groups when mixed with out-of-domain ones (fixed before any run).</summary>
     internal const float InDomainWeight = 5f;

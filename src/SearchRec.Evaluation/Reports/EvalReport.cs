@@ -21,9 +21,9 @@ public sealed record EvalReportInfo(string Queries, string Qrels, string Catalog
 }
 
 /// <summary>
-/// A self-contained HTML report of an evaluation: the metric table with confidence intervals and p-values,
-/// bar charts with CI whiskers (PNG, embedded), per-query wins and losses against the first ranker, and any
-/// sections the rankers contributed through <see cref="IReportSectionSource"/>.
+/// A self-contained HTML report of an evaluation: the metric table with confidence intervals and p-values, each
+/// ranker's difference from the first, bar charts with CI whiskers (PNG, embedded), per-query wins and losses
+/// against the first ranker, and any sections the rankers contributed through <see cref="IReportSectionSource"/>.
 /// </summary>
 public static class EvalReport
 {
@@ -79,6 +79,7 @@ public static class EvalReport
             h.Append(timed ? "<td>" + F(r.Elapsed.TotalSeconds, 1) + "</td></tr>" : "</tr>");
         }
         h.Append("</table>");
+        if (outcome.Rankers.Count > 1) AppendDifferences(h, outcome);
 
         h.Append("<h2>Charts</h2>");
         foreach (var m in RunMetrics.Names)
@@ -93,6 +94,32 @@ public static class EvalReport
         End(h);
         return h.ToString();
     }
+
+    /// <summary>
+    /// Each ranker's mean minus the first one's, metric by metric: the difference its p-values test (<c>compare</c>'s
+    /// B − A, formatted as its console table so the two read the same to the digit).
+    /// </summary>
+    private static void AppendDifferences(StringBuilder h, EvalOutcome outcome)
+    {
+        var first = outcome.Rankers[0];
+        h.Append("<p>").Append(Enc($"Each ranker's mean minus that of {first.Name} (the difference the p-values test).")).Append("</p><table class=\"metrics\"><tr><th>difference</th>");
+        foreach (var m in RunMetrics.Names) h.Append("<th>").Append(Enc(m)).Append("</th>");
+        h.Append("</tr>");
+        foreach (var r in outcome.Rankers.Skip(1))
+        {
+            h.Append("<tr><td>").Append(Enc($"{r.Name} − {first.Name}")).Append("</td>");
+            foreach (var m in RunMetrics.Names)
+            {
+                var d = r.Metrics.Mean(m) - first.Metrics.Mean(m);
+                h.Append(d > 0 ? "<td class=\"win\">" : d < 0 ? "<td class=\"loss\">" : "<td>").Append(Signed(d)).Append("</td>");
+            }
+            h.Append("</tr>");
+        }
+        h.Append("</table>");
+    }
+
+    /// <summary>A difference with its sign and 4 decimals (<c>+0.0123</c>, <c>-0.0040</c>, <c>0.0000</c>), as <c>compare</c> prints it.</summary>
+    private static string Signed(double d) => d.ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture);
 
     private static void AppendWinsLosses(StringBuilder h, EvalOutcome outcome)
     {
