@@ -511,6 +511,19 @@ public sealed partial class EvalCliTests
     }
 
     [Fact]
+    public void Eval_refuses_a_ranker_that_learns_from_out_of_domain_judgments_without_ood_train_before_reading_the_catalog()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", dir.File("absent.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "bm25,lambdamart-qbqtc-only", "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("eval: lambdamart-qbqtc-only learns from out-of-domain judgments: give --ood-train FILE", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+        Assert.False(File.Exists(dir.File("r.html")));
+    }
+
+    [Fact]
     public void Eval_with_ood_train_runs_when_an_evaluated_ranker_reads_it()
     {
         using var dir = new TempDir();

@@ -189,6 +189,9 @@ public sealed class EvalCommand : ICliCommand
         // features, the out-of-domain judgments only the rankers trained on them.
         if (a.OodTrain is not null)
             RefuseUnread(registry, resolved, a.Ranker, EvalRankerInputs.OutOfDomainTraining, "--ood-train", "learn from out-of-domain judgments");
+        else if (resolved.Where(n => (registry.Reads(n) & EvalRankerInputs.OutOfDomainTraining) != 0).ToList() is { Count: > 0 } needing)
+            // They train on it: without it they failed at their first fold, after the index was built and the others ran.
+            throw new ArgumentException($"{string.Join(", ", needing)} {(needing.Count == 1 ? "learns" : "learn")} from out-of-domain judgments: give --ood-train FILE (graded query–title JSON Lines, as QBQTC's dev.jsonl)");
         if (a.Events.Length > 0)
         {
             RefuseUnread(registry, resolved, a.Ranker, EvalRankerInputs.Events, "--events", "use the users' histories");

@@ -256,6 +256,6 @@ public enum EvalRankerInputs
     /// <summary>The users' behaviour histories (<see cref="EvalContext.EventFiles"/>).</summary>
     Events = 1,
 
-    /// <summary>Another domain's graded judgments to train on (<see cref="EvalContext.OutOfDomainTraining"/>).</summary>
+    /// <summary>Another domain's graded judgments to train on (<see cref="EvalContext.OutOfDomainTraining"/>); a ranker that reads them needs them.</summary>
     OutOfDomainTraining = 2,
 }
