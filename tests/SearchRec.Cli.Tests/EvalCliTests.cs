@@ -1523,16 +1523,22 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
-    public void Search_names_the_ranker_it_found_beside_the_models_folder_it_was_given()
+    public void Search_names_the_ranker_it_found_inside_the_models_folder_and_never_takes_one_from_beside_it()
     {
         using var dir = new TempDir();
         SaveBm25Ranker(dir.File("ranker"));
         Directory.CreateDirectory(dir.File("collab"));
         Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
 
-        var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("collab"), "连衣裙");
+        var (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.Path, "连衣裙");
         Assert.Equal(0, code);
-        Assert.Contains($"ranker: {dir.File("ranker")} (found from --models {dir.File("collab")})", stderr, StringComparison.Ordinal);
+        Assert.Contains($"ranker: {dir.File("ranker")} (found from --models {dir.Path})", stderr, StringComparison.Ordinal);
+
+        // A folder beside the ranker's holds none: before, it took the sibling ranker.
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("collab"), "连衣裙");
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("found from --models", stderr, StringComparison.Ordinal);
+        Assert.Contains(dir.File("collab"), stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
 
         (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("ranker"), "连衣裙");
         Assert.Equal(0, code);
@@ -1550,8 +1556,8 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         string[] Eval(string models, string queries) => Run(new EvalCommand(), "--index", dir.File("index"), "--queries", queries, "--qrels", _shop.File("qrels.tsv"),
             "--ranker", "fused", "--models", models, "--run-out", dir.File("runs"), "--report", dir.File("report.html")).Err.Split('\n');
 
-        var seen = Eval(dir.File("collab"), _shop.File("queries.tsv"));
-        Assert.Contains($"fused: the saved ranker in {ranker} (found from --models {dir.File("collab")})", seen);
+        var seen = Eval(dir.Path, _shop.File("queries.tsv"));
+        Assert.Contains($"fused: the saved ranker in {ranker} (found from --models {dir.Path})", seen);
         Assert.Contains(seen, l => l.StartsWith("warning: that ranker was trained on these queries (", StringComparison.Ordinal));
 
         var other = dir.Write("other-queries.tsv", File.ReadAllText(_shop.File("queries.tsv")));

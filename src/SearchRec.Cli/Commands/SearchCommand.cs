@@ -58,7 +58,7 @@ public sealed class SearchCommand : ICliCommand
                 using var idx = ProductIndex.Open(pr.GetValue(index)!);
                 var dir = pr.GetValue(models)!;
                 var rankerDir = ModelLocations.Ranker(dir) ?? dir;
-                // The ranker may be found in dir/ranker or a sibling ranker folder: say so, so the wrong one is not used unseen.
+                // The ranker may be found in dir/ranker: say so, so the wrong one is not used unseen.
                 if (Path.GetFullPath(rankerDir) != Path.GetFullPath(dir)) Console.Error.WriteLine($"ranker: {rankerDir} (found from --models {dir})");
                 var saved = RankerStore.Read(rankerDir);
                 // Only these columns read a history (and item activity): to any other ranker the events were read for nothing.

@@ -7,13 +7,16 @@ namespace SearchRec.Ranking.Features;
 
 /// <summary>
 /// Where the models of a <c>--models DIR</c> live. The layout is <c>DIR/ranker</c> (or <c>DIR</c> itself holding
-/// <c>ranker.json</c>), <c>DIR/collab</c> (<c>collab.bin</c>) and <c>DIR/deep</c> (<c>deep-model.json</c>); sibling
-/// folders of a ranker folder (<c>DIR/../collab</c>) are found too.
+/// <c>ranker.json</c>), <c>DIR/collab</c> (<c>collab.bin</c>) and <c>DIR/deep</c> (<c>deep-model.json</c>); the
+/// models beside a ranker folder (<c>DIR/../collab</c>, <c>DIR/../deep</c>) are found too, but never a ranker beside it.
 /// </summary>
 public static class ModelLocations
 {
-    /// <summary>The folder holding <c>ranker.json</c>, or null.</summary>
-    public static string? Ranker(string dir) => First(dir, RankerStore.ModelFile, "ranker");
+    /// <summary>
+    /// The folder holding <c>ranker.json</c> (<paramref name="dir"/> or <c>dir/ranker</c>), or null. Never a sibling:
+    /// a ranker decides the features an evaluation computes, and <c>--models models/ens</c> took <c>models/ranker</c>'s.
+    /// </summary>
+    public static string? Ranker(string dir) => First(dir, RankerStore.ModelFile, "ranker", siblings: false);
 
     /// <summary>The folder holding the collaborative models, or null.</summary>
     public static string? Collab(string dir) => First(dir, "collab.bin", "collab");
@@ -184,10 +187,10 @@ public static class ModelLocations
     }
 
     // The nearest folder holding either marker (dir, then dir/sub, then dir/../sub).
-    private static string? First(string dir, string marker, string sub, string? otherMarker = null)
+    private static string? First(string dir, string marker, string sub, string? otherMarker = null, bool siblings = true)
     {
         Guard.NotNull(dir);
-        foreach (var candidate in new[] { dir, Path.Combine(dir, sub), Path.Combine(dir, "..", sub) })
+        foreach (var candidate in siblings ? new[] { dir, Path.Combine(dir, sub), Path.Combine(dir, "..", sub) } : [dir, Path.Combine(dir, sub)])
             if (File.Exists(Path.Combine(candidate, marker)) || (otherMarker is not null && File.Exists(Path.Combine(candidate, otherMarker))))
                 return Path.GetFullPath(candidate);
         return null;
