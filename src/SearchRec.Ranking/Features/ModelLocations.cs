@@ -102,7 +102,7 @@ public static class ModelLocations
         throw new RankerSchemaMismatchException(
             $"The deep model in {deepDir} (fingerprint {found}) is not the one the ranker in {rankerDir} was trained with (fingerprint {recorded}"
             + (card.Data.TryGetValue("deep", out var was) ? $"; {was}" : "") + "): its query–item scores would not mean what the trees learnt. "
-            + "Give the ranker the deep model it was trained with (deep/ beside it, or serve --deep), or train the ranker again with this one.");
+            + "Give the ranker the deep model it was trained with (a deep/ folder in or beside its own; serve --deep names one for the control ranker, not a challenger), or train the ranker again with this one.");
     }
 
     /// <summary>
