@@ -2010,6 +2010,27 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Traffic_mode_says_whether_the_deep_folder_found_beside_the_ranker_is_the_one_the_logs_name()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1", "--models", dir.File("deep")).Code);
+        var print = SearchRec.Ranking.Features.ModelLocations.DeepFingerprint(dir.File("deep"));
+        var (log, events) = LoggedTraffic(dir, 6, "bm25", "deep_query_item");
+        var lines = File.ReadAllLines(log);
+        string[] Train(string logged, string ranker)
+        {
+            File.WriteAllLines(log, lines.Select(l => l.Replace("\"schema_version\": 4,", $"\"schema_version\": 4, \"deep_fingerprint\": \"{logged}\",", StringComparison.Ordinal)));
+            var (code, stdout, err) = Run(new TrainRankerCommand(), "--feature-log", log, "--labels-from-events", events, "--combiner", "linear", "--folds", "0", "--models", dir.File(ranker));
+            Assert.True(code == 0, err);
+            return [.. stdout.Split('\n')];
+        }
+
+        // dir/deep is the sibling search and serve would read: before, both cases said only "found now".
+        Assert.Contains(Train(print, "same"), l => l.Contains($"found now: {dir.File("deep")}, the deep model the logged searches name", StringComparison.Ordinal));
+        Assert.Contains(Train("00112233aabbccdd", "other"), l => l.Contains($"its fingerprint {print} is not 00112233aabbccdd, the one the logged searches name, so search and serve would refuse it", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Labels_from_an_sqlite_file_that_is_not_an_event_store_are_refused_naming_the_file()
     {
         using var dir = new TempDir();

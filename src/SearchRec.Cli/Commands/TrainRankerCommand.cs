@@ -207,7 +207,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     RankerStore.Save(logModel, pr.GetValue(models)!, logCard);
                     if (options.Towers is { } loggedInfo) NameTowersBeside(pr.GetValue(models)!, loggedInfo.Select(t => t.Name).ToList(), m => Console.Error.WriteLine(m));
                     Console.WriteLine($"saved {logModel.Kind} ranker ({logged.Schema}) trained on logged traffic to {pr.GetValue(models)}");
-                    foreach (var need in ServingNeeds(logged.Schema, pr.GetValue(models)!)) Console.WriteLine(need);
+                    foreach (var need in ServingNeeds(logged.Schema, pr.GetValue(models)!, logCard.Data.TryGetValue(ModelLocations.DeepFingerprintEntry, out var loggedDeep) ? loggedDeep : null)) Console.WriteLine(need);
                     return 0;
                 }
                 if (pr.GetValue(catalog) is not { Length: > 0 } || pr.GetValue(queries) is null || pr.GetValue(qrels) is null)
@@ -390,18 +390,30 @@ public sealed class TrainRankerCommand : ICliCommand
 
     // A log holds whatever columns the logging service computed (with --log-features all, the collaborative group), but
     // traffic mode opens none of their sources: name the folders `search` and `serve` will need for this schema.
-    internal static IEnumerable<string> ServingNeeds(FeatureSchema schema, string outDir)
+    internal static IEnumerable<string> ServingNeeds(FeatureSchema schema, string outDir, string? loggedDeep = null)
     {
         var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(outDir)) is { Length: > 0 } p ? p : ".";
         string Found(string? dir) => dir is null ? "none there now" : "found now: " + dir;
         if (schema.IndexOf("cf_item_item") >= 0)
             yield return $"the ranker reads collaborative features: `search --models {outDir}` needs collab/collab.bin (train-cf) in {outDir}, {Path.Combine(outDir, "collab")} or {Path.Combine(parent, "collab")} ({Found(ModelLocations.Collab(outDir))}); `serve` reads its --collab folder";
         if (schema.IndexOf("deep_query_item") >= 0 || schema.IndexOf("deep_user_item") >= 0 || TowerDeepFeatures.TowerCount(schema) > 0)
-            yield return $"the ranker reads deep features: `search --models {outDir}` and `serve` without --deep need the deep models the logging service used (deep-model.json or {DenseModels.EnsembleFile}) in {outDir}, {Path.Combine(outDir, "deep")} or {Path.Combine(parent, "deep")} ({Found(ModelLocations.Deep(outDir))}); or give `serve --deep FOLDER`";
+            yield return $"the ranker reads deep features: `search --models {outDir}` and `serve` without --deep need the deep models the logging service used (deep-model.json or {DenseModels.EnsembleFile}) in {outDir}, {Path.Combine(outDir, "deep")} or {Path.Combine(parent, "deep")} ({FoundDeep(ModelLocations.Deep(outDir), loggedDeep)}); or give `serve --deep FOLDER`";
         if (schema.IndexOf("idf_coverage") >= 0)
             yield return $"the ranker reads idf features: `search` and `serve` need {TitleBigramStats.FileName} beside its ranker.json in {outDir} (the logging ranker's folder holds one)";
         if (schema.IndexOf("prior_hits") >= 0)
             yield return $"the ranker reads the query-log prior: `search` and `serve` need {QueryLogPrior.FileName} in or beside {outDir} (build-prior)";
+    }
+
+    // The folder found is checked against the deep model the logs name: search and serve refuse another, so a plain
+    // "found now" sent the user on to a refusal.
+    private static string FoundDeep(string? dir, string? logged)
+    {
+        if (dir is null) return "none there now";
+        if (logged is null) return "found now: " + dir;
+        var found = ModelLocations.DeepFingerprint(dir);
+        return found == logged
+            ? $"found now: {dir}, the deep model the logged searches name"
+            : $"found now: {dir}, but its fingerprint {found} is not {logged}, the one the logged searches name, so search and serve would refuse it";
     }
 
     /// <summary>The transfer model's training queries when --ood-queries is left out (rounds 13–14, docs/ranking.md).</summary>
