@@ -1546,6 +1546,20 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Eval_says_the_features_of_every_trained_ranker_are_those_of_the_ranker_saved_in_models()
+    {
+        using var dir = new TempDir();
+        SaveBm25Ranker(dir.File("ranker"));
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var (code, _, err) = Run(new EvalCommand(), "--index", dir.File("index"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "linear", "--models", dir.Path, "--run-out", dir.File("runs"), "--report", dir.File("report.html"));
+
+        Assert.True(code == 0, err);
+        // linear learns from the saved ranker's columns though fused was not named: before, nothing said so.
+        Assert.Contains($"(those of the ranker saved in {dir.File("ranker")}, for every trained ranker)", err.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_says_which_saved_ranker_fused_is_and_warns_when_it_was_trained_on_the_queries_it_is_scored_on()
     {
         using var dir = new TempDir();

@@ -429,7 +429,9 @@ internal sealed class RankingEvalState
             if (diff is not null) throw new RankerSchemaMismatchException($"The ranker in {context.ModelsDirectory} reads {saved.Schema}, but this evaluation computes {Extractor.Schema}: {diff}.");
         }
         SavedModel = saved;
-        context.Log?.Report($"ranking features: {Extractor.Schema} — {string.Join(", ", Extractor.Groups.Select(g => g.Name))}");
+        // The saved ranker fixes the columns every trained ranker learns from, not only fused's: say whose they are.
+        context.Log?.Report($"ranking features: {Extractor.Schema} — {string.Join(", ", Extractor.Groups.Select(g => g.Name))}"
+            + (saved is not null ? $" (those of the ranker saved in {ModelLocations.Ranker(context.ModelsDirectory!)}, for every trained ranker)" : ""));
     }
 
     /// <summary>
