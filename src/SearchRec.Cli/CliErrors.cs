@@ -5,6 +5,9 @@ namespace SearchRec.Cli;
 /// <summary>How the commands print an exception they refuse bad input with: one line, without .NET's parameter suffixes.</summary>
 internal static partial class CliErrors
 {
+    /// <summary>Prints a note about accepted but doubtful input (a qrels pair graded twice) on stderr, as <c>note: …</c>.</summary>
+    public static void Note(string message) => Console.Error.WriteLine("note: " + message);
+
     /// <summary>
     /// <paramref name="e"/>'s message without the <c>(Parameter 'x')</c> and <c>Actual value was y.</c> that
     /// <see cref="ArgumentException"/> adds: the message already names the setting, as the user would type it or as

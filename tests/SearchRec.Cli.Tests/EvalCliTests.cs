@@ -358,6 +358,21 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Compare_notes_qrels_that_grade_a_pair_twice_differently_and_scores_the_later_grade()
+    {
+        using var dir = new TempDir();
+        var run = dir.Write("a.run", "1 Q0 d1 1 2.0 a\n1 Q0 d2 2 1.0 a\n");
+        var qrels = dir.Write("qrels.txt", "1 0 d1 1\n1 0 d2 0\n1 0 d1 0\n1 0 d2 1\n");
+        var (code, stdout, stderr) = Run(new CompareCommand(), run, run, "--qrels", qrels, "--json", "--report", dir.File("c.html"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"note: {qrels}: 2 pairs are graded twice with different grades (first: query '1' document 'd1' graded 1 at line 1 and 0 at line 3); the later grade counts",
+            stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        // d2, graded 1 last, is the relevant one: MRR@10 1/2.
+        Assert.Equal(0.5, JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]).RootElement.GetProperty("metrics").GetProperty("mrr@10").GetProperty("a").GetDouble(), 6);
+    }
+
+    [Fact]
     public void Compare_report_gives_each_metric_the_same_B_minus_A_as_the_console_table_and_json()
     {
         var runs = _shop.File("cmp3/run.run");

@@ -21,6 +21,23 @@ public sealed class JudgmentReaderTests
         Assert.Single(qrels["2"]);
     }
 
+    [Fact]
+    public void A_qrels_pair_graded_twice_differently_is_noted_once_for_the_file_and_the_later_grade_counts()
+    {
+        using var dir = new TempDir();
+        var notes = new List<string>();
+        var path = dir.Write("r.txt", "1 0 a 2\n1 0 b 0\n2 0 c 1\n1 0 b 0\n1 0 a 1\n2 0 c 0\n");
+        var qrels = JudgmentReader.ReadQrels(path, notes.Add);
+
+        Assert.Equal(1, qrels["1"]["a"]);
+        Assert.Equal(0, qrels["2"]["c"]);
+        // b's repeat agrees with itself: a copy, not a conflict.
+        Assert.Equal([$"{path}: 2 pairs are graded twice with different grades (first: query '1' document 'a' graded 2 at line 1 and 1 at line 5); the later grade counts"], notes);
+        notes.Clear();
+        JudgmentReader.ReadQrels(dir.Write("ok.txt", "1 0 a 2\n1 0 a 2\n"), notes.Add);
+        Assert.Empty(notes);
+    }
+
     [Theory]
     [InlineData("q.tsv", "1\tA\n1\tB\n", "q.tsv:2", "twice")]
     [InlineData("q.tsv", "1\tA\n2\n", "q.tsv:2", "no tab")]

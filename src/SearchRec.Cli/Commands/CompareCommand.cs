@@ -34,7 +34,7 @@ public sealed class CompareCommand : ICliCommand
                 OutputFiles.Check(pr.GetValue(report)!, "--report");
                 var a = TrecFiles.ReadRun(pr.GetValue(runA)!);
                 var b = TrecFiles.ReadRun(pr.GetValue(runB)!);
-                var judgments = TrecFiles.ReadQrels(pr.GetValue(qrels)!);
+                var judgments = TrecFiles.ReadQrels(pr.GetValue(qrels)!, CliErrors.Note);
                 CheckCoverage(judgments, pr.GetValue(qrels)!, (pr.GetValue(runA)!, a), (pr.GetValue(runB)!, b));
                 var c = RunComparison.Compare(a, b, judgments, pr.GetValue(permutations), pr.GetValue(seed));
                 if (c.Queries == 0) throw new ArgumentException($"{pr.GetValue(qrels)} has no query with a relevant document");

@@ -215,7 +215,7 @@ public sealed class EvalCommand : ICliCommand
             queryList = TrecFiles.ReadQueries(a.Queries!);
             var usersFile = a.QueryUsers ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(a.Queries!)) ?? ".", "queries-users.tsv");
             if (a.QueryUsers is not null || File.Exists(usersFile)) queryList = TrecFiles.WithUsers(queryList, usersFile);
-            judgments = TrecFiles.ReadQrels(a.Qrels!);
+            judgments = TrecFiles.ReadQrels(a.Qrels!, CliErrors.Note);
             var asked = queryList.Select(q => q.Id).ToHashSet(StringComparer.Ordinal);
             var unasked = judgments.QueryIds.Count(q => judgments.HasRelevant(q) && !asked.Contains(q));
             if (unasked > 0)

@@ -65,7 +65,7 @@ public sealed class InterleaveSimCommand : ICliCommand
                 var (pathA, pathB, qrelsPath) = (pr.GetValue(runA)!, pr.GetValue(runB)!, pr.GetValue(qrels)!);
                 var a = TrecFiles.ReadRun(pathA);
                 var b = TrecFiles.ReadRun(pathB);
-                var judgments = TrecFiles.ReadQrels(qrelsPath);
+                var judgments = TrecFiles.ReadQrels(qrelsPath, CliErrors.Note);
                 CompareCommand.CheckCoverage(judgments, qrelsPath, (pathA, a), (pathB, b));
                 var result = Simulate(a, b, judgments, options, ct);
                 Print(result, pathA, pathB);

@@ -142,7 +142,7 @@ public sealed class TrainDeepCommand : ICliCommand
         // test users) left a new tower and manifest in --models and exit code 2.
         var all = eventFiles.Length > 0 ? ReadEvents(eventFiles) : null;
         if (all is { Count: 0 }) throw new InvalidDataException($"no event could be read from {string.Join(", ", eventFiles)}: expected lines 'user,item,category,pv|fav|cart|buy,timestamp'.");
-        var judgments = evalQrels is null ? null : JudgmentReader.ReadQrels(evalQrels);
+        var judgments = evalQrels is null ? null : JudgmentReader.ReadQrels(evalQrels, CliErrors.Note);
         var testUsers = evalUsers is null ? null : EventFiles.ReadUsers(evalUsers, "--eval-users");
         var train = all is null ? null : cut is { } before ? all.Where(e => e.Timestamp < before).ToList() : all;
         if (train is not null && DeepTraining.NextItemSamples(train) is var samples and < 2)

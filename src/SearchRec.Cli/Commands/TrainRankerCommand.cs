@@ -222,7 +222,7 @@ public sealed class TrainRankerCommand : ICliCommand
                     new SyncProgress<long>(n => Log($"indexed {n:N0} products")));
                 var users = pr.GetValue(queryUsers) is string qu ? JudgmentReader.ReadQueryUsers(qu) : null;
                 var judged = JudgmentFiles.ReadQueries(pr.GetValue(queries)!, users);
-                var labels = JudgmentReader.ReadQrels(pr.GetValue(qrels)!);
+                var labels = JudgmentReader.ReadQrels(pr.GetValue(qrels)!, CliErrors.Note);
                 CheckJudgedProducts(judged, labels, import.Products, pr.GetValue(qrels)!, pr.GetValue(catalog)!, Log);
                 UserHistories? histories = null;
                 CollabModels? collabModels = null;

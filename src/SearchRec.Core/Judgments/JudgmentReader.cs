@@ -88,11 +88,16 @@ public static class JudgmentReader
 
     /// <summary>
     /// Reads TREC qrels <c>qid 0 docid grade</c> (spaces or tabs) into qid → (docid → grade), grades in [-1, 100] as
-    /// written (a later line for the same pair replaces the earlier one).
+    /// written (a later line for the same pair replaces the earlier one). Pairs graded again with another grade are
+    /// told to <paramref name="note"/> once per file, counted, with the first one's lines: two judges, or two files
+    /// concatenated, and only the later grade counts.
     /// </summary>
-    public static Dictionary<string, Dictionary<string, int>> ReadQrels(string path)
+    public static Dictionary<string, Dictionary<string, int>> ReadQrels(string path, Action<string>? note = null)
     {
         var qrels = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        var lineOf = note is null ? null : new Dictionary<(string, string), long>();
+        var conflicts = 0;
+        string? first = null;
         foreach (var (lineNo, line) in Lines(path))
         {
             var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
@@ -101,8 +106,16 @@ public static class JudgmentReader
                 throw new JudgmentFormatException(path, lineNo, $"field 'grade' is not an integer: '{f[3]}'");
             if (grade is < MinGrade or > MaxGrade) throw new JudgmentFormatException(path, lineNo, $"field 'grade' is out of range [{MinGrade}, {MaxGrade}]: {grade}");
             if (!qrels.TryGetValue(f[0], out var docs)) qrels[f[0]] = docs = new Dictionary<string, int>(StringComparer.Ordinal);
+            if (lineOf is not null)
+            {
+                if (docs.TryGetValue(f[2], out var was) && was != grade && conflicts++ == 0)
+                    first = $"query '{f[0]}' document '{f[2]}' graded {was} at line {lineOf[(f[0], f[2])]} and {grade} at line {lineNo}";
+                lineOf[(f[0], f[2])] = lineNo;
+            }
             docs[f[2]] = grade;
         }
+        if (conflicts > 0)
+            note!($"{path}: {conflicts:N0} {(conflicts == 1 ? "pair is" : "pairs are")} graded twice with different grades (first: {first}); the later grade counts");
         return qrels;
     }
 

@@ -54,11 +54,11 @@ public static class TrecFiles
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{qid} 0 {doc} {grade}"));
     }
 
-    /// <summary>Reads TREC qrels <c>qid 0 docid grade</c> (spaces or tabs).</summary>
-    public static Qrels ReadQrels(string path)
+    /// <summary>Reads TREC qrels <c>qid 0 docid grade</c> (spaces or tabs); pairs graded twice differently go to <paramref name="note"/> (<see cref="JudgmentReader.ReadQrels"/>).</summary>
+    public static Qrels ReadQrels(string path, Action<string>? note = null)
     {
         var qrels = new Qrels();
-        foreach (var (qid, docs) in JudgmentReader.ReadQrels(path))
+        foreach (var (qid, docs) in JudgmentReader.ReadQrels(path, note))
             foreach (var (doc, grade) in docs) qrels.Set(qid, doc, grade);
         return qrels;
     }
