@@ -303,8 +303,11 @@ public static class SearchRecServer
     private static async Task WriteErrorAsync(HttpContext ctx, int status, ApiError error)
     {
         if (ctx.Response.HasStarted) return;
+        // A 405 must say which methods the path takes (RFC 9110, 15.5.6): routing set Allow, and Clear would drop it.
+        var allow = status == 405 ? ctx.Response.Headers.Allow : default;
         ctx.Response.Clear();   // clears the headers too
         AddSecurityHeaders(ctx.Response);
+        if (allow.Count > 0) ctx.Response.Headers.Allow = allow;
         ctx.Response.StatusCode = status;
         await ctx.Response.WriteAsJsonAsync(error, JsonOptions).ConfigureAwait(false);
     }

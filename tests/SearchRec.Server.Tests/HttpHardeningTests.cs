@@ -76,6 +76,22 @@ public sealed class HttpHardeningTests
     }
 
     [Theory]
+    [InlineData("DELETE", "/search", "GET, HEAD")]
+    [InlineData("OPTIONS", "/search", "GET, HEAD")]
+    [InlineData("GET", "/events", "POST")]
+    [InlineData("POST", "/metrics", "GET, HEAD")]
+    public async Task A_405_carries_the_Allow_header_naming_the_methods_the_path_takes(string method, string path, string allow)
+    {
+        // RFC 9110 (15.5.6): a 405 must list the methods in Allow. The error body was written over a cleared response,
+        // which dropped the header routing had set: the body named the methods, the header was gone.
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        using var r = await s.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, r.StatusCode);
+        Assert.Equal(allow, string.Join(", ", r.Content.Headers.Allow));
+        Assert.True(r.Headers.TryGetValues("X-Content-Type-Options", out _));
+    }
+
+    [Theory]
     [InlineData("/search?q=%E4%B8", "q")]            // a character cut short: ASP.NET kept '%E4%B8' and searched for it
     [InlineData("/search?q=%C0%AF", "q")]            // an over-long encoding of '/'
     [InlineData("/search?q=%ZZ", "q")]
