@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SearchRec.Core;
 using SearchRec.Core.Events;
 using SearchRec.Index;
@@ -25,9 +26,14 @@ public sealed record SearchQuery(string Text, string? Category, string? Brand, d
 
 /// <summary>One feature's part in a result's score (for <c>explain</c>).</summary>
 /// <param name="Feature">The feature's name.</param>
-/// <param name="Value">The feature's value for this result.</param>
+/// <param name="Value">The feature's value for this result; null when it is unknown for it (no user, no events for the item), which JSON has no number for.</param>
 /// <param name="Contribution">How much the feature added to the score.</param>
-public sealed record FeatureContribution(string Feature, double Value, double Contribution);
+// Written as "value": null, not left out as the answers' other nulls are: every feature of the list has a value field.
+public sealed record FeatureContribution(string Feature, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? Value, double Contribution)
+{
+    /// <summary>A contribution whose value is null when <paramref name="value"/> is NaN, the rankers' mark of a missing value.</summary>
+    public static FeatureContribution Of(string feature, double value, double contribution) => new(feature, double.IsNaN(value) ? null : value, contribution);
+}
 
 /// <summary>One ranked search result before the host adds the product's display fields.</summary>
 /// <param name="ProductId">The product.</param>

@@ -61,7 +61,7 @@ public sealed class CollabFromStoreLoaderTests(TinyShop shop) : IClassFixture<Ti
         {
             var candidates = g.Search.Recall(q);
             var hit = g.Search.Rank(q, candidates, null, candidates.Count, explain: true).Hits.Single(h => h.ProductId == id);
-            return (float)hit.Explain!.Single(c => c.Feature == "item_popularity").Value;
+            return (float)(hit.Explain!.Single(c => c.Feature == "item_popularity").Value ?? double.NaN);
         }
 
         string item;

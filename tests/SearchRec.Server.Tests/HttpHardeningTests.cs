@@ -136,6 +136,20 @@ public sealed class HttpHardeningTests
         Assert.Equal(200, (int)r.StatusCode);
     }
 
+    [Theory]
+    [InlineData("TRUE", true)]
+    [InlineData("Yes", true)]
+    [InlineData("", true)]
+    [InlineData("FALSE", false)]
+    [InlineData("No", false)]
+    public async Task A_flag_reads_its_spellings_in_any_case(string value, bool on)
+    {
+        // True was read and TRUE refused.
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var r = await s.GetJsonAsync($"/search?q=%E6%96%B0%E6%AC%BE&k=2&explain={value}");
+        Assert.Equal(on, r.GetProperty("results")[0].TryGetProperty("explain", out _));
+    }
+
     [Fact]
     public async Task Well_encoded_text_still_searches()
     {

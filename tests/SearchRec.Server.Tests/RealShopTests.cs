@@ -156,7 +156,20 @@ public sealed class RealShopTests(TinyShop shop, ITestOutputHelper output) : ICl
         Assert.Equal(400, status);
         Assert.Equal("facets", body.GetProperty("field").GetString());
         // Refused for its value, as explain=maybe is, not as an unknown parameter.
-        Assert.Equal("facets must be true or false (got 'maybe')", body.GetProperty("error").GetString());
+        Assert.Equal("facets must be true or false (or 1/0, yes/no, in any case; a bare 'facets' is true), got 'maybe'", body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task An_explained_features_unknown_value_is_json_null_not_the_string_NaN()
+    {
+        var (s, store) = await shop.StartAsync(withRanker: true);
+        await using var _ = s;
+        using var __ = store;
+        // Anonymous: the user's features are unknown for every result.
+        var r = await s.GetJsonAsync($"/search?q={Uri.EscapeDataString(shop.Queries[0])}&k=5&explain=true");
+        var values = r.GetProperty("results").EnumerateArray().SelectMany(h => h.GetProperty("explain").EnumerateArray()).Select(f => f.GetProperty("value")).ToList();
+        Assert.DoesNotContain(values, v => v.ValueKind == System.Text.Json.JsonValueKind.String);
+        Assert.Contains(values, v => v.ValueKind == System.Text.Json.JsonValueKind.Null);
     }
 
     [Fact]

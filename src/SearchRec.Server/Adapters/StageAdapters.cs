@@ -272,8 +272,8 @@ internal sealed class IndexSearchBackend : ISearchBackend
             {
                 int extra = history is null ? 0 : 1;
                 ex = new FeatureContribution[list.Count + extra];
-                for (int f = 0; f < list.Count; f++) ex[f] = new FeatureContribution(list[f].Feature, list[f].Value, list[f].Contribution);
-                if (extra == 1) ex[^1] = new FeatureContribution("collab-blend (fused after the ranker)", personal[i], personal[i]);
+                for (int f = 0; f < list.Count; f++) ex[f] = FeatureContribution.Of(list[f].Feature, list[f].Value, list[f].Contribution);
+                if (extra == 1) ex[^1] = FeatureContribution.Of("collab-blend (fused after the ranker)", personal[i], personal[i]);
             }
             hits[r] = new RankedHit(h.Product.Id, final[i], ex);
         }

@@ -141,12 +141,10 @@ internal static class QueryParams
     public static bool Flag(string? raw, string field)
     {
         if (raw is null) return false;
-        return raw switch
-        {
-            "" or "1" or "true" or "True" or "yes" => true,
-            "0" or "false" or "False" or "no" => false,
-            _ => throw new BadParameterException(field, $"{field} must be true or false (got '{Clip(raw)}')"),
-        };
+        // Any case: True was read and TRUE refused, and the message named only true and false.
+        if (raw.Length == 0 || raw == "1" || raw.Equals("true", StringComparison.OrdinalIgnoreCase) || raw.Equals("yes", StringComparison.OrdinalIgnoreCase)) return true;
+        if (raw == "0" || raw.Equals("false", StringComparison.OrdinalIgnoreCase) || raw.Equals("no", StringComparison.OrdinalIgnoreCase)) return false;
+        throw new BadParameterException(field, $"{field} must be true or false (or 1/0, yes/no, in any case; a bare '{field}' is true), got '{Clip(raw)}'");
     }
 
     public static string? Filter(string? raw, string field, int maxLength)

@@ -276,7 +276,7 @@ function resultItem(item) {
   m.append(buy);
   const li = el('li', {}, title, m);
   if (item.explain) {
-    const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+    const num = (x, d) => (typeof x === 'number' ? x.toFixed(d) : x == null ? 'unknown' : String(x));
     li.append(el('div', { className: 'explain-list', textContent: item.explain.map(f => `${f.feature}=${num(f.value, 2)} (${f.contribution >= 0 ? '+' : ''}${num(f.contribution, 3)})`).join('  ') }));
   }
   return li;
