@@ -540,3 +540,23 @@ public sealed partial class EvalCliTests
         Assert.True(File.Exists(dir.File("r.html")));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Search_explain_prints_an_anonymous_searchs_unknown_user_features_as_unknown_not_NaN()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var (code, _, err) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--events", _shop.File("events.csv"), "--folds", "0", "--models", dir.File("personal"));
+        Assert.True(code == 0, err);
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", Path.Combine(dir.File("personal"), "collab")).Code);
+
+        // No user: the user's collaborative features are unknown, and the trees send them down a branch of their own.
+        (code, var stdout, err) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("personal"), "--k", "10", "--explain", "连衣裙");
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("NaN", stdout, StringComparison.Ordinal);
+        Assert.Contains(stdout.Split('\n'), l => l.Contains(" value   unknown ", StringComparison.Ordinal));
+    }
+}

@@ -210,6 +210,7 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         // The same items in the same order, each followed by its largest contributions, named by feature.
         Assert.Equal(items, explained.Split('\n').Where(l => l.EndsWith("fused", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
         Assert.Contains(explained.Split('\n'), l => SearchRec.Ranking.NextItem.NextItemRanking.Schema.Names.Any(f => l.TrimStart().StartsWith(f + " ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("NaN", explained, StringComparison.Ordinal);
 
         // Without the ranker: the blend, as the service answers; a user with no events: popular items.
         Assert.Contains("blend", Run(new RecommendCommand(), "--user", user, "--events", _shop.File("events.csv"), "--collab", collab).Out, StringComparison.Ordinal);

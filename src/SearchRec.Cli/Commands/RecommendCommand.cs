@@ -67,7 +67,7 @@ public sealed class RecommendCommand : ICliCommand
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rank++,3}  {x.ItemId,12}  {x.Score,9:F4}  fused"));
                     foreach (var c in x.Top)
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {c.Feature,-24} {c.Value,10:G4}  {c.Contribution,+9:+0.0000;-0.0000}"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {c.Feature,-24} {ExplainText.Value(c.Value, "G4"),10}  {c.Contribution,+9:+0.0000;-0.0000}"));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {"(the other features)",-24} {"",10}  {x.Score - x.Unexplained - x.Top.Sum(c => c.Contribution),+9:+0.0000;-0.0000}"));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {"(remainder)",-24} {"",10}  {x.Unexplained,+9:+0.0000;-0.0000}"));
                 }

@@ -85,7 +85,7 @@ public sealed class SearchCommand : ICliCommand
                         $"{hit.Rank + 1,3}. {hit.Product.Id,-10} {hit.Score,8:F4}  (recall #{hit.Recall.Rank + 1}, bm25 {hit.Recall.Score:F2})  {hit.Product.Title}"));
                     if (hit.Explanation is null) continue;
                     foreach (var c in hit.Explanation.Take(8))
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {c.Feature,-22} value {c.Value,9:F4}  contribution {c.Contribution,+8:F4}"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {c.Feature,-22} value {ExplainText.Value(c.Value, "F4"),9}  contribution {c.Contribution,+8:F4}"));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       (other features and bias {hit.Unexplained + hit.Explanation.Skip(8).Sum(c => c.Contribution):F4})"));
                 }
                 var t = r.Timings;
