@@ -2242,6 +2242,23 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Bench_deep_refuses_an_ensemble_mixing_corrected_and_plain_towers_naming_their_folders()
+    {
+        using var dir = new TempDir();
+        var plain = TinyTower(dir, "plain");
+        var corrected = TinyTower(dir, "corrected");
+        File.WriteAllLines(dir.File("log.tsv"), ["a\t耳机", "b\t连衣裙", "c\t保温杯"]);
+        var (code, _, stderr) = Run(new HubnessCommand(), "--models", corrected, "--queries", dir.File("log.tsv"), "--k", "2");
+        Assert.True(code == 0, stderr);
+
+        (code, _, stderr) = Run(new BenchDeepCommand(), "--models", plain, "--ensemble", corrected, "--iterations", "10");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"'{corrected}' has a hubness correction", stderr, StringComparison.Ordinal);
+        Assert.Contains($"'{plain}' has none", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Hubness_stores_the_correction_from_the_first_distinct_unexcluded_queries_and_remove_deletes_it()
     {
         using var dir = new TempDir();
