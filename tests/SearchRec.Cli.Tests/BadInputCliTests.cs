@@ -166,6 +166,21 @@ public sealed partial class EvalCliTests
         Assert.Contains($"train-deep: {message}", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.File("deep")));
     }
+
+    [Theory]
+    [InlineData("--pairs")]
+    [InlineData("--query-log")]
+    [InlineData("--eval-queries")]
+    public void Train_deep_refuses_a_missing_input_file_naming_its_option_before_reading_the_catalog(string option)
+    {
+        using var dir = new TempDir();
+        var missing = dir.File("typo.tsv");
+        var (code, _, stderr) = Run(new TrainDeepCommand(), "--catalog", _shop.File("catalog.jsonl"), "--text-epochs", "1", "--models", dir.File("deep"), option, missing);
+        Assert.Equal(2, code);
+        Assert.Contains($"train-deep: {option}: '{missing}' does not exist.", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("catalog ", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("deep")));
+    }
 }
 
 public sealed partial class EvalCliTests

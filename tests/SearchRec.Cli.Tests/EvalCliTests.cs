@@ -1858,6 +1858,35 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     }
 
     [Fact]
+    public void Distill_settings_resolve_relative_paths_against_a_relative_models_folder()
+    {
+        using var models = new TempDir();
+        File.WriteAllText(models.File("log.tsv"), "1\tq\n");
+        models.Write("distill.json", """{"queryLog": "log.tsv", "residual": {"init": "."}}""");
+        // `--models out/m` as typed: relative to the working directory.
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, models.Path);
+        Assert.False(Path.IsPathRooted(relative));
+
+        var s = DistillSettings.Read(relative);
+
+        Assert.Equal(models.File("log.tsv"), s.QueryLog);
+        Assert.Equal(Path.GetFullPath(models.Path), s.Residual.Init);
+    }
+
+    [Fact]
+    public void Distilled_fusion_with_a_missing_query_log_exits_2_naming_the_field_before_training_a_teacher()
+    {
+        using var models = new TempDir();
+        models.Write("distill.json", """{"queryLog": "no-such-log.tsv"}""");
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"),
+            "--qrels", _shop.File("qrels.tsv"), "--ranker", "bm25+dense-distilled", "--models", models.Path, "--report", _shop.File("no-log/report.html"));
+        Assert.Equal(2, code);
+        Assert.Contains("queryLog", stderr, StringComparison.Ordinal);
+        Assert.Contains("no-such-log.tsv' does not exist", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("teacher LambdaMART", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Demo_without_serving_runs_its_steps_in_order_and_leaves_a_shop_an_index_a_report_and_trained_models()
     {
         Assert.Equal([10.0, 20, 30, 40], DemoCommand.Steps().Select(s => s.Order).Take(4));
@@ -2211,6 +2240,23 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         };
         SearchRec.Deep.Training.DeepTraining.TrainText(products, [], dir.File(name), options);
         return dir.File(name);
+    }
+
+    [Fact]
+    public void Bench_deep_refuses_an_ensemble_mixing_corrected_and_plain_towers_naming_their_folders()
+    {
+        using var dir = new TempDir();
+        var plain = TinyTower(dir, "plain");
+        var corrected = TinyTower(dir, "corrected");
+        File.WriteAllLines(dir.File("log.tsv"), ["a\t耳机", "b\t连衣裙", "c\t保温杯"]);
+        var (code, _, stderr) = Run(new HubnessCommand(), "--models", corrected, "--queries", dir.File("log.tsv"), "--k", "2");
+        Assert.True(code == 0, stderr);
+
+        (code, _, stderr) = Run(new BenchDeepCommand(), "--models", plain, "--ensemble", corrected, "--iterations", "10");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"'{corrected}' has a hubness correction", stderr, StringComparison.Ordinal);
+        Assert.Contains($"'{plain}' has none", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

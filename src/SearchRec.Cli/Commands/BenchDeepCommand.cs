@@ -56,7 +56,8 @@ public sealed class BenchDeepCommand : IBenchCommand
             IDenseScorer scorer = first;
             if (ensemble.Length > 0)
             {
-                var all = TowerEnsemble.Create([first, .. ensemble.Select(d => DeepScorer.Open(d))]);
+                // Named by folder: a refusal (a mix of corrected and uncorrected members) said 'member 2', not which folder.
+                var all = TowerEnsemble.Create([first, .. ensemble.Select(d => DeepScorer.Open(d))], [dir, .. ensemble]);
                 (scorer, itemCount) = (all, all.ItemCount);
                 Console.WriteLine($"text: ensemble of {all.Count} towers (mean cosine), {all.Dimension} floats per item");
             }

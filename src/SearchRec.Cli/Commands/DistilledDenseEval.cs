@@ -62,9 +62,17 @@ internal sealed class DistillSettings
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
         s.Validate(path);
-        s.QueryLog = Path.GetFullPath(s.QueryLog, modelsDir);
-        s.Catalogs = [.. s.Catalogs.Select(c => Path.GetFullPath(c, modelsDir))];
-        if (s.Residual.Init is { } init) s.Residual.Init = Path.GetFullPath(init, modelsDir);
+        // GetFullPath(path, base) needs a rooted base: a relative --models (out/m) refused every relative path with
+        // "Basepath argument is not fully qualified".
+        var dir = Path.GetFullPath(modelsDir);
+        s.QueryLog = Path.GetFullPath(s.QueryLog, dir);
+        s.Catalogs = [.. s.Catalogs.Select(c => Path.GetFullPath(c, dir))];
+        if (s.Residual.Init is { } init) s.Residual.Init = Path.GetFullPath(init, dir);
+        // Checked here, not when first read: a missing file surfaced only after a fold's teacher had been trained.
+        if (!File.Exists(s.QueryLog)) throw new InvalidDataException($"{path}: queryLog '{s.QueryLog}' does not exist.");
+        foreach (var c in s.Catalogs)
+            if (!File.Exists(c)) throw new InvalidDataException($"{path}: catalogs: '{c}' does not exist.");
+        if (s.Residual.Init is { } from && !Directory.Exists(from)) throw new InvalidDataException($"{path}: residual.init '{from}' is not a folder.");
         return s;
     }
 

@@ -114,6 +114,13 @@ public sealed class TrainDeepCommand : ICliCommand
                 Console.Error.WriteLine($"train-deep: {message}.");
                 return 2;
             }
+        // A missing file was reported without its option ("Could not find file …" for --pairs), and only after the catalogs were read.
+        foreach (var (flag, path) in new[] { ("--pairs", pairsFile), ("--query-log", queryLog), ("--eval-queries", evalQueries), ("--eval-qrels", evalQrels), ("--eval-users", evalUsers) })
+            if (path is not null && !File.Exists(path))
+            {
+                Console.Error.WriteLine($"train-deep: {flag}: '{path}' does not exist.");
+                return 2;
+            }
         // NaN or infinity made every query fail "top ≥ ratio × second", so --query-log silently added nothing.
         if (!(pseudoRatio >= 1 && double.IsFinite(pseudoRatio)))
         {
