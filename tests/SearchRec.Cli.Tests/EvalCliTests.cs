@@ -1873,6 +1873,21 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
         Assert.Equal(Path.GetFullPath(models.Path), s.Residual.Init);
     }
 
+    [Theory]
+    [InlineData("""{"queryLog": "log.tsv", "candidate": 5}""", "candidate")]
+    [InlineData("""{"queryLog": "log.tsv", "residual": {"fusionweigth": 0.5}}""", "fusionweigth")]
+    public void Distill_settings_refuse_a_misspelt_key_naming_it_instead_of_using_the_default(string json, string key)
+    {
+        using var models = new TempDir();
+        File.WriteAllText(models.File("log.tsv"), "1\tq\n");
+        models.Write("distill.json", json);
+
+        var e = Assert.Throws<InvalidDataException>(() => DistillSettings.Read(models.Path));
+
+        Assert.Contains("distill.json", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{key}'", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Distilled_fusion_with_a_missing_query_log_exits_2_naming_the_field_before_training_a_teacher()
     {

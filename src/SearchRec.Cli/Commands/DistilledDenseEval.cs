@@ -52,9 +52,10 @@ internal sealed class DistillSettings
         if (!File.Exists(path))
             throw new FileNotFoundException($"the distilled rankers need {path}: {{\"queryLog\": \"…/query-log.tsv\", \"catalogs\": [], \"queries\": 30000, \"candidates\": 20, \"epochs\": 6}}", path);
         DistillSettings s;
+        // Unknown keys are refused: a misspelt setting ("candidate") was dropped and its default used without a word.
         try
         {
-            s = JsonSerializer.Deserialize<DistillSettings>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip })
+            s = JsonSerializer.Deserialize<DistillSettings>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow })
                 ?? throw new InvalidDataException($"{path}: empty settings.");
         }
         catch (JsonException e)
