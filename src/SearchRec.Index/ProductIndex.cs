@@ -759,22 +759,14 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
                 var q = fieldQueries[f];
                 if (q is null) continue;
                 var weight = _searcher.CreateNormalizedWeight(q);
-                var leaf = -1;
-                var leafEnd = 0;
-                var docBase = 0;
+                var leaves = new LeafCursor(_leaves);
                 Scorer? scorer = null;
                 for (var k = 0; k < n; k++)
                 {
                     var doc = docs[k];
-                    while (doc >= leafEnd)
-                    {
-                        var ctx = _leaves[++leaf];
-                        docBase = ctx.DocBase;
-                        leafEnd = docBase + ctx.AtomicReader.MaxDoc;
-                        if (doc < leafEnd) scorer = weight.GetScorer(ctx, null);
-                    }
+                    if (leaves.MoveTo(doc) is { } ctx) scorer = weight.GetScorer(ctx, null);
                     if (scorer is null) continue;
-                    var local = doc - docBase;
+                    var local = doc - leaves.DocBase;
                     var cur = scorer.DocID;
                     if (cur < local) cur = scorer.Advance(local);
                     if (cur == local) scores[order[k] * 5 + f] = scorer.GetScore();
@@ -783,21 +775,13 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
 
             var bytes = s.Bytes;
             {
-                var leaf = -1;
-                var leafEnd = 0;
-                var docBase = 0;
+                var leaves = new LeafCursor(_leaves);
                 BinaryDocValues? values = null;
                 for (var k = 0; k < n; k++)
                 {
                     var doc = docs[k];
-                    while (doc >= leafEnd)
-                    {
-                        var ctx = _leaves[++leaf];
-                        docBase = ctx.DocBase;
-                        leafEnd = docBase + ctx.AtomicReader.MaxDoc;
-                        if (doc < leafEnd) values = ctx.AtomicReader.GetBinaryDocValues(IndexFields.Id);
-                    }
-                    values!.Get(doc - docBase, bytes);
+                    if (leaves.MoveTo(doc) is { } ctx) values = ctx.AtomicReader.GetBinaryDocValues(IndexFields.Id);
+                    values!.Get(doc - leaves.DocBase, bytes);
                     ids[order[k]] = bytes.Utf8ToString();
                 }
             }
@@ -841,6 +825,37 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         var bytes = new BytesRef();
         ctx.AtomicReader.GetBinaryDocValues(IndexFields.Id).Get(doc - ctx.DocBase, bytes);
         return bytes.Utf8ToString();
+    }
+
+    /// <summary>
+    /// Walks the segments alongside docs visited in ascending order, so that each pass of <see cref="Assemble"/> sets up
+    /// its per-segment reader (scorer, doc values) once per segment. A struct: the query path allocates nothing for it.
+    /// </summary>
+    private struct LeafCursor(IList<AtomicReaderContext> leaves)
+    {
+        private int _leaf = -1;
+        private int _leafEnd;
+
+        /// <summary>The doc base of the segment holding the last doc moved to.</summary>
+        public int DocBase { get; private set; }
+
+        /// <summary>
+        /// Moves to the segment holding <paramref name="doc"/> (no lower than the last doc moved to); returns that
+        /// segment when it is a new one, null when <paramref name="doc"/> is in the current one.
+        /// </summary>
+        public AtomicReaderContext? MoveTo(int doc)
+        {
+            if (doc < _leafEnd) return null;
+            AtomicReaderContext ctx;
+            do
+            {
+                ctx = leaves[++_leaf];
+                DocBase = ctx.DocBase;
+                _leafEnd = DocBase + ctx.AtomicReader.MaxDoc;
+            }
+            while (doc >= _leafEnd);
+            return ctx;
+        }
     }
 
     /// <summary>Per-thread buffers of the query path.</summary>
