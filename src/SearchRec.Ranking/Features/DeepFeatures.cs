@@ -10,7 +10,7 @@ namespace SearchRec.Ranking.Features;
 /// </summary>
 public sealed class DeepFeatures : IFeatureGroup
 {
-    private readonly IDenseScorer? _text;
+    private readonly IDenseScorer[] _texts; // none or the one text scorer, as TowerDeepFeatures holds its towers
     private readonly BehaviourScorer? _behaviour;
     private readonly string[] _names;
 
@@ -18,10 +18,10 @@ public sealed class DeepFeatures : IFeatureGroup
     public DeepFeatures(IDenseScorer? text, BehaviourScorer? behaviour)
     {
         if (text is null && behaviour is null) throw new ArgumentException("DeepFeatures needs a text scorer, a behaviour scorer or both.");
-        _text = text;
+        _texts = text is null ? [] : [text];
         _behaviour = behaviour;
         var names = new List<string>();
-        if (text is not null) names.AddRange(["has_deep_item", "deep_query_item", "deep_query_item_rel"]);
+        if (text is not null) names.AddRange(TowerDeepFeatures.TextNames);
         if (behaviour is not null) names.AddRange(["has_deep_user", "deep_user_item"]);
         _names = names.ToArray();
     }
@@ -36,7 +36,12 @@ public sealed class DeepFeatures : IFeatureGroup
     public IReadOnlyList<string> FeatureNames => _names;
 
     /// <inheritdoc />
-    public void Compute(RankingQuery query, ReadOnlySpan<RankingCandidate> candidates, FeatureWriter output)
+    public void Compute(RankingQuery query, ReadOnlySpan<RankingCandidate> candidates, FeatureWriter output) =>
+        ComputeColumns(_texts, _behaviour, query, candidates, output);
+
+    // The columns of both deep groups: the query–item columns once per text scorer, in order, then the user–item
+    // columns when `behaviour` is given (TowerDeepFeatures passes one text scorer per tower).
+    internal static void ComputeColumns(IDenseScorer[] texts, BehaviourScorer? behaviour, RankingQuery query, ReadOnlySpan<RankingCandidate> candidates, FeatureWriter output)
     {
         var n = candidates.Length;
         if (n == 0) return;
@@ -46,12 +51,12 @@ public sealed class DeepFeatures : IFeatureGroup
         try
         {
             var col = 0;
-            if (_text is not null)
+            foreach (var text in texts)
             {
-                WriteText(_text, query, ids, scores, output, 0);
-                col = 3;
+                WriteText(text, query, ids, scores, output, col);
+                col += TowerDeepFeatures.TextNames.Length;
             }
-            if (_behaviour is not null) WriteBehaviour(_behaviour, query, ids, scores, output, col);
+            if (behaviour is not null) WriteBehaviour(behaviour, query, ids, scores, output, col);
         }
         finally
         {
@@ -60,7 +65,7 @@ public sealed class DeepFeatures : IFeatureGroup
     }
 
     // The query–item columns (has_deep_item, deep_query_item, deep_query_item_rel) at group column `col`; `scores` is scratch of at least ids.Length.
-    internal static void WriteText(IDenseScorer text, RankingQuery query, string[] ids, float[] scores, FeatureWriter output, int col)
+    private static void WriteText(IDenseScorer text, RankingQuery query, string[] ids, float[] scores, FeatureWriter output, int col)
     {
         var n = ids.Length;
         var q = ArrayPool<float>.Shared.Rent(text.Dimension);
@@ -86,7 +91,7 @@ public sealed class DeepFeatures : IFeatureGroup
     }
 
     // The user–item columns (has_deep_user, deep_user_item) at group column `col`; `scores` is scratch of at least ids.Length.
-    internal static void WriteBehaviour(BehaviourScorer behaviour, RankingQuery query, string[] ids, float[] scores, FeatureWriter output, int col)
+    private static void WriteBehaviour(BehaviourScorer behaviour, RankingQuery query, string[] ids, float[] scores, FeatureWriter output, int col)
     {
         var n = ids.Length;
         var history = query.History;

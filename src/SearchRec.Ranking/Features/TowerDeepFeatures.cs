@@ -1,4 +1,3 @@
-using System.Buffers;
 using SearchRec.Deep.Scoring;
 
 namespace SearchRec.Ranking.Features;
@@ -60,26 +59,6 @@ public sealed class TowerDeepFeatures : IFeatureGroup
     public IReadOnlyList<string> FeatureNames => _names;
 
     /// <inheritdoc />
-    public void Compute(RankingQuery query, ReadOnlySpan<RankingCandidate> candidates, FeatureWriter output)
-    {
-        var n = candidates.Length;
-        if (n == 0) return;
-        var ids = new string[n]; // the scorers take a list of ids: one array per request
-        for (var i = 0; i < n; i++) ids[i] = candidates[i].Recall.ProductId;
-        var scores = ArrayPool<float>.Shared.Rent(n);
-        try
-        {
-            var col = 0;
-            foreach (var tower in _towers)
-            {
-                DeepFeatures.WriteText(tower, query, ids, scores, output, col);
-                col += TextNames.Length;
-            }
-            if (_behaviour is not null) DeepFeatures.WriteBehaviour(_behaviour, query, ids, scores, output, col);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(scores);
-        }
-    }
+    public void Compute(RankingQuery query, ReadOnlySpan<RankingCandidate> candidates, FeatureWriter output) =>
+        DeepFeatures.ComputeColumns(_towers, _behaviour, query, candidates, output);
 }
