@@ -83,20 +83,20 @@ public sealed class ShopGenerator
     /// <summary>Every behaviour event, grouped by user and in time order within a user.</summary>
     public IEnumerable<UserEvent> Events()
     {
-        var events = new List<UserEvent>();
-        var queries = new List<ShopQuery>();
-        var nextQuery = 1L;
-        for (var u = 0; u < _options.Users; u++)
-        {
-            events.Clear();
-            queries.Clear();
-            SimulateUser(u, events, queries, ref nextQuery);
+        foreach (var (events, _) in Sessions())
             foreach (var e in events) yield return e;
-        }
     }
 
     /// <summary>Every search query with its user and judgments, in the order of <see cref="Events"/>.</summary>
     public IEnumerable<ShopQuery> Queries()
+    {
+        foreach (var (_, queries) in Sessions())
+            foreach (var q in queries) yield return q;
+    }
+
+    // Each user's simulated events and queries, in user-id order, query ids numbered on from 1 across users. The two
+    // lists are reused: each is valid only until the next user is asked for.
+    private IEnumerable<(List<UserEvent> Events, List<ShopQuery> Queries)> Sessions()
     {
         var events = new List<UserEvent>();
         var queries = new List<ShopQuery>();
@@ -106,7 +106,7 @@ public sealed class ShopGenerator
             events.Clear();
             queries.Clear();
             SimulateUser(u, events, queries, ref nextQuery);
-            foreach (var q in queries) yield return q;
+            yield return (events, queries);
         }
     }
 
