@@ -45,9 +45,9 @@ public sealed class GenerateCommand : ICliCommand
                 return Task.FromResult(2);
             }
             var dir = pr.GetValue(output)!;
-            if (File.Exists(dir))
+            if (OutputFiles.FolderProblem(dir, "--out") is { } problem)
             {
-                Console.Error.WriteLine($"generate: --out: {dir} is a file; give a folder to write into.");
+                Console.Error.WriteLine($"generate: {problem}");
                 return Task.FromResult(2);
             }
             var watch = Stopwatch.StartNew();

@@ -193,9 +193,9 @@ public sealed class IndexCommand : ICliCommand
                 Console.Error.WriteLine($"index: {flag} {f}: file not found");
                 return 2;
             }
-        if (File.Exists(indexDir))
+        if (OutputFiles.FolderProblem(indexDir, "--index") is { } problem)
         {
-            Console.Error.WriteLine($"index: --index: {indexDir} is a file; give a folder to write into.");
+            Console.Error.WriteLine($"index: {problem}");
             return 2;
         }
         var sw = Stopwatch.StartNew();

@@ -123,7 +123,14 @@ internal static class OutputFiles
     /// </summary>
     public static string CheckFolder(string path, string option)
     {
-        if (File.Exists(path)) throw new ArgumentException($"{option}: {path} is a file; give a folder to write into.");
+        if (FolderProblem(path, option) is { } problem) throw new ArgumentException(problem);
         return path;
     }
+
+    /// <summary>
+    /// What <see cref="CheckFolder"/> refuses, as a message naming the option, or null when the path may be written
+    /// into: for the commands that print their problems rather than throw them.
+    /// </summary>
+    public static string? FolderProblem(string path, string option) =>
+        File.Exists(path) ? $"{option}: {path} is a file; give a folder to write into." : null;
 }
