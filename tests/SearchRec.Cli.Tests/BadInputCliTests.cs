@@ -540,3 +540,52 @@ public sealed partial class EvalCliTests
         Assert.True(File.Exists(dir.File("r.html")));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Eval_rec_refuses_blend_weights_of_the_wrong_length_for_being_unread_when_the_blend_is_not_evaluated()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+
+        var (code, _, stderr) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400",
+            "--test-users-from", users, "--model", "repeat", "--blend-weights", "1,2");
+
+        Assert.Equal(2, code);
+        Assert.Contains("eval-rec: --blend-weights is read only by --model blend (or all).", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--factors", "32")]
+    [InlineData("--iterations", "3")]
+    public void Train_cf_refuses_an_als_option_beside_skip_als_rather_than_ignore_it(string option, string value)
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab"), "--skip-als", option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"train-cf: {option} set ALS, which --skip-als leaves out; give one or the other.", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("collab")));
+    }
+
+    [Fact]
+    public void Train_cf_refuses_a_bad_eval_cut_or_a_missing_user_file_before_reading_the_events()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        (string[] Args, string Message)[] cases =
+        [
+            (["--eval-cut", "foo", "--test-users-from", users], "train-cf: --eval-cut: 'foo' is neither Unix seconds nor an ISO 8601 time"),
+            (["--eval-cut", "1512230400"], "train-cf: --eval-cut needs --test-users-from."),
+            (["--eval-cut", "1512230400", "--test-users-from", dir.File("absent.txt")], $"train-cf: --test-users-from: {dir.File("absent.txt")}: file not found"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var (code, _, stderr) = Run(new TrainCfCommand(), ["--events", _shop.File("events.csv"), "--models", dir.File("collab"), .. args]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}");
+            Assert.StartsWith(message, stderr, StringComparison.Ordinal); // no event count or "evaluating at the cut: " before it
+            Assert.False(Directory.Exists(dir.File("collab")));
+        }
+    }
+}
