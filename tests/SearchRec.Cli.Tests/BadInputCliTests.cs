@@ -589,3 +589,35 @@ public sealed partial class EvalCliTests
         }
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    public void Bench_analyzer_refuses_seconds_that_are_not_a_positive_finite_number(string seconds)
+    {
+        using var dir = new TempDir();
+        var titles = dir.Write("titles.txt", "红色连衣裙\n");
+
+        var (code, stdout, stderr) = Run(new BenchAnalyzerCommand(), "--titles", titles, "--seconds", seconds);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"bench analyzer: --seconds must be a positive finite number (was {seconds}).", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public void Bench_analyzer_refuses_an_unknown_analyzer_before_measuring_the_others()
+    {
+        using var dir = new TempDir();
+        var titles = dir.Write("titles.txt", "红色连衣裙\n");
+
+        var (code, stdout, stderr) = Run(new BenchAnalyzerCommand(), "--titles", titles, "--seconds", "0.2", "--analyzer", "searchrec", "smartcnn");
+
+        Assert.Equal(2, code);
+        Assert.Contains("bench analyzer: --analyzer: Unknown analyzer 'smartcnn'.", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("measuring", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
