@@ -621,3 +621,22 @@ public sealed partial class EvalCliTests
         Assert.Equal("", stdout);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Search_refuses_a_feature_log_that_is_a_folder_naming_the_option()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("ranker");
+        SaveBm25Ranker(ranker);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var folder = Directory.CreateDirectory(dir.File("logs")).FullName;
+
+        var (code, stdout, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--feature-log", folder, "连衣裙");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"search: --feature-log: {folder} is a folder; give the path of a file to write.", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}

@@ -102,7 +102,7 @@ public sealed class BenchAnalyzerCommand : IBenchCommand
             string name = names[n];
             using (Analyzer analyzer = analyzerList[n])
             {
-                Console.Error.WriteLine($"measuring {name} for {seconds:F0} s ...");
+                Console.Error.WriteLine($"measuring {name} for {seconds:0.##} s ...");
                 Consume(analyzer, titles, Math.Min(titles.Length, 2000)); // warm-up (JIT, pools)
                 long tokens = 0, done = 0, doneBytes = 0;
                 var process = Process.GetCurrentProcess();
