@@ -640,3 +640,34 @@ public sealed partial class EvalCliTests
         Assert.Equal("", stdout);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Train_ranker_refuses_an_option_the_chosen_mode_does_not_read_rather_than_ignore_it()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var log = dir.Write("log.jsonl", "{}\n");
+        string[] search = ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv")];
+        string[] nextItem = ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users];
+        string[] traffic = ["--feature-log", log, "--labels-from-events", _shop.File("events.csv")];
+        (string[] Args, string Message)[] cases =
+        [
+            ([.. search, "--per-source", "20", "--no-grid"], "--per-source, --no-grid: read by next-item mode (--cut) alone."),
+            ([.. traffic, "--inner-cuts", "3"], "--inner-cuts: read by next-item mode (--cut) alone."),
+            ([.. search, "--join-minutes", "60"], "--join-minutes: read by traffic mode (--feature-log) alone."),
+            ([.. traffic, "--window", "50", "--idf"], "--window, --idf: traffic mode (--feature-log) re-ranks the logged candidates with the logged features"),
+            ([.. nextItem, "--list-head"], "--list-head: read by the search ranking modes, not by next-item mode (--cut)."),
+            ([.. search, "--combiner", "linear", "--bag-trees", "50"], "--bag-trees: read by --combiner lambdamart-bag alone."),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var models = dir.File("ranker");
+            var (code, _, stderr) = Run(new TrainRankerCommand(), [.. args, "--models", models]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}");
+            Assert.Contains($"train-ranker: {message}", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(models));
+        }
+    }
+}

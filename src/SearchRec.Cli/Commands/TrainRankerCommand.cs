@@ -112,6 +112,21 @@ public sealed class TrainRankerCommand : ICliCommand
                 }
                 if (options.Kind == CombinerKind.LambdaMartTowersTransfer && pr.GetValue(oodTrain) is not { Length: > 0 })
                     throw new ArgumentException("--combiner lambdamart-towers-transfer needs --ood-train: graded query–title JSON Lines (QBQTC dev.jsonl) for its transfer model.");
+                // Options only one mode reads were accepted by the others and ignored without a word (--window or --idf
+                // beside --feature-log, --per-source beside --catalog, --bag-members beside --combiner linear).
+                string GivenOf(params (Option Option, string Flag)[] flags) => string.Join(", ", flags.Where(f => pr.GetResult(f.Option) is { Implicit: false }).Select(f => f.Flag));
+                if (pr.GetValue(cut) is null && GivenOf((perSource, "--per-source"), (innerCuts, "--inner-cuts"), (towerEpochs, "--tower-epochs"), (noGrid, "--no-grid"),
+                        (pickBest, "--pick-best"), (idealWeights, "--ideal-weights"), (stepHours, "--cut-step-hours")) is { Length: > 0 } nextItemOnly)
+                    throw new ArgumentException($"{nextItemOnly}: read by next-item mode (--cut) alone.");
+                if (pr.GetValue(featureLog) is not { Length: > 0 } && GivenOf((joinMinutes, "--join-minutes")) is { Length: > 0 } trafficOnly)
+                    throw new ArgumentException($"{trafficOnly}: read by traffic mode (--feature-log) alone.");
+                if ((pr.GetValue(featureLog) is { Length: > 0 } || pr.GetValue(cut) is not null)
+                    && GivenOf((window, "--window"), (listHead, "--list-head"), (idf, "--idf"), (priorFile, "--prior")) is { Length: > 0 } searchOnly)
+                    throw new ArgumentException(pr.GetValue(cut) is not null
+                        ? $"{searchOnly}: read by the search ranking modes, not by next-item mode (--cut)."
+                        : $"{searchOnly}: traffic mode (--feature-log) re-ranks the logged candidates with the logged features; leave out {searchOnly}.");
+                if (options.Kind != CombinerKind.LambdaMartBag && GivenOf((bagMembers, "--bag-members"), (bagTrees, "--bag-trees")) is { Length: > 0 } bagOnly)
+                    throw new ArgumentException($"{bagOnly}: read by --combiner lambdamart-bag alone.");
                 if (pr.GetValue(oodTrain) is { Length: > 0 } oodFiles)
                 {
                     foreach (var f in (string[])[.. oodFiles, .. pr.GetValue(oodCatalog) ?? []])
