@@ -671,3 +671,21 @@ public sealed partial class EvalCliTests
         }
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--window", "50", "eval: --window sets how many of BM25's candidates the re-rankers re-rank; --ranker bm25,bm25-title names none of them")]
+    [InlineData("--seeds", "42,1", "eval: --seeds repeats the cross-validation of the trained rankers; --ranker bm25,bm25-title names none of them")]
+    public void Eval_refuses_a_rescore_window_or_fold_seeds_when_only_bm25_rankers_are_named(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "bm25,bm25-title", option, value, "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+        Assert.False(File.Exists(dir.File("r.html")));
+    }
+}
