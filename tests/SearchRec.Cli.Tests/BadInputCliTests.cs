@@ -689,3 +689,23 @@ public sealed partial class EvalCliTests
         Assert.False(File.Exists(dir.File("r.html")));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData(false, "--prior: {0}: file not found")]
+    [InlineData(true, "{0}:1: expected '#queries<TAB>Q<TAB>depth<TAB>D'.")]
+    public void Train_ranker_refuses_a_missing_or_malformed_prior_naming_it_before_indexing_the_catalog(bool write, string message)
+    {
+        using var dir = new TempDir();
+        var prior = write ? dir.Write("prior.tsv", "garbage\n") : dir.File("absent.tsv");
+
+        var (code, _, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--prior", prior, "--folds", "0", "--models", dir.File("ranker"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("train-ranker: " + string.Format(System.Globalization.CultureInfo.InvariantCulture, message, prior), stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain("catalog: read", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker")));
+    }
+}

@@ -229,6 +229,10 @@ public sealed class TrainRankerCommand : ICliCommand
                     throw new ArgumentException("Give --catalog, --queries and --qrels (search ranking), --ood-train alone (search ranking from another domain's graded pairs), --feature-log with --labels-from-events (from traffic), or --events with --cut and --test-users-from (next-item ranking).");
                 var win = pr.GetValue(window);
                 if (win < 1) throw new ArgumentException("--window must be positive.");
+                // Read before the catalog is indexed: a missing or malformed prior was found only afterwards, as .NET's "Could not find file".
+                var prior = pr.GetValue(priorFile) is string pf
+                    ? File.Exists(pf) ? QueryLogPrior.Load(pf) : throw new FileNotFoundException($"--prior: {pf}: file not found", pf)
+                    : null;
                 var sw = Stopwatch.StartNew();
                 void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
 
@@ -287,7 +291,6 @@ public sealed class TrainRankerCommand : ICliCommand
                 }
                 else if (pr.GetValue(deepDir) is string dd) deepScorer = DenseModels.Open(dd);
                 var titleStats = pr.GetValue(idf) ? TitleBigramStats.Build(import.Products.Select(p => p.Title)) : null;
-                var prior = pr.GetValue(priorFile) is string pf ? QueryLogPrior.Load(pf) : null;
                 var extractor = StandardFeatures.ForSearch(new FeatureSources
                 {
                     Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer, DeepTowers = towerSet, Activity = activity, TitleStats = titleStats, Prior = prior,
