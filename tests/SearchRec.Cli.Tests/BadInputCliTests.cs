@@ -709,3 +709,34 @@ public sealed partial class EvalCliTests
         Assert.False(Directory.Exists(dir.File("ranker")));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--events", "0", "bench als: --events must be at least 1 (was 0).")]
+    [InlineData("--iterations", "0", "bench als: --iterations must be a positive finite number (was 0).")]
+    [InlineData("--factors", "-1", "bench als: --factors must be a positive finite number (was -1).")]
+    [InlineData("--threads", "0", "bench als: --threads must be a positive finite number (was 0).")]
+    public void Bench_als_refuses_a_bad_setting_by_its_option_before_generating_the_log(string option, string value, string message)
+    {
+        string[] small = option == "--events" ? [] : ["--events", "1000"];
+        var (code, stdout, stderr) = Run(new BenchAlsCommand(), [.. small, option, value]);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("synthetic shop", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void Bench_ingest_refuses_appends_below_one(string appends)
+    {
+        var (code, stdout, stderr) = Run(new BenchIngestCommand(), "--file", _shop.File("events.csv"), "--appends", appends);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"bench ingest: --appends must be at least 1 (was {appends}).", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
