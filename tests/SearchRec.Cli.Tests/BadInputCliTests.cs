@@ -740,3 +740,20 @@ public sealed partial class EvalCliTests
         Assert.Equal("", stdout);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Similar_refuses_a_user_without_the_event_store_holding_their_history()
+    {
+        using var dir = new TempDir();
+        var models = dir.File("collab");
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", models, "--skip-als").Code);
+
+        var (code, stdout, stderr) = Run(new SimilarCommand(), "--item", "1", "--user", "1", "--models", models);
+
+        Assert.Equal(2, code);
+        Assert.Contains("similar: --user needs --db (the event store holding the user's history).", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
