@@ -757,3 +757,21 @@ public sealed partial class EvalCliTests
         Assert.Equal("", stdout);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Bench_search_refuses_products_that_differ_from_the_index_it_would_reuse()
+    {
+        using var dir = new TempDir();
+        string[] common = ["--index", dir.File("index"), "--requests", "10", "--trees", "5", "--report", dir.File("report.html")];
+        var (built, _, err) = Run(new BenchSearchCommand(), [.. common, "--products", "400"]);
+        Assert.True(built == 0, err);
+
+        var (code, stdout, stderr) = Run(new BenchSearchCommand(), [.. common, "--products", "300"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"bench search: --products: {dir.File("index")} holds 400 products, not the 300 of --products", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
