@@ -574,4 +574,236 @@ public sealed partial class EvalCliTests
         Assert.DoesNotContain("NaN", stdout, StringComparison.Ordinal);
         Assert.Contains(stdout.Split('\n'), l => l.Contains(" value   unknown ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Eval_rec_refuses_blend_weights_of_the_wrong_length_for_being_unread_when_the_blend_is_not_evaluated()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+
+        var (code, _, stderr) = Run(new EvalRecCommand(), "--events", _shop.File("events.csv"), "--cut", "1512230400",
+            "--test-users-from", users, "--model", "repeat", "--blend-weights", "1,2");
+
+        Assert.Equal(2, code);
+        Assert.Contains("eval-rec: --blend-weights is read only by --model blend (or all).", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--factors", "32")]
+    [InlineData("--iterations", "3")]
+    public void Train_cf_refuses_an_als_option_beside_skip_als_rather_than_ignore_it(string option, string value)
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", dir.File("collab"), "--skip-als", option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"train-cf: {option} set ALS, which --skip-als leaves out; give one or the other.", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("collab")));
+    }
+
+    [Fact]
+    public void Train_cf_refuses_a_bad_eval_cut_or_a_missing_user_file_before_reading_the_events()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        (string[] Args, string Message)[] cases =
+        [
+            (["--eval-cut", "foo", "--test-users-from", users], "train-cf: --eval-cut: 'foo' is neither Unix seconds nor an ISO 8601 time"),
+            (["--eval-cut", "1512230400"], "train-cf: --eval-cut needs --test-users-from."),
+            (["--eval-cut", "1512230400", "--test-users-from", dir.File("absent.txt")], $"train-cf: --test-users-from: {dir.File("absent.txt")}: file not found"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var (code, _, stderr) = Run(new TrainCfCommand(), ["--events", _shop.File("events.csv"), "--models", dir.File("collab"), .. args]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}");
+            Assert.StartsWith(message, stderr, StringComparison.Ordinal); // no event count or "evaluating at the cut: " before it
+            Assert.False(Directory.Exists(dir.File("collab")));
+        }
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    public void Bench_analyzer_refuses_seconds_that_are_not_a_positive_finite_number(string seconds)
+    {
+        using var dir = new TempDir();
+        var titles = dir.Write("titles.txt", "红色连衣裙\n");
+
+        var (code, stdout, stderr) = Run(new BenchAnalyzerCommand(), "--titles", titles, "--seconds", seconds);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"bench analyzer: --seconds must be a positive finite number (was {seconds}).", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public void Bench_analyzer_refuses_an_unknown_analyzer_before_measuring_the_others()
+    {
+        using var dir = new TempDir();
+        var titles = dir.Write("titles.txt", "红色连衣裙\n");
+
+        var (code, stdout, stderr) = Run(new BenchAnalyzerCommand(), "--titles", titles, "--seconds", "0.2", "--analyzer", "searchrec", "smartcnn");
+
+        Assert.Equal(2, code);
+        Assert.Contains("bench analyzer: --analyzer: Unknown analyzer 'smartcnn'.", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("measuring", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Search_refuses_a_feature_log_that_is_a_folder_naming_the_option()
+    {
+        using var dir = new TempDir();
+        var ranker = dir.File("ranker");
+        SaveBm25Ranker(ranker);
+        Assert.Equal(0, Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), "--index", dir.File("index")).Code);
+        var folder = Directory.CreateDirectory(dir.File("logs")).FullName;
+
+        var (code, stdout, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", ranker, "--feature-log", folder, "连衣裙");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"search: --feature-log: {folder} is a folder; give the path of a file to write.", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Train_ranker_refuses_an_option_the_chosen_mode_does_not_read_rather_than_ignore_it()
+    {
+        using var dir = new TempDir();
+        var users = HalfOfTheUsers(dir);
+        var log = dir.Write("log.jsonl", "{}\n");
+        string[] search = ["--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv")];
+        string[] nextItem = ["--events", _shop.File("events.csv"), "--cut", "1512230400", "--test-users-from", users];
+        string[] traffic = ["--feature-log", log, "--labels-from-events", _shop.File("events.csv")];
+        (string[] Args, string Message)[] cases =
+        [
+            ([.. search, "--per-source", "20", "--no-grid"], "--per-source, --no-grid: read by next-item mode (--cut) alone."),
+            ([.. traffic, "--inner-cuts", "3"], "--inner-cuts: read by next-item mode (--cut) alone."),
+            ([.. search, "--join-minutes", "60"], "--join-minutes: read by traffic mode (--feature-log) alone."),
+            ([.. traffic, "--window", "50", "--idf"], "--window, --idf: traffic mode (--feature-log) re-ranks the logged candidates with the logged features"),
+            ([.. nextItem, "--list-head"], "--list-head: read by the search ranking modes, not by next-item mode (--cut)."),
+            ([.. search, "--combiner", "linear", "--bag-trees", "50"], "--bag-trees: read by --combiner lambdamart-bag alone."),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var models = dir.File("ranker");
+            var (code, _, stderr) = Run(new TrainRankerCommand(), [.. args, "--models", models]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}");
+            Assert.Contains($"train-ranker: {message}", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(models));
+        }
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--window", "50", "eval: --window sets how many of BM25's candidates the re-rankers re-rank; --ranker bm25,bm25-title names none of them")]
+    [InlineData("--seeds", "42,1", "eval: --seeds repeats the cross-validation of the trained rankers; --ranker bm25,bm25-title names none of them")]
+    public void Eval_refuses_a_rescore_window_or_fold_seeds_when_only_bm25_rankers_are_named(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Run(new EvalCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", "bm25,bm25-title", option, value, "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+        Assert.False(File.Exists(dir.File("r.html")));
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData(false, "--prior: {0}: file not found")]
+    [InlineData(true, "{0}:1: expected '#queries<TAB>Q<TAB>depth<TAB>D'.")]
+    public void Train_ranker_refuses_a_missing_or_malformed_prior_naming_it_before_indexing_the_catalog(bool write, string message)
+    {
+        using var dir = new TempDir();
+        var prior = write ? dir.Write("prior.tsv", "garbage\n") : dir.File("absent.tsv");
+
+        var (code, _, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--prior", prior, "--folds", "0", "--models", dir.File("ranker"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("train-ranker: " + string.Format(System.Globalization.CultureInfo.InvariantCulture, message, prior), stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain("catalog: read", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("ranker")));
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--events", "0", "bench als: --events must be at least 1 (was 0).")]
+    [InlineData("--iterations", "0", "bench als: --iterations must be a positive finite number (was 0).")]
+    [InlineData("--factors", "-1", "bench als: --factors must be a positive finite number (was -1).")]
+    [InlineData("--threads", "0", "bench als: --threads must be a positive finite number (was 0).")]
+    public void Bench_als_refuses_a_bad_setting_by_its_option_before_generating_the_log(string option, string value, string message)
+    {
+        string[] small = option == "--events" ? [] : ["--events", "1000"];
+        var (code, stdout, stderr) = Run(new BenchAlsCommand(), [.. small, option, value]);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("synthetic shop", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void Bench_ingest_refuses_appends_below_one(string appends)
+    {
+        var (code, stdout, stderr) = Run(new BenchIngestCommand(), "--file", _shop.File("events.csv"), "--appends", appends);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"bench ingest: --appends must be at least 1 (was {appends}).", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Similar_refuses_a_user_without_the_event_store_holding_their_history()
+    {
+        using var dir = new TempDir();
+        var models = dir.File("collab");
+        Assert.Equal(0, Run(new TrainCfCommand(), "--events", _shop.File("events.csv"), "--models", models, "--skip-als").Code);
+
+        var (code, stdout, stderr) = Run(new SimilarCommand(), "--item", "1", "--user", "1", "--models", models);
+
+        Assert.Equal(2, code);
+        Assert.Contains("similar: --user needs --db (the event store holding the user's history).", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Bench_search_refuses_products_that_differ_from_the_index_it_would_reuse()
+    {
+        using var dir = new TempDir();
+        string[] common = ["--index", dir.File("index"), "--requests", "10", "--trees", "5", "--report", dir.File("report.html")];
+        var (built, _, err) = Run(new BenchSearchCommand(), [.. common, "--products", "400"]);
+        Assert.True(built == 0, err);
+
+        var (code, stdout, stderr) = Run(new BenchSearchCommand(), [.. common, "--products", "300"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"bench search: --products: {dir.File("index")} holds 400 products, not the 300 of --products", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
 }

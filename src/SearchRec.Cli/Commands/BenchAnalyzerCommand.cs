@@ -42,13 +42,29 @@ public sealed class BenchAnalyzerCommand : IBenchCommand
         string path = titlesFile?.FullName ?? DefaultTitles;
         if (!File.Exists(path))
         {
-            Console.Error.WriteLine($"error: titles file '{path}' not found; pass --titles FILE.");
+            Console.Error.WriteLine($"bench analyzer: --titles: {path}: file not found.");
             return 2;
         }
-        if (seconds <= 0)
+        // NaN passed "<= 0" and measured nothing (NaN rates); infinity never ended.
+        if (!(seconds > 0) || double.IsInfinity(seconds))
         {
-            Console.Error.WriteLine("error: --seconds must be positive.");
+            Console.Error.WriteLine($"bench analyzer: --seconds must be a positive finite number (was {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
             return 2;
+        }
+        // Every name is checked before any is measured: an unknown last name was refused only after the others' runs.
+        var analyzerList = new List<Analyzer>();
+        foreach (string name in names)
+        {
+            try
+            {
+                analyzerList.Add(AnalyzerRegistry.Default.Create(name));
+            }
+            catch (ArgumentException e)
+            {
+                foreach (var a in analyzerList) a.Dispose();
+                Console.Error.WriteLine($"bench analyzer: --analyzer: {CliErrors.Message(e)}");
+                return 2;
+            }
         }
         var list = new List<string>();
         foreach (string line in File.ReadLines(path))
@@ -59,7 +75,8 @@ public sealed class BenchAnalyzerCommand : IBenchCommand
         }
         if (list.Count == 0)
         {
-            Console.Error.WriteLine($"error: no titles in '{path}'.");
+            foreach (var a in analyzerList) a.Dispose();
+            Console.Error.WriteLine($"bench analyzer: --titles: no titles in {path}.");
             return 2;
         }
         string[] titles = list.ToArray();
@@ -80,21 +97,12 @@ public sealed class BenchAnalyzerCommand : IBenchCommand
         // Rates per CPU-second of this process as well as per wall second: on a shared machine the wall rate
         // mostly measures the other jobs.
         Console.WriteLine($"{"analyzer",-20} {"MB/s",8} {"MB/cpu-s",9} {"titles/s",10} {"tokens/s",12} {"tokens/cpu-s",13} {"tokens/title",12}");
-        foreach (string name in names)
+        for (int n = 0; n < names.Length; n++)
         {
-            Analyzer analyzer;
-            try
+            string name = names[n];
+            using (Analyzer analyzer = analyzerList[n])
             {
-                analyzer = AnalyzerRegistry.Default.Create(name);
-            }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine($"error: {CliErrors.Message(e)}");
-                return 2;
-            }
-            using (analyzer)
-            {
-                Console.Error.WriteLine($"measuring {name} for {seconds:F0} s ...");
+                Console.Error.WriteLine($"measuring {name} for {seconds:0.##} s ...");
                 Consume(analyzer, titles, Math.Min(titles.Length, 2000)); // warm-up (JIT, pools)
                 long tokens = 0, done = 0, doneBytes = 0;
                 var process = Process.GetCurrentProcess();

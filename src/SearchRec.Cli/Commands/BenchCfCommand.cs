@@ -50,9 +50,23 @@ public sealed class BenchAlsCommand : IBenchCommand
         foreach (var o in new Option[] { events, products, factors, iterations, threads }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
+            // Checked before the log is generated (seconds to minutes at 1M+ events), and named as typed: a bad ALS
+            // setting was refused afterwards as "CollabOptions.AlsIterations", and --events 0 was taken as a small log.
+            CollabOptions options;
+            try
+            {
+                foreach (var (option, flag) in new[] { (events, "--events"), (products, "--products") })
+                    if (pr.GetValue(option) < 1) throw new ArgumentException($"{flag} must be at least 1 (was {pr.GetValue(option)}).");
+                options = new CollabOptions { Factors = pr.GetValue(factors), AlsIterations = pr.GetValue(iterations), Threads = pr.GetValue(threads) }.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"bench als: {CliErrors.Message(e, nameof(CollabOptions), FlagOf)}");
+                return 2;
+            }
             var (_, list) = BenchData.Shop(pr.GetValue(events), pr.GetValue(products));
             var sw = Stopwatch.StartNew();
-            var models = CollabModels.Train(list, new CollabOptions { Factors = pr.GetValue(factors), AlsIterations = pr.GetValue(iterations), Threads = pr.GetValue(threads) },
+            var models = CollabModels.Train(list, options,
                 new SyncProgress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage}: {p.Message}")));
             var t = models.Card.TimingsSeconds;
             Console.WriteLine($"machine: {BenchData.Machine()}");
@@ -64,6 +78,14 @@ public sealed class BenchAlsCommand : IBenchCommand
         });
         return cmd;
     }
+
+    private static string? FlagOf(string property) => property switch
+    {
+        nameof(CollabOptions.Factors) => "--factors",
+        nameof(CollabOptions.AlsIterations) => "--iterations",
+        nameof(CollabOptions.Threads) => "--threads",
+        _ => null,
+    };
 }
 
 /// <summary><c>searchrec bench cf-latency</c>: per-request latency of scoring 200 candidates and of similar items.</summary>
@@ -233,6 +255,8 @@ public sealed class BenchIngestCommand : IBenchCommand
         {
             var path = pr.GetValue(file)!;
             if (!File.Exists(path)) { Console.Error.WriteLine($"bench ingest: file not found: {path}"); return 2; }
+            // 0 or fewer timed nothing and printed "4 writers x -3 single appends: 0 appends/s".
+            if (pr.GetValue(appends) < 1) { Console.Error.WriteLine($"bench ingest: --appends must be at least 1 (was {pr.GetValue(appends)})."); return 2; }
             var dir = Path.Combine(Path.GetTempPath(), "searchrec-ingest-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(dir);
             try

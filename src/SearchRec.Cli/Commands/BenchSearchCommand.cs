@@ -45,6 +45,18 @@ public sealed class BenchSearchCommand : IBenchCommand
             if (File.Exists(Path.Combine(dir, "searchrec-index.json")))
             {
                 index = ProductIndex.Open(dir);
+                // A reused index kept its own size: --products was ignored, and the timed queries came from a shop of another size.
+                if (index.Count != n)
+                {
+                    var message = $"{dir} holds {index.Count:N0} products, not the {n:N0} of --products; delete it or pass --index NEW to build one of that size";
+                    if (pr.GetResult(products) is { Implicit: false })
+                    {
+                        index.Dispose();
+                        Console.Error.WriteLine($"bench search: --products: {message}.");
+                        return 2;
+                    }
+                    Log($"warning: {message}");
+                }
                 // An index changed by `index --update` since it was built may hold more segments than its options say.
                 Log($"opened {dir}: {index.Count:N0} products, doc order {index.Options.DocOrder}, built as one segment {index.Options.MergeToOneSegment}, {Directory.GetFiles(dir, "*.si").Length} segments now");
                 // A reused index keeps the settings it was built with, so it may not measure today's defaults.

@@ -62,6 +62,7 @@ public sealed class EvalCommand : ICliCommand
             OodCatalog = pr.GetValue(oodCatalog) ?? [],
             OodQueries = pr.GetValue(oodQueries),
             OodQueriesGiven = pr.GetResult(oodQueries) is { Implicit: false },
+            WindowGiven = pr.GetResult(window) is { Implicit: false },
             Seeds = pr.GetValue(seeds),
             Pairs = pr.GetValue(pairs),
             PairsCatalog = pr.GetValue(pairsCatalog) ?? [],
@@ -77,6 +78,8 @@ public sealed class EvalCommand : ICliCommand
         public string[] OodCatalog { get; init; } = [];
         public int OodQueries { get; init; } = 2_000;
         public bool OodQueriesGiven { get; init; }
+        /// <summary>Whether --window was typed (not its default).</summary>
+        public bool WindowGiven { get; init; }
         public string? Seeds { get; init; }
         public string? Pairs { get; init; }
         public string[] PairsCatalog { get; init; } = [];
@@ -84,6 +87,9 @@ public sealed class EvalCommand : ICliCommand
     }
 
     /// <summary>The fold seeds of <c>--seeds</c> ("42,1,2"), or null without it; throws naming a bad entry.</summary>
+    // The first-stage rankers: they read neither the rescore window nor the fold seeds.
+    private static readonly HashSet<string> PlainBm25 = ["bm25", "bm25-title", "bm25-bigram"];
+
     internal static IReadOnlyList<int>? ParseSeeds(string? text)
     {
         if (text is null) return null;
@@ -192,6 +198,12 @@ public sealed class EvalCommand : ICliCommand
         else if (resolved.Where(n => (registry.Reads(n) & EvalRankerInputs.OutOfDomainTraining) != 0).ToList() is { Count: > 0 } needing)
             // They train on it: without it they failed at their first fold, after the index was built and the others ran.
             throw new ArgumentException($"{string.Join(", ", needing)} {(needing.Count == 1 ? "learns" : "learn")} from out-of-domain judgments: give --ood-train FILE (graded query–title JSON Lines, as QBQTC's dev.jsonl)");
+        // BM25 alone ranks its own run to --depth and trains nothing: --window and --seeds were ignored (the table
+        // even said "mean of 2 cross-validations").
+        if (a.WindowGiven && resolved.All(PlainBm25.Contains))
+            throw new ArgumentException($"--window sets how many of BM25's candidates the re-rankers re-rank; --ranker {a.Ranker} names none of them");
+        if (foldSeeds is not null && !resolved.Any(registry.IsCrossValidated))
+            throw new ArgumentException($"--seeds repeats the cross-validation of the trained rankers; --ranker {a.Ranker} names none of them");
         if (a.Events.Length > 0)
         {
             RefuseUnread(registry, resolved, a.Ranker, EvalRankerInputs.Events, "--events", "use the users' histories");

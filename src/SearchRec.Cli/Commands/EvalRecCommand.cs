@@ -39,8 +39,9 @@ public sealed class EvalRecCommand : ICliCommand
                 if (names.Contains(FusedRecEval.Name) && rankerDir is null) throw new ArgumentException($"--model {FusedRecEval.Name} needs --ranker DIR (a next-item ranker from `train-ranker --events … --cut …`).");
                 if (rankerDir is not null && !names.Contains(FusedRecEval.Name)) throw new ArgumentException($"--ranker is read only by --model {FusedRecEval.Name} (or all).");
                 // Read before training, not after it: a bad list, or one no evaluated model reads, was found only once the models were trained, or never.
+                // Whether any model reads the weights comes first: a short list beside --model repeat was refused for its length, not for being ignored.
+                if (pr.GetValue(blend) is not null && !names.Contains("blend")) throw new ArgumentException("--blend-weights is read only by --model blend (or all).");
                 var blendWeights = pr.GetValue(blend) is string bw ? ParseBlendWeights(bw) : null;
-                if (blendWeights is not null && !names.Contains("blend")) throw new ArgumentException("--blend-weights is read only by --model blend (or all).");
                 // Before the evaluation, not once it is done: a folder given as the report failed only at the end.
                 if (pr.GetValue(report) is { } reportFile) OutputFiles.Check(reportFile, "--report");
                 long cutTs = EventFiles.ParseTime(pr.GetValue(cut)!);

@@ -42,6 +42,8 @@ public sealed class SearchCommand : ICliCommand
                 // Alone it was ignored: the id went to no log.
                 if (pr.GetValue(requestId) is not null && pr.GetValue(featureLog) is null)
                     throw new ArgumentException("--request-id needs --feature-log (the log the id is written to).");
+                // A folder given as the log failed when the logger opened it, as "Access to the path is denied".
+                if (pr.GetValue(featureLog) is string logFile) OutputFiles.Check(logFile, "--feature-log");
                 if (pr.GetValue(models) is null)
                 {
                     // Without a ranker only recall runs: refuse what needs one rather than ignore it.

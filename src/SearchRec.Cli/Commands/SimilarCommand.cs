@@ -22,6 +22,8 @@ public sealed class SimilarCommand : ICliCommand
         cmd.SetAction(pr =>
         {
             if (pr.GetValue(k) is < 1 or > 1_000) { Console.Error.WriteLine($"similar: --k must be between 1 and 1,000 (was {pr.GetValue(k)})."); return 2; }
+            // Without a store there is no history to lean on: the user was ignored and the answer was the anonymous one.
+            if (pr.GetValue(user) is not null && pr.GetValue(db) is null) { Console.Error.WriteLine("similar: --user needs --db (the event store holding the user's history)."); return 2; }
             // The store is only read here: opening a missing one (a typo) created an empty store and answered without the user.
             if (pr.GetValue(db) is { } dbPath && !File.Exists(dbPath)) { Console.Error.WriteLine($"similar: --db: {dbPath}: file not found (an event store that `serve` or `import-events` wrote)"); return 2; }
             CollabModels models;

@@ -33,16 +33,27 @@ public sealed class TrainCfCommand : ICliCommand
                 // Alone it was ignored: the models were saved without the metrics the users were given for.
                 if (pr.GetValue(users) is not null && pr.GetValue(cut) is null)
                     throw new ArgumentException("--test-users-from is read with --eval-cut alone (the cut the users are evaluated at); give both or neither.");
+                // ALS options beside --skip-als were silently ignored: the card then recorded factors never trained.
+                if (options.SkipAls)
+                {
+                    var alsFlags = string.Join(", ", new (Option Flag, string Name)[] { (factors, "--factors"), (iterations, "--iterations") }
+                        .Where(f => pr.GetResult(f.Flag) is { Implicit: false }).Select(f => f.Name));
+                    if (alsFlags.Length > 0) throw new ArgumentException($"{alsFlags} set ALS, which --skip-als leaves out; give one or the other.");
+                }
+                // Checked before the events are read: a typo in the cut or the user file used to surface only after loading.
+                var cutAt = pr.GetValue(cut) is string cutText ? EventFiles.ParseTime(cutText, "--eval-cut") : (long?)null;
+                if (cutAt is not null && pr.GetValue(users) is null) throw new ArgumentException("--eval-cut needs --test-users-from.");
+                var testFile = pr.GetValue(users);
+                var testUsers = cutAt is not null ? EventFiles.ReadUsers(testFile!) : null;
                 var files = pr.GetValue(events)!;
                 var all = EventFiles.Read(files);
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 var progress = new SyncProgress<TrainProgress>(p => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {p.Stage} {p.Fraction,4:P0}: {p.Message}"));
                 var metrics = new Dictionary<string, double>();
-                if (pr.GetValue(cut) is string cutText)
+                if (cutAt is long at)
                 {
-                    var testFile = pr.GetValue(users) ?? throw new ArgumentException("--eval-cut needs --test-users-from.");
                     Console.Error.Write("evaluating at the cut: ");
-                    var split = EventFiles.Split(all, EventFiles.ParseTime(cutText, "--eval-cut"), EventFiles.ReadUsers(testFile), testFile);
+                    var split = EventFiles.Split(all, at, testUsers!, testFile!);
                     var heldOut = CollabModels.Train(split.Train, options, progress);
                     foreach (var name in CollabModels.ScorerNames)
                     {

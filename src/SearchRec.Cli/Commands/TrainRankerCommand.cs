@@ -112,6 +112,21 @@ public sealed class TrainRankerCommand : ICliCommand
                 }
                 if (options.Kind == CombinerKind.LambdaMartTowersTransfer && pr.GetValue(oodTrain) is not { Length: > 0 })
                     throw new ArgumentException("--combiner lambdamart-towers-transfer needs --ood-train: graded query–title JSON Lines (QBQTC dev.jsonl) for its transfer model.");
+                // Options only one mode reads were accepted by the others and ignored without a word (--window or --idf
+                // beside --feature-log, --per-source beside --catalog, --bag-members beside --combiner linear).
+                string GivenOf(params (Option Option, string Flag)[] flags) => string.Join(", ", flags.Where(f => pr.GetResult(f.Option) is { Implicit: false }).Select(f => f.Flag));
+                if (pr.GetValue(cut) is null && GivenOf((perSource, "--per-source"), (innerCuts, "--inner-cuts"), (towerEpochs, "--tower-epochs"), (noGrid, "--no-grid"),
+                        (pickBest, "--pick-best"), (idealWeights, "--ideal-weights"), (stepHours, "--cut-step-hours")) is { Length: > 0 } nextItemOnly)
+                    throw new ArgumentException($"{nextItemOnly}: read by next-item mode (--cut) alone.");
+                if (pr.GetValue(featureLog) is not { Length: > 0 } && GivenOf((joinMinutes, "--join-minutes")) is { Length: > 0 } trafficOnly)
+                    throw new ArgumentException($"{trafficOnly}: read by traffic mode (--feature-log) alone.");
+                if ((pr.GetValue(featureLog) is { Length: > 0 } || pr.GetValue(cut) is not null)
+                    && GivenOf((window, "--window"), (listHead, "--list-head"), (idf, "--idf"), (priorFile, "--prior")) is { Length: > 0 } searchOnly)
+                    throw new ArgumentException(pr.GetValue(cut) is not null
+                        ? $"{searchOnly}: read by the search ranking modes, not by next-item mode (--cut)."
+                        : $"{searchOnly}: traffic mode (--feature-log) re-ranks the logged candidates with the logged features; leave out {searchOnly}.");
+                if (options.Kind != CombinerKind.LambdaMartBag && GivenOf((bagMembers, "--bag-members"), (bagTrees, "--bag-trees")) is { Length: > 0 } bagOnly)
+                    throw new ArgumentException($"{bagOnly}: read by --combiner lambdamart-bag alone.");
                 if (pr.GetValue(oodTrain) is { Length: > 0 } oodFiles)
                 {
                     foreach (var f in (string[])[.. oodFiles, .. pr.GetValue(oodCatalog) ?? []])
@@ -214,6 +229,10 @@ public sealed class TrainRankerCommand : ICliCommand
                     throw new ArgumentException("Give --catalog, --queries and --qrels (search ranking), --ood-train alone (search ranking from another domain's graded pairs), --feature-log with --labels-from-events (from traffic), or --events with --cut and --test-users-from (next-item ranking).");
                 var win = pr.GetValue(window);
                 if (win < 1) throw new ArgumentException("--window must be positive.");
+                // Read before the catalog is indexed: a missing or malformed prior was found only afterwards, as .NET's "Could not find file".
+                var prior = pr.GetValue(priorFile) is string pf
+                    ? File.Exists(pf) ? QueryLogPrior.Load(pf) : throw new FileNotFoundException($"--prior: {pf}: file not found", pf)
+                    : null;
                 var sw = Stopwatch.StartNew();
                 void Log(string m) => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {m}");
 
@@ -272,7 +291,6 @@ public sealed class TrainRankerCommand : ICliCommand
                 }
                 else if (pr.GetValue(deepDir) is string dd) deepScorer = DenseModels.Open(dd);
                 var titleStats = pr.GetValue(idf) ? TitleBigramStats.Build(import.Products.Select(p => p.Title)) : null;
-                var prior = pr.GetValue(priorFile) is string pf ? QueryLogPrior.Load(pf) : null;
                 var extractor = StandardFeatures.ForSearch(new FeatureSources
                 {
                     Collab = collabModels, Products = index.GetProduct, DeepText = deepScorer, DeepTowers = towerSet, Activity = activity, TitleStats = titleStats, Prior = prior,
