@@ -306,11 +306,8 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
     /// </remarks>
     public IReadOnlyList<RecallCandidate> Recall(RecallRequest request)
     {
-        Guard.NotNull(request);
-        Guard.Positive(request.TopN);
-        request = CategoryAsLevel(request);
-        if (string.IsNullOrWhiteSpace(request.Query) || _reader.MaxDoc == 0) return [];
-        if (request.PriceMin is { } lo && request.PriceMax is { } hi && lo > hi) return [];
+        if (Prepare(request) is not { } prepared) return [];
+        request = prepared;
 
         var scratch = t_scratch ??= new QueryScratch();
         var q = _evaluator.Start();
@@ -334,6 +331,17 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         return _evaluator.Run(q, request) ?? (IReadOnlyList<RecallCandidate>)[];
     }
 
+    // The checks both evaluators start with: the request with its category read as a level, or null when nothing can match.
+    private RecallRequest? Prepare(RecallRequest request)
+    {
+        Guard.NotNull(request);
+        Guard.Positive(request.TopN);
+        request = CategoryAsLevel(request);
+        if (string.IsNullOrWhiteSpace(request.Query) || _reader.MaxDoc == 0) return null;
+        if (request.PriceMin is { } lo && request.PriceMax is { } hi && lo > hi) return null;
+        return request;
+    }
+
     private static readonly char[] PathSeparators = ['/', '>', '|'];
 
     /// <summary>
@@ -354,11 +362,8 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
     /// </summary>
     internal IReadOnlyList<RecallCandidate> RecallWithLucene(RecallRequest request)
     {
-        Guard.NotNull(request);
-        Guard.Positive(request.TopN);
-        request = CategoryAsLevel(request);
-        if (string.IsNullOrWhiteSpace(request.Query) || _reader.MaxDoc == 0) return [];
-        if (request.PriceMin is { } lo && request.PriceMax is { } hi && lo > hi) return [];
+        if (Prepare(request) is not { } prepared) return [];
+        request = prepared;
 
         var scratch = t_scratch ??= new QueryScratch();
         var fieldQueries = scratch.FieldQueries;
