@@ -807,3 +807,25 @@ public sealed partial class EvalCliTests
         Assert.Equal("", stdout);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("1,10,100,pv,1512000000\n1,11,100,buy,1512100000\n", "0.2", "of the 1 user in")]
+    [InlineData("1,10,100,pv,1512000000\n2,11,100,pv,1512100000\n3,12,100,pv,1512200000\n", "0.1", "of the 3 users in")]
+    public void Split_users_refuses_a_split_that_picks_no_test_user_and_writes_nothing(string log, string fraction, string message)
+    {
+        using var dir = new TempDir();
+        var events = dir.Write("events.csv", log);
+        var output = dir.File("test-users.txt");
+
+        var (code, stdout, stderr) = Run(new SplitUsersCommand(), "--events", events, "--fraction", fraction, "--out", output);
+
+        Assert.Equal(2, code);
+        var flat = stderr.Replace("\n", "", StringComparison.Ordinal);
+        Assert.Contains($"split-users: --fraction {fraction} {message} {events} picks no test user", flat, StringComparison.Ordinal);
+        Assert.Contains($"Nothing was written to {output}", flat, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+        Assert.False(File.Exists(output));
+    }
+}
