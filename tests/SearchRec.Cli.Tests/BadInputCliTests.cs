@@ -829,3 +829,23 @@ public sealed partial class EvalCliTests
         Assert.False(File.Exists(output));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("cf-als", "ranker 'cf-als' needs --events with the users' histories")]
+    [InlineData("dense", "ranker 'dense' needs --models DIR holding a text tower")]
+    public void Eval_refuses_a_named_ranker_whose_inputs_are_missing_before_reading_the_catalog(string ranker, string message)
+    {
+        using var dir = new TempDir();
+        // A catalog with no product: read first, it was refused for that instead of for the ranker.
+        var catalog = dir.Write("catalog.jsonl", "{\"id\": \"1\"}\n");
+
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", catalog, "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", ranker, "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("eval: " + message, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain(catalog, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+}
