@@ -849,3 +849,22 @@ public sealed partial class EvalCliTests
         Assert.DoesNotContain(catalog, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--synonyms", "手机,电话\na => b => c\n", ":2: bad synonym rule: more than one explicit mapping specified on the same line")]
+    [InlineData("--user-dict", "手机 10\n\uFFFD坏 5\n", ":2: bad word")]
+    public void Index_refuses_a_bad_analyzer_file_by_file_and_line_and_leaves_no_index_folder(string option, string content, string message)
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("analysis.txt", content);
+        var index = dir.File("index");
+
+        var (code, _, stderr) = Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), option, file, "--index", index);
+
+        Assert.Equal(2, code);
+        Assert.Contains(file + message, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(index));
+    }
+}
