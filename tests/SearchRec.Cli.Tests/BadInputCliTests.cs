@@ -868,3 +868,32 @@ public sealed partial class EvalCliTests
         Assert.False(Directory.Exists(index));
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Search_names_a_query_log_prior_taken_from_beside_the_models_folder()
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new BuildPriorCommand(), "--catalog", _shop.File("catalog.jsonl"), "--query-log", dir.Write("log.tsv", "1\t连衣裙\n2\t手机壳\n3\t耳机\n"),
+            "--exclude-queries", dir.Write("none.tsv", "q\t不在日志里的查询\n"), "--models", dir.File("built"));
+        Assert.True(code == 0, stderr);
+        var prior = Directory.GetFiles(dir.File("built")).Single(f => f.EndsWith(".tsv", StringComparison.Ordinal));
+        (code, _, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--prior", prior, "--folds", "0", "--trees", "20", "--models", dir.File("exp"), "--save-index", dir.File("index"));
+        Assert.True(code == 0, stderr);
+        // In the folder itself: nothing to say.
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("exp"), "连衣裙");
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("prior:", stderr, StringComparison.Ordinal);
+
+        // Beside it (another experiment's prior, as docs/ranking.md's lookup allows): named.
+        var name = Path.GetFileName(prior);
+        Directory.CreateDirectory(dir.File("prior"));
+        File.Move(Path.Combine(dir.File("exp"), name), Path.Combine(dir.File("prior"), name));
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("exp"), "连衣裙");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"prior: {Path.Combine(dir.File("prior"), name)} (found from --models {dir.File("exp")})", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+}
