@@ -185,14 +185,24 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         Guard.NotNull(options);
         options.Validate();
         var opts = options.Clone();
-        LuceneDirectory dir;
-        if (path is null) dir = new RAMDirectory();
-        else
-        {
-            System.IO.Directory.CreateDirectory(path);
-            dir = FSDirectory.Open(path);
-        }
+        // Before the folder: a bad user dictionary or synonym file left an empty index folder behind, which a later
+        // search opened as a broken index.
         var analyzer = CreateAnalyzer(opts);
+        LuceneDirectory dir;
+        try
+        {
+            if (path is null) dir = new RAMDirectory();
+            else
+            {
+                System.IO.Directory.CreateDirectory(path);
+                dir = FSDirectory.Open(path);
+            }
+        }
+        catch
+        {
+            analyzer.Dispose();
+            throw;
+        }
         try
         {
             var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, analyzer)

@@ -99,7 +99,11 @@ public sealed class AnalyzerRegistry
         }
         catch (Exception e) when (e is not IOException and not OutOfMemoryException)
         {
-            throw new FormatException($"{path}: bad synonym rule: {e.Message}", e);
+            // file:line: reason, as every other reader words a bad line; Lucene says "Invalid synonym rule at line N"
+            // and puts the reason in the inner exception.
+            var at = System.Text.RegularExpressions.Regex.Match(e.Message, @"at line (\d+)");
+            var reason = e.InnerException?.Message is { Length: > 0 } inner ? inner : e.Message;
+            throw new FormatException(at.Success ? $"{path}:{at.Groups[1].Value}: bad synonym rule: {reason}" : $"{path}: bad synonym rule: {e.Message}", e);
         }
     }
 

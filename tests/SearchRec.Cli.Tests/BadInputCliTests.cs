@@ -807,3 +807,93 @@ public sealed partial class EvalCliTests
         Assert.Equal("", stdout);
     }
 }
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("1,10,100,pv,1512000000\n1,11,100,buy,1512100000\n", "0.2", "of the 1 user in")]
+    [InlineData("1,10,100,pv,1512000000\n2,11,100,pv,1512100000\n3,12,100,pv,1512200000\n", "0.1", "of the 3 users in")]
+    public void Split_users_refuses_a_split_that_picks_no_test_user_and_writes_nothing(string log, string fraction, string message)
+    {
+        using var dir = new TempDir();
+        var events = dir.Write("events.csv", log);
+        var output = dir.File("test-users.txt");
+
+        var (code, stdout, stderr) = Run(new SplitUsersCommand(), "--events", events, "--fraction", fraction, "--out", output);
+
+        Assert.Equal(2, code);
+        var flat = stderr.Replace("\n", "", StringComparison.Ordinal);
+        Assert.Contains($"split-users: --fraction {fraction} {message} {events} picks no test user", flat, StringComparison.Ordinal);
+        Assert.Contains($"Nothing was written to {output}", flat, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+        Assert.False(File.Exists(output));
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("cf-als", "ranker 'cf-als' needs --events with the users' histories")]
+    [InlineData("dense", "ranker 'dense' needs --models DIR holding a text tower")]
+    public void Eval_refuses_a_named_ranker_whose_inputs_are_missing_before_reading_the_catalog(string ranker, string message)
+    {
+        using var dir = new TempDir();
+        // A catalog with no product: read first, it was refused for that instead of for the ranker.
+        var catalog = dir.Write("catalog.jsonl", "{\"id\": \"1\"}\n");
+
+        var (code, _, stderr) = Run(new EvalCommand(), "--catalog", catalog, "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--ranker", ranker, "--report", dir.File("r.html"), "--run-out", dir.File("r.run"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("eval: " + message, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain(catalog, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Theory]
+    [InlineData("--synonyms", "手机,电话\na => b => c\n", ":2: bad synonym rule: more than one explicit mapping specified on the same line")]
+    [InlineData("--user-dict", "手机 10\n\uFFFD坏 5\n", ":2: bad word")]
+    public void Index_refuses_a_bad_analyzer_file_by_file_and_line_and_leaves_no_index_folder(string option, string content, string message)
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("analysis.txt", content);
+        var index = dir.File("index");
+
+        var (code, _, stderr) = Run(new IndexCommand(), "--catalog", _shop.File("catalog.jsonl"), option, file, "--index", index);
+
+        Assert.Equal(2, code);
+        Assert.Contains(file + message, stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(index));
+    }
+}
+
+public sealed partial class EvalCliTests
+{
+    [Fact]
+    public void Search_names_a_query_log_prior_taken_from_beside_the_models_folder()
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = Run(new BuildPriorCommand(), "--catalog", _shop.File("catalog.jsonl"), "--query-log", dir.Write("log.tsv", "1\t连衣裙\n2\t手机壳\n3\t耳机\n"),
+            "--exclude-queries", dir.Write("none.tsv", "q\t不在日志里的查询\n"), "--models", dir.File("built"));
+        Assert.True(code == 0, stderr);
+        var prior = Directory.GetFiles(dir.File("built")).Single(f => f.EndsWith(".tsv", StringComparison.Ordinal));
+        (code, _, stderr) = Run(new TrainRankerCommand(), "--catalog", _shop.File("catalog.jsonl"), "--queries", _shop.File("queries.tsv"), "--qrels", _shop.File("qrels.tsv"),
+            "--prior", prior, "--folds", "0", "--trees", "20", "--models", dir.File("exp"), "--save-index", dir.File("index"));
+        Assert.True(code == 0, stderr);
+        // In the folder itself: nothing to say.
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("exp"), "连衣裙");
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("prior:", stderr, StringComparison.Ordinal);
+
+        // Beside it (another experiment's prior, as docs/ranking.md's lookup allows): named.
+        var name = Path.GetFileName(prior);
+        Directory.CreateDirectory(dir.File("prior"));
+        File.Move(Path.Combine(dir.File("exp"), name), Path.Combine(dir.File("prior"), name));
+        (code, _, stderr) = Run(new SearchCommand(), "--index", dir.File("index"), "--models", dir.File("exp"), "连衣裙");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"prior: {Path.Combine(dir.File("prior"), name)} (found from --models {dir.File("exp")})", stderr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+}

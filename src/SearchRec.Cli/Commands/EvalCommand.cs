@@ -247,6 +247,10 @@ public sealed class EvalCommand : ICliCommand
                 ? $"{a.Qrels} has no document graded above 0, so there is nothing to evaluate"
                 : $"none of the {queryList.Count} queries {(a.Limit > 0 ? $"(--limit {a.Limit}) " : "")}in {a.Queries} has a relevant judgment in {a.Qrels} (do the query ids match?)");
 
+        // A named ranker whose inputs are missing (--events, --models, users) is refused here, before the catalog is read
+        // and indexed; what needs the index (a saved ranker's features) is asked again below.
+        registry.Resolve(a.Ranker, new EvalContext(NoIndex.Instance, [], queryList, judgments) { ModelsDirectory = a.Models, EventFiles = a.Events, ArgumentsOnly = true });
+
         if (a.Depth < 1_000)   // unwrapped notes, as the one above
             Console.Error.WriteLine($"note: --depth {a.Depth} ranks at most {a.Depth} documents per query, so recall@1000"
                 + (a.Depth < 100 ? " and recall@100 are" : " is") + $" recall@{a.Depth}");
@@ -335,6 +339,16 @@ public sealed class EvalCommand : ICliCommand
         if (a.Json)
             foreach (var r in outcome.Rankers) Console.WriteLine(ToJson(r, outcome.QueryIds.Count));
         return 0;
+    }
+
+    // The index of the arguments-only context: nothing is read from it.
+    private sealed class NoIndex : IProductRecall
+    {
+        public static readonly NoIndex Instance = new();
+        public int Count => 0;
+        public IReadOnlyList<RecallCandidate> Recall(RecallRequest request) => [];
+        public Product? GetProduct(string productId) => null;
+        public IReadOnlyList<(string ProductId, float Score)> MoreLikeThis(string productId, int k) => [];
     }
 
     /// <summary>

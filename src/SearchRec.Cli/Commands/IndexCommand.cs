@@ -259,7 +259,8 @@ public sealed class IndexCommand : ICliCommand
             Console.WriteLine(summary(built.Count));
             Console.WriteLine($"index: {Path.GetFullPath(indexDir)} ({DirectorySize(indexDir) / 1048576.0:F1} MiB, {seconds:F1} s, {built.Count / Math.Max(seconds, 1e-9):N0} products/s)");
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        // FormatException: a bad line of the user dictionary or synonym file, named by file and line.
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException)
         {
             Console.Error.WriteLine($"index: {CliErrors.Message(e)}");
             return 2;

@@ -68,6 +68,9 @@ public sealed class SearchCommand : ICliCommand
                     throw new ArgumentException($"--events is read only by a ranker with collaborative or behaviour-tower features, and the one in {rankerDir} has neither: leave out --events (its results are the same for every user)");
                 if (RankerNotes.Window(dir, pr.GetValue(window)) is { } note) Console.Error.WriteLine(note);
                 // Products added or retitled since train-deep (index --update) get vectors from the tower, as the service's do.
+                // The prior may come from dir/prior or a sibling prior folder (another experiment's): say which, as for the ranker.
+                if (saved.Schema.IndexOf("prior_hits") >= 0 && ModelLocations.Prior(dir) is { } priorFile && Path.GetDirectoryName(priorFile) != Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar))
+                    Console.Error.WriteLine($"prior: {priorFile} (found from --models {dir})");
                 var sources = ModelLocations.LoadSources(dir, saved, idx.GetProduct, new SearchRec.Deep.Scoring.DeepScorerOptions().Covering(() => idx.Products().Select(p => KeyValuePair.Create(p.Id, p.Title))));
                 var all = pr.GetValue(events) is { Length: > 0 } files ? UserHistories.ReadCsv(files) : null;
                 var histories = all is null ? null : new UserHistories(all);

@@ -22,8 +22,15 @@ public sealed class SplitUsersCommand : ICliCommand
             try
             {
                 OutputFiles.Check(pr.GetValue(output)!, "--out");
-                var users = EventFiles.Read(pr.GetValue(events)!).Select(e => e.UserId);
+                var users = EventFiles.Read(pr.GetValue(events)!).Select(e => e.UserId).ToList();
                 var pick = RecEvaluator.SplitUsers(users, f, pr.GetValue(seed));
+                // An empty list is never a split: eval-rec and train-ranker refuse it, but only later, once it was written.
+                if (pick.Count == 0)
+                {
+                    var n = users.Distinct().Count();
+                    Console.Error.WriteLine($"split-users: --fraction {f.ToString(System.Globalization.CultureInfo.InvariantCulture)} of the {n} {(n == 1 ? "user" : "users")} in {string.Join(", ", pr.GetValue(events)!)} picks no test user, and eval-rec refuses an empty list: give a larger --fraction or a log with more users. Nothing was written to {pr.GetValue(output)}.");
+                    return 2;
+                }
                 File.WriteAllLines(pr.GetValue(output)!, pick.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 Console.WriteLine($"{pick.Count} users written to {pr.GetValue(output)} (fraction {f}, seed {pr.GetValue(seed)})");
                 return 0;

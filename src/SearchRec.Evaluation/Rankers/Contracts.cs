@@ -124,6 +124,14 @@ public sealed class EvalContext
     /// <summary>Where a ranker may report training progress (one line at a time); null for none.</summary>
     public IProgress<string>? Log { get; init; }
 
+    /// <summary>
+    /// True for a context made from the arguments, queries and judgments before the catalog is read and indexed
+    /// (<see cref="Index"/> and <see cref="Catalog"/> empty), so that a named ranker that cannot run is refused before
+    /// the indexing: an unavailable check that needs the index, the catalog or the models' features answers null here,
+    /// and is asked again on the full context.
+    /// </summary>
+    public bool ArgumentsOnly { get; init; }
+
     /// <summary>The query with this id, or null.</summary>
     public EvalQuery? Query(string queryId) => _queriesById.GetValueOrDefault(queryId);
 
@@ -146,6 +154,7 @@ public sealed class EvalContext
         OutOfDomainQueries = OutOfDomainQueries,
         RerankWindow = RerankWindow,
         Log = Log,
+        ArgumentsOnly = ArgumentsOnly,
         Root = Root,
     };
 }

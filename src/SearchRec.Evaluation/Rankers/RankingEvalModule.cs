@@ -190,6 +190,8 @@ public sealed class RankingEvalModule : IEvalRankerModule
         if (!c.Queries.Any(q => q.UserId is not null)) return "needs queries with users (queries-users.tsv beside the queries, or --query-users)";
         if (c.EventFiles.Count == 0) return "needs --events with the users' histories";
         if (c.ModelsDirectory is null || ModelLocations.Collab(c.ModelsDirectory) is null) return "needs collaborative models in --models (trained by 'searchrec train-cf')";
+        // The features computed are known only once the models are loaded over the index.
+        if (c.ArgumentsOnly) return null;
         return RankingEvalState.For(c, Ext).Extractor.Schema.IndexOf(column) >= 0 ? null
             : $"needs the {column} feature, which the ranker saved in --models does not read";
     }
