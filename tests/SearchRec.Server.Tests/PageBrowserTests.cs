@@ -109,4 +109,15 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
             Assert.Contains(store.GetHistory(HostileShop.BigUser, 100), e => e.Behavior == SearchRec.Core.Events.Behavior.Buy);
         }
     }
+
+    [BrowserFact]
+    public async Task The_page_says_when_the_filters_empty_a_search_and_wraps_a_long_query()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var shot = ScreenshotPath("page-filters.png");
+        var (exit, text) = await RunPageTestAsync(s.Url + "/", shot, output, "page-filters.test.mjs");
+        Assert.True(exit == 0, text);
+        Assert.DoesNotContain("FAIL", text);
+        Assert.Contains("ok a search the filters leave empty names the filters", text);
+    }
 }

@@ -174,7 +174,8 @@ async function search(more = false) {
   $('took').textContent = `${shown} in ${res.tookMs.toFixed(1)} ms`;
   // Another page exists while this one was full and the re-ranked candidates go on (sorted: when the extra one came).
   $('more').hidden = !(peek ? res.results.length > k : results.length === k && shown < res.window);
-  status(shown ? `generation ${res.generation}` : `no results for "${q}"`);
+  const filtered = ['category', 'brand', 'priceMin', 'priceMax'].some(kind => lastSearch.has(kind));
+  status(shown ? `generation ${res.generation}` : `no results for "${q}"${filtered ? ' with these filters: remove one (×) to see more' : ''}`);
 }
 
 // Chips under the search bar: per facet, the active filter (a click removes it) or the values of the re-ranked
