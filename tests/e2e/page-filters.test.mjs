@@ -1,5 +1,6 @@
 // Drives the SearchRec page in headless Chromium over the FakeShop of SearchRec.Server.Tests: a search that the
-// filters empty says so, and a long unbroken query does not make the page scroll sideways.
+// filters empty says so, a long unbroken query does not make the page scroll sideways, Back and Forward step through
+// the searches made (their user, order and filters too), and a copied link with filters opens the same results.
 // Usage: node page-filters.test.mjs <url> <screenshot.png>
 // Prints one "ok ..." line per check, or "FAIL ..." and exits 1.
 import { launch } from './browser.mjs';
@@ -54,6 +55,66 @@ try {
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
     check(widths[0] <= widths[1], `a 200-character query without a space does not scroll sideways at ${width} px (${widths})`);
   }
+  await page.screenshot({ path: shot.replace(/\.png$/, '-long-query.png'), fullPage: true });
+  await page.setViewportSize({ width: 1200, height: 800 });
+
+  // A fresh page: its history starts here.
+  await page.close();
+  page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  watch(page);
+  await page.goto(url, { waitUntil: 'networkidle' });
+  await page.waitForFunction(() => document.querySelectorAll('#user option').length > 1);
+  const user = await page.$eval('#user option:nth-child(2)', o => o.value);
+  const steps = [];   // what the page showed after each step, to come back to
+  await search('连衣裙');
+  steps.push(await state());
+  await search('手机壳');
+  steps.push(await state());
+  await page.selectOption('#user', user);
+  await shows(await api({ q: '手机壳', user }));
+  steps.push(await state());
+  await page.selectOption('#sort', 'price_desc');
+  await shows(await api({ q: '手机壳', user, sort: 'price_desc' }));
+  steps.push(await state());
+  await page.click('#facets .chip[data-kind="brand"]');
+  await page.waitForSelector('#facets .chip.active[data-kind="brand"]', { timeout: 20000 });
+  await settled();
+  steps.push(await state());
+  const brand = steps[4].chips[0]?.split('=')[1];
+  check(steps[4].ids.length > 0 && JSON.stringify(steps[4].ids) === JSON.stringify(await api({ q: '手机壳', user, sort: 'price_desc', brand })),
+    `a brand chip filters the sorted results of user ${user} (${JSON.stringify(steps[4])})`);
+  const address = new URL(page.url());
+  check(address.searchParams.get('q') === '手机壳' && address.searchParams.get('user') === user && address.searchParams.get('sort') === 'price_desc' && address.searchParams.get('brand') === brand,
+    `the address holds the search, the user, the order and the filter (${decodeURIComponent(address.search)})`);
+
+  // Back steps through the searches made, each with its user, order and filters; one more Back is the empty page.
+  for (let i = steps.length - 2; i >= 0; i--) {
+    await page.goBack();
+    await shows(steps[i].ids);
+    const now = await state();
+    check(JSON.stringify(now) === JSON.stringify(steps[i]), `Back shows step ${i + 1} again (${JSON.stringify(now)}; was ${JSON.stringify(steps[i])})`);
+  }
+  await page.goBack();
+  await page.waitForTimeout(300);
+  const empty = await state();
+  check(new URL(page.url()).origin === new URL(url).origin && empty.q === '' && empty.ids.length === 0 && await page.$eval('#facets', f => f.hidden),
+    `Back past the first search shows the page as it opened (at ${page.url()}: ${JSON.stringify(empty)})`);
+  for (let i = 0; i < steps.length; i++) {
+    await page.goForward();
+    await shows(steps[i].ids);
+    const now = await state();
+    check(JSON.stringify(now) === JSON.stringify(steps[i]), `Forward shows step ${i + 1} again (${JSON.stringify(now)})`);
+  }
+
+  // A copied link with a filter opens the same filtered results.
+  const linked = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  linked.on('pageerror', e => errors.push(String(e)));
+  await linked.goto(address.href, { waitUntil: 'networkidle' });
+  await shows(steps[4].ids, linked);
+  const opened = await state(linked);
+  check(JSON.stringify(opened) === JSON.stringify(steps[4]), `the copied link opens the same filtered results (${JSON.stringify(opened)})`);
+  await linked.close();
+
   await page.screenshot({ path: shot, fullPage: true });
   check(errors.length === 0, `no console errors (${JSON.stringify(errors)})`);
   console.log(`ok screenshot ${shot}`);
