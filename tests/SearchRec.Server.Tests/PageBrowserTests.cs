@@ -109,4 +109,17 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
             Assert.Contains(store.GetHistory(HostileShop.BigUser, 100), e => e.Behavior == SearchRec.Core.Events.Behavior.Buy);
         }
     }
+
+    [BrowserFact]
+    public async Task The_page_says_when_the_filters_empty_a_search_wraps_a_long_query_and_steps_back_through_its_searches_with_their_filters()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var shot = ScreenshotPath("page-filters.png");
+        var (exit, text) = await RunPageTestAsync(s.Url + "/", shot, output, "page-filters.test.mjs");
+        Assert.True(exit == 0, text);
+        Assert.DoesNotContain("FAIL", text);
+        Assert.Contains("ok a search the filters leave empty names the filters", text);
+        Assert.Contains("ok Back past the first search shows the page as it opened", text);
+        Assert.Contains("ok the copied link opens the same filtered results", text);
+    }
 }

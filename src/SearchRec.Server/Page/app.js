@@ -92,15 +92,19 @@ const searchTurn = turns(), similarTurn = turns(), recsTurn = turns();
 let lastSearch = null, shown = 0;
 
 // The filters a chip set, and the query they belong to: a new query text starts without them.
+const FILTERS = ['category', 'brand', 'priceMin', 'priceMax'];
 let filters = { category: '', brand: '', priceMin: '', priceMax: '' }, filtersQuery = null;
 const FACETS = [['category', '类目 category'], ['brand', '品牌 brand']];
 
-// The address bar holds the search, the user and the order, so a copied link opens the same results.
+// The address bar holds the search, the user, the order and the filters, so a copied link opens the same results.
+// Each search that changes it is a new step in the history: Back and Forward show the searches before and after.
 function linkTo(q) {
   const link = new URLSearchParams({ q });
   if (currentUser() !== '') link.set('user', currentUser());
   if ($('sort').value !== 'relevance') link.set('sort', $('sort').value);
-  history.replaceState(null, '', `${location.pathname}?${link}`);
+  for (const kind of FILTERS) if (filters[kind]) link.set(kind, filters[kind]);
+  const address = `${location.pathname}?${link}`;
+  if (address !== location.pathname + location.search) history.pushState(null, '', address);
 }
 
 async function search(more = false) {
@@ -114,8 +118,8 @@ async function search(more = false) {
     if (currentUser() !== '') params.set('user', currentUser());
     if ($('explain').checked) params.set('explain', 'true');
     if ($('sort').value !== 'relevance') params.set('sort', $('sort').value);
-    if (q !== filtersQuery) { filters = { category: '', brand: '', priceMin: '', priceMax: '' }; filtersQuery = q; }
-    for (const kind of ['category', 'brand', 'priceMin', 'priceMax']) if (filters[kind]) params.set(kind, filters[kind]);
+    if (q !== filtersQuery) { filters = Object.fromEntries(FILTERS.map(kind => [kind, ''])); filtersQuery = q; }
+    for (const kind of FILTERS) if (filters[kind]) params.set(kind, filters[kind]);
     params.set('facets', 'true');
     params.set('highlight', 'true');
     linkTo(q);
@@ -138,11 +142,7 @@ async function search(more = false) {
   } catch (e) {
     if (!latest()) return;
     if (!more) {
-      list.replaceChildren();
-      $('spelled').hidden = true;
-      $('meant').hidden = true;
-      $('took').textContent = '';
-      $('more').hidden = true;
+      clearResults();
       showFacets(params, null);
     }
     status(`search failed: ${e.message}`);
@@ -174,7 +174,19 @@ async function search(more = false) {
   $('took').textContent = `${shown} in ${res.tookMs.toFixed(1)} ms`;
   // Another page exists while this one was full and the re-ranked candidates go on (sorted: when the extra one came).
   $('more').hidden = !(peek ? res.results.length > k : results.length === k && shown < res.window);
-  status(shown ? `generation ${res.generation}` : `no results for "${q}"`);
+  const filtered = FILTERS.some(kind => lastSearch.has(kind));
+  status(shown ? `generation ${res.generation}` : `no results for "${q}"${filtered ? ' with these filters: remove one (×) to see more' : ''}`);
+}
+
+// An empty results area: no list, notes, timing, "more" or chips.
+function clearResults() {
+  $('results').replaceChildren();
+  $('spelled').hidden = true;
+  $('meant').hidden = true;
+  $('took').textContent = '';
+  $('more').hidden = true;
+  $('facets').replaceChildren();
+  $('facets').hidden = true;
 }
 
 // Chips under the search bar: per facet, the active filter (a click removes it) or the values of the re-ranked
@@ -452,17 +464,30 @@ async function init() {
   } catch (e) { problem = problem || e.message; }
   if (problem) status(`the page could not load its settings: ${problem}`);
   else if (!config.eventsKey) status('read-only page: the service has no events key, so clicks and purchases are not sent');
-  // A link to /?q=…[&user=…][&sort=…] (the form's own address without script, or one the page wrote) opens with
-  // that search; a user not among the samples is added to the picker, and the service judges the id.
+  // A link to /?q=…[&user=…][&sort=…][&category=…] (the form's own address without script, or one the page wrote)
+  // opens with that search, unless a search was typed while the page loaded.
   const link = new URLSearchParams(location.search);
-  const linkedUser = (link.get('user') || '').trim();
-  if (linkedUser) {
-    if (![...$('user').options].some(o => o.value === linkedUser)) $('user').append(el('option', { value: linkedUser, textContent: `user ${linkedUser}` }));
-    $('user').value = linkedUser;
-    loadRecs();
-  }
-  if ([...$('sort').options].some(o => o.value === link.get('sort'))) $('sort').value = link.get('sort');
-  const linked = link.get('q');
-  if (linked && !$('q').value) { $('q').value = linked.slice(0, config.maxQueryLength); search(); }
+  openLink(link, link.has('q') && !$('q').value);
+  // Back and Forward: the page shows the search its address now holds (no search: an empty page).
+  window.addEventListener('popstate', () => openLink(new URLSearchParams(location.search), true));
 }
+
+// Sets the user, the order, the filters and the query a link names, then searches. A user not among the samples is
+// added to the picker, and the service judges the id (and the filters).
+function openLink(link, searchIt) {
+  const linkedUser = (link.get('user') || '').trim();
+  if (linkedUser && ![...$('user').options].some(o => o.value === linkedUser)) $('user').append(el('option', { value: linkedUser, textContent: `user ${linkedUser}` }));
+  if (currentUser() !== linkedUser) { $('user').value = linkedUser; loadRecs(); }
+  const sort = link.get('sort') || 'relevance';
+  if ([...$('sort').options].some(o => o.value === sort)) $('sort').value = sort;
+  if (!searchIt) return;
+  const q = (link.get('q') || '').trim().slice(0, config.maxQueryLength);
+  endCompletions();
+  $('q').value = q;
+  if (!q) { searchTurn(); clearResults(); status(''); return; }
+  filters = Object.fromEntries(FILTERS.map(kind => [kind, link.get(kind) || '']));
+  filtersQuery = q;
+  search();
+}
+
 init();
