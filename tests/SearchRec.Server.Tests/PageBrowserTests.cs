@@ -122,4 +122,15 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
         Assert.Contains("ok Back past the first search shows the page as it opened", text);
         Assert.Contains("ok the copied link opens the same filtered results", text);
     }
+
+    [BrowserFact]
+    public async Task The_page_keeps_explain_and_a_user_picked_before_any_search_in_its_address()
+    {
+        await using var s = await TestServer.StartFakeAsync(out _, out _);
+        var (exit, text) = await RunPageTestAsync(s.Url + "/", ScreenshotPath("page-a11y.png"), output, "page-a11y.test.mjs");
+        Assert.True(exit == 0, text);
+        Assert.DoesNotContain("FAIL", text);
+        Assert.Contains("ok Back restores explain", text);
+        Assert.Contains("ok picking again replaces the address, adding no history step", text);
+    }
 }

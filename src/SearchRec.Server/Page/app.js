@@ -96,22 +96,29 @@ const FILTERS = ['category', 'brand', 'priceMin', 'priceMax'];
 let filters = { category: '', brand: '', priceMin: '', priceMax: '' }, filtersQuery = null;
 const FACETS = [['category', '类目 category'], ['brand', '品牌 brand']];
 
-// The address bar holds the search, the user, the order and the filters, so a copied link opens the same results.
-// Each search that changes it is a new step in the history: Back and Forward show the searches before and after.
+// The address bar holds the search, the user, the order, explain and the filters, so a copied link opens the same
+// results. Each search that changes it is a new step in the history: Back and Forward show the searches before and
+// after. With no query (a user, order or explain picked while the box is empty) nothing is searched, so nothing is a
+// step: the address names the picks in place of the entry that holds no search; only leaving a search shown (its
+// entry has a q) is a step, so Back still finds that search.
 function linkTo(q) {
-  const link = new URLSearchParams({ q });
+  const link = new URLSearchParams(q ? { q } : {});
   if (currentUser() !== '') link.set('user', currentUser());
   if ($('sort').value !== 'relevance') link.set('sort', $('sort').value);
-  for (const kind of FILTERS) if (filters[kind]) link.set(kind, filters[kind]);
-  const address = `${location.pathname}?${link}`;
-  if (address !== location.pathname + location.search) history.pushState(null, '', address);
+  if ($('explain').checked) link.set('explain', 'true');
+  if (q) for (const kind of FILTERS) if (filters[kind]) link.set(kind, filters[kind]);
+  const address = location.pathname + (link.size ? `?${link}` : '');
+  if (address === location.pathname + location.search) return;
+  if (q || new URLSearchParams(location.search).has('q')) history.pushState(null, '', address);
+  else history.replaceState(null, '', address);
 }
 
 async function search(more = false) {
   if (more && !lastSearch) return;
   if (!more) endCompletions();
   const q = more ? lastSearch.get('q') : $('q').value.trim();
-  if (!q) return;
+  // Nothing to search: the address still follows the user, order and explain picked.
+  if (!q) { if (!more) linkTo(''); return; }
   const latest = searchTurn();
   const params = more ? new URLSearchParams(lastSearch) : new URLSearchParams({ q, k: String(config.defaultK) });
   if (!more) {
@@ -464,7 +471,7 @@ async function init() {
   } catch (e) { problem = problem || e.message; }
   if (problem) status(`the page could not load its settings: ${problem}`);
   else if (!config.eventsKey) status('read-only page: the service has no events key, so clicks and purchases are not sent');
-  // A link to /?q=…[&user=…][&sort=…][&category=…] (the form's own address without script, or one the page wrote)
+  // A link to /?q=…[&user=…][&sort=…][&explain=true][&category=…] (the form's own address without script, or one the page wrote)
   // opens with that search, unless a search was typed while the page loaded.
   const link = new URLSearchParams(location.search);
   openLink(link, link.has('q') && !$('q').value);
@@ -472,7 +479,7 @@ async function init() {
   window.addEventListener('popstate', () => openLink(new URLSearchParams(location.search), true));
 }
 
-// Sets the user, the order, the filters and the query a link names, then searches. A user not among the samples is
+// Sets the user, the order, explain, the filters and the query a link names, then searches. A user not among the samples is
 // added to the picker, and the service judges the id (and the filters).
 function openLink(link, searchIt) {
   const linkedUser = (link.get('user') || '').trim();
@@ -480,6 +487,7 @@ function openLink(link, searchIt) {
   if (currentUser() !== linkedUser) { $('user').value = linkedUser; loadRecs(); }
   const sort = link.get('sort') || 'relevance';
   if ([...$('sort').options].some(o => o.value === sort)) $('sort').value = sort;
+  $('explain').checked = /^(true|1|yes)$/i.test(link.get('explain') || '');
   if (!searchIt) return;
   const q = (link.get('q') || '').trim().slice(0, config.maxQueryLength);
   endCompletions();

@@ -1,0 +1,101 @@
+// Drives the SearchRec page in headless Chromium over the FakeShop of SearchRec.Server.Tests for what a screen reader
+// or a copied link depends on: the explain box is in the address (a link reopens it, Back and Forward restore it),
+// and a user picked before any search is in the address too (in place, not as a history step).
+// Usage: node page-a11y.test.mjs <url> <screenshot.png>
+// Prints one "ok ..." line per check, or "FAIL ..." and exits 1.
+import { launch } from './browser.mjs';
+
+const [url, shot] = process.argv.slice(2);
+if (!url || !shot) { console.error('usage: node page-a11y.test.mjs <url> <screenshot.png>'); process.exit(2); }
+const browser = await launch();
+const failures = [];
+function check(ok, what) {
+  if (ok) console.log(`ok ${what}`);
+  else { console.log(`FAIL ${what}`); failures.push(what); }
+}
+
+try {
+  const errors = [];
+  const open = async (address) => {
+    const p = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    p.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('pageerror', e => errors.push(String(e)));
+    await p.goto(address, { waitUntil: 'networkidle' });
+    return p;
+  };
+  const settled = (p) => p.waitForFunction(() => !/searching/.test(document.querySelector('#status').textContent), null, { timeout: 20000 });
+  async function search(p, q) { await p.fill('#q', q); await p.press('#q', 'Enter'); await settled(p); }
+  const param = (p, name) => new URL(p.url()).searchParams.get(name);
+  const explained = (p) => p.$$eval('#results li .explain-list', els => els.length);
+
+  let page = await open(url);
+  await search(page, '连衣裙');
+  // 1. explain is in the address only when checked; a copied link reopens it; Back and Forward restore it.
+  check(param(page, 'explain') === null && await explained(page) === 0, `a search without explain has none in its address (${page.url()})`);
+  await page.check('#explain');
+  await page.waitForFunction(() => document.querySelectorAll('#results li .explain-list').length > 0, null, { timeout: 20000 });
+  await settled(page);
+  const withExplain = page.url();
+  check(param(page, 'explain') === 'true', `checking explain writes explain=true into the address (${withExplain})`);
+  const linked = await open(withExplain);
+  await linked.waitForFunction(() => document.querySelectorAll('#results li .explain-list').length > 0, null, { timeout: 20000 }).catch(() => {});
+  check(await linked.isChecked('#explain') && await explained(linked) > 0, `the copied link opens with explain checked and shown (${withExplain})`);
+  await linked.close();
+  await page.uncheck('#explain');
+  await page.waitForFunction(() => document.querySelectorAll('#results li .explain-list').length === 0, null, { timeout: 20000 });
+  await settled(page);
+  check(param(page, 'explain') === null, `unchecking explain takes it out of the address (${page.url()})`);
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelectorAll('#results li .explain-list').length > 0, null, { timeout: 20000 }).catch(() => {});
+  await settled(page);
+  check(await page.isChecked('#explain') && await explained(page) > 0 && param(page, 'explain') === 'true', `Back restores explain (${page.url()})`);
+  await page.goForward();
+  await page.waitForFunction(() => document.querySelectorAll('#results li .explain-list').length === 0, null, { timeout: 20000 }).catch(() => {});
+  await settled(page);
+  check(!await page.isChecked('#explain') && await explained(page) === 0, `Forward restores explain unchecked (${page.url()})`);
+  await page.close();
+
+  // 2. A user picked with an empty box goes into the address in place (no history step per pick); a link keeps it.
+  page = await open(url);
+  await page.waitForFunction(() => document.querySelectorAll('#user option').length > 2);
+  const [u1, u2] = await page.$$eval('#user option', os => os.slice(1, 3).map(o => o.value));
+  const steps = () => page.evaluate(() => history.length);
+  const before = await steps();
+  await page.selectOption('#user', u1);
+  await page.waitForFunction(u => new URL(location.href).searchParams.get('user') === u, u1, { timeout: 5000 }).catch(() => {});
+  check(param(page, 'user') === u1 && param(page, 'q') === null, `picking a user with an empty box puts it in the address (${page.url()})`);
+  await page.selectOption('#user', u2);
+  await page.waitForFunction(u => new URL(location.href).searchParams.get('user') === u, u2, { timeout: 5000 }).catch(() => {});
+  check(param(page, 'user') === u2 && await steps() === before, `picking again replaces the address, adding no history step (${page.url()}; ${before} → ${await steps()} steps)`);
+  await page.reload({ waitUntil: 'networkidle' });
+  check(await page.$eval('#user', s => s.value) === u2 && await page.inputValue('#q') === '', `the page reopens at that address with the user picked (${page.url()})`);
+  await search(page, '手机壳');
+  check(param(page, 'q') === '手机壳' && param(page, 'user') === u2, `a search then is a step with that user (${page.url()})`);
+  await page.goBack();
+  await page.waitForTimeout(300);
+  check(await page.$eval('#user', s => s.value) === u2 && await page.inputValue('#q') === '' && await page.$$eval('#results li', l => l.length) === 0,
+    `Back from it shows the empty page with the user picked (${page.url()})`);
+  // Leaving a search (its entry holds a q) for a pick with the box emptied is a step: Back still finds that search.
+  await page.goForward();
+  await page.waitForFunction(() => document.querySelectorAll('#results li').length > 0, null, { timeout: 20000 });
+  await settled(page);
+  const atSearch = await steps();
+  await page.fill('#q', '');
+  await page.selectOption('#user', u1);
+  await page.waitForFunction(u => new URL(location.href).searchParams.get('user') === u, u1, { timeout: 5000 }).catch(() => {});
+  check(param(page, 'user') === u1 && param(page, 'q') === null && await steps() === atSearch + 1, `a pick with the box emptied after a search is a new step (${page.url()})`);
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelectorAll('#results li').length > 0, null, { timeout: 20000 }).catch(() => {});
+  await settled(page);
+  check(param(page, 'q') === '手机壳' && await page.inputValue('#q') === '手机壳' && await page.$eval('#user', s => s.value) === u2,
+    `Back from that pick shows the search again (${page.url()})`);
+  await page.close();
+
+  check(errors.length === 0, `no console errors (${JSON.stringify(errors)})`);
+} catch (e) {
+  failures.push(e.message);
+  console.log(`FAIL ${e.message}`);
+} finally {
+  await browser.close();
+}
+process.exit(failures.length ? 1 : 0);
