@@ -124,13 +124,17 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
     }
 
     [BrowserFact]
-    public async Task The_page_keeps_explain_and_a_user_picked_before_any_search_in_its_address()
+    public async Task The_page_names_each_buy_button_keeps_explain_and_a_lone_user_in_its_address_says_no_results_in_the_list_and_has_a_readable_footer()
     {
         await using var s = await TestServer.StartFakeAsync(out _, out _);
-        var (exit, text) = await RunPageTestAsync(s.Url + "/", ScreenshotPath("page-a11y.png"), output, "page-a11y.test.mjs");
+        var shot = ScreenshotPath("page-a11y.png");
+        var (exit, text) = await RunPageTestAsync(s.Url + "/", shot, output, "page-a11y.test.mjs");
         Assert.True(exit == 0, text);
         Assert.DoesNotContain("FAIL", text);
+        Assert.Contains("ok each buy button is named", text);
         Assert.Contains("ok Back restores explain", text);
         Assert.Contains("ok picking again replaces the address, adding no history step", text);
+        Assert.Contains("ok a search the filters leave empty says so in the results area", text);
+        Assert.Contains("ok the footer's separators have", text);
     }
 }

@@ -158,6 +158,7 @@ async function search(more = false) {
   if (!latest()) return;
   if (!more) {
     list.replaceChildren();
+    $('empty').hidden = true;
     shown = 0;
     params.delete('offset');
     lastSearch = params;
@@ -182,12 +183,18 @@ async function search(more = false) {
   // Another page exists while this one was full and the re-ranked candidates go on (sorted: when the extra one came).
   $('more').hidden = !(peek ? res.results.length > k : results.length === k && shown < res.window);
   const filtered = FILTERS.some(kind => lastSearch.has(kind));
-  status(shown ? `generation ${res.generation}` : `no results for "${q}"${filtered ? ' with these filters: remove one (×) to see more' : ''}`);
+  const note = filtered ? ' with these filters: remove one (×) to see more' : '';
+  status(shown ? `generation ${res.generation}` : `no results for "${q}"${note}`);
+  // The status line is small and grey: an empty search also says so where the results would be.
+  $('empty').hidden = shown > 0;
+  $('empty').replaceChildren(...(shown ? [] : ['no results for "', text(q), `"${note}`]));
 }
 
 // An empty results area: no list, notes, timing, "more" or chips.
 function clearResults() {
   $('results').replaceChildren();
+  $('empty').hidden = true;
+  $('empty').replaceChildren();
   $('spelled').hidden = true;
   $('meant').hidden = true;
   $('took').textContent = '';
@@ -282,7 +289,9 @@ function resultItem(item) {
   const title = el('button', { type: 'button', className: 'title' }, markedTitle(item));
   title.dataset.id = item.id;
   title.addEventListener('click', () => openItem(item));
+  // Named with the title (the visible words first), so a screen reader's list of buttons tells the ten apart.
   const buy = el('button', { type: 'button', className: 'buy', textContent: '购买 buy' });
+  buy.setAttribute('aria-label', `购买 buy ${item.title}`);
   buy.addEventListener('click', async () => {
     if (currentUser() === '') { status('pick a user (用户) to buy as: anonymous visits send no events'); return; }
     if (await sendEvent(item.id, 'buy')) {
