@@ -25,4 +25,24 @@ public sealed class ModelLocationsTests
         // models/ens holds no ranker: before, it took models/ranker's, which then decided an evaluation's features.
         Assert.Null(ModelLocations.Ranker(Path.Combine(models, "ens")));
     }
+
+    [Fact]
+    public void A_ranker_in_a_ranker_subfolder_reads_the_prior_train_ranker_copied_beside_it()
+    {
+        using var dir = new TempDir();
+        var models = dir.File("models");
+        Directory.CreateDirectory(Path.Combine(models, "ranker"));
+        Directory.CreateDirectory(Path.Combine(models, "prior"));
+        RankerStore.Save(new WeightedRanker(SyntheticData.Schema, ["signal"], [1f]), Path.Combine(models, "ranker"));
+        var own = Path.Combine(models, "ranker", QueryLogPrior.FileName);
+        File.WriteAllText(own, "");
+
+        Assert.Equal(Path.GetFullPath(own), ModelLocations.Prior(models));
+        Assert.Equal(Path.GetFullPath(own), ModelLocations.Prior(Path.Combine(models, "ranker")));
+
+        // Without a copy beside the ranker, the folder rules stand: models/prior.
+        File.Delete(own);
+        File.WriteAllText(Path.Combine(models, "prior", QueryLogPrior.FileName), "");
+        Assert.Equal(Path.GetFullPath(Path.Combine(models, "prior", QueryLogPrior.FileName)), ModelLocations.Prior(models));
+    }
 }

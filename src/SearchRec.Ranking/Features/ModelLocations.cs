@@ -24,8 +24,16 @@ public static class ModelLocations
     /// <summary>The folder holding the deep model (<c>deep-model.json</c> or an ensemble's <c>ensemble.json</c>), or null.</summary>
     public static string? Deep(string dir) => First(dir, "deep-model.json", "deep", DenseModels.EnsembleFile);
 
-    /// <summary>The query-log prior file in <paramref name="dir"/>, <c>dir/prior</c> or a sibling <c>prior</c> folder, or null.</summary>
-    public static string? Prior(string dir) => First(dir, QueryLogPrior.FileName, "prior") is { } d ? Path.Combine(d, QueryLogPrior.FileName) : null;
+    /// <summary>
+    /// The query-log prior file beside the ranker found from <paramref name="dir"/> (where <c>train-ranker --prior</c>
+    /// copies it), else in <paramref name="dir"/>, <c>dir/prior</c> or a sibling <c>prior</c> folder, or null.
+    /// </summary>
+    public static string? Prior(string dir)
+    {
+        // A ranker in dir/ranker keeps its own copy there, which the folder rules below never reached.
+        if (Ranker(dir) is { } ranker && File.Exists(Path.Combine(ranker, QueryLogPrior.FileName))) return Path.Combine(ranker, QueryLogPrior.FileName);
+        return First(dir, QueryLogPrior.FileName, "prior") is { } d ? Path.Combine(d, QueryLogPrior.FileName) : null;
+    }
 
     /// <summary>
     /// Opens the deep models a ranker with <paramref name="schema"/> reads from <paramref name="deepDir"/> (found
