@@ -39,11 +39,14 @@ public sealed class RankerFilesLoaderTests(TinyShop shop) : IClassFixture<TinySh
     {
         var ranker = SaveRanker();
         using var store = new SqliteEventStore(_dir.File("events.db"));
-        using var generation = await Loader(ranker, store).LoadAsync(new ReloadRequest(false), null, CancellationToken.None);
+        var progress = new List<string>();
+        using var generation = await Loader(ranker, store).LoadAsync(new ReloadRequest(false), new ListProgress(progress), CancellationToken.None);
         var query = new SearchQuery(shop.Queries[0], null, null, null, null);
         var ranked = generation.Search.Rank(query, generation.Search.Recall(query), null, 5, explain: true);
 
         Assert.NotEmpty(ranked.Hits);
+        // The service names the prior file it read, as search and eval do.
+        Assert.Contains(progress, m => m == $"{ranker}: query-log prior from {Path.GetFullPath(Path.Combine(ranker, QueryLogPrior.FileName))}");
         // The idf column is computed from the saved statistics (a missing source would leave it out or NaN).
         Assert.Contains(ranked.Hits, h => h.Explain!.Any(c => c.Feature == "idf_coverage" && c.Value > 0));
     }

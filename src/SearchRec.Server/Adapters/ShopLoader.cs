@@ -453,6 +453,8 @@ public sealed class ShopLoader : IGenerationLoader, ICatalogUpdater
         var recency = model.Schema.IndexOf("item_hours_since_event") >= 0 || logAll ? activity.Value : null;
         // train-ranker --idf / --prior write these beside ranker.json.
         var (titleStats, prior) = ModelLocations.LoadRankerFiles(rankerPath, model.Schema);
+        // The prior may come from beside the ranker or from a prior/ folder near it: say which file, as search and eval do.
+        if (prior is not null) progress?.Report($"{rankerPath}: query-log prior from {ModelLocations.Prior(rankerPath)}");
         if (control is not null)
         {
             // The control's statistics when the files are the same bytes, so that the features can be the same computation.
