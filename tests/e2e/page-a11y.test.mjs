@@ -4,18 +4,10 @@
 // a history step), a search with no results says so in the results area, and the footer's text has 4.5:1 contrast.
 // Usage: node page-a11y.test.mjs <url> <screenshot.png>
 // Prints one "ok ..." line per check, or "FAIL ..." and exits 1.
-import { launch } from './browser.mjs';
+import { runChecks } from './browser.mjs';
 
-const [url, shot] = process.argv.slice(2);
-if (!url || !shot) { console.error('usage: node page-a11y.test.mjs <url> <screenshot.png>'); process.exit(2); }
-const browser = await launch();
-const failures = [];
-function check(ok, what) {
-  if (ok) console.log(`ok ${what}`);
-  else { console.log(`FAIL ${what}`); failures.push(what); }
-}
 
-try {
+await runChecks('page-a11y.test.mjs', async ({ browser, url, shot, check }) => {
   const errors = [];
   const open = async (address) => {
     const p = await browser.newPage({ viewport: { width: 1200, height: 800 } });
@@ -143,10 +135,4 @@ try {
 
   check(errors.length === 0, `no console errors (${JSON.stringify(errors)})`);
   console.log(`ok screenshot ${shot}`);
-} catch (e) {
-  failures.push(e.message);
-  console.log(`FAIL ${e.message}`);
-} finally {
-  await browser.close();
-}
-process.exit(failures.length ? 1 : 0);
+});

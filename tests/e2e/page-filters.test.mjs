@@ -3,18 +3,10 @@
 // the searches made (their user, order and filters too), and a copied link with filters opens the same results.
 // Usage: node page-filters.test.mjs <url> <screenshot.png>
 // Prints one "ok ..." line per check, or "FAIL ..." and exits 1.
-import { launch } from './browser.mjs';
+import { runChecks } from './browser.mjs';
 
-const [url, shot] = process.argv.slice(2);
-if (!url || !shot) { console.error('usage: node page-filters.test.mjs <url> <screenshot.png>'); process.exit(2); }
-const browser = await launch();
-const failures = [];
-function check(ok, what) {
-  if (ok) console.log(`ok ${what}`);
-  else { console.log(`FAIL ${what}`); failures.push(what); }
-}
 
-try {
+await runChecks('page-filters.test.mjs', async ({ browser, url, shot, check }) => {
   let page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   const errors = [];
   const watch = (p) => { p.on('console', m => { if (m.type() === 'error') errors.push(m.text()); }); p.on('pageerror', e => errors.push(String(e))); };
@@ -118,10 +110,4 @@ try {
   await page.screenshot({ path: shot, fullPage: true });
   check(errors.length === 0, `no console errors (${JSON.stringify(errors)})`);
   console.log(`ok screenshot ${shot}`);
-} catch (e) {
-  failures.push(e.message);
-  console.log(`FAIL ${e.message}`);
-} finally {
-  await browser.close();
-}
-process.exit(failures.length ? 1 : 0);
+});

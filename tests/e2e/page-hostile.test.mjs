@@ -2,16 +2,8 @@
 // products carry markup, quotes and a right-to-left override in their text (HostileShop in SearchRec.Server.Tests).
 // Usage: node page-hostile.test.mjs <url> <screenshot.png>
 // Prints one "ok ..." line per check, or "FAIL ..." and exits 1.
-import { launch } from './browser.mjs';
+import { runChecks } from './browser.mjs';
 
-const [url, shot] = process.argv.slice(2);
-if (!url || !shot) { console.error('usage: node page-hostile.test.mjs <url> <screenshot.png>'); process.exit(2); }
-const browser = await launch();
-const failures = [];
-function check(ok, what) {
-  if (ok) console.log(`ok ${what}`);
-  else { console.log(`FAIL ${what}`); failures.push(what); }
-}
 const status = (page) => page.textContent('#status');
 const titles = (page) => page.$$eval('#results li .title', els => els.map(e => e.textContent));
 
@@ -27,7 +19,7 @@ async function open(page, width = 1200) {
   return p;
 }
 
-try {
+await runChecks('page-hostile.test.mjs', async ({ browser, url, shot, check }) => {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   const consoleErrors = [];
@@ -329,10 +321,4 @@ try {
 
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`ok screenshot ${shot}`);
-} catch (e) {
-  failures.push(e.message);
-  console.log(`FAIL ${e.message}`);
-} finally {
-  await browser.close();
-}
-process.exit(failures.length ? 1 : 0);
+});
