@@ -107,6 +107,19 @@ await runChecks('page-filters.test.mjs', async ({ browser, url, shot, check }) =
   check(JSON.stringify(opened) === JSON.stringify(steps[4]), `the copied link opens the same filtered results (${JSON.stringify(opened)})`);
   await linked.close();
 
+  // The box cleared and another user picked: nothing is searched, so the old results go with the q of the address;
+  // Back shows the last search again.
+  await page.fill('#q', '');
+  await page.selectOption('#user', '');
+  await page.waitForTimeout(300);
+  const cleared = await state();
+  const clearedAddress = new URL(page.url());
+  check(cleared.ids.length === 0 && cleared.user === '' && !clearedAddress.searchParams.has('q') && await page.$eval('#more', m => m.hidden),
+    `an empty box and another user show no results and the address holds no search (${JSON.stringify(cleared)} at ${clearedAddress.search})`);
+  await page.goBack();
+  await shows(steps[4].ids);
+  check(JSON.stringify(await state()) === JSON.stringify(steps[4]), 'Back from the cleared page shows the last search again');
+
   await page.screenshot({ path: shot, fullPage: true });
   check(errors.length === 0, `no console errors (${JSON.stringify(errors)})`);
   console.log(`ok screenshot ${shot}`);

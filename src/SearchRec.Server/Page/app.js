@@ -117,8 +117,17 @@ async function search(more = false) {
   if (more && !lastSearch) return;
   if (!more) endCompletions();
   const q = more ? lastSearch.get('q') : $('q').value.trim();
-  // Nothing to search: the address still follows the user, order and explain picked.
-  if (!q) { if (!more) linkTo(''); return; }
+  // Nothing to search: the address still follows the user, order and explain picked, and the page shows no results,
+  // as Back to an address without a search does (the last search's results under the new picks would not be theirs).
+  if (!q) {
+    if (more) return;
+    linkTo('');
+    searchTurn();
+    lastSearch = null;
+    clearResults();
+    status('');
+    return;
+  }
   const latest = searchTurn();
   const params = more ? new URLSearchParams(lastSearch) : new URLSearchParams({ q, k: String(config.defaultK) });
   if (!more) {
