@@ -817,7 +817,7 @@ public sealed partial class EvalCliTests
     {
         using var dir = new TempDir();
         var events = dir.Write("events.csv", log);
-        var output = dir.File("test-users.txt");
+        var output = Path.Combine(dir.File("split"), "test-users.txt");
 
         var (code, stdout, stderr) = Run(new SplitUsersCommand(), "--events", events, "--fraction", fraction, "--out", output);
 
@@ -827,6 +827,7 @@ public sealed partial class EvalCliTests
         Assert.Contains($"Nothing was written to {output}", flat, StringComparison.Ordinal);
         Assert.Equal("", stdout);
         Assert.False(File.Exists(output));
+        Assert.False(Directory.Exists(dir.File("split")), "the refused split made the folder of --out");
     }
 }
 

@@ -108,12 +108,15 @@ internal static class EventFiles
 /// <summary>Output files named by options, checked before a long job rather than when it ends.</summary>
 internal static class OutputFiles
 {
-    /// <summary>Refuses a folder given as the file, naming the option, and creates the file's folder; returns the path.</summary>
-    public static string Check(string path, string option)
+    /// <summary>
+    /// Refuses a folder given as the file, naming the option, and (unless <paramref name="create"/> is false, for a
+    /// command that may still refuse before writing) creates the file's folder; returns the path.
+    /// </summary>
+    public static string Check(string path, string option, bool create = true)
     {
         if (Directory.Exists(path)) throw new ArgumentException($"{option}: {path} is a folder; give the path of a file to write.");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
+        if (create && dir is not null) Directory.CreateDirectory(dir);
         return path;
     }
 

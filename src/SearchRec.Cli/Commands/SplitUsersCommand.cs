@@ -21,7 +21,8 @@ public sealed class SplitUsersCommand : ICliCommand
             if (!(f > 0 && f <= 1)) { Console.Error.WriteLine($"--fraction must be in (0, 1], was {f}."); return 2; }
             try
             {
-                OutputFiles.Check(pr.GetValue(output)!, "--out");
+                // The folder is made only once there is a list to write: a refused split leaves nothing behind.
+                OutputFiles.Check(pr.GetValue(output)!, "--out", create: false);
                 var users = EventFiles.Read(pr.GetValue(events)!).Select(e => e.UserId).ToList();
                 var pick = RecEvaluator.SplitUsers(users, f, pr.GetValue(seed));
                 // An empty list is never a split: eval-rec and train-ranker refuse it, but only later, once it was written.
@@ -31,6 +32,7 @@ public sealed class SplitUsersCommand : ICliCommand
                     Console.Error.WriteLine($"split-users: --fraction {f.ToString(System.Globalization.CultureInfo.InvariantCulture)} of the {n} {(n == 1 ? "user" : "users")} in {string.Join(", ", pr.GetValue(events)!)} picks no test user, and eval-rec refuses an empty list: give a larger --fraction or a log with more users. Nothing was written to {pr.GetValue(output)}.");
                     return 2;
                 }
+                OutputFiles.Check(pr.GetValue(output)!, "--out");
                 File.WriteAllLines(pr.GetValue(output)!, pick.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 Console.WriteLine($"{pick.Count} users written to {pr.GetValue(output)} (fraction {f}, seed {pr.GetValue(seed)})");
                 return 0;
