@@ -261,17 +261,21 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         if (!System.IO.Directory.Exists(path)) throw new DirectoryNotFoundException($"index directory '{path}' does not exist");
         var opts = ReadOptions(path);
         var dir = FSDirectory.Open(path);
-        var analyzer = CreateAnalyzer(opts);
+        Analyzer? analyzer = null;
         try
         {
+            analyzer = CreateAnalyzer(opts);
             return new ProductIndex(dir, analyzer, opts, path, fresh: false);
         }
-        catch (Exception e) when (e is IndexNotFoundException or CorruptIndexException or EndOfStreamException)
+        catch (Exception e)
         {
-            analyzer.Dispose();
+            // Whatever failed, the folder's open files go with it (a long-running service would otherwise keep them).
+            analyzer?.Dispose();
             dir.Dispose();
             // A file cut short (a copy or a disk that ran out) reads as "seek past EOF"; say what to do about it.
-            throw new InvalidDataException($"'{path}' holds a damaged or incomplete index ({e.Message}); build it again with `searchrec index`", e);
+            if (e is IndexNotFoundException or CorruptIndexException or EndOfStreamException)
+                throw new InvalidDataException($"'{path}' holds a damaged or incomplete index ({e.Message}); build it again with `searchrec index`", e);
+            throw;
         }
     }
 
