@@ -471,7 +471,7 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
             var leaf = _leaves[ReaderUtil.SubIndex(doc, _leaves)];
             if (leaf.AtomicReader.GetBinaryDocValues(IndexFields.ProductValue) is { } values)
             {
-                var bytes = new BytesRef();
+                var bytes = _idLookup.Value!.Product; // the thread's: ProductCodec copies what it keeps
                 values.Get(doc - leaf.DocBase, bytes);
                 if (bytes.Length > 0) return ProductCodec.Read(bytes.Bytes, bytes.Offset, bytes.Length);
             }
@@ -853,12 +853,13 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         return -1;
     }
 
-    /// <summary>One thread's look-up of product ids: an id enumerator and postings per segment, and the id's bytes.</summary>
+    /// <summary>One thread's look-up of products: an id enumerator and postings per segment, the id's bytes and the product's.</summary>
     private sealed class IdLookup(int leaves)
     {
         public readonly TermsEnum?[] Ids = new TermsEnum?[leaves];
         public readonly DocsEnum?[] Docs = new DocsEnum?[leaves];
         public readonly BytesRef Bytes = new();
+        public readonly BytesRef Product = new();
     }
 
     private string ReadId(int doc)
