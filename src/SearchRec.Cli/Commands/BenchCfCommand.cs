@@ -139,7 +139,6 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                 allocationNotes.Add($"{what}: {Allocated.KiB(bytesPerCall)} allocated per call");
             }
             int typesShown = pr.GetValue(allocTypes);
-            using var sampler = typesShown > 0 ? new AllocationSampler() : null;
             int gc0 = GC.CollectionCount(0);
             static string Listed(IEnumerable<ScoredItem> top) =>
                 string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
@@ -164,10 +163,12 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                 }
                 var what = label();
                 Report(what, bytes / (double)n, GC.CollectionCount(0) - g0);
-                if (sampler is null) return;
-                // An untimed pass of as many calls (new draws: the sampled types, not the same requests, are compared).
+                if (typesShown <= 0) return;
+                // An untimed pass of as many calls (new draws: the sampled types, not the same requests, are compared),
+                // listened to only while it runs: the listener's own events would count in the timed paths' bytes.
                 var calls = new List<Func<T>>(n);
                 for (int r = 0; r < n; r++) calls.Add(prepare(n + r).Run);
+                using var sampler = new AllocationSampler();
                 sampler.Start();
                 foreach (var call in calls) call();
                 sampler.Stop();
