@@ -147,8 +147,9 @@ public sealed class TextFeatures : IFeatureGroup
         var found = 0u;
         if (p.Attributes is Dictionary<string, IReadOnlyList<string>> dictionary)
         {
-            foreach (var values in dictionary.Values) // the struct enumerator: nothing allocated
-                if ((found = Mark(values, tokens, tokenCount, found)) == all) break;
+            // The dictionary's own struct enumerator (its Values view is an object made on first use, per product).
+            foreach (var pair in dictionary)
+                if ((found = Mark(pair.Value, tokens, tokenCount, found)) == all) break;
         }
         else
         {
