@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using SearchRec.Collab.Events;
 using SearchRec.Collab.Models;
@@ -27,11 +28,16 @@ public enum SimilarSource
 public sealed record SimilarItem(long ItemId, float Score, SimilarSource Sources)
 {
     /// <summary>The sources as words, comma-separated (<c>behaviour</c>, <c>content</c>, <c>category</c>).</summary>
-    public string SourceNames => string.Join(",", new[]
+    public string SourceNames => (uint)Sources < (uint)Names.Length ? Names[(int)Sources] : Join(Sources);
+
+    // The eight combinations' names, made once: the service names the sources of every item it returns.
+    private static readonly string[] Names = [.. Enumerable.Range(0, 8).Select(f => Join((SimilarSource)f))];
+
+    private static string Join(SimilarSource sources) => string.Join(",", new[]
     {
-        (Sources & SimilarSource.Behaviour) != 0 ? "behaviour" : null,
-        (Sources & SimilarSource.Content) != 0 ? "content" : null,
-        (Sources & SimilarSource.Category) != 0 ? "category" : null,
+        (sources & SimilarSource.Behaviour) != 0 ? "behaviour" : null,
+        (sources & SimilarSource.Content) != 0 ? "content" : null,
+        (sources & SimilarSource.Category) != 0 ? "category" : null,
     }.Where(s => s is not null));
 }
 
@@ -121,10 +127,11 @@ public sealed class SimilarItems
         if (slot >= 0 && Volatile.Read(ref _contentCache[slot]) is { } hit && hit.Item == itemId && hit.Fetched >= fetch)
             return hit.List.Length <= fetch ? hit.List : new ArraySegment<ScoredItem>(hit.List, 0, fetch);
         var mlt = content.MoreLikeThis(itemId.ToString(CultureInfo.InvariantCulture), fetch);
-        var list = new List<ScoredItem>(mlt.Count);
-        foreach (var (id, score) in mlt)
-            if (long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) list.Add(new ScoredItem(n, score));
-        var arr = list.ToArray();
+        var arr = new ScoredItem[mlt.Count];
+        int kept = 0;
+        for (int j = 0; j < mlt.Count; j++)
+            if (long.TryParse(mlt[j].ProductId, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) arr[kept++] = new ScoredItem(n, mlt[j].Score);
+        if (kept < arr.Length) Array.Resize(ref arr, kept);
         if (slot >= 0) Volatile.Write(ref _contentCache[slot], new ContentEntry(itemId, fetch, arr));
         return arr;
     }
@@ -142,7 +149,25 @@ public sealed class SimilarItems
     public IReadOnlyList<SimilarItem> Find(long itemId, UserHistory? history, int k)
     {
         Guard.Positive(k);
-        var pool = new Dictionary<long, (float Score, SimilarSource Src)>();
+        // The thread's emptied pool when it has one (taken: a nested call would make its own). Its order of items
+        // does not matter: they are sorted by score, then id, below.
+        var pool = t_pool ?? new Dictionary<long, (float Score, SimilarSource Src)>();
+        t_pool = null;
+        try
+        {
+            return Find(itemId, history, k, pool);
+        }
+        finally
+        {
+            pool.Clear();
+            if (k <= 1_000) t_pool = pool; // a pool of a few hundred items is kept for the next call
+        }
+    }
+
+    [ThreadStatic] private static Dictionary<long, (float Score, SimilarSource Src)>? t_pool;
+
+    private IReadOnlyList<SimilarItem> Find(long itemId, UserHistory? history, int k, Dictionary<long, (float Score, SimilarSource Src)> pool)
+    {
         int fetch = Math.Max(_options.SourceDepth, k * 3);
 
         var behaviour = _models.Neighbours(itemId, fetch);
@@ -156,37 +181,56 @@ public sealed class SimilarItems
         if (_models.CategoryOf(itemId) is long cat)
             Add(pool, itemId, _models.TopKInCategory(cat, fetch), _options.CategoryWeight, SimilarSource.Category);
 
-        if (history is not null && history.Count > 0 && _options.UserLean > 0 && pool.Count > 0)
+        int n = pool.Count;
+        var ids = ArrayPool<long>.Shared.Rent(Math.Max(1, n));
+        var entries = ArrayPool<Entry>.Shared.Rent(Math.Max(1, n));
+        try
         {
-            var ids = pool.Keys.ToArray();
-            var aff = new float[ids.Length];
-            var ii = new float[ids.Length];
-            _models.Category.Score(history, ids, aff);
-            _models.ItemItem.Score(history, ids, ii);
-            float affMax = Max(aff), iiMax = Max(ii);
-            for (int j = 0; j < ids.Length; j++)
+            pool.Keys.CopyTo(ids, 0);
+            if (history is not null && history.Count > 0 && _options.UserLean > 0 && n > 0)
             {
-                float lean = 0f;
-                if (affMax > 0 && !float.IsNaN(aff[j])) lean += 0.5f * aff[j] / affMax;
-                if (iiMax > 0 && !float.IsNaN(ii[j])) lean += 0.5f * ii[j] / iiMax;
-                var (s, src) = pool[ids[j]];
-                pool[ids[j]] = (s * (1f + _options.UserLean * lean), src);
+                var aff = ArrayPool<float>.Shared.Rent(n);
+                var ii = ArrayPool<float>.Shared.Rent(n);
+                try
+                {
+                    _models.Category.Score(history, ids.AsSpan(0, n), aff.AsSpan(0, n));
+                    _models.ItemItem.Score(history, ids.AsSpan(0, n), ii.AsSpan(0, n));
+                    float affMax = Max(aff.AsSpan(0, n)), iiMax = Max(ii.AsSpan(0, n));
+                    for (int j = 0; j < n; j++)
+                    {
+                        float lean = 0f;
+                        if (affMax > 0 && !float.IsNaN(aff[j])) lean += 0.5f * aff[j] / affMax;
+                        if (iiMax > 0 && !float.IsNaN(ii[j])) lean += 0.5f * ii[j] / iiMax;
+                        var (s, src) = pool[ids[j]];
+                        pool[ids[j]] = (s * (1f + _options.UserLean * lean), src);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(aff);
+                    ArrayPool<float>.Shared.Return(ii);
+                }
             }
-        }
 
-        var keys = new long[pool.Count];
-        var vals = new (float Score, SimilarSource Src)[pool.Count];
-        int at = 0;
-        foreach (var (key, v) in pool) { keys[at] = key; vals[at] = v; at++; }
-        var order = new int[keys.Length];
-        for (int j = 0; j < order.Length; j++) order[j] = j;
-        Array.Sort(order, (a, b) => vals[b].Score.CompareTo(vals[a].Score) is var c && c != 0 ? c : keys[a].CompareTo(keys[b]));
-        var result = new SimilarItem[Math.Min(k, order.Length)];
-        for (int j = 0; j < result.Length; j++) result[j] = new SimilarItem(keys[order[j]], vals[order[j]].Score, vals[order[j]].Src);
-        return result;
+            // Best score first, ties to the smaller id: a total order, so the sort's algorithm cannot change the list.
+            int at = 0;
+            foreach (var (key, v) in pool) entries[at++] = new Entry(key, v.Score, v.Src);
+            var span = entries.AsSpan(0, n);
+            span.Sort(static (a, b) => b.Score.CompareTo(a.Score) is var c && c != 0 ? c : a.Key.CompareTo(b.Key));
+            var result = new SimilarItem[Math.Min(k, n)];
+            for (int j = 0; j < result.Length; j++) result[j] = new SimilarItem(span[j].Key, span[j].Score, span[j].Src);
+            return result;
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(ids);
+            ArrayPool<Entry>.Shared.Return(entries);
+        }
     }
 
-    private static float Max(float[] a)
+    private readonly record struct Entry(long Key, float Score, SimilarSource Src);
+
+    private static float Max(ReadOnlySpan<float> a)
     {
         float m = 0f;
         foreach (var v in a) if (!float.IsNaN(v) && v > m) m = v;

@@ -45,6 +45,8 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
     private readonly bool _productValues; // the index keeps each product as a binary doc value (IndexOptions.ProductDocValues)
     private readonly MaxScoreEvaluator _evaluator;
     private readonly MaxScoreEvaluator _sumEvaluator; // fields summed: MoreLikeThis's query
+    private readonly IndexReader _mltReader;          // the same segments, terms looked up with per-thread enumerators (SharedTermsReader)
+    private readonly ThreadLocal<IdLookup> _idLookup;
 
     private ProductIndex(LuceneDirectory directory, Analyzer analyzer, IndexOptions options, string? path, bool fresh)
     {
@@ -67,6 +69,8 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
             _evaluator = new MaxScoreEvaluator(_reader, fields, Bounds, options.TieBreaker, Resident);
             _evaluator.Parallelism = options.RecallParallelism;
             _sumEvaluator = _evaluator.WithTieBreaker(1f);
+            _mltReader = SharedTermsReader.Over(_leaves);
+            _idLookup = new ThreadLocal<IdLookup>(() => new IdLookup(_leaves.Count));
             LongQueryWords = options.LongQueryWords;
         }
         catch
@@ -467,7 +471,7 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
             var leaf = _leaves[ReaderUtil.SubIndex(doc, _leaves)];
             if (leaf.AtomicReader.GetBinaryDocValues(IndexFields.ProductValue) is { } values)
             {
-                var bytes = new BytesRef();
+                var bytes = _idLookup.Value!.Product; // the thread's: ProductCodec copies what it keeps
                 values.Get(doc - leaf.DocBase, bytes);
                 if (bytes.Length > 0) return ProductCodec.Read(bytes.Bytes, bytes.Offset, bytes.Length);
             }
@@ -482,7 +486,7 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         Guard.Positive(k);
         var doc = FindDoc(productId);
         if (doc < 0) return [];
-        var mlt = NewMoreLikeThis();
+        var mlt = NewMoreLikeThis(_mltReader);
         var query = mlt.Like(doc);
         var n = Math.Min(k + 1, Math.Max(1, _reader.MaxDoc));
         if (query is BooleanQuery bq && TermsOf(bq, _sumEvaluator.Start()) is { } terms)
@@ -515,11 +519,15 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         return result;
     }
 
-    /// <summary>MoreLikeThis's query for <paramref name="productId"/> as Lucene would run it, and the product's doc (-1 when unknown).</summary>
-    internal (Query? Query, int Doc) MoreLikeThisQuery(string productId)
+    /// <summary>
+    /// MoreLikeThis's query for <paramref name="productId"/> as Lucene would run it, and the product's doc (-1 when
+    /// unknown); with <paramref name="plainReader"/>, made over the directory reader itself instead of the reader of
+    /// shared term enumerators that <see cref="MoreLikeThis"/> uses (the two must be the same query).
+    /// </summary>
+    internal (Query? Query, int Doc) MoreLikeThisQuery(string productId, bool plainReader = false)
     {
         var doc = FindDoc(productId);
-        return doc < 0 ? (null, -1) : (NewMoreLikeThis().Like(doc), doc);
+        return doc < 0 ? (null, -1) : (NewMoreLikeThis(plainReader ? _reader : _mltReader).Like(doc), doc);
     }
 
     // The clauses of a BooleanQuery of unboosted optional terms over the scored fields, added to s; null for any other query.
@@ -536,7 +544,7 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
         return s;
     }
 
-    private MoreLikeThis NewMoreLikeThis() => new(_reader)
+    private MoreLikeThis NewMoreLikeThis(IndexReader reader) => new(reader)
     {
         Analyzer = _analyzer,
         FieldNames = [IndexFields.Title, IndexFields.Brand, IndexFields.Category],
@@ -569,6 +577,8 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
     {
         _evaluator.Dispose();
         _sumEvaluator.Dispose();
+        _idLookup.Dispose();
+        _mltReader.Dispose(); // closes none of the segments: they are _reader's
         _reader.Dispose();
         _analyzer.Dispose();
         _directory.Dispose();
@@ -827,15 +837,29 @@ public sealed partial class ProductIndex : IProductRecall, IDisposable
     private int FindDoc(string productId)
     {
         if (productId.Length == 0) return -1;
-        var term = new Term(IndexFields.Id, productId);
-        foreach (var leaf in _leaves)
+        // The calling thread's id enumerators and postings, sought again: a new terms enumerator per segment and call
+        // cost about 5 KB, for each product a search reads from the index.
+        var lookup = _idLookup.Value!;
+        lookup.Bytes.CopyChars(productId);
+        for (var l = 0; l < _leaves.Count; l++)
         {
-            var docs = leaf.AtomicReader.GetTermDocsEnum(term); // skips deleted documents
-            if (docs is null) continue;
+            var leaf = _leaves[l];
+            var ids = lookup.Ids[l] ??= leaf.AtomicReader.GetTerms(IndexFields.Id)?.GetEnumerator();
+            if (ids is null || !ids.SeekExact(lookup.Bytes)) continue;
+            var docs = lookup.Docs[l] = ids.Docs(leaf.AtomicReader.LiveDocs, lookup.Docs[l], DocsFlags.NONE); // skips deleted documents
             var d = docs.NextDoc();
             if (d != DocIdSetIterator.NO_MORE_DOCS) return leaf.DocBase + d;
         }
         return -1;
+    }
+
+    /// <summary>One thread's look-up of products: an id enumerator and postings per segment, the id's bytes and the product's.</summary>
+    private sealed class IdLookup(int leaves)
+    {
+        public readonly TermsEnum?[] Ids = new TermsEnum?[leaves];
+        public readonly DocsEnum?[] Docs = new DocsEnum?[leaves];
+        public readonly BytesRef Bytes = new();
+        public readonly BytesRef Product = new();
     }
 
     private string ReadId(int doc)

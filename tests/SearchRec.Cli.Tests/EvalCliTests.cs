@@ -846,7 +846,7 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
     {
         using var dir = new TempDir();
         var (code, stdout, stderr) = Run(new BenchSearchCommand(), "--products", "2000", "--requests", "40", "--index", dir.File("index"),
-            "--report", dir.File("out/bench.html"));
+            "--report", dir.File("out/bench.html"), "--dump", dir.File("results.txt"), "--alloc-types", "5");
         Assert.True(code == 0, stderr);
         Assert.Contains("total ", stdout, StringComparison.Ordinal);
         var html = File.ReadAllText(dir.File("out/bench.html"));
@@ -854,6 +854,17 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             Assert.Contains($"<td>{stage}</td><td>40</td>", html, StringComparison.Ordinal);
         Assert.Contains("target (issue #4)", html, StringComparison.Ordinal);
         Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
+        // What it measured of memory, printed and on the page: bytes per request in all and per stage.
+        foreach (var line in new[] { "allocated per request (all threads", "allocated per request by stage" })
+        {
+            Assert.Contains(line, stdout, StringComparison.Ordinal);
+            Assert.Contains(line, html, StringComparison.Ordinal);
+        }
+        Assert.Contains("allocations by type, search requests", stdout, StringComparison.Ordinal);
+        // --dump: one line per timed request, its query id, the recalled count and the hits as id:score.
+        var dumped = File.ReadAllLines(dir.File("results.txt"));
+        Assert.Equal(40, dumped.Length);
+        Assert.All(dumped, l => Assert.Matches(@"^\S+ \d+( \S+:\S+)*$", l));
     }
 
     [Fact]
@@ -882,6 +893,11 @@ public sealed partial class EvalCliTests : IClassFixture<EvalCliTests.TinyShop>
             Assert.Contains($"<td>{name}", html, StringComparison.Ordinal);
         Assert.Contains("<td>30</td>", html, StringComparison.Ordinal);
         Assert.Equal(2, SearchRec.Testing.HtmlPages.EmbeddedCharts(html));
+        // Each timed path's bytes per call, printed and on the page.
+        Assert.Contains("top 50 blend     : wall p50", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"top 50 blend .* KiB/call", stdout);
+        Assert.Matches(@"top 50 blend\s*: \d+\.\d KiB allocated per call", html);
+        Assert.Matches(@"similar items \(k 10, with user; uniform items[^<]*: \d+\.\d KiB allocated per call", html);
 
         (code, _, stderr) = Run(new BenchCfLatencyCommand(), "--requests", "0");
         Assert.Equal(2, code);

@@ -138,6 +138,113 @@ public class ScoringPathTests
         }
     }
 
+    // 40 categories of 30 items; each user's events spread over a dozen of them, several at the same time and
+    // behaviour, so categories tie in the user's shares.
+    private static readonly Lazy<(CollabModels Models, List<UserEvent> Events)> ManyCategories = new(() =>
+    {
+        var rng = new Random(21);
+        var events = new List<UserEvent>();
+        for (long u = 1; u <= 120; u++)
+            for (int j = 0; j < 25; j++)
+            {
+                long cat = 1 + (u * 7 + rng.Next(12)) % 40;
+                events.Add(new UserEvent(u, cat * 1000 + rng.Next(30), cat, (Behavior)(j % 3 == 0 ? 0 : rng.Next(4)), Fixture.T0 + (j / 4) * 3600));
+            }
+        return (CollabModels.Train(events, new CollabOptions { Factors = 8, AlsIterations = 3, Threads = 2 }), events);
+    });
+
+    [Fact]
+    public void Category_top_lists_are_the_best_items_of_the_users_five_largest_categories_ties_in_first_seen_order()
+    {
+        // The reference: the user's decayed category shares summed as the profile sums them (float, in event order),
+        // the five largest by a stable sort, the k + distinct-history-items most popular items of each, the best k
+        // of those by the category score, ties to the smaller id.
+        var (models, trained) = ManyCategories.Value;
+        var o = models.TrainedOptions;
+        // User 999 viewed one item in each of seven categories at one time: seven equal shares, of which the first
+        // five seen are kept.
+        var events = trained.Concat(Enumerable.Range(0, 7).Select(c => new UserEvent(999, (11 + c) * 1000L, 11 + c, Behavior.View, Fixture.T0))).ToList();
+        foreach (long user in new long[] { 1, 2, 17, 64, 119, 999 })
+        {
+            var h = new UserHistory(user, events.Where(e => e.UserId == user));
+            var considered = h.Events.ToArray().Take(o.MaxHistory).ToArray();
+            double hl = o.HistoryHalfLifeDays * 86400.0;
+            var weight = new Dictionary<long, float>();
+            float total = 0;
+            foreach (var e in considered)
+            {
+                float w = (float)(o.Weight(e.Behavior) * Math.Pow(2, -Math.Max(0, h.AsOf - e.Timestamp) / hl));
+                weight[e.CategoryId] = weight.GetValueOrDefault(e.CategoryId) + w;
+                total += w;
+            }
+            var five = weight.Keys.OrderByDescending(c => weight[c] / total).Take(5).ToList();
+            var distinct = considered.Select(e => e.ItemId).Distinct().Count();
+            var own = considered.Select(e => e.ItemId).ToHashSet();
+            foreach (var k in new[] { 1, 5, 20, 60 })
+            {
+                var candidates = five.SelectMany(c => models.TopKInCategory(c, k + distinct)).Select(x => x.ItemId).ToArray();
+                var scores = new float[candidates.Length];
+                models.Category.Score(h, candidates, scores);
+                var ranked = candidates.Zip(scores).Where(x => !float.IsNaN(x.Second)).OrderByDescending(x => x.Second).ThenBy(x => x.First).ToList();
+                Assert.Equal(ranked.Take(k).Select(x => new ScoredItem(x.First, x.Second)), models.Category.TopK(new UserHistory(user, events.Where(e => e.UserId == user)), k));
+                Assert.Equal(ranked.Where(x => !own.Contains(x.First)).Take(k).Select(x => new ScoredItem(x.First, x.Second)),
+                    models.Category.TopK(new UserHistory(user, events.Where(e => e.UserId == user)), k, excludeHistory: true));
+            }
+        }
+    }
+
+    [Fact]
+    public void The_blend_top_list_ranks_the_union_of_its_sources_lists_whatever_the_thread_asked_before()
+    {
+        // The blend pools the candidates of its five sources in a set the thread keeps for its next call: the list
+        // is the best k by the blend's score over this user's pool alone, after a list of another user's.
+        var (models, events) = ManyCategories.Value;
+        UserHistory History(long user) => new(user, events.Where(e => e.UserId == user));
+        foreach (var (user, before) in new[] { (5L, 100L), (100L, 5L), (33L, 90L), (90L, 33L) })
+            foreach (var k in new[] { 3, 60, 150 })
+                foreach (var exclude in new[] { false, true })
+                {
+                    models.Blend.TopK(History(before), 1000); // leaves the thread another user's pool of most items
+                    var h = History(user);
+                    var own = h.Events.ToArray().Select(e => e.ItemId).ToHashSet();
+                    var pool = models.Repeat.TopK(h, Math.Max(k, 200)).Concat(models.ItemItem.TopK(h, Math.Max(k, 200))).Concat(models.Als.TopK(h, k))
+                        .Concat(models.Category.TopK(h, k)).Concat(models.Popularity.TopK(h, k)).Select(x => x.ItemId).Distinct().ToArray();
+                    var scores = new float[pool.Length];
+                    models.Blend.Score(h, pool, scores);
+                    var expected = pool.Zip(scores).Where(x => !float.IsNaN(x.Second) && !(exclude && own.Contains(x.First)))
+                        .OrderByDescending(x => x.Second).ThenBy(x => x.First).Take(k).Select(x => new ScoredItem(x.First, x.Second));
+                    Assert.Equal(expected, models.Blend.TopK(History(user), k, excludeHistory: exclude));
+                }
+    }
+
+    [Fact]
+    public void Top_lists_are_the_same_whatever_lists_a_thread_made_before_them_and_on_any_thread()
+    {
+        // Each thread keeps the heap of its last top list, and the blend its pool of candidates, for the next request:
+        // a list asked alone, after lists of other users and lengths (a larger heap, or one too large to keep), and on
+        // other threads at once, must be the same list.
+        var (models, events) = ManyCategories.Value;
+        var users = new long[] { 3, 40, 77, 118 };
+        int[] lengths = [1, 10, 50, 300, 1500];
+        UserHistory History(long user) => new(user, events.Where(e => e.UserId == user));
+        var alone = new Dictionary<(string, long, int), IReadOnlyList<ScoredItem>>();
+        foreach (var name in CollabModels.ScorerNames)
+            foreach (var user in users)
+                foreach (var k in lengths)
+                    alone[(name, user, k)] = models.Scorer(name).TopK(History(user), k);
+        Assert.Contains(alone, kv => kv.Value.Count > 50);
+        var keys = alone.Keys.ToList();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, w =>
+        {
+            var rng = new Random(w);
+            for (int i = 0; i < 300; i++)
+            {
+                var (name, user, k) = keys[rng.Next(keys.Count)];
+                Assert.Equal(alone[(name, user, k)], models.Scorer(name).TopK(History(user), k));
+            }
+        });
+    }
+
     [Fact]
     public void Als_top_k_lists_the_items_with_the_highest_als_scores_in_order_on_every_call()
     {

@@ -49,6 +49,49 @@ public class SimilarItemsTests
     }
 
     [Fact]
+    public void Source_names_list_the_sources_in_one_order_for_every_combination()
+    {
+        Assert.Equal("", new SimilarItem(1, 1, SimilarSource.None).SourceNames);
+        Assert.Equal("content", new SimilarItem(1, 1, SimilarSource.Content).SourceNames);
+        Assert.Equal("behaviour,category", new SimilarItem(1, 1, SimilarSource.Behaviour | SimilarSource.Category).SourceNames);
+        Assert.Equal("behaviour,content,category", new SimilarItem(1, 1, (SimilarSource)7).SourceNames);
+        Assert.Equal("behaviour,content,category", new SimilarItem(1, 1, (SimilarSource)15).SourceNames); // an unknown flag is left out
+    }
+
+    [Fact]
+    public void A_similar_list_is_the_same_whatever_was_asked_before_it_on_the_thread_and_on_any_thread()
+    {
+        // Each thread keeps its emptied pool of candidates for the next call: nothing of an earlier item's, user's or
+        // length's list may show in the next one.
+        var content = new FakeRecall(new()
+        {
+            ["100"] = [("101", 5f), ("555", 4f), ("205", 1f)],
+            ["205"] = [("206", 2f), ("100", 1f), ("777", 0.5f)],
+            ["300"] = [("301", 3f)],
+        });
+        var similar = new SimilarItems(Models, content, options: new SimilarItemsOptions { ContentCacheSize = 0 });
+        var user = new UserHistory(9, [new UserEvent(9, 203, 2, Behavior.Buy, Fixture.T0), new UserEvent(9, 105, 1, Behavior.View, Fixture.T0 - 60)]);
+        var calls = new List<(long Item, UserHistory? User, int K)>();
+        foreach (var item in new long[] { 100, 205, 300, 424242, 101 })
+            foreach (var k in new[] { 1, 3, 10, 2000 })
+            {
+                calls.Add((item, null, k));
+                calls.Add((item, user, k));
+            }
+        var alone = calls.ToDictionary(c => c, c => similar.Find(c.Item, c.User, c.K));
+        Assert.Contains(alone, kv => kv.Value.Count >= 3);
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, w =>
+        {
+            var rng = new Random(w);
+            for (int i = 0; i < 400; i++)
+            {
+                var c = calls[rng.Next(calls.Count)];
+                Assert.Equal(alone[c], similar.Find(c.Item, c.User, c.K));
+            }
+        });
+    }
+
+    [Fact]
     public void An_item_with_no_events_gets_content_neighbours()
     {
         var content = new FakeRecall(new() { ["424242"] = [("105", 3f), ("106", 2f)] });

@@ -251,6 +251,28 @@ public sealed class MaxScoreRecallTests(SyntheticIndex shop) : IClassFixture<Syn
         Assert.True(pruned > 0 && pruned < lists, $"the pruned path read {pruned:N0} postings of {lists:N0}");
     }
 
+    [Fact]
+    public void MoreLikeThis_makes_the_query_lucene_makes_over_the_plain_reader_from_many_threads_at_once()
+    {
+        // Its words' document frequencies come from enumerators each thread keeps per segment and field and seeks
+        // again (SharedTermsReader), not from a new one per look-up: the same query, clause for clause, while other
+        // threads move their own enumerators over the same terms, and between look-ups of products and recalls.
+        var ids = shop.Products.Where((_, i) => i % 40 == 0).Select(p => p.Id).ToList();
+        var expected = ids.ToDictionary(id => id, id => _index.MoreLikeThisQuery(id, plainReader: true).Query!.ToString());
+        var lists = ids.Take(50).ToDictionary(id => id, id => _index.MoreLikeThis(id, 10));
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, w =>
+        {
+            for (var i = 0; i < ids.Count; i++)
+            {
+                var id = ids[(i * 7 + w * 13) % ids.Count];
+                Assert.Equal(expected[id], _index.MoreLikeThisQuery(id).Query!.ToString());
+                Assert.Equal(id, _index.GetProduct(id)!.Id);
+                if (lists.TryGetValue(id, out var list)) Assert.Equal(list, _index.MoreLikeThis(id, 10));
+                _index.Recall(new RecallRequest(shop.Products[i].Title[..2]));
+            }
+        });
+    }
+
     private static List<RecallCandidate> AsCandidates(IReadOnlyList<(string ProductId, float Score)> list) =>
         [.. list.Select((x, r) => new RecallCandidate(r, x.ProductId, x.Score, default))];
 

@@ -62,6 +62,52 @@ public sealed class ProductDocValuesTests
         Assert.Equal(Describe(Products[0] with { }), Describe(reopened.GetProduct("1")!));
     }
 
+    [Fact]
+    public void The_codec_reads_back_what_a_binary_reader_reads_of_the_written_bytes()
+    {
+        // ProductCodec.Read decodes the bytes in place instead of through a BinaryReader: the same strings (any
+        // length, any character, an unpaired surrogate as the writer replaced it), price, order and empty parts.
+        var rng = new Random(3);
+        string[] pieces = ["华为", "ＡＢＣ", "x", "", "\U0001F600", "\uD800", "é", new string('长', 200), "a b\tc"];
+        string Text() => string.Concat(Enumerable.Range(0, rng.Next(4)).Select(_ => pieces[rng.Next(pieces.Length)]));
+        using var buffer = new MemoryStream();
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            for (var a = rng.Next(5); a > 0; a--) attributes["k" + a + Text()] = [.. Enumerable.Range(0, rng.Next(3)).Select(_ => Text())];
+            var p = new Product("id" + trial + Text(), Text() + "t", rng.Next(3) == 0 ? null : Text(), [.. Enumerable.Range(0, rng.Next(3)).Select(_ => Text())],
+                attributes, rng.Next(3) == 0 ? null : rng.NextDouble() * 1e4 - 5);
+            Internals.ProductCodec.Write(p, buffer);
+            var bytes = buffer.ToArray();
+            var padded = new byte[bytes.Length + 7];
+            bytes.CopyTo(padded, 3);
+            Assert.Equal(Describe(ReadWithBinaryReader(bytes)), Describe(Internals.ProductCodec.Read(padded, 3, bytes.Length)));
+            if (bytes.Length > 1) Assert.ThrowsAny<IOException>(() => Internals.ProductCodec.Read(bytes, 0, bytes.Length - 1));
+        }
+    }
+
+    // The codec's reading as it was written before (BinaryReader over a MemoryStream), the reference for the test above.
+    private static Product ReadWithBinaryReader(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes), System.Text.Encoding.UTF8);
+        Assert.Equal(1, r.ReadByte());
+        var id = r.ReadString();
+        var title = r.ReadString();
+        var brand = r.ReadBoolean() ? r.ReadString() : null;
+        var categories = new string[r.Read7BitEncodedInt()];
+        for (var i = 0; i < categories.Length; i++) categories[i] = r.ReadString();
+        var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        for (var i = r.Read7BitEncodedInt(); i > 0; i--)
+        {
+            var name = r.ReadString();
+            var values = new string[r.Read7BitEncodedInt()];
+            for (var j = 0; j < values.Length; j++) values[j] = r.ReadString();
+            attributes[name] = values;
+        }
+        double? price = r.ReadBoolean() ? r.ReadDouble() : null;
+        return new Product(id, title, brand, categories, attributes, price);
+    }
+
     private static string Describe(Product p) =>
         $"{p.Id}|{p.Title}|{p.Brand}|{string.Join(",", p.Category)}|{string.Join(";", p.Attributes.Select(kv => kv.Key + "=" + string.Join(",", kv.Value)))}|{p.Price}";
 }

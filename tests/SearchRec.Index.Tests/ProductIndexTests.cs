@@ -389,6 +389,19 @@ public sealed class ProductIndexTests : IDisposable
     }
 
     [Fact]
+    public void Recall_returns_ids_outside_ascii_as_they_were_given()
+    {
+        // Ids are decoded from the doc values' UTF-8 bytes: Chinese, full-width and a character outside the BMP
+        // come back as given, and as Lucene's own search reads them from the same doc values.
+        string[] ids = ["商品-一", "ＳＫＵ９", "\U00020000x", "é-1", "7"];
+        using var index = ProductIndex.Build(ids.Select((id, i) => Product.Of(id, "华为 手机 " + new string('壳', i))), new IndexOptions());
+        var hits = index.Recall(new RecallRequest("华为 手机"));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), hits.Select(h => h.ProductId).Order(StringComparer.Ordinal));
+        Assert.Equal(index.RecallWithLucene(new RecallRequest("华为 手机")).Select(h => h.ProductId), hits.Select(h => h.ProductId));
+        foreach (var id in ids) Assert.Equal(id, index.GetProduct(id)!.Id);
+    }
+
+    [Fact]
     public void Recall_is_safe_from_many_threads()
     {
         var expected = _index.Recall(new RecallRequest("华为 手机"));

@@ -95,6 +95,17 @@ public sealed class ProductIndexUpdateTests
             MaxScoreRecallTests.AssertSameTopN(index.RecallWithLucene(r), pruned, r);
             Assert.DoesNotContain(pruned, h => gone.Contains(h.ProductId));
         }
+        // Over two segments with deletions, the per-thread id look-ups find each live product in the segment that
+        // holds it now and none deleted, and MoreLikeThis's per-thread term enumerators give Lucene's query.
+        var byId = replaced.ToDictionary(p => p.Id);
+        for (var i = 0; i < products.Count; i += 13)
+        {
+            var id = products[i].Id;
+            var found = index.GetProduct(id);
+            if (gone.Contains(id)) { Assert.Null(found); Assert.Empty(index.MoreLikeThis(id, 5)); continue; }
+            Assert.Equal(byId.GetValueOrDefault(id, products[i]).Title, found!.Title);
+            Assert.Equal(index.MoreLikeThisQuery(id, plainReader: true).Query!.ToString(), index.MoreLikeThisQuery(id).Query!.ToString());
+        }
     }
 
     [Fact]

@@ -107,6 +107,35 @@ public sealed class FeatureTests
         Assert.Equal(1f, Get(fx, m, 0, "recall_rank")); // log2(2 + 0)
     }
 
+    [Fact]
+    public void Attribute_match_is_the_share_of_query_words_in_any_value_whatever_dictionary_holds_the_attributes()
+    {
+        // The feature walks a Dictionary without its boxed enumerator and marks the words found in one pass; any
+        // other dictionary type is walked through the interface. Both must count as the plain definition does.
+        var rng = new Random(7);
+        string[] words = ["红色", "xl", "棉", "夏季", "spf50", "24-70mm", "黑", "连衣裙", "A", "b"];
+        var fx = Fixtures.Extractor();
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var values = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            for (var a = rng.Next(4); a > 0; a--)
+                values["attr" + a] = [.. Enumerable.Range(0, rng.Next(3)).Select(_ => words[rng.Next(words.Length)] + (rng.Next(2) == 0 ? "款" : ""))];
+            // up to 40 words: the text features read the first 32 (TextFeatures.MaxTokens)
+            var query = string.Join(' ', Enumerable.Range(0, 1 + rng.Next(trial % 10 == 0 ? 40 : 5)).Select(i => words[rng.Next(words.Length)] + (i >= words.Length ? i : "")));
+            var q = RankingQuery.Create(query, new SpaceTokenizer());
+            var tokens = q.Tokens.Take(32).ToList();
+            var expected = values.Count == 0 ? float.NaN
+                : tokens.Count == 0 ? 0f
+                : (float)tokens.Count(t => values.Values.Any(v => v.Any(x => x.Contains(t, StringComparison.OrdinalIgnoreCase)))) / tokens.Count;
+            foreach (IReadOnlyDictionary<string, IReadOnlyList<string>> attributes in new IReadOnlyDictionary<string, IReadOnlyList<string>>[] { values, new SortedDictionary<string, IReadOnlyList<string>>(values, StringComparer.Ordinal) })
+            {
+                var product = new Core.Product("p", "标题", null, [], attributes, null);
+                var m = fx.Extract(q, [new RankingCandidate(new Index.RecallCandidate(0, "p", 1f, default), product)]);
+                Assert.Equal(expected, Get(fx, m, 0, "attribute_match"));
+            }
+        }
+    }
+
     [Theory]
     [InlineData("abcde", "xxbcdyy", 3)]
     [InlineData("华为手机", "华为平板手机", 2)]

@@ -171,6 +171,46 @@ public sealed class NextItemTests
     }
 
     [Fact]
+    public void A_feed_is_the_pool_ranked_by_its_rows_scores_on_every_call_whatever_the_thread_ranked_before()
+    {
+        // Recommend writes the pool's feature rows, scores and order into pooled arrays that the next request rents
+        // again: each user's feed must be what scoring the rows of Candidates gives, asked in any order, twice, on
+        // several threads. The ranker reads every column, so a cell left from another request would move a score.
+        var events = Events();
+        var cut = T0 + 3 * Day;
+        var src = SourcesAt(events, cut);
+        var s = NextItemRanking.Schema;
+        var w = Enumerable.Range(0, s.Count).Select(i => (i % 2 == 0 ? 1f : -0.5f) * (1 + 0.37f * i)).ToArray();
+        var ranker = new Models.LinearRanker(s, new float[s.Count], Enumerable.Repeat(1f, s.Count).ToArray(), w, 0);
+        var recommender = new NextItemRecommender(ranker, src, 5);
+        Collab.Models.UserHistory History(long user) => user == 0
+            ? Collab.Models.UserHistory.Empty(null, cut)
+            : new Collab.Models.UserHistory(user, events.Where(e => e.UserId == user && e.Timestamp < cut), cut);
+        var expected = new Dictionary<(long, int), ScoredItem[]>();
+        foreach (var user in Enumerable.Range(0, 31).Select(u => (long)u))
+            foreach (var k in new[] { 1, 4, 50 })
+            {
+                var (items, f) = NextItemRanking.Candidates(src, History(user), 5);
+                var scores = new float[items.Length];
+                ranker.Score(f, items.Length, scores);
+                expected[(user, k)] = [.. Enumerable.Range(0, items.Length).OrderBy(i => float.IsNaN(scores[i]) ? float.PositiveInfinity : -scores[i]).ThenBy(i => i)
+                    .Take(k).Select(i => new ScoredItem(items[i], scores[i]))];
+            }
+        Assert.Contains(expected, kv => kv.Value.Length >= 4);
+        var keys = expected.Keys.ToList();
+        Parallel.For(0, 3, new ParallelOptions { MaxDegreeOfParallelism = 3 }, t =>
+        {
+            var rng = new Random(t);
+            for (var i = 0; i < 2 * keys.Count; i++)
+            {
+                var (user, k) = keys[rng.Next(keys.Count)];
+                Assert.Equal(expected[(user, k)], recommender.Recommend(History(user), k));
+            }
+        });
+        Assert.Equal(expected[(7, 4)].Select(x => x.ItemId), recommender.Explain(History(7), 4).Select(x => x.ItemId));
+    }
+
+    [Fact]
     public void The_recommender_refuses_a_ranker_of_another_schema_naming_both()
     {
         var events = Events();

@@ -102,8 +102,9 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
         var productsOption = new Option<int>("--products") { Description = "Products in the synthetic shop (the top-k lists scan every item with factors).", DefaultValueFactory = _ => 20_000 };
         var topK = new Option<int>("--top-k") { Description = "Length of the timed top-k lists (the feed's sources ask for 50).", DefaultValueFactory = _ => 50 };
         var report = new Option<string>("--report") { Description = "HTML page of the latency distributions (percentile table, cumulative distribution and percentile charts).", DefaultValueFactory = _ => "out/bench-cf-latency.html" };
+        var allocTypes = new Option<int>("--alloc-types") { Description = "Also list the N types each timed path allocates most (sampled by the runtime's allocation ticks, in an untimed pass of as many calls after each path's timing; it draws more requests, so later paths time other requests than without it). 0: off.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("cf-latency", "Latency (p50/p95/p99, wall and thread CPU), allocations and GCs of scoring candidates from a user's history, per scorer, and of similar items (behaviour + content + category).");
-        foreach (var o in new Option[] { events, requests, candidates, dump, feedRanker, productsOption, topK, report }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { events, requests, candidates, dump, feedRanker, productsOption, topK, report, allocTypes }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             int products = pr.GetValue(productsOption), listK = pr.GetValue(topK);
@@ -130,16 +131,20 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
             ];
             if (File.Exists("/proc/loadavg")) notes.Add($"load average: {File.ReadAllText("/proc/loadavg").Trim()} (wall p99 on a shared machine includes time descheduled; cpu = this thread's CPU time)");
             foreach (var line in notes) Console.WriteLine(line);
+            var allocationNotes = new List<string>();
             void Report(string what, double bytesPerCall, int gcs)
             {
                 series.Add(new(what, (double[])wall.Clone()));
                 ReportLine(what, wall, cpu, bytesPerCall, gcs);
+                allocationNotes.Add($"{what}: {Allocated.KiB(bytesPerCall)} allocated per call");
             }
+            int typesShown = pr.GetValue(allocTypes);
             int gc0 = GC.CollectionCount(0);
             static string Listed(IEnumerable<ScoredItem> top) =>
                 string.Join(' ', top.Select(t => $"{t.ItemId}:{t.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
             // Times n calls after warmUp untimed ones: prepare draws a request (untimed) and returns the call to time
-            // and what the --dump file gets of its answer.
+            // and what the --dump file gets of its answer. The bytes are every thread's (a content neighbours' query
+            // may run on two), read outside the timed call.
             void Time<T>(Func<string> label, int warmUp, Func<int, (Func<T> Run, Func<T, string> Dump)> prepare)
             {
                 int g0 = GC.CollectionCount(0);
@@ -147,15 +152,27 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
                 for (int r = -warmUp; r < n; r++)
                 {
                     var (run, dump) = prepare(r);
-                    long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    long a0 = Allocated.Total();
                     double c0 = ThreadCpu.Milliseconds();
                     long t0 = Stopwatch.GetTimestamp();
                     var answer = run();
                     double w = Stopwatch.GetElapsedTime(t0).TotalMilliseconds, cp = ThreadCpu.Milliseconds() - c0;
-                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += GC.GetAllocatedBytesForCurrentThread() - a0; }
+                    long a1 = Allocated.Total();
+                    if (r >= 0) { wall[r] = w; cpu[r] = cp; bytes += a1 - a0; }
                     if (dumpFile is not null && r >= 0 && r < 200) dumpFile.WriteLine(dump(answer));
                 }
-                Report(label(), bytes / (double)n, GC.CollectionCount(0) - g0);
+                var what = label();
+                Report(what, bytes / (double)n, GC.CollectionCount(0) - g0);
+                if (typesShown <= 0) return;
+                // An untimed pass of as many calls (new draws: the sampled types, not the same requests, are compared),
+                // listened to only while it runs: the listener's own events would count in the timed paths' bytes.
+                var calls = new List<Func<T>>(n);
+                for (int r = 0; r < n; r++) calls.Add(prepare(n + r).Run);
+                using var sampler = new AllocationSampler();
+                sampler.Start();
+                foreach (var call in calls) call();
+                sampler.Stop();
+                sampler.Print(what, n, typesShown);
             }
             var items = new long[c];
             var scores = new float[c];
@@ -209,7 +226,7 @@ public sealed class BenchCfLatencyCommand : IBenchCommand
             }
             Console.WriteLine($"gen-0 collections during timing: {GC.CollectionCount(0) - gc0}");
             var reportPath = Path.GetFullPath(pr.GetValue(report)!);
-            SearchRec.Evaluation.Reports.LatencyReport.Write(reportPath, "bench cf-latency: collaborative scoring, top-k lists, feed and similar items", notes, series);
+            SearchRec.Evaluation.Reports.LatencyReport.Write(reportPath, "bench cf-latency: collaborative scoring, top-k lists, feed and similar items", [.. notes, .. allocationNotes], series);
             Console.Error.WriteLine($"report: {reportPath}");
             return 0;
         });

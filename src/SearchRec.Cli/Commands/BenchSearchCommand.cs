@@ -15,7 +15,8 @@ namespace SearchRec.Cli.Commands;
 
 /// <summary>
 /// <c>searchrec bench search</c>: end-to-end search latency on a synthetic catalog (1M products by default) — recall
-/// of the window, features, LambdaMART, top k — with p50/p99 per stage.
+/// of the window, features, LambdaMART, top k — with p50/p99 per stage and the bytes allocated per request, in all and
+/// per stage.
 /// </summary>
 public sealed class BenchSearchCommand : IBenchCommand
 {
@@ -32,8 +33,10 @@ public sealed class BenchSearchCommand : IBenchCommand
         var trees = new Option<int>("--trees") { Description = "Trees of the LambdaMART trained here.", DefaultValueFactory = _ => 300 };
         var report = new Option<string>("--report") { Description = "HTML page of the latency distributions (percentile table, cumulative distribution and percentile charts).", DefaultValueFactory = _ => "out/bench-search.html" };
         var personal = new Option<bool>("--personal") { Description = "Also compute the collaborative group (with item recency): models trained on the synthetic shop's events, each request made by its query's user." };
+        var dump = new Option<string?>("--dump") { Description = "Also write each timed request's results (product id and score) to this file, so two builds can be compared for identical results." };
+        var allocTypes = new Option<int>("--alloc-types") { Description = "After timing, also list the N types the requests allocate most (sampled by the runtime's allocation ticks, in an untimed pass). 0: off.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("search", "Latency of search (recall window + features + LambdaMART + top k) on a synthetic catalog, per stage, p50/p99.");
-        foreach (var o in new Option[] { products, indexDir, models, requests, window, k, trees, preload, personal, report }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { products, indexDir, models, requests, window, k, trees, preload, personal, report, dump, allocTypes }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var sw = Stopwatch.StartNew();
@@ -113,12 +116,18 @@ public sealed class BenchSearchCommand : IBenchCommand
             var topk = new List<double>();
             var total = new List<double>();
             var wall = new List<double>();
-            long recalled = 0;
+            long recalled = 0, allocated = 0;
+            var answers = pr.GetValue(dump) is null ? null : new List<(string QueryId, SearchResponse Response)>(timed.Count);
             foreach (var q in timed)
             {
+                var request = new SearchRequest(q.Text) { UserId = histories is null ? null : q.UserId };
+                // Every thread's bytes (a heavy recall is split over two), read outside the timed call.
+                var a0 = Allocated.Total();
                 var t0 = Stopwatch.GetTimestamp();
-                var r = pipeline.Search(new SearchRequest(q.Text) { UserId = histories is null ? null : q.UserId });
-                wall.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                var r = pipeline.Search(request);
+                var elapsed = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                allocated += Allocated.Total() - a0;
+                wall.Add(elapsed);
                 recall.Add(r.Timings.RecallMs);
                 fetch.Add(r.Timings.FetchMs);
                 features.Add(r.Timings.FeaturesMs);
@@ -126,13 +135,26 @@ public sealed class BenchSearchCommand : IBenchCommand
                 topk.Add(r.Timings.TopKMs);
                 total.Add(r.Timings.TotalMs);
                 recalled += r.Recalled;
+                answers?.Add((q.QueryId, r));
             }
+            if (pr.GetValue(dump) is string dumpPath)
+            {
+                using var file = new StreamWriter(dumpPath);
+                foreach (var (id, answer) in answers!)
+                    file.WriteLine($"{id} {answer.Recalled} " + string.Join(' ', answer.Hits.Select(h => $"{h.Product.Id}:{h.Score.ToString("R", CultureInfo.InvariantCulture)}")));
+            }
+            var perStage = StageAllocations(timed, recallStage, tokenizer, extractor, model, pr.GetValue(window), histories);
+            var perRequest = allocated / (double)Math.Max(1, timed.Count);
             string[] notes =
             [
                 $"machine: {BenchData.Machine()}",
                 $"catalog: {index.Count:N0} synthetic products; {timed.Count} synthetic-shop queries, mean {recalled / Math.Max(1, timed.Count)} candidates recalled (window {pr.GetValue(window)}), k {pr.GetValue(k)}",
                 $"products: {(pr.GetValue(preload) ? "preloaded ProductCache" : "read from the index per request")}",
                 $"ranker: {model.Kind}, {extractor.Schema}{(histories is null ? ", anonymous requests" : ", personal requests (collab group with item recency)")}" + (model is TreeEnsembleRanker t ? $", {t.Trees.Count} trees" : ""),
+                $"allocated per request (all threads, mean of the timed requests): {Allocated.KiB(perRequest)}",
+                "allocated per request by stage (each stage called alone over the same queries, mean): "
+                    + string.Join(", ", perStage.Select(p => $"{p.Stage} {Allocated.KiB(p.Bytes)}"))
+                    + $", the rest (top k, hits, response, request id) {Allocated.KiB(Math.Max(0, perRequest - perStage.Sum(p => p.Bytes)))}",
             ];
             foreach (var line in notes) Console.WriteLine(line);
             Console.WriteLine($"{"stage",-10} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"mean ms",8}");
@@ -148,8 +170,50 @@ public sealed class BenchSearchCommand : IBenchCommand
             var reportPath = Path.GetFullPath(pr.GetValue(report)!);
             LatencyReport.Write(reportPath, "bench search: latency per stage", [.. notes, Goal], [.. stages.Select(st => new LatencySeries(st.Item1, st.Item2))]);
             Console.Error.WriteLine($"report: {reportPath}");
+            if (pr.GetValue(allocTypes) is > 0 and var top)
+            {
+                using var sampler = new AllocationSampler();
+                sampler.Start();
+                foreach (var q in timed) pipeline.Search(new SearchRequest(q.Text) { UserId = histories is null ? null : q.UserId });
+                sampler.Stop();
+                sampler.Print("search requests", timed.Count, top);
+            }
             return 0;
         });
         return cmd;
+    }
+
+    // The bytes each stage allocates per request, the stages called one by one as SearchPipeline calls them.
+    private static List<(string Stage, double Bytes)> StageAllocations(List<ShopQuery> queries, IProductRecall recall, ITokenizer tokenizer,
+        FeatureExtractor extractor, IRankerModel model, int window, UserHistories? histories)
+    {
+        long recallBytes = 0, fetchBytes = 0, historyBytes = 0, featureBytes = 0, modelBytes = 0;
+        var dim = extractor.Schema.Count;
+        var matrix = new float[window * dim];
+        var scores = new float[window];
+        var candidates = new RankingCandidate[window];
+        foreach (var q in queries)
+        {
+            var a0 = Allocated.Total();
+            var recalled = recall.Recall(new RecallRequest(q.Text) { TopN = window });
+            var a1 = Allocated.Total();
+            var n = 0;
+            for (var i = 0; i < recalled.Count && n < candidates.Length; i++)
+                if (recall.GetProduct(recalled[i].ProductId) is { } product) candidates[n++] = new RankingCandidate(recalled[i], product);
+            var a2 = Allocated.Total();
+            var history = histories?.History(q.UserId, max: 200);
+            var a3 = Allocated.Total();
+            extractor.Extract(RankingQuery.Create(q.Text, tokenizer, histories is null ? null : q.UserId, history), candidates.AsSpan(0, n), matrix);
+            var a4 = Allocated.Total();
+            if (n > 0) model.Score(matrix.AsSpan(0, n * dim), n, scores.AsSpan(0, n));
+            var a5 = Allocated.Total();
+            recallBytes += a1 - a0; fetchBytes += a2 - a1; historyBytes += a3 - a2; featureBytes += a4 - a3; modelBytes += a5 - a4;
+        }
+        double per(long b) => b / (double)Math.Max(1, queries.Count);
+        List<(string, double)> stages = [("recall", per(recallBytes)), ("fetch", per(fetchBytes))];
+        if (histories is not null) stages.Add(("user history", per(historyBytes)));
+        stages.Add(("features", per(featureBytes)));
+        stages.Add(("model", per(modelBytes)));
+        return stages;
     }
 }

@@ -343,27 +343,38 @@ internal abstract class ScorerBase(CollabModels m) : IRecScorer
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be positive.");
     }
 
-    /// <summary>Keeps the best k of (index, score) candidates, skipping history items when asked.</summary>
-    protected static ScoredItem[] Select(IEnumerable<(long Item, float Score)> candidates, int k, Profile? exclude)
-    {
-        var best = new TopList(k);
-        foreach (var (item, s) in candidates)
-            if (exclude is null || !exclude.InHistory(item)) best.Offer(item, s);
-        return best.ToArray();
-    }
-
     /// <summary>
     /// The best k items by score, ties to the smaller id, NaN never kept: the same list whatever order the items are
-    /// offered in, which lets a scan stop early.
+    /// offered in, which lets a scan stop early. Offer the candidates one by one (no LINQ over them), then take
+    /// <see cref="ToArray"/> once: it empties the heap and leaves it to the thread's next list.
     /// </summary>
-    protected sealed class TopList(int k)
+    protected sealed class TopList
     {
         private static readonly Comparer<(float S, long I)> Worst = Comparer<(float S, long I)>.Create((a, b) =>
             a.S != b.S ? a.S.CompareTo(b.S) : b.I.CompareTo(a.I));
-        private readonly PriorityQueue<long, (float, long)> _heap = new(k + 1, Worst);
+
+        // One emptied heap per thread, taken by the next list: a feed builds a dozen lists of up to 200 per request.
+        // A list made while another is open (none is today) makes its own heap.
+        [ThreadStatic] private static PriorityQueue<long, (float, long)>? t_spare;
+        private const int SpareUpTo = 1024; // larger heaps are not kept
+
+        private readonly int _k;
+        private readonly PriorityQueue<long, (float, long)> _heap;
+
+        public TopList(int k)
+        {
+            _k = k;
+            if (k < SpareUpTo && t_spare is { } spare)
+            {
+                t_spare = null;
+                spare.EnsureCapacity(k + 1);
+                _heap = spare;
+            }
+            else _heap = new PriorityQueue<long, (float, long)>(k + 1, Worst);
+        }
 
         /// <summary>Whether k items are kept.</summary>
-        public bool Full => _heap.Count >= k;
+        public bool Full => _heap.Count >= _k;
 
         /// <summary>The lowest kept score (only meaningful when <see cref="Full"/>).</summary>
         public float Threshold => _heap.TryPeek(out _, out var min) ? min.Item1 : float.NegativeInfinity;
@@ -371,7 +382,7 @@ internal abstract class ScorerBase(CollabModels m) : IRecScorer
         public void Offer(long item, float s)
         {
             if (float.IsNaN(s)) return;
-            if (_heap.Count < k) _heap.Enqueue(item, (s, item));
+            if (_heap.Count < _k) _heap.Enqueue(item, (s, item));
             else if (_heap.TryPeek(out _, out var min) && (s > min.Item1 || (s == min.Item1 && item < min.Item2)))
             {
                 _heap.Dequeue();
@@ -383,6 +394,7 @@ internal abstract class ScorerBase(CollabModels m) : IRecScorer
         {
             var result = new ScoredItem[_heap.Count];
             for (int r = result.Length - 1; r >= 0; r--) { _heap.TryDequeue(out var item, out var pr); result[r] = new ScoredItem(item, pr.Item1); }
+            if (_k < SpareUpTo) t_spare = _heap; // empty now
             return result;
         }
     }
@@ -402,7 +414,13 @@ internal sealed class PopularityScorer(CollabModels m) : ScorerBase(m)
     {
         CheckK(history, k);
         var ex = excludeHistory ? Profile.Of(M, history) : null;
-        return Select(M.TopOverall.Select(i => (M.ItemIds[i], M.PopularityOf(M.ItemIds[i]))), k, ex);
+        var best = new TopList(k);
+        foreach (var i in M.TopOverall)
+        {
+            long item = M.ItemIds[i];
+            if (ex is null || !ex.InHistory(item)) best.Offer(item, M.PopularityOf(item));
+        }
+        return best.ToArray();
     }
 }
 
@@ -423,7 +441,9 @@ internal sealed class RepeatScorer(CollabModels m) : ScorerBase(m)
         CheckK(history, k);
         if (excludeHistory || history.Count == 0) return [];
         var p = Profile.Of(M, history);
-        return Select(p.RepeatItems.Select((item, j) => (item, p.RepeatWeight[j])), k, null);
+        var best = new TopList(k);
+        for (int j = 0; j < p.RepeatItems.Length; j++) best.Offer(p.RepeatItems[j], p.RepeatWeight[j]);
+        return best.ToArray();
     }
 }
 
@@ -447,7 +467,13 @@ internal sealed class ItemItemScorer(CollabModels m) : ScorerBase(m)
         CheckK(history, k);
         var p = Profile.Of(M, history);
         var (ids, vals) = p.ItemItemAll(M);
-        return Select(ids.Select((idx, j) => (M.ItemIds[idx], vals[j])), k, excludeHistory ? p : null);
+        var best = new TopList(k);
+        for (int j = 0; j < ids.Length; j++)
+        {
+            long item = M.ItemIds[ids[j]];
+            if (!excludeHistory || !p.InHistory(item)) best.Offer(item, vals[j]);
+        }
+        return best.ToArray();
     }
 }
 
@@ -527,12 +553,31 @@ internal sealed class CategoryScorer(CollabModels m) : ScorerBase(m)
     {
         CheckK(history, k);
         var p = Profile.Of(M, history);
-        var cats = Enumerable.Range(0, p.CategoryIds.Length).OrderByDescending(j => p.CategoryShare[j]).Take(5).Select(j => p.CategoryIds[j]);
-        var cands = new List<(long, float)>();
-        foreach (var cat in cats)
-            if (M.CatIndex.TryGetValue(cat, out var c))
-                foreach (var i in M.TopByCat[c].Take(k + p.RepeatCount)) cands.Add((M.ItemIds[i], ScoreOne(p, M.ItemIds[i])));
-        return Select(cands, k, excludeHistory ? p : null);
+        // The user's five largest categories, largest share first, ties in first-seen order (a stable sort's Take(5)).
+        Span<int> top = stackalloc int[5];
+        int cats = 0;
+        var share = p.CategoryShare;
+        for (int j = 0; j < share.Length; j++)
+        {
+            int pos = cats;
+            while (pos > 0 && share[j].CompareTo(share[top[pos - 1]]) > 0) pos--;
+            if (pos == top.Length) continue;
+            for (int t = Math.Min(cats, top.Length - 1); t > pos; t--) top[t] = top[t - 1];
+            top[pos] = j;
+            if (cats < top.Length) cats++;
+        }
+        var best = new TopList(k);
+        for (int t = 0; t < cats; t++)
+        {
+            if (!M.CatIndex.TryGetValue(p.CategoryIds[top[t]], out var c)) continue;
+            var inCat = M.TopByCat[c];
+            for (int j = 0, n = (int)Math.Min(inCat.Length, (long)k + p.RepeatCount); j < n; j++)
+            {
+                long item = M.ItemIds[inCat[j]];
+                if (!excludeHistory || !p.InHistory(item)) best.Offer(item, ScoreOne(p, item));
+            }
+        }
+        return best.ToArray();
     }
 }
 
@@ -601,13 +646,27 @@ internal sealed class BlendScorer(CollabModels m) : ScorerBase(m)
     {
         CheckK(history, k);
         var p = Profile.Of(M, history);
-        var pool = new HashSet<long>();
-        foreach (var s in M.Repeat.TopK(history, Math.Max(k, 200))) pool.Add(s.ItemId);
-        foreach (var s in M.ItemItem.TopK(history, Math.Max(k, 200))) pool.Add(s.ItemId);
-        foreach (var s in M.Als.TopK(history, k)) pool.Add(s.ItemId);
-        foreach (var s in M.Category.TopK(history, k)) pool.Add(s.ItemId);
-        foreach (var s in M.Popularity.TopK(history, k)) pool.Add(s.ItemId);
+        // The thread's emptied pool when it has one (taken, so a nested call would make its own).
+        var pool = t_pool ?? new HashSet<long>();
+        t_pool = null;
+        Add(pool, M.Repeat.TopK(history, Math.Max(k, 200)));
+        Add(pool, M.ItemItem.TopK(history, Math.Max(k, 200)));
+        Add(pool, M.Als.TopK(history, k));
+        Add(pool, M.Category.TopK(history, k));
+        Add(pool, M.Popularity.TopK(history, k));
         float alsMax = AlsMax(p), iiMax = p.IiMax;
-        return Select(pool.Select(i => (i, ScoreOne(p, i, alsMax, null, iiMax))), k, excludeHistory ? p : null);
+        var best = new TopList(k);
+        foreach (var item in pool)
+            if (!excludeHistory || !p.InHistory(item)) best.Offer(item, ScoreOne(p, item, alsMax, null, iiMax));
+        pool.Clear();
+        if (k <= 1024) t_pool = pool; // a pool of a few hundred ids is kept for the next call
+        return best.ToArray();
+    }
+
+    [ThreadStatic] private static HashSet<long>? t_pool;
+
+    private static void Add(HashSet<long> pool, IReadOnlyList<ScoredItem> list)
+    {
+        for (int j = 0; j < list.Count; j++) pool.Add(list[j].ItemId);
     }
 }

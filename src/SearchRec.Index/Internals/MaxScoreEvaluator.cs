@@ -949,9 +949,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
     {
         var n = s.HeapSize;
         var slots = s.Heap;
-        // Best first: score descending, then input order.
-        Array.Sort(slots, 0, n, Comparer<int>.Create((a, b) =>
-            Better(s.HScore[a], s.HOrd[a], s.HScore[b], s.HOrd[b]) ? -1 : Better(s.HScore[b], s.HOrd[b], s.HScore[a], s.HOrd[a]) ? 1 : 0));
+        // Best first: score descending, then input order (a total order: no two slots share an input position). The
+        // comparison is made once per thread's scratch, not per query.
+        slots.AsSpan(0, n).Sort(s.SlotOrder ??= (a, b) =>
+            Better(s.HScore[a], s.HOrd[a], s.HScore[b], s.HOrd[b]) ? -1 : Better(s.HScore[b], s.HOrd[b], s.HScore[a], s.HOrd[a]) ? 1 : 0);
         var result = new List<RecallCandidate>(n);
         var bytes = s.IdBytes;
         for (var r = 0; r < n; r++)
@@ -962,7 +963,10 @@ internal sealed class MaxScoreEvaluator : IDisposable
             s.Ids(leaf, ctx.AtomicReader).Get(s.HDoc[slot] - ctx.DocBase, bytes);
             var o = slot * FieldCount;
             var f = s.HFields;
-            result.Add(new RecallCandidate(r, bytes.Utf8ToString(), s.HScore[slot], new FieldScores(f[o], f[o + 1], f[o + 2], f[o + 3], f[o + 4])));
+            // Decoded straight from the doc value's bytes (always valid UTF-8: Lucene wrote them from the id string);
+            // BytesRef.Utf8ToString went through a CharsRef and its char[] for each candidate.
+            var id = System.Text.Encoding.UTF8.GetString(bytes.Bytes, bytes.Offset, bytes.Length);
+            result.Add(new RecallCandidate(r, id, s.HScore[slot], new FieldScores(f[o], f[o + 1], f[o + 2], f[o + 3], f[o + 4])));
         }
         return result;
     }
@@ -1229,6 +1233,7 @@ internal sealed class MaxScoreEvaluator : IDisposable
         public float[] HFields = [];
 
         public readonly BytesRef IdBytes = new();
+        public Comparison<int>? SlotOrder;
         public RecallWork Work;
 
         public void Clear()

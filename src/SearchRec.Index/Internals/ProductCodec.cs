@@ -46,7 +46,10 @@ internal static class ProductCodec
     /// <summary>The product written by <see cref="Write"/>; throws <see cref="InvalidDataException"/> on another version.</summary>
     public static Product Read(byte[] bytes, int offset, int length)
     {
-        using var r = new BinaryReader(new MemoryStream(bytes, offset, length, writable: false), Encoding.UTF8);
+        // Read from the span in place: a BinaryReader over a MemoryStream cost both and the reader's string buffers
+        // for every product a search reads from the index. The same values: strings are UTF-8 with a 7-bit-encoded
+        // byte length, as BinaryWriter writes them.
+        var r = new SpanReader(bytes.AsSpan(offset, length));
         var version = r.ReadByte();
         if (version != Version) throw new InvalidDataException($"product doc value version {version}, expected {Version}.");
         var id = r.ReadString();
@@ -65,5 +68,50 @@ internal static class ProductCodec
         }
         double? price = r.ReadBoolean() ? r.ReadDouble() : null;
         return new Product(id, title, brand, categories, attributes, price);
+    }
+
+    /// <summary>Reads what <see cref="BinaryWriter"/> wrote, from a span; throws <see cref="EndOfStreamException"/> past its end, as BinaryReader does.</summary>
+    private ref struct SpanReader(ReadOnlySpan<byte> bytes)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+        private int _at;
+
+        public byte ReadByte() => _at < _bytes.Length ? _bytes[_at++] : throw End();
+
+        public bool ReadBoolean() => ReadByte() != 0;
+
+        public double ReadDouble() => System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+
+        public int Read7BitEncodedInt()
+        {
+            // As BinaryReader.Read7BitEncodedInt: up to five bytes, the fifth holding at most four bits.
+            uint result = 0;
+            for (var shift = 0; shift < 28; shift += 7)
+            {
+                var b = ReadByte();
+                result |= (b & 0x7Fu) << shift;
+                if (b <= 0x7F) return (int)result;
+            }
+            var last = ReadByte();
+            if (last > 0b1111) throw new FormatException("Too many bytes in what should have been a 7-bit encoded integer.");
+            return (int)(result | (uint)last << 28);
+        }
+
+        public string ReadString()
+        {
+            var length = Read7BitEncodedInt();
+            if (length < 0) throw new IOException($"Invalid string length {length}.");
+            return length == 0 ? string.Empty : Encoding.UTF8.GetString(Take(length));
+        }
+
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (n > _bytes.Length - _at) throw End();
+            var span = _bytes.Slice(_at, n);
+            _at += n;
+            return span;
+        }
+
+        private static EndOfStreamException End() => new("The product doc value ends early.");
     }
 }

@@ -137,22 +137,38 @@ public sealed class TextFeatures : IFeatureGroup
         return tokenCount > 0 ? (float)inPath / tokenCount : 0;
     }
 
+    // The share of query words found inside any attribute value. One pass over the attributes per candidate, marking
+    // the words found (tokenCount <= MaxTokens = 32 bits): a pass per word enumerated the dictionary through its
+    // interface each time, a boxed enumerator per candidate and word (about 18 KB per request of 200).
     private static float AttributeMatch(Product p, IReadOnlyList<string> tokens, int tokenCount)
     {
         if (tokenCount == 0) return 0;
-        var hits = 0;
+        var all = tokenCount == 32 ? uint.MaxValue : (1u << tokenCount) - 1;
+        var found = 0u;
+        if (p.Attributes is Dictionary<string, IReadOnlyList<string>> dictionary)
+        {
+            // The dictionary's own struct enumerator (its Values view is an object made on first use, per product).
+            foreach (var pair in dictionary)
+                if ((found = Mark(pair.Value, tokens, tokenCount, found)) == all) break;
+        }
+        else
+        {
+            foreach (var values in p.Attributes.Values)
+                if ((found = Mark(values, tokens, tokenCount, found)) == all) break;
+        }
+        return (float)System.Numerics.BitOperations.PopCount(found) / tokenCount;
+    }
+
+    // Adds to `found` the bit of each query word not yet found that one of the values contains.
+    private static uint Mark(IReadOnlyList<string> values, IReadOnlyList<string> tokens, int tokenCount, uint found)
+    {
         for (var k = 0; k < tokenCount; k++)
         {
-            var found = false;
-            foreach (var values in p.Attributes.Values)
-            {
-                for (var i = 0; i < values.Count; i++)
-                    if (values[i].Contains(tokens[k], StringComparison.OrdinalIgnoreCase)) { found = true; break; }
-                if (found) break;
-            }
-            if (found) hits++;
+            if ((found & (1u << k)) != 0) continue;
+            for (var i = 0; i < values.Count; i++)
+                if (values[i].Contains(tokens[k], StringComparison.OrdinalIgnoreCase)) { found |= 1u << k; break; }
         }
-        return (float)hits / tokenCount;
+        return found;
     }
 
     /// <summary>The share of the query's characters found anywhere in the title.</summary>

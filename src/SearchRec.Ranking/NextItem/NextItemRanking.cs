@@ -59,33 +59,66 @@ public static class NextItemRanking
     /// Pools up to <paramref name="perSource"/> items from each source (every item of the history from repeat) for the history, and writes one feature row
     /// per candidate. Returns the candidate ids (the matrix has one row each).
     /// </summary>
-    public static (long[] Items, float[] Features) Candidates(NextItemSources sources, UserHistory history, int perSource)
+    public static (long[] Items, float[] Features) Candidates(NextItemSources sources, UserHistory history, int perSource) =>
+        Pool(sources, history, perSource, pooledFeatures: false);
+
+    /// <summary>
+    /// <see cref="Candidates"/>, with <paramref name="pooledFeatures"/> the feature rows written into an array rented
+    /// from <see cref="System.Buffers.ArrayPool{T}.Shared"/> (it may be longer than the rows: read <c>Items.Length</c>
+    /// rows), which the caller returns once it has scored them.
+    /// </summary>
+    internal static (long[] Items, float[] Features) Pool(NextItemSources sources, UserHistory history, int perSource, bool pooledFeatures)
     {
         Guard.NotNull(sources);
         Guard.NotNull(history);
         Guard.Positive(perSource);
         var models = sources.Models;
-        var ranks = new Dictionary<long, float[]>();
+        // Each candidate's rank in each source: a row of Sources.Length in one pooled block (a float[] per candidate
+        // before), found by the candidate's row number.
+        var lists = new IReadOnlyList<ScoredItem>[Sources.Length];
+        var listed = 0;
         for (var s = 0; s < Sources.Length; s++)
         {
             // Every item of the history is a candidate: a sixth of the truth items are ones the user touched before, and
             // a long history would otherwise crowd some of them out of the repeat source's top.
-            var list = models.Scorer(Sources[s]).TopK(history, s == 0 ? Math.Max(perSource, history.Count) : perSource);
-            for (var r = 0; r < list.Count; r++)
-            {
-                if (!ranks.TryGetValue(list[r].ItemId, out var rk))
-                {
-                    ranks[list[r].ItemId] = rk = new float[Sources.Length];
-                    rk.AsSpan().Fill(float.NaN);
-                }
-                rk[s] = r;
-            }
+            lists[s] = models.Scorer(Sources[s]).TopK(history, s == 0 ? Math.Max(perSource, history.Count) : perSource);
+            listed += lists[s].Count;
         }
-        var items = new long[ranks.Count];
-        ranks.Keys.CopyTo(items, 0);
+        var rowOf = new Dictionary<long, int>(listed);
+        var rankRows = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(1, listed * Sources.Length));
+        try
+        {
+            for (var s = 0; s < Sources.Length; s++)
+            {
+                var list = lists[s];
+                for (var r = 0; r < list.Count; r++)
+                {
+                    if (!rowOf.TryGetValue(list[r].ItemId, out var row))
+                    {
+                        rowOf[list[r].ItemId] = row = rowOf.Count;
+                        rankRows.AsSpan(row * Sources.Length, Sources.Length).Fill(float.NaN);
+                    }
+                    rankRows[row * Sources.Length + s] = r;
+                }
+            }
+            return Rows(sources, history, rowOf, rankRows, pooledFeatures);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(rankRows);
+        }
+    }
+
+    // The candidates' rows of features, given each candidate's row of source ranks (rankRows, by rowOf).
+    private static (long[] Items, float[] Features) Rows(NextItemSources sources, UserHistory history, Dictionary<long, int> rowOf, float[] rankRows, bool pooled)
+    {
+        var models = sources.Models;
+        var items = new long[rowOf.Count];
+        rowOf.Keys.CopyTo(items, 0);
         Array.Sort(items); // a stable order, so results do not depend on dictionary layout
         var dim = Schema.Count;
-        var m = new float[items.Length * dim];
+        // Every cell of each row is written below, so a rented array's old contents never show.
+        var m = pooled ? System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(1, items.Length * dim)) : new float[items.Length * dim];
         var scores = new float[items.Length];
         string[] scorerCols = ["repeat", "item-item", "als", "category", "blend"];
         for (var c = 0; c < scorerCols.Length; c++)
@@ -97,10 +130,11 @@ public static class NextItemRanking
         // What the user did: per item counts, last touch (time, position, behaviour), distinct-item recency rank.
         var events = history.Events; // most recent first
         var asOf = history.AsOf;
-        var touched = new Dictionary<long, Touch>();
+        // Sized for the history up front: grown one resize at a time they allocated several times over.
+        var touched = new Dictionary<long, Touch>(events.Length);
         var sessionLen = 0;
-        var catCounts = new Dictionary<long, int>();
-        var catSession = new Dictionary<long, int>();
+        var catCounts = new Dictionary<long, int>(Math.Min(events.Length, 64));
+        var catSession = new Dictionary<long, int>(Math.Min(events.Length, 64));
         var userLastDay = 0;
         var distinct = 0;
         var sessionIndex = 0;
@@ -135,8 +169,9 @@ public static class NextItemRanking
         Dictionary<long, float>? lastNeighbours = null;
         if (events.Length > 0)
         {
-            lastNeighbours = [];
-            foreach (var n in models.Neighbours(events[0].ItemId, 200)) lastNeighbours[n.ItemId] = n.Score;
+            var neighbours = models.Neighbours(events[0].ItemId, 200);
+            lastNeighbours = new Dictionary<long, float>(neighbours.Count);
+            for (var j = 0; j < neighbours.Count; j++) lastNeighbours[neighbours[j].ItemId] = neighbours[j].Score;
         }
         float[]? deep = null;
         if (sources.Tower is { } tower && events.Length > 0)
@@ -156,7 +191,7 @@ public static class NextItemRanking
             var item = items[i];
             var pop = models.PopularityOf(item);
             row[5] = float.IsNaN(pop) ? float.NaN : MathF.Log(1 + MathF.Max(0, pop));
-            var rk = ranks[item];
+            var rk = rankRows.AsSpan(rowOf[item] * Sources.Length, Sources.Length);
             var count = 0;
             for (var s = 0; s < Sources.Length; s++)
             {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using SearchRec.Collab.Models;
 using SearchRec.Core;
@@ -160,10 +161,27 @@ public sealed class NextItemRecommender : IDisposable
     /// </summary>
     public IReadOnlyList<ScoredItem> Recommend(UserHistory history, int k)
     {
-        var (items, _, scores, order) = Rank(history, k);
-        var top = new ScoredItem[order.Length];
-        for (var r = 0; r < top.Length; r++) top[r] = new ScoredItem(items[order[r]], scores[order[r]]);
-        return top;
+        Guard.NotNull(history);
+        Guard.Positive(k);
+        // The feature rows, scores and order are rented and returned here: only the top k leave.
+        var (items, features) = NextItemRanking.Pool(Sources, history, PerSource, pooledFeatures: true);
+        var n = items.Length;
+        var scores = ArrayPool<float>.Shared.Rent(Math.Max(1, n));
+        var order = ArrayPool<(float Key, int Index)>.Shared.Rent(Math.Max(1, n));
+        try
+        {
+            if (n > 0) _model.Score(features.AsSpan(0, n * NextItemRanking.Schema.Count), n, scores.AsSpan(0, n));
+            Order(scores.AsSpan(0, n), order.AsSpan(0, n));
+            var top = new ScoredItem[Math.Min(k, n)];
+            for (var r = 0; r < top.Length; r++) top[r] = new ScoredItem(items[order[r].Index], scores[order[r].Index]);
+            return top;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(features);
+            ArrayPool<float>.Shared.Return(scores);
+            ArrayPool<(float Key, int Index)>.Shared.Return(order);
+        }
     }
 
     /// <summary>
@@ -198,11 +216,17 @@ public sealed class NextItemRecommender : IDisposable
         var scores = new float[items.Length];
         if (items.Length > 0) _model.Score(features, items.Length, scores);
         var order = new (float Key, int Index)[items.Length];
-        for (var i = 0; i < order.Length; i++) order[i] = (float.IsNaN(scores[i]) ? float.PositiveInfinity : -scores[i], i);
-        Array.Sort(order, static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Index.CompareTo(b.Index));
+        Order(scores, order);
         var top = new int[Math.Min(k, items.Length)];
         for (var r = 0; r < top.Length; r++) top[r] = order[r].Index;
         return (items, features, scores, top);
+    }
+
+    // Rows best first: highest score, ties by row (candidates come sorted by id), NaN last.
+    private static void Order(ReadOnlySpan<float> scores, Span<(float Key, int Index)> order)
+    {
+        for (var i = 0; i < order.Length; i++) order[i] = (float.IsNaN(scores[i]) ? float.PositiveInfinity : -scores[i], i);
+        order.Sort(static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Index.CompareTo(b.Index));
     }
 
     /// <summary>Closes the behaviour tower <see cref="Open"/> opened.</summary>
