@@ -22,7 +22,7 @@ internal static class SharedTermsReader
     {
         var readers = new IndexReader[leaves.Count];
         for (var i = 0; i < readers.Length; i++) readers[i] = new Leaf(leaves[i].AtomicReader);
-        return new MultiReader(readers, closeSubReaders: false);
+        return new MultiReader(readers, closeSubReaders: true); // each Leaf closes only its own enumerators (DoClose)
     }
 
     private sealed class Leaf : FilterAtomicReader
@@ -34,16 +34,22 @@ internal static class SharedTermsReader
 
         public override Fields Fields => _fields!;
 
-        // Nothing to close: the segment belongs to the directory reader (closing a filter closes what it wraps).
-        protected override void DoClose() { }
+        // The segment belongs to the directory reader (closing a filter closes what it wraps), so only the threads'
+        // enumerators are let go: a reloaded index would otherwise keep them until the finalizer ran.
+        protected override void DoClose() => (_fields as SharedFields)?.Release();
     }
 
     private sealed class SharedFields(Fields input) : FilterAtomicReader.FilterFields(input)
     {
-        private readonly ConcurrentDictionary<string, Terms?> _terms = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, SharedTerms?> _terms = new(StringComparer.Ordinal);
 
         public override Terms GetTerms(string field) =>
             _terms.GetOrAdd(field, static (f, fields) => fields.GetTerms(f) is { } terms ? new SharedTerms(terms) : null, m_input)!;
+
+        public void Release()
+        {
+            foreach (var terms in _terms.Values) terms?.Release();
+        }
     }
 
     private sealed class SharedTerms : FilterAtomicReader.FilterTerms
@@ -55,5 +61,7 @@ internal static class SharedTermsReader
         public override TermsEnum GetEnumerator() => _enum.Value!;
 
         public override TermsEnum GetEnumerator(TermsEnum reuse) => _enum.Value!;
+
+        public void Release() => _enum.Dispose();
     }
 }
