@@ -101,6 +101,8 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
             await retired.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
             long before = GC.GetTotalMemory(false);
             long t0 = Stopwatch.GetTimestamp();
+            // Only an aggressive collection decommits: a blocking full one that does not compact (71-93 ms on the 1M
+            // service) or a background one (no pause) left it growing, 0.86 -> 1.04, 1.06, 1.11 GB over three reloads.
             System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             Interlocked.Increment(ref _compactions);
