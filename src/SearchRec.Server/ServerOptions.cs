@@ -60,6 +60,13 @@ public sealed class ServerOptions : IOptions<ServerOptions>
     /// <summary>Redis connection string for the optional second cache level (e.g. <c>127.0.0.1:6379</c>). Default null: memory only.</summary>
     public string? RedisConnectionString { get; set; }
 
+    /// <summary>
+    /// After a reload, once the old generation is disposed, run one blocking, compacting garbage collection that hands
+    /// its memory back to the system. Default true: without it a
+    /// 1M-product service kept each retired generation's arrays committed, 200-400 MB a reload.
+    /// </summary>
+    public bool CompactAfterReload { get; set; } = true;
+
     /// <summary>Retrain the collaborative models from the event store this often in the background. Default null: only on demand.</summary>
     public TimeSpan? RetrainInterval { get; set; }
 

@@ -166,6 +166,22 @@ public sealed class PersonalTests
     }
 
     [Fact]
+    public void Product_cache_counts_what_it_holds_once_per_product_and_stops_at_its_capacity()
+    {
+        var recall = new FakeRecall(Shop);
+        var cache = new ProductCache(recall, capacity: 4);
+        Assert.Equal(2, cache.Preload(Shop.Take(2)));
+        Assert.Equal(2, cache.Preload(Shop.Take(2)));   // the same ids again replace, and count once
+        cache.GetProduct("1");
+        Assert.Equal(2, cache.Cached);
+        Assert.Equal(4, cache.Preload(Shop));
+        Assert.Equal(4, cache.Held.Count());
+        Assert.NotNull(cache.GetProduct("5"));   // found, but not held beyond the capacity
+        Assert.Equal(4, cache.Cached);
+        Assert.Equal(4, cache.Held.Count());
+    }
+
+    [Fact]
     public void Behaviour_cut_keeps_the_events_strictly_before_the_first_timed_query_and_counts_the_rest()
     {
         JudgedQuery[] queries = [new("a", "x", 1) { Timestamp = T0 + 50 }, new("b", "x", 1), new("c", "x", 2) { Timestamp = T0 + 20 }, new("d", "x", 2) { Timestamp = T0 + 90 }];

@@ -6,7 +6,7 @@ using SearchRec.Index;
 namespace SearchRec.Server.Internals;
 
 /// <summary>Builds a new generation off the request path and swaps it in; one reload at a time.</summary>
-internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILogger<Reloader> log)
+internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILogger<Reloader> log, ServerOptions options)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _reloads;
@@ -70,7 +70,8 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
                 if (IsBadFiles(e)) log.LogError("Reload failed, still serving generation {Previous}: {Message}", previous, e.Message);
                 throw;
             }
-            state.Swap(next);
+            var retired = state.Swap(next);
+            if (options.CompactAfterReload) _ = CompactOnceRetiredAsync(retired);
             Interlocked.Increment(ref _reloads);
             double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             if (written is null) log.LogInformation("Reloaded generation {Previous} -> {Next} in {Ms:F0} ms (retrain={Retrain})", previous, next.Id, ms, retrain);
@@ -80,6 +81,37 @@ internal sealed class Reloader(ServiceState state, IGenerationLoader loader, ILo
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Compactions run after a retired generation was disposed (tests wait for them).</summary>
+    internal long Compactions => Interlocked.Read(ref _compactions);
+    private long _compactions;
+
+    /// <summary>
+    /// Once the old generation is disposed, one blocking, compacting collection that hands the freed memory back to the
+    /// system. Without it the old generation's arrays were garbage that the workstation GC kept committed: a 1M-product
+    /// service grew by 200-400 MB a reload, from 0.86 GB to 1.6 GB after three reloads with no traffic at all.
+    /// </summary>
+    private async Task CompactOnceRetiredAsync(Task retired)
+    {
+        try
+        {
+            // Requests still holding the old generation finish first; a stuck one is not waited for forever.
+            await retired.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+            long before = GC.GetTotalMemory(false);
+            long t0 = Stopwatch.GetTimestamp();
+            // Only an aggressive collection decommits: a blocking full one that does not compact (71-93 ms on the 1M
+            // service) or a background one (no pause) left it growing, 0.86 -> 1.04, 1.06, 1.11 GB over three reloads.
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            Interlocked.Increment(ref _compactions);
+            log.LogInformation("Reload: the retired generation's memory handed back ({Before:F0} -> {After:F0} MB of managed heap, {Ms:F0} ms)",
+                before / 1048576.0, GC.GetTotalMemory(false) / 1048576.0, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        catch (TimeoutException)
+        {
+            log.LogWarning("Reload: the retired generation was still in use after 2 minutes; its memory is left to the GC");
         }
     }
 

@@ -42,7 +42,11 @@ internal sealed class ServiceState : IDisposable
     }
 
     /// <summary>Makes <paramref name="next"/> current, replays events it has not seen, and retires the old generation.</summary>
-    public void Swap(ServiceGeneration next)
+    /// <returns>
+    /// A task that completes once the old generation is disposed (its last request has returned it); it holds no
+    /// reference to the generation, so awaiting it does not keep the generation alive.
+    /// </returns>
+    public Task Swap(ServiceGeneration next)
     {
         Holder old;
         lock (_eventSync)
@@ -55,7 +59,9 @@ internal sealed class ServiceState : IDisposable
             _duringReload = null;
             old = Interlocked.Exchange(ref _current, new Holder(next));
         }
+        var retired = old.Retired;
         old.Release();
+        return retired;
     }
 
     /// <summary>
@@ -83,7 +89,11 @@ internal sealed class ServiceState : IDisposable
     internal sealed class Holder(ServiceGeneration generation)
     {
         private int _refs = 1;
+        private readonly TaskCompletionSource _retired = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public ServiceGeneration Generation { get; } = generation;
+
+        /// <summary>Completes once the generation is disposed.</summary>
+        public Task Retired => _retired.Task;
 
         public bool TryAddRef()
         {
@@ -97,7 +107,9 @@ internal sealed class ServiceState : IDisposable
 
         public void Release()
         {
-            if (Interlocked.Decrement(ref _refs) == 0) Generation.Dispose();
+            if (Interlocked.Decrement(ref _refs) != 0) return;
+            try { Generation.Dispose(); }
+            finally { _retired.TrySetResult(); }
         }
     }
 
