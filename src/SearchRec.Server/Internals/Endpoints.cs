@@ -215,8 +215,9 @@ internal static class Endpoints
         stages["rank"] = rankSeconds * 1000;
         foreach (var (name, ms) in ranked.Stages)
         {
-            metrics.Stage("rank." + name, ms / 1000);
-            stages["rank." + name] = ms;
+            string stage = ServerMetrics.RankStage(name);
+            metrics.Stage(stage, ms / 1000);
+            stages[stage] = ms;
         }
 
         long t3 = Stopwatch.GetTimestamp();

@@ -160,6 +160,8 @@ internal static class QueryParams
         if (raw is null) throw new BadParameterException("q", "q is required (the search text)");
         if (raw.Length > maxLength) throw new BadParameterException("q", $"q is {raw.Length} characters long; at most {maxLength} are allowed");
         string s = raw.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        // Most searches come normalised already (Normalize and ToLowerInvariant then return the same string): kept as they are.
+        if (IsCollapsed(s)) return s;
         var sb = new StringBuilder(s.Length);
         bool space = false;
         foreach (char c in s)
@@ -170,6 +172,21 @@ internal static class QueryParams
         }
         if (sb.Length == 0) throw new BadParameterException("q", "q is empty; give some search text");
         return sb.ToString();
+    }
+
+    // Whether the loop of NormaliseQuery would give s back unchanged: not empty, no control characters, and no white
+    // space but single U+0020 spaces between other characters.
+    internal static bool IsCollapsed(string s)
+    {
+        if (s.Length == 0) return false;
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (char.IsControl(c)) return false;
+            if (!char.IsWhiteSpace(c)) continue;
+            if (c != ' ' || i == 0 || i == s.Length - 1 || s[i + 1] == ' ') return false;
+        }
+        return true;
     }
 
     /// <summary>

@@ -35,9 +35,23 @@ internal sealed class ServerMetrics : IDisposable
 
     public void Request(string endpoint, int status, double seconds)
     {
-        _requests.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("status", status));
+        _requests.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("status", Boxed(status)));
         _requestSeconds.Record(seconds, new KeyValuePair<string, object?>("endpoint", endpoint));
     }
+
+    // A status code as the tag's object, boxed once per code rather than once per request.
+    private static readonly object[] StatusCodes = [.. Enumerable.Range(0, 600).Select(i => (object)i)];
+
+    internal static object Boxed(int status) => (uint)status < (uint)StatusCodes.Length ? StatusCodes[status] : status;
+
+    // "rank." + a ranker's stage name, made once per name: the names are the rankers' constants, a handful.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> RankStageNames = new(StringComparer.Ordinal);
+
+    /// <summary>The name a ranker's stage is timed and reported under: <c>rank.</c> and its own name.</summary>
+    internal static string RankStage(string name) =>
+        RankStageNames.TryGetValue(name, out var full) ? full
+        : RankStageNames.Count < 64 ? RankStageNames.GetOrAdd(name, static n => "rank." + n)
+        : "rank." + name;
 
     public void Stage(string stage, double seconds) =>
         _stageSeconds.Record(seconds, new KeyValuePair<string, object?>("stage", stage));
