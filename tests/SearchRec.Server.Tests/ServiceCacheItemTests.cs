@@ -16,12 +16,8 @@ public sealed class ServiceCacheItemTests
     [Fact]
     public async Task An_item_record_dropped_by_an_event_is_read_from_the_catalog_again()
     {
-        var options = new ServerOptions();
-        using var fusion = SearchRecServer.CreateCache(options, NullLoggerFactory.Instance);
-        using var metrics = new ServerMetrics();
-        var cache = new ServiceCache(fusion, metrics, options);
-        var shop = new TitledShop();
-        using var gen = Generation(shop);
+        using var rig = new Rig(new ServerOptions());
+        var (cache, shop, gen) = (rig.Cache, rig.Shop, rig.Generation);
 
         Assert.Equal("first", (await cache.ItemAsync(gen, "7", CancellationToken.None))!.Title);
         shop.Title = "second";
@@ -38,12 +34,8 @@ public sealed class ServiceCacheItemTests
     public async Task An_expired_item_record_is_not_served_stale_when_the_catalog_answers()
     {
         // Fail-safe keeps the expired entry for the hour, for a factory that fails: this one does not.
-        var options = new ServerOptions { CacheDuration = TimeSpan.FromMilliseconds(100) };
-        using var fusion = SearchRecServer.CreateCache(options, NullLoggerFactory.Instance);
-        using var metrics = new ServerMetrics();
-        var cache = new ServiceCache(fusion, metrics, options);
-        var shop = new TitledShop();
-        using var gen = Generation(shop);
+        using var rig = new Rig(new ServerOptions { CacheDuration = TimeSpan.FromMilliseconds(100) });
+        var (cache, shop, gen) = (rig.Cache, rig.Shop, rig.Generation);
 
         Assert.Equal("first", (await cache.ItemAsync(gen, "7", CancellationToken.None))!.Title);
         shop.Title = "second";
@@ -54,12 +46,8 @@ public sealed class ServiceCacheItemTests
     [Fact]
     public async Task An_unknown_item_is_remembered_as_unknown_and_a_known_one_is_not_mixed_up_with_it()
     {
-        var options = new ServerOptions();
-        using var fusion = SearchRecServer.CreateCache(options, NullLoggerFactory.Instance);
-        using var metrics = new ServerMetrics();
-        var cache = new ServiceCache(fusion, metrics, options);
-        var shop = new TitledShop();
-        using var gen = Generation(shop);
+        using var rig = new Rig(new ServerOptions());
+        var (cache, shop, gen) = (rig.Cache, rig.Shop, rig.Generation);
 
         for (int i = 0; i < 2; i++)
         {
@@ -69,8 +57,31 @@ public sealed class ServiceCacheItemTests
         Assert.Equal(2, shop.Gets);
     }
 
-    private static ServiceGeneration Generation(TitledShop shop) =>
-        new("g1", shop, shop, shop, shop, shop, 0, new ShopSamples([], [], []));
+    /// <summary>A service cache over one generation of a <see cref="TitledShop"/>, with what it owns.</summary>
+    private sealed class Rig : IDisposable
+    {
+        private readonly IDisposable _fusion;
+        private readonly ServerMetrics _metrics = new();
+
+        public Rig(ServerOptions options)
+        {
+            var fusion = SearchRecServer.CreateCache(options, NullLoggerFactory.Instance);
+            _fusion = fusion;
+            Cache = new ServiceCache(fusion, _metrics, options);
+            Generation = new("g1", Shop, Shop, Shop, Shop, Shop, 0, new ShopSamples([], [], []));
+        }
+
+        public ServiceCache Cache { get; }
+        public TitledShop Shop { get; } = new();
+        public ServiceGeneration Generation { get; }
+
+        public void Dispose()
+        {
+            Generation.Dispose();
+            _metrics.Dispose();
+            _fusion.Dispose();
+        }
+    }
 
     /// <summary>One product, id 7, whose title can change; counts look-ups.</summary>
     private sealed class TitledShop : ICatalog, ISearchBackend, ISimilarBackend, IRecommendationBackend, IEventObserver
