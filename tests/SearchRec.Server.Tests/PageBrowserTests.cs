@@ -113,28 +113,30 @@ public sealed class PageBrowserTests(ITestOutputHelper output)
     [BrowserFact]
     public async Task The_page_says_when_the_filters_empty_a_search_wraps_a_long_query_and_steps_back_through_its_searches_with_their_filters()
     {
-        await using var s = await TestServer.StartFakeAsync(out _, out _);
-        var shot = ScreenshotPath("page-filters.png");
-        var (exit, text) = await RunPageTestAsync(s.Url + "/", shot, output, "page-filters.test.mjs");
-        Assert.True(exit == 0, text);
-        Assert.DoesNotContain("FAIL", text);
-        Assert.Contains("ok a search the filters leave empty names the filters", text);
-        Assert.Contains("ok Back past the first search shows the page as it opened", text);
-        Assert.Contains("ok the copied link opens the same filtered results", text);
+        await RunOnFakeShopAsync("page-filters.test.mjs", "page-filters.png",
+            "ok a search the filters leave empty names the filters",
+            "ok Back past the first search shows the page as it opened",
+            "ok the copied link opens the same filtered results");
     }
 
     [BrowserFact]
     public async Task The_page_names_each_buy_button_keeps_explain_and_a_lone_user_in_its_address_says_no_results_in_the_list_and_has_a_readable_footer()
     {
+        await RunOnFakeShopAsync("page-a11y.test.mjs", "page-a11y.png",
+            "ok each buy button is named",
+            "ok Back restores explain",
+            "ok picking again replaces the address, adding no history step",
+            "ok a search the filters leave empty says so in the results area",
+            "ok the footer's separators have");
+    }
+
+    // Runs an e2e page script against a fresh FakeShop server: it must exit 0, print no FAIL and print each line.
+    private async Task RunOnFakeShopAsync(string script, string screenshot, params string[] okLines)
+    {
         await using var s = await TestServer.StartFakeAsync(out _, out _);
-        var shot = ScreenshotPath("page-a11y.png");
-        var (exit, text) = await RunPageTestAsync(s.Url + "/", shot, output, "page-a11y.test.mjs");
+        var (exit, text) = await RunPageTestAsync(s.Url + "/", ScreenshotPath(screenshot), output, script);
         Assert.True(exit == 0, text);
         Assert.DoesNotContain("FAIL", text);
-        Assert.Contains("ok each buy button is named", text);
-        Assert.Contains("ok Back restores explain", text);
-        Assert.Contains("ok picking again replaces the address, adding no history step", text);
-        Assert.Contains("ok a search the filters leave empty says so in the results area", text);
-        Assert.Contains("ok the footer's separators have", text);
+        foreach (var line in okLines) Assert.Contains(line, text);
     }
 }
